@@ -1,0 +1,12 @@
+//! Pure parsers for the OT protocols otwatch dissects: no I/O, no state, no
+//! unsafe code. Each protocol gets a module (`modbus`, `enip`, `opcua`) with
+//! one `parse_x(&[u8]) -> IResult<&[u8], X<'_>, Error>` per message; this
+//! crate root holds what they share: the error type that carries context.
+#![forbid(unsafe_code)]
+
+mod error;
+
+pub use error::{Error, ErrorKind, Layer};
+
+/// The result type of every parser in this crate.
+pub type IResult<'a, O> = nom::IResult<&'a [u8], O, Error>;

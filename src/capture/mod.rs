@@ -1,0 +1,47 @@
+//! Packet capture: reads raw packets from pcap/pcapng files (and, later, live
+//! interfaces) with libpcap and hands them on with their timestamp, link type
+//! and original length. No decoding happens here.
+
+mod file;
+mod linktype;
+
+pub use file::{FileSource, OpenError};
+pub use linktype::{LinkType, UnsupportedLinkType};
+
+use crate::time::Ts;
+use std::fmt;
+use std::path::PathBuf;
+
+/// One packet as it came from the capture, borrowed from the reader's buffer.
+#[derive(Debug)]
+pub struct RawPacket<'a> {
+    pub ts: Ts,
+    pub link: LinkType,
+    /// Length on the wire; larger than `data.len()` when the snaplen cut the packet.
+    pub wire_len: u32,
+    pub data: &'a [u8],
+}
+
+/// A capture file could not be read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub file: PathBuf,
+    /// 1-based number of the packet that could not be read (the count of
+    /// packets read from this file so far, plus one).
+    pub packet: u64,
+    pub reason: String,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: packet {}: {}",
+            self.file.display(),
+            self.packet,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for ReadError {}

@@ -1,0 +1,201 @@
+//! Command line: parses arguments, checks inputs, starts the pipeline, and
+//! maps outcomes to exit statuses (0 success, 1 the run failed, 2 misuse or
+//! unusable input). No analysis logic lives here.
+
+use crate::capture::FileSource;
+use crate::output::LogFormat;
+use crate::pipeline::{self, PipelineConfig};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "otwatch",
+    version,
+    about = "Passive sensor for industrial (OT) networks",
+    long_about = "otwatch reads packets from pcap/pcapng files, tracks connections and \
+                  dissects OT protocols, and writes Zeek-compatible logs."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyze capture files offline and write logs.
+    ///
+    /// Example: otwatch analyze --out logs/ capture1.pcap capture2.pcapng
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    /// One JSON object per line, Zeek's JSON style (unset fields omitted).
+    Json,
+    /// Zeek's tab-separated format with #fields/#types headers.
+    Tsv,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Capture files (pcap or pcapng), read in the order given.
+    ///
+    /// Example: otwatch analyze day1.pcap day2.pcapng
+    #[arg(required = true, value_name = "PCAP")]
+    pub pcaps: Vec<PathBuf>,
+
+    /// Directory for the logs (created if missing).
+    ///
+    /// Example: --out /var/log/otwatch/run1
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "otwatch-logs")]
+    pub out: PathBuf,
+
+    /// Log format.
+    ///
+    /// Example: --log-format tsv
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "json")]
+    pub log_format: FormatArg,
+
+    /// Worker threads (default: the number of available cores). The logs are
+    /// identical for any value.
+    ///
+    /// Example: --threads 4
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
+    /// Most connections tracked at once; at the cap the connection closest to
+    /// its timeout is logged early and counted as evicted.
+    ///
+    /// Example: --max-flows 200000
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_flows: u64,
+
+    /// Idle timeout of TCP connections, in seconds (Zeek's default: 300).
+    ///
+    /// Example: --tcp-timeout 600
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tcp_timeout: u32,
+
+    /// Idle timeout of UDP flows, in seconds (Zeek's default: 60).
+    ///
+    /// Example: --udp-timeout 120
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub udp_timeout: u32,
+
+    /// Idle timeout of ICMP and other IP flows, in seconds (Zeek's default: 60).
+    ///
+    /// Example: --icmp-timeout 30
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub icmp_timeout: u32,
+
+    /// Out-of-order bytes buffered per TCP connection direction before the
+    /// missing bytes are declared a gap.
+    ///
+    /// Example: --reassembly-cap 262144
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reassembly_cap: u64,
+
+    /// Show progress on stderr (default: only when stderr is a terminal).
+    #[arg(long, overrides_with = "no_progress")]
+    pub progress: bool,
+
+    /// Never show progress.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Print nothing on stderr unless something goes wrong.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl AnalyzeArgs {
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        let mut cfg = PipelineConfig::default();
+        if let Some(t) = self.threads {
+            cfg.threads = usize::from(t);
+        }
+        cfg.out_dir = self.out.clone();
+        cfg.format = match self.log_format {
+            FormatArg::Json => LogFormat::Json,
+            FormatArg::Tsv => LogFormat::Tsv,
+        };
+        cfg.flow.max_flows = usize::try_from(self.max_flows).unwrap_or(usize::MAX);
+        cfg.flow.tcp_inactivity = crate::time::Micros::from_secs(i64::from(self.tcp_timeout));
+        cfg.flow.udp_inactivity = crate::time::Micros::from_secs(i64::from(self.udp_timeout));
+        cfg.flow.icmp_inactivity = crate::time::Micros::from_secs(i64::from(self.icmp_timeout));
+        cfg.flow.other_inactivity = cfg.flow.icmp_inactivity;
+        cfg.flow.reassembly_cap = usize::try_from(self.reassembly_cap).unwrap_or(usize::MAX);
+        cfg.progress =
+            !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
+        cfg
+    }
+}
+
+/// Checks that a capture argument is a readable capture file; the message
+/// names the file and what is wrong with it.
+pub fn check_input(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
+        std::io::ErrorKind::PermissionDenied => format!("{}: permission denied", path.display()),
+        _ => format!("{}: {e}", path.display()),
+    })?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{}: is a directory; give the capture files inside it",
+            path.display()
+        ));
+    }
+    if let Err(e) = std::fs::File::open(path) {
+        return Err(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                format!("{}: permission denied", path.display())
+            }
+            _ => format!("{}: {e}", path.display()),
+        });
+    }
+    FileSource::open(path)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Analyze(args) => analyze(&args),
+    }
+}
+
+fn analyze(args: &AnalyzeArgs) -> ExitCode {
+    for p in &args.pcaps {
+        if let Err(msg) = check_input(p) {
+            eprintln!("otwatch: error: {msg}");
+            return ExitCode::from(2);
+        }
+    }
+    let cfg = args.pipeline_config();
+    let outcome = pipeline::run_files(&args.pcaps, &cfg);
+    if !args.quiet {
+        eprint!("{}", outcome.summary);
+        eprintln!("  logs written to {}", cfg.out_dir.display());
+    }
+    match outcome.error {
+        None => ExitCode::SUCCESS,
+        Some(e) => {
+            eprintln!("otwatch: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Layer 2–4 decoding. Turns a raw captured frame into a compact, copyable
+//! [`Decoded`] summary — flow key fields, TCP header fields and the offset of
+//! the L4 payload inside the frame — so that the frame is parsed once, in the
+//! capture thread, and workers slice the payload out of the same bytes.
+//!
+//! Everything from the wire is hostile: each malformation is reported as a
+//! [`DecodeError`] carrying a Zeek-style weird name, never a panic.
+
+use crate::capture::LinkType;
+use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use std::net::IpAddr;
+
+/// An IP address stored as 16 bytes (IPv4 mapped into the low 4 bytes with the
+/// `v6` flag off), so that keys hash and compare without branching on version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Addr {
+    pub bytes: [u8; 16],
+    pub v6: bool,
+}
+
+impl Addr {
+    pub fn from_ip(ip: IpAddr) -> Addr {
+        match ip {
+            IpAddr::V4(a) => {
+                let mut bytes = [0u8; 16];
+                bytes[12..].copy_from_slice(&a.octets());
+                Addr { bytes, v6: false }
+            }
+            IpAddr::V6(a) => Addr {
+                bytes: a.octets(),
+                v6: true,
+            },
+        }
+    }
+
+    pub fn to_ip(self) -> IpAddr {
+        if self.v6 {
+            IpAddr::from(self.bytes)
+        } else {
+            IpAddr::from([
+                self.bytes[12],
+                self.bytes[13],
+                self.bytes[14],
+                self.bytes[15],
+            ])
+        }
+    }
+}
+
+/// TCP flag bits, as in the header's flags byte.
+pub mod tcp_flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+}
+
+/// The transport layer of a decoded packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp {
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+    },
+    Udp {
+        sport: u16,
+        dport: u16,
+        /// The UDP header's length field (header included).
+        ulen: u16,
+    },
+    /// ICMP or ICMPv6; Zeek logs these as connections keyed by type and code.
+    Icmp { icmp_type: u8, code: u8, v6: bool },
+    /// Any other IP protocol (tracked by address pair only).
+    Other,
+}
+
+/// A decoded IP packet. Offsets index the captured frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub src: Addr,
+    pub dst: Addr,
+    /// Outer and inner 802.1Q/802.1ad VLAN ids (0 = absent).
+    pub vlan: u16,
+    pub inner_vlan: u16,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    pub ip_proto: u8,
+    /// IP length from the header (IPv4 total length; IPv6 payload length + 40).
+    pub ip_len: u32,
+    pub transport: Transport,
+    /// Offset and captured length of the L4 payload in the frame.
+    pub payload_off: u32,
+    pub payload_len: u32,
+    /// Payload length the headers claim; larger than `payload_len` when the
+    /// snaplen cut the packet.
+    pub payload_claimed: u32,
+    /// A fragment of a fragmented IP datagram (not reassembled).
+    pub fragment: bool,
+}
+
+impl Decoded {
+    pub fn payload<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        let start = self.payload_off as usize;
+        let end = start.saturating_add(self.payload_len as usize);
+        frame.get(start..end).unwrap_or(&[])
+    }
+
+    pub fn is_truncated(&self) -> bool {
+        self.payload_len < self.payload_claimed
+    }
+}
+
+/// Why a frame did not decode to an IP packet with a transport header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not IP (ARP, LLDP, STP, PROFINET, ...): counted, not a weird.
+    NotIp,
+    /// A malformed or truncated frame; the name is the weird to log.
+    Weird(&'static str),
+}
+
+/// Decodes one frame of the given link type.
+pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
+    let (macs, sliced) = match link {
+        LinkType::Ethernet => {
+            if frame.len() < 14 {
+                return Err(DecodeError::Weird("truncated_ethernet_frame"));
+            }
+            let mut dst = [0u8; 6];
+            let mut src = [0u8; 6];
+            dst.copy_from_slice(&frame[0..6]);
+            src.copy_from_slice(&frame[6..12]);
+            let et = u16::from_be_bytes([frame[12], frame[13]]);
+            if et < 0x0600 {
+                // 802.3 length field: LLC/SNAP frames (STP, ...), never IP here.
+                return Err(DecodeError::NotIp);
+            }
+            (
+                Some((src, dst)),
+                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[14..]),
+            )
+        }
+        LinkType::LinuxSll => {
+            if frame.len() < 16 {
+                return Err(DecodeError::Weird("truncated_link_header"));
+            }
+            let et = u16::from_be_bytes([frame[14], frame[15]]);
+            (
+                None,
+                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[16..]),
+            )
+        }
+        LinkType::LinuxSll2 => {
+            if frame.len() < 20 {
+                return Err(DecodeError::Weird("truncated_link_header"));
+            }
+            let et = u16::from_be_bytes([frame[0], frame[1]]);
+            (
+                None,
+                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[20..]),
+            )
+        }
+        LinkType::RawIp => (None, from_ip(frame)?),
+        LinkType::Null | LinkType::Loop => {
+            if frame.len() < 4 {
+                return Err(DecodeError::Weird("truncated_link_header"));
+            }
+            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            // DLT_NULL uses the writer's byte order; AF values are small, so the
+            // order is the one that gives a small number.
+            let family = if link == LinkType::Loop || (raw[0] == 0 && raw[1] == 0) {
+                u32::from_be_bytes(raw)
+            } else {
+                u32::from_le_bytes(raw)
+            };
+            match family {
+                // AF_INET everywhere; AF_INET6 on Linux, the BSDs and macOS.
+                2 | 10 | 24 | 28 | 30 => (None, from_ip(&frame[4..])?),
+                _ => return Err(DecodeError::NotIp),
+            }
+        }
+    };
+    finish(frame, macs, sliced)
+}
+
+fn from_ip(bytes: &[u8]) -> Result<LaxSlicedPacket<'_>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Weird("truncated_IP"));
+    }
+    LaxSlicedPacket::from_ip(bytes).map_err(|_| match bytes[0] >> 4 {
+        4 | 6 => DecodeError::Weird("truncated_IP"),
+        _ => DecodeError::NotIp,
+    })
+}
+
+fn finish(
+    frame: &[u8],
+    macs: Option<([u8; 6], [u8; 6])>,
+    sliced: LaxSlicedPacket<'_>,
+) -> Result<Decoded, DecodeError> {
+    let vlans = sliced.vlan_ids();
+    let vlan = vlans.first().map(|v| v.value()).unwrap_or(0);
+    let inner_vlan = vlans.get(1).map(|v| v.value()).unwrap_or(0);
+
+    let (src, dst, ip_len, payload) = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            (
+                Addr::from_ip(IpAddr::V4(h.source_addr())),
+                Addr::from_ip(IpAddr::V4(h.destination_addr())),
+                u32::from(h.total_len()),
+                v4.payload(),
+            )
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            (
+                Addr::from_ip(IpAddr::V6(h.source_addr())),
+                Addr::from_ip(IpAddr::V6(h.destination_addr())),
+                u32::from(h.payload_length()) + 40,
+                v6.payload(),
+            )
+        }
+        Some(LaxNetSlice::Arp(_)) => return Err(DecodeError::NotIp),
+        None => {
+            return Err(match sliced.stop_err {
+                Some(_) => DecodeError::Weird("truncated_IP"),
+                None => DecodeError::NotIp,
+            })
+        }
+    };
+
+    let ip_proto = payload.ip_number.0;
+    let payload_base = offset_in(frame, payload.payload);
+    // What the IP header says the transport segment measures. The lax parser
+    // falls back to the captured length when the header's length is too big,
+    // so use the header's own numbers here.
+    let ip_claimed = if payload.incomplete {
+        // Header length unknown to us beyond what was captured; recompute from ip_len.
+        let hdr_len = payload_base.saturating_sub(ip_header_start(frame, &sliced));
+        ip_len.saturating_sub(hdr_len)
+    } else {
+        payload.payload.len() as u32
+    };
+
+    let mut d = Decoded {
+        src,
+        dst,
+        vlan,
+        inner_vlan,
+        src_mac: macs.map(|m| m.0),
+        dst_mac: macs.map(|m| m.1),
+        ip_proto,
+        ip_len,
+        transport: Transport::Other,
+        payload_off: payload_base,
+        payload_len: payload.payload.len() as u32,
+        payload_claimed: ip_claimed,
+        fragment: payload.fragmented,
+    };
+    if payload.fragmented {
+        return Ok(d);
+    }
+
+    match &sliced.transport {
+        Some(TransportSlice::Tcp(t)) => {
+            let flags = t.header_slice()[13];
+            let hdr = t.header_slice().len() as u32;
+            d.transport = Transport::Tcp {
+                sport: t.source_port(),
+                dport: t.destination_port(),
+                seq: t.sequence_number(),
+                ack: t.acknowledgment_number(),
+                flags,
+                window: t.window_size(),
+            };
+            d.payload_off = offset_in(frame, t.payload());
+            d.payload_len = t.payload().len() as u32;
+            d.payload_claimed = ip_claimed.saturating_sub(hdr).max(d.payload_len);
+        }
+        Some(TransportSlice::Udp(u)) => {
+            d.transport = Transport::Udp {
+                sport: u.source_port(),
+                dport: u.destination_port(),
+                ulen: u.length(),
+            };
+            d.payload_off = offset_in(frame, u.payload());
+            d.payload_len = u.payload().len() as u32;
+            d.payload_claimed = ip_claimed.saturating_sub(8).max(d.payload_len);
+        }
+        Some(TransportSlice::Icmpv4(i)) => {
+            d.transport = Transport::Icmp {
+                icmp_type: i.type_u8(),
+                code: i.code_u8(),
+                v6: false,
+            };
+        }
+        Some(TransportSlice::Icmpv6(i)) => {
+            d.transport = Transport::Icmp {
+                icmp_type: i.type_u8(),
+                code: i.code_u8(),
+                v6: true,
+            };
+        }
+        Some(TransportSlice::Igmp(_)) | None => {
+            if sliced.stop_err.is_some() {
+                return Err(DecodeError::Weird(match ip_proto {
+                    6 => "truncated_tcp_header",
+                    17 => "truncated_udp_header",
+                    1 | 58 => "truncated_icmp_header",
+                    _ => "truncated_transport_header",
+                }));
+            }
+            if ip_proto == IpNumber::TCP.0 || ip_proto == IpNumber::UDP.0 {
+                return Err(DecodeError::Weird("truncated_transport_header"));
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn ip_header_start(frame: &[u8], sliced: &LaxSlicedPacket<'_>) -> u32 {
+    match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => offset_in(frame, v4.header().slice()),
+        Some(LaxNetSlice::Ipv6(v6)) => offset_in(frame, v6.header().slice()),
+        _ => 0,
+    }
+}
+
+/// Offset of `inner` inside `outer`; both come from the same frame.
+fn offset_in(outer: &[u8], inner: &[u8]) -> u32 {
+    let o = outer.as_ptr() as usize;
+    let i = inner.as_ptr() as usize;
+    i.saturating_sub(o).min(outer.len()) as u32
+}

@@ -1,0 +1,257 @@
+//! The connection key: 5-tuple plus VLAN ids, stored in a canonical order so
+//! both directions of a connection map to the same key.
+
+use crate::decode::{Addr, Decoded, Transport};
+
+/// Direction of a packet relative to the connection's originator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    /// Sent by the originator.
+    Orig,
+    /// Sent by the responder.
+    Resp,
+}
+
+impl Dir {
+    pub fn flip(self) -> Dir {
+        match self {
+            Dir::Orig => Dir::Resp,
+            Dir::Resp => Dir::Orig,
+        }
+    }
+    pub fn idx(self) -> usize {
+        match self {
+            Dir::Orig => 0,
+            Dir::Resp => 1,
+        }
+    }
+}
+
+/// Canonical connection key: endpoint `a` is the lower (address, port) pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    pub a: Addr,
+    pub b: Addr,
+    pub a_port: u16,
+    pub b_port: u16,
+    pub proto: u8,
+    pub vlan: u16,
+    pub inner_vlan: u16,
+}
+
+/// The sending side of a packet, as seen in the canonical key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    A,
+    B,
+}
+
+/// Ports (or ICMP type/code, Zeek-style) of a decoded packet, source first.
+pub fn ports(d: &Decoded) -> (u16, u16) {
+    match d.transport {
+        Transport::Tcp { sport, dport, .. } | Transport::Udp { sport, dport, .. } => (sport, dport),
+        Transport::Icmp {
+            icmp_type,
+            code,
+            v6,
+            ..
+        } => icmp_ports(icmp_type, code, v6),
+        Transport::Other => (0, 0),
+    }
+}
+
+/// Zeek keys ICMP "connections" by (type, counterpart type): a request and
+/// its reply share a key. The responder port is the reply type for the
+/// request/reply pairs, otherwise the code.
+fn icmp_ports(t: u8, code: u8, v6: bool) -> (u16, u16) {
+    let counterpart = if v6 {
+        match t {
+            128 => Some(129),
+            129 => Some(128),
+            133 => Some(134),
+            134 => Some(133),
+            135 => Some(136),
+            136 => Some(135),
+            130 => Some(131),
+            131 => Some(130),
+            139 => Some(140),
+            140 => Some(139),
+            144 => Some(145),
+            145 => Some(144),
+            _ => None,
+        }
+    } else {
+        match t {
+            8 => Some(0),
+            0 => Some(8),
+            13 => Some(14),
+            14 => Some(13),
+            15 => Some(16),
+            16 => Some(15),
+            17 => Some(18),
+            18 => Some(17),
+            10 => Some(9),
+            9 => Some(10),
+            _ => None,
+        }
+    };
+    match counterpart {
+        Some(c) => (u16::from(t), c),
+        None => (u16::from(t), u16::from(code)),
+    }
+}
+
+impl FlowKey {
+    /// The key of a packet and which side of the key sent it.
+    pub fn of(d: &Decoded) -> (FlowKey, Side) {
+        let (sp, dp) = ports(d);
+        let src = (d.src, sp);
+        let dst = (d.dst, dp);
+        // ICMP request/reply pairs: make the request's type the "a_port" in
+        // both directions by mapping the pair symmetrically.
+        let (lo, hi, side) = if src <= dst {
+            (src, dst, Side::A)
+        } else {
+            (dst, src, Side::B)
+        };
+        (
+            FlowKey {
+                a: lo.0,
+                b: hi.0,
+                a_port: lo.1,
+                b_port: hi.1,
+                proto: d.ip_proto,
+                vlan: d.vlan,
+                inner_vlan: d.inner_vlan,
+            },
+            side,
+        )
+    }
+
+    /// A hash that is the same for both directions and for every run, used
+    /// to pick the worker (the key is already canonical).
+    pub fn shard_hash(&self) -> u64 {
+        let mut h = Fnv::default();
+        h.bytes(&self.a.bytes);
+        h.bytes(&self.b.bytes);
+        h.bytes(&self.a_port.to_be_bytes());
+        h.bytes(&self.b_port.to_be_bytes());
+        h.bytes(&[self.proto]);
+        h.bytes(&self.vlan.to_be_bytes());
+        h.bytes(&self.inner_vlan.to_be_bytes());
+        mix(h.0)
+    }
+}
+
+/// FNV-1a, stable across platforms and Rust versions.
+#[derive(Clone, Copy)]
+pub struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// splitmix64 finaliser: spreads FNV's weak low bits.
+pub fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A Zeek-style connection uid ("C" + 17 base62 characters), derived from
+/// the key and the number of the connection's first packet, so it is
+/// unique within a run and identical for any thread count.
+pub fn make_uid(key: &FlowKey, first_packet: u64) -> String {
+    let h1 = key.shard_hash();
+    let h2 = mix(h1 ^ mix(first_packet.wrapping_add(0x9e37_79b9_7f4a_7c15)));
+    let mut n = (u128::from(h1) << 64) | u128::from(h2);
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(18);
+    out.push('C');
+    for _ in 0..17 {
+        out.push(DIGITS[(n % 62) as usize] as char);
+        n /= 62;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Addr;
+
+    fn dec(src: &str, sp: u16, dst: &str, dp: u16) -> Decoded {
+        Decoded {
+            src: Addr::from_ip(src.parse().unwrap()),
+            dst: Addr::from_ip(dst.parse().unwrap()),
+            vlan: 0,
+            inner_vlan: 0,
+            src_mac: None,
+            dst_mac: None,
+            ip_proto: 6,
+            ip_len: 40,
+            transport: Transport::Tcp {
+                sport: sp,
+                dport: dp,
+                seq: 0,
+                ack: 0,
+                flags: 0,
+                window: 0,
+            },
+            payload_off: 0,
+            payload_len: 0,
+            payload_claimed: 0,
+            fragment: false,
+        }
+    }
+
+    #[test]
+    fn both_directions_share_a_key_and_hash() {
+        let (k1, s1) = FlowKey::of(&dec("10.0.0.9", 3082, "10.0.0.3", 502));
+        let (k2, s2) = FlowKey::of(&dec("10.0.0.3", 502, "10.0.0.9", 3082));
+        assert_eq!(k1, k2);
+        assert_ne!(s1, s2);
+        assert_eq!(k1.shard_hash(), k2.shard_hash());
+    }
+
+    #[test]
+    fn uids_look_like_zeek_and_differ_per_connection() {
+        let (k, _) = FlowKey::of(&dec("10.0.0.9", 3082, "10.0.0.3", 502));
+        let u1 = make_uid(&k, 1);
+        let u2 = make_uid(&k, 2);
+        assert_eq!(u1.len(), 18);
+        assert!(u1.starts_with('C'));
+        assert_ne!(u1, u2);
+        assert_eq!(u1, make_uid(&k, 1));
+    }
+
+    #[test]
+    fn icmp_echo_request_and_reply_share_a_key() {
+        let mut a = dec("10.0.0.1", 0, "10.0.0.2", 0);
+        a.ip_proto = 1;
+        a.transport = Transport::Icmp {
+            icmp_type: 8,
+            code: 0,
+            v6: false,
+        };
+        let mut b = dec("10.0.0.2", 0, "10.0.0.1", 0);
+        b.ip_proto = 1;
+        b.transport = Transport::Icmp {
+            icmp_type: 0,
+            code: 0,
+            v6: false,
+        };
+        assert_eq!(FlowKey::of(&a).0, FlowKey::of(&b).0);
+    }
+}

@@ -1,0 +1,19 @@
+//! otwatch: a passive sensor for industrial (OT) networks.
+//!
+//! Data flow (see ARCHITECTURE.md in the design notes and README.md):
+//! `capture` reads packets, `decode` slices L2–L4, `pipeline` dispatches
+//! them to workers that own a shard of the `flow` table (connection state,
+//! TCP reassembly, `analyzers`), and a merge stage hands records, in a
+//! deterministic order, to the `output` writers.
+
+pub mod analyzers;
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod flow;
+pub mod output;
+pub mod pipeline;
+pub mod record;
+pub mod stats;
+pub mod time;
+pub mod weird;

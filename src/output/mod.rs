@@ -1,0 +1,25 @@
+//! Outputs: Zeek-style log writers (JSON lines by default, TSV on request).
+//! Each log record type lives with the module that owns its meaning (the
+//! conn record in `flow`, the weird record in `weird`) and implements
+//! [`LogRecord`]; this module only knows how to write rows.
+
+mod value;
+mod writer;
+
+pub use value::{push_json_string, Field, FieldType, Value};
+pub use writer::{LogFormat, LogWriter, WriteError};
+
+/// A record of a Zeek-style log.
+pub trait LogRecord {
+    /// The log's name: the file is `<path>.log`.
+    const PATH: &'static str;
+    /// The columns, in order.
+    fn fields() -> &'static [Field];
+    /// Appends one value per column, in the order of [`LogRecord::fields`].
+    fn values(&self, out: &mut Vec<Value>);
+}
+
+/// Shorthand for building the static column lists.
+pub const fn field(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty }
+}

@@ -1,0 +1,234 @@
+//! Writes log records to `<dir>/<path>.log`, one file per log, created on the
+//! first record (as Zeek does). Write failures (disk full, permissions) are
+//! returned with the file name, never swallowed.
+//!
+//! Determinism: the TSV `#open`/`#close` stamps use the packet clock (the
+//! first and last packet times of the run), not the wall clock, so the same
+//! input always gives the same bytes.
+
+use super::{LogRecord, Value};
+use crate::time::Ts;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The on-disk format of the logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Zeek's JSON style: one object per line, unset fields left out.
+    #[default]
+    Json,
+    /// Zeek's TSV with `#separator`/`#fields`/`#types` header.
+    Tsv,
+}
+
+/// A log file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+struct LogFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+    rows: u64,
+}
+
+/// The set of log files of one run.
+pub struct LogWriter {
+    dir: PathBuf,
+    format: LogFormat,
+    files: BTreeMap<&'static str, LogFile>,
+    values: Vec<Value>,
+    line: String,
+    open_ts: Option<Ts>,
+}
+
+impl LogWriter {
+    /// Prepares writing into `dir`, creating it if needed.
+    pub fn new(dir: &Path, format: LogFormat) -> Result<LogWriter, WriteError> {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(LogWriter {
+            dir: dir.to_path_buf(),
+            format,
+            files: BTreeMap::new(),
+            values: Vec::with_capacity(32),
+            line: String::with_capacity(512),
+            open_ts: None,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The packet time used for TSV `#open` stamps (the run's first packet).
+    pub fn set_open_time(&mut self, ts: Ts) {
+        self.open_ts.get_or_insert(ts);
+    }
+
+    /// Number of rows written to `<path>.log` so far.
+    pub fn rows(&self, path: &str) -> u64 {
+        self.files.get(path).map(|f| f.rows).unwrap_or(0)
+    }
+
+    /// Writes one record.
+    pub fn write<R: LogRecord>(&mut self, rec: &R) -> Result<(), WriteError> {
+        self.values.clear();
+        rec.values(&mut self.values);
+        self.line.clear();
+        let fields = R::fields();
+        match self.format {
+            LogFormat::Json => {
+                self.line.push('{');
+                let mut first = true;
+                for (f, v) in fields.iter().zip(&self.values) {
+                    let mark = self.line.len();
+                    if !first {
+                        self.line.push(',');
+                    }
+                    super::push_json_string(&mut self.line, f.name);
+                    self.line.push(':');
+                    if v.write_json(&mut self.line) {
+                        first = false;
+                    } else {
+                        self.line.truncate(mark);
+                    }
+                }
+                self.line.push_str("}\n");
+            }
+            LogFormat::Tsv => {
+                for (i, v) in self.values.iter().enumerate() {
+                    if i > 0 {
+                        self.line.push('\t');
+                    }
+                    v.write_tsv(&mut self.line);
+                }
+                self.line.push('\n');
+            }
+        }
+        let line = std::mem::take(&mut self.line);
+        let file = self.file::<R>()?;
+        file.rows += 1;
+        let res = file
+            .out
+            .write_all(line.as_bytes())
+            .map_err(|source| WriteError {
+                path: file.path.clone(),
+                source,
+            });
+        self.line = line;
+        res
+    }
+
+    fn file<R: LogRecord>(&mut self) -> Result<&mut LogFile, WriteError> {
+        if !self.files.contains_key(R::PATH) {
+            let path = self.dir.join(format!("{}.log", R::PATH));
+            let err = |source| WriteError {
+                path: path.clone(),
+                source,
+            };
+            let mut out = BufWriter::with_capacity(256 * 1024, File::create(&path).map_err(err)?);
+            if self.format == LogFormat::Tsv {
+                let mut h = String::new();
+                h.push_str(
+                    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n",
+                );
+                h.push_str(&format!("#path\t{}\n", R::PATH));
+                h.push_str(&format!(
+                    "#open\t{}\n",
+                    stamp(self.open_ts.unwrap_or_default())
+                ));
+                h.push_str("#fields");
+                for f in R::fields() {
+                    h.push('\t');
+                    h.push_str(f.name);
+                }
+                h.push_str("\n#types");
+                for f in R::fields() {
+                    h.push('\t');
+                    h.push_str(f.ty.zeek_name());
+                }
+                h.push('\n');
+                out.write_all(h.as_bytes()).map_err(err)?;
+            }
+            self.files.insert(
+                R::PATH,
+                LogFile {
+                    path: path.clone(),
+                    out,
+                    rows: 0,
+                },
+            );
+        }
+        // The entry was inserted just above if it was missing.
+        self.files.get_mut(R::PATH).ok_or_else(|| WriteError {
+            path: self.dir.join(R::PATH),
+            source: std::io::Error::other("log file vanished"),
+        })
+    }
+
+    /// Writes TSV footers and flushes every file to disk.
+    pub fn finish(mut self, close_ts: Ts) -> Result<(), WriteError> {
+        let format = self.format;
+        for f in self.files.values_mut() {
+            let err = |source| WriteError {
+                path: f.path.clone(),
+                source,
+            };
+            if format == LogFormat::Tsv {
+                writeln!(f.out, "#close\t{}", stamp(close_ts)).map_err(err)?;
+            }
+            f.out.flush().map_err(err)?;
+            f.out.get_ref().sync_data().map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+/// Zeek's `#open`/`#close` stamp, `YYYY-MM-DD-HH-MM-SS` in UTC.
+fn stamp(ts: Ts) -> String {
+    let secs = ts.0.div_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}-{:02}-{:02}-{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_utc_calendar_dates() {
+        assert_eq!(stamp(Ts(0)), "1970-01-01-00-00-00");
+        assert_eq!(stamp(Ts(1_595_660_608_237_857)), "2020-07-25-07-03-28");
+        assert_eq!(stamp(Ts(951_782_400_000_000)), "2000-02-29-00-00-00");
+    }
+}

@@ -1,0 +1,39 @@
+//! Batches of decoded packets travelling from the capture thread to a worker.
+
+use crate::decode::Decoded;
+use crate::time::Ts;
+
+/// One packet inside a batch. `decoded.payload_off` indexes the batch's
+/// `data` buffer (only the L4 payload is copied, not the whole frame).
+#[derive(Clone, Copy, Debug)]
+pub struct BatchPacket {
+    pub seq: u64,
+    pub ts: Ts,
+    pub decoded: Decoded,
+}
+
+/// The packets of one tick for one worker, with the tick's clock.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Tick number; every worker receives every tick, possibly empty.
+    pub tick: u64,
+    /// Number of the last packet read before the tick ended.
+    pub last_seq: u64,
+    /// Packet clock at the end of the tick (the latest timestamp seen).
+    pub now: Ts,
+    pub packets: Vec<BatchPacket>,
+    pub data: Vec<u8>,
+}
+
+impl Batch {
+    pub fn push(&mut self, seq: u64, ts: Ts, mut decoded: Decoded, payload: &[u8]) {
+        decoded.payload_off = self.data.len() as u32;
+        decoded.payload_len = payload.len() as u32;
+        self.data.extend_from_slice(payload);
+        self.packets.push(BatchPacket { seq, ts, decoded });
+    }
+
+    pub fn payload(&self, p: &BatchPacket) -> &[u8] {
+        p.decoded.payload(&self.data)
+    }
+}

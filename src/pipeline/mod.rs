@@ -1,0 +1,394 @@
+//! The offline pipeline: one capture thread reads and decodes packets and
+//! dispatches them by a symmetric flow hash to N workers over bounded
+//! channels; a merge thread restores a single deterministic order and feeds
+//! the log writers.
+//!
+//! Determinism: the capture thread cuts the packet stream into ticks of a
+//! fixed number of packets, and every worker receives every tick (possibly
+//! empty) with the tick's clock. Workers expire connections only at packet
+//! times or tick ends, and every record carries an [`OrderKey`] derived from
+//! packet numbers; so the merged output does not depend on the worker count.
+
+mod batch;
+mod worker;
+
+pub use batch::{Batch, BatchPacket};
+
+use crate::capture::{FileSource, OpenError, ReadError};
+use crate::decode::{self, DecodeError};
+use crate::flow::{FlowConfig, FlowCounters, FlowKey};
+use crate::output::{LogFormat, LogWriter, WriteError};
+use crate::record::{Emitter, OrderKey, Record};
+use crate::stats::{DecodeCounters, Summary};
+use crate::time::Ts;
+use crate::weird::WeirdRecord;
+use crossbeam_channel::{bounded, Receiver, Sender};
+use std::path::PathBuf;
+use std::thread;
+use std::time::Instant;
+use worker::{Output, Work};
+
+/// Settings of one offline run.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    pub threads: usize,
+    /// Packets per tick (the unit of dispatch and of timeout sweeps).
+    pub tick_packets: usize,
+    /// Ticks that may wait in each channel before the sender blocks.
+    pub queue_depth: usize,
+    pub flow: FlowConfig,
+    pub out_dir: PathBuf,
+    pub format: LogFormat,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            threads: thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            tick_packets: 1024,
+            queue_depth: 8,
+            flow: FlowConfig::default(),
+            out_dir: PathBuf::from("otwatch-logs"),
+            format: LogFormat::Json,
+            progress: false,
+        }
+    }
+}
+
+/// Why a run did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Open(#[from] OpenError),
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The result of a run: the summary is there even when the run stopped on an
+/// error, because everything decoded before the error is still written out.
+pub struct RunOutcome {
+    pub summary: Summary,
+    pub error: Option<RunError>,
+}
+
+/// Runs the offline pipeline over the capture files, in the order given.
+pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
+    let started = Instant::now();
+    let threads = cfg.threads.max(1);
+    let mut summary = Summary::default();
+
+    let writer = match LogWriter::new(&cfg.out_dir, cfg.format) {
+        Ok(w) => w,
+        Err(e) => {
+            return RunOutcome {
+                summary,
+                error: Some(e.into()),
+            }
+        }
+    };
+
+    let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
+    let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
+    let mut workers = Vec::with_capacity(threads);
+    let mut flow_cfg = cfg.flow.clone();
+    flow_cfg.max_flows = cfg.flow.max_flows.div_ceil(threads).max(1);
+    for i in 0..threads {
+        let (wtx, wrx) = bounded::<Work>(cfg.queue_depth);
+        let (otx, orx) = bounded::<Output>(cfg.queue_depth);
+        let fc = flow_cfg.clone();
+        let h = thread::Builder::new()
+            .name(format!("otwatch-worker-{i}"))
+            .spawn(move || worker::run(fc, wrx, otx));
+        match h {
+            Ok(h) => workers.push(h),
+            Err(e) => {
+                return RunOutcome {
+                    summary,
+                    error: Some(RunError::Internal(format!("cannot start worker: {e}"))),
+                }
+            }
+        }
+        work_tx.push(wtx);
+        out_rx.push(orx);
+    }
+    // The capture thread's own records (decode weirds) are one more source.
+    let (cap_tx, cap_rx) = bounded::<Output>(cfg.queue_depth);
+    out_rx.push(cap_rx);
+
+    let merger = thread::Builder::new()
+        .name("otwatch-merge".into())
+        .spawn(move || merge(out_rx, writer));
+    let merger = match merger {
+        Ok(m) => m,
+        Err(e) => {
+            return RunOutcome {
+                summary,
+                error: Some(RunError::Internal(format!("cannot start merger: {e}"))),
+            }
+        }
+    };
+
+    let mut cap = Capturer::new(threads, cfg, work_tx, cap_tx);
+    let read_error = cap.read_all(files, &mut summary);
+    let (decode, first_ts, last_ts) = cap.finish();
+    summary.decode = decode;
+
+    let mut flows = FlowCounters::default();
+    for w in workers {
+        match w.join() {
+            Ok(c) => flows.add(&c),
+            Err(_) => {
+                return RunOutcome {
+                    summary,
+                    error: Some(RunError::Internal("a worker thread panicked".into())),
+                }
+            }
+        }
+    }
+    summary.flows = flows;
+    let merged = merger.join();
+    summary.first_ts = first_ts;
+    summary.last_ts = last_ts;
+    summary.elapsed = started.elapsed();
+
+    let error = match merged {
+        Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
+        Ok(Err(e)) => Some(e.into()),
+        Ok(Ok(mut writer)) => {
+            summary.log_rows = [
+                ("conn", writer.rows("conn")),
+                ("weird", writer.rows("weird")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            writer.set_open_time(first_ts.unwrap_or_default());
+            let stats = summary.stats_record();
+            let res = writer
+                .write(&stats)
+                .and_then(|_| writer.finish(last_ts.unwrap_or_default()));
+            match res {
+                Err(e) => Some(e.into()),
+                Ok(()) => read_error,
+            }
+        }
+    };
+    RunOutcome { summary, error }
+}
+
+/// The capture side: reads files, decodes, fills per-worker batches.
+struct Capturer<'a> {
+    cfg: &'a PipelineConfig,
+    work_tx: Vec<Sender<Work>>,
+    cap_tx: Sender<Output>,
+    batches: Vec<Batch>,
+    em: Emitter,
+    seq: u64,
+    tick: u64,
+    in_tick: usize,
+    now: Ts,
+    first_ts: Option<Ts>,
+    counters: DecodeCounters,
+    progress: Option<indicatif::ProgressBar>,
+    closed: bool,
+}
+
+impl<'a> Capturer<'a> {
+    fn new(
+        threads: usize,
+        cfg: &'a PipelineConfig,
+        work_tx: Vec<Sender<Work>>,
+        cap_tx: Sender<Output>,
+    ) -> Self {
+        Capturer {
+            cfg,
+            work_tx,
+            cap_tx,
+            batches: (0..threads).map(|_| Batch::default()).collect(),
+            em: Emitter::default(),
+            seq: 0,
+            tick: 0,
+            in_tick: 0,
+            now: Ts::default(),
+            first_ts: None,
+            counters: DecodeCounters::default(),
+            progress: None,
+            closed: false,
+        }
+    }
+
+    fn read_all(&mut self, files: &[PathBuf], summary: &mut Summary) -> Option<RunError> {
+        if self.cfg.progress {
+            let total: u64 = files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum();
+            let pb = indicatif::ProgressBar::new(total);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {binary_bytes}/{binary_total_bytes} {msg} ({binary_bytes_per_sec}, ETA {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            self.progress = Some(pb);
+        }
+        let mut done_bytes = 0u64;
+        for path in files {
+            let mut src = match FileSource::open(path) {
+                Ok(s) => s,
+                Err(e) => return Some(e.into()),
+            };
+            summary.files += 1;
+            loop {
+                let pkt = match src.next_packet() {
+                    Ok(Some(p)) => p,
+                    Ok(None) => break,
+                    Err(e) => return Some(e.into()),
+                };
+                let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
+                let frame = pkt.data;
+                self.seq += 1;
+                self.counters.packets += 1;
+                self.counters.captured_bytes += frame.len() as u64;
+                self.counters.wire_bytes += u64::from(wire_len);
+                self.first_ts.get_or_insert(ts);
+                if ts < self.now {
+                    self.counters.time_went_backwards += 1;
+                } else {
+                    self.now = ts;
+                }
+                match decode::decode(link, frame) {
+                    Ok(d) => {
+                        self.counters.ip_packets += 1;
+                        let (key, _) = FlowKey::of(&d);
+                        let w = (key.shard_hash() % self.batches.len() as u64) as usize;
+                        let payload = d.payload(frame);
+                        self.batches[w].push(self.seq, ts, d, payload);
+                    }
+                    Err(DecodeError::NotIp) => self.counters.non_ip += 1,
+                    Err(DecodeError::Weird(name)) => {
+                        self.counters.malformed += 1;
+                        self.em.at_packet(self.seq);
+                        self.em.emit(Record::Weird(Box::new(WeirdRecord {
+                            ts,
+                            conn: None,
+                            name,
+                            addl: None,
+                            source: "decode",
+                        })));
+                    }
+                }
+                self.in_tick += 1;
+                if self.in_tick >= self.cfg.tick_packets {
+                    if let Some(pb) = &self.progress {
+                        pb.set_position(done_bytes + src.bytes_read() + 16 * src.packets_read());
+                        pb.set_message(format!("{} packets", self.seq));
+                    }
+                    if !self.send_tick() {
+                        return None;
+                    }
+                }
+            }
+            done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        }
+        None
+    }
+
+    /// Sends the current tick to every worker; false if the pipeline shut down
+    /// (the merge thread stopped on a write error, reported by the caller).
+    fn send_tick(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
+        for (i, tx) in self.work_tx.iter().enumerate() {
+            let mut b = std::mem::take(&mut self.batches[i]);
+            b.tick = self.tick;
+            b.last_seq = self.seq;
+            b.now = self.now;
+            if tx.send(Work::Batch(b)).is_err() {
+                self.closed = true;
+            }
+        }
+        let records = self.em.take();
+        if self
+            .cap_tx
+            .send(Output {
+                tick: self.tick,
+                records,
+            })
+            .is_err()
+        {
+            self.closed = true;
+        }
+        self.tick += 1;
+        self.in_tick = 0;
+        !self.closed
+    }
+
+    fn finish(mut self) -> (DecodeCounters, Option<Ts>, Option<Ts>) {
+        if self.in_tick > 0 || self.tick == 0 {
+            self.send_tick();
+        }
+        for tx in &self.work_tx {
+            let _ = tx.send(Work::Finish { last_seq: self.seq });
+        }
+        let _ = self.cap_tx.send(Output {
+            tick: self.tick,
+            records: Vec::new(),
+        });
+        if let Some(pb) = &self.progress {
+            pb.finish_and_clear();
+        }
+        let last = self.first_ts.map(|_| self.now);
+        (self.counters, self.first_ts, last)
+    }
+}
+
+/// Receives one output per source per tick, merges them by key, writes them.
+fn merge(sources: Vec<Receiver<Output>>, mut writer: LogWriter) -> Result<LogWriter, WriteError> {
+    let mut all: Vec<(OrderKey, Record)> = Vec::new();
+    let mut opened = false;
+    loop {
+        all.clear();
+        let mut got = 0;
+        let mut tick = None;
+        for rx in &sources {
+            if let Ok(out) = rx.recv() {
+                got += 1;
+                debug_assert!(tick.is_none_or(|t| t == out.tick));
+                tick = Some(out.tick);
+                all.extend(out.records);
+            }
+        }
+        if got == 0 {
+            return Ok(writer);
+        }
+        all.sort_by_key(|r| r.0);
+        for (_, rec) in all.drain(..) {
+            if !opened {
+                writer.set_open_time(record_ts(&rec));
+                opened = true;
+            }
+            match &rec {
+                Record::Conn(c) => writer.write(c.as_ref())?,
+                Record::Weird(w) => writer.write(w.as_ref())?,
+            }
+        }
+    }
+}
+
+fn record_ts(r: &Record) -> Ts {
+    match r {
+        Record::Conn(c) => c.ts,
+        Record::Weird(w) => w.ts,
+    }
+}

@@ -1,0 +1,152 @@
+//! Run counters, the end-of-run summary on stderr and its `stats.log` record.
+
+use crate::flow::FlowCounters;
+use crate::output::{field, Field, FieldType as T, LogRecord, Value};
+use crate::time::{Micros, Ts};
+use std::fmt;
+use std::time::Duration;
+
+/// Counters of the capture and decode stage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeCounters {
+    pub packets: u64,
+    pub captured_bytes: u64,
+    pub wire_bytes: u64,
+    pub ip_packets: u64,
+    pub non_ip: u64,
+    /// Frames that did not decode (each also written to weird.log).
+    pub malformed: u64,
+    /// Packets whose timestamp is earlier than one seen before.
+    pub time_went_backwards: u64,
+}
+
+/// Everything a run counted.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub files: u64,
+    pub decode: DecodeCounters,
+    pub flows: FlowCounters,
+    pub log_rows: Vec<(String, u64)>,
+    pub first_ts: Option<Ts>,
+    pub last_ts: Option<Ts>,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn packets_per_sec(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.decode.packets as f64 / s
+        } else {
+            0.0
+        }
+    }
+
+    /// Total weird records: decode failures plus flow-level weirds.
+    pub fn weirds(&self) -> u64 {
+        self.decode.malformed + self.flows.weirds
+    }
+
+    pub fn stats_record(&self) -> StatsRecord {
+        StatsRecord {
+            ts: self.last_ts.unwrap_or_default(),
+            summary: self.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.decode;
+        let fl = &self.flows;
+        writeln!(
+            f,
+            "otwatch: {} packets ({} bytes) from {} file(s) in {:.3} s, {:.0} packets/s",
+            d.packets,
+            d.captured_bytes,
+            self.files,
+            self.elapsed.as_secs_f64(),
+            self.packets_per_sec()
+        )?;
+        if let (Some(a), Some(b)) = (self.first_ts, self.last_ts) {
+            writeln!(f, "  capture span: {:.6} s", b.since(a).as_secs_f64())?;
+        }
+        writeln!(
+            f,
+            "  decode: {} IP, {} non-IP, {} malformed",
+            d.ip_packets, d.non_ip, d.malformed
+        )?;
+        writeln!(
+            f,
+            "  connections: {} ({} tcp, {} udp, {} icmp, {} other); {} evicted at the cap of {} live flows",
+            fl.connections, fl.tcp, fl.udp, fl.icmp, fl.other, fl.evicted, fl.max_flows
+        )?;
+        writeln!(
+            f,
+            "  weirds: {}; TCP bytes missed: {}; reassembly cap hits: {}",
+            self.weirds(),
+            fl.missed_bytes,
+            fl.reassembly_cap_hits
+        )?;
+        for (log, rows) in &self.log_rows {
+            writeln!(f, "  {log}.log: {rows} records")?;
+        }
+        Ok(())
+    }
+}
+
+/// The `stats.log` record written at the end of a run.
+#[derive(Clone, Debug)]
+pub struct StatsRecord {
+    pub ts: Ts,
+    pub summary: Summary,
+}
+
+static FIELDS: [Field; 17] = [
+    field("ts", T::Time),
+    field("peer", T::String),
+    field("files", T::Count),
+    field("pkts_proc", T::Count),
+    field("bytes_recv", T::Count),
+    field("ip_pkts", T::Count),
+    field("non_ip_pkts", T::Count),
+    field("malformed_pkts", T::Count),
+    field("ts_backwards", T::Count),
+    field("connections", T::Count),
+    field("flows_evicted", T::Count),
+    field("max_flows", T::Count),
+    field("weirds", T::Count),
+    field("missed_bytes", T::Count),
+    field("reassembly_cap_hits", T::Count),
+    field("elapsed", T::Interval),
+    field("pkts_per_sec", T::Double),
+];
+
+impl LogRecord for StatsRecord {
+    const PATH: &'static str = "stats";
+
+    fn fields() -> &'static [Field] {
+        &FIELDS
+    }
+
+    fn values(&self, out: &mut Vec<Value>) {
+        let s = &self.summary;
+        out.push(Value::Time(self.ts));
+        out.push(Value::Static("otwatch"));
+        out.push(Value::Count(s.files));
+        out.push(Value::Count(s.decode.packets));
+        out.push(Value::Count(s.decode.captured_bytes));
+        out.push(Value::Count(s.decode.ip_packets));
+        out.push(Value::Count(s.decode.non_ip));
+        out.push(Value::Count(s.decode.malformed));
+        out.push(Value::Count(s.decode.time_went_backwards));
+        out.push(Value::Count(s.flows.connections));
+        out.push(Value::Count(s.flows.evicted));
+        out.push(Value::Count(s.flows.max_flows));
+        out.push(Value::Count(s.weirds()));
+        out.push(Value::Count(s.flows.missed_bytes));
+        out.push(Value::Count(s.flows.reassembly_cap_hits));
+        out.push(Value::Interval(Micros(s.elapsed.as_micros() as i64)));
+        out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
+    }
+}

@@ -1,0 +1,80 @@
+//! Packet time. Timestamps are kept as integer microseconds since the Unix
+//! epoch, the precision Zeek logs with, so that arithmetic and formatting are
+//! exact and identical on every run.
+
+use std::fmt;
+
+/// A point in time, in microseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ts(pub i64);
+
+/// A span of time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Micros(pub i64);
+
+impl Ts {
+    pub fn from_timeval(sec: i64, usec: i64) -> Ts {
+        Ts(sec.saturating_mul(1_000_000).saturating_add(usec))
+    }
+
+    /// Time elapsed since `earlier` (negative when the clock went backwards).
+    pub fn since(self, earlier: Ts) -> Micros {
+        Micros(self.0.saturating_sub(earlier.0))
+    }
+
+    pub fn add(self, d: Micros) -> Ts {
+        Ts(self.0.saturating_add(d.0))
+    }
+
+    /// Seconds as a float, for JSON output (printed in shortest round-trip form).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+}
+
+impl Micros {
+    pub const fn from_secs(s: i64) -> Micros {
+        Micros(s * 1_000_000)
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+}
+
+/// Zeek's TSV rendering of `time` and `interval`: seconds with exactly six decimals.
+pub struct SixDecimals(pub i64);
+
+impl fmt::Display for SixDecimals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        let sign = if v < 0 { "-" } else { "" };
+        let a = v.unsigned_abs();
+        write!(f, "{sign}{}.{:06}", a / 1_000_000, a % 1_000_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn six_decimals_are_exact() {
+        assert_eq!(
+            SixDecimals(1_595_660_608_237_857).to_string(),
+            "1595660608.237857"
+        );
+        assert_eq!(SixDecimals(6_324).to_string(), "0.006324");
+        assert_eq!(SixDecimals(0).to_string(), "0.000000");
+        assert_eq!(SixDecimals(-1_500_000).to_string(), "-1.500000");
+    }
+
+    #[test]
+    fn timeval_conversion_and_spans() {
+        let a = Ts::from_timeval(10, 5);
+        let b = Ts::from_timeval(12, 1);
+        assert_eq!(b.since(a), Micros(1_999_996));
+        assert_eq!(a.add(Micros::from_secs(2)), Ts(12_000_005));
+        assert_eq!(Ts(1_224_804_548_739_740).as_secs_f64(), 1224804548.73974);
+    }
+}

@@ -1,0 +1,67 @@
+//! The `weird.log` record: protocol or decoding anomalies, in Zeek's columns
+//! (`ts uid id.* name addl notice peer source`).
+
+use crate::output::{field, Field, FieldType as T, LogRecord, Value};
+use crate::time::Ts;
+use std::net::IpAddr;
+
+/// The connection a weird belongs to, when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeirdConn {
+    pub uid: String,
+    pub orig_h: IpAddr,
+    pub orig_p: u16,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeirdRecord {
+    pub ts: Ts,
+    pub conn: Option<WeirdConn>,
+    pub name: &'static str,
+    pub addl: Option<String>,
+    /// The layer that noticed it (e.g. `decode`, `TCP`).
+    pub source: &'static str,
+}
+
+static FIELDS: [Field; 11] = [
+    field("ts", T::Time),
+    field("uid", T::String),
+    field("id.orig_h", T::Addr),
+    field("id.orig_p", T::Port),
+    field("id.resp_h", T::Addr),
+    field("id.resp_p", T::Port),
+    field("name", T::String),
+    field("addl", T::String),
+    field("notice", T::Bool),
+    field("peer", T::String),
+    field("source", T::String),
+];
+
+impl LogRecord for WeirdRecord {
+    const PATH: &'static str = "weird";
+
+    fn fields() -> &'static [Field] {
+        &FIELDS
+    }
+
+    fn values(&self, out: &mut Vec<Value>) {
+        out.push(Value::Time(self.ts));
+        match &self.conn {
+            Some(c) => {
+                out.push(Value::Str(c.uid.clone()));
+                out.push(Value::Addr(c.orig_h));
+                out.push(Value::Port(c.orig_p));
+                out.push(Value::Addr(c.resp_h));
+                out.push(Value::Port(c.resp_p));
+            }
+            None => out.extend(std::iter::repeat_n(Value::Unset, 5)),
+        }
+        out.push(Value::Static(self.name));
+        out.push(self.addl.clone().map(Value::Str).unwrap_or(Value::Unset));
+        out.push(Value::Bool(false));
+        out.push(Value::Static("otwatch"));
+        out.push(Value::Static(self.source));
+    }
+}
