@@ -1,0 +1,164 @@
+//! Helpers shared by the integration tests: run the binary, read Zeek logs,
+//! and write small capture files packet by packet.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn pcap(name: &str) -> PathBuf {
+    repo().join("pcaps").join(name)
+}
+
+pub fn otwatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_otwatch"))
+}
+
+/// Runs `otwatch analyze` with extra arguments; returns the process output.
+pub fn analyze(out: &Path, args: &[&str], pcaps: &[PathBuf]) -> Output {
+    let mut c = otwatch();
+    c.arg("analyze")
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out)
+        .args(args);
+    c.args(pcaps);
+    c.output().expect("run otwatch")
+}
+
+/// A Zeek TSV log: column names and rows of cells (header lines dropped).
+/// Files without a `#fields` line take the names given.
+pub struct ZeekLog {
+    pub fields: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl ZeekLog {
+    pub fn read(path: &Path) -> ZeekLog {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut fields = Vec::new();
+        let mut rows = Vec::new();
+        for line in text.lines() {
+            if let Some(f) = line.strip_prefix("#fields\t") {
+                fields = f.split('\t').map(str::to_string).collect();
+            } else if !line.starts_with('#') && !line.is_empty() {
+                rows.push(line.split('\t').map(str::to_string).collect());
+            }
+        }
+        ZeekLog { fields, rows }
+    }
+
+    /// Rows as maps from column name to cell.
+    pub fn records(&self) -> Vec<BTreeMap<String, String>> {
+        self.rows
+            .iter()
+            .map(|r| self.fields.iter().cloned().zip(r.iter().cloned()).collect())
+            .collect()
+    }
+}
+
+/// Reads a JSON-lines log into one `serde_json::Value` per line.
+pub fn read_json_log(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{}: bad JSON line {l}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// Writes a classic little-endian pcap file.
+pub struct PcapWriter {
+    bytes: Vec<u8>,
+}
+
+impl PcapWriter {
+    pub fn new(linktype: u32, snaplen: u32) -> PcapWriter {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&4u16.to_le_bytes());
+        bytes.extend_from_slice(&0i32.to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&snaplen.to_le_bytes());
+        bytes.extend_from_slice(&linktype.to_le_bytes());
+        PcapWriter { bytes }
+    }
+
+    /// Adds a packet captured whole.
+    pub fn packet(&mut self, ts_us: i64, data: &[u8]) -> &mut Self {
+        self.packet_cut(ts_us, data, data.len())
+    }
+
+    /// Adds a packet of which only the first `caplen` bytes were captured.
+    pub fn packet_cut(&mut self, ts_us: i64, data: &[u8], caplen: usize) -> &mut Self {
+        let caplen = caplen.min(data.len());
+        self.bytes
+            .extend_from_slice(&((ts_us / 1_000_000) as u32).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&((ts_us % 1_000_000) as u32).to_le_bytes());
+        self.bytes.extend_from_slice(&(caplen as u32).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(data.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(&data[..caplen]);
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn write(&self, path: &Path) {
+        std::fs::write(path, &self.bytes).expect("write pcap");
+    }
+}
+
+/// Builds an Ethernet + IPv4 + TCP frame.
+pub fn tcp4(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: &str,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, seq, 64240);
+    if ack != 0 || flags.contains('A') {
+        b = b.ack(ack);
+    }
+    if flags.contains('S') {
+        b = b.syn();
+    }
+    if flags.contains('F') {
+        b = b.fin();
+    }
+    if flags.contains('R') {
+        b = b.rst();
+    }
+    if flags.contains('P') {
+        b = b.psh();
+    }
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    b.write(&mut out, payload).expect("build packet");
+    out
+}
+
+/// Builds an Ethernet + IPv4 + UDP frame.
+pub fn udp4(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) -> Vec<u8> {
+    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(src, dst, 64)
+        .udp(sport, dport);
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    b.write(&mut out, payload).expect("build packet");
+    out
+}
