@@ -339,3 +339,117 @@ fn offset_in(outer: &[u8], inner: &[u8]) -> u32 {
     let i = inner.as_ptr() as usize;
     i.saturating_sub(o).min(outer.len()) as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn eth_tcp(payload: &[u8]) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ethernet2([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12])
+            .ipv4([192, 168, 1, 10], [192, 168, 1, 20], 64)
+            .tcp(49152, 502, 1000, 8192)
+            .ack(77)
+            .psh();
+        let mut v = Vec::new();
+        b.write(&mut v, payload).unwrap();
+        v
+    }
+
+    #[test]
+    fn ethernet_ipv4_tcp_fields() {
+        let f = eth_tcp(b"\x00\x01\x00\x00\x00\x06\x01\x03\x00\x00\x00\x0a");
+        let d = decode(LinkType::Ethernet, &f).unwrap();
+        assert_eq!(d.src.to_ip().to_string(), "192.168.1.10");
+        assert_eq!(d.dst.to_ip().to_string(), "192.168.1.20");
+        assert_eq!(d.src_mac, Some([1, 2, 3, 4, 5, 6]));
+        assert_eq!(d.dst_mac, Some([7, 8, 9, 10, 11, 12]));
+        assert_eq!(d.ip_proto, 6);
+        assert_eq!(d.ip_len, 20 + 20 + 12);
+        assert_eq!(
+            d.transport,
+            Transport::Tcp {
+                sport: 49152,
+                dport: 502,
+                seq: 1000,
+                ack: 77,
+                flags: tcp_flags::ACK | tcp_flags::PSH,
+                window: 8192
+            }
+        );
+        assert_eq!(
+            d.payload(&f),
+            b"\x00\x01\x00\x00\x00\x06\x01\x03\x00\x00\x00\x0a"
+        );
+        assert!(!d.is_truncated());
+    }
+
+    #[test]
+    fn snaplen_cut_payload_keeps_the_claimed_length() {
+        let f = eth_tcp(&[0x55; 100]);
+        let d = decode(LinkType::Ethernet, &f[..64]).unwrap();
+        assert_eq!(d.ip_len, 140);
+        assert_eq!(d.payload_len, 64 - 54);
+        assert_eq!(d.payload_claimed, 100);
+        assert!(d.is_truncated());
+    }
+
+    #[test]
+    fn short_and_foreign_frames() {
+        let f = eth_tcp(b"");
+        assert_eq!(
+            decode(LinkType::Ethernet, &f[..10]),
+            Err(DecodeError::Weird("truncated_ethernet_frame"))
+        );
+        assert_eq!(
+            decode(LinkType::Ethernet, &f[..20]),
+            Err(DecodeError::Weird("truncated_IP"))
+        );
+        assert_eq!(
+            decode(LinkType::Ethernet, &f[..40]),
+            Err(DecodeError::Weird("truncated_tcp_header"))
+        );
+        let mut arp = f.clone();
+        arp[12..14].copy_from_slice(&[0x08, 0x06]);
+        assert_eq!(decode(LinkType::Ethernet, &arp), Err(DecodeError::NotIp));
+        let mut llc = f.clone();
+        llc[12..14].copy_from_slice(&[0x00, 0x26]);
+        assert_eq!(decode(LinkType::Ethernet, &llc), Err(DecodeError::NotIp));
+        assert_eq!(
+            decode(LinkType::RawIp, &[]),
+            Err(DecodeError::Weird("truncated_IP"))
+        );
+        assert_eq!(
+            decode(LinkType::Null, &[2, 0]),
+            Err(DecodeError::Weird("truncated_link_header"))
+        );
+    }
+
+    #[test]
+    fn fragments_are_flagged() {
+        let mut f = eth_tcp(&[1; 40]);
+        // More-fragments bit in the IPv4 flags.
+        f[14 + 6] |= 0x20;
+        let d = decode(LinkType::Ethernet, &f).unwrap();
+        assert!(d.fragment);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_frames(bytes in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..6) {
+            let link = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp, LinkType::Null, LinkType::Loop][link];
+            if let Ok(d) = decode(link, &bytes) {
+                prop_assert!(d.payload(&bytes).len() <= bytes.len());
+                prop_assert!(d.payload_len <= d.payload_claimed || d.fragment);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_mutated_real_frames(pos in 0usize..66, val in any::<u8>(), cut in 0usize..66) {
+            let mut f = eth_tcp(&[7; 12]);
+            f[pos] = val;
+            let _ = decode(LinkType::Ethernet, &f[..cut.min(f.len())]);
+            let _ = decode(LinkType::Ethernet, &f);
+        }
+    }
+}

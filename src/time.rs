@@ -22,7 +22,7 @@ impl Ts {
         Micros(self.0.saturating_sub(earlier.0))
     }
 
-    pub fn add(self, d: Micros) -> Ts {
+    pub fn plus(self, d: Micros) -> Ts {
         Ts(self.0.saturating_add(d.0))
     }
 
@@ -74,7 +74,7 @@ mod tests {
         let a = Ts::from_timeval(10, 5);
         let b = Ts::from_timeval(12, 1);
         assert_eq!(b.since(a), Micros(1_999_996));
-        assert_eq!(a.add(Micros::from_secs(2)), Ts(12_000_005));
+        assert_eq!(a.plus(Micros::from_secs(2)), Ts(12_000_005));
         assert_eq!(Ts(1_224_804_548_739_740).as_secs_f64(), 1224804548.73974);
     }
 }

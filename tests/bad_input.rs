@@ -55,7 +55,7 @@ fn unreadable_file_is_a_usage_error() {
             .output()
             .expect("setpriv (util-linux) runs the sensor as nobody")
     } else {
-        analyze(&out, &[], &[f.clone()])
+        analyze(&out, &[], std::slice::from_ref(&f))
     };
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(

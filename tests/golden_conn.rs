@@ -91,11 +91,13 @@ fn json_and_tsv_carry_the_same_values() {
     let tsv = tempfile::tempdir().unwrap();
     let json = tempfile::tempdir().unwrap();
     let trace = pcap("enip_cip_example.pcap");
-    assert!(
-        analyze(tsv.path(), &["--log-format", "tsv"], &[trace.clone()])
-            .status
-            .success()
-    );
+    assert!(analyze(
+        tsv.path(),
+        &["--log-format", "tsv"],
+        std::slice::from_ref(&trace)
+    )
+    .status
+    .success());
     assert!(analyze(json.path(), &[], &[trace]).status.success());
     let t = ZeekLog::read(&tsv.path().join("conn.log")).records();
     let j = read_json_log(&json.path().join("conn.log"));

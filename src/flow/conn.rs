@@ -184,6 +184,7 @@ impl Conn {
     }
 
     /// Attaches a protocol analyzer (used by tests of the analyzer plumbing).
+    #[cfg(test)]
     pub fn set_analyzer(&mut self, a: Box<dyn Analyzer>) {
         self.analyzer = Some(a);
     }
@@ -213,7 +214,7 @@ impl Conn {
                 1 | 58 => cfg.icmp_inactivity,
                 _ => cfg.other_inactivity,
             };
-            return self.last.add(idle);
+            return self.last.plus(idle);
         };
         // Until the handshake is over Zeek uses the UDP timeout for TCP too.
         let idle = if t.established {
@@ -221,7 +222,7 @@ impl Conn {
         } else {
             cfg.udp_inactivity
         };
-        let mut d = self.last.add(idle);
+        let mut d = self.last.plus(idle);
         if let Some(c) = t.close_at {
             d = d.min(c);
         }
@@ -230,7 +231,7 @@ impl Conn {
             if matches!(o.state, TcpState::SynSent | TcpState::SynAckSent)
                 && r.state == TcpState::Inactive
             {
-                d = d.min(a.add(cfg.tcp_attempt_delay));
+                d = d.min(a.plus(cfg.tcp_attempt_delay));
             }
         }
         if t.expire_check {
@@ -242,7 +243,7 @@ impl Conn {
                 // and removes the connection once it has been idle for 5 s.
                 let period = Micros::from_secs(6).0;
                 let k = self.last.since(self.start).0.max(0) / period + 1;
-                d = d.min(self.start.add(Micros(cfg.tcp_close_delay.0 + k * period)));
+                d = d.min(self.start.plus(Micros(cfg.tcp_close_delay.0 + k * period)));
             }
         }
         d
@@ -556,7 +557,7 @@ impl Conn {
                 let complete =
                     e.state == TcpState::Reset || p.did_close || p.state == TcpState::Inactive;
                 if complete {
-                    let at = self.last.add(Micros::from_secs(5));
+                    let at = self.last.plus(Micros::from_secs(5));
                     t.close_at = Some(t.close_at.map_or(at, |c| c.min(at)));
                 } else if e.prev_state != TcpState::Inactive {
                     t.expire_check = true;

@@ -204,3 +204,212 @@ impl FlowTable {
         self.heap.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzers::{Analyzer, Context};
+    use crate::capture::LinkType;
+    use crate::decode::decode;
+    use crate::flow::Dir;
+    use crate::time::Micros;
+    use std::sync::{Arc, Mutex};
+
+    fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(src, dst, 64)
+            .udp(sport, dport);
+        let mut v = Vec::new();
+        b.write(&mut v, b"data").unwrap();
+        v
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        seq: u32,
+        ack: Option<u32>,
+        syn: bool,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut b = etherparse::PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(src, dst, 64)
+            .tcp(sport, dport, seq, 1000);
+        if let Some(a) = ack {
+            b = b.ack(a);
+        }
+        if syn {
+            b = b.syn();
+        }
+        let mut v = Vec::new();
+        b.write(&mut v, payload).unwrap();
+        v
+    }
+
+    struct Feed {
+        table: FlowTable,
+        em: Emitter,
+        seq: u64,
+    }
+
+    impl Feed {
+        fn new(cfg: FlowConfig) -> Feed {
+            Feed {
+                table: FlowTable::new(cfg),
+                em: Emitter::default(),
+                seq: 0,
+            }
+        }
+        fn pkt(&mut self, secs: f64, frame: &[u8]) {
+            self.seq += 1;
+            let d = decode(LinkType::Ethernet, frame).unwrap();
+            self.em.at_packet(self.seq);
+            let ts = Ts((secs * 1e6) as i64);
+            self.table
+                .packet(self.seq, ts, &d, d.payload(frame), &mut self.em);
+        }
+        fn conns(&mut self) -> Vec<crate::flow::ConnRecord> {
+            self.em
+                .take()
+                .into_iter()
+                .filter_map(|(_, r)| match r {
+                    Record::Conn(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn the_cap_evicts_the_connection_closest_to_its_timeout() {
+        let mut f = Feed::new(FlowConfig {
+            max_flows: 2,
+            ..FlowConfig::default()
+        });
+        f.pkt(1.0, &udp([10, 0, 0, 1], 1, [10, 0, 0, 9], 53));
+        f.pkt(2.0, &udp([10, 0, 0, 2], 1, [10, 0, 0, 9], 53));
+        f.pkt(3.0, &udp([10, 0, 0, 3], 1, [10, 0, 0, 9], 53));
+        assert_eq!(f.table.len(), 2);
+        assert_eq!(f.table.counters().evicted, 1);
+        let logged = f.conns();
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].orig_h.to_string(), "10.0.0.1");
+    }
+
+    #[test]
+    fn idle_connections_are_logged_by_the_sweep() {
+        let mut f = Feed::new(FlowConfig::default());
+        f.pkt(1.0, &udp([10, 0, 0, 1], 1, [10, 0, 0, 9], 53));
+        f.em.at_sweep(1);
+        f.table
+            .sweep(Ts(1_000_000).plus(Micros::from_secs(59)), &mut f.em);
+        assert!(f.conns().is_empty());
+        f.table
+            .sweep(Ts(1_000_000).plus(Micros::from_secs(61)), &mut f.em);
+        assert_eq!(f.conns().len(), 1);
+        assert!(f.table.is_empty());
+    }
+
+    #[test]
+    fn an_unanswered_syn_lives_five_seconds() {
+        let mut f = Feed::new(FlowConfig::default());
+        let syn = tcp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 502, 7, None, true, &[]);
+        f.pkt(0.0, &syn);
+        f.pkt(3.0, &syn); // a retransmission joins the attempt
+        f.pkt(10.0, &syn); // after the attempt timer: a new connection
+        f.table.finish(&mut f.em);
+        let rows = f.conns();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].orig_pkts, 2);
+        assert_eq!(rows[0].conn_state, "S0");
+        assert_eq!(rows[1].orig_pkts, 1);
+    }
+
+    #[test]
+    fn a_new_syn_after_close_starts_a_new_connection() {
+        let mut f = Feed::new(FlowConfig::default());
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        f.pkt(0.0, &tcp(a, 4000, b, 502, 100, None, true, &[]));
+        f.pkt(0.1, &tcp(b, 502, a, 4000, 500, Some(101), true, &[]));
+        let mut rst = etherparse::PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(a, b, 64)
+            .tcp(4000, 502, 101, 0)
+            .rst();
+        rst = rst.ack(501);
+        let mut v = Vec::new();
+        rst.write(&mut v, &[]).unwrap();
+        f.pkt(0.2, &v);
+        // Within the 5 s reset delay, but a SYN reuses the port.
+        f.pkt(1.0, &tcp(a, 4000, b, 502, 9000, None, true, &[]));
+        f.table.finish(&mut f.em);
+        let rows = f.conns();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].conn_state, "RSTO");
+        assert_eq!(rows[1].conn_state, "S0");
+    }
+
+    #[derive(Default)]
+    struct Seen {
+        events: Vec<String>,
+    }
+
+    struct Recorder(Arc<Mutex<Seen>>);
+
+    impl Analyzer for Recorder {
+        fn on_data(&mut self, dir: Dir, data: &[u8], cx: &mut Context<'_>) {
+            cx.confirm("test");
+            self.0
+                .lock()
+                .unwrap()
+                .events
+                .push(format!("{dir:?}:{}", String::from_utf8_lossy(data)));
+        }
+        fn on_gap(&mut self, dir: Dir, len: u64, _: &mut Context<'_>) {
+            self.0
+                .lock()
+                .unwrap()
+                .events
+                .push(format!("{dir:?}:gap{len}"));
+        }
+        fn on_eof(&mut self, _: &mut Context<'_>) {
+            self.0.lock().unwrap().events.push("eof".into());
+        }
+    }
+
+    #[test]
+    fn analyzers_receive_ordered_streams_gaps_and_eof() {
+        let mut f = Feed::new(FlowConfig::default());
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        f.pkt(0.0, &tcp(a, 4000, b, 502, 0, None, true, &[]));
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let slot = f.table.by_key.values().copied().next().unwrap();
+        f.table.slots[slot as usize]
+            .as_mut()
+            .unwrap()
+            .set_analyzer(Box::new(Recorder(seen.clone())));
+        f.pkt(0.1, &tcp(b, 502, a, 4000, 0, Some(1), true, &[]));
+        f.pkt(0.2, &tcp(a, 4000, b, 502, 4, Some(1), false, b"def"));
+        f.pkt(0.3, &tcp(a, 4000, b, 502, 1, Some(1), false, b"abc"));
+        f.pkt(0.4, &tcp(b, 502, a, 4000, 1, Some(7), false, b"reply"));
+        f.pkt(0.5, &tcp(a, 4000, b, 502, 17, Some(6), false, b"late"));
+        f.pkt(0.6, &tcp(b, 502, a, 4000, 6, Some(21), false, &[]));
+        f.table.finish(&mut f.em);
+        let rows = f.conns();
+        assert_eq!(rows[0].service, vec!["test"]);
+        assert_eq!(rows[0].missed_bytes, 10);
+        assert_eq!(
+            seen.lock().unwrap().events,
+            vec![
+                "Orig:abc",
+                "Orig:def",
+                "Resp:reply",
+                "Orig:gap10",
+                "Orig:late",
+                "eof"
+            ]
+        );
+    }
+}

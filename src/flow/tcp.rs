@@ -203,7 +203,7 @@ impl TcpEndpoint {
     /// segment carried data that was already sent (a retransmission).
     pub fn update_last(&mut self, end: u32, syn: bool, fin: bool, rst: bool, len: u32) -> bool {
         let delta = seq_delta(end, self.last_seq);
-        if (syn || rst) && (delta > BIG_JUMP || delta < -BIG_JUMP) {
+        if (syn || rst) && !(-BIG_JUMP..=BIG_JUMP).contains(&delta) {
             return false;
         }
         if fin && self.last_seq == self.start_seq.wrapping_add(1) {
@@ -241,9 +241,7 @@ impl TcpEndpoint {
         let last64 = (u64::from(self.seq_wraps) << 32) + u64::from(self.last_seq);
         let ack64 = (u64::from(self.ack_wraps) << 32) + u64::from(self.ack_seq);
         let mut size = last64.max(ack64).wrapping_sub(u64::from(self.start_seq));
-        if size != 0 {
-            size -= 1;
-        }
+        size = size.saturating_sub(1);
         if self.fin_cnt > 0 && size != 0 {
             size -= 1;
         }

@@ -196,6 +196,7 @@ struct Capturer<'a> {
     in_tick: usize,
     now: Ts,
     first_ts: Option<Ts>,
+    max_ts: Ts,
     counters: DecodeCounters,
     progress: Option<indicatif::ProgressBar>,
     closed: bool,
@@ -219,6 +220,7 @@ impl<'a> Capturer<'a> {
             in_tick: 0,
             now: Ts::default(),
             first_ts: None,
+            max_ts: Ts::default(),
             counters: DecodeCounters::default(),
             progress: None,
             closed: false,
@@ -248,6 +250,7 @@ impl<'a> Capturer<'a> {
                 Err(e) => return Some(e.into()),
             };
             summary.files += 1;
+            let mut first_of_file = true;
             loop {
                 let pkt = match src.next_packet() {
                     Ok(Some(p)) => p,
@@ -261,7 +264,15 @@ impl<'a> Capturer<'a> {
                 self.counters.captured_bytes += frame.len() as u64;
                 self.counters.wire_bytes += u64::from(wire_len);
                 self.first_ts.get_or_insert(ts);
-                if ts < self.now {
+                self.max_ts = self.max_ts.max(ts);
+                if first_of_file {
+                    // Files are read in the order given, which need not be
+                    // time order: each file runs on its own clock, so a file
+                    // older than the previous one does not expire its
+                    // connections on arrival.
+                    first_of_file = false;
+                    self.now = ts;
+                } else if ts < self.now {
                     self.counters.time_went_backwards += 1;
                 } else {
                     self.now = ts;
@@ -348,7 +359,7 @@ impl<'a> Capturer<'a> {
         if let Some(pb) = &self.progress {
             pb.finish_and_clear();
         }
-        let last = self.first_ts.map(|_| self.now);
+        let last = self.first_ts.map(|_| self.max_ts);
         (self.counters, self.first_ts, last)
     }
 }

@@ -120,6 +120,7 @@ impl PcapWriter {
 }
 
 /// Builds an Ethernet + IPv4 + TCP frame.
+#[allow(clippy::too_many_arguments)]
 pub fn tcp4(
     src: [u8; 4],
     sport: u16,

@@ -1,0 +1,86 @@
+//! Whole runs: several files, pcapng, the summary and progress output.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn several_files_in_the_order_given_each_on_its_own_clock() {
+    // The second file is older than the first: its connections must not be
+    // expired on arrival, so the rows equal those of separate runs.
+    let both = tempfile::tempdir().unwrap();
+    let o = analyze(
+        both.path(),
+        &["--log-format", "tsv"],
+        &[
+            pcap("modbus-and-non-modbus-p502.pcap"),
+            pcap("modbus_example.pcap"),
+        ],
+    );
+    assert!(o.status.success());
+    let mut rows_both = ZeekLog::read(&both.path().join("conn.log")).rows;
+    let mut rows_apart = Vec::new();
+    for f in ["modbus-and-non-modbus-p502.pcap", "modbus_example.pcap"] {
+        let d = tempfile::tempdir().unwrap();
+        assert!(analyze(d.path(), &["--log-format", "tsv"], &[pcap(f)])
+            .status
+            .success());
+        rows_apart.extend(ZeekLog::read(&d.path().join("conn.log")).rows);
+    }
+    // uids are numbered by packet position in the run, so they differ.
+    for r in rows_both.iter_mut().chain(rows_apart.iter_mut()) {
+        r.remove(1);
+    }
+    rows_both.sort();
+    rows_apart.sort();
+    assert_eq!(rows_both.len(), 10);
+    assert_eq!(rows_both, rows_apart);
+}
+
+#[test]
+fn pcapng_files_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    let o = analyze(d.path(), &[], &[pcap("multiple_service_packet_cip.pcapng")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = read_json_log(&d.path().join("conn.log"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id.resp_p"], 44818);
+    assert_eq!(rows[0]["history"], "D");
+    assert_eq!(rows[0]["orig_ip_bytes"], 250);
+}
+
+#[test]
+fn summary_on_stderr_and_in_stats_log_without_progress_when_not_a_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    let o = otwatch()
+        .args(["analyze", "--out"])
+        .arg(d.path())
+        .arg(pcap("modbusBig.pcap"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("otwatch: 13622 packets (970680 bytes) from 1 file(s)"),
+        "{err}"
+    );
+    assert!(err.contains("packets/s"), "{err}");
+    assert!(err.contains("connections: 3 (3 tcp"), "{err}");
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "progress shown on a pipe: {err:?}"
+    );
+    let stats = &read_json_log(&d.path().join("stats.log"))[0];
+    assert_eq!(stats["pkts_proc"], 13622);
+    assert_eq!(stats["connections"], 3);
+    assert!(stats["pkts_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(stats["elapsed"].as_f64().is_some());
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let o = analyze(d.path(), &[], &[pcap("modbus_example.pcap")]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty() && o.stdout.is_empty());
+}
