@@ -7,7 +7,8 @@
 //! [`DecodeError`] carrying a Zeek-style weird name, never a panic.
 
 use crate::capture::LinkType;
-use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::err::{packet::SliceError, Layer};
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LenSource, TransportSlice};
 use std::net::IpAddr;
 
 /// An IP address stored as 16 bytes (IPv4 mapped into the low 4 bytes with the
@@ -121,8 +122,55 @@ impl Decoded {
 pub enum DecodeError {
     /// Not IP (ARP, LLDP, STP, PROFINET, ...): counted, not a weird.
     NotIp,
-    /// A malformed or truncated frame; the name is the weird to log.
-    Weird(&'static str),
+    /// A malformed or truncated frame: the weird to log (Zeek's name where
+    /// Zeek has one) and the layer that found it.
+    Weird(&'static str, &'static str),
+}
+
+/// Zeek's weird name and source for where the lax parser stopped.
+fn stop_weird(err: &SliceError, layer: Layer) -> DecodeError {
+    let w = match err {
+        SliceError::Len(l) => {
+            let captured = l.len_source == LenSource::Slice;
+            match l.layer {
+                Layer::VlanHeader => ("truncated_VLAN_header", "VLAN"),
+                Layer::TcpHeader | Layer::UdpHeader | Layer::Icmpv4 | Layer::Icmpv6 => {
+                    let src = match l.layer {
+                        Layer::TcpHeader => "TCP",
+                        Layer::UdpHeader => "UDP",
+                        _ => "ICMP",
+                    };
+                    if captured {
+                        ("internally_truncated_header", src)
+                    } else {
+                        ("truncated_header", src)
+                    }
+                }
+                Layer::Ipv6ExtHeader
+                | Layer::Ipv6HopByHopHeader
+                | Layer::Ipv6DestOptionsHeader
+                | Layer::Ipv6RouteHeader
+                | Layer::Ipv6FragHeader
+                | Layer::IpAuthHeader => ("truncated_IPv6_option", "IP"),
+                _ => ("truncated_IP", "IP"),
+            }
+        }
+        SliceError::Ip(etherparse::err::ip::HeaderError::Ipv4HeaderLengthSmallerThanHeader {
+            ..
+        }) => ("IPv4_min_header_size", "IP"),
+        SliceError::Ip(_) | SliceError::Ipv6(_) => ("unknown_ip_version", "IP"),
+        SliceError::Ipv4(etherparse::err::ipv4::HeaderError::HeaderLengthSmallerThanHeader {
+            ..
+        }) => ("IPv4_min_header_size", "IP"),
+        SliceError::Ipv4(_) => ("unknown_ip_version", "IP"),
+        SliceError::Ipv4Exts(_) | SliceError::Ipv6Exts(_) => ("bad_IP_extension_header", "IP"),
+        SliceError::Tcp(_) => ("bad_TCP_header_len", "TCP"),
+        SliceError::LinuxSll(_) | SliceError::Macsec(_) => {
+            let _ = layer;
+            ("truncated_link_header", "Ethernet")
+        }
+    };
+    DecodeError::Weird(w.0, w.1)
 }
 
 /// Decodes one frame of the given link type.
@@ -130,7 +178,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
     let (macs, sliced) = match link {
         LinkType::Ethernet => {
             if frame.len() < 14 {
-                return Err(DecodeError::Weird("truncated_ethernet_frame"));
+                return Err(DecodeError::Weird("truncated_ethernet_frame", "Ethernet"));
             }
             let mut dst = [0u8; 6];
             let mut src = [0u8; 6];
@@ -148,7 +196,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
         }
         LinkType::LinuxSll => {
             if frame.len() < 16 {
-                return Err(DecodeError::Weird("truncated_link_header"));
+                return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
             }
             let et = u16::from_be_bytes([frame[14], frame[15]]);
             (
@@ -158,7 +206,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
         }
         LinkType::LinuxSll2 => {
             if frame.len() < 20 {
-                return Err(DecodeError::Weird("truncated_link_header"));
+                return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
             }
             let et = u16::from_be_bytes([frame[0], frame[1]]);
             (
@@ -169,7 +217,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
         LinkType::RawIp => (None, from_ip(frame)?),
         LinkType::Null | LinkType::Loop => {
             if frame.len() < 4 {
-                return Err(DecodeError::Weird("truncated_link_header"));
+                return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
             }
             let raw = [frame[0], frame[1], frame[2], frame[3]];
             // DLT_NULL uses the writer's byte order; AF values are small, so the
@@ -190,12 +238,13 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
 }
 
 fn from_ip(bytes: &[u8]) -> Result<LaxSlicedPacket<'_>, DecodeError> {
-    if bytes.is_empty() {
-        return Err(DecodeError::Weird("truncated_IP"));
-    }
-    LaxSlicedPacket::from_ip(bytes).map_err(|_| match bytes[0] >> 4 {
-        4 | 6 => DecodeError::Weird("truncated_IP"),
-        _ => DecodeError::NotIp,
+    use etherparse::err::ip::LaxHeaderSliceError as E;
+    LaxSlicedPacket::from_ip(bytes).map_err(|e| match e {
+        E::Len(_) => DecodeError::Weird("truncated_IP", "IP"),
+        E::Content(etherparse::err::ip::HeaderError::UnsupportedIpVersion { .. }) => {
+            DecodeError::Weird("unknown_ip_version", "IP")
+        }
+        E::Content(_) => DecodeError::Weird("IPv4_min_header_size", "IP"),
     })
 }
 
@@ -229,8 +278,8 @@ fn finish(
         }
         Some(LaxNetSlice::Arp(_)) => return Err(DecodeError::NotIp),
         None => {
-            return Err(match sliced.stop_err {
-                Some(_) => DecodeError::Weird("truncated_IP"),
+            return Err(match &sliced.stop_err {
+                Some((e, layer)) => stop_weird(e, *layer),
                 None => DecodeError::NotIp,
             })
         }
@@ -309,16 +358,8 @@ fn finish(
             };
         }
         Some(TransportSlice::Igmp(_)) | None => {
-            if sliced.stop_err.is_some() {
-                return Err(DecodeError::Weird(match ip_proto {
-                    6 => "truncated_tcp_header",
-                    17 => "truncated_udp_header",
-                    1 | 58 => "truncated_icmp_header",
-                    _ => "truncated_transport_header",
-                }));
-            }
-            if ip_proto == IpNumber::TCP.0 || ip_proto == IpNumber::UDP.0 {
-                return Err(DecodeError::Weird("truncated_transport_header"));
+            if let Some((e, layer)) = &sliced.stop_err {
+                return Err(stop_weird(e, *layer));
             }
         }
     }
@@ -397,31 +438,38 @@ mod tests {
     #[test]
     fn short_and_foreign_frames() {
         let f = eth_tcp(b"");
+        let weird = |n, s| Err(DecodeError::Weird(n, s));
+        let eth = |b: &[u8]| decode(LinkType::Ethernet, b);
+        assert_eq!(eth(&f[..10]), weird("truncated_ethernet_frame", "Ethernet"));
+        assert_eq!(eth(&f[..20]), weird("truncated_IP", "IP"));
+        assert_eq!(eth(&f[..40]), weird("internally_truncated_header", "TCP"));
+        // The IP header says the segment is shorter than a TCP header.
+        let mut short = f.clone();
+        short[16..18].copy_from_slice(&30u16.to_be_bytes());
+        assert_eq!(eth(&short), weird("truncated_header", "TCP"));
+        let mut bad_off = f.clone();
+        bad_off[14 + 20 + 12] = 0x20;
+        assert_eq!(eth(&bad_off), weird("bad_TCP_header_len", "TCP"));
+        let mut ihl = f.clone();
+        ihl[14] = 0x43;
+        assert_eq!(eth(&ihl), weird("IPv4_min_header_size", "IP"));
+        let mut vlan = f[..12].to_vec();
+        vlan.extend_from_slice(&[0x81, 0x00, 0x00]);
+        assert_eq!(eth(&vlan), weird("truncated_VLAN_header", "VLAN"));
         assert_eq!(
-            decode(LinkType::Ethernet, &f[..10]),
-            Err(DecodeError::Weird("truncated_ethernet_frame"))
-        );
-        assert_eq!(
-            decode(LinkType::Ethernet, &f[..20]),
-            Err(DecodeError::Weird("truncated_IP"))
-        );
-        assert_eq!(
-            decode(LinkType::Ethernet, &f[..40]),
-            Err(DecodeError::Weird("truncated_tcp_header"))
+            decode(LinkType::RawIp, &[0x50; 30]),
+            weird("unknown_ip_version", "IP")
         );
         let mut arp = f.clone();
         arp[12..14].copy_from_slice(&[0x08, 0x06]);
-        assert_eq!(decode(LinkType::Ethernet, &arp), Err(DecodeError::NotIp));
+        assert_eq!(eth(&arp), Err(DecodeError::NotIp));
         let mut llc = f.clone();
         llc[12..14].copy_from_slice(&[0x00, 0x26]);
-        assert_eq!(decode(LinkType::Ethernet, &llc), Err(DecodeError::NotIp));
-        assert_eq!(
-            decode(LinkType::RawIp, &[]),
-            Err(DecodeError::Weird("truncated_IP"))
-        );
+        assert_eq!(eth(&llc), Err(DecodeError::NotIp));
+        assert_eq!(decode(LinkType::RawIp, &[]), weird("truncated_IP", "IP"));
         assert_eq!(
             decode(LinkType::Null, &[2, 0]),
-            Err(DecodeError::Weird("truncated_link_header"))
+            weird("truncated_link_header", "Ethernet")
         );
     }
 

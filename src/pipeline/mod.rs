@@ -286,7 +286,7 @@ impl<'a> Capturer<'a> {
                         self.batches[w].push(self.seq, ts, d, payload);
                     }
                     Err(DecodeError::NotIp) => self.counters.non_ip += 1,
-                    Err(DecodeError::Weird(name)) => {
+                    Err(DecodeError::Weird(name, source)) => {
                         self.counters.malformed += 1;
                         self.em.at_packet(self.seq);
                         self.em.emit(Record::Weird(Box::new(WeirdRecord {
@@ -294,7 +294,7 @@ impl<'a> Capturer<'a> {
                             conn: None,
                             name,
                             addl: None,
-                            source: "decode",
+                            source,
                         })));
                     }
                 }
