@@ -101,8 +101,20 @@ pub struct Decoded {
     /// Payload length the headers claim; larger than `payload_len` when the
     /// snaplen cut the packet.
     pub payload_claimed: u32,
-    /// A fragment of a fragmented IP datagram (not reassembled).
-    pub fragment: bool,
+    /// Set when this packet is a fragment of an IP datagram; the payload
+    /// is then the fragment's data, not a transport segment.
+    pub frag: Option<Frag>,
+}
+
+/// Where a fragment belongs in its datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frag {
+    /// IPv4 identification (16 bits) or IPv6 fragment header identification.
+    pub id: u32,
+    /// Offset of this fragment's data in the datagram, in bytes.
+    pub offset: u32,
+    /// More fragments follow.
+    pub more: bool,
 }
 
 impl Decoded {
@@ -311,9 +323,30 @@ fn finish(
         payload_off: payload_base,
         payload_len: payload.payload.len() as u32,
         payload_claimed: ip_claimed,
-        fragment: payload.fragmented,
+        frag: None,
     };
     if payload.fragmented {
+        d.frag = match &sliced.net {
+            Some(LaxNetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                Some(Frag {
+                    id: u32::from(h.identification()),
+                    offset: u32::from(h.fragments_offset().byte_offset()),
+                    more: h.more_fragments(),
+                })
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                v6.extensions().clone().into_iter().find_map(|e| match e {
+                    etherparse::Ipv6ExtensionSlice::Fragment(f) => Some(Frag {
+                        id: f.identification(),
+                        offset: u32::from(f.fragment_offset().byte_offset()),
+                        more: f.more_fragments(),
+                    }),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
         return Ok(d);
     }
 
@@ -478,8 +511,17 @@ mod tests {
         let mut f = eth_tcp(&[1; 40]);
         // More-fragments bit in the IPv4 flags.
         f[14 + 6] |= 0x20;
+        f[14 + 7] = 3; // offset 3 * 8 bytes
         let d = decode(LinkType::Ethernet, &f).unwrap();
-        assert!(d.fragment);
+        assert_eq!(
+            d.frag,
+            Some(Frag {
+                id: 0,
+                offset: 24,
+                more: true
+            })
+        );
+        assert_eq!(d.payload_len, 60);
     }
 
     proptest! {
@@ -488,7 +530,7 @@ mod tests {
             let link = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp, LinkType::Null, LinkType::Loop][link];
             if let Ok(d) = decode(link, &bytes) {
                 prop_assert!(d.payload(&bytes).len() <= bytes.len());
-                prop_assert!(d.payload_len <= d.payload_claimed || d.fragment);
+                prop_assert!(d.payload_len <= d.payload_claimed || d.frag.is_some());
             }
         }
 

@@ -10,6 +10,7 @@ pub mod analyzers;
 pub mod capture;
 pub mod cli;
 pub mod decode;
+pub mod defrag;
 pub mod flow;
 pub mod output;
 pub mod pipeline;

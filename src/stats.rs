@@ -18,6 +18,9 @@ pub struct DecodeCounters {
     pub malformed: u64,
     /// Packets whose timestamp is earlier than one seen before.
     pub time_went_backwards: u64,
+    /// Packets whose payload the snaplen cut short.
+    pub snaplen_truncated: u64,
+    pub defrag: crate::defrag::DefragCounters,
 }
 
 /// Everything a run counted.
@@ -73,9 +76,17 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "  decode: {} IP, {} non-IP, {} malformed",
-            d.ip_packets, d.non_ip, d.malformed
+            "  decode: {} IP, {} non-IP, {} malformed, {} cut by the snaplen",
+            d.ip_packets, d.non_ip, d.malformed, d.snaplen_truncated
         )?;
+        if d.defrag.fragments > 0 {
+            let g = &d.defrag;
+            writeln!(
+                f,
+                "  fragments: {} -> {} datagrams; dropped: {} evicted, {} timed out, {} incomplete, {} invalid",
+                g.fragments, g.reassembled, g.evicted, g.timed_out, g.incomplete, g.invalid
+            )?;
+        }
         writeln!(
             f,
             "  connections: {} ({} tcp, {} udp, {} icmp, {} other); {} evicted at the cap of {} live flows",
@@ -102,7 +113,7 @@ pub struct StatsRecord {
     pub summary: Summary,
 }
 
-static FIELDS: [Field; 17] = [
+static FIELDS: [Field; 21] = [
     field("ts", T::Time),
     field("peer", T::String),
     field("files", T::Count),
@@ -112,6 +123,10 @@ static FIELDS: [Field; 17] = [
     field("non_ip_pkts", T::Count),
     field("malformed_pkts", T::Count),
     field("ts_backwards", T::Count),
+    field("snaplen_truncated", T::Count),
+    field("ip_fragments", T::Count),
+    field("ip_reassembled", T::Count),
+    field("ip_frag_dropped", T::Count),
     field("connections", T::Count),
     field("flows_evicted", T::Count),
     field("max_flows", T::Count),
@@ -140,6 +155,13 @@ impl LogRecord for StatsRecord {
         out.push(Value::Count(s.decode.non_ip));
         out.push(Value::Count(s.decode.malformed));
         out.push(Value::Count(s.decode.time_went_backwards));
+        out.push(Value::Count(s.decode.snaplen_truncated));
+        let g = &s.decode.defrag;
+        out.push(Value::Count(g.fragments));
+        out.push(Value::Count(g.reassembled));
+        out.push(Value::Count(
+            g.evicted + g.timed_out + g.incomplete + g.invalid,
+        ));
         out.push(Value::Count(s.flows.connections));
         out.push(Value::Count(s.flows.evicted));
         out.push(Value::Count(s.flows.max_flows));

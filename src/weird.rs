@@ -5,10 +5,11 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::net::IpAddr;
 
-/// The connection a weird belongs to, when there is one.
+/// The connection a weird belongs to, or for a "flow weird" (a packet that
+/// did not make a connection) just its addresses, with no uid and ports 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeirdConn {
-    pub uid: String,
+    pub uid: Option<String>,
     pub orig_h: IpAddr,
     pub orig_p: u16,
     pub resp_h: IpAddr,
@@ -50,7 +51,7 @@ impl LogRecord for WeirdRecord {
         out.push(Value::Time(self.ts));
         match &self.conn {
             Some(c) => {
-                out.push(Value::Str(c.uid.clone()));
+                out.push(c.uid.clone().map(Value::Str).unwrap_or(Value::Unset));
                 out.push(Value::Addr(c.orig_h));
                 out.push(Value::Port(c.orig_p));
                 out.push(Value::Addr(c.resp_h));

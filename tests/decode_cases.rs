@@ -246,3 +246,90 @@ fn a_gap_in_the_stream_is_missed_bytes() {
     assert_eq!(r["orig_bytes"], 110);
     assert_eq!(r["history"], "ShADaG");
 }
+
+/// IPv4 fragments of one UDP datagram (`chunk` bytes of IP payload each).
+fn v4_fragments(payload: &[u8], chunk: usize) -> Vec<Vec<u8>> {
+    let whole = udp4([10, 2, 0, 1], 2222, [10, 2, 0, 2], 2222, payload);
+    let ip_payload = &whole[34..];
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < ip_payload.len() {
+        let end = (off + chunk).min(ip_payload.len());
+        let mut f = whole[..34].to_vec();
+        f[16..18].copy_from_slice(&((20 + end - off) as u16).to_be_bytes());
+        f[18..20].copy_from_slice(&0x4242u16.to_be_bytes());
+        let more = if end < ip_payload.len() { 0x2000 } else { 0 };
+        f[20..22].copy_from_slice(&((more | (off / 8)) as u16).to_be_bytes());
+        f.extend_from_slice(&ip_payload[off..end]);
+        out.push(f);
+        off = end;
+    }
+    out
+}
+
+/// IPv6 fragments (fragment extension header) of one UDP datagram.
+fn v6_fragments(payload: &[u8], chunk: usize) -> Vec<Vec<u8>> {
+    let mut udp = Vec::new();
+    udp.extend_from_slice(&5000u16.to_be_bytes());
+    udp.extend_from_slice(&4840u16.to_be_bytes());
+    udp.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < udp.len() {
+        let end = (off + chunk).min(udp.len());
+        let mut p = vec![0x60, 0, 0, 0];
+        p.extend_from_slice(&((8 + end - off) as u16).to_be_bytes());
+        p.push(44); // fragment header
+        p.push(64);
+        p.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        p.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        let more = u16::from(end < udp.len());
+        p.extend_from_slice(&[17, 0]);
+        p.extend_from_slice(&(((off / 8) as u16) << 3 | more).to_be_bytes());
+        p.extend_from_slice(&0xabcdu32.to_be_bytes());
+        p.extend_from_slice(&udp[off..end]);
+        out.push(p);
+        off = end;
+    }
+    out
+}
+
+#[test]
+fn ip_fragments_are_reassembled_into_one_packet() {
+    let payload: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    let mut w = PcapWriter::new(1, 65535);
+    // Out of order, with one duplicate.
+    let f4 = v4_fragments(&payload, 1480);
+    for (i, f) in [&f4[2], &f4[0], &f4[0], &f4[1]].iter().enumerate() {
+        w.packet(1_000_000 + i as i64, f);
+    }
+    let (d, o) = run(&w);
+    assert!(o.status.success());
+    let rows = conns(&d);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["orig_pkts"], 1);
+    assert_eq!(rows[0]["orig_ip_bytes"], 20 + 8 + 3000);
+    let stats = &read_json_log(&d.path().join("logs/stats.log"))[0];
+    assert_eq!(stats["ip_fragments"], 4);
+    assert_eq!(stats["ip_reassembled"], 1);
+    let weird = read_json_log(&d.path().join("logs/weird.log"));
+    assert_eq!(weird[0]["name"], "fragment_overlap");
+    assert_eq!(weird[0]["id.orig_h"], "10.2.0.1");
+
+    let mut w = PcapWriter::new(229, 65535);
+    for (i, f) in v6_fragments(&payload, 1232).iter().enumerate() {
+        w.packet(1_000_000 + i as i64, f);
+    }
+    let (d, o) = run(&w);
+    assert!(o.status.success());
+    let rows = conns(&d);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["id.orig_h"], "fd00::1");
+    assert_eq!(rows[0]["id.resp_p"], 4840);
+    assert_eq!(rows[0]["orig_pkts"], 1);
+    assert_eq!(rows[0]["orig_ip_bytes"], 40 + 8 + 3000);
+    // A one-packet connection has no duration, so no byte counts (as in Zeek).
+    assert!(rows[0].get("orig_bytes").is_none());
+}

@@ -293,7 +293,7 @@ impl Conn {
         em.emit(Record::Weird(Box::new(WeirdRecord {
             ts,
             conn: Some(WeirdConn {
-                uid: self.uid.clone(),
+                uid: Some(self.uid.clone()),
                 orig_h: oh.to_ip(),
                 orig_p: op,
                 resp_h: rh.to_ip(),

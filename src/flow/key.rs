@@ -212,7 +212,7 @@ mod tests {
             payload_off: 0,
             payload_len: 0,
             payload_claimed: 0,
-            fragment: false,
+            frag: None,
         }
     }
 

@@ -28,7 +28,6 @@ pub struct FlowCounters {
     pub evicted: u64,
     /// The table's cap (summed over workers).
     pub max_flows: u64,
-    pub fragments: u64,
     pub weirds: u64,
     pub missed_bytes: u64,
     pub reassembly_cap_hits: u64,
@@ -43,7 +42,6 @@ impl FlowCounters {
         self.other += o.other;
         self.evicted += o.evicted;
         self.max_flows += o.max_flows;
-        self.fragments += o.fragments;
         self.weirds += o.weirds;
         self.missed_bytes += o.missed_bytes;
         self.reassembly_cap_hits += o.reassembly_cap_hits;

@@ -60,19 +60,6 @@ impl FlowTable {
 
     /// Handles one packet of this worker's shard.
     pub fn packet(&mut self, seq: u64, ts: Ts, d: &Decoded, payload: &[u8], em: &mut Emitter) {
-        if d.fragment {
-            // IP fragments are not reassembled: counted and reported.
-            self.counters.fragments += 1;
-            self.counters.weirds += 1;
-            em.emit(Record::Weird(Box::new(crate::weird::WeirdRecord {
-                ts,
-                conn: None,
-                name: "fragment_not_reassembled",
-                addl: None,
-                source: "IP",
-            })));
-            return;
-        }
         let (key, side) = FlowKey::of(d);
         let slot = match self.by_key.get(&key).copied() {
             Some(slot) => {

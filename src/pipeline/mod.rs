@@ -14,14 +14,15 @@ mod worker;
 
 pub use batch::{Batch, BatchPacket};
 
-use crate::capture::{FileSource, OpenError, ReadError};
-use crate::decode::{self, DecodeError};
+use crate::capture::{FileSource, LinkType, OpenError, ReadError};
+use crate::decode::{self, DecodeError, Decoded};
+use crate::defrag::{Defrag, DefragConfig};
 use crate::flow::{FlowConfig, FlowCounters, FlowKey};
 use crate::output::{LogFormat, LogWriter, WriteError};
 use crate::record::{Emitter, OrderKey, Record};
 use crate::stats::{DecodeCounters, Summary};
 use crate::time::Ts;
-use crate::weird::WeirdRecord;
+use crate::weird::{WeirdConn, WeirdRecord};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::path::PathBuf;
 use std::thread;
@@ -37,6 +38,7 @@ pub struct PipelineConfig {
     /// Ticks that may wait in each channel before the sender blocks.
     pub queue_depth: usize,
     pub flow: FlowConfig,
+    pub defrag: DefragConfig,
     pub out_dir: PathBuf,
     pub format: LogFormat,
     /// Show a progress bar on stderr.
@@ -52,6 +54,7 @@ impl Default for PipelineConfig {
             tick_packets: 1024,
             queue_depth: 8,
             flow: FlowConfig::default(),
+            defrag: DefragConfig::default(),
             out_dir: PathBuf::from("otwatch-logs"),
             format: LogFormat::Json,
             progress: false,
@@ -200,6 +203,7 @@ struct Capturer<'a> {
     counters: DecodeCounters,
     progress: Option<indicatif::ProgressBar>,
     closed: bool,
+    defrag: Defrag,
 }
 
 impl<'a> Capturer<'a> {
@@ -224,6 +228,7 @@ impl<'a> Capturer<'a> {
             counters: DecodeCounters::default(),
             progress: None,
             closed: false,
+            defrag: Defrag::new(cfg.defrag.clone()),
         }
     }
 
@@ -280,22 +285,19 @@ impl<'a> Capturer<'a> {
                 match decode::decode(link, frame) {
                     Ok(d) => {
                         self.counters.ip_packets += 1;
-                        let (key, _) = FlowKey::of(&d);
-                        let w = (key.shard_hash() % self.batches.len() as u64) as usize;
-                        let payload = d.payload(frame);
-                        self.batches[w].push(self.seq, ts, d, payload);
+                        if d.is_truncated() {
+                            self.counters.snaplen_truncated += 1;
+                        }
+                        if d.frag.is_some() {
+                            self.fragment(ts, &d, frame);
+                        } else {
+                            self.dispatch(ts, d, frame);
+                        }
                     }
                     Err(DecodeError::NotIp) => self.counters.non_ip += 1,
                     Err(DecodeError::Weird(name, source)) => {
                         self.counters.malformed += 1;
-                        self.em.at_packet(self.seq);
-                        self.em.emit(Record::Weird(Box::new(WeirdRecord {
-                            ts,
-                            conn: None,
-                            name,
-                            addl: None,
-                            source,
-                        })));
+                        self.weird(ts, None, name, source);
                     }
                 }
                 self.in_tick += 1;
@@ -314,6 +316,55 @@ impl<'a> Capturer<'a> {
         None
     }
 
+    fn dispatch(&mut self, ts: Ts, d: Decoded, frame: &[u8]) {
+        let (key, _) = FlowKey::of(&d);
+        let w = (key.shard_hash() % self.batches.len() as u64) as usize;
+        self.batches[w].push(self.seq, ts, d, d.payload(frame));
+    }
+
+    /// Feeds a fragment to reassembly; a completed datagram goes on as one packet.
+    fn fragment(&mut self, ts: Ts, d: &Decoded, frame: &[u8]) {
+        let r = self.defrag.add(ts, d, d.payload(frame));
+        for w in r.weirds {
+            let flow = WeirdConn {
+                uid: None,
+                orig_h: d.src.to_ip(),
+                orig_p: 0,
+                resp_h: d.dst.to_ip(),
+                resp_p: 0,
+            };
+            self.weird(ts, Some(flow), w, "IP");
+        }
+        let Some(dgram) = r.datagram else {
+            return;
+        };
+        match decode::decode(LinkType::RawIp, &dgram) {
+            Ok(mut whole) => {
+                whole.vlan = d.vlan;
+                whole.inner_vlan = d.inner_vlan;
+                whole.src_mac = d.src_mac;
+                whole.dst_mac = d.dst_mac;
+                self.dispatch(ts, whole, &dgram);
+            }
+            Err(DecodeError::Weird(name, source)) => {
+                self.counters.malformed += 1;
+                self.weird(ts, None, name, source);
+            }
+            Err(DecodeError::NotIp) => self.counters.non_ip += 1,
+        }
+    }
+
+    fn weird(&mut self, ts: Ts, conn: Option<WeirdConn>, name: &'static str, source: &'static str) {
+        self.em.at_packet(self.seq);
+        self.em.emit(Record::Weird(Box::new(WeirdRecord {
+            ts,
+            conn,
+            name,
+            addl: None,
+            source,
+        })));
+    }
+
     /// Sends the current tick to every worker; false if the pipeline shut down
     /// (the merge thread stopped on a write error, reported by the caller).
     fn send_tick(&mut self) -> bool {
@@ -329,6 +380,7 @@ impl<'a> Capturer<'a> {
                 self.closed = true;
             }
         }
+        self.defrag.expire(self.now);
         let records = self.em.take();
         if self
             .cap_tx
@@ -349,6 +401,8 @@ impl<'a> Capturer<'a> {
         if self.in_tick > 0 || self.tick == 0 {
             self.send_tick();
         }
+        self.defrag.finish();
+        self.counters.defrag = self.defrag.counters.clone();
         for tx in &self.work_tx {
             let _ = tx.send(Work::Finish { last_seq: self.seq });
         }

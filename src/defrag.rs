@@ -1,0 +1,388 @@
+//! IP fragment reassembly (IPv4 and IPv6), in the capture thread before
+//! dispatch, so a reassembled datagram is one packet to the flow layer, as
+//! in Zeek (counted once, with the reassembled length).
+//!
+//! Invariants:
+//! - at most `max_datagrams` datagrams are pending; the oldest is dropped to
+//!   make room (counted in `evicted`);
+//! - a pending datagram is dropped after `timeout` without a new fragment
+//!   (counted in `timed_out`), and at the end of input (`incomplete`);
+//! - a datagram never exceeds 65,535 bytes of payload
+//!   (`excessively_large_fragment`); overlapping fragments keep the first
+//!   copy (`fragment_overlap`, or `fragment_inconsistency` when they differ).
+//!
+//! The rebuilt datagram carries a minimal IP header (no IPv4 options, no
+//! IPv6 extension headers) with the original addresses and protocol.
+
+use crate::decode::{Addr, Decoded};
+use crate::time::{Micros, Ts};
+use std::collections::{HashMap, VecDeque};
+
+/// Largest IP payload a datagram may have.
+const MAX_DATAGRAM: u32 = 65_535;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefragConfig {
+    pub max_datagrams: usize,
+    pub timeout: Micros,
+}
+
+impl Default for DefragConfig {
+    fn default() -> Self {
+        DefragConfig {
+            max_datagrams: 10_000,
+            timeout: Micros::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DefragCounters {
+    pub fragments: u64,
+    pub reassembled: u64,
+    pub evicted: u64,
+    pub timed_out: u64,
+    pub incomplete: u64,
+    pub invalid: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    src: Addr,
+    dst: Addr,
+    id: u32,
+    proto: u8,
+    vlan: u16,
+    inner_vlan: u16,
+}
+
+struct Pending {
+    last: Ts,
+    data: Vec<u8>,
+    /// Received byte ranges, sorted and disjoint.
+    have: Vec<(u32, u32)>,
+    total: Option<u32>,
+    overlap_reported: bool,
+}
+
+/// What a fragment did.
+#[derive(Debug, Default)]
+pub struct FragResult {
+    /// The complete datagram (IP header + payload), when this fragment completed it.
+    pub datagram: Option<Vec<u8>>,
+    pub weirds: Vec<&'static str>,
+}
+
+pub struct Defrag {
+    cfg: DefragConfig,
+    pending: HashMap<Key, Pending>,
+    /// Keys by arrival of their first fragment, for eviction and timeouts
+    /// (entries of finished datagrams are skipped lazily).
+    order: VecDeque<(Key, Ts)>,
+    pub counters: DefragCounters,
+}
+
+impl Defrag {
+    pub fn new(cfg: DefragConfig) -> Defrag {
+        Defrag {
+            cfg,
+            pending: HashMap::new(),
+            order: VecDeque::new(),
+            counters: DefragCounters::default(),
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Adds a fragment (`d.frag` set) whose data is `data`.
+    pub fn add(&mut self, ts: Ts, d: &Decoded, data: &[u8]) -> FragResult {
+        let mut out = FragResult::default();
+        let Some(f) = d.frag else {
+            return out;
+        };
+        self.counters.fragments += 1;
+        let key = Key {
+            src: d.src,
+            dst: d.dst,
+            id: f.id,
+            proto: d.ip_proto,
+            vlan: d.vlan,
+            inner_vlan: d.inner_vlan,
+        };
+        let len = data.len() as u32;
+        let end = f.offset.saturating_add(len);
+        if end > MAX_DATAGRAM {
+            self.counters.invalid += 1;
+            self.pending.remove(&key);
+            out.weirds.push("excessively_large_fragment");
+            return out;
+        }
+        if !self.pending.contains_key(&key) {
+            while self.pending.len() >= self.cfg.max_datagrams {
+                if !self.drop_oldest() {
+                    break;
+                }
+                self.counters.evicted += 1;
+            }
+            self.pending.insert(
+                key,
+                Pending {
+                    last: ts,
+                    data: Vec::new(),
+                    have: Vec::new(),
+                    total: None,
+                    overlap_reported: false,
+                },
+            );
+            self.order.push_back((key, ts));
+        }
+        let Some(p) = self.pending.get_mut(&key) else {
+            return out;
+        };
+        p.last = ts;
+        if !f.more {
+            match p.total {
+                Some(t) if t != end => {
+                    out.weirds.push("fragment_size_inconsistency");
+                    self.counters.invalid += 1;
+                    self.pending.remove(&key);
+                    return out;
+                }
+                _ => p.total = Some(end),
+            }
+        }
+        if p.data.len() < end as usize {
+            p.data.resize(end as usize, 0);
+        }
+        // Copy the parts not yet received; compare the overlapping parts.
+        let mut cursor = f.offset;
+        let mut differs = false;
+        let mut overlaps = false;
+        for &(s, e) in &p.have {
+            if e <= cursor || s >= end {
+                continue;
+            }
+            overlaps = true;
+            if s > cursor {
+                let a = (cursor - f.offset) as usize;
+                let b = (s - f.offset) as usize;
+                p.data[cursor as usize..s as usize].copy_from_slice(&data[a..b]);
+            }
+            let (os, oe) = (s.max(f.offset), e.min(end));
+            if p.data[os as usize..oe as usize]
+                != data[(os - f.offset) as usize..(oe - f.offset) as usize]
+            {
+                differs = true;
+            }
+            cursor = cursor.max(e);
+        }
+        if cursor < end {
+            let a = (cursor - f.offset) as usize;
+            p.data[cursor as usize..end as usize].copy_from_slice(&data[a..]);
+        }
+        insert_range(&mut p.have, f.offset, end);
+        if overlaps && !p.overlap_reported {
+            p.overlap_reported = true;
+            out.weirds.push(if differs {
+                "fragment_inconsistency"
+            } else {
+                "fragment_overlap"
+            });
+        }
+        if let Some(total) = p.total {
+            if p.have.len() == 1 && p.have[0] == (0, total) {
+                let p = self.pending.remove(&key);
+                if let Some(mut p) = p {
+                    p.data.truncate(total as usize);
+                    self.counters.reassembled += 1;
+                    out.datagram = Some(rebuild(&key, &p.data));
+                }
+            }
+        }
+        out
+    }
+
+    fn drop_oldest(&mut self) -> bool {
+        while let Some((k, _)) = self.order.pop_front() {
+            if self.pending.remove(&k).is_some() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Drops datagrams that received nothing for the timeout.
+    pub fn expire(&mut self, now: Ts) {
+        let timeout = self.cfg.timeout;
+        let before = self.pending.len();
+        self.pending.retain(|_, p| now.since(p.last) <= timeout);
+        self.counters.timed_out += (before - self.pending.len()) as u64;
+        let pending = &self.pending;
+        self.order.retain(|(k, _)| pending.contains_key(k));
+    }
+
+    /// End of input: whatever is pending stays incomplete.
+    pub fn finish(&mut self) {
+        self.counters.incomplete += self.pending.len() as u64;
+        self.pending.clear();
+        self.order.clear();
+    }
+}
+
+fn insert_range(have: &mut Vec<(u32, u32)>, s: u32, e: u32) {
+    have.push((s, e));
+    have.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(have.len());
+    for &(a, b) in have.iter() {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    *have = merged;
+}
+
+/// A minimal IP header in front of the reassembled payload.
+fn rebuild(k: &Key, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(40 + payload.len());
+    if k.src.v6 {
+        v.extend_from_slice(&[0x60, 0, 0, 0]);
+        v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        v.push(k.proto);
+        v.push(64);
+        v.extend_from_slice(&k.src.bytes);
+        v.extend_from_slice(&k.dst.bytes);
+    } else {
+        v.extend_from_slice(&[0x45, 0]);
+        v.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+        v.extend_from_slice(&(k.id as u16).to_be_bytes());
+        v.extend_from_slice(&[0, 0, 64, k.proto, 0, 0]);
+        v.extend_from_slice(&k.src.bytes[12..]);
+        v.extend_from_slice(&k.dst.bytes[12..]);
+    }
+    v.extend_from_slice(payload);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::LinkType;
+    use crate::decode::{decode, Transport};
+
+    /// An IPv4 UDP datagram cut into Ethernet frames of `chunk` payload bytes.
+    fn fragments(payload_len: usize, chunk: usize) -> Vec<Vec<u8>> {
+        let b = etherparse::PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(2222, 2222);
+        let mut whole = Vec::new();
+        let payload: Vec<u8> = (0..payload_len).map(|i| i as u8).collect();
+        b.write(&mut whole, &payload).unwrap();
+        let ip_payload = &whole[34..];
+        let mut out = Vec::new();
+        let mut off = 0;
+        while off < ip_payload.len() {
+            let end = (off + chunk).min(ip_payload.len());
+            let mut f = whole[..34].to_vec();
+            let total = (20 + end - off) as u16;
+            f[16..18].copy_from_slice(&total.to_be_bytes());
+            f[18..20].copy_from_slice(&0x1234u16.to_be_bytes());
+            let more = if end < ip_payload.len() { 0x2000 } else { 0 };
+            let fo = (more | (off / 8)) as u16;
+            f[20..22].copy_from_slice(&fo.to_be_bytes());
+            f.extend_from_slice(&ip_payload[off..end]);
+            out.push(f);
+            off = end;
+        }
+        out
+    }
+
+    fn feed(df: &mut Defrag, frames: &[Vec<u8>]) -> (Option<Vec<u8>>, Vec<&'static str>) {
+        let mut weirds = Vec::new();
+        let mut done = None;
+        for (i, f) in frames.iter().enumerate() {
+            let d = decode(LinkType::Ethernet, f).unwrap();
+            let r = df.add(Ts(i as i64), &d, d.payload(f));
+            weirds.extend(r.weirds);
+            if r.datagram.is_some() {
+                done = r.datagram;
+            }
+        }
+        (done, weirds)
+    }
+
+    #[test]
+    fn in_order_and_reversed_fragments_reassemble() {
+        let frames = fragments(3000, 1480);
+        assert_eq!(frames.len(), 3);
+        for order in [vec![0, 1, 2], vec![2, 1, 0], vec![1, 2, 0]] {
+            let mut df = Defrag::new(DefragConfig::default());
+            let fs: Vec<Vec<u8>> = order.iter().map(|&i| frames[i].clone()).collect();
+            let (dgram, weirds) = feed(&mut df, &fs);
+            assert!(weirds.is_empty());
+            let dgram = dgram.expect("complete");
+            let d = decode(LinkType::RawIp, &dgram).unwrap();
+            assert_eq!(d.ip_len, 20 + 8 + 3000);
+            assert!(matches!(
+                d.transport,
+                Transport::Udp {
+                    sport: 2222,
+                    ulen: 3008,
+                    ..
+                }
+            ));
+            let p = d.payload(&dgram);
+            assert_eq!(p.len(), 3000);
+            assert!(p.iter().enumerate().all(|(i, &b)| b == i as u8));
+            assert_eq!(df.pending(), 0);
+        }
+    }
+
+    #[test]
+    fn overlaps_are_reported_and_first_copy_wins() {
+        let frames = fragments(100, 64);
+        let mut df = Defrag::new(DefragConfig::default());
+        let mut dup = frames[0].clone();
+        let last = dup.len() - 1;
+        dup[last] ^= 0xff;
+        let (dgram, weirds) = feed(&mut df, &[frames[0].clone(), dup, frames[1].clone()]);
+        assert_eq!(weirds, vec!["fragment_inconsistency"]);
+        let dgram = dgram.unwrap();
+        let d = decode(LinkType::RawIp, &dgram).unwrap();
+        assert_eq!(d.payload(&dgram)[55], 55);
+    }
+
+    #[test]
+    fn caps_timeouts_and_oversize() {
+        let frames = fragments(100, 64);
+        let mut df = Defrag::new(DefragConfig {
+            max_datagrams: 1,
+            timeout: Micros::from_secs(1),
+        });
+        let d = decode(LinkType::Ethernet, &frames[0]).unwrap();
+        df.add(Ts(0), &d, d.payload(&frames[0]));
+        let mut other = d;
+        other.frag = Some(crate::decode::Frag {
+            id: 9,
+            offset: 0,
+            more: true,
+        });
+        df.add(Ts(0), &other, d.payload(&frames[0]));
+        assert_eq!(df.counters.evicted, 1);
+        df.expire(Ts(2_000_000));
+        assert_eq!(df.counters.timed_out, 1);
+        let mut huge = d;
+        huge.frag = Some(crate::decode::Frag {
+            id: 1,
+            offset: 65_528,
+            more: false,
+        });
+        let r = df.add(Ts(0), &huge, d.payload(&frames[0]));
+        assert_eq!(r.weirds, vec!["excessively_large_fragment"]);
+        df.add(Ts(0), &d, d.payload(&frames[0]));
+        df.finish();
+        assert_eq!(df.counters.incomplete, 1);
+    }
+}
