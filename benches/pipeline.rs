@@ -53,7 +53,7 @@ fn benches(c: &mut Criterion) {
             for (i, (ts, link, frame)) in packets.iter().enumerate() {
                 if let Ok(d) = decode(*link, frame) {
                     em.at_packet(i as u64);
-                    table.packet(i as u64, *ts, &d, d.payload(frame), &mut em);
+                    table.packet(i as u64, *ts, *ts, &d, d.payload(frame), &mut em);
                 }
             }
             table.finish(&mut em);

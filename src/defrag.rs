@@ -7,9 +7,12 @@
 //!   make room (counted in `evicted`);
 //! - a pending datagram is dropped after `timeout` without a new fragment
 //!   (counted in `timed_out`), and at the end of input (`incomplete`);
-//! - a datagram never exceeds 65,535 bytes of payload
-//!   (`excessively_large_fragment`); overlapping fragments keep the first
-//!   copy (`fragment_overlap`, or `fragment_inconsistency` when they differ).
+//! - a datagram never exceeds what its IP length field can say (65,515
+//!   payload bytes for IPv4, 65,535 for IPv6: `excessively_large_fragment`)
+//!   nor [`MAX_PIECES`] separate pieces (`excessive_fragments`); overlapping
+//!   fragments keep the first copy (`fragment_overlap`, or
+//!   `fragment_inconsistency` when they differ); a fragment cut by the
+//!   snaplen is not used (`incompletely_captured_fragment`).
 //!
 //! The rebuilt datagram carries a minimal IP header (no IPv4 options, no
 //! IPv6 extension headers) with the original addresses and protocol.
@@ -18,8 +21,12 @@ use crate::decode::{Addr, Decoded};
 use crate::time::{Micros, Ts};
 use std::collections::{HashMap, VecDeque};
 
-/// Largest IP payload a datagram may have.
-const MAX_DATAGRAM: u32 = 65_535;
+/// Largest payload an IPv4 / IPv6 datagram may have.
+const MAX_V4: u32 = 65_535 - 20;
+const MAX_V6: u32 = 65_535;
+
+/// Most separate byte ranges a pending datagram may have.
+pub const MAX_PIECES: usize = 1024;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DefragConfig {
@@ -57,6 +64,7 @@ struct Key {
 }
 
 struct Pending {
+    gen: u64,
     last: Ts,
     data: Vec<u8>,
     /// Received byte ranges, sorted and disjoint.
@@ -76,9 +84,10 @@ pub struct FragResult {
 pub struct Defrag {
     cfg: DefragConfig,
     pending: HashMap<Key, Pending>,
-    /// Keys by arrival of their first fragment, for eviction and timeouts
-    /// (entries of finished datagrams are skipped lazily).
-    order: VecDeque<(Key, Ts)>,
+    /// Keys (with the datagram's generation) by arrival of their first
+    /// fragment, for eviction; entries of finished datagrams are skipped.
+    order: VecDeque<(Key, u64)>,
+    next_gen: u64,
     pub counters: DefragCounters,
 }
 
@@ -88,6 +97,7 @@ impl Defrag {
             cfg,
             pending: HashMap::new(),
             order: VecDeque::new(),
+            next_gen: 0,
             counters: DefragCounters::default(),
         }
     }
@@ -111,9 +121,14 @@ impl Defrag {
             vlan: d.vlan,
             inner_vlan: d.inner_vlan,
         };
+        if d.is_truncated() {
+            self.counters.invalid += 1;
+            out.weirds.push("incompletely_captured_fragment");
+            return out;
+        }
         let len = data.len() as u32;
         let end = f.offset.saturating_add(len);
-        if end > MAX_DATAGRAM {
+        if end > if d.src.v6 { MAX_V6 } else { MAX_V4 } {
             self.counters.invalid += 1;
             self.pending.remove(&key);
             out.weirds.push("excessively_large_fragment");
@@ -126,9 +141,12 @@ impl Defrag {
                 }
                 self.counters.evicted += 1;
             }
+            let gen = self.next_gen;
+            self.next_gen += 1;
             self.pending.insert(
                 key,
                 Pending {
+                    gen,
                     last: ts,
                     data: Vec::new(),
                     have: Vec::new(),
@@ -136,7 +154,7 @@ impl Defrag {
                     overlap_reported: false,
                 },
             );
-            self.order.push_back((key, ts));
+            self.order.push_back((key, gen));
         }
         let Some(p) = self.pending.get_mut(&key) else {
             return out;
@@ -183,6 +201,12 @@ impl Defrag {
             p.data[cursor as usize..end as usize].copy_from_slice(&data[a..]);
         }
         insert_range(&mut p.have, f.offset, end);
+        if p.have.len() > MAX_PIECES {
+            self.counters.invalid += 1;
+            self.pending.remove(&key);
+            out.weirds.push("excessive_fragments");
+            return out;
+        }
         if overlaps && !p.overlap_reported {
             p.overlap_reported = true;
             out.weirds.push(if differs {
@@ -205,8 +229,9 @@ impl Defrag {
     }
 
     fn drop_oldest(&mut self) -> bool {
-        while let Some((k, _)) = self.order.pop_front() {
-            if self.pending.remove(&k).is_some() {
+        while let Some((k, gen)) = self.order.pop_front() {
+            if self.pending.get(&k).is_some_and(|p| p.gen == gen) {
+                self.pending.remove(&k);
                 return true;
             }
         }
@@ -220,7 +245,8 @@ impl Defrag {
         self.pending.retain(|_, p| now.since(p.last) <= timeout);
         self.counters.timed_out += (before - self.pending.len()) as u64;
         let pending = &self.pending;
-        self.order.retain(|(k, _)| pending.contains_key(k));
+        self.order
+            .retain(|(k, gen)| pending.get(k).is_some_and(|p| p.gen == *gen));
     }
 
     /// End of input: whatever is pending stays incomplete.
@@ -231,17 +257,18 @@ impl Defrag {
     }
 }
 
+/// Adds [s, e) to the sorted, disjoint ranges, merging what touches it.
 fn insert_range(have: &mut Vec<(u32, u32)>, s: u32, e: u32) {
-    have.push((s, e));
-    have.sort_unstable();
-    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(have.len());
-    for &(a, b) in have.iter() {
-        match merged.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
+    // First range that ends at or after `s`, and first that starts after `e`.
+    let lo = have.partition_point(|r| r.1 < s);
+    let hi = have.partition_point(|r| r.0 <= e);
+    if lo >= hi {
+        have.insert(lo, (s, e));
+    } else {
+        let ns = s.min(have[lo].0);
+        let ne = e.max(have[hi - 1].1);
+        have.splice(lo..hi, [(ns, ne)]);
     }
-    *have = merged;
 }
 
 /// A minimal IP header in front of the reassembled payload.
@@ -311,6 +338,22 @@ mod tests {
             }
         }
         (done, weirds)
+    }
+
+    #[test]
+    fn ranges_merge() {
+        let mut h = Vec::new();
+        insert_range(&mut h, 10, 20);
+        insert_range(&mut h, 30, 40);
+        insert_range(&mut h, 0, 5);
+        assert_eq!(h, vec![(0, 5), (10, 20), (30, 40)]);
+        insert_range(&mut h, 5, 10);
+        assert_eq!(h, vec![(0, 20), (30, 40)]);
+        insert_range(&mut h, 15, 35);
+        assert_eq!(h, vec![(0, 40)]);
+        insert_range(&mut h, 50, 60);
+        insert_range(&mut h, 45, 46);
+        assert_eq!(h, vec![(0, 40), (45, 46), (50, 60)]);
     }
 
     #[test]

@@ -8,14 +8,16 @@ use crate::weird::WeirdRecord;
 ///
 /// `seq` is the number of the packet that caused the record (or of the last
 /// packet before a timeout sweep); `class` separates per-packet records (0)
-/// from sweep and end-of-run records (1); `tiebreak` orders records of the
-/// same packet (emission order) or of the same sweep (the connection's first
-/// packet number). None of these depend on which worker made the record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// from sweep and end-of-run records (1); `conn` orders the connections
+/// finished by one sweep (their first packet's number; 0 for per-packet
+/// records); `sub` is the emission order within that context. None of these
+/// depend on which worker made the record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct OrderKey {
     pub seq: u64,
     pub class: u8,
-    pub tiebreak: u64,
+    pub conn: u64,
+    pub sub: u32,
 }
 
 /// A log record on its way to the writers.
@@ -29,49 +31,87 @@ pub enum Record {
 #[derive(Debug, Default)]
 pub struct Emitter {
     pub records: Vec<(OrderKey, Record)>,
-    seq: u64,
-    class: u8,
-    counter: u64,
+    key: OrderKey,
 }
 
 impl Emitter {
     /// Following records are caused by packet `seq`.
     pub fn at_packet(&mut self, seq: u64) {
-        self.seq = seq;
-        self.class = 0;
-        self.counter = 0;
+        self.key = OrderKey {
+            seq,
+            class: 0,
+            conn: 0,
+            sub: 0,
+        };
     }
 
-    /// Following records come from a sweep after packet `seq`; each is
-    /// ordered by the tiebreak passed to [`Emitter::emit_ordered`].
+    /// Following records come from a sweep (timeouts, end of input) after
+    /// packet `seq`; each connection it finishes opens its own context.
     pub fn at_sweep(&mut self, seq: u64) {
-        self.seq = seq;
-        self.class = 1;
-        self.counter = 0;
+        self.key = OrderKey {
+            seq,
+            class: 1,
+            conn: 0,
+            sub: 0,
+        };
     }
 
-    /// Adds a record in emission order (per-packet records).
+    /// Within a sweep, following records belong to the connection whose
+    /// first packet was `first_seq`.
+    pub fn for_conn(&mut self, first_seq: u64) {
+        if self.key.class == 1 {
+            self.key.conn = first_seq;
+            self.key.sub = 0;
+        }
+    }
+
+    /// Adds a record in emission order.
     pub fn emit(&mut self, r: Record) {
-        let key = OrderKey {
-            seq: self.seq,
-            class: self.class,
-            tiebreak: self.counter,
-        };
-        self.counter += 1;
-        self.records.push((key, r));
-    }
-
-    /// Adds a record with an explicit tiebreak (sweep records).
-    pub fn emit_ordered(&mut self, tiebreak: u64, r: Record) {
-        let key = OrderKey {
-            seq: self.seq,
-            class: self.class,
-            tiebreak,
-        };
-        self.records.push((key, r));
+        self.records.push((self.key, r));
+        self.key.sub = self.key.sub.saturating_add(1);
     }
 
     pub fn take(&mut self) -> Vec<(OrderKey, Record)> {
         std::mem::take(&mut self.records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weird(name: &'static str) -> Record {
+        Record::Weird(Box::new(WeirdRecord {
+            ts: crate::time::Ts(0),
+            conn: None,
+            name,
+            addl: None,
+            source: "test",
+        }))
+    }
+
+    #[test]
+    fn keys_order_packets_then_sweeps_by_connection() {
+        let mut e = Emitter::default();
+        e.at_sweep(10);
+        e.for_conn(7);
+        e.emit(weird("c7a"));
+        e.emit(weird("c7b"));
+        e.for_conn(3);
+        e.emit(weird("c3"));
+        e.at_packet(10);
+        e.emit(weird("p10"));
+        e.at_packet(11);
+        e.emit(weird("p11"));
+        let mut r = e.take();
+        r.sort_by_key(|x| x.0);
+        let names: Vec<_> = r
+            .iter()
+            .map(|(_, r)| match r {
+                Record::Weird(w) => w.name,
+                _ => "",
+            })
+            .collect();
+        assert_eq!(names, vec!["p10", "c3", "c7a", "c7b", "p11"]);
     }
 }

@@ -16,6 +16,8 @@ pub struct DecodeCounters {
     pub non_ip: u64,
     /// Frames that did not decode (each also written to weird.log).
     pub malformed: u64,
+    /// Fragment weirds (overlaps, oversize, ...), each also in weird.log.
+    pub fragment_weirds: u64,
     /// Packets whose timestamp is earlier than one seen before.
     pub time_went_backwards: u64,
     /// Packets whose payload the snaplen cut short.
@@ -47,7 +49,7 @@ impl Summary {
 
     /// Total weird records: decode failures plus flow-level weirds.
     pub fn weirds(&self) -> u64 {
-        self.decode.malformed + self.flows.weirds
+        self.decode.malformed + self.decode.fragment_weirds + self.flows.weirds
     }
 
     pub fn stats_record(&self) -> StatsRecord {

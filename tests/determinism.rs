@@ -60,3 +60,41 @@ fn two_and_three_threads_write_identical_logs() {
     let three = run("3", "json");
     same_logs(two.path(), three.path());
 }
+
+#[test]
+fn evictions_at_a_small_cap_do_not_depend_on_the_thread_count() {
+    // Regression: the cap used to be split per worker, so a worker with more
+    // than its share evicted while the total was under the cap.
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.pcap");
+    let mut w = PcapWriter::new(1, 65535);
+    for i in 0..3000u32 {
+        let src = [10, 9, (i >> 8) as u8, i as u8];
+        w.packet(
+            1_000_000 + i64::from(i) * 1000,
+            &udp4(src, 40000, [10, 9, 255, 1], 2222, b"io"),
+        );
+    }
+    w.write(&many);
+    let runs: Vec<_> = ["1", "3"]
+        .iter()
+        .map(|t| {
+            let out = dir.path().join(format!("logs{t}"));
+            let o = analyze(
+                &out,
+                &["--threads", t, "--max-flows", "512"],
+                &[many.clone(), pcap("modbusBig.pcap")],
+            );
+            assert!(o.status.success());
+            out
+        })
+        .collect();
+    same_logs(&runs[0], &runs[1]);
+    let evicted = |d: &std::path::Path| {
+        read_json_log(&d.join("stats.log"))[0]["flows_evicted"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(evicted(&runs[0]) > 2000, "{}", evicted(&runs[0]));
+    assert_eq!(evicted(&runs[0]), evicted(&runs[1]));
+}

@@ -11,18 +11,31 @@ pub struct FlowConfig {
     pub max_flows: usize,
     /// Out-of-order bytes buffered per connection direction.
     pub reassembly_cap: usize,
+    /// Out-of-order bytes buffered by all connections of a table together.
+    pub reassembly_budget: usize,
     pub tcp_inactivity: Micros,
     pub udp_inactivity: Micros,
     pub icmp_inactivity: Micros,
     pub other_inactivity: Micros,
-    /// How long a connection stays after both sides closed (FIN).
+    /// How long a connection stays after its close completed (both FINs,
+    /// or a RST), before it is logged.
     pub tcp_close_delay: Micros,
-    /// How long a connection stays after a RST.
-    pub tcp_reset_delay: Micros,
     /// How long an unanswered SYN waits before the attempt is logged.
     pub tcp_attempt_delay: Micros,
-    /// How long a half-closed connection waits for the other FIN.
-    pub tcp_partial_close_delay: Micros,
+}
+
+impl FlowConfig {
+    /// The share of one virtual shard: caps divided by the shard count
+    /// (at least one connection and one segment's worth of bytes each).
+    pub fn per_shard(&self, shards: usize) -> FlowConfig {
+        let mut c = self.clone();
+        c.max_flows = self.max_flows.div_ceil(shards).max(1);
+        c.reassembly_budget = self
+            .reassembly_budget
+            .div_ceil(shards)
+            .max(self.reassembly_cap.min(1 << 16));
+        c
+    }
 }
 
 impl Default for FlowConfig {
@@ -30,14 +43,13 @@ impl Default for FlowConfig {
         FlowConfig {
             max_flows: 1_000_000,
             reassembly_cap: 1 << 20,
+            reassembly_budget: 256 << 20,
             tcp_inactivity: Micros::from_secs(300),
             udp_inactivity: Micros::from_secs(60),
             icmp_inactivity: Micros::from_secs(60),
             other_inactivity: Micros::from_secs(60),
             tcp_close_delay: Micros::from_secs(5),
-            tcp_reset_delay: Micros::from_secs(5),
             tcp_attempt_delay: Micros::from_secs(5),
-            tcp_partial_close_delay: Micros::from_secs(3),
         }
     }
 }

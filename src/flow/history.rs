@@ -6,6 +6,10 @@
 
 use super::key::Dir;
 
+/// Longest history kept. Zeek has no limit; a hostile peer repeating FINs or
+/// RSTs with new sequence numbers would grow the string without end.
+pub const HISTORY_CAP: usize = 256;
+
 /// The packets whose letter repeats when their sequence number changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {
@@ -50,12 +54,18 @@ impl History {
         &self.letters
     }
 
+    fn push(&mut self, c: char) {
+        if self.letters.len() < HISTORY_CAP {
+            self.letters.push(c);
+        }
+    }
+
     /// Records `upper` (the originator's form of the letter) once per direction.
     pub fn once(&mut self, dir: Dir, upper: u8) {
         let b = bit(dir, upper);
         if self.seen & b == 0 {
             self.seen |= b;
-            self.letters.push(letter(dir, upper));
+            self.push(letter(dir, upper));
         }
     }
 
@@ -65,11 +75,12 @@ impl History {
         let slot = &mut self.last_flag_seq[dir.idx()][kind as usize];
         let b = bit(dir, upper);
         let first = self.seen & b == 0;
-        if first || *slot != Some(rel_seq) {
-            self.seen |= b;
-            self.letters.push(letter(dir, upper));
-        }
+        let repeat = first || *slot != Some(rel_seq);
         *slot = Some(rel_seq);
+        if repeat {
+            self.seen |= b;
+            self.push(letter(dir, upper));
+        }
     }
 
     /// Records a scaled letter at the 1st, 10th, 100th, ... occurrence.
@@ -86,13 +97,13 @@ impl History {
         }
         if *count == *threshold {
             *threshold = threshold.saturating_mul(10);
-            self.letters.push(letter(dir, upper));
+            self.push(letter(dir, upper));
         }
     }
 
     /// Marks a role flip ('^').
     pub fn flipped(&mut self) {
-        self.letters.push('^');
+        self.push('^');
     }
 
     /// True when the history is exactly "H": the connection began with a
@@ -143,6 +154,15 @@ mod tests {
         }
         h.scaled(Dir::Resp, Scaled::ZeroWindow);
         assert_eq!(h.as_str(), "TTTw");
+    }
+
+    #[test]
+    fn history_is_capped() {
+        let mut h = History::default();
+        for i in 0..10_000u64 {
+            h.flag(Dir::Orig, Flag::Fin, b'F', i);
+        }
+        assert_eq!(h.as_str().len(), HISTORY_CAP);
     }
 
     #[test]

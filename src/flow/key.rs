@@ -60,6 +60,13 @@ pub fn ports(d: &Decoded) -> (u16, u16) {
     }
 }
 
+fn icmp_is_pair(t: u8, v6: bool) -> bool {
+    let (_, p) = icmp_ports(t, 0, v6);
+    // For pairs the second "port" is the counterpart type, which differs
+    // from the code 0 passed in for every pair type.
+    icmp_ports(t, 1, v6).1 == p && p != 1
+}
+
 /// Zeek keys ICMP "connections" by (type, counterpart type): a request and
 /// its reply share a key. The responder port is the reply type for the
 /// request/reply pairs, otherwise the code.
@@ -107,9 +114,11 @@ impl FlowKey {
         let (sp, dp) = ports(d);
         let src = (d.src, sp);
         let dst = (d.dst, dp);
-        // ICMP request/reply pairs: make the request's type the "a_port" in
-        // both directions by mapping the pair symmetrically.
-        let (lo, hi, side) = if src <= dst {
+        // One-way ICMP messages (unreachable, time exceeded, ...) are keyed
+        // by direction, as in Zeek: A to B and B to A are two connections.
+        // Request/reply pairs map to the same ports both ways.
+        let one_way = matches!(d.transport, Transport::Icmp { icmp_type, v6, .. } if !icmp_is_pair(icmp_type, v6));
+        let (lo, hi, side) = if one_way || src <= dst {
             (src, dst, Side::A)
         } else {
             (dst, src, Side::B)
@@ -234,6 +243,29 @@ mod tests {
         assert!(u1.starts_with('C'));
         assert_ne!(u1, u2);
         assert_eq!(u1, make_uid(&k, 1));
+    }
+
+    #[test]
+    fn one_way_icmp_is_keyed_by_direction() {
+        let mut a = dec("10.0.0.1", 0, "10.0.0.2", 0);
+        a.ip_proto = 1;
+        a.transport = Transport::Icmp {
+            icmp_type: 3,
+            code: 3,
+            v6: false,
+        };
+        let mut b = dec("10.0.0.2", 0, "10.0.0.1", 0);
+        b.ip_proto = 1;
+        b.transport = Transport::Icmp {
+            icmp_type: 3,
+            code: 3,
+            v6: false,
+        };
+        assert_ne!(FlowKey::of(&a).0, FlowKey::of(&b).0);
+        assert_eq!(FlowKey::of(&a).1, Side::A);
+        assert_eq!(FlowKey::of(&b).1, Side::A);
+        assert!(icmp_is_pair(8, false) && icmp_is_pair(0, false) && icmp_is_pair(128, true));
+        assert!(!icmp_is_pair(3, false) && !icmp_is_pair(11, false) && !icmp_is_pair(1, true));
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod tcp;
 pub use config::FlowConfig;
 pub use conn_log::ConnRecord;
 pub use key::{make_uid, Dir, FlowKey, Side};
-pub use table::FlowTable;
+pub use table::{shard_of, FlowTable, VIRTUAL_SHARDS};
 
 /// Counters of one worker's flow table (summed over workers at the end).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct FlowCounters {
     pub other: u64,
     /// Connections logged early because the table was full.
     pub evicted: u64,
-    /// The table's cap (summed over workers).
+    /// The cap on live connections.
     pub max_flows: u64,
     pub weirds: u64,
     pub missed_bytes: u64,

@@ -6,14 +6,19 @@
 //!   was delivered as data or reported as a gap, exactly once. Offsets start
 //!   at 1 (offset 0 is the SYN, real or assumed), as in Zeek.
 //! - `pending` holds out-of-order bytes at offsets > `pos`, as
-//!   non-overlapping segments; `buffered` is the sum of their lengths and
-//!   never exceeds `cap` when a call returns.
+//!   non-overlapping segments; `buffered` is the sum of their lengths plus
+//!   [`SEGMENT_OVERHEAD`] per segment (so a flood of 1-byte segments is
+//!   charged for the memory it really takes), and never exceeds `cap` when
+//!   a call returns.
 //! - Overlaps: the first copy of a byte wins; a later copy that differs is
 //!   reported (`SegmentOutcome::inconsistent`).
 //! - Gaps are declared only when the peer acknowledges bytes we never saw
 //!   (capture loss), when the buffer cap forces it, or at the end.
 
 use std::collections::BTreeMap;
+
+/// Bytes charged per buffered segment for its map node and allocation.
+pub const SEGMENT_OVERHEAD: usize = 64;
 
 /// Receives the ordered stream of one direction.
 pub trait StreamSink {
@@ -67,6 +72,11 @@ impl Reassembler {
     /// True while bytes wait behind a hole.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
+    }
+
+    /// Offset of the next byte to hand on.
+    pub fn position(&self) -> u64 {
+        self.pos
     }
 
     /// Adds a segment's payload that starts at relative offset `rel`.
@@ -155,7 +165,7 @@ impl Reassembler {
             }
             let k = *entry.key();
             let seg = entry.remove();
-            self.buffered -= seg.len();
+            self.buffered -= seg.len() + SEGMENT_OVERHEAD;
             let skip = (self.pos - k) as usize;
             if skip < seg.len() {
                 self.deliver(&seg[skip..], sink);
@@ -202,7 +212,7 @@ impl Reassembler {
         }
         for (s, e) in pieces {
             let piece = data[(s - start) as usize..(e - start) as usize].to_vec();
-            self.buffered += piece.len();
+            self.buffered += piece.len() + SEGMENT_OVERHEAD;
             self.pending.insert(s, piece);
         }
         inconsistent
@@ -245,7 +255,7 @@ mod tests {
         let mut s = Collect::default();
         r.segment(4, b"def", &mut s);
         assert!(s.bytes.is_empty());
-        assert_eq!(r.buffered(), 3);
+        assert_eq!(r.buffered(), 3 + SEGMENT_OVERHEAD);
         r.segment(1, b"abc", &mut s);
         assert_eq!(s.bytes, b"abcdef");
         assert_eq!(r.buffered(), 0);
@@ -293,12 +303,12 @@ mod tests {
 
     #[test]
     fn buffer_cap_forces_a_gap() {
-        let mut r = Reassembler::new(8);
+        let mut r = Reassembler::new(8 + SEGMENT_OVERHEAD);
         let mut s = Collect::default();
         r.segment(11, b"0123", &mut s);
         let o = r.segment(21, b"456789", &mut s);
         assert_eq!(o.cap_gap, 10);
-        assert!(r.buffered() <= 8);
+        assert!(r.buffered() <= 8 + SEGMENT_OVERHEAD);
         assert_eq!(s.events[0], "G10");
     }
 

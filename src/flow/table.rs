@@ -1,14 +1,22 @@
-//! The flow table of one worker: live connections in a slab, found by key,
-//! with a lazy deadline heap for timeouts and cap eviction.
+//! The flow table of one virtual shard: live connections in a slab, found
+//! by key, with a lazy deadline heap for timeouts and cap eviction.
+//!
+//! The key space is cut into [`VIRTUAL_SHARDS`] virtual shards by the
+//! symmetric flow hash; workers own whole shards, and every cap applies per
+//! shard, so what is evicted never depends on the number of workers.
 //!
 //! Invariants:
-//! - every live connection has exactly one entry in `heap`, whose deadline is
-//!   never later than the connection's real deadline (entries are refreshed
-//!   lazily when popped), so the first popped entry whose stored deadline
-//!   equals the real one is the connection that times out first;
+//! - every live connection has at least one heap entry, and the one whose
+//!   deadline equals the connection's `scheduled` time is never later than
+//!   its real deadline; entries of removed or rescheduled connections are
+//!   skipped when popped, and the heap is rebuilt when stale entries
+//!   outnumber live connections, so it stays O(live connections);
 //! - `by_key` maps each live key to its slot; `free` lists empty slots;
 //! - `len() <= max_flows` after every call: reaching the cap evicts the
-//!   connection closest to its timeout (counted in `evicted`).
+//!   connection closest to its timeout (counted in `evicted`);
+//! - `buffered` (out-of-order TCP bytes of all connections, with a fixed
+//!   per-segment overhead) stays within `reassembly_budget`: past it, the
+//!   connection that just grew is forced to skip its holes.
 
 use super::conn::Conn;
 use super::key::{FlowKey, Side};
@@ -19,17 +27,33 @@ use crate::time::Ts;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+/// Number of virtual shards the key space is cut into.
+pub const VIRTUAL_SHARDS: usize = 256;
+
+/// The virtual shard of a key.
+pub fn shard_of(key: &FlowKey) -> usize {
+    (key.shard_hash() % VIRTUAL_SHARDS as u64) as usize
+}
+
+struct Slot {
+    conn: Conn,
+    /// Deadline of the heap entry that is authoritative for this connection.
+    scheduled: Ts,
+}
+
 pub struct FlowTable {
     cfg: FlowConfig,
-    slots: Vec<Option<Conn>>,
+    slots: Vec<Option<Slot>>,
     gens: Vec<u32>,
     free: Vec<u32>,
     by_key: HashMap<FlowKey, u32>,
     heap: BinaryHeap<Reverse<(Ts, u32, u32)>>,
+    buffered: usize,
     counters: FlowCounters,
 }
 
 impl FlowTable {
+    /// A table whose caps are `cfg`'s (callers divide the run's caps per shard).
     pub fn new(cfg: FlowConfig) -> FlowTable {
         let counters = FlowCounters {
             max_flows: cfg.max_flows as u64,
@@ -42,6 +66,7 @@ impl FlowTable {
             free: Vec::new(),
             by_key: HashMap::new(),
             heap: BinaryHeap::new(),
+            buffered: 0,
             counters,
         }
     }
@@ -58,17 +83,27 @@ impl FlowTable {
         self.counters.clone()
     }
 
-    /// Handles one packet of this worker's shard.
-    pub fn packet(&mut self, seq: u64, ts: Ts, d: &Decoded, payload: &[u8], em: &mut Emitter) {
+    /// Handles one packet. `now` is the run's clock (the latest packet time
+    /// seen by the capture), which drives timeouts like Zeek's network time.
+    pub fn packet(
+        &mut self,
+        seq: u64,
+        ts: Ts,
+        now: Ts,
+        d: &Decoded,
+        payload: &[u8],
+        em: &mut Emitter,
+    ) {
         let (key, side) = FlowKey::of(d);
+        let now = now.max(ts);
         let slot = match self.by_key.get(&key).copied() {
             Some(slot) => {
                 let expired_or_reused = match self.slots[slot as usize].as_ref() {
-                    Some(c) => c.deadline(&self.cfg) <= ts || c.is_reused_by(d, side),
+                    Some(s) => s.conn.deadline(&self.cfg) <= now || s.conn.is_reused_by(d, side),
                     None => false,
                 };
                 if expired_or_reused {
-                    self.remove(slot, em, false);
+                    self.remove(slot, em);
                     self.insert(key, side, seq, ts, d, em)
                 } else {
                     slot
@@ -76,9 +111,27 @@ impl FlowTable {
             }
             None => self.insert(key, side, seq, ts, d, em),
         };
-        if let Some(conn) = self.slots[slot as usize].as_mut() {
-            conn.packet(ts, d, side, payload, em, &mut self.counters);
+        let gen = self.gens[slot as usize];
+        let Some(s) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        let before = s.conn.buffered();
+        s.conn
+            .packet(ts, d, side, payload, &self.cfg, em, &mut self.counters);
+        let after = s.conn.buffered();
+        self.buffered = self.buffered.saturating_sub(before) + after;
+        if self.buffered > self.cfg.reassembly_budget {
+            s.conn.flush_reassembly(ts, em, &mut self.counters);
+            self.buffered = self.buffered.saturating_sub(after) + s.conn.buffered();
         }
+        // A deadline that moved earlier (a close, a reset, an attempt) needs
+        // a fresh heap entry; a later one is found lazily when popped.
+        let deadline = s.conn.deadline(&self.cfg);
+        if deadline < s.scheduled {
+            s.scheduled = deadline;
+            self.heap.push(Reverse((deadline, slot, gen)));
+        }
+        self.maybe_rebuild_heap();
     }
 
     fn insert(
@@ -105,16 +158,17 @@ impl FlowTable {
         }
         let deadline = conn.deadline(&self.cfg);
         let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(conn);
-                s
-            }
+            Some(s) => s,
             None => {
-                self.slots.push(Some(conn));
+                self.slots.push(None);
                 self.gens.push(0);
                 (self.slots.len() - 1) as u32
             }
         };
+        self.slots[slot as usize] = Some(Slot {
+            conn,
+            scheduled: deadline,
+        });
         self.by_key.insert(key, slot);
         self.heap
             .push(Reverse((deadline, slot, self.gens[slot as usize])));
@@ -122,24 +176,21 @@ impl FlowTable {
     }
 
     /// Removes a connection and logs it.
-    fn remove(&mut self, slot: u32, em: &mut Emitter, ordered: bool) {
-        let Some(mut conn) = self.slots[slot as usize].take() else {
+    fn remove(&mut self, slot: u32, em: &mut Emitter) {
+        let Some(mut s) = self.slots[slot as usize].take() else {
             return;
         };
-        self.by_key.remove(&conn.key);
+        self.by_key.remove(&s.conn.key);
         self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
         self.free.push(slot);
-        let tiebreak = conn.first_seq;
-        let rec = conn.finish(em, &mut self.counters);
-        if ordered {
-            em.emit_ordered(tiebreak, Record::Conn(Box::new(rec)));
-        } else {
-            em.emit(Record::Conn(Box::new(rec)));
-        }
+        self.buffered = self.buffered.saturating_sub(s.conn.buffered());
+        em.for_conn(s.conn.first_seq);
+        let rec = s.conn.finish(em, &mut self.counters);
+        em.emit(Record::Conn(Box::new(rec)));
     }
 
     /// Pops heap entries until one is current; returns its slot if its real
-    /// deadline is at or before `limit` (or unconditionally when `limit` is None).
+    /// deadline is before `limit` (or unconditionally when `limit` is None).
     fn pop_due(&mut self, limit: Option<Ts>) -> Option<u32> {
         while let Some(&Reverse((stored, slot, gen))) = self.heap.peek() {
             if let Some(l) = limit {
@@ -149,13 +200,17 @@ impl FlowTable {
             }
             self.heap.pop();
             if self.gens[slot as usize] != gen {
-                continue; // stale entry of a removed connection
+                continue; // a removed connection
             }
-            let Some(conn) = self.slots[slot as usize].as_ref() else {
+            let Some(s) = self.slots[slot as usize].as_mut() else {
                 continue;
             };
-            let real = conn.deadline(&self.cfg);
+            if s.scheduled != stored {
+                continue; // superseded by an earlier entry
+            }
+            let real = s.conn.deadline(&self.cfg);
             if real > stored {
+                s.scheduled = real;
                 self.heap.push(Reverse((real, slot, gen)));
                 continue;
             }
@@ -164,11 +219,27 @@ impl FlowTable {
         None
     }
 
+    fn maybe_rebuild_heap(&mut self) {
+        if self.heap.len() <= 2 * self.by_key.len() + 64 {
+            return;
+        }
+        let entries: Vec<Reverse<(Ts, u32, u32)>> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.as_ref()
+                    .map(|s| Reverse((s.scheduled, i as u32, self.gens[i])))
+            })
+            .collect();
+        self.heap = BinaryHeap::from(entries);
+    }
+
     fn evict_one(&mut self, em: &mut Emitter) -> bool {
         match self.pop_due(None) {
             Some(slot) => {
                 self.counters.evicted += 1;
-                self.remove(slot, em, false);
+                self.remove(slot, em);
                 true
             }
             None => false,
@@ -178,7 +249,7 @@ impl FlowTable {
     /// Logs every connection whose timeout passed before `now`.
     pub fn sweep(&mut self, now: Ts, em: &mut Emitter) {
         while let Some(slot) = self.pop_due(Some(now)) {
-            self.remove(slot, em, true);
+            self.remove(slot, em);
         }
     }
 
@@ -186,7 +257,7 @@ impl FlowTable {
     pub fn finish(&mut self, em: &mut Emitter) {
         let slots: Vec<u32> = self.by_key.values().copied().collect();
         for slot in slots {
-            self.remove(slot, em, true);
+            self.remove(slot, em);
         }
         self.heap.clear();
     }
@@ -256,7 +327,7 @@ mod tests {
             self.em.at_packet(self.seq);
             let ts = Ts((secs * 1e6) as i64);
             self.table
-                .packet(self.seq, ts, &d, d.payload(frame), &mut self.em);
+                .packet(self.seq, ts, ts, &d, d.payload(frame), &mut self.em);
         }
         fn conns(&mut self) -> Vec<crate::flow::ConnRecord> {
             self.em
@@ -338,6 +409,66 @@ mod tests {
         assert_eq!(rows[1].conn_state, "S0");
     }
 
+    #[test]
+    fn a_closed_connection_leaves_at_its_close_delay() {
+        // Regression: a deadline that moved earlier (here a completed close)
+        // kept its old, later heap entry, so the connection stayed for the
+        // whole inactivity timeout and live flows were evicted instead.
+        let mut f = Feed::new(FlowConfig::default());
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        f.pkt(0.0, &tcp(a, 4000, b, 502, 100, None, true, &[]));
+        f.pkt(0.01, &tcp(b, 502, a, 4000, 900, Some(101), true, &[]));
+        f.pkt(0.02, &tcp(a, 4000, b, 502, 101, Some(901), false, &[]));
+        let fin = |src, sp, dst, dp, seq, ack| {
+            let mut v = Vec::new();
+            etherparse::PacketBuilder::ethernet2([0; 6], [0; 6])
+                .ipv4(src, dst, 64)
+                .tcp(sp, dp, seq, 1000)
+                .ack(ack)
+                .fin()
+                .write(&mut v, &[])
+                .unwrap();
+            v
+        };
+        f.pkt(100.0, &fin(a, 4000, b, 502, 101, 901));
+        f.pkt(100.01, &fin(b, 502, a, 4000, 901, 102));
+        assert!(f.conns().is_empty());
+        f.em.at_sweep(5);
+        f.table.sweep(Ts(104_000_000), &mut f.em);
+        assert!(f.conns().is_empty());
+        f.table.sweep(Ts(106_000_000), &mut f.em);
+        let rows = f.conns();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].conn_state, "SF");
+        assert!(f.table.is_empty());
+    }
+
+    #[test]
+    fn stale_heap_entries_stay_bounded() {
+        // A flood of SYNs with new sequence numbers on one port pair makes a
+        // new connection per packet; the heap must not keep one entry each.
+        let mut f = Feed::new(FlowConfig::default());
+        for i in 0..5000u32 {
+            let syn = tcp(
+                [10, 0, 0, 1],
+                4000,
+                [10, 0, 0, 2],
+                502,
+                i * 7919,
+                None,
+                true,
+                &[],
+            );
+            f.pkt(f64::from(i) * 0.001, &syn);
+        }
+        assert_eq!(f.table.len(), 1);
+        assert!(
+            f.table.heap.len() <= 2 * f.table.len() + 64,
+            "{}",
+            f.table.heap.len()
+        );
+    }
+
     #[derive(Default)]
     struct Seen {
         events: Vec<String>,
@@ -376,6 +507,7 @@ mod tests {
         f.table.slots[slot as usize]
             .as_mut()
             .unwrap()
+            .conn
             .set_analyzer(Box::new(Recorder(seen.clone())));
         f.pkt(0.1, &tcp(b, 502, a, 4000, 0, Some(1), true, &[]));
         f.pkt(0.2, &tcp(a, 4000, b, 502, 4, Some(1), false, b"def"));

@@ -264,6 +264,8 @@ pub struct Seg {
 pub struct Transition {
     pub do_close: bool,
     pub weird: Option<&'static str>,
+    /// A SYN answered a SYN-ACK seen first: the roles must be flipped.
+    pub flip: bool,
 }
 
 /// Zeek's state machine for a segment sent by `e` (the sender) to `p`.
@@ -292,6 +294,7 @@ pub fn update_state(
                     if !s.ack {
                         if p.state == SynAckSent {
                             p.set_state(Established);
+                            t.flip = true;
                         } else {
                             t.weird = Some("simultaneous_open");
                         }

@@ -9,6 +9,10 @@ use crate::time::Ts;
 pub struct BatchPacket {
     pub seq: u64,
     pub ts: Ts,
+    /// The run's clock when this packet was read (latest time seen so far).
+    pub now: Ts,
+    /// The virtual shard of the packet's connection.
+    pub shard: u16,
     pub decoded: Decoded,
 }
 
@@ -26,11 +30,12 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn push(&mut self, seq: u64, ts: Ts, mut decoded: Decoded, payload: &[u8]) {
-        decoded.payload_off = self.data.len() as u32;
-        decoded.payload_len = payload.len() as u32;
+    pub fn push(&mut self, p: BatchPacket, payload: &[u8]) {
+        let mut p = p;
+        p.decoded.payload_off = self.data.len() as u32;
+        p.decoded.payload_len = payload.len() as u32;
         self.data.extend_from_slice(payload);
-        self.packets.push(BatchPacket { seq, ts, decoded });
+        self.packets.push(p);
     }
 
     pub fn payload(&self, p: &BatchPacket) -> &[u8] {

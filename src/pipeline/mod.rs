@@ -17,7 +17,7 @@ pub use batch::{Batch, BatchPacket};
 use crate::capture::{FileSource, LinkType, OpenError, ReadError};
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
-use crate::flow::{FlowConfig, FlowCounters, FlowKey};
+use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::output::{LogFormat, LogWriter, WriteError};
 use crate::record::{Emitter, OrderKey, Record};
 use crate::stats::{DecodeCounters, Summary};
@@ -101,8 +101,7 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
     let mut workers = Vec::with_capacity(threads);
-    let mut flow_cfg = cfg.flow.clone();
-    flow_cfg.max_flows = cfg.flow.max_flows.div_ceil(threads).max(1);
+    let flow_cfg = cfg.flow.clone();
     for i in 0..threads {
         let (wtx, wrx) = bounded::<Work>(cfg.queue_depth);
         let (otx, orx) = bounded::<Output>(cfg.queue_depth);
@@ -144,18 +143,18 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     let (decode, first_ts, last_ts) = cap.finish();
     summary.decode = decode;
 
+    // Join every thread before judging, so that whatever the merge thread
+    // holds is flushed even if a worker failed.
     let mut flows = FlowCounters::default();
+    let mut worker_failed = false;
     for w in workers {
         match w.join() {
             Ok(c) => flows.add(&c),
-            Err(_) => {
-                return RunOutcome {
-                    summary,
-                    error: Some(RunError::Internal("a worker thread panicked".into())),
-                }
-            }
+            Err(_) => worker_failed = true,
         }
     }
+    // Reported as configured (the workers' tables hold their shards' share).
+    flows.max_flows = cfg.flow.max_flows as u64;
     summary.flows = flows;
     let merged = merger.join();
     summary.first_ts = first_ts;
@@ -180,6 +179,9 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
                 .and_then(|_| writer.finish(last_ts.unwrap_or_default()));
             match res {
                 Err(e) => Some(e.into()),
+                Ok(()) if worker_failed => Some(RunError::Internal(
+                    "a worker thread panicked; its connections are missing from the logs".into(),
+                )),
                 Ok(()) => read_error,
             }
         }
@@ -318,14 +320,23 @@ impl<'a> Capturer<'a> {
 
     fn dispatch(&mut self, ts: Ts, d: Decoded, frame: &[u8]) {
         let (key, _) = FlowKey::of(&d);
-        let w = (key.shard_hash() % self.batches.len() as u64) as usize;
-        self.batches[w].push(self.seq, ts, d, d.payload(frame));
+        let shard = shard_of(&key);
+        let w = shard % self.batches.len();
+        let p = BatchPacket {
+            seq: self.seq,
+            ts,
+            now: self.now,
+            shard: shard as u16,
+            decoded: d,
+        };
+        self.batches[w].push(p, d.payload(frame));
     }
 
     /// Feeds a fragment to reassembly; a completed datagram goes on as one packet.
     fn fragment(&mut self, ts: Ts, d: &Decoded, frame: &[u8]) {
         let r = self.defrag.add(ts, d, d.payload(frame));
         for w in r.weirds {
+            self.counters.fragment_weirds += 1;
             let flow = WeirdConn {
                 uid: None,
                 orig_h: d.src.to_ip(),

@@ -1,7 +1,8 @@
-//! A worker owns one shard of the flow table: no locks on the hot path.
+//! A worker owns some of the virtual shards of the flow table (shard
+//! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
-use crate::flow::{FlowConfig, FlowCounters, FlowTable};
+use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::record::{Emitter, OrderKey, Record};
 use crossbeam_channel::{Receiver, Sender};
 
@@ -20,9 +21,10 @@ pub struct Output {
     pub records: Vec<(OrderKey, Record)>,
 }
 
-/// Processes work until told to finish; returns the shard's counters.
+/// Processes work until told to finish; returns the shards' counters.
 pub fn run(cfg: FlowConfig, input: Receiver<Work>, output: Sender<Output>) -> FlowCounters {
-    let mut table = FlowTable::new(cfg);
+    let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
+    let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
     let mut em = Emitter::default();
     let mut tick = 0;
     while let Ok(work) = input.recv() {
@@ -31,28 +33,38 @@ pub fn run(cfg: FlowConfig, input: Receiver<Work>, output: Sender<Output>) -> Fl
                 tick = batch.tick;
                 for p in &batch.packets {
                     em.at_packet(p.seq);
-                    table.packet(p.seq, p.ts, &p.decoded, batch.payload(p), &mut em);
+                    let table = tables[usize::from(p.shard) % VIRTUAL_SHARDS]
+                        .get_or_insert_with(|| FlowTable::new(shard_cfg.clone()));
+                    table.packet(p.seq, p.ts, p.now, &p.decoded, batch.payload(p), &mut em);
                 }
                 em.at_sweep(batch.last_seq);
-                table.sweep(batch.now, &mut em);
+                for t in tables.iter_mut().flatten() {
+                    t.sweep(batch.now, &mut em);
+                }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
                 if output.send(Output { tick, records }).is_err() {
-                    return table.counters();
+                    break;
                 }
             }
             Work::Finish { last_seq } => {
                 em.at_sweep(last_seq.saturating_add(1));
-                table.finish(&mut em);
+                for t in tables.iter_mut().flatten() {
+                    t.finish(&mut em);
+                }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
                 let _ = output.send(Output {
                     tick: tick + 1,
                     records,
                 });
-                return table.counters();
+                break;
             }
         }
     }
-    table.counters()
+    let mut counters = FlowCounters::default();
+    for t in tables.iter().flatten() {
+        counters.add(&t.counters());
+    }
+    counters
 }

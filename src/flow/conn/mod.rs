@@ -10,18 +10,21 @@
 //! - the record is produced exactly once, by [`Conn::finish`], and weirds
 //!   are logged at most once per name per connection (all are counted).
 
+mod segment;
+
 use super::conn_log::{is_local, ConnRecord};
-use super::history::{Flag, History, Scaled};
+use super::history::History;
 use super::key::{make_uid, Dir, FlowKey, Side};
 use super::ports::likely_server_port;
-use super::reassembly::{Reassembler, StreamSink};
-use super::tcp::{self, Seg, TcpEndpoint, TcpState};
+use super::reassembly::StreamSink;
+use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
 use crate::analyzers::{self, Analyzer, Context};
 use crate::decode::{tcp_flags as F, Addr, Decoded, Transport};
 use crate::record::{Emitter, Record};
-use crate::time::{Micros, Ts};
+use crate::time::Ts;
 use crate::weird::{WeirdConn, WeirdRecord};
+use segment::TcpConn;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Counts {
@@ -31,22 +34,6 @@ struct Counts {
     size: u64,
     /// UDP: a datagram was seen from this side.
     active: bool,
-}
-
-struct TcpConn {
-    ep: [TcpEndpoint; 2],
-    reasm: [Reassembler; 2],
-    /// The connection was first seen without its SYN.
-    is_partial: bool,
-    /// Time of the originator's first SYN (Zeek's connection-attempt timer).
-    attempt_at: Option<Ts>,
-    /// A close completed: the connection is removed at this time.
-    close_at: Option<Ts>,
-    /// A side closed without completing the close: Zeek's expire timer applies.
-    expire_check: bool,
-    /// Left the handshake: the long inactivity timeout applies.
-    established: bool,
-    missed: u64,
 }
 
 pub struct Conn {
@@ -147,22 +134,7 @@ impl Conn {
             orig_side = other(side);
             history.flipped();
         }
-        let tcp = (key.proto == 6).then(|| {
-            let syn = matches!(d.transport, Transport::Tcp { flags, .. } if flags & F::SYN != 0);
-            Box::new(TcpConn {
-                ep: [TcpEndpoint::default(), TcpEndpoint::default()],
-                reasm: [
-                    Reassembler::new(cfg.reassembly_cap),
-                    Reassembler::new(cfg.reassembly_cap),
-                ],
-                is_partial: !syn,
-                attempt_at: None,
-                close_at: None,
-                expire_check: false,
-                established: false,
-                missed: 0,
-            })
-        });
+        let tcp = (key.proto == 6).then(|| Box::new(TcpConn::new(cfg.reassembly_cap)));
         let resp_p = match orig_side {
             Side::A => key.b_port,
             Side::B => key.a_port,
@@ -216,37 +188,7 @@ impl Conn {
             };
             return self.last.plus(idle);
         };
-        // Until the handshake is over Zeek uses the UDP timeout for TCP too.
-        let idle = if t.established {
-            cfg.tcp_inactivity
-        } else {
-            cfg.udp_inactivity
-        };
-        let mut d = self.last.plus(idle);
-        if let Some(c) = t.close_at {
-            d = d.min(c);
-        }
-        let (o, r) = (&t.ep[0], &t.ep[1]);
-        if let Some(a) = t.attempt_at {
-            if matches!(o.state, TcpState::SynSent | TcpState::SynAckSent)
-                && r.state == TcpState::Inactive
-            {
-                d = d.min(a.plus(cfg.tcp_attempt_delay));
-            }
-        }
-        if t.expire_check {
-            use TcpState::*;
-            let any = |s: TcpState| o.state == s || r.state == s;
-            let closing = (o.state == Closed && r.state == Closed) || any(Reset) || any(Inactive);
-            if (o.did_close || r.did_close) && closing {
-                // Zeek's expire timer runs at start+5 s and then every 6 s,
-                // and removes the connection once it has been idle for 5 s.
-                let period = Micros::from_secs(6).0;
-                let k = self.last.since(self.start).0.max(0) / period + 1;
-                d = d.min(self.start.plus(Micros(cfg.tcp_close_delay.0 + k * period)));
-            }
-        }
-        d
+        t.deadline(self.start, self.last, cfg)
     }
 
     /// Whether a SYN on this still-tracked connection starts a new one
@@ -274,6 +216,18 @@ impl Conn {
             }
             closed || seq != r.start_seq
         }
+    }
+
+    /// Out-of-order bytes buffered by this connection (with segment overhead).
+    pub fn buffered(&self) -> usize {
+        self.tcp
+            .as_ref()
+            .map_or(0, |t| t.reasm[0].buffered() + t.reasm[1].buffered())
+    }
+
+    /// Gives up on the holes of this connection's streams (memory budget).
+    pub fn flush_reassembly(&mut self, ts: Ts, em: &mut Emitter, counters: &mut FlowCounters) {
+        self.tcp_flush(ts, em, counters);
     }
 
     fn weird(
@@ -313,6 +267,7 @@ impl Conn {
         d: &Decoded,
         side: Side,
         payload: &[u8],
+        cfg: &FlowConfig,
         em: &mut Emitter,
         counters: &mut FlowCounters,
     ) {
@@ -323,7 +278,20 @@ impl Conn {
                 flags,
                 window,
                 ..
-            } => self.tcp_packet(ts, side, seq, ack, flags, window, d, payload, em, counters),
+            } => self.tcp_packet(
+                ts,
+                side,
+                seq,
+                ack,
+                flags,
+                window,
+                d.payload_claimed,
+                d.ip_len,
+                payload,
+                cfg,
+                em,
+                counters,
+            ),
             Transport::Udp { ulen, .. } => {
                 let dir = self.dir(side);
                 self.last = self.last.max(ts);
@@ -357,215 +325,6 @@ impl Conn {
                 }
                 c.active = true;
             }
-        }
-    }
-
-    /// Zeek's per-segment processing, step by step (TCPSessionAdapter::Process).
-    #[allow(clippy::too_many_arguments)]
-    fn tcp_packet(
-        &mut self,
-        ts: Ts,
-        side: Side,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        window: u16,
-        d: &Decoded,
-        payload: &[u8],
-        em: &mut Emitter,
-        counters: &mut FlowCounters,
-    ) {
-        let s = Seg {
-            syn: flags & F::SYN != 0,
-            ack: flags & F::ACK != 0,
-            fin: flags & F::FIN != 0,
-            rst: flags & F::RST != 0,
-            len: d.payload_claimed,
-        };
-        let mut dir = self.dir(side);
-        let is_orig = dir == Dir::Orig;
-        let mut weirds: Vec<&'static str> = Vec::new();
-        let Some(t) = self.tcp.as_mut() else {
-            return;
-        };
-
-        let mut seg_len = s.len.wrapping_add(u32::from(s.syn) + u32::from(s.fin));
-        if s.rst {
-            seg_len = seg_len.wrapping_sub(s.len);
-        }
-        let end_seq = seq.wrapping_add(seg_len);
-        {
-            let (e, p) = pair(&mut t.ep, dir);
-            let size_before = e.size(p.state);
-            let was_inactive = e.state == TcpState::Inactive;
-            weirds.extend(e.init(s.syn, seq, end_seq, size_before));
-            if was_inactive && s.syn && is_orig && t.attempt_at.is_none() {
-                t.attempt_at = Some(ts);
-            }
-        }
-        let (rel_seq, underflow) = t.ep[dir.idx()].rel_seq(seq);
-        if underflow && !s.rst {
-            weirds.push("TCP_seq_underflow_or_misorder");
-        }
-
-        // History. A lone SYN-ACK followed by an ACK or data flips the roles.
-        let k = u8::from(s.syn) + u8::from(s.fin) + u8::from(s.rst);
-        if k >= 2 {
-            let code = if s.fin && s.rst { b'I' } else { b'Q' };
-            self.history.once(dir, code);
-        } else if k == 1 {
-            if s.syn {
-                self.history
-                    .flag(dir, Flag::Syn, if s.ack { b'H' } else { b'S' }, rel_seq);
-            } else if s.fin {
-                self.history
-                    .flag(dir, Flag::Fin, b'F', rel_seq.wrapping_add(u64::from(s.len)));
-            } else {
-                self.history.flag(dir, Flag::Rst, b'R', rel_seq);
-            }
-        } else if s.len > 0 || s.ack {
-            if self.history.is_lone_syn_ack() {
-                self.history.flip_lone_syn_ack();
-                self.orig_side = other(self.orig_side);
-                self.counts.swap(0, 1);
-                t.ep.swap(0, 1);
-                t.reasm.swap(0, 1);
-                dir = dir.flip();
-            }
-            self.history.once(dir, if s.len > 0 { b'D' } else { b'A' });
-        }
-        {
-            let (e, p) = (&t.ep[dir.idx()], &t.ep[dir.flip().idx()]);
-            if window == 0 && !s.rst && p.state != TcpState::Closed && e.state != TcpState::Reset {
-                self.history.scaled(dir, Scaled::ZeroWindow);
-            }
-        }
-
-        // Packet counts (Zeek's ConnSize) and the clock.
-        let c = &mut self.counts[dir.idx()];
-        c.pkts += 1;
-        c.ip_bytes += u64::from(d.ip_len);
-        if !(t.ep[0].did_close && t.ep[1].did_close) {
-            self.last = self.last.max(ts);
-        }
-
-        let (e, p) = pair(&mut t.ep, dir);
-        if s.fin {
-            e.fin_cnt += 1;
-            e.fin_seq = rel_seq.wrapping_add(u64::from(seg_len));
-        }
-        if s.rst {
-            e.rst_cnt += 1;
-        }
-        let mut rel_ack = 0u64;
-        if s.ack {
-            if p.state == TcpState::Inactive {
-                rel_ack = 1;
-                p.init_from_ack(ack);
-            } else {
-                let (ra, u) = p.rel_ack(ack);
-                if u {
-                    weirds.push("TCP_ack_underflow_or_misorder");
-                } else {
-                    rel_ack = ra;
-                    if !s.rst {
-                        p.update_ack(ack);
-                    }
-                }
-            }
-        }
-        if e.update_last(end_seq, s.syn, s.fin, s.rst, s.len) {
-            self.history.scaled(dir, Scaled::Retransmit);
-        }
-        let orig_state = if dir == Dir::Orig { e.state } else { p.state };
-        let tr = tcp::update_state(e, p, is_orig, orig_state, s);
-        weirds.extend(tr.weird);
-        if !e.state.in_handshake() || !p.state.in_handshake() {
-            t.established = true;
-        }
-        if tr.weird.is_none()
-            && p.state == TcpState::Established
-            && e.state == TcpState::Established
-        {
-            t.is_partial &= !s.ack || s.syn;
-        }
-
-        // Acknowledgement of the peer's stream: bytes acked but never seen
-        // are a content gap.
-        let peer_dir = dir.flip();
-        if s.ack {
-            let p = &t.ep[peer_dir.idx()];
-            let mut a = rel_ack;
-            if p.fin_cnt > 0 && a >= p.fin_seq {
-                a = p.fin_seq.saturating_sub(1);
-            }
-            if !(a <= 2 && t.is_partial) {
-                let clean = t.ep[0].is_clean() && t.ep[1].is_clean();
-                let mut sink = AnalyzerSink {
-                    dir: peer_dir,
-                    analyzer: self.analyzer.as_mut(),
-                    cx: Context {
-                        ts,
-                        uid: &self.uid,
-                        emitter: em,
-                        services: &mut self.services,
-                    },
-                };
-                let gaps = t.reasm[peer_dir.idx()].acked(a, &mut sink);
-                if gaps > 0 && clean {
-                    t.missed += gaps;
-                    self.history.scaled(peer_dir, Scaled::Gap);
-                }
-            }
-        }
-
-        // This segment's payload into the reassembler.
-        if s.len > 0 && !s.rst && !underflow {
-            if payload.len() < s.len as usize {
-                // Cut by the snaplen: nothing is inserted, so the missing
-                // bytes become a gap when they are acknowledged.
-                weirds.push("truncated_tcp_payload");
-            } else {
-                let rel_data = rel_seq.wrapping_add(u64::from(s.syn));
-                let mut sink = AnalyzerSink {
-                    dir,
-                    analyzer: self.analyzer.as_mut(),
-                    cx: Context {
-                        ts,
-                        uid: &self.uid,
-                        emitter: em,
-                        services: &mut self.services,
-                    },
-                };
-                let o = t.reasm[dir.idx()].segment(rel_data, payload, &mut sink);
-                if o.inconsistent {
-                    weirds.push("rexmit_inconsistency");
-                }
-                if o.cap_gap > 0 {
-                    counters.reassembly_cap_hits += 1;
-                    weirds.push("reassembly_buffer_cap");
-                }
-            }
-        }
-
-        if tr.do_close {
-            let has_pending = t.reasm[dir.idx()].has_pending();
-            let (e, p) = pair(&mut t.ep, dir);
-            // A close with bytes still missing below it waits for the end.
-            if !has_pending && !e.did_close {
-                e.did_close = true;
-                let complete =
-                    e.state == TcpState::Reset || p.did_close || p.state == TcpState::Inactive;
-                if complete {
-                    let at = self.last.plus(Micros::from_secs(5));
-                    t.close_at = Some(t.close_at.map_or(at, |c| c.min(at)));
-                } else if e.prev_state != TcpState::Inactive {
-                    t.expire_check = true;
-                }
-            }
-        }
-        for w in weirds {
-            self.weird(ts, w, "TCP", em, counters);
         }
     }
 
