@@ -45,20 +45,50 @@ pub struct Conn {
     counts: [Counts; 2],
     history: History,
     tcp: Option<Box<TcpConn>>,
+    app: App,
+    weirds_logged: Vec<&'static str>,
+}
+
+/// The protocol-analysis side of a connection: its uid, analyzer and the
+/// services the analyzer confirmed.
+struct App {
+    uid: String,
     analyzer: Option<Box<dyn Analyzer>>,
     services: Vec<&'static str>,
-    weirds_logged: Vec<&'static str>,
-    uid: String,
 }
 
-/// Feeds one direction's reassembled stream to the analyzer, if any.
-struct AnalyzerSink<'a, 'b> {
+impl App {
+    /// A sink that hands `dir`'s stream to the analyzer.
+    fn sink<'a>(&'a mut self, dir: Dir, ts: Ts, em: &'a mut Emitter) -> AnalyzerSink<'a> {
+        AnalyzerSink {
+            dir,
+            analyzer: self.analyzer.as_deref_mut(),
+            cx: Context {
+                ts,
+                uid: &self.uid,
+                emitter: em,
+                services: &mut self.services,
+            },
+        }
+    }
+}
+
+/// Feeds one direction's stream to the analyzer, if any.
+struct AnalyzerSink<'a> {
     dir: Dir,
-    analyzer: Option<&'a mut Box<dyn Analyzer>>,
-    cx: Context<'b>,
+    analyzer: Option<&'a mut (dyn Analyzer + 'static)>,
+    cx: Context<'a>,
 }
 
-impl StreamSink for AnalyzerSink<'_, '_> {
+impl AnalyzerSink<'_> {
+    fn eof(&mut self) {
+        if let Some(a) = self.analyzer.as_mut() {
+            a.on_eof(&mut self.cx);
+        }
+    }
+}
+
+impl StreamSink for AnalyzerSink<'_> {
     fn data(&mut self, bytes: &[u8]) {
         if let Some(a) = self.analyzer.as_mut() {
             a.on_data(self.dir, bytes, &mut self.cx);
@@ -148,17 +178,19 @@ impl Conn {
             counts: [Counts::default(); 2],
             history,
             tcp,
-            analyzer: analyzers::for_connection(key.proto, resp_p),
-            services: Vec::new(),
+            app: App {
+                uid: make_uid(&key, seq),
+                analyzer: analyzers::for_connection(key.proto, resp_p),
+                services: Vec::new(),
+            },
             weirds_logged: Vec::new(),
-            uid: make_uid(&key, seq),
         }
     }
 
     /// Attaches a protocol analyzer (used by tests of the analyzer plumbing).
     #[cfg(test)]
     pub fn set_analyzer(&mut self, a: Box<dyn Analyzer>) {
-        self.analyzer = Some(a);
+        self.app.analyzer = Some(a);
     }
 
     fn dir(&self, side: Side) -> Dir {
@@ -247,7 +279,7 @@ impl Conn {
         em.emit(Record::Weird(Box::new(WeirdRecord {
             ts,
             conn: Some(WeirdConn {
-                uid: Some(self.uid.clone()),
+                uid: Some(self.app.uid.clone()),
                 orig_h: oh.to_ip(),
                 orig_p: op,
                 resp_h: rh.to_ip(),
@@ -304,15 +336,7 @@ impl Conn {
                 c.size += u64::from(ulen.saturating_sub(8));
                 c.active = true;
                 self.history.once(dir, b'D');
-                if let Some(a) = self.analyzer.as_mut() {
-                    let mut cx = Context {
-                        ts,
-                        uid: &self.uid,
-                        emitter: em,
-                        services: &mut self.services,
-                    };
-                    a.on_data(dir, payload, &mut cx);
-                }
+                self.app.sink(dir, ts, em).data(payload);
             }
             Transport::Icmp { .. } | Transport::Other => {
                 let dir = self.dir(side);
@@ -335,29 +359,11 @@ impl Conn {
         let mut missed = 0;
         if let Some(t) = self.tcp.as_mut() {
             for (i, r) in t.reasm.iter_mut().enumerate() {
-                let mut sink = AnalyzerSink {
-                    dir: dir_of(i),
-                    analyzer: self.analyzer.as_mut(),
-                    cx: Context {
-                        ts,
-                        uid: &self.uid,
-                        emitter: em,
-                        services: &mut self.services,
-                    },
-                };
-                r.finish(&mut sink);
+                r.finish(&mut self.app.sink(dir_of(i), ts, em));
             }
             missed = t.missed;
         }
-        if let Some(a) = self.analyzer.as_mut() {
-            let mut cx = Context {
-                ts,
-                uid: &self.uid,
-                emitter: em,
-                services: &mut self.services,
-            };
-            a.on_eof(&mut cx);
-        }
+        self.app.sink(Dir::Orig, ts, em).eof();
         counters.missed_bytes += missed;
 
         let (oh, rh, op, rp) = self.addrs();
@@ -391,13 +397,13 @@ impl Conn {
         let lasted = duration.0 > 0;
         ConnRecord {
             ts: self.start,
-            uid: self.uid.clone(),
+            uid: self.app.uid.clone(),
             orig_h: oh.to_ip(),
             orig_p: op,
             resp_h: rh.to_ip(),
             resp_p: rp,
             proto,
-            service: self.services.clone(),
+            service: self.app.services.clone(),
             duration: lasted.then_some(duration),
             orig_bytes: lasted.then_some(sizes.0),
             resp_bytes: lasted.then_some(sizes.1),

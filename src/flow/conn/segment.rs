@@ -2,8 +2,7 @@
 //! step: sequence initialisation, history, counters, acknowledgements,
 //! the endpoint state machine, content gaps, reassembly and closing.
 
-use super::{pair, AnalyzerSink, Conn};
-use crate::analyzers::Context;
+use super::{pair, Conn};
 use crate::flow::history::{Flag, Scaled};
 use crate::flow::key::{Dir, Side};
 use crate::flow::reassembly::Reassembler;
@@ -276,16 +275,7 @@ impl Conn {
             dir = dir.flip();
         }
 
-        let mut sink = AnalyzerSink {
-            dir,
-            analyzer: self.analyzer.as_mut(),
-            cx: Context {
-                ts,
-                uid: &self.uid,
-                emitter: em,
-                services: &mut self.services,
-            },
-        };
+        let mut sink = self.app.sink(dir, ts, em);
 
         // Acknowledgement of the peer's stream: bytes acked but never seen
         // are a content gap.
@@ -353,16 +343,7 @@ impl Conn {
         };
         let mut skipped = 0;
         for dir in [Dir::Orig, Dir::Resp] {
-            let mut sink = AnalyzerSink {
-                dir,
-                analyzer: self.analyzer.as_mut(),
-                cx: Context {
-                    ts,
-                    uid: &self.uid,
-                    emitter: em,
-                    services: &mut self.services,
-                },
-            };
+            let mut sink = self.app.sink(dir, ts, em);
             let g = t.reasm[dir.idx()].finish(&mut sink);
             if g > 0 {
                 self.history.scaled(dir, Scaled::Gap);
