@@ -2,6 +2,7 @@
 //! output is the same whatever the number of workers.
 
 use crate::flow::ConnRecord;
+use crate::output::DynLog;
 use crate::weird::WeirdRecord;
 
 /// Position of a record in the run's output order.
@@ -21,10 +22,22 @@ pub struct OrderKey {
 }
 
 /// A log record on its way to the writers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Record {
     Conn(Box<ConnRecord>),
     Weird(Box<WeirdRecord>),
+    /// A protocol analyzer's record (modbus.log, ...).
+    Log(Box<dyn DynLog>),
+}
+
+impl Record {
+    pub fn as_log(&self) -> &dyn DynLog {
+        match self {
+            Record::Conn(c) => c.as_ref(),
+            Record::Weird(w) => w.as_ref(),
+            Record::Log(l) => l.as_ref(),
+        }
+    }
 }
 
 /// Collects records with their order keys.

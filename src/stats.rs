@@ -146,6 +146,10 @@ impl LogRecord for StatsRecord {
         &FIELDS
     }
 
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+
     fn values(&self, out: &mut Vec<Value>) {
         let s = &self.summary;
         out.push(Value::Time(self.ts));

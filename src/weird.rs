@@ -47,6 +47,10 @@ impl LogRecord for WeirdRecord {
         &FIELDS
     }
 
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+
     fn values(&self, out: &mut Vec<Value>) {
         out.push(Value::Time(self.ts));
         match &self.conn {

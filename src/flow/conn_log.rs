@@ -76,6 +76,10 @@ impl LogRecord for ConnRecord {
         &FIELDS
     }
 
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+
     fn values(&self, out: &mut Vec<Value>) {
         out.push(Value::Time(self.ts));
         out.push(Value::Str(self.uid.clone()));

@@ -6,6 +6,8 @@
 mod value;
 mod writer;
 
+use crate::time::Ts;
+
 pub use value::{push_json_string, Field, FieldType, Value};
 pub use writer::{LogFormat, LogWriter, WriteError};
 
@@ -17,6 +19,31 @@ pub trait LogRecord {
     fn fields() -> &'static [Field];
     /// Appends one value per column, in the order of [`LogRecord::fields`].
     fn values(&self, out: &mut Vec<Value>);
+    /// The record's time (its `ts` column).
+    fn ts(&self) -> Ts;
+}
+
+/// Any log record, as an object: what the merge stage hands the writer.
+pub trait DynLog: Send + std::fmt::Debug {
+    fn path(&self) -> &'static str;
+    fn fields(&self) -> &'static [Field];
+    fn values(&self, out: &mut Vec<Value>);
+    fn ts(&self) -> Ts;
+}
+
+impl<T: LogRecord + Send + std::fmt::Debug> DynLog for T {
+    fn path(&self) -> &'static str {
+        T::PATH
+    }
+    fn fields(&self) -> &'static [Field] {
+        T::fields()
+    }
+    fn values(&self, out: &mut Vec<Value>) {
+        LogRecord::values(self, out)
+    }
+    fn ts(&self) -> Ts {
+        LogRecord::ts(self)
+    }
 }
 
 /// Shorthand for building the static column lists.

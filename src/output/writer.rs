@@ -6,7 +6,7 @@
 //! first and last packet times of the run), not the wall clock, so the same
 //! input always gives the same bytes.
 
-use super::{LogRecord, Value};
+use super::{DynLog, Value};
 use crate::time::Ts;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -80,11 +80,11 @@ impl LogWriter {
     }
 
     /// Writes one record.
-    pub fn write<R: LogRecord>(&mut self, rec: &R) -> Result<(), WriteError> {
+    pub fn write(&mut self, rec: &dyn DynLog) -> Result<(), WriteError> {
         self.values.clear();
         rec.values(&mut self.values);
         self.line.clear();
-        let fields = R::fields();
+        let fields = rec.fields();
         match self.format {
             LogFormat::Json => {
                 self.line.push('{');
@@ -115,7 +115,7 @@ impl LogWriter {
             }
         }
         let line = std::mem::take(&mut self.line);
-        let file = self.file::<R>()?;
+        let file = self.file(rec.path(), rec.fields())?;
         file.rows += 1;
         let res = file
             .out
@@ -128,9 +128,13 @@ impl LogWriter {
         res
     }
 
-    fn file<R: LogRecord>(&mut self) -> Result<&mut LogFile, WriteError> {
-        if !self.files.contains_key(R::PATH) {
-            let path = self.dir.join(format!("{}.log", R::PATH));
+    fn file(
+        &mut self,
+        log: &'static str,
+        fields: &[super::Field],
+    ) -> Result<&mut LogFile, WriteError> {
+        if !self.files.contains_key(log) {
+            let path = self.dir.join(format!("{}.log", log));
             let err = |source| WriteError {
                 path: path.clone(),
                 source,
@@ -141,18 +145,18 @@ impl LogWriter {
                 h.push_str(
                     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n",
                 );
-                h.push_str(&format!("#path\t{}\n", R::PATH));
+                h.push_str(&format!("#path\t{}\n", log));
                 h.push_str(&format!(
                     "#open\t{}\n",
                     stamp(self.open_ts.unwrap_or_default())
                 ));
                 h.push_str("#fields");
-                for f in R::fields() {
+                for f in fields {
                     h.push('\t');
                     h.push_str(f.name);
                 }
                 h.push_str("\n#types");
-                for f in R::fields() {
+                for f in fields {
                     h.push('\t');
                     h.push_str(f.ty.zeek_name());
                 }
@@ -160,7 +164,7 @@ impl LogWriter {
                 out.write_all(h.as_bytes()).map_err(err)?;
             }
             self.files.insert(
-                R::PATH,
+                log,
                 LogFile {
                     path: path.clone(),
                     out,
@@ -169,8 +173,8 @@ impl LogWriter {
             );
         }
         // The entry was inserted just above if it was missing.
-        self.files.get_mut(R::PATH).ok_or_else(|| WriteError {
-            path: self.dir.join(R::PATH),
+        self.files.get_mut(log).ok_or_else(|| WriteError {
+            path: self.dir.join(log),
             source: std::io::Error::other("log file vanished"),
         })
     }

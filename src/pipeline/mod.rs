@@ -451,20 +451,10 @@ fn merge(sources: Vec<Receiver<Output>>, mut writer: LogWriter) -> Result<LogWri
         all.sort_by_key(|r| r.0);
         for (_, rec) in all.drain(..) {
             if !opened {
-                writer.set_open_time(record_ts(&rec));
+                writer.set_open_time(rec.as_log().ts());
                 opened = true;
             }
-            match &rec {
-                Record::Conn(c) => writer.write(c.as_ref())?,
-                Record::Weird(w) => writer.write(w.as_ref())?,
-            }
+            writer.write(rec.as_log())?;
         }
-    }
-}
-
-fn record_ts(r: &Record) -> Ts {
-    match r {
-        Record::Conn(c) => c.ts,
-        Record::Weird(w) => w.ts,
     }
 }
