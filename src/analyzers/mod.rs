@@ -7,16 +7,85 @@
 //! `service` in conn.log.
 
 use crate::flow::Dir;
-use crate::record::Emitter;
+use crate::record::{Emitter, Record};
 use crate::time::Ts;
+use crate::weird::{WeirdConn, WeirdRecord};
+use std::net::IpAddr;
+
+/// Who a connection is: its uid and its endpoints in their current roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnId {
+    pub uid: String,
+    pub orig_h: IpAddr,
+    pub orig_p: u16,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+}
+
+impl ConnId {
+    /// The roles flipped: the originator is now the responder.
+    pub fn flip(&mut self) {
+        std::mem::swap(&mut self.orig_h, &mut self.resp_h);
+        std::mem::swap(&mut self.orig_p, &mut self.resp_p);
+    }
+
+    /// (source address, source port, destination address, destination port)
+    /// of a message sent in `dir`.
+    pub fn endpoints(&self, dir: Dir) -> (IpAddr, u16, IpAddr, u16) {
+        match dir {
+            Dir::Orig => (self.orig_h, self.orig_p, self.resp_h, self.resp_p),
+            Dir::Resp => (self.resp_h, self.resp_p, self.orig_h, self.orig_p),
+        }
+    }
+}
+
+/// A connection's weirds: each name logged once, all of them counted.
+#[derive(Debug, Default)]
+pub struct WeirdTally {
+    logged: Vec<&'static str>,
+    pub count: u64,
+}
+
+impl WeirdTally {
+    /// Emits a conn weird unless this name was logged for the connection.
+    pub fn report(
+        &mut self,
+        ts: Ts,
+        id: &ConnId,
+        name: &'static str,
+        addl: Option<String>,
+        source: &'static str,
+        em: &mut Emitter,
+    ) {
+        self.count += 1;
+        if self.logged.contains(&name) {
+            return;
+        }
+        self.logged.push(name);
+        em.emit(Record::Weird(Box::new(WeirdRecord {
+            ts,
+            conn: Some(WeirdConn {
+                uid: Some(id.uid.clone()),
+                orig_h: id.orig_h,
+                orig_p: id.orig_p,
+                resp_h: id.resp_h,
+                resp_p: id.resp_p,
+            }),
+            name,
+            addl,
+            source,
+        })));
+    }
+}
 
 /// What an analyzer may do while it handles data.
 pub struct Context<'a> {
     pub ts: Ts,
-    pub uid: &'a str,
+    pub id: &'a ConnId,
     pub emitter: &'a mut Emitter,
     /// Protocols confirmed on this connection (conn.log `service`).
     pub services: &'a mut Vec<&'static str>,
+    pub weirds: &'a mut WeirdTally,
 }
 
 impl Context<'_> {
@@ -25,6 +94,17 @@ impl Context<'_> {
         if !self.services.contains(&service) {
             self.services.push(service);
         }
+    }
+
+    /// Reports an anomaly of this connection to weird.log.
+    pub fn weird(&mut self, name: &'static str, addl: Option<String>, source: &'static str) {
+        self.weirds
+            .report(self.ts, self.id, name, addl, source, self.emitter);
+    }
+
+    /// Emits a protocol log record.
+    pub fn log(&mut self, rec: Box<dyn crate::output::DynLog>) {
+        self.emitter.emit(Record::Log(rec));
     }
 }
 
@@ -38,9 +118,7 @@ pub trait Analyzer: Send {
     fn on_eof(&mut self, cx: &mut Context<'_>);
 }
 
-/// Picks the analyzer for a new connection. The protocol issues register
-/// theirs here (by port, then by content probe); none exist yet, so every
-/// connection is tracked without content analysis.
-pub fn for_connection(_proto: u8, _resp_port: u16) -> Option<Box<dyn Analyzer>> {
+/// Picks the analyzer for a new connection, by transport and ports.
+pub fn for_connection(_proto: u8, _orig_port: u16, _resp_port: u16) -> Option<Box<dyn Analyzer>> {
     None
 }

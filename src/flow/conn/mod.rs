@@ -19,11 +19,10 @@ use super::ports::likely_server_port;
 use super::reassembly::StreamSink;
 use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
-use crate::analyzers::{self, Analyzer, Context};
-use crate::decode::{tcp_flags as F, Addr, Decoded, Transport};
-use crate::record::{Emitter, Record};
+use crate::analyzers::{self, Analyzer, ConnId, Context, WeirdTally};
+use crate::decode::{tcp_flags as F, Decoded, Transport};
+use crate::record::Emitter;
 use crate::time::Ts;
-use crate::weird::{WeirdConn, WeirdRecord};
 use segment::TcpConn;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,15 +45,15 @@ pub struct Conn {
     history: History,
     tcp: Option<Box<TcpConn>>,
     app: App,
-    weirds_logged: Vec<&'static str>,
 }
 
-/// The protocol-analysis side of a connection: its uid, analyzer and the
-/// services the analyzer confirmed.
+/// The protocol-analysis side of a connection: who it is, its analyzer,
+/// the services the analyzer confirmed and the weirds reported.
 struct App {
-    uid: String,
+    id: ConnId,
     analyzer: Option<Box<dyn Analyzer>>,
     services: Vec<&'static str>,
+    weirds: WeirdTally,
 }
 
 impl App {
@@ -65,11 +64,16 @@ impl App {
             analyzer: self.analyzer.as_deref_mut(),
             cx: Context {
                 ts,
-                uid: &self.uid,
+                id: &self.id,
                 emitter: em,
                 services: &mut self.services,
+                weirds: &mut self.weirds,
             },
         }
+    }
+
+    fn weird(&mut self, ts: Ts, name: &'static str, source: &'static str, em: &mut Emitter) {
+        self.weirds.report(ts, &self.id, name, None, source, em);
     }
 }
 
@@ -165,9 +169,16 @@ impl Conn {
             history.flipped();
         }
         let tcp = (key.proto == 6).then(|| Box::new(TcpConn::new(cfg.reassembly_cap)));
-        let resp_p = match orig_side {
-            Side::A => key.b_port,
-            Side::B => key.a_port,
+        let (oh, rh, orig_p, resp_p) = match orig_side {
+            Side::A => (key.a, key.b, key.a_port, key.b_port),
+            Side::B => (key.b, key.a, key.b_port, key.a_port),
+        };
+        let id = ConnId {
+            uid: make_uid(&key, seq),
+            orig_h: oh.to_ip(),
+            orig_p,
+            resp_h: rh.to_ip(),
+            resp_p,
         };
         Conn {
             key,
@@ -179,11 +190,11 @@ impl Conn {
             history,
             tcp,
             app: App {
-                uid: make_uid(&key, seq),
-                analyzer: analyzers::for_connection(key.proto, resp_p),
+                id,
+                analyzer: analyzers::for_connection(key.proto, orig_p, resp_p),
                 services: Vec::new(),
+                weirds: WeirdTally::default(),
             },
-            weirds_logged: Vec::new(),
         }
     }
 
@@ -198,14 +209,6 @@ impl Conn {
             Dir::Orig
         } else {
             Dir::Resp
-        }
-    }
-
-    fn addrs(&self) -> (Addr, Addr, u16, u16) {
-        let k = &self.key;
-        match self.orig_side {
-            Side::A => (k.a, k.b, k.a_port, k.b_port),
-            Side::B => (k.b, k.a, k.b_port, k.a_port),
         }
     }
 
@@ -268,27 +271,9 @@ impl Conn {
         name: &'static str,
         source: &'static str,
         em: &mut Emitter,
-        counters: &mut FlowCounters,
+        _counters: &mut FlowCounters,
     ) {
-        counters.weirds += 1;
-        if self.weirds_logged.contains(&name) {
-            return;
-        }
-        self.weirds_logged.push(name);
-        let (oh, rh, op, rp) = self.addrs();
-        em.emit(Record::Weird(Box::new(WeirdRecord {
-            ts,
-            conn: Some(WeirdConn {
-                uid: Some(self.app.uid.clone()),
-                orig_h: oh.to_ip(),
-                orig_p: op,
-                resp_h: rh.to_ip(),
-                resp_p: rp,
-            }),
-            name,
-            addl: None,
-            source,
-        })));
+        self.app.weird(ts, name, source, em);
     }
 
     /// Handles one packet of this connection.
@@ -365,8 +350,9 @@ impl Conn {
         }
         self.app.sink(Dir::Orig, ts, em).eof();
         counters.missed_bytes += missed;
+        counters.weirds += self.app.weirds.count;
 
-        let (oh, rh, op, rp) = self.addrs();
+        let id = &self.app.id;
         let duration = self.last.since(self.start);
         let (o, r) = (&self.counts[0], &self.counts[1]);
         let (proto, conn_state, sizes) = match &self.tcp {
@@ -397,19 +383,19 @@ impl Conn {
         let lasted = duration.0 > 0;
         ConnRecord {
             ts: self.start,
-            uid: self.app.uid.clone(),
-            orig_h: oh.to_ip(),
-            orig_p: op,
-            resp_h: rh.to_ip(),
-            resp_p: rp,
+            uid: id.uid.clone(),
+            orig_h: id.orig_h,
+            orig_p: id.orig_p,
+            resp_h: id.resp_h,
+            resp_p: id.resp_p,
             proto,
             service: self.app.services.clone(),
             duration: lasted.then_some(duration),
             orig_bytes: lasted.then_some(sizes.0),
             resp_bytes: lasted.then_some(sizes.1),
             conn_state,
-            local_orig: is_local(oh.to_ip()),
-            local_resp: is_local(rh.to_ip()),
+            local_orig: is_local(id.orig_h),
+            local_resp: is_local(id.resp_h),
             missed_bytes: missed,
             history: self.history.as_str().to_string(),
             orig_pkts: o.pkts,

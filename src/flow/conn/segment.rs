@@ -212,6 +212,7 @@ impl Conn {
             if self.history.is_lone_syn_ack() {
                 self.history.flip_lone_syn_ack();
                 flip_roles(&mut self.orig_side, &mut self.counts, t);
+                self.app.id.flip();
                 dir = dir.flip();
             }
             self.history.once(dir, if s.len > 0 { b'D' } else { b'A' });
@@ -272,6 +273,7 @@ impl Conn {
             t.is_partial = false;
             self.history.flipped();
             flip_roles(&mut self.orig_side, &mut self.counts, t);
+            self.app.id.flip();
             dir = dir.flip();
         }
 
