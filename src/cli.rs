@@ -98,6 +98,14 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub reassembly_cap: u64,
 
+    /// Verify IP, TCP, UDP and ICMP checksums and ignore packets that fail,
+    /// as Zeek does by default. Off by default because captures taken on a
+    /// host carry offloaded, unfilled checksums (Zeek's -C behaviour).
+    ///
+    /// Example: --verify-checksums
+    #[arg(long)]
+    pub verify_checksums: bool,
+
     /// Show progress on stderr (default: only when stderr is a terminal).
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
@@ -128,6 +136,7 @@ impl AnalyzeArgs {
         cfg.flow.icmp_inactivity = crate::time::Micros::from_secs(i64::from(self.icmp_timeout));
         cfg.flow.other_inactivity = cfg.flow.icmp_inactivity;
         cfg.flow.reassembly_cap = usize::try_from(self.reassembly_cap).unwrap_or(usize::MAX);
+        cfg.verify_checksums = self.verify_checksums;
         cfg.progress =
             !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
         cfg

@@ -104,6 +104,11 @@ pub struct Decoded {
     /// Set when this packet is a fragment of an IP datagram; the payload
     /// is then the fragment's data, not a transport segment.
     pub frag: Option<Frag>,
+    /// Offsets of the IP header and of the transport header in the frame.
+    pub ip_off: u32,
+    pub l4_off: u32,
+    /// The transport checksum was checked and is wrong (`--verify-checksums`).
+    pub bad_checksum: bool,
 }
 
 /// Where a fragment belongs in its datagram.
@@ -126,6 +131,23 @@ impl Decoded {
 
     pub fn is_truncated(&self) -> bool {
         self.payload_len < self.payload_claimed
+    }
+
+    /// The IP header (with options) in the frame.
+    pub fn ip_header<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        frame
+            .get(self.ip_off as usize..self.l4_off as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The captured part of the transport segment (header and payload, no
+    /// link-layer padding).
+    pub fn segment<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        let hdr = self.l4_off.saturating_sub(self.ip_off);
+        let end = (self.l4_off as usize).saturating_add(self.ip_len.saturating_sub(hdr) as usize);
+        frame
+            .get(self.l4_off as usize..end.min(frame.len()))
+            .unwrap_or(&[])
     }
 }
 
@@ -324,6 +346,9 @@ fn finish(
         payload_len: payload.payload.len() as u32,
         payload_claimed: ip_claimed,
         frag: None,
+        ip_off: ip_header_start(frame, &sliced),
+        l4_off: payload_base,
+        bad_checksum: false,
     };
     if payload.fragmented {
         d.frag = match &sliced.net {

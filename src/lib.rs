@@ -8,6 +8,7 @@
 
 pub mod analyzers;
 pub mod capture;
+pub mod checksum;
 pub mod cli;
 pub mod decode;
 pub mod defrag;

@@ -333,3 +333,41 @@ fn ip_fragments_are_reassembled_into_one_packet() {
     // A one-packet connection has no duration, so no byte counts (as in Zeek).
     assert!(rows[0].get("orig_bytes").is_none());
 }
+
+#[test]
+fn checksums_are_verified_on_request_and_broken_ip_lengths_dropped() {
+    let a = [10, 3, 0, 1];
+    let b = [10, 3, 0, 2];
+    let mut bad = tcp4(a, 4000, b, 502, 1, 1, "AP", b"payload");
+    let n = bad.len();
+    bad[n - 1] ^= 0xff; // corrupt the payload, not the checksum field
+    let good = tcp4(a, 4000, b, 502, 8, 1, "AP", b"more");
+    let mut long = udp4(a, 5, b, 6, b"x");
+    long[16..18].copy_from_slice(&200u16.to_be_bytes()); // IP length past the wire
+    let mut w = PcapWriter::new(1, 65535);
+    w.packet(1_000_000, &bad)
+        .packet(1_000_100, &good)
+        .packet(1_000_200, &long);
+
+    let (d, o) = run(&w);
+    assert!(o.status.success());
+    let rows = conns(&d);
+    assert_eq!(rows.len(), 1, "the broken UDP packet makes no connection");
+    assert_eq!(rows[0]["orig_pkts"], 2, "checksums are ignored by default");
+    let weird = read_json_log(&d.path().join("logs/weird.log"));
+    assert!(weird.iter().any(|w| w["name"] == "truncated_IP_len"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.pcap");
+    w.write(&f);
+    let o = analyze(&dir.path().join("logs"), &["--verify-checksums"], &[f]);
+    assert!(o.status.success());
+    let rows = read_json_log(&dir.path().join("logs/conn.log"));
+    assert_eq!(
+        rows[0]["orig_pkts"], 1,
+        "the corrupted segment is not counted"
+    );
+    assert_eq!(rows[0]["history"], "CD");
+    let weird = read_json_log(&dir.path().join("logs/weird.log"));
+    assert!(weird.iter().any(|w| w["name"] == "bad_TCP_checksum"));
+}

@@ -1,8 +1,8 @@
 //! Zeek's connection `history` string: one letter per event kind and
 //! direction (upper case for the originator's current role). Most letters
 //! are recorded once per direction; S/H, F and R again when they come with
-//! a new sequence number; the scaled ones (retransmission T, zero window W,
-//! gap G; Zeek's checksum C is not produced, as checksums are not verified) at the 1st, 10th, 100th, ... occurrence.
+//! a new sequence number; the scaled ones (bad checksum C, retransmission T,
+//! zero window W, gap G) at the 1st, 10th, 100th, ... occurrence.
 
 use super::key::Dir;
 
@@ -21,6 +21,7 @@ pub enum Flag {
 /// The scaled letters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scaled {
+    Checksum,
     Retransmit,
     ZeroWindow,
     Gap,
@@ -33,7 +34,7 @@ pub struct History {
     /// not swap these on a role flip, and neither do we.
     seen: u64,
     last_flag_seq: [[Option<u64>; 3]; 2],
-    counts: [[(u64, u64); 3]; 2],
+    counts: [[(u64, u64); 4]; 2],
 }
 
 fn bit(dir: Dir, upper: u8) -> u64 {
@@ -86,6 +87,7 @@ impl History {
     /// Records a scaled letter at the 1st, 10th, 100th, ... occurrence.
     pub fn scaled(&mut self, dir: Dir, kind: Scaled) {
         let upper = match kind {
+            Scaled::Checksum => b'C',
             Scaled::Retransmit => b'T',
             Scaled::ZeroWindow => b'W',
             Scaled::Gap => b'G',

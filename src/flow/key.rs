@@ -222,6 +222,9 @@ mod tests {
             payload_len: 0,
             payload_claimed: 0,
             frag: None,
+            ip_off: 0,
+            l4_off: 0,
+            bad_checksum: false,
         }
     }
 

@@ -15,6 +15,7 @@ mod worker;
 pub use batch::{Batch, BatchPacket};
 
 use crate::capture::{FileSource, LinkType, OpenError, ReadError};
+use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
@@ -43,6 +44,8 @@ pub struct PipelineConfig {
     pub format: LogFormat,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Verify IP and transport checksums, as Zeek does by default.
+    pub verify_checksums: bool,
 }
 
 impl Default for PipelineConfig {
@@ -58,6 +61,7 @@ impl Default for PipelineConfig {
             out_dir: PathBuf::from("otwatch-logs"),
             format: LogFormat::Json,
             progress: false,
+            verify_checksums: false,
         }
     }
 }
@@ -284,24 +288,7 @@ impl<'a> Capturer<'a> {
                 } else {
                     self.now = ts;
                 }
-                match decode::decode(link, frame) {
-                    Ok(d) => {
-                        self.counters.ip_packets += 1;
-                        if d.is_truncated() {
-                            self.counters.snaplen_truncated += 1;
-                        }
-                        if d.frag.is_some() {
-                            self.fragment(ts, &d, frame);
-                        } else {
-                            self.dispatch(ts, d, frame);
-                        }
-                    }
-                    Err(DecodeError::NotIp) => self.counters.non_ip += 1,
-                    Err(DecodeError::Weird(name, source)) => {
-                        self.counters.malformed += 1;
-                        self.weird(ts, None, name, source);
-                    }
-                }
+                self.handle(ts, link, wire_len, frame);
                 self.in_tick += 1;
                 if self.in_tick >= self.cfg.tick_packets {
                     if let Some(pb) = &self.progress {
@@ -316,6 +303,43 @@ impl<'a> Capturer<'a> {
             done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         }
         None
+    }
+
+    /// Decodes one frame and sends it on (or reports why not).
+    fn handle(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
+        match decode::decode(link, frame) {
+            Ok(mut d) => {
+                // The IP header claims more than the wire carried:
+                // not a snaplen cut but a broken packet (Zeek drops it).
+                if u64::from(d.ip_off) + u64::from(d.ip_len) > u64::from(wire_len) {
+                    self.counters.malformed += 1;
+                    self.weird(ts, None, "truncated_IP_len", "IP");
+                    return;
+                }
+                if self.cfg.verify_checksums {
+                    if !d.src.v6 && !checksum::ipv4_header_ok(d.ip_header(frame)) {
+                        self.counters.malformed += 1;
+                        self.weird(ts, None, "bad_IP_checksum", "IP");
+                        return;
+                    }
+                    d.bad_checksum = checksum::transport_ok(&d, d.segment(frame)) == Some(false);
+                }
+                self.counters.ip_packets += 1;
+                if d.is_truncated() {
+                    self.counters.snaplen_truncated += 1;
+                }
+                if d.frag.is_some() {
+                    self.fragment(ts, &d, frame);
+                } else {
+                    self.dispatch(ts, d, frame);
+                }
+            }
+            Err(DecodeError::NotIp) => self.counters.non_ip += 1,
+            Err(DecodeError::Weird(name, source)) => {
+                self.counters.malformed += 1;
+                self.weird(ts, None, name, source);
+            }
+        }
     }
 
     fn dispatch(&mut self, ts: Ts, d: Decoded, frame: &[u8]) {

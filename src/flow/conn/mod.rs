@@ -13,7 +13,7 @@
 mod segment;
 
 use super::conn_log::{is_local, ConnRecord};
-use super::history::History;
+use super::history::{History, Scaled};
 use super::key::{make_uid, Dir, FlowKey, Side};
 use super::ports::likely_server_port;
 use super::reassembly::StreamSink;
@@ -288,6 +288,17 @@ impl Conn {
         em: &mut Emitter,
         counters: &mut FlowCounters,
     ) {
+        if d.bad_checksum {
+            // Zeek records the bad checksum in history and ignores the packet.
+            let dir = self.dir(side);
+            self.history.scaled(dir, Scaled::Checksum);
+            match d.transport {
+                Transport::Udp { .. } => self.weird(ts, "bad_UDP_checksum", "UDP", em, counters),
+                Transport::Icmp { .. } => self.weird(ts, "bad_ICMP_checksum", "ICMP", em, counters),
+                _ => self.weird(ts, "bad_TCP_checksum", "TCP", em, counters),
+            }
+            return;
+        }
         match d.transport {
             Transport::Tcp {
                 seq,
