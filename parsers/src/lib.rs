@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod modbus;
 
 pub use error::{Error, ErrorKind, Layer};
 
