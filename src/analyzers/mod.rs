@@ -78,10 +78,23 @@ impl WeirdTally {
     }
 }
 
+/// What the flow layer knows about a connection that an analyzer's
+/// policy may depend on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnFacts {
+    /// First seen without its handshake.
+    pub partial: bool,
+    /// Bytes of either direction were lost.
+    pub had_gap: bool,
+    /// Payload bytes exchanged so far, both directions.
+    pub payload_bytes: u64,
+}
+
 /// What an analyzer may do while it handles data.
 pub struct Context<'a> {
     pub ts: Ts,
     pub id: &'a ConnId,
+    pub facts: ConnFacts,
     pub emitter: &'a mut Emitter,
     /// Protocols confirmed on this connection (conn.log `service`).
     pub services: &'a mut Vec<&'static str>,
@@ -118,7 +131,12 @@ pub trait Analyzer: Send {
     fn on_eof(&mut self, cx: &mut Context<'_>);
 }
 
+pub mod modbus;
+
 /// Picks the analyzer for a new connection, by transport and ports.
-pub fn for_connection(_proto: u8, _orig_port: u16, _resp_port: u16) -> Option<Box<dyn Analyzer>> {
-    None
+pub fn for_connection(proto: u8, _orig_port: u16, resp_port: u16) -> Option<Box<dyn Analyzer>> {
+    match (proto, resp_port) {
+        (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
+        _ => None,
+    }
 }

@@ -5,7 +5,7 @@ mod config;
 mod conn;
 mod conn_log;
 mod history;
-mod key;
+pub mod key;
 mod ports;
 pub mod reassembly;
 mod table;

@@ -8,7 +8,7 @@ mod writer;
 
 use crate::time::Ts;
 
-pub use value::{push_json_string, Field, FieldType, Value};
+pub use value::{bytes_text, push_json_string, Field, FieldType, Value};
 pub use writer::{LogFormat, LogWriter, WriteError};
 
 /// A record of a Zeek-style log.

@@ -19,6 +19,7 @@ pub enum FieldType {
     Enum,
     Double,
     SetString,
+    VectorCount,
 }
 
 impl FieldType {
@@ -35,6 +36,7 @@ impl FieldType {
             FieldType::Enum => "enum",
             FieldType::Double => "double",
             FieldType::SetString => "set[string]",
+            FieldType::VectorCount => "vector[count]",
         }
     }
 }
@@ -61,6 +63,28 @@ pub enum Value {
     Bool(bool),
     Double(f64),
     StrSet(Vec<String>),
+    Counts(Vec<u64>),
+    /// Raw bytes shown as a string: valid UTF-8 as text, other bytes as `\xNN`.
+    Bytes(Vec<u8>),
+}
+
+/// Text of raw protocol bytes: valid UTF-8 passes through (control
+/// characters are escaped later like any string), other bytes become `\xNN`.
+pub fn bytes_text(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let mut out = String::with_capacity(b.len() * 2);
+            for &c in b {
+                if (0x20..0x7f).contains(&c) && c != b'\\' {
+                    out.push(c as char);
+                } else {
+                    let _ = write!(out, "\\x{c:02x}");
+                }
+            }
+            out
+        }
+    }
 }
 
 /// Escapes a string the way Zeek's ASCII writer does: non-printable bytes as
@@ -128,6 +152,22 @@ impl Value {
             }
             Value::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
             Value::Double(d) => push_double(out, *d),
+            Value::Counts(v) => {
+                if v.is_empty() {
+                    out.push_str("(empty)");
+                }
+                for (i, c) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "{c}");
+                }
+            }
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(s) => push_tsv_string(out, s, false),
+                Err(_) if b.is_empty() => out.push_str("(empty)"),
+                Err(_) => out.push_str(&bytes_text(b)),
+            },
             Value::StrSet(v) => {
                 if v.is_empty() {
                     out.push_str("(empty)");
@@ -164,6 +204,20 @@ impl Value {
             }
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Double(d) => push_json_f64(out, *d),
+            Value::Counts(v) => {
+                out.push('[');
+                for (i, c) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "{c}");
+                }
+                out.push(']');
+            }
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(s) => push_json_string(out, s),
+                Err(_) => push_json_string(out, &bytes_text(b)),
+            },
             Value::StrSet(v) => {
                 out.push('[');
                 for (i, s) in v.iter().enumerate() {
@@ -246,6 +300,17 @@ mod tests {
         );
         assert_eq!(tsv(Value::Interval(Micros(6_324))), "0.006324");
         assert_eq!(tsv(Value::Addr("::1".parse().unwrap())), "::1");
+    }
+
+    #[test]
+    fn vectors_and_bytes() {
+        assert_eq!(tsv(Value::Counts(vec![170, 187])), "170,187");
+        assert_eq!(tsv(Value::Counts(vec![])), "(empty)");
+        assert_eq!(json(Value::Counts(vec![1, 0])).unwrap(), "[1,0]");
+        assert_eq!(tsv(Value::Bytes(vec![0, 0])), "\\x00\\x00");
+        assert_eq!(tsv(Value::Bytes(b"1.2.3".to_vec())), "1.2.3");
+        assert_eq!(tsv(Value::Bytes(vec![0xff, b'a'])), "\\xffa");
+        assert_eq!(json(Value::Bytes(vec![0xff])).unwrap(), "\"\\\\xff\"");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::ports::likely_server_port;
 use super::reassembly::StreamSink;
 use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
-use crate::analyzers::{self, Analyzer, ConnId, Context, WeirdTally};
+use crate::analyzers::{self, Analyzer, ConnFacts, ConnId, Context, WeirdTally};
 use crate::decode::{tcp_flags as F, Decoded, Transport};
 use crate::record::Emitter;
 use crate::time::Ts;
@@ -51,6 +51,7 @@ pub struct Conn {
 /// the services the analyzer confirmed and the weirds reported.
 struct App {
     id: ConnId,
+    facts: ConnFacts,
     analyzer: Option<Box<dyn Analyzer>>,
     services: Vec<&'static str>,
     weirds: WeirdTally,
@@ -65,6 +66,7 @@ impl App {
             cx: Context {
                 ts,
                 id: &self.id,
+                facts: self.facts,
                 emitter: em,
                 services: &mut self.services,
                 weirds: &mut self.weirds,
@@ -191,6 +193,7 @@ impl Conn {
             tcp,
             app: App {
                 id,
+                facts: ConnFacts::default(),
                 analyzer: analyzers::for_connection(key.proto, orig_p, resp_p),
                 services: Vec::new(),
                 weirds: WeirdTally::default(),

@@ -3,6 +3,7 @@
 //! the endpoint state machine, content gaps, reassembly and closing.
 
 use super::{pair, Conn};
+use crate::analyzers::ConnFacts;
 use crate::flow::history::{Flag, Scaled};
 use crate::flow::key::{Dir, Side};
 use crate::flow::reassembly::Reassembler;
@@ -30,6 +31,8 @@ pub(super) struct TcpConn {
     /// Left the handshake: the long inactivity timeout applies.
     pub established: bool,
     pub missed: u64,
+    /// Bytes of either direction were lost (Zeek's reassembler `had_gap`).
+    pub had_gap: bool,
 }
 
 impl TcpConn {
@@ -45,6 +48,7 @@ impl TcpConn {
             close_deferred: [false; 2],
             established: false,
             missed: 0,
+            had_gap: false,
         }
     }
 
@@ -277,6 +281,11 @@ impl Conn {
             dir = dir.flip();
         }
 
+        self.app.facts = ConnFacts {
+            partial: t.is_partial,
+            had_gap: t.had_gap,
+            payload_bytes: t.ep[0].size(t.ep[1].state) + t.ep[1].size(t.ep[0].state),
+        };
         let mut sink = self.app.sink(dir, ts, em);
 
         // Acknowledgement of the peer's stream: bytes acked but never seen
@@ -292,6 +301,7 @@ impl Conn {
                 let clean = t.both_clean();
                 sink.dir = peer_dir;
                 let gaps = t.reasm[peer_dir.idx()].acked(a, &mut sink);
+                t.had_gap |= gaps > 0;
                 if gaps > 0 && clean {
                     t.missed += gaps;
                     self.history.scaled(peer_dir, Scaled::Gap);
@@ -312,6 +322,7 @@ impl Conn {
                 if o.inconsistent {
                     weirds.push("rexmit_inconsistency");
                 }
+                t.had_gap |= o.cap_gap > 0;
                 if o.cap_gap > 0 {
                     counters.reassembly_cap_hits += 1;
                     weirds.push("reassembly_buffer_cap");

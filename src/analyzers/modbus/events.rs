@@ -1,0 +1,391 @@
+//! Zeek's view of a Modbus PDU body: which event a parsed PDU raises, with
+//! which arguments, and which malformations are protocol violations (the
+//! PDU then raises no event). Built on `otwatch_parsers::modbus`, with the
+//! reference analyzer's rules on top (e.g. a read-coils response carries
+//! every bit of its bytes; an odd register byte count is a violation).
+
+use otwatch_parsers::modbus::{
+    parse_request, parse_response, MeiRequest, MeiResponse, RequestBody, ResponseBody, Violations,
+};
+
+/// The function-specific content of a request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Req {
+    ReadBits {
+        start: u16,
+        quantity: u16,
+    },
+    ReadRegisters {
+        start: u16,
+        quantity: u16,
+    },
+    WriteSingleCoil {
+        address: u16,
+        value: bool,
+    },
+    WriteSingleRegister {
+        address: u16,
+        value: u16,
+    },
+    Diagnostics {
+        sub: u16,
+        data: Vec<u8>,
+    },
+    WriteMultipleCoils {
+        start: u16,
+        coils: Vec<bool>,
+    },
+    WriteMultipleRegisters {
+        start: u16,
+        registers: Vec<u16>,
+    },
+    ReadFileRecord {
+        refs: usize,
+    },
+    WriteFileRecord {
+        refs: usize,
+    },
+    MaskWrite {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
+    ReadWriteMultiple {
+        read_start: u16,
+        read_quantity: u16,
+        write_start: u16,
+        write: Vec<u16>,
+    },
+    ReadFifo {
+        start: u16,
+    },
+    Encap {
+        mei: u8,
+        data: Vec<u8>,
+    },
+}
+
+/// The function-specific content of a response.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resp {
+    ReadBits {
+        bits: Vec<bool>,
+    },
+    ReadRegisters {
+        registers: Vec<u16>,
+    },
+    WriteSingleCoil {
+        address: u16,
+        value: bool,
+    },
+    WriteSingleRegister {
+        address: u16,
+        value: u16,
+    },
+    Diagnostics {
+        sub: u16,
+        data: Vec<u8>,
+    },
+    WriteMultiple {
+        start: u16,
+        quantity: u16,
+    },
+    ReadFileRecord {
+        refs: usize,
+    },
+    WriteFileRecord {
+        refs: usize,
+    },
+    MaskWrite {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
+    ReadWriteMultiple {
+        registers: Vec<u16>,
+    },
+    ReadFifo {
+        fifos: Vec<u16>,
+    },
+    Encap {
+        mei: u8,
+        data: Vec<u8>,
+    },
+    Exception {
+        code: u8,
+    },
+}
+
+/// What a PDU body gave.
+#[derive(Debug, PartialEq)]
+pub enum Body<E> {
+    /// The function's event, and the spec violations found on the way.
+    Event(E, Violations),
+    /// A function without an event (its data is not looked at).
+    NoEvent(Violations),
+    /// A protocol violation: the PDU is dropped, with the reason.
+    Violation(&'static str),
+    /// ICSNPP's DIAGNOSTICS request check failed: a weird, no event.
+    BadDiagnostics,
+}
+
+fn regs(r: otwatch_parsers::modbus::Registers<'_>) -> Vec<u16> {
+    r.iter().collect()
+}
+
+/// Parses a request PDU (function code + data).
+pub fn request(pdu: &[u8]) -> Body<Req> {
+    let r = match parse_request(pdu) {
+        Ok((_, r)) => r,
+        Err(_) => return Body::Violation("modbus_truncated_pdu"),
+    };
+    let v = r.violations;
+    if v.contains(Violations::LENGTH_EXCEEDS_PDU) {
+        return Body::Violation("modbus_length_exceeds_pdu");
+    }
+    let ev = match r.body {
+        RequestBody::ReadCoils { address, quantity }
+        | RequestBody::ReadDiscreteInputs { address, quantity } => Req::ReadBits {
+            start: address,
+            quantity,
+        },
+        RequestBody::ReadHoldingRegisters { address, quantity }
+        | RequestBody::ReadInputRegisters { address, quantity } => Req::ReadRegisters {
+            start: address,
+            quantity,
+        },
+        RequestBody::WriteSingleCoil { address, value } => match value {
+            0xFF00 => Req::WriteSingleCoil {
+                address,
+                value: true,
+            },
+            0x0000 => Req::WriteSingleCoil {
+                address,
+                value: false,
+            },
+            _ => return Body::Violation("modbus_invalid_coil_value"),
+        },
+        RequestBody::WriteSingleRegister { address, value } => {
+            Req::WriteSingleRegister { address, value }
+        }
+        RequestBody::Diagnostics(d) => {
+            let sub = d.sub_function.code();
+            let n = d.data.len();
+            if n < 2 || n % 2 == 1 || (sub != 0 && n != 2) {
+                return Body::BadDiagnostics;
+            }
+            Req::Diagnostics {
+                sub,
+                data: d.data.to_vec(),
+            }
+        }
+        RequestBody::WriteMultipleCoils {
+            address,
+            quantity,
+            byte_count,
+            coils,
+        } => {
+            let n = usize::from(quantity).min(8 * usize::from(byte_count));
+            Req::WriteMultipleCoils {
+                start: address,
+                coils: coils.iter().take(n).collect(),
+            }
+        }
+        RequestBody::WriteMultipleRegisters {
+            address,
+            quantity,
+            byte_count,
+            registers,
+        } => {
+            if byte_count % 2 == 1 {
+                return Body::Violation("modbus_odd_register_byte_count");
+            }
+            if usize::from(quantity) * 2 > usize::from(byte_count) {
+                return Body::Violation("modbus_byte_count_mismatch");
+            }
+            let mut r = regs(registers);
+            r.truncate(usize::from(quantity));
+            Req::WriteMultipleRegisters {
+                start: address,
+                registers: r,
+            }
+        }
+        RequestBody::ReadFileRecord { sub_requests, .. } => {
+            if v.contains(Violations::TRUNCATED_ITEM) {
+                return Body::Violation("modbus_truncated_file_record");
+            }
+            Req::ReadFileRecord {
+                refs: sub_requests.iter().count(),
+            }
+        }
+        RequestBody::WriteFileRecord { records, .. } => {
+            if v.contains(Violations::TRUNCATED_ITEM) {
+                return Body::Violation("modbus_truncated_file_record");
+            }
+            Req::WriteFileRecord {
+                refs: records.iter().count(),
+            }
+        }
+        RequestBody::MaskWriteRegister {
+            address,
+            and_mask,
+            or_mask,
+        } => Req::MaskWrite {
+            address,
+            and_mask,
+            or_mask,
+        },
+        RequestBody::ReadWriteMultipleRegisters {
+            read_address,
+            read_quantity,
+            write_address,
+            write_quantity,
+            byte_count,
+            registers,
+        } => {
+            if byte_count % 2 == 1 {
+                return Body::Violation("modbus_odd_register_byte_count");
+            }
+            if usize::from(write_quantity) * 2 > usize::from(byte_count) {
+                return Body::Violation("modbus_byte_count_mismatch");
+            }
+            let mut w = regs(registers);
+            w.truncate(usize::from(write_quantity));
+            Req::ReadWriteMultiple {
+                read_start: read_address,
+                read_quantity,
+                write_start: write_address,
+                write: w,
+            }
+        }
+        RequestBody::ReadFifoQueue { address } => Req::ReadFifo { start: address },
+        RequestBody::Mei(m) => Req::Encap {
+            mei: m.mei_type(),
+            data: mei_request_data(&m, pdu),
+        },
+        _ => return Body::NoEvent(v),
+    };
+    Body::Event(ev, v)
+}
+
+/// The bytes after the MEI type byte (Zeek's `data` argument).
+fn mei_request_data(_m: &MeiRequest<'_>, pdu: &[u8]) -> Vec<u8> {
+    pdu.get(2..).unwrap_or_default().to_vec()
+}
+
+fn mei_response_data(_m: &MeiResponse<'_>, pdu: &[u8]) -> Vec<u8> {
+    pdu.get(2..).unwrap_or_default().to_vec()
+}
+
+/// Parses a response PDU (function code + data).
+pub fn response(pdu: &[u8]) -> Body<Resp> {
+    let r = match parse_response(pdu) {
+        Ok((_, r)) => r,
+        Err(_) => return Body::Violation("modbus_truncated_pdu"),
+    };
+    let v = r.violations;
+    if v.contains(Violations::LENGTH_EXCEEDS_PDU) {
+        return Body::Violation("modbus_length_exceeds_pdu");
+    }
+    let ev = match r.body {
+        ResponseBody::Exception(e) => Resp::Exception { code: e.0 },
+        ResponseBody::ReadCoils { coils, .. } => Resp::ReadBits {
+            bits: coils.iter().collect(),
+        },
+        ResponseBody::ReadDiscreteInputs { inputs, .. } => Resp::ReadBits {
+            bits: inputs.iter().collect(),
+        },
+        ResponseBody::ReadHoldingRegisters {
+            byte_count,
+            registers,
+        }
+        | ResponseBody::ReadInputRegisters {
+            byte_count,
+            registers,
+        } => {
+            if byte_count % 2 == 1 {
+                return Body::Violation("modbus_odd_register_byte_count");
+            }
+            Resp::ReadRegisters {
+                registers: regs(registers),
+            }
+        }
+        ResponseBody::WriteSingleCoil { address, value } => match value {
+            0xFF00 => Resp::WriteSingleCoil {
+                address,
+                value: true,
+            },
+            0x0000 => Resp::WriteSingleCoil {
+                address,
+                value: false,
+            },
+            _ => return Body::Violation("modbus_invalid_coil_value"),
+        },
+        ResponseBody::WriteSingleRegister { address, value } => {
+            Resp::WriteSingleRegister { address, value }
+        }
+        ResponseBody::Diagnostics(d) => Resp::Diagnostics {
+            sub: d.sub_function.code(),
+            data: d.data.to_vec(),
+        },
+        ResponseBody::WriteMultipleCoils { address, quantity }
+        | ResponseBody::WriteMultipleRegisters { address, quantity } => Resp::WriteMultiple {
+            start: address,
+            quantity,
+        },
+        ResponseBody::ReadFileRecord { sub_responses, .. } => {
+            if v.contains(Violations::TRUNCATED_ITEM) {
+                return Body::Violation("modbus_truncated_file_record");
+            }
+            Resp::ReadFileRecord {
+                refs: sub_responses.iter().count(),
+            }
+        }
+        ResponseBody::WriteFileRecord { records, .. } => {
+            if v.contains(Violations::TRUNCATED_ITEM) {
+                return Body::Violation("modbus_truncated_file_record");
+            }
+            Resp::WriteFileRecord {
+                refs: records.iter().count(),
+            }
+        }
+        ResponseBody::MaskWriteRegister {
+            address,
+            and_mask,
+            or_mask,
+        } => Resp::MaskWrite {
+            address,
+            and_mask,
+            or_mask,
+        },
+        ResponseBody::ReadWriteMultipleRegisters {
+            byte_count,
+            registers,
+        } => {
+            if byte_count % 2 == 1 {
+                return Body::Violation("modbus_odd_register_byte_count");
+            }
+            Resp::ReadWriteMultiple {
+                registers: regs(registers),
+            }
+        }
+        ResponseBody::ReadFifoQueue {
+            byte_count,
+            registers,
+            ..
+        } => {
+            if byte_count % 2 == 1 {
+                return Body::Violation("modbus_odd_register_byte_count");
+            }
+            Resp::ReadFifo {
+                fifos: regs(registers),
+            }
+        }
+        ResponseBody::Mei(m) => Resp::Encap {
+            mei: m.mei_type(),
+            data: mei_response_data(&m, pdu),
+        },
+        _ => return Body::NoEvent(v),
+    };
+    Body::Event(ev, v)
+}

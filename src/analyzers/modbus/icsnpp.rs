@@ -1,0 +1,596 @@
+//! CISA ICSNPP-modbus's request/response pairing and its logs
+//! (`modbus_detailed`, `modbus_mask_write_register`,
+//! `modbus_read_write_multiple_registers`,
+//! `modbus_read_device_identification`), reproduced field by field,
+//! reference quirks included (they are marked "as ICSNPP").
+//!
+//! Invariants:
+//! - pending requests and responses are keyed by transaction id only, per
+//!   connection; a new entry replaces an old one with the same id;
+//! - at most [`MAX_PENDING`] entries wait per direction; the oldest is then
+//!   written unmatched (counted as `modbus_pending_overflow`);
+//! - what is still pending when the connection ends is written with
+//!   `matched=F`, requests first, each in arrival order.
+//!
+//! Deliberate difference: ICSNPP keeps one table for all connections and
+//! flushes it whenever any connection ends, which splits a pair when an
+//! unrelated connection ends between request and response. Here each
+//! connection flushes its own entries when it ends.
+
+use super::events::{Req, Resp};
+use super::logs::{DetailedRecord, DeviceIdRecord, MaskWriteRecord, MessageHead, ReadWriteRecord};
+use crate::analyzers::{ConnId, Context};
+use crate::flow::key::{mix, Fnv};
+use crate::time::Ts;
+use otwatch_parsers::modbus::names;
+
+/// Most entries waiting for their partner, per direction and connection.
+pub const MAX_PENDING: usize = 1024;
+
+/// Functions ICSNPP pairs (the others get one row per message).
+pub fn handled(fc: u8) -> bool {
+    matches!(fc, 1..=6 | 8 | 15 | 16 | 20..=24 | 43)
+}
+
+#[derive(Debug, Default)]
+pub struct Pairing {
+    requests: Vec<(u16, DetailedRecord)>,
+    responses: Vec<(u16, DetailedRecord)>,
+    links: u64,
+}
+
+fn take(list: &mut Vec<(u16, DetailedRecord)>, tid: u16) -> Option<DetailedRecord> {
+    let i = list.iter().position(|(t, _)| *t == tid)?;
+    Some(list.remove(i).1)
+}
+
+fn bits(b: &[bool]) -> Vec<u64> {
+    b.iter().map(|&x| u64::from(x)).collect()
+}
+
+fn words(w: &[u16]) -> Vec<u64> {
+    w.iter().map(|&x| u64::from(x)).collect()
+}
+
+fn func(fc: u8) -> String {
+    names::func_name(fc).into_owned()
+}
+
+/// Merges ICSNPP's `mei_type` texts of a request and its response.
+fn merge_mei(stored: &mut Option<String>, new: String) {
+    match stored {
+        Some(s) if !s.is_empty() && *s != new => {
+            s.push_str(" and ");
+            s.push_str(&new);
+        }
+        Some(_) => {}
+        None => *stored = Some(new),
+    }
+}
+
+fn conformity_level(code: u8) -> &'static str {
+    match code {
+        0x01 => "Basic Identification (Stream)",
+        0x02 => "Regular Identification (Stream)",
+        0x04 => "Extended Identification (Stream)",
+        0x81 => "Basic Identification (Stream, Individual)",
+        0x82 => "Regular Identification (Stream, Individual)",
+        0x83 => "Extended Identification (Stream, Individual)",
+        _ => "Unknown",
+    }
+}
+
+/// ICSNPP's names of the device identification objects.
+fn object_name(id: u8) -> &'static str {
+    match id {
+        0x00 => "VendorName",
+        0x01 => "ProductCode",
+        0x02 => "MajorMinorVersion",
+        0x03 => "VendorURL",
+        0x04 => "ProductName",
+        0x05 => "ModelName",
+        0x06 => "UserApplicationName",
+        _ => "Unknown",
+    }
+}
+
+fn read_object_name(code: u8) -> &'static str {
+    match code {
+        0x00 => "Basic Device Identification",
+        0x01 => "Regular Device Identification",
+        0x02 => "Extended Device Identification",
+        0x03 => "Specific Device Identification",
+        _ => "Unknown",
+    }
+}
+
+impl Pairing {
+    /// A 16-character link id, stable for the connection and message order
+    /// (ICSNPP draws random ones; only the linking can be compared).
+    fn new_link(&mut self, id: &ConnId) -> String {
+        const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678";
+        self.links += 1;
+        let mut h = Fnv::default();
+        h.bytes(id.uid.as_bytes());
+        h.bytes(&self.links.to_be_bytes());
+        let mut x = mix(h.0);
+        let mut out = String::with_capacity(16);
+        for i in 0..16 {
+            if i == 8 {
+                x = mix(x ^ 0x5bd1_e995);
+            }
+            out.push(CHARS[(x % CHARS.len() as u64) as usize] as char);
+            x /= CHARS.len() as u64;
+        }
+        out
+    }
+
+    fn base(ts: Ts, cx: &Context<'_>, tid: u16, unit: u8, fc: u8) -> DetailedRecord {
+        DetailedRecord {
+            ts,
+            id: Some(cx.id.clone()),
+            tid,
+            unit,
+            func: func(fc),
+            ..DetailedRecord::default()
+        }
+    }
+
+    fn write(cx: &mut Context<'_>, rec: DetailedRecord) {
+        cx.log(Box::new(rec));
+    }
+
+    fn store(
+        list: &mut Vec<(u16, DetailedRecord)>,
+        tid: u16,
+        rec: DetailedRecord,
+        cx: &mut Context<'_>,
+    ) {
+        if let Some(i) = list.iter().position(|(t, _)| *t == tid) {
+            list.remove(i);
+        }
+        if list.len() >= MAX_PENDING {
+            let (_, mut old) = list.remove(0);
+            old.matched = Some(false);
+            Self::write(cx, old);
+            cx.weird("modbus_pending_overflow", None, "MODBUS");
+        }
+        list.push((tid, rec));
+    }
+
+    fn head(
+        cx: &Context<'_>,
+        is_request: bool,
+        link: &str,
+        tid: u16,
+        unit: u8,
+        fc: &'static str,
+    ) -> MessageHead {
+        MessageHead {
+            ts: cx.ts,
+            id: cx.id.clone(),
+            is_request,
+            link_id: link.to_string(),
+            tid,
+            unit,
+            func: fc,
+        }
+    }
+
+    /// A message of a function ICSNPP has no handler for: one row each.
+    pub fn unhandled(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8) {
+        let rec = Self::base(cx.ts, cx, tid, unit, fc);
+        Self::write(cx, rec);
+    }
+
+    /// An exception response.
+    pub fn exception(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, code: u8) {
+        let name = names::exception_name(code).into_owned();
+        match take(&mut self.requests, tid) {
+            Some(mut q) => {
+                q.exception_code = Some(name);
+                q.matched = Some(true);
+                Self::write(cx, q);
+            }
+            None => {
+                let mut rec = Self::base(cx.ts, cx, tid, unit, fc);
+                rec.exception_code = Some(name);
+                Self::write(cx, rec);
+            }
+        }
+    }
+
+    /// A request with its event.
+    pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Req) {
+        let ts = cx.ts;
+        let pending = take(&mut self.responses, tid);
+        // Side-log rows and link ids first, as ICSNPP's handlers do.
+        let mut link = None;
+        match ev {
+            Req::MaskWrite {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                let l = match &pending {
+                    Some(p) => p.link_id.clone().unwrap_or_default(),
+                    None => self.new_link(cx.id),
+                };
+                if pending.is_none() {
+                    let head = Self::head(cx, true, &l, tid, unit, "MASK_WRITE_REGISTER");
+                    cx.log(Box::new(MaskWriteRecord {
+                        head,
+                        address: *address,
+                        and_mask: *and_mask,
+                        or_mask: *or_mask,
+                    }));
+                }
+                link = Some(l);
+            }
+            Req::ReadWriteMultiple {
+                read_start,
+                read_quantity,
+                write_start,
+                write,
+            } => {
+                let l = match &pending {
+                    Some(p) => p.link_id.clone().unwrap_or_default(),
+                    None => self.new_link(cx.id),
+                };
+                if pending.is_none() {
+                    let head = Self::head(cx, true, &l, tid, unit, "READ_WRITE_MULTIPLE_REGISTERS");
+                    cx.log(Box::new(ReadWriteRecord {
+                        head,
+                        write_start_address: Some(u64::from(*write_start)),
+                        write_registers: Some(words(write)),
+                        read_start_address: Some(u64::from(*read_start)),
+                        read_quantity: Some(u64::from(*read_quantity)),
+                        read_registers: None,
+                    }));
+                }
+                link = Some(l);
+            }
+            Req::Encap { mei, data } => {
+                let fresh = self.new_link(cx.id);
+                let l = match &pending {
+                    Some(p) => p.link_id.clone().unwrap_or(fresh),
+                    None => fresh,
+                };
+                if *mei == 0x0E {
+                    if let (Some(&dev), Some(&obj)) = (data.first(), data.get(1)) {
+                        let head = Self::head(cx, true, &l, tid, unit, "ENCAP_INTERFACE_TRANSPORT");
+                        cx.log(Box::new(DeviceIdRecord {
+                            head,
+                            conformity_level_code: None,
+                            conformity_level: None,
+                            device_id_code: dev,
+                            object_id_code: format!("0x{obj:02x}"),
+                            object_id: read_object_name(obj).to_string(),
+                            object_value: None,
+                        }));
+                    }
+                }
+                link = Some(l);
+            }
+            _ => {}
+        }
+
+        match pending {
+            Some(mut p) => {
+                // The response came first: the request completes it.
+                match ev {
+                    Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
+                        p.address = Some(u64::from(*start));
+                        p.quantity = Some(u64::from(*quantity));
+                    }
+                    Req::WriteSingleCoil { address, value } => {
+                        p.address = Some(u64::from(*address));
+                        p.quantity = Some(1);
+                        p.request_values = Some(vec![u64::from(*value)]);
+                    }
+                    Req::WriteSingleRegister { address, value } => {
+                        p.address = Some(u64::from(*address));
+                        p.quantity = Some(1);
+                        p.request_values = Some(vec![u64::from(*value)]);
+                        p.unit = unit;
+                    }
+                    Req::WriteMultipleCoils { start, coils } => {
+                        p.address = Some(u64::from(*start));
+                        p.quantity = Some(coils.len() as u64);
+                        p.request_values = Some(bits(coils));
+                        p.unit = unit;
+                    }
+                    Req::WriteMultipleRegisters { start, registers } => {
+                        p.address = Some(u64::from(*start));
+                        p.quantity = Some(registers.len() as u64);
+                        p.request_values = Some(words(registers));
+                        p.unit = unit;
+                    }
+                    Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
+                        p.quantity = Some(*refs as u64);
+                    }
+                    Req::ReadFifo { start } => p.address = Some(u64::from(*start)),
+                    Req::Diagnostics { .. } => {
+                        // As ICSNPP: the handler fails half-way; the response
+                        // stays pending and is written unmatched later.
+                        Self::store(&mut self.responses, tid, p, cx);
+                        return;
+                    }
+                    Req::Encap { mei, .. } => {
+                        merge_mei(
+                            &mut p.mei_type,
+                            names::mei_type_name(*mei, true).into_owned(),
+                        );
+                    }
+                    Req::MaskWrite { .. } | Req::ReadWriteMultiple { .. } => {}
+                }
+                p.matched = Some(true);
+                Self::write(cx, p);
+            }
+            None => {
+                let mut q = Self::base(ts, cx, tid, unit, fc);
+                match ev {
+                    Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
+                        q.address = Some(u64::from(*start));
+                        q.quantity = Some(u64::from(*quantity));
+                    }
+                    Req::WriteSingleCoil { address, value } => {
+                        q.address = Some(u64::from(*address));
+                        q.quantity = Some(1);
+                        q.request_values = Some(vec![u64::from(*value)]);
+                    }
+                    Req::WriteSingleRegister { address, value } => {
+                        q.address = Some(u64::from(*address));
+                        q.quantity = Some(1);
+                        q.request_values = Some(vec![u64::from(*value)]);
+                    }
+                    Req::WriteMultipleCoils { start, coils } => {
+                        q.address = Some(u64::from(*start));
+                        q.request_values = Some(bits(coils));
+                        q.quantity = Some(coils.len() as u64);
+                    }
+                    Req::WriteMultipleRegisters { start, registers } => {
+                        q.address = Some(u64::from(*start));
+                        q.request_values = Some(words(registers));
+                        q.quantity = Some(registers.len() as u64);
+                    }
+                    Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
+                        q.quantity = Some(*refs as u64);
+                    }
+                    Req::MaskWrite { address, .. } => {
+                        q.address = Some(u64::from(*address));
+                        q.link_id = link;
+                    }
+                    Req::ReadWriteMultiple { .. } => q.link_id = link,
+                    Req::ReadFifo { start } => q.address = Some(u64::from(*start)),
+                    Req::Diagnostics { sub, data } => {
+                        q.request_subfunction_code =
+                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
+                        q.request_data = Some(data.clone());
+                    }
+                    Req::Encap { mei, .. } => {
+                        q.mei_type = Some(names::mei_type_name(*mei, true).into_owned());
+                        q.link_id = link;
+                    }
+                }
+                Self::store(&mut self.requests, tid, q, cx);
+            }
+        }
+    }
+
+    /// A (non-exception) response with its event.
+    pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Resp) {
+        let ts = cx.ts;
+        let pending = take(&mut self.requests, tid);
+        let mut link = None;
+        match ev {
+            Resp::MaskWrite {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                let l = pending
+                    .as_ref()
+                    .and_then(|q| q.link_id.clone())
+                    .unwrap_or_default();
+                let head = Self::head(cx, false, &l, tid, unit, "MASK_WRITE_REGISTER");
+                cx.log(Box::new(MaskWriteRecord {
+                    head,
+                    address: *address,
+                    and_mask: *and_mask,
+                    or_mask: *or_mask,
+                }));
+                link = Some(l);
+            }
+            Resp::ReadWriteMultiple { registers } => {
+                let l = pending
+                    .as_ref()
+                    .and_then(|q| q.link_id.clone())
+                    .unwrap_or_default();
+                let head = Self::head(cx, false, &l, tid, unit, "READ_WRITE_MULTIPLE_REGISTERS");
+                cx.log(Box::new(ReadWriteRecord {
+                    head,
+                    write_start_address: None,
+                    write_registers: None,
+                    read_start_address: None,
+                    read_quantity: None,
+                    read_registers: Some(words(registers)),
+                }));
+                link = Some(l);
+            }
+            Resp::Encap { mei, data } => {
+                let fresh = self.new_link(cx.id);
+                let l = pending
+                    .as_ref()
+                    .and_then(|q| q.link_id.clone())
+                    .unwrap_or(fresh);
+                if *mei == 0x0E {
+                    self.device_objects(cx, tid, unit, &l, data);
+                }
+                link = Some(l);
+            }
+            _ => {}
+        }
+
+        match pending {
+            Some(mut q) => {
+                // The response completes the waiting request.
+                match ev {
+                    Resp::ReadBits { bits: b } => {
+                        let want = q.quantity.unwrap_or(0) as usize;
+                        if want > b.len() {
+                            // As ICSNPP: the slice fails; the request stays
+                            // pending and is written unmatched later.
+                            Self::store(&mut self.requests, tid, q, cx);
+                            return;
+                        }
+                        q.response_values = Some(bits(&b[..want]));
+                        if b.len() > want {
+                            let rest: Vec<String> =
+                                b[want..].iter().map(|&x| u8::from(x).to_string()).collect();
+                            q.response_data = Some(rest.join(",").into_bytes());
+                        }
+                    }
+                    Resp::ReadRegisters { registers } => q.response_values = Some(words(registers)),
+                    Resp::WriteSingleCoil { address, value } => {
+                        q.response_values = Some(vec![u64::from(*value)]);
+                        q.address = Some(u64::from(*address));
+                        q.quantity = Some(1);
+                    }
+                    Resp::WriteSingleRegister { value, .. } => {
+                        q.response_values = Some(vec![u64::from(*value)])
+                    }
+                    Resp::WriteMultiple { start, quantity } => {
+                        if fc == 16 {
+                            q.quantity = Some(u64::from(*quantity));
+                            q.address = Some(u64::from(*start));
+                        }
+                    }
+                    Resp::ReadFileRecord { .. } | Resp::WriteFileRecord { .. } => {}
+                    Resp::ReadFifo { fifos } => {
+                        q.quantity = Some(fifos.len() as u64);
+                        if !fifos.is_empty() {
+                            q.response_values = Some(words(fifos));
+                        }
+                    }
+                    Resp::Diagnostics { sub, data } => {
+                        q.response_subfunction_code =
+                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
+                        q.response_data = Some(data.clone());
+                    }
+                    Resp::Encap { mei, .. } => {
+                        merge_mei(
+                            &mut q.mei_type,
+                            names::mei_type_name(*mei, false).into_owned(),
+                        );
+                    }
+                    Resp::MaskWrite { .. }
+                    | Resp::ReadWriteMultiple { .. }
+                    | Resp::Exception { .. } => {}
+                }
+                q.matched = Some(true);
+                Self::write(cx, q);
+            }
+            None => {
+                let mut p = Self::base(ts, cx, tid, unit, fc);
+                match ev {
+                    Resp::ReadBits { bits: b } => {
+                        p.quantity = Some(b.len() as u64);
+                        p.response_values = Some(bits(b));
+                    }
+                    Resp::ReadRegisters { registers } => {
+                        p.quantity = Some(registers.len() as u64);
+                        p.response_values = Some(words(registers));
+                    }
+                    Resp::WriteSingleCoil { address, value } => {
+                        p.address = Some(u64::from(*address));
+                        p.quantity = Some(1);
+                        p.response_values = Some(vec![u64::from(*value)]);
+                    }
+                    Resp::WriteSingleRegister { address, value } => {
+                        p.address = Some(u64::from(*address));
+                        p.quantity = Some(1);
+                        p.response_values = Some(vec![u64::from(*value)]);
+                    }
+                    Resp::WriteMultiple { start, quantity } => {
+                        p.address = Some(u64::from(*start));
+                        p.quantity = Some(u64::from(*quantity));
+                    }
+                    // As ICSNPP: a write-file-record response on its own
+                    // keeps an empty text (its test is inverted).
+                    Resp::WriteFileRecord { refs } if *refs == 0 => {
+                        p.response_data = Some(Vec::new())
+                    }
+                    Resp::ReadFileRecord { .. } | Resp::WriteFileRecord { .. } => {}
+                    Resp::MaskWrite { address, .. } => {
+                        p.address = Some(u64::from(*address));
+                        p.link_id = link;
+                    }
+                    Resp::ReadWriteMultiple { .. } => p.link_id = link,
+                    Resp::ReadFifo { fifos } => {
+                        p.quantity = Some(fifos.len() as u64);
+                        if !fifos.is_empty() {
+                            p.response_values = Some(words(fifos));
+                        }
+                    }
+                    Resp::Diagnostics { sub, data } => {
+                        p.response_subfunction_code =
+                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
+                        p.response_data = Some(data.clone());
+                    }
+                    Resp::Encap { mei, .. } => {
+                        p.mei_type = Some(names::mei_type_name(*mei, false).into_owned());
+                        p.link_id = link;
+                    }
+                    Resp::Exception { .. } => {}
+                }
+                Self::store(&mut self.responses, tid, p, cx);
+            }
+        }
+    }
+
+    /// One device-identification row per object of a Read Device
+    /// Identification response (data: the bytes after the MEI type).
+    fn device_objects(
+        &mut self,
+        cx: &mut Context<'_>,
+        tid: u16,
+        unit: u8,
+        link: &str,
+        data: &[u8],
+    ) {
+        let (Some(&dev), Some(&conf), Some(&count)) = (data.first(), data.get(1), data.get(4))
+        else {
+            return;
+        };
+        let mut at = 5usize;
+        for _ in 0..count {
+            let (Some(&oid), Some(&len)) = (data.get(at), data.get(at + 1)) else {
+                break;
+            };
+            let Some(value) = data.get(at + 2..at + 2 + usize::from(len)) else {
+                break;
+            };
+            let head = Self::head(cx, false, link, tid, unit, "ENCAP_INTERFACE_TRANSPORT");
+            cx.log(Box::new(DeviceIdRecord {
+                head,
+                conformity_level_code: Some(format!("0x{conf:02x}")),
+                conformity_level: Some(conformity_level(conf).to_string()),
+                device_id_code: dev,
+                object_id_code: format!("0x{oid:02x}"),
+                object_id: object_name(oid).to_string(),
+                object_value: Some(value.to_vec()),
+            }));
+            at += 2 + usize::from(len);
+        }
+    }
+
+    /// End of the connection: what never found its partner is written
+    /// unmatched, requests first.
+    pub fn flush(&mut self, cx: &mut Context<'_>) {
+        for (_, mut r) in self.requests.drain(..).chain(self.responses.drain(..)) {
+            r.matched = Some(false);
+            cx.log(Box::new(r));
+        }
+    }
+}
