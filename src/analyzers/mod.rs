@@ -133,10 +133,12 @@ pub trait Analyzer: Send {
 
 pub mod modbus;
 
-/// Picks the analyzer for a new connection, by transport and ports.
+/// Picks the analyzer for a new connection: by the responder's port, and
+/// on other TCP ports a content probe.
 pub fn for_connection(proto: u8, _orig_port: u16, resp_port: u16) -> Option<Box<dyn Analyzer>> {
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
+        (6, _) => Some(Box::new(modbus::ModbusProbe::new())),
         _ => None,
     }
 }

@@ -20,8 +20,13 @@
 mod events;
 mod icsnpp;
 mod logs;
+mod probe;
+
+#[cfg(test)]
+mod tests;
 
 pub use logs::{DetailedRecord, DeviceIdRecord, MaskWriteRecord, ModbusRecord, ReadWriteRecord};
+pub use probe::ModbusProbe;
 
 use super::{Analyzer, Context};
 use crate::flow::Dir;

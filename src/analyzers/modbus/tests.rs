@@ -1,0 +1,288 @@
+//! The analyzer on hand-made streams: framing across and within segments,
+//! request/response pairing, non-Modbus traffic, gaps, caps, detection.
+
+use super::*;
+use crate::analyzers::{ConnFacts, ConnId, WeirdTally};
+use crate::output::Value;
+use crate::record::{Emitter, Record};
+use crate::time::Ts;
+
+fn adu(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
+    let mut v = tid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&((pdu.len() + 1) as u16).to_be_bytes());
+    v.push(unit);
+    v.extend_from_slice(pdu);
+    v
+}
+
+struct Harness {
+    id: ConnId,
+    em: Emitter,
+    services: Vec<&'static str>,
+    weirds: WeirdTally,
+    facts: ConnFacts,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Harness {
+            id: ConnId {
+                uid: "Ctest".into(),
+                orig_h: "10.0.0.1".parse().unwrap(),
+                orig_p: 40000,
+                resp_h: "10.0.0.2".parse().unwrap(),
+                resp_p: 502,
+            },
+            em: Emitter::default(),
+            services: Vec::new(),
+            weirds: WeirdTally::default(),
+            facts: ConnFacts::default(),
+        }
+    }
+
+    fn feed(&mut self, a: &mut dyn Analyzer, dir: Dir, bytes: &[u8]) {
+        let mut cx = Context {
+            ts: Ts(1),
+            id: &self.id,
+            facts: self.facts,
+            emitter: &mut self.em,
+            services: &mut self.services,
+            weirds: &mut self.weirds,
+        };
+        a.on_data(dir, bytes, &mut cx);
+    }
+
+    fn gap(&mut self, a: &mut dyn Analyzer, dir: Dir) {
+        let mut cx = Context {
+            ts: Ts(1),
+            id: &self.id,
+            facts: self.facts,
+            emitter: &mut self.em,
+            services: &mut self.services,
+            weirds: &mut self.weirds,
+        };
+        a.on_gap(dir, 10, &mut cx);
+    }
+
+    fn eof(&mut self, a: &mut dyn Analyzer) {
+        let mut cx = Context {
+            ts: Ts(1),
+            id: &self.id,
+            facts: self.facts,
+            emitter: &mut self.em,
+            services: &mut self.services,
+            weirds: &mut self.weirds,
+        };
+        a.on_eof(&mut cx);
+    }
+
+    /// The rows written to `log`, each as its cells' TSV text.
+    fn rows(&self, log: &str) -> Vec<Vec<String>> {
+        self.em
+            .records
+            .iter()
+            .map(|(_, r)| r.as_log())
+            .filter(|l| l.path() == log)
+            .map(|l| {
+                let mut v = Vec::new();
+                l.values(&mut v);
+                v.iter()
+                    .map(|x: &Value| {
+                        let mut s = String::new();
+                        x.write_tsv(&mut s);
+                        s
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn weird_names(&self) -> Vec<&'static str> {
+        self.em
+            .records
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Record::Weird(w) => Some(w.name),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// func and pdu_type of each modbus.log row.
+fn funcs(h: &Harness) -> Vec<String> {
+    h.rows("modbus")
+        .iter()
+        .map(|r| format!("{} {}", r[8], r[9]))
+        .collect()
+}
+
+#[test]
+fn two_adus_in_one_segment_and_one_split_over_three() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    let mut seg = adu(1, 1, &[0x03, 0, 0, 0, 2]);
+    seg.extend(adu(2, 1, &[0x01, 0, 4, 0, 3]));
+    h.feed(&mut m, Dir::Orig, &seg);
+    let resp = adu(1, 1, &[0x03, 4, 0, 7, 0, 9]);
+    h.feed(&mut m, Dir::Resp, &resp[..3]);
+    h.feed(&mut m, Dir::Resp, &resp[3..9]);
+    h.feed(&mut m, Dir::Resp, &resp[9..]);
+    h.feed(&mut m, Dir::Resp, &adu(2, 1, &[0x01, 1, 0b101]));
+    assert_eq!(
+        funcs(&h),
+        vec![
+            "READ_HOLDING_REGISTERS REQ",
+            "READ_COILS REQ",
+            "READ_HOLDING_REGISTERS RESP",
+            "READ_COILS RESP"
+        ]
+    );
+    let d = h.rows("modbus_detailed");
+    assert_eq!(d.len(), 2);
+    // tid, func, address, quantity, response values, matched
+    assert_eq!(
+        (&d[0][6][..], &d[0][8][..], &d[0][12][..], &d[0][14][..]),
+        ("1", "READ_HOLDING_REGISTERS", "7,9", "T")
+    );
+    assert_eq!(
+        (&d[1][8][..], &d[1][10][..], &d[1][12][..], &d[1][18][..]),
+        ("READ_COILS", "3", "1,0,1", "0,0,0,0,0")
+    );
+    assert_eq!(h.services, vec!["modbus"]);
+}
+
+#[test]
+fn responses_out_of_order_and_missing_ones() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    for tid in 1..=3 {
+        h.feed(&mut m, Dir::Orig, &adu(tid, 1, &[0x06, 0, 1, 0, tid as u8]));
+    }
+    h.feed(&mut m, Dir::Resp, &adu(3, 1, &[0x06, 0, 1, 0, 3]));
+    h.feed(&mut m, Dir::Resp, &adu(1, 1, &[0x86, 0x02]));
+    h.eof(&mut m);
+    let d = h.rows("modbus_detailed");
+    let summary: Vec<(String, String, String)> = d
+        .iter()
+        .map(|r| (r[6].clone(), r[14].clone(), r[19].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("3".into(), "T".into(), "-".into()),
+            ("1".into(), "T".into(), "ILLEGAL_DATA_ADDRESS".into()),
+            // Never answered: written unmatched at the end.
+            ("2".into(), "F".into(), "-".into()),
+        ]
+    );
+    assert_eq!(h.rows("modbus")[4][10], "ILLEGAL_DATA_ADDRESS");
+}
+
+#[test]
+fn not_modbus_on_port_502_gives_no_records_and_stops() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(
+        &mut m,
+        Dir::Orig,
+        b"\x16\x03\x01\x00\x85\x01\x00\x00\x81\x03\x03",
+    );
+    h.feed(&mut m, Dir::Resp, &adu(1, 1, &[0x03, 2, 0, 1]));
+    assert!(h.rows("modbus").is_empty());
+    assert!(h.services.is_empty());
+    assert_eq!(
+        h.weird_names(),
+        vec!["modbus_protocol_violation_not_modbus"]
+    );
+}
+
+#[test]
+fn violations_on_a_partial_connection_do_not_stop_analysis() {
+    let mut h = Harness::new();
+    h.facts.partial = true;
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, b"GET / HTTP/1.1\r\n");
+    h.feed(&mut m, Dir::Orig, &adu(9, 1, &[0x04, 0, 0, 0, 1]));
+    assert_eq!(funcs(&h), vec!["READ_INPUT_REGISTERS REQ"]);
+    assert_eq!(h.weird_names(), vec!["modbus_invalid_protocol_id"]);
+}
+
+#[test]
+fn after_a_gap_parsing_resumes_at_the_next_header() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    let first = adu(1, 1, &[0x03, 0, 0, 0, 2]);
+    h.feed(&mut m, Dir::Orig, &first[..5]);
+    h.gap(&mut m, Dir::Orig);
+    // The rest of a lost ADU, then a whole one.
+    let mut after = vec![0xde, 0xad, 0xbe];
+    after.extend(adu(2, 1, &[0x03, 0, 8, 0, 1]));
+    h.feed(&mut m, Dir::Orig, &after);
+    let rows = h.rows("modbus");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][6], "2");
+}
+
+#[test]
+fn pending_requests_are_capped() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    for tid in 0..(icsnpp::MAX_PENDING as u16 + 10) {
+        h.feed(&mut m, Dir::Orig, &adu(tid, 1, &[0x03, 0, 0, 0, 1]));
+    }
+    let d = h.rows("modbus_detailed");
+    assert_eq!(d.len(), 10);
+    assert!(d.iter().all(|r| r[14] == "F"));
+    assert_eq!(h.weirds.count, 10);
+    assert_eq!(h.weird_names(), vec!["modbus_pending_overflow"]);
+}
+
+#[test]
+fn malformed_bodies_are_weirds_and_analysis_goes_on() {
+    let mut h = Harness::new();
+    h.facts.had_gap = true;
+    let mut m = Modbus::new();
+    // Read holding registers response with an odd byte count.
+    h.feed(&mut m, Dir::Resp, &adu(1, 1, &[0x03, 3, 0, 1, 2]));
+    h.feed(&mut m, Dir::Resp, &adu(2, 1, &[0x03, 2, 0, 1]));
+    assert_eq!(
+        funcs(&h),
+        vec!["READ_HOLDING_REGISTERS RESP", "READ_HOLDING_REGISTERS RESP"]
+    );
+    assert!(h.weird_names().contains(&"modbus_odd_register_byte_count"));
+}
+
+#[test]
+fn probe_recognises_modbus_on_another_port() {
+    let mut h = Harness::new();
+    h.id.resp_p = 5020;
+    let mut p = ModbusProbe::new();
+    let req = adu(7, 1, &[0x03, 0, 0, 0, 1]);
+    h.feed(&mut p, Dir::Orig, &req[..4]);
+    h.feed(&mut p, Dir::Orig, &req[4..]);
+    h.feed(&mut p, Dir::Resp, &adu(7, 1, &[0x03, 2, 0, 42]));
+    assert!(p.is_modbus());
+    assert_eq!(
+        funcs(&h),
+        vec!["READ_HOLDING_REGISTERS REQ", "READ_HOLDING_REGISTERS RESP"]
+    );
+    assert_eq!(h.services, vec!["modbus"]);
+}
+
+#[test]
+fn probe_leaves_other_protocols_alone() {
+    let mut h = Harness::new();
+    h.id.resp_p = 8080;
+    let mut p = ModbusProbe::new();
+    h.feed(&mut p, Dir::Orig, b"GET / HTTP/1.1\r\nHost: plc\r\n\r\n");
+    h.feed(&mut p, Dir::Resp, b"HTTP/1.1 200 OK\r\n\r\n");
+    assert!(!p.is_modbus());
+    // Transaction ids that do not match are not Modbus either.
+    let mut p = ModbusProbe::new();
+    h.feed(&mut p, Dir::Orig, &adu(1, 1, &[0x03, 0, 0, 0, 1]));
+    h.feed(&mut p, Dir::Resp, &adu(2, 1, &[0x03, 2, 0, 1]));
+    assert!(!p.is_modbus());
+    assert!(h.rows("modbus").is_empty());
+}
