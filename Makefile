@@ -10,7 +10,7 @@ DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
 TEST_PACKAGES := libpcap-dev util-linux
 
-.PHONY: all deps test-deps build demo test lint unit bench bench-smoke clean
+.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz clean
 
 all: build
 
@@ -59,12 +59,19 @@ unit: test-deps
 	$(CARGO) test --workspace --all-targets -j $(JOBS)
 
 bench-smoke: test-deps
-	$(CARGO) test --bench pipeline -j $(JOBS)
+	$(CARGO) test --bench pipeline --bench parsers -j $(JOBS)
 
 test: lint unit
 
 bench: deps
-	$(CARGO) bench --bench pipeline
+	$(CARGO) bench --bench pipeline --bench parsers
+
+# Coverage-guided fuzzing of the parsers (not part of `make test`).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p parsers/fuzz/corpus/modbus_adu
+	cd parsers/fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run modbus_adu corpus/modbus_adu seeds/modbus_adu -- -max_total_time=$(FUZZ_SECONDS)
 
 clean:
 	$(CARGO) clean

@@ -5,17 +5,20 @@
 //! reference quirks included (they are marked "as ICSNPP").
 //!
 //! Invariants:
-//! - pending requests and responses are keyed by transaction id only, per
-//!   connection; a new entry replaces an old one with the same id;
+//! - pending requests and responses are keyed by transaction and unit id,
+//!   per connection; a new entry replaces an old one with the same key;
 //! - at most [`MAX_PENDING`] entries wait per direction; the oldest is then
 //!   written unmatched (counted as `modbus_pending_overflow`);
 //! - what is still pending when the connection ends is written with
 //!   `matched=F`, requests first, each in arrival order.
 //!
-//! Deliberate difference: ICSNPP keeps one table for all connections and
-//! flushes it whenever any connection ends, which splits a pair when an
-//! unrelated connection ends between request and response. Here each
-//! connection flushes its own entries when it ends.
+//! Deliberate differences: ICSNPP keys by transaction id alone, so a
+//! gateway answering for several units with reused transaction ids gets
+//! its pairs crossed; here the unit id is part of the key. And ICSNPP keeps
+//! one table for all connections and flushes it whenever any connection
+//! ends, which splits a pair when an unrelated connection ends between
+//! request and response; here each connection flushes its own entries when
+//! it ends.
 
 use super::events::{Req, Resp};
 use super::logs::{DetailedRecord, DeviceIdRecord, MaskWriteRecord, MessageHead, ReadWriteRecord};
@@ -34,13 +37,15 @@ pub fn handled(fc: u8) -> bool {
 
 #[derive(Debug, Default)]
 pub struct Pairing {
-    requests: Vec<(u16, DetailedRecord)>,
-    responses: Vec<(u16, DetailedRecord)>,
+    requests: Vec<((u16, u8), DetailedRecord)>,
+    responses: Vec<((u16, u8), DetailedRecord)>,
     links: u64,
 }
 
-fn take(list: &mut Vec<(u16, DetailedRecord)>, tid: u16) -> Option<DetailedRecord> {
-    let i = list.iter().position(|(t, _)| *t == tid)?;
+type Key = (u16, u8);
+
+fn take(list: &mut Vec<(Key, DetailedRecord)>, key: Key) -> Option<DetailedRecord> {
+    let i = list.iter().position(|(k, _)| *k == key)?;
     Some(list.remove(i).1)
 }
 
@@ -141,12 +146,12 @@ impl Pairing {
     }
 
     fn store(
-        list: &mut Vec<(u16, DetailedRecord)>,
-        tid: u16,
+        list: &mut Vec<(Key, DetailedRecord)>,
+        key: Key,
         rec: DetailedRecord,
         cx: &mut Context<'_>,
     ) {
-        if let Some(i) = list.iter().position(|(t, _)| *t == tid) {
+        if let Some(i) = list.iter().position(|(k, _)| *k == key) {
             list.remove(i);
         }
         if list.len() >= MAX_PENDING {
@@ -155,7 +160,7 @@ impl Pairing {
             Self::write(cx, old);
             cx.weird("modbus_pending_overflow", None, "MODBUS");
         }
-        list.push((tid, rec));
+        list.push((key, rec));
     }
 
     fn head(
@@ -186,7 +191,7 @@ impl Pairing {
     /// An exception response.
     pub fn exception(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, code: u8) {
         let name = names::exception_name(code).into_owned();
-        match take(&mut self.requests, tid) {
+        match take(&mut self.requests, (tid, unit)) {
             Some(mut q) => {
                 q.exception_code = Some(name);
                 q.matched = Some(true);
@@ -203,7 +208,7 @@ impl Pairing {
     /// A request with its event.
     pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Req) {
         let ts = cx.ts;
-        let pending = take(&mut self.responses, tid);
+        let pending = take(&mut self.responses, (tid, unit));
         // Side-log rows and link ids first, as ICSNPP's handlers do.
         let mut link = None;
         match ev {
@@ -313,7 +318,7 @@ impl Pairing {
                     Req::Diagnostics { .. } => {
                         // As ICSNPP: the handler fails half-way; the response
                         // stays pending and is written unmatched later.
-                        Self::store(&mut self.responses, tid, p, cx);
+                        Self::store(&mut self.responses, (tid, unit), p, cx);
                         return;
                     }
                     Req::Encap { mei, .. } => {
@@ -373,7 +378,7 @@ impl Pairing {
                         q.link_id = link;
                     }
                 }
-                Self::store(&mut self.requests, tid, q, cx);
+                Self::store(&mut self.requests, (tid, unit), q, cx);
             }
         }
     }
@@ -381,7 +386,7 @@ impl Pairing {
     /// A (non-exception) response with its event.
     pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Resp) {
         let ts = cx.ts;
-        let pending = take(&mut self.requests, tid);
+        let pending = take(&mut self.requests, (tid, unit));
         let mut link = None;
         match ev {
             Resp::MaskWrite {
@@ -441,7 +446,7 @@ impl Pairing {
                         if want > b.len() {
                             // As ICSNPP: the slice fails; the request stays
                             // pending and is written unmatched later.
-                            Self::store(&mut self.requests, tid, q, cx);
+                            Self::store(&mut self.requests, (tid, unit), q, cx);
                             return;
                         }
                         q.response_values = Some(bits(&b[..want]));
@@ -544,7 +549,7 @@ impl Pairing {
                     }
                     Resp::Exception { .. } => {}
                 }
-                Self::store(&mut self.responses, tid, p, cx);
+                Self::store(&mut self.responses, (tid, unit), p, cx);
             }
         }
     }

@@ -286,3 +286,21 @@ fn probe_leaves_other_protocols_alone() {
     assert!(!p.is_modbus());
     assert!(h.rows("modbus").is_empty());
 }
+
+#[test]
+fn pairs_are_keyed_by_transaction_and_unit() {
+    // A gateway answering for two units with the same transaction id.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(5, 1, &[0x03, 0, 10, 0, 1]));
+    h.feed(&mut m, Dir::Orig, &adu(5, 2, &[0x03, 0, 20, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(5, 2, &[0x03, 2, 0, 22]));
+    h.feed(&mut m, Dir::Resp, &adu(5, 1, &[0x03, 2, 0, 11]));
+    let d = h.rows("modbus_detailed");
+    // unit, address, response values
+    let got: Vec<(&str, &str, &str)> = d
+        .iter()
+        .map(|r| (&r[7][..], &r[9][..], &r[12][..]))
+        .collect();
+    assert_eq!(got, vec![("2", "20", "22"), ("1", "10", "11")]);
+}
