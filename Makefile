@@ -44,7 +44,7 @@ demo: build
 	  pcaps/enip_cip_example.pcap pcaps/open62541_client-server_mainloop.pcap
 	@echo
 	@echo "Connections seen (from $(DEMO_OUT)/conn.log):"
-	@python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; print("\n".join("  %s:%s -> %s:%s  %s %s %s  %s+%s pkts" % (r["id.orig_h"], r["id.orig_p"], r["id.resp_h"], r["id.resp_p"], r["proto"], r["conn_state"], r.get("history", "-"), r["orig_pkts"], r["resp_pkts"]) for r in rows))' $(DEMO_OUT)/conn.log
+	@python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; print("\n".join("  %s:%s -> %s:%s  %s/%s %s %s  %s+%s pkts" % (r["id.orig_h"], r["id.orig_p"], r["id.resp_h"], r["id.resp_p"], r["proto"], r.get("service", "-"), r["conn_state"], r.get("history", "-"), r["orig_pkts"], r["resp_pkts"]) for r in rows))' $(DEMO_OUT)/conn.log
 	@echo "Logs: $$(ls $(DEMO_OUT) | tr '\n' ' ')"
 
 lint: test-deps

@@ -74,6 +74,14 @@ impl LogWriter {
         self.open_ts.get_or_insert(ts);
     }
 
+    /// Rows written so far, per log, in name order.
+    pub fn row_counts(&self) -> Vec<(String, u64)> {
+        self.files
+            .iter()
+            .map(|(k, f)| (k.to_string(), f.rows))
+            .collect()
+    }
+
     /// Number of rows written to `<path>.log` so far.
     pub fn rows(&self, path: &str) -> u64 {
         self.files.get(path).map(|f| f.rows).unwrap_or(0)

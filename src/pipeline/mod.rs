@@ -169,13 +169,7 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
         Ok(Ok(mut writer)) => {
-            summary.log_rows = [
-                ("conn", writer.rows("conn")),
-                ("weird", writer.rows("weird")),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+            summary.log_rows = writer.row_counts();
             writer.set_open_time(first_ts.unwrap_or_default());
             let stats = summary.stats_record();
             let res = writer
