@@ -5,7 +5,7 @@
 //! every bit of its bytes; an odd register byte count is a violation).
 
 use otwatch_parsers::modbus::{
-    parse_request, parse_response, MeiRequest, MeiResponse, RequestBody, ResponseBody, Violations,
+    parse_request, parse_response, RequestBody, ResponseBody, Violations,
 };
 
 /// The function-specific content of a request.
@@ -90,11 +90,14 @@ pub enum Resp {
         start: u16,
         quantity: u16,
     },
+    /// `text`: the records as ICSNPP renders them (empty if none).
     ReadFileRecord {
         refs: usize,
+        text: Vec<u8>,
     },
     WriteFileRecord {
         refs: usize,
+        text: Vec<u8>,
     },
     MaskWrite {
         address: u16,
@@ -127,6 +130,32 @@ pub enum Body<E> {
     Violation(&'static str),
     /// ICSNPP's DIAGNOSTICS request check failed: a weird, no event.
     BadDiagnostics,
+    /// Malformed in a way the reference tolerates: a weird, no event.
+    Weird(&'static str),
+}
+
+/// Functions whose body Zeek's grammar parses (and so can violate); the
+/// others are "the rest of the frame" to it.
+fn zeek_parses(fc: u8, is_request: bool) -> bool {
+    match fc {
+        1..=6 | 15 | 16 | 20..=24 | 43 => true,
+        8 => true,
+        _ => false,
+    }
+}
+
+/// Functions whose grammar bounds data by a byte count.
+fn counted(fc: u8) -> bool {
+    matches!(fc, 1..=4 | 15 | 16 | 20 | 21 | 23)
+}
+
+/// ICSNPP's rendering of file records: Zeek's record text, joined.
+fn records_text(items: impl Iterator<Item = String>) -> Vec<u8> {
+    items.collect::<Vec<_>>().join(" | ").into_bytes()
+}
+
+fn record_data(b: &[u8]) -> String {
+    crate::output::bytes_text(b)
 }
 
 fn regs(r: otwatch_parsers::modbus::Registers<'_>) -> Vec<u16> {
@@ -135,12 +164,27 @@ fn regs(r: otwatch_parsers::modbus::Registers<'_>) -> Vec<u16> {
 
 /// Parses a request PDU (function code + data).
 pub fn request(pdu: &[u8]) -> Body<Req> {
+    let fc = pdu.first().copied().unwrap_or(0);
+    if fc == 43 {
+        // Zeek reads the MEI type and keeps the rest as data.
+        return match pdu.get(1) {
+            Some(&mei) => Body::Event(
+                Req::Encap {
+                    mei,
+                    data: pdu[2..].to_vec(),
+                },
+                Violations::NONE,
+            ),
+            None => Body::Violation("modbus_truncated_pdu"),
+        };
+    }
     let r = match parse_request(pdu) {
         Ok((_, r)) => r,
-        Err(_) => return Body::Violation("modbus_truncated_pdu"),
+        Err(_) if zeek_parses(fc, true) => return Body::Violation("modbus_truncated_pdu"),
+        Err(_) => return Body::Weird("modbus_truncated_pdu"),
     };
     let v = r.violations;
-    if v.contains(Violations::LENGTH_EXCEEDS_PDU) {
+    if v.contains(Violations::LENGTH_EXCEEDS_PDU) && counted(fc) {
         return Body::Violation("modbus_length_exceeds_pdu");
     }
     let ev = match r.body {
@@ -163,7 +207,8 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
                 address,
                 value: false,
             },
-            _ => return Body::Violation("modbus_invalid_coil_value"),
+            // ICSNPP's analyzer rejects the value; Zeek ignores the rejection.
+            _ => return Body::Weird("modbus_invalid_coil_value"),
         },
         RequestBody::WriteSingleRegister { address, value } => {
             Req::WriteSingleRegister { address, value }
@@ -259,32 +304,38 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
             }
         }
         RequestBody::ReadFifoQueue { address } => Req::ReadFifo { start: address },
-        RequestBody::Mei(m) => Req::Encap {
-            mei: m.mei_type(),
-            data: mei_request_data(&m, pdu),
-        },
         _ => return Body::NoEvent(v),
     };
     Body::Event(ev, v)
 }
 
-/// The bytes after the MEI type byte (Zeek's `data` argument).
-fn mei_request_data(_m: &MeiRequest<'_>, pdu: &[u8]) -> Vec<u8> {
-    pdu.get(2..).unwrap_or_default().to_vec()
-}
-
-fn mei_response_data(_m: &MeiResponse<'_>, pdu: &[u8]) -> Vec<u8> {
-    pdu.get(2..).unwrap_or_default().to_vec()
-}
-
 /// Parses a response PDU (function code + data).
 pub fn response(pdu: &[u8]) -> Body<Resp> {
+    let fc = pdu.first().copied().unwrap_or(0);
+    if fc & 0x80 == 0 && fc == 43 {
+        return match pdu.get(1) {
+            Some(&mei) => Body::Event(
+                Resp::Encap {
+                    mei,
+                    data: pdu[2..].to_vec(),
+                },
+                Violations::NONE,
+            ),
+            None => Body::Violation("modbus_truncated_pdu"),
+        };
+    }
+    if fc == 24 {
+        return fifo_response(pdu);
+    }
     let r = match parse_response(pdu) {
         Ok((_, r)) => r,
-        Err(_) => return Body::Violation("modbus_truncated_pdu"),
+        Err(_) if fc & 0x80 != 0 || zeek_parses(fc, false) => {
+            return Body::Violation("modbus_truncated_pdu")
+        }
+        Err(_) => return Body::Weird("modbus_truncated_pdu"),
     };
     let v = r.violations;
-    if v.contains(Violations::LENGTH_EXCEEDS_PDU) {
+    if v.contains(Violations::LENGTH_EXCEEDS_PDU) && counted(fc) {
         return Body::Violation("modbus_length_exceeds_pdu");
     }
     let ev = match r.body {
@@ -319,7 +370,8 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
                 address,
                 value: false,
             },
-            _ => return Body::Violation("modbus_invalid_coil_value"),
+            // ICSNPP's analyzer rejects the value; Zeek ignores the rejection.
+            _ => return Body::Weird("modbus_invalid_coil_value"),
         },
         ResponseBody::WriteSingleRegister { address, value } => {
             Resp::WriteSingleRegister { address, value }
@@ -337,16 +389,36 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
             if v.contains(Violations::TRUNCATED_ITEM) {
                 return Body::Violation("modbus_truncated_file_record");
             }
+            let text = records_text(sub_responses.iter().map(|r| {
+                format!(
+                    "[file_len={}, ref_type={}, record_data={}]",
+                    r.data.len() + 1,
+                    r.reference_type,
+                    record_data(r.data)
+                )
+            }));
             Resp::ReadFileRecord {
                 refs: sub_responses.iter().count(),
+                text,
             }
         }
         ResponseBody::WriteFileRecord { records, .. } => {
             if v.contains(Violations::TRUNCATED_ITEM) {
                 return Body::Violation("modbus_truncated_file_record");
             }
+            let text = records_text(records.iter().map(|r| {
+                format!(
+                    "[ref_type={}, file_num={}, record_num={}, record_len={}, record_data={}]",
+                    r.reference_type,
+                    r.file_number,
+                    r.record_number,
+                    r.record_length,
+                    record_data(r.data)
+                )
+            }));
             Resp::WriteFileRecord {
                 refs: records.iter().count(),
+                text,
             }
         }
         ResponseBody::MaskWriteRegister {
@@ -369,23 +441,35 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
                 registers: regs(registers),
             }
         }
-        ResponseBody::ReadFifoQueue {
-            byte_count,
-            registers,
-            ..
-        } => {
-            if byte_count % 2 == 1 {
-                return Body::Violation("modbus_odd_register_byte_count");
-            }
-            Resp::ReadFifo {
-                fifos: regs(registers),
-            }
-        }
-        ResponseBody::Mei(m) => Resp::Encap {
-            mei: m.mei_type(),
-            data: mei_response_data(&m, pdu),
-        },
         _ => return Body::NoEvent(v),
     };
     Body::Event(ev, v)
+}
+
+/// READ_FIFO_QUEUE response as Zeek reads it: byte count (u16), FIFO
+/// count (u16), then FIFO-count registers; the byte count only has to be
+/// even.
+fn fifo_response(pdu: &[u8]) -> Body<Resp> {
+    let Some(h) = pdu.get(1..5) else {
+        return Body::Violation("modbus_truncated_pdu");
+    };
+    let byte_count = u16::from_be_bytes([h[0], h[1]]);
+    let count = usize::from(u16::from_be_bytes([h[2], h[3]]));
+    if byte_count % 2 == 1 {
+        return Body::Violation("modbus_odd_register_byte_count");
+    }
+    let Some(data) = pdu.get(5..5 + 2 * count) else {
+        return Body::Violation("modbus_length_exceeds_pdu");
+    };
+    let fifos = data
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    let mut v = Violations::NONE;
+    v.set_if(count > 31, Violations::QUANTITY_OUT_OF_RANGE);
+    v.set_if(
+        usize::from(byte_count) != 2 + 2 * count,
+        Violations::BYTE_COUNT_MISMATCH,
+    );
+    Body::Event(Resp::ReadFifo { fifos }, v)
 }

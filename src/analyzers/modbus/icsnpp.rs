@@ -7,8 +7,9 @@
 //! Invariants:
 //! - pending requests and responses are keyed by transaction and unit id,
 //!   per connection; a new entry replaces an old one with the same key;
-//! - at most [`MAX_PENDING`] entries wait per direction; the oldest is then
-//!   written unmatched (counted as `modbus_pending_overflow`);
+//! - at most [`MAX_PENDING`] entries wait per direction, holding at most
+//!   [`MAX_PENDING_BYTES`] together; past either cap the oldest is written
+//!   unmatched (counted as `modbus_pending_overflow`);
 //! - what is still pending when the connection ends is written with
 //!   `matched=F`, requests first, each in arrival order.
 //!
@@ -30,6 +31,22 @@ use otwatch_parsers::modbus::names;
 /// Most entries waiting for their partner, per direction and connection.
 pub const MAX_PENDING: usize = 1024;
 
+/// Most bytes (approximate) the waiting entries of a connection may hold.
+pub const MAX_PENDING_BYTES: usize = 1 << 20;
+
+/// Approximate memory of a pending record.
+fn cost(r: &DetailedRecord) -> usize {
+    let v = |x: &Option<Vec<u64>>| x.as_ref().map_or(0, |v| v.len() * 8);
+    let b = |x: &Option<Vec<u8>>| x.as_ref().map_or(0, Vec::len);
+    256 + v(&r.request_values) + v(&r.response_values) + b(&r.request_data) + b(&r.response_data)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waiting {
+    Requests,
+    Responses,
+}
+
 /// Functions ICSNPP pairs (the others get one row per message).
 pub fn handled(fc: u8) -> bool {
     matches!(fc, 1..=6 | 8 | 15 | 16 | 20..=24 | 43)
@@ -39,15 +56,12 @@ pub fn handled(fc: u8) -> bool {
 pub struct Pairing {
     requests: Vec<((u16, u8), DetailedRecord)>,
     responses: Vec<((u16, u8), DetailedRecord)>,
+    /// Sum of [`cost`] over both lists.
+    bytes: usize,
     links: u64,
 }
 
 type Key = (u16, u8);
-
-fn take(list: &mut Vec<(Key, DetailedRecord)>, key: Key) -> Option<DetailedRecord> {
-    let i = list.iter().position(|(k, _)| *k == key)?;
-    Some(list.remove(i).1)
-}
 
 fn bits(b: &[bool]) -> Vec<u64> {
     b.iter().map(|&x| u64::from(x)).collect()
@@ -145,22 +159,37 @@ impl Pairing {
         cx.log(Box::new(rec));
     }
 
-    fn store(
-        list: &mut Vec<(Key, DetailedRecord)>,
-        key: Key,
-        rec: DetailedRecord,
-        cx: &mut Context<'_>,
-    ) {
-        if let Some(i) = list.iter().position(|(k, _)| *k == key) {
-            list.remove(i);
+    fn list(&mut self, w: Waiting) -> &mut Vec<(Key, DetailedRecord)> {
+        match w {
+            Waiting::Requests => &mut self.requests,
+            Waiting::Responses => &mut self.responses,
         }
-        if list.len() >= MAX_PENDING {
-            let (_, mut old) = list.remove(0);
+    }
+
+    fn take(&mut self, w: Waiting, key: Key) -> Option<DetailedRecord> {
+        let list = self.list(w);
+        let i = list.iter().position(|(k, _)| *k == key)?;
+        let rec = list.remove(i).1;
+        self.bytes = self.bytes.saturating_sub(cost(&rec));
+        Some(rec)
+    }
+
+    /// Keeps a record until its partner comes, within the caps: past them
+    /// the oldest waiting record is written unmatched.
+    fn store(&mut self, w: Waiting, key: Key, rec: DetailedRecord, cx: &mut Context<'_>) {
+        let _ = self.take(w, key);
+        let c = cost(&rec);
+        while self.list(w).len() >= MAX_PENDING
+            || (self.bytes + c > MAX_PENDING_BYTES && !self.list(w).is_empty())
+        {
+            let (_, mut old) = self.list(w).remove(0);
+            self.bytes = self.bytes.saturating_sub(cost(&old));
             old.matched = Some(false);
             Self::write(cx, old);
             cx.weird("modbus_pending_overflow", None, "MODBUS");
         }
-        list.push((key, rec));
+        self.bytes += c;
+        self.list(w).push((key, rec));
     }
 
     fn head(
@@ -182,6 +211,11 @@ impl Pairing {
         }
     }
 
+    /// Approximate bytes held by waiting records.
+    pub fn pending_bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// A message of a function ICSNPP has no handler for: one row each.
     pub fn unhandled(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8) {
         let rec = Self::base(cx.ts, cx, tid, unit, fc);
@@ -191,7 +225,7 @@ impl Pairing {
     /// An exception response.
     pub fn exception(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, code: u8) {
         let name = names::exception_name(code).into_owned();
-        match take(&mut self.requests, (tid, unit)) {
+        match self.take(Waiting::Requests, (tid, unit)) {
             Some(mut q) => {
                 q.exception_code = Some(name);
                 q.matched = Some(true);
@@ -208,7 +242,7 @@ impl Pairing {
     /// A request with its event.
     pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Req) {
         let ts = cx.ts;
-        let pending = take(&mut self.responses, (tid, unit));
+        let pending = self.take(Waiting::Responses, (tid, unit));
         // Side-log rows and link ids first, as ICSNPP's handlers do.
         let mut link = None;
         match ev {
@@ -318,7 +352,7 @@ impl Pairing {
                     Req::Diagnostics { .. } => {
                         // As ICSNPP: the handler fails half-way; the response
                         // stays pending and is written unmatched later.
-                        Self::store(&mut self.responses, (tid, unit), p, cx);
+                        self.store(Waiting::Responses, (tid, unit), p, cx);
                         return;
                     }
                     Req::Encap { mei, .. } => {
@@ -378,7 +412,7 @@ impl Pairing {
                         q.link_id = link;
                     }
                 }
-                Self::store(&mut self.requests, (tid, unit), q, cx);
+                self.store(Waiting::Requests, (tid, unit), q, cx);
             }
         }
     }
@@ -386,7 +420,7 @@ impl Pairing {
     /// A (non-exception) response with its event.
     pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Resp) {
         let ts = cx.ts;
-        let pending = take(&mut self.requests, (tid, unit));
+        let pending = self.take(Waiting::Requests, (tid, unit));
         let mut link = None;
         match ev {
             Resp::MaskWrite {
@@ -446,7 +480,7 @@ impl Pairing {
                         if want > b.len() {
                             // As ICSNPP: the slice fails; the request stays
                             // pending and is written unmatched later.
-                            Self::store(&mut self.requests, (tid, unit), q, cx);
+                            self.store(Waiting::Requests, (tid, unit), q, cx);
                             return;
                         }
                         q.response_values = Some(bits(&b[..want]));
@@ -471,7 +505,11 @@ impl Pairing {
                             q.address = Some(u64::from(*start));
                         }
                     }
-                    Resp::ReadFileRecord { .. } | Resp::WriteFileRecord { .. } => {}
+                    Resp::ReadFileRecord { text, .. } | Resp::WriteFileRecord { text, .. } => {
+                        if !text.is_empty() {
+                            q.response_data = Some(text.clone());
+                        }
+                    }
                     Resp::ReadFifo { fifos } => {
                         q.quantity = Some(fifos.len() as u64);
                         if !fifos.is_empty() {
@@ -522,11 +560,17 @@ impl Pairing {
                         p.quantity = Some(u64::from(*quantity));
                     }
                     // As ICSNPP: a write-file-record response on its own
-                    // keeps an empty text (its test is inverted).
-                    Resp::WriteFileRecord { refs } if *refs == 0 => {
+                    // keeps the text only when it is empty (its test is
+                    // inverted); a read one keeps it when it is not.
+                    Resp::WriteFileRecord { text, .. } if text.is_empty() => {
                         p.response_data = Some(Vec::new())
                     }
-                    Resp::ReadFileRecord { .. } | Resp::WriteFileRecord { .. } => {}
+                    Resp::WriteFileRecord { .. } => {}
+                    Resp::ReadFileRecord { text, .. } => {
+                        if !text.is_empty() {
+                            p.response_data = Some(text.clone());
+                        }
+                    }
                     Resp::MaskWrite { address, .. } => {
                         p.address = Some(u64::from(*address));
                         p.link_id = link;
@@ -549,7 +593,7 @@ impl Pairing {
                     }
                     Resp::Exception { .. } => {}
                 }
-                Self::store(&mut self.responses, (tid, unit), p, cx);
+                self.store(Waiting::Responses, (tid, unit), p, cx);
             }
         }
     }
@@ -593,6 +637,7 @@ impl Pairing {
     /// End of the connection: what never found its partner is written
     /// unmatched, requests first.
     pub fn flush(&mut self, cx: &mut Context<'_>) {
+        self.bytes = 0;
         for (_, mut r) in self.requests.drain(..).chain(self.responses.drain(..)) {
             r.matched = Some(false);
             cx.log(Box::new(r));

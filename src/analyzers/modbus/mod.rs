@@ -62,121 +62,160 @@ impl Modbus {
         Modbus::default()
     }
 
+    /// A protocol violation: the rest of the chunk is dropped; on a clean
+    /// young connection it also ends Modbus analysis.
     fn violation(&mut self, dir: Dir, reason: &'static str, cx: &mut Context<'_>) {
-        self.dirs[dir.idx()].buf.clear();
         self.dirs[dir.idx()].header_seen = false;
+        cx.weird(reason, None, "MODBUS");
         let f = cx.facts;
         if !f.partial && !f.had_gap && f.payload_bytes <= VIOLATIONS_MATTER_UNTIL {
-            // Not Modbus after all: stop looking at this connection.
+            // As Zeek: not Modbus (or no longer worth trusting); stop.
             self.disabled = true;
             self.dirs = Default::default();
-            if !cx.services.contains(&"modbus") {
-                cx.weird(
-                    "modbus_protocol_violation_not_modbus",
-                    Some(reason.to_string()),
-                    "MODBUS",
-                );
-            }
-            return;
+            cx.weird(
+                "modbus_analysis_stopped",
+                Some(reason.to_string()),
+                "MODBUS",
+            );
         }
-        cx.weird(reason, None, "MODBUS");
     }
 
-    /// Parses whatever complete ADUs the buffer of `dir` holds.
+    /// Parses the complete ADUs of `dir`'s buffer, from the front.
     fn parse(&mut self, dir: Dir, cx: &mut Context<'_>) {
+        // Work on the buffer outside `self`, consuming by offset, so each
+        // byte is moved at most once per delivery.
+        let mut buf = std::mem::take(&mut self.dirs[dir.idx()].buf);
+        let consumed = self.parse_buf(dir, &buf, cx);
+        if !self.disabled {
+            // A violation drops whatever is left of the delivery.
+            let keep_from = consumed.unwrap_or(buf.len());
+            buf.drain(..keep_from);
+            self.dirs[dir.idx()].buf = buf;
+        }
+    }
+
+    /// Returns how many bytes were used, or `None` after a violation
+    /// (everything is dropped).
+    fn parse_buf(&mut self, dir: Dir, buf: &[u8], cx: &mut Context<'_>) -> Option<usize> {
         let is_request = dir == Dir::Orig;
+        let mut off = 0usize;
         loop {
-            let f = &mut self.dirs[dir.idx()];
-            if f.resync {
+            let rest = &buf[off..];
+            if self.dirs[dir.idx()].resync {
                 // Find the next plausible header after a gap.
-                match (0..f.buf.len()).find(|&i| probe(&f.buf[i..])) {
+                match (0..rest.len()).find(|&i| probe(&rest[i..])) {
                     Some(i) => {
-                        f.buf.drain(..i);
-                        f.resync = false;
+                        off += i;
+                        self.dirs[dir.idx()].resync = false;
+                        continue;
                     }
-                    None => {
-                        let keep = f.buf.len().min(7);
-                        let cut = f.buf.len() - keep;
-                        f.buf.drain(..cut);
-                        return;
-                    }
+                    None => return Some(off + rest.len().saturating_sub(7)),
                 }
             }
-            if f.buf.len() < 8 {
-                return;
+            if rest.len() < 8 {
+                return Some(off);
             }
-            let Ok((_, h)) = parse_mbap(&f.buf) else {
-                return;
+            let Ok((_, h)) = parse_mbap(rest) else {
+                return Some(off);
             };
-            let fc = f.buf[7];
+            let fc = rest[7];
             if h.protocol_id != 0 {
-                return self.violation(dir, "modbus_invalid_protocol_id", cx);
+                self.violation(dir, "modbus_invalid_protocol_id", cx);
+                return None;
             }
             if h.length < 2 {
-                return self.violation(dir, "modbus_invalid_length", cx);
+                self.violation(dir, "modbus_invalid_length", cx);
+                return None;
             }
-            if !f.header_seen {
-                f.header_seen = true;
+            if !self.dirs[dir.idx()].header_seen {
+                self.dirs[dir.idx()].header_seen = true;
                 self.message(is_request, h.transaction_id, h.unit_id, fc, cx);
             }
-            let f = &mut self.dirs[dir.idx()];
             let frame_len = usize::from(h.length) + 6;
-            if f.buf.len() < frame_len {
-                return;
+            if rest.len() < frame_len {
+                return Some(off);
             }
-            let frame: Vec<u8> = f.buf.drain(..frame_len).collect();
-            f.header_seen = false;
-            let pdu = &frame[7..];
-            if is_request {
-                match events::request(pdu) {
-                    Body::Event(ev, v) => {
-                        self.spec_weirds(v, cx);
-                        cx.confirm("modbus");
-                        self.pairing
-                            .request(cx, h.transaction_id, h.unit_id, fc, &ev);
-                    }
-                    Body::NoEvent(v) => {
-                        self.spec_weirds(v, cx);
-                        cx.confirm("modbus");
-                    }
-                    Body::BadDiagnostics => {
-                        cx.weird("modbus_diag_invalid_request_data", None, "MODBUS");
-                        cx.confirm("modbus");
-                    }
-                    Body::Violation(reason) => return self.violation(dir, reason, cx),
+            let pdu = &rest[7..frame_len];
+            off += frame_len;
+            self.dirs[dir.idx()].header_seen = false;
+            if !self.pdu(is_request, h.transaction_id, h.unit_id, fc, pdu, cx) {
+                return None;
+            }
+        }
+    }
+
+    /// Handles one PDU body; false on a protocol violation (already reported).
+    fn pdu(
+        &mut self,
+        is_request: bool,
+        tid: u16,
+        unit: u8,
+        fc: u8,
+        pdu: &[u8],
+        cx: &mut Context<'_>,
+    ) -> bool {
+        let dir = if is_request { Dir::Orig } else { Dir::Resp };
+        if is_request {
+            match events::request(pdu) {
+                Body::Event(ev, v) => {
+                    self.spec_weirds(v, cx);
+                    cx.confirm("modbus");
+                    self.pairing.request(cx, tid, unit, fc, &ev);
                 }
-            } else {
-                match events::response(pdu) {
-                    Body::Event(events::Resp::Exception { code }, v) => {
-                        self.spec_weirds(v, cx);
-                        cx.confirm("modbus");
-                        cx.log(Box::new(ModbusRecord {
-                            ts: cx.ts,
-                            id: cx.id.clone(),
-                            tid: h.transaction_id,
-                            unit: h.unit_id,
-                            func: names::func_name(fc).into_owned(),
-                            is_request: false,
-                            exception: Some(names::exception_name(code).into_owned()),
-                        }));
-                        self.pairing
-                            .exception(cx, h.transaction_id, h.unit_id, fc, code);
-                    }
-                    Body::Event(ev, v) => {
-                        self.spec_weirds(v, cx);
-                        cx.confirm("modbus");
-                        self.pairing
-                            .response(cx, h.transaction_id, h.unit_id, fc, &ev);
-                    }
-                    Body::NoEvent(v) => {
-                        self.spec_weirds(v, cx);
-                        cx.confirm("modbus");
-                    }
-                    Body::BadDiagnostics => cx.confirm("modbus"),
-                    Body::Violation(reason) => return self.violation(dir, reason, cx),
+                Body::NoEvent(v) => {
+                    self.spec_weirds(v, cx);
+                    cx.confirm("modbus");
+                }
+                Body::BadDiagnostics => {
+                    cx.weird("modbus_diag_invalid_request_data", None, "MODBUS");
+                    cx.confirm("modbus");
+                }
+                Body::Weird(name) => {
+                    cx.weird(name, None, "MODBUS");
+                    cx.confirm("modbus");
+                }
+                Body::Violation(reason) => {
+                    self.violation(dir, reason, cx);
+                    return false;
+                }
+            }
+        } else {
+            match events::response(pdu) {
+                Body::Event(events::Resp::Exception { code }, v) => {
+                    self.spec_weirds(v, cx);
+                    cx.confirm("modbus");
+                    cx.log(Box::new(ModbusRecord {
+                        ts: cx.ts,
+                        id: cx.id.clone(),
+                        tid,
+                        unit,
+                        func: names::func_name(fc).into_owned(),
+                        is_request: false,
+                        exception: Some(names::exception_name(code).into_owned()),
+                    }));
+                    self.pairing.exception(cx, tid, unit, fc, code);
+                }
+                Body::Event(ev, v) => {
+                    self.spec_weirds(v, cx);
+                    cx.confirm("modbus");
+                    self.pairing.response(cx, tid, unit, fc, &ev);
+                }
+                Body::NoEvent(v) => {
+                    self.spec_weirds(v, cx);
+                    cx.confirm("modbus");
+                }
+                Body::BadDiagnostics => cx.confirm("modbus"),
+                Body::Weird(name) => {
+                    cx.weird(name, None, "MODBUS");
+                    cx.confirm("modbus");
+                }
+                Body::Violation(reason) => {
+                    self.violation(dir, reason, cx);
+                    return false;
                 }
             }
         }
+        true
     }
 
     /// The header of a PDU: Zeek's `modbus_message`.

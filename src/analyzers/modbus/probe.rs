@@ -1,9 +1,10 @@
 //! Modbus detection on ports other than 502: a connection is taken to be
 //! Modbus/TCP when the first bytes of both directions are plausible MBAP
 //! headers (protocol id 0, a sane length, a plausible function code) and
-//! the response carries the request's transaction and unit ids. Until then
-//! at most [`PROBE_LIMIT`] client bytes are held; then they are replayed
-//! into a [`Modbus`] analyzer, and the probe steps aside.
+//! the server's first ADU carries the transaction and unit ids of one of
+//! the client's. Until then at most [`PROBE_LIMIT`] bytes of each side are
+//! held; then they are replayed into a [`Modbus`] analyzer (their rows take
+//! the time of the packet that decided), and the probe steps aside.
 
 use super::Modbus;
 use crate::analyzers::{Analyzer, Context};
@@ -18,6 +19,7 @@ enum State {
     /// Waiting: the client's bytes so far.
     Probing {
         client: Vec<u8>,
+        server: Vec<u8>,
     },
     Modbus(Box<Modbus>),
     NotModbus,
@@ -31,7 +33,10 @@ pub struct ModbusProbe {
 impl Default for ModbusProbe {
     fn default() -> Self {
         ModbusProbe {
-            state: State::Probing { client: Vec::new() },
+            state: State::Probing {
+                client: Vec::new(),
+                server: Vec::new(),
+            },
         }
     }
 }
@@ -45,6 +50,21 @@ impl ModbusProbe {
     pub fn is_modbus(&self) -> bool {
         matches!(self.state, State::Modbus(_))
     }
+}
+
+/// The (transaction, unit) ids of the plausible ADUs at the start of `b`,
+/// or `None` if its first bytes are not a plausible MBAP header.
+fn all_ids(b: &[u8]) -> Option<Vec<(u16, u8)>> {
+    let mut out = vec![ids(b)?];
+    let mut at = 0usize;
+    while let Some(next) = b.get(at + 4..at + 6) {
+        at += 6 + usize::from(u16::from_be_bytes([next[0], next[1]]));
+        match b.get(at..).and_then(ids) {
+            Some(i) => out.push(i),
+            None => break,
+        }
+    }
+    Some(out)
 }
 
 /// The transaction and unit ids of a plausible MBAP header at `b`'s start.
@@ -65,30 +85,45 @@ impl Analyzer for ModbusProbe {
         let next = match &mut self.state {
             State::Modbus(m) => return m.on_data(dir, data, cx),
             State::NotModbus => return,
-            State::Probing { client } => match dir {
-                Dir::Orig => {
-                    client.extend_from_slice(data);
-                    if client.len() > PROBE_LIMIT || (client.len() >= 8 && ids(client).is_none()) {
+            State::Probing { client, server } => {
+                let mine = match dir {
+                    Dir::Orig => &mut *client,
+                    Dir::Resp => &mut *server,
+                };
+                mine.extend_from_slice(data);
+                if mine.len() > PROBE_LIMIT || (mine.len() >= 8 && ids(mine).is_none()) {
+                    State::NotModbus
+                } else if client.len() < 8 || server.len() < 8 {
+                    // The client speaks first; wait for a whole header of each.
+                    if server.len() >= 8 && client.is_empty() {
                         State::NotModbus
                     } else {
                         return;
                     }
-                }
-                Dir::Resp => {
-                    let ok = matches!((ids(client), ids(data)), (Some(a), Some(b)) if a == b);
-                    if !ok {
+                } else {
+                    // The server's first ADU answers one of the client's.
+                    let answered = match (all_ids(client), ids(server)) {
+                        (Some(asked), Some(got)) => asked.contains(&got),
+                        _ => false,
+                    };
+                    if !answered {
                         State::NotModbus
                     } else {
                         let mut m = Box::new(Modbus::new());
-                        let held = std::mem::take(client);
-                        m.on_data(Dir::Orig, &held, cx);
-                        m.on_data(Dir::Resp, data, cx);
+                        let (c, s) = (std::mem::take(client), std::mem::take(server));
+                        m.on_data(Dir::Orig, &c, cx);
+                        m.on_data(Dir::Resp, &s, cx);
                         State::Modbus(m)
                     }
                 }
-            },
+            }
         };
-        self.state = next;
+        if matches!(next, State::NotModbus) {
+            // Nothing held any more.
+            self.state = State::NotModbus;
+        } else {
+            self.state = next;
+        }
     }
 
     fn on_gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {

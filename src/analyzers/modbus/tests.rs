@@ -194,7 +194,7 @@ fn not_modbus_on_port_502_gives_no_records_and_stops() {
     assert!(h.services.is_empty());
     assert_eq!(
         h.weird_names(),
-        vec!["modbus_protocol_violation_not_modbus"]
+        vec!["modbus_invalid_protocol_id", "modbus_analysis_stopped"]
     );
 }
 
@@ -303,4 +303,66 @@ fn pairs_are_keyed_by_transaction_and_unit() {
         .map(|r| (&r[7][..], &r[9][..], &r[12][..]))
         .collect();
     assert_eq!(got, vec![("2", "20", "22"), ("1", "10", "11")]);
+}
+
+#[test]
+fn probe_handles_split_headers_and_pipelined_requests() {
+    let mut h = Harness::new();
+    h.id.resp_p = 1502;
+    let mut p = ModbusProbe::new();
+    let mut two = adu(1, 1, &[0x03, 0, 0, 0, 1]);
+    two.extend(adu(2, 1, &[0x03, 0, 5, 0, 1]));
+    h.feed(&mut p, Dir::Orig, &two);
+    // The second request is answered first, its header split in two.
+    let resp = adu(2, 1, &[0x03, 2, 0, 9]);
+    h.feed(&mut p, Dir::Resp, &resp[..5]);
+    assert!(!p.is_modbus());
+    h.feed(&mut p, Dir::Resp, &resp[5..]);
+    assert!(p.is_modbus());
+    assert_eq!(funcs(&h).len(), 3);
+}
+
+#[test]
+fn tolerated_malformations_do_not_stop_analysis() {
+    // Regression (review): a coil value other than 0/FF00 and a malformed
+    // body of a function Zeek does not parse stopped the analysis.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(1, 1, &[0x05, 0, 1, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(2, 1, &[0x11, 0x20, 1, 2]));
+    h.feed(&mut m, Dir::Orig, &adu(3, 1, &[0x03, 0, 0, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(3, 1, &[0x03, 2, 0, 1]));
+    assert_eq!(funcs(&h).len(), 4);
+    let w = h.weird_names();
+    assert!(w.contains(&"modbus_invalid_coil_value"), "{w:?}");
+    assert!(!w.contains(&"modbus_analysis_stopped"), "{w:?}");
+}
+
+#[test]
+fn fifo_responses_take_the_fifo_count() {
+    // Regression (review): values were taken from the byte count.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(1, 1, &[0x18, 0, 4]));
+    h.feed(
+        &mut m,
+        Dir::Resp,
+        &adu(1, 1, &[0x18, 0, 6, 0, 1, 1, 0xb8, 0x12, 0x84]),
+    );
+    let d = h.rows("modbus_detailed");
+    assert_eq!((&d[0][10][..], &d[0][12][..]), ("1", "440"));
+}
+
+#[test]
+fn pending_bytes_are_capped() {
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    // Requests with 1,968 coils each: large pending records.
+    let mut pdu = vec![0x0f, 0, 0, 0x07, 0xb0, 246];
+    pdu.extend(std::iter::repeat_n(0xaa, 246));
+    for tid in 0..200u16 {
+        h.feed(&mut m, Dir::Orig, &adu(tid, 1, &pdu));
+    }
+    assert!(!h.rows("modbus_detailed").is_empty());
+    assert!(m.pairing.pending_bytes() <= icsnpp::MAX_PENDING_BYTES);
 }
