@@ -136,12 +136,8 @@ pub enum Body<E> {
 
 /// Functions whose body Zeek's grammar parses (and so can violate); the
 /// others are "the rest of the frame" to it.
-fn zeek_parses(fc: u8, is_request: bool) -> bool {
-    match fc {
-        1..=6 | 15 | 16 | 20..=24 | 43 => true,
-        8 => true,
-        _ => false,
-    }
+fn zeek_parses(fc: u8) -> bool {
+    matches!(fc, 1..=6 | 8 | 15 | 16 | 20..=24 | 43)
 }
 
 /// Functions whose grammar bounds data by a byte count.
@@ -180,7 +176,7 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
     }
     let r = match parse_request(pdu) {
         Ok((_, r)) => r,
-        Err(_) if zeek_parses(fc, true) => return Body::Violation("modbus_truncated_pdu"),
+        Err(_) if zeek_parses(fc) => return Body::Violation("modbus_truncated_pdu"),
         Err(_) => return Body::Weird("modbus_truncated_pdu"),
     };
     let v = r.violations;
@@ -329,7 +325,7 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
     }
     let r = match parse_response(pdu) {
         Ok((_, r)) => r,
-        Err(_) if fc & 0x80 != 0 || zeek_parses(fc, false) => {
+        Err(_) if fc & 0x80 != 0 || zeek_parses(fc) => {
             return Body::Violation("modbus_truncated_pdu")
         }
         Err(_) => return Body::Weird("modbus_truncated_pdu"),

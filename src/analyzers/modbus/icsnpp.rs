@@ -212,6 +212,7 @@ impl Pairing {
     }
 
     /// Approximate bytes held by waiting records.
+    #[cfg(test)]
     pub fn pending_bytes(&self) -> usize {
         self.bytes
     }
