@@ -84,3 +84,25 @@ fn quiet_prints_nothing() {
     assert!(o.status.success());
     assert!(o.stderr.is_empty() && o.stdout.is_empty());
 }
+
+#[test]
+fn progress_is_shown_on_a_terminal() {
+    // `script` (util-linux) runs the sensor with a pseudo-terminal as stderr.
+    let d = tempfile::tempdir().unwrap();
+    let big = pcap("modbusBig.pcap");
+    let files: Vec<String> = (0..20).map(|_| big.display().to_string()).collect();
+    let cmd = format!(
+        "{} analyze --out {} {}",
+        env!("CARGO_BIN_EXE_otwatch"),
+        d.path().join("logs").display(),
+        files.join(" ")
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(tty.contains("ETA"), "no progress bar on a terminal: {tty}");
+    assert!(tty.contains("packets/s"), "no summary: {tty}");
+}
