@@ -4,6 +4,7 @@
 //! crate root holds what they share: the error type that carries context.
 #![forbid(unsafe_code)]
 
+pub mod enip;
 mod error;
 pub mod modbus;
 
