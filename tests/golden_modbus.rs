@@ -8,98 +8,10 @@
 mod common;
 
 use common::*;
-use std::collections::BTreeMap;
-use std::path::Path;
-
-fn skip(col: &str) -> bool {
-    col == "ts" || col == "uid" || col.ends_with("_link_id")
-}
-
-/// Runs otwatch (TSV) on a capture; returns the log directory.
-fn run(trace: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = analyze(dir.path(), &["--log-format", "tsv"], &[pcap(trace)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
-}
-
-/// Reads a reference log; header-less ones take their columns from SCHEMAS.md.
-fn reference(golden: &str, log: &str, columns: Option<&[&str]>) -> Vec<BTreeMap<String, String>> {
-    let mut l = ZeekLog::read(
-        &repo()
-            .join("tests/golden")
-            .join(golden)
-            .join(format!("{log}.log")),
-    );
-    if let Some(c) = columns {
-        assert!(l.fields.is_empty(), "{golden}/{log} has a header");
-        l.fields = c.iter().map(|s| s.to_string()).collect();
-    }
-    for r in &l.rows {
-        assert_eq!(r.len(), l.fields.len(), "{golden}/{log}: row width");
-    }
-    l.records()
-}
-
-fn ours(dir: &Path, log: &str) -> Vec<BTreeMap<String, String>> {
-    let p = dir.join(format!("{log}.log"));
-    if !p.exists() {
-        return Vec::new();
-    }
-    ZeekLog::read(&p).records()
-}
-
-/// Compares rows in order on the reference's columns; checks uid grouping.
-/// Returns the number of rows compared.
-fn compare(
-    what: &str,
-    ours: &[BTreeMap<String, String>],
-    theirs: &[BTreeMap<String, String>],
-) -> usize {
-    let project = |r: &BTreeMap<String, String>, cols: &[String]| -> Vec<String> {
-        cols.iter()
-            .map(|c| {
-                format!(
-                    "{c}={}",
-                    r.get(c).map(String::as_str).unwrap_or("<missing>")
-                )
-            })
-            .collect()
-    };
-    let cols: Vec<String> = theirs
-        .first()
-        .map(|r| r.keys().filter(|c| !skip(c)).cloned().collect())
-        .unwrap_or_default();
-    let a: Vec<Vec<String>> = ours.iter().map(|r| project(r, &cols)).collect();
-    let b: Vec<Vec<String>> = theirs.iter().map(|r| project(r, &cols)).collect();
-    assert_eq!(a, b, "{what}: rows differ from the reference");
-    // uid grouping: a bijection between reference uids and ours.
-    let mut map: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut back: BTreeMap<&str, &str> = BTreeMap::new();
-    for (o, t) in ours.iter().zip(theirs) {
-        if let (Some(ou), Some(tu)) = (o.get("uid"), t.get("uid")) {
-            assert_eq!(
-                *map.entry(tu).or_insert(ou),
-                ou.as_str(),
-                "{what}: uid grouping"
-            );
-            assert_eq!(
-                *back.entry(ou).or_insert(tu),
-                tu.as_str(),
-                "{what}: uid grouping"
-            );
-        }
-    }
-    theirs.len()
-}
 
 #[test]
 fn zeek_modbus_and_non_modbus_on_port_502() {
-    let d = run("modbus-and-non-modbus-p502.pcap");
+    let d = run_tsv("modbus-and-non-modbus-p502.pcap");
     let n = compare(
         "p502 modbus.log",
         &ours(d.path(), "modbus"),
@@ -122,7 +34,7 @@ fn zeek_exception_handling_fuzz_72() {
     // numbers mangled, so the reassembler reports gaps) that recovers five
     // PDUs Zeek swallows. Every reference row is there, in order; the rows
     // otwatch adds are exactly these.
-    let d = run("fuzz-72.pcap");
+    let d = run_tsv("fuzz-72.pcap");
     let all = ours(d.path(), "modbus");
     let added: [(usize, &str); 5] = [
         (8, "ENCAP_INTERFACE_TRANSPORT"),
@@ -151,7 +63,7 @@ fn zeek_exception_handling_fuzz_72() {
 
 #[test]
 fn zeek_register_parsing_fuzz_1011() {
-    let d = run("fuzz-1011.pcap");
+    let d = run_tsv("fuzz-1011.pcap");
     let n = compare(
         "fuzz-1011 modbus.log",
         &ours(d.path(), "modbus"),
@@ -173,7 +85,7 @@ const ICSNPP_MODBUS_COLUMNS: [&str; 8] = [
 
 #[test]
 fn icsnpp_modbus_basic() {
-    let d = run("modbus_example.pcap");
+    let d = run_tsv("modbus_example.pcap");
     // modbus.log: the test kept response rows only.
     let responses: Vec<_> = ours(d.path(), "modbus")
         .into_iter()

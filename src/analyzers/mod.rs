@@ -131,6 +131,7 @@ pub trait Analyzer: Send {
     fn on_eof(&mut self, cx: &mut Context<'_>);
 }
 
+pub mod enip;
 pub mod modbus;
 
 /// Picks the analyzer for a new connection: by the responder's port, and
@@ -138,6 +139,7 @@ pub mod modbus;
 pub fn for_connection(proto: u8, _orig_port: u16, resp_port: u16) -> Option<Box<dyn Analyzer>> {
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
+        (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new())),
         (6, _) => Some(Box::new(modbus::ModbusProbe::new())),
         _ => None,
     }

@@ -163,3 +163,95 @@ pub fn udp4(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) 
     b.write(&mut out, payload).expect("build packet");
     out
 }
+
+// ---- Golden comparison (../shared/corpus/README.md, "How to compare fairly")
+
+pub fn skip(col: &str) -> bool {
+    col == "ts" || col == "uid" || col.ends_with("_link_id")
+}
+
+/// Runs otwatch (TSV) on a capture; returns the log directory.
+pub fn run_tsv(trace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = analyze(dir.path(), &["--log-format", "tsv"], &[pcap(trace)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+/// Reads a reference log; header-less ones take their columns from SCHEMAS.md.
+pub fn reference(
+    golden: &str,
+    log: &str,
+    columns: Option<&[&str]>,
+) -> Vec<BTreeMap<String, String>> {
+    let mut l = ZeekLog::read(
+        &repo()
+            .join("tests/golden")
+            .join(golden)
+            .join(format!("{log}.log")),
+    );
+    if let Some(c) = columns {
+        assert!(l.fields.is_empty(), "{golden}/{log} has a header");
+        l.fields = c.iter().map(|s| s.to_string()).collect();
+    }
+    for r in &l.rows {
+        assert_eq!(r.len(), l.fields.len(), "{golden}/{log}: row width");
+    }
+    l.records()
+}
+
+pub fn ours(dir: &Path, log: &str) -> Vec<BTreeMap<String, String>> {
+    let p = dir.join(format!("{log}.log"));
+    if !p.exists() {
+        return Vec::new();
+    }
+    ZeekLog::read(&p).records()
+}
+
+/// Compares rows in order on the reference's columns; checks uid grouping.
+/// Returns the number of rows compared.
+pub fn compare(
+    what: &str,
+    ours: &[BTreeMap<String, String>],
+    theirs: &[BTreeMap<String, String>],
+) -> usize {
+    let project = |r: &BTreeMap<String, String>, cols: &[String]| -> Vec<String> {
+        cols.iter()
+            .map(|c| {
+                format!(
+                    "{c}={}",
+                    r.get(c).map(String::as_str).unwrap_or("<missing>")
+                )
+            })
+            .collect()
+    };
+    let cols: Vec<String> = theirs
+        .first()
+        .map(|r| r.keys().filter(|c| !skip(c)).cloned().collect())
+        .unwrap_or_default();
+    let a: Vec<Vec<String>> = ours.iter().map(|r| project(r, &cols)).collect();
+    let b: Vec<Vec<String>> = theirs.iter().map(|r| project(r, &cols)).collect();
+    assert_eq!(a, b, "{what}: rows differ from the reference");
+    // uid grouping: a bijection between reference uids and ours.
+    let mut map: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut back: BTreeMap<&str, &str> = BTreeMap::new();
+    for (o, t) in ours.iter().zip(theirs) {
+        if let (Some(ou), Some(tu)) = (o.get("uid"), t.get("uid")) {
+            assert_eq!(
+                *map.entry(tu).or_insert(ou),
+                ou.as_str(),
+                "{what}: uid grouping"
+            );
+            assert_eq!(
+                *back.entry(ou).or_insert(tu),
+                tu.as_str(),
+                "{what}: uid grouping"
+            );
+        }
+    }
+    theirs.len()
+}

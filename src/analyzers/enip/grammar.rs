@@ -1,0 +1,372 @@
+//! The reference's reading of an EtherNet/IP message, field by field
+//! (little-endian unless said otherwise), and the log rows it makes.
+//! Lengths in the encapsulation header and in CPF items are logged but not
+//! used to bound what follows, as in the reference; several fields are
+//! "the rest of the message". Reading past the end is a violation, after
+//! the rows already made.
+
+use super::logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
+use crate::analyzers::Context;
+use crate::flow::Dir;
+use otwatch_parsers::enip::names;
+use std::net::{IpAddr, Ipv4Addr};
+
+type R<T> = Result<T, &'static str>;
+
+struct Reader<'a> {
+    d: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> R<&'a [u8]> {
+        let end = self.pos.checked_add(n).ok_or("enip_truncated")?;
+        let s = self.d.get(self.pos..end).ok_or("enip_truncated")?;
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> R<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> R<u16> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> R<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn rest(&mut self) -> &'a [u8] {
+        let s = self.d.get(self.pos..).unwrap_or_default();
+        self.pos = self.d.len();
+        s
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + b.len() * 2);
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+/// Reads one message (a whole delivery) and writes its rows.
+pub fn message(head: &Head, data: &[u8], cx: &mut Context<'_>) -> R<()> {
+    let mut r = Reader { d: data, pos: 0 };
+    let first = r.u16()?;
+    if first == 2 {
+        return io(head, &mut r, cx);
+    }
+    let length = r.u16()?;
+    let session = r.u32()?;
+    let status = r.u32()?;
+    let context = r.take(8)?;
+    let options = r.u32()?;
+    mark(cx, "enip");
+    cx.log(Box::new(EnipRecord {
+        head: head.clone(),
+        command_code: format!("0x{first:02x}"),
+        command: names::command_name(first),
+        length,
+        session_handle: format!("0x{session:08x}"),
+        status: names::encap_status_name(status).into_owned(),
+        sender_context: format!("0x{}", hex(context)),
+        options: format!("0x{options:08x}"),
+    }));
+    let target = head.dir == Dir::Resp;
+    match first {
+        0x0004 | 0x0063 | 0x0064 if target => items(head, &mut r, cx),
+        0x0065 => {
+            r.u16()?;
+            r.u16()?;
+            Ok(())
+        }
+        0x006F | 0x0070 => {
+            r.u32()?;
+            r.u16()?;
+            items(head, &mut r, cx)
+        }
+        0x0066 | 0x0004 | 0x0063 | 0x0064 => Ok(()),
+        _ => {
+            r.rest();
+            Ok(())
+        }
+    }
+}
+
+/// The name of the service as logged: the reference's table, and the
+/// class-aware name where the reference has none.
+fn service_name(class: Option<u32>, code: u8) -> String {
+    let reference = names::icsnpp_service_name(code);
+    if reference == "unknown" && code >= 0x4B && class.is_some() {
+        return names::service_name(class, code).into_owned();
+    }
+    reference.to_string()
+}
+
+/// Records the service once, with the first ENIP event's name.
+fn mark(cx: &mut Context<'_>, service: &'static str) {
+    if cx.services.is_empty() {
+        cx.confirm(service);
+    }
+}
+
+fn items(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+    let count = r.u16()?;
+    for _ in 0..count {
+        let kind = r.u16()?;
+        let _len = r.u16()?;
+        match kind {
+            0x0000 => {}
+            0x000C => identity(head, r, cx)?,
+            0x0086 => {
+                r.take(5)?;
+            }
+            0x0087 | 0x00A1 => {
+                r.u32()?;
+            }
+            0x00B1 => {
+                let seq = r.u16()?;
+                cip(head, r, seq, cx)?;
+            }
+            0x00B2 => cip(head, r, 0, cx)?,
+            0x0100 => {
+                r.take(20)?;
+            }
+            0x8000 | 0x8001 => {
+                r.take(16)?;
+            }
+            0x8002 => {
+                r.take(8)?;
+            }
+            0x8003 => {
+                r.take(8)?;
+                cip(head, r, 0, cx)?;
+            }
+            _ => {
+                r.rest();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn io(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+    r.u16()?;
+    r.u16()?;
+    let connection_id = r.u32()?;
+    let sequence_number = r.u32()?;
+    r.u16()?;
+    let n = r.u16()?;
+    let data = r.take(usize::from(n))?.to_vec();
+    mark(cx, "cip");
+    cx.log(Box::new(CipIoRecord {
+        head: head.clone(),
+        connection_id,
+        sequence_number,
+        data,
+    }));
+    Ok(())
+}
+
+fn identity(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+    let version = r.u16()?;
+    let sa = r.take(16)?;
+    let port = u16::from_be_bytes([sa[2], sa[3]]);
+    let addr = Ipv4Addr::new(sa[4], sa[5], sa[6], sa[7]);
+    let vendor = r.u16()?;
+    let device_type = r.u16()?;
+    let product_code = r.u16()?;
+    let major = r.u8()?;
+    let minor = r.u8()?;
+    let status = r.u16()?;
+    let serial = r.u32()?;
+    let n = r.u8()?;
+    let name = r.take(usize::from(n))?.to_vec();
+    let state = r.u8()?;
+    mark(cx, "cip");
+    cx.log(Box::new(CipIdentityRecord {
+        head: head.clone(),
+        encapsulation_version: version,
+        socket_address: IpAddr::V4(addr),
+        socket_port: port,
+        vendor_id: vendor,
+        vendor_name: names::vendor_name(vendor).into_owned(),
+        device_type_id: device_type,
+        device_type_name: names::device_type_name(device_type).into_owned(),
+        product_code,
+        revision: (major, minor),
+        device_status: status,
+        serial_number: serial,
+        product_name: name,
+        device_state: state,
+    }));
+    Ok(())
+}
+
+/// Class, instance and attribute of a path's logical segments, as the
+/// reference decodes them (its 32-bit form shifts the third byte by 13,
+/// reproduced).
+#[derive(Default)]
+struct Path {
+    class: Option<u32>,
+    instance: Option<u32>,
+    attribute: Option<u32>,
+}
+
+fn path(d: &[u8], start: usize, end: usize) -> Path {
+    let mut p = Path::default();
+    let mut x = start;
+    let byte = |i: usize| u32::from(d.get(i).copied().unwrap_or(0));
+    while x + 1 < end {
+        let seg = byte(x);
+        if seg >> 5 != 1 {
+            break;
+        }
+        let ltype = (seg >> 2) & 7;
+        let fmt = seg & 3;
+        x += 1;
+        if fmt > 0 {
+            x += 1;
+        }
+        let val = match fmt {
+            0 => Some(byte(x)),
+            1 => Some(byte(x) | byte(x + 1) << 8),
+            2 => Some(byte(x) | byte(x + 1) << 8 | byte(x + 2) << 13 | byte(x + 3) << 24),
+            _ => None,
+        };
+        match ltype {
+            0 => p.class = val,
+            1 => p.instance = val,
+            4 => p.attribute = val,
+            _ => {}
+        }
+        x += match fmt {
+            0 => 1,
+            1 => 2,
+            _ => 4,
+        };
+    }
+    p
+}
+
+fn row(head: &Head, seq: u16, response: bool, code: u8, class: Option<u32>) -> CipRecord {
+    CipRecord {
+        head: Some(head.clone()),
+        sequence_count: (seq != 0).then_some(seq),
+        is_response: response,
+        service_code: format!("0x{code:02x}"),
+        service: service_name(class, code),
+        ..CipRecord::default()
+    }
+}
+
+fn with_path(mut rec: CipRecord, p: &Path) -> CipRecord {
+    if let Some(c) = p.class {
+        rec.class_id = Some(format!("0x{c:02x}"));
+        rec.class_name = Some(names::class_name(c).to_string());
+    }
+    rec.instance_id = p.instance.map(|i| format!("0x{i:02x}"));
+    rec.attribute_id = p.attribute.map(|a| format!("0x{a:02x}"));
+    rec
+}
+
+fn with_status(mut rec: CipRecord, status: u8, ext: Option<u32>) -> CipRecord {
+    rec.status_code = Some(format!("0x{status:02x}"));
+    rec.status = Some(names::status_name(status).into_owned());
+    if let Some(v) = ext {
+        rec.extended_status_code = Some(format!("0x{v:04x}"));
+        rec.extended_status = Some(names::extended_status_name(v as u16).into_owned());
+    }
+    rec
+}
+
+/// One CIP message; a Multiple Service Packet also gives its services.
+fn cip(head: &Head, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()> {
+    let start = r.pos;
+    let service = r.u8()?;
+    let words = r.u8()?;
+    let path_bytes = usize::from(words) * 2;
+    r.take(path_bytes)?;
+    let p = path(r.d, start + 2, start + 2 + path_bytes);
+    let response = service & 0x80 != 0;
+    let code = service & 0x7F;
+    let mut status = None;
+    if response {
+        let g = r.u8()?;
+        let n = r.u8()?;
+        // As the reference: the size (in words) is read as a byte count.
+        let ext = r.take(usize::from(n))?;
+        let folded = (n != 0).then(|| {
+            ext.iter()
+                .take(4)
+                .fold(0u32, |v, b| (v << 8) | u32::from(*b))
+        });
+        status = Some((g, folded));
+    }
+    match service {
+        0x01 => {}
+        0x03 => {
+            let n = r.u16()?;
+            r.take(usize::from(n) * 2)?;
+        }
+        0x83 | 0x04 | 0x84 => {
+            r.u16()?;
+            r.rest();
+        }
+        0x0A | 0x8A => return multiple(head, r, seq, &p, status, cx),
+        _ => {
+            r.rest();
+        }
+    }
+    mark(cx, "cip");
+    let rec = row(head, seq, response, code, p.class);
+    let rec = match status {
+        Some((g, ext)) => with_status(rec, g, ext),
+        None => with_path(rec, &p),
+    };
+    cx.log(Box::new(rec));
+    Ok(())
+}
+
+/// Multiple Service Packet: its own row, then one per embedded service.
+fn multiple(
+    head: &Head,
+    r: &mut Reader<'_>,
+    seq: u16,
+    top: &Path,
+    status: Option<(u8, Option<u32>)>,
+    cx: &mut Context<'_>,
+) -> R<()> {
+    let count = r.u16()?;
+    let mut offsets = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        offsets.push(r.u16()?);
+    }
+    let services = r.rest();
+    mark(cx, "cip");
+    let response = status.is_some();
+    let own = row(head, seq, response, 0x0A, top.class);
+    let own = match status {
+        Some((g, ext)) => with_status(own, g, ext),
+        None => with_path(own, top),
+    };
+    cx.log(Box::new(own));
+    let n = usize::from(count & 0xFF);
+    let at = |i: usize| services.get(i).copied().unwrap_or(0);
+    for &off in offsets.iter().take(n) {
+        let loc = usize::from(off.wrapping_sub(2 * count).wrapping_sub(2));
+        let code = at(loc) & 0x7F;
+        if response {
+            let rec = row(head, seq, true, code, None);
+            cx.log(Box::new(with_status(rec, at(loc + 2), None)));
+        } else {
+            let end = loc + 2 + 2 * usize::from(at(loc + 1));
+            let p = path(services, loc + 2, end);
+            let rec = row(head, seq, false, code, p.class);
+            cx.log(Box::new(with_path(rec, &p)));
+        }
+    }
+    Ok(())
+}
