@@ -98,6 +98,14 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub reassembly_cap: u64,
 
+    /// At most one cip_io.log row per CIP I/O connection and direction in
+    /// this many seconds (cyclic I/O runs every few milliseconds); 0 logs
+    /// every datagram, as the reference analyzer does.
+    ///
+    /// Example: --cip-io-interval 0
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub cip_io_interval: u32,
+
     /// Verify IP, TCP, UDP and ICMP checksums and ignore packets that fail,
     /// as Zeek does by default. Off by default because captures taken on a
     /// host carry offloaded, unfilled checksums (Zeek's -C behaviour).
@@ -137,6 +145,8 @@ impl AnalyzeArgs {
         cfg.flow.other_inactivity = cfg.flow.icmp_inactivity;
         cfg.flow.reassembly_cap = usize::try_from(self.reassembly_cap).unwrap_or(usize::MAX);
         cfg.verify_checksums = self.verify_checksums;
+        cfg.flow.analyzers.cip_io_interval =
+            crate::time::Micros::from_secs(i64::from(self.cip_io_interval));
         cfg.progress =
             !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
         cfg

@@ -115,7 +115,7 @@ pub struct StatsRecord {
     pub summary: Summary,
 }
 
-static FIELDS: [Field; 21] = [
+static FIELDS: [Field; 22] = [
     field("ts", T::Time),
     field("peer", T::String),
     field("files", T::Count),
@@ -135,6 +135,7 @@ static FIELDS: [Field; 21] = [
     field("weirds", T::Count),
     field("missed_bytes", T::Count),
     field("reassembly_cap_hits", T::Count),
+    field("rows_rate_limited", T::Count),
     field("elapsed", T::Interval),
     field("pkts_per_sec", T::Double),
 ];
@@ -174,6 +175,7 @@ impl LogRecord for StatsRecord {
         out.push(Value::Count(s.weirds()));
         out.push(Value::Count(s.flows.missed_bytes));
         out.push(Value::Count(s.flows.reassembly_cap_hits));
+        out.push(Value::Count(s.flows.rows_limited));
         out.push(Value::Interval(Micros(s.elapsed.as_micros() as i64)));
         out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
     }

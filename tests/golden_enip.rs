@@ -57,7 +57,15 @@ fn cip_columns() -> Vec<&'static str> {
 
 #[test]
 fn icsnpp_enip_basic() {
-    let d = run_tsv("enip_cip_example.pcap");
+    // Every I/O datagram, as the reference logs them (otwatch's default
+    // rate-limits cip_io.log; see below).
+    let d = tempfile::tempdir().unwrap();
+    let out = analyze(
+        d.path(),
+        &["--log-format", "tsv", "--cip-io-interval", "0"],
+        &[pcap("enip_cip_example.pcap")],
+    );
+    assert!(out.status.success());
     let g = "enip_cip_example";
     let mut n = compare(
         "enip.log",
@@ -143,4 +151,28 @@ fn icsnpp_enip_set_attribute_single() {
         &reference(g, "cip", Some(&cip_columns())),
     );
     assert_eq!(n, 2);
+}
+
+#[test]
+fn cip_io_is_rate_limited_by_default() {
+    // Deliberate difference: one row per I/O connection id and direction
+    // per minute unless --cip-io-interval says otherwise.
+    let d = run_tsv("enip_cip_example.pcap");
+    let rows = ours(d.path(), "cip_io");
+    // The capture lasts less than a minute: one row per I/O connection id
+    // and direction (12 each way) instead of 398.
+    let mut keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["connection_id"].clone(), r["is_orig"].clone()))
+        .collect();
+    assert_eq!(keys.len(), 24);
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 24);
+    let j = tempfile::tempdir().unwrap();
+    assert!(analyze(j.path(), &[], &[pcap("enip_cip_example.pcap")])
+        .status
+        .success());
+    let stats = read_json_log(&j.path().join("stats.log"));
+    assert_eq!(stats[0]["rows_rate_limited"], 398 - 24);
 }

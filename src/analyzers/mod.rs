@@ -99,6 +99,8 @@ pub struct Context<'a> {
     /// Protocols confirmed on this connection (conn.log `service`).
     pub services: &'a mut Vec<&'static str>,
     pub weirds: &'a mut WeirdTally,
+    /// Log rows an analyzer chose not to write (rate limits), counted.
+    pub rows_limited: &'a mut u64,
 }
 
 impl Context<'_> {
@@ -134,12 +136,33 @@ pub trait Analyzer: Send {
 pub mod enip;
 pub mod modbus;
 
+/// Settings of the protocol analyzers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalyzerConfig {
+    /// At most one `cip_io.log` row per I/O connection and direction in this
+    /// interval (zero: every datagram, as the reference logs them).
+    pub cip_io_interval: crate::time::Micros,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            cip_io_interval: crate::time::Micros::from_secs(60),
+        }
+    }
+}
+
 /// Picks the analyzer for a new connection: by the responder's port, and
 /// on other TCP ports a content probe.
-pub fn for_connection(proto: u8, _orig_port: u16, resp_port: u16) -> Option<Box<dyn Analyzer>> {
+pub fn for_connection(
+    cfg: &AnalyzerConfig,
+    proto: u8,
+    _orig_port: u16,
+    resp_port: u16,
+) -> Option<Box<dyn Analyzer>> {
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
-        (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new())),
+        (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new(cfg))),
         (6, _) => Some(Box::new(modbus::ModbusProbe::new())),
         _ => None,
     }

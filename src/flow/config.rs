@@ -22,6 +22,8 @@ pub struct FlowConfig {
     pub tcp_close_delay: Micros,
     /// How long an unanswered SYN waits before the attempt is logged.
     pub tcp_attempt_delay: Micros,
+    /// Settings handed to the protocol analyzers.
+    pub analyzers: crate::analyzers::AnalyzerConfig,
 }
 
 impl FlowConfig {
@@ -50,6 +52,7 @@ impl Default for FlowConfig {
             other_inactivity: Micros::from_secs(60),
             tcp_close_delay: Micros::from_secs(5),
             tcp_attempt_delay: Micros::from_secs(5),
+            analyzers: crate::analyzers::AnalyzerConfig::default(),
         }
     }
 }

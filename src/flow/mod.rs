@@ -31,6 +31,8 @@ pub struct FlowCounters {
     pub weirds: u64,
     pub missed_bytes: u64,
     pub reassembly_cap_hits: u64,
+    /// Log rows the analyzers' rate limits left out.
+    pub rows_limited: u64,
 }
 
 impl FlowCounters {
@@ -45,5 +47,6 @@ impl FlowCounters {
         self.weirds += o.weirds;
         self.missed_bytes += o.missed_bytes;
         self.reassembly_cap_hits += o.reassembly_cap_hits;
+        self.rows_limited += o.rows_limited;
     }
 }

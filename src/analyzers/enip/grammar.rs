@@ -51,12 +51,53 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
+/// Rate limit of `cip_io.log`: the last row's time per (connection id,
+/// direction), at most [`IO_KEYS`] of them per connection.
+#[derive(Debug, Default)]
+pub struct IoLimiter {
+    interval: crate::time::Micros,
+    last: Vec<((u32, bool), crate::time::Ts)>,
+}
+
+/// I/O connection ids remembered per connection for the rate limit.
+pub const IO_KEYS: usize = 64;
+
+impl IoLimiter {
+    pub fn new(interval: crate::time::Micros) -> IoLimiter {
+        IoLimiter {
+            interval,
+            ..IoLimiter::default()
+        }
+    }
+
+    /// Whether a datagram of `key` at `ts` gets a row.
+    fn admit(&mut self, key: (u32, bool), ts: crate::time::Ts) -> bool {
+        if self.interval.0 <= 0 {
+            return true;
+        }
+        match self.last.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, t)) if ts.since(*t) < self.interval => false,
+            Some((_, t)) => {
+                *t = ts;
+                true
+            }
+            None => {
+                if self.last.len() >= IO_KEYS {
+                    self.last.remove(0);
+                }
+                self.last.push((key, ts));
+                true
+            }
+        }
+    }
+}
+
 /// Reads one message (a whole delivery) and writes its rows.
-pub fn message(head: &Head, data: &[u8], cx: &mut Context<'_>) -> R<()> {
+pub fn message(head: &Head, data: &[u8], io_limit: &mut IoLimiter, cx: &mut Context<'_>) -> R<()> {
     let mut r = Reader { d: data, pos: 0 };
     let first = r.u16()?;
     if first == 2 {
-        return io(head, &mut r, cx);
+        return io(head, &mut r, io_limit, cx);
     }
     let length = r.u16()?;
     let session = r.u32()?;
@@ -152,7 +193,7 @@ fn items(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
     Ok(())
 }
 
-fn io(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'_>) -> R<()> {
     r.u16()?;
     r.u16()?;
     let connection_id = r.u32()?;
@@ -161,6 +202,10 @@ fn io(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
     let n = r.u16()?;
     let data = r.take(usize::from(n))?.to_vec();
     mark(cx, "cip");
+    if !limit.admit((connection_id, head.dir == Dir::Orig), head.ts) {
+        *cx.rows_limited += 1;
+        return Ok(());
+    }
     cx.log(Box::new(CipIoRecord {
         head: head.clone(),
         connection_id,

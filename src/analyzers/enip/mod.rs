@@ -9,16 +9,20 @@
 //! protocol violation. As for Modbus, a violation on a clean young
 //! connection (handshake seen, no gaps, at most 10 KiB) stops the analysis.
 //!
-//! Deliberate difference: CIP services from 0x4B up are named per class
+//! Deliberate differences: CIP services from 0x4B up are named per class
 //! when the request path names the class (0x4C is "Read Tag" on the Logix
-//! symbol class); the reference prints `unknown` for all of them.
+//! symbol class); the reference prints `unknown` for all of them. And
+//! `cip_io.log`, a row per datagram in the reference (cyclic I/O runs every
+//! few milliseconds), is rate-limited by default: at most one row per I/O
+//! connection id and direction per `--cip-io-interval` (60 s), with the
+//! rows left out counted; an interval of 0 logs every datagram.
 
 mod grammar;
 mod logs;
 
 pub use logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
 
-use super::{Analyzer, Context};
+use super::{Analyzer, AnalyzerConfig, Context};
 use crate::flow::key::{mix, Fnv};
 use crate::flow::Dir;
 
@@ -34,11 +38,15 @@ const VIOLATIONS_MATTER_UNTIL: u64 = 10 * 1024;
 pub struct Enip {
     disabled: bool,
     messages: u64,
+    io: grammar::IoLimiter,
 }
 
 impl Enip {
-    pub fn new() -> Enip {
-        Enip::default()
+    pub fn new(cfg: &AnalyzerConfig) -> Enip {
+        Enip {
+            io: grammar::IoLimiter::new(cfg.cip_io_interval),
+            ..Enip::default()
+        }
     }
 
     /// An 18-hex-digit id shared by the rows of one message.
@@ -65,7 +73,7 @@ impl Analyzer for Enip {
             dir,
             correlation_id: corr,
         };
-        if let Err(reason) = grammar::message(&head, data, cx) {
+        if let Err(reason) = grammar::message(&head, data, &mut self.io, cx) {
             cx.weird(reason, None, "ENIP");
             let f = cx.facts;
             if !f.partial && !f.had_gap && f.payload_bytes <= VIOLATIONS_MATTER_UNTIL {

@@ -22,6 +22,7 @@ struct Harness {
     services: Vec<&'static str>,
     weirds: WeirdTally,
     facts: ConnFacts,
+    limited: u64,
 }
 
 impl Harness {
@@ -38,6 +39,7 @@ impl Harness {
             services: Vec::new(),
             weirds: WeirdTally::default(),
             facts: ConnFacts::default(),
+            limited: 0,
         }
     }
 
@@ -49,6 +51,7 @@ impl Harness {
             emitter: &mut self.em,
             services: &mut self.services,
             weirds: &mut self.weirds,
+            rows_limited: &mut self.limited,
         };
         a.on_data(dir, bytes, &mut cx);
     }
@@ -61,6 +64,7 @@ impl Harness {
             emitter: &mut self.em,
             services: &mut self.services,
             weirds: &mut self.weirds,
+            rows_limited: &mut self.limited,
         };
         a.on_gap(dir, 10, &mut cx);
     }
@@ -73,6 +77,7 @@ impl Harness {
             emitter: &mut self.em,
             services: &mut self.services,
             weirds: &mut self.weirds,
+            rows_limited: &mut self.limited,
         };
         a.on_eof(&mut cx);
     }

@@ -55,6 +55,7 @@ struct App {
     analyzer: Option<Box<dyn Analyzer>>,
     services: Vec<&'static str>,
     weirds: WeirdTally,
+    rows_limited: u64,
 }
 
 impl App {
@@ -70,6 +71,7 @@ impl App {
                 emitter: em,
                 services: &mut self.services,
                 weirds: &mut self.weirds,
+                rows_limited: &mut self.rows_limited,
             },
         }
     }
@@ -194,9 +196,10 @@ impl Conn {
             app: App {
                 id,
                 facts: ConnFacts::default(),
-                analyzer: analyzers::for_connection(key.proto, orig_p, resp_p),
+                analyzer: analyzers::for_connection(&cfg.analyzers, key.proto, orig_p, resp_p),
                 services: Vec::new(),
                 weirds: WeirdTally::default(),
+                rows_limited: 0,
             },
         }
     }
@@ -365,6 +368,7 @@ impl Conn {
         self.app.sink(Dir::Orig, ts, em).eof();
         counters.missed_bytes += missed;
         counters.weirds += self.app.weirds.count;
+        counters.rows_limited += self.app.rows_limited;
 
         let id = &self.app.id;
         let duration = self.last.since(self.start);
