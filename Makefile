@@ -70,8 +70,10 @@ bench: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	mkdir -p parsers/fuzz/corpus/modbus_adu
-	cd parsers/fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run modbus_adu corpus/modbus_adu seeds/modbus_adu -- -max_total_time=$(FUZZ_SECONDS)
+	for t in modbus_adu enip_packet; do \
+	  mkdir -p parsers/fuzz/corpus/$$t && \
+	  (cd parsers/fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS)) || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

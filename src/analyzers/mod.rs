@@ -136,6 +136,9 @@ pub trait Analyzer: Send {
 pub mod enip;
 pub mod modbus;
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 /// Settings of the protocol analyzers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnalyzerConfig {

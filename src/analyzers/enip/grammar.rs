@@ -258,12 +258,26 @@ struct Path {
     class: Option<u32>,
     instance: Option<u32>,
     attribute: Option<u32>,
+    /// The path names a tag (ANSI extended symbol segment): the service
+    /// goes to the Logix symbol class.
+    symbolic: bool,
+}
+
+/// The Logix symbol class, implied by a symbolic path.
+const SYMBOL_CLASS: u32 = 0x6B;
+
+impl Path {
+    /// The class that decides a class-specific service's name.
+    fn naming_class(&self) -> Option<u32> {
+        self.class.or(self.symbolic.then_some(SYMBOL_CLASS))
+    }
 }
 
 fn path(d: &[u8], start: usize, end: usize) -> Path {
     let mut p = Path::default();
     let mut x = start;
     let byte = |i: usize| u32::from(d.get(i).copied().unwrap_or(0));
+    p.symbolic = start < end && byte(start) == 0x91;
     while x + 1 < end {
         let seg = byte(x);
         if seg >> 5 != 1 {
@@ -366,7 +380,7 @@ fn cip(head: &Head, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()>
         }
     }
     mark(cx, "cip");
-    let rec = row(head, seq, response, code, p.class);
+    let rec = row(head, seq, response, code, p.naming_class());
     let rec = match status {
         Some((g, ext)) => with_status(rec, g, ext),
         None => with_path(rec, &p),
@@ -409,7 +423,7 @@ fn multiple(
         } else {
             let end = loc + 2 + 2 * usize::from(at(loc + 1));
             let p = path(services, loc + 2, end);
-            let rec = row(head, seq, false, code, p.class);
+            let rec = row(head, seq, false, code, p.naming_class());
             cx.log(Box::new(with_path(rec, &p)));
         }
     }

@@ -20,6 +20,9 @@
 mod grammar;
 mod logs;
 
+#[cfg(test)]
+mod tests;
+
 pub use logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
 
 use super::{Analyzer, AnalyzerConfig, Context};

@@ -2,10 +2,7 @@
 //! request/response pairing, non-Modbus traffic, gaps, caps, detection.
 
 use super::*;
-use crate::analyzers::{ConnFacts, ConnId, WeirdTally};
-use crate::output::Value;
-use crate::record::{Emitter, Record};
-use crate::time::Ts;
+use crate::analyzers::testkit::Harness;
 
 fn adu(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
     let mut v = tid.to_be_bytes().to_vec();
@@ -14,105 +11,6 @@ fn adu(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
     v.push(unit);
     v.extend_from_slice(pdu);
     v
-}
-
-struct Harness {
-    id: ConnId,
-    em: Emitter,
-    services: Vec<&'static str>,
-    weirds: WeirdTally,
-    facts: ConnFacts,
-    limited: u64,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        Harness {
-            id: ConnId {
-                uid: "Ctest".into(),
-                orig_h: "10.0.0.1".parse().unwrap(),
-                orig_p: 40000,
-                resp_h: "10.0.0.2".parse().unwrap(),
-                resp_p: 502,
-            },
-            em: Emitter::default(),
-            services: Vec::new(),
-            weirds: WeirdTally::default(),
-            facts: ConnFacts::default(),
-            limited: 0,
-        }
-    }
-
-    fn feed(&mut self, a: &mut dyn Analyzer, dir: Dir, bytes: &[u8]) {
-        let mut cx = Context {
-            ts: Ts(1),
-            id: &self.id,
-            facts: self.facts,
-            emitter: &mut self.em,
-            services: &mut self.services,
-            weirds: &mut self.weirds,
-            rows_limited: &mut self.limited,
-        };
-        a.on_data(dir, bytes, &mut cx);
-    }
-
-    fn gap(&mut self, a: &mut dyn Analyzer, dir: Dir) {
-        let mut cx = Context {
-            ts: Ts(1),
-            id: &self.id,
-            facts: self.facts,
-            emitter: &mut self.em,
-            services: &mut self.services,
-            weirds: &mut self.weirds,
-            rows_limited: &mut self.limited,
-        };
-        a.on_gap(dir, 10, &mut cx);
-    }
-
-    fn eof(&mut self, a: &mut dyn Analyzer) {
-        let mut cx = Context {
-            ts: Ts(1),
-            id: &self.id,
-            facts: self.facts,
-            emitter: &mut self.em,
-            services: &mut self.services,
-            weirds: &mut self.weirds,
-            rows_limited: &mut self.limited,
-        };
-        a.on_eof(&mut cx);
-    }
-
-    /// The rows written to `log`, each as its cells' TSV text.
-    fn rows(&self, log: &str) -> Vec<Vec<String>> {
-        self.em
-            .records
-            .iter()
-            .map(|(_, r)| r.as_log())
-            .filter(|l| l.path() == log)
-            .map(|l| {
-                let mut v = Vec::new();
-                l.values(&mut v);
-                v.iter()
-                    .map(|x: &Value| {
-                        let mut s = String::new();
-                        x.write_tsv(&mut s);
-                        s
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn weird_names(&self) -> Vec<&'static str> {
-        self.em
-            .records
-            .iter()
-            .filter_map(|(_, r)| match r {
-                Record::Weird(w) => Some(w.name),
-                _ => None,
-            })
-            .collect()
-    }
 }
 
 /// func and pdu_type of each modbus.log row.

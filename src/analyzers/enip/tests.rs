@@ -1,0 +1,126 @@
+//! The EtherNet/IP analyzer on hand-made messages: class-aware service
+//! names, malformed input, implicit I/O.
+
+use super::*;
+use crate::analyzers::testkit::Harness;
+
+/// An encapsulation message.
+fn encap(command: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = command.to_le_bytes().to_vec();
+    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    v.extend_from_slice(&0x1122_3344u32.to_le_bytes());
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(b"otwatch!");
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(data);
+    v
+}
+
+/// SendRRData with a null address and an unconnected data item.
+fn send_rr(cip: &[u8]) -> Vec<u8> {
+    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
+    d.extend_from_slice(&(cip.len() as u16).to_le_bytes());
+    d.extend_from_slice(cip);
+    encap(0x6F, &d)
+}
+
+fn cip_rows(h: &Harness) -> Vec<(String, String, String)> {
+    h.rows("cip")
+        .iter()
+        .map(|r| (r[13].clone(), r[14].clone(), r[15].clone()))
+        .collect()
+}
+
+fn new() -> (Harness, Enip) {
+    let mut h = Harness::new();
+    h.id.resp_p = PORT;
+    (h, Enip::new(&AnalyzerConfig::default()))
+}
+
+#[test]
+fn class_specific_services_are_named_by_class() {
+    let (mut h, mut e) = new();
+    // Read Tag "Temp" (symbolic path: the Logix symbol class), element count 1.
+    h.feed(
+        &mut e,
+        Dir::Orig,
+        &send_rr(&[0x4C, 3, 0x91, 4, b'T', b'e', b'm', b'p', 1, 0]),
+    );
+    // 0x54 on the Connection Manager (class 6, instance 1): Forward Open.
+    h.feed(
+        &mut e,
+        Dir::Orig,
+        &send_rr(&[0x54, 2, 0x20, 0x06, 0x24, 0x01, 0, 0]),
+    );
+    // A common service keeps the reference's name.
+    h.feed(
+        &mut e,
+        Dir::Orig,
+        &send_rr(&[0x0E, 3, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07]),
+    );
+    let rows = cip_rows(&h);
+    assert_eq!(
+        rows[0],
+        ("request".into(), "0x4c".into(), "Read Tag".into())
+    );
+    assert_eq!(rows[1].2, "Forward_Open");
+    assert_eq!(rows[2].2, "Get Attributes Single");
+    // The reference's columns for the class stay as the path gives them.
+    assert_eq!(h.rows("cip")[0][20], "-");
+    assert_eq!(h.rows("cip")[1][20], "0x06");
+    assert_eq!(h.services, vec!["enip"]);
+}
+
+#[test]
+fn a_truncated_message_is_a_weird_and_analysis_goes_on() {
+    let (mut h, mut e) = new();
+    h.facts.partial = true;
+    let whole = send_rr(&[0x0E, 3, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07]);
+    h.feed(&mut e, Dir::Orig, &whole[..30]);
+    h.feed(&mut e, Dir::Orig, &whole);
+    // The header of the cut message is logged; its CIP part is not.
+    assert_eq!(h.rows("enip").len(), 2);
+    assert_eq!(h.rows("cip").len(), 1);
+    assert_eq!(h.weird_names(), vec!["enip_truncated"]);
+}
+
+#[test]
+fn a_violation_on_a_clean_young_connection_stops_analysis() {
+    let (mut h, mut e) = new();
+    h.feed(&mut e, Dir::Orig, &[0x6F, 0x00, 0x01]);
+    h.feed(
+        &mut e,
+        Dir::Orig,
+        &send_rr(&[0x0E, 3, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07]),
+    );
+    assert!(h.rows("enip").is_empty());
+    assert_eq!(
+        h.weird_names(),
+        vec!["enip_truncated", "enip_analysis_stopped"]
+    );
+}
+
+#[test]
+fn implicit_io_rows_and_rate_limit() {
+    let mut h = Harness::new();
+    h.id.resp_p = IO_PORT;
+    let mut e = Enip::new(&AnalyzerConfig::default());
+    let io = |seq: u32| {
+        let mut v = vec![2, 0, 0x02, 0x80, 8, 0];
+        v.extend_from_slice(&0x0001_0203u32.to_le_bytes());
+        v.extend_from_slice(&seq.to_le_bytes());
+        v.extend_from_slice(&[0xB1, 0, 4, 0, 9, 0, 0xAA, 0xBB]);
+        v
+    };
+    for s in 0..5 {
+        h.feed(&mut e, Dir::Orig, &io(s));
+    }
+    let rows = h.rows("cip_io");
+    assert_eq!(rows.len(), 1, "one row per minute per I/O connection");
+    assert_eq!(
+        (&rows[0][12][..], &rows[0][14][..], &rows[0][15][..]),
+        ("0x00010203", "4", "0900aabb")
+    );
+    assert_eq!(h.limited, 4);
+    assert_eq!(h.services, vec!["cip"]);
+}
