@@ -133,6 +133,7 @@ pub trait Analyzer: Send {
     fn on_eof(&mut self, cx: &mut Context<'_>);
 }
 
+mod detect;
 pub mod enip;
 pub mod modbus;
 
@@ -156,17 +157,17 @@ impl Default for AnalyzerConfig {
 }
 
 /// Picks the analyzer for a new connection: by the responder's port, and
-/// on other TCP ports a content probe.
+/// on other TCP ports by content (EtherNet/IP's header, then Modbus).
 pub fn for_connection(
     cfg: &AnalyzerConfig,
     proto: u8,
-    _orig_port: u16,
+    orig_port: u16,
     resp_port: u16,
 ) -> Option<Box<dyn Analyzer>> {
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
         (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new(cfg))),
-        (6, _) => Some(Box::new(modbus::ModbusProbe::new())),
+        (6, _) => Some(Box::new(detect::Detect::new(cfg, orig_port))),
         _ => None,
     }
 }

@@ -36,6 +36,20 @@ pub const IO_PORT: u16 = 2222;
 
 const VIOLATIONS_MATTER_UNTIL: u64 = 10 * 1024;
 
+/// Whether `b` starts like an encapsulation header (the reference's
+/// detection signature): a known command, zero high byte, a known status
+/// with zero upper bytes, and at least 17 bytes.
+pub fn looks_like_encapsulation(b: &[u8]) -> bool {
+    b.len() >= 17
+        && matches!(
+            b[0],
+            0x00 | 0x04 | 0x63 | 0x64 | 0x65 | 0x66 | 0x6f | 0x70 | 0x72 | 0x73
+        )
+        && b[1] == 0
+        && matches!(b[8], 0x00 | 0x01 | 0x02 | 0x03 | 0x64 | 0x65 | 0x69 | 0x6a)
+        && b[9..12] == [0, 0, 0]
+}
+
 /// One connection's EtherNet/IP analysis.
 #[derive(Debug, Default)]
 pub struct Enip {
