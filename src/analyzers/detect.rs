@@ -36,6 +36,7 @@ impl Detect {
     }
 
     /// The analyzer chosen so far, by name.
+    #[cfg(test)]
     pub fn chosen(&self) -> Option<&'static str> {
         match &self.state {
             State::Enip(_) => Some("enip"),
