@@ -51,6 +51,48 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
+/// What identifies a request's response: the session handle and sender
+/// context of unconnected messaging, or the sequence count of connected
+/// messaging (echoed by the target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairKey {
+    Unconnected(u32, [u8; 8]),
+    Connected(u16),
+}
+
+/// Requests waiting for their response, to name class-specific services
+/// of responses by the class the request addressed.
+#[derive(Debug, Default)]
+pub struct Pending {
+    waiting: std::collections::VecDeque<(PairKey, Option<u32>)>,
+}
+
+/// Requests remembered per connection.
+pub const MAX_PENDING: usize = 256;
+
+impl Pending {
+    fn request(&mut self, key: PairKey, class: Option<u32>) {
+        self.waiting.retain(|(k, _)| *k != key);
+        if self.waiting.len() >= MAX_PENDING {
+            self.waiting.pop_front();
+        }
+        self.waiting.push_back((key, class));
+    }
+
+    fn response(&mut self, key: PairKey) -> Option<u32> {
+        let i = self.waiting.iter().position(|(k, _)| *k == key)?;
+        self.waiting.remove(i).and_then(|(_, c)| c)
+    }
+}
+
+/// Per-message state the reading functions share.
+struct Msg<'h, 'p> {
+    head: &'h Head,
+    session: u32,
+    context: [u8; 8],
+    pending: &'p mut Pending,
+}
+
 /// Rate limit of `cip_io.log`: the last row's time per (connection id,
 /// direction), at most [`IO_KEYS`] of them per connection.
 #[derive(Debug, Default)]
@@ -93,7 +135,13 @@ impl IoLimiter {
 }
 
 /// Reads one message (a whole delivery) and writes its rows.
-pub fn message(head: &Head, data: &[u8], io_limit: &mut IoLimiter, cx: &mut Context<'_>) -> R<()> {
+pub fn message(
+    head: &Head,
+    data: &[u8],
+    io_limit: &mut IoLimiter,
+    pending: &mut Pending,
+    cx: &mut Context<'_>,
+) -> R<()> {
     let mut r = Reader { d: data, pos: 0 };
     let first = r.u16()?;
     if first == 2 {
@@ -116,8 +164,14 @@ pub fn message(head: &Head, data: &[u8], io_limit: &mut IoLimiter, cx: &mut Cont
         options: format!("0x{options:08x}"),
     }));
     let target = head.dir == Dir::Resp;
+    let mut m = Msg {
+        head,
+        session,
+        context: context.try_into().unwrap_or_default(),
+        pending,
+    };
     match first {
-        0x0004 | 0x0063 | 0x0064 if target => items(head, &mut r, cx),
+        0x0004 | 0x0063 | 0x0064 if target => items(&mut m, &mut r, cx),
         0x0065 => {
             r.u16()?;
             r.u16()?;
@@ -126,7 +180,7 @@ pub fn message(head: &Head, data: &[u8], io_limit: &mut IoLimiter, cx: &mut Cont
         0x006F | 0x0070 => {
             r.u32()?;
             r.u16()?;
-            items(head, &mut r, cx)
+            items(&mut m, &mut r, cx)
         }
         0x0066 | 0x0004 | 0x0063 | 0x0064 => Ok(()),
         _ => {
@@ -153,7 +207,8 @@ fn mark(cx: &mut Context<'_>, service: &'static str) {
     }
 }
 
-fn items(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+fn items(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
+    let head = m.head;
     let count = r.u16()?;
     for _ in 0..count {
         let kind = r.u16()?;
@@ -169,9 +224,9 @@ fn items(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
             }
             0x00B1 => {
                 let seq = r.u16()?;
-                cip(head, r, seq, cx)?;
+                cip(m, r, seq, cx)?;
             }
-            0x00B2 => cip(head, r, 0, cx)?,
+            0x00B2 => cip(m, r, 0, cx)?,
             0x0100 => {
                 r.take(20)?;
             }
@@ -183,7 +238,7 @@ fn items(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
             }
             0x8003 => {
                 r.take(8)?;
-                cip(head, r, 0, cx)?;
+                cip(m, r, 0, cx)?;
             }
             _ => {
                 r.rest();
@@ -342,7 +397,8 @@ fn with_status(mut rec: CipRecord, status: u8, ext: Option<u32>) -> CipRecord {
 }
 
 /// One CIP message; a Multiple Service Packet also gives its services.
-fn cip(head: &Head, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()> {
+fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()> {
+    let head = m.head;
     let start = r.pos;
     let service = r.u8()?;
     let words = r.u8()?;
@@ -380,7 +436,19 @@ fn cip(head: &Head, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()>
         }
     }
     mark(cx, "cip");
-    let rec = row(head, seq, response, code, p.naming_class());
+    let key = if seq != 0 {
+        PairKey::Connected(seq)
+    } else {
+        PairKey::Unconnected(m.session, m.context)
+    };
+    // A response is named by the class its request addressed.
+    let class = if response {
+        m.pending.response(key)
+    } else {
+        m.pending.request(key, p.naming_class());
+        p.naming_class()
+    };
+    let rec = row(head, seq, response, code, class);
     let rec = match status {
         Some((g, ext)) => with_status(rec, g, ext),
         None => with_path(rec, &p),

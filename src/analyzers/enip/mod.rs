@@ -56,6 +56,7 @@ pub struct Enip {
     disabled: bool,
     messages: u64,
     io: grammar::IoLimiter,
+    pending: grammar::Pending,
 }
 
 impl Enip {
@@ -90,7 +91,7 @@ impl Analyzer for Enip {
             dir,
             correlation_id: corr,
         };
-        if let Err(reason) = grammar::message(&head, data, &mut self.io, cx) {
+        if let Err(reason) = grammar::message(&head, data, &mut self.io, &mut self.pending, cx) {
             cx.weird(reason, None, "ENIP");
             let f = cx.facts;
             if !f.partial && !f.had_gap && f.payload_bytes <= VIOLATIONS_MATTER_UNTIL {

@@ -124,3 +124,23 @@ fn implicit_io_rows_and_rate_limit() {
     assert_eq!(h.limited, 4);
     assert_eq!(h.services, vec!["cip"]);
 }
+
+#[test]
+fn responses_are_named_by_their_request_class() {
+    let (mut h, mut e) = new();
+    h.feed(
+        &mut e,
+        Dir::Orig,
+        &send_rr(&[0x4C, 3, 0x91, 4, b'T', b'e', b'm', b'p', 1, 0]),
+    );
+    // The Read Tag reply: service 0xCC, success, data type INT, value 7.
+    h.feed(&mut e, Dir::Resp, &send_rr(&[0xCC, 0, 0, 0, 0xC3, 0, 7, 0]));
+    let rows = cip_rows(&h);
+    assert_eq!(
+        rows[1],
+        ("response".into(), "0x4c".into(), "Read Tag".into())
+    );
+    // A reply no request is known for keeps the reference's name.
+    h.feed(&mut e, Dir::Resp, &send_rr(&[0xCC, 0, 0, 0, 0xC3, 0, 7, 0]));
+    assert_eq!(cip_rows(&h)[2].2, "unknown");
+}
