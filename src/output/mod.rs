@@ -50,3 +50,27 @@ impl<T: LogRecord + Send + std::fmt::Debug> DynLog for T {
 pub const fn field(name: &'static str, ty: FieldType) -> Field {
     Field { name, ty }
 }
+
+/// Declares a static column list made of a shared head (`$head`, an array
+/// of `$n` fields) followed by a log's own columns.
+#[macro_export]
+macro_rules! columns_after {
+    ($name:ident, $head:expr, $n:literal, [$($f:expr),* $(,)?]) => {
+        static $name: [$crate::output::Field; $n + [$($f),*].len()] = {
+            let head = $head;
+            let tail = [$($f),*];
+            let mut all = [head[0]; $n + [$($f),*].len()];
+            let mut i = 0;
+            while i < $n {
+                all[i] = head[i];
+                i += 1;
+            }
+            let mut j = 0;
+            while j < tail.len() {
+                all[$n + j] = tail[j];
+                j += 1;
+            }
+            all
+        };
+    };
+}

@@ -52,32 +52,14 @@ impl Head {
     }
 }
 
-macro_rules! with_head {
-    ($name:ident, [$($f:expr),* $(,)?]) => {
-        static $name: [Field; 12 + [$($f),*].len()] = {
-            let tail = [$($f),*];
-            let mut all = [HEAD[0]; 12 + [$($f),*].len()];
-            let mut i = 0;
-            while i < 12 {
-                all[i] = HEAD[i];
-                i += 1;
-            }
-            let mut j = 0;
-            while j < tail.len() {
-                all[12 + j] = tail[j];
-                j += 1;
-            }
-            all
-        };
-    };
-}
-
 fn opt(v: &Option<String>) -> Value {
     v.clone().map(Value::Str).unwrap_or(Value::Unset)
 }
 
-with_head!(
+crate::columns_after!(
     ENIP_FIELDS,
+    HEAD,
+    12,
     [
         field("enip_command_code", T::String),
         field("enip_command", T::String),
@@ -122,8 +104,10 @@ impl LogRecord for EnipRecord {
     }
 }
 
-with_head!(
+crate::columns_after!(
     CIP_FIELDS,
+    HEAD,
+    12,
     [
         field("cip_sequence_count", T::Count),
         field("direction", T::String),
@@ -195,8 +179,10 @@ impl LogRecord for CipRecord {
     }
 }
 
-with_head!(
+crate::columns_after!(
     IO_FIELDS,
+    HEAD,
+    12,
     [
         field("connection_id", T::String),
         field("sequence_number", T::Count),
@@ -235,8 +221,10 @@ impl LogRecord for CipIoRecord {
     }
 }
 
-with_head!(
+crate::columns_after!(
     IDENTITY_FIELDS,
+    HEAD,
+    12,
     [
         field("encapsulation_version", T::Count),
         field("socket_address", T::Addr),

@@ -232,28 +232,10 @@ impl MessageHead {
     }
 }
 
-macro_rules! with_head {
-    ($name:ident, [$($f:expr),* $(,)?]) => {
-        static $name: [Field; 16 + [$($f),*].len()] = {
-            let tail = [$($f),*];
-            let mut all = [HEAD[0]; 16 + [$($f),*].len()];
-            let mut i = 0;
-            while i < 16 {
-                all[i] = HEAD[i];
-                i += 1;
-            }
-            let mut j = 0;
-            while j < tail.len() {
-                all[16 + j] = tail[j];
-                j += 1;
-            }
-            all
-        };
-    };
-}
-
-with_head!(
+crate::columns_after!(
     MASK_FIELDS,
+    HEAD,
+    16,
     [
         field("address", T::Count),
         field("and_mask", T::Count),
@@ -286,8 +268,10 @@ impl LogRecord for MaskWriteRecord {
     }
 }
 
-with_head!(
+crate::columns_after!(
     RW_FIELDS,
+    HEAD,
+    16,
     [
         field("write_start_address", T::Count),
         field("write_registers", T::VectorCount),
@@ -326,8 +310,10 @@ impl LogRecord for ReadWriteRecord {
     }
 }
 
-with_head!(
+crate::columns_after!(
     DEVICE_ID_FIELDS,
+    HEAD,
+    16,
     [
         field("mei_type", T::String),
         field("conformity_level_code", T::String),
