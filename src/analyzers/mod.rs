@@ -90,6 +90,15 @@ pub struct ConnFacts {
     pub payload_bytes: u64,
 }
 
+/// State the analyzers of one flow-table shard share across connections.
+/// Dispatch keeps the flows it links (e.g. an EtherNet/IP session and the
+/// I/O it opens between the same two hosts) in one shard, so lookups never
+/// depend on the number of workers.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub cip: enip::CipConnections,
+}
+
 /// What an analyzer may do while it handles data.
 pub struct Context<'a> {
     pub ts: Ts,
@@ -101,6 +110,7 @@ pub struct Context<'a> {
     pub weirds: &'a mut WeirdTally,
     /// Log rows an analyzer chose not to write (rate limits), counted.
     pub rows_limited: &'a mut u64,
+    pub shared: &'a mut Shared,
 }
 
 impl Context<'_> {

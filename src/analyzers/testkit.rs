@@ -1,7 +1,7 @@
 //! A stand-in for the flow layer in analyzer unit tests: a connection
 //! identity, an emitter, and helpers to feed data and read the rows back.
 
-use super::{Analyzer, ConnFacts, ConnId, Context, WeirdTally};
+use super::{Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
 use crate::flow::Dir;
 use crate::output::Value;
 use crate::record::{Emitter, Record};
@@ -14,6 +14,7 @@ pub struct Harness {
     pub weirds: WeirdTally,
     pub facts: ConnFacts,
     pub limited: u64,
+    pub shared: Shared,
 }
 
 impl Harness {
@@ -31,6 +32,7 @@ impl Harness {
             weirds: WeirdTally::default(),
             facts: ConnFacts::default(),
             limited: 0,
+            shared: Shared::default(),
         }
     }
 
@@ -43,6 +45,7 @@ impl Harness {
             services: &mut self.services,
             weirds: &mut self.weirds,
             rows_limited: &mut self.limited,
+            shared: &mut self.shared,
         };
         a.on_data(dir, bytes, &mut cx);
     }
@@ -56,6 +59,7 @@ impl Harness {
             services: &mut self.services,
             weirds: &mut self.weirds,
             rows_limited: &mut self.limited,
+            shared: &mut self.shared,
         };
         a.on_gap(dir, 10, &mut cx);
     }
@@ -69,6 +73,7 @@ impl Harness {
             services: &mut self.services,
             weirds: &mut self.weirds,
             rows_limited: &mut self.limited,
+            shared: &mut self.shared,
         };
         a.on_eof(&mut cx);
     }

@@ -137,6 +137,27 @@ impl FlowKey {
         )
     }
 
+    /// EtherNet/IP explicit messaging (TCP/UDP 44818) or implicit I/O
+    /// (UDP 2222).
+    pub fn is_enip(&self) -> bool {
+        let port = |p: u16| self.a_port == p || self.b_port == p;
+        match self.proto {
+            6 => port(44818),
+            17 => port(44818) || port(2222),
+            _ => false,
+        }
+    }
+
+    /// A hash of the two hosts (and VLANs) only, the same both ways.
+    pub fn host_pair_hash(&self) -> u64 {
+        let mut h = Fnv::default();
+        h.bytes(&self.a.bytes);
+        h.bytes(&self.b.bytes);
+        h.bytes(&self.vlan.to_be_bytes());
+        h.bytes(&self.inner_vlan.to_be_bytes());
+        mix(h.0)
+    }
+
     /// A hash that is the same for both directions and for every run, used
     /// to pick the worker (the key is already canonical).
     pub fn shard_hash(&self) -> u64 {

@@ -21,6 +21,7 @@
 use super::conn::Conn;
 use super::key::{FlowKey, Side};
 use super::{FlowConfig, FlowCounters};
+use crate::analyzers::Shared;
 use crate::decode::Decoded;
 use crate::record::{Emitter, Record};
 use crate::time::Ts;
@@ -30,9 +31,16 @@ use std::collections::{BinaryHeap, HashMap};
 /// Number of virtual shards the key space is cut into.
 pub const VIRTUAL_SHARDS: usize = 256;
 
-/// The virtual shard of a key.
+/// The virtual shard of a key. EtherNet/IP flows are placed by their two
+/// hosts alone, so that a session and the I/O connections it opens (other
+/// ports, UDP) share a shard and its analyzers' shared state.
 pub fn shard_of(key: &FlowKey) -> usize {
-    (key.shard_hash() % VIRTUAL_SHARDS as u64) as usize
+    let h = if key.is_enip() {
+        key.host_pair_hash()
+    } else {
+        key.shard_hash()
+    };
+    (h % VIRTUAL_SHARDS as u64) as usize
 }
 
 struct Slot {
@@ -50,6 +58,7 @@ pub struct FlowTable {
     heap: BinaryHeap<Reverse<(Ts, u32, u32)>>,
     buffered: usize,
     counters: FlowCounters,
+    shared: Shared,
 }
 
 impl FlowTable {
@@ -68,6 +77,7 @@ impl FlowTable {
             heap: BinaryHeap::new(),
             buffered: 0,
             counters,
+            shared: Shared::default(),
         }
     }
 
@@ -116,12 +126,21 @@ impl FlowTable {
             return;
         };
         let before = s.conn.buffered();
-        s.conn
-            .packet(ts, d, side, payload, &self.cfg, em, &mut self.counters);
+        s.conn.packet(
+            ts,
+            d,
+            side,
+            payload,
+            &self.cfg,
+            em,
+            &mut self.counters,
+            &mut self.shared,
+        );
         let after = s.conn.buffered();
         self.buffered = self.buffered.saturating_sub(before) + after;
         if self.buffered > self.cfg.reassembly_budget {
-            s.conn.flush_reassembly(ts, em, &mut self.counters);
+            s.conn
+                .flush_reassembly(ts, em, &mut self.counters, &mut self.shared);
             self.buffered = self.buffered.saturating_sub(after) + s.conn.buffered();
         }
         // A deadline that moved earlier (a close, a reset, an attempt) needs
@@ -185,7 +204,7 @@ impl FlowTable {
         self.free.push(slot);
         self.buffered = self.buffered.saturating_sub(s.conn.buffered());
         em.for_conn(s.conn.first_seq);
-        let rec = s.conn.finish(em, &mut self.counters);
+        let rec = s.conn.finish(em, &mut self.counters, &mut self.shared);
         em.emit(Record::Conn(Box::new(rec)));
     }
 

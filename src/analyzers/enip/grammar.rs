@@ -6,6 +6,7 @@
 //! the rows already made.
 
 use super::logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
+use super::IoLink;
 use crate::analyzers::Context;
 use crate::flow::Dir;
 use otwatch_parsers::enip::names;
@@ -57,7 +58,9 @@ fn hex(b: &[u8]) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PairKey {
     Unconnected(u32, [u8; 8]),
-    Connected(u16),
+    /// The connection (its O->T id when the Forward Open was seen, which
+    /// joins the two ids of the two directions; 0 otherwise) and sequence.
+    Connected(u32, u16),
 }
 
 /// Requests waiting for their response, to name class-specific services
@@ -65,6 +68,8 @@ pub enum PairKey {
 #[derive(Debug, Default)]
 pub struct Pending {
     waiting: std::collections::VecDeque<(PairKey, Option<u32>)>,
+    /// Forward Open requests waiting for their reply.
+    opens: std::collections::VecDeque<PairKey>,
 }
 
 /// Requests remembered per connection.
@@ -79,6 +84,24 @@ impl Pending {
         self.waiting.push_back((key, class));
     }
 
+    fn open(&mut self, key: PairKey) {
+        self.opens.retain(|k| *k != key);
+        if self.opens.len() >= MAX_PENDING {
+            self.opens.pop_front();
+        }
+        self.opens.push_back(key);
+    }
+
+    fn opened(&mut self, key: PairKey) -> bool {
+        match self.opens.iter().position(|k| *k == key) {
+            Some(i) => {
+                self.opens.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn response(&mut self, key: PairKey) -> Option<u32> {
         let i = self.waiting.iter().position(|(k, _)| *k == key)?;
         self.waiting.remove(i).and_then(|(_, c)| c)
@@ -91,6 +114,8 @@ struct Msg<'h, 'p> {
     session: u32,
     context: [u8; 8],
     pending: &'p mut Pending,
+    /// The connection id of the last connected-address item.
+    connection: Option<u32>,
 }
 
 /// Rate limit of `cip_io.log`: the last row's time per (connection id,
@@ -169,6 +194,7 @@ pub fn message(
         session,
         context: context.try_into().unwrap_or_default(),
         pending,
+        connection: None,
     };
     match first {
         0x0004 | 0x0063 | 0x0064 if target => items(&mut m, &mut r, cx),
@@ -219,9 +245,10 @@ fn items(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()>
             0x0086 => {
                 r.take(5)?;
             }
-            0x0087 | 0x00A1 => {
+            0x0087 => {
                 r.u32()?;
             }
+            0x00A1 => m.connection = Some(r.u32()?),
             0x00B1 => {
                 let seq = r.u16()?;
                 cip(m, r, seq, cx)?;
@@ -261,11 +288,13 @@ fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'
         *cx.rows_limited += 1;
         return Ok(());
     }
+    let link = cx.shared.cip.get(connection_id).cloned();
     cx.log(Box::new(CipIoRecord {
         head: head.clone(),
         connection_id,
         sequence_number,
         data,
+        link,
     }));
     Ok(())
 }
@@ -437,7 +466,8 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     }
     mark(cx, "cip");
     let key = if seq != 0 {
-        PairKey::Connected(seq)
+        let link = m.connection.and_then(|id| cx.shared.cip.get(id));
+        PairKey::Connected(link.map_or(0, |l| l.pair), seq)
     } else {
         PairKey::Unconnected(m.session, m.context)
     };
@@ -448,6 +478,8 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
         m.pending.request(key, p.naming_class());
         p.naming_class()
     };
+    let message = r.d.get(start..).unwrap_or_default();
+    track_forward_open(m, key, response, service, message, cx);
     let rec = row(head, seq, response, code, class);
     let rec = match status {
         Some((g, ext)) => with_status(rec, g, ext),
@@ -455,6 +487,63 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     };
     cx.log(Box::new(rec));
     Ok(())
+}
+
+/// Remembers the I/O connections a successful Forward Open sets up (on the
+/// Connection Manager, sent by the originator of this connection).
+fn track_forward_open(
+    m: &mut Msg<'_, '_>,
+    key: PairKey,
+    response: bool,
+    service: u8,
+    message: &[u8],
+    cx: &mut Context<'_>,
+) {
+    use otwatch_parsers::enip::cip::{self, RequestBody, ResponseBody};
+    const FORWARD_OPEN: u8 = 0x54;
+    const LARGE_FORWARD_OPEN: u8 = 0x5B;
+    let code = service & 0x7F;
+    if code != FORWARD_OPEN && code != LARGE_FORWARD_OPEN {
+        return;
+    }
+    if !response {
+        if let Ok((_, req)) = cip::parse_cip_request(message) {
+            if matches!(req.body, RequestBody::ForwardOpen(_)) {
+                m.pending.open(key);
+            }
+        }
+        return;
+    }
+    if !m.pending.opened(key) {
+        return;
+    }
+    let context = cip::ReplyContext {
+        request: cip::Target {
+            service: code,
+            class: Some(6),
+            instance: Some(1),
+        },
+        routed: None,
+    };
+    let Ok((_, reply)) = cip::parse_cip_reply_to(message, &context) else {
+        return;
+    };
+    let ResponseBody::ForwardOpen(fo) = reply.body else {
+        return;
+    };
+    // The reply travels from the target: this connection's responder.
+    let (origin, target) = (cx.id.orig_h, cx.id.resp_h);
+    let uid = cx.id.uid.clone();
+    let pair = fo.o_t_connection_id;
+    let link = |api_us| IoLink {
+        opened_by: uid.clone(),
+        origin,
+        target,
+        api_us,
+        pair,
+    };
+    cx.shared.cip.insert(fo.o_t_connection_id, link(fo.o_t_api));
+    cx.shared.cip.insert(fo.t_o_connection_id, link(fo.t_o_api));
 }
 
 /// Multiple Service Packet: its own row, then one per embedded service.

@@ -188,16 +188,24 @@ crate::columns_after!(
         field("sequence_number", T::Count),
         field("data_length", T::Count),
         field("io_data", T::String),
+        field("opened_by", T::String),
+        field("io_originator", T::Addr),
+        field("io_target", T::Addr),
+        field("api", T::Interval),
     ]
 );
 
-/// A row of `cip_io.log`: one implicit (class 0/1) I/O datagram.
+/// A row of `cip_io.log`: one implicit (class 0/1) I/O datagram, and —
+/// beyond the reference's columns — the Forward Open that set the I/O
+/// connection up, when it was seen: the connection that carried it, the
+/// I/O originator and target, and the granted packet interval.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CipIoRecord {
     pub head: Head,
     pub connection_id: u32,
     pub sequence_number: u32,
     pub data: Vec<u8>,
+    pub link: Option<super::IoLink>,
 }
 
 impl LogRecord for CipIoRecord {
@@ -218,6 +226,15 @@ impl LogRecord for CipIoRecord {
             hex.push_str(&format!("{b:02x}"));
         }
         out.push(Value::Str(hex));
+        match &self.link {
+            Some(l) => {
+                out.push(Value::Str(l.opened_by.clone()));
+                out.push(Value::Addr(l.origin));
+                out.push(Value::Addr(l.target));
+                out.push(Value::Interval(crate::time::Micros(i64::from(l.api_us))));
+            }
+            None => out.extend(std::iter::repeat_n(Value::Unset, 4)),
+        }
     }
 }
 

@@ -36,6 +36,52 @@ pub const IO_PORT: u16 = 2222;
 
 const VIOLATIONS_MATTER_UNTIL: u64 = 10 * 1024;
 
+/// An implicit I/O connection a Forward Open set up: who opened it, between
+/// whom, how often it sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IoLink {
+    /// uid of the connection that carried the Forward Open.
+    pub opened_by: String,
+    /// The originator (scanner) and target (adapter) of the I/O connection.
+    pub origin: std::net::IpAddr,
+    pub target: std::net::IpAddr,
+    /// Actual packet interval granted, in microseconds.
+    pub api_us: u32,
+    /// The O->T id of the pair, the same for both directions' ids.
+    pub pair: u32,
+}
+
+/// The I/O connections Forward Opens set up, by connection id, at most
+/// [`MAX_IO_LINKS`] per shard (the oldest is forgotten first).
+#[derive(Debug, Default)]
+pub struct CipConnections {
+    links: std::collections::HashMap<u32, IoLink>,
+    order: std::collections::VecDeque<u32>,
+}
+
+/// I/O connections remembered per flow-table shard.
+pub const MAX_IO_LINKS: usize = 4096;
+
+impl CipConnections {
+    pub fn insert(&mut self, id: u32, link: IoLink) {
+        if self.links.insert(id, link).is_none() {
+            self.order.push_back(id);
+        }
+        while self.links.len() > MAX_IO_LINKS {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.links.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
+
+    pub fn get(&self, id: u32) -> Option<&IoLink> {
+        self.links.get(&id)
+    }
+}
+
 /// Whether `b` starts like an encapsulation header (the reference's
 /// detection signature): a known command, zero high byte, a known status
 /// with zero upper bytes, and at least 17 bytes.

@@ -19,7 +19,7 @@ use super::ports::likely_server_port;
 use super::reassembly::StreamSink;
 use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
-use crate::analyzers::{self, Analyzer, ConnFacts, ConnId, Context, WeirdTally};
+use crate::analyzers::{self, Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
 use crate::decode::{tcp_flags as F, Decoded, Transport};
 use crate::record::Emitter;
 use crate::time::Ts;
@@ -60,7 +60,13 @@ struct App {
 
 impl App {
     /// A sink that hands `dir`'s stream to the analyzer.
-    fn sink<'a>(&'a mut self, dir: Dir, ts: Ts, em: &'a mut Emitter) -> AnalyzerSink<'a> {
+    fn sink<'a>(
+        &'a mut self,
+        dir: Dir,
+        ts: Ts,
+        em: &'a mut Emitter,
+        shared: &'a mut Shared,
+    ) -> AnalyzerSink<'a> {
         AnalyzerSink {
             dir,
             analyzer: self.analyzer.as_deref_mut(),
@@ -72,6 +78,7 @@ impl App {
                 services: &mut self.services,
                 weirds: &mut self.weirds,
                 rows_limited: &mut self.rows_limited,
+                shared,
             },
         }
     }
@@ -267,8 +274,14 @@ impl Conn {
     }
 
     /// Gives up on the holes of this connection's streams (memory budget).
-    pub fn flush_reassembly(&mut self, ts: Ts, em: &mut Emitter, counters: &mut FlowCounters) {
-        self.tcp_flush(ts, em, counters);
+    pub fn flush_reassembly(
+        &mut self,
+        ts: Ts,
+        em: &mut Emitter,
+        counters: &mut FlowCounters,
+        shared: &mut Shared,
+    ) {
+        self.tcp_flush(ts, em, counters, shared);
     }
 
     fn weird(
@@ -293,6 +306,7 @@ impl Conn {
         cfg: &FlowConfig,
         em: &mut Emitter,
         counters: &mut FlowCounters,
+        shared: &mut Shared,
     ) {
         if d.bad_checksum {
             // Zeek records the bad checksum in history and ignores the packet.
@@ -325,6 +339,7 @@ impl Conn {
                 cfg,
                 em,
                 counters,
+                shared,
             ),
             Transport::Udp { ulen, .. } => {
                 let dir = self.dir(side);
@@ -338,7 +353,7 @@ impl Conn {
                 c.size += u64::from(ulen.saturating_sub(8));
                 c.active = true;
                 self.history.once(dir, b'D');
-                self.app.sink(dir, ts, em).data(payload);
+                self.app.sink(dir, ts, em, shared).data(payload);
             }
             Transport::Icmp { .. } | Transport::Other => {
                 let dir = self.dir(side);
@@ -356,16 +371,21 @@ impl Conn {
 
     /// Logs the connection: flushes reassembly and the analyzer, then builds
     /// the conn.log record.
-    pub fn finish(&mut self, em: &mut Emitter, counters: &mut FlowCounters) -> ConnRecord {
+    pub fn finish(
+        &mut self,
+        em: &mut Emitter,
+        counters: &mut FlowCounters,
+        shared: &mut Shared,
+    ) -> ConnRecord {
         let ts = self.last;
         let mut missed = 0;
         if let Some(t) = self.tcp.as_mut() {
             for (i, r) in t.reasm.iter_mut().enumerate() {
-                r.finish(&mut self.app.sink(dir_of(i), ts, em));
+                r.finish(&mut self.app.sink(dir_of(i), ts, em, shared));
             }
             missed = t.missed;
         }
-        self.app.sink(Dir::Orig, ts, em).eof();
+        self.app.sink(Dir::Orig, ts, em, shared).eof();
         counters.missed_bytes += missed;
         counters.weirds += self.app.weirds.count;
         counters.rows_limited += self.app.rows_limited;

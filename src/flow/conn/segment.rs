@@ -3,7 +3,7 @@
 //! the endpoint state machine, content gaps, reassembly and closing.
 
 use super::{pair, Conn};
-use crate::analyzers::ConnFacts;
+use crate::analyzers::{ConnFacts, Shared};
 use crate::flow::history::{Flag, Scaled};
 use crate::flow::key::{Dir, Side};
 use crate::flow::reassembly::Reassembler;
@@ -155,6 +155,7 @@ impl Conn {
         cfg: &FlowConfig,
         em: &mut Emitter,
         counters: &mut FlowCounters,
+        shared: &mut Shared,
     ) {
         use crate::decode::tcp_flags as F;
         let s = Seg {
@@ -286,7 +287,7 @@ impl Conn {
             had_gap: t.had_gap,
             payload_bytes: t.ep[0].size(t.ep[1].state) + t.ep[1].size(t.ep[0].state),
         };
-        let mut sink = self.app.sink(dir, ts, em);
+        let mut sink = self.app.sink(dir, ts, em, shared);
 
         // Acknowledgement of the peer's stream: bytes acked but never seen
         // are a content gap.
@@ -350,13 +351,19 @@ impl Conn {
 
     /// Skips every hole of both directions (the table's reassembly budget
     /// ran out), delivering what is buffered; the skipped bytes are missed.
-    pub(super) fn tcp_flush(&mut self, ts: Ts, em: &mut Emitter, counters: &mut FlowCounters) {
+    pub(super) fn tcp_flush(
+        &mut self,
+        ts: Ts,
+        em: &mut Emitter,
+        counters: &mut FlowCounters,
+        shared: &mut Shared,
+    ) {
         let Some(t) = self.tcp.as_mut() else {
             return;
         };
         let mut skipped = 0;
         for dir in [Dir::Orig, Dir::Resp] {
-            let mut sink = self.app.sink(dir, ts, em);
+            let mut sink = self.app.sink(dir, ts, em, shared);
             let g = t.reasm[dir.idx()].finish(&mut sink);
             if g > 0 {
                 self.history.scaled(dir, Scaled::Gap);
