@@ -116,6 +116,18 @@ fn forward_open_ties_io_to_its_session() {
     }
     // An I/O connection nobody saw opened.
     w.packet(1_200_000, &udp4(C, 2222, T, 2222, &io(0x0BAD_F00D, 1)));
+    // The same id between two other hosts is another connection.
+    // (Regression: links were looked up by id alone.)
+    w.packet(
+        1_300_000,
+        &udp4(
+            [10, 6, 0, 1],
+            2222,
+            [10, 6, 0, 2],
+            2222,
+            &io(0xAABB_CCDD, 1),
+        ),
+    );
     w.write(&f);
 
     let mut outputs = Vec::new();
@@ -144,7 +156,7 @@ fn forward_open_ties_io_to_its_session() {
     let session = conns.iter().find(|c| c["proto"] == "tcp").unwrap();
     assert_eq!(session["service"], "enip");
     let rows = ZeekLog::read(&outputs[0].join("cip_io.log")).records();
-    assert_eq!(rows.len(), 9);
+    assert_eq!(rows.len(), 10);
     for r in &rows[..8] {
         assert_eq!(r["opened_by"], session["uid"], "{r:?}");
         assert_eq!(r["io_originator"], "10.5.0.1");
@@ -154,6 +166,7 @@ fn forward_open_ties_io_to_its_session() {
     assert_eq!(api("0xaabbccdd"), "0.010000");
     assert_eq!(api("0x11223344"), "0.020000");
     assert_eq!(rows[8]["opened_by"], "-");
+    assert_eq!(rows[9]["opened_by"], "-");
 
     // The connected reply pairs with its request through the two ids.
     let cip = ZeekLog::read(&outputs[0].join("cip.log")).records();

@@ -288,7 +288,11 @@ fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'
         *cx.rows_limited += 1;
         return Ok(());
     }
-    let link = cx.shared.cip.get(connection_id).cloned();
+    let link = cx
+        .shared
+        .cip
+        .get(cx.id.orig_h, cx.id.resp_h, connection_id)
+        .cloned();
     cx.log(Box::new(CipIoRecord {
         head: head.clone(),
         connection_id,
@@ -466,7 +470,9 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     }
     mark(cx, "cip");
     let key = if seq != 0 {
-        let link = m.connection.and_then(|id| cx.shared.cip.get(id));
+        let link = m
+            .connection
+            .and_then(|id| cx.shared.cip.get(cx.id.orig_h, cx.id.resp_h, id));
         PairKey::Connected(link.map_or(0, |l| l.pair), seq)
     } else {
         PairKey::Unconnected(m.session, m.context)
@@ -556,7 +562,8 @@ fn multiple(
     cx: &mut Context<'_>,
 ) -> R<()> {
     let count = r.u16()?;
-    let mut offsets = Vec::with_capacity(usize::from(count));
+    let mut offsets =
+        Vec::with_capacity(usize::from(count).min(r.d.len().saturating_sub(r.pos) / 2));
     for _ in 0..count {
         offsets.push(r.u16()?);
     }
@@ -572,7 +579,7 @@ fn multiple(
     let n = usize::from(count & 0xFF);
     let at = |i: usize| services.get(i).copied().unwrap_or(0);
     for &off in offsets.iter().take(n) {
-        let loc = usize::from(off.wrapping_sub(2 * count).wrapping_sub(2));
+        let loc = usize::from(off.wrapping_sub(count.wrapping_mul(2)).wrapping_sub(2));
         let code = at(loc) & 0x7F;
         if response {
             let rec = row(head, seq, true, code, None);

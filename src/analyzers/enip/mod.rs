@@ -51,12 +51,24 @@ pub struct IoLink {
     pub pair: u32,
 }
 
-/// The I/O connections Forward Opens set up, by connection id, at most
-/// [`MAX_IO_LINKS`] per shard (the oldest is forgotten first).
+/// Which link: the two hosts (in a fixed order) and the connection id.
+type LinkKey = (std::net::IpAddr, std::net::IpAddr, u32);
+
+fn link_key(a: std::net::IpAddr, b: std::net::IpAddr, id: u32) -> LinkKey {
+    if a <= b {
+        (a, b, id)
+    } else {
+        (b, a, id)
+    }
+}
+
+/// The I/O connections Forward Opens set up, by host pair and connection
+/// id (ids are only unique between two hosts), at most [`MAX_IO_LINKS`]
+/// per shard (the oldest is forgotten first).
 #[derive(Debug, Default)]
 pub struct CipConnections {
-    links: std::collections::HashMap<u32, IoLink>,
-    order: std::collections::VecDeque<u32>,
+    links: std::collections::HashMap<LinkKey, IoLink>,
+    order: std::collections::VecDeque<LinkKey>,
 }
 
 /// I/O connections remembered per flow-table shard.
@@ -64,8 +76,9 @@ pub const MAX_IO_LINKS: usize = 4096;
 
 impl CipConnections {
     pub fn insert(&mut self, id: u32, link: IoLink) {
-        if self.links.insert(id, link).is_none() {
-            self.order.push_back(id);
+        let key = link_key(link.origin, link.target, id);
+        if self.links.insert(key, link).is_none() {
+            self.order.push_back(key);
         }
         while self.links.len() > MAX_IO_LINKS {
             match self.order.pop_front() {
@@ -77,8 +90,9 @@ impl CipConnections {
         }
     }
 
-    pub fn get(&self, id: u32) -> Option<&IoLink> {
-        self.links.get(&id)
+    /// The link of connection `id` between hosts `a` and `b`.
+    pub fn get(&self, a: std::net::IpAddr, b: std::net::IpAddr, id: u32) -> Option<&IoLink> {
+        self.links.get(&link_key(a, b, id))
     }
 }
 

@@ -144,3 +144,19 @@ fn responses_are_named_by_their_request_class() {
     h.feed(&mut e, Dir::Resp, &send_rr(&[0xCC, 0, 0, 0, 0xC3, 0, 7, 0]));
     assert_eq!(cip_rows(&h)[2].2, "unknown");
 }
+
+#[test]
+fn a_multiple_service_packet_with_a_huge_count_does_not_overflow() {
+    // Regression (review): 2 * count overflowed for counts from 0x8000.
+    let (mut h, mut e) = new();
+    h.facts.partial = true;
+    let count: u16 = 0x8001;
+    let mut cip = vec![0x0A, 2, 0x20, 0x02, 0x24, 0x01];
+    cip.extend_from_slice(&count.to_le_bytes());
+    for _ in 0..count {
+        cip.extend_from_slice(&0xFFFFu16.to_le_bytes());
+    }
+    cip.extend_from_slice(&[0x0E, 0, 0, 0]);
+    h.feed(&mut e, Dir::Orig, &send_rr(&cip));
+    assert_eq!(h.rows("enip").len(), 1);
+}
