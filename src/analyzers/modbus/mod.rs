@@ -17,6 +17,7 @@
 //! Invariants: each direction buffers at most one ADU (≤ 65,541 bytes);
 //! pending transactions are capped (see [`icsnpp::MAX_PENDING`]).
 
+mod device_id;
 mod events;
 mod icsnpp;
 mod logs;
