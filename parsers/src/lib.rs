@@ -7,6 +7,7 @@
 pub mod enip;
 mod error;
 pub mod modbus;
+pub mod opcua;
 
 pub use error::{Error, ErrorKind, Layer};
 
