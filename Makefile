@@ -70,7 +70,7 @@ bench: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	for t in modbus_adu enip_packet; do \
+	for t in modbus_adu enip_packet opcua_chunk; do \
 	  mkdir -p parsers/fuzz/corpus/$$t && \
 	  (cd parsers/fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS)) || exit 1; \
 	done

@@ -5,13 +5,18 @@
 //!   identification, exceptions), each direction parsed as it was sent;
 //! - `enip/parse`: every EtherNet/IP message of the bundled captures —
 //!   explicit messaging (encapsulation, CPF, CIP with Multiple Service
-//!   Packets) and cyclic implicit I/O datagrams.
+//!   Packets) and cyclic implicit I/O datagrams;
+//! - `opcua/parse_chunk`: every OPC UA chunk of the OPC UA samples
+//!   (unsecured channels: HEL/ACK, OPN, Read, Browse, Publish, CLO) framed,
+//!   typed, and decoded through the sequence header, the type NodeId and
+//!   the Request/ResponseHeader (service bodies are not decoded yet).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use otwatch::capture::FileSource;
 use otwatch::decode::{decode, Transport};
 use otwatch_parsers::enip;
 use otwatch_parsers::modbus::{frame, parse_adu, Frame, Parsed};
+use otwatch_parsers::opcua;
 use std::path::PathBuf;
 
 /// (ADU bytes, sent by the client) for every whole ADU in the samples.
@@ -83,7 +88,78 @@ fn enip_messages() -> Vec<(Vec<u8>, bool)> {
     out
 }
 
+/// (chunk bytes, sent by the client) for every chunk that arrived whole
+/// in one packet of the OPC UA samples.
+fn opcua_chunks() -> Vec<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    for name in [
+        "open62541_client-server_mainloop.pcap",
+        "open62541_read_service_test_data.pcap",
+        "open62541_create_monitored_items.pcap",
+    ] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("pcaps")
+            .join(name);
+        let mut src = FileSource::open(&path).expect("sample capture");
+        while let Some(p) = src.next_packet().expect("read") {
+            let Ok(d) = decode(p.link, p.data) else {
+                continue;
+            };
+            let Transport::Tcp { sport, dport, .. } = d.transport else {
+                continue;
+            };
+            if sport != 4840 && dport != 4840 {
+                continue;
+            }
+            let mut payload = d.payload(p.data);
+            while let opcua::Frame::Complete(raw) = opcua::frame(payload) {
+                out.push((payload[..raw.consumed].to_vec(), dport == 4840));
+                payload = &payload[raw.consumed..];
+            }
+        }
+    }
+    out
+}
+
+/// Frames, types and decodes one chunk as far as the parser goes today.
+fn parse_opcua(bytes: &[u8], from_client: bool) -> bool {
+    let opcua::Frame::Complete(raw) = opcua::frame(bytes) else {
+        return false;
+    };
+    let Ok(chunk) = opcua::parse_chunk(&raw) else {
+        return false;
+    };
+    let opcua::Chunk::Secure(s) = chunk else {
+        return true;
+    };
+    let Ok((_, body)) = opcua::SequenceHeader::split(s.payload) else {
+        return false;
+    };
+    let mut d = opcua::Decoder::new(body);
+    d.node_id().is_ok()
+        && if from_client {
+            opcua::RequestHeader::decode(&mut d).is_ok()
+        } else {
+            opcua::ResponseHeader::decode(&mut d).is_ok()
+        }
+}
+
 fn benches(c: &mut Criterion) {
+    let oc = opcua_chunks();
+    assert!(oc.len() > 250, "{} chunks", oc.len());
+    let whole = oc.iter().filter(|(b, c)| parse_opcua(b, *c)).count();
+    assert_eq!(whole, oc.len(), "every sample chunk decodes");
+    let mut g = c.benchmark_group("opcua");
+    g.throughput(Throughput::Elements(oc.len() as u64));
+    g.bench_function("parse_chunk", |b| {
+        b.iter(|| {
+            oc.iter()
+                .filter(|(bytes, from_client)| parse_opcua(bytes, *from_client))
+                .count()
+        })
+    });
+    g.finish();
+
     let em = enip_messages();
     assert!(em.len() > 600, "{} messages", em.len());
     let mut g = c.benchmark_group("enip");
