@@ -19,46 +19,10 @@ use otwatch_parsers::modbus::{frame, parse_adu, Frame, Parsed};
 use otwatch_parsers::opcua;
 use std::path::PathBuf;
 
-/// (ADU bytes, sent by the client) for every whole ADU in the samples.
-fn modbus_messages() -> Vec<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    for name in [
-        "modbus_example.pcap",
-        "modbusBig.pcap",
-        "modbus-eit.pcap",
-        "modbusSmall.pcap",
-    ] {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("pcaps")
-            .join(name);
-        let mut src = FileSource::open(&path).expect("sample capture");
-        while let Some(p) = src.next_packet().expect("read") {
-            let Ok(d) = decode(p.link, p.data) else {
-                continue;
-            };
-            let Transport::Tcp { sport, dport, .. } = d.transport else {
-                continue;
-            };
-            if sport != 502 && dport != 502 {
-                continue;
-            }
-            let mut payload = d.payload(p.data);
-            while let Frame::Complete(raw) = frame(payload) {
-                out.push((payload[..raw.consumed].to_vec(), dport == 502));
-                payload = &payload[raw.consumed..];
-            }
-        }
-    }
-    out
-}
-
-/// (payload, is implicit I/O) of every EtherNet/IP packet in the samples.
-fn enip_messages() -> Vec<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    for name in [
-        "enip_cip_example.pcap",
-        "multiple_service_packet_cip.pcapng",
-    ] {
+/// Calls `f` with the transport and non-empty payload of every packet of
+/// the named samples in `pcaps/`.
+fn for_each_payload(names: &[&str], mut f: impl FnMut(Transport, &[u8])) {
+    for name in names {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("pcaps")
             .join(name);
@@ -68,57 +32,85 @@ fn enip_messages() -> Vec<(Vec<u8>, bool)> {
                 continue;
             };
             let payload = d.payload(p.data);
-            if payload.is_empty() {
-                continue;
-            }
-            match d.transport {
-                Transport::Tcp { sport, dport, .. } if sport == 44818 || dport == 44818 => {
-                    out.push((payload.to_vec(), false));
-                }
-                Transport::Udp { sport, dport, .. } if sport == 2222 || dport == 2222 => {
-                    out.push((payload.to_vec(), true));
-                }
-                Transport::Udp { sport, dport, .. } if sport == 44818 || dport == 44818 => {
-                    out.push((payload.to_vec(), false));
-                }
-                _ => {}
+            if !payload.is_empty() {
+                f(d.transport, payload);
             }
         }
     }
+}
+
+/// (message bytes, sent by the client) for every message that arrived
+/// whole in one TCP segment to or from `port`, as `frame` cuts them.
+fn tcp_messages(
+    names: &[&str],
+    port: u16,
+    frame: impl Fn(&[u8]) -> Option<usize>,
+) -> Vec<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    for_each_payload(names, |t, mut payload| {
+        let Transport::Tcp { sport, dport, .. } = t else {
+            return;
+        };
+        if sport != port && dport != port {
+            return;
+        }
+        while let Some(n) = frame(payload).filter(|&n| n > 0) {
+            let (msg, rest) = payload.split_at(n.min(payload.len()));
+            out.push((msg.to_vec(), dport == port));
+            payload = rest;
+        }
+    });
+    out
+}
+
+/// (ADU bytes, sent by the client) for every whole ADU in the samples.
+fn modbus_messages() -> Vec<(Vec<u8>, bool)> {
+    let names = [
+        "modbus_example.pcap",
+        "modbusBig.pcap",
+        "modbus-eit.pcap",
+        "modbusSmall.pcap",
+    ];
+    tcp_messages(&names, 502, |b| match frame(b) {
+        Frame::Complete(raw) => Some(raw.consumed),
+        _ => None,
+    })
+}
+
+/// (payload, is implicit I/O) of every EtherNet/IP packet in the samples.
+fn enip_messages() -> Vec<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    let names = [
+        "enip_cip_example.pcap",
+        "multiple_service_packet_cip.pcapng",
+    ];
+    for_each_payload(&names, |t, payload| match t {
+        Transport::Tcp { sport, dport, .. } if sport == 44818 || dport == 44818 => {
+            out.push((payload.to_vec(), false));
+        }
+        Transport::Udp { sport, dport, .. } if sport == 2222 || dport == 2222 => {
+            out.push((payload.to_vec(), true));
+        }
+        Transport::Udp { sport, dport, .. } if sport == 44818 || dport == 44818 => {
+            out.push((payload.to_vec(), false));
+        }
+        _ => {}
+    });
     out
 }
 
 /// (chunk bytes, sent by the client) for every chunk that arrived whole
 /// in one packet of the OPC UA samples.
 fn opcua_chunks() -> Vec<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    for name in [
+    let names = [
         "open62541_client-server_mainloop.pcap",
         "open62541_read_service_test_data.pcap",
         "open62541_create_monitored_items.pcap",
-    ] {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("pcaps")
-            .join(name);
-        let mut src = FileSource::open(&path).expect("sample capture");
-        while let Some(p) = src.next_packet().expect("read") {
-            let Ok(d) = decode(p.link, p.data) else {
-                continue;
-            };
-            let Transport::Tcp { sport, dport, .. } = d.transport else {
-                continue;
-            };
-            if sport != 4840 && dport != 4840 {
-                continue;
-            }
-            let mut payload = d.payload(p.data);
-            while let opcua::Frame::Complete(raw) = opcua::frame(payload) {
-                out.push((payload[..raw.consumed].to_vec(), dport == 4840));
-                payload = &payload[raw.consumed..];
-            }
-        }
-    }
-    out
+    ];
+    tcp_messages(&names, 4840, |b| match opcua::frame(b) {
+        opcua::Frame::Complete(raw) => Some(raw.consumed),
+        _ => None,
+    })
 }
 
 /// Frames, types and decodes one chunk as far as the parser goes today.
