@@ -1,11 +1,14 @@
 //! Protocol detection by content on TCP ports no analyzer is registered
 //! for: a client whose first bytes are an EtherNet/IP encapsulation header
 //! (the reference's signature: a known command, a known status, from a
-//! client port ≥ 1024) gets the EtherNet/IP analyzer; otherwise the Modbus
-//! probe decides (see [`ModbusProbe`]).
+//! client port ≥ 1024) gets the EtherNet/IP analyzer; one whose first
+//! bytes are an OPC UA Hello or OpenSecureChannel (client port ≥ 1024, as
+//! the reference's signature asks) gets the OPC UA analyzer; otherwise the
+//! Modbus probe decides (see [`ModbusProbe`]).
 
 use super::enip::{self, Enip};
 use super::modbus::ModbusProbe;
+use super::opcua::OpcUa;
 use super::{Analyzer, AnalyzerConfig, Context};
 use crate::flow::Dir;
 
@@ -15,6 +18,7 @@ enum State {
         cfg: AnalyzerConfig,
     },
     Enip(Box<Enip>),
+    OpcUa(Box<OpcUa>),
 }
 
 pub struct Detect {
@@ -40,6 +44,7 @@ impl Detect {
     pub fn chosen(&self) -> Option<&'static str> {
         match &self.state {
             State::Enip(_) => Some("enip"),
+            State::OpcUa(_) => Some("opcua"),
             State::Undecided { modbus, .. } if modbus.is_modbus() => Some("modbus"),
             State::Undecided { .. } => None,
         }
@@ -54,12 +59,20 @@ impl Analyzer for Detect {
         }
         match &mut self.state {
             State::Enip(e) => e.on_data(dir, data, cx),
+            State::OpcUa(o) => o.on_data(dir, data, cx),
             State::Undecided { modbus, cfg } => {
                 if first_from_client && self.client_port_ok && enip::looks_like_encapsulation(data)
                 {
                     let mut e = Box::new(Enip::new(cfg));
                     e.on_data(dir, data, cx);
                     self.state = State::Enip(e);
+                } else if first_from_client
+                    && self.client_port_ok
+                    && otwatch_parsers::opcua::probe(data)
+                {
+                    let mut o = Box::new(OpcUa::new());
+                    o.on_data(dir, data, cx);
+                    self.state = State::OpcUa(o);
                 } else {
                     modbus.on_data(dir, data, cx);
                 }
@@ -70,6 +83,7 @@ impl Analyzer for Detect {
     fn on_gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
         match &mut self.state {
             State::Enip(e) => e.on_gap(dir, len, cx),
+            State::OpcUa(o) => o.on_gap(dir, len, cx),
             State::Undecided { modbus, .. } => modbus.on_gap(dir, len, cx),
         }
     }
@@ -77,6 +91,7 @@ impl Analyzer for Detect {
     fn on_eof(&mut self, cx: &mut Context<'_>) {
         match &mut self.state {
             State::Enip(e) => e.on_eof(cx),
+            State::OpcUa(o) => o.on_eof(cx),
             State::Undecided { modbus, .. } => modbus.on_eof(cx),
         }
     }

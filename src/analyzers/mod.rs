@@ -146,6 +146,7 @@ pub trait Analyzer: Send {
 mod detect;
 pub mod enip;
 pub mod modbus;
+pub mod opcua;
 
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -176,6 +177,7 @@ pub fn for_connection(
 ) -> Option<Box<dyn Analyzer>> {
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
+        (6, opcua::PORT) => Some(Box::new(opcua::OpcUa::new())),
         (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new(cfg))),
         (6, _) => Some(Box::new(detect::Detect::new(cfg, orig_port))),
         _ => None,

@@ -11,6 +11,9 @@ pub struct RequestHeader<'a> {
     /// The session's authentication token (a secret of the session: the
     /// analyzer may key on it but must not log it).
     pub authentication_token: NodeId<'a>,
+    /// The wire encoding byte of the token's NodeId (0x00 two-byte … 0x05
+    /// opaque), which the reference logs.
+    pub authentication_token_encoding: u8,
     /// Client time of the request.
     pub timestamp: i64,
     /// Handle the response echoes.
@@ -28,8 +31,10 @@ pub struct RequestHeader<'a> {
 impl<'a> RequestHeader<'a> {
     /// Decodes a RequestHeader.
     pub fn decode(d: &mut Decoder<'a>) -> Result<RequestHeader<'a>, Error> {
+        let authentication_token_encoding = d.rest().first().copied().unwrap_or(0);
         Ok(RequestHeader {
             authentication_token: d.node_id()?,
+            authentication_token_encoding,
             timestamp: d.date_time()?,
             request_handle: d.u32()?,
             return_diagnostics: d.u32()?,
@@ -51,6 +56,8 @@ pub struct ResponseHeader<'a> {
     pub service_result: u32,
     /// Diagnostics for the service result.
     pub service_diagnostics: DiagnosticInfo<'a>,
+    /// The encoding mask byte of `service_diagnostics` (0: none).
+    pub service_diagnostics_mask: u8,
     /// Strings that DiagnosticInfo indices point into.
     pub string_table: Vec<UaString<'a>>,
     /// Reserved for future use.
@@ -64,6 +71,7 @@ impl<'a> ResponseHeader<'a> {
             timestamp: d.date_time()?,
             request_handle: d.u32()?,
             service_result: d.status_code()?,
+            service_diagnostics_mask: d.rest().first().copied().unwrap_or(0),
             service_diagnostics: d.diagnostic_info()?,
             string_table: d.array_or_empty(Decoder::string)?,
             additional_header: d.extension_object()?,

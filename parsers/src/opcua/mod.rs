@@ -20,6 +20,7 @@
 
 mod decoder;
 mod header;
+pub mod names;
 mod transport;
 mod types;
 
@@ -28,6 +29,7 @@ mod tests;
 
 pub use decoder::{Decoder, MAX_ARRAY_LEN, MAX_DEPTH};
 pub use header::{RequestHeader, ResponseHeader};
+pub use names::service_name;
 pub use transport::{
     frame, parse_chunk, probe, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
     ErrorMessage, Frame, Hello, MessageHeader, MessageType, RawChunk, ReverseHello, SecureChunk,

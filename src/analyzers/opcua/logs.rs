@@ -1,0 +1,247 @@
+//! `opcua_binary.log`, the summary log of CISA ICSNPP-opcua-binary: one row
+//! per HEL, ACK, ERR and CLO message, one row per OPN or MSG request merged
+//! with its response. Columns in the reference's order
+//! (../shared/corpus/SCHEMAS.md), without its three link-id columns: the
+//! detail logs they point into are not written yet.
+
+use crate::analyzers::ConnId;
+use crate::output::{field, Field, FieldType as T, LogRecord, Value};
+use crate::time::Ts;
+
+/// The HEL / ACK fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelloFields {
+    pub version: u32,
+    pub rcv_buf_size: u32,
+    pub snd_buf_size: u32,
+    pub max_msg_size: u32,
+    pub max_chunk_cnt: u32,
+    /// HEL only.
+    pub endpoint_url: Option<String>,
+}
+
+/// The asymmetric security header of an OPN message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenFields {
+    pub policy_uri: Option<String>,
+    pub policy_uri_len: i64,
+    /// Hex of the sender certificate and of the receiver thumbprint.
+    pub snd_cert: Option<String>,
+    pub snd_cert_len: i64,
+    pub rcv_cert: Option<String>,
+    pub rcv_cert_len: i64,
+}
+
+/// The service NodeId of a message body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceId {
+    pub encoding_mask: u8,
+    pub namespace: u16,
+    pub identifier: u32,
+    pub name: Option<&'static str>,
+}
+
+/// The RequestHeader fields the reference logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestFields {
+    pub token_encoding: u8,
+    /// Unset for the two-byte form, which has no namespace.
+    pub token_namespace: Option<u16>,
+    pub token_numeric: Option<u32>,
+    pub token_string: Option<String>,
+    pub token_guid: Option<String>,
+    pub token_opaque: Option<String>,
+    pub timestamp: Ts,
+    pub request_handle: u32,
+    pub return_diag: u32,
+    pub audit_entry_id: Option<String>,
+    pub timeout_hint: u32,
+    pub add_hdr_type_id: u32,
+    pub add_hdr_enc_mask: u8,
+}
+
+/// The ResponseHeader fields the reference logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseFields {
+    pub timestamp: Ts,
+    pub request_handle: u32,
+    pub service_diag_encoding: u8,
+    pub add_hdr_type_id: u32,
+    pub add_hdr_enc_mask: u8,
+}
+
+/// One side (request or response) of a secure-conversation row. Fields
+/// are `None` where the body is encrypted or could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Half<H> {
+    pub msg_size: u32,
+    pub seq_number: Option<u32>,
+    pub service: Option<ServiceId>,
+    pub header: Option<H>,
+}
+
+/// A row of `opcua_binary.log`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpcuaRecord {
+    pub ts: Ts,
+    pub id: ConnId,
+    pub msg_type: &'static str,
+    pub is_final: &'static str,
+    pub total_size: u64,
+    pub error: Option<u32>,
+    pub reason: Option<String>,
+    pub hello: Option<HelloFields>,
+    pub sec_channel_id: Vec<u64>,
+    pub open: Option<OpenFields>,
+    pub request_id: Option<u32>,
+    pub req: Option<Half<RequestFields>>,
+    pub res: Option<Half<ResponseFields>>,
+}
+
+static FIELDS: [Field; 55] = [
+    field("ts", T::Time),
+    field("uid", T::String),
+    field("id.orig_h", T::Addr),
+    field("id.orig_p", T::Port),
+    field("id.resp_h", T::Addr),
+    field("id.resp_p", T::Port),
+    field("msg_type", T::String),
+    field("is_final", T::String),
+    field("total_size", T::Count),
+    field("error", T::Count),
+    field("reason", T::String),
+    field("version", T::Count),
+    field("rcv_buf_size", T::Count),
+    field("snd_buf_size", T::Count),
+    field("max_msg_size", T::Count),
+    field("max_chunk_cnt", T::Count),
+    field("endpoint_url", T::String),
+    field("sec_channel_id", T::VectorCount),
+    field("sec_policy_uri_len", T::Int),
+    field("sec_policy_uri", T::String),
+    field("snd_cert_len", T::Int),
+    field("snd_cert", T::String),
+    field("rcv_cert_len", T::Int),
+    field("rcv_cert", T::String),
+    field("request_id", T::Count),
+    field("req_msg_size", T::Count),
+    field("req_seq_number", T::Count),
+    field("req_encoding_mask", T::Count),
+    field("req_namespace_idx", T::Count),
+    field("req_identifier", T::Count),
+    field("req_identifier_str", T::String),
+    field("req_hdr_node_id_type", T::String),
+    field("req_hdr_node_id_namespace_idx", T::Count),
+    field("req_hdr_node_id_numeric", T::Count),
+    field("req_hdr_node_id_string", T::String),
+    field("req_hdr_node_id_guid", T::String),
+    field("req_hdr_node_id_opaque", T::String),
+    field("req_hdr_timestamp", T::Time),
+    field("req_hdr_request_handle", T::Count),
+    field("req_hdr_return_diag", T::Count),
+    field("req_hdr_audit_entry_id", T::String),
+    field("req_hdr_timeout_hint", T::Count),
+    field("req_hdr_add_hdr_type_id", T::Count),
+    field("req_hdr_add_hdr_enc_mask", T::Count),
+    field("res_msg_size", T::Count),
+    field("res_seq_number", T::Count),
+    field("res_encoding_mask", T::Count),
+    field("res_namespace_idx", T::Count),
+    field("res_identifier", T::Count),
+    field("res_identifier_str", T::String),
+    field("res_hdr_timestamp", T::Time),
+    field("res_hdr_request_handle", T::Count),
+    field("res_hdr_service_diag_encoding", T::Count),
+    field("res_hdr_add_hdr_type_id", T::Count),
+    field("res_hdr_add_hdr_enc_mask", T::Count),
+];
+
+fn count<N: Into<u64>>(v: Option<N>) -> Value {
+    v.map_or(Value::Unset, |n| Value::Count(n.into()))
+}
+
+fn text(v: &Option<String>) -> Value {
+    v.clone().map_or(Value::Unset, Value::Str)
+}
+
+fn service(out: &mut Vec<Value>, s: Option<&ServiceId>) {
+    out.push(count(s.map(|s| s.encoding_mask)));
+    out.push(count(s.map(|s| s.namespace)));
+    out.push(count(s.map(|s| s.identifier)));
+    out.push(s.and_then(|s| s.name).map_or(Value::Unset, Value::Static));
+}
+
+impl LogRecord for OpcuaRecord {
+    const PATH: &'static str = "opcua_binary";
+    fn fields() -> &'static [Field] {
+        &FIELDS
+    }
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+    fn values(&self, out: &mut Vec<Value>) {
+        out.push(Value::Time(self.ts));
+        out.push(Value::Str(self.id.uid.clone()));
+        out.push(Value::Addr(self.id.orig_h));
+        out.push(Value::Port(self.id.orig_p));
+        out.push(Value::Addr(self.id.resp_h));
+        out.push(Value::Port(self.id.resp_p));
+        out.push(Value::Static(self.msg_type));
+        out.push(Value::Static(self.is_final));
+        out.push(Value::Count(self.total_size));
+        out.push(count(self.error));
+        out.push(text(&self.reason));
+        let h = self.hello.as_ref();
+        out.push(count(h.map(|h| h.version)));
+        out.push(count(h.map(|h| h.rcv_buf_size)));
+        out.push(count(h.map(|h| h.snd_buf_size)));
+        out.push(count(h.map(|h| h.max_msg_size)));
+        out.push(count(h.map(|h| h.max_chunk_cnt)));
+        out.push(h.map_or(Value::Unset, |h| text(&h.endpoint_url)));
+        out.push(if self.sec_channel_id.is_empty() {
+            Value::Unset
+        } else {
+            Value::Counts(self.sec_channel_id.clone())
+        });
+        let o = self.open.as_ref();
+        out.push(o.map_or(Value::Unset, |o| Value::Int(o.policy_uri_len)));
+        out.push(o.map_or(Value::Unset, |o| text(&o.policy_uri)));
+        out.push(o.map_or(Value::Unset, |o| Value::Int(o.snd_cert_len)));
+        out.push(o.map_or(Value::Unset, |o| text(&o.snd_cert)));
+        out.push(o.map_or(Value::Unset, |o| Value::Int(o.rcv_cert_len)));
+        out.push(o.map_or(Value::Unset, |o| text(&o.rcv_cert)));
+        out.push(count(self.request_id));
+
+        let req = self.req.as_ref();
+        out.push(count(req.map(|r| r.msg_size)));
+        out.push(count(req.and_then(|r| r.seq_number)));
+        service(out, req.and_then(|r| r.service.as_ref()));
+        let rh = req.and_then(|r| r.header.as_ref());
+        out.push(rh.map_or(Value::Unset, |h| {
+            Value::Str(format!("0x{:02x}", h.token_encoding))
+        }));
+        out.push(count(rh.and_then(|h| h.token_namespace)));
+        out.push(count(rh.and_then(|h| h.token_numeric)));
+        out.push(rh.map_or(Value::Unset, |h| text(&h.token_string)));
+        out.push(rh.map_or(Value::Unset, |h| text(&h.token_guid)));
+        out.push(rh.map_or(Value::Unset, |h| text(&h.token_opaque)));
+        out.push(rh.map_or(Value::Unset, |h| Value::Time(h.timestamp)));
+        out.push(count(rh.map(|h| h.request_handle)));
+        out.push(count(rh.map(|h| h.return_diag)));
+        out.push(rh.map_or(Value::Unset, |h| text(&h.audit_entry_id)));
+        out.push(count(rh.map(|h| h.timeout_hint)));
+        out.push(count(rh.map(|h| h.add_hdr_type_id)));
+        out.push(count(rh.map(|h| h.add_hdr_enc_mask)));
+
+        let res = self.res.as_ref();
+        out.push(count(res.map(|r| r.msg_size)));
+        out.push(count(res.and_then(|r| r.seq_number)));
+        service(out, res.and_then(|r| r.service.as_ref()));
+        let sh = res.and_then(|r| r.header.as_ref());
+        out.push(sh.map_or(Value::Unset, |h| Value::Time(h.timestamp)));
+        out.push(count(sh.map(|h| h.request_handle)));
+        out.push(count(sh.map(|h| h.service_diag_encoding)));
+        out.push(count(sh.map(|h| h.add_hdr_type_id)));
+        out.push(count(sh.map(|h| h.add_hdr_enc_mask)));
+    }
+}

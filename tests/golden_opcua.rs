@@ -1,0 +1,252 @@
+//! Golden tests: otwatch's `opcua_binary.log` against CISA
+//! ICSNPP-opcua-binary's for the same captures
+//! (../shared/corpus/icsnpp-opcua-binary, baselines copied into
+//! `tests/golden/`), compared as the corpus README says: every column but
+//! `ts`, `uid` and the two header timestamps (masked in the baselines), row
+//! by row in file order, with the same uid grouping. The reference files
+//! have no header; their 55 columns are those of SCHEMAS.md.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+const COLUMNS: [&str; 55] = [
+    "ts",
+    "uid",
+    "id.orig_h",
+    "id.orig_p",
+    "id.resp_h",
+    "id.resp_p",
+    "msg_type",
+    "is_final",
+    "total_size",
+    "error",
+    "reason",
+    "version",
+    "rcv_buf_size",
+    "snd_buf_size",
+    "max_msg_size",
+    "max_chunk_cnt",
+    "endpoint_url",
+    "sec_channel_id",
+    "sec_policy_uri_len",
+    "sec_policy_uri",
+    "snd_cert_len",
+    "snd_cert",
+    "rcv_cert_len",
+    "rcv_cert",
+    "request_id",
+    "req_msg_size",
+    "req_seq_number",
+    "req_encoding_mask",
+    "req_namespace_idx",
+    "req_identifier",
+    "req_identifier_str",
+    "req_hdr_node_id_type",
+    "req_hdr_node_id_namespace_idx",
+    "req_hdr_node_id_numeric",
+    "req_hdr_node_id_string",
+    "req_hdr_node_id_guid",
+    "req_hdr_node_id_opaque",
+    "req_hdr_timestamp",
+    "req_hdr_request_handle",
+    "req_hdr_return_diag",
+    "req_hdr_audit_entry_id",
+    "req_hdr_timeout_hint",
+    "req_hdr_add_hdr_type_id",
+    "req_hdr_add_hdr_enc_mask",
+    "res_msg_size",
+    "res_seq_number",
+    "res_encoding_mask",
+    "res_namespace_idx",
+    "res_identifier",
+    "res_identifier_str",
+    "res_hdr_timestamp",
+    "res_hdr_request_handle",
+    "res_hdr_service_diag_encoding",
+    "res_hdr_add_hdr_type_id",
+    "res_hdr_add_hdr_enc_mask",
+];
+
+/// The columns that carry a session's authentication token.
+const TOKEN_COLUMNS: [&str; 3] = [
+    "req_hdr_node_id_string",
+    "req_hdr_node_id_guid",
+    "req_hdr_node_id_opaque",
+];
+
+/// Drops the columns the baselines mask.
+fn unmasked(mut rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
+    for r in &mut rows {
+        r.remove("req_hdr_timestamp");
+        r.remove("res_hdr_timestamp");
+    }
+    rows
+}
+
+/// Deliberate difference (README, "OPC UA Binary"): the reference logs the
+/// session's authentication token, a bearer secret; we log `(redacted)`
+/// in its place. Applied to the reference rows before comparing; every
+/// other column is compared as is.
+fn redacted(mut rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
+    for r in &mut rows {
+        for c in TOKEN_COLUMNS {
+            if let Some(v) = r.get_mut(c) {
+                if v != "-" {
+                    *v = "(redacted)".into();
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// (ours, the reference's) rows of one capture.
+type Rows = Vec<BTreeMap<String, String>>;
+
+fn both(trace: &str) -> (Rows, Rows) {
+    let d = run_tsv(&format!("{trace}.pcap"));
+    let ours = unmasked(ours(d.path(), "opcua_binary"));
+    let theirs = redacted(unmasked(reference(trace, "opcua_binary", Some(&COLUMNS))));
+    // Our own header must name the reference's columns, in order.
+    let head = std::fs::read_to_string(d.path().join("opcua_binary.log")).unwrap();
+    let fields = head
+        .lines()
+        .find_map(|l| l.strip_prefix("#fields\t"))
+        .expect("a #fields line");
+    assert_eq!(fields.split('\t').collect::<Vec<_>>(), COLUMNS);
+    (ours, theirs)
+}
+
+#[test]
+fn icsnpp_opcua_basic() {
+    // GetEndpoints on one connection; a full session (CreateSession,
+    // ActivateSession, AddNodes, Browse, Read, Write, Call, subscriptions,
+    // Publish, CloseSession) on the other, over IPv6.
+    let (ours, theirs) = both("open62541_client-server_mainloop");
+    assert_eq!(compare("opcua_binary basic", &ours, &theirs), 37);
+}
+
+#[test]
+fn icsnpp_opcua_no_handshake() {
+    // The capture starts mid-session: no HEL, ACK or OPN; the first
+    // message is a response whose request is missing, written when the
+    // connection ends.
+    let (ours, theirs) = both("open62541_client-server_mainloop-no-handshake");
+    assert_eq!(compare("opcua_binary no-handshake", &ours, &theirs), 29);
+}
+
+#[test]
+fn icsnpp_opcua_non_standard_port() {
+    // The server listens on 48010: found by the client's Hello.
+    let (ours, theirs) = both("open62541_client-server_mainloop-not-localhost-non-standard-port");
+    assert_eq!(
+        compare("opcua_binary non-standard-port", &ours, &theirs),
+        37
+    );
+    let d = run_tsv("open62541_client-server_mainloop-not-localhost-non-standard-port.pcap");
+    let services: Vec<String> = ours_conn_services(d.path());
+    assert!(services.iter().any(|s| s == "opcua-binary"), "{services:?}");
+}
+
+fn ours_conn_services(dir: &std::path::Path) -> Vec<String> {
+    ours(dir, "conn")
+        .into_iter()
+        .filter_map(|r| r.get("service").cloned())
+        .collect()
+}
+
+/// Deliberate difference (README, "OPC UA Binary"): after bytes are lost
+/// in one direction, the reference stops parsing the whole connection; we
+/// stop only the direction that lost sync and keep logging the other.
+/// `opcua_with-gap.pcap` misses 1,460 bytes of the server's stream in the
+/// CreateSession response: the reference logs HEL, ACK, OPN and one
+/// unanswered CreateSessionRequest; we log the same first three rows, the
+/// same unanswered CreateSessionRequest, and the client's 84 later
+/// requests (ActivateSession, Read, CreateSubscription, Publish, ...),
+/// unanswered, at the end of the connection, and a weird for the loss.
+#[test]
+fn icsnpp_opcua_data_gap_keeps_the_direction_that_has_no_gap() {
+    let (ours, theirs) = both("opcua_with-gap");
+    assert_eq!(theirs.len(), 4);
+    assert_eq!(compare("opcua_binary data-gap", &ours[..4], &theirs), 4);
+    assert_eq!(ours.len(), 88);
+    for r in &ours[4..] {
+        assert_eq!(r["res_identifier_str"], "-", "unanswered: {r:?}");
+        assert_ne!(r["req_identifier_str"], "-", "a named request: {r:?}");
+    }
+    // With two more connections after it, each with its own handshake,
+    // those are logged exactly as the reference logs them (the first
+    // connection's rows are those above, its unanswered requests written
+    // when the capture ends).
+    let (ours, theirs) = both("opcua_with-gap_with-handshake");
+    assert_eq!(theirs.len(), 41);
+    assert_eq!(ours.len(), 88 + 37);
+    let later = |rows: &[BTreeMap<String, String>]| -> Rows {
+        rows.iter()
+            .filter(|r| r["id.orig_h"] != "192.168.11.33")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        compare(
+            "opcua_binary data-gap_with-handshake",
+            &later(&ours),
+            &later(&theirs)
+        ),
+        37
+    );
+}
+
+#[test]
+fn session_tokens_never_reach_the_logs() {
+    // The token of the mainloop session, as the reference prints it (wire
+    // byte order) and in the registry form: in no log, in no format.
+    for format in ["tsv", "json"] {
+        let d = tempfile::tempdir().unwrap();
+        let out = analyze(
+            d.path(),
+            &["--log-format", format],
+            &[pcap("open62541_client-server_mainloop.pcap")],
+        );
+        assert!(out.status.success());
+        let mut redactions = 0;
+        for entry in std::fs::read_dir(d.path()).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let lower = text.to_lowercase();
+            assert!(!lower.contains("39121615-46f3-6d34-fecf-fcbfbacb4c14"));
+            assert!(!lower.contains("15161239-f346-346d-fecf-fcbfbacb4c14"));
+            assert!(!lower.contains("fcbfbacb4c14"));
+            redactions += text.matches("(redacted)").count();
+        }
+        assert_eq!(
+            redactions, 26,
+            "{format}: one per request after CreateSession"
+        );
+    }
+}
+
+#[test]
+fn encrypted_sessions_are_logged_without_decoded_names() {
+    let d = run_tsv("open62541_client-server_encrypted.pcap");
+    let rows = ours(d.path(), "opcua_binary");
+    let secured: Vec<_> = rows
+        .iter()
+        .filter(|r| r["msg_type"] != "HEL" && r["msg_type"] != "ACK")
+        .filter(|r| r["request_id"] == "-")
+        .collect();
+    // The Basic128Rsa15 channel: 2 OPN + 8 MSG + 1 CLO chunks, each its
+    // own row with sizes and channel id but no service or header.
+    assert_eq!(secured.len(), 11, "{rows:#?}");
+    for r in &secured {
+        assert_eq!(r["req_identifier_str"], "-");
+        assert_eq!(r["res_identifier_str"], "-");
+        assert_ne!(r["sec_channel_id"], "-");
+    }
+    let opn: Vec<_> = secured.iter().filter(|r| r["msg_type"] == "OPN").collect();
+    assert_eq!(opn.len(), 2);
+    assert!(opn
+        .iter()
+        .all(|r| r["sec_policy_uri"].ends_with("#Basic128Rsa15") && r["snd_cert_len"] != "-1"));
+}
