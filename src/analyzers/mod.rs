@@ -133,6 +133,18 @@ impl Context<'_> {
     }
 }
 
+/// An 18-hex-digit id for the `n`-th message of connection `uid`, shared by
+/// the rows made from that message (ICSNPP draws random ones; ours are
+/// reproducible, and only the linking can be compared).
+pub fn message_id(uid: &str, n: u64) -> String {
+    let mut h = crate::flow::key::Fnv::default();
+    h.bytes(uid.as_bytes());
+    h.bytes(&n.to_be_bytes());
+    let a = crate::flow::key::mix(h.0);
+    let b = crate::flow::key::mix(a ^ n);
+    format!("{:016x}{:02x}", a, b & 0xff)
+}
+
 /// A protocol analyzer attached to one connection.
 pub trait Analyzer: Send {
     /// In-order bytes of one direction (TCP) or one datagram (UDP).
@@ -145,8 +157,11 @@ pub trait Analyzer: Send {
 
 mod detect;
 pub mod enip;
+mod head;
 pub mod modbus;
 pub mod opcua;
+
+pub use head::{message_head_fields, MessageHead};
 
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -21,6 +21,7 @@
 mod decoder;
 mod header;
 pub mod names;
+pub mod services;
 mod transport;
 mod types;
 

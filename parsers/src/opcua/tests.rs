@@ -92,13 +92,12 @@ fn open_secure_channel_request_in_clear() {
     assert_eq!(h.request_handle, 0);
     assert_eq!(h.timeout_hint, 0);
     assert!(h.audit_entry_id.is_null());
-    // ClientProtocolVersion, RequestType Issue, SecurityMode None,
-    // ClientNonce empty, RequestedLifetime 600000 ms.
-    assert_eq!(d.u32().unwrap(), 0);
-    assert_eq!(d.u32().unwrap(), 0);
-    assert_eq!(d.u32().unwrap(), 1);
-    assert!(d.byte_string().unwrap().is_empty());
-    assert_eq!(d.u32().unwrap(), 600_000);
+    let b = services::OpenSecureChannelRequest::decode(&mut d).unwrap();
+    assert_eq!(b.client_protocol_version, 0);
+    assert_eq!(b.request_type, 0, "Issue");
+    assert_eq!(b.security_mode, 1, "None");
+    assert!(b.client_nonce.is_empty());
+    assert_eq!(b.requested_lifetime, 600_000);
     assert!(d.is_empty());
 }
 
@@ -135,9 +134,12 @@ fn response_header_with_nested_diagnostics() {
     );
     assert_eq!(inner.inner_status_code, Some(0x8002_0000));
     assert!(inner.inner.is_some());
-    // The body continues with ServerProtocolVersion and the token.
-    assert_eq!(d.u32().unwrap(), 0);
-    assert_eq!(d.u32().unwrap(), 2, "SecureChannelId of the token");
+    let b = services::OpenSecureChannelResponse::decode(&mut d).unwrap();
+    assert_eq!(b.server_protocol_version, 0);
+    assert_eq!(b.security_token.channel_id, 2);
+    assert_eq!(b.security_token.token_id, 2);
+    assert_eq!(b.security_token.revised_lifetime, 600_000);
+    assert!(d.is_empty());
 }
 
 #[test]

@@ -3,54 +3,14 @@
 //! reference's order (../shared/corpus/SCHEMAS.md). Every row carries the
 //! sender and receiver of its message and a per-message correlation id.
 
-use crate::analyzers::ConnId;
-use crate::flow::Dir;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::net::IpAddr;
 
 /// The columns every ENIP log starts with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Head {
-    pub ts: Ts,
-    pub id: ConnId,
-    pub dir: Dir,
-    /// Ties the rows made from one message together.
-    pub correlation_id: String,
-}
+pub type Head = crate::analyzers::MessageHead;
 
-const HEAD: [Field; 12] = [
-    field("ts", T::Time),
-    field("uid", T::String),
-    field("id.orig_h", T::Addr),
-    field("id.orig_p", T::Port),
-    field("id.resp_h", T::Addr),
-    field("id.resp_p", T::Port),
-    field("is_orig", T::Bool),
-    field("source_h", T::Addr),
-    field("source_p", T::Port),
-    field("destination_h", T::Addr),
-    field("destination_p", T::Port),
-    field("packet_correlation_id", T::String),
-];
-
-impl Head {
-    fn values(&self, out: &mut Vec<Value>) {
-        out.push(Value::Time(self.ts));
-        out.push(Value::Str(self.id.uid.clone()));
-        out.push(Value::Addr(self.id.orig_h));
-        out.push(Value::Port(self.id.orig_p));
-        out.push(Value::Addr(self.id.resp_h));
-        out.push(Value::Port(self.id.resp_p));
-        out.push(Value::Bool(self.dir == Dir::Orig));
-        let (sh, sp, dh, dp) = self.id.endpoints(self.dir);
-        out.push(Value::Addr(sh));
-        out.push(Value::Port(sp));
-        out.push(Value::Addr(dh));
-        out.push(Value::Port(dp));
-        out.push(Value::Str(self.correlation_id.clone()));
-    }
-}
+const HEAD: [Field; 12] = crate::analyzers::message_head_fields("packet_correlation_id");
 
 fn opt(v: &Option<String>) -> Value {
     v.clone().map(Value::Str).unwrap_or(Value::Unset)

@@ -26,7 +26,6 @@ mod tests;
 pub use logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
 
 use super::{Analyzer, AnalyzerConfig, Context};
-use crate::flow::key::{mix, Fnv};
 use crate::flow::Dir;
 
 /// The encapsulation port (TCP and UDP).
@@ -130,12 +129,7 @@ impl Enip {
     /// An 18-hex-digit id shared by the rows of one message.
     fn correlation_id(&mut self, uid: &str) -> String {
         self.messages += 1;
-        let mut h = Fnv::default();
-        h.bytes(uid.as_bytes());
-        h.bytes(&self.messages.to_be_bytes());
-        let a = mix(h.0);
-        let b = mix(a ^ self.messages);
-        format!("{:016x}{:02x}", a, b & 0xff)
+        super::message_id(uid, self.messages)
     }
 }
 
@@ -149,7 +143,7 @@ impl Analyzer for Enip {
             ts: cx.ts,
             id: cx.id.clone(),
             dir,
-            correlation_id: corr,
+            link: corr,
         };
         if let Err(reason) = grammar::message(&head, data, &mut self.io, &mut self.pending, cx) {
             cx.weird(reason, None, "ENIP");

@@ -1,8 +1,10 @@
-//! `opcua_binary.log`, the summary log of CISA ICSNPP-opcua-binary: one row
-//! per HEL, ACK, ERR and CLO message, one row per OPN or MSG request merged
-//! with its response. Columns in the reference's order
-//! (../shared/corpus/SCHEMAS.md), without its three link-id columns: the
-//! detail logs they point into are not written yet.
+//! The logs of CISA ICSNPP-opcua-binary, columns in the reference's order
+//! (../shared/corpus/SCHEMAS.md): `opcua_binary.log`, the summary log (one
+//! row per HEL, ACK, ERR and CLO message, one row per OPN or MSG request
+//! merged with its response), and the per-service logs, whose rows carry
+//! the `opcua_link_id` of the message they came from (the summary row's
+//! `req_opcua_link_id` or `res_opcua_link_id`). The summary log's
+//! `status_code_link_id` column is not written yet (its log is not).
 
 use crate::analyzers::ConnId;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
@@ -74,6 +76,8 @@ pub struct ResponseFields {
 /// are `None` where the body is encrypted or could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Half<H> {
+    /// Ties the service-log rows of this message to the summary row.
+    pub link: String,
     pub msg_size: u32,
     pub seq_number: Option<u32>,
     pub service: Option<ServiceId>,
@@ -98,7 +102,7 @@ pub struct OpcuaRecord {
     pub res: Option<Half<ResponseFields>>,
 }
 
-static FIELDS: [Field; 55] = [
+static FIELDS: [Field; 57] = [
     field("ts", T::Time),
     field("uid", T::String),
     field("id.orig_h", T::Addr),
@@ -124,6 +128,7 @@ static FIELDS: [Field; 55] = [
     field("rcv_cert_len", T::Int),
     field("rcv_cert", T::String),
     field("request_id", T::Count),
+    field("req_opcua_link_id", T::String),
     field("req_msg_size", T::Count),
     field("req_seq_number", T::Count),
     field("req_encoding_mask", T::Count),
@@ -143,6 +148,7 @@ static FIELDS: [Field; 55] = [
     field("req_hdr_timeout_hint", T::Count),
     field("req_hdr_add_hdr_type_id", T::Count),
     field("req_hdr_add_hdr_enc_mask", T::Count),
+    field("res_opcua_link_id", T::String),
     field("res_msg_size", T::Count),
     field("res_seq_number", T::Count),
     field("res_encoding_mask", T::Count),
@@ -213,6 +219,7 @@ impl LogRecord for OpcuaRecord {
         out.push(count(self.request_id));
 
         let req = self.req.as_ref();
+        out.push(req.map_or(Value::Unset, |r| Value::Str(r.link.clone())));
         out.push(count(req.map(|r| r.msg_size)));
         out.push(count(req.and_then(|r| r.seq_number)));
         service(out, req.and_then(|r| r.service.as_ref()));
@@ -234,6 +241,7 @@ impl LogRecord for OpcuaRecord {
         out.push(count(rh.map(|h| h.add_hdr_enc_mask)));
 
         let res = self.res.as_ref();
+        out.push(res.map_or(Value::Unset, |r| Value::Str(r.link.clone())));
         out.push(count(res.map(|r| r.msg_size)));
         out.push(count(res.and_then(|r| r.seq_number)));
         service(out, res.and_then(|r| r.service.as_ref()));
@@ -243,5 +251,97 @@ impl LogRecord for OpcuaRecord {
         out.push(count(sh.map(|h| h.service_diag_encoding)));
         out.push(count(sh.map(|h| h.add_hdr_type_id)));
         out.push(count(sh.map(|h| h.add_hdr_enc_mask)));
+    }
+}
+
+/// The columns every OPC UA service log starts with: the connection, the
+/// sender and receiver of the message, and its link id.
+pub type Head = crate::analyzers::MessageHead;
+
+const HEAD: [Field; 12] = crate::analyzers::message_head_fields("opcua_link_id");
+
+crate::columns_after!(
+    OPEN_SECURE_CHANNEL_FIELDS,
+    HEAD,
+    12,
+    [
+        field("client_proto_ver", T::Count),
+        field("sec_token_request_type", T::Count),
+        field("message_security_mode", T::Count),
+        field("client_nonce", T::String),
+        field("req_lifetime", T::Count),
+        field("server_proto_ver", T::Count),
+        field("sec_token_sec_channel_id", T::Count),
+        field("sec_token_id", T::Count),
+        field("sec_token_created_at", T::Time),
+        field("sec_token_revised_time", T::Count),
+        field("server_nonce", T::String),
+    ]
+);
+
+/// The request half of an `opcua_binary_opensecure_channel` row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub client_proto_ver: u32,
+    pub request_type: u32,
+    pub security_mode: u32,
+    pub client_nonce: Vec<u8>,
+    pub req_lifetime: u32,
+}
+
+/// The response half of an `opcua_binary_opensecure_channel` row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenResponse {
+    pub server_proto_ver: u32,
+    pub channel_id: u32,
+    pub token_id: u32,
+    pub created_at: Ts,
+    pub revised_lifetime: u32,
+    pub server_nonce: Vec<u8>,
+}
+
+/// A row of `opcua_binary_opensecure_channel.log`: one OpenSecureChannel
+/// request or response (nonces are empty on unsecured channels, and on
+/// secured ones the body is never decoded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpenSecureChannelRecord {
+    Request(Head, OpenRequest),
+    Response(Head, OpenResponse),
+}
+
+impl LogRecord for OpenSecureChannelRecord {
+    const PATH: &'static str = "opcua_binary_opensecure_channel";
+    fn fields() -> &'static [Field] {
+        &OPEN_SECURE_CHANNEL_FIELDS
+    }
+    fn ts(&self) -> Ts {
+        match self {
+            OpenSecureChannelRecord::Request(h, _) | OpenSecureChannelRecord::Response(h, _) => {
+                h.ts
+            }
+        }
+    }
+    fn values(&self, out: &mut Vec<Value>) {
+        match self {
+            OpenSecureChannelRecord::Request(h, r) => {
+                h.values(out);
+                out.push(Value::Count(r.client_proto_ver.into()));
+                out.push(Value::Count(r.request_type.into()));
+                out.push(Value::Count(r.security_mode.into()));
+                out.push(Value::Bytes(r.client_nonce.clone()));
+                out.push(Value::Count(r.req_lifetime.into()));
+                out.extend(std::iter::repeat_n(Value::Unset, 6));
+            }
+            OpenSecureChannelRecord::Response(h, r) => {
+                h.values(out);
+                out.extend(std::iter::repeat_n(Value::Unset, 5));
+                out.push(Value::Count(r.server_proto_ver.into()));
+                out.push(Value::Count(r.channel_id.into()));
+                out.push(Value::Count(r.token_id.into()));
+                out.push(Value::Time(r.created_at));
+                out.push(Value::Count(r.revised_lifetime.into()));
+                out.push(Value::Bytes(r.server_nonce.clone()));
+            }
+        }
     }
 }

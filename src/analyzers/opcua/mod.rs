@@ -21,8 +21,9 @@
 //! made are kept.
 
 mod logs;
+mod services;
 
-pub use logs::OpcuaRecord;
+pub use logs::{OpcuaRecord, OpenSecureChannelRecord};
 
 use super::{Analyzer, Context};
 use crate::flow::Dir;
@@ -48,7 +49,7 @@ pub const REDACTED: &str = "(redacted)";
 /// 100-ns ticks from 1601-01-01 to 1970-01-01 (OPC 10000-6, 5.2.2.5).
 const EPOCH_TICKS: i64 = 116_444_736_000_000_000;
 
-fn ts_of(ticks: i64) -> Ts {
+pub(crate) fn ts_of(ticks: i64) -> Ts {
     Ts(ticks.saturating_sub(EPOCH_TICKS) / 10)
 }
 
@@ -80,6 +81,8 @@ pub struct OpcUa {
     /// Per direction, the request id of a message whose last chunk was an
     /// intermediate one: its next chunk continues the body.
     continuing: [Option<u32>; 2],
+    /// Messages seen, for their link ids.
+    messages: u64,
     pending: VecDeque<OpcuaRecord>,
 }
 
@@ -231,12 +234,25 @@ impl OpcUa {
             }
         }
         let decoded = service.is_some();
+        self.messages += 1;
+        let link = super::message_id(&cx.id.uid, self.messages);
+        let service_id = service.as_ref().map(|s| s.identifier);
+        let head = logs::Head {
+            ts: cx.ts,
+            id: cx.id.clone(),
+            dir,
+            link: link.clone(),
+        };
         if dir == Dir::Orig {
             let header = decoded
                 .then(|| RequestHeader::decode(&mut d).ok())
                 .flatten()
                 .map(|h| request_fields(&h));
+            if let (Some(id), Some(_)) = (service_id, &header) {
+                services::request_rows(id, &mut d, head.clone(), cx);
+            }
             row.req = Some(Half {
+                link,
                 msg_size: raw.header.size,
                 seq_number: seq,
                 service,
@@ -260,7 +276,11 @@ impl OpcUa {
                     add_hdr_type_id: numeric(&h.additional_header.type_id),
                     add_hdr_enc_mask: body_mask(&h.additional_header.body),
                 });
+            if let (Some(id), Some(_)) = (service_id, &header) {
+                services::response_rows(id, &mut d, head.clone(), cx);
+            }
             let res = Half {
+                link,
                 msg_size: raw.header.size,
                 seq_number: seq,
                 service,
