@@ -273,6 +273,7 @@ impl<'a> Decoder<'a> {
 
     /// ExtensionObject (5.2.2.15); the body stays bytes.
     pub fn extension_object(&mut self) -> Result<ExtensionObject<'a>, Error> {
+        let type_id_encoding = self.rest.first().copied().unwrap_or(0);
         let type_id = self.node_id()?;
         let at = self.offset();
         let body = match self.u8()? {
@@ -288,7 +289,11 @@ impl<'a> Decoder<'a> {
                 ))
             }
         };
-        Ok(ExtensionObject { type_id, body })
+        Ok(ExtensionObject {
+            type_id,
+            type_id_encoding,
+            body,
+        })
     }
 
     /// Runs `f` one nesting level deeper, failing past [`MAX_DEPTH`].

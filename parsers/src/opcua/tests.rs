@@ -357,3 +357,40 @@ proptest! {
         let _ = parse_chunk(&raw);
     }
 }
+
+#[test]
+fn user_identity_tokens_decode_by_type() {
+    use services::UserIdentityToken as U;
+    // UserNameIdentityToken: policy "p", user "u", password "pw", no
+    // encryption algorithm.
+    let b = hex("01004401 01 14000000 01000000 70 01000000 75 02000000 7077 ffffffff");
+    let x = Decoder::new(&b).extension_object().unwrap();
+    assert_eq!(x.type_id_encoding, 0x01);
+    let t = U::decode(&x).unwrap().unwrap();
+    assert_eq!(t.type_name(), "UserNameIdentityToken");
+    let U::UserName {
+        user_name,
+        password,
+        encryption_algorithm,
+        ..
+    } = t
+    else {
+        panic!("not a user name token")
+    };
+    assert_eq!(user_name.text(), "u");
+    assert_eq!(password.len(), 2);
+    assert!(encryption_algorithm.is_null());
+    // Anonymous; a type this module does not know; a token cut short.
+    let b = hex("01004101 01 05000000 01000000 61");
+    let x = Decoder::new(&b).extension_object().unwrap();
+    assert_eq!(
+        U::decode(&x).unwrap().unwrap().type_name(),
+        "AnonymousIdentityToken"
+    );
+    let b = hex("0100ff00 01 00000000");
+    assert!(U::decode(&Decoder::new(&b).extension_object().unwrap()).is_none());
+    let b = hex("01004401 01 02000000 0100");
+    assert!(U::decode(&Decoder::new(&b).extension_object().unwrap())
+        .unwrap()
+        .is_err());
+}

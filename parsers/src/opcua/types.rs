@@ -188,6 +188,8 @@ pub struct ExtensionObject<'a> {
     /// The NodeId of the body's encoding (e.g. i=324 for a binary
     /// UserNameIdentityToken).
     pub type_id: NodeId<'a>,
+    /// The wire encoding byte of `type_id` (which the reference logs).
+    pub type_id_encoding: u8,
     /// The body.
     pub body: ExtensionBody<'a>,
 }

@@ -23,7 +23,7 @@
 mod logs;
 mod services;
 
-pub use logs::{OpcuaRecord, OpenSecureChannelRecord};
+pub use logs::{ActivateSessionRecord, OpcuaRecord, OpenSecureChannelRecord};
 
 use super::{Analyzer, Context};
 use crate::flow::Dir;
@@ -53,7 +53,7 @@ pub(crate) fn ts_of(ticks: i64) -> Ts {
     Ts(ticks.saturating_sub(EPOCH_TICKS) / 10)
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
     b.iter()
         .fold(String::with_capacity(b.len() * 2), |mut s, c| {

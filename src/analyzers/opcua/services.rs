@@ -3,11 +3,90 @@
 //! that does not decode gives no service row and a weird; the summary row
 //! is written either way.
 
-use super::logs::{Head, OpenRequest, OpenResponse, OpenSecureChannelRecord};
-use super::ts_of;
+use super::logs::{
+    ActivateRequest, ActivateSessionRecord, Head, OpenRequest, OpenResponse,
+    OpenSecureChannelRecord,
+};
+use super::{hex, ts_of, REDACTED};
 use crate::analyzers::Context;
-use otwatch_parsers::opcua::services::{ids, OpenSecureChannelRequest, OpenSecureChannelResponse};
-use otwatch_parsers::opcua::Decoder;
+use otwatch_parsers::opcua::services::{
+    ids, ActivateSessionRequest, ActivateSessionResponse, OpenSecureChannelRequest,
+    OpenSecureChannelResponse, UserIdentityToken,
+};
+use otwatch_parsers::opcua::{ByteString, Decoder, Identifier, UaString};
+
+fn text(s: UaString<'_>) -> Option<String> {
+    s.bytes().map(|_| s.text().into_owned())
+}
+
+fn hex_of(b: ByteString<'_>) -> Option<String> {
+    b.bytes().map(hex)
+}
+
+/// The marker for a secret that was sent (never the secret itself).
+fn secret(b: ByteString<'_>) -> Option<&'static str> {
+    b.bytes().map(|_| REDACTED)
+}
+
+fn activate_request(b: &ActivateSessionRequest<'_>, cx: &mut Context<'_>) -> ActivateRequest {
+    let x = &b.user_identity_token;
+    let mut r = ActivateRequest {
+        client_algorithm: text(b.client_signature.algorithm),
+        client_signature: hex_of(b.client_signature.signature),
+        token_type_encoding: x.type_id_encoding,
+        token_type_namespace: x.type_id.namespace,
+        token_encoding: match x.body {
+            otwatch_parsers::opcua::ExtensionBody::None => 0,
+            otwatch_parsers::opcua::ExtensionBody::Binary(_) => 1,
+            otwatch_parsers::opcua::ExtensionBody::Xml(_) => 2,
+        },
+        user_token_algorithm: text(b.user_token_signature.algorithm),
+        user_token_signature: hex_of(b.user_token_signature.signature),
+        ..ActivateRequest::default()
+    };
+    match x.type_id.identifier {
+        Identifier::Numeric(n) => r.token_type_numeric = Some(n),
+        _ => r.token_type_other = Some(x.type_id.to_string()),
+    }
+    match UserIdentityToken::decode(x) {
+        Some(Ok(t)) => {
+            r.token_type_name = Some(t.type_name());
+            match t {
+                UserIdentityToken::Anonymous { policy_id } => r.policy_id = text(policy_id),
+                UserIdentityToken::UserName {
+                    policy_id,
+                    user_name,
+                    password,
+                    encryption_algorithm,
+                } => {
+                    r.policy_id = text(policy_id);
+                    r.user_name = text(user_name);
+                    r.password = secret(password);
+                    r.encryption_algorithm = text(encryption_algorithm);
+                }
+                UserIdentityToken::X509 {
+                    policy_id,
+                    certificate_data,
+                } => {
+                    r.policy_id = text(policy_id);
+                    r.certificate_data = hex_of(certificate_data);
+                }
+                UserIdentityToken::Issued {
+                    policy_id,
+                    token_data,
+                    encryption_algorithm,
+                } => {
+                    r.policy_id = text(policy_id);
+                    r.token_data = secret(token_data);
+                    r.encryption_algorithm = text(encryption_algorithm);
+                }
+            }
+        }
+        Some(Err(e)) => bad_body(e, cx),
+        None => {}
+    }
+    r
+}
 
 fn bad_body(e: otwatch_parsers::Error, cx: &mut Context<'_>) {
     cx.weird(
@@ -19,7 +98,15 @@ fn bad_body(e: otwatch_parsers::Error, cx: &mut Context<'_>) {
 
 /// Rows for the body of a request of service `id`, `d` after the header.
 pub fn request_rows(id: u32, d: &mut Decoder<'_>, head: Head, cx: &mut Context<'_>) {
-    if id == ids::OPEN_SECURE_CHANNEL_REQUEST {
+    if id == ids::ACTIVATE_SESSION_REQUEST {
+        match ActivateSessionRequest::decode(d) {
+            Ok(b) => {
+                let r = activate_request(&b, cx);
+                cx.log(Box::new(ActivateSessionRecord::Request(head, Box::new(r))));
+            }
+            Err(e) => bad_body(e, cx),
+        }
+    } else if id == ids::OPEN_SECURE_CHANNEL_REQUEST {
         match OpenSecureChannelRequest::decode(d) {
             Ok(b) => cx.log(Box::new(OpenSecureChannelRecord::Request(
                 head,
@@ -38,7 +125,15 @@ pub fn request_rows(id: u32, d: &mut Decoder<'_>, head: Head, cx: &mut Context<'
 
 /// Rows for the body of a response of service `id`, `d` after the header.
 pub fn response_rows(id: u32, d: &mut Decoder<'_>, head: Head, cx: &mut Context<'_>) {
-    if id == ids::OPEN_SECURE_CHANNEL_RESPONSE {
+    if id == ids::ACTIVATE_SESSION_RESPONSE {
+        match ActivateSessionResponse::decode(d) {
+            Ok(b) => {
+                let nonce = b.server_nonce.bytes().map(|n| format!("0x{}", hex(n)));
+                cx.log(Box::new(ActivateSessionRecord::Response(head, nonce)));
+            }
+            Err(e) => bad_body(e, cx),
+        }
+    } else if id == ids::OPEN_SECURE_CHANNEL_RESPONSE {
         match OpenSecureChannelResponse::decode(d) {
             Ok(b) => cx.log(Box::new(OpenSecureChannelRecord::Response(
                 head,
