@@ -16,6 +16,12 @@ pub mod ids {
     pub const ACTIVATE_SESSION_REQUEST: u32 = 467;
     /// ActivateSessionResponse.
     pub const ACTIVATE_SESSION_RESPONSE: u32 = 470;
+    /// CloseSessionRequest.
+    pub const CLOSE_SESSION_REQUEST: u32 = 473;
+    /// CreateSubscriptionRequest.
+    pub const CREATE_SUBSCRIPTION_REQUEST: u32 = 787;
+    /// CreateSubscriptionResponse.
+    pub const CREATE_SUBSCRIPTION_RESPONSE: u32 = 790;
     /// AnonymousIdentityToken, binary encoding.
     pub const ANONYMOUS_IDENTITY_TOKEN: u32 = 321;
     /// UserNameIdentityToken, binary encoding.
@@ -252,5 +258,77 @@ impl<'a> UserIdentityToken<'a> {
             UserIdentityToken::X509 { .. } => "X509IdentityToken",
             UserIdentityToken::Issued { .. } => "IssuedIdentityToken",
         }
+    }
+}
+
+/// CloseSessionRequest (OPC 10000-4, 5.6.4.2), after its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CloseSessionRequest {
+    /// DeleteSubscriptions.
+    pub delete_subscriptions: bool,
+}
+
+impl CloseSessionRequest {
+    /// Decodes the fields after the RequestHeader.
+    pub fn decode(d: &mut Decoder<'_>) -> Result<Self, Error> {
+        Ok(CloseSessionRequest {
+            delete_subscriptions: d.bool()?,
+        })
+    }
+}
+
+/// CreateSubscriptionRequest (OPC 10000-4, 5.13.2.2), after its header.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CreateSubscriptionRequest {
+    /// RequestedPublishingInterval in milliseconds.
+    pub requested_publishing_interval: f64,
+    /// RequestedLifetimeCount.
+    pub requested_lifetime_count: u32,
+    /// RequestedMaxKeepAliveCount.
+    pub requested_max_keep_alive_count: u32,
+    /// MaxNotificationsPerPublish (0: no limit).
+    pub max_notifications_per_publish: u32,
+    /// PublishingEnabled.
+    pub publishing_enabled: bool,
+    /// Priority.
+    pub priority: u8,
+}
+
+impl CreateSubscriptionRequest {
+    /// Decodes the fields after the RequestHeader.
+    pub fn decode(d: &mut Decoder<'_>) -> Result<Self, Error> {
+        Ok(CreateSubscriptionRequest {
+            requested_publishing_interval: d.f64()?,
+            requested_lifetime_count: d.u32()?,
+            requested_max_keep_alive_count: d.u32()?,
+            max_notifications_per_publish: d.u32()?,
+            publishing_enabled: d.bool()?,
+            priority: d.u8()?,
+        })
+    }
+}
+
+/// CreateSubscriptionResponse (OPC 10000-4, 5.13.2.2), after its header.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CreateSubscriptionResponse {
+    /// SubscriptionId.
+    pub subscription_id: u32,
+    /// RevisedPublishingInterval in milliseconds.
+    pub revised_publishing_interval: f64,
+    /// RevisedLifetimeCount.
+    pub revised_lifetime_count: u32,
+    /// RevisedMaxKeepAliveCount.
+    pub revised_max_keep_alive_count: u32,
+}
+
+impl CreateSubscriptionResponse {
+    /// Decodes the fields after the ResponseHeader.
+    pub fn decode(d: &mut Decoder<'_>) -> Result<Self, Error> {
+        Ok(CreateSubscriptionResponse {
+            subscription_id: d.u32()?,
+            revised_publishing_interval: d.f64()?,
+            revised_lifetime_count: d.u32()?,
+            revised_max_keep_alive_count: d.u32()?,
+        })
     }
 }

@@ -4,13 +4,15 @@
 //! is written either way.
 
 use super::logs::{
-    ActivateRequest, ActivateSessionRecord, Head, OpenRequest, OpenResponse,
-    OpenSecureChannelRecord,
+    ActivateRequest, ActivateSessionRecord, CloseSessionRecord, CreateSubscriptionRecord, Head,
+    OpenRequest, OpenResponse, OpenSecureChannelRecord,
 };
 use super::{hex, ts_of, REDACTED};
 use crate::analyzers::Context;
+use crate::output::DynLog;
 use otwatch_parsers::opcua::services::{
-    ids, ActivateSessionRequest, ActivateSessionResponse, OpenSecureChannelRequest,
+    ids, ActivateSessionRequest, ActivateSessionResponse, CloseSessionRequest,
+    CreateSubscriptionRequest, CreateSubscriptionResponse, OpenSecureChannelRequest,
     OpenSecureChannelResponse, UserIdentityToken,
 };
 use otwatch_parsers::opcua::{ByteString, Decoder, Identifier, UaString};
@@ -98,55 +100,62 @@ fn bad_body(e: otwatch_parsers::Error, cx: &mut Context<'_>) {
 
 /// Rows for the body of a request of service `id`, `d` after the header.
 pub fn request_rows(id: u32, d: &mut Decoder<'_>, head: Head, cx: &mut Context<'_>) {
-    if id == ids::ACTIVATE_SESSION_REQUEST {
-        match ActivateSessionRequest::decode(d) {
-            Ok(b) => {
-                let r = activate_request(&b, cx);
-                cx.log(Box::new(ActivateSessionRecord::Request(head, Box::new(r))));
-            }
-            Err(e) => bad_body(e, cx),
-        }
-    } else if id == ids::OPEN_SECURE_CHANNEL_REQUEST {
-        match OpenSecureChannelRequest::decode(d) {
-            Ok(b) => cx.log(Box::new(OpenSecureChannelRecord::Request(
+    let row: Result<Box<dyn DynLog>, otwatch_parsers::Error> = match id {
+        ids::OPEN_SECURE_CHANNEL_REQUEST => OpenSecureChannelRequest::decode(d).map(|b| {
+            let r = OpenRequest {
+                client_proto_ver: b.client_protocol_version,
+                request_type: b.request_type,
+                security_mode: b.security_mode,
+                client_nonce: b.client_nonce.bytes().unwrap_or_default().to_vec(),
+                req_lifetime: b.requested_lifetime,
+            };
+            Box::new(OpenSecureChannelRecord::Request(head, r)) as Box<dyn DynLog>
+        }),
+        ids::ACTIVATE_SESSION_REQUEST => ActivateSessionRequest::decode(d).map(|b| {
+            let r = activate_request(&b, cx);
+            Box::new(ActivateSessionRecord::Request(head, Box::new(r))) as Box<dyn DynLog>
+        }),
+        ids::CLOSE_SESSION_REQUEST => CloseSessionRequest::decode(d).map(|b| {
+            Box::new(CloseSessionRecord {
                 head,
-                OpenRequest {
-                    client_proto_ver: b.client_protocol_version,
-                    request_type: b.request_type,
-                    security_mode: b.security_mode,
-                    client_nonce: b.client_nonce.bytes().unwrap_or_default().to_vec(),
-                    req_lifetime: b.requested_lifetime,
-                },
-            ))),
-            Err(e) => bad_body(e, cx),
-        }
-    }
+                delete_subscriptions: b.delete_subscriptions,
+            }) as Box<dyn DynLog>
+        }),
+        ids::CREATE_SUBSCRIPTION_REQUEST => CreateSubscriptionRequest::decode(d)
+            .map(|b| Box::new(CreateSubscriptionRecord::Request(head, b)) as Box<dyn DynLog>),
+        _ => return,
+    };
+    emit(row, cx);
 }
 
 /// Rows for the body of a response of service `id`, `d` after the header.
 pub fn response_rows(id: u32, d: &mut Decoder<'_>, head: Head, cx: &mut Context<'_>) {
-    if id == ids::ACTIVATE_SESSION_RESPONSE {
-        match ActivateSessionResponse::decode(d) {
-            Ok(b) => {
-                let nonce = b.server_nonce.bytes().map(|n| format!("0x{}", hex(n)));
-                cx.log(Box::new(ActivateSessionRecord::Response(head, nonce)));
-            }
-            Err(e) => bad_body(e, cx),
-        }
-    } else if id == ids::OPEN_SECURE_CHANNEL_RESPONSE {
-        match OpenSecureChannelResponse::decode(d) {
-            Ok(b) => cx.log(Box::new(OpenSecureChannelRecord::Response(
-                head,
-                OpenResponse {
-                    server_proto_ver: b.server_protocol_version,
-                    channel_id: b.security_token.channel_id,
-                    token_id: b.security_token.token_id,
-                    created_at: ts_of(b.security_token.created_at),
-                    revised_lifetime: b.security_token.revised_lifetime,
-                    server_nonce: b.server_nonce.bytes().unwrap_or_default().to_vec(),
-                },
-            ))),
-            Err(e) => bad_body(e, cx),
-        }
+    let row: Result<Box<dyn DynLog>, otwatch_parsers::Error> = match id {
+        ids::OPEN_SECURE_CHANNEL_RESPONSE => OpenSecureChannelResponse::decode(d).map(|b| {
+            let r = OpenResponse {
+                server_proto_ver: b.server_protocol_version,
+                channel_id: b.security_token.channel_id,
+                token_id: b.security_token.token_id,
+                created_at: ts_of(b.security_token.created_at),
+                revised_lifetime: b.security_token.revised_lifetime,
+                server_nonce: b.server_nonce.bytes().unwrap_or_default().to_vec(),
+            };
+            Box::new(OpenSecureChannelRecord::Response(head, r)) as Box<dyn DynLog>
+        }),
+        ids::ACTIVATE_SESSION_RESPONSE => ActivateSessionResponse::decode(d).map(|b| {
+            let nonce = b.server_nonce.bytes().map(|n| format!("0x{}", hex(n)));
+            Box::new(ActivateSessionRecord::Response(head, nonce)) as Box<dyn DynLog>
+        }),
+        ids::CREATE_SUBSCRIPTION_RESPONSE => CreateSubscriptionResponse::decode(d)
+            .map(|b| Box::new(CreateSubscriptionRecord::Response(head, b)) as Box<dyn DynLog>),
+        _ => return,
+    };
+    emit(row, cx);
+}
+
+fn emit(row: Result<Box<dyn DynLog>, otwatch_parsers::Error>, cx: &mut Context<'_>) {
+    match row {
+        Ok(r) => cx.log(r),
+        Err(e) => bad_body(e, cx),
     }
 }
