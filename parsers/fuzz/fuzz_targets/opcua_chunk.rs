@@ -1,12 +1,31 @@
 //! Fuzzes the OPC UA entry points: chunk framing, chunk typing, the
-//! sequence header, and the built-in type decoder on the body (service
-//! headers, Variants, DataValues, DiagnosticInfos). Nothing may panic.
+//! sequence header, the service headers and bodies (with user identity
+//! tokens), and the built-in type decoder on the body (Variants,
+//! DataValues, DiagnosticInfos). Nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use otwatch_parsers::opcua::services::{
+    ActivateSessionRequest, ActivateSessionResponse, CloseSessionRequest,
+    CreateSubscriptionRequest, CreateSubscriptionResponse, OpenSecureChannelRequest,
+    OpenSecureChannelResponse, UserIdentityToken,
+};
 use otwatch_parsers::opcua::{
     frame, parse_chunk, probe, Chunk, Decoder, Frame, RequestHeader, ResponseHeader, SequenceHeader,
 };
+
+/// Every service body decoder on the same bytes.
+fn bodies(d: &Decoder<'_>) {
+    let _ = OpenSecureChannelRequest::decode(&mut d.clone());
+    let _ = OpenSecureChannelResponse::decode(&mut d.clone());
+    if let Ok(a) = ActivateSessionRequest::decode(&mut d.clone()) {
+        let _ = UserIdentityToken::decode(&a.user_identity_token);
+    }
+    let _ = ActivateSessionResponse::decode(&mut d.clone());
+    let _ = CloseSessionRequest::decode(&mut d.clone());
+    let _ = CreateSubscriptionRequest::decode(&mut d.clone());
+    let _ = CreateSubscriptionResponse::decode(&mut d.clone());
+}
 
 fuzz_target!(|data: &[u8]| {
     let _ = probe(data);
@@ -17,8 +36,15 @@ fuzz_target!(|data: &[u8]| {
                 let mut d = Decoder::new(body);
                 if d.node_id().is_ok() {
                     let mut req = d.clone();
-                    let _ = RequestHeader::decode(&mut req).map(|_| req.variant());
-                    let _ = ResponseHeader::decode(&mut d).map(|_| d.data_value());
+                    if RequestHeader::decode(&mut req).is_ok() {
+                        bodies(&req);
+                        let _ = req.variant();
+                    }
+                    let mut res = d.clone();
+                    if ResponseHeader::decode(&mut res).is_ok() {
+                        bodies(&res);
+                        let _ = res.data_value();
+                    }
                 }
             }
         }
