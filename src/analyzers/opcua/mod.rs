@@ -78,9 +78,10 @@ pub struct OpcUa {
     lost: [bool; 2],
     /// An OPN named a policy other than None: bodies are ciphertext.
     secured: bool,
-    /// Per direction, the request id of a message whose last chunk was an
-    /// intermediate one: its next chunk continues the body.
-    continuing: [Option<u32>; 2],
+    /// Per direction, the row of a message whose last chunk was an
+    /// intermediate one; later chunks of it add their size, and the final
+    /// (or abort) chunk finishes it.
+    partial: [Option<OpcuaRecord>; 2],
     /// Messages seen, for their link ids.
     messages: u64,
     pending: VecDeque<OpcuaRecord>,
@@ -209,16 +210,14 @@ impl OpcUa {
                 ),
             }
         }
+        if self.continue_message(dir, raw, &row, cx) {
+            return;
+        }
         // Only the first (or only) chunk of a message starts with the
-        // service NodeId and header; multi-chunk bodies are not
-        // reassembled yet, so later chunks give no service.
+        // service NodeId and header (bodies split over chunks are not
+        // reassembled yet: their service rows come from the first chunk).
         let mut d = Decoder::new(body.unwrap_or_default());
-        let starts = self.continuing[idx(dir)] != row.request_id || row.request_id.is_none();
-        self.continuing[idx(dir)] = match raw.header.chunk {
-            opcua::ChunkKind::Intermediate => row.request_id,
-            _ => None,
-        };
-        if body.is_some() && starts {
+        if body.is_some() {
             let mask = d.rest().first().copied();
             if let (Some(mask), Ok(n)) = (mask, d.node_id()) {
                 let identifier = match n.identifier {
@@ -258,13 +257,6 @@ impl OpcUa {
                 service,
                 header,
             });
-            // CloseSecureChannel has no response; a secured channel's
-            // request ids are ciphertext, so nothing can pair.
-            if raw.header.message_type == MessageType::Close || row.request_id.is_none() {
-                cx.log(Box::new(row));
-            } else {
-                self.hold(row, cx);
-            }
         } else {
             let header = decoded
                 .then(|| ResponseHeader::decode(&mut d).ok())
@@ -279,37 +271,86 @@ impl OpcUa {
             if let (Some(id), Some(_)) = (service_id, &header) {
                 services::response_rows(id, &mut d, head.clone(), cx);
             }
-            let res = Half {
+            row.res = Some(Half {
                 link,
                 msg_size: raw.header.size,
                 seq_number: seq,
                 service,
                 header,
-            };
-            let request = row.request_id.and_then(|rid| {
-                self.pending.iter().position(|p| {
-                    p.req.is_some() && p.request_id == Some(rid) && p.msg_type == row.msg_type
-                })
             });
-            match request.and_then(|i| self.pending.remove(i)) {
-                Some(mut merged) => {
-                    merged.total_size += u64::from(raw.header.size);
-                    let channel = u64::from(s.secure_channel_id);
+        }
+        if raw.header.chunk == opcua::ChunkKind::Intermediate && row.request_id.is_some() {
+            self.partial[idx(dir)] = Some(row);
+        } else {
+            self.finish(dir, row, cx);
+        }
+    }
+
+    /// Adds a chunk to the message in progress in `dir` when it continues
+    /// it (same request id and type); returns whether it did. A message in
+    /// progress that this chunk does not continue is finished as it is.
+    fn continue_message(
+        &mut self,
+        dir: Dir,
+        raw: &opcua::RawChunk<'_>,
+        row: &OpcuaRecord,
+        cx: &mut Context<'_>,
+    ) -> bool {
+        let Some(mut part) = self.partial[idx(dir)].take() else {
+            return false;
+        };
+        if row.request_id.is_none()
+            || part.request_id != row.request_id
+            || part.msg_type != row.msg_type
+        {
+            self.finish(dir, part, cx);
+            return false;
+        }
+        let size = raw.header.size;
+        part.total_size += u64::from(size);
+        part.is_final = row.is_final;
+        if let Some(h) = part.req.as_mut() {
+            h.msg_size = h.msg_size.saturating_add(size);
+        }
+        if let Some(h) = part.res.as_mut() {
+            h.msg_size = h.msg_size.saturating_add(size);
+        }
+        if raw.header.chunk == opcua::ChunkKind::Intermediate {
+            self.partial[idx(dir)] = Some(part);
+        } else {
+            self.finish(dir, part, cx);
+        }
+        true
+    }
+
+    /// A whole message's row: a request waits for its response, a
+    /// response joins its request; what cannot pair is written.
+    fn finish(&mut self, dir: Dir, mut row: OpcuaRecord, cx: &mut Context<'_>) {
+        // CloseSecureChannel has no response; a secured channel's request
+        // ids are ciphertext, so nothing can pair.
+        if row.request_id.is_none() || row.msg_type == MessageType::Close.as_str() {
+            cx.log(Box::new(row));
+            return;
+        }
+        if dir == Dir::Orig {
+            self.hold(row, cx);
+            return;
+        }
+        let request = self.pending.iter().position(|p| {
+            p.req.is_some() && p.request_id == row.request_id && p.msg_type == row.msg_type
+        });
+        match request.and_then(|i| self.pending.remove(i)) {
+            Some(mut merged) => {
+                merged.total_size += row.total_size;
+                for channel in row.sec_channel_id {
                     if !merged.sec_channel_id.contains(&channel) {
                         merged.sec_channel_id.push(channel);
                     }
-                    merged.res = Some(res);
-                    cx.log(Box::new(merged));
                 }
-                None => {
-                    row.res = Some(res);
-                    if row.request_id.is_none() {
-                        cx.log(Box::new(row));
-                    } else {
-                        self.hold(row, cx);
-                    }
-                }
+                merged.res = row.res.take();
+                cx.log(Box::new(merged));
             }
+            None => self.hold(row, cx),
         }
     }
 
@@ -404,6 +445,11 @@ impl Analyzer for OpcUa {
     }
 
     fn on_eof(&mut self, cx: &mut Context<'_>) {
+        for dir in [Dir::Orig, Dir::Resp] {
+            if let Some(part) = self.partial[idx(dir)].take() {
+                self.finish(dir, part, cx);
+            }
+        }
         for row in self.pending.drain(..) {
             cx.log(Box::new(row));
         }
@@ -446,6 +492,44 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert!(rows[1].contains(&"CloseSessionRequest".to_string()));
         assert_eq!(h.services, vec![SERVICE]);
+    }
+
+    #[test]
+    fn chunks_of_one_message_make_one_row() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        // A Read request in an intermediate and a final chunk, then its
+        // response: one row whose sizes add up, named by the first chunk.
+        let mut first = msg(5, 631);
+        first[3] = b'C';
+        let mut last = msg(5, 0);
+        last[3] = b'F';
+        h.feed(&mut a, Dir::Orig, &[first, last].concat());
+        assert!(h.rows("opcua_binary").is_empty());
+        h.feed(&mut a, Dir::Resp, &msg(5, 634));
+        h.eof(&mut a);
+        let rows = h.rows("opcua_binary");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let r = &rows[0];
+        assert!(r.contains(&"ReadRequest".to_string()));
+        assert!(r.contains(&"ReadResponse".to_string()));
+        assert!(r.contains(&"84".to_string()), "total size 3 x 28: {r:?}");
+        assert!(r.contains(&"56".to_string()), "request size 2 x 28: {r:?}");
+    }
+
+    #[test]
+    fn an_unfinished_message_is_written_when_another_begins() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        let mut first = msg(5, 631);
+        first[3] = b'C';
+        // Request 6 begins before request 5 got its final chunk.
+        h.feed(&mut a, Dir::Orig, &[first, msg(6, 673)].concat());
+        h.eof(&mut a);
+        let rows = h.rows("opcua_binary");
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].contains(&"C".to_string()), "still intermediate");
+        assert!(rows[1].contains(&"WriteRequest".to_string()));
     }
 
     #[test]
