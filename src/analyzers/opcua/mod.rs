@@ -84,6 +84,10 @@ pub struct OpcUa {
     partial: [Option<OpcuaRecord>; 2],
     /// Messages seen, for their link ids.
     messages: u64,
+    /// Per direction, the largest chunk the receiver accepts, from the
+    /// HEL (the client's ReceiveBufferSize bounds the server's chunks) and
+    /// the ACK (the server's bounds the client's); 0 until negotiated.
+    max_chunk: [u32; 2],
     pending: VecDeque<OpcuaRecord>,
 }
 
@@ -136,6 +140,7 @@ impl OpcUa {
         let mut row = Self::row(cx, &raw.header);
         match chunk {
             Chunk::Hello(h) => {
+                self.max_chunk[idx(Dir::Resp)] = h.receive_buffer_size;
                 row.hello = Some(HelloFields {
                     version: h.protocol_version,
                     rcv_buf_size: h.receive_buffer_size,
@@ -146,6 +151,7 @@ impl OpcUa {
                 });
             }
             Chunk::Acknowledge(a) => {
+                self.max_chunk[idx(Dir::Orig)] = a.receive_buffer_size;
                 row.hello = Some(HelloFields {
                     version: a.protocol_version,
                     rcv_buf_size: a.receive_buffer_size,
@@ -422,7 +428,25 @@ impl Analyzer for OpcUa {
         buf.extend_from_slice(data);
         let mut used = 0;
         loop {
-            match opcua::frame(buf.get(used..).unwrap_or_default()) {
+            let rest = buf.get(used..).unwrap_or_default();
+            // A chunk above the receiver's negotiated buffer is an error
+            // the receiver closes the connection for (OPC 10000-6, 7.1.2.4);
+            // checked before buffering it, so the negotiated size, not our
+            // 16 MiB ceiling, bounds what a connection holds.
+            if let Some(&[_, _, _, _, a, b, c, d]) = rest.first_chunk::<8>() {
+                let size = u32::from_le_bytes([a, b, c, d]);
+                let max = self.max_chunk[i];
+                if max != 0 && size > max {
+                    cx.weird(
+                        "opcua_binary_chunk_too_large",
+                        Some(format!("{size} > {max}")),
+                        "OPCUA_BINARY",
+                    );
+                    self.lose(dir, format!("chunk of {size} bytes"), cx);
+                    return;
+                }
+            }
+            match opcua::frame(rest) {
                 Frame::Complete(raw) => {
                     used += raw.consumed;
                     self.on_chunk(dir, &raw, cx);
@@ -530,6 +554,32 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert!(rows[0].contains(&"C".to_string()), "still intermediate");
         assert!(rows[1].contains(&"WriteRequest".to_string()));
+    }
+
+    #[test]
+    fn chunks_above_the_negotiated_buffer_stop_the_direction() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        // ACK: the server receives chunks of at most 8192 bytes.
+        let mut ack = b"ACKF".to_vec();
+        ack.extend_from_slice(&28u32.to_le_bytes());
+        for v in [0u32, 8192, 8192, 0, 0] {
+            ack.extend_from_slice(&v.to_le_bytes());
+        }
+        h.feed(&mut a, Dir::Resp, &ack);
+        // The client announces a 1 MiB chunk: refused before buffering.
+        let mut big = msg(1, 631);
+        big[4..8].copy_from_slice(&(1u32 << 20).to_le_bytes());
+        h.feed(&mut a, Dir::Orig, &big[..12]);
+        assert_eq!(
+            h.weird_names(),
+            vec!["opcua_binary_chunk_too_large", "opcua_binary_lost_sync"]
+        );
+        assert!(a.bufs[0].is_empty());
+        // The server's direction is unaffected.
+        h.feed(&mut a, Dir::Resp, &msg(1, 634));
+        h.eof(&mut a);
+        assert_eq!(h.rows("opcua_binary").len(), 2, "ACK and the response");
     }
 
     #[test]
