@@ -6,6 +6,7 @@
 
 pub mod enip;
 mod error;
+mod flags;
 pub mod modbus;
 pub mod opcua;
 

@@ -4,8 +4,6 @@
 //! flag).
 
 use super::names::VIOLATION_NAMES;
-use std::fmt;
-use std::ops::{BitOr, BitOrAssign};
 
 /// A small set of EtherNet/IP and CIP spec violations found in one message.
 ///
@@ -78,74 +76,9 @@ impl Violations {
     /// Unconnected Send with an odd embedded message size and no pad byte
     /// after the message (Vol 1, 3-5.5.4).
     pub const PAD_MISSING: Violations = Violations(1 << 18);
-
-    /// The raw bits.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// True when no flag is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// True when every flag of `other` is set here.
-    pub const fn contains(self, other: Violations) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Sets the flags of `other`.
-    pub fn insert(&mut self, other: Violations) {
-        self.0 |= other.0;
-    }
-
-    /// Sets the flags of `other` when `cond` holds.
-    pub fn set_if(&mut self, cond: bool, other: Violations) {
-        if cond {
-            self.insert(other);
-        }
-    }
-
-    /// How many flags are set.
-    pub const fn len(self) -> usize {
-        self.0.count_ones() as usize
-    }
-
-    /// The weird names of the flags that are set, in bit order
-    /// (`enip_options_nonzero`, ...).
-    pub fn names(&self) -> impl Iterator<Item = &'static str> {
-        let bits = self.0;
-        VIOLATION_NAMES
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| {
-                u32::try_from(*i)
-                    .ok()
-                    .and_then(|i| 1u32.checked_shl(i))
-                    .is_some_and(|b| bits & b != 0)
-            })
-            .map(|(_, n)| *n)
-    }
 }
 
-impl BitOr for Violations {
-    type Output = Violations;
-    fn bitor(self, rhs: Violations) -> Violations {
-        Violations(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for Violations {
-    fn bitor_assign(&mut self, rhs: Violations) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for Violations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.names()).finish()
-    }
-}
+crate::flags::violation_set!(Violations, VIOLATION_NAMES);
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,6 @@
 //! wrong with it (the analyzer writes one `weird` per flag).
 
 use super::names::VIOLATION_NAMES;
-use std::fmt;
-use std::ops::{BitOr, BitOrAssign};
 
 /// A small set of Modbus spec violations found in one message.
 ///
@@ -61,74 +59,9 @@ impl Violations {
     /// A PDU longer than 253 bytes (5: "PDU max 253 bytes"); possible only
     /// when a PDU parser is called on an unframed buffer.
     pub const PDU_TOO_LONG: Violations = Violations(1 << 15);
-
-    /// The raw bits.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// True when no flag is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// True when every flag of `other` is set here.
-    pub const fn contains(self, other: Violations) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Sets the flags of `other`.
-    pub fn insert(&mut self, other: Violations) {
-        self.0 |= other.0;
-    }
-
-    /// Sets the flags of `other` when `cond` holds.
-    pub fn set_if(&mut self, cond: bool, other: Violations) {
-        if cond {
-            self.insert(other);
-        }
-    }
-
-    /// How many flags are set.
-    pub const fn len(self) -> usize {
-        self.0.count_ones() as usize
-    }
-
-    /// The weird names of the flags that are set, in bit order
-    /// (`modbus_quantity_out_of_range`, ...).
-    pub fn names(&self) -> impl Iterator<Item = &'static str> {
-        let bits = self.0;
-        VIOLATION_NAMES
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| {
-                u32::try_from(*i)
-                    .ok()
-                    .and_then(|i| 1u32.checked_shl(i))
-                    .is_some_and(|b| bits & b != 0)
-            })
-            .map(|(_, n)| *n)
-    }
 }
 
-impl BitOr for Violations {
-    type Output = Violations;
-    fn bitor(self, rhs: Violations) -> Violations {
-        Violations(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for Violations {
-    fn bitor_assign(&mut self, rhs: Violations) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for Violations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.names()).finish()
-    }
-}
+crate::flags::violation_set!(Violations, VIOLATION_NAMES);
 
 #[cfg(test)]
 mod tests {
