@@ -72,6 +72,42 @@ fn words(w: &[u16]) -> Vec<u64> {
     w.iter().map(|&x| u64::from(x)).collect()
 }
 
+/// The address, quantity and values a request gives its detailed row,
+/// whether the row starts with it or its response came first.
+fn request_fields(row: &mut DetailedRecord, ev: &Req) {
+    match ev {
+        Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
+            row.address = Some(u64::from(*start));
+            row.quantity = Some(u64::from(*quantity));
+        }
+        Req::WriteSingleCoil { address, value } => {
+            row.address = Some(u64::from(*address));
+            row.quantity = Some(1);
+            row.request_values = Some(vec![u64::from(*value)]);
+        }
+        Req::WriteSingleRegister { address, value } => {
+            row.address = Some(u64::from(*address));
+            row.quantity = Some(1);
+            row.request_values = Some(vec![u64::from(*value)]);
+        }
+        Req::WriteMultipleCoils { start, coils } => {
+            row.address = Some(u64::from(*start));
+            row.quantity = Some(coils.len() as u64);
+            row.request_values = Some(bits(coils));
+        }
+        Req::WriteMultipleRegisters { start, registers } => {
+            row.address = Some(u64::from(*start));
+            row.quantity = Some(registers.len() as u64);
+            row.request_values = Some(words(registers));
+        }
+        Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
+            row.quantity = Some(*refs as u64);
+        }
+        Req::ReadFifo { start } => row.address = Some(u64::from(*start)),
+        _ => {}
+    }
+}
+
 fn func(fc: u8) -> String {
     names::func_name(fc).into_owned()
 }
@@ -283,38 +319,12 @@ impl Pairing {
         match pending {
             Some(mut p) => {
                 // The response came first: the request completes it.
+                request_fields(&mut p, ev);
                 match ev {
-                    Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
-                        p.address = Some(u64::from(*start));
-                        p.quantity = Some(u64::from(*quantity));
-                    }
-                    Req::WriteSingleCoil { address, value } => {
-                        p.address = Some(u64::from(*address));
-                        p.quantity = Some(1);
-                        p.request_values = Some(vec![u64::from(*value)]);
-                    }
-                    Req::WriteSingleRegister { address, value } => {
-                        p.address = Some(u64::from(*address));
-                        p.quantity = Some(1);
-                        p.request_values = Some(vec![u64::from(*value)]);
-                        p.unit = unit;
-                    }
-                    Req::WriteMultipleCoils { start, coils } => {
-                        p.address = Some(u64::from(*start));
-                        p.quantity = Some(coils.len() as u64);
-                        p.request_values = Some(bits(coils));
-                        p.unit = unit;
-                    }
-                    Req::WriteMultipleRegisters { start, registers } => {
-                        p.address = Some(u64::from(*start));
-                        p.quantity = Some(registers.len() as u64);
-                        p.request_values = Some(words(registers));
-                        p.unit = unit;
-                    }
-                    Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
-                        p.quantity = Some(*refs as u64);
-                    }
-                    Req::ReadFifo { start } => p.address = Some(u64::from(*start)),
+                    // As ICSNPP: these handlers also take the request's unit.
+                    Req::WriteSingleRegister { .. }
+                    | Req::WriteMultipleCoils { .. }
+                    | Req::WriteMultipleRegisters { .. } => p.unit = unit,
                     Req::Diagnostics { .. } => {
                         // As ICSNPP: the handler fails half-way; the response
                         // stays pending and is written unmatched later.
@@ -327,47 +337,20 @@ impl Pairing {
                             names::mei_type_name(*mei, true).into_owned(),
                         );
                     }
-                    Req::MaskWrite { .. } | Req::ReadWriteMultiple { .. } => {}
+                    _ => {}
                 }
                 p.matched = Some(true);
                 Self::write(cx, p);
             }
             None => {
                 let mut q = Self::base(ts, cx, tid, unit, fc);
+                request_fields(&mut q, ev);
                 match ev {
-                    Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
-                        q.address = Some(u64::from(*start));
-                        q.quantity = Some(u64::from(*quantity));
-                    }
-                    Req::WriteSingleCoil { address, value } => {
-                        q.address = Some(u64::from(*address));
-                        q.quantity = Some(1);
-                        q.request_values = Some(vec![u64::from(*value)]);
-                    }
-                    Req::WriteSingleRegister { address, value } => {
-                        q.address = Some(u64::from(*address));
-                        q.quantity = Some(1);
-                        q.request_values = Some(vec![u64::from(*value)]);
-                    }
-                    Req::WriteMultipleCoils { start, coils } => {
-                        q.address = Some(u64::from(*start));
-                        q.request_values = Some(bits(coils));
-                        q.quantity = Some(coils.len() as u64);
-                    }
-                    Req::WriteMultipleRegisters { start, registers } => {
-                        q.address = Some(u64::from(*start));
-                        q.request_values = Some(words(registers));
-                        q.quantity = Some(registers.len() as u64);
-                    }
-                    Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
-                        q.quantity = Some(*refs as u64);
-                    }
                     Req::MaskWrite { address, .. } => {
                         q.address = Some(u64::from(*address));
                         q.link_id = link;
                     }
                     Req::ReadWriteMultiple { .. } => q.link_id = link,
-                    Req::ReadFifo { start } => q.address = Some(u64::from(*start)),
                     Req::Diagnostics { sub, data } => {
                         q.request_subfunction_code =
                             Some(names::diagnostic_subfunction_name(*sub).into_owned());
@@ -377,6 +360,7 @@ impl Pairing {
                         q.mei_type = Some(names::mei_type_name(*mei, true).into_owned());
                         q.link_id = link;
                     }
+                    _ => {}
                 }
                 self.store(Waiting::Requests, (tid, unit), q, cx);
             }
