@@ -248,27 +248,37 @@ pub(crate) fn forward_open_reply<'a>(
 ) -> Result<ForwardOpenReply<'a>, Error> {
     let mut c = Cursor::new(Layer::Cip, data);
     c.need(26)?;
-    let r = ForwardOpenReply {
-        o_t_connection_id: c.u32()?,
-        t_o_connection_id: c.u32()?,
-        triad: triad(&mut c)?,
-        o_t_api: c.u32()?,
-        t_o_api: c.u32()?,
-        application_reply_size: c.u8()?,
-        reserved: c.u8()?,
-        application_reply: &[],
-    };
-    let application_reply = c.take_upto(
-        words(r.application_reply_size),
-        v,
-        Violations::LENGTH_EXCEEDS_DATA,
-    );
-    v.set_if(r.reserved != 0, Violations::RESERVED_NONZERO);
-    v.set_if(!c.rest().is_empty(), Violations::TRAILING_BYTES);
+    let o_t_connection_id = c.u32()?;
+    let t_o_connection_id = c.u32()?;
+    let triad = triad(&mut c)?;
+    let o_t_api = c.u32()?;
+    let t_o_api = c.u32()?;
+    let (application_reply_size, reserved, application_reply) = application_reply(&mut c, v)?;
     Ok(ForwardOpenReply {
+        o_t_connection_id,
+        t_o_connection_id,
+        triad,
+        o_t_api,
+        t_o_api,
+        application_reply_size,
+        reserved,
         application_reply,
-        ..r
     })
+}
+
+/// The tail both successful replies end with: application reply size in
+/// words, a reserved byte, the application reply; flags a short reply, a
+/// non-zero reserved byte and bytes after the reply.
+fn application_reply<'a>(
+    c: &mut Cursor<'a>,
+    v: &mut Violations,
+) -> Result<(u8, u8, &'a [u8]), Error> {
+    let size = c.u8()?;
+    let reserved = c.u8()?;
+    let reply = c.take_upto(words(size), v, Violations::LENGTH_EXCEEDS_DATA);
+    v.set_if(reserved != 0, Violations::RESERVED_NONZERO);
+    v.set_if(!c.rest().is_empty(), Violations::TRAILING_BYTES);
+    Ok((size, reserved, reply))
 }
 
 /// A failed (Large_)Forward_Open or Forward_Close reply (CIP Vol 1,
@@ -367,21 +377,12 @@ pub(crate) fn forward_close_reply<'a>(
 ) -> Result<ForwardCloseReply<'a>, Error> {
     let mut c = Cursor::new(Layer::Cip, data);
     c.need(10)?;
-    let r = ForwardCloseReply {
-        triad: triad(&mut c)?,
-        application_reply_size: c.u8()?,
-        reserved: c.u8()?,
-        application_reply: &[],
-    };
-    let application_reply = c.take_upto(
-        words(r.application_reply_size),
-        v,
-        Violations::LENGTH_EXCEEDS_DATA,
-    );
-    v.set_if(r.reserved != 0, Violations::RESERVED_NONZERO);
-    v.set_if(!c.rest().is_empty(), Violations::TRAILING_BYTES);
+    let triad = triad(&mut c)?;
+    let (application_reply_size, reserved, application_reply) = application_reply(&mut c, v)?;
     Ok(ForwardCloseReply {
+        triad,
+        application_reply_size,
+        reserved,
         application_reply,
-        ..r
     })
 }
