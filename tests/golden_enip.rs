@@ -8,22 +8,12 @@ mod common;
 
 use common::*;
 
-const HEAD: [&str; 11] = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "is_orig",
-    "source_h",
-    "source_p",
-    "destination_h",
-    "destination_p",
-];
-
 fn columns(tail: &[&'static str]) -> Vec<&'static str> {
-    HEAD.iter().copied().chain(tail.iter().copied()).collect()
+    MESSAGE_HEAD
+        .iter()
+        .copied()
+        .chain(tail.iter().copied())
+        .collect()
 }
 
 fn enip_columns() -> Vec<&'static str> {

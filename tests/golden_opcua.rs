@@ -276,23 +276,13 @@ fn session_tokens_never_reach_the_logs() {
     // The token of the mainloop session, as the reference prints it (wire
     // byte order) and in the registry form: in no log, in no format.
     for format in ["tsv", "json"] {
-        let d = tempfile::tempdir().unwrap();
-        let out = analyze(
-            d.path(),
-            &["--log-format", format],
-            &[pcap("open62541_client-server_mainloop.pcap")],
-        );
-        assert!(out.status.success());
         let mut redactions = 0;
-        for entry in std::fs::read_dir(d.path()).unwrap() {
-            let path = entry.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
-            let summary = path.file_stem().is_some_and(|s| s == "opcua_binary");
+        for (name, text) in mainloop_logs(format) {
             let lower = text.to_lowercase();
             assert!(!lower.contains("39121615-46f3-6d34-fecf-fcbfbacb4c14"));
             assert!(!lower.contains("15161239-f346-346d-fecf-fcbfbacb4c14"));
             assert!(!lower.contains("fcbfbacb4c14"));
-            if summary {
+            if name == "opcua_binary" {
                 redactions += text.matches("(redacted)").count();
             }
         }
@@ -301,6 +291,25 @@ fn session_tokens_never_reach_the_logs() {
             "{format}: one per request after CreateSession"
         );
     }
+}
+
+/// (log name, text) of every log of the mainloop capture in `format`.
+fn mainloop_logs(format: &str) -> Vec<(String, String)> {
+    let d = tempfile::tempdir().unwrap();
+    let out = analyze(
+        d.path(),
+        &["--log-format", format],
+        &[pcap("open62541_client-server_mainloop.pcap")],
+    );
+    assert!(out.status.success());
+    std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
 }
 
 #[test]
@@ -380,16 +389,8 @@ fn passwords_never_reach_the_logs() {
     // The mainloop client logs in as user1 with the password "password",
     // in clear on a None channel. No value of any log may hold it.
     for format in ["tsv", "json"] {
-        let d = tempfile::tempdir().unwrap();
-        let out = analyze(
-            d.path(),
-            &["--log-format", format],
-            &[pcap("open62541_client-server_mainloop.pcap")],
-        );
-        assert!(out.status.success());
         let mut user_names = 0;
-        for entry in std::fs::read_dir(d.path()).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (_, text) in mainloop_logs(format) {
             for line in text.lines().filter(|l| !l.starts_with('#')) {
                 // Column names (ext_obj_password) are keys, not values.
                 let values = line.replace("\"ext_obj_password\":", "");
@@ -401,24 +402,9 @@ fn passwords_never_reach_the_logs() {
     }
 }
 
-/// The 11 columns every service log starts with (the link id is cut).
-const SERVICE_HEAD: [&str; 11] = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "is_orig",
-    "source_h",
-    "source_p",
-    "destination_h",
-    "destination_p",
-];
-
 /// A service log's columns: the common head, then its own.
 fn service_columns(tail: &[&'static str]) -> Vec<&'static str> {
-    SERVICE_HEAD.iter().chain(tail).copied().collect()
+    MESSAGE_HEAD.iter().chain(tail).copied().collect()
 }
 
 /// Compares one service log over the four baselines that have it, leaving

@@ -166,6 +166,22 @@ pub fn udp4(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) 
 
 // ---- Golden comparison (../shared/corpus/README.md, "How to compare fairly")
 
+/// The first columns of the ICSNPP message logs (EtherNet/IP, OPC UA
+/// services), without the per-message id the reference tests cut.
+pub const MESSAGE_HEAD: [&str; 11] = [
+    "ts",
+    "uid",
+    "id.orig_h",
+    "id.orig_p",
+    "id.resp_h",
+    "id.resp_p",
+    "is_orig",
+    "source_h",
+    "source_p",
+    "destination_h",
+    "destination_p",
+];
+
 pub fn skip(col: &str) -> bool {
     col == "ts" || col == "uid" || col.ends_with("_link_id")
 }
