@@ -6,9 +6,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use otwatch_parsers::opcua::services::{
-    ActivateSessionRequest, ActivateSessionResponse, CloseSessionRequest,
-    CreateSubscriptionRequest, CreateSubscriptionResponse, OpenSecureChannelRequest,
-    OpenSecureChannelResponse, UserIdentityToken,
+    ActivateSessionRequest, ActivateSessionResponse, BrowseNextRequest, BrowseRequest,
+    BrowseResponse, CallRequest, CallResponse, CloseSessionRequest, CreateMonitoredItemsRequest,
+    CreateMonitoredItemsResponse, CreateSessionRequest, CreateSessionResponse,
+    CreateSubscriptionRequest, CreateSubscriptionResponse, DataChangeNotification,
+    FindServersRequest, FindServersResponse, GetEndpointsRequest, GetEndpointsResponse,
+    OpenSecureChannelRequest, OpenSecureChannelResponse, PublishRequest, PublishResponse,
+    ReadRequest, ReadResponse, TranslateBrowsePathsRequest, TranslateBrowsePathsResponse,
+    UserIdentityToken, WriteRequest, WriteResponse,
 };
 use otwatch_parsers::opcua::{
     frame, parse_chunk, probe, Chunk, Decoder, Frame, RequestHeader, ResponseHeader, SequenceHeader,
@@ -25,6 +30,31 @@ fn bodies(d: &Decoder<'_>) {
     let _ = CloseSessionRequest::decode(&mut d.clone());
     let _ = CreateSubscriptionRequest::decode(&mut d.clone());
     let _ = CreateSubscriptionResponse::decode(&mut d.clone());
+    let _ = GetEndpointsRequest::decode(&mut d.clone());
+    let _ = GetEndpointsResponse::decode(&mut d.clone());
+    let _ = FindServersRequest::decode(&mut d.clone());
+    let _ = FindServersResponse::decode(&mut d.clone());
+    let _ = CreateSessionRequest::decode(&mut d.clone());
+    let _ = CreateSessionResponse::decode(&mut d.clone());
+    let _ = BrowseRequest::decode(&mut d.clone());
+    let _ = BrowseNextRequest::decode(&mut d.clone());
+    let _ = BrowseResponse::decode(&mut d.clone());
+    let _ = TranslateBrowsePathsRequest::decode(&mut d.clone());
+    let _ = TranslateBrowsePathsResponse::decode(&mut d.clone());
+    let _ = ReadRequest::decode(&mut d.clone());
+    let _ = ReadResponse::decode(&mut d.clone());
+    let _ = WriteRequest::decode(&mut d.clone());
+    let _ = WriteResponse::decode(&mut d.clone());
+    let _ = CallRequest::decode(&mut d.clone());
+    let _ = CallResponse::decode(&mut d.clone());
+    let _ = CreateMonitoredItemsRequest::decode(&mut d.clone());
+    let _ = CreateMonitoredItemsResponse::decode(&mut d.clone());
+    let _ = PublishRequest::decode(&mut d.clone());
+    if let Ok(p) = PublishResponse::decode(&mut d.clone()) {
+        for x in &p.notification_message.notification_data {
+            let _ = DataChangeNotification::decode(x);
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -212,6 +212,16 @@ impl<'a> Decoder<'a> {
         self.node_id_body(encoding, at)
     }
 
+    /// NodeId with the encoding byte it had on the wire, which the logs
+    /// show (and which decides whether a namespace was sent at all).
+    pub fn wire_node_id(&mut self) -> Result<WireNodeId<'a>, Error> {
+        let encoding = self.rest.first().copied().unwrap_or(0);
+        Ok(WireNodeId {
+            encoding,
+            node_id: self.node_id()?,
+        })
+    }
+
     /// ExpandedNodeId (5.2.2.10).
     pub fn expanded_node_id(&mut self) -> Result<ExpandedNodeId<'a>, Error> {
         let at = self.offset();
@@ -228,6 +238,7 @@ impl<'a> Decoder<'a> {
             None
         };
         Ok(ExpandedNodeId {
+            encoding,
             node_id,
             namespace_uri,
             server_index,

@@ -22,6 +22,7 @@ mod decoder;
 mod header;
 pub mod names;
 pub mod services;
+pub mod status;
 mod transport;
 mod types;
 
@@ -39,5 +40,5 @@ pub use transport::{
 pub use types::{
     BuiltinType, ByteString, DataValue, DiagnosticInfo, ExpandedNodeId, ExtensionBody,
     ExtensionObject, Guid, Identifier, LocalizedText, NodeId, QualifiedName, Scalar, UaString,
-    Variant,
+    Variant, WireNodeId,
 };

@@ -144,12 +144,24 @@ impl fmt::Display for NodeId<'_> {
 /// (which replaces the index when present) and server index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ExpandedNodeId<'a> {
+    /// The wire encoding byte, flags included.
+    pub encoding: u8,
     /// The NodeId.
     pub node_id: NodeId<'a>,
     /// NamespaceUri, when the encoding flag 0x80 is set.
     pub namespace_uri: Option<UaString<'a>>,
     /// ServerIndex, when the encoding flag 0x40 is set.
     pub server_index: Option<u32>,
+}
+
+/// A NodeId and the encoding byte it was sent with (0x00 two-byte, 0x01
+/// four-byte, 0x02 numeric, 0x03 string, 0x04 GUID, 0x05 opaque).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WireNodeId<'a> {
+    /// The encoding byte.
+    pub encoding: u8,
+    /// The NodeId.
+    pub node_id: NodeId<'a>,
 }
 
 /// A QualifiedName (5.2.2.13).
