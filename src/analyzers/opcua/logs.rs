@@ -3,8 +3,9 @@
 //! row per HEL, ACK, ERR and CLO message, one row per OPN or MSG request
 //! merged with its response), and the per-service logs, whose rows carry
 //! the `opcua_link_id` of the message they came from (the summary row's
-//! `req_opcua_link_id` or `res_opcua_link_id`). The summary log's
-//! `status_code_link_id` column is not written yet (its log is not).
+//! `req_opcua_link_id` or `res_opcua_link_id`); its `status_code_link_id`
+//! names the `opcua_binary_status_code_detail` row of the response's
+//! service result.
 
 use crate::analyzers::ConnId;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
@@ -67,6 +68,9 @@ pub struct RequestFields {
 pub struct ResponseFields {
     pub timestamp: Ts,
     pub request_handle: u32,
+    /// Links the `opcua_binary_status_code_detail` row of the service
+    /// result.
+    pub status_link: String,
     pub service_diag_encoding: u8,
     pub add_hdr_type_id: u32,
     pub add_hdr_enc_mask: u8,
@@ -82,6 +86,19 @@ pub struct Half<H> {
     pub seq_number: Option<u32>,
     pub service: Option<ServiceId>,
     pub header: Option<H>,
+}
+
+impl<H> Half<H> {
+    /// A half whose body is not decoded (yet).
+    pub fn new(link: String, msg_size: u32, seq_number: Option<u32>) -> Half<H> {
+        Half {
+            link,
+            msg_size,
+            seq_number,
+            service: None,
+            header: None,
+        }
+    }
 }
 
 /// A row of `opcua_binary.log`.
@@ -102,7 +119,7 @@ pub struct OpcuaRecord {
     pub res: Option<Half<ResponseFields>>,
 }
 
-static FIELDS: [Field; 57] = [
+static FIELDS: [Field; 58] = [
     field("ts", T::Time),
     field("uid", T::String),
     field("id.orig_h", T::Addr),
@@ -157,6 +174,7 @@ static FIELDS: [Field; 57] = [
     field("res_identifier_str", T::String),
     field("res_hdr_timestamp", T::Time),
     field("res_hdr_request_handle", T::Count),
+    field("status_code_link_id", T::String),
     field("res_hdr_service_diag_encoding", T::Count),
     field("res_hdr_add_hdr_type_id", T::Count),
     field("res_hdr_add_hdr_enc_mask", T::Count),
@@ -248,6 +266,7 @@ impl LogRecord for OpcuaRecord {
         let sh = res.and_then(|r| r.header.as_ref());
         out.push(sh.map_or(Value::Unset, |h| Value::Time(h.timestamp)));
         out.push(count(sh.map(|h| h.request_handle)));
+        out.push(sh.map_or(Value::Unset, |h| Value::Str(h.status_link.clone())));
         out.push(count(sh.map(|h| h.service_diag_encoding)));
         out.push(count(sh.map(|h| h.add_hdr_type_id)));
         out.push(count(sh.map(|h| h.add_hdr_enc_mask)));

@@ -21,7 +21,9 @@
 //! made are kept.
 
 mod logs;
+mod row;
 mod services;
+mod value;
 
 pub use logs::{ActivateSessionRecord, OpcuaRecord, OpenSecureChannelRecord};
 
@@ -43,11 +45,24 @@ pub const SERVICE: &str = "opcua-binary";
 /// this the oldest is written unpaired.
 pub const MAX_PENDING: usize = 256;
 
+/// Our own cap on one message's reassembled body, whatever the peers
+/// negotiated (per direction of a connection).
+pub const MAX_MESSAGE_LEN: usize = 4 << 20;
+
+/// A message whose chunks are still arriving: its row and its body so far.
+#[derive(Debug)]
+struct Partial {
+    row: OpcuaRecord,
+    body: Vec<u8>,
+    /// The body outgrew the cap and was dropped.
+    overflow: bool,
+}
+
 /// What a logged secret is replaced with.
 pub const REDACTED: &str = "(redacted)";
 
 /// 100-ns ticks from 1601-01-01 to 1970-01-01 (OPC 10000-6, 5.2.2.5).
-const EPOCH_TICKS: i64 = 116_444_736_000_000_000;
+pub(crate) const EPOCH_TICKS: i64 = 116_444_736_000_000_000;
 
 pub(crate) fn ts_of(ticks: i64) -> Ts {
     Ts(ticks.saturating_sub(EPOCH_TICKS) / 10)
@@ -81,9 +96,13 @@ pub struct OpcUa {
     /// Per direction, the row of a message whose last chunk was an
     /// intermediate one; later chunks of it add their size, and the final
     /// (or abort) chunk finishes it.
-    partial: [Option<OpcuaRecord>; 2],
-    /// Messages seen, for their link ids.
+    partial: [Option<Partial>; 2],
+    /// Link ids handed out on this connection.
     messages: u64,
+    /// Per direction, the largest message the receiver accepts (the HEL's
+    /// MaxMessageSize bounds the server's, the ACK's the client's); 0: no
+    /// limit negotiated.
+    max_message: [u32; 2],
     /// Per direction, the largest chunk the receiver accepts, from the
     /// HEL (the client's ReceiveBufferSize bounds the server's chunks) and
     /// the ACK (the server's bounds the client's); 0 until negotiated.
@@ -141,6 +160,7 @@ impl OpcUa {
         match chunk {
             Chunk::Hello(h) => {
                 self.max_chunk[idx(Dir::Resp)] = h.receive_buffer_size;
+                self.max_message[idx(Dir::Resp)] = h.max_message_size;
                 row.hello = Some(HelloFields {
                     version: h.protocol_version,
                     rcv_buf_size: h.receive_buffer_size,
@@ -152,6 +172,7 @@ impl OpcUa {
             }
             Chunk::Acknowledge(a) => {
                 self.max_chunk[idx(Dir::Orig)] = a.receive_buffer_size;
+                self.max_message[idx(Dir::Orig)] = a.max_message_size;
                 row.hello = Some(HelloFields {
                     version: a.protocol_version,
                     rcv_buf_size: a.receive_buffer_size,
@@ -200,7 +221,6 @@ impl OpcUa {
             }
         }
         let mut seq = None;
-        let mut service = None;
         let mut body = None;
         if !self.secured {
             match SequenceHeader::split(s.payload) {
@@ -216,117 +236,203 @@ impl OpcUa {
                 ),
             }
         }
-        if self.continue_message(dir, raw, &row, cx) {
+        if self.continue_message(dir, raw, &row, body, cx) {
             return;
         }
-        // Only the first (or only) chunk of a message starts with the
-        // service NodeId and header (bodies split over chunks are not
-        // reassembled yet: their service rows come from the first chunk).
-        let mut d = Decoder::new(body.unwrap_or_default());
-        if body.is_some() {
-            let mask = d.rest().first().copied();
-            if let (Some(mask), Ok(n)) = (mask, d.node_id()) {
-                let identifier = match n.identifier {
-                    Identifier::Numeric(i) => i,
-                    _ => 0,
-                };
-                service = Some(ServiceId {
-                    encoding_mask: mask,
-                    namespace: n.namespace,
-                    identifier,
-                    name: n.ns0_numeric().and_then(opcua::service_name),
-                });
-            }
+        let link = row::Links::new(cx.id, &mut self.messages).next();
+        match dir {
+            Dir::Orig => row.req = Some(Half::new(link, raw.header.size, seq)),
+            Dir::Resp => row.res = Some(Half::new(link, raw.header.size, seq)),
         }
-        let decoded = service.is_some();
-        self.messages += 1;
-        let link = super::message_id(&cx.id.uid, self.messages);
-        let service_id = service.as_ref().map(|s| s.identifier);
-        let head = logs::Head {
-            ts: cx.ts,
-            id: cx.id.clone(),
-            dir,
-            link: link.clone(),
-        };
-        if dir == Dir::Orig {
-            let header = decoded
-                .then(|| RequestHeader::decode(&mut d).ok())
-                .flatten()
-                .map(|h| request_fields(&h));
-            if let (Some(id), Some(_)) = (service_id, &header) {
-                services::request_rows(id, &mut d, head.clone(), cx);
-            }
-            row.req = Some(Half {
-                link,
-                msg_size: raw.header.size,
-                seq_number: seq,
-                service,
-                header,
-            });
+        if raw.header.chunk == opcua::ChunkKind::Intermediate && row.request_id.is_some() {
+            // The first chunk of a longer message: its body waits for the
+            // rest.
+            let mut part = Partial {
+                row,
+                body: Vec::new(),
+                overflow: false,
+            };
+            self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
+            self.partial[idx(dir)] = Some(part);
+            return;
+        }
+        self.decode_body(dir, &mut row, body, true, cx);
+        self.finish(dir, row, cx);
+    }
+
+    /// Appends a chunk's body to a message in progress, up to the message
+    /// size the receiver negotiated and [`MAX_MESSAGE_LEN`]; past that the
+    /// body is dropped (counted weird) and the message is logged from its
+    /// headers only.
+    fn add_body(&mut self, dir: Dir, part: &mut Partial, body: &[u8], cx: &mut Context<'_>) {
+        if part.overflow {
+            return;
+        }
+        let negotiated = self.max_message[idx(dir)] as usize;
+        let cap = if negotiated == 0 {
+            MAX_MESSAGE_LEN
         } else {
-            let header = decoded
-                .then(|| ResponseHeader::decode(&mut d).ok())
-                .flatten()
-                .map(|h| ResponseFields {
+            negotiated.min(MAX_MESSAGE_LEN)
+        };
+        if part.body.len() + body.len() > cap {
+            cx.weird(
+                "opcua_binary_message_too_large",
+                Some(format!("more than {cap} bytes")),
+                "OPCUA_BINARY",
+            );
+            part.overflow = true;
+            part.body = Vec::new();
+            return;
+        }
+        part.body.extend_from_slice(body);
+    }
+
+    /// Decodes a whole message body (its service NodeId, header and, when
+    /// `complete`, the service fields) into `row`'s half for `dir`, and
+    /// writes the service-log rows it gives.
+    fn decode_body(
+        &mut self,
+        dir: Dir,
+        row: &mut OpcuaRecord,
+        body: Option<&[u8]>,
+        complete: bool,
+        cx: &mut Context<'_>,
+    ) {
+        let Some(body) = body else { return };
+        let half_link = match dir {
+            Dir::Orig => row.req.as_ref().map(|h| h.link.clone()),
+            Dir::Resp => row.res.as_ref().map(|h| h.link.clone()),
+        };
+        let Some(half_link) = half_link else { return };
+        let mut d = Decoder::new(body);
+        let mask = d.rest().first().copied();
+        let (Some(mask), Ok(n)) = (mask, d.node_id()) else {
+            return;
+        };
+        let identifier = numeric(&n);
+        let service = Some(ServiceId {
+            encoding_mask: mask,
+            namespace: n.namespace,
+            identifier,
+            name: n.ns0_numeric().and_then(opcua::service_name),
+        });
+        let mut links = row::Links::new(cx.id, &mut self.messages);
+        let head = row::head(row.ts, cx.id, dir, half_link);
+        if dir == Dir::Orig {
+            let header = RequestHeader::decode(&mut d)
+                .ok()
+                .map(|h| request_fields(&h));
+            if complete && header.is_some() {
+                services::request_rows(identifier, &mut d, head, &mut links, cx);
+            }
+            if let Some(h) = row.req.as_mut() {
+                h.service = service;
+                h.header = header;
+            }
+        } else {
+            let header = ResponseHeader::decode(&mut d).ok().map(|h| {
+                // The service result, and the inner codes of its
+                // diagnostics, each get a status row.
+                let status_link = links.next();
+                let source = services::status::Source::ResponseHeader;
+                let mut rows = vec![services::status::row(
+                    &head,
+                    &status_link,
+                    source,
+                    0,
+                    h.service_result,
+                )];
+                services::status::diagnostic_rows(
+                    &head,
+                    &status_link,
+                    source,
+                    &h.service_diagnostics,
+                    &mut rows,
+                );
+                for r in rows {
+                    cx.log(r.finish());
+                }
+                ResponseFields {
                     timestamp: ts_of(h.timestamp),
                     request_handle: h.request_handle,
+                    status_link,
                     service_diag_encoding: h.service_diagnostics_mask,
                     add_hdr_type_id: numeric(&h.additional_header.type_id),
                     add_hdr_enc_mask: body_mask(&h.additional_header.body),
-                });
-            if let (Some(id), Some(_)) = (service_id, &header) {
-                services::response_rows(id, &mut d, head.clone(), cx);
-            }
-            row.res = Some(Half {
-                link,
-                msg_size: raw.header.size,
-                seq_number: seq,
-                service,
-                header,
+                }
             });
-        }
-        if raw.header.chunk == opcua::ChunkKind::Intermediate && row.request_id.is_some() {
-            self.partial[idx(dir)] = Some(row);
-        } else {
-            self.finish(dir, row, cx);
+            if complete && header.is_some() {
+                services::response_rows(identifier, &mut d, head, &mut links, cx);
+            }
+            if let Some(h) = row.res.as_mut() {
+                h.service = service;
+                h.header = header;
+            }
         }
     }
 
     /// Adds a chunk to the message in progress in `dir` when it continues
     /// it (same request id and type); returns whether it did. A message in
-    /// progress that this chunk does not continue is finished as it is.
+    /// progress that this chunk does not continue is finished as it is
+    /// (named from what arrived; no service rows from a partial body).
     fn continue_message(
         &mut self,
         dir: Dir,
         raw: &opcua::RawChunk<'_>,
         row: &OpcuaRecord,
+        body: Option<&[u8]>,
         cx: &mut Context<'_>,
     ) -> bool {
         let Some(mut part) = self.partial[idx(dir)].take() else {
             return false;
         };
         if row.request_id.is_none()
-            || part.request_id != row.request_id
-            || part.msg_type != row.msg_type
+            || part.row.request_id != row.request_id
+            || part.row.msg_type != row.msg_type
         {
-            self.finish(dir, part, cx);
+            self.abandon(dir, part, cx);
             return false;
         }
         let size = raw.header.size;
-        part.total_size += u64::from(size);
-        part.is_final = row.is_final;
-        if let Some(h) = part.req.as_mut() {
+        part.row.total_size += u64::from(size);
+        part.row.is_final = row.is_final;
+        if let Some(h) = part.row.req.as_mut() {
             h.msg_size = h.msg_size.saturating_add(size);
         }
-        if let Some(h) = part.res.as_mut() {
+        if let Some(h) = part.row.res.as_mut() {
             h.msg_size = h.msg_size.saturating_add(size);
         }
-        if raw.header.chunk == opcua::ChunkKind::Intermediate {
-            self.partial[idx(dir)] = Some(part);
-        } else {
-            self.finish(dir, part, cx);
+        match raw.header.chunk {
+            opcua::ChunkKind::Intermediate => {
+                self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
+                self.partial[idx(dir)] = Some(part);
+            }
+            opcua::ChunkKind::Final => {
+                self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
+                let whole = !part.overflow;
+                let Partial { mut row, body, .. } = part;
+                self.decode_body(dir, &mut row, Some(&body), whole, cx);
+                self.finish(dir, row, cx);
+            }
+            // The sender gave the message up: its body is an error
+            // code and reason, not the service's.
+            opcua::ChunkKind::Abort => self.abandon(dir, part, cx),
         }
         true
+    }
+
+    /// Writes a message that will not be completed, named from the chunks
+    /// that arrived.
+    fn abandon(&mut self, dir: Dir, part: Partial, cx: &mut Context<'_>) {
+        let Partial {
+            mut row,
+            body,
+            overflow,
+        } = part;
+        if !overflow {
+            self.decode_body(dir, &mut row, Some(&body), false, cx);
+        }
+        self.finish(dir, row, cx);
     }
 
     /// A whole message's row: a request waits for its response, a
@@ -471,7 +577,7 @@ impl Analyzer for OpcUa {
     fn on_eof(&mut self, cx: &mut Context<'_>) {
         for dir in [Dir::Orig, Dir::Resp] {
             if let Some(part) = self.partial[idx(dir)].take() {
-                self.finish(dir, part, cx);
+                self.abandon(dir, part, cx);
             }
         }
         for row in self.pending.drain(..) {
@@ -497,6 +603,122 @@ mod tests {
         b.extend_from_slice(&[0x01, 0x00]);
         b.extend_from_slice(&service.to_le_bytes());
         b
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// A MSG chunk of kind `kind` (`b'F'`, `b'C'`, `b'A'`) carrying `body`.
+    fn chunk(kind: u8, request_id: u32, body: &[u8]) -> Vec<u8> {
+        let mut b = b"MSG".to_vec();
+        b.push(kind);
+        b.extend_from_slice(&(24 + body.len() as u32).to_le_bytes());
+        b.extend_from_slice(&4u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&request_id.to_le_bytes());
+        b.extend_from_slice(&request_id.to_le_bytes());
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// A ReadRequest body (service id, header, fields) reading the Value
+    /// of ns=1;s=the.answer.
+    fn read_request() -> Vec<u8> {
+        hex(
+            "01007702 0000 0000000000000000 05000000 00000000 ffffffff 10270000 000000
+             0000000000000000 00000000 01000000
+             03 0100 0a000000 7468652e616e73776572 0d000000 ffffffff 0000 ffffffff",
+        )
+    }
+
+    /// A PublishResponse body with one DataChangeNotification: client
+    /// handle 1, Double 21.5, status Good.
+    fn publish_response() -> Vec<u8> {
+        hex(
+            "01003d03 0000000000000000 05000000 00000000 00 ffffffff 000000
+             07000000 0100000003000000 00 03000000 0100000000000000
+             01000000 01002b03 01 1a000000 01000000 01000000 03 0b 0000000000803540
+             00000000 ffffffff ffffffff ffffffff",
+        )
+    }
+
+    #[test]
+    fn bodies_split_over_chunks_are_reassembled() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        let body = read_request();
+        let (one, two) = body.split_at(20);
+        h.feed(
+            &mut a,
+            Dir::Orig,
+            &[chunk(b'C', 9, one), chunk(b'F', 9, two)].concat(),
+        );
+        h.eof(&mut a);
+        let nodes = h.rows("opcua_binary_read_nodes_to_read");
+        assert_eq!(nodes.len(), 1, "{nodes:?}");
+        assert!(nodes[0].contains(&"the.answer".to_string()));
+        assert!(h.rows("opcua_binary")[0].contains(&"ReadRequest".to_string()));
+        // An aborted message gives its summary row, named from its first
+        // chunk, and no service rows.
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        h.feed(
+            &mut a,
+            Dir::Orig,
+            &[chunk(b'C', 9, one), chunk(b'A', 9, &[0; 8])].concat(),
+        );
+        h.eof(&mut a);
+        assert!(h.rows("opcua_binary_read_nodes_to_read").is_empty());
+        let rows = h.rows("opcua_binary");
+        assert!(rows[0].contains(&"A".to_string()) && rows[0].contains(&"ReadRequest".to_string()));
+    }
+
+    #[test]
+    fn message_bodies_are_capped() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        // The server's ACK limits the client's messages to 100 bytes.
+        let mut ack = b"ACKF".to_vec();
+        ack.extend_from_slice(&28u32.to_le_bytes());
+        for v in [0u32, 65535, 65535, 100, 0] {
+            ack.extend_from_slice(&v.to_le_bytes());
+        }
+        h.feed(&mut a, Dir::Resp, &ack);
+        let body = read_request();
+        let mut chunks = vec![chunk(b'C', 9, &body)];
+        chunks.extend((0..3).map(|_| chunk(b'C', 9, &[0; 40])));
+        chunks.push(chunk(b'F', 9, &[]));
+        h.feed(&mut a, Dir::Orig, &chunks.concat());
+        h.eof(&mut a);
+        assert_eq!(h.weird_names(), ["opcua_binary_message_too_large"]);
+        assert!(h.rows("opcua_binary_read_nodes_to_read").is_empty());
+        assert_eq!(h.rows("opcua_binary").len(), 2, "ACK, and the request");
+    }
+
+    #[test]
+    fn publish_responses_log_the_values_they_carry() {
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        h.feed(&mut a, Dir::Resp, &chunk(b'F', 3, &publish_response()));
+        h.eof(&mut a);
+        let publish = h.rows("opcua_binary_publish");
+        assert_eq!(publish.len(), 1);
+        assert!(publish[0].contains(&"DataChangeNotification".to_string()));
+        let values = h.rows("opcua_binary_publish_data_change");
+        assert_eq!(values.len(), 1);
+        let v = &values[0];
+        assert!(
+            v.contains(&"Double".to_string()) && v.contains(&"21.5".to_string()),
+            "{v:?}"
+        );
+        assert!(v.contains(&"Good".to_string()));
+        let status = h.rows("opcua_binary_status_code_detail");
+        assert_eq!(status.len(), 1, "the ResponseHeader's result");
     }
 
     #[test]
