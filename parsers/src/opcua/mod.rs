@@ -33,9 +33,9 @@ pub use decoder::{Decoder, MAX_ARRAY_LEN, MAX_DEPTH};
 pub use header::{RequestHeader, ResponseHeader};
 pub use names::service_name;
 pub use transport::{
-    frame, parse_chunk, probe, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
+    frame, parse_chunk, probe, resync, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
     ErrorMessage, Frame, Hello, MessageHeader, MessageType, RawChunk, ReverseHello, SecureChunk,
-    SecurityHeader, SequenceHeader, HEADER_LEN, MAX_CHUNK_LEN, POLICY_NONE,
+    SecurityHeader, SequenceHeader, HEADER_LEN, MAX_CHUNK_LEN, POLICY_NONE, RESYNC_KEEP,
 };
 pub use types::{
     BuiltinType, ByteString, DataValue, DiagnosticInfo, ExpandedNodeId, ExtensionBody,

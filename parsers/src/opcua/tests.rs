@@ -394,3 +394,21 @@ fn user_identity_tokens_decode_by_type() {
         .unwrap()
         .is_err());
 }
+
+#[test]
+fn resync_finds_the_next_chunk_of_the_channel() {
+    let chunk = hex(CLO);
+    // Garbage, then a chunk: found at its start, on its channel (8) or
+    // when the channel is not known; not on another channel.
+    let mut stream = b"\x01MSGFxx garbage MSGF\x02\x00\x00\x00".to_vec();
+    let at = stream.len();
+    stream.extend_from_slice(&chunk);
+    assert_eq!(resync(&stream, Some(8)), Some(at));
+    assert_eq!(resync(&stream, None), Some(at));
+    assert_eq!(resync(&stream, Some(9)), None);
+    // A header cut after fewer than RESYNC_KEEP bytes is not a match yet.
+    assert_eq!(resync(&chunk[..RESYNC_KEEP - 1], None), None);
+    assert_eq!(resync(&chunk[..RESYNC_KEEP], None), Some(0));
+    // Only secure-conversation chunks: a Hello does not qualify.
+    assert_eq!(resync(&hex(HEL), None), None);
+}

@@ -214,6 +214,32 @@ pub fn probe(buf: &[u8]) -> bool {
     )
 }
 
+/// Where the next secure-conversation chunk (OPN, MSG or CLO) starts in
+/// a stream that lost its place (bytes missing, or garbage): the first
+/// offset with a valid header for such a chunk, at least as long as its
+/// fixed headers, on secure channel `channel` when it is known (the id
+/// that follows the header is what makes a match in random bytes
+/// unlikely). `None` when no offset in `buf` qualifies; the last
+/// [`RESYNC_KEEP`] bytes may still start one.
+pub fn resync(buf: &[u8], channel: Option<u32>) -> Option<usize> {
+    (0..buf.len()).find(|&at| {
+        let Some(h) = buf[at..].first_chunk::<12>() else {
+            return false;
+        };
+        let Ok(header) = parse_header(*h.first_chunk::<HEADER_LEN>().unwrap_or(&[0; 8])) else {
+            return false;
+        };
+        // Header, channel id, token or asymmetric header, sequence header.
+        header.message_type.is_secure()
+            && header.size >= 24
+            && channel.is_none_or(|c| h[8..12] == c.to_le_bytes())
+    })
+}
+
+/// The bytes [`resync`] needs to see a chunk start: a header and a
+/// channel id.
+pub const RESYNC_KEEP: usize = 12;
+
 /// Hello (7.1.2.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hello<'a> {

@@ -1,6 +1,7 @@
 //! The OPC UA Binary analyzer: opc.tcp chunks on TCP 4840 (and on other
 //! ports when the client opens with a Hello), logged as CISA
-//! ICSNPP-opcua-binary's summary log `opcua_binary.log`.
+//! ICSNPP-opcua-binary's summary log `opcua_binary.log` and its service
+//! logs.
 //!
 //! Each direction's stream is cut into chunks by their size field. HEL,
 //! ACK, ERR and CLO give a row each at once; an OPN or MSG request waits
@@ -16,9 +17,18 @@
 //! clear, but its mode is inside the encrypted OPN, so it is treated the
 //! same.)
 //!
-//! Lost sync (a gap, or bytes that do not frame as a chunk) stops the
-//! analysis of that direction, as it does in the reference; rows already
-//! made are kept.
+//! Lost sync (a gap, or bytes that do not frame as a chunk) drops what
+//! that direction had buffered and searches its next bytes for the next
+//! chunk of the same secure channel (the reference stops the whole
+//! connection); a chunk above the negotiated buffer size stops the
+//! direction for good. Messages of several chunks are reassembled, up to
+//! the negotiated message size and [`MAX_MESSAGE_LEN`], and their service
+//! rows come from the whole body.
+//!
+//! Every decoded response also gives `opcua_binary_status_code_detail`
+//! rows (its service result, per-operation results, inner codes of
+//! diagnostics); the service logs live in `services/`, one module per
+//! service set.
 
 mod logs;
 mod row;
@@ -48,6 +58,20 @@ pub const MAX_PENDING: usize = 256;
 /// Our own cap on one message's reassembled body, whatever the peers
 /// negotiated (per direction of a connection).
 pub const MAX_MESSAGE_LEN: usize = 4 << 20;
+
+/// Where a direction's byte stream stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum StreamState {
+    /// Chunks are framed one after the other.
+    #[default]
+    Framing,
+    /// After a loss: looking for the next chunk of the channel, `skipped`
+    /// bytes so far.
+    Searching { skipped: u64 },
+    /// A chunk broke the negotiated limits: the receiver closes such a
+    /// connection, and the rest of the direction is ignored.
+    Stopped,
+}
 
 /// A message whose chunks are still arriving: its row and its body so far.
 #[derive(Debug)]
@@ -89,8 +113,11 @@ fn idx(dir: Dir) -> usize {
 pub struct OpcUa {
     /// Bytes of each direction not framed yet.
     bufs: [Vec<u8>; 2],
-    /// The direction lost sync; its bytes are ignored.
-    lost: [bool; 2],
+    /// Per direction, whether its bytes are framed, searched for the next
+    /// chunk, or ignored.
+    sync: [StreamState; 2],
+    /// The secure channel seen, which a resynchronisation must match.
+    channel: Option<u32>,
     /// An OPN named a policy other than None: bodies are ciphertext.
     secured: bool,
     /// Per direction, the row of a message whose last chunk was an
@@ -115,10 +142,49 @@ impl OpcUa {
         OpcUa::default()
     }
 
+    /// The direction lost its place (bytes missing, or bytes that do not
+    /// frame): what is buffered is dropped, a message in progress is
+    /// written as it is, and the next chunk of the channel is searched for.
     fn lose(&mut self, dir: Dir, why: String, cx: &mut Context<'_>) {
         cx.weird("opcua_binary_lost_sync", Some(why), "OPCUA_BINARY");
-        self.lost[idx(dir)] = true;
+        self.sync[idx(dir)] = StreamState::Searching { skipped: 0 };
         self.bufs[idx(dir)] = Vec::new();
+        if let Some(part) = self.partial[idx(dir)].take() {
+            self.abandon(dir, part, cx);
+        }
+    }
+
+    /// Looks for the next chunk in `buf` while searching; returns the
+    /// bytes to keep (from that chunk on, or the tail that may start one),
+    /// or `None` while the direction is stopped.
+    fn find_chunk(&mut self, dir: Dir, mut buf: Vec<u8>, cx: &mut Context<'_>) -> Option<Vec<u8>> {
+        let i = idx(dir);
+        match self.sync[i] {
+            StreamState::Framing => Some(buf),
+            StreamState::Stopped => None,
+            StreamState::Searching { skipped } => match opcua::resync(&buf, self.channel) {
+                Some(at) => {
+                    cx.weird(
+                        "opcua_binary_resync",
+                        Some(format!("{} bytes skipped", skipped + at as u64)),
+                        "OPCUA_BINARY",
+                    );
+                    self.sync[i] = StreamState::Framing;
+                    buf.drain(..at);
+                    Some(buf)
+                }
+                None => {
+                    let keep = buf.len().min(opcua::RESYNC_KEEP - 1);
+                    let dropped = buf.len() - keep;
+                    buf.drain(..dropped);
+                    self.sync[i] = StreamState::Searching {
+                        skipped: skipped + dropped as u64,
+                    };
+                    self.bufs[i] = buf;
+                    None
+                }
+            },
+        }
     }
 
     fn row(cx: &Context<'_>, h: &opcua::MessageHeader) -> OpcuaRecord {
@@ -203,6 +269,10 @@ impl OpcUa {
         cx: &mut Context<'_>,
     ) {
         row.sec_channel_id.push(u64::from(s.secure_channel_id));
+        // The first OPN request carries 0; the channel is the server's id.
+        if s.secure_channel_id != 0 {
+            self.channel = Some(s.secure_channel_id);
+        }
         if let SecurityHeader::Asymmetric(a) = s.security {
             let len = |b: Option<&[u8]>| b.map_or(-1, |b| b.len() as i64);
             row.open = Some(OpenFields {
@@ -527,49 +597,66 @@ fn request_fields(h: &RequestHeader<'_>) -> RequestFields {
 impl Analyzer for OpcUa {
     fn on_data(&mut self, dir: Dir, data: &[u8], cx: &mut Context<'_>) {
         let i = idx(dir);
-        if self.lost[i] {
+        if self.sync[i] == StreamState::Stopped {
             return;
         }
         let mut buf = std::mem::take(&mut self.bufs[i]);
         buf.extend_from_slice(data);
-        let mut used = 0;
+        // Each pass either frames to the end of what is buffered or drops
+        // at least one bad byte before searching again.
         loop {
-            let rest = buf.get(used..).unwrap_or_default();
-            // A chunk above the receiver's negotiated buffer is an error
-            // the receiver closes the connection for (OPC 10000-6, 7.1.2.4);
-            // checked before buffering it, so the negotiated size, not our
-            // 16 MiB ceiling, bounds what a connection holds.
-            if let Some(&[_, _, _, _, a, b, c, d]) = rest.first_chunk::<8>() {
-                let size = u32::from_le_bytes([a, b, c, d]);
-                let max = self.max_chunk[i];
-                if max != 0 && size > max {
-                    cx.weird(
-                        "opcua_binary_chunk_too_large",
-                        Some(format!("{size} > {max}")),
-                        "OPCUA_BINARY",
-                    );
-                    self.lose(dir, format!("chunk of {size} bytes"), cx);
+            let Some(found) = self.find_chunk(dir, buf, cx) else {
+                return;
+            };
+            buf = found;
+            let mut used = 0;
+            let bad = loop {
+                let rest = buf.get(used..).unwrap_or_default();
+                // A chunk above the receiver's negotiated buffer is an
+                // error the receiver closes the connection for (OPC
+                // 10000-6, 7.1.2.4); checked before buffering it, so the
+                // negotiated size, not our 16 MiB ceiling, bounds what a
+                // connection holds.
+                if let Some(&[_, _, _, _, a, b, c, d]) = rest.first_chunk::<8>() {
+                    let size = u32::from_le_bytes([a, b, c, d]);
+                    let max = self.max_chunk[i];
+                    if max != 0 && size > max {
+                        cx.weird(
+                            "opcua_binary_chunk_too_large",
+                            Some(format!("{size} > {max}")),
+                            "OPCUA_BINARY",
+                        );
+                        self.lose(dir, format!("chunk of {size} bytes"), cx);
+                        self.sync[i] = StreamState::Stopped;
+                        return;
+                    }
+                }
+                match opcua::frame(rest) {
+                    Frame::Complete(raw) => {
+                        used += raw.consumed;
+                        self.on_chunk(dir, &raw, cx);
+                    }
+                    Frame::NeedMore(_) => break None,
+                    Frame::Invalid(e) => break Some(e),
+                }
+            };
+            match bad {
+                None => {
+                    buf.drain(..used.min(buf.len()));
+                    self.bufs[i] = buf;
                     return;
                 }
-            }
-            match opcua::frame(rest) {
-                Frame::Complete(raw) => {
-                    used += raw.consumed;
-                    self.on_chunk(dir, &raw, cx);
-                }
-                Frame::NeedMore(_) => break,
-                Frame::Invalid(e) => {
+                Some(e) => {
+                    // What follows the bad bytes may hold the next chunk.
                     self.lose(dir, e.to_string(), cx);
-                    return;
+                    buf.drain(..(used + 1).min(buf.len()));
                 }
             }
         }
-        buf.drain(..used.min(buf.len()));
-        self.bufs[i] = buf;
     }
 
     fn on_gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
-        if !self.lost[idx(dir)] {
+        if self.sync[idx(dir)] == StreamState::Framing {
             self.lose(dir, format!("{len} bytes missing"), cx);
         }
     }
@@ -820,17 +907,34 @@ mod tests {
     }
 
     #[test]
-    fn lost_sync_stops_only_that_direction() {
+    fn lost_sync_searches_for_the_next_chunk() {
         let mut h = Harness::new();
         let mut a = OpcUa::new();
+        // Garbage in the server's direction, then a response: found again
+        // and paired; the client's direction never stopped.
+        h.feed(&mut a, Dir::Orig, &msg(1, 631));
         h.feed(&mut a, Dir::Resp, b"HTTP/1.1 200 OK\r\n\r\n");
         assert_eq!(h.weird_names(), vec!["opcua_binary_lost_sync"]);
         h.feed(&mut a, Dir::Resp, &msg(1, 634));
-        h.feed(&mut a, Dir::Orig, &msg(1, 631));
+        assert_eq!(
+            h.weird_names(),
+            vec!["opcua_binary_lost_sync", "opcua_binary_resync"]
+        );
+        // A gap in the middle of the client's next request: the rest of
+        // it is skipped, the request after it is framed.
+        let second = msg(2, 631);
+        h.feed(&mut a, Dir::Orig, &second[..10]);
+        h.gap(&mut a, Dir::Orig);
+        h.feed(
+            &mut a,
+            Dir::Orig,
+            &[&second[20..], &msg(3, 631)[..]].concat(),
+        );
         h.eof(&mut a);
         let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 1, "the request only");
+        assert_eq!(rows.len(), 2, "{rows:?}");
         assert!(rows[0].contains(&"ReadRequest".to_string()));
-        assert!(!rows[0].contains(&"ReadResponse".to_string()));
+        assert!(rows[0].contains(&"ReadResponse".to_string()));
+        assert!(rows[1].contains(&"3".to_string()), "request 3: {rows:?}");
     }
 }
