@@ -393,7 +393,7 @@ impl OpcUa {
                 .ok()
                 .map(|h| request_fields(&h));
             if complete && header.is_some() {
-                services::request_rows(identifier, &mut d, head, &mut links, cx);
+                services::rows(identifier, &mut d, head, &mut links, cx);
             }
             if let Some(h) = row.req.as_mut() {
                 h.service = service;
@@ -432,7 +432,7 @@ impl OpcUa {
                 }
             });
             if complete && header.is_some() {
-                services::response_rows(identifier, &mut d, head, &mut links, cx);
+                services::rows(identifier, &mut d, head, &mut links, cx);
             }
             if let Some(h) = row.res.as_mut() {
                 h.service = service;

@@ -1,7 +1,8 @@
 //! Service-log rows: each decoded service body gives the rows of its
-//! ICSNPP log, tied to the summary row by the message's link id. A body
-//! that does not decode gives no service row and a weird; the summary row
-//! is written either way.
+//! ICSNPP log (or of ours, for Call and Publish), tied to the summary row
+//! by the message's link id. A body that does not decode gives no service
+//! row and a weird (`opcua_binary_bad_service_body`); the summary row is
+//! written either way.
 
 mod attribute;
 mod discovery;
@@ -14,17 +15,10 @@ use super::logs::{
     ActivateRequest, ActivateSessionRecord, CloseSessionRecord, CreateSubscriptionRecord, Head,
     OpenRequest, OpenResponse, OpenSecureChannelRecord,
 };
-use super::row::{Links, Row};
+use super::row::Links;
 use super::{hex, ts_of, REDACTED};
 use crate::analyzers::Context;
-use otwatch_parsers::opcua::services::{
-    ids, ActivateSessionRequest, ActivateSessionResponse, BrowseNextRequest, BrowseRequest,
-    BrowseResponse, CallRequest, CallResponse, CloseSessionRequest, CreateMonitoredItemsRequest,
-    CreateMonitoredItemsResponse, CreateSessionRequest, CreateSessionResponse,
-    CreateSubscriptionRequest, CreateSubscriptionResponse, GetEndpointsRequest,
-    GetEndpointsResponse, OpenSecureChannelRequest, OpenSecureChannelResponse, PublishRequest,
-    PublishResponse, ReadRequest, ReadResponse, UserIdentityToken, WriteRequest, WriteResponse,
-};
+use otwatch_parsers::opcua::services::{ActivateSessionRequest, Body, UserIdentityToken};
 use otwatch_parsers::opcua::{ByteString, Decoder, Identifier, UaString};
 use status::{diagnostics, diagnostics_link, Source};
 
@@ -109,176 +103,103 @@ fn bad_body(e: otwatch_parsers::Error, cx: &mut Context<'_>) {
     );
 }
 
-/// Rows for the body of a request of service `id`, `d` after the header.
-pub fn request_rows(
-    id: u32,
-    d: &mut Decoder<'_>,
-    head: Head,
-    links: &mut Links<'_>,
-    cx: &mut Context<'_>,
-) {
+/// The service-log rows of the body of service `id`, `d` after its
+/// header (requests and responses alike: the body's type says which).
+pub fn rows(id: u32, d: &mut Decoder<'_>, head: Head, links: &mut Links<'_>, cx: &mut Context<'_>) {
+    let body = match Body::decode(id, d) {
+        None => return,
+        Some(Err(e)) => return bad_body(e, cx),
+        Some(Ok(b)) => b,
+    };
     let mut rows = Vec::new();
     let out = &mut rows;
     let h = &head;
-    let decoded: Result<(), otwatch_parsers::Error> = (|| {
-        match id {
-            ids::OPEN_SECURE_CHANNEL_REQUEST => {
-                let b = OpenSecureChannelRequest::decode(d)?;
-                let r = OpenRequest {
-                    client_proto_ver: b.client_protocol_version,
-                    request_type: b.request_type,
-                    security_mode: b.security_mode,
-                    client_nonce: b.client_nonce.bytes().unwrap_or_default().to_vec(),
-                    req_lifetime: b.requested_lifetime,
-                };
-                cx.log(Box::new(OpenSecureChannelRecord::Request(head.clone(), r)));
-            }
-            ids::ACTIVATE_SESSION_REQUEST => {
-                let b = ActivateSessionRequest::decode(d)?;
-                let r = activate_request(&b, cx);
-                cx.log(Box::new(ActivateSessionRecord::Request(
-                    head.clone(),
-                    Box::new(r),
-                )));
-            }
-            ids::CLOSE_SESSION_REQUEST => {
-                let b = CloseSessionRequest::decode(d)?;
-                cx.log(Box::new(CloseSessionRecord {
-                    head: head.clone(),
-                    delete_subscriptions: b.delete_subscriptions,
-                }));
-            }
-            ids::CREATE_SUBSCRIPTION_REQUEST => {
-                let b = CreateSubscriptionRequest::decode(d)?;
-                cx.log(Box::new(CreateSubscriptionRecord::Request(head.clone(), b)));
-            }
-            ids::GET_ENDPOINTS_REQUEST => {
-                discovery::get_endpoints_request(h, &GetEndpointsRequest::decode(d)?, out)
-            }
-            ids::CREATE_SESSION_REQUEST => {
-                discovery::create_session_request(h, &CreateSessionRequest::decode(d)?, out)
-            }
-            ids::BROWSE_REQUEST => view::browse_request(h, &BrowseRequest::decode(d)?, links, out),
-            ids::BROWSE_NEXT_REQUEST => {
-                view::browse_next_request(h, &BrowseNextRequest::decode(d)?, out)
-            }
-            ids::READ_REQUEST => attribute::read_request(h, &ReadRequest::decode(d)?, links, out),
-            ids::WRITE_REQUEST => {
-                attribute::write_request(h, &WriteRequest::decode(d)?, links, out)
-            }
-            ids::CREATE_MONITORED_ITEMS_REQUEST => subscription::create_monitored_items_request(
-                h,
-                &CreateMonitoredItemsRequest::decode(d)?,
-                links,
-                out,
-            ),
-            ids::PUBLISH_REQUEST => {
-                subscription::publish_request(h, &PublishRequest::decode(d)?, out)
-            }
-            ids::CALL_REQUEST => method::call_request(h, &CallRequest::decode(d)?, out),
-            _ => {}
+    match body {
+        Body::OpenSecureChannelRequest(b) => {
+            let r = OpenRequest {
+                client_proto_ver: b.client_protocol_version,
+                request_type: b.request_type,
+                security_mode: b.security_mode,
+                client_nonce: b.client_nonce.bytes().unwrap_or_default().to_vec(),
+                req_lifetime: b.requested_lifetime,
+            };
+            cx.log(Box::new(OpenSecureChannelRecord::Request(head.clone(), r)));
         }
-        Ok(())
-    })();
-    emit(rows, decoded, cx);
-}
-
-/// Rows for the body of a response of service `id`, `d` after the header.
-pub fn response_rows(
-    id: u32,
-    d: &mut Decoder<'_>,
-    head: Head,
-    links: &mut Links<'_>,
-    cx: &mut Context<'_>,
-) {
-    let mut rows = Vec::new();
-    let out = &mut rows;
-    let h = &head;
-    let decoded: Result<(), otwatch_parsers::Error> = (|| {
-        match id {
-            ids::OPEN_SECURE_CHANNEL_RESPONSE => {
-                let b = OpenSecureChannelResponse::decode(d)?;
-                let r = OpenResponse {
-                    server_proto_ver: b.server_protocol_version,
-                    channel_id: b.security_token.channel_id,
-                    token_id: b.security_token.token_id,
-                    created_at: ts_of(b.security_token.created_at),
-                    revised_lifetime: b.security_token.revised_lifetime,
-                    server_nonce: b.server_nonce.bytes().unwrap_or_default().to_vec(),
-                };
-                cx.log(Box::new(OpenSecureChannelRecord::Response(head.clone(), r)));
-            }
-            ids::ACTIVATE_SESSION_RESPONSE => {
-                let b = ActivateSessionResponse::decode(d)?;
-                let nonce = b.server_nonce.bytes().map(|n| format!("0x{}", hex(n)));
-                cx.log(Box::new(ActivateSessionRecord::Response(
-                    head.clone(),
-                    nonce,
-                )));
-                for code in &b.results {
-                    let l = links.next();
-                    out.push(status::row(h, &l, Source::ActivateSession, 0, *code));
-                }
-                if let Some(l) = diagnostics_link(&b.diagnostic_infos, links) {
-                    diagnostics(h, &l, Source::ActivateSession, &b.diagnostic_infos, out);
-                }
-            }
-            ids::CREATE_SUBSCRIPTION_RESPONSE => {
-                let b = CreateSubscriptionResponse::decode(d)?;
-                cx.log(Box::new(CreateSubscriptionRecord::Response(
-                    head.clone(),
-                    b,
-                )));
-            }
-            ids::GET_ENDPOINTS_RESPONSE => {
-                discovery::get_endpoints_response(h, &GetEndpointsResponse::decode(d)?, links, out)
-            }
-            ids::CREATE_SESSION_RESPONSE => discovery::create_session_response(
-                h,
-                &CreateSessionResponse::decode(d)?,
-                links,
-                out,
-            ),
-            ids::BROWSE_RESPONSE => {
-                view::browse_response(h, "BrowseResponse", &BrowseResponse::decode(d)?, links, out)
-            }
-            ids::BROWSE_NEXT_RESPONSE => view::browse_response(
-                h,
-                "BrowseNextResponse",
-                &BrowseResponse::decode(d)?,
-                links,
-                out,
-            ),
-            ids::READ_RESPONSE => {
-                attribute::read_response(h, &ReadResponse::decode(d)?, links, out)
-            }
-            ids::WRITE_RESPONSE => {
-                attribute::write_response(h, &WriteResponse::decode(d)?, links, out)
-            }
-            ids::CREATE_MONITORED_ITEMS_RESPONSE => subscription::create_monitored_items_response(
-                h,
-                &CreateMonitoredItemsResponse::decode(d)?,
-                links,
-                out,
-            ),
-            ids::PUBLISH_RESPONSE => {
-                subscription::publish_response(h, &PublishResponse::decode(d)?, links, out)
-            }
-            ids::CALL_RESPONSE => method::call_response(h, &CallResponse::decode(d)?, out),
-            _ => {}
+        Body::OpenSecureChannelResponse(b) => {
+            let r = OpenResponse {
+                server_proto_ver: b.server_protocol_version,
+                channel_id: b.security_token.channel_id,
+                token_id: b.security_token.token_id,
+                created_at: ts_of(b.security_token.created_at),
+                revised_lifetime: b.security_token.revised_lifetime,
+                server_nonce: b.server_nonce.bytes().unwrap_or_default().to_vec(),
+            };
+            cx.log(Box::new(OpenSecureChannelRecord::Response(head.clone(), r)));
         }
-        Ok(())
-    })();
-    emit(rows, decoded, cx);
-}
-
-/// Writes the rows made (a body that fails half-way still gives the rows
-/// of what was read before the error), and a weird for the failure.
-fn emit(rows: Vec<Row>, decoded: Result<(), otwatch_parsers::Error>, cx: &mut Context<'_>) {
+        Body::ActivateSessionRequest(b) => {
+            let r = activate_request(&b, cx);
+            cx.log(Box::new(ActivateSessionRecord::Request(
+                head.clone(),
+                Box::new(r),
+            )));
+        }
+        Body::ActivateSessionResponse(b) => {
+            let nonce = b.server_nonce.bytes().map(|n| format!("0x{}", hex(n)));
+            cx.log(Box::new(ActivateSessionRecord::Response(
+                head.clone(),
+                nonce,
+            )));
+            for code in &b.results {
+                let l = links.next();
+                out.push(status::row(h, &l, Source::ActivateSession, 0, *code));
+            }
+            if let Some(l) = diagnostics_link(&b.diagnostic_infos, links) {
+                diagnostics(h, &l, Source::ActivateSession, &b.diagnostic_infos, out);
+            }
+        }
+        Body::CloseSessionRequest(b) => cx.log(Box::new(CloseSessionRecord {
+            head: head.clone(),
+            delete_subscriptions: b.delete_subscriptions,
+        })),
+        Body::CreateSubscriptionRequest(b) => {
+            cx.log(Box::new(CreateSubscriptionRecord::Request(head.clone(), b)))
+        }
+        Body::CreateSubscriptionResponse(b) => cx.log(Box::new(
+            CreateSubscriptionRecord::Response(head.clone(), b),
+        )),
+        Body::GetEndpointsRequest(b) => discovery::get_endpoints_request(h, &b, out),
+        Body::GetEndpointsResponse(b) => discovery::get_endpoints_response(h, &b, links, out),
+        Body::CreateSessionRequest(b) => discovery::create_session_request(h, &b, out),
+        Body::CreateSessionResponse(b) => discovery::create_session_response(h, &b, links, out),
+        Body::BrowseRequest(b) => view::browse_request(h, &b, links, out),
+        Body::BrowseNextRequest(b) => view::browse_next_request(h, &b, out),
+        Body::BrowseResponse(b) => view::browse_response(h, "BrowseResponse", &b, links, out),
+        Body::BrowseNextResponse(b) => {
+            view::browse_response(h, "BrowseNextResponse", &b, links, out)
+        }
+        Body::ReadRequest(b) => attribute::read_request(h, &b, links, out),
+        Body::ReadResponse(b) => attribute::read_response(h, &b, links, out),
+        Body::WriteRequest(b) => attribute::write_request(h, &b, links, out),
+        Body::WriteResponse(b) => attribute::write_response(h, &b, links, out),
+        Body::CreateMonitoredItemsRequest(b) => {
+            subscription::create_monitored_items_request(h, &b, links, out)
+        }
+        Body::CreateMonitoredItemsResponse(b) => {
+            subscription::create_monitored_items_response(h, &b, links, out)
+        }
+        Body::PublishRequest(b) => subscription::publish_request(h, &b, out),
+        Body::PublishResponse(b) => subscription::publish_response(h, &b, links, out),
+        Body::CallRequest(b) => method::call_request(h, &b, out),
+        Body::CallResponse(b) => method::call_response(h, &b, out),
+        // Decoded (a malformed one is a weird), logged in the summary row
+        // by name: the reference has no log for them.
+        Body::ServiceFault
+        | Body::FindServersRequest(_)
+        | Body::FindServersResponse(_)
+        | Body::TranslateBrowsePathsRequest(_)
+        | Body::TranslateBrowsePathsResponse(_) => {}
+    }
     for r in rows {
         cx.log(r.finish());
-    }
-    if let Err(e) = decoded {
-        bad_body(e, cx);
     }
 }
