@@ -852,72 +852,89 @@ fn icsnpp_opcua_status_code_detail() {
     assert_eq!(n, 145);
 }
 
+/// Row counts of a family of service logs (a parent and its child logs).
+fn golden_family(logs: &[(&str, &[&'static str])]) -> Vec<usize> {
+    logs.iter()
+        .map(|(log, tail)| golden_service(log, tail))
+        .collect()
+}
+
 #[test]
 fn icsnpp_opcua_get_endpoints() {
-    let n = golden_service("opcua_binary_get_endpoints", &GET_ENDPOINTS_COLUMNS);
-    let d = golden_service(
-        "opcua_binary_get_endpoints_description",
-        &GET_ENDPOINTS_DESCRIPTION_COLUMNS,
-    );
-    let u = golden_service(
-        "opcua_binary_get_endpoints_user_token",
-        &GET_ENDPOINTS_USER_TOKEN_COLUMNS,
-    );
-    assert_eq!((n, d, u), (13, 7, 14));
+    let n = golden_family(&[
+        ("opcua_binary_get_endpoints", &GET_ENDPOINTS_COLUMNS),
+        (
+            "opcua_binary_get_endpoints_description",
+            &GET_ENDPOINTS_DESCRIPTION_COLUMNS,
+        ),
+        (
+            "opcua_binary_get_endpoints_user_token",
+            &GET_ENDPOINTS_USER_TOKEN_COLUMNS,
+        ),
+    ]);
+    assert_eq!(n, [13, 7, 14]);
 }
 
 #[test]
 fn icsnpp_opcua_create_session() {
-    let n = golden_service("opcua_binary_create_session", &CREATE_SESSION_COLUMNS);
-    let e = golden_service(
-        "opcua_binary_create_session_endpoints",
-        &CREATE_SESSION_ENDPOINTS_COLUMNS,
-    );
-    let u = golden_service(
-        "opcua_binary_create_session_user_token",
-        &CREATE_SESSION_USER_TOKEN_COLUMNS,
-    );
-    assert_eq!((n, e, u), (8, 4, 8));
+    let n = golden_family(&[
+        ("opcua_binary_create_session", &CREATE_SESSION_COLUMNS),
+        (
+            "opcua_binary_create_session_endpoints",
+            &CREATE_SESSION_ENDPOINTS_COLUMNS,
+        ),
+        (
+            "opcua_binary_create_session_user_token",
+            &CREATE_SESSION_USER_TOKEN_COLUMNS,
+        ),
+    ]);
+    assert_eq!(n, [8, 4, 8]);
 }
 
 #[test]
 fn icsnpp_opcua_browse() {
-    let b = golden_service("opcua_binary_browse", &BROWSE_COLUMNS);
-    let d = golden_service(
-        "opcua_binary_browse_description",
-        &BROWSE_DESCRIPTION_COLUMNS,
-    );
-    let r = golden_service("opcua_binary_browse_result", &BROWSE_RESULT_COLUMNS);
-    let refs = golden_service(
-        "opcua_binary_browse_response_references",
-        &BROWSE_RESPONSE_REFERENCES_COLUMNS,
-    );
-    assert_eq!((b, d, r, refs), (16, 8, 8, 60));
+    let n = golden_family(&[
+        ("opcua_binary_browse", &BROWSE_COLUMNS),
+        (
+            "opcua_binary_browse_description",
+            &BROWSE_DESCRIPTION_COLUMNS,
+        ),
+        ("opcua_binary_browse_result", &BROWSE_RESULT_COLUMNS),
+        (
+            "opcua_binary_browse_response_references",
+            &BROWSE_RESPONSE_REFERENCES_COLUMNS,
+        ),
+    ]);
+    assert_eq!(n, [16, 8, 8, 60]);
 }
 
 #[test]
 fn icsnpp_opcua_read_and_write() {
-    let r = golden_service("opcua_binary_read", &READ_COLUMNS);
-    let n = golden_service(
-        "opcua_binary_read_nodes_to_read",
-        &READ_NODES_TO_READ_COLUMNS,
-    );
-    let res = golden_service("opcua_binary_read_results", &READ_RESULTS_COLUMNS);
-    let w = golden_service("opcua_binary_write", &WRITE_COLUMNS);
-    assert_eq!((r, n, res, w), (8, 4, 4, 16));
+    let n = golden_family(&[
+        ("opcua_binary_read", &READ_COLUMNS),
+        (
+            "opcua_binary_read_nodes_to_read",
+            &READ_NODES_TO_READ_COLUMNS,
+        ),
+        ("opcua_binary_read_results", &READ_RESULTS_COLUMNS),
+        ("opcua_binary_write", &WRITE_COLUMNS),
+    ]);
+    assert_eq!(n, [8, 4, 4, 16]);
 }
 
 #[test]
 fn icsnpp_opcua_create_monitored_items() {
-    let m = golden_service(
-        "opcua_binary_create_monitored_items",
-        &CREATE_MONITORED_ITEMS_COLUMNS,
-    );
-    let i = golden_service(
-        "opcua_binary_create_monitored_items_create_item",
-        &CREATE_MONITORED_ITEMS_CREATE_ITEM_COLUMNS,
-    );
-    assert_eq!((m, i), (8, 8));
+    let n = golden_family(&[
+        (
+            "opcua_binary_create_monitored_items",
+            &CREATE_MONITORED_ITEMS_COLUMNS,
+        ),
+        (
+            "opcua_binary_create_monitored_items_create_item",
+            &CREATE_MONITORED_ITEMS_CREATE_ITEM_COLUMNS,
+        ),
+    ]);
+    assert_eq!(n, [8, 8]);
 }
 
 #[test]

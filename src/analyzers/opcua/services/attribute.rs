@@ -5,7 +5,7 @@
 
 use super::super::row::{attribute_name, byte, count, node_id, nonempty, time, Links, Log, Row};
 use super::super::value;
-use super::status::{self, diagnostics, diagnostics_link, Source};
+use super::status::{self, Diagnostics, Source};
 use crate::analyzers::{message_head_fields, MessageHead};
 use crate::output::{field, FieldType as T, Value};
 use otwatch_parsers::opcua::services::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
@@ -190,11 +190,9 @@ pub fn read_response(
     out: &mut Vec<Row>,
 ) {
     let link = (!b.results.is_empty()).then(|| links.next());
-    let diag_link = diagnostics_link(&b.diagnostic_infos, links);
+    let diag = Diagnostics::new(Source::Read, &b.diagnostic_infos, links);
     let mut r = Row::new(&READ, head, &head.link);
-    r.unset(4)
-        .push(link_value(&link))
-        .push(link_value(&diag_link));
+    r.unset(4).push(link_value(&link)).push(diag.link());
     out.push(r);
     if let Some(link) = link {
         for (level, (mask, v)) in b.results.iter().enumerate() {
@@ -206,9 +204,7 @@ pub fn read_response(
             out.push(r);
         }
     }
-    if let Some(diag_link) = diag_link {
-        diagnostics(head, &diag_link, Source::Read, &b.diagnostic_infos, out);
-    }
+    diag.rows(head, out);
 }
 
 pub fn write_request(
@@ -245,18 +241,14 @@ pub fn write_response(
     out: &mut Vec<Row>,
 ) {
     let link = (!b.results.is_empty()).then(|| links.next());
-    let diag_link = diagnostics_link(&b.diagnostic_infos, links);
+    let diag = Diagnostics::new(Source::Write, &b.diagnostic_infos, links);
     let mut r = Row::new(&WRITE, head, &head.link);
-    r.unset(15)
-        .push(link_value(&link))
-        .push(link_value(&diag_link));
+    r.unset(15).push(link_value(&link)).push(diag.link());
     out.push(r);
     if let Some(link) = &link {
         for code in &b.results {
             out.push(status::row(head, link, Source::Write, 0, *code));
         }
     }
-    if let Some(diag_link) = diag_link {
-        diagnostics(head, &diag_link, Source::Write, &b.diagnostic_infos, out);
-    }
+    diag.rows(head, out);
 }

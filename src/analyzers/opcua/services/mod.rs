@@ -20,7 +20,7 @@ use super::{hex, ts_of, REDACTED};
 use crate::analyzers::Context;
 use otwatch_parsers::opcua::services::{ActivateSessionRequest, Body, UserIdentityToken};
 use otwatch_parsers::opcua::{ByteString, Decoder, Identifier, UaString};
-use status::{diagnostics, diagnostics_link, Source};
+use status::{Diagnostics, Source};
 
 fn text(s: UaString<'_>) -> Option<String> {
     s.bytes().map(|_| s.text().into_owned())
@@ -153,9 +153,7 @@ pub fn rows(id: u32, d: &mut Decoder<'_>, head: Head, links: &mut Links<'_>, cx:
                 let l = links.next();
                 out.push(status::row(h, &l, Source::ActivateSession, 0, *code));
             }
-            if let Some(l) = diagnostics_link(&b.diagnostic_infos, links) {
-                diagnostics(h, &l, Source::ActivateSession, &b.diagnostic_infos, out);
-            }
+            Diagnostics::new(Source::ActivateSession, &b.diagnostic_infos, links).rows(h, out);
         }
         Body::CloseSessionRequest(b) => cx.log(Box::new(CloseSessionRecord {
             head: head.clone(),

@@ -149,24 +149,36 @@ pub fn diagnostic_rows(
     }
 }
 
-/// A link for the status rows of a response's diagnostic infos, when
-/// they hold any status code.
-pub fn diagnostics_link(infos: &[DiagnosticInfo<'_>], links: &mut Links<'_>) -> Option<String> {
-    infos
-        .iter()
-        .any(|d| d.inner_status_code.is_some() || d.inner.is_some())
-        .then(|| links.next())
+/// The diagnostic infos of a response, and the link of their status rows
+/// (set only when one holds a status code).
+pub struct Diagnostics<'d, 'a> {
+    source: Source,
+    infos: &'d [DiagnosticInfo<'a>],
+    link: Option<String>,
 }
 
-/// Status rows for the inner codes of a response's diagnostic infos.
-pub fn diagnostics(
-    head: &MessageHead,
-    link: &str,
-    source: Source,
-    infos: &[DiagnosticInfo<'_>],
-    out: &mut Vec<Row>,
-) {
-    for d in infos {
-        diagnostic_rows(head, link, source, d, out);
+impl<'d, 'a> Diagnostics<'d, 'a> {
+    pub fn new(source: Source, infos: &'d [DiagnosticInfo<'a>], links: &mut Links<'_>) -> Self {
+        let any = infos
+            .iter()
+            .any(|d| d.inner_status_code.is_some() || d.inner.is_some());
+        Diagnostics {
+            source,
+            infos,
+            link: any.then(|| links.next()),
+        }
+    }
+
+    /// The link column's value.
+    pub fn link(&self) -> Value {
+        self.link.clone().map_or(Value::Unset, Value::Str)
+    }
+
+    /// The status rows of the inner codes.
+    pub fn rows(self, head: &MessageHead, out: &mut Vec<Row>) {
+        let Some(link) = self.link else { return };
+        for d in self.infos {
+            diagnostic_rows(head, &link, self.source, d, out);
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::super::row::{
     attribute_name, byte, count, node_id, nonempty, time, timestamps_to_return, Links, Log, Row,
 };
 use super::super::value;
-use super::status::{self, diagnostics, diagnostics_link, Source};
+use super::status::{self, Diagnostics, Source};
 use crate::analyzers::{message_head_fields, MessageHead};
 use crate::output::{field, FieldType as T, Value};
 use otwatch_parsers::opcua::services::{
@@ -239,11 +239,11 @@ pub fn create_monitored_items_response(
     out: &mut Vec<Row>,
 ) {
     let link = (!b.results.is_empty()).then(|| links.next());
-    let diag_link = diagnostics_link(&b.diagnostic_infos, links);
+    let diag = Diagnostics::new(Source::CreateMonitoredItems, &b.diagnostic_infos, links);
     let mut r = Row::new(&CREATE_MONITORED_ITEMS, head, &head.link);
     r.unset(3)
         .push(link.clone().map_or(Value::Unset, Value::Str))
-        .push(diag_link.clone().map_or(Value::Unset, Value::Str));
+        .push(diag.link());
     out.push(r);
     if let Some(link) = link {
         for res in &b.results {
@@ -264,15 +264,7 @@ pub fn create_monitored_items_response(
             out.push(r);
         }
     }
-    if let Some(diag_link) = diag_link {
-        diagnostics(
-            head,
-            &diag_link,
-            Source::CreateMonitoredItems,
-            &b.diagnostic_infos,
-            out,
-        );
-    }
+    diag.rows(head, out);
 }
 
 pub fn publish_request(head: &MessageHead, b: &PublishRequest, out: &mut Vec<Row>) {

@@ -6,7 +6,7 @@ use super::super::row::{
     byte, count, expanded_node_id, hex_value, node_class_name, node_id, nonempty, text, time,
     Links, Log, Row,
 };
-use super::status::{self, diagnostics, diagnostics_link, Source};
+use super::status::{self, Diagnostics, Source};
 use crate::analyzers::{message_head_fields, MessageHead};
 use crate::output::{field, FieldType as T, Value};
 use otwatch_parsers::opcua::services::{BrowseNextRequest, BrowseRequest, BrowseResponse};
@@ -180,19 +180,17 @@ pub fn browse_response(
     out: &mut Vec<Row>,
 ) {
     let link = (!b.results.is_empty()).then(|| links.next());
-    let diag_link = diagnostics_link(&b.diagnostic_infos, links);
+    let diag = Diagnostics::new(Source::Browse, &b.diagnostic_infos, links);
     let mut r = Row::new(&BROWSE, head, &head.link);
     r.push(Value::Static(kind))
         .unset(12)
         .push(link.clone().map_or(Value::Unset, Value::Str))
-        .push(diag_link.clone().map_or(Value::Unset, Value::Str));
+        .push(diag.link());
     out.push(r);
     if let Some(link) = link {
         results(head, &link, b, links, out);
     }
-    if let Some(diag_link) = diag_link {
-        diagnostics(head, &diag_link, Source::Browse, &b.diagnostic_infos, out);
-    }
+    diag.rows(head, out);
 }
 
 fn results(
