@@ -37,7 +37,7 @@ fn every_trace_is_analyzed() {
     for t in &all {
         let name = t.file_name().unwrap().to_string_lossy().into_owned();
         let out_dir = dir.path().join(&name);
-        let out = analyze(&out_dir, &["--log-format", "tsv"], &[t.clone()]);
+        let out = analyze(&out_dir, &["--log-format", "tsv"], std::slice::from_ref(t));
         assert!(
             out.status.success(),
             "{name}: {}",
@@ -60,7 +60,11 @@ fn every_trace_is_analyzed() {
         // Encrypted channels: rows without a request id never carry a
         // service name or header.
         for r in rows.iter().filter(|r| r["request_id"] == "-") {
-            for c in ["req_identifier_str", "res_identifier_str", "req_hdr_request_handle"] {
+            for c in [
+                "req_identifier_str",
+                "res_identifier_str",
+                "req_hdr_request_handle",
+            ] {
                 assert_eq!(r[c], "-", "{name}: {c} on a secured row: {r:?}");
             }
         }

@@ -310,9 +310,10 @@ impl OpcUa {
             return;
         }
         let link = row::Links::new(cx.id, &mut self.messages).next();
-        match dir {
-            Dir::Orig => row.req = Some(Half::new(link, raw.header.size, seq)),
-            Dir::Resp => row.res = Some(Half::new(link, raw.header.size, seq)),
+        if is_request(body, dir) {
+            row.req = Some(Half::new(link, raw.header.size, seq));
+        } else {
+            row.res = Some(Half::new(link, raw.header.size, seq));
         }
         if raw.header.chunk == opcua::ChunkKind::Intermediate && row.request_id.is_some() {
             // The first chunk of a longer message: its body waits for the
@@ -327,7 +328,7 @@ impl OpcUa {
             return;
         }
         self.decode_body(dir, &mut row, body, true, cx);
-        self.finish(dir, row, cx);
+        self.finish(row, cx);
     }
 
     /// Appends a chunk's body to a message in progress, up to the message
@@ -369,11 +370,12 @@ impl OpcUa {
         cx: &mut Context<'_>,
     ) {
         let Some(body) = body else { return };
-        let half_link = match dir {
-            Dir::Orig => row.req.as_ref().map(|h| h.link.clone()),
-            Dir::Resp => row.res.as_ref().map(|h| h.link.clone()),
+        let request = row.req.is_some();
+        let half_link = match (&row.req, &row.res) {
+            (Some(h), _) => h.link.clone(),
+            (None, Some(h)) => h.link.clone(),
+            (None, None) => return,
         };
-        let Some(half_link) = half_link else { return };
         let mut d = Decoder::new(body);
         let mask = d.rest().first().copied();
         let (Some(mask), Ok(n)) = (mask, d.node_id()) else {
@@ -388,7 +390,7 @@ impl OpcUa {
         });
         let mut links = row::Links::new(cx.id, &mut self.messages);
         let head = row::head(row.ts, cx.id, dir, half_link);
-        if dir == Dir::Orig {
+        if request {
             let header = RequestHeader::decode(&mut d)
                 .ok()
                 .map(|h| request_fields(&h));
@@ -482,7 +484,7 @@ impl OpcUa {
                 let whole = !part.overflow;
                 let Partial { mut row, body, .. } = part;
                 self.decode_body(dir, &mut row, Some(&body), whole, cx);
-                self.finish(dir, row, cx);
+                self.finish(row, cx);
             }
             // The sender gave the message up: its body is an error
             // code and reason, not the service's.
@@ -502,19 +504,19 @@ impl OpcUa {
         if !overflow {
             self.decode_body(dir, &mut row, Some(&body), false, cx);
         }
-        self.finish(dir, row, cx);
+        self.finish(row, cx);
     }
 
     /// A whole message's row: a request waits for its response, a
     /// response joins its request; what cannot pair is written.
-    fn finish(&mut self, dir: Dir, mut row: OpcuaRecord, cx: &mut Context<'_>) {
+    fn finish(&mut self, mut row: OpcuaRecord, cx: &mut Context<'_>) {
         // CloseSecureChannel has no response; a secured channel's request
         // ids are ciphertext, so nothing can pair.
         if row.request_id.is_none() || row.msg_type == MessageType::Close.as_str() {
             cx.log(Box::new(row));
             return;
         }
-        if dir == Dir::Orig {
+        if row.req.is_some() {
             self.hold(row, cx);
             return;
         }
@@ -544,6 +546,21 @@ impl OpcUa {
             }
         }
         self.pending.push_back(row);
+    }
+}
+
+/// Whether a message is a request: by the service its body names (a
+/// capture that starts mid-connection can make the server the
+/// originator), else by who sent it.
+fn is_request(body: Option<&[u8]>, dir: Dir) -> bool {
+    let name = body
+        .and_then(|b| Decoder::new(b).node_id().ok())
+        .and_then(|n| n.ns0_numeric())
+        .and_then(opcua::service_name);
+    match name {
+        Some(n) if n.ends_with("Request") => true,
+        Some(n) if n.ends_with("Response") || n == "ServiceFault" => false,
+        _ => dir == Dir::Orig,
     }
 }
 
@@ -806,6 +823,21 @@ mod tests {
         assert!(v.contains(&"Good".to_string()));
         let status = h.rows("opcua_binary_status_code_detail");
         assert_eq!(status.len(), 1, "the ResponseHeader's result");
+    }
+
+    #[test]
+    fn the_service_not_the_direction_says_request_or_response() {
+        // A capture that starts mid-connection can make the server the
+        // originator: its Read response still pairs as a response.
+        let mut h = Harness::new();
+        let mut a = OpcUa::new();
+        h.feed(&mut a, Dir::Resp, &msg(4, 631));
+        h.feed(&mut a, Dir::Orig, &msg(4, 634));
+        let rows = h.rows("opcua_binary");
+        assert_eq!(rows.len(), 1, "paired: {rows:?}");
+        let r = &rows[0];
+        let at = |name: &str| r.iter().position(|c| c == name).unwrap();
+        assert!(at("ReadRequest") < at("ReadResponse"), "{r:?}");
     }
 
     #[test]
