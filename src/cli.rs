@@ -29,6 +29,79 @@ pub enum Command {
     ///
     /// Example: otwatch analyze --out logs/ capture1.pcap capture2.pcapng
     Analyze(AnalyzeArgs),
+    /// Learn, merge and show baselines of who talks to whom and how.
+    ///
+    /// Example: otwatch baseline learn good-week.pcap -o baseline.json
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Print the device inventory of a run (its log directory) or of a
+    /// baseline file.
+    ///
+    /// Example: otwatch inventory otwatch-logs/ --format csv
+    Inventory(InventoryArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Learn a baseline from known-good captures.
+    ///
+    /// Example: otwatch baseline learn monday.pcap tuesday.pcap -o baseline.json
+    Learn(LearnArgs),
+    /// Merge baselines (several sensors or periods) into one.
+    ///
+    /// Example: otwatch baseline merge line1.json line2.json -o plant.json
+    Merge {
+        /// Baseline files to merge.
+        #[arg(required = true, num_args = 2.., value_name = "BASELINE")]
+        inputs: Vec<PathBuf>,
+        /// The merged baseline.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Print a baseline as a network map (DOT for Graphviz, GraphML) or JSON.
+    ///
+    /// Example: otwatch baseline show baseline.json --format dot | dot -Tsvg > map.svg
+    Show {
+        #[arg(value_name = "BASELINE")]
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: crate::baseline::ShowFormat,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct LearnArgs {
+    /// Known-good capture files, read in the order given.
+    #[arg(required = true, value_name = "PCAP")]
+    pub pcaps: Vec<PathBuf>,
+    /// The baseline file to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Worker threads (the baseline is the same for any value).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Print nothing on stderr unless something goes wrong.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    /// A log directory (its known_devices.log), a known_devices.log, or a
+    /// baseline file.
+    #[arg(value_name = "LOGS-OR-BASELINE")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::inventory::Format,
+    /// Same as --format json.
+    #[arg(long, conflicts_with_all = ["csv", "format"])]
+    pub json: bool,
+    /// Same as --format csv.
+    #[arg(long, conflicts_with = "format")]
+    pub csv: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +187,29 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub verify_checksums: bool,
 
+    /// Detect deviations from this baseline (alerts in notice.log).
+    ///
+    /// Example: --baseline baseline.json
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Polling anomaly: an interval this many times longer than the longest
+    /// learned one (or shorter than the shortest divided by it).
+    #[arg(long, value_name = "FACTOR", default_value_t = 4.0)]
+    pub interval_factor: f64,
+
+    /// Learned intervals a function needs before its timing is judged.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_interval_samples: u64,
+
+    /// Silent edge: no traffic for this many learned periods ...
+    #[arg(long, value_name = "FACTOR", default_value_t = 10.0)]
+    pub silence_factor: f64,
+
+    /// ... and at least this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub min_silence: u64,
+
     /// Show progress on stderr (default: only when stderr is a terminal).
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
@@ -149,6 +245,12 @@ impl AnalyzeArgs {
             crate::time::Micros::from_secs(i64::from(self.cip_io_interval));
         cfg.progress =
             !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
+        cfg.observe.detect = crate::baseline::DetectConfig {
+            interval_factor: self.interval_factor,
+            min_interval_samples: self.min_interval_samples,
+            silence_factor: self.silence_factor,
+            min_silence_secs: self.min_silence,
+        };
         cfg
     }
 }
@@ -194,6 +296,102 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Analyze(args) => analyze(&args),
+        Command::Baseline { command } => baseline(command),
+        Command::Inventory(args) => inventory(&args),
+    }
+}
+
+/// A usage error: the message, exit status 2.
+fn misuse(msg: &str) -> ExitCode {
+    eprintln!("otwatch: error: {msg}");
+    ExitCode::from(2)
+}
+
+fn inventory(args: &InventoryArgs) -> ExitCode {
+    let devices = match crate::inventory::read_devices(&args.path) {
+        Ok(d) => d,
+        Err(e) => return misuse(&e),
+    };
+    let format = if args.json {
+        crate::inventory::Format::Json
+    } else if args.csv {
+        crate::inventory::Format::Csv
+    } else {
+        args.format
+    };
+    print!(
+        "{}",
+        crate::inventory::print(&devices, format, &crate::inventory::RoleConfig::default())
+    );
+    ExitCode::SUCCESS
+}
+
+fn baseline(command: BaselineCommand) -> ExitCode {
+    use crate::baseline::Baseline;
+    match command {
+        BaselineCommand::Learn(args) => {
+            for p in &args.pcaps {
+                if let Err(msg) = check_input(p) {
+                    return misuse(&msg);
+                }
+            }
+            let mut cfg = PipelineConfig::default();
+            if let Some(t) = args.threads {
+                cfg.threads = usize::from(t);
+            }
+            cfg.discard_logs = true;
+            cfg.observe.learn = true;
+            let outcome = pipeline::run_files(&args.pcaps, &cfg);
+            if let Some(e) = outcome.error {
+                eprintln!("otwatch: error: {e}");
+                return ExitCode::from(1);
+            }
+            let Some(b) = outcome.observed.and_then(|o| o.baseline) else {
+                eprintln!("otwatch: error: internal error: no baseline was learned");
+                return ExitCode::from(1);
+            };
+            if let Err(e) = b.save(&args.output) {
+                eprintln!("otwatch: error: {e}");
+                return ExitCode::from(1);
+            }
+            if !args.quiet {
+                eprintln!(
+                    "otwatch: learned {} devices and {} edges from {} packets; wrote {}",
+                    b.devices.len(),
+                    b.edges.len(),
+                    outcome.summary.decode.packets,
+                    args.output.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        BaselineCommand::Merge { inputs, output } => {
+            let mut merged: Option<Baseline> = None;
+            for p in &inputs {
+                match Baseline::load(p) {
+                    Ok(b) => match merged.as_mut() {
+                        Some(m) => m.merge(&b),
+                        None => merged = Some(b),
+                    },
+                    Err(e) => return misuse(&e),
+                }
+            }
+            let merged = merged.unwrap_or_default();
+            match merged.save(&output) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("otwatch: error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        BaselineCommand::Show { file, format } => match Baseline::load(&file) {
+            Ok(b) => {
+                print!("{}", crate::baseline::show(&b, format));
+                ExitCode::SUCCESS
+            }
+            Err(e) => misuse(&e),
+        },
     }
 }
 
@@ -204,7 +402,13 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let cfg = args.pipeline_config();
+    let mut cfg = args.pipeline_config();
+    if let Some(path) = &args.baseline {
+        match crate::baseline::Baseline::load(path) {
+            Ok(b) => cfg.observe.baseline = Some(b),
+            Err(e) => return misuse(&e),
+        }
+    }
     let outcome = pipeline::run_files(&args.pcaps, &cfg);
     if !args.quiet {
         eprint!("{}", outcome.summary);

@@ -7,12 +7,17 @@
 //! deterministic order, to the `output` writers.
 
 pub mod analyzers;
+pub mod baseline;
 pub mod capture;
 pub mod checksum;
 pub mod cli;
 pub mod decode;
 pub mod defrag;
+pub mod event;
 pub mod flow;
+pub mod inventory;
+pub mod notice;
+pub mod observe;
 pub mod output;
 pub mod pipeline;
 pub mod record;

@@ -1,6 +1,7 @@
 //! The records workers produce, and the key that orders them so the merged
 //! output is the same whatever the number of workers.
 
+use crate::event::Event;
 use crate::flow::ConnRecord;
 use crate::output::DynLog;
 use crate::weird::WeirdRecord;
@@ -28,14 +29,18 @@ pub enum Record {
     Weird(Box<WeirdRecord>),
     /// A protocol analyzer's record (modbus.log, ...).
     Log(Box<dyn DynLog>),
+    /// An observation for the inventory and baseline, not a log row.
+    Event(Box<Event>),
 }
 
 impl Record {
-    pub fn as_log(&self) -> &dyn DynLog {
+    /// The log row, for every record but events.
+    pub fn as_log(&self) -> Option<&dyn DynLog> {
         match self {
-            Record::Conn(c) => c.as_ref(),
-            Record::Weird(w) => w.as_ref(),
-            Record::Log(l) => l.as_ref(),
+            Record::Conn(c) => Some(c.as_ref()),
+            Record::Weird(w) => Some(w.as_ref()),
+            Record::Log(l) => Some(l.as_ref()),
+            Record::Event(_) => None,
         }
     }
 }

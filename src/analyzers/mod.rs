@@ -131,6 +131,11 @@ impl Context<'_> {
     pub fn log(&mut self, rec: Box<dyn crate::output::DynLog>) {
         self.emitter.emit(Record::Log(rec));
     }
+
+    /// Emits an observation for the inventory and the baseline.
+    pub fn event(&mut self, e: crate::event::Event) {
+        self.emitter.emit(Record::Event(Box::new(e)));
+    }
 }
 
 /// An 18-hex-digit id for the `n`-th message of connection `uid`, shared by

@@ -83,7 +83,7 @@ impl Harness {
         self.em
             .records
             .iter()
-            .map(|(_, r)| r.as_log())
+            .filter_map(|(_, r)| r.as_log())
             .filter(|l| l.path() == log)
             .map(|l| {
                 let mut v = Vec::new();

@@ -36,6 +36,9 @@ pub struct ConnRecord {
     pub ip_proto: u8,
     pub vlan: Option<u16>,
     pub inner_vlan: Option<u16>,
+    /// First source MAC of each side (not written to conn.log).
+    pub orig_mac: Option<[u8; 6]>,
+    pub resp_mac: Option<[u8; 6]>,
 }
 
 static FIELDS: [Field; 24] = [

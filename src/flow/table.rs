@@ -168,6 +168,7 @@ impl FlowTable {
             }
         }
         let conn = Conn::new(key, side, seq, ts, d, &self.cfg);
+        em.emit(Record::Event(Box::new(conn.start_event(side, d))));
         self.counters.connections += 1;
         match key.proto {
             6 => self.counters.tcp += 1,

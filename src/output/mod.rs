@@ -25,13 +25,19 @@ pub trait LogRecord {
 
 /// Any log record, as an object: what the merge stage hands the writer.
 pub trait DynLog: Send + std::fmt::Debug {
+    /// The record itself, for readers that want its typed fields (the
+    /// inventory and the baseline learn from the logs' records).
+    fn as_any(&self) -> &dyn std::any::Any;
     fn path(&self) -> &'static str;
     fn fields(&self) -> &'static [Field];
     fn values(&self, out: &mut Vec<Value>);
     fn ts(&self) -> Ts;
 }
 
-impl<T: LogRecord + Send + std::fmt::Debug> DynLog for T {
+impl<T: LogRecord + Send + std::fmt::Debug + 'static> DynLog for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn path(&self) -> &'static str {
         T::PATH
     }

@@ -46,6 +46,8 @@ pub struct LogWriter {
     values: Vec<Value>,
     line: String,
     open_ts: Option<Ts>,
+    /// Rows counted but not written (a run that only learns a baseline).
+    discarded: Option<BTreeMap<&'static str, u64>>,
 }
 
 impl LogWriter {
@@ -62,7 +64,21 @@ impl LogWriter {
             values: Vec::with_capacity(32),
             line: String::with_capacity(512),
             open_ts: None,
+            discarded: None,
         })
+    }
+
+    /// A writer that counts rows and writes none.
+    pub fn discard() -> LogWriter {
+        LogWriter {
+            dir: PathBuf::new(),
+            format: LogFormat::Json,
+            files: BTreeMap::new(),
+            values: Vec::new(),
+            line: String::new(),
+            open_ts: None,
+            discarded: Some(BTreeMap::new()),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -76,6 +92,9 @@ impl LogWriter {
 
     /// Rows written so far, per log, in name order.
     pub fn row_counts(&self) -> Vec<(String, u64)> {
+        if let Some(d) = &self.discarded {
+            return d.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        }
         self.files
             .iter()
             .map(|(k, f)| (k.to_string(), f.rows))
@@ -89,6 +108,10 @@ impl LogWriter {
 
     /// Writes one record.
     pub fn write(&mut self, rec: &dyn DynLog) -> Result<(), WriteError> {
+        if let Some(d) = self.discarded.as_mut() {
+            *d.entry(rec.path()).or_default() += 1;
+            return Ok(());
+        }
         self.values.clear();
         rec.values(&mut self.values);
         self.line.clear();

@@ -19,6 +19,7 @@ use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
+use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::{LogFormat, LogWriter, WriteError};
 use crate::record::{Emitter, OrderKey, Record};
 use crate::stats::{DecodeCounters, Summary};
@@ -46,6 +47,10 @@ pub struct PipelineConfig {
     pub progress: bool,
     /// Verify IP and transport checksums, as Zeek does by default.
     pub verify_checksums: bool,
+    /// Write no log files (a run that only learns a baseline).
+    pub discard_logs: bool,
+    /// Inventory, baseline learning and deviation detection.
+    pub observe: ObserveConfig,
 }
 
 impl Default for PipelineConfig {
@@ -62,6 +67,8 @@ impl Default for PipelineConfig {
             format: LogFormat::Json,
             progress: false,
             verify_checksums: false,
+            discard_logs: false,
+            observe: ObserveConfig::default(),
         }
     }
 }
@@ -84,6 +91,8 @@ pub enum RunError {
 pub struct RunOutcome {
     pub summary: Summary,
     pub error: Option<RunError>,
+    /// The devices seen, and the baseline learned when asked for.
+    pub observed: Option<Observed>,
 }
 
 /// Runs the offline pipeline over the capture files, in the order given.
@@ -92,15 +101,22 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     let threads = cfg.threads.max(1);
     let mut summary = Summary::default();
 
-    let writer = match LogWriter::new(&cfg.out_dir, cfg.format) {
+    let writer = if cfg.discard_logs {
+        Ok(LogWriter::discard())
+    } else {
+        LogWriter::new(&cfg.out_dir, cfg.format)
+    };
+    let writer = match writer {
         Ok(w) => w,
         Err(e) => {
             return RunOutcome {
                 summary,
                 error: Some(e.into()),
+                observed: None,
             }
         }
     };
+    let observer = Observer::new(&cfg.observe);
 
     let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
@@ -119,6 +135,7 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
                 return RunOutcome {
                     summary,
                     error: Some(RunError::Internal(format!("cannot start worker: {e}"))),
+                    observed: None,
                 }
             }
         }
@@ -131,13 +148,14 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
 
     let merger = thread::Builder::new()
         .name("otwatch-merge".into())
-        .spawn(move || merge(out_rx, writer));
+        .spawn(move || merge(out_rx, writer, observer));
     let merger = match merger {
         Ok(m) => m,
         Err(e) => {
             return RunOutcome {
                 summary,
                 error: Some(RunError::Internal(format!("cannot start merger: {e}"))),
+                observed: None,
             }
         }
     };
@@ -165,16 +183,25 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     summary.last_ts = last_ts;
     summary.elapsed = started.elapsed();
 
+    let mut observed = None;
     let error = match merged {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
-        Ok(Ok(mut writer)) => {
+        Ok(Ok((mut writer, observer))) => {
+            let last = last_ts.unwrap_or_default();
+            let mut alerts = Vec::new();
+            let done = observer.finish(last, &mut alerts);
+            let mut res = alerts.iter().try_for_each(|a| writer.write(a));
+            if res.is_ok() && !cfg.discard_logs {
+                res = write_inventory(&cfg.out_dir, &done);
+            }
             summary.log_rows = writer.row_counts();
             writer.set_open_time(first_ts.unwrap_or_default());
             let stats = summary.stats_record();
-            let res = writer
-                .write(&stats)
-                .and_then(|_| writer.finish(last_ts.unwrap_or_default()));
+            observed = Some(done);
+            let res = res
+                .and_then(|_| writer.write(&stats))
+                .and_then(|_| writer.finish(last));
             match res {
                 Err(e) => Some(e.into()),
                 Ok(()) if worker_failed => Some(RunError::Internal(
@@ -184,7 +211,18 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
             }
         }
     };
-    RunOutcome { summary, error }
+    RunOutcome {
+        summary,
+        error,
+        observed,
+    }
+}
+
+/// Writes `known_devices.log` (JSON lines, one device per line).
+fn write_inventory(dir: &std::path::Path, done: &Observed) -> Result<(), WriteError> {
+    let path = dir.join("known_devices.log");
+    crate::inventory::write_log(&path, done.inventory.devices.values(), &done.roles)
+        .map_err(|source| WriteError { path, source })
 }
 
 /// The capture side: reads files, decodes, fills per-worker batches.
@@ -447,9 +485,16 @@ impl<'a> Capturer<'a> {
     }
 }
 
-/// Receives one output per source per tick, merges them by key, writes them.
-fn merge(sources: Vec<Receiver<Output>>, mut writer: LogWriter) -> Result<LogWriter, WriteError> {
+/// Receives one output per source per tick, merges them by key, writes
+/// them, and hands each record to the observer (whose alerts are written
+/// right after the record that raised them).
+fn merge(
+    sources: Vec<Receiver<Output>>,
+    mut writer: LogWriter,
+    mut observer: Observer,
+) -> Result<(LogWriter, Observer), WriteError> {
     let mut all: Vec<(OrderKey, Record)> = Vec::new();
+    let mut alerts = Vec::new();
     let mut opened = false;
     loop {
         all.clear();
@@ -464,15 +509,21 @@ fn merge(sources: Vec<Receiver<Output>>, mut writer: LogWriter) -> Result<LogWri
             }
         }
         if got == 0 {
-            return Ok(writer);
+            return Ok((writer, observer));
         }
         all.sort_by_key(|r| r.0);
         for (_, rec) in all.drain(..) {
-            if !opened {
-                writer.set_open_time(rec.as_log().ts());
-                opened = true;
+            if let Some(log) = rec.as_log() {
+                if !opened {
+                    writer.set_open_time(log.ts());
+                    opened = true;
+                }
+                writer.write(log)?;
             }
-            writer.write(rec.as_log())?;
+            observer.record(&rec, &mut alerts);
+            for a in alerts.drain(..) {
+                writer.write(&a)?;
+            }
         }
     }
 }

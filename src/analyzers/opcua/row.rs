@@ -79,6 +79,9 @@ impl Row {
 }
 
 impl DynLog for Row {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn path(&self) -> &'static str {
         self.log.path
     }

@@ -45,6 +45,9 @@ pub struct Conn {
     history: History,
     tcp: Option<Box<TcpConn>>,
     app: App,
+    /// The first source MAC seen from the originator and the responder
+    /// (for the device inventory; not a conn.log column).
+    macs: [Option<[u8; 6]>; 2],
 }
 
 /// The protocol-analysis side of a connection: who it is, its analyzer,
@@ -200,6 +203,7 @@ impl Conn {
             counts: [Counts::default(); 2],
             history,
             tcp,
+            macs: [None; 2],
             app: App {
                 id,
                 facts: ConnFacts::default(),
@@ -209,6 +213,28 @@ impl Conn {
                 rows_limited: 0,
             },
         }
+    }
+
+    /// The observation of this connection's first packet (from `side`).
+    pub fn start_event(&self, side: Side, d: &crate::decode::Decoded) -> crate::event::Event {
+        let id = &self.app.id;
+        crate::event::Event::ConnStart(crate::event::ConnStart {
+            ts: self.start,
+            uid: id.uid.clone(),
+            orig_h: id.orig_h,
+            orig_p: id.orig_p,
+            resp_h: id.resp_h,
+            resp_p: id.resp_p,
+            proto: match self.key.proto {
+                6 => "tcp",
+                17 => "udp",
+                1 | 58 => "icmp",
+                _ => "unknown_transport",
+            },
+            mac: d.src_mac,
+            first_from_orig: side == self.orig_side,
+            vlan: (self.key.vlan != 0).then_some(self.key.vlan),
+        })
     }
 
     /// Attaches a protocol analyzer (used by tests of the analyzer plumbing).
@@ -308,6 +334,10 @@ impl Conn {
         counters: &mut FlowCounters,
         shared: &mut Shared,
     ) {
+        let mac = &mut self.macs[self.dir(side).idx()];
+        if mac.is_none() {
+            *mac = d.src_mac;
+        }
         if d.bad_checksum {
             // Zeek records the bad checksum in history and ignores the packet.
             let dir = self.dir(side);
@@ -443,6 +473,8 @@ impl Conn {
             ip_proto: self.key.proto,
             vlan: (self.key.vlan != 0).then_some(self.key.vlan),
             inner_vlan: (self.key.inner_vlan != 0).then_some(self.key.inner_vlan),
+            orig_mac: self.macs[0],
+            resp_mac: self.macs[1],
         }
     }
 }

@@ -111,6 +111,9 @@ pub fn rows(id: u32, d: &mut Decoder<'_>, head: Head, links: &mut Links<'_>, cx:
         Some(Err(e)) => return bad_body(e, cx),
         Some(Ok(b)) => b,
     };
+    if let Some(app) = application(&body, &head) {
+        cx.event(app);
+    }
     let mut rows = Vec::new();
     let out = &mut rows;
     let h = &head;
@@ -200,4 +203,31 @@ pub fn rows(id: u32, d: &mut Decoder<'_>, head: Head, links: &mut Links<'_>, cx:
     for r in rows {
         cx.log(r.finish());
     }
+}
+
+/// How the sender of a CreateSession request, or of a GetEndpoints or
+/// CreateSession response, describes its application (for the inventory).
+fn application(body: &Body<'_>, head: &Head) -> Option<crate::event::Event> {
+    let a = match body {
+        Body::CreateSessionRequest(b) => &b.client_description,
+        Body::GetEndpointsResponse(b) => &b.endpoints.first()?.server,
+        Body::CreateSessionResponse(b) => &b.server_endpoints.first()?.server,
+        _ => return None,
+    };
+    let s = |u: otwatch_parsers::opcua::UaString<'_>| {
+        u.bytes()
+            .filter(|b| !b.is_empty())
+            .map(|_| u.text().into_owned())
+    };
+    let (source, ..) = head.id.endpoints(head.dir);
+    Some(crate::event::Event::OpcUaApplication(
+        crate::event::OpcUaApplication {
+            ts: head.ts,
+            host: source,
+            application_uri: s(a.application_uri),
+            product_uri: s(a.product_uri),
+            application_name: a.application_name.text.and_then(s),
+            application_type: a.application_type,
+        },
+    ))
 }

@@ -1,0 +1,532 @@
+//! Deviations from a baseline: each observation of a run is compared with
+//! what the baseline learned, and what differs becomes a notice that says
+//! what was seen (`msg`) and what the baseline expected (`sub`). Each
+//! deviation is reported once per device, edge or function (the first
+//! time it is seen), so a new poller gives one alert, not one per poll.
+
+use super::learn::{conn_key, request_key, Learner};
+use super::model::{covers, format_ranges, Baseline, EdgeKey};
+use crate::inventory::Device;
+use crate::notice::Notice;
+use crate::observe::{is_device, Obs, Request};
+use crate::time::Ts;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::net::IpAddr;
+
+/// Thresholds of the detector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DetectConfig {
+    /// An interval more than this many times longer than the longest
+    /// learned one, or shorter than the shortest divided by it, is a
+    /// polling anomaly.
+    pub interval_factor: f64,
+    /// Learned intervals a function needs before its timing is judged.
+    pub min_interval_samples: u64,
+    /// A learned edge is silent after this many learned periods...
+    pub silence_factor: f64,
+    /// ... and never before this long (seconds).
+    pub min_silence_secs: u64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            interval_factor: 4.0,
+            min_interval_samples: 10,
+            silence_factor: 10.0,
+            min_silence_secs: 60,
+        }
+    }
+}
+
+/// Alert kinds (the `note` column).
+pub mod note {
+    pub const NEW_DEVICE: &str = "OTWatch::New_Device";
+    pub const NEW_EDGE: &str = "OTWatch::New_Edge";
+    pub const NEW_PROTOCOL: &str = "OTWatch::New_Protocol";
+    pub const NEW_FUNCTION: &str = "OTWatch::New_Function";
+    pub const WRITE_ON_READ_ONLY_EDGE: &str = "OTWatch::Write_On_Read_Only_Edge";
+    pub const MODBUS_ADDRESS_OUT_OF_RANGE: &str = "OTWatch::Modbus_Address_Out_Of_Range";
+    pub const ROLE_CHANGE: &str = "OTWatch::Role_Change";
+    pub const IDENTITY_CHANGE: &str = "OTWatch::Identity_Change";
+    pub const POLLING_ANOMALY: &str = "OTWatch::Polling_Anomaly";
+    pub const EDGE_SILENT: &str = "OTWatch::Edge_Silent";
+}
+
+/// Deviation keys remembered; past this, deviations are reported every
+/// time (counted), never dropped.
+pub const MAX_REPORTED: usize = 1 << 20;
+
+pub struct Detector {
+    baseline: Baseline,
+    cfg: DetectConfig,
+    /// This run's graph (for intervals and last activity per edge).
+    run: Learner,
+    reported: HashSet<String>,
+    /// Deviations reported again because `reported` was full.
+    pub repeated: u64,
+    /// Edges reported silent, and when (reported again only after they
+    /// talk).
+    silent: BTreeMap<EdgeKey, i64>,
+    start: Option<i64>,
+    next_silence_check: i64,
+}
+
+fn ms(us: u64) -> String {
+    if us >= 10_000_000 {
+        format!("{:.0} s", us as f64 / 1e6)
+    } else {
+        format!("{:.3} s", us as f64 / 1e6)
+    }
+}
+
+fn protocols(d: &Device) -> BTreeSet<&str> {
+    d.activity
+        .served
+        .keys()
+        .chain(d.activity.used.keys())
+        .map(String::as_str)
+        .collect()
+}
+
+impl Detector {
+    pub fn new(baseline: Baseline, cfg: DetectConfig) -> Detector {
+        Detector {
+            baseline,
+            cfg,
+            run: Learner::default(),
+            reported: HashSet::new(),
+            repeated: 0,
+            silent: BTreeMap::new(),
+            start: None,
+            next_silence_check: i64::MIN,
+        }
+    }
+
+    /// Whether `key` is reported for the first time.
+    fn first(&mut self, key: String) -> bool {
+        if self.reported.len() >= MAX_REPORTED {
+            self.repeated += 1;
+            return !self.reported.contains(&key);
+        }
+        self.reported.insert(key)
+    }
+
+    /// Compares one observation with the baseline.
+    pub fn check(&mut self, o: &Obs, out: &mut Vec<Notice>) {
+        let ts = o.ts();
+        self.start.get_or_insert(ts.0);
+        match o {
+            Obs::Start {
+                uid, orig, resp, ..
+            } => {
+                for ip in [*orig, *resp] {
+                    self.new_device(ts, ip, Some(uid), (*orig, *resp), out);
+                }
+            }
+            Obs::End(c) => {
+                if let Some(key) = conn_key(c) {
+                    let id = (c.orig_h, c.orig_p, c.resp_h, c.resp_p);
+                    self.new_edge(ts, &key, Some(&c.uid), Some(id), out);
+                    if crate::observe::established(c) {
+                        self.protocol(ts, &key, Some(&c.uid), out);
+                    }
+                }
+            }
+            Obs::Request(r) => self.request(r, out),
+            Obs::CipIdentity { host, identity, .. } => {
+                let Some(b) = self
+                    .baseline
+                    .devices
+                    .get(host)
+                    .and_then(|d| d.cip_identity.clone())
+                else {
+                    return;
+                };
+                let mut changes = Vec::new();
+                for (what, old, new) in [
+                    ("vendor", &b.vendor, &identity.vendor),
+                    ("product", &b.product_name, &identity.product_name),
+                    ("revision", &b.revision, &identity.revision),
+                    ("serial", &b.serial_number, &identity.serial_number),
+                    ("device type", &b.device_type, &identity.device_type),
+                ] {
+                    if old != new {
+                        changes.push(format!("{what} {old} -> {new}"));
+                    }
+                }
+                if !changes.is_empty() {
+                    self.identity_change(ts, *host, "CIP identity", &changes.join(", "), out);
+                }
+            }
+            Obs::ModbusObject {
+                host, name, value, ..
+            } => {
+                let old = self
+                    .baseline
+                    .devices
+                    .get(host)
+                    .and_then(|d| d.modbus_identity.get(name).cloned());
+                if let Some(old) = old.filter(|o| o != value) {
+                    let what = format!("{name} {old} -> {value}");
+                    self.identity_change(ts, *host, "Modbus device identification", &what, out);
+                }
+            }
+            Obs::OpcUaApplication { host, identity, .. } => {
+                let known = self
+                    .baseline
+                    .devices
+                    .get(host)
+                    .map(|d| d.opcua_identity.clone());
+                if let Some(known) = known.filter(|k| !k.is_empty() && !k.contains(identity)) {
+                    let was: Vec<String> = known
+                        .iter()
+                        .map(|k| k.application_uri.clone().unwrap_or_default())
+                        .collect();
+                    let what = format!(
+                        "applicationUri {} (baseline: {})",
+                        identity.application_uri.clone().unwrap_or_default(),
+                        was.join(", ")
+                    );
+                    self.identity_change(ts, *host, "OPC UA application", &what, out);
+                }
+            }
+            Obs::CipIo { .. } => {}
+        }
+        self.run.apply(o);
+        if ts.0 >= self.next_silence_check {
+            self.silence(ts, out);
+            self.next_silence_check = ts.0 + 1_000_000;
+        }
+    }
+
+    /// End of the input: edges silent until its last moment.
+    pub fn finish(&mut self, last: Ts, out: &mut Vec<Notice>) {
+        self.silence(last, out);
+    }
+
+    fn new_device(
+        &mut self,
+        ts: Ts,
+        ip: IpAddr,
+        uid: Option<&String>,
+        (orig, resp): (IpAddr, IpAddr),
+        out: &mut Vec<Notice>,
+    ) {
+        if !is_device(&ip) || self.baseline.devices.contains_key(&ip) {
+            return;
+        }
+        if !self.first(format!("device {ip}")) {
+            return;
+        }
+        let peer = if ip == orig { resp } else { orig };
+        out.push(Notice {
+            ts,
+            uid: uid.cloned(),
+            id: None,
+            proto: None,
+            note: note::NEW_DEVICE,
+            msg: format!("new device {ip}, first seen talking with {peer}"),
+            sub: format!(
+                "the baseline knows {} devices; {ip} is not one of them",
+                self.baseline.devices.len()
+            ),
+            src: Some(ip),
+            dst: Some(peer),
+            p: None,
+        });
+    }
+
+    fn new_edge(
+        &mut self,
+        ts: Ts,
+        key: &EdgeKey,
+        uid: Option<&String>,
+        id: Option<(IpAddr, u16, IpAddr, u16)>,
+        out: &mut Vec<Notice>,
+    ) -> bool {
+        if self.baseline.edges.contains_key(key) {
+            return false;
+        }
+        if self.first(format!("edge {key}")) {
+            let known: Vec<String> = self
+                .baseline
+                .edges
+                .keys()
+                .filter(|k| k.client == key.client || k.server == key.server)
+                .take(5)
+                .map(|k| k.to_string())
+                .collect();
+            out.push(Notice {
+                ts,
+                uid: uid.cloned(),
+                id,
+                proto: None,
+                note: note::NEW_EDGE,
+                msg: format!("new communication {key}"),
+                sub: if known.is_empty() {
+                    "the baseline has no edge of these devices".into()
+                } else {
+                    format!("baseline edges of these devices: {}", known.join("; "))
+                },
+                src: Some(key.client),
+                dst: Some(key.server),
+                p: Some(key.port),
+            });
+        }
+        true
+    }
+
+    /// A device serving or using a protocol it never did in the baseline;
+    /// or a device that only served a protocol now acting as its client.
+    fn protocol(&mut self, ts: Ts, key: &EdgeKey, uid: Option<&String>, out: &mut Vec<Notice>) {
+        for (ip, side) in [(key.client, "uses"), (key.server, "serves")] {
+            let Some(d) = self.baseline.devices.get(&ip) else {
+                continue;
+            };
+            let known = protocols(d);
+            let has = known.contains(key.protocol.as_str());
+            let known = known.into_iter().collect::<Vec<_>>().join(", ");
+            let served = d.activity.served.contains_key(&key.protocol);
+            let used = d.activity.used.contains_key(&key.protocol);
+            if !has {
+                if self.first(format!("protocol {ip} {}", key.protocol)) {
+                    out.push(Notice {
+                        ts,
+                        uid: uid.cloned(),
+                        id: None,
+                        proto: None,
+                        note: note::NEW_PROTOCOL,
+                        msg: format!("{ip} {side} {} ({key})", key.protocol),
+                        sub: format!("baseline protocols of {ip}: {known}"),
+                        src: Some(key.client),
+                        dst: Some(key.server),
+                        p: Some(key.port),
+                    });
+                }
+                continue;
+            }
+            if side == "uses"
+                && served
+                && !used
+                && self.first(format!("role {ip} {}", key.protocol))
+            {
+                out.push(Notice {
+                    ts,
+                    uid: uid.cloned(),
+                    id: None,
+                    proto: None,
+                    note: note::ROLE_CHANGE,
+                    msg: format!("{ip} acts as a {} client ({key})", key.protocol),
+                    sub: format!("in the baseline {ip} only served {}", key.protocol),
+                    src: Some(key.client),
+                    dst: Some(key.server),
+                    p: Some(key.port),
+                });
+            }
+        }
+    }
+
+    fn request(&mut self, r: &Request, out: &mut Vec<Notice>) {
+        let Some(key) = request_key(r) else { return };
+        let id = Some((r.client, r.client_port, r.server, r.port));
+        let notice = |note: &'static str, msg: String, sub: String| Notice {
+            ts: r.ts,
+            uid: Some(r.uid.clone()),
+            id,
+            proto: Some("tcp"),
+            note,
+            msg,
+            sub,
+            src: Some(r.client),
+            dst: Some(r.server),
+            p: Some(r.port),
+        };
+        if self.new_edge(r.ts, &key, Some(&r.uid), id, out) {
+            self.protocol(r.ts, &key, Some(&r.uid), out);
+            return;
+        }
+        self.protocol(r.ts, &key, Some(&r.uid), out);
+        let Some(edge) = self.baseline.edges.get(&key) else {
+            return;
+        };
+        let learned = edge.functions.get(&r.function).cloned();
+        let Some(learned) = learned else {
+            let known: Vec<String> = edge.functions.keys().cloned().collect();
+            let wrote = edge.wrote();
+            if self.first(format!("function {key} {}", r.function)) {
+                out.push(notice(
+                    note::NEW_FUNCTION,
+                    format!("{} {} on {key}", r.protocol, r.function),
+                    format!("learned functions: {}", known.join(", ")),
+                ));
+            }
+            if r.write && !wrote && self.first(format!("write {key}")) {
+                out.push(notice(
+                    note::WRITE_ON_READ_ONLY_EDGE,
+                    format!("write {} on {key}", r.function),
+                    "the baseline saw only reads on this edge".into(),
+                ));
+            }
+            return;
+        };
+        if let Some(m) = &r.modbus {
+            let table = format!("{}/{}", m.unit, m.table);
+            let end = m.start.saturating_add(m.count - 1);
+            let ranges = edge.modbus.get(&table).cloned().unwrap_or_default();
+            let (kind, learned_ranges) = if r.write {
+                ("write", &ranges.write)
+            } else {
+                ("read", &ranges.read)
+            };
+            if !covers(learned_ranges, m.start, end)
+                && self.first(format!("range {key} {table} {kind} {}-{end}", m.start))
+            {
+                out.push(notice(
+                    note::MODBUS_ADDRESS_OUT_OF_RANGE,
+                    format!(
+                        "{} {kind}s {} {}-{end} (unit {}) on {key}",
+                        r.function, m.table, m.start, m.unit
+                    ),
+                    format!(
+                        "learned {} ranges of unit {}: reads {}, writes {}",
+                        m.table,
+                        m.unit,
+                        format_ranges(&ranges.read),
+                        format_ranges(&ranges.write)
+                    ),
+                ));
+            }
+        }
+        // The polling period.
+        if learned.intervals_ms.len() >= self.cfg.min_interval_samples {
+            // Requests reach the detector in the order their transactions
+            // complete; an earlier request arriving later says nothing
+            // about the period (learning skips them too).
+            let prev = self
+                .run
+                .previous(&key, &r.function)
+                .filter(|p| *p <= r.ts.0);
+            if let Some(prev) = prev {
+                // As learned: whole milliseconds, at least one.
+                let gap_ms = (((r.ts.0 - prev).max(0) / 1000) as u64).max(1);
+                let lo = learned.intervals_ms.quantile(0.0) as f64;
+                let hi = learned.intervals_ms.quantile(1.0) as f64;
+                let f = self.cfg.interval_factor;
+                // Too slow and too fast are reported apart.
+                let kind = if (gap_ms as f64) > hi * f {
+                    Some("slow")
+                } else if (gap_ms as f64) * f < lo {
+                    Some("fast")
+                } else {
+                    None
+                };
+                if let Some(kind) =
+                    kind.filter(|k| self.first(format!("interval {key} {} {k}", r.function)))
+                {
+                    out.push(notice(
+                        note::POLLING_ANOMALY,
+                        format!(
+                            "{} {} after {} on {key} (too {kind})",
+                            r.protocol,
+                            r.function,
+                            ms(gap_ms * 1000)
+                        ),
+                        format!(
+                            "learned interval: median {}, range {} - {} ({} samples); alert beyond x{f}",
+                            ms(learned.intervals_ms.quantile(0.5) * 1000),
+                            ms(lo as u64 * 1000),
+                            ms(hi as u64 * 1000),
+                            learned.intervals_ms.len()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn identity_change(
+        &mut self,
+        ts: Ts,
+        host: IpAddr,
+        what: &str,
+        change: &str,
+        out: &mut Vec<Notice>,
+    ) {
+        if !self.first(format!("identity {host} {what} {change}")) {
+            return;
+        }
+        out.push(Notice {
+            ts,
+            uid: None,
+            id: None,
+            proto: None,
+            note: note::IDENTITY_CHANGE,
+            msg: format!("{what} of {host} changed: {change}"),
+            sub: "the baseline recorded the previous value".into(),
+            src: Some(host),
+            dst: None,
+            p: None,
+        });
+    }
+
+    /// Learned edges that have not talked for much longer than their
+    /// period.
+    fn silence(&mut self, now: Ts, out: &mut Vec<Notice>) {
+        let start = self.start.unwrap_or(now.0);
+        let mut found = Vec::new();
+        for (key, edge) in &self.baseline.edges {
+            let Some(period_ms) = edge.period_ms(self.cfg.min_interval_samples) else {
+                continue;
+            };
+            // Never shorter than a silence the edge already had while
+            // learning.
+            let longest_ms = edge
+                .functions
+                .values()
+                .map(|f| f.intervals_ms.quantile(1.0))
+                .max()
+                .unwrap_or(0);
+            let limit_us = ((period_ms as f64 * 1000.0 * self.cfg.silence_factor) as i64)
+                .max(self.cfg.min_silence_secs as i64 * 1_000_000)
+                .max(longest_ms as i64 * 1000);
+            // Only edges still talking when learning ended are expected to
+            // go on.
+            if self.baseline.last_seen_us - edge.last_seen_us > limit_us {
+                continue;
+            }
+            // Not seen yet in this run: expected only when it talked from
+            // the start of learning.
+            let last = match self.run.edges.get(key) {
+                Some(e) => e.last_seen_us.max(start),
+                None if edge.first_seen_us - self.baseline.first_seen_us <= limit_us => start,
+                None => continue,
+            };
+            if self.silent.get(key).is_some_and(|at| last > *at) {
+                self.silent.remove(key);
+            }
+            if now.0 - last > limit_us && !self.silent.contains_key(key) {
+                found.push((key.clone(), now.0 - last, period_ms, limit_us));
+            }
+        }
+        for (key, quiet, period_ms, limit) in found {
+            self.silent.insert(key.clone(), now.0);
+            out.push(Notice {
+                ts: now,
+                uid: None,
+                id: None,
+                proto: None,
+                note: note::EDGE_SILENT,
+                msg: format!("no traffic on {key} for {}", ms(quiet as u64)),
+                sub: format!(
+                    "learned period {}; silent beyond {}",
+                    ms(period_ms * 1000),
+                    ms(limit as u64)
+                ),
+                src: Some(key.client),
+                dst: Some(key.server),
+                p: Some(key.port),
+            });
+        }
+    }
+}

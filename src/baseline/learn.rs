@@ -1,0 +1,134 @@
+//! Building a baseline from observations: the edges of the graph with
+//! their functions, Modbus ranges and polling intervals.
+
+use super::model::{add_range, Baseline, Edge, EdgeKey, Function};
+use crate::flow::ConnRecord;
+use crate::inventory::Inventory;
+use crate::observe::{is_device, Obs, Request};
+use std::collections::{BTreeMap, HashMap};
+
+/// Edges kept; past this, new edges are counted, not recorded.
+pub const MAX_EDGES: usize = 262_144;
+/// Functions kept per edge.
+pub const MAX_FUNCTIONS: usize = 256;
+
+/// The edge a request makes, when both ends are devices.
+pub fn request_key(r: &Request) -> Option<EdgeKey> {
+    (is_device(&r.client) && is_device(&r.server)).then(|| EdgeKey {
+        client: r.client,
+        server: r.server,
+        protocol: r.protocol.to_string(),
+        port: r.port,
+    })
+}
+
+/// The edge a connection makes: its main service (CIP for an EtherNet/IP
+/// session that carried CIP, as its requests are keyed), or its transport.
+pub fn conn_key(c: &ConnRecord) -> Option<EdgeKey> {
+    let protocol = crate::observe::conn_protocol(c);
+    (is_device(&c.orig_h) && is_device(&c.resp_h)).then(|| EdgeKey {
+        client: c.orig_h,
+        server: c.resp_h,
+        protocol: protocol.to_string(),
+        port: c.resp_p,
+    })
+}
+
+/// The graph being learned.
+#[derive(Debug, Default)]
+pub struct Learner {
+    pub edges: BTreeMap<EdgeKey, Edge>,
+    /// When each function of each edge was last requested.
+    last: HashMap<(EdgeKey, String), i64>,
+    /// Edges (and functions) not recorded because a cap was reached.
+    pub dropped: u64,
+}
+
+impl Learner {
+    fn edge(&mut self, key: &EdgeKey, ts: i64) -> Option<&mut Edge> {
+        if !self.edges.contains_key(key) && self.edges.len() >= MAX_EDGES {
+            self.dropped += 1;
+            return None;
+        }
+        let e = self
+            .edges
+            .entry(key.clone())
+            .or_insert_with(|| Edge::new(key.clone(), ts));
+        e.first_seen_us = e.first_seen_us.min(ts);
+        e.last_seen_us = e.last_seen_us.max(ts);
+        Some(e)
+    }
+
+    /// The time of the previous request of `function` on `key`.
+    pub fn previous(&self, key: &EdgeKey, function: &str) -> Option<i64> {
+        self.last.get(&(key.clone(), function.to_string())).copied()
+    }
+
+    pub fn apply(&mut self, o: &Obs) {
+        match o {
+            Obs::Request(r) => {
+                let Some(key) = request_key(r) else { return };
+                let ts = r.ts.0;
+                let prev = self.last.insert((key.clone(), r.function.clone()), ts);
+                let Some(e) = self.edge(&key, ts) else { return };
+                e.requests += 1;
+                if !e.functions.contains_key(&r.function) && e.functions.len() >= MAX_FUNCTIONS {
+                    self.dropped += 1;
+                    return;
+                }
+                let f = e
+                    .functions
+                    .entry(r.function.clone())
+                    .or_insert_with(|| Function {
+                        first_seen_us: ts,
+                        last_seen_us: ts,
+                        ..Function::default()
+                    });
+                f.count += 1;
+                f.first_seen_us = f.first_seen_us.min(ts);
+                f.last_seen_us = f.last_seen_us.max(ts);
+                f.write |= r.write;
+                if let Some(p) = prev.filter(|p| *p <= ts) {
+                    f.intervals_ms.record(((ts - p) / 1000) as u64);
+                }
+                if let Some(m) = &r.modbus {
+                    let ranges = e
+                        .modbus
+                        .entry(format!("{}/{}", m.unit, m.table))
+                        .or_default();
+                    let end = m.start.saturating_add(m.count - 1);
+                    if r.write {
+                        add_range(&mut ranges.write, m.start, end);
+                    } else {
+                        add_range(&mut ranges.read, m.start, end);
+                    }
+                }
+            }
+            Obs::End(c) => {
+                let Some(key) = conn_key(c) else { return };
+                let end = c.ts.0 + c.duration.map_or(0, |d| d.0);
+                if let Some(e) = self.edge(&key, c.ts.0) {
+                    e.connections += 1;
+                    e.last_seen_us = e.last_seen_us.max(end);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The baseline of what was learned, with the inventory's devices.
+    pub fn finish(self, inventory: &Inventory) -> Baseline {
+        let mut b = Baseline::default();
+        for d in inventory.devices.values() {
+            b.first_seen_us = b.first_seen_us.min(d.first_seen_us);
+            b.last_seen_us = b.last_seen_us.max(d.last_seen_us);
+        }
+        b.devices = inventory.devices.clone();
+        b.edges = self.edges;
+        if b.devices.is_empty() {
+            b.first_seen_us = 0;
+            b.last_seen_us = 0;
+        }
+        b
+    }
+}

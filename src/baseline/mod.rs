@@ -1,0 +1,17 @@
+//! The baseline: a graph of who talks to whom (devices, and edges keyed by
+//! client, server, protocol and server port, with the functions used, the
+//! Modbus ranges touched and the polling intervals), learned from
+//! known-good traffic, saved as versioned JSON, merged across sensors and
+//! periods, rendered as a network map, and used to detect deviations.
+
+mod detect;
+mod intervals;
+mod learn;
+mod model;
+mod render;
+
+pub use detect::{note, DetectConfig, Detector};
+pub use intervals::Intervals;
+pub use learn::{conn_key, request_key, Learner, MAX_EDGES};
+pub use model::{Baseline, Edge, EdgeKey, Function, LoadError, Ranges, FORMAT, VERSION};
+pub use render::{graph, show, ShowFormat};

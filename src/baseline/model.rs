@@ -1,0 +1,392 @@
+//! The baseline file: devices and edges, versioned JSON.
+
+use super::intervals::Intervals;
+use crate::inventory::Device;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// The `format` field of every baseline file.
+pub const FORMAT: &str = "otwatch-baseline";
+/// The version this build writes and reads.
+pub const VERSION: u64 = 1;
+
+/// Who talks to whom, with which protocol, to which server port.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EdgeKey {
+    pub client: IpAddr,
+    pub server: IpAddr,
+    /// `modbus`, `cip`, `enip`, `opcua-binary`, another service name, or
+    /// the transport (`tcp`, `udp`, `icmp`) when no analyzer knew it.
+    pub protocol: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for EdgeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} -> {} {}/{}",
+            self.client, self.server, self.protocol, self.port
+        )
+    }
+}
+
+/// One function used on an edge.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub count: u64,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+    /// The function changes state on the server.
+    pub write: bool,
+    /// Inter-arrival times of this function on this edge, in ms.
+    pub intervals_ms: Intervals,
+}
+
+/// Address ranges (inclusive) read and written in one Modbus table of one
+/// unit, as sorted disjoint intervals.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranges {
+    pub read: Vec<(u64, u64)>,
+    pub write: Vec<(u64, u64)>,
+}
+
+/// Adds [start, end] to sorted disjoint intervals, joining what touches.
+pub fn add_range(v: &mut Vec<(u64, u64)>, start: u64, end: u64) {
+    let (mut s, mut e) = (start, end);
+    let mut out = Vec::with_capacity(v.len() + 1);
+    for &(a, b) in v.iter() {
+        if b.saturating_add(1) < s || e.saturating_add(1) < a {
+            out.push((a, b));
+        } else {
+            s = s.min(a);
+            e = e.max(b);
+        }
+    }
+    out.push((s, e));
+    out.sort_unstable();
+    *v = out;
+}
+
+/// Whether [start, end] lies inside the intervals.
+pub fn covers(v: &[(u64, u64)], start: u64, end: u64) -> bool {
+    v.iter().any(|&(a, b)| a <= start && end <= b)
+}
+
+pub fn format_ranges(v: &[(u64, u64)]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One edge of the graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    #[serde(flatten)]
+    pub key: EdgeKey,
+    /// Requests (control protocols) seen on the edge.
+    pub requests: u64,
+    /// Connections that ended.
+    pub connections: u64,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+    pub functions: BTreeMap<String, Function>,
+    /// Modbus: `unit/table` → ranges read and written.
+    pub modbus: BTreeMap<String, Ranges>,
+}
+
+impl Edge {
+    pub fn new(key: EdgeKey, ts_us: i64) -> Edge {
+        Edge {
+            key,
+            requests: 0,
+            connections: 0,
+            first_seen_us: ts_us,
+            last_seen_us: ts_us,
+            functions: BTreeMap::new(),
+            modbus: BTreeMap::new(),
+        }
+    }
+
+    /// Any function on the edge writes.
+    pub fn wrote(&self) -> bool {
+        self.functions.values().any(|f| f.write)
+    }
+
+    /// The polling period: the median interval of the edge's most used
+    /// function with at least `min_samples` intervals, in ms.
+    pub fn period_ms(&self, min_samples: u64) -> Option<u64> {
+        self.functions
+            .values()
+            .filter(|f| f.intervals_ms.len() >= min_samples)
+            .max_by_key(|f| f.count)
+            .map(|f| f.intervals_ms.quantile(0.5))
+    }
+
+    /// Merges another record of the same edge.
+    pub fn merge(&mut self, o: &Edge) {
+        self.requests = self.requests.saturating_add(o.requests);
+        self.connections = self.connections.saturating_add(o.connections);
+        self.first_seen_us = self.first_seen_us.min(o.first_seen_us);
+        self.last_seen_us = self.last_seen_us.max(o.last_seen_us);
+        for (k, f) in &o.functions {
+            match self.functions.get_mut(k) {
+                Some(m) => {
+                    m.count = m.count.saturating_add(f.count);
+                    m.first_seen_us = m.first_seen_us.min(f.first_seen_us);
+                    m.last_seen_us = m.last_seen_us.max(f.last_seen_us);
+                    m.write |= f.write;
+                    m.intervals_ms.add(&f.intervals_ms);
+                }
+                None => {
+                    self.functions.insert(k.clone(), f.clone());
+                }
+            }
+        }
+        for (k, r) in &o.modbus {
+            let m = self.modbus.entry(k.clone()).or_default();
+            for &(a, b) in &r.read {
+                add_range(&mut m.read, a, b);
+            }
+            for &(a, b) in &r.write {
+                add_range(&mut m.write, a, b);
+            }
+        }
+    }
+}
+
+/// A learned baseline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub format: String,
+    pub version: u64,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+    #[serde(with = "device_list")]
+    pub devices: BTreeMap<IpAddr, Device>,
+    #[serde(with = "edge_list")]
+    pub edges: BTreeMap<EdgeKey, Edge>,
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Baseline {
+            format: FORMAT.into(),
+            version: VERSION,
+            first_seen_us: i64::MAX,
+            last_seen_us: i64::MIN,
+            devices: BTreeMap::new(),
+            edges: BTreeMap::new(),
+        }
+    }
+}
+
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("not an otwatch baseline (no \"format\": \"{FORMAT}\"): {0}")]
+    NotABaseline(String),
+    #[error("baseline version {found} is not supported (this otwatch reads version {VERSION})")]
+    Version { found: u64 },
+    #[error("corrupt baseline: {0}")]
+    Corrupt(String),
+}
+
+impl Baseline {
+    pub fn from_json(text: &str) -> Result<Baseline, LoadError> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            LoadError::Corrupt(format!("line {}, column {}: {e}", e.line(), e.column()))
+        })?;
+        if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            let what = match v.get("format") {
+                Some(f) => format!("format is {f}"),
+                None => "no format field".into(),
+            };
+            return Err(LoadError::NotABaseline(what));
+        }
+        let found = v.get("version").and_then(|n| n.as_u64()).unwrap_or(0);
+        if found != VERSION {
+            return Err(LoadError::Version { found });
+        }
+        serde_json::from_value(v).map_err(|e| LoadError::Corrupt(e.to_string()))
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        std::fs::write(path, self.to_json()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Merges another baseline into this one (several sensors, several
+    /// periods): associative and commutative.
+    pub fn merge(&mut self, o: &Baseline) {
+        self.first_seen_us = self.first_seen_us.min(o.first_seen_us);
+        self.last_seen_us = self.last_seen_us.max(o.last_seen_us);
+        for (ip, d) in &o.devices {
+            match self.devices.get_mut(ip) {
+                Some(m) => m.merge(d),
+                None => {
+                    self.devices.insert(*ip, d.clone());
+                }
+            }
+        }
+        for (k, e) in &o.edges {
+            match self.edges.get_mut(k) {
+                Some(m) => m.merge(e),
+                None => {
+                    self.edges.insert(k.clone(), e.clone());
+                }
+            }
+        }
+    }
+}
+
+mod device_list {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<IpAddr, Device>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<IpAddr, Device>, D::Error> {
+        let v = Vec::<Device>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| (x.ip, x)).collect())
+    }
+}
+
+mod edge_list {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<EdgeKey, Edge>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<EdgeKey, Edge>, D::Error> {
+        let v = Vec::<Edge>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| (x.key.clone(), x)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Learner;
+    use crate::inventory::Inventory;
+    use crate::observe::{ModbusRange, Obs, Request};
+    use crate::time::Ts;
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    /// A baseline learned from requests drawn from a small plant: a few
+    /// clients and servers, three functions, Modbus ranges, times.
+    fn baseline(reqs: &[(u8, u8, u8, u16, u16, i64)]) -> Baseline {
+        let mut inv = Inventory::default();
+        let mut l = Learner::default();
+        let functions = [
+            "READ_COILS",
+            "READ_HOLDING_REGISTERS",
+            "WRITE_SINGLE_REGISTER",
+        ];
+        for &(c, s, f, start, count, ts) in reqs {
+            let r = Request {
+                ts: Ts(ts),
+                uid: "C".into(),
+                client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)),
+                client_port: 40000,
+                server: IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)),
+                port: 502,
+                protocol: "modbus",
+                function: functions[usize::from(f)].into(),
+                write: f == 2,
+                modbus: Some(ModbusRange {
+                    unit: 1,
+                    table: "holding_registers",
+                    start: u64::from(start),
+                    count: u64::from(count).max(1),
+                }),
+                engineering: false,
+                identification: false,
+            };
+            let o = Obs::Request(Box::new(r));
+            inv.apply(&o);
+            l.apply(&o);
+        }
+        l.finish(&inv)
+    }
+
+    fn reqs() -> impl Strategy<Value = Vec<(u8, u8, u8, u16, u16, i64)>> {
+        proptest::collection::vec(
+            (
+                1u8..4,
+                1u8..3,
+                0u8..3,
+                0u16..200,
+                1u16..20,
+                0i64..10_000_000_000,
+            ),
+            0..30,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_associative_and_commutative(a in reqs(), b in reqs(), c in reqs()) {
+            let (a, b, c) = (baseline(&a), baseline(&b), baseline(&c));
+            let mut ab = a.clone();
+            ab.merge(&b);
+            let mut ba = b.clone();
+            ba.merge(&a);
+            prop_assert_eq!(ab.to_json(), ba.to_json());
+            let mut ab_c = ab.clone();
+            ab_c.merge(&c);
+            let mut bc = b.clone();
+            bc.merge(&c);
+            let mut a_bc = a.clone();
+            a_bc.merge(&bc);
+            prop_assert_eq!(ab_c.to_json(), a_bc.to_json());
+        }
+    }
+
+    #[test]
+    fn ranges_join_what_touches() {
+        let mut v = Vec::new();
+        add_range(&mut v, 10, 19);
+        add_range(&mut v, 0, 4);
+        add_range(&mut v, 5, 9);
+        add_range(&mut v, 30, 30);
+        assert_eq!(v, [(0, 19), (30, 30)]);
+        assert!(covers(&v, 3, 12) && !covers(&v, 18, 21));
+        assert_eq!(format_ranges(&v), "0-19,30");
+    }
+
+    #[test]
+    fn a_baseline_survives_a_round_trip() {
+        let b = baseline(&[(1, 1, 1, 0, 10, 1_000_000), (1, 1, 1, 0, 10, 2_000_000)]);
+        let back = Baseline::from_json(&b.to_json()).unwrap();
+        assert_eq!(back, b);
+    }
+}

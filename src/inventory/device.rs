@@ -1,0 +1,247 @@
+//! One device of the inventory: what the traffic and the protocols say
+//! about it. Sets are capped (smallest values kept, so that merging two
+//! records in any order gives the same result); counters saturate.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// Values kept per set (MACs, VLANs, ports per protocol, peers, ...).
+pub const MAX_SET: usize = 64;
+/// Revision changes kept per device.
+pub const MAX_REVISIONS: usize = 32;
+
+/// Adds `v` to a capped set; returns whether the set grew.
+pub fn add_capped<T: Ord>(set: &mut BTreeSet<T>, v: T) -> bool {
+    if set.contains(&v) {
+        return false;
+    }
+    if set.len() >= MAX_SET {
+        // Keep the smallest values: order-independent under merge.
+        if set.last().is_some_and(|last| &v > last) {
+            return false;
+        }
+        set.pop_last();
+    }
+    set.insert(v)
+}
+
+/// The union of two capped sets, capped.
+pub fn union_capped<T: Ord + Clone>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> BTreeSet<T> {
+    a.union(b).take(MAX_SET).cloned().collect()
+}
+
+/// CIP Identity object (List Identity reply).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CipIdentity {
+    pub vendor: String,
+    pub device_type: String,
+    pub product_code: u16,
+    pub revision: String,
+    pub serial_number: String,
+    pub product_name: String,
+    pub status: String,
+    pub state: String,
+}
+
+/// OPC UA ApplicationDescription.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OpcUaIdentity {
+    pub application_uri: Option<String>,
+    pub product_uri: Option<String>,
+    pub application_name: Option<String>,
+    /// Server, Client, ClientAndServer or DiscoveryServer.
+    pub application_type: String,
+}
+
+/// A firmware or revision value and when it was first seen.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Revision {
+    pub first_seen_us: i64,
+    /// `cip` or `modbus`.
+    pub source: String,
+    pub revision: String,
+}
+
+/// What a device did, per protocol: the evidence roles are inferred from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Protocol → server ports it answered on.
+    pub served: BTreeMap<String, BTreeSet<u16>>,
+    /// Protocol → server ports it connected to.
+    pub used: BTreeMap<String, BTreeSet<u16>>,
+    /// Protocol → requests it answered.
+    pub requests_served: BTreeMap<String, u64>,
+    /// Protocol → requests it sent.
+    pub requests_sent: BTreeMap<String, u64>,
+    /// Write requests it sent (Modbus writes, CIP sets and tag writes,
+    /// OPC UA Write/Call/node management).
+    pub writes_sent: u64,
+    /// Hosts it opened connections to.
+    pub peers: BTreeSet<IpAddr>,
+    /// Programming and configuration operations it sent (evidence of an
+    /// engineering workstation), e.g. `modbus PROGRAM_UNITY`.
+    pub engineering: BTreeSet<String>,
+    /// Identification requests it sent, per kind → the hosts asked.
+    pub identification: BTreeMap<String, BTreeSet<IpAddr>>,
+    /// OPC UA services it called.
+    pub opcua_services: BTreeSet<String>,
+    /// CIP I/O datagrams it produced.
+    pub cip_io_sent: u64,
+}
+
+/// One device, keyed by IP address.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub ip: IpAddr,
+    pub macs: BTreeSet<String>,
+    pub vlans: BTreeSet<u16>,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+    pub packets_sent: u64,
+    pub bytes_sent: u64,
+    pub packets_received: u64,
+    pub bytes_received: u64,
+    pub activity: Activity,
+    pub cip_identity: Option<CipIdentity>,
+    /// Modbus Read Device Identification objects, by name.
+    pub modbus_identity: BTreeMap<String, String>,
+    pub opcua_identity: BTreeSet<OpcUaIdentity>,
+    pub revisions: BTreeSet<Revision>,
+}
+
+impl Device {
+    pub fn new(ip: IpAddr, ts_us: i64) -> Device {
+        Device {
+            ip,
+            macs: BTreeSet::new(),
+            vlans: BTreeSet::new(),
+            first_seen_us: ts_us,
+            last_seen_us: ts_us,
+            packets_sent: 0,
+            bytes_sent: 0,
+            packets_received: 0,
+            bytes_received: 0,
+            activity: Activity::default(),
+            cip_identity: None,
+            modbus_identity: BTreeMap::new(),
+            opcua_identity: BTreeSet::new(),
+            revisions: BTreeSet::new(),
+        }
+    }
+
+    pub fn seen(&mut self, ts_us: i64) {
+        self.first_seen_us = self.first_seen_us.min(ts_us);
+        self.last_seen_us = self.last_seen_us.max(ts_us);
+    }
+
+    /// The current revision (the latest seen).
+    pub fn revision(&self) -> Option<&Revision> {
+        self.revisions.iter().max_by_key(|r| r.first_seen_us)
+    }
+
+    /// Records a revision; returns the previous one when it differs.
+    pub fn add_revision(&mut self, ts_us: i64, source: &str, revision: String) -> Option<String> {
+        let previous = self
+            .revisions
+            .iter()
+            .filter(|r| r.source == source)
+            .max_by_key(|r| r.first_seen_us)
+            .map(|r| r.revision.clone());
+        if previous.as_deref() == Some(revision.as_str()) {
+            return None;
+        }
+        if self.revisions.len() < MAX_REVISIONS {
+            self.revisions.insert(Revision {
+                first_seen_us: ts_us,
+                source: source.to_string(),
+                revision,
+            });
+        }
+        previous
+    }
+
+    /// All the MAC vendors (IEEE OUI).
+    pub fn vendors(&self) -> BTreeSet<&'static str> {
+        self.macs
+            .iter()
+            .filter_map(|m| parse_mac(m))
+            .filter_map(super::oui::vendor)
+            .collect()
+    }
+
+    /// Merges what another record (another sensor, another period) knows
+    /// of the same device. Commutative and associative: sets are unions,
+    /// counters sums, times min/max, and of two identities the larger (in
+    /// their total order) is kept.
+    pub fn merge(&mut self, o: &Device) {
+        self.macs = union_capped(&self.macs, &o.macs);
+        self.vlans = union_capped(&self.vlans, &o.vlans);
+        self.first_seen_us = self.first_seen_us.min(o.first_seen_us);
+        self.last_seen_us = self.last_seen_us.max(o.last_seen_us);
+        self.packets_sent = self.packets_sent.saturating_add(o.packets_sent);
+        self.bytes_sent = self.bytes_sent.saturating_add(o.bytes_sent);
+        self.packets_received = self.packets_received.saturating_add(o.packets_received);
+        self.bytes_received = self.bytes_received.saturating_add(o.bytes_received);
+        let a = &mut self.activity;
+        let b = &o.activity;
+        merge_ports(&mut a.served, &b.served);
+        merge_ports(&mut a.used, &b.used);
+        merge_counts(&mut a.requests_served, &b.requests_served);
+        merge_counts(&mut a.requests_sent, &b.requests_sent);
+        a.writes_sent = a.writes_sent.saturating_add(b.writes_sent);
+        a.peers = union_capped(&a.peers, &b.peers);
+        a.engineering = union_capped(&a.engineering, &b.engineering);
+        for (k, v) in &b.identification {
+            let e = a.identification.entry(k.clone()).or_default();
+            *e = union_capped(e, v);
+        }
+        a.opcua_services = union_capped(&a.opcua_services, &b.opcua_services);
+        a.cip_io_sent = a.cip_io_sent.saturating_add(b.cip_io_sent);
+        self.cip_identity = self.cip_identity.clone().max(o.cip_identity.clone());
+        for (k, v) in &o.modbus_identity {
+            let e = self.modbus_identity.entry(k.clone()).or_default();
+            if v > e {
+                *e = v.clone();
+            }
+        }
+        self.opcua_identity = union_capped(&self.opcua_identity, &o.opcua_identity);
+        self.revisions = self
+            .revisions
+            .union(&o.revisions)
+            .take(MAX_REVISIONS)
+            .cloned()
+            .collect();
+    }
+}
+
+fn merge_ports(a: &mut BTreeMap<String, BTreeSet<u16>>, b: &BTreeMap<String, BTreeSet<u16>>) {
+    for (k, v) in b {
+        let e = a.entry(k.clone()).or_default();
+        *e = union_capped(e, v);
+    }
+}
+
+fn merge_counts(a: &mut BTreeMap<String, u64>, b: &BTreeMap<String, u64>) {
+    for (k, v) in b {
+        let e = a.entry(k.clone()).or_default();
+        *e = e.saturating_add(*v);
+    }
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn format_mac(m: [u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in &mut out {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}

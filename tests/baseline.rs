@@ -1,0 +1,436 @@
+//! Baseline learning and deviation detection, end to end: `baseline learn`
+//! on a known-good capture, `analyze --baseline` on a capture that adds
+//! one anomaly of every kind, and the alerts that explain each. The two
+//! captures are built here packet by packet (a Modbus/TCP plant: an HMI
+//! polling a PLC every second, a second poller every two seconds).
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const HMI: [u8; 4] = [10, 0, 0, 10];
+const HMI2: [u8; 4] = [10, 0, 0, 11];
+const PLC: [u8; 4] = [10, 0, 0, 20];
+const ROGUE: [u8; 4] = [10, 0, 0, 99];
+
+const SEC: i64 = 1_000_000;
+
+/// One TCP connection being written into a capture.
+struct Tcp {
+    c: [u8; 4],
+    cp: u16,
+    s: [u8; 4],
+    sp: u16,
+    cseq: u32,
+    sseq: u32,
+    tid: u16,
+}
+
+impl Tcp {
+    fn open(w: &mut PcapWriter, t: i64, c: [u8; 4], cp: u16, s: [u8; 4], sp: u16) -> Tcp {
+        w.packet(t, &tcp4(c, cp, s, sp, 100, 0, "S", &[]));
+        w.packet(t + 100, &tcp4(s, sp, c, cp, 500, 101, "SA", &[]));
+        w.packet(t + 200, &tcp4(c, cp, s, sp, 101, 501, "A", &[]));
+        Tcp {
+            c,
+            cp,
+            s,
+            sp,
+            cseq: 101,
+            sseq: 501,
+            tid: 0,
+        }
+    }
+
+    /// A request and its response, 2 ms apart.
+    fn exchange(&mut self, w: &mut PcapWriter, t: i64, req: &[u8], resp: &[u8]) {
+        w.packet(
+            t,
+            &tcp4(
+                self.c, self.cp, self.s, self.sp, self.cseq, self.sseq, "PA", req,
+            ),
+        );
+        self.cseq += req.len() as u32;
+        if !resp.is_empty() {
+            w.packet(
+                t + 2000,
+                &tcp4(
+                    self.s, self.sp, self.c, self.cp, self.sseq, self.cseq, "PA", resp,
+                ),
+            );
+            self.sseq += resp.len() as u32;
+        }
+    }
+
+    /// A Modbus request PDU and its response PDU, framed with MBAP.
+    fn modbus(&mut self, w: &mut PcapWriter, t: i64, unit: u8, req: &[u8], resp: &[u8]) {
+        self.tid += 1;
+        let (a, b) = (mbap(self.tid, unit, req), mbap(self.tid, unit, resp));
+        self.exchange(w, t, &a, &b);
+    }
+}
+
+fn mbap(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
+    let mut v = tid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&(pdu.len() as u16 + 1).to_be_bytes());
+    v.push(unit);
+    v.extend_from_slice(pdu);
+    v
+}
+
+fn read(fc: u8, addr: u16, qty: u16) -> (Vec<u8>, Vec<u8>) {
+    let mut req = vec![fc];
+    req.extend_from_slice(&addr.to_be_bytes());
+    req.extend_from_slice(&qty.to_be_bytes());
+    let mut resp = vec![fc, (qty * 2) as u8];
+    resp.extend(std::iter::repeat_n(0u8, usize::from(qty) * 2));
+    (req, resp)
+}
+
+/// Read Device Identification (basic objects) and its answer.
+fn device_id(revision: &str) -> (Vec<u8>, Vec<u8>) {
+    let req = vec![0x2B, 0x0E, 0x01, 0x00];
+    let mut resp = vec![0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0x03];
+    for (id, v) in [(0u8, "Acme"), (1, "PLC-9"), (2, revision)] {
+        resp.push(id);
+        resp.push(v.len() as u8);
+        resp.extend_from_slice(v.as_bytes());
+    }
+    (req, resp)
+}
+
+/// The known-good plant: the HMI reads holding registers 0-9 of the PLC
+/// every second and asks its identity once; HMI2 reads input registers
+/// every two seconds. Two minutes.
+fn learning(path: &Path) {
+    let mut w = PcapWriter::new(1, 65535);
+    let t0 = 1_700_000_000 * SEC;
+    let mut hmi = Tcp::open(&mut w, t0, HMI, 40000, PLC, 502);
+    let mut hmi2 = Tcp::open(&mut w, t0 + 300, HMI2, 40001, PLC, 502);
+    for i in 0..120 {
+        let t = t0 + SEC + i * SEC;
+        let (q, r) = read(3, 0, 10);
+        hmi.modbus(&mut w, t, 1, &q, &r);
+        if i % 2 == 0 {
+            let (q, r) = read(4, 0, 4);
+            hmi2.modbus(&mut w, t + 500_000, 1, &q, &r);
+        }
+        if i == 5 {
+            let (q, r) = device_id("1.0");
+            hmi.modbus(&mut w, t + 100_000, 1, &q, &r);
+        }
+    }
+    w.write(path);
+}
+
+/// The same plant later, with one anomaly of each kind (see the test).
+fn anomalous(path: &Path) {
+    let mut w = PcapWriter::new(1, 65535);
+    let t0 = 1_700_100_000 * SEC;
+    let mut hmi = Tcp::open(&mut w, t0, HMI, 40010, PLC, 502);
+    let mut t = t0 + SEC;
+    for i in 0..100 {
+        // A 30 s pause in the 1 s polling.
+        t += if i == 50 { 30 * SEC } else { SEC };
+        let (q, r) = read(3, 0, 10);
+        hmi.modbus(&mut w, t, 1, &q, &r);
+        match i {
+            20 => hmi.modbus(&mut w, t + 100_000, 1, &[6, 0, 5, 0, 42], &[6, 0, 5, 0, 42]),
+            30 => {
+                let (q, r) = read(3, 100, 2);
+                hmi.modbus(&mut w, t + 100_000, 1, &q, &r);
+            }
+            40 => {
+                let (q, r) = device_id("2.0");
+                hmi.modbus(&mut w, t + 100_000, 1, &q, &r);
+            }
+            60 => {
+                let mut rogue = Tcp::open(&mut w, t + 200_000, ROGUE, 50000, PLC, 502);
+                let (q, r) = read(3, 0, 10);
+                rogue.modbus(&mut w, t + 300_000, 1, &q, &r);
+            }
+            70 => {
+                // The PLC starts polling the HMI.
+                let mut back = Tcp::open(&mut w, t + 200_000, PLC, 50001, HMI, 502);
+                let (q, r) = read(1, 0, 8);
+                back.modbus(&mut w, t + 300_000, 1, &q, &r);
+            }
+            80 => {
+                // EtherNet/IP List Identity to the PLC.
+                let mut enip = Tcp::open(&mut w, t + 200_000, HMI, 50002, PLC, 44818);
+                let mut req = 0x0063u16.to_le_bytes().to_vec();
+                req.extend_from_slice(&[0; 22]);
+                enip.exchange(&mut w, t + 300_000, &req, &[]);
+            }
+            _ => {}
+        }
+    }
+    w.write(path);
+}
+
+fn otwatch_ok(args: &[&str]) -> std::process::Output {
+    let out = otwatch().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "otwatch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+struct Plant {
+    _dir: tempfile::TempDir,
+    good: PathBuf,
+    bad: PathBuf,
+    baseline: PathBuf,
+}
+
+fn plant() -> Plant {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.pcap");
+    let bad = dir.path().join("bad.pcap");
+    let baseline = dir.path().join("baseline.json");
+    learning(&good);
+    anomalous(&bad);
+    otwatch_ok(&[
+        "baseline",
+        "learn",
+        "-q",
+        good.to_str().unwrap(),
+        "-o",
+        baseline.to_str().unwrap(),
+    ]);
+    Plant {
+        _dir: dir,
+        good,
+        bad,
+        baseline,
+    }
+}
+
+/// The notices of `analyze --baseline` on a capture.
+fn detect(baseline: &Path, pcap: &Path) -> Vec<serde_json::Value> {
+    let out = tempfile::tempdir().unwrap();
+    otwatch_ok(&[
+        "analyze",
+        "-q",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    let path = out.path().join("notice.log");
+    if path.exists() {
+        read_json_log(&path)
+    } else {
+        Vec::new()
+    }
+}
+
+#[test]
+fn the_learning_capture_gives_no_deviation() {
+    let p = plant();
+    assert_eq!(
+        detect(&p.baseline, &p.good),
+        Vec::<serde_json::Value>::new()
+    );
+    // Nor do the bundled captures, each against its own baseline.
+    for name in [
+        "modbus_example.pcap",
+        "modbusBig.pcap",
+        "enip_cip_example.pcap",
+        "open62541_client-server_mainloop.pcap",
+        "opcua_with-gap_with-handshake.pcap",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let b = dir.path().join("b.json");
+        let cap = pcap(name);
+        otwatch_ok(&[
+            "baseline",
+            "learn",
+            "-q",
+            cap.to_str().unwrap(),
+            "-o",
+            b.to_str().unwrap(),
+        ]);
+        assert_eq!(detect(&b, &cap), Vec::<serde_json::Value>::new(), "{name}");
+    }
+}
+
+#[test]
+fn every_deviation_is_detected_and_explained() {
+    let p = plant();
+    let notices = detect(&p.baseline, &p.bad);
+    let mut by_note: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for n in &notices {
+        by_note
+            .entry(n["note"].as_str().unwrap().to_string())
+            .or_default()
+            .push((
+                n["msg"].as_str().unwrap().to_string(),
+                n["sub"].as_str().unwrap().to_string(),
+            ));
+    }
+    let has = |note: &str, msg: &str, sub: &str| {
+        let found = by_note
+            .get(note)
+            .is_some_and(|v| v.iter().any(|(m, s)| m.contains(msg) && s.contains(sub)));
+        assert!(
+            found,
+            "{note}: no alert with {msg:?} / {sub:?} in {by_note:#?}"
+        );
+    };
+    has(
+        "OTWatch::New_Device",
+        "new device 10.0.0.99",
+        "the baseline knows 3 devices",
+    );
+    has(
+        "OTWatch::New_Edge",
+        "10.0.0.99 -> 10.0.0.20 modbus/502",
+        "baseline edges of these devices",
+    );
+    has(
+        "OTWatch::New_Protocol",
+        "10.0.0.20 serves enip",
+        "baseline protocols of 10.0.0.20: modbus",
+    );
+    has(
+        "OTWatch::New_Function",
+        "modbus WRITE_SINGLE_REGISTER on 10.0.0.10 -> 10.0.0.20 modbus/502",
+        "learned functions: ENCAP_INTERFACE_TRANSPORT, READ_HOLDING_REGISTERS",
+    );
+    has(
+        "OTWatch::Write_On_Read_Only_Edge",
+        "write WRITE_SINGLE_REGISTER on 10.0.0.10 -> 10.0.0.20",
+        "only reads",
+    );
+    has(
+        "OTWatch::Modbus_Address_Out_Of_Range",
+        "READ_HOLDING_REGISTERS reads holding_registers 100-101 (unit 1)",
+        "reads 0-9, writes none",
+    );
+    has(
+        "OTWatch::Role_Change",
+        "10.0.0.20 acts as a modbus client",
+        "only served modbus",
+    );
+    has(
+        "OTWatch::Identity_Change",
+        "MajorMinorVersion 1.0 -> 2.0",
+        "previous value",
+    );
+    has(
+        "OTWatch::Polling_Anomaly",
+        "READ_HOLDING_REGISTERS after 30 s on 10.0.0.10 -> 10.0.0.20 modbus/502 (too slow)",
+        "range 1.000 s - 1.0",
+    );
+    has(
+        "OTWatch::Edge_Silent",
+        "no traffic on 10.0.0.11 -> 10.0.0.20 modbus/502",
+        "learned period 2.0",
+    );
+    assert_eq!(by_note.len(), 10, "{by_note:#?}");
+    // Each deviation once: a new poller is one alert, not one per poll.
+    assert_eq!(by_note["OTWatch::New_Device"].len(), 1);
+    assert_eq!(by_note["OTWatch::New_Function"].len(), 1);
+}
+
+#[test]
+fn baselines_are_shown_as_network_maps() {
+    let p = plant();
+    let dot = otwatch_ok(&["baseline", "show", p.baseline.to_str().unwrap()]);
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph otwatch {"), "{dot}");
+    assert!(dot.contains("10.0.0.20\\ncontroller\\nAcme PLC-9"), "{dot}");
+    assert!(dot.contains("modbus/502\\nENCAP_INTERFACE_TRANSPORT\\nREAD_HOLDING_REGISTERS"));
+    let graphml = otwatch_ok(&[
+        "baseline",
+        "show",
+        p.baseline.to_str().unwrap(),
+        "--format",
+        "graphml",
+    ]);
+    let graphml = String::from_utf8(graphml.stdout).unwrap();
+    assert_eq!(graphml.matches("<node ").count(), 3);
+    assert_eq!(graphml.matches("<edge ").count(), 2);
+    assert!(graphml.trim_end().ends_with("</graphml>"));
+}
+
+#[test]
+fn merged_baselines_know_both_plants() {
+    let p = plant();
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.json");
+    otwatch_ok(&[
+        "baseline",
+        "learn",
+        "-q",
+        p.bad.to_str().unwrap(),
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    let merged = dir.path().join("merged.json");
+    otwatch_ok(&[
+        "baseline",
+        "merge",
+        p.baseline.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    // What either period saw is no deviation against the merge.
+    let notices = detect(&merged, &p.bad);
+    let notes: Vec<&str> = notices
+        .iter()
+        .map(|n| n["note"].as_str().unwrap())
+        .collect();
+    assert!(!notes.contains(&"OTWatch::New_Device"), "{notes:?}");
+    assert!(!notes.contains(&"OTWatch::New_Function"), "{notes:?}");
+}
+
+#[test]
+fn bad_baselines_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = pcap("modbus_example.pcap");
+    let cases = [
+        (
+            "v2.json",
+            r#"{"format": "otwatch-baseline", "version": 2}"#,
+            "baseline version 2 is not supported",
+        ),
+        (
+            "corrupt.json",
+            "{\"format\": \"otwatch-baseline\",\n \"version\": 1,",
+            "corrupt baseline: line 2",
+        ),
+        ("other.json", r#"{"hello": 1}"#, "not an otwatch baseline"),
+        (
+            "fields.json",
+            r#"{"format": "otwatch-baseline", "version": 1, "devices": 3}"#,
+            "corrupt baseline",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = otwatch()
+            .args(["analyze", "-q", "--out"])
+            .arg(dir.path().join("logs"))
+            .arg("--baseline")
+            .arg(&path)
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+}
