@@ -46,6 +46,16 @@ demo: build
 	@echo "Connections seen (from $(DEMO_OUT)/conn.log):"
 	@python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; print("\n".join("  %s:%s -> %s:%s  %s/%s %s %s  %s+%s pkts" % (r["id.orig_h"], r["id.orig_p"], r["id.resp_h"], r["id.resp_p"], r["proto"], r.get("service", "-"), r["conn_state"], r.get("history", "-"), r["orig_pkts"], r["resp_pkts"]) for r in rows))' $(DEMO_OUT)/conn.log
 	@echo "Logs: $$(ls $(DEMO_OUT) | tr '\n' ' ')"
+	@echo
+	@echo "Devices (otwatch inventory $(DEMO_OUT)):"
+	@./target/release/otwatch inventory $(DEMO_OUT)
+	@echo
+	@echo "Baseline: learn the plant, then detect what changed:"
+	./target/release/otwatch baseline learn pcaps/plant-good.pcap -o $(DEMO_OUT)/baseline.json
+	./target/release/otwatch analyze --quiet --baseline $(DEMO_OUT)/baseline.json \
+	  --out $(DEMO_OUT)/detect pcaps/plant-anomalies.pcap
+	@python3 -c 'import json,sys; [print("  %-40s %s" % (r["note"], r["msg"])) for r in map(json.loads, open(sys.argv[1]))]' $(DEMO_OUT)/detect/notice.log
+	@echo "Network map (Graphviz DOT): ./target/release/otwatch baseline show $(DEMO_OUT)/baseline.json"
 
 lint: test-deps
 	$(CARGO) fmt --all -- --check

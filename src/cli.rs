@@ -346,6 +346,10 @@ fn baseline(command: BaselineCommand) -> ExitCode {
                 eprintln!("otwatch: error: {e}");
                 return ExitCode::from(1);
             }
+            let dropped = outcome
+                .observed
+                .as_ref()
+                .map_or((0, 0), |o| (o.inventory.dropped, o.edges_dropped));
             let Some(b) = outcome.observed.and_then(|o| o.baseline) else {
                 eprintln!("otwatch: error: internal error: no baseline was learned");
                 return ExitCode::from(1);
@@ -361,6 +365,12 @@ fn baseline(command: BaselineCommand) -> ExitCode {
                     b.edges.len(),
                     outcome.summary.decode.packets,
                     args.output.display()
+                );
+            }
+            if dropped.0 + dropped.1 > 0 {
+                eprintln!(
+                    "otwatch: warning: tables full: {} devices and {} edges or functions not learned",
+                    dropped.0, dropped.1
                 );
             }
             ExitCode::SUCCESS
@@ -412,7 +422,18 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
     let outcome = pipeline::run_files(&args.pcaps, &cfg);
     if !args.quiet {
         eprint!("{}", outcome.summary);
+        if let Some(o) = &outcome.observed {
+            eprintln!("  devices: {}", o.inventory.devices.len());
+        }
         eprintln!("  logs written to {}", cfg.out_dir.display());
+    }
+    if let Some(n) = outcome
+        .observed
+        .as_ref()
+        .map(|o| o.inventory.dropped)
+        .filter(|n| *n > 0)
+    {
+        eprintln!("otwatch: warning: inventory full: {n} devices not recorded");
     }
     match outcome.error {
         None => ExitCode::SUCCESS,

@@ -434,3 +434,27 @@ fn bad_baselines_are_clear_errors() {
         );
     }
 }
+
+/// `pcaps/plant-good.pcap` and `pcaps/plant-anomalies.pcap` (the README's
+/// worked example, `make demo`) are the two captures built above; this
+/// keeps them in step with the builders.
+#[test]
+fn the_bundled_example_captures_are_these() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, build) in [
+        ("plant-good.pcap", learning as fn(&Path)),
+        ("plant-anomalies.pcap", anomalous as fn(&Path)),
+    ] {
+        let path = dir.path().join(name);
+        build(&path);
+        let bundled = std::fs::read(pcap(name)).unwrap_or_default();
+        if std::env::var_os("OTWATCH_WRITE_EXAMPLES").is_some() {
+            std::fs::copy(&path, pcap(name)).unwrap();
+            continue;
+        }
+        assert!(
+            std::fs::read(&path).unwrap() == bundled,
+            "{name} differs from its builder; run with OTWATCH_WRITE_EXAMPLES=1 to refresh it"
+        );
+    }
+}

@@ -253,7 +253,11 @@ impl Detector {
                 .baseline
                 .edges
                 .keys()
-                .filter(|k| k.client == key.client || k.server == key.server)
+                .filter(|k| {
+                    [k.client, k.server]
+                        .iter()
+                        .any(|ip| *ip == key.client || *ip == key.server)
+                })
                 .take(5)
                 .map(|k| k.to_string())
                 .collect();
