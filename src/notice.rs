@@ -23,22 +23,21 @@ pub struct Notice {
     pub p: Option<u16>,
 }
 
-static FIELDS: [Field; 14] = [
-    field("ts", T::Time),
-    field("uid", T::String),
-    field("id.orig_h", T::Addr),
-    field("id.orig_p", T::Port),
-    field("id.resp_h", T::Addr),
-    field("id.resp_p", T::Port),
-    field("proto", T::Enum),
-    field("note", T::Enum),
-    field("msg", T::String),
-    field("sub", T::String),
-    field("src", T::Addr),
-    field("dst", T::Addr),
-    field("p", T::Port),
-    field("actions", T::SetString),
-];
+crate::columns_after!(
+    FIELDS,
+    crate::output::CONN_HEAD,
+    6,
+    [
+        field("proto", T::Enum),
+        field("note", T::Enum),
+        field("msg", T::String),
+        field("sub", T::String),
+        field("src", T::Addr),
+        field("dst", T::Addr),
+        field("p", T::Port),
+        field("actions", T::SetString),
+    ]
+);
 
 impl LogRecord for Notice {
     const PATH: &'static str = "notice";

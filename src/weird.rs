@@ -26,19 +26,18 @@ pub struct WeirdRecord {
     pub source: &'static str,
 }
 
-static FIELDS: [Field; 11] = [
-    field("ts", T::Time),
-    field("uid", T::String),
-    field("id.orig_h", T::Addr),
-    field("id.orig_p", T::Port),
-    field("id.resp_h", T::Addr),
-    field("id.resp_p", T::Port),
-    field("name", T::String),
-    field("addl", T::String),
-    field("notice", T::Bool),
-    field("peer", T::String),
-    field("source", T::String),
-];
+crate::columns_after!(
+    FIELDS,
+    crate::output::CONN_HEAD,
+    6,
+    [
+        field("name", T::String),
+        field("addl", T::String),
+        field("notice", T::Bool),
+        field("peer", T::String),
+        field("source", T::String),
+    ]
+);
 
 impl LogRecord for WeirdRecord {
     const PATH: &'static str = "weird";

@@ -52,6 +52,17 @@ impl<T: LogRecord + Send + std::fmt::Debug + 'static> DynLog for T {
     }
 }
 
+/// The columns Zeek's connection-level logs start with: the time, the
+/// connection uid and its 4-tuple.
+pub const CONN_HEAD: [Field; 6] = [
+    field("ts", FieldType::Time),
+    field("uid", FieldType::String),
+    field("id.orig_h", FieldType::Addr),
+    field("id.orig_p", FieldType::Port),
+    field("id.resp_h", FieldType::Addr),
+    field("id.resp_p", FieldType::Port),
+];
+
 /// Shorthand for building the static column lists.
 pub const fn field(name: &'static str, ty: FieldType) -> Field {
     Field { name, ty }

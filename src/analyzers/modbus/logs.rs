@@ -29,14 +29,7 @@ fn opt_counts(v: &Option<Vec<u64>>) -> Value {
     v.clone().map(Value::Counts).unwrap_or(Value::Unset)
 }
 
-const ID: [Field; 6] = [
-    field("ts", T::Time),
-    field("uid", T::String),
-    field("id.orig_h", T::Addr),
-    field("id.orig_p", T::Port),
-    field("id.resp_h", T::Addr),
-    field("id.resp_p", T::Port),
-];
+const ID: [Field; 6] = crate::output::CONN_HEAD;
 
 /// A row of Zeek's `modbus.log`: one per Modbus PDU.
 #[derive(Clone, Debug, PartialEq)]
