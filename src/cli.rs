@@ -187,6 +187,13 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub verify_checksums: bool,
 
+    /// Also rewrite known_devices.log every this many seconds of traffic
+    /// (as a live sensor does); it is written at the end of the run anyway.
+    ///
+    /// Example: --inventory-interval 3600
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub inventory_interval: Option<u64>,
+
     /// Detect deviations from this baseline (alerts in notice.log).
     ///
     /// Example: --baseline baseline.json
@@ -245,6 +252,7 @@ impl AnalyzeArgs {
             crate::time::Micros::from_secs(i64::from(self.cip_io_interval));
         cfg.progress =
             !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
+        cfg.observe.inventory_every = self.inventory_interval.map(|s| (self.out.clone(), s));
         cfg.observe.detect = crate::baseline::DetectConfig {
             interval_factor: self.interval_factor,
             min_interval_samples: self.min_interval_samples,
@@ -423,7 +431,11 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
     if !args.quiet {
         eprint!("{}", outcome.summary);
         if let Some(o) = &outcome.observed {
-            eprintln!("  devices: {}", o.inventory.devices.len());
+            eprint!("  devices: {}", o.inventory.devices.len());
+            if o.snapshots > 0 {
+                eprint!(" (known_devices.log rewritten {} times)", o.snapshots);
+            }
+            eprintln!();
         }
         eprintln!("  logs written to {}", cfg.out_dir.display());
     }

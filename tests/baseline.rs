@@ -458,3 +458,40 @@ fn the_bundled_example_captures_are_these() {
         );
     }
 }
+
+#[test]
+fn a_pair_of_real_captures() {
+    // Learn on an open62541 client that reads attributes; detect on the
+    // same host running a python-opcua client that subscribes: a new OPC
+    // UA application on 127.0.0.1, and the services it calls.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    let learn = pcap("open62541_read_service_test_data.pcap");
+    otwatch_ok(&[
+        "baseline",
+        "learn",
+        "-q",
+        learn.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    let notices = detect(&b, &pcap("open62541_create_monitored_items.pcap"));
+    let found = |note: &str, msg: &str| {
+        notices
+            .iter()
+            .any(|n| n["note"] == note && n["msg"].as_str().unwrap().contains(msg))
+    };
+    assert!(found(
+        "OTWatch::Identity_Change",
+        "OPC UA application of 127.0.0.1 changed: applicationUri urn:freeopcua:client"
+    ));
+    for service in ["CreateSubscription", "CreateMonitoredItems", "Browse"] {
+        assert!(
+            found(
+                "OTWatch::New_Function",
+                &format!("opcua-binary {service} on 127.0.0.1 -> 127.0.0.1 opcua-binary/4840")
+            ),
+            "{service}: {notices:#?}"
+        );
+    }
+}

@@ -130,3 +130,30 @@ fn the_inventory_command_prints_table_json_and_csv() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/logs"));
 }
+
+#[test]
+fn the_inventory_is_rewritten_periodically() {
+    // 121 s of traffic, a rewrite every 10 s of it (what a live sensor
+    // does every hour), and the final write.
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch()
+        .args([
+            "analyze",
+            "--no-progress",
+            "--inventory-interval",
+            "10",
+            "--out",
+        ])
+        .arg(dir.path())
+        .arg(pcap("plant-good.pcap"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("devices: 3 (known_devices.log rewritten 12 times)"),
+        "{err}"
+    );
+    assert_eq!(devices(dir.path()).len(), 3);
+    assert!(!dir.path().join(".known_devices.log.tmp").exists());
+}

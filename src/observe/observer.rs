@@ -18,6 +18,50 @@ pub struct ObserveConfig {
     pub baseline: Option<Baseline>,
     pub detect: DetectConfig,
     pub roles: RoleConfig,
+    /// Rewrite `known_devices.log` in this directory every this many
+    /// seconds of traffic (live sensors; the end of a run writes it
+    /// anyway).
+    pub inventory_every: Option<(std::path::PathBuf, u64)>,
+}
+
+/// The periodic rewrite of `known_devices.log`.
+#[derive(Debug)]
+struct Snapshots {
+    dir: std::path::PathBuf,
+    every_us: i64,
+    next: Option<i64>,
+    written: u64,
+    error: Option<String>,
+}
+
+impl Snapshots {
+    fn due(&mut self, ts: i64) -> bool {
+        match self.next {
+            None => {
+                self.next = Some(ts + self.every_us);
+                false
+            }
+            Some(n) if ts >= n => {
+                self.next = Some(ts + self.every_us);
+                true
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// Writes beside the log and renames, so readers never see half a file.
+    fn write(&mut self, inv: &Inventory, roles: &RoleConfig) {
+        let tmp = self.dir.join(".known_devices.log.tmp");
+        let res = crate::inventory::write_log(&tmp, inv.devices.values(), roles)
+            .and_then(|_| std::fs::rename(&tmp, self.dir.join("known_devices.log")));
+        match res {
+            Ok(()) => self.written += 1,
+            Err(e) => {
+                self.error
+                    .get_or_insert_with(|| format!("{}: {e}", tmp.display()));
+            }
+        }
+    }
 }
 
 pub struct Observer {
@@ -25,6 +69,7 @@ pub struct Observer {
     learner: Option<Learner>,
     detector: Option<Detector>,
     pub roles: RoleConfig,
+    snapshots: Option<Snapshots>,
 }
 
 /// What remains when the input ends.
@@ -34,6 +79,9 @@ pub struct Observed {
     pub roles: RoleConfig,
     /// Edges and functions not learned because of the caps.
     pub edges_dropped: u64,
+    /// Periodic rewrites of `known_devices.log`, and the first that failed.
+    pub snapshots: u64,
+    pub snapshot_error: Option<String>,
 }
 
 impl Observer {
@@ -43,11 +91,19 @@ impl Observer {
             learner: cfg.learn.then(Learner::default),
             detector: cfg.baseline.clone().map(|b| Detector::new(b, cfg.detect)),
             roles: cfg.roles,
+            snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
+                dir: dir.clone(),
+                every_us: (*secs as i64).max(1) * 1_000_000,
+                next: None,
+                written: 0,
+                error: None,
+            }),
         }
     }
 
     /// Reads one record; deviations go to `alerts`.
     pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Notice>) {
+        let mut last = None;
         for o in observations(rec) {
             if let Some(d) = self.detector.as_mut() {
                 d.check(&o, alerts);
@@ -55,6 +111,12 @@ impl Observer {
             self.inventory.apply(&o);
             if let Some(l) = self.learner.as_mut() {
                 l.apply(&o);
+            }
+            last = Some(o.ts().0);
+        }
+        if let (Some(s), Some(ts)) = (self.snapshots.as_mut(), last) {
+            if s.due(ts) {
+                s.write(&self.inventory, &self.roles);
             }
         }
     }
@@ -71,11 +133,15 @@ impl Observer {
             }
             None => (None, 0),
         };
+        let (snapshots, snapshot_error) =
+            self.snapshots.map_or((0, None), |s| (s.written, s.error));
         Observed {
             inventory: self.inventory,
             baseline,
             roles: self.roles,
             edges_dropped,
+            snapshots,
+            snapshot_error,
         }
     }
 }
