@@ -36,6 +36,13 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
+    /// Check rule files.
+    ///
+    /// Example: otwatch rules check rules/ --vars site.vars
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Print the device inventory of a run (its log directory) or of a
     /// baseline file.
     ///
@@ -69,6 +76,51 @@ pub enum BaselineCommand {
         #[arg(long, value_enum, default_value = "dot")]
         format: crate::baseline::ShowFormat,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Parse every rule; print each error with its file, line, column and
+    /// sid, and exit 1 if there is any.
+    Check {
+        /// A rules file or a folder of *.rules files.
+        #[arg(value_name = "PATH", default_value = "rules")]
+        path: PathBuf,
+        /// Variables file (default: vars.conf beside the rules, if any).
+        #[arg(long, value_name = "FILE")]
+        vars: Option<PathBuf>,
+    },
+}
+
+/// The variables for the rules at `rules`: `--vars`, else `vars.conf` in
+/// the rules folder (or beside the rules file), else none.
+fn load_vars(rules: &Path, vars: Option<&Path>) -> Result<crate::rules::Vars, String> {
+    if let Some(v) = vars {
+        return crate::rules::Vars::load(v);
+    }
+    let dir = if rules.is_dir() {
+        rules.to_path_buf()
+    } else {
+        rules.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let default = dir.join("vars.conf");
+    if default.exists() {
+        crate::rules::Vars::load(&default)
+    } else {
+        Ok(crate::rules::Vars::default())
+    }
+}
+
+/// Loads a rule set, or says every error.
+fn load_rules(path: &Path, vars: Option<&Path>) -> Result<crate::rules::RuleSet, String> {
+    let vars = load_vars(path, vars)?;
+    crate::rules::RuleSet::load(path, &vars).map_err(|errors| {
+        let mut m = format!("{} rule error(s):", errors.len());
+        for e in errors {
+            m.push_str(&format!("\n  {e}"));
+        }
+        m
+    })
 }
 
 #[derive(Args, Debug)]
@@ -194,6 +246,28 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub inventory_interval: Option<u64>,
 
+    /// Rules: a file or a folder of *.rules (default: rules/ when it
+    /// exists). A rule that does not parse stops the run before it starts.
+    ///
+    /// Example: --rules /etc/otwatch/rules
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+
+    /// Rule variables file (default: vars.conf beside the rules).
+    ///
+    /// Example: --vars site.vars
+    #[arg(long, value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+
+    /// Do not load any rules.
+    #[arg(long, conflicts_with = "rules")]
+    pub no_rules: bool,
+
+    /// Repeats of a rule for the same source and destination within this
+    /// many seconds are counted, not alerted.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub alert_window: u64,
+
     /// Detect deviations from this baseline (alerts in notice.log).
     ///
     /// Example: --baseline baseline.json
@@ -306,6 +380,22 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze(&args),
         Command::Baseline { command } => baseline(command),
         Command::Inventory(args) => inventory(&args),
+        Command::Rules { command } => rules(command),
+    }
+}
+
+fn rules(command: RulesCommand) -> ExitCode {
+    match command {
+        RulesCommand::Check { path, vars } => match load_rules(&path, vars.as_deref()) {
+            Ok(set) => {
+                println!("{}: {} rules OK", path.display(), set.rules.len());
+                ExitCode::SUCCESS
+            }
+            Err(m) => {
+                eprintln!("otwatch: error: {m}");
+                ExitCode::from(1)
+            }
+        },
     }
 }
 
@@ -421,6 +511,17 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
         }
     }
     let mut cfg = args.pipeline_config();
+    let rules_path = match &args.rules {
+        Some(p) => Some(p.clone()),
+        None if !args.no_rules && Path::new("rules").is_dir() => Some(PathBuf::from("rules")),
+        None => None,
+    };
+    if let Some(p) = rules_path {
+        match load_rules(&p, args.vars.as_deref()) {
+            Ok(set) => cfg.observe.rules = Some((set, args.alert_window)),
+            Err(m) => return misuse(&m),
+        }
+    }
     if let Some(path) = &args.baseline {
         match crate::baseline::Baseline::load(path) {
             Ok(b) => cfg.observe.baseline = Some(b),
@@ -436,6 +537,12 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
                 eprint!(" (known_devices.log rewritten {} times)", o.snapshots);
             }
             eprintln!();
+            if let Some(r) = &o.rules {
+                eprintln!(
+                    "  rules: {} loaded, {} alerts ({} repeats suppressed, {} held by thresholds)",
+                    r.rules, r.alerts, r.suppressed, r.thresholded
+                );
+            }
         }
         eprintln!("  logs written to {}", cfg.out_dir.display());
     }

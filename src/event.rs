@@ -12,6 +12,22 @@ use std::net::IpAddr;
 pub enum Event {
     ConnStart(ConnStart),
     OpcUaApplication(OpcUaApplication),
+    /// A Modbus function-90 (Schneider UMAS) request and its UMAS code,
+    /// which no log column carries (for rules).
+    ModbusUmas(ModbusUmas),
+}
+
+/// A UMAS request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModbusUmas {
+    pub ts: Ts,
+    pub uid: String,
+    pub client: IpAddr,
+    pub client_port: u16,
+    pub server: IpAddr,
+    pub port: u16,
+    pub unit: u8,
+    pub code: u8,
 }
 
 impl Event {
@@ -19,6 +35,7 @@ impl Event {
         match self {
             Event::ConnStart(c) => c.ts,
             Event::OpcUaApplication(a) => a.ts,
+            Event::ModbusUmas(u) => u.ts,
         }
     }
 }

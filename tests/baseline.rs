@@ -15,81 +15,6 @@ const HMI2: [u8; 4] = [10, 0, 0, 11];
 const PLC: [u8; 4] = [10, 0, 0, 20];
 const ROGUE: [u8; 4] = [10, 0, 0, 99];
 
-const SEC: i64 = 1_000_000;
-
-/// One TCP connection being written into a capture.
-struct Tcp {
-    c: [u8; 4],
-    cp: u16,
-    s: [u8; 4],
-    sp: u16,
-    cseq: u32,
-    sseq: u32,
-    tid: u16,
-}
-
-impl Tcp {
-    fn open(w: &mut PcapWriter, t: i64, c: [u8; 4], cp: u16, s: [u8; 4], sp: u16) -> Tcp {
-        w.packet(t, &tcp4(c, cp, s, sp, 100, 0, "S", &[]));
-        w.packet(t + 100, &tcp4(s, sp, c, cp, 500, 101, "SA", &[]));
-        w.packet(t + 200, &tcp4(c, cp, s, sp, 101, 501, "A", &[]));
-        Tcp {
-            c,
-            cp,
-            s,
-            sp,
-            cseq: 101,
-            sseq: 501,
-            tid: 0,
-        }
-    }
-
-    /// A request and its response, 2 ms apart.
-    fn exchange(&mut self, w: &mut PcapWriter, t: i64, req: &[u8], resp: &[u8]) {
-        w.packet(
-            t,
-            &tcp4(
-                self.c, self.cp, self.s, self.sp, self.cseq, self.sseq, "PA", req,
-            ),
-        );
-        self.cseq += req.len() as u32;
-        if !resp.is_empty() {
-            w.packet(
-                t + 2000,
-                &tcp4(
-                    self.s, self.sp, self.c, self.cp, self.sseq, self.cseq, "PA", resp,
-                ),
-            );
-            self.sseq += resp.len() as u32;
-        }
-    }
-
-    /// A Modbus request PDU and its response PDU, framed with MBAP.
-    fn modbus(&mut self, w: &mut PcapWriter, t: i64, unit: u8, req: &[u8], resp: &[u8]) {
-        self.tid += 1;
-        let (a, b) = (mbap(self.tid, unit, req), mbap(self.tid, unit, resp));
-        self.exchange(w, t, &a, &b);
-    }
-}
-
-fn mbap(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
-    let mut v = tid.to_be_bytes().to_vec();
-    v.extend_from_slice(&[0, 0]);
-    v.extend_from_slice(&(pdu.len() as u16 + 1).to_be_bytes());
-    v.push(unit);
-    v.extend_from_slice(pdu);
-    v
-}
-
-fn read(fc: u8, addr: u16, qty: u16) -> (Vec<u8>, Vec<u8>) {
-    let mut req = vec![fc];
-    req.extend_from_slice(&addr.to_be_bytes());
-    req.extend_from_slice(&qty.to_be_bytes());
-    let mut resp = vec![fc, (qty * 2) as u8];
-    resp.extend(std::iter::repeat_n(0u8, usize::from(qty) * 2));
-    (req, resp)
-}
-
 /// Read Device Identification (basic objects) and its answer.
 fn device_id(revision: &str) -> (Vec<u8>, Vec<u8>) {
     let req = vec![0x2B, 0x0E, 0x01, 0x00];
@@ -217,6 +142,7 @@ fn detect(baseline: &Path, pcap: &Path) -> Vec<serde_json::Value> {
     otwatch_ok(&[
         "analyze",
         "-q",
+        "--no-rules",
         "--baseline",
         baseline.to_str().unwrap(),
         "--out",

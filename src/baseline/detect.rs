@@ -191,7 +191,11 @@ impl Detector {
                     self.identity_change(ts, *host, "OPC UA application", &what, out);
                 }
             }
-            Obs::CipIo { .. } => {}
+            Obs::CipIo { .. }
+            | Obs::OpcUaChannel(_)
+            | Obs::OpcUaActivate(_)
+            | Obs::Enip(_)
+            | Obs::Umas(_) => {}
         }
         self.run.apply(o);
         if ts.0 >= self.next_silence_check {

@@ -330,6 +330,7 @@ mod tests {
                 }),
                 engineering: false,
                 identification: false,
+                detail: crate::observe::Detail::None,
             };
             let o = Obs::Request(Box::new(r));
             inv.apply(&o);

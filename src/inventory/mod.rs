@@ -174,6 +174,9 @@ impl Inventory {
                     device::add_capped(&mut d.opcua_identity, identity.clone());
                 }
             }
+            // Rules read these; the inventory learns the same hosts from
+            // the connection and the requests.
+            Obs::OpcUaChannel(_) | Obs::OpcUaActivate(_) | Obs::Enip(_) | Obs::Umas(_) => {}
         }
     }
 }

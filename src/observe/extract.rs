@@ -1,10 +1,10 @@
 //! Records → observations. The only place that knows which log record
 //! types carry what the inventory and the baseline need.
 
-use super::{ModbusRange, Obs, Request};
+use super::{Detail, EnipMessage, ModbusRange, Obs, OpcUaActivate, OpcUaChannel, Request};
 use crate::analyzers::enip::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord};
 use crate::analyzers::modbus::{DetailedRecord, DeviceIdRecord};
-use crate::analyzers::opcua::OpcuaRecord;
+use crate::analyzers::opcua::{ActivateSessionRecord, OpcuaRecord};
 use crate::event::Event;
 use crate::flow::Dir;
 use crate::inventory::{CipIdentity, OpcUaIdentity};
@@ -24,7 +24,18 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
             } else if let Some(r) = any.downcast_ref::<CipRecord>() {
                 cip(r).map(Obs::Request).into_iter().collect()
             } else if let Some(r) = any.downcast_ref::<EnipRecord>() {
-                enip(r).map(Obs::Request).into_iter().collect()
+                let (src, sport, dst, dport) = r.head.id.endpoints(r.head.dir);
+                let mut v = vec![Obs::Enip(Box::new(EnipMessage {
+                    ts: r.head.ts,
+                    uid: r.head.id.uid.clone(),
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    command: hex_num(&Some(r.command_code.clone())).unwrap_or(0) as u16,
+                }))];
+                v.extend(enip(r).map(Obs::Request));
+                v
             } else if let Some(r) = any.downcast_ref::<CipIoRecord>() {
                 let (sender, ..) = r.head.id.endpoints(r.head.dir);
                 vec![Obs::CipIo {
@@ -36,7 +47,11 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
             } else if let Some(r) = any.downcast_ref::<DeviceIdRecord>() {
                 modbus_object(r).into_iter().collect()
             } else if let Some(r) = any.downcast_ref::<OpcuaRecord>() {
-                opcua(r).map(Obs::Request).into_iter().collect()
+                let mut v: Vec<Obs> = opcua(r).map(Obs::Request).into_iter().collect();
+                v.extend(opcua_channel(r));
+                v
+            } else if let Some(r) = any.downcast_ref::<ActivateSessionRecord>() {
+                opcua_activate(r).into_iter().collect()
             } else {
                 Vec::new()
             }
@@ -59,6 +74,7 @@ fn event(e: &Event) -> Option<Obs> {
             mac: c.mac,
             vlan: c.vlan,
         },
+        Event::ModbusUmas(u) => Obs::Umas(Box::new(u.clone())),
         Event::OpcUaApplication(a) => Obs::OpcUaApplication {
             ts: a.ts,
             host: a.host,
@@ -103,6 +119,16 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
     let engineering = func.starts_with("PROGRAM")
         || func == "FIRMWARE_REPLACEMENT"
         || func == "WRITE_FILE_RECORD";
+    let function = modbus_code(&func);
+    let detail = Detail::Modbus {
+        unit: r.unit,
+        function,
+        subfunction: r
+            .request_subfunction_code
+            .as_deref()
+            .and_then(subfunction_code),
+        exception: r.exception_code.is_some(),
+    };
     let modbus = match (r.address, r.quantity) {
         (Some(start), q) => Some(ModbusRange {
             unit: r.unit,
@@ -125,7 +151,36 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
         write,
         modbus,
         engineering,
+        detail,
     }))
+}
+
+/// The function code of a Modbus function name (Zeek's names, or
+/// `unknown-N`).
+fn modbus_code(name: &str) -> u8 {
+    use std::sync::OnceLock;
+    static CODES: OnceLock<std::collections::HashMap<String, u8>> = OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        (0..=255u8)
+            .map(|c| (otwatch_parsers::modbus::names::func_name(c).into_owned(), c))
+            .collect()
+    });
+    codes.get(name).copied().unwrap_or_else(|| {
+        name.strip_prefix("unknown-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
+/// The code of a DIAGNOSTICS sub-function name.
+fn subfunction_code(name: &str) -> Option<u16> {
+    (0..=0x40u16).find(|c| otwatch_parsers::modbus::names::diagnostic_subfunction_name(*c) == name)
+}
+
+/// A hex string of the logs (`0x4c`) as a number.
+fn hex_num(s: &Option<String>) -> Option<u32> {
+    let s = s.as_deref()?;
+    u32::from_str_radix(s.trim_start_matches("0x"), 16).ok()
 }
 
 /// CIP services that change a device's state or program.
@@ -176,6 +231,12 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         identification: false,
         function,
         modbus: None,
+        detail: Detail::Cip {
+            service: hex_num(&Some(r.service_code.clone())).unwrap_or(0) as u8,
+            class: hex_num(&r.class_id),
+            instance: hex_num(&r.instance_id),
+            attribute: hex_num(&r.attribute_id),
+        },
     }))
 }
 
@@ -198,6 +259,9 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
         modbus: None,
         engineering: false,
         identification: true,
+        detail: Detail::Enip {
+            command: hex_num(&Some(r.command_code.clone())).unwrap_or(0) as u16,
+        },
     }))
 }
 
@@ -276,5 +340,57 @@ fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
         modbus: None,
         engineering,
         identification: matches!(function, "GetEndpoints" | "FindServers"),
+        detail: Detail::None,
     }))
+}
+
+/// The OpenSecureChannel request of a summary row (the policy is in the
+/// clear asymmetric header; the mode only on unsecured channels).
+fn opcua_channel(r: &OpcuaRecord) -> Option<Obs> {
+    if r.msg_type != "OPN" || r.req.is_none() {
+        return None;
+    }
+    let policy = r.open.as_ref().and_then(|o| o.policy_uri.clone());
+    let mode = policy
+        .as_deref()
+        .filter(|p| p.ends_with("#None"))
+        .map(|_| 1);
+    Some(Obs::OpcUaChannel(Box::new(OpcUaChannel {
+        ts: r.ts,
+        uid: r.id.uid.clone(),
+        client: r.id.orig_h,
+        client_port: r.id.orig_p,
+        server: r.id.resp_h,
+        port: r.id.resp_p,
+        policy,
+        mode,
+    })))
+}
+
+fn opcua_activate(r: &ActivateSessionRecord) -> Option<Obs> {
+    let ActivateSessionRecord::Request(h, a) = r else {
+        return None;
+    };
+    let token = match a.token_type_name {
+        Some("AnonymousIdentityToken") => "anonymous",
+        Some("UserNameIdentityToken") => "username",
+        Some("X509IdentityToken") => "certificate",
+        Some("IssuedIdentityToken") => "issued",
+        _ => "unknown",
+    };
+    Some(Obs::OpcUaActivate(Box::new(OpcUaActivate {
+        ts: h.ts,
+        uid: h.id.uid.clone(),
+        client: h.id.orig_h,
+        client_port: h.id.orig_p,
+        server: h.id.resp_h,
+        port: h.id.resp_p,
+        token,
+        user_name: a.user_name.clone(),
+        secret: a.password.is_some() || a.token_data.is_some(),
+        encrypted: a
+            .encryption_algorithm
+            .as_deref()
+            .is_some_and(|e| !e.is_empty()),
+    })))
 }

@@ -39,6 +39,32 @@ pub struct Request {
     /// An identification request (ListIdentity, Read Device
     /// Identification, GetEndpoints, FindServers).
     pub identification: bool,
+    /// The protocol's own numbers, for rules.
+    pub detail: Detail,
+}
+
+/// The numbers of a request that rules match on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    #[default]
+    None,
+    Modbus {
+        unit: u8,
+        function: u8,
+        /// DIAGNOSTICS sub-function.
+        subfunction: Option<u16>,
+        /// The response was an exception.
+        exception: bool,
+    },
+    Cip {
+        service: u8,
+        class: Option<u32>,
+        instance: Option<u32>,
+        attribute: Option<u32>,
+    },
+    Enip {
+        command: u16,
+    },
 }
 
 /// The address range of a Modbus request.
@@ -91,6 +117,60 @@ pub enum Obs {
         host: IpAddr,
         identity: OpcUaIdentity,
     },
+    /// An OpenSecureChannel request and the policy it asked for.
+    OpcUaChannel(Box<OpcUaChannel>),
+    /// An ActivateSession request: the user identity token sent.
+    OpcUaActivate(Box<OpcUaActivate>),
+    /// Any EtherNet/IP encapsulation message (rules on `enip_command`).
+    Enip(Box<EnipMessage>),
+    /// A UMAS (Modbus function 90) request (rules on `modbus.umas`).
+    Umas(Box<crate::event::ModbusUmas>),
+}
+
+/// One EtherNet/IP encapsulation message, either direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnipMessage {
+    pub ts: Ts,
+    pub uid: String,
+    /// Sender and receiver of this message.
+    pub src: IpAddr,
+    pub sport: u16,
+    pub dst: IpAddr,
+    pub dport: u16,
+    pub command: u16,
+}
+
+/// Who opened which OPC UA secure channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpcUaChannel {
+    pub ts: Ts,
+    pub uid: String,
+    pub client: IpAddr,
+    pub client_port: u16,
+    pub server: IpAddr,
+    pub port: u16,
+    /// The SecurityPolicyUri (`...#None`, `...#Basic256Sha256`).
+    pub policy: Option<String>,
+    /// MessageSecurityMode when the body was in clear (1 None, 2 Sign,
+    /// 3 SignAndEncrypt).
+    pub mode: Option<u32>,
+}
+
+/// The identity a client activated an OPC UA session with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpcUaActivate {
+    pub ts: Ts,
+    pub uid: String,
+    pub client: IpAddr,
+    pub client_port: u16,
+    pub server: IpAddr,
+    pub port: u16,
+    /// `anonymous`, `username`, `certificate`, `issued`, or unknown.
+    pub token: &'static str,
+    pub user_name: Option<String>,
+    /// A password (or issued token) was sent, and whether encrypted.
+    pub secret: bool,
+    pub encrypted: bool,
 }
 
 impl Obs {
@@ -103,6 +183,10 @@ impl Obs {
             | Obs::OpcUaApplication { ts, .. } => *ts,
             Obs::End(c) => c.ts,
             Obs::Request(r) => r.ts,
+            Obs::OpcUaChannel(c) => c.ts,
+            Obs::OpcUaActivate(a) => a.ts,
+            Obs::Enip(e) => e.ts,
+            Obs::Umas(u) => u.ts,
         }
     }
 }

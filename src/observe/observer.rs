@@ -6,7 +6,9 @@ use super::observations;
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
 use crate::inventory::{Inventory, RoleConfig};
 use crate::notice::Notice;
+use crate::output::DynLog;
 use crate::record::Record;
+use crate::rules::{Engine, EngineStats, RuleSet};
 use crate::time::Ts;
 
 /// What a run learns and checks besides its logs.
@@ -22,6 +24,9 @@ pub struct ObserveConfig {
     /// seconds of traffic (live sensors; the end of a run writes it
     /// anyway).
     pub inventory_every: Option<(std::path::PathBuf, u64)>,
+    /// Rules to evaluate, and the window (seconds) within which a rule's
+    /// repeats for the same source and destination are suppressed.
+    pub rules: Option<(RuleSet, u64)>,
 }
 
 /// The periodic rewrite of `known_devices.log`.
@@ -70,6 +75,8 @@ pub struct Observer {
     detector: Option<Detector>,
     pub roles: RoleConfig,
     snapshots: Option<Snapshots>,
+    rules: Option<Engine>,
+    notices: Vec<Notice>,
 }
 
 /// What remains when the input ends.
@@ -82,6 +89,8 @@ pub struct Observed {
     /// Periodic rewrites of `known_devices.log`, and the first that failed.
     pub snapshots: u64,
     pub snapshot_error: Option<String>,
+    /// The rule engine's counters, when rules were loaded.
+    pub rules: Option<EngineStats>,
 }
 
 impl Observer {
@@ -91,6 +100,11 @@ impl Observer {
             learner: cfg.learn.then(Learner::default),
             detector: cfg.baseline.clone().map(|b| Detector::new(b, cfg.detect)),
             roles: cfg.roles,
+            rules: cfg
+                .rules
+                .clone()
+                .map(|(set, window)| Engine::new(set, window)),
+            notices: Vec::new(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -101,12 +115,16 @@ impl Observer {
         }
     }
 
-    /// Reads one record; deviations go to `alerts`.
-    pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Notice>) {
+    /// Reads one record; deviations and rule alerts go to `alerts`.
+    pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Box<dyn DynLog>>) {
         let mut last = None;
         for o in observations(rec) {
             if let Some(d) = self.detector.as_mut() {
-                d.check(&o, alerts);
+                d.check(&o, &mut self.notices);
+                self.deviations(alerts);
+            }
+            if let Some(r) = self.rules.as_mut() {
+                r.observe(&o, alerts);
             }
             self.inventory.apply(&o);
             if let Some(l) = self.learner.as_mut() {
@@ -121,10 +139,22 @@ impl Observer {
         }
     }
 
+    /// Writes the detector's notices, and hands them to the baseline
+    /// rules.
+    fn deviations(&mut self, alerts: &mut Vec<Box<dyn DynLog>>) {
+        for n in self.notices.drain(..) {
+            if let Some(r) = self.rules.as_mut() {
+                r.deviation(&n, alerts);
+            }
+            alerts.push(Box::new(n));
+        }
+    }
+
     /// The end of the input at `last`: the last deviations (silent edges).
-    pub fn finish(mut self, last: Ts, alerts: &mut Vec<Notice>) -> Observed {
+    pub fn finish(mut self, last: Ts, alerts: &mut Vec<Box<dyn DynLog>>) -> Observed {
         if let Some(d) = self.detector.as_mut() {
-            d.finish(last, alerts);
+            d.finish(last, &mut self.notices);
+            self.deviations(alerts);
         }
         let (baseline, edges_dropped) = match self.learner {
             Some(l) => {
@@ -142,6 +172,7 @@ impl Observer {
             edges_dropped,
             snapshots,
             snapshot_error,
+            rules: self.rules.map(|r| r.stats),
         }
     }
 }

@@ -191,7 +191,7 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
             let last = last_ts.unwrap_or_default();
             let mut alerts = Vec::new();
             let done = observer.finish(last, &mut alerts);
-            let mut res = alerts.iter().try_for_each(|a| writer.write(a));
+            let mut res = alerts.iter().try_for_each(|a| writer.write(a.as_ref()));
             if res.is_ok() && !cfg.discard_logs {
                 res = write_inventory(&cfg.out_dir, &done);
             }
@@ -522,7 +522,7 @@ fn merge(
             }
             observer.record(&rec, &mut alerts);
             for a in alerts.drain(..) {
-                writer.write(&a)?;
+                writer.write(a.as_ref())?;
             }
         }
     }

@@ -156,6 +156,20 @@ impl Modbus {
         cx: &mut Context<'_>,
     ) -> bool {
         let dir = if is_request { Dir::Orig } else { Dir::Resp };
+        if is_request && fc == 0x5A {
+            if let Some(&code) = pdu.get(2) {
+                cx.event(crate::event::Event::ModbusUmas(crate::event::ModbusUmas {
+                    ts: cx.ts,
+                    uid: cx.id.uid.clone(),
+                    client: cx.id.orig_h,
+                    client_port: cx.id.orig_p,
+                    server: cx.id.resp_h,
+                    port: cx.id.resp_p,
+                    unit,
+                    code,
+                }));
+            }
+        }
         if is_request {
             match events::request(pdu) {
                 Body::Event(ev, v) => {

@@ -1,0 +1,77 @@
+//! `alert.log`: one record per rule match, with everything an analyst or
+//! a dashboard needs: the rule (sid, rev, message, severity, class, ATT&CK
+//! for ICS techniques, references), the connection, the protocol fields
+//! that matched and, for baseline rules, the deviation.
+
+use crate::output::{field, Field, FieldType as T, LogRecord, Value};
+use crate::time::Ts;
+use std::net::IpAddr;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub ts: Ts,
+    pub uid: Option<String>,
+    pub src: IpAddr,
+    pub sport: Option<u16>,
+    pub dst: Option<IpAddr>,
+    pub dport: Option<u16>,
+    pub sid: u32,
+    pub rev: u32,
+    pub msg: String,
+    pub severity: &'static str,
+    pub priority: u8,
+    pub classtype: Option<String>,
+    pub techniques: Vec<String>,
+    pub references: Vec<String>,
+    /// The protocol fields that matched, as text.
+    pub matched: String,
+    /// For baseline rules: the deviation's note and what the baseline
+    /// expected.
+    pub baseline: Option<String>,
+}
+
+crate::columns_after!(
+    FIELDS,
+    crate::output::CONN_HEAD,
+    6,
+    [
+        field("sid", T::Count),
+        field("rev", T::Count),
+        field("msg", T::String),
+        field("severity", T::String),
+        field("priority", T::Count),
+        field("classtype", T::String),
+        field("mitre_attack_ics", T::SetString),
+        field("references", T::SetString),
+        field("matched", T::String),
+        field("baseline", T::String),
+    ]
+);
+
+impl LogRecord for AlertRecord {
+    const PATH: &'static str = "alert";
+    fn fields() -> &'static [Field] {
+        &FIELDS
+    }
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+    fn values(&self, out: &mut Vec<Value>) {
+        out.push(Value::Time(self.ts));
+        out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
+        out.push(Value::Addr(self.src));
+        out.push(self.sport.map_or(Value::Unset, Value::Port));
+        out.push(self.dst.map_or(Value::Unset, Value::Addr));
+        out.push(self.dport.map_or(Value::Unset, Value::Port));
+        out.push(Value::Count(self.sid.into()));
+        out.push(Value::Count(self.rev.into()));
+        out.push(Value::Str(self.msg.clone()));
+        out.push(Value::Static(self.severity));
+        out.push(Value::Count(self.priority.into()));
+        out.push(self.classtype.clone().map_or(Value::Unset, Value::Str));
+        out.push(Value::StrSet(self.techniques.clone()));
+        out.push(Value::StrSet(self.references.clone()));
+        out.push(Value::Str(self.matched.clone()));
+        out.push(self.baseline.clone().map_or(Value::Unset, Value::Str));
+    }
+}

@@ -1,0 +1,262 @@
+//! A parsed rule: header (who talks to whom) and what must match.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// An IP network (address and prefix length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Net {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl Net {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let bits = u32::from(self.prefix.min(32));
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits)
+                };
+                u32::from(n) & mask == u32::from(*a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let bits = u32::from(self.prefix.min(128));
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - bits)
+                };
+                u128::from(n) & mask == u128::from(*a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Addresses of a rule header: `any`, a network, a list, negations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addrs {
+    Any,
+    Net(Net),
+    /// A list: matches when a positive item matches (or there is none)
+    /// and no negated item does.
+    List(Vec<(bool, Addrs)>),
+}
+
+impl Addrs {
+    pub fn matches(&self, ip: &IpAddr) -> bool {
+        match self {
+            Addrs::Any => true,
+            Addrs::Net(n) => n.contains(ip),
+            // `[]`: no host (so `![]` is every host).
+            Addrs::List(items) if items.is_empty() => false,
+            Addrs::List(items) => {
+                let mut positive = false;
+                let mut any_positive = false;
+                for (neg, a) in items {
+                    if *neg {
+                        if a.matches(ip) {
+                            return false;
+                        }
+                    } else {
+                        positive = true;
+                        any_positive |= a.matches(ip);
+                    }
+                }
+                !positive || any_positive
+            }
+        }
+    }
+}
+
+/// Ports of a rule header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ports {
+    Any,
+    Range(u16, u16),
+    List(Vec<(bool, Ports)>),
+}
+
+impl Ports {
+    pub fn matches(&self, p: u16) -> bool {
+        match self {
+            Ports::Any => true,
+            Ports::Range(a, b) => (*a..=*b).contains(&p),
+            Ports::List(items) => {
+                let mut positive = false;
+                let mut any_positive = false;
+                for (neg, x) in items {
+                    if *neg {
+                        if x.matches(p) {
+                            return false;
+                        }
+                    } else {
+                        positive = true;
+                        any_positive |= x.matches(p);
+                    }
+                }
+                !positive || any_positive
+            }
+        }
+    }
+}
+
+/// The protocol a rule applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    /// `ip` / `any`: every event.
+    Any,
+    Tcp,
+    Udp,
+    Modbus,
+    Enip,
+    Cip,
+    OpcUa,
+}
+
+/// A numeric comparison: `N`, `<N`, `>N`, `N<>M` (exclusive bounds, as in
+/// Suricata), `N-M` (inclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Num {
+    Eq(u64),
+    Lt(u64),
+    Gt(u64),
+    Between(u64, u64),
+    Range(u64, u64),
+}
+
+impl Num {
+    pub fn matches(&self, v: u64) -> bool {
+        match *self {
+            Num::Eq(n) => v == n,
+            Num::Lt(n) => v < n,
+            Num::Gt(n) => v > n,
+            Num::Between(a, b) => a < v && v < b,
+            Num::Range(a, b) => a <= v && v <= b,
+        }
+    }
+}
+
+/// The Modbus function categories of Suricata's `modbus: function`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Public,
+    User,
+    Reserved,
+}
+
+/// One condition of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cond {
+    /// `modbus: function N[, subfunction S]` (or `!N`).
+    ModbusFunction {
+        neg: bool,
+        code: u8,
+        sub: Option<u16>,
+    },
+    /// `modbus: function public|user|reserved`.
+    ModbusCategory { neg: bool, category: Category },
+    /// `modbus: access read|write [table][, address RANGE]`.
+    ModbusAccess {
+        write: bool,
+        table: Option<&'static str>,
+        address: Option<Num>,
+    },
+    /// `modbus: unit N`.
+    ModbusUnit(Num),
+    /// `modbus.exception` (own): the request got an exception response.
+    ModbusException,
+    /// `modbus.umas: CODE` (own): a function-90 (UMAS) request.
+    ModbusUmas(Vec<u8>),
+    /// `enip_command: N`.
+    EnipCommand(u16),
+    /// `cip_service: S[,C[,A]]`.
+    CipService {
+        service: u8,
+        class: Option<u32>,
+        attribute: Option<u32>,
+    },
+    /// `opcua.service: NAME[,NAME...]` (own).
+    OpcUaService(Vec<String>),
+    /// `opcua.security_policy: NAME` (own): the policy URI's fragment.
+    OpcUaPolicy(String),
+    /// `opcua.security_mode: none|sign|signandencrypt` (own).
+    OpcUaMode(u32),
+    /// `opcua.identity_token: anonymous|username|certificate|issued` (own).
+    OpcUaToken(String),
+    /// `opcua.secret: clear|encrypted` (own): a password or issued token
+    /// was sent, in clear or encrypted.
+    OpcUaSecret { encrypted: bool },
+    /// `baseline: KIND[,KIND...]` (own): a deviation from the baseline.
+    Baseline(Vec<String>),
+    /// `app-layer-protocol: [!]NAME` on connections.
+    AppLayer { neg: bool, name: String },
+}
+
+/// `threshold` and `detection_filter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Threshold {
+    pub kind: ThresholdKind,
+    pub by_dst: bool,
+    pub count: u64,
+    pub seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThresholdKind {
+    /// At most `count` alerts per window.
+    Limit,
+    /// An alert every `count` matches in the window.
+    Threshold,
+    /// One alert per window once `count` matches are reached.
+    Both,
+    /// `detection_filter`: every match past the `count`-th in the window.
+    DetectionFilter,
+}
+
+/// A rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub proto: Proto,
+    pub src: Addrs,
+    pub sport: Ports,
+    pub dst: Addrs,
+    pub dport: Ports,
+    pub bidirectional: bool,
+    pub msg: String,
+    pub sid: u32,
+    pub rev: u32,
+    /// 1 (highest) to 4.
+    pub priority: u8,
+    pub classtype: Option<String>,
+    pub metadata: Vec<String>,
+    pub references: Vec<String>,
+    pub conds: Vec<Cond>,
+    pub threshold: Option<Threshold>,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl Rule {
+    /// `low`, `medium`, `high` or `critical` from the priority.
+    pub fn severity(&self) -> &'static str {
+        match self.priority {
+            1 => "critical",
+            2 => "high",
+            3 => "medium",
+            _ => "low",
+        }
+    }
+
+    /// The MITRE ATT&CK for ICS technique ids in the metadata.
+    pub fn techniques(&self) -> Vec<String> {
+        self.metadata
+            .iter()
+            .filter_map(|m| m.strip_prefix("mitre_attack_ics "))
+            .map(|t| t.trim().to_string())
+            .collect()
+    }
+}

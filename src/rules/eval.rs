@@ -1,0 +1,526 @@
+//! Matching rules against observations and baseline deviations, with
+//! thresholds, detection filters and suppression of repeats.
+
+use super::alert::AlertRecord;
+use super::ast::{Category, Cond, Proto, Rule, ThresholdKind};
+use super::RuleSet;
+use crate::flow::ConnRecord;
+use crate::notice::Notice;
+use crate::observe::{Detail, EnipMessage, Obs, OpcUaActivate, OpcUaChannel, Request};
+use crate::output::DynLog;
+use crate::time::Ts;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Threshold windows and suppression entries kept; past this the table
+/// is cleared (counted) rather than grown.
+pub const MAX_STATE: usize = 100_000;
+
+/// What an event is, for matching.
+enum Kind<'a> {
+    Request(&'a Request),
+    Conn(&'a ConnRecord),
+    Channel(&'a OpcUaChannel),
+    Activate(&'a OpcUaActivate),
+    Enip(&'a EnipMessage),
+    Umas(&'a crate::event::ModbusUmas),
+    Baseline(&'a Notice),
+}
+
+struct Event<'a> {
+    ts: Ts,
+    uid: Option<&'a str>,
+    src: IpAddr,
+    sport: Option<u16>,
+    dst: Option<IpAddr>,
+    dport: Option<u16>,
+    kind: Kind<'a>,
+}
+
+/// Counters of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub rules: usize,
+    pub alerts: u64,
+    /// Matches not alerted because the same rule alerted for the same
+    /// source and destination within the suppression window.
+    pub suppressed: u64,
+    /// Matches held back by a threshold or detection filter.
+    pub thresholded: u64,
+    /// Times a state table reached [`MAX_STATE`] and was cleared.
+    pub state_resets: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Window {
+    start: i64,
+    count: u64,
+    alerted: u64,
+}
+
+pub struct Engine {
+    rules: Vec<Rule>,
+    window_us: i64,
+    windows: HashMap<(u32, IpAddr), Window>,
+    last_alert: HashMap<(u32, IpAddr, Option<IpAddr>), i64>,
+    pub stats: EngineStats,
+}
+
+fn modbus_category(code: u8) -> Category {
+    match code {
+        9 | 10 | 13 | 14 | 41 | 42 | 90 | 91 | 125..=127 => Category::Reserved,
+        65..=72 | 100..=110 => Category::User,
+        _ => Category::Public,
+    }
+}
+
+impl Engine {
+    /// An engine for `set`; repeats of a rule for the same source and
+    /// destination within `window_secs` are suppressed (counted).
+    pub fn new(set: RuleSet, window_secs: u64) -> Engine {
+        Engine {
+            stats: EngineStats {
+                rules: set.rules.len(),
+                ..EngineStats::default()
+            },
+            rules: set.rules,
+            window_us: window_secs as i64 * 1_000_000,
+            windows: HashMap::new(),
+            last_alert: HashMap::new(),
+        }
+    }
+
+    /// Checks an observation; alerts (alert.log and notice.log records)
+    /// go to `out`.
+    pub fn observe(&mut self, o: &Obs, out: &mut Vec<Box<dyn DynLog>>) {
+        let e = match o {
+            Obs::Request(r) => Event {
+                ts: r.ts,
+                uid: Some(&r.uid),
+                src: r.client,
+                sport: Some(r.client_port),
+                dst: Some(r.server),
+                dport: Some(r.port),
+                kind: Kind::Request(r),
+            },
+            Obs::End(c) => Event {
+                ts: c.ts,
+                uid: Some(&c.uid),
+                src: c.orig_h,
+                sport: Some(c.orig_p),
+                dst: Some(c.resp_h),
+                dport: Some(c.resp_p),
+                kind: Kind::Conn(c),
+            },
+            Obs::OpcUaChannel(c) => Event {
+                ts: c.ts,
+                uid: Some(&c.uid),
+                src: c.client,
+                sport: Some(c.client_port),
+                dst: Some(c.server),
+                dport: Some(c.port),
+                kind: Kind::Channel(c),
+            },
+            Obs::OpcUaActivate(a) => Event {
+                ts: a.ts,
+                uid: Some(&a.uid),
+                src: a.client,
+                sport: Some(a.client_port),
+                dst: Some(a.server),
+                dport: Some(a.port),
+                kind: Kind::Activate(a),
+            },
+            Obs::Umas(u) => Event {
+                ts: u.ts,
+                uid: Some(&u.uid),
+                src: u.client,
+                sport: Some(u.client_port),
+                dst: Some(u.server),
+                dport: Some(u.port),
+                kind: Kind::Umas(u),
+            },
+            Obs::Enip(m) => Event {
+                ts: m.ts,
+                uid: Some(&m.uid),
+                src: m.src,
+                sport: Some(m.sport),
+                dst: Some(m.dst),
+                dport: Some(m.dport),
+                kind: Kind::Enip(m),
+            },
+            _ => return,
+        };
+        self.check(&e, out);
+    }
+
+    /// Checks a baseline deviation.
+    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Box<dyn DynLog>>) {
+        let Some(src) = n.src else { return };
+        let e = Event {
+            ts: n.ts,
+            uid: n.uid.as_deref(),
+            src,
+            sport: None,
+            dst: n.dst,
+            dport: n.p,
+            kind: Kind::Baseline(n),
+        };
+        self.check(&e, out);
+    }
+
+    fn check(&mut self, e: &Event<'_>, out: &mut Vec<Box<dyn DynLog>>) {
+        for i in 0..self.rules.len() {
+            if !matches(&self.rules[i], e) {
+                continue;
+            }
+            if !self.threshold_passes(i, e) {
+                self.stats.thresholded += 1;
+                continue;
+            }
+            let r = &self.rules[i];
+            let key = (r.sid, e.src, e.dst);
+            if let Some(last) = self.last_alert.get(&key) {
+                if e.ts.0 - last < self.window_us {
+                    self.stats.suppressed += 1;
+                    continue;
+                }
+            }
+            if self.last_alert.len() >= MAX_STATE {
+                self.last_alert.clear();
+                self.stats.state_resets += 1;
+            }
+            self.last_alert.insert(key, e.ts.0);
+            self.stats.alerts += 1;
+            let (matched, baseline) = describe(e);
+            out.push(Box::new(AlertRecord {
+                ts: e.ts,
+                uid: e.uid.map(str::to_string),
+                src: e.src,
+                sport: e.sport,
+                dst: e.dst,
+                dport: e.dport,
+                sid: r.sid,
+                rev: r.rev,
+                msg: r.msg.clone(),
+                severity: r.severity(),
+                priority: r.priority,
+                classtype: r.classtype.clone(),
+                techniques: r.techniques(),
+                references: r.references.clone(),
+                matched: matched.clone(),
+                baseline: baseline.clone(),
+            }));
+            out.push(Box::new(Notice {
+                ts: e.ts,
+                uid: e.uid.map(str::to_string),
+                id: match (e.sport, e.dst, e.dport) {
+                    (Some(sp), Some(d), Some(dp)) => Some((e.src, sp, d, dp)),
+                    _ => None,
+                },
+                proto: None,
+                note: "OTWatch::Rule",
+                msg: format!("[{}:{}] {}", r.sid, r.rev, r.msg),
+                sub: match baseline {
+                    Some(b) => format!("{matched}; {b}"),
+                    None => matched,
+                },
+                src: Some(e.src),
+                dst: e.dst,
+                p: e.dport,
+            }));
+        }
+    }
+
+    fn threshold_passes(&mut self, i: usize, e: &Event<'_>) -> bool {
+        let r = &self.rules[i];
+        let Some(t) = r.threshold else { return true };
+        let track = if t.by_dst {
+            e.dst.unwrap_or(e.src)
+        } else {
+            e.src
+        };
+        if self.windows.len() >= MAX_STATE && !self.windows.contains_key(&(r.sid, track)) {
+            self.windows.clear();
+            self.stats.state_resets += 1;
+        }
+        let w = self.windows.entry((r.sid, track)).or_default();
+        let span = t.seconds as i64 * 1_000_000;
+        if w.count == 0 || e.ts.0 - w.start >= span {
+            *w = Window {
+                start: e.ts.0,
+                count: 0,
+                alerted: 0,
+            };
+        }
+        w.count += 1;
+        let pass = match t.kind {
+            ThresholdKind::Limit => w.alerted < t.count,
+            ThresholdKind::Threshold => w.count.is_multiple_of(t.count),
+            ThresholdKind::Both => w.count == t.count,
+            ThresholdKind::DetectionFilter => w.count > t.count,
+        };
+        if pass {
+            w.alerted += 1;
+        }
+        pass
+    }
+}
+
+fn proto_ok(p: Proto, e: &Event<'_>, has_protocol_conds: bool) -> bool {
+    match &e.kind {
+        Kind::Request(r) => match p {
+            Proto::Any | Proto::Tcp => has_protocol_conds,
+            Proto::Udp => false,
+            Proto::Modbus => r.protocol == "modbus",
+            Proto::Enip => r.protocol == "enip" || r.protocol == "cip",
+            Proto::Cip => r.protocol == "cip",
+            Proto::OpcUa => r.protocol == "opcua-binary",
+        },
+        Kind::Channel(_) | Kind::Activate(_) => match p {
+            Proto::Any | Proto::Tcp => has_protocol_conds,
+            Proto::OpcUa => true,
+            _ => false,
+        },
+        Kind::Enip(_) => match p {
+            Proto::Any | Proto::Tcp | Proto::Udp => has_protocol_conds,
+            Proto::Enip => true,
+            _ => false,
+        },
+        Kind::Umas(_) => match p {
+            Proto::Any | Proto::Tcp => has_protocol_conds,
+            Proto::Modbus => true,
+            _ => false,
+        },
+        Kind::Conn(c) => {
+            !has_protocol_conds
+                && match p {
+                    Proto::Any => true,
+                    Proto::Tcp => c.proto == "tcp",
+                    Proto::Udp => c.proto == "udp",
+                    _ => false,
+                }
+        }
+        Kind::Baseline(_) => true,
+    }
+}
+
+fn matches(r: &Rule, e: &Event<'_>) -> bool {
+    let is_baseline = matches!(e.kind, Kind::Baseline(_));
+    let baseline_rule = r.conds.iter().any(|c| matches!(c, Cond::Baseline(_)));
+    if is_baseline != baseline_rule {
+        return false;
+    }
+    let protocol_conds = r
+        .conds
+        .iter()
+        .any(|c| !matches!(c, Cond::AppLayer { .. } | Cond::Baseline(_)));
+    if !proto_ok(
+        r.proto,
+        e,
+        protocol_conds || r.proto != Proto::Any && r.proto != Proto::Tcp && r.proto != Proto::Udp,
+    ) {
+        return false;
+    }
+    let port_ok = |ports: &super::ast::Ports, p: Option<u16>| p.is_none_or(|p| ports.matches(p));
+    let forward = r.src.matches(&e.src)
+        && port_ok(&r.sport, e.sport)
+        && e.dst.is_none_or(|d| r.dst.matches(&d))
+        && port_ok(&r.dport, e.dport);
+    let backward = r.bidirectional
+        && e.dst.is_some_and(|d| r.src.matches(&d))
+        && port_ok(&r.sport, e.dport)
+        && r.dst.matches(&e.src)
+        && port_ok(&r.dport, e.sport);
+    if !(forward || backward) {
+        return false;
+    }
+    r.conds.iter().all(|c| cond(c, e))
+}
+
+fn cond(c: &Cond, e: &Event<'_>) -> bool {
+    let modbus = match &e.kind {
+        Kind::Request(r) => match r.detail {
+            Detail::Modbus {
+                unit,
+                function,
+                subfunction,
+                exception,
+            } => Some((r, unit, function, subfunction, exception)),
+            _ => None,
+        },
+        _ => None,
+    };
+    match c {
+        Cond::ModbusFunction { neg, code, sub } => modbus.is_some_and(|(_, _, f, s, _)| {
+            let hit = f == *code && sub.is_none_or(|x| s == Some(x));
+            hit != *neg
+        }),
+        Cond::ModbusCategory { neg, category } => {
+            modbus.is_some_and(|(_, _, f, ..)| (modbus_category(f) == *category) != *neg)
+        }
+        Cond::ModbusAccess {
+            write,
+            table,
+            address,
+        } => modbus.is_some_and(|(r, _, f, ..)| {
+            // Function 23 reads and writes holding registers (Suricata
+            // counts it as both); its log row has no single address.
+            if f == 23 {
+                return table.is_none_or(|t| t == "holding_registers")
+                    && address.is_none_or(|a| r.modbus.is_some_and(|m| a.matches(m.start)));
+            }
+            r.write == *write
+                && r.modbus.is_some_and(|m| {
+                    table.is_none_or(|t| m.table == t) && address.is_none_or(|a| a.matches(m.start))
+                })
+        }),
+        Cond::ModbusUnit(n) => modbus.is_some_and(|(_, u, ..)| n.matches(u64::from(u))),
+        Cond::ModbusException => modbus.is_some_and(|(.., x)| x),
+        Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
+        Cond::EnipCommand(cmd) => matches!(&e.kind, Kind::Enip(m) if m.command == *cmd),
+        Cond::CipService {
+            service,
+            class,
+            attribute,
+        } => match &e.kind {
+            Kind::Request(r) => match r.detail {
+                Detail::Cip {
+                    service: s,
+                    class: c,
+                    attribute: a,
+                    ..
+                } => {
+                    s == *service
+                        && class.is_none_or(|x| c == Some(x))
+                        && attribute.is_none_or(|x| a == Some(x))
+                }
+                _ => false,
+            },
+            _ => false,
+        },
+        Cond::OpcUaService(names) => matches!(&e.kind,
+            Kind::Request(r) if r.protocol == "opcua-binary" && names.contains(&r.function)),
+        Cond::OpcUaPolicy(name) => matches!(&e.kind, Kind::Channel(c)
+            if c.policy.as_deref().is_some_and(|p| p.rsplit('#').next().is_some_and(|f| f.eq_ignore_ascii_case(name)))),
+        Cond::OpcUaMode(m) => matches!(&e.kind, Kind::Channel(c) if c.mode == Some(*m)),
+        Cond::OpcUaToken(t) => matches!(&e.kind, Kind::Activate(a) if a.token == t),
+        Cond::OpcUaSecret { encrypted } => {
+            matches!(&e.kind, Kind::Activate(a) if a.secret && a.encrypted == *encrypted)
+        }
+        Cond::Baseline(kinds) => match &e.kind {
+            Kind::Baseline(n) => {
+                let kind = n.note.trim_start_matches("OTWatch::").to_lowercase();
+                kinds.iter().any(|k| k == "any" || *k == kind)
+            }
+            _ => false,
+        },
+        Cond::AppLayer { neg, name } => match &e.kind {
+            Kind::Conn(c) => {
+                crate::observe::established(c)
+                    && c.orig_bytes.unwrap_or(0) + c.resp_bytes.unwrap_or(0) > 0
+                    && c.service.iter().any(|s| s == name) != *neg
+            }
+            _ => false,
+        },
+    }
+}
+
+/// What matched, as text; and the baseline context of a deviation.
+fn describe(e: &Event<'_>) -> (String, Option<String>) {
+    match &e.kind {
+        Kind::Request(r) => {
+            let d = match r.detail {
+                Detail::Modbus {
+                    unit,
+                    function,
+                    subfunction,
+                    exception,
+                } => {
+                    let mut s = format!("modbus unit {unit} function {function} ({})", r.function);
+                    if let Some(x) = subfunction {
+                        s.push_str(&format!(" subfunction {x}"));
+                    }
+                    if let Some(m) = r.modbus {
+                        s.push_str(&format!(" {} {}+{}", m.table, m.start, m.count));
+                    }
+                    if exception {
+                        s.push_str(" exception");
+                    }
+                    s
+                }
+                Detail::Cip {
+                    service,
+                    class,
+                    instance,
+                    attribute,
+                } => {
+                    let mut s = format!("cip service 0x{service:02x} ({})", r.function);
+                    for (w, v) in [
+                        ("class", class),
+                        ("instance", instance),
+                        ("attribute", attribute),
+                    ] {
+                        if let Some(v) = v {
+                            s.push_str(&format!(" {w} 0x{v:02x}"));
+                        }
+                    }
+                    s
+                }
+                Detail::Enip { command } => {
+                    format!("enip command 0x{command:04x} ({})", r.function)
+                }
+                Detail::None => format!("{} {}", r.protocol, r.function),
+            };
+            (d, None)
+        }
+        Kind::Conn(c) => (
+            format!(
+                "{} connection, services {}",
+                c.proto,
+                if c.service.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.service.join(",")
+                }
+            ),
+            None,
+        ),
+        Kind::Channel(c) => (
+            format!(
+                "opcua OpenSecureChannel policy {}",
+                c.policy.as_deref().unwrap_or("-")
+            ),
+            None,
+        ),
+        Kind::Activate(a) => (
+            format!(
+                "opcua ActivateSession token {}{}",
+                a.token,
+                if a.secret {
+                    if a.encrypted {
+                        ", secret encrypted"
+                    } else {
+                        ", secret in clear"
+                    }
+                } else {
+                    ""
+                }
+            ),
+            None,
+        ),
+        Kind::Enip(m) => (format!("enip command 0x{:04x}", m.command), None),
+        Kind::Umas(u) => (
+            format!(
+                "modbus unit {} function 90 umas 0x{:02x} ({})",
+                u.unit,
+                u.code,
+                otwatch_parsers::modbus::names::umas_function_name(u.code).unwrap_or("unknown")
+            ),
+            None,
+        ),
+        Kind::Baseline(n) => (
+            format!("baseline {}", n.note),
+            Some(format!("{} (expected: {})", n.msg, n.sub)),
+        ),
+    }
+}

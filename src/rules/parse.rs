@@ -1,0 +1,758 @@
+//! The rule language: Suricata's rule syntax (header, options), read with
+//! `nom`. Errors carry the byte offset in the rule text; the caller turns
+//! it into a line and column.
+
+use super::ast::*;
+use super::vars::Vars;
+use nom::branch::alt;
+use nom::bytes::complete::{escaped_transform, is_not, tag, take_while1};
+use nom::character::complete::{char, multispace0, none_of};
+use nom::combinator::{map, opt, value};
+use nom::sequence::{delimited, preceded};
+use nom::{IResult, Parser};
+use std::net::IpAddr;
+use std::path::Path;
+
+/// Why a rule does not parse: where (offset in the rule text), what was
+/// expected, and the sid when it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// The offset of `rest` inside `all`.
+fn at(all: &str, rest: &str) -> usize {
+    all.len() - rest.len()
+}
+
+fn token(i: &str) -> IResult<&str, &str> {
+    preceded(
+        multispace0,
+        take_while1(|c: char| !c.is_whitespace() && c != '('),
+    )
+    .parse(i)
+}
+
+/// A bracketed or plain header field (brackets may hold spaces).
+fn field(i: &str) -> IResult<&str, &str> {
+    let (i, _) = multispace0(i)?;
+    if i.starts_with('[') || i.starts_with("![") {
+        let mut depth = 0;
+        for (n, c) in i.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok((&i[n + 1..], &i[..n + 1]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Char,
+        )));
+    }
+    token(i)
+}
+
+/// Parses addresses (`any`, `$VAR`, `!x`, `[a, b]`, `10.0.0.0/8`).
+pub fn addrs(text: &str, vars: &Vars, depth: u8) -> Result<Addrs, String> {
+    let t = text.trim();
+    if depth > 8 {
+        return Err(format!("variables nest too deep at {t}"));
+    }
+    if t == "any" {
+        return Ok(Addrs::Any);
+    }
+    if let Some(name) = t.strip_prefix('$') {
+        let v = vars
+            .get(name)
+            .ok_or_else(|| format!("undefined variable ${name}"))?;
+        return addrs(v, vars, depth + 1);
+    }
+    if let Some(inner) = t.strip_prefix('!') {
+        return Ok(Addrs::List(vec![(true, addrs(inner, vars, depth)?)]));
+    }
+    if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        let mut items = Vec::new();
+        for part in split_list(inner) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            match part.strip_prefix('!') {
+                Some(p) => items.push((true, addrs(p, vars, depth)?)),
+                None => items.push((false, addrs(part, vars, depth)?)),
+            }
+        }
+        return Ok(Addrs::List(items));
+    }
+    let (ip, prefix) = match t.split_once('/') {
+        Some((ip, p)) => (ip, Some(p)),
+        None => (t, None),
+    };
+    let addr: IpAddr = ip.parse().map_err(|_| {
+        format!("expected an address, network, list, $VARIABLE or any; found {t:?}")
+    })?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(|| format!("bad prefix length in {t:?}"))?,
+        None => max,
+    };
+    Ok(Addrs::Net(Net { addr, prefix }))
+}
+
+/// Parses ports (`any`, `$VAR`, `!x`, `[a, b]`, `502`, `1:1024`, `1024:`).
+pub fn ports(text: &str, vars: &Vars, depth: u8) -> Result<Ports, String> {
+    let t = text.trim();
+    if depth > 8 {
+        return Err(format!("variables nest too deep at {t}"));
+    }
+    if t == "any" {
+        return Ok(Ports::Any);
+    }
+    if let Some(name) = t.strip_prefix('$') {
+        let v = vars
+            .get(name)
+            .ok_or_else(|| format!("undefined variable ${name}"))?;
+        return ports(v, vars, depth + 1);
+    }
+    if let Some(inner) = t.strip_prefix('!') {
+        return Ok(Ports::List(vec![(true, ports(inner, vars, depth)?)]));
+    }
+    if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        let mut items = Vec::new();
+        for part in split_list(inner) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            match part.strip_prefix('!') {
+                Some(p) => items.push((true, ports(p, vars, depth)?)),
+                None => items.push((false, ports(part, vars, depth)?)),
+            }
+        }
+        return Ok(Ports::List(items));
+    }
+    let num = |s: &str| -> Result<u16, String> {
+        s.parse()
+            .map_err(|_| format!("expected a port, range, list, $VARIABLE or any; found {t:?}"))
+    };
+    match t.split_once(':') {
+        Some((a, b)) => {
+            let a = if a.is_empty() { 0 } else { num(a)? };
+            let b = if b.is_empty() { u16::MAX } else { num(b)? };
+            if a > b {
+                return Err(format!("empty port range {t:?}"));
+            }
+            Ok(Ports::Range(a, b))
+        }
+        None => {
+            let p = num(t)?;
+            Ok(Ports::Range(p, p))
+        }
+    }
+}
+
+/// Splits a list on the commas of its top level.
+fn split_list(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// One `name[:value];` option.
+fn option(i: &str) -> IResult<&str, (&str, Option<String>)> {
+    let (i, _) = multispace0(i)?;
+    let (i, name) = take_while1(|c: char| c.is_alphanumeric() || "_.-".contains(c))(i)?;
+    let (i, _) = multispace0(i)?;
+    let (i, v) = opt(preceded(
+        (char(':'), multispace0),
+        alt((
+            delimited(
+                char('"'),
+                map(
+                    opt(escaped_transform(
+                        none_of("\\\""),
+                        '\\',
+                        alt((
+                            value("\\", tag("\\")),
+                            value("\"", tag("\"")),
+                            value(";", tag(";")),
+                        )),
+                    )),
+                    Option::unwrap_or_default,
+                ),
+                char('"'),
+            ),
+            map(is_not(";"), |s: &str| s.trim().to_string()),
+        )),
+    ))
+    .parse(i)?;
+    let (i, _) = (multispace0, char(';')).parse(i)?;
+    Ok((i, (name, v)))
+}
+
+/// A numeric comparison (`N`, `<N`, `>N`, `N<>M`, `N-M`).
+fn num(t: &str) -> Option<Num> {
+    let t = t.trim();
+    let n = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => s.parse().ok(),
+        }
+    };
+    if let Some(r) = t.strip_prefix('<') {
+        return n(r).map(Num::Lt);
+    }
+    if let Some(r) = t.strip_prefix('>') {
+        return n(r).map(Num::Gt);
+    }
+    if let Some((a, b)) = t.split_once("<>") {
+        return Some(Num::Between(n(a)?, n(b)?));
+    }
+    if let Some((a, b)) = t.split_once('-') {
+        return Some(Num::Range(n(a)?, n(b)?));
+    }
+    n(t).map(Num::Eq)
+}
+
+fn int(s: &str) -> Option<u64> {
+    let s = s.trim();
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Suricata's `modbus:` keyword (and its `unit` form).
+fn modbus(v: &str) -> Result<Vec<Cond>, String> {
+    let mut out = Vec::new();
+    let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+    let mut i = 0;
+    while i < parts.len() {
+        let (word, rest) = parts[i].split_once(' ').unwrap_or((parts[i], ""));
+        let rest = rest.trim();
+        match word {
+            "unit" => out.push(Cond::ModbusUnit(num(rest).ok_or_else(|| {
+                format!("modbus: expected a unit number, found {rest:?}")
+            })?)),
+            "function" => {
+                let (neg, f) = match rest.strip_prefix('!') {
+                    Some(f) => (true, f.trim()),
+                    None => (false, rest),
+                };
+                let category = match f {
+                    "public" => Some(Category::Public),
+                    "user" => Some(Category::User),
+                    "reserved" => Some(Category::Reserved),
+                    _ => None,
+                };
+                if let Some(category) = category {
+                    out.push(Cond::ModbusCategory { neg, category });
+                } else {
+                    let code = int(f)
+                        .filter(|c| *c <= 255)
+                        .ok_or_else(|| format!("modbus: expected a function code (0-255) or public/user/reserved, found {f:?}"))?
+                        as u8;
+                    let mut sub = None;
+                    if let Some(next) = parts.get(i + 1).and_then(|p| p.strip_prefix("subfunction"))
+                    {
+                        sub = Some(int(next).filter(|s| *s <= 0xFFFF).ok_or_else(|| {
+                            format!(
+                                "modbus: expected a subfunction number, found {:?}",
+                                next.trim()
+                            )
+                        })? as u16);
+                        i += 1;
+                    }
+                    out.push(Cond::ModbusFunction { neg, code, sub });
+                }
+            }
+            "access" => {
+                let mut words = rest.split_whitespace();
+                let write = match words.next() {
+                    Some("read") => false,
+                    Some("write") => true,
+                    other => {
+                        return Err(format!(
+                            "modbus: access expects read or write, found {other:?}"
+                        ))
+                    }
+                };
+                let table = match words.next() {
+                    None => None,
+                    Some("discretes") => Some("discrete_inputs"),
+                    Some("coils") => Some("coils"),
+                    Some("input") => Some("input_registers"),
+                    Some("holding") => Some("holding_registers"),
+                    Some(t) => {
+                        return Err(format!(
+                            "modbus: access expects discretes, coils, input or holding, found {t:?}"
+                        ))
+                    }
+                };
+                let mut address = None;
+                if let Some(next) = parts.get(i + 1).and_then(|p| p.strip_prefix("address")) {
+                    address = Some(num(next).ok_or_else(|| {
+                        format!(
+                            "modbus: expected an address or range, found {:?}",
+                            next.trim()
+                        )
+                    })?);
+                    i += 1;
+                }
+                out.push(Cond::ModbusAccess {
+                    write,
+                    table,
+                    address,
+                });
+            }
+            other => {
+                return Err(format!(
+                    "modbus: expected function, access or unit, found {other:?}"
+                ))
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// The kinds `baseline:` selects (the notes without their prefix).
+pub const BASELINE_KINDS: [&str; 10] = [
+    "new_device",
+    "new_edge",
+    "new_protocol",
+    "new_function",
+    "write_on_read_only_edge",
+    "modbus_address_out_of_range",
+    "role_change",
+    "identity_change",
+    "polling_anomaly",
+    "edge_silent",
+];
+
+fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> {
+    let mut t = Threshold {
+        kind: kind.unwrap_or(ThresholdKind::Limit),
+        by_dst: false,
+        count: 0,
+        seconds: 0,
+    };
+    let mut seen_type = kind.is_some();
+    for part in v.split(',').map(str::trim) {
+        let (k, val) = part.split_once(char::is_whitespace).unwrap_or((part, ""));
+        let val = val.trim();
+        match k {
+            "type" if kind.is_none() => {
+                seen_type = true;
+                t.kind = match val {
+                    "limit" => ThresholdKind::Limit,
+                    "threshold" => ThresholdKind::Threshold,
+                    "both" => ThresholdKind::Both,
+                    _ => {
+                        return Err(format!(
+                            "threshold: type is limit, threshold or both, found {val:?}"
+                        ))
+                    }
+                }
+            }
+            "track" => {
+                t.by_dst = match val {
+                    "by_src" => false,
+                    "by_dst" => true,
+                    _ => return Err(format!("expected track by_src or by_dst, found {val:?}")),
+                }
+            }
+            "count" => {
+                t.count = int(val).ok_or_else(|| format!("expected a count, found {val:?}"))?
+            }
+            "seconds" => {
+                t.seconds = int(val).ok_or_else(|| format!("expected seconds, found {val:?}"))?
+            }
+            _ => {
+                return Err(format!(
+                    "expected type, track, count or seconds, found {k:?}"
+                ))
+            }
+        }
+    }
+    if !seen_type || t.count == 0 || t.seconds == 0 {
+        return Err("expected type, track, count and seconds (count and seconds above 0)".into());
+    }
+    Ok(t)
+}
+
+/// The keywords a rule may use.
+pub const KEYWORDS: [&str; 24] = [
+    "msg",
+    "sid",
+    "rev",
+    "priority",
+    "classtype",
+    "metadata",
+    "reference",
+    "threshold",
+    "detection_filter",
+    "flow",
+    "modbus",
+    "modbus.exception",
+    "modbus.umas",
+    "enip_command",
+    "cip_service",
+    "opcua.service",
+    "opcua.security_policy",
+    "opcua.security_mode",
+    "opcua.identity_token",
+    "opcua.secret",
+    "baseline",
+    "app-layer-protocol",
+    "gid",
+    "target",
+];
+
+/// Parses one rule (header and options) with `vars`.
+pub fn rule(
+    text: &str,
+    vars: &Vars,
+    file: &Path,
+    line: usize,
+) -> Result<Rule, (ParseError, Option<u32>)> {
+    let fail = |offset: usize, m: String| (ParseError { offset, message: m }, None);
+    let rest = text;
+    let (rest, action) = token(rest).map_err(|_| fail(0, "expected a rule".into()))?;
+    if action != "alert" {
+        return Err(fail(
+            at(text, rest) - action.len(),
+            format!("expected the action alert, found {action:?}"),
+        ));
+    }
+    let (rest, proto_s) =
+        token(rest).map_err(|_| fail(at(text, rest), "expected a protocol".into()))?;
+    let proto = match proto_s {
+        "ip" | "any" => Proto::Any,
+        "tcp" => Proto::Tcp,
+        "udp" => Proto::Udp,
+        "modbus" => Proto::Modbus,
+        "enip" => Proto::Enip,
+        "cip" => Proto::Cip,
+        "opcua" => Proto::OpcUa,
+        p => {
+            return Err(fail(
+                at(text, rest) - p.len(),
+                format!(
+                    "expected a protocol (ip, tcp, udp, modbus, enip, cip, opcua), found {p:?}"
+                ),
+            ))
+        }
+    };
+    let mut header = Vec::new();
+    let mut rest = rest;
+    for what in [
+        "source address",
+        "source port",
+        "direction",
+        "destination address",
+        "destination port",
+    ] {
+        match field(rest) {
+            Ok((r, f)) => {
+                header.push((at(text, r) - f.len(), f));
+                rest = r;
+            }
+            Err(_) => return Err(fail(at(text, rest), format!("expected the {what}"))),
+        }
+    }
+    let addr = |(o, f): (usize, &str)| addrs(f, vars, 0).map_err(|m| fail(o, m));
+    let port = |(o, f): (usize, &str)| ports(f, vars, 0).map_err(|m| fail(o, m));
+    let bidirectional = match header[2].1 {
+        "->" => false,
+        "<>" => true,
+        d => return Err(fail(header[2].0, format!("expected -> or <>, found {d:?}"))),
+    };
+    let rest_t = rest.trim_start();
+    let Some(body) = rest_t.strip_prefix('(') else {
+        return Err(fail(
+            at(text, rest_t),
+            "expected ( and the rule options".into(),
+        ));
+    };
+    let mut r = Rule {
+        proto,
+        src: Addrs::Any,
+        sport: Ports::Any,
+        dst: Addrs::Any,
+        dport: Ports::Any,
+        bidirectional,
+        msg: String::new(),
+        sid: 0,
+        rev: 1,
+        priority: 3,
+        classtype: None,
+        metadata: Vec::new(),
+        references: Vec::new(),
+        conds: Vec::new(),
+        threshold: None,
+        file: file.to_path_buf(),
+        line,
+    };
+    // Options first, so that errors in them carry the sid.
+    let mut opts = Vec::new();
+    let mut b = body;
+    loop {
+        let trimmed = b.trim_start();
+        if let Some(after) = trimmed.strip_prefix(')') {
+            if !after.trim().is_empty() {
+                return Err(fail(
+                    at(text, after),
+                    "expected the end of the rule after )".into(),
+                ));
+            }
+            break;
+        }
+        if trimmed.is_empty() {
+            return Err(fail(text.len(), "expected ) at the end of the rule".into()));
+        }
+        match option(b) {
+            Ok((next, (name, v))) => {
+                opts.push((at(text, b.trim_start()), name, v));
+                b = next;
+            }
+            Err(_) => {
+                return Err(fail(
+                    at(text, trimmed),
+                    "expected an option: keyword[:value];".into(),
+                ))
+            }
+        }
+    }
+    for (_, name, v) in &opts {
+        if *name == "sid" {
+            r.sid = v.as_deref().and_then(int).unwrap_or(0) as u32;
+        }
+    }
+    let sid = (r.sid != 0).then_some(r.sid);
+    let with_sid = |e: (ParseError, Option<u32>)| (e.0, sid);
+    r.src = addr(header[0]).map_err(with_sid)?;
+    r.sport = port(header[1]).map_err(with_sid)?;
+    r.dst = addr(header[3]).map_err(with_sid)?;
+    r.dport = port(header[4]).map_err(with_sid)?;
+    for (o, name, v) in opts {
+        let val = || v.clone().unwrap_or_default();
+        let need = |what: &str| -> Result<String, (ParseError, Option<u32>)> {
+            v.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
+                (
+                    ParseError {
+                        offset: o,
+                        message: format!("{name}: expected {what}"),
+                    },
+                    sid,
+                )
+            })
+        };
+        let bad = |m: String| {
+            (
+                ParseError {
+                    offset: o,
+                    message: m,
+                },
+                sid,
+            )
+        };
+        match name {
+            "msg" => r.msg = need("a message")?,
+            "sid" => {
+                if r.sid == 0 {
+                    return Err(bad("sid: expected a positive number".into()));
+                }
+            }
+            "rev" => {
+                r.rev = int(&need("a number")?)
+                    .ok_or_else(|| bad("rev: expected a number".into()))?
+                    as u32
+            }
+            "priority" => {
+                r.priority = int(&need("1 to 4")?)
+                    .filter(|p| (1..=4).contains(p))
+                    .ok_or_else(|| bad("priority: expected 1 to 4".into()))?
+                    as u8
+            }
+            "classtype" => r.classtype = Some(need("a class type")?),
+            "metadata" => r.metadata.extend(
+                need("key value pairs")?
+                    .split(',')
+                    .map(|m| m.trim().to_string()),
+            ),
+            "reference" => r.references.push(need("type,id")?),
+            "threshold" => {
+                r.threshold = Some(
+                    threshold(&need("type, track, count, seconds")?, None)
+                        .map_err(|m| bad(format!("threshold: {m}")))?,
+                )
+            }
+            "detection_filter" => {
+                r.threshold = Some(
+                    threshold(
+                        &need("track, count, seconds")?,
+                        Some(ThresholdKind::DetectionFilter),
+                    )
+                    .map_err(|m| bad(format!("detection_filter: {m}")))?,
+                )
+            }
+            // Every event is a request or a finished connection seen from
+            // its client: flow options add nothing and are accepted.
+            "flow" | "gid" | "target" => {}
+            "modbus" => r
+                .conds
+                .extend(modbus(&need("function, access or unit")?).map_err(bad)?),
+            "modbus.exception" => r.conds.push(Cond::ModbusException),
+            "modbus.umas" => {
+                let codes: Result<Vec<u8>, _> = need("UMAS function codes")?
+                    .split(',')
+                    .map(|c| {
+                        int(c)
+                            .filter(|c| *c <= 255)
+                            .map(|c| c as u8)
+                            .ok_or_else(|| {
+                                bad(format!(
+                                    "modbus.umas: expected a code (0-255), found {:?}",
+                                    c.trim()
+                                ))
+                            })
+                    })
+                    .collect();
+                r.conds.push(Cond::ModbusUmas(codes?));
+            }
+            "enip_command" => r.conds.push(Cond::EnipCommand(
+                int(&need("a command number")?)
+                    .filter(|c| *c <= 0xFFFF)
+                    .ok_or_else(|| bad("enip_command: expected a command number".into()))?
+                    as u16,
+            )),
+            "cip_service" => {
+                let s = need("service[,class[,attribute]]")?;
+                let n: Vec<Option<u64>> = s.split(',').map(int).collect();
+                if n.is_empty() || n.len() > 3 || n.iter().any(Option::is_none) || n[0] > Some(255)
+                {
+                    return Err(bad(format!(
+                        "cip_service: expected service[,class[,attribute]], found {s:?}"
+                    )));
+                }
+                r.conds.push(Cond::CipService {
+                    service: n[0].unwrap_or(0) as u8,
+                    class: n.get(1).copied().flatten().map(|c| c as u32),
+                    attribute: n.get(2).copied().flatten().map(|c| c as u32),
+                });
+            }
+            "opcua.service" => r.conds.push(Cond::OpcUaService(
+                need("service names")?
+                    .split(',')
+                    .map(|s| s.trim().trim_end_matches("Request").to_string())
+                    .collect(),
+            )),
+            "opcua.security_policy" => r.conds.push(Cond::OpcUaPolicy(need("a policy name")?)),
+            "opcua.security_mode" => {
+                r.conds
+                    .push(Cond::OpcUaMode(match val().to_lowercase().as_str() {
+                        "none" => 1,
+                        "sign" => 2,
+                        "signandencrypt" => 3,
+                        m => {
+                            return Err(bad(format!(
+                        "opcua.security_mode: expected none, sign or signandencrypt, found {m:?}"
+                    )))
+                        }
+                    }))
+            }
+            "opcua.identity_token" => {
+                let t = val().to_lowercase();
+                if !["anonymous", "username", "certificate", "issued"].contains(&t.as_str()) {
+                    return Err(bad(format!("opcua.identity_token: expected anonymous, username, certificate or issued, found {t:?}")));
+                }
+                r.conds.push(Cond::OpcUaToken(t));
+            }
+            "opcua.secret" => r.conds.push(Cond::OpcUaSecret {
+                encrypted: match val().as_str() {
+                    "clear" => false,
+                    "encrypted" => true,
+                    s => {
+                        return Err(bad(format!(
+                            "opcua.secret: expected clear or encrypted, found {s:?}"
+                        )))
+                    }
+                },
+            }),
+            "baseline" => {
+                let kinds: Vec<String> = need("deviation kinds")?
+                    .split(',')
+                    .map(|k| k.trim().to_lowercase())
+                    .collect();
+                if let Some(k) = kinds
+                    .iter()
+                    .find(|k| *k != "any" && !BASELINE_KINDS.contains(&k.as_str()))
+                {
+                    return Err(bad(format!(
+                        "baseline: unknown deviation {k:?}; expected any or one of {}",
+                        BASELINE_KINDS.join(", ")
+                    )));
+                }
+                r.conds.push(Cond::Baseline(kinds));
+            }
+            "app-layer-protocol" => {
+                let s = need("a protocol name")?;
+                let (neg, n) = match s.strip_prefix('!') {
+                    Some(n) => (true, n.trim().to_string()),
+                    None => (false, s.trim().to_string()),
+                };
+                r.conds.push(Cond::AppLayer { neg, name: n });
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown keyword {other:?}; expected one of {}",
+                    KEYWORDS.join(", ")
+                )))
+            }
+        }
+    }
+    if r.sid == 0 {
+        return Err((
+            ParseError {
+                offset: 0,
+                message: "the rule has no sid".into(),
+            },
+            None,
+        ));
+    }
+    if r.msg.is_empty() {
+        return Err((
+            ParseError {
+                offset: 0,
+                message: "the rule has no msg".into(),
+            },
+            sid,
+        ));
+    }
+    Ok(r)
+}

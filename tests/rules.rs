@@ -1,0 +1,389 @@
+//! The rule engine end to end: `otwatch rules check`, errors that name
+//! file, line, column and sid, every default rule firing on a capture that
+//! shows its attack (crafted, or real) and staying quiet on known-good
+//! captures, and match counts of Suricata's keywords on the corpus traces.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const ATTACKER: [u8; 4] = [10, 9, 9, 9];
+const PLC: [u8; 4] = [10, 0, 0, 20];
+
+fn encap(command: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = command.to_le_bytes().to_vec();
+    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    v.extend_from_slice(&0x1234u32.to_le_bytes());
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(b"ctx00001");
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(data);
+    v
+}
+
+/// A CIP request in an unconnected SendRRData: service, class, instance.
+fn cip(service: u8, class: u8, extra: &[u8]) -> Vec<u8> {
+    let mut c = vec![service, 2, 0x20, class, 0x24, 0x01];
+    c.extend_from_slice(extra);
+    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
+    d.extend_from_slice(&(c.len() as u16).to_le_bytes());
+    d.extend_from_slice(&c);
+    encap(0x6F, &d)
+}
+
+/// The attacks of the Modbus and EtherNet/IP rules, one after the other,
+/// from 10.9.9.9 against a PLC.
+fn attacks(path: &Path) {
+    let mut w = PcapWriter::new(1, 65535);
+    let mut t = 1_700_200_000 * SEC;
+    let mut m = Tcp::open(&mut w, t, ATTACKER, 41000, PLC, 502);
+    fn step(t: &mut i64, m: &mut Tcp, w: &mut PcapWriter, req: &[u8], resp: &[u8]) {
+        *t += SEC;
+        m.modbus(w, *t, 1, req, resp);
+    }
+    for sub in [1u8, 4, 10] {
+        let pdu = [8, 0, sub, 0, 0];
+        let resp: &[u8] = if sub == 4 { &[] } else { &pdu };
+        step(&mut t, &mut m, &mut w, &pdu, resp);
+    }
+    for _ in 0..3 {
+        step(
+            &mut t,
+            &mut m,
+            &mut w,
+            &[0x2B, 0x0E, 1, 0],
+            &[0x2B, 0x0E, 1, 1, 0, 0, 1, 0, 4, b'A', b'c', b'm', b'e'],
+        );
+    }
+    step(&mut t, &mut m, &mut w, &[6, 0, 1, 0, 7], &[6, 0, 1, 0, 7]);
+    // A point scan: eleven reads refused within a second.
+    for _ in 0..11 {
+        t += 80_000;
+        m.modbus(&mut w, t, 1, &[3, 0x10, 0, 0, 1], &[0x83, 2]);
+    }
+    for code in [0x41u8, 0x40, 0x33] {
+        step(
+            &mut t,
+            &mut m,
+            &mut w,
+            &[0x5A, 0, code, 0],
+            &[0x5A, 0, 0xFE],
+        );
+    }
+    step(&mut t, &mut m, &mut w, &[0x7D, 0, 0], &[0x7D, 0, 0]);
+    let mut e = Tcp::open(&mut w, t + SEC, ATTACKER, 41001, PLC, 44818);
+    for (service, class) in [
+        (7u8, 0x8Eu8),
+        (6, 0x8E),
+        (5, 0x01),
+        (0x4B, 0x67),
+        (0x4C, 0x37),
+        (0x4B, 0x37),
+        (0x50, 0x37),
+    ] {
+        t += SEC;
+        e.exchange(&mut w, t, &cip(service, class, &[]), &[]);
+    }
+    t += SEC;
+    e.exchange(&mut w, t, &cip(0x10, 0x01, &[0x30, 0x07, 1, 0]), &[]);
+    for (i, host) in [[10, 0, 0, 21], [10, 0, 0, 22], [10, 0, 0, 23]]
+        .into_iter()
+        .enumerate()
+    {
+        let mut s = Tcp::open(
+            &mut w,
+            t + SEC * (i as i64 + 2),
+            ATTACKER,
+            42000 + i as u16,
+            host,
+            44818,
+        );
+        s.exchange(
+            &mut w,
+            t + SEC * (i as i64 + 2) + 500_000,
+            &encap(0x63, &[]),
+            &[],
+        );
+    }
+    w.write(path);
+}
+
+fn run(args: &[&str], pcaps: &[PathBuf]) -> (tempfile::TempDir, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = analyze(dir.path(), args, pcaps);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts = dir.path().join("alert.log");
+    let v = if alerts.exists() {
+        read_json_log(&alerts)
+    } else {
+        Vec::new()
+    };
+    (dir, v)
+}
+
+/// sid → alerts.
+fn sids(alerts: &[Value]) -> BTreeMap<u64, usize> {
+    let mut m = BTreeMap::new();
+    for a in alerts {
+        *m.entry(a["sid"].as_u64().unwrap()).or_default() += 1;
+    }
+    m
+}
+
+fn default_rules() -> Vec<&'static str> {
+    vec!["--rules", "rules"]
+}
+
+#[test]
+fn the_default_pack_checks() {
+    let out = otwatch()
+        .args(["rules", "check", "rules"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "rules: 29 rules OK\n");
+}
+
+#[test]
+fn modbus_and_cip_attacks_fire_their_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("attacks.pcap");
+    attacks(&cap);
+    let (_d, alerts) = run(&default_rules(), std::slice::from_ref(&cap));
+    let got = sids(&alerts);
+    for sid in (9_000_101..=9_000_110).chain(9_000_201..=9_000_209) {
+        assert!(got.contains_key(&sid), "sid {sid} did not fire: {got:?}");
+    }
+    let by = |sid: u64| alerts.iter().find(|a| a["sid"] == sid).unwrap();
+    assert_eq!(
+        by(9_000_101)["matched"],
+        "modbus unit 1 function 8 (DIAGNOSTICS) subfunction 1"
+    );
+    assert_eq!(
+        by(9_000_107)["matched"],
+        "modbus unit 1 function 90 umas 0x41 (STOP_PLC)"
+    );
+    assert_eq!(
+        by(9_000_201)["matched"],
+        "cip service 0x07 (Stop/unknown) class 0x8e instance 0x01"
+    );
+    assert_eq!(by(9_000_201)["severity"], "critical");
+    assert_eq!(
+        by(9_000_201)["mitre_attack_ics"],
+        serde_json::json!(["T0881"])
+    );
+    assert_eq!(
+        by(9_000_106)["msg"],
+        "Modbus exception burst (function or point scan)"
+    );
+    // Thresholds: the sweep rules fire once, at the third request; the
+    // exception burst at the eleventh exception, then not again within
+    // the suppression window.
+    assert_eq!(got[&9_000_104], 1);
+    assert_eq!(got[&9_000_209], 1);
+    assert_eq!(got[&9_000_106], 1);
+}
+
+#[test]
+fn opcua_network_and_baseline_rules_fire_on_real_traffic() {
+    let (_d, a) = run(
+        &default_rules(),
+        &[pcap("open62541_client-server_mainloop.pcap")],
+    );
+    let got = sids(&a);
+    for sid in [9_000_301, 9_000_303, 9_000_304, 9_000_305] {
+        assert!(got.contains_key(&sid), "mainloop: {sid}: {got:?}");
+    }
+    let pw = a.iter().find(|x| x["sid"] == 9_000_303).unwrap();
+    assert_eq!(
+        pw["matched"],
+        "opcua ActivateSession token username, secret in clear"
+    );
+    let (_d, a) = run(
+        &default_rules(),
+        &[pcap("open62541_create_monitored_items.pcap")],
+    );
+    assert!(sids(&a).contains_key(&9_000_302), "anonymous session");
+    let (_d, a) = run(&default_rules(), &[pcap("modbus-and-non-modbus-p502.pcap")]);
+    assert_eq!(
+        sids(&a)[&9_000_401],
+        5,
+        "the five scanners that talked on 502"
+    );
+    let (_d, a) = run(
+        &default_rules(),
+        &[pcap("set_attribute_single_service_cip.pcapng")],
+    );
+    assert_eq!(sids(&a)[&9_000_208], 1);
+    // Baseline rules: the plant example.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    let out = otwatch()
+        .args(["baseline", "learn", "-q"])
+        .arg(pcap("plant-good.pcap"))
+        .arg("-o")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_d, a) = run(
+        &["--rules", "rules", "--baseline", b.to_str().unwrap()],
+        &[pcap("plant-anomalies.pcap")],
+    );
+    let got = sids(&a);
+    for sid in [9_000_501, 9_000_502, 9_000_503, 9_000_504] {
+        assert!(got.contains_key(&sid), "baseline rule {sid}: {got:?}");
+    }
+    let write = a.iter().find(|x| x["sid"] == 9_000_502).unwrap();
+    assert_eq!(
+        write["matched"],
+        "baseline OTWatch::Write_On_Read_Only_Edge"
+    );
+    assert!(write["baseline"]
+        .as_str()
+        .unwrap()
+        .contains("(expected: the baseline saw only reads on this edge)"));
+}
+
+#[test]
+fn the_default_pack_is_quiet_on_known_good_traffic() {
+    let vars = repo().join("tests/rules/known-good.vars");
+    for cap in [
+        pcap("plant-good.pcap"),
+        pcap("modbusBig.pcap"),
+        pcap("enip_cip_example.pcap"),
+        pcap("open62541_client-server_encrypted.pcap"),
+        pcap("opcua-traces/python_opcua-client-server_encrypted.pcap"),
+        pcap("opcua-traces/open62541_client-server-getEndpoints.pcap"),
+    ] {
+        let (_d, a) = run(
+            &["--rules", "rules", "--vars", vars.to_str().unwrap()],
+            std::slice::from_ref(&cap),
+        );
+        assert!(a.is_empty(), "{}: {a:#?}", cap.display());
+    }
+}
+
+/// Alerts of one rule with every match reported (no suppression window).
+fn count(rule: &str, caps: &[PathBuf]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.rules");
+    std::fs::write(&path, rule).unwrap();
+    let (_d, a) = run(
+        &["--rules", path.to_str().unwrap(), "--alert-window", "0"],
+        caps,
+    );
+    a.len()
+}
+
+#[test]
+fn suricata_keywords_count_what_suricata_counts() {
+    // Suricata matches these keywords once per PDU: per ENIP message (either
+    // direction) for enip_command, per CIP request for cip_service, per
+    // Modbus request for modbus: function. The same PDUs are the rows of
+    // enip.log, cip.log and modbus.log, golden-tested against ICSNPP and
+    // Zeek.
+    let enip = pcap("enip_cip_example.pcap");
+    assert_eq!(
+        count(
+            "alert enip any any -> any any (msg:\"x\"; enip_command:99; sid:1;)",
+            std::slice::from_ref(&enip)
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            "alert enip any any -> any any (msg:\"x\"; cip_service:3; sid:1;)",
+            std::slice::from_ref(&enip)
+        ),
+        543
+    );
+    assert_eq!(
+        count(
+            "alert enip any any -> any any (msg:\"x\"; cip_service:3,1; sid:1;)",
+            &[enip]
+        ),
+        41
+    );
+    let mb = pcap("modbus_example.pcap");
+    assert_eq!(
+        count(
+            "alert modbus any any -> any any (msg:\"x\"; modbus: function 3; sid:1;)",
+            std::slice::from_ref(&mb)
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            "alert modbus any any -> any any (msg:\"x\"; modbus: access write; sid:1;)",
+            &[mb]
+        ),
+        8
+    );
+}
+
+#[test]
+fn broken_rules_are_errors_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "alert modbus any any -> any 502 (msg:\"a\"; modbus_fn: 8; sid:7;)",
+            "bad.rules:1:43: sid 7: unknown keyword \"modbus_fn\"",
+        ),
+        (
+            "\n\nalert modbus $NOPE any -> any 502 (msg:\"a\"; sid:8;)",
+            "bad.rules:3:14: sid 8: undefined variable $NOPE",
+        ),
+        (
+            "alert modbus any any -> any 99999 (msg:\"a\"; sid:9;)",
+            "bad.rules:1:29: sid 9: expected a port, range, list, $VARIABLE or any",
+        ),
+        (
+            "alert modbus any any -> any 502 (msg:\"a\";)",
+            "bad.rules:1:1: the rule has no sid",
+        ),
+        (
+            "alert modbus any any -> any 502 (msg:\"a\"; modbus: function 300; sid:10;)",
+            "bad.rules:1:43: sid 10: modbus: expected a function code (0-255)",
+        ),
+        (
+            "alert http any any -> any 502 (msg:\"a\"; sid:11;)",
+            "bad.rules:1:7: expected a protocol",
+        ),
+        (
+            "alert modbus any any -> any 502 (msg:\"a\"; sid:12;",
+            "bad.rules:1:50: expected ) at the end of the rule",
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = dir.path().join("bad.rules");
+        std::fs::write(&path, text).unwrap();
+        let out = otwatch()
+            .args(["rules", "check"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{text}\nexpected {expected}\n{err}");
+        // analyze refuses to start on it.
+        let out = analyze(
+            &dir.path().join("logs"),
+            &["--rules", path.to_str().unwrap()],
+            &[pcap("modbus_example.pcap")],
+        );
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(!dir.path().join("logs/conn.log").exists());
+    }
+}
