@@ -316,6 +316,20 @@ fn suricata_keywords_count_what_suricata_counts() {
         ),
         41
     );
+    // Suricata 8's enip.* keywords: the one List Identity reply of the
+    // trace (a 1756-ENBT/A: vendor 1, device type 12, product code 58),
+    // and the status of every encapsulation message (all 269 Success).
+    for (kw, n) in [
+        ("enip.vendor_id: 1", 1),
+        ("enip.device_type: 12", 1),
+        ("enip.product_code: 58", 1),
+        ("enip.product_code: 59", 0),
+        ("enip.status: 0", 269),
+        ("enip.status: >0", 0),
+    ] {
+        let rule = format!("alert enip any any -> any any (msg:\"x\"; {kw}; sid:1;)");
+        assert_eq!(count(&rule, &[pcap("enip_cip_example.pcap")]), n, "{kw}");
+    }
     let mb = pcap("modbus_example.pcap");
     assert_eq!(
         count(

@@ -33,6 +33,7 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
                     dst,
                     dport,
                     command: hex_num(&Some(r.command_code.clone())).unwrap_or(0) as u16,
+                    status: enip_status_code(&r.status),
                 }))];
                 v.extend(enip(r).map(Obs::Request));
                 v
@@ -177,6 +178,17 @@ fn subfunction_code(name: &str) -> Option<u16> {
     (0..=0x40u16).find(|c| otwatch_parsers::modbus::names::diagnostic_subfunction_name(*c) == name)
 }
 
+/// The encapsulation status code of its name in enip.log.
+fn enip_status_code(name: &str) -> u32 {
+    if let Some(h) = name.strip_prefix("Unknown ENIP Status-0x") {
+        return u32::from_str_radix(h, 16).unwrap_or(u32::MAX);
+    }
+    [0u32, 1, 2, 3, 0x64, 0x65, 0x69, 0x6A]
+        .into_iter()
+        .find(|c| otwatch_parsers::enip::names::encap_status_name(*c) == name)
+        .unwrap_or(u32::MAX)
+}
+
 /// A hex string of the logs (`0x4c`) as a number.
 fn hex_num(s: &Option<String>) -> Option<u32> {
     let s = s.as_deref()?;
@@ -266,10 +278,14 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
 }
 
 fn cip_identity(r: &CipIdentityRecord) -> Obs {
-    let (host, ..) = r.head.id.endpoints(r.head.dir);
+    let (host, _, asker, _) = r.head.id.endpoints(r.head.dir);
     Obs::CipIdentity {
         ts: r.head.ts,
         host,
+        vendor_id: r.vendor_id,
+        device_type_id: r.device_type_id,
+        asker,
+        uid: r.head.id.uid.clone(),
         identity: CipIdentity {
             vendor: r.vendor_name.clone(),
             device_type: r.device_type_name.clone(),

@@ -104,6 +104,12 @@ pub enum Obs {
         ts: Ts,
         host: IpAddr,
         identity: CipIdentity,
+        /// The numeric ids the names came from (rules on `enip.*`).
+        vendor_id: u16,
+        device_type_id: u16,
+        /// The reply's receiver (who asked).
+        asker: IpAddr,
+        uid: String,
     },
     /// One object of a Modbus Read Device Identification response.
     ModbusObject {
@@ -138,6 +144,8 @@ pub struct EnipMessage {
     pub dst: IpAddr,
     pub dport: u16,
     pub command: u16,
+    /// The encapsulation status.
+    pub status: u32,
 }
 
 /// Who opened which OPC UA secure channel.

@@ -173,6 +173,11 @@ pub enum Cond {
     ModbusUmas(Vec<u8>),
     /// `enip_command: N`.
     EnipCommand(u16),
+    /// Suricata 8's `enip.status: N`: an encapsulation message's status.
+    EnipStatus(Num),
+    /// Suricata 8's `enip.vendor_id`, `enip.device_type`,
+    /// `enip.product_code`: fields of a List Identity reply.
+    EnipIdentity { field: IdentityField, value: Num },
     /// `cip_service: S[,C[,A]]`.
     CipService {
         service: u8,
@@ -194,6 +199,14 @@ pub enum Cond {
     Baseline(Vec<String>),
     /// `app-layer-protocol: [!]NAME` on connections.
     AppLayer { neg: bool, name: String },
+}
+
+/// A List Identity field of the `enip.*` keywords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityField {
+    VendorId,
+    DeviceType,
+    ProductCode,
 }
 
 /// `threshold` and `detection_filter`.

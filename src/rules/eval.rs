@@ -2,7 +2,7 @@
 //! thresholds, detection filters and suppression of repeats.
 
 use super::alert::AlertRecord;
-use super::ast::{Category, Cond, Proto, Rule, ThresholdKind};
+use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::RuleSet;
 use crate::flow::ConnRecord;
 use crate::notice::Notice;
@@ -24,6 +24,8 @@ enum Kind<'a> {
     Activate(&'a OpcUaActivate),
     Enip(&'a EnipMessage),
     Umas(&'a crate::event::ModbusUmas),
+    /// A List Identity reply: (vendor id, device type, product code).
+    Identity(u16, u16, u16),
     Baseline(&'a Notice),
 }
 
@@ -138,6 +140,23 @@ impl Engine {
                 dst: Some(u.server),
                 dport: Some(u.port),
                 kind: Kind::Umas(u),
+            },
+            Obs::CipIdentity {
+                ts,
+                host,
+                identity,
+                vendor_id,
+                device_type_id,
+                asker,
+                uid,
+            } => Event {
+                ts: *ts,
+                uid: Some(uid),
+                src: *host,
+                sport: None,
+                dst: Some(*asker),
+                dport: None,
+                kind: Kind::Identity(*vendor_id, *device_type_id, identity.product_code),
             },
             Obs::Enip(m) => Event {
                 ts: m.ts,
@@ -286,6 +305,11 @@ fn proto_ok(p: Proto, e: &Event<'_>, has_protocol_conds: bool) -> bool {
             Proto::Enip => true,
             _ => false,
         },
+        Kind::Identity(..) => match p {
+            Proto::Any | Proto::Tcp | Proto::Udp => has_protocol_conds,
+            Proto::Enip | Proto::Cip => true,
+            _ => false,
+        },
         Kind::Umas(_) => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
             Proto::Modbus => true,
@@ -378,6 +402,15 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
         Cond::ModbusException => modbus.is_some_and(|(.., x)| x),
         Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
         Cond::EnipCommand(cmd) => matches!(&e.kind, Kind::Enip(m) if m.command == *cmd),
+        Cond::EnipStatus(n) => matches!(&e.kind, Kind::Enip(m) if n.matches(u64::from(m.status))),
+        Cond::EnipIdentity { field, value } => match e.kind {
+            Kind::Identity(vendor, device, product) => value.matches(u64::from(match field {
+                IdentityField::VendorId => vendor,
+                IdentityField::DeviceType => device,
+                IdentityField::ProductCode => product,
+            })),
+            _ => false,
+        },
         Cond::CipService {
             service,
             class,
@@ -508,7 +541,14 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
             ),
             None,
         ),
-        Kind::Enip(m) => (format!("enip command 0x{:04x}", m.command), None),
+        Kind::Enip(m) => (
+            format!("enip command 0x{:04x} status 0x{:x}", m.command, m.status),
+            None,
+        ),
+        Kind::Identity(vendor, device, product) => (
+            format!("enip List Identity reply: vendor {vendor}, device type {device}, product code {product}"),
+            None,
+        ),
         Kind::Umas(u) => (
             format!(
                 "modbus unit {} function 90 umas 0x{:02x} ({})",

@@ -406,7 +406,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 24] = [
+pub const KEYWORDS: [&str; 28] = [
     "msg",
     "sid",
     "rev",
@@ -421,6 +421,10 @@ pub const KEYWORDS: [&str; 24] = [
     "modbus.exception",
     "modbus.umas",
     "enip_command",
+    "enip.status",
+    "enip.vendor_id",
+    "enip.device_type",
+    "enip.product_code",
     "cip_service",
     "opcua.service",
     "opcua.security_policy",
@@ -651,6 +655,21 @@ pub fn rule(
                     .ok_or_else(|| bad("enip_command: expected a command number".into()))?
                     as u16,
             )),
+            "enip.status" => r
+                .conds
+                .push(Cond::EnipStatus(num(&need("a status")?).ok_or_else(
+                    || bad("enip.status: expected a number or comparison".into()),
+                )?)),
+            "enip.vendor_id" | "enip.device_type" | "enip.product_code" => {
+                let field = match name {
+                    "enip.vendor_id" => IdentityField::VendorId,
+                    "enip.device_type" => IdentityField::DeviceType,
+                    _ => IdentityField::ProductCode,
+                };
+                let value = num(&need("a number")?)
+                    .ok_or_else(|| bad(format!("{name}: expected a number or comparison")))?;
+                r.conds.push(Cond::EnipIdentity { field, value });
+            }
             "cip_service" => {
                 let s = need("service[,class[,attribute]]")?;
                 let n: Vec<Option<u64>> = s.split(',').map(int).collect();
