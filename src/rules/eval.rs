@@ -39,6 +39,26 @@ struct Event<'a> {
     kind: Kind<'a>,
 }
 
+impl<'a> Event<'a> {
+    /// An event of a connection: its uid and 4-tuple (client first).
+    fn conn(
+        ts: Ts,
+        uid: &'a str,
+        (src, sport, dst, dport): (IpAddr, u16, IpAddr, u16),
+        kind: Kind<'a>,
+    ) -> Self {
+        Event {
+            ts,
+            uid: Some(uid),
+            src,
+            sport: Some(sport),
+            dst: Some(dst),
+            dport: Some(dport),
+            kind,
+        }
+    }
+}
+
 /// Counters of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
@@ -96,51 +116,36 @@ impl Engine {
     /// go to `out`.
     pub fn observe(&mut self, o: &Obs, out: &mut Vec<Box<dyn DynLog>>) {
         let e = match o {
-            Obs::Request(r) => Event {
-                ts: r.ts,
-                uid: Some(&r.uid),
-                src: r.client,
-                sport: Some(r.client_port),
-                dst: Some(r.server),
-                dport: Some(r.port),
-                kind: Kind::Request(r),
-            },
-            Obs::End(c) => Event {
-                ts: c.ts,
-                uid: Some(&c.uid),
-                src: c.orig_h,
-                sport: Some(c.orig_p),
-                dst: Some(c.resp_h),
-                dport: Some(c.resp_p),
-                kind: Kind::Conn(c),
-            },
-            Obs::OpcUaChannel(c) => Event {
-                ts: c.ts,
-                uid: Some(&c.uid),
-                src: c.client,
-                sport: Some(c.client_port),
-                dst: Some(c.server),
-                dport: Some(c.port),
-                kind: Kind::Channel(c),
-            },
-            Obs::OpcUaActivate(a) => Event {
-                ts: a.ts,
-                uid: Some(&a.uid),
-                src: a.client,
-                sport: Some(a.client_port),
-                dst: Some(a.server),
-                dport: Some(a.port),
-                kind: Kind::Activate(a),
-            },
-            Obs::Umas(u) => Event {
-                ts: u.ts,
-                uid: Some(&u.uid),
-                src: u.client,
-                sport: Some(u.client_port),
-                dst: Some(u.server),
-                dport: Some(u.port),
-                kind: Kind::Umas(u),
-            },
+            Obs::Request(r) => Event::conn(
+                r.ts,
+                &r.uid,
+                (r.client, r.client_port, r.server, r.port),
+                Kind::Request(r),
+            ),
+            Obs::End(c) => Event::conn(
+                c.ts,
+                &c.uid,
+                (c.orig_h, c.orig_p, c.resp_h, c.resp_p),
+                Kind::Conn(c),
+            ),
+            Obs::OpcUaChannel(c) => Event::conn(
+                c.ts,
+                &c.uid,
+                (c.client, c.client_port, c.server, c.port),
+                Kind::Channel(c),
+            ),
+            Obs::OpcUaActivate(a) => Event::conn(
+                a.ts,
+                &a.uid,
+                (a.client, a.client_port, a.server, a.port),
+                Kind::Activate(a),
+            ),
+            Obs::Umas(u) => Event::conn(
+                u.ts,
+                &u.uid,
+                (u.client, u.client_port, u.server, u.port),
+                Kind::Umas(u),
+            ),
             Obs::CipIdentity {
                 ts,
                 host,
@@ -158,15 +163,12 @@ impl Engine {
                 dport: None,
                 kind: Kind::Identity(*vendor_id, *device_type_id, identity.product_code),
             },
-            Obs::Enip(m) => Event {
-                ts: m.ts,
-                uid: Some(&m.uid),
-                src: m.src,
-                sport: Some(m.sport),
-                dst: Some(m.dst),
-                dport: Some(m.dport),
-                kind: Kind::Enip(m),
-            },
+            Obs::Enip(m) => Event::conn(
+                m.ts,
+                &m.uid,
+                (m.src, m.sport, m.dst, m.dport),
+                Kind::Enip(m),
+            ),
             _ => return,
         };
         self.check(&e, out);

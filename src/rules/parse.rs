@@ -59,23 +59,34 @@ fn field(i: &str) -> IResult<&str, &str> {
     token(i)
 }
 
-/// Parses addresses (`any`, `$VAR`, `!x`, `[a, b]`, `10.0.0.0/8`).
-pub fn addrs(text: &str, vars: &Vars, depth: u8) -> Result<Addrs, String> {
+/// The shape addresses and ports share: `any`, `$VAR`, `!x`, `[a, !b]`,
+/// or a leaf value; variables expand to the same shape (8 levels deep).
+fn expr<T>(
+    text: &str,
+    vars: &Vars,
+    depth: u8,
+    any: fn() -> T,
+    list: fn(Vec<(bool, T)>) -> T,
+    leaf: &dyn Fn(&str) -> Result<T, String>,
+) -> Result<T, String> {
     let t = text.trim();
     if depth > 8 {
         return Err(format!("variables nest too deep at {t}"));
     }
     if t == "any" {
-        return Ok(Addrs::Any);
+        return Ok(any());
     }
     if let Some(name) = t.strip_prefix('$') {
         let v = vars
             .get(name)
             .ok_or_else(|| format!("undefined variable ${name}"))?;
-        return addrs(v, vars, depth + 1);
+        return expr(v, vars, depth + 1, any, list, leaf);
     }
     if let Some(inner) = t.strip_prefix('!') {
-        return Ok(Addrs::List(vec![(true, addrs(inner, vars, depth)?)]));
+        return Ok(list(vec![(
+            true,
+            expr(inner, vars, depth, any, list, leaf)?,
+        )]));
     }
     if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         let mut items = Vec::new();
@@ -84,82 +95,62 @@ pub fn addrs(text: &str, vars: &Vars, depth: u8) -> Result<Addrs, String> {
             if part.is_empty() {
                 continue;
             }
-            match part.strip_prefix('!') {
-                Some(p) => items.push((true, addrs(p, vars, depth)?)),
-                None => items.push((false, addrs(part, vars, depth)?)),
-            }
+            let (neg, p) = match part.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, part),
+            };
+            items.push((neg, expr(p, vars, depth, any, list, leaf)?));
         }
-        return Ok(Addrs::List(items));
+        return Ok(list(items));
     }
-    let (ip, prefix) = match t.split_once('/') {
-        Some((ip, p)) => (ip, Some(p)),
-        None => (t, None),
-    };
-    let addr: IpAddr = ip.parse().map_err(|_| {
-        format!("expected an address, network, list, $VARIABLE or any; found {t:?}")
-    })?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let prefix = match prefix {
-        Some(p) => p
-            .parse::<u8>()
-            .ok()
-            .filter(|p| *p <= max)
-            .ok_or_else(|| format!("bad prefix length in {t:?}"))?,
-        None => max,
-    };
-    Ok(Addrs::Net(Net { addr, prefix }))
+    leaf(t)
+}
+
+/// Parses addresses (`any`, `$VAR`, `!x`, `[a, b]`, `10.0.0.0/8`).
+pub fn addrs(text: &str, vars: &Vars, depth: u8) -> Result<Addrs, String> {
+    expr(text, vars, depth, || Addrs::Any, Addrs::List, &|t| {
+        let (ip, prefix) = match t.split_once('/') {
+            Some((ip, p)) => (ip, Some(p)),
+            None => (t, None),
+        };
+        let addr: IpAddr = ip.parse().map_err(|_| {
+            format!("expected an address, network, list, $VARIABLE or any; found {t:?}")
+        })?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("bad prefix length in {t:?}"))?,
+            None => max,
+        };
+        Ok(Addrs::Net(Net { addr, prefix }))
+    })
 }
 
 /// Parses ports (`any`, `$VAR`, `!x`, `[a, b]`, `502`, `1:1024`, `1024:`).
 pub fn ports(text: &str, vars: &Vars, depth: u8) -> Result<Ports, String> {
-    let t = text.trim();
-    if depth > 8 {
-        return Err(format!("variables nest too deep at {t}"));
-    }
-    if t == "any" {
-        return Ok(Ports::Any);
-    }
-    if let Some(name) = t.strip_prefix('$') {
-        let v = vars
-            .get(name)
-            .ok_or_else(|| format!("undefined variable ${name}"))?;
-        return ports(v, vars, depth + 1);
-    }
-    if let Some(inner) = t.strip_prefix('!') {
-        return Ok(Ports::List(vec![(true, ports(inner, vars, depth)?)]));
-    }
-    if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-        let mut items = Vec::new();
-        for part in split_list(inner) {
-            let part = part.trim();
-            if part.is_empty() {
-                continue;
+    expr(text, vars, depth, || Ports::Any, Ports::List, &|t| {
+        let num = |s: &str| -> Result<u16, String> {
+            s.parse()
+                .map_err(|_| format!("expected a port, range, list, $VARIABLE or any; found {t:?}"))
+        };
+        match t.split_once(':') {
+            Some((a, b)) => {
+                let a = if a.is_empty() { 0 } else { num(a)? };
+                let b = if b.is_empty() { u16::MAX } else { num(b)? };
+                if a > b {
+                    return Err(format!("empty port range {t:?}"));
+                }
+                Ok(Ports::Range(a, b))
             }
-            match part.strip_prefix('!') {
-                Some(p) => items.push((true, ports(p, vars, depth)?)),
-                None => items.push((false, ports(part, vars, depth)?)),
+            None => {
+                let p = num(t)?;
+                Ok(Ports::Range(p, p))
             }
         }
-        return Ok(Ports::List(items));
-    }
-    let num = |s: &str| -> Result<u16, String> {
-        s.parse()
-            .map_err(|_| format!("expected a port, range, list, $VARIABLE or any; found {t:?}"))
-    };
-    match t.split_once(':') {
-        Some((a, b)) => {
-            let a = if a.is_empty() { 0 } else { num(a)? };
-            let b = if b.is_empty() { u16::MAX } else { num(b)? };
-            if a > b {
-                return Err(format!("empty port range {t:?}"));
-            }
-            Ok(Ports::Range(a, b))
-        }
-        None => {
-            let p = num(t)?;
-            Ok(Ports::Range(p, p))
-        }
-    }
+    })
 }
 
 /// Splits a list on the commas of its top level.
