@@ -8,7 +8,7 @@ CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux
+TEST_PACKAGES := libpcap-dev util-linux chromium
 
 .PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz clean
 
@@ -39,7 +39,7 @@ build: deps
 
 demo: build
 	@rm -rf $(DEMO_OUT)
-	./target/release/otwatch analyze --out $(DEMO_OUT) \
+	./target/release/otwatch analyze --out $(DEMO_OUT) --report $(DEMO_OUT)/report.html \
 	  pcaps/modbus-and-non-modbus-p502.pcap pcaps/modbus_example.pcap \
 	  pcaps/enip_cip_example.pcap pcaps/open62541_client-server_mainloop.pcap
 	@echo

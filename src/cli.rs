@@ -36,6 +36,21 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
+    /// Write the HTML report of a run: network map, devices, alerts,
+    /// protocol activity, capture quality. One self-contained file.
+    ///
+    /// Example: otwatch report otwatch-logs/ -o report.html
+    Report {
+        /// The run's log directory.
+        #[arg(value_name = "LOGS")]
+        logs: PathBuf,
+        /// Mark the edges that are not in this baseline.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// The HTML file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Check rule files.
     ///
     /// Example: otwatch rules check rules/ --vars site.vars
@@ -268,6 +283,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub alert_window: u64,
 
+    /// Also write the HTML report of the run to this file.
+    ///
+    /// Example: --report report.html
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Detect deviations from this baseline (alerts in notice.log).
     ///
     /// Example: --baseline baseline.json
@@ -381,7 +402,31 @@ pub fn main() -> ExitCode {
         Command::Baseline { command } => baseline(command),
         Command::Inventory(args) => inventory(&args),
         Command::Rules { command } => rules(command),
+        Command::Report {
+            logs,
+            baseline,
+            output,
+        } => {
+            let b = match baseline.as_deref().map(crate::baseline::Baseline::load) {
+                Some(Err(e)) => return misuse(&e),
+                Some(Ok(b)) => Some(b),
+                None => None,
+            };
+            match write_report(&logs, b.as_ref(), &output) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => misuse(&e),
+            }
+        }
     }
+}
+
+fn write_report(
+    logs: &Path,
+    baseline: Option<&crate::baseline::Baseline>,
+    output: &Path,
+) -> Result<(), String> {
+    let html = crate::report::build(logs, baseline)?;
+    std::fs::write(output, html).map_err(|e| format!("{}: {e}", output.display()))
 }
 
 fn rules(command: RulesCommand) -> ExitCode {
@@ -553,6 +598,17 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
         .filter(|n| *n > 0)
     {
         eprintln!("otwatch: warning: inventory full: {n} devices not recorded");
+    }
+    if outcome.error.is_none() {
+        if let Some(path) = &args.report {
+            if let Err(e) = write_report(&cfg.out_dir, cfg.observe.baseline.as_ref(), path) {
+                eprintln!("otwatch: error: {e}");
+                return ExitCode::from(1);
+            }
+            if !args.quiet {
+                eprintln!("  report written to {}", path.display());
+            }
+        }
     }
     match outcome.error {
         None => ExitCode::SUCCESS,

@@ -21,6 +21,7 @@ pub mod observe;
 pub mod output;
 pub mod pipeline;
 pub mod record;
+pub mod report;
 pub mod rules;
 pub mod stats;
 pub mod time;
