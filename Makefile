@@ -8,7 +8,7 @@ CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux chromium
+TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2
 
 .PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz clean
 

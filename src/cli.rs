@@ -29,6 +29,18 @@ pub enum Command {
     ///
     /// Example: otwatch analyze --out logs/ capture1.pcap capture2.pcapng
     Analyze(AnalyzeArgs),
+    /// Capture live from network interfaces (a SPAN or mirror port) until
+    /// SIGINT/SIGTERM; SIGHUP reloads rules, variables and baseline.
+    ///
+    /// Example: otwatch live -i eth1 --out /var/log/otwatch --learn-for 7d
+    Live(Box<LiveArgs>),
+    /// Check a configuration file.
+    ///
+    /// Example: otwatch config check /etc/otwatch/otwatch.toml
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Learn, merge and show baselines of who talks to whom and how.
     ///
     /// Example: otwatch baseline learn good-week.pcap -o baseline.json
@@ -94,6 +106,185 @@ pub enum BaselineCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Parse the file; print OK or its first error (file:line), exit 1.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+/// `otwatch live` (every setting can also come from `--config`; flags win).
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture from (repeat for several).
+    #[arg(long = "interface", short = 'i', value_name = "IFACE")]
+    pub interfaces: Vec<String>,
+    /// Configuration file (TOML); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// BPF filter, e.g. "not port 22".
+    #[arg(long, value_name = "FILTER")]
+    pub bpf: Option<String>,
+    /// Bytes captured per packet (default 65535).
+    #[arg(long, value_name = "BYTES")]
+    pub snaplen: Option<u32>,
+    /// Kernel capture buffer in MiB (default 32).
+    #[arg(long, value_name = "MIB")]
+    pub buffer_mib: Option<u32>,
+    /// Deliver packets one by one (drops under load; off by default).
+    #[arg(long)]
+    pub immediate: bool,
+    /// Directory for the logs (default otwatch-logs).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// json (default) or tsv.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Worker threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<u16>,
+    /// Rules file or folder (default rules/ when it exists).
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Rule variables file.
+    #[arg(long, value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+    /// Do not load rules.
+    #[arg(long)]
+    pub no_rules: bool,
+    /// Rule repeat suppression window, seconds (default 60).
+    #[arg(long, value_name = "SECS")]
+    pub alert_window: Option<u64>,
+    /// Detect deviations from this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Learn a baseline for this long (e.g. 7d), save it, then detect.
+    #[arg(long, value_name = "DURATION", conflicts_with = "baseline")]
+    pub learn_for: Option<String>,
+    /// Where --learn-for saves the baseline (default OUT/baseline.json).
+    #[arg(long, value_name = "FILE")]
+    pub learn_output: Option<PathBuf>,
+    /// Rewrite known_devices.log this often (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub inventory_interval: Option<String>,
+    /// stats.log and capture_loss.log this often (default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub stats_interval: Option<String>,
+    /// Capture loss (percent) that raises a notice (default 1).
+    #[arg(long, value_name = "PERCENT")]
+    pub loss_threshold: Option<f64>,
+    /// Rotate the logs this often (e.g. 1h; default: never).
+    #[arg(long, value_name = "DURATION")]
+    pub rotate_interval: Option<String>,
+    /// Rotate the logs past this many MiB.
+    #[arg(long, value_name = "MIB")]
+    pub rotate_size_mib: Option<u64>,
+    /// Print nothing on stderr unless something goes wrong.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl LiveArgs {
+    /// Flags over the config file over the defaults.
+    pub fn settings(&self) -> Result<crate::live::LiveSettings, String> {
+        use crate::config::duration;
+        let c = match &self.config {
+            Some(p) => crate::config::Config::load(p)?,
+            None => crate::config::Config::default(),
+        };
+        let interfaces = if self.interfaces.is_empty() {
+            c.interface.clone().unwrap_or_default()
+        } else {
+            self.interfaces.clone()
+        };
+        if interfaces.is_empty() {
+            return Err("no interface: give -i IFACE (or interface = [...] in the config)".into());
+        }
+        let dur = |flag: &Option<String>, file: &Option<String>, default: &str| {
+            duration(flag.as_deref().or(file.as_deref()).unwrap_or(default))
+        };
+        let mut p = PipelineConfig::default();
+        if let Some(t) = self.threads.or(c.threads) {
+            if t == 0 {
+                return Err("--threads: at least 1".into());
+            }
+            p.threads = usize::from(t);
+        }
+        p.out_dir = self
+            .out
+            .clone()
+            .or(c.out.clone())
+            .unwrap_or_else(|| PathBuf::from("otwatch-logs"));
+        p.format = match self
+            .log_format
+            .as_deref()
+            .or(c.log_format.as_deref())
+            .unwrap_or("json")
+        {
+            "json" => LogFormat::Json,
+            "tsv" => LogFormat::Tsv,
+            f => return Err(format!("--log-format: expected json or tsv, found {f:?}")),
+        };
+        if let Some(m) = c.max_flows {
+            p.flow.max_flows = usize::try_from(m).unwrap_or(usize::MAX);
+        }
+        let rules = if self.no_rules {
+            None
+        } else {
+            self.rules
+                .clone()
+                .or(c.rules.clone())
+                .or_else(|| Path::new("rules").is_dir().then(|| PathBuf::from("rules")))
+        };
+        let vars = self.vars.clone().or(c.vars.clone());
+        let alert_window = self.alert_window.or(c.alert_window).unwrap_or(60);
+        if let Some(r) = &rules {
+            p.observe.rules = Some((load_rules(r, vars.as_deref())?, alert_window));
+        }
+        let baseline = self.baseline.clone().or(c.baseline.clone());
+        if let Some(b) = &baseline {
+            p.observe.baseline = Some(crate::baseline::Baseline::load(b)?);
+        }
+        if let Some(d) = self.learn_for.as_ref().or(c.learn_for.as_ref()) {
+            let out = self
+                .learn_output
+                .clone()
+                .or(c.learn_output.clone())
+                .unwrap_or_else(|| p.out_dir.join("baseline.json"));
+            p.observe.learn_for = Some((duration(d)?.as_secs().max(1), out));
+        }
+        let inventory = dur(&self.inventory_interval, &c.inventory_interval, "1h")?;
+        p.observe.inventory_every = Some((p.out_dir.clone(), inventory.as_secs().max(1)));
+        let capture = crate::capture::LiveOptions {
+            snaplen: self.snaplen.or(c.snaplen).unwrap_or(65535).min(262_144) as i32,
+            buffer_size: (self.buffer_mib.or(c.buffer_mib).unwrap_or(32).min(2048) as i32) << 20,
+            promiscuous: true,
+            immediate: self.immediate || c.immediate.unwrap_or(false),
+            bpf: self.bpf.clone().or(c.bpf.clone()),
+        };
+        let rotate_every = match self.rotate_interval.as_ref().or(c.rotate_interval.as_ref()) {
+            Some(d) => Some(duration(d)?),
+            None => None,
+        };
+        Ok(crate::live::LiveSettings {
+            interfaces,
+            capture,
+            pipeline: p,
+            rules,
+            vars,
+            alert_window,
+            baseline,
+            stats_every: dur(&self.stats_interval, &c.stats_interval, "60s")?,
+            loss_threshold: self.loss_threshold.or(c.loss_threshold).unwrap_or(1.0),
+            rotate_every,
+            rotate_bytes: self.rotate_size_mib.or(c.rotate_size_mib).map(|m| m << 20),
+            quiet: self.quiet,
+        })
+    }
+}
+
+#[derive(Subcommand, Debug)]
 pub enum RulesCommand {
     /// Parse every rule; print each error with its file, line, column and
     /// sid, and exit 1 if there is any.
@@ -127,7 +318,7 @@ fn load_vars(rules: &Path, vars: Option<&Path>) -> Result<crate::rules::Vars, St
 }
 
 /// Loads a rule set, or says every error.
-fn load_rules(path: &Path, vars: Option<&Path>) -> Result<crate::rules::RuleSet, String> {
+pub fn load_rules(path: &Path, vars: Option<&Path>) -> Result<crate::rules::RuleSet, String> {
     let vars = load_vars(path, vars)?;
     crate::rules::RuleSet::load(path, &vars).map_err(|errors| {
         let mut m = format!("{} rule error(s):", errors.len());
@@ -402,6 +593,22 @@ pub fn main() -> ExitCode {
         Command::Baseline { command } => baseline(command),
         Command::Inventory(args) => inventory(&args),
         Command::Rules { command } => rules(command),
+        Command::Live(args) => match args.settings() {
+            Ok(s) => crate::live::run(s),
+            Err(e) => misuse(&e),
+        },
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => match crate::config::Config::load(&file) {
+            Ok(_) => {
+                println!("{}: OK", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("otwatch: error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Report {
             logs,
             baseline,

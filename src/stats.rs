@@ -180,3 +180,102 @@ impl LogRecord for StatsRecord {
         out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
     }
 }
+
+/// A row of `capture_loss.log` (live capture): what the kernel received
+/// and dropped in the last interval, as Zeek's capture-loss log reports
+/// loss, from `pcap_stats` of every interface.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaptureLoss {
+    pub ts: Ts,
+    pub ts_delta: Option<crate::time::Micros>,
+    pub kernel_received: u64,
+    pub kernel_dropped: u64,
+    pub interface_dropped: u64,
+    /// Packets the sensor processed so far.
+    pub processed: u64,
+    pub percent_lost: f64,
+}
+
+impl CaptureLoss {
+    /// The loss between two readings of the kernel counters.
+    pub fn new(
+        ts: Ts,
+        ts_delta: Option<crate::time::Micros>,
+        before: &crate::capture::KernelStats,
+        now: &crate::capture::KernelStats,
+        processed: u64,
+    ) -> CaptureLoss {
+        let received = now.received.saturating_sub(before.received);
+        let dropped = now.dropped.saturating_sub(before.dropped);
+        let if_dropped = now.if_dropped.saturating_sub(before.if_dropped);
+        let seen = received + dropped;
+        CaptureLoss {
+            ts,
+            ts_delta,
+            kernel_received: received,
+            kernel_dropped: dropped,
+            interface_dropped: if_dropped,
+            processed,
+            percent_lost: if seen == 0 {
+                0.0
+            } else {
+                (dropped + if_dropped) as f64 * 100.0 / seen as f64
+            },
+        }
+    }
+}
+
+static LOSS_FIELDS: [crate::output::Field; 7] = [
+    crate::output::field("ts", crate::output::FieldType::Time),
+    crate::output::field("ts_delta", crate::output::FieldType::Interval),
+    crate::output::field("kernel_received", crate::output::FieldType::Count),
+    crate::output::field("kernel_dropped", crate::output::FieldType::Count),
+    crate::output::field("interface_dropped", crate::output::FieldType::Count),
+    crate::output::field("processed", crate::output::FieldType::Count),
+    crate::output::field("percent_lost", crate::output::FieldType::Double),
+];
+
+impl crate::output::LogRecord for CaptureLoss {
+    const PATH: &'static str = "capture_loss";
+    fn fields() -> &'static [crate::output::Field] {
+        &LOSS_FIELDS
+    }
+    fn ts(&self) -> Ts {
+        self.ts
+    }
+    fn values(&self, out: &mut Vec<crate::output::Value>) {
+        use crate::output::Value;
+        out.push(Value::Time(self.ts));
+        out.push(self.ts_delta.map_or(Value::Unset, Value::Interval));
+        out.push(Value::Count(self.kernel_received));
+        out.push(Value::Count(self.kernel_dropped));
+        out.push(Value::Count(self.interface_dropped));
+        out.push(Value::Count(self.processed));
+        out.push(Value::Double(self.percent_lost));
+    }
+}
+
+#[cfg(test)]
+mod loss_tests {
+    use super::*;
+    use crate::capture::KernelStats;
+
+    #[test]
+    fn loss_is_the_dropped_share_of_the_interval() {
+        let before = KernelStats {
+            received: 1000,
+            dropped: 10,
+            if_dropped: 0,
+        };
+        let now = KernelStats {
+            received: 1900,
+            dropped: 110,
+            if_dropped: 0,
+        };
+        let l = CaptureLoss::new(Ts(5_000_000), None, &before, &now, 1900);
+        assert_eq!((l.kernel_received, l.kernel_dropped), (900, 100));
+        assert!((l.percent_lost - 10.0).abs() < 1e-9);
+        let quiet = CaptureLoss::new(Ts(0), None, &now, &now, 0);
+        assert_eq!(quiet.percent_lost, 0.0);
+    }
+}

@@ -13,6 +13,14 @@ pub struct Ts(pub i64);
 pub struct Micros(pub i64);
 
 impl Ts {
+    /// The wall clock (live capture only: offline runs use packet time).
+    pub fn now() -> Ts {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Ts(d.as_micros() as i64)
+    }
+
     pub fn from_timeval(sec: i64, usec: i64) -> Ts {
         Ts(sec.saturating_mul(1_000_000).saturating_add(usec))
     }

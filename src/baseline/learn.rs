@@ -116,6 +116,16 @@ impl Learner {
         }
     }
 
+    /// The baseline learned so far (a checkpoint), learning going on.
+    pub fn checkpoint(&self, inventory: &Inventory) -> Baseline {
+        Learner {
+            edges: self.edges.clone(),
+            last: HashMap::new(),
+            dropped: self.dropped,
+        }
+        .finish(inventory)
+    }
+
     /// The baseline of what was learned, with the inventory's devices.
     pub fn finish(self, inventory: &Inventory) -> Baseline {
         let mut b = Baseline::default();

@@ -1,12 +1,14 @@
-//! Packet capture: reads raw packets from pcap/pcapng files (and, later, live
-//! interfaces) with libpcap and hands them on with their timestamp, link type
+//! Packet capture: reads raw packets from pcap/pcapng files and live
+//! interfaces with libpcap and hands them on with their timestamp, link type
 //! and original length. No decoding happens here.
 
 mod file;
 mod linktype;
+mod live;
 
 pub use file::{FileSource, OpenError};
 pub use linktype::{LinkType, UnsupportedLinkType};
+pub use live::{KernelStats, LiveError, LiveOptions, LiveSource};
 
 use crate::time::Ts;
 use std::fmt;

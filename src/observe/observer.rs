@@ -27,6 +27,9 @@ pub struct ObserveConfig {
     /// Rules to evaluate, and the window (seconds) within which a rule's
     /// repeats for the same source and destination are suppressed.
     pub rules: Option<(RuleSet, u64)>,
+    /// Learn for this many seconds of traffic, save the baseline to this
+    /// file, then detect with it.
+    pub learn_for: Option<(u64, std::path::PathBuf)>,
 }
 
 /// The periodic rewrite of `known_devices.log`.
@@ -77,6 +80,11 @@ pub struct Observer {
     snapshots: Option<Snapshots>,
     rules: Option<Engine>,
     notices: Vec<Notice>,
+    learn_for: Option<(i64, std::path::PathBuf)>,
+    detect: DetectConfig,
+    first_ts: Option<i64>,
+    /// Messages for the operator (baseline saved, switched to detection).
+    pub messages: Vec<String>,
 }
 
 /// What remains when the input ends.
@@ -97,7 +105,7 @@ impl Observer {
     pub fn new(cfg: &ObserveConfig) -> Observer {
         Observer {
             inventory: Inventory::default(),
-            learner: cfg.learn.then(Learner::default),
+            learner: (cfg.learn || cfg.learn_for.is_some()).then(Learner::default),
             detector: cfg.baseline.clone().map(|b| Detector::new(b, cfg.detect)),
             roles: cfg.roles,
             rules: cfg
@@ -105,6 +113,13 @@ impl Observer {
                 .clone()
                 .map(|(set, window)| Engine::new(set, window)),
             notices: Vec::new(),
+            learn_for: cfg
+                .learn_for
+                .as_ref()
+                .map(|(secs, path)| (*secs as i64 * 1_000_000, path.clone())),
+            detect: cfg.detect,
+            first_ts: None,
+            messages: Vec::new(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -135,8 +150,58 @@ impl Observer {
         if let (Some(s), Some(ts)) = (self.snapshots.as_mut(), last) {
             if s.due(ts) {
                 s.write(&self.inventory, &self.roles);
+                // While learning for a set time: a checkpoint of the
+                // baseline beside the file it will be saved to.
+                if let (Some(l), Some((_, path))) = (&self.learner, &self.learn_for) {
+                    let tmp = path.with_extension("partial.json");
+                    if let Err(e) = l.checkpoint(&self.inventory).save(&tmp) {
+                        s.error.get_or_insert(e);
+                    }
+                }
             }
         }
+        if let Some(ts) = last {
+            let first = *self.first_ts.get_or_insert(ts);
+            if self
+                .learn_for
+                .as_ref()
+                .is_some_and(|(d, _)| ts - first >= *d)
+            {
+                self.end_learning();
+            }
+        }
+    }
+
+    /// `--learn-for` elapsed: saves the baseline learned so far and starts
+    /// detecting with it.
+    fn end_learning(&mut self) {
+        let Some((_, path)) = self.learn_for.take() else {
+            return;
+        };
+        let Some(l) = self.learner.take() else { return };
+        let b = l.finish(&self.inventory);
+        match b.save(&path) {
+            Ok(()) => self.messages.push(format!(
+                "learned {} devices and {} edges; baseline saved to {}; detecting",
+                b.devices.len(),
+                b.edges.len(),
+                path.display()
+            )),
+            Err(e) => self
+                .messages
+                .push(format!("baseline not saved ({e}); detecting with it")),
+        }
+        self.detector = Some(Detector::new(b, self.detect));
+    }
+
+    /// Replaces the rules (a reload); the old ones stay if `set` is None.
+    pub fn set_rules(&mut self, set: RuleSet, window: u64) {
+        self.rules = Some(Engine::new(set, window));
+    }
+
+    /// Replaces the baseline deviations are detected against.
+    pub fn set_baseline(&mut self, b: Baseline) {
+        self.detector = Some(Detector::new(b, self.detect));
     }
 
     /// Writes the detector's notices, and hands them to the baseline
@@ -155,6 +220,24 @@ impl Observer {
         if let Some(d) = self.detector.as_mut() {
             d.finish(last, &mut self.notices);
             self.deviations(alerts);
+        }
+        // Stopped while learning for a set time: what was learned is saved
+        // where the baseline would go, so that a restart can use it.
+        if let Some((_, path)) = self.learn_for.take() {
+            if let Some(l) = self.learner.take() {
+                let b = l.finish(&self.inventory);
+                match b.save(&path) {
+                    Ok(()) => eprintln!(
+                        "otwatch: stopped while learning: baseline so far ({} devices, {} edges) saved to {}",
+                        b.devices.len(),
+                        b.edges.len(),
+                        path.display()
+                    ),
+                    Err(e) => {
+                        eprintln!("otwatch: stopped while learning: baseline not saved: {e}")
+                    }
+                }
+            }
         }
         let (baseline, edges_dropped) = match self.learner {
             Some(l) => {

@@ -48,6 +48,8 @@ pub struct LogWriter {
     open_ts: Option<Ts>,
     /// Rows counted but not written (a run that only learns a baseline).
     discarded: Option<BTreeMap<&'static str, u64>>,
+    /// Bytes written since the files were opened (for size rotation).
+    written: u64,
 }
 
 impl LogWriter {
@@ -65,6 +67,7 @@ impl LogWriter {
             line: String::with_capacity(512),
             open_ts: None,
             discarded: None,
+            written: 0,
         })
     }
 
@@ -78,7 +81,42 @@ impl LogWriter {
             line: String::new(),
             open_ts: None,
             discarded: Some(BTreeMap::new()),
+            written: 0,
         }
+    }
+
+    /// Bytes written since the files were opened or last rotated.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Closes every file as Zeek rotates: each `<log>.log` becomes
+    /// `<log>.<open>_<close>.log` (UTC stamps of the traffic clock) and the
+    /// next record opens a new one. Returns the rotated files.
+    pub fn rotate(&mut self, close_ts: Ts) -> Result<Vec<PathBuf>, WriteError> {
+        let open = stamp(self.open_ts.unwrap_or(close_ts));
+        let close = stamp(close_ts);
+        let mut done = Vec::new();
+        let format = self.format;
+        for (log, mut f) in std::mem::take(&mut self.files) {
+            let err = |source| WriteError {
+                path: f.path.clone(),
+                source,
+            };
+            if format == LogFormat::Tsv {
+                writeln!(f.out, "#close\t{close}").map_err(err)?;
+            }
+            f.out.flush().map_err(err)?;
+            let to = self.dir.join(format!("{log}.{open}_{close}.log"));
+            std::fs::rename(&f.path, &to).map_err(|source| WriteError {
+                path: to.clone(),
+                source,
+            })?;
+            done.push(to);
+        }
+        self.open_ts = Some(close_ts);
+        self.written = 0;
+        Ok(done)
     }
 
     pub fn dir(&self) -> &Path {
@@ -146,6 +184,7 @@ impl LogWriter {
             }
         }
         let line = std::mem::take(&mut self.line);
+        self.written += line.len() as u64;
         let file = self.file(rec.path(), rec.fields())?;
         file.rows += 1;
         let res = file

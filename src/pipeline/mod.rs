@@ -14,7 +14,7 @@ mod worker;
 
 pub use batch::{Batch, BatchPacket};
 
-use crate::capture::{FileSource, LinkType, OpenError, ReadError};
+use crate::capture::{FileSource, KernelStats, LinkType, LiveSource, OpenError, ReadError};
 use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
@@ -97,6 +97,47 @@ pub struct RunOutcome {
 
 /// Runs the offline pipeline over the capture files, in the order given.
 pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
+    run(Input::Files(files), cfg)
+}
+
+/// Runs the pipeline on live interfaces until `live.stop` is set.
+pub fn run_live(sources: Vec<LiveSource>, cfg: &PipelineConfig, live: LiveControl) -> RunOutcome {
+    run(Input::Live(sources, live), cfg)
+}
+
+/// What the capture thread reads.
+enum Input<'a> {
+    Files(&'a [PathBuf]),
+    Live(Vec<LiveSource>, LiveControl),
+}
+
+/// What a live run is told while it runs.
+pub struct LiveControl {
+    /// Set (by a signal handler) to stop: every log is flushed, then the
+    /// run returns.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// New rules or baseline (SIGHUP), applied by the merge thread between
+    /// records.
+    pub reload: Receiver<Reload>,
+    /// A tick is cut at least this often, so that a quiet network still
+    /// sees its timeouts and logs.
+    pub tick_every: std::time::Duration,
+    /// stats.log and capture_loss.log rows this often.
+    pub stats_every: std::time::Duration,
+    /// Percent of packets lost (kernel drops) that raises a notice.
+    pub loss_threshold: f64,
+    /// Rotate the logs this often (traffic time) or past this many bytes.
+    pub rotate_every: Option<std::time::Duration>,
+    pub rotate_bytes: Option<u64>,
+}
+
+/// A reload the merge thread applies.
+pub enum Reload {
+    Rules(crate::rules::RuleSet, u64),
+    Baseline(Box<crate::baseline::Baseline>),
+}
+
+fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let started = Instant::now();
     let threads = cfg.threads.max(1);
     let mut summary = Summary::default();
@@ -146,9 +187,23 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     let (cap_tx, cap_rx) = bounded::<Output>(cfg.queue_depth);
     out_rx.push(cap_rx);
 
+    let (files, live) = match input {
+        Input::Files(f) => (f, None),
+        Input::Live(srcs, ctl) => (&[][..], Some((srcs, ctl))),
+    };
+    let (reload_rx, rotation) = match &live {
+        Some((_, ctl)) => (
+            Some(ctl.reload.clone()),
+            Rotation {
+                every_us: ctl.rotate_every.map(|d| d.as_micros() as i64),
+                bytes: ctl.rotate_bytes,
+            },
+        ),
+        None => (None, Rotation::default()),
+    };
     let merger = thread::Builder::new()
         .name("otwatch-merge".into())
-        .spawn(move || merge(out_rx, writer, observer));
+        .spawn(move || merge(out_rx, writer, observer, reload_rx, rotation));
     let merger = match merger {
         Ok(m) => m,
         Err(e) => {
@@ -161,7 +216,10 @@ pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     };
 
     let mut cap = Capturer::new(threads, cfg, work_tx, cap_tx);
-    let read_error = cap.read_all(files, &mut summary);
+    let read_error = match live {
+        None => cap.read_all(files, &mut summary),
+        Some((srcs, ctl)) => cap.read_live(srcs, &ctl, &mut summary),
+    };
     let (decode, first_ts, last_ts) = cap.finish();
     summary.decode = decode;
 
@@ -337,6 +395,145 @@ impl<'a> Capturer<'a> {
         None
     }
 
+    /// Captures from live interfaces until told to stop: polls each
+    /// interface without blocking, cuts a tick every `tick_every` (or
+    /// `tick_packets`), and writes capture-loss and stats rows every
+    /// `stats_every`.
+    fn read_live(
+        &mut self,
+        mut srcs: Vec<LiveSource>,
+        ctl: &LiveControl,
+        summary: &mut Summary,
+    ) -> Option<RunError> {
+        use std::sync::atomic::Ordering;
+        let mut last_tick = Instant::now();
+        let mut last_stats = Instant::now();
+        let mut kernel_before = KernelStats::default();
+        let mut stats_ts: Option<Ts> = None;
+        summary.files = 0;
+        while !ctl.stop.load(Ordering::Relaxed) {
+            let mut got = false;
+            for src in srcs.iter_mut() {
+                // A bounded burst per interface keeps them fair.
+                for _ in 0..256 {
+                    let pkt = match src.poll() {
+                        Ok(Some(p)) => p,
+                        Ok(None) => break,
+                        Err(e) => return Some(RunError::Internal(e.to_string())),
+                    };
+                    got = true;
+                    let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
+                    let frame = pkt.data;
+                    self.seq += 1;
+                    self.counters.packets += 1;
+                    self.counters.captured_bytes += frame.len() as u64;
+                    self.counters.wire_bytes += u64::from(wire_len);
+                    self.first_ts.get_or_insert(ts);
+                    self.max_ts = self.max_ts.max(ts);
+                    if ts < self.now {
+                        self.counters.time_went_backwards += 1;
+                    } else {
+                        self.now = ts;
+                    }
+                    self.handle(ts, link, wire_len, frame);
+                    self.in_tick += 1;
+                    if self.in_tick >= self.cfg.tick_packets {
+                        if !self.send_tick() {
+                            return None;
+                        }
+                        last_tick = Instant::now();
+                    }
+                }
+            }
+            if last_tick.elapsed() >= ctl.tick_every {
+                // A quiet network: time still passes for timeouts.
+                self.now = self.now.max(Ts::now());
+                if !self.send_tick() {
+                    return None;
+                }
+                last_tick = Instant::now();
+            }
+            if last_stats.elapsed() >= ctl.stats_every {
+                self.live_stats(
+                    &mut srcs,
+                    ctl,
+                    &mut kernel_before,
+                    &mut stats_ts,
+                    last_stats.elapsed(),
+                );
+                last_stats = Instant::now();
+            }
+            if !got {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        // The last interval, before the final flush.
+        self.live_stats(
+            &mut srcs,
+            ctl,
+            &mut kernel_before,
+            &mut stats_ts,
+            last_stats.elapsed(),
+        );
+        None
+    }
+
+    /// Writes a capture_loss.log row (and a notice past the threshold) and
+    /// a stats.log row for the interval that just ended.
+    fn live_stats(
+        &mut self,
+        srcs: &mut [LiveSource],
+        ctl: &LiveControl,
+        kernel_before: &mut KernelStats,
+        stats_ts: &mut Option<Ts>,
+        elapsed: std::time::Duration,
+    ) {
+        let mut k = KernelStats::default();
+        for s in srcs.iter_mut() {
+            let x = s.stats();
+            k.received += x.received;
+            k.dropped += x.dropped;
+            k.if_dropped += x.if_dropped;
+        }
+        let now = Ts::now();
+        let delta = crate::stats::CaptureLoss::new(
+            now,
+            stats_ts.map(|t| now.since(t)),
+            kernel_before,
+            &k,
+            self.counters.packets,
+        );
+        self.em.at_packet(self.seq);
+        if delta.percent_lost > ctl.loss_threshold {
+            self.em.emit(Record::Log(Box::new(crate::notice::Notice {
+                ts: now,
+                uid: None,
+                id: None,
+                proto: None,
+                note: "OTWatch::Capture_Loss",
+                msg: format!(
+                    "{:.2}% of packets lost by the capture in the last interval",
+                    delta.percent_lost
+                ),
+                sub: format!("threshold {:.2}%", ctl.loss_threshold),
+                src: None,
+                dst: None,
+                p: None,
+            })));
+        }
+        self.em.emit(Record::Log(Box::new(delta)));
+        let mut s = Summary {
+            decode: self.counters.clone(),
+            ..Summary::default()
+        };
+        s.first_ts = self.first_ts;
+        s.last_ts = Some(now);
+        s.elapsed = elapsed;
+        self.em.emit(Record::Log(Box::new(s.stats_record())));
+        *kernel_before = k;
+        *stats_ts = Some(now);
+    }
+
     /// Decodes one frame and sends it on (or reports why not).
     fn handle(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
         match decode::decode(link, frame) {
@@ -473,9 +670,12 @@ impl<'a> Capturer<'a> {
         for tx in &self.work_tx {
             let _ = tx.send(Work::Finish { last_seq: self.seq });
         }
+        // Whatever the capture side emitted after its last tick (a live
+        // run's final capture-loss and stats rows).
+        let records = self.em.take();
         let _ = self.cap_tx.send(Output {
             tick: self.tick,
-            records: Vec::new(),
+            records,
         });
         if let Some(pb) = &self.progress {
             pb.finish_and_clear();
@@ -485,6 +685,13 @@ impl<'a> Capturer<'a> {
     }
 }
 
+/// When the merge thread rotates the logs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Rotation {
+    every_us: Option<i64>,
+    bytes: Option<u64>,
+}
+
 /// Receives one output per source per tick, merges them by key, writes
 /// them, and hands each record to the observer (whose alerts are written
 /// right after the record that raised them).
@@ -492,10 +699,14 @@ fn merge(
     sources: Vec<Receiver<Output>>,
     mut writer: LogWriter,
     mut observer: Observer,
+    reload: Option<Receiver<Reload>>,
+    rotation: Rotation,
 ) -> Result<(LogWriter, Observer), WriteError> {
     let mut all: Vec<(OrderKey, Record)> = Vec::new();
     let mut alerts = Vec::new();
     let mut opened = false;
+    let mut last_rotation: Option<i64> = None;
+    let mut now = Ts::default();
     loop {
         all.clear();
         let mut got = 0;
@@ -511,6 +722,14 @@ fn merge(
         if got == 0 {
             return Ok((writer, observer));
         }
+        if let Some(rx) = &reload {
+            while let Ok(r) = rx.try_recv() {
+                match r {
+                    Reload::Rules(set, window) => observer.set_rules(set, window),
+                    Reload::Baseline(b) => observer.set_baseline(*b),
+                }
+            }
+        }
         all.sort_by_key(|r| r.0);
         for (_, rec) in all.drain(..) {
             if let Some(log) = rec.as_log() {
@@ -518,12 +737,24 @@ fn merge(
                     writer.set_open_time(log.ts());
                     opened = true;
                 }
+                now = now.max(log.ts());
                 writer.write(log)?;
             }
             observer.record(&rec, &mut alerts);
             for a in alerts.drain(..) {
                 writer.write(a.as_ref())?;
             }
+        }
+        for m in observer.messages.drain(..) {
+            eprintln!("otwatch: {m}");
+        }
+        // Rotation, between ticks, on the traffic clock.
+        let start = *last_rotation.get_or_insert(now.0);
+        let due_time = rotation.every_us.is_some_and(|e| now.0 - start >= e);
+        let due_size = rotation.bytes.is_some_and(|b| writer.written() >= b);
+        if opened && (due_time || due_size) {
+            writer.rotate(now)?;
+            last_rotation = Some(now.0);
         }
     }
 }
