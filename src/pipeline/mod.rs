@@ -360,12 +360,7 @@ impl<'a> Capturer<'a> {
                 };
                 let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
                 let frame = pkt.data;
-                self.seq += 1;
-                self.counters.packets += 1;
-                self.counters.captured_bytes += frame.len() as u64;
-                self.counters.wire_bytes += u64::from(wire_len);
-                self.first_ts.get_or_insert(ts);
-                self.max_ts = self.max_ts.max(ts);
+                self.account(ts, wire_len, frame.len());
                 if first_of_file {
                     // Files are read in the order given, which need not be
                     // time order: each file runs on its own clock, so a file
@@ -393,6 +388,16 @@ impl<'a> Capturer<'a> {
             done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         }
         None
+    }
+
+    /// Counts one packet read (numbering, byte counters, time span).
+    fn account(&mut self, ts: Ts, wire_len: u32, captured: usize) {
+        self.seq += 1;
+        self.counters.packets += 1;
+        self.counters.captured_bytes += captured as u64;
+        self.counters.wire_bytes += u64::from(wire_len);
+        self.first_ts.get_or_insert(ts);
+        self.max_ts = self.max_ts.max(ts);
     }
 
     /// Captures from live interfaces until told to stop: polls each
@@ -424,12 +429,7 @@ impl<'a> Capturer<'a> {
                     got = true;
                     let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
                     let frame = pkt.data;
-                    self.seq += 1;
-                    self.counters.packets += 1;
-                    self.counters.captured_bytes += frame.len() as u64;
-                    self.counters.wire_bytes += u64::from(wire_len);
-                    self.first_ts.get_or_insert(ts);
-                    self.max_ts = self.max_ts.max(ts);
+                    self.account(ts, wire_len, frame.len());
                     if ts < self.now {
                         self.counters.time_went_backwards += 1;
                     } else {
