@@ -8,7 +8,8 @@ CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2
+TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv
+MOTO := moto[server]==5.2.5
 
 .PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz clean
 
@@ -31,8 +32,12 @@ endef
 deps:
 	$(call apt_install,$(SYSTEM_PACKAGES))
 
+# The CloudWatch tests start moto_server (a CloudWatch Logs API server)
+# from this venv.
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
+	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != "$(word 2,$(subst ==, ,$(MOTO)))")' 2>/dev/null || \
+	  { echo "installing $(MOTO) in .venv-moto"; python3 -m venv .venv-moto && .venv-moto/bin/pip install -q '$(MOTO)'; }
 
 build: deps
 	$(CARGO) build --release -j $(JOBS)

@@ -28,7 +28,7 @@ pub enum Command {
     /// Analyze capture files offline and write logs.
     ///
     /// Example: otwatch analyze --out logs/ capture1.pcap capture2.pcapng
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Capture live from network interfaces (a SPAN or mirror port) until
     /// SIGINT/SIGTERM; SIGHUP reloads rules, variables and baseline.
     ///
@@ -62,6 +62,13 @@ pub enum Command {
         /// The HTML file to write.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
+    },
+    /// Send what a spool holds to CloudWatch (what a run could not deliver).
+    ///
+    /// Example: otwatch ship --spool-dir otwatch-logs/spool --cloudwatch-group plant-a
+    Ship {
+        #[command(flatten)]
+        cloudwatch: CloudWatchArgs,
     },
     /// Check rule files.
     ///
@@ -104,6 +111,100 @@ pub enum BaselineCommand {
         format: crate::baseline::ShowFormat,
     },
 }
+
+/// CloudWatch Logs shipping (AWS region and credentials come from the
+/// standard AWS settings: environment, profile, instance or task role).
+#[derive(Args, Debug, Default, Clone)]
+pub struct CloudWatchArgs {
+    /// Ship alerts (and --cloudwatch-logs) to this log group; turns shipping on.
+    #[arg(long, value_name = "NAME")]
+    pub cloudwatch_group: Option<String>,
+    /// Stream names are PREFIX/<log> (default: the host name).
+    #[arg(long, value_name = "PREFIX")]
+    pub cloudwatch_stream_prefix: Option<String>,
+    /// A custom endpoint (VPC interface endpoint, test server).
+    #[arg(long, value_name = "URL")]
+    pub cloudwatch_endpoint: Option<String>,
+    /// Logs shipped besides alerts and notices, comma-separated (or all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub cloudwatch_logs: Vec<String>,
+    /// Retention of the group in days, set when otwatch creates it.
+    #[arg(long, value_name = "DAYS")]
+    pub cloudwatch_retention: Option<i32>,
+    /// Store-and-forward spool (default: OUT/spool).
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Spool size for bulk logs in MiB (alerts get a quarter more).
+    #[arg(long, value_name = "MIB")]
+    pub spool_mib: Option<u64>,
+    /// At the end of a run, wait this long for the spool to drain.
+    #[arg(long, value_name = "SECS")]
+    pub cloudwatch_drain: Option<u64>,
+}
+
+impl CloudWatchArgs {
+    /// Settings that cannot work, named.
+    pub fn check(&self) -> Result<(), String> {
+        for l in &self.cloudwatch_logs {
+            let l = l.trim();
+            if l != "all" && !crate::output::LOG_NAMES.contains(&l) {
+                return Err(format!(
+                    "--cloudwatch-logs: no log is called {l:?}; logs: all, {}",
+                    crate::output::LOG_NAMES.join(", ")
+                ));
+            }
+        }
+        if self.cloudwatch_group.as_deref().is_some_and(|g| {
+            g.is_empty()
+                || g.len() > 512
+                || !g
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c))
+        }) {
+            return Err("--cloudwatch-group: 1-512 characters of a-z, A-Z, 0-9, _ - / . #".into());
+        }
+        if self
+            .cloudwatch_retention
+            .is_some_and(|d| !RETENTION_DAYS.contains(&d))
+        {
+            return Err(format!(
+                "--cloudwatch-retention: CloudWatch keeps events for one of {RETENTION_DAYS:?} days"
+            ));
+        }
+        if self.spool_mib == Some(0) {
+            return Err("--spool-mib: at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The shipping settings, when a group is given.
+    pub fn ship(&self, out: &Path) -> Option<crate::output::cloudwatch::ShipConfig> {
+        let group = self.cloudwatch_group.clone()?;
+        Some(crate::output::cloudwatch::ShipConfig {
+            group,
+            stream_prefix: self
+                .cloudwatch_stream_prefix
+                .clone()
+                .unwrap_or_else(crate::output::cloudwatch::default_prefix),
+            endpoint: self.cloudwatch_endpoint.clone(),
+            logs: self
+                .cloudwatch_logs
+                .iter()
+                .map(|l| l.trim().to_string())
+                .collect(),
+            spool_dir: self.spool_dir.clone().unwrap_or_else(|| out.join("spool")),
+            spool_bytes: self.spool_mib.unwrap_or(256) << 20,
+            retention_days: self.cloudwatch_retention,
+            drain_timeout: std::time::Duration::from_secs(self.cloudwatch_drain.unwrap_or(30)),
+        })
+    }
+}
+
+/// The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
@@ -180,6 +281,8 @@ pub struct LiveArgs {
     /// Rotate the logs past this many MiB.
     #[arg(long, value_name = "MIB")]
     pub rotate_size_mib: Option<u64>,
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
     /// Print nothing on stderr unless something goes wrong.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -256,6 +359,21 @@ impl LiveArgs {
         }
         let inventory = dur(&self.inventory_interval, &c.inventory_interval, "1h")?;
         p.observe.inventory_every = Some((p.out_dir.clone(), inventory.as_secs().max(1)));
+        let mut cw = self.cloudwatch.clone();
+        cw.cloudwatch_group = cw.cloudwatch_group.or(c.cloudwatch_group.clone());
+        cw.cloudwatch_stream_prefix = cw
+            .cloudwatch_stream_prefix
+            .or(c.cloudwatch_stream_prefix.clone());
+        cw.cloudwatch_endpoint = cw.cloudwatch_endpoint.or(c.cloudwatch_endpoint.clone());
+        if cw.cloudwatch_logs.is_empty() {
+            cw.cloudwatch_logs = c.cloudwatch_logs.clone().unwrap_or_default();
+        }
+        cw.cloudwatch_retention = cw.cloudwatch_retention.or(c.cloudwatch_retention);
+        cw.spool_dir = cw.spool_dir.or(c.spool_dir.clone());
+        cw.spool_mib = cw.spool_mib.or(c.spool_mib);
+        cw.cloudwatch_drain = cw.cloudwatch_drain.or(c.cloudwatch_drain);
+        cw.check()?;
+        p.ship = cw.ship(&p.out_dir);
         let capture = crate::capture::LiveOptions {
             snaplen: self.snaplen.or(c.snaplen).unwrap_or(65535).min(262_144) as i32,
             buffer_size: (self.buffer_mib.or(c.buffer_mib).unwrap_or(32).min(2048) as i32) << 20,
@@ -474,6 +592,9 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub alert_window: u64,
 
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
+
     /// Also write the HTML report of the run to this file.
     ///
     /// Example: --report report.html
@@ -539,6 +660,7 @@ impl AnalyzeArgs {
         cfg.progress =
             !self.quiet && !self.no_progress && (self.progress || std::io::stderr().is_terminal());
         cfg.observe.inventory_every = self.inventory_interval.map(|s| (self.out.clone(), s));
+        cfg.ship = self.cloudwatch.ship(&self.out);
         cfg.observe.detect = crate::baseline::DetectConfig {
             interval_factor: self.interval_factor,
             min_interval_samples: self.min_interval_samples,
@@ -593,6 +715,21 @@ pub fn main() -> ExitCode {
         Command::Baseline { command } => baseline(command),
         Command::Inventory(args) => inventory(&args),
         Command::Rules { command } => rules(command),
+        Command::Ship { cloudwatch } => {
+            if let Err(e) = cloudwatch.check() {
+                return misuse(&e);
+            }
+            if cloudwatch.spool_dir.is_none() {
+                return misuse("ship: give --spool-dir");
+            }
+            let Some(cfg) = cloudwatch.ship(Path::new(".")) else {
+                return misuse("ship: give --cloudwatch-group");
+            };
+            match crate::output::cloudwatch::Shipper::start(cfg) {
+                Ok(s) => report_shipping(&s.finish()),
+                Err(e) => misuse(&e),
+            }
+        }
         Command::Live(args) => match args.settings() {
             Ok(s) => crate::live::run(s),
             Err(e) => misuse(&e),
@@ -625,6 +762,45 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Prints the shipping counters; failure (1) when events are left.
+pub(crate) fn report_shipping(s: &crate::output::cloudwatch::ShipStats) -> ExitCode {
+    eprintln!(
+        "  cloudwatch: {} events sent in {} batches ({} retries, {} rejected, {} parked); {} left in the spool; {} dropped (spool full), {} dropped (spool write errors), {} corrupt segments",
+        s.sent, s.batches, s.retries, s.rejected, s.parked, s.backlog, s.dropped_full, s.dropped_error, s.corrupt_segments
+    );
+    for e in &s.errors {
+        eprintln!("otwatch: warning: {e}");
+    }
+    if s.truncated > 0 {
+        eprintln!(
+            "otwatch: warning: {} messages over 8 MiB were cut short for CloudWatch (marked \"[otwatch truncated N bytes]\"); the local logs hold them whole",
+            s.truncated
+        );
+    }
+    if s.parked > 0 {
+        eprintln!(
+            "otwatch: warning: CloudWatch refused {} events for good; they are kept in the spool directory's parked.jsonl",
+            s.parked
+        );
+    }
+    let lost = s.dropped_full + s.dropped_error;
+    if lost > 0 {
+        eprintln!(
+            "otwatch: error: {lost} events were not spooled and will not reach CloudWatch ({} at the spool cap, {} on write errors); they are in the local logs",
+            s.dropped_full, s.dropped_error
+        );
+        return ExitCode::from(1);
+    }
+    if s.backlog > 0 {
+        eprintln!(
+            "otwatch: warning: CloudWatch did not take every event; {} stay in the spool and are sent by the next run (or otwatch ship)",
+            s.backlog
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 fn write_report(
@@ -762,6 +938,9 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if let Err(e) = args.cloudwatch.check() {
+        return misuse(&e);
+    }
     let mut cfg = args.pipeline_config();
     let rules_path = match &args.rules {
         Some(p) => Some(p.clone()),
@@ -806,6 +985,7 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
     {
         eprintln!("otwatch: warning: inventory full: {n} devices not recorded");
     }
+    let shipping = outcome.shipped.as_ref().map(report_shipping);
     if outcome.error.is_none() {
         if let Some(path) = &args.report {
             if let Err(e) = write_report(&cfg.out_dir, cfg.observe.baseline.as_ref(), path) {
@@ -818,7 +998,7 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
         }
     }
     match outcome.error {
-        None => ExitCode::SUCCESS,
+        None => shipping.unwrap_or(ExitCode::SUCCESS),
         Some(e) => {
             eprintln!("otwatch: error: {e}");
             ExitCode::from(1)

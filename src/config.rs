@@ -31,6 +31,14 @@ pub struct Config {
     pub loss_threshold: Option<f64>,
     pub rotate_interval: Option<String>,
     pub rotate_size_mib: Option<u64>,
+    pub cloudwatch_group: Option<String>,
+    pub cloudwatch_stream_prefix: Option<String>,
+    pub cloudwatch_endpoint: Option<String>,
+    pub cloudwatch_logs: Option<Vec<String>>,
+    pub cloudwatch_retention: Option<i32>,
+    pub spool_dir: Option<PathBuf>,
+    pub spool_mib: Option<u64>,
+    pub cloudwatch_drain: Option<u64>,
 }
 
 /// `1h30m`, `90s`, `2d`, `500ms` or plain seconds, as a duration.

@@ -124,8 +124,9 @@ pub fn run(s: LiveSettings) -> ExitCode {
     if !s.quiet {
         eprint!("{}", outcome.summary);
     }
+    let shipping = outcome.shipped.as_ref().map(crate::cli::report_shipping);
     match outcome.error {
-        None => ExitCode::SUCCESS,
+        None => shipping.unwrap_or(ExitCode::SUCCESS),
         Some(e) => {
             eprintln!("otwatch: error: {e}");
             ExitCode::from(1)

@@ -22,6 +22,8 @@ pub struct DecodeCounters {
     pub time_went_backwards: u64,
     /// Packets whose payload the snaplen cut short.
     pub snaplen_truncated: u64,
+    /// Packets the kernel or the interface dropped (live capture).
+    pub capture_dropped: u64,
     pub defrag: crate::defrag::DefragCounters,
 }
 

@@ -483,3 +483,166 @@ fn config_files_are_checked() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Reads every stream of a log group from a CloudWatch Logs API server in
+/// the sensor's namespace (boto3 from the moto venv), as
+/// `{stream: [message, ...]}`.
+const READ_GROUP: &str = r#"
+import boto3, json, sys
+c = boto3.client("logs", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="testing", aws_secret_access_key="testing")
+out = {}
+for s in c.describe_log_streams(logGroupName=sys.argv[2])["logStreams"]:
+    name, msgs, token = s["logStreamName"], [], None
+    while True:
+        kw = {"nextToken": token} if token else {}
+        page = c.get_log_events(logGroupName=sys.argv[2], logStreamName=name, startFromHead=True, **kw)
+        msgs += [e["message"] for e in page["events"]]
+        if not page["events"] or page["nextForwardToken"] == token:
+            break
+        token = page["nextForwardToken"]
+    out[name] = msgs
+print(json.dumps(out))
+"#;
+
+fn read_group(w: &Wire, group: &str) -> serde_json::Map<String, Value> {
+    let out = Command::new("ip")
+        .args(["netns", "exec", &w.b])
+        .arg(repo().join(".venv-moto/bin/python"))
+        .args(["-c", READ_GROUP, "http://127.0.0.1:5000", group])
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return serde_json::Map::new();
+    }
+    serde_json::from_slice(&out.stdout).unwrap_or_default()
+}
+
+fn lines(dir: &Path, log: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(format!("{log}.log")))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// `live` ships as it goes (alerts reach CloudWatch while the sensor
+/// runs), writes a metrics record with every stats interval, and drains
+/// on SIGTERM: the group then holds exactly the local logs.
+#[test]
+fn live_ships_to_cloudwatch_as_it_runs() {
+    let moto = repo().join(".venv-moto/bin/moto_server");
+    assert!(
+        moto.exists(),
+        "run `make test-deps` (it installs moto[server])"
+    );
+    let w = Wire::new("cw");
+    sh(&["ip", "-n", &w.b, "link", "set", "lo", "up"]);
+    let mut server = Command::new("ip")
+        .args(["netns", "exec", &w.b])
+        .arg(&moto)
+        .args(["-H", "127.0.0.1", "-p", "5000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill<'a>(&'a mut Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(&mut server);
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(200));
+        Command::new("ip")
+            .args(["netns", "exec", &w.b])
+            .arg(repo().join(".venv-moto/bin/python"))
+            .args([
+                "-c",
+                "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/moto-api/')",
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    });
+    assert!(ready, "moto_server did not start in the namespace");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("logs");
+    let err = dir.path().join("stderr");
+    let rules = repo().join("rules");
+    let vars = repo().join("rules/vars.conf");
+    let s = w.sensor(
+        &[
+            "env",
+            "AWS_REGION=us-east-1",
+            "AWS_ACCESS_KEY_ID=testing",
+            "AWS_SECRET_ACCESS_KEY=testing",
+            "AWS_EC2_METADATA_DISABLED=true",
+        ],
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--vars",
+            vars.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--cloudwatch-group",
+            "plant-live",
+            "--cloudwatch-endpoint",
+            "http://127.0.0.1:5000",
+            "--cloudwatch-stream-prefix",
+            "s1",
+            "--cloudwatch-logs",
+            "conn,modbus",
+        ],
+        &err,
+    );
+    w.replay(&pcap("plant-anomalies.pcap"), 5000);
+    // Alerts arrive while the sensor runs.
+    let during = (0..50).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(200));
+        let g = read_group(&w, "plant-live");
+        g.get("s1/alert")
+            .and_then(|a| a.as_array())
+            .filter(|a| !a.is_empty())
+            .map(|a| a.len())
+    });
+    assert!(
+        during.is_some(),
+        "no alert reached CloudWatch while running"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        stop(s),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    let g = read_group(&w, "plant-live");
+    for log in ["alert", "notice", "conn", "modbus"] {
+        let remote: Vec<String> = g
+            .get(&format!("s1/{log}"))
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().map(|m| m.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        assert!(!remote.is_empty(), "{log}");
+        assert_eq!(remote, lines(&out, log), "{log}");
+    }
+    // A metrics record per stats interval; their packet counts (deltas)
+    // add up to the last stats row's total.
+    let metrics: Vec<Value> = g["s1/metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_str(m.as_str().unwrap()).unwrap())
+        .filter(|m: &Value| m.get("Packets").is_some())
+        .collect();
+    assert!(metrics.len() >= 3, "{} metrics records", metrics.len());
+    let packets: u64 = metrics.iter().map(|m| m["Packets"].as_u64().unwrap()).sum();
+    let stats = lines(&out, "stats");
+    let last: Value = serde_json::from_str(stats.last().unwrap()).unwrap();
+    assert_eq!(Some(packets), last["pkts_proc"].as_u64());
+    assert!(metrics.iter().all(|m| m["Sensor"] == "s1"));
+}

@@ -52,6 +52,14 @@ pub fn write_log<'a>(
     devices: impl Iterator<Item = &'a Device>,
     cfg: &RoleConfig,
 ) -> std::io::Result<()> {
+    std::fs::write(path, log_text(devices, cfg)?)
+}
+
+/// The lines of `known_devices.log` (JSON, one device per line).
+pub fn log_text<'a>(
+    devices: impl Iterator<Item = &'a Device>,
+    cfg: &RoleConfig,
+) -> std::io::Result<String> {
     let mut out = String::new();
     for d in devices {
         let line =
@@ -59,7 +67,7 @@ pub fn write_log<'a>(
         out.push_str(&line);
         out.push('\n');
     }
-    std::fs::write(path, out)
+    Ok(out)
 }
 
 /// Devices from a log directory (its `known_devices.log`), a

@@ -216,6 +216,11 @@ impl Observer {
     }
 
     /// The end of the input at `last`: the last deviations (silent edges).
+    /// The rule engine's counters so far (for periodic metrics).
+    pub fn rule_stats(&self) -> Option<&crate::rules::EngineStats> {
+        self.rules.as_ref().map(|r| &r.stats)
+    }
+
     pub fn finish(mut self, last: Ts, alerts: &mut Vec<Box<dyn DynLog>>) -> Observed {
         if let Some(d) = self.detector.as_mut() {
             d.finish(last, &mut self.notices);

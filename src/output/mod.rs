@@ -9,7 +9,54 @@ mod writer;
 use crate::time::Ts;
 
 pub use value::{bytes_text, push_json_string, Field, FieldType, Value};
-pub use writer::{LogFormat, LogWriter, WriteError};
+pub use writer::{json_line, LogFormat, LogWriter, WriteError};
+
+pub mod cloudwatch;
+
+/// Every log otwatch writes (the names `--cloudwatch-logs` accepts).
+pub const LOG_NAMES: &[&str] = &[
+    "alert",
+    "capture_loss",
+    "cip",
+    "cip_identity",
+    "cip_io",
+    "conn",
+    "enip",
+    "known_devices",
+    "modbus",
+    "modbus_detailed",
+    "modbus_mask_write_register",
+    "modbus_read_device_identification",
+    "modbus_read_write_multiple_registers",
+    "notice",
+    "opcua_binary",
+    "opcua_binary_activate_session",
+    "opcua_binary_browse",
+    "opcua_binary_browse_description",
+    "opcua_binary_browse_response_references",
+    "opcua_binary_browse_result",
+    "opcua_binary_call",
+    "opcua_binary_close_session",
+    "opcua_binary_create_monitored_items",
+    "opcua_binary_create_monitored_items_create_item",
+    "opcua_binary_create_session",
+    "opcua_binary_create_session_endpoints",
+    "opcua_binary_create_session_user_token",
+    "opcua_binary_create_subscription",
+    "opcua_binary_get_endpoints",
+    "opcua_binary_get_endpoints_description",
+    "opcua_binary_get_endpoints_user_token",
+    "opcua_binary_opensecure_channel",
+    "opcua_binary_publish",
+    "opcua_binary_publish_data_change",
+    "opcua_binary_read",
+    "opcua_binary_read_nodes_to_read",
+    "opcua_binary_read_results",
+    "opcua_binary_status_code_detail",
+    "opcua_binary_write",
+    "stats",
+    "weird",
+];
 
 /// A record of a Zeek-style log.
 pub trait LogRecord {

@@ -155,24 +155,7 @@ impl LogWriter {
         self.line.clear();
         let fields = rec.fields();
         match self.format {
-            LogFormat::Json => {
-                self.line.push('{');
-                let mut first = true;
-                for (f, v) in fields.iter().zip(&self.values) {
-                    let mark = self.line.len();
-                    if !first {
-                        self.line.push(',');
-                    }
-                    super::push_json_string(&mut self.line, f.name);
-                    self.line.push(':');
-                    if v.write_json(&mut self.line) {
-                        first = false;
-                    } else {
-                        self.line.truncate(mark);
-                    }
-                }
-                self.line.push_str("}\n");
-            }
+            LogFormat::Json => json_into(&self.values, fields, &mut self.line),
             LogFormat::Tsv => {
                 for (i, v) in self.values.iter().enumerate() {
                     if i > 0 {
@@ -265,6 +248,37 @@ impl LogWriter {
         }
         Ok(())
     }
+}
+
+/// A record's values as one Zeek JSON object and a newline.
+fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
+    line.push('{');
+    let mut first = true;
+    for (f, v) in fields.iter().zip(values) {
+        let mark = line.len();
+        if !first {
+            line.push(',');
+        }
+        super::push_json_string(line, f.name);
+        line.push(':');
+        if v.write_json(line) {
+            first = false;
+        } else {
+            line.truncate(mark);
+        }
+    }
+    line.push_str("}\n");
+}
+
+/// A record as the JSON line the logs hold (without the newline): what is
+/// shipped to CloudWatch whatever the local format.
+pub fn json_line(rec: &dyn DynLog) -> String {
+    let mut values = Vec::with_capacity(rec.fields().len());
+    rec.values(&mut values);
+    let mut line = String::with_capacity(256);
+    json_into(&values, rec.fields(), &mut line);
+    line.pop();
+    line
 }
 
 /// Zeek's `#open`/`#close` stamp, `YYYY-MM-DD-HH-MM-SS` in UTC.

@@ -20,6 +20,7 @@ use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
+use crate::output::cloudwatch::Shipper;
 use crate::output::{LogFormat, LogWriter, WriteError};
 use crate::record::{Emitter, OrderKey, Record};
 use crate::stats::{DecodeCounters, Summary};
@@ -27,6 +28,7 @@ use crate::time::Ts;
 use crate::weird::{WeirdConn, WeirdRecord};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 use worker::{Output, Work};
@@ -51,6 +53,8 @@ pub struct PipelineConfig {
     pub discard_logs: bool,
     /// Inventory, baseline learning and deviation detection.
     pub observe: ObserveConfig,
+    /// Ship alerts and logs to CloudWatch Logs.
+    pub ship: Option<crate::output::cloudwatch::ShipConfig>,
 }
 
 impl Default for PipelineConfig {
@@ -69,6 +73,7 @@ impl Default for PipelineConfig {
             verify_checksums: false,
             discard_logs: false,
             observe: ObserveConfig::default(),
+            ship: None,
         }
     }
 }
@@ -93,6 +98,8 @@ pub struct RunOutcome {
     pub error: Option<RunError>,
     /// The devices seen, and the baseline learned when asked for.
     pub observed: Option<Observed>,
+    /// CloudWatch shipping counters, when shipping was on.
+    pub shipped: Option<crate::output::cloudwatch::ShipStats>,
 }
 
 /// Runs the offline pipeline over the capture files, in the order given.
@@ -154,10 +161,23 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 summary,
                 error: Some(e.into()),
                 observed: None,
+                shipped: None,
             }
         }
     };
     let observer = Observer::new(&cfg.observe);
+    let shipper = match cfg.ship.clone().map(Shipper::start) {
+        Some(Ok(s)) => Some(Arc::new(s)),
+        Some(Err(e)) => {
+            return RunOutcome {
+                summary,
+                error: Some(RunError::Internal(e)),
+                observed: None,
+                shipped: None,
+            }
+        }
+        None => None,
+    };
 
     let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
@@ -177,6 +197,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                     summary,
                     error: Some(RunError::Internal(format!("cannot start worker: {e}"))),
                     observed: None,
+                    shipped: None,
                 }
             }
         }
@@ -201,9 +222,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         ),
         None => (None, Rotation::default()),
     };
-    let merger = thread::Builder::new()
-        .name("otwatch-merge".into())
-        .spawn(move || merge(out_rx, writer, observer, reload_rx, rotation));
+    let merger = thread::Builder::new().name("otwatch-merge".into()).spawn({
+        let shipper = shipper.clone();
+        move || merge(out_rx, writer, observer, reload_rx, rotation, shipper)
+    });
     let merger = match merger {
         Ok(m) => m,
         Err(e) => {
@@ -211,6 +233,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 summary,
                 error: Some(RunError::Internal(format!("cannot start merger: {e}"))),
                 observed: None,
+                shipped: None,
             }
         }
     };
@@ -250,12 +273,32 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             let mut alerts = Vec::new();
             let done = observer.finish(last, &mut alerts);
             let mut res = alerts.iter().try_for_each(|a| writer.write(a.as_ref()));
+            if let Some(sh) = &shipper {
+                for a in &alerts {
+                    offer(sh, a.as_ref());
+                }
+            }
             if res.is_ok() && !cfg.discard_logs {
                 res = write_inventory(&cfg.out_dir, &done);
+            }
+            if let Some(sh) = shipper.as_ref().filter(|s| s.wants("known_devices")) {
+                let devices = done.inventory.devices.values();
+                if let Ok(text) = crate::inventory::log_text(devices, &done.roles) {
+                    text.lines().for_each(|l| sh.offer("known_devices", l));
+                }
             }
             summary.log_rows = writer.row_counts();
             writer.set_open_time(first_ts.unwrap_or_default());
             let stats = summary.stats_record();
+            if let Some(sh) = &shipper {
+                offer(sh, &stats);
+                sh.metrics(&metrics(
+                    &summary,
+                    done.inventory.devices.len(),
+                    done.rules.as_ref(),
+                    writer.rows("alert"),
+                ));
+            }
             observed = Some(done);
             let res = res
                 .and_then(|_| writer.write(&stats))
@@ -269,10 +312,46 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             }
         }
     };
+    // Every record is spooled; wait (up to the drain timeout) for
+    // CloudWatch to take them.
+    let shipped = shipper
+        .and_then(|s| Arc::try_unwrap(s).ok())
+        .map(|s| s.finish());
     RunOutcome {
         summary,
         error,
         observed,
+        shipped,
+    }
+}
+
+/// Spools a record for CloudWatch when its log is shipped.
+fn offer(sh: &Shipper, rec: &dyn crate::output::DynLog) {
+    if sh.wants(rec.path()) {
+        sh.offer(rec.path(), &crate::output::json_line(rec));
+    }
+}
+
+/// The run's figures as a metrics record.
+fn metrics(
+    summary: &Summary,
+    devices: usize,
+    rules: Option<&crate::rules::EngineStats>,
+    alerts: u64,
+) -> crate::output::cloudwatch::Metrics {
+    crate::output::cloudwatch::Metrics {
+        ts_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+        packets: summary.decode.packets,
+        bytes: summary.decode.wire_bytes,
+        devices: devices as u64,
+        alerts,
+        by_severity: rules.map_or([0; 4], |r| r.by_severity),
+        by_rule: rules.map(|r| r.by_rule.clone()).unwrap_or_default(),
+        capture_dropped: summary.decode.capture_dropped,
+        flows_evicted: summary.flows.evicted,
+        backlog: 0,
     }
 }
 
@@ -526,6 +605,7 @@ impl<'a> Capturer<'a> {
             decode: self.counters.clone(),
             ..Summary::default()
         };
+        s.decode.capture_dropped = k.dropped + k.if_dropped;
         s.first_ts = self.first_ts;
         s.last_ts = Some(now);
         s.elapsed = elapsed;
@@ -701,6 +781,7 @@ fn merge(
     mut observer: Observer,
     reload: Option<Receiver<Reload>>,
     rotation: Rotation,
+    shipper: Option<Arc<Shipper>>,
 ) -> Result<(LogWriter, Observer), WriteError> {
     let mut all: Vec<(OrderKey, Record)> = Vec::new();
     let mut alerts = Vec::new();
@@ -739,11 +820,29 @@ fn merge(
                 }
                 now = now.max(log.ts());
                 writer.write(log)?;
+                if let Some(sh) = &shipper {
+                    offer(sh, log);
+                    // A live run's periodic stats row: metrics with it.
+                    if let Some(st) = log.as_any().downcast_ref::<crate::stats::StatsRecord>() {
+                        sh.metrics(&metrics(
+                            &st.summary,
+                            observer.inventory.devices.len(),
+                            observer.rule_stats(),
+                            writer.rows("alert"),
+                        ));
+                    }
+                }
             }
             observer.record(&rec, &mut alerts);
             for a in alerts.drain(..) {
                 writer.write(a.as_ref())?;
+                if let Some(sh) = &shipper {
+                    offer(sh, a.as_ref());
+                }
             }
+        }
+        if let Some(sh) = &shipper {
+            sh.sync();
         }
         for m in observer.messages.drain(..) {
             eprintln!("otwatch: {m}");

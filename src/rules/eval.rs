@@ -60,7 +60,7 @@ impl<'a> Event<'a> {
 }
 
 /// Counters of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     pub rules: usize,
     pub alerts: u64,
@@ -71,6 +71,10 @@ pub struct EngineStats {
     pub thresholded: u64,
     /// Times a state table reached [`MAX_STATE`] and was cleared.
     pub state_resets: u64,
+    /// Alerts by severity: critical, high, medium, low.
+    pub by_severity: [u64; 4],
+    /// Alerts by rule (sid).
+    pub by_rule: Vec<(u32, u64)>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -212,6 +216,11 @@ impl Engine {
             }
             self.last_alert.insert(key, e.ts.0);
             self.stats.alerts += 1;
+            self.stats.by_severity[usize::from(r.priority.clamp(1, 4) - 1)] += 1;
+            match self.stats.by_rule.iter_mut().find(|(s, _)| *s == r.sid) {
+                Some((_, n)) => *n += 1,
+                None => self.stats.by_rule.push((r.sid, 1)),
+            }
             let (matched, baseline) = describe(e);
             out.push(Box::new(AlertRecord {
                 ts: e.ts,

@@ -1,0 +1,396 @@
+//! Shipping alerts and logs to CloudWatch Logs, store and forward: every
+//! event goes to a durable spool first (one for alerts, one for the other
+//! logs, so bulk logs never crowd alerts out), and a shipper thread
+//! (`aws-sdk-cloudwatchlogs` on a `tokio` runtime) sends the spool in
+//! batches within the API's limits, retrying transient failures with
+//! backoff, and removes events only once CloudWatch accepted them.
+//!
+//! Timestamps: CloudWatch refuses events older than 14 days or more than
+//! 2 hours ahead, and offline analysis reads captures of any age, so an
+//! event's CloudWatch timestamp is the time it was spooled (kept
+//! non-decreasing); the packet time stays in the JSON message (`ts`).
+//! Events CloudWatch rejects anyway (`rejectedLogEventsInfo`) are counted.
+//!
+//! Streams: `<prefix>/<log>` in the group (`<prefix>` defaults to the host
+//! name); alerts and notices in `<prefix>/alert` and `<prefix>/notice`,
+//! Embedded Metric Format records in `<prefix>/metrics`.
+
+mod batch;
+mod retry;
+mod ship;
+mod spool;
+
+pub use batch::{next_batch, split, Event, MAX_BATCH_BYTES, MAX_EVENTS, MAX_EVENT_BYTES};
+pub use retry::{backoff, classify, Action, Failure};
+pub use spool::{Position, Spool};
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where and what to ship.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShipConfig {
+    pub group: String,
+    pub stream_prefix: String,
+    /// A custom endpoint (a VPC interface endpoint, a test server).
+    pub endpoint: Option<String>,
+    /// Logs shipped besides alerts and notices (`all` for every log).
+    pub logs: BTreeSet<String>,
+    pub spool_dir: PathBuf,
+    /// Bytes of the bulk-log spool; alerts have their own quarter of it.
+    pub spool_bytes: u64,
+    /// Days to keep the group's events (set when the group is created).
+    pub retention_days: Option<i32>,
+    /// How long the end of an offline run waits for the spool to drain.
+    pub drain_timeout: Duration,
+}
+
+/// Counters of the shipping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShipStats {
+    pub spooled: u64,
+    pub sent: u64,
+    pub batches: u64,
+    pub retries: u64,
+    /// Events CloudWatch rejected (too old, too new, expired).
+    pub rejected: u64,
+    /// Events set aside after a permanent error (in `parked.jsonl`).
+    pub parked: u64,
+    pub dropped_full: u64,
+    pub dropped_error: u64,
+    pub corrupt_segments: u64,
+    /// Messages over 8 MiB cut short (with a marker).
+    pub truncated: u64,
+    /// Events still in the spool when the run ended (sent by the next one).
+    pub backlog: u64,
+    pub errors: Vec<String>,
+}
+
+/// The two spools, shared by the run and the shipper thread.
+pub(crate) struct Spools {
+    pub alerts: Spool,
+    pub logs: Spool,
+    pub last_ts: i64,
+    pub spooled: u64,
+    /// Records spooled and not yet delivered (the backlog metric).
+    pub pending: u64,
+    pub closing: bool,
+}
+
+/// The run's handle on shipping.
+pub struct Shipper {
+    cfg: ShipConfig,
+    spools: Arc<Mutex<Spools>>,
+    thread: Option<std::thread::JoinHandle<ShipStats>>,
+    /// The totals of the previous metrics record (metrics are deltas).
+    last_metrics: Mutex<Metrics>,
+}
+
+/// Whether a log is an alert stream (kept before bulk logs).
+fn is_alert(log: &str) -> bool {
+    matches!(log, "alert" | "notice")
+}
+
+impl Shipper {
+    /// Opens the spools (resuming what a previous run left) and starts
+    /// the shipper thread.
+    pub fn start(cfg: ShipConfig) -> Result<Shipper, String> {
+        let alerts = Spool::open(
+            &cfg.spool_dir.join("alerts"),
+            (cfg.spool_bytes / 4).max(1 << 20),
+        )?;
+        let mut logs = Spool::open(&cfg.spool_dir.join("logs"), cfg.spool_bytes)?;
+        let mut alerts = alerts;
+        let pending = alerts.count() + logs.count();
+        let spools = Arc::new(Mutex::new(Spools {
+            alerts,
+            logs,
+            last_ts: 0,
+            spooled: 0,
+            pending,
+            closing: false,
+        }));
+        let (c, s) = (cfg.clone(), spools.clone());
+        let thread = std::thread::Builder::new()
+            .name("otwatch-cloudwatch".into())
+            .spawn(move || ship::run(c, s))
+            .map_err(|e| format!("cannot start the CloudWatch shipper: {e}"))?;
+        Ok(Shipper {
+            cfg,
+            spools,
+            thread: Some(thread),
+            last_metrics: Mutex::new(Metrics::default()),
+        })
+    }
+
+    /// Whether `log` is shipped.
+    pub fn wants(&self, log: &str) -> bool {
+        is_alert(log) || self.cfg.logs.contains(log) || self.cfg.logs.contains("all")
+    }
+
+    /// Spools one record of `log` (its JSON line).
+    pub fn offer(&self, log: &str, line: &str) {
+        let Ok(mut s) = self.spools.lock() else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let ts = now.max(s.last_ts);
+        s.last_ts = ts;
+        let stream = format!("{}/{log}", self.cfg.stream_prefix);
+        let ok = if is_alert(log) {
+            s.alerts.push(&stream, ts, line)
+        } else {
+            s.logs.push(&stream, ts, line)
+        };
+        if ok {
+            s.spooled += 1;
+            s.pending += 1;
+        }
+    }
+
+    /// Spools Embedded Metric Format records of what happened since the
+    /// previous call (with the current backlog).
+    pub fn metrics(&self, m: &Metrics) {
+        let mut m = m.clone();
+        m.backlog = self.spools.lock().map_or(0, |s| s.pending);
+        let delta = match self.last_metrics.lock() {
+            Ok(mut last) => {
+                let d = m.since(&last);
+                *last = m;
+                d
+            }
+            Err(_) => m,
+        };
+        for rec in delta.emf(&self.cfg.stream_prefix) {
+            self.offer("metrics", &rec);
+        }
+    }
+
+    /// Makes the spool durable now (fsync).
+    pub fn sync(&self) {
+        if let Ok(mut s) = self.spools.lock() {
+            s.alerts.sync();
+            s.logs.sync();
+        }
+    }
+
+    /// No more events: waits for the spool to drain (up to the drain
+    /// timeout) and returns the counters.
+    pub fn finish(mut self) -> ShipStats {
+        self.sync();
+        if let Ok(mut s) = self.spools.lock() {
+            s.closing = true;
+        }
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_else(|| ShipStats {
+                errors: vec!["the CloudWatch shipper thread panicked".into()],
+                ..ShipStats::default()
+            })
+    }
+}
+
+/// The figures of a metrics record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metrics {
+    pub ts_ms: i64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub devices: u64,
+    pub alerts: u64,
+    /// Alerts per severity (critical, high, medium, low).
+    pub by_severity: [u64; 4],
+    /// Alerts per rule (sid).
+    pub by_rule: Vec<(u32, u64)>,
+    /// Packets the capture lost (kernel and interface drops).
+    pub capture_dropped: u64,
+    /// Connections evicted at the flow table's cap.
+    pub flows_evicted: u64,
+    pub backlog: u64,
+}
+
+impl Metrics {
+    /// What happened since `before` (an earlier record of the same run):
+    /// counters become deltas, gauges (devices, backlog) stay.
+    pub fn since(&self, before: &Metrics) -> Metrics {
+        let by_rule = self
+            .by_rule
+            .iter()
+            .map(|(sid, n)| {
+                let was = before
+                    .by_rule
+                    .iter()
+                    .find(|r| r.0 == *sid)
+                    .map_or(0, |r| r.1);
+                (*sid, n.saturating_sub(was))
+            })
+            .filter(|r| r.1 > 0)
+            .collect();
+        let mut by_severity = self.by_severity;
+        for (x, b) in by_severity.iter_mut().zip(before.by_severity) {
+            *x = x.saturating_sub(b);
+        }
+        Metrics {
+            ts_ms: self.ts_ms,
+            packets: self.packets.saturating_sub(before.packets),
+            bytes: self.bytes.saturating_sub(before.bytes),
+            devices: self.devices,
+            alerts: self.alerts.saturating_sub(before.alerts),
+            by_severity,
+            by_rule,
+            capture_dropped: self.capture_dropped.saturating_sub(before.capture_dropped),
+            flows_evicted: self.flows_evicted.saturating_sub(before.flows_evicted),
+            backlog: self.backlog,
+        }
+    }
+
+    /// CloudWatch Embedded Metric Format records, namespace `otwatch`: one
+    /// with dimension `Sensor` (the counters are per interval, Devices and
+    /// ShipperBacklog are levels), and one `AlertsByRule` per rule that
+    /// fired, with dimensions `Sensor, Sid`.
+    pub fn emf(&self, sensor: &str) -> Vec<String> {
+        let main = serde_json::json!({
+            "_aws": {
+                "Timestamp": self.ts_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Sensor"]],
+                    "Metrics": [
+                        {"Name": "Packets", "Unit": "Count"},
+                        {"Name": "Bytes", "Unit": "Bytes"},
+                        {"Name": "Devices", "Unit": "Count"},
+                        {"Name": "Alerts", "Unit": "Count"},
+                        {"Name": "AlertsCritical", "Unit": "Count"},
+                        {"Name": "AlertsHigh", "Unit": "Count"},
+                        {"Name": "AlertsMedium", "Unit": "Count"},
+                        {"Name": "AlertsLow", "Unit": "Count"},
+                        {"Name": "CaptureDropped", "Unit": "Count"},
+                        {"Name": "FlowsEvicted", "Unit": "Count"},
+                        {"Name": "ShipperBacklog", "Unit": "Count"}
+                    ]
+                }]
+            },
+            "Sensor": sensor,
+            "Packets": self.packets,
+            "Bytes": self.bytes,
+            "Devices": self.devices,
+            "Alerts": self.alerts,
+            "AlertsCritical": self.by_severity[0],
+            "AlertsHigh": self.by_severity[1],
+            "AlertsMedium": self.by_severity[2],
+            "AlertsLow": self.by_severity[3],
+            "CaptureDropped": self.capture_dropped,
+            "FlowsEvicted": self.flows_evicted,
+            "ShipperBacklog": self.backlog
+        });
+        let mut out = vec![main.to_string()];
+        for (sid, n) in &self.by_rule {
+            out.push(
+                serde_json::json!({
+                    "_aws": {
+                        "Timestamp": self.ts_ms,
+                        "CloudWatchMetrics": [{
+                            "Namespace": NAMESPACE,
+                            "Dimensions": [["Sensor", "Sid"]],
+                            "Metrics": [{"Name": "AlertsByRule", "Unit": "Count"}]
+                        }]
+                    },
+                    "Sensor": sensor,
+                    "Sid": sid.to_string(),
+                    "AlertsByRule": n
+                })
+                .to_string(),
+            );
+        }
+        out
+    }
+}
+
+/// The API actions the shipper calls (`ship.rs`), all on its own group:
+/// what `deploy/cloudwatch/iam-policy.json` allows, and nothing more.
+pub const IAM_ACTIONS: [&str; 4] = [
+    "logs:CreateLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
+
+/// The CloudWatch metrics namespace of every otwatch metric.
+pub const NAMESPACE: &str = "otwatch";
+
+/// The sensor's name for stream prefixes: the host name.
+pub fn default_prefix() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "otwatch".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emf_records_declare_their_metrics() {
+        let m = Metrics {
+            ts_ms: 1_700_000_000_000,
+            packets: 10,
+            alerts: 3,
+            by_severity: [1, 2, 0, 0],
+            by_rule: vec![(9000101, 2), (9000102, 1)],
+            ..Metrics::default()
+        };
+        let recs: Vec<serde_json::Value> = m
+            .emf("plant-a")
+            .iter()
+            .map(|r| serde_json::from_str(r).unwrap())
+            .collect();
+        assert_eq!(recs.len(), 3);
+        let v = &recs[0];
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "otwatch");
+        assert_eq!(v["Sensor"], "plant-a");
+        assert_eq!(v["AlertsCritical"], 1);
+        assert_eq!(recs[1]["Sid"], "9000101");
+        assert_eq!(recs[1]["AlertsByRule"], 2);
+        // Every declared metric and dimension has a value in its record.
+        for r in &recs {
+            let decl = &r["_aws"]["CloudWatchMetrics"][0];
+            for m in decl["Metrics"].as_array().unwrap() {
+                let name = m["Name"].as_str().unwrap();
+                assert!(r[name].is_u64(), "{name} has a number");
+            }
+            for d in decl["Dimensions"][0].as_array().unwrap() {
+                assert!(r[d.as_str().unwrap()].is_string());
+            }
+        }
+    }
+
+    #[test]
+    fn metrics_are_deltas_of_counters_and_levels_of_gauges() {
+        let a = Metrics {
+            packets: 100,
+            devices: 4,
+            alerts: 2,
+            by_rule: vec![(1, 2)],
+            backlog: 50,
+            ..Metrics::default()
+        };
+        let b = Metrics {
+            packets: 150,
+            devices: 5,
+            alerts: 3,
+            by_rule: vec![(1, 2), (2, 1)],
+            backlog: 10,
+            ..Metrics::default()
+        };
+        let d = b.since(&a);
+        assert_eq!((d.packets, d.devices, d.alerts, d.backlog), (50, 5, 1, 10));
+        assert_eq!(d.by_rule, vec![(2, 1)]);
+    }
+}

@@ -1,0 +1,348 @@
+//! The shipper thread: reads the spools (alerts first), sends batches with
+//! PutLogEvents, creates the group and streams when missing, retries what
+//! can succeed later and parks what cannot.
+
+use super::batch::{next_batch, split, Event};
+use super::retry::{classify, Action, Failure};
+use super::spool::Position;
+use super::{ShipConfig, ShipStats, Spools};
+use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use aws_sdk_cloudwatchlogs::Client;
+use std::collections::{HashSet, VecDeque};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub(crate) fn run(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(ship(cfg, spools)),
+        Err(e) => ShipStats {
+            errors: vec![format!("cannot start the CloudWatch runtime: {e}")],
+            ..ShipStats::default()
+        },
+    }
+}
+
+fn failure<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> Failure
+where
+    R: HasStatus,
+{
+    match e {
+        SdkError::DispatchFailure(d) if d.is_timeout() => Failure::Timeout,
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Failure::Connect,
+        SdkError::TimeoutError(_) => Failure::Timeout,
+        SdkError::ResponseError(r) => Failure::Http {
+            status: r.raw().status_code(),
+            code: None,
+        },
+        SdkError::ServiceError(s) => Failure::Http {
+            status: s.raw().status_code(),
+            code: s.err().code().map(str::to_string),
+        },
+        _ => Failure::Connect,
+    }
+}
+
+/// The HTTP status of a raw response.
+pub(crate) trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_sdk_cloudwatchlogs::config::http::HttpResponse {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+fn jitter() -> f64 {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    f64::from(n % 1000) / 1000.0
+}
+
+/// Creates the group (and its retention) and a stream; "already exists"
+/// is success.
+async fn ensure(
+    client: &Client,
+    cfg: &ShipConfig,
+    stream: &str,
+    group_done: &mut bool,
+) -> Result<(), Failure> {
+    if !*group_done {
+        match client
+            .create_log_group()
+            .log_group_name(&cfg.group)
+            .send()
+            .await
+        {
+            Ok(_) => {
+                if let Some(days) = cfg.retention_days {
+                    client
+                        .put_retention_policy()
+                        .log_group_name(&cfg.group)
+                        .retention_in_days(days)
+                        .send()
+                        .await
+                        .map_err(|e| failure(&e))?;
+                }
+            }
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceAlreadyExistsException") => {}
+            Err(e) => return Err(failure(&e)),
+        }
+        *group_done = true;
+    }
+    match client
+        .create_log_stream()
+        .log_group_name(&cfg.group)
+        .log_stream_name(stream)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.code())
+                == Some("ResourceAlreadyExistsException") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(failure(&e)),
+    }
+}
+
+/// Records read from one spool at a time: at most this many...
+const WINDOW_RECORDS: usize = 20_000;
+/// ...and about this many bytes (a record is at most 1 MiB).
+const WINDOW_BYTES: usize = 8 << 20;
+
+/// A window of spooled records, cut into per-stream batches. The spool's
+/// cursor moves past the window only when every batch of it was accepted
+/// (or parked): records of different logs interleave in the spool, and
+/// grouping them by stream keeps batches full.
+struct Window {
+    alerts: bool,
+    /// (stream, events) in send order.
+    batches: VecDeque<(String, Vec<Event>)>,
+    commit: Position,
+    records: u64,
+}
+
+/// The next window: alerts first.
+fn take(spools: &Arc<Mutex<Spools>>) -> Option<Window> {
+    let mut s = spools.lock().ok()?;
+    for alerts in [true, false] {
+        let spool = if alerts { &mut s.alerts } else { &mut s.logs };
+        let recs = spool.records(WINDOW_RECORDS);
+        let Some(first) = recs.first() else {
+            continue;
+        };
+        let mut commit = first.2;
+        let mut bytes = 0;
+        let mut records = 0;
+        let mut streams: Vec<(String, Vec<Event>)> = Vec::new();
+        for (stream, e, pos) in recs {
+            if bytes > 0 && bytes + e.message.len() > WINDOW_BYTES {
+                break;
+            }
+            bytes += e.message.len();
+            records += 1;
+            commit = pos;
+            let parts = split(e.ts_ms, &e.message);
+            match streams.iter_mut().find(|(s, _)| *s == stream) {
+                Some((_, v)) => v.extend(parts),
+                None => streams.push((stream, parts)),
+            }
+        }
+        let mut batches = VecDeque::new();
+        for (stream, mut events) in streams {
+            while !events.is_empty() {
+                let n = next_batch(&events);
+                let rest = events.split_off(n);
+                batches.push_back((stream.clone(), events));
+                events = rest;
+            }
+        }
+        return Some(Window {
+            alerts,
+            batches,
+            commit,
+            records,
+        });
+    }
+    None
+}
+
+async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
+    // A hung endpoint must not stall the spool forever: every attempt is
+    // bounded, and the retry policy (ours, not the SDK's) decides what next.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::disabled());
+    if let Some(e) = &cfg.endpoint {
+        loader = loader.endpoint_url(e);
+    }
+    let conf = loader.load().await;
+    let client = Client::new(&conf);
+    let mut stats = ShipStats::default();
+    let mut group_done = false;
+    let mut streams: HashSet<String> = HashSet::new();
+    let mut attempt = 0u32;
+    let mut deadline: Option<Instant> = None;
+    let mut window: Option<Window> = None;
+    loop {
+        let closing = spools.lock().map(|s| s.closing).unwrap_or(true);
+        if closing && deadline.is_none() {
+            deadline = Some(Instant::now() + cfg.drain_timeout);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        if window.as_ref().is_some_and(|w| w.batches.is_empty()) {
+            if let Some(w) = window.take() {
+                commit(&spools, &w, &mut stats);
+            }
+        }
+        if window.is_none() {
+            window = take(&spools);
+        }
+        let Some((stream, events)) = window.as_ref().and_then(|w| w.batches.front()) else {
+            if closing {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        let result = async {
+            if !streams.contains(stream) {
+                ensure(&client, &cfg, stream, &mut group_done).await?;
+                streams.insert(stream.clone());
+            }
+            let input: Vec<InputLogEvent> = events
+                .iter()
+                .filter_map(|e| {
+                    InputLogEvent::builder()
+                        .timestamp(e.ts_ms)
+                        .message(e.message.clone())
+                        .build()
+                        .ok()
+                })
+                .collect();
+            client
+                .put_log_events()
+                .log_group_name(&cfg.group)
+                .log_stream_name(stream)
+                .set_log_events(Some(input))
+                .send()
+                .await
+                .map_err(|e| failure(&e))
+        }
+        .await;
+        let n = events.len() as u64;
+        match result {
+            Ok(out) => {
+                attempt = 0;
+                if let Some(r) = out.rejected_log_events_info() {
+                    stats.rejected += rejected(r, n);
+                }
+                stats.sent += n;
+                stats.batches += 1;
+                window.as_mut().map(|w| w.batches.pop_front());
+            }
+            Err(f) => match classify(&f, attempt, jitter()) {
+                Action::Retry(d) => {
+                    stats.retries += 1;
+                    attempt = attempt.saturating_add(1);
+                    let wait = match deadline {
+                        Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
+                        None => d,
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                Action::Recreate => {
+                    streams.clear();
+                    group_done = false;
+                    stats.retries += 1;
+                }
+                Action::Park => {
+                    if stats.errors.len() < 16 {
+                        stats.errors.push(format!(
+                            "CloudWatch refused a batch of {stream} ({f:?}); parked"
+                        ));
+                    }
+                    park(&cfg, stream, events);
+                    stats.parked += n;
+                    window.as_mut().map(|w| w.batches.pop_front());
+                }
+            },
+        }
+    }
+    if let Ok(mut s) = spools.lock() {
+        stats.spooled = s.spooled;
+        stats.dropped_full = s.alerts.dropped_full + s.logs.dropped_full;
+        stats.dropped_error = s.alerts.dropped_error + s.logs.dropped_error;
+        stats.corrupt_segments = s.alerts.corrupt + s.logs.corrupt;
+        stats.truncated = s.alerts.truncated + s.logs.truncated;
+        for e in [s.alerts.last_error.clone(), s.logs.last_error.clone()]
+            .into_iter()
+            .flatten()
+        {
+            stats.errors.push(format!("spool: {e}"));
+        }
+        // What the next run sends: every undelivered record (a window
+        // cut short by the drain timeout is sent again whole).
+        stats.backlog = s.alerts.count() + s.logs.count();
+    }
+    stats
+}
+
+/// Events CloudWatch reported rejected in a batch of `n`.
+fn rejected(r: &aws_sdk_cloudwatchlogs::types::RejectedLogEventsInfo, n: u64) -> u64 {
+    let upto = |i: Option<i32>| i.map_or(0, |x| u64::try_from(x).map_or(0, |x| x + 1));
+    let old = upto(r.too_old_log_event_end_index()).max(upto(r.expired_log_event_end_index()));
+    let new = r
+        .too_new_log_event_start_index()
+        .map_or(0, |i| n.saturating_sub(u64::try_from(i).unwrap_or(0)));
+    old + new
+}
+
+fn commit(spools: &Arc<Mutex<Spools>>, w: &Window, stats: &mut ShipStats) {
+    if let Ok(mut s) = spools.lock() {
+        let spool = if w.alerts { &mut s.alerts } else { &mut s.logs };
+        if let Err(e) = spool.commit(w.commit) {
+            if stats.errors.len() < 16 {
+                stats.errors.push(format!("spool cursor: {e}"));
+            }
+        }
+        s.pending = s.pending.saturating_sub(w.records);
+    }
+}
+
+/// Keeps a refused batch beside the spool (`parked.jsonl`) for the
+/// operator.
+fn park(cfg: &ShipConfig, stream: &str, events: &[Event]) {
+    let path = cfg.spool_dir.join("parked.jsonl");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        for e in events {
+            let _ = writeln!(
+                f,
+                "{}",
+                serde_json::json!({"stream": stream, "ts_ms": e.ts_ms, "message": e.message})
+            );
+        }
+    }
+}

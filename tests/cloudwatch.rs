@@ -1,0 +1,703 @@
+//! Shipping to a real CloudWatch Logs API server: `moto_server` on
+//! 127.0.0.1 (installed in `.venv-moto` by `make test-deps`), one per test.
+//! Outages are made by a proxy between otwatch and the server that can
+//! refuse and cut connections, so the server keeps what it received while
+//! the link is down. Every test reads the group back through the API and
+//! compares it with the local logs: the same events, in order, none twice.
+
+mod common;
+
+use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudwatchlogs::Client;
+use common::*;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A moto server, stopped on drop.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let bin = repo().join(".venv-moto/bin/moto_server");
+        assert!(
+            bin.exists(),
+            "{} is missing: run `make test-deps` (it installs moto[server])",
+            bin.display()
+        );
+        for _ in 0..5 {
+            let port = free_port();
+            let child = Command::new(&bin)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut m = Moto { child, port };
+            let until = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < until {
+                if http_ok(port) {
+                    return m;
+                }
+                if m.child.try_wait().unwrap().is_some() {
+                    break; // the port was taken meanwhile: another one
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = m.child.kill();
+        }
+        panic!("moto_server did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_ok(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+}
+
+/// A TCP proxy to the server whose link can be cut: while down it resets
+/// new connections and has cut the open ones.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    fn new(target: u16, up: bool) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let p = Proxy {
+            port,
+            up: Arc::new(AtomicBool::new(up)),
+            open: Arc::new(Mutex::new(Vec::new())),
+        };
+        let (flag, open) = (p.up.clone(), p.open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !flag.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let mut o = open.lock().unwrap();
+                o.push(client.try_clone().unwrap());
+                o.push(server.try_clone().unwrap());
+                drop(o);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(Shutdown::Write);
+                    });
+                }
+            }
+        });
+        p
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+        if !up {
+            for s in self.open.lock().unwrap().drain(..) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+/// otwatch with the standard AWS settings of a test account.
+fn otwatch_aws() -> Command {
+    let mut c = otwatch();
+    c.env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A counter from the `cloudwatch:` summary line, by the words after it.
+fn counter(err: &str, what: &str) -> u64 {
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("cloudwatch:"))
+        .unwrap_or_else(|| panic!("no cloudwatch summary in:\n{err}"));
+    let at = line
+        .find(what)
+        .unwrap_or_else(|| panic!("no {what:?} in {line}"));
+    let before = line[..at].split_whitespace().last().unwrap();
+    before
+        .trim_start_matches(['(', ';', ','])
+        .parse()
+        .unwrap_or_else(|_| panic!("no number before {what:?} in {line}"))
+}
+
+fn client(endpoint: &str) -> Client {
+    let conf = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(conf)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Every stream of `group` with its messages, oldest first.
+fn read_group(endpoint: &str, group: &str) -> BTreeMap<String, Vec<String>> {
+    let c = client(endpoint);
+    rt().block_on(async {
+        let mut out = BTreeMap::new();
+        let streams = c
+            .describe_log_streams()
+            .log_group_name(group)
+            .send()
+            .await
+            .unwrap();
+        for s in streams.log_streams() {
+            let name = s.log_stream_name().unwrap().to_string();
+            let mut msgs = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = c
+                    .get_log_events()
+                    .log_group_name(group)
+                    .log_stream_name(&name)
+                    .start_from_head(true)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                msgs.extend(
+                    page.events()
+                        .iter()
+                        .map(|e| e.message().unwrap().to_string()),
+                );
+                let next = page.next_forward_token().map(str::to_string);
+                if next.is_none() || next == token || page.events().is_empty() {
+                    break;
+                }
+                token = next;
+            }
+            out.insert(name, msgs);
+        }
+        out
+    })
+}
+
+fn retention(endpoint: &str, group: &str) -> Option<i32> {
+    let c = client(endpoint);
+    rt().block_on(async {
+        let g = c
+            .describe_log_groups()
+            .log_group_name_prefix(group)
+            .send()
+            .await
+            .unwrap();
+        g.log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(group))
+            .and_then(|g| g.retention_in_days())
+    })
+}
+
+/// The lines of a local log (empty when the log was not written).
+fn lines(dir: &Path, log: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(format!("{log}.log")))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts the group holds exactly the local logs of the runs (in run
+/// order) in `<prefix>/<log>` streams, and returns how many events that is.
+fn assert_same(
+    group: &BTreeMap<String, Vec<String>>,
+    prefix: &str,
+    runs: &[&Path],
+    logs: &[&str],
+) -> usize {
+    let mut n = 0;
+    for log in logs {
+        let local: Vec<String> = runs.iter().flat_map(|d| lines(d, log)).collect();
+        let stream = format!("{prefix}/{log}");
+        let remote = group.get(&stream).cloned().unwrap_or_default();
+        assert_eq!(
+            remote.len(),
+            local.len(),
+            "{stream}: {} events in CloudWatch, {} lines in the local logs",
+            remote.len(),
+            local.len()
+        );
+        assert!(
+            remote == local,
+            "{stream}: the events differ from the local log"
+        );
+        n += local.len();
+    }
+    n
+}
+
+/// How many metrics records a run writes: the totals and one per rule
+/// that fired.
+fn metrics_records(out: &Path) -> u64 {
+    let rules: std::collections::BTreeSet<String> = lines(out, "alert")
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["sid"].to_string())
+        .collect();
+    1 + rules.len() as u64
+}
+
+fn ship_args<'a>(group: &'a str, endpoint: &'a str, spool: &'a Path) -> Vec<String> {
+    vec![
+        "--cloudwatch-group".into(),
+        group.into(),
+        "--cloudwatch-endpoint".into(),
+        endpoint.into(),
+        "--cloudwatch-stream-prefix".into(),
+        "sensor-1".into(),
+        "--spool-dir".into(),
+        spool.display().to_string(),
+    ]
+}
+
+fn analyze_cw(out: &Path, extra: &[String], pcaps: &[PathBuf]) -> Command {
+    let mut c = otwatch_aws();
+    c.arg("analyze").arg("--quiet").arg("--out").arg(out);
+    c.args(extra);
+    c.args(pcaps);
+    c
+}
+
+#[test]
+fn analyze_ships_the_same_events_as_the_local_logs() {
+    let moto = Moto::start();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("logs");
+    let mut extra = ship_args("site-a", &moto.url(), &d.path().join("spool"));
+    extra.extend(["--cloudwatch-logs".into(), "conn,modbus,cip".into()]);
+    extra.extend(["--cloudwatch-retention".into(), "30".into()]);
+    let o = run(&mut analyze_cw(
+        &out,
+        &extra,
+        &[
+            pcap("modbus_example.pcap"),
+            pcap("plant-anomalies.pcap"),
+            pcap("enip_cip_example.pcap"),
+        ],
+    ));
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let group = read_group(&moto.url(), "site-a");
+    let n = assert_same(
+        &group,
+        "sensor-1",
+        &[&out],
+        &["alert", "notice", "conn", "modbus", "cip"],
+    );
+    assert!(!lines(&out, "alert").is_empty() && !lines(&out, "cip").is_empty());
+    // Logs not asked for stay local.
+    assert!(!group.contains_key("sensor-1/modbus_detailed"));
+    // Metrics (Embedded Metric Format) at the end of the run: the totals,
+    // then one record per rule that fired.
+    let metrics: Vec<serde_json::Value> = group["sensor-1/metrics"]
+        .iter()
+        .map(|m| serde_json::from_str(m).unwrap())
+        .collect();
+    let emf = &metrics[0];
+    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "otwatch");
+    assert_eq!(emf["Sensor"], "sensor-1");
+    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "stats")[0]).unwrap();
+    assert_eq!(emf["Packets"], stats["pkts_proc"]);
+    // Bytes on the wire: at least what the capture kept.
+    assert!(emf["Bytes"].as_u64() >= stats["bytes_recv"].as_u64());
+    let alerts = lines(&out, "alert").len() as u64;
+    assert_eq!(emf["Alerts"].as_u64(), Some(alerts));
+    let by_rule: u64 = metrics[1..]
+        .iter()
+        .map(|m| m["AlertsByRule"].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_rule, alerts);
+    assert_eq!(counter(&err, "events sent"), (n + metrics.len()) as u64);
+    assert_eq!(retention(&moto.url(), "site-a"), Some(30));
+    // Delivered events leave the spool.
+    assert_eq!(counter(&err, "left in the spool"), 0);
+}
+
+#[test]
+fn every_log_of_a_large_capture_arrives() {
+    let moto = Moto::start();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("logs");
+    let mut extra = ship_args("site-big", &moto.url(), &d.path().join("spool"));
+    extra.extend(["--cloudwatch-logs".into(), "all".into()]);
+    let t = Instant::now();
+    let o = run(&mut analyze_cw(&out, &extra, &[pcap("modbusBig.pcap")]));
+    let secs = t.elapsed().as_secs_f64();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let group = read_group(&moto.url(), "site-big");
+    let logs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            n.strip_suffix(".log").map(str::to_string)
+        })
+        .collect();
+    let refs: Vec<&str> = logs.iter().map(String::as_str).collect();
+    let n = assert_same(&group, "sensor-1", &[&out], &refs);
+    assert!(n > 8_000, "{n} events");
+    eprintln!(
+        "shipped {n} events of {} logs in {secs:.2} s ({:.0} events/s, run included)",
+        logs.len(),
+        n as f64 / secs
+    );
+}
+
+#[test]
+fn an_outage_spools_and_otwatch_ship_delivers_later() {
+    let moto = Moto::start();
+    let proxy = Proxy::new(moto.port, false);
+    let d = tempfile::tempdir().unwrap();
+    let (out, spool) = (d.path().join("logs"), d.path().join("spool"));
+    let mut extra = ship_args("site-b", &proxy.url(), &spool);
+    extra.extend(["--cloudwatch-logs".into(), "conn,modbus".into()]);
+    extra.extend(["--cloudwatch-drain".into(), "2".into()]);
+    let o = run(&mut analyze_cw(
+        &out,
+        &extra,
+        &[pcap("modbus_example.pcap"), pcap("plant-anomalies.pcap")],
+    ));
+    let err = stderr(&o);
+    // The run completes, says what is left, and exits 1.
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let expected = ["alert", "notice", "conn", "modbus"]
+        .iter()
+        .map(|l| lines(&out, l).len() as u64)
+        .sum::<u64>()
+        + metrics_records(&out);
+    assert_eq!(counter(&err, "events sent"), 0, "{err}");
+    assert_eq!(counter(&err, "left in the spool"), expected, "{err}");
+    assert!(counter(&err, "retries") > 0, "{err}");
+    assert!(err.contains("sent by the next run"), "{err}");
+    // The link is back: `otwatch ship` drains the spool.
+    proxy.set_up(true);
+    let o = run(otwatch_aws()
+        .arg("ship")
+        .args(ship_args("site-b", &proxy.url(), &spool)));
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(counter(&err, "events sent"), expected, "{err}");
+    assert_eq!(counter(&err, "left in the spool"), 0, "{err}");
+    let group = read_group(&moto.url(), "site-b");
+    assert_same(
+        &group,
+        "sensor-1",
+        &[&out],
+        &["alert", "notice", "conn", "modbus"],
+    );
+    // Nothing is left to send: a second drain sends nothing.
+    let o = run(otwatch_aws()
+        .arg("ship")
+        .args(ship_args("site-b", &proxy.url(), &spool)));
+    assert!(o.status.success());
+    assert_eq!(counter(&stderr(&o), "events sent"), 0);
+}
+
+#[test]
+fn the_link_returning_during_the_run_delivers_everything_once() {
+    let moto = Moto::start();
+    let proxy = Proxy::new(moto.port, false);
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("logs");
+    let mut extra = ship_args("site-c", &proxy.url(), &d.path().join("spool"));
+    extra.extend(["--cloudwatch-logs".into(), "all".into()]);
+    extra.extend(["--cloudwatch-drain".into(), "120".into()]);
+    let child = analyze_cw(&out, &extra, &[pcap("modbusBig.pcap")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    proxy.set_up(true);
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(counter(&err, "retries") > 0, "{err}");
+    let group = read_group(&moto.url(), "site-c");
+    let logs = [
+        "alert",
+        "notice",
+        "conn",
+        "modbus",
+        "modbus_detailed",
+        "weird",
+    ];
+    let n = assert_same(&group, "sensor-1", &[&out], &logs);
+    eprintln!(
+        "outage during the run: {} events sent, {} retries, {n} compared, 0 lost, 0 duplicated",
+        counter(&err, "events sent"),
+        counter(&err, "retries")
+    );
+}
+
+#[test]
+fn a_killed_sensor_delivers_its_spool_after_restart() {
+    let moto = Moto::start();
+    let proxy = Proxy::new(moto.port, false);
+    let d = tempfile::tempdir().unwrap();
+    let spool = d.path().join("spool");
+    let (out1, out2) = (d.path().join("run1"), d.path().join("run2"));
+    let mut extra = ship_args("site-d", &proxy.url(), &spool);
+    extra.extend(["--cloudwatch-logs".into(), "conn,modbus".into()]);
+    extra.extend(["--cloudwatch-drain".into(), "600".into()]);
+    let mut first = analyze_cw(&out1, &extra, &[pcap("modbus_example.pcap")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the run to write its logs, then kill it while it waits for
+    // the link.
+    let until = Instant::now() + Duration::from_secs(60);
+    while lines(&out1, "stats").is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    first.kill().unwrap();
+    let status = first.wait().unwrap();
+    assert!(!status.success(), "the first run was not killed");
+    assert!(!lines(&out1, "modbus").is_empty());
+    // The sensor starts again, on another capture, with the link up.
+    proxy.set_up(true);
+    let o = run(&mut analyze_cw(
+        &out2,
+        &extra,
+        &[pcap("plant-anomalies.pcap")],
+    ));
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let group = read_group(&moto.url(), "site-d");
+    assert_same(
+        &group,
+        "sensor-1",
+        &[&out1, &out2],
+        &["alert", "notice", "conn", "modbus"],
+    );
+}
+
+/// The spool on a full file system: the run goes on, the local logs are
+/// whole, the loss is counted and named, the exit status says so.
+#[test]
+fn a_full_spool_disk_is_reported_not_fatal() {
+    let d = tempfile::tempdir().unwrap();
+    let spool = d.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    let mount = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "otwatch-test"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert!(
+        mount.status.success(),
+        "mounting a small tmpfs needs root (CI runs as root): {}",
+        String::from_utf8_lossy(&mount.stderr)
+    );
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(spool.clone());
+    let out = d.path().join("logs");
+    // Nothing listens on the endpoint: everything stays in the spool.
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let mut extra = ship_args("site-e", &endpoint, &spool);
+    extra.extend(["--cloudwatch-logs".into(), "all".into()]);
+    extra.extend(["--cloudwatch-drain".into(), "1".into()]);
+    let o = run(&mut analyze_cw(&out, &extra, &[pcap("modbusBig.pcap")]));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(&spool.display().to_string()), "{err}");
+    assert!(counter(&err, "dropped (spool write errors)") > 0, "{err}");
+    assert!(err.contains("were not spooled"), "{err}");
+    // The local logs are whole.
+    assert_eq!(
+        lines(&out, "modbus").len(),
+        lines(analyze_plain("modbusBig.pcap").path(), "modbus").len()
+    );
+}
+
+fn analyze_plain(name: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let o = analyze(d.path(), &[], &[pcap(name)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    d
+}
+
+/// At the spool's cap bulk logs are refused first: alerts have their own
+/// share and all arrive once the link is back.
+#[test]
+fn at_the_spool_cap_alerts_are_kept_before_bulk_logs() {
+    let moto = Moto::start();
+    let proxy = Proxy::new(moto.port, false);
+    let d = tempfile::tempdir().unwrap();
+    let (out, spool) = (d.path().join("logs"), d.path().join("spool"));
+    let mut extra = ship_args("site-f", &proxy.url(), &spool);
+    extra.extend(["--cloudwatch-logs".into(), "all".into()]);
+    extra.extend(["--spool-mib".into(), "1".into()]);
+    extra.extend(["--cloudwatch-drain".into(), "1".into()]);
+    let o = run(&mut analyze_cw(
+        &out,
+        &extra,
+        &[pcap("modbusBig.pcap"), pcap("plant-anomalies.pcap")],
+    ));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let dropped = counter(&err, "dropped (spool full)");
+    assert!(dropped > 0, "{err}");
+    assert!(err.contains("at the spool cap"), "{err}");
+    proxy.set_up(true);
+    let o = run(otwatch_aws()
+        .arg("ship")
+        .args(ship_args("site-f", &proxy.url(), &spool)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let group = read_group(&moto.url(), "site-f");
+    assert!(!lines(&out, "alert").is_empty());
+    assert_same(&group, "sensor-1", &[&out], &["alert", "notice"]);
+    let bulk: usize = group
+        .iter()
+        .filter(|(k, _)| !k.ends_with("/alert") && !k.ends_with("/notice"))
+        .map(|(_, v)| v.len())
+        .sum();
+    let local_bulk: usize = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            n.strip_suffix(".log").map(str::to_string)
+        })
+        .filter(|l| l != "alert" && l != "notice")
+        .map(|l| lines(&out, &l).len())
+        .sum();
+    // Every bulk record either arrived or was counted as dropped.
+    assert_eq!(
+        bulk as u64 + dropped,
+        local_bulk as u64 + metrics_records(&out)
+    );
+}
+
+/// `--cloudwatch-logs` knows every log a run writes (the list is kept by
+/// hand in `output::LOG_NAMES`).
+#[test]
+fn every_log_written_has_a_known_name() {
+    let d = tempfile::tempdir().unwrap();
+    let mut pcaps: Vec<PathBuf> = std::fs::read_dir(repo().join("pcaps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    pcaps.sort();
+    let o = analyze(d.path(), &["--cip-io-interval", "0"], &pcaps);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut seen = 0;
+    for e in std::fs::read_dir(d.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(log) = name.strip_suffix(".log") {
+            assert!(
+                otwatch::output::LOG_NAMES.contains(&log),
+                "{log} is missing from output::LOG_NAMES"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 20, "{seen} logs");
+}
+
+#[test]
+fn cloudwatch_misuse_is_named_and_exits_2() {
+    let d = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["--cloudwatch-logs", "conn,modbsu"][..],
+            "no log is called \"modbsu\"",
+        ),
+        (
+            &["--cloudwatch-retention", "10"][..],
+            "--cloudwatch-retention",
+        ),
+        (
+            &["--cloudwatch-group", "bad group!"][..],
+            "--cloudwatch-group",
+        ),
+    ] {
+        let mut a = vec!["--cloudwatch-group", "g"];
+        a.extend_from_slice(args);
+        let o = analyze(d.path(), &a, &[pcap("modbus_example.pcap")]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let o = run(otwatch_aws().args(["ship", "--cloudwatch-group", "g"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--spool-dir"));
+}
