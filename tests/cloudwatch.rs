@@ -721,3 +721,24 @@ fn cloudwatch_misuse_is_named_and_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--spool-dir"));
 }
+
+/// The standard proxy variables are honoured: the endpoint's host name
+/// does not resolve, so events can only arrive through the proxy (the
+/// link stands in for it; it relays the absolute-form requests).
+#[test]
+fn the_standard_proxy_variables_are_honoured() {
+    let site = Site::new("site-proxy", true);
+    let out = site.path("logs");
+    let endpoint = format!("http://cloudwatch.invalid:{}", site.moto.port);
+    let mut flags = site.flags();
+    flags[3] = endpoint;
+    let o = run(otwatch_aws()
+        .env("HTTP_PROXY", site.link.url())
+        .env("HTTPS_PROXY", site.link.url())
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .args(flags)
+        .arg(pcap("plant-anomalies.pcap")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same(&site.read(), "sensor-1", &[&out], &["alert", "notice"]);
+}
