@@ -1,0 +1,1 @@
+//! EtherNet/IP and CIP messages (encapsulation, CPF, explicit and implicit messaging).

@@ -1,0 +1,1 @@
+//! OPC UA Binary messages (UACP and secure conversation with SecurityPolicy None).
