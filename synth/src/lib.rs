@@ -1,8 +1,122 @@
 //! Synthetic OT traffic for sizing and benchmarking: a seeded, realistic
 //! plant (PLCs, HMIs, engineering stations, I/O adapters, an OPC UA server
-//! and its clients, IT hosts) written as a classic pcap file. Every
-//! message is built by the protocol modules below; `plant` schedules them
-//! on correct TCP connections and UDP flows.
+//! and its clients, IT hosts) written as a classic pcap file. The protocol
+//! modules build the messages; `net` puts them on correct TCP connections
+//! and UDP flows; `plant` decides who says what, when.
 
 pub mod enip;
+pub mod it;
+pub mod modbus;
+pub mod net;
 pub mod opcua;
+pub mod pcap;
+pub mod plant;
+pub mod rng;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// What to synthesize. The capture ends at the first packet past the
+/// packet or byte limit (file bytes, headers included).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub packets: Option<u64>,
+    pub bytes: Option<u64>,
+    pub anomalies: bool,
+    /// Time of the first packet, µs since the epoch.
+    pub start_us: i64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            seed: 1,
+            packets: Some(10_000),
+            bytes: None,
+            anomalies: false,
+            // 2026-01-05 06:00:00 UTC: a Monday morning shift.
+            start_us: 1_767_592_800_000_000,
+        }
+    }
+}
+
+/// One injected anomaly (a line of the truth file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anomaly {
+    pub ts_us: i64,
+    pub kind: &'static str,
+    pub src: [u8; 4],
+    pub dst: [u8; 4],
+    pub detail: String,
+}
+
+impl Anomaly {
+    /// The truth file's JSON line.
+    pub fn json(&self) -> String {
+        let ip = |a: [u8; 4]| format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+        format!(
+            "{{\"ts\":{}.{:06},\"kind\":\"{}\",\"src\":\"{}\",\"dst\":\"{}\",\"detail\":\"{}\"}}",
+            self.ts_us / 1_000_000,
+            self.ts_us % 1_000_000,
+            self.kind,
+            ip(self.src),
+            ip(self.dst),
+            self.detail.replace('\\', "\\\\").replace('"', "\\\"")
+        )
+    }
+}
+
+/// What was written.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Packets and frame bytes per kind of conversation (modbus, enip,
+    /// cip_io, opcua, dns, http, tls, anomaly).
+    pub by_kind: BTreeMap<&'static str, (u64, u64)>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// A flood of `n` SYNs, each opening a different connection (distinct
+/// source address and port) to one of the plant's PLCs: the capture that
+/// fills a sensor's flow table. 10,000 SYNs per second of capture time.
+pub fn syn_flood<W: Write>(n: u64, start_us: i64, out: W) -> std::io::Result<Summary> {
+    let mut pcap = pcap::PcapWriter::new(out)?;
+    let mut frame = Vec::with_capacity(64);
+    for i in 0..n {
+        let src = [
+            10,
+            128 + (i >> 24) as u8 % 64,
+            (i >> 16) as u8,
+            (i >> 8) as u8,
+        ];
+        let sport = 1024 + (i % 256) as u16 * 97 % 60_000;
+        let dst = [10, 10, 1, 11 + (i % 16) as u8];
+        frame.clear();
+        etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [0, 0x80, 0xF4, 10, 1, dst[3]])
+            .ipv4(src, dst, 64)
+            .tcp(sport, 502, (i as u32).wrapping_mul(2_654_435_761), 64_240)
+            .syn()
+            .write(&mut frame, &[])
+            .map_err(std::io::Error::other)?;
+        pcap.packet(start_us + i as i64 * 100, &frame)?;
+    }
+    let mut summary = Summary {
+        packets: pcap.packets,
+        bytes: pcap.bytes,
+        ..Summary::default()
+    };
+    summary.by_kind.insert("syn", (n, pcap.bytes - 24 - 16 * n));
+    pcap.finish()?;
+    Ok(summary)
+}
+
+/// Writes the capture to `out`.
+pub fn synthesize<W: Write>(cfg: &Config, out: W) -> std::io::Result<Summary> {
+    let pcap = pcap::PcapWriter::new(out)?;
+    let mut out = net::Out::new(pcap);
+    let summary = plant::Plant::new(cfg).run(cfg, &mut out)?;
+    out.pcap.finish()?;
+    Ok(summary)
+}

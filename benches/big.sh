@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make bench`, part two: whole runs on synthesized captures, timed with
+# /usr/bin/time -v, beside the libpcap floor and (when installed) tshark
+# and Suricata. Sizes: BENCH_SIZES (default "100M 1G"); captures are kept
+# in BENCH_DIR (target/bench) and reused.
+set -euo pipefail
+SIZES=${BENCH_SIZES:-100M 1G}
+DIR=${BENCH_DIR:-target/bench}
+BIN=target/release/otwatch
+mkdir -p "$DIR"
+row() { printf '| %-34s | %12s | %9s | %8s | %9s |\n' "$@"; }
+
+# A baseline of the same plant learned from another seed's traffic.
+if [ ! -s "$DIR/baseline.json" ]; then
+  $BIN synth -o "$DIR/learn.pcap" --bytes 64M --seed 2
+  $BIN baseline learn "$DIR/learn.pcap" -o "$DIR/baseline.json"
+fi
+
+# Runs otwatch analyze; prints a table row from stats.log and time -v.
+run() { # label threads capture [extra args...]
+  local label=$1 threads=$2 cap=$3; shift 3
+  local out="$DIR/out"
+  rm -rf "$out"
+  /usr/bin/time -v $BIN analyze --quiet --threads "$threads" --out "$out" "$@" "$cap" 2> "$DIR/time.txt" || {
+    cat "$DIR/time.txt"; exit 1; }
+  python3 - "$label" "$threads" "$out/stats.log" "$DIR/time.txt" "$(stat -c %s "$cap")" <<'PY'
+import json, re, sys
+label, threads, stats, timef, size = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+s = json.loads(open(stats).read().splitlines()[-1])
+t = open(timef).read()
+wall = t.split("Elapsed (wall clock) time (h:mm:ss or m:ss): ")[1].split()[0].split(":")
+secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) / 1024
+pps = s["pkts_proc"] / secs
+gbps = s["bytes_recv"] * 8 / secs / 1e9
+extra = " (%d evicted)" % s["flows_evicted"] if s["flows_evicted"] else ""
+print("| %-34s | %12s | %9s | %8s | %9s |" % (
+    "%s, %s thread%s%s" % (label, threads, "s" if threads != "1" else "", extra),
+    "{:,}".format(s["pkts_proc"]), "%.2f M" % (pps / 1e6), "%.2f" % gbps, "%.0f MiB" % rss))
+PY
+}
+
+echo
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
+row "run" "packets" "pkts/s" "Gbit/s" "peak RSS"
+row "---" "---" "---" "---" "---"
+for size in $SIZES; do
+  cap="$DIR/plant-$size.pcap"
+  [ -s "$cap" ] || $BIN synth -o "$cap" --bytes "$size" --seed 1 2>/dev/null
+  floor=$(cargo run -q --release --example pcap_floor -- "$cap")
+  echo "| $size: $floor |"
+  for t in 1 2; do
+    run "$size otwatch, rules + baseline" "$t" "$cap" --rules rules --baseline "$DIR/baseline.json"
+  done
+  if command -v tshark >/dev/null; then
+    s=$(date +%s.%N)
+    n=$(tshark -n -r "$cap" -q -Y 'modbus || enip || cip || opcua' -z io,stat,0 2>/dev/null | awk '/<>/ {print $6; exit}')
+    e=$(date +%s.%N)
+    python3 -c "import sys; n,s=int('${n:-0}'), $e-$s; print('| %-34s | %12s | %9s | %8s | %9s |' % ('$size tshark (OT protocols dissected)', '{:,}'.format(n), '%.2f M' % (n/s/1e6), '-', '-'))"
+  fi
+  if command -v suricata >/dev/null; then
+    rm -rf "$DIR/suricata" && mkdir -p "$DIR/suricata"
+    /usr/bin/time -v suricata -r "$cap" -l "$DIR/suricata" --runmode single -k none 2> "$DIR/time.txt" >/dev/null || true
+    grep -E "Elapsed|Maximum resident" "$DIR/time.txt" | sed 's/^/  suricata: /'
+  fi
+done
+
+# One million distinct SYN-only flows against a 250,000-flow cap.
+syn="$DIR/syn-1M.pcap"
+[ -s "$syn" ] || $BIN synth -o "$syn" --syn-flows 1000000 2>/dev/null
+run "1 M SYN-only flows, cap 250,000" 1 "$syn" --max-flows 250000
