@@ -78,8 +78,14 @@ bench-smoke: test-deps
 
 test: lint unit
 
-bench: deps
+# Criterion benchmarks (parsers, pipeline on modbusBig and on a synthesized
+# plant), then whole runs on synthesized 100 MB and 1 GB captures with peak
+# RSS, beside the libpcap floor and tshark (benches/big.sh; BENCH_SIZES to
+# change the sizes, e.g. "100M 1G 4G").
+bench: build
+	$(call apt_install,time)
 	$(CARGO) bench --bench pipeline --bench parsers
+	bash benches/big.sh
 
 # Coverage-guided fuzzing of the parsers (not part of `make test`).
 FUZZ_SECONDS ?= 60

@@ -6,6 +6,12 @@
 //!   memory, on one thread (the per-worker hot path);
 //! - `pipeline/N`: the whole `analyze` run (libpcap read, dispatch, N
 //!   workers, merge, conn.log writing) with N worker threads.
+//!
+//! And `synth/pipeline/N`: the whole run on a synthesized plant capture
+//! (`otwatch synth`, 200,000 packets, seed 1: cyclic CIP I/O, Modbus
+//! polling, explicit CIP, OPC UA, IT background) with every default log,
+//! the default rule pack and a baseline learned from seed 2 — the setting
+//! of the throughput targets, at a size criterion can repeat.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use otwatch::capture::{FileSource, LinkType};
@@ -80,5 +86,58 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(pipeline, benches);
+/// A synthesized capture in `dir`.
+fn synthesize(dir: &std::path::Path, name: &str, seed: u64, packets: u64) -> PathBuf {
+    let path = dir.join(name);
+    let cfg = otwatch_synth::Config {
+        seed,
+        packets: Some(packets),
+        ..otwatch_synth::Config::default()
+    };
+    let f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    otwatch_synth::synthesize(&cfg, f).expect("synthesize");
+    path
+}
+
+fn synth_benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = synthesize(dir.path(), "plant.pcap", 1, 200_000);
+    let learn = synthesize(dir.path(), "learn.pcap", 2, 200_000);
+    let mut learn_cfg = PipelineConfig {
+        discard_logs: true,
+        ..PipelineConfig::default()
+    };
+    learn_cfg.observe.learn = true;
+    let baseline = run_files(&[learn], &learn_cfg)
+        .observed
+        .and_then(|o| o.baseline)
+        .expect("a learned baseline");
+    let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let rules = otwatch::cli::load_rules(&rules_dir, Some(&rules_dir.join("vars.conf")))
+        .expect("the default rule pack");
+    let mut g = c.benchmark_group("synth");
+    g.throughput(Throughput::Elements(200_000));
+    g.sample_size(10);
+    for threads in [1usize, 2] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut cfg = PipelineConfig {
+            threads,
+            out_dir: out.path().to_path_buf(),
+            ..PipelineConfig::default()
+        };
+        cfg.observe.rules = Some((rules.clone(), 60));
+        cfg.observe.baseline = Some(baseline.clone());
+        let files = vec![capture.clone()];
+        g.bench_function(format!("pipeline/{threads}"), |b| {
+            b.iter(|| {
+                let o = run_files(&files, &cfg);
+                assert!(o.error.is_none());
+                o.summary.decode.packets
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(pipeline, benches, synth_benches);
 criterion_main!(pipeline);

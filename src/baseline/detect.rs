@@ -292,12 +292,12 @@ impl Detector {
             let Some(d) = self.baseline.devices.get(&ip) else {
                 continue;
             };
-            let known = protocols(d);
-            let has = known.contains(key.protocol.as_str());
-            let known = known.into_iter().collect::<Vec<_>>().join(", ");
             let served = d.activity.served.contains_key(&key.protocol);
             let used = d.activity.used.contains_key(&key.protocol);
-            if !has {
+            if !served && !used {
+                // Called for every request: the strings are built only
+                // for a notice.
+                let known = protocols(d).into_iter().collect::<Vec<_>>().join(", ");
                 if self.first(format!("protocol {ip} {}", key.protocol)) {
                     out.push(Notice {
                         ts,
@@ -358,8 +358,7 @@ impl Detector {
         let Some(edge) = self.baseline.edges.get(&key) else {
             return;
         };
-        let learned = edge.functions.get(&r.function).cloned();
-        let Some(learned) = learned else {
+        let Some(learned) = edge.functions.get(&r.function) else {
             let known: Vec<String> = edge.functions.keys().cloned().collect();
             let wrote = edge.wrote();
             if self.first(format!("function {key} {}", r.function)) {
@@ -378,76 +377,89 @@ impl Detector {
             }
             return;
         };
-        if let Some(m) = &r.modbus {
+        // What the checks below need from the baseline, taken while it is
+        // borrowed (the checks update what was reported): the learned
+        // interval figures, and a range finding with its texts.
+        let samples = learned.intervals_ms.len();
+        let interval = (samples >= self.cfg.min_interval_samples)
+            .then(|| (learned.intervals_ms.min(), learned.intervals_ms.max()));
+        let range = r.modbus.as_ref().and_then(|m| {
             let table = format!("{}/{}", m.unit, m.table);
             let end = m.start.saturating_add(m.count - 1);
-            let ranges = edge.modbus.get(&table).cloned().unwrap_or_default();
-            let (kind, learned_ranges) = if r.write {
-                ("write", &ranges.write)
-            } else {
-                ("read", &ranges.read)
+            let ranges = edge.modbus.get(&table);
+            let (kind, learned_ranges) = match (ranges, r.write) {
+                (Some(g), true) => ("write", g.write.as_slice()),
+                (Some(g), false) => ("read", g.read.as_slice()),
+                (None, w) => (if w { "write" } else { "read" }, &[][..]),
             };
-            if !covers(learned_ranges, m.start, end)
-                && self.first(format!("range {key} {table} {kind} {}-{end}", m.start))
-            {
-                out.push(notice(
-                    note::MODBUS_ADDRESS_OUT_OF_RANGE,
-                    format!(
-                        "{} {kind}s {} {}-{end} (unit {}) on {key}",
-                        r.function, m.table, m.start, m.unit
-                    ),
-                    format!(
-                        "learned {} ranges of unit {}: reads {}, writes {}",
-                        m.table,
-                        m.unit,
-                        format_ranges(&ranges.read),
-                        format_ranges(&ranges.write)
-                    ),
-                ));
+            if covers(learned_ranges, m.start, end) {
+                return None;
             }
-        }
-        // The polling period.
-        if learned.intervals_ms.len() >= self.cfg.min_interval_samples {
-            // Requests reach the detector in the order their transactions
-            // complete; an earlier request arriving later says nothing
-            // about the period (learning skips them too).
+            let fmt = |w: bool| {
+                ranges.map_or_else(
+                    || format_ranges(&[]),
+                    |g| format_ranges(if w { &g.write } else { &g.read }),
+                )
+            };
+            Some((
+                format!("range {key} {table} {kind} {}-{end}", m.start),
+                format!(
+                    "{} {kind}s {} {}-{end} (unit {}) on {key}",
+                    r.function, m.table, m.start, m.unit
+                ),
+                format!(
+                    "learned {} ranges of unit {}: reads {}, writes {}",
+                    m.table,
+                    m.unit,
+                    fmt(false),
+                    fmt(true)
+                ),
+            ))
+        });
+        // The polling period. Requests reach the detector in the order
+        // their transactions complete; an earlier request arriving later
+        // says nothing about the period (learning skips them too).
+        let polling = interval.and_then(|(lo, hi)| {
             let prev = self
                 .run
                 .previous(&key, &r.function)
-                .filter(|p| *p <= r.ts.0);
-            if let Some(prev) = prev {
-                // As learned: whole milliseconds, at least one.
-                let gap_ms = (((r.ts.0 - prev).max(0) / 1000) as u64).max(1);
-                let lo = learned.intervals_ms.quantile(0.0) as f64;
-                let hi = learned.intervals_ms.quantile(1.0) as f64;
-                let f = self.cfg.interval_factor;
-                // Too slow and too fast are reported apart.
-                let kind = if (gap_ms as f64) > hi * f {
-                    Some("slow")
-                } else if (gap_ms as f64) * f < lo {
-                    Some("fast")
-                } else {
-                    None
-                };
-                if let Some(kind) =
-                    kind.filter(|k| self.first(format!("interval {key} {} {k}", r.function)))
-                {
-                    out.push(notice(
-                        note::POLLING_ANOMALY,
-                        format!(
-                            "{} {} after {} on {key} (too {kind})",
-                            r.protocol,
-                            r.function,
-                            ms(gap_ms * 1000)
-                        ),
-                        format!(
-                            "learned interval: median {}, range {} - {} ({} samples); alert beyond x{f}",
-                            ms(learned.intervals_ms.quantile(0.5) * 1000),
-                            ms(lo as u64 * 1000),
-                            ms(hi as u64 * 1000),
-                            learned.intervals_ms.len()
-                        ),
-                    ));
+                .filter(|p| *p <= r.ts.0)?;
+            // As learned: whole milliseconds, at least one.
+            let gap_ms = (((r.ts.0 - prev).max(0) / 1000) as u64).max(1);
+            let (lo, hi) = (lo as f64, hi as f64);
+            let f = self.cfg.interval_factor;
+            // Too slow and too fast are reported apart.
+            let kind = if (gap_ms as f64) > hi * f {
+                "slow"
+            } else if (gap_ms as f64) * f < lo {
+                "fast"
+            } else {
+                return None;
+            };
+            Some((
+                format!("interval {key} {} {kind}", r.function),
+                format!(
+                    "{} {} after {} on {key} (too {kind})",
+                    r.protocol,
+                    r.function,
+                    ms(gap_ms * 1000)
+                ),
+                format!(
+                    "learned interval: median {}, range {} - {} ({} samples); alert beyond x{f}",
+                    ms(learned.intervals_ms.quantile(0.5) * 1000),
+                    ms(lo as u64 * 1000),
+                    ms(hi as u64 * 1000),
+                    samples
+                ),
+            ))
+        });
+        for (found, note) in [
+            (range, note::MODBUS_ADDRESS_OUT_OF_RANGE),
+            (polling, note::POLLING_ANOMALY),
+        ] {
+            if let Some((first, msg, sub)) = found {
+                if self.first(first) {
+                    out.push(notice(note, msg, sub));
                 }
             }
         }
@@ -492,7 +504,7 @@ impl Detector {
             let longest_ms = edge
                 .functions
                 .values()
-                .map(|f| f.intervals_ms.quantile(1.0))
+                .map(|f| f.intervals_ms.max())
                 .max()
                 .unwrap_or(0);
             let limit_us = ((period_ms as f64 * 1000.0 * self.cfg.silence_factor) as i64)

@@ -39,6 +39,16 @@ impl Intervals {
         self.0.is_empty()
     }
 
+    /// The shortest interval (as `quantile(0.0)`, without the scan).
+    pub fn min(&self) -> u64 {
+        self.0.min()
+    }
+
+    /// The longest interval (as `quantile(1.0)`, without the scan).
+    pub fn max(&self) -> u64 {
+        self.0.max()
+    }
+
     /// The interval at quantile `q` (0..=1), in milliseconds.
     pub fn quantile(&self, q: f64) -> u64 {
         self.0.value_at_quantile(q)
@@ -82,6 +92,16 @@ impl<'de> Deserialize<'de> for Intervals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn min_and_max_are_the_end_quantiles() {
+        let mut i = Intervals::default();
+        for ms in [3u64, 1000, 1003, 250, 77_000, 5] {
+            i.record(ms);
+        }
+        assert_eq!(i.min(), i.quantile(0.0));
+        assert_eq!(i.max(), i.quantile(1.0));
+    }
 
     #[test]
     fn quantiles_survive_a_round_trip() {

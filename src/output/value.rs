@@ -191,14 +191,12 @@ impl Value {
             Value::Str(s) => push_json_string(out, s),
             Value::Static(s) => push_json_string(out, s),
             Value::Addr(a) => {
-                let _ = write!(out, "\"{a}\"");
+                out.push('"');
+                push_addr(out, a);
+                out.push('"');
             }
-            Value::Port(p) => {
-                let _ = write!(out, "{p}");
-            }
-            Value::Count(c) => {
-                let _ = write!(out, "{c}");
-            }
+            Value::Port(p) => push_u64(out, u64::from(*p)),
+            Value::Count(c) => push_u64(out, *c),
             Value::Int(i) => {
                 let _ = write!(out, "{i}");
             }
@@ -210,7 +208,7 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    let _ = write!(out, "{c}");
+                    push_u64(out, *c);
                 }
                 out.push(']');
             }
@@ -254,17 +252,57 @@ fn push_json_f64(out: &mut String, v: f64) {
 /// JSON string with Zeek's escaping of control bytes (`\xNN`, shown as `\\xNN`).
 pub fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\\\x{:02x}", c as u32);
+    // Most strings need no escape: copy the runs between escapes whole.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f {
+            out.push_str(&s[run..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => {
+                    let _ = write!(out, "\\\\x{b:02x}");
+                }
             }
-            c => out.push(c),
+            run = i + 1;
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
+}
+
+/// Decimal digits without the formatting machinery (the log writer's
+/// hottest path).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// An address as its Display writes it; IPv4 without the formatter.
+pub fn push_addr(out: &mut String, a: &std::net::IpAddr) {
+    match a {
+        std::net::IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(*o));
+            }
+        }
+        std::net::IpAddr::V6(_) => {
+            let _ = write!(out, "{a}");
+        }
+    }
 }
 
 #[cfg(test)]
