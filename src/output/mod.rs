@@ -9,7 +9,7 @@ mod writer;
 use crate::time::Ts;
 
 pub use value::{bytes_text, push_json_string, Field, FieldType, Value};
-pub use writer::{json_line, LogFormat, LogWriter, WriteError};
+pub use writer::{json_line, json_line_into, LogFormat, LogWriter, WriteError};
 
 pub mod cloudwatch;
 

@@ -152,33 +152,42 @@ impl LogWriter {
         }
         self.values.clear();
         rec.values(&mut self.values);
-        self.line.clear();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
         let fields = rec.fields();
         match self.format {
-            LogFormat::Json => json_into(&self.values, fields, &mut self.line),
+            LogFormat::Json => json_into(&self.values, fields, &mut line),
             LogFormat::Tsv => {
                 for (i, v) in self.values.iter().enumerate() {
                     if i > 0 {
-                        self.line.push('\t');
+                        line.push('\t');
                     }
-                    v.write_tsv(&mut self.line);
+                    v.write_tsv(&mut line);
                 }
-                self.line.push('\n');
+                line.push('\n');
             }
         }
-        let line = std::mem::take(&mut self.line);
+        let res = self.write_line(rec, &line);
+        self.line = line;
+        res
+    }
+
+    /// Writes `rec` as the line already rendered for it (JSON, with its
+    /// newline: a worker formatted it).
+    pub fn write_line(&mut self, rec: &dyn DynLog, line: &str) -> Result<(), WriteError> {
+        if let Some(d) = self.discarded.as_mut() {
+            *d.entry(rec.path()).or_default() += 1;
+            return Ok(());
+        }
         self.written += line.len() as u64;
         let file = self.file(rec.path(), rec.fields())?;
         file.rows += 1;
-        let res = file
-            .out
+        file.out
             .write_all(line.as_bytes())
             .map_err(|source| WriteError {
                 path: file.path.clone(),
                 source,
-            });
-        self.line = line;
-        res
+            })
     }
 
     fn file(
@@ -268,6 +277,14 @@ fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
         }
     }
     line.push_str("}\n");
+}
+
+/// A record's JSON log line, with its newline, into `line` (`values` is
+/// scratch space).
+pub fn json_line_into(rec: &dyn DynLog, values: &mut Vec<Value>, line: &mut String) {
+    values.clear();
+    rec.values(values);
+    json_into(values, rec.fields(), line);
 }
 
 /// A record as the JSON line the logs hold (without the newline): what is

@@ -187,9 +187,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         let (wtx, wrx) = bounded::<Work>(cfg.queue_depth);
         let (otx, orx) = bounded::<Output>(cfg.queue_depth);
         let fc = flow_cfg.clone();
+        let json = cfg.format == LogFormat::Json && !cfg.discard_logs;
         let h = thread::Builder::new()
             .name(format!("otwatch-worker-{i}"))
-            .spawn(move || worker::run(fc, wrx, otx));
+            .spawn(move || worker::run(fc, json, wrx, otx));
         match h {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -731,6 +732,8 @@ impl<'a> Capturer<'a> {
             .send(Output {
                 tick: self.tick,
                 records,
+                text: String::new(),
+                ends: Vec::new(),
             })
             .is_err()
         {
@@ -756,6 +759,8 @@ impl<'a> Capturer<'a> {
         let _ = self.cap_tx.send(Output {
             tick: self.tick,
             records,
+            text: String::new(),
+            ends: Vec::new(),
         });
         if let Some(pb) = &self.progress {
             pb.finish_and_clear();
@@ -772,6 +777,10 @@ struct Rotation {
     bytes: Option<u64>,
 }
 
+/// Where a record's rendered line is: (source, start, end) in the tick's
+/// texts.
+type LineAt = (usize, usize, usize);
+
 /// Receives one output per source per tick, merges them by key, writes
 /// them, and hands each record to the observer (whose alerts are written
 /// right after the record that raised them).
@@ -783,13 +792,15 @@ fn merge(
     rotation: Rotation,
     shipper: Option<Arc<Shipper>>,
 ) -> Result<(LogWriter, Observer), WriteError> {
-    let mut all: Vec<(OrderKey, Record)> = Vec::new();
+    let mut all: Vec<(OrderKey, Record, Option<LineAt>)> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut alerts = Vec::new();
     let mut opened = false;
     let mut last_rotation: Option<i64> = None;
     let mut now = Ts::default();
     loop {
         all.clear();
+        texts.clear();
         let mut got = 0;
         let mut tick = None;
         for rx in &sources {
@@ -797,7 +808,18 @@ fn merge(
                 got += 1;
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
-                all.extend(out.records);
+                let src = texts.len();
+                let mut start = 0usize;
+                let mut ends = out.ends.into_iter();
+                all.extend(out.records.into_iter().map(|(k, r)| {
+                    let line = ends.next().map(|e| e as usize).and_then(|end| {
+                        let l = (end > start).then_some((src, start, end));
+                        start = end;
+                        l
+                    });
+                    (k, r, line)
+                }));
+                texts.push(out.text);
             }
         }
         if got == 0 {
@@ -812,16 +834,26 @@ fn merge(
             }
         }
         all.sort_by_key(|r| r.0);
-        for (_, rec) in all.drain(..) {
+        for (_, rec, at) in all.drain(..) {
+            let line = at.and_then(|(src, a, b)| texts.get(src).and_then(|t| t.get(a..b)));
             if let Some(log) = rec.as_log() {
                 if !opened {
                     writer.set_open_time(log.ts());
                     opened = true;
                 }
                 now = now.max(log.ts());
-                writer.write(log)?;
+                match line {
+                    Some(l) => writer.write_line(log, l)?,
+                    None => writer.write(log)?,
+                }
                 if let Some(sh) = &shipper {
-                    offer(sh, log);
+                    match line {
+                        Some(l) if sh.wants(log.path()) => {
+                            sh.offer(log.path(), l.strip_suffix('\n').unwrap_or(l))
+                        }
+                        Some(_) => {}
+                        None => offer(sh, log),
+                    }
                     // A live run's periodic stats row: metrics with it.
                     if let Some(st) = log.as_any().downcast_ref::<crate::stats::StatsRecord>() {
                         sh.metrics(&metrics(

@@ -15,14 +15,57 @@ pub enum Work {
     },
 }
 
-/// The records of one tick, sorted by key.
+/// The records of one tick, sorted by key, with their JSON log lines when
+/// the worker rendered them (formatting is most of a log row's cost, and
+/// workers run in parallel while the merge thread is one).
 pub struct Output {
     pub tick: u64,
     pub records: Vec<(OrderKey, Record)>,
+    /// The rendered lines of the tick, one after the other (one
+    /// allocation per tick, not per row).
+    pub text: String,
+    /// Empty, or per record the end of its line in `text` (a record
+    /// without a line, an event, ends where the previous one did).
+    pub ends: Vec<u32>,
+}
+
+/// The JSON line of every log record of a tick.
+fn render(records: &[(OrderKey, Record)]) -> (String, Vec<u32>) {
+    let mut values = Vec::new();
+    let mut text = String::with_capacity(records.len() * 200);
+    let ends = records
+        .iter()
+        .map(|(_, r)| {
+            if let Some(l) = r.as_log() {
+                crate::output::json_line_into(l, &mut values, &mut text);
+            }
+            u32::try_from(text.len()).unwrap_or(u32::MAX)
+        })
+        .collect();
+    (text, ends)
+}
+
+fn output(tick: u64, records: Vec<(OrderKey, Record)>, json: bool) -> Output {
+    let (text, ends) = if json {
+        render(&records)
+    } else {
+        (String::new(), Vec::new())
+    };
+    Output {
+        tick,
+        records,
+        text,
+        ends,
+    }
 }
 
 /// Processes work until told to finish; returns the shards' counters.
-pub fn run(cfg: FlowConfig, input: Receiver<Work>, output: Sender<Output>) -> FlowCounters {
+pub fn run(
+    cfg: FlowConfig,
+    json: bool,
+    input: Receiver<Work>,
+    out: Sender<Output>,
+) -> FlowCounters {
     let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
     let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
     let mut em = Emitter::default();
@@ -43,7 +86,7 @@ pub fn run(cfg: FlowConfig, input: Receiver<Work>, output: Sender<Output>) -> Fl
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                if output.send(Output { tick, records }).is_err() {
+                if out.send(output(tick, records, json)).is_err() {
                     break;
                 }
             }
@@ -54,10 +97,7 @@ pub fn run(cfg: FlowConfig, input: Receiver<Work>, output: Sender<Output>) -> Fl
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                let _ = output.send(Output {
-                    tick: tick + 1,
-                    records,
-                });
+                let _ = out.send(output(tick + 1, records, json));
                 break;
             }
         }

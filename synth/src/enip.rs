@@ -180,22 +180,13 @@ pub struct EnipSession {
     sequence_count: u16,
 }
 
-/// splitmix64: a tiny, well-mixed deterministic generator (no dependency).
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl EnipSession {
     /// A new, unregistered session; `seed` fixes every handle, id and
     /// serial it will use.
     pub fn new(seed: u64) -> EnipSession {
         let mut rng = seed;
-        let a = splitmix(&mut rng);
-        let b = splitmix(&mut rng);
+        let a = crate::rng::splitmix64(&mut rng);
+        let b = crate::rng::splitmix64(&mut rng);
         EnipSession {
             rng,
             session_handle: 0,
@@ -233,7 +224,7 @@ impl EnipSession {
     /// "none" on the wire).
     fn nonzero_u32(&mut self) -> u32 {
         loop {
-            let v = splitmix(&mut self.rng) as u32;
+            let v = crate::rng::splitmix64(&mut self.rng) as u32;
             if v != 0 {
                 return v;
             }
@@ -516,7 +507,7 @@ impl EnipSession {
         self.explicit = Connection {
             o_t_id: 0,
             t_o_id: self.nonzero_u32(),
-            serial: splitmix(&mut self.rng) as u16,
+            serial: crate::rng::splitmix64(&mut self.rng) as u16,
             rpi_us: 2_000_000,
         };
         // Point to point (0x4000), low priority, variable (0x0200), 504 bytes.
@@ -644,7 +635,7 @@ impl EnipSession {
         self.io = Connection {
             o_t_id: 0,
             t_o_id: self.nonzero_u32(),
-            serial: splitmix(&mut self.rng) as u16,
+            serial: crate::rng::splitmix64(&mut self.rng) as u16,
             rpi_us,
         };
         // Point to point (0x4000), scheduled priority (0x0800), fixed size.

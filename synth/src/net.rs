@@ -137,7 +137,7 @@ impl<W: Write> Out<W> {
     }
 }
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Flags {
     syn: bool,
     fin: bool,
@@ -159,6 +159,37 @@ pub struct Tcp {
 /// Time between the packets of one direction's burst, µs.
 const GAP: i64 = 12;
 
+const SYN: Flags = Flags {
+    syn: true,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+const FIN: Flags = Flags {
+    syn: false,
+    fin: true,
+    rst: false,
+    psh: false,
+};
+const RST: Flags = Flags {
+    syn: false,
+    fin: false,
+    rst: true,
+    psh: false,
+};
+const ACK: Flags = Flags {
+    syn: false,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+const PSH: Flags = Flags {
+    syn: false,
+    fin: false,
+    rst: false,
+    psh: true,
+};
+
 impl Tcp {
     pub fn new(rng: &mut Rng, c: Host, cport: u16, s: Host, sport: u16) -> Tcp {
         Tcp {
@@ -172,47 +203,42 @@ impl Tcp {
         }
     }
 
-    /// SYN, SYN-ACK, ACK; returns when the client may send.
-    pub fn handshake<W: Write>(&mut self, t: i64, rtt: i64, out: &mut Out<W>) -> i64 {
-        let syn = Flags {
-            syn: true,
-            ..Flags::default()
+    /// One segment from the client (or the server) with that side's
+    /// sequence number, acknowledging the other side unless `ack` is off.
+    fn seg<W: Write>(
+        &self,
+        client: bool,
+        t: i64,
+        ack: bool,
+        flags: Flags,
+        payload: &[u8],
+        out: &mut Out<W>,
+    ) {
+        let (src, sport, dst, dport, seq, peer) = if client {
+            (self.c, self.cport, self.s, self.sport, self.cseq, self.sseq)
+        } else {
+            (self.s, self.sport, self.c, self.cport, self.sseq, self.cseq)
         };
         out.tcp(
             t,
-            self.c,
-            self.cport,
-            self.s,
-            self.sport,
-            self.cseq,
-            None,
-            syn,
-            &[],
+            src,
+            sport,
+            dst,
+            dport,
+            seq,
+            ack.then_some(peer),
+            flags,
+            payload,
         );
+    }
+
+    /// SYN, SYN-ACK, ACK; returns when the client may send.
+    pub fn handshake<W: Write>(&mut self, t: i64, rtt: i64, out: &mut Out<W>) -> i64 {
+        self.seg(true, t, false, SYN, &[], out);
         self.cseq = self.cseq.wrapping_add(1);
-        out.tcp(
-            t + rtt / 2,
-            self.s,
-            self.sport,
-            self.c,
-            self.cport,
-            self.sseq,
-            Some(self.cseq),
-            syn,
-            &[],
-        );
+        self.seg(false, t + rtt / 2, true, SYN, &[], out);
         self.sseq = self.sseq.wrapping_add(1);
-        out.tcp(
-            t + rtt,
-            self.c,
-            self.cport,
-            self.s,
-            self.sport,
-            self.cseq,
-            Some(self.sseq),
-            Flags::default(),
-            &[],
-        );
+        self.seg(true, t + rtt, true, ACK, &[], out);
         self.open = true;
         t + rtt + GAP
     }
@@ -228,20 +254,8 @@ impl Tcp {
         self.send(false, t, data, out)
     }
 
-    /// `data` cut at the given offsets into separate segments (an ADU
+    /// The server sends `data` cut at `at` into two segments (an ADU
     /// split across segments).
-    pub fn client_split<W: Write>(
-        &mut self,
-        t: i64,
-        data: &[u8],
-        at: usize,
-        out: &mut Out<W>,
-    ) -> i64 {
-        let at = at.min(data.len());
-        let t = self.send(true, t, &data[..at], out);
-        self.send(true, t + GAP, &data[at..], out)
-    }
-
     pub fn server_split<W: Write>(
         &mut self,
         t: i64,
@@ -256,40 +270,22 @@ impl Tcp {
 
     fn send<W: Write>(&mut self, client: bool, t: i64, data: &[u8], out: &mut Out<W>) -> i64 {
         let mut t = t;
-        let chunks = data.chunks(MSS);
-        let n = chunks.len();
-        for (i, chunk) in chunks.enumerate() {
-            let flags = Flags {
-                psh: i + 1 == n,
-                ..Flags::default()
-            };
-            if client {
-                out.tcp(
-                    t,
-                    self.c,
-                    self.cport,
-                    self.s,
-                    self.sport,
-                    self.cseq,
-                    Some(self.sseq),
-                    flags,
-                    chunk,
-                );
-                self.cseq = self.cseq.wrapping_add(chunk.len() as u32);
+        let n = data.chunks(MSS).len();
+        for (i, chunk) in data.chunks(MSS).enumerate() {
+            self.seg(
+                client,
+                t,
+                true,
+                if i + 1 == n { PSH } else { ACK },
+                chunk,
+                out,
+            );
+            let seq = if client {
+                &mut self.cseq
             } else {
-                out.tcp(
-                    t,
-                    self.s,
-                    self.sport,
-                    self.c,
-                    self.cport,
-                    self.sseq,
-                    Some(self.cseq),
-                    flags,
-                    chunk,
-                );
-                self.sseq = self.sseq.wrapping_add(chunk.len() as u32);
-            }
+                &mut self.sseq
+            };
+            *seq = seq.wrapping_add(chunk.len() as u32);
             t += GAP;
         }
         t - GAP
@@ -297,109 +293,42 @@ impl Tcp {
 
     /// A bare acknowledgement from the client (or the server).
     pub fn ack<W: Write>(&mut self, client: bool, t: i64, out: &mut Out<W>) {
-        if client {
-            out.tcp(
-                t,
-                self.c,
-                self.cport,
-                self.s,
-                self.sport,
-                self.cseq,
-                Some(self.sseq),
-                Flags::default(),
-                &[],
-            );
-        } else {
-            out.tcp(
-                t,
-                self.s,
-                self.sport,
-                self.c,
-                self.cport,
-                self.sseq,
-                Some(self.cseq),
-                Flags::default(),
-                &[],
-            );
-        }
+        self.seg(client, t, true, ACK, &[], out);
     }
 
     /// The client closes: FIN, FIN-ACK, ACK.
     pub fn close<W: Write>(&mut self, t: i64, rtt: i64, out: &mut Out<W>) -> i64 {
-        let fin = Flags {
-            fin: true,
-            ..Flags::default()
-        };
-        out.tcp(
-            t,
-            self.c,
-            self.cport,
-            self.s,
-            self.sport,
-            self.cseq,
-            Some(self.sseq),
-            fin,
-            &[],
-        );
+        self.seg(true, t, true, FIN, &[], out);
         self.cseq = self.cseq.wrapping_add(1);
-        out.tcp(
-            t + rtt / 2,
-            self.s,
-            self.sport,
-            self.c,
-            self.cport,
-            self.sseq,
-            Some(self.cseq),
-            fin,
-            &[],
-        );
+        self.seg(false, t + rtt / 2, true, FIN, &[], out);
         self.sseq = self.sseq.wrapping_add(1);
-        out.tcp(
-            t + rtt,
-            self.c,
-            self.cport,
-            self.s,
-            self.sport,
-            self.cseq,
-            Some(self.sseq),
-            Flags::default(),
-            &[],
-        );
+        self.seg(true, t + rtt, true, ACK, &[], out);
         self.open = false;
         t + rtt
     }
 
     /// A SYN answered by a reset (a closed port).
     pub fn refused<W: Write>(&mut self, t: i64, rtt: i64, out: &mut Out<W>) {
-        let syn = Flags {
-            syn: true,
-            ..Flags::default()
-        };
-        out.tcp(
-            t,
-            self.c,
-            self.cport,
-            self.s,
-            self.sport,
-            self.cseq,
-            None,
-            syn,
-            &[],
-        );
-        let rst = Flags {
-            rst: true,
-            ..Flags::default()
-        };
-        out.tcp(
-            t + rtt / 2,
-            self.s,
-            self.sport,
-            self.c,
-            self.cport,
-            0,
-            Some(self.cseq.wrapping_add(1)),
-            rst,
-            &[],
-        );
+        self.seg(true, t, false, SYN, &[], out);
+        self.cseq = self.cseq.wrapping_add(1);
+        self.sseq = 0;
+        self.seg(false, t + rtt / 2, true, RST, &[], out);
+    }
+
+    /// Request and response pairs, each answered after `lat` µs; returns
+    /// when the last answer was sent.
+    pub fn exchange<W: Write>(
+        &mut self,
+        t: i64,
+        lat: i64,
+        pairs: &[(Vec<u8>, Vec<u8>)],
+        out: &mut Out<W>,
+    ) -> i64 {
+        let mut t = t;
+        for (req, resp) in pairs {
+            t = self.client(t, req, out) + lat;
+            t = self.server(t, resp, out) + 200;
+        }
+        t
     }
 }

@@ -210,15 +210,6 @@ pub struct UaChannel {
     acks_in_publish: u32,
 }
 
-/// SplitMix64: a small, fast, well-mixed generator for deterministic ids.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Takes the next value of a counter that never sends 0 (0 means "none"
 /// for request ids and handles, and the spec restarts sequence numbers
 /// below 1024 once they near the top of the range).
@@ -232,7 +223,7 @@ impl UaChannel {
     /// `seed` varies the ids (channel id, token, session/auth token numbers) deterministically.
     pub fn new(seed: u64, endpoint_url: &str) -> UaChannel {
         let mut rng = seed ^ 0x6F70_632E_7463_7021;
-        let mut small = |range: u64| (splitmix64(&mut rng) % range) as u32 + 1;
+        let mut small = |range: u64| (crate::rng::splitmix64(&mut rng) % range) as u32 + 1;
         // Servers number channels and tokens from a counter that has run
         // for a while; clients start their request handles anywhere.
         let channel_id = small(1_000_000);
@@ -844,15 +835,15 @@ impl UaChannel {
     fn nonce(&mut self, b: &mut Vec<u8>) {
         b.i32(NONCE_LEN as i32);
         for _ in 0..NONCE_LEN / 8 {
-            b.extend_from_slice(&splitmix64(&mut self.rng).to_le_bytes());
+            b.extend_from_slice(&crate::rng::splitmix64(&mut self.rng).to_le_bytes());
         }
     }
 
     /// A version-4 GUID in wire order (Data1..Data3 little-endian).
     fn guid(&mut self) -> [u8; 16] {
         let mut g = [0u8; 16];
-        g[..8].copy_from_slice(&splitmix64(&mut self.rng).to_le_bytes());
-        g[8..].copy_from_slice(&splitmix64(&mut self.rng).to_le_bytes());
+        g[..8].copy_from_slice(&crate::rng::splitmix64(&mut self.rng).to_le_bytes());
+        g[8..].copy_from_slice(&crate::rng::splitmix64(&mut self.rng).to_le_bytes());
         // Data3's top nibble (byte 7 on the wire) is the version, Data4[0]
         // carries the RFC 4122 variant.
         g[7] = (g[7] & 0x0F) | 0x40;

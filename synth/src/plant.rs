@@ -482,20 +482,17 @@ impl Plant {
         if !e.started {
             e.started = true;
             t = e.tcp.handshake(t, rtt, out);
-            let r = e.s.register_session_request();
-            t = e.tcp.client(t, &r, out) + lat;
-            let r = e.s.register_session_response();
-            t = e.tcp.server(t, &r, out) + 200;
-            let r = e.s.get_attribute_all_request();
-            t = e.tcp.client(t, &r, out) + lat;
-            let r = e.s.get_attribute_all_response(&e.identity);
-            t = e.tcp.server(t, &r, out) + 200;
+            let mut pairs = vec![
+                register(&mut e.s),
+                (
+                    e.s.get_attribute_all_request(),
+                    e.s.get_attribute_all_response(&e.identity),
+                ),
+            ];
             if e.connected {
-                let r = e.s.forward_open_request();
-                t = e.tcp.client(t, &r, out) + lat;
-                let r = e.s.forward_open_response();
-                t = e.tcp.server(t, &r, out) + 200;
+                pairs.push((e.s.forward_open_request(), e.s.forward_open_response()));
             }
+            t = e.tcp.exchange(t, lat, &pairs, out);
             return t + e.period;
         }
         let tag = e.tags[self.rng.below(e.tags.len() as u64) as usize];
@@ -529,16 +526,16 @@ impl Plant {
         if let Some((mut tcp, mut s)) = io.setup.take() {
             // The controller opens the connection explicitly first.
             let rtt = 300 + self.rng.below(300) as i64;
-            let mut t = tcp.handshake(t, rtt, out);
-            let r = s.register_session_request();
-            t = tcp.client(t, &r, out) + MS;
-            let r = s.register_session_response();
-            t = tcp.server(t, &r, out) + 200;
+            let t = tcp.handshake(t, rtt, out);
             let size = io.data.len() as u16;
-            let r = s.io_forward_open_request(size, size, io.rpi as u32);
-            t = tcp.client(t, &r, out) + 2 * MS;
-            let r = s.io_forward_open_response();
-            t = tcp.server(t, &r, out);
+            let pairs = [
+                register(&mut s),
+                (
+                    s.io_forward_open_request(size, size, io.rpi as u32),
+                    s.io_forward_open_response(),
+                ),
+            ];
+            let t = tcp.exchange(t, 2 * MS, &pairs, out);
             let (o2t, t2o) = s.io_connection_ids();
             io.o2t = IoConnection::new(o2t);
             io.t2o = IoConnection::new(t2o);
@@ -570,51 +567,22 @@ impl Plant {
         match u.phase {
             0 => {
                 t = u.tcp.handshake(t, rtt, out);
-                let m = u.ch.hello();
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.acknowledge();
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.open_request(t);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.open_response(t);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.create_session_request(t);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.create_session_response(t);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.activate_session_request(t);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.activate_session_response(t);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.browse_request(t, 85);
-                t = u.tcp.client(t, &m, out) + lat;
-                let children: [(u32, &str); 4] = [
-                    (1000, "Line1"),
-                    (1001, "Line2"),
-                    (1002, "Utilities"),
-                    (1003, "Packaging"),
-                ];
-                let m = u.ch.browse_response(t, &children);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.create_subscription_request(t);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.create_subscription_response(t);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.create_monitored_items_request(t, &u.nodes);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.create_monitored_items_response(t);
-                t = u.tcp.server(t, &m, out);
+                let mut pairs = ua_open(&mut u.ch, t, &CHILDREN);
+                pairs.push((
+                    u.ch.create_subscription_request(t),
+                    u.ch.create_subscription_response(t),
+                ));
+                pairs.push((
+                    u.ch.create_monitored_items_request(t, &u.nodes),
+                    u.ch.create_monitored_items_response(t),
+                ));
+                t = u.tcp.exchange(t, lat, &pairs, out);
                 u.phase = 1;
                 u.session_end = t + 600 * SEC;
                 t + 500 * MS
             }
             _ if t >= u.session_end => {
-                let m = u.ch.close_session_request(t);
-                t = u.tcp.client(t, &m, out) + lat;
-                let m = u.ch.close_session_response(t);
-                t = u.tcp.server(t, &m, out) + 200;
-                let m = u.ch.close_channel(t);
-                t = u.tcp.client(t, &m, out) + 200;
+                t = ua_close(&mut u.tcp, &mut u.ch, t, lat, out);
                 t = u.tcp.close(t, rtt, out);
                 // A new connection and channel a few seconds later.
                 let port = self.port();
@@ -868,32 +836,9 @@ impl Plant {
                 let mut tcp = Tcp::new(&mut self.rng, rogue, port, server, 4840);
                 let mut ch = UaChannel::new(self.rng.next_u64(), "opc.tcp://10.10.5.10:4840/plant");
                 let mut t1 = tcp.handshake(t, rtt, out);
-                let m = ch.hello();
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.acknowledge();
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.open_request(t1);
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.open_response(t1);
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.create_session_request(t1);
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.create_session_response(t1);
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.activate_session_request(t1);
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.activate_session_response(t1);
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.browse_request(t1, 85);
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.browse_response(t1, &[(1000, "Line1"), (1001, "Line2")]);
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.close_session_request(t1);
-                t1 = tcp.client(t1, &m, out) + MS;
-                let m = ch.close_session_response(t1);
-                t1 = tcp.server(t1, &m, out) + 200;
-                let m = ch.close_channel(t1);
-                t1 = tcp.client(t1, &m, out) + 200;
+                let pairs = ua_open(&mut ch, t1, &CHILDREN[..2]);
+                t1 = tcp.exchange(t1, MS, &pairs, out);
+                t1 = ua_close(&mut tcp, &mut ch, t1, MS, out);
                 tcp.close(t1, rtt, out);
                 self.note(
                     t,
@@ -909,14 +854,14 @@ impl Plant {
                 let mut tcp = Tcp::new(&mut self.rng, rogue, port, plc, 44818);
                 let mut s = EnipSession::new(self.rng.next_u64());
                 let mut t1 = tcp.handshake(t, rtt, out);
-                let r = s.register_session_request();
-                t1 = tcp.client(t1, &r, out) + MS;
-                let r = s.register_session_response();
-                t1 = tcp.server(t1, &r, out) + 200;
-                let r = s.write_tag_request("Oven_Setpoint", &[950]);
-                t1 = tcp.client(t1, &r, out) + MS;
-                let r = s.write_tag_response();
-                t1 = tcp.server(t1, &r, out) + 200;
+                let pairs = [
+                    register(&mut s),
+                    (
+                        s.write_tag_request("Oven_Setpoint", &[950]),
+                        s.write_tag_response(),
+                    ),
+                ];
+                t1 = tcp.exchange(t1, MS, &pairs, out);
                 let r = s.unregister_session();
                 t1 = tcp.client(t1, &r, out) + 200;
                 tcp.close(t1, rtt, out);
@@ -951,6 +896,54 @@ impl Plant {
             _ => {}
         }
     }
+}
+
+/// What an OPC UA client browses under the Objects folder.
+const CHILDREN: [(u32, &str); 4] = [
+    (1000, "Line1"),
+    (1001, "Line2"),
+    (1002, "Utilities"),
+    (1003, "Packaging"),
+];
+
+/// RegisterSession and its answer.
+fn register(s: &mut EnipSession) -> (Vec<u8>, Vec<u8>) {
+    (s.register_session_request(), s.register_session_response())
+}
+
+/// An OPC UA session's opening exchanges: HEL/ACK, OPN, CreateSession,
+/// ActivateSession (anonymous), Browse of the Objects folder.
+fn ua_open(ch: &mut UaChannel, now: i64, children: &[(u32, &str)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    vec![
+        (ch.hello(), ch.acknowledge()),
+        (ch.open_request(now), ch.open_response(now)),
+        (
+            ch.create_session_request(now),
+            ch.create_session_response(now),
+        ),
+        (
+            ch.activate_session_request(now),
+            ch.activate_session_response(now),
+        ),
+        (
+            ch.browse_request(now, 85),
+            ch.browse_response(now, children),
+        ),
+    ]
+}
+
+/// CloseSession and CLO; returns when the CLO was sent.
+fn ua_close<W: Write>(
+    tcp: &mut Tcp,
+    ch: &mut UaChannel,
+    t: i64,
+    lat: i64,
+    out: &mut Out<W>,
+) -> i64 {
+    let pairs = [(ch.close_session_request(t), ch.close_session_response(t))];
+    let t = tcp.exchange(t, lat, &pairs, out);
+    let m = ch.close_channel(t);
+    tcp.client(t, &m, out) + 200
 }
 
 /// The anomalies `--anomalies` injects, one per second from 0.5 s.
