@@ -3,6 +3,18 @@
 //! one `parse_x(&[u8]) -> IResult<&[u8], X<'_>, Error>` per message; this
 //! crate root holds what they share: the error type that carries context.
 #![forbid(unsafe_code)]
+// No panics by construction: parsers read attacker-controlled bytes, so
+// they may not unwrap, index or slice unchecked, or overflow (tests may).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod enip;
 mod error;

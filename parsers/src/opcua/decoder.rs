@@ -318,9 +318,9 @@ impl<'a> Decoder<'a> {
                 MAX_DEPTH.into(),
             ));
         }
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
         let r = f(self);
-        self.depth -= 1;
+        self.depth = self.depth.saturating_sub(1);
         r
     }
 

@@ -77,7 +77,8 @@ impl StatusCode {
         NAMES
             .binary_search_by_key(&key, |&(c, _)| c)
             .ok()
-            .map(|i| NAMES[i].1)
+            .and_then(|i| NAMES.get(i))
+            .map(|n| n.1)
     }
 }
 

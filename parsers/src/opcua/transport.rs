@@ -180,7 +180,7 @@ fn parse_header(b: [u8; 8]) -> Result<MessageHeader, Error> {
 /// the announced size.
 pub fn frame(buf: &[u8]) -> Frame<'_> {
     let Some(head) = buf.first_chunk::<HEADER_LEN>() else {
-        return Frame::NeedMore(HEADER_LEN - buf.len());
+        return Frame::NeedMore(HEADER_LEN.saturating_sub(buf.len()));
     };
     let header = match parse_header(*head) {
         Ok(h) => h,
@@ -223,7 +223,7 @@ pub fn probe(buf: &[u8]) -> bool {
 /// [`RESYNC_KEEP`] bytes may still start one.
 pub fn resync(buf: &[u8], channel: Option<u32>) -> Option<usize> {
     (0..buf.len()).find(|&at| {
-        let Some(h) = buf[at..].first_chunk::<12>() else {
+        let Some(h) = buf.get(at..).and_then(<[u8]>::first_chunk::<12>) else {
             return false;
         };
         let Ok(header) = parse_header(*h.first_chunk::<HEADER_LEN>().unwrap_or(&[0; 8])) else {
