@@ -5,6 +5,20 @@
 //! direction, gaps where bytes were lost, and end of stream. An analyzer that
 //! recognises its protocol confirms it, which names the connection's
 //! `service` in conn.log.
+//!
+//! No panics by construction: analyzers handle attacker-controlled bytes,
+//! so outside tests they may not unwrap, index or slice unchecked, or
+//! overflow (enforced by clippy in `make lint`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::flow::Dir;
 use crate::record::{Emitter, Record};
@@ -57,7 +71,7 @@ impl WeirdTally {
         source: &'static str,
         em: &mut Emitter,
     ) {
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         if self.logged.contains(&name) {
             return;
         }

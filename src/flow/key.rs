@@ -12,6 +12,33 @@ pub enum Dir {
     Resp,
 }
 
+/// One value per direction, indexed by [`Dir`] (no slice indexing, so no
+/// bounds to trust).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerDir<T> {
+    pub orig: T,
+    pub resp: T,
+}
+
+impl<T> std::ops::Index<Dir> for PerDir<T> {
+    type Output = T;
+    fn index(&self, d: Dir) -> &T {
+        match d {
+            Dir::Orig => &self.orig,
+            Dir::Resp => &self.resp,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Dir> for PerDir<T> {
+    fn index_mut(&mut self, d: Dir) -> &mut T {
+        match d {
+            Dir::Orig => &mut self.orig,
+            Dir::Resp => &mut self.resp,
+        }
+    }
+}
+
 impl Dir {
     pub fn flip(self) -> Dir {
         match self {

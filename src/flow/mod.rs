@@ -13,7 +13,7 @@ mod tcp;
 
 pub use config::FlowConfig;
 pub use conn_log::ConnRecord;
-pub use key::{make_uid, Dir, FlowKey, Side};
+pub use key::{make_uid, Dir, FlowKey, PerDir, Side};
 pub use table::{shard_of, FlowTable, VIRTUAL_SHARDS};
 
 /// Counters of one worker's flow table (summed over workers at the end).

@@ -120,6 +120,9 @@ pub const fn field(name: &'static str, ty: FieldType) -> Field {
 #[macro_export]
 macro_rules! columns_after {
     ($name:ident, $head:expr, $n:literal, [$($f:expr),* $(,)?]) => {
+        // Evaluated at compile time: an index out of bounds here is a build
+        // error, never a run-time panic.
+        #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
         static $name: [$crate::output::Field; $n + [$($f),*].len()] = {
             let head = $head;
             let tail = [$($f),*];

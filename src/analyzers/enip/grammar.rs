@@ -26,16 +26,21 @@ impl<'a> Reader<'a> {
         self.pos = end;
         Ok(s)
     }
+    /// The next `N` bytes as an array.
+    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+        self.take(N)?
+            .first_chunk::<N>()
+            .copied()
+            .ok_or("enip_truncated")
+    }
     fn u8(&mut self) -> R<u8> {
-        Ok(self.take(1)?[0])
+        Ok(u8::from_le_bytes(self.array()?))
     }
     fn u16(&mut self) -> R<u16> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
+        Ok(u16::from_le_bytes(self.array()?))
     }
     fn u32(&mut self) -> R<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(self.array()?))
     }
     fn rest(&mut self) -> &'a [u8] {
         let s = self.d.get(self.pos..).unwrap_or_default();
@@ -45,7 +50,7 @@ impl<'a> Reader<'a> {
 }
 
 fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(2 + b.len() * 2);
+    let mut s = String::with_capacity(b.len().saturating_mul(2).saturating_add(2));
     for x in b {
         s.push_str(&format!("{x:02x}"));
     }
@@ -285,7 +290,7 @@ fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'
     let data = r.take(usize::from(n))?.to_vec();
     mark(cx, "cip");
     if !limit.admit((connection_id, head.dir == Dir::Orig), head.ts) {
-        *cx.rows_limited += 1;
+        *cx.rows_limited = cx.rows_limited.saturating_add(1);
         return Ok(());
     }
     let link = cx
@@ -305,9 +310,9 @@ fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'
 
 fn identity(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
     let version = r.u16()?;
-    let sa = r.take(16)?;
-    let port = u16::from_be_bytes([sa[2], sa[3]]);
-    let addr = Ipv4Addr::new(sa[4], sa[5], sa[6], sa[7]);
+    let [_, _, p0, p1, a0, a1, a2, a3, ..] = r.array::<16>()?;
+    let port = u16::from_be_bytes([p0, p1]);
+    let addr = Ipv4Addr::new(a0, a1, a2, a3);
     let vendor = r.u16()?;
     let device_type = r.u16()?;
     let product_code = r.u16()?;
@@ -366,21 +371,21 @@ fn path(d: &[u8], start: usize, end: usize) -> Path {
     let mut x = start;
     let byte = |i: usize| u32::from(d.get(i).copied().unwrap_or(0));
     p.symbolic = start < end && byte(start) == 0x91;
-    while x + 1 < end {
+    // Offsets saturate: a path running past the buffer reads zeros and
+    // ends (as the reference's reading does), it never wraps.
+    let after = |x: usize, k: usize| byte(x.saturating_add(k));
+    while x.saturating_add(1) < end {
         let seg = byte(x);
         if seg >> 5 != 1 {
             break;
         }
         let ltype = (seg >> 2) & 7;
         let fmt = seg & 3;
-        x += 1;
-        if fmt > 0 {
-            x += 1;
-        }
+        x = x.saturating_add(if fmt > 0 { 2 } else { 1 });
         let val = match fmt {
             0 => Some(byte(x)),
-            1 => Some(byte(x) | byte(x + 1) << 8),
-            2 => Some(byte(x) | byte(x + 1) << 8 | byte(x + 2) << 13 | byte(x + 3) << 24),
+            1 => Some(byte(x) | after(x, 1) << 8),
+            2 => Some(byte(x) | after(x, 1) << 8 | after(x, 2) << 13 | after(x, 3) << 24),
             _ => None,
         };
         match ltype {
@@ -389,11 +394,11 @@ fn path(d: &[u8], start: usize, end: usize) -> Path {
             4 => p.attribute = val,
             _ => {}
         }
-        x += match fmt {
+        x = x.saturating_add(match fmt {
             0 => 1,
             1 => 2,
             _ => 4,
-        };
+        });
     }
     p
 }
@@ -435,9 +440,13 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     let start = r.pos;
     let service = r.u8()?;
     let words = r.u8()?;
-    let path_bytes = usize::from(words) * 2;
+    let path_bytes = usize::from(words).saturating_mul(2);
     r.take(path_bytes)?;
-    let p = path(r.d, start + 2, start + 2 + path_bytes);
+    let p = path(
+        r.d,
+        start.saturating_add(2),
+        start.saturating_add(2).saturating_add(path_bytes),
+    );
     let response = service & 0x80 != 0;
     let code = service & 0x7F;
     let mut status = None;
@@ -583,10 +592,15 @@ fn multiple(
         let code = at(loc) & 0x7F;
         if response {
             let rec = row(head, seq, true, code, None);
-            cx.log(Box::new(with_status(rec, at(loc + 2), None)));
+            cx.log(Box::new(with_status(rec, at(loc.saturating_add(2)), None)));
         } else {
-            let end = loc + 2 + 2 * usize::from(at(loc + 1));
-            let p = path(services, loc + 2, end);
+            let first = loc.saturating_add(2);
+            let words = usize::from(at(loc.saturating_add(1)));
+            let p = path(
+                services,
+                first,
+                first.saturating_add(words.saturating_mul(2)),
+            );
             let rec = row(head, seq, false, code, p.naming_class());
             cx.log(Box::new(with_path(rec, &p)));
         }

@@ -99,14 +99,20 @@ impl CipConnections {
 /// detection signature): a known command, zero high byte, a known status
 /// with zero upper bytes, and at least 17 bytes.
 pub fn looks_like_encapsulation(b: &[u8]) -> bool {
-    b.len() >= 17
+    let Some(&[cmd, cmd_hi, _, _, _, _, _, _, status, s1, s2, s3, _, _, _, _, _]) =
+        b.first_chunk::<17>()
+    else {
+        return false;
+    };
+    matches!(
+        cmd,
+        0x00 | 0x04 | 0x63 | 0x64 | 0x65 | 0x66 | 0x6f | 0x70 | 0x72 | 0x73
+    ) && cmd_hi == 0
         && matches!(
-            b[0],
-            0x00 | 0x04 | 0x63 | 0x64 | 0x65 | 0x66 | 0x6f | 0x70 | 0x72 | 0x73
+            status,
+            0x00 | 0x01 | 0x02 | 0x03 | 0x64 | 0x65 | 0x69 | 0x6a
         )
-        && b[1] == 0
-        && matches!(b[8], 0x00 | 0x01 | 0x02 | 0x03 | 0x64 | 0x65 | 0x69 | 0x6a)
-        && b[9..12] == [0, 0, 0]
+        && [s1, s2, s3] == [0, 0, 0]
 }
 
 /// One connection's EtherNet/IP analysis.
@@ -128,7 +134,7 @@ impl Enip {
 
     /// An 18-hex-digit id shared by the rows of one message.
     fn correlation_id(&mut self, uid: &str) -> String {
-        self.messages += 1;
+        self.messages = self.messages.wrapping_add(1);
         super::message_id(uid, self.messages)
     }
 }

@@ -167,7 +167,7 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
             Some(&mei) => Body::Event(
                 Req::Encap {
                     mei,
-                    data: pdu[2..].to_vec(),
+                    data: pdu.get(2..).unwrap_or_default().to_vec(),
                 },
                 Violations::NONE,
             ),
@@ -313,7 +313,7 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
             Some(&mei) => Body::Event(
                 Resp::Encap {
                     mei,
-                    data: pdu[2..].to_vec(),
+                    data: pdu.get(2..).unwrap_or_default().to_vec(),
                 },
                 Violations::NONE,
             ),
@@ -388,7 +388,7 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
             let text = records_text(sub_responses.iter().map(|r| {
                 format!(
                     "[file_len={}, ref_type={}, record_data={}]",
-                    r.data.len() + 1,
+                    r.data.len().saturating_add(1),
                     r.reference_type,
                     record_data(r.data)
                 )
@@ -446,25 +446,27 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
 /// count (u16), then FIFO-count registers; the byte count only has to be
 /// even.
 fn fifo_response(pdu: &[u8]) -> Body<Resp> {
-    let Some(h) = pdu.get(1..5) else {
+    let Some(&[b0, b1, c0, c1]) = pdu.get(1..).and_then(<[u8]>::first_chunk::<4>) else {
         return Body::Violation("modbus_truncated_pdu");
     };
-    let byte_count = u16::from_be_bytes([h[0], h[1]]);
-    let count = usize::from(u16::from_be_bytes([h[2], h[3]]));
+    let byte_count = u16::from_be_bytes([b0, b1]);
+    let count = usize::from(u16::from_be_bytes([c0, c1]));
     if byte_count % 2 == 1 {
         return Body::Violation("modbus_odd_register_byte_count");
     }
-    let Some(data) = pdu.get(5..5 + 2 * count) else {
+    // count is a u16: 5 + 2 * count cannot overflow.
+    let Some(data) = pdu.get(5..5usize.saturating_add(count.saturating_mul(2))) else {
         return Body::Violation("modbus_length_exceeds_pdu");
     };
     let fifos = data
         .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .filter_map(<[u8]>::first_chunk::<2>)
+        .map(|c| u16::from_be_bytes(*c))
         .collect();
     let mut v = Violations::NONE;
     v.set_if(count > 31, Violations::QUANTITY_OUT_OF_RANGE);
     v.set_if(
-        usize::from(byte_count) != 2 + 2 * count,
+        usize::from(byte_count) != count.saturating_mul(2).saturating_add(2),
         Violations::BYTE_COUNT_MISMATCH,
     );
     Body::Event(Resp::ReadFifo { fifos }, v)

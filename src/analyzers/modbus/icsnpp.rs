@@ -37,9 +37,16 @@ pub const MAX_PENDING_BYTES: usize = 1 << 20;
 
 /// Approximate memory of a pending record.
 fn cost(r: &DetailedRecord) -> usize {
-    let v = |x: &Option<Vec<u64>>| x.as_ref().map_or(0, |v| v.len() * 8);
+    let v = |x: &Option<Vec<u64>>| x.as_ref().map_or(0, |v| v.len().saturating_mul(8));
     let b = |x: &Option<Vec<u8>>| x.as_ref().map_or(0, Vec::len);
-    256 + v(&r.request_values) + v(&r.response_values) + b(&r.request_data) + b(&r.response_data)
+    [
+        v(&r.request_values),
+        v(&r.response_values),
+        b(&r.request_data),
+        b(&r.response_data),
+    ]
+    .into_iter()
+    .fold(256usize, usize::saturating_add)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +136,7 @@ impl Pairing {
     /// (ICSNPP draws random ones; only the linking can be compared).
     fn new_link(&mut self, id: &ConnId) -> String {
         const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678";
-        self.links += 1;
+        self.links = self.links.wrapping_add(1);
         let mut h = Fnv::default();
         h.bytes(id.uid.as_bytes());
         h.bytes(&self.links.to_be_bytes());
@@ -139,8 +146,10 @@ impl Pairing {
             if i == 8 {
                 x = mix(x ^ 0x5bd1_e995);
             }
-            out.push(CHARS[(x % CHARS.len() as u64) as usize] as char);
-            x /= CHARS.len() as u64;
+            let n = CHARS.len() as u64;
+            let c = x.checked_rem(n).and_then(|i| CHARS.get(i as usize));
+            out.push(c.copied().map_or('0', char::from));
+            x = x.checked_div(n).unwrap_or(0);
         }
         out
     }
@@ -181,7 +190,7 @@ impl Pairing {
         let _ = self.take(w, key);
         let c = cost(&rec);
         while self.list(w).len() >= MAX_PENDING
-            || (self.bytes + c > MAX_PENDING_BYTES && !self.list(w).is_empty())
+            || (self.bytes.saturating_add(c) > MAX_PENDING_BYTES && !self.list(w).is_empty())
         {
             let (_, mut old) = self.list(w).remove(0);
             self.bytes = self.bytes.saturating_sub(cost(&old));
@@ -189,7 +198,7 @@ impl Pairing {
             Self::write(cx, old);
             cx.weird("modbus_pending_overflow", None, "MODBUS");
         }
-        self.bytes += c;
+        self.bytes = self.bytes.saturating_add(c);
         self.list(w).push((key, rec));
     }
 
@@ -433,10 +442,11 @@ impl Pairing {
                             self.store(Waiting::Requests, (tid, unit), q, cx);
                             return;
                         }
-                        q.response_values = Some(bits(&b[..want]));
-                        if b.len() > want {
+                        let (head, rest) = b.split_at_checked(want).unwrap_or((b, &[]));
+                        q.response_values = Some(bits(head));
+                        if !rest.is_empty() {
                             let rest: Vec<String> =
-                                b[want..].iter().map(|&x| u8::from(x).to_string()).collect();
+                                rest.iter().map(|&x| u8::from(x).to_string()).collect();
                             q.response_data = Some(rest.join(",").into_bytes());
                         }
                     }
@@ -564,10 +574,11 @@ impl Pairing {
         };
         let mut at = 5usize;
         for _ in 0..count {
-            let (Some(&oid), Some(&len)) = (data.get(at), data.get(at + 1)) else {
+            let Some(&[oid, len]) = data.get(at..).and_then(<[u8]>::first_chunk::<2>) else {
                 break;
             };
-            let Some(value) = data.get(at + 2..at + 2 + usize::from(len)) else {
+            let start = at.saturating_add(2);
+            let Some(value) = data.get(start..start.saturating_add(usize::from(len))) else {
                 break;
             };
             let head = Self::head(cx, false, link, tid, unit, "ENCAP_INTERFACE_TRANSPORT");
@@ -580,7 +591,7 @@ impl Pairing {
                 object_id: object_name(oid).to_string(),
                 object_value: Some(value.to_vec()),
             }));
-            at += 2 + usize::from(len);
+            at = start.saturating_add(usize::from(len));
         }
     }
 

@@ -53,7 +53,7 @@ struct Framer {
 /// One connection's Modbus analysis.
 #[derive(Debug, Default)]
 pub struct Modbus {
-    dirs: [Framer; 2],
+    dirs: crate::flow::PerDir<Framer>,
     disabled: bool,
     pairing: icsnpp::Pairing,
 }
@@ -66,7 +66,7 @@ impl Modbus {
     /// A protocol violation: the rest of the chunk is dropped; on a clean
     /// young connection it also ends Modbus analysis.
     fn violation(&mut self, dir: Dir, reason: &'static str, cx: &mut Context<'_>) {
-        self.dirs[dir.idx()].header_seen = false;
+        self.dirs[dir].header_seen = false;
         cx.weird(reason, None, "MODBUS");
         let f = cx.facts;
         if !f.partial && !f.had_gap && f.payload_bytes <= VIOLATIONS_MATTER_UNTIL {
@@ -85,13 +85,13 @@ impl Modbus {
     fn parse(&mut self, dir: Dir, cx: &mut Context<'_>) {
         // Work on the buffer outside `self`, consuming by offset, so each
         // byte is moved at most once per delivery.
-        let mut buf = std::mem::take(&mut self.dirs[dir.idx()].buf);
+        let mut buf = std::mem::take(&mut self.dirs[dir].buf);
         let consumed = self.parse_buf(dir, &buf, cx);
         if !self.disabled {
             // A violation drops whatever is left of the delivery.
             let keep_from = consumed.unwrap_or(buf.len());
             buf.drain(..keep_from);
-            self.dirs[dir.idx()].buf = buf;
+            self.dirs[dir].buf = buf;
         }
     }
 
@@ -101,25 +101,24 @@ impl Modbus {
         let is_request = dir == Dir::Orig;
         let mut off = 0usize;
         loop {
-            let rest = &buf[off..];
-            if self.dirs[dir.idx()].resync {
+            let rest = buf.get(off..).unwrap_or_default();
+            if self.dirs[dir].resync {
                 // Find the next plausible header after a gap.
-                match (0..rest.len()).find(|&i| probe(&rest[i..])) {
+                match (0..rest.len()).find(|&i| rest.get(i..).is_some_and(probe)) {
                     Some(i) => {
-                        off += i;
-                        self.dirs[dir.idx()].resync = false;
+                        off = off.saturating_add(i);
+                        self.dirs[dir].resync = false;
                         continue;
                     }
-                    None => return Some(off + rest.len().saturating_sub(7)),
+                    None => return Some(off.saturating_add(rest.len().saturating_sub(7))),
                 }
             }
-            if rest.len() < 8 {
+            let Some(&fc) = rest.get(7) else {
                 return Some(off);
-            }
+            };
             let Ok((_, h)) = parse_mbap(rest) else {
                 return Some(off);
             };
-            let fc = rest[7];
             if h.protocol_id != 0 {
                 self.violation(dir, "modbus_invalid_protocol_id", cx);
                 return None;
@@ -128,17 +127,16 @@ impl Modbus {
                 self.violation(dir, "modbus_invalid_length", cx);
                 return None;
             }
-            if !self.dirs[dir.idx()].header_seen {
-                self.dirs[dir.idx()].header_seen = true;
+            if !self.dirs[dir].header_seen {
+                self.dirs[dir].header_seen = true;
                 self.message(is_request, h.transaction_id, h.unit_id, fc, cx);
             }
-            let frame_len = usize::from(h.length) + 6;
-            if rest.len() < frame_len {
+            let frame_len = usize::from(h.length).saturating_add(6);
+            let Some(pdu) = rest.get(7..frame_len) else {
                 return Some(off);
-            }
-            let pdu = &rest[7..frame_len];
-            off += frame_len;
-            self.dirs[dir.idx()].header_seen = false;
+            };
+            off = off.saturating_add(frame_len);
+            self.dirs[dir].header_seen = false;
             if !self.pdu(is_request, h.transaction_id, h.unit_id, fc, pdu, cx) {
                 return None;
             }
@@ -267,14 +265,14 @@ impl Analyzer for Modbus {
         if self.disabled {
             return;
         }
-        self.dirs[dir.idx()].buf.extend_from_slice(data);
+        self.dirs[dir].buf.extend_from_slice(data);
         self.parse(dir, cx);
     }
 
     fn on_gap(&mut self, dir: Dir, _len: u64, _cx: &mut Context<'_>) {
         // The ADU being assembled lost bytes: drop it and look for the next
         // header (the reference keeps filling the broken ADU instead).
-        let f = &mut self.dirs[dir.idx()];
+        let f = &mut self.dirs[dir];
         f.buf.clear();
         f.header_seen = false;
         f.resync = true;

@@ -57,8 +57,11 @@ impl ModbusProbe {
 fn all_ids(b: &[u8]) -> Option<Vec<(u16, u8)>> {
     let mut out = vec![ids(b)?];
     let mut at = 0usize;
-    while let Some(next) = b.get(at + 4..at + 6) {
-        at += 6 + usize::from(u16::from_be_bytes([next[0], next[1]]));
+    while let Some(&[hi, lo]) = b
+        .get(at.saturating_add(4)..)
+        .and_then(<[u8]>::first_chunk::<2>)
+    {
+        at = at.saturating_add(6 + usize::from(u16::from_be_bytes([hi, lo])));
         match b.get(at..).and_then(ids) {
             Some(i) => out.push(i),
             None => break,
@@ -72,12 +75,14 @@ fn ids(b: &[u8]) -> Option<(u16, u8)> {
     if !probe(b) {
         return None;
     }
-    let fc = *b.get(7)?;
+    let [t0, t1, _, _, _, _, unit, fc, ..] = *b else {
+        return None;
+    };
     // Requests and responses use the public codes (or their exceptions).
     if fc & 0x7f == 0 || (fc & 0x7f) > 0x64 && fc & 0x7f != 0x5a {
         return None;
     }
-    Some((u16::from_be_bytes([b[0], b[1]]), b[6]))
+    Some((u16::from_be_bytes([t0, t1]), unit))
 }
 
 impl Analyzer for ModbusProbe {

@@ -38,7 +38,7 @@ mod value;
 pub use logs::{ActivateSessionRecord, OpcuaRecord, OpenSecureChannelRecord};
 
 use super::{Analyzer, Context};
-use crate::flow::Dir;
+use crate::flow::{Dir, PerDir};
 use crate::time::Ts;
 use logs::{Half, HelloFields, OpenFields, RequestFields, ResponseFields, ServiceId};
 use otwatch_parsers::opcua::{
@@ -94,28 +94,23 @@ pub(crate) fn ts_of(ticks: i64) -> Ts {
 
 pub(crate) fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
-    b.iter()
-        .fold(String::with_capacity(b.len() * 2), |mut s, c| {
+    b.iter().fold(
+        String::with_capacity(b.len().saturating_mul(2)),
+        |mut s, c| {
             let _ = write!(s, "{c:02x}");
             s
-        })
-}
-
-fn idx(dir: Dir) -> usize {
-    match dir {
-        Dir::Orig => 0,
-        Dir::Resp => 1,
-    }
+        },
+    )
 }
 
 /// One connection's OPC UA state.
 #[derive(Debug, Default)]
 pub struct OpcUa {
     /// Bytes of each direction not framed yet.
-    bufs: [Vec<u8>; 2],
+    bufs: PerDir<Vec<u8>>,
     /// Per direction, whether its bytes are framed, searched for the next
     /// chunk, or ignored.
-    sync: [StreamState; 2],
+    sync: PerDir<StreamState>,
     /// The secure channel seen, which a resynchronisation must match.
     channel: Option<u32>,
     /// An OPN named a policy other than None: bodies are ciphertext.
@@ -123,17 +118,17 @@ pub struct OpcUa {
     /// Per direction, the row of a message whose last chunk was an
     /// intermediate one; later chunks of it add their size, and the final
     /// (or abort) chunk finishes it.
-    partial: [Option<Partial>; 2],
+    partial: PerDir<Option<Partial>>,
     /// Link ids handed out on this connection.
     messages: u64,
     /// Per direction, the largest message the receiver accepts (the HEL's
     /// MaxMessageSize bounds the server's, the ACK's the client's); 0: no
     /// limit negotiated.
-    max_message: [u32; 2],
+    max_message: PerDir<u32>,
     /// Per direction, the largest chunk the receiver accepts, from the
     /// HEL (the client's ReceiveBufferSize bounds the server's chunks) and
     /// the ACK (the server's bounds the client's); 0 until negotiated.
-    max_chunk: [u32; 2],
+    max_chunk: PerDir<u32>,
     pending: VecDeque<OpcuaRecord>,
 }
 
@@ -147,9 +142,9 @@ impl OpcUa {
     /// written as it is, and the next chunk of the channel is searched for.
     fn lose(&mut self, dir: Dir, why: String, cx: &mut Context<'_>) {
         cx.weird("opcua_binary_lost_sync", Some(why), "OPCUA_BINARY");
-        self.sync[idx(dir)] = StreamState::Searching { skipped: 0 };
-        self.bufs[idx(dir)] = Vec::new();
-        if let Some(part) = self.partial[idx(dir)].take() {
+        self.sync[dir] = StreamState::Searching { skipped: 0 };
+        self.bufs[dir] = Vec::new();
+        if let Some(part) = self.partial[dir].take() {
             self.abandon(dir, part, cx);
         }
     }
@@ -158,29 +153,31 @@ impl OpcUa {
     /// bytes to keep (from that chunk on, or the tail that may start one),
     /// or `None` while the direction is stopped.
     fn find_chunk(&mut self, dir: Dir, mut buf: Vec<u8>, cx: &mut Context<'_>) -> Option<Vec<u8>> {
-        let i = idx(dir);
-        match self.sync[i] {
+        match self.sync[dir] {
             StreamState::Framing => Some(buf),
             StreamState::Stopped => None,
             StreamState::Searching { skipped } => match opcua::resync(&buf, self.channel) {
                 Some(at) => {
                     cx.weird(
                         "opcua_binary_resync",
-                        Some(format!("{} bytes skipped", skipped + at as u64)),
+                        Some(format!(
+                            "{} bytes skipped",
+                            skipped.saturating_add(at as u64)
+                        )),
                         "OPCUA_BINARY",
                     );
-                    self.sync[i] = StreamState::Framing;
+                    self.sync[dir] = StreamState::Framing;
                     buf.drain(..at);
                     Some(buf)
                 }
                 None => {
-                    let keep = buf.len().min(opcua::RESYNC_KEEP - 1);
-                    let dropped = buf.len() - keep;
+                    let keep = buf.len().min(opcua::RESYNC_KEEP.saturating_sub(1));
+                    let dropped = buf.len().saturating_sub(keep);
                     buf.drain(..dropped);
-                    self.sync[i] = StreamState::Searching {
-                        skipped: skipped + dropped as u64,
+                    self.sync[dir] = StreamState::Searching {
+                        skipped: skipped.saturating_add(dropped as u64),
                     };
-                    self.bufs[i] = buf;
+                    self.bufs[dir] = buf;
                     None
                 }
             },
@@ -225,8 +222,8 @@ impl OpcUa {
         let mut row = Self::row(cx, &raw.header);
         match chunk {
             Chunk::Hello(h) => {
-                self.max_chunk[idx(Dir::Resp)] = h.receive_buffer_size;
-                self.max_message[idx(Dir::Resp)] = h.max_message_size;
+                self.max_chunk[Dir::Resp] = h.receive_buffer_size;
+                self.max_message[Dir::Resp] = h.max_message_size;
                 row.hello = Some(HelloFields {
                     version: h.protocol_version,
                     rcv_buf_size: h.receive_buffer_size,
@@ -237,8 +234,8 @@ impl OpcUa {
                 });
             }
             Chunk::Acknowledge(a) => {
-                self.max_chunk[idx(Dir::Orig)] = a.receive_buffer_size;
-                self.max_message[idx(Dir::Orig)] = a.max_message_size;
+                self.max_chunk[Dir::Orig] = a.receive_buffer_size;
+                self.max_message[Dir::Orig] = a.max_message_size;
                 row.hello = Some(HelloFields {
                     version: a.protocol_version,
                     rcv_buf_size: a.receive_buffer_size,
@@ -324,7 +321,7 @@ impl OpcUa {
                 overflow: false,
             };
             self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
-            self.partial[idx(dir)] = Some(part);
+            self.partial[dir] = Some(part);
             return;
         }
         self.decode_body(dir, &mut row, body, true, cx);
@@ -339,13 +336,13 @@ impl OpcUa {
         if part.overflow {
             return;
         }
-        let negotiated = self.max_message[idx(dir)] as usize;
+        let negotiated = self.max_message[dir] as usize;
         let cap = if negotiated == 0 {
             MAX_MESSAGE_LEN
         } else {
             negotiated.min(MAX_MESSAGE_LEN)
         };
-        if part.body.len() + body.len() > cap {
+        if part.body.len().saturating_add(body.len()) > cap {
             cx.weird(
                 "opcua_binary_message_too_large",
                 Some(format!("more than {cap} bytes")),
@@ -455,7 +452,7 @@ impl OpcUa {
         body: Option<&[u8]>,
         cx: &mut Context<'_>,
     ) -> bool {
-        let Some(mut part) = self.partial[idx(dir)].take() else {
+        let Some(mut part) = self.partial[dir].take() else {
             return false;
         };
         if row.request_id.is_none()
@@ -466,7 +463,7 @@ impl OpcUa {
             return false;
         }
         let size = raw.header.size;
-        part.row.total_size += u64::from(size);
+        part.row.total_size = part.row.total_size.saturating_add(u64::from(size));
         part.row.is_final = row.is_final;
         if let Some(h) = part.row.req.as_mut() {
             h.msg_size = h.msg_size.saturating_add(size);
@@ -477,7 +474,7 @@ impl OpcUa {
         match raw.header.chunk {
             opcua::ChunkKind::Intermediate => {
                 self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
-                self.partial[idx(dir)] = Some(part);
+                self.partial[dir] = Some(part);
             }
             opcua::ChunkKind::Final => {
                 self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
@@ -525,7 +522,7 @@ impl OpcUa {
         });
         match request.and_then(|i| self.pending.remove(i)) {
             Some(mut merged) => {
-                merged.total_size += row.total_size;
+                merged.total_size = merged.total_size.saturating_add(row.total_size);
                 for channel in row.sec_channel_id {
                     if !merged.sec_channel_id.contains(&channel) {
                         merged.sec_channel_id.push(channel);
@@ -613,11 +610,10 @@ fn request_fields(h: &RequestHeader<'_>) -> RequestFields {
 
 impl Analyzer for OpcUa {
     fn on_data(&mut self, dir: Dir, data: &[u8], cx: &mut Context<'_>) {
-        let i = idx(dir);
-        if self.sync[i] == StreamState::Stopped {
+        if self.sync[dir] == StreamState::Stopped {
             return;
         }
-        let mut buf = std::mem::take(&mut self.bufs[i]);
+        let mut buf = std::mem::take(&mut self.bufs[dir]);
         buf.extend_from_slice(data);
         // Each pass either frames to the end of what is buffered or drops
         // at least one bad byte before searching again.
@@ -636,7 +632,7 @@ impl Analyzer for OpcUa {
                 // connection holds.
                 if let Some(&[_, _, _, _, a, b, c, d]) = rest.first_chunk::<8>() {
                     let size = u32::from_le_bytes([a, b, c, d]);
-                    let max = self.max_chunk[i];
+                    let max = self.max_chunk[dir];
                     if max != 0 && size > max {
                         cx.weird(
                             "opcua_binary_chunk_too_large",
@@ -644,13 +640,13 @@ impl Analyzer for OpcUa {
                             "OPCUA_BINARY",
                         );
                         self.lose(dir, format!("chunk of {size} bytes"), cx);
-                        self.sync[i] = StreamState::Stopped;
+                        self.sync[dir] = StreamState::Stopped;
                         return;
                     }
                 }
                 match opcua::frame(rest) {
                     Frame::Complete(raw) => {
-                        used += raw.consumed;
+                        used = used.saturating_add(raw.consumed);
                         self.on_chunk(dir, &raw, cx);
                     }
                     Frame::NeedMore(_) => break None,
@@ -660,27 +656,27 @@ impl Analyzer for OpcUa {
             match bad {
                 None => {
                     buf.drain(..used.min(buf.len()));
-                    self.bufs[i] = buf;
+                    self.bufs[dir] = buf;
                     return;
                 }
                 Some(e) => {
                     // What follows the bad bytes may hold the next chunk.
                     self.lose(dir, e.to_string(), cx);
-                    buf.drain(..(used + 1).min(buf.len()));
+                    buf.drain(..used.saturating_add(1).min(buf.len()));
                 }
             }
         }
     }
 
     fn on_gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
-        if self.sync[idx(dir)] == StreamState::Framing {
+        if self.sync[dir] == StreamState::Framing {
             self.lose(dir, format!("{len} bytes missing"), cx);
         }
     }
 
     fn on_eof(&mut self, cx: &mut Context<'_>) {
         for dir in [Dir::Orig, Dir::Resp] {
-            if let Some(part) = self.partial[idx(dir)].take() {
+            if let Some(part) = self.partial[dir].take() {
                 self.abandon(dir, part, cx);
             }
         }
@@ -916,7 +912,7 @@ mod tests {
             h.weird_names(),
             vec!["opcua_binary_chunk_too_large", "opcua_binary_lost_sync"]
         );
-        assert!(a.bufs[0].is_empty());
+        assert!(a.bufs[Dir::Orig].is_empty());
         // The server's direction is unaffected.
         h.feed(&mut a, Dir::Resp, &msg(1, 634));
         h.eof(&mut a);

@@ -107,7 +107,7 @@ impl<'a> Links<'a> {
         Links { uid: &id.uid, n }
     }
     pub fn next(&mut self) -> String {
-        *self.n += 1;
+        *self.n = self.n.wrapping_add(1);
         crate::analyzers::message_id(self.uid, *self.n)
     }
 }
@@ -198,8 +198,14 @@ pub fn expanded_node_id(row: &mut Row, n: &ExpandedNodeId<'_>) {
         },
     );
     // The encoding column shows the byte as sent, flags included.
-    let at = row.values.len() - 6;
-    row.values[at] = byte(n.encoding);
+    if let Some(v) = row
+        .values
+        .len()
+        .checked_sub(6)
+        .and_then(|at| row.values.get_mut(at))
+    {
+        *v = byte(n.encoding);
+    }
     row.push(n.namespace_uri.map_or(Value::Unset, text));
     row.push(n.server_index.map_or(Value::Unset, count));
 }

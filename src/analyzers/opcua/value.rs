@@ -34,7 +34,7 @@ pub fn columns(v: &Variant<'_>) -> (Value, Value) {
                 out.push_str(&scalar(s));
             }
             if values.len() > MAX_ELEMENTS {
-                let _ = write!(out, ",...(+{})", values.len() - MAX_ELEMENTS);
+                let _ = write!(out, ",...(+{})", values.len().saturating_sub(MAX_ELEMENTS));
             }
             out.push(']');
             (ty, Value::Str(out))
@@ -75,7 +75,11 @@ fn type_name(s: &Scalar<'_>) -> &'static str {
 
 fn cut(s: &str) -> String {
     match s.char_indices().nth(MAX_TEXT) {
-        Some((at, _)) => format!("{}...(+{} bytes)", &s[..at], s.len() - at),
+        Some((at, _)) => format!(
+            "{}...(+{} bytes)",
+            s.get(..at).unwrap_or_default(),
+            s.len().saturating_sub(at)
+        ),
         None => s.to_string(),
     }
 }
@@ -106,10 +110,10 @@ fn scalar(s: &Scalar<'_>) -> String {
         Scalar::Guid(g) => g.to_string().to_lowercase(),
         Scalar::ByteString(b) | Scalar::XmlElement(b) => {
             let bytes = b.bytes().unwrap_or_default();
-            let shown = &bytes[..bytes.len().min(MAX_TEXT / 2)];
+            let (shown, rest) = bytes.split_at(bytes.len().min(MAX_TEXT / 2));
             let mut h = hex(shown);
-            if shown.len() < bytes.len() {
-                let _ = write!(h, "...(+{} bytes)", bytes.len() - shown.len());
+            if !rest.is_empty() {
+                let _ = write!(h, "...(+{} bytes)", rest.len());
             }
             h
         }

@@ -49,7 +49,10 @@ fn arguments(args: &[Variant<'_>]) -> Value {
         })
         .collect();
     if args.len() > value::MAX_ELEMENTS {
-        items.push(format!("...(+{})", args.len() - value::MAX_ELEMENTS));
+        items.push(format!(
+            "...(+{})",
+            args.len().saturating_sub(value::MAX_ELEMENTS)
+        ));
     }
     Value::Str(items.join("; "))
 }

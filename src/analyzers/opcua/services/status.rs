@@ -75,7 +75,7 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
     let (number, name) = if level == 0 {
         (source as u64, name)
     } else {
-        (source as u64 + 1, diag_name)
+        ((source as u64).saturating_add(1), diag_name)
     };
     let c = StatusCode(code);
     let mut r = Row::new(&LOG, head, link);
@@ -144,7 +144,7 @@ pub fn diagnostic_rows(
         if let Some(code) = d.inner_status_code {
             out.push(row(head, link, source, level, code));
         }
-        level += 1;
+        level = level.saturating_add(1);
         at = d.inner.as_deref();
     }
 }
