@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := libpcap-dev
 TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark
 MOTO := moto[server]==5.2.5
 
-.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz clean
+.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean
 
 all: build
 
@@ -76,7 +76,7 @@ unit: test-deps
 bench-smoke: test-deps
 	$(CARGO) test --bench pipeline --bench parsers -j $(JOBS)
 
-test: lint unit
+test: lint unit fuzz-smoke
 
 # Criterion benchmarks (parsers, pipeline on modbusBig and on a synthesized
 # plant), then whole runs on synthesized 100 MB and 1 GB captures with peak
@@ -87,14 +87,21 @@ bench: build
 	$(CARGO) bench --bench pipeline --bench parsers
 	bash benches/big.sh
 
-# Coverage-guided fuzzing of the parsers (not part of `make test`).
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the three
+# protocol parsers, the rule language, the configuration and baseline files
+# and the whole pipeline fed pcap bytes: FUZZ_SECONDS per target, one line of
+# figures each (fuzz/campaign.sh). `make test` runs fuzz-smoke: each target
+# briefly, so a target that stopped building or crashes on its seeds fails CI.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+FUZZ_TARGETS ?=
+fuzz: deps fuzz-deps
+	bash fuzz/campaign.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps fuzz-deps
+	bash fuzz/campaign.sh 5
+
+fuzz-deps:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	for t in modbus_adu enip_packet opcua_chunk; do \
-	  mkdir -p parsers/fuzz/corpus/$$t && \
-	  (cd parsers/fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS)) || exit 1; \
-	done
 
 clean:
 	$(CARGO) clean

@@ -64,14 +64,17 @@ pub fn duration(s: &str) -> Result<std::time::Duration, String> {
             .parse()
             .map_err(|_| format!("bad duration {t:?}: expected e.g. 30s, 5m, 1h, 2d"))?;
         num.clear();
-        total += match unit.as_str() {
-            "ms" => std::time::Duration::from_millis(n),
-            "s" => std::time::Duration::from_secs(n),
-            "m" => std::time::Duration::from_secs(n * 60),
-            "h" => std::time::Duration::from_secs(n * 3600),
-            "d" => std::time::Duration::from_secs(n * 86_400),
+        let part = match unit.as_str() {
+            "ms" => Some(std::time::Duration::from_millis(n)),
+            "s" => Some(std::time::Duration::from_secs(n)),
+            "m" => n.checked_mul(60).map(std::time::Duration::from_secs),
+            "h" => n.checked_mul(3600).map(std::time::Duration::from_secs),
+            "d" => n.checked_mul(86_400).map(std::time::Duration::from_secs),
             u => return Err(format!("bad duration {t:?}: unknown unit {u:?}")),
         };
+        total = part
+            .and_then(|p| total.checked_add(p))
+            .ok_or_else(|| format!("bad duration {t:?}: too long"))?;
     }
     if !num.is_empty() || total.is_zero() {
         return Err(format!("bad duration {t:?}: expected e.g. 30s, 5m, 1h, 2d"));
@@ -85,7 +88,8 @@ impl Config {
             let (line, col) = e
                 .span()
                 .map(|sp| {
-                    let before = &text[..sp.start.min(text.len())];
+                    // A span off a character boundary must not panic.
+                    let before = text.get(..sp.start).unwrap_or(text);
                     let line = before.matches('\n').count() + 1;
                     let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
                     (line, col)
@@ -152,6 +156,13 @@ mod tests {
         assert_eq!(duration("2d").unwrap().as_secs(), 172_800);
         assert_eq!(duration("500ms").unwrap().as_millis(), 500);
         assert!(duration("soon").is_err() && duration("5x").is_err());
+        // Found by fuzzing: units that overflow are errors, not panics.
+        assert!(duration("307445734561825861m")
+            .unwrap_err()
+            .contains("too long"));
+        assert!(duration(&format!("{m}s{m}s", m = u64::MAX))
+            .unwrap_err()
+            .contains("too long"));
     }
 
     #[test]

@@ -21,8 +21,21 @@ impl Ts {
         Ts(d.as_micros() as i64)
     }
 
+    /// The latest time a packet may carry: the end of year 9999. Capture
+    /// times are clamped to [-LATEST, LATEST], so adding any interval of
+    /// the analysis (days, at most years) to a packet time cannot overflow.
+    pub const LATEST: Ts = Ts(253_402_300_799_999_999);
+
+    /// A capture timestamp, clamped to ±[`Ts::LATEST`] (a pcapng block
+    /// can say nearly anything; the run counts what was clamped).
     pub fn from_timeval(sec: i64, usec: i64) -> Ts {
-        Ts(sec.saturating_mul(1_000_000).saturating_add(usec))
+        let us = sec.saturating_mul(1_000_000).saturating_add(usec);
+        Ts(us.clamp(-Ts::LATEST.0, Ts::LATEST.0))
+    }
+
+    /// Whether this time was clamped by [`Ts::from_timeval`].
+    pub fn out_of_range(self) -> bool {
+        self.0.abs() >= Ts::LATEST.0
     }
 
     /// Time elapsed since `earlier` (negative when the clock went backwards).
@@ -42,7 +55,7 @@ impl Ts {
 
 impl Micros {
     pub const fn from_secs(s: i64) -> Micros {
-        Micros(s * 1_000_000)
+        Micros(s.saturating_mul(1_000_000))
     }
 
     pub fn as_secs_f64(self) -> f64 {

@@ -17,6 +17,7 @@
 
 mod batch;
 mod retry;
+#[cfg(feature = "cloudwatch")]
 mod ship;
 mod spool;
 
@@ -88,6 +89,17 @@ pub struct Shipper {
     last_metrics: Mutex<Metrics>,
 }
 
+#[cfg(feature = "cloudwatch")]
+fn ship_thread(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
+    ship::run(cfg, spools)
+}
+
+/// Never started: `Shipper::start` refuses first in such a build.
+#[cfg(not(feature = "cloudwatch"))]
+fn ship_thread(_cfg: ShipConfig, _spools: Arc<Mutex<Spools>>) -> ShipStats {
+    ShipStats::default()
+}
+
 /// Whether a log is an alert stream (kept before bulk logs).
 fn is_alert(log: &str) -> bool {
     matches!(log, "alert" | "notice")
@@ -97,6 +109,11 @@ impl Shipper {
     /// Opens the spools (resuming what a previous run left) and starts
     /// the shipper thread.
     pub fn start(cfg: ShipConfig) -> Result<Shipper, String> {
+        if !cfg!(feature = "cloudwatch") {
+            return Err("this otwatch was built without the `cloudwatch` feature \
+                        (the AWS SDK), so it cannot ship to CloudWatch Logs"
+                .into());
+        }
         let alerts = Spool::open(
             &cfg.spool_dir.join("alerts"),
             (cfg.spool_bytes / 4).max(1 << 20),
@@ -115,7 +132,7 @@ impl Shipper {
         let (c, s) = (cfg.clone(), spools.clone());
         let thread = std::thread::Builder::new()
             .name("otwatch-cloudwatch".into())
-            .spawn(move || ship::run(c, s))
+            .spawn(move || ship_thread(c, s))
             .map_err(|e| format!("cannot start the CloudWatch shipper: {e}"))?;
         Ok(Shipper {
             cfg,

@@ -1,0 +1,16 @@
+//! Fuzzes the configuration file: any text either loads (every key
+//! checked: durations, sizes, names) or gives an error that names the file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use otwatch::config::Config;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(e) = Config::parse(text, Path::new("fuzz.toml")) {
+        assert!(e.starts_with("fuzz.toml:"), "error without the file: {e}");
+    }
+});
