@@ -1015,7 +1015,7 @@ fn baseline(command: BaselineCommand) -> ExitCode {
             }
             if dropped.0 + dropped.1 > 0 {
                 eprintln!(
-                    "otwatch: warning: tables full: {} devices and {} edges or functions not learned",
+                    "otwatch: warning: tables full: {} observations of devices and {} of edges or functions not learned",
                     dropped.0, dropped.1
                 );
             }
@@ -1103,7 +1103,10 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
         .map(|o| o.inventory.dropped)
         .filter(|n| *n > 0)
     {
-        eprintln!("otwatch: warning: inventory full: {n} devices not recorded");
+        eprintln!(
+            "otwatch: warning: inventory full ({} devices): {n} observations of other addresses not recorded",
+            crate::inventory::MAX_DEVICES
+        );
     }
     let shipping = outcome.shipped.as_ref().map(report_shipping);
     if outcome.error.is_none() {

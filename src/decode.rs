@@ -109,6 +109,9 @@ pub struct Decoded {
     pub l4_off: u32,
     /// The transport checksum was checked and is wrong (`--verify-checksums`).
     pub bad_checksum: bool,
+    /// A TCP header whose fixed 20 bytes were captured but whose options
+    /// the snaplen cut (its payload is then wholly cut too).
+    pub tcp_header_cut: bool,
 }
 
 /// Where a fragment belongs in its datagram.
@@ -130,7 +133,9 @@ impl Decoded {
     }
 
     pub fn is_truncated(&self) -> bool {
-        self.payload_len < self.payload_claimed
+        // A cut TCP header is cut even without payload (its checksum
+        // cannot be checked).
+        self.payload_len < self.payload_claimed || self.tcp_header_cut
     }
 
     /// The IP header (with options) in the frame.
@@ -349,6 +354,7 @@ fn finish(
         ip_off: ip_header_start(frame, &sliced),
         l4_off: payload_base,
         bad_checksum: false,
+        tcp_header_cut: false,
     };
     if payload.fragmented {
         d.frag = match &sliced.net {
@@ -417,11 +423,51 @@ fn finish(
         }
         Some(TransportSlice::Igmp(_)) | None => {
             if let Some((e, layer)) = &sliced.stop_err {
-                return Err(stop_weird(e, *layer));
+                if !cut_tcp_header(&mut d, e, payload.payload) {
+                    return Err(stop_weird(e, *layer));
+                }
             }
         }
     }
     Ok(d)
+}
+
+/// A TCP header of which the snaplen kept the fixed 20 bytes but cut the
+/// options (a 64-byte snaplen does that to every TCP/IPv4 packet carrying
+/// timestamps). Those 20 bytes hold all that connection tracking reads, so
+/// `d` becomes that TCP packet, with its whole payload cut, instead of a
+/// malformed frame that would lose the connection. False when the error
+/// is anything else.
+fn cut_tcp_header(d: &mut Decoded, err: &SliceError, segment: &[u8]) -> bool {
+    let SliceError::Len(l) = err else {
+        return false;
+    };
+    let Some(h) = segment.first_chunk::<20>() else {
+        return false;
+    };
+    let hdr_len = u32::from(h[12] >> 4) * 4;
+    if d.ip_proto != 6
+        || l.layer != Layer::TcpHeader
+        || l.len_source != LenSource::Slice
+        || hdr_len < 20
+    {
+        return false;
+    }
+    let be16 = |a: u8, b: u8| u16::from_be_bytes([a, b]);
+    let be32 = |a: u8, b: u8, c: u8, e: u8| u32::from_be_bytes([a, b, c, e]);
+    d.transport = Transport::Tcp {
+        sport: be16(h[0], h[1]),
+        dport: be16(h[2], h[3]),
+        seq: be32(h[4], h[5], h[6], h[7]),
+        ack: be32(h[8], h[9], h[10], h[11]),
+        flags: h[13],
+        window: be16(h[14], h[15]),
+    };
+    d.tcp_header_cut = true;
+    d.payload_off = d.l4_off.saturating_add(segment.len() as u32);
+    d.payload_len = 0;
+    d.payload_claimed = d.payload_claimed.saturating_sub(hdr_len);
+    true
 }
 
 fn ip_header_start(frame: &[u8], sliced: &LaxSlicedPacket<'_>) -> u32 {

@@ -3,8 +3,10 @@
 //! in Zeek (counted once, with the reassembled length).
 //!
 //! Invariants:
-//! - at most `max_datagrams` datagrams are pending; the oldest is dropped to
-//!   make room (counted in `evicted`);
+//! - at most `max_datagrams` datagrams are pending, holding at most
+//!   `max_bytes` between them; the oldest is dropped to make room (counted
+//!   in `evicted`) — without the byte budget, tiny fragments at high
+//!   offsets would hold ~64 KiB each;
 //! - a pending datagram is dropped after `timeout` without a new fragment
 //!   (counted in `timed_out`), and at the end of input (`incomplete`);
 //! - a datagram never exceeds what its IP length field can say (65,515
@@ -31,6 +33,8 @@ pub const MAX_PIECES: usize = 1024;
 #[derive(Clone, Debug, PartialEq)]
 pub struct DefragConfig {
     pub max_datagrams: usize,
+    /// Bytes all pending datagrams may hold together.
+    pub max_bytes: usize,
     pub timeout: Micros,
 }
 
@@ -38,6 +42,7 @@ impl Default for DefragConfig {
     fn default() -> Self {
         DefragConfig {
             max_datagrams: 10_000,
+            max_bytes: 64 << 20,
             timeout: Micros::from_secs(60),
         }
     }
@@ -88,6 +93,8 @@ pub struct Defrag {
     /// fragment, for eviction; entries of finished datagrams are skipped.
     order: VecDeque<(Key, u64)>,
     next_gen: u64,
+    /// Bytes held by the pending datagrams.
+    bytes: usize,
     pub counters: DefragCounters,
 }
 
@@ -98,12 +105,24 @@ impl Defrag {
             pending: HashMap::new(),
             order: VecDeque::new(),
             next_gen: 0,
+            bytes: 0,
             counters: DefragCounters::default(),
         }
     }
 
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Bytes held by the pending datagrams.
+    pub fn pending_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn forget(&mut self, key: &Key) -> Option<Pending> {
+        let p = self.pending.remove(key)?;
+        self.bytes = self.bytes.saturating_sub(p.data.len());
+        Some(p)
     }
 
     /// Adds a fragment (`d.frag` set) whose data is `data`.
@@ -130,9 +149,19 @@ impl Defrag {
         let end = f.offset.saturating_add(len);
         if end > if d.src.v6 { MAX_V6 } else { MAX_V4 } {
             self.counters.invalid += 1;
-            self.pending.remove(&key);
+            self.forget(&key);
             out.weirds.push("excessively_large_fragment");
             return out;
+        }
+        // The byte budget first: dropping the oldest may drop this very
+        // datagram, which then starts again below.
+        loop {
+            let held = self.pending.get(&key).map_or(0, |p| p.data.len());
+            let growth = (end as usize).saturating_sub(held);
+            if self.bytes.saturating_add(growth) <= self.cfg.max_bytes || !self.drop_oldest() {
+                break;
+            }
+            self.counters.evicted += 1;
         }
         if !self.pending.contains_key(&key) {
             while self.pending.len() >= self.cfg.max_datagrams {
@@ -165,13 +194,14 @@ impl Defrag {
                 Some(t) if t != end => {
                     out.weirds.push("fragment_size_inconsistency");
                     self.counters.invalid += 1;
-                    self.pending.remove(&key);
+                    self.forget(&key);
                     return out;
                 }
                 _ => p.total = Some(end),
             }
         }
         if p.data.len() < end as usize {
+            self.bytes += end as usize - p.data.len();
             p.data.resize(end as usize, 0);
         }
         // Copy the parts not yet received; compare the overlapping parts.
@@ -203,7 +233,7 @@ impl Defrag {
         insert_range(&mut p.have, f.offset, end);
         if p.have.len() > MAX_PIECES {
             self.counters.invalid += 1;
-            self.pending.remove(&key);
+            self.forget(&key);
             out.weirds.push("excessive_fragments");
             return out;
         }
@@ -217,7 +247,7 @@ impl Defrag {
         }
         if let Some(total) = p.total {
             if p.have.len() == 1 && p.have[0] == (0, total) {
-                let p = self.pending.remove(&key);
+                let p = self.forget(&key);
                 if let Some(mut p) = p {
                     p.data.truncate(total as usize);
                     self.counters.reassembled += 1;
@@ -231,7 +261,7 @@ impl Defrag {
     fn drop_oldest(&mut self) -> bool {
         while let Some((k, gen)) = self.order.pop_front() {
             if self.pending.get(&k).is_some_and(|p| p.gen == gen) {
-                self.pending.remove(&k);
+                self.forget(&k);
                 return true;
             }
         }
@@ -242,7 +272,15 @@ impl Defrag {
     pub fn expire(&mut self, now: Ts) {
         let timeout = self.cfg.timeout;
         let before = self.pending.len();
-        self.pending.retain(|_, p| now.since(p.last) <= timeout);
+        let mut freed = 0;
+        self.pending.retain(|_, p| {
+            let keep = now.since(p.last) <= timeout;
+            if !keep {
+                freed += p.data.len();
+            }
+            keep
+        });
+        self.bytes = self.bytes.saturating_sub(freed);
         self.counters.timed_out += (before - self.pending.len()) as u64;
         let pending = &self.pending;
         self.order
@@ -254,6 +292,7 @@ impl Defrag {
         self.counters.incomplete += self.pending.len() as u64;
         self.pending.clear();
         self.order.clear();
+        self.bytes = 0;
     }
 }
 
@@ -398,11 +437,47 @@ mod tests {
     }
 
     #[test]
+    fn tiny_fragments_at_high_offsets_stay_within_the_byte_budget() {
+        let frames = fragments(100, 64);
+        let d = decode(LinkType::Ethernet, &frames[0]).unwrap();
+        let mut df = Defrag::new(DefragConfig {
+            max_bytes: 1 << 20,
+            ..DefragConfig::default()
+        });
+        // 1,000 datagrams of one 64-byte fragment near the end of the
+        // largest datagram: each would hold ~64 KiB, ~62 MiB in all.
+        for id in 0..1000 {
+            let mut f = d;
+            f.frag = Some(crate::decode::Frag {
+                id,
+                offset: 65_000,
+                more: true,
+            });
+            df.add(Ts(0), &f, d.payload(&frames[0]));
+            assert!(
+                df.pending_bytes() <= 1 << 20,
+                "{} bytes",
+                df.pending_bytes()
+            );
+        }
+        // 1 MiB holds 16 of them; the other 984 were dropped and counted.
+        assert_eq!(df.pending(), 16);
+        assert_eq!(df.counters.evicted, 984);
+        df.expire(Ts(120_000_000));
+        assert_eq!((df.pending(), df.pending_bytes()), (0, 0));
+        // A datagram still completes after the evictions.
+        let (done, _) = feed(&mut df, &fragments(300, 64));
+        assert!(done.is_some());
+        assert_eq!(df.pending_bytes(), 0);
+    }
+
+    #[test]
     fn caps_timeouts_and_oversize() {
         let frames = fragments(100, 64);
         let mut df = Defrag::new(DefragConfig {
             max_datagrams: 1,
             timeout: Micros::from_secs(1),
+            ..DefragConfig::default()
         });
         let d = decode(LinkType::Ethernet, &frames[0]).unwrap();
         df.add(Ts(0), &d, d.payload(&frames[0]));

@@ -20,11 +20,26 @@ pub struct DecodeCounters {
     pub fragment_weirds: u64,
     /// Packets whose timestamp is earlier than one seen before.
     pub time_went_backwards: u64,
-    /// Packets whose payload the snaplen cut short.
+    /// Packets the snaplen cut short (captured length below the wire length).
     pub snaplen_truncated: u64,
     /// Packets the kernel or the interface dropped (live capture).
     pub capture_dropped: u64,
     pub defrag: crate::defrag::DefragCounters,
+}
+
+/// Caps of the inventory, the baseline and the rules reached (known at
+/// the end of a run: they live in the merge thread).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObserveCounters {
+    /// Observations of addresses the full inventory did not record.
+    pub devices_dropped: u64,
+    /// Edges and functions not recorded in a full baseline graph (learning,
+    /// or the detector's graph of the run).
+    pub baseline_dropped: u64,
+    /// Deviations reported without being remembered (may repeat).
+    pub deviations_repeated: u64,
+    /// Rule state tables cleared at their cap.
+    pub rule_state_resets: u64,
 }
 
 /// Everything a run counted.
@@ -33,6 +48,7 @@ pub struct Summary {
     pub files: u64,
     pub decode: DecodeCounters,
     pub flows: FlowCounters,
+    pub observe: ObserveCounters,
     pub log_rows: Vec<(String, u64)>,
     pub first_ts: Option<Ts>,
     pub last_ts: Option<Ts>,
@@ -117,7 +133,7 @@ pub struct StatsRecord {
     pub summary: Summary,
 }
 
-static FIELDS: [Field; 22] = [
+static FIELDS: [Field; 26] = [
     field("ts", T::Time),
     field("peer", T::String),
     field("files", T::Count),
@@ -138,6 +154,10 @@ static FIELDS: [Field; 22] = [
     field("missed_bytes", T::Count),
     field("reassembly_cap_hits", T::Count),
     field("rows_rate_limited", T::Count),
+    field("devices_dropped", T::Count),
+    field("baseline_dropped", T::Count),
+    field("deviations_repeated", T::Count),
+    field("rule_state_resets", T::Count),
     field("elapsed", T::Interval),
     field("pkts_per_sec", T::Double),
 ];
@@ -178,6 +198,11 @@ impl LogRecord for StatsRecord {
         out.push(Value::Count(s.flows.missed_bytes));
         out.push(Value::Count(s.flows.reassembly_cap_hits));
         out.push(Value::Count(s.flows.rows_limited));
+        let o = &s.observe;
+        out.push(Value::Count(o.devices_dropped));
+        out.push(Value::Count(o.baseline_dropped));
+        out.push(Value::Count(o.deviations_repeated));
+        out.push(Value::Count(o.rule_state_resets));
         out.push(Value::Interval(Micros(s.elapsed.as_micros() as i64)));
         out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
     }

@@ -644,5 +644,17 @@ fn live_ships_to_cloudwatch_as_it_runs() {
     let stats = lines(&out, "stats");
     let last: Value = serde_json::from_str(stats.last().unwrap()).unwrap();
     assert_eq!(Some(packets), last["pkts_proc"].as_u64());
+    // The periodic rows carry the workers' connection counters as they
+    // grow (the capture thread writes the rows; the merge fills them in).
+    let periodic: Vec<u64> = stats[..stats.len() - 1]
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["connections"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert!(periodic.iter().any(|&c| c > 0), "{periodic:?}");
+    assert!(periodic.windows(2).all(|w| w[0] <= w[1]), "{periodic:?}");
     assert!(metrics.iter().all(|m| m["Sensor"] == "s1"));
 }

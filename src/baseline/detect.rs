@@ -63,7 +63,8 @@ pub struct Detector {
     /// This run's graph (for intervals and last activity per edge).
     run: Learner,
     reported: HashSet<String>,
-    /// Deviations reported again because `reported` was full.
+    /// Deviations reported without being remembered because `reported`
+    /// was full (they may be reported again).
     pub repeated: u64,
     /// Edges reported silent, and when (reported again only after they
     /// talk).
@@ -103,13 +104,23 @@ impl Detector {
         }
     }
 
-    /// Whether `key` is reported for the first time.
+    /// Whether `key` is reported for the first time. Once `reported` is
+    /// full, a key not in it is reported (perhaps again) and counted.
     fn first(&mut self, key: String) -> bool {
         if self.reported.len() >= MAX_REPORTED {
-            self.repeated += 1;
-            return !self.reported.contains(&key);
+            let new = !self.reported.contains(&key);
+            if new {
+                self.repeated += 1;
+            }
+            return new;
         }
         self.reported.insert(key)
+    }
+
+    /// Edges and functions of this run's graph not recorded because of the
+    /// baseline caps (their timing and silence go unchecked).
+    pub fn dropped(&self) -> u64 {
+        self.run.dropped
     }
 
     /// Compares one observation with the baseline.

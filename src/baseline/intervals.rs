@@ -10,14 +10,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// clamped; a link silent that long is an alert of its own).
 pub const MAX_MS: u64 = 7 * 24 * 3600 * 1000;
 
-#[derive(Clone, Debug)]
-pub struct Intervals(Histogram<u64>);
-
-impl Default for Intervals {
-    fn default() -> Self {
-        Intervals(Histogram::new_with_bounds(1, MAX_MS, 2).expect("valid histogram bounds"))
-    }
-}
+/// Empty until the first interval, so a function seen once (one request
+/// of a scan) costs nothing; then an auto-resizing histogram whose counts
+/// grow only up to the longest interval recorded (about 5 KB for a 2 s
+/// poll, 25 KB at the one-week clamp) instead of a fixed 25 KB each.
+#[derive(Clone, Debug, Default)]
+pub struct Intervals(Option<Box<Histogram<u64>>>);
 
 impl PartialEq for Intervals {
     fn eq(&self, other: &Self) -> bool {
@@ -26,44 +24,66 @@ impl PartialEq for Intervals {
 }
 
 impl Intervals {
+    /// The histogram, made on first use (two significant digits, from
+    /// 1 ms; the highest trackable value follows what is recorded).
+    fn hist(&mut self) -> Option<&mut Histogram<u64>> {
+        if self.0.is_none() {
+            self.0 = Histogram::new(2).ok().map(Box::new);
+        }
+        self.0.as_deref_mut()
+    }
+
     /// Records one interval in milliseconds (clamped to 1 ms .. a week).
     pub fn record(&mut self, ms: u64) {
-        let _ = self.0.record(ms.clamp(1, MAX_MS));
+        if let Some(h) = self.hist() {
+            let _ = h.record(ms.clamp(1, MAX_MS));
+        }
     }
 
     pub fn len(&self) -> u64 {
-        self.0.len()
+        self.0.as_ref().map_or(0, |h| h.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The shortest interval (as `quantile(0.0)`, without the scan).
     pub fn min(&self) -> u64 {
-        self.0.min()
+        self.0.as_ref().map_or(0, |h| h.min())
     }
 
     /// The longest interval (as `quantile(1.0)`, without the scan).
     pub fn max(&self) -> u64 {
-        self.0.max()
+        self.0.as_ref().map_or(0, |h| h.max())
     }
 
     /// The interval at quantile `q` (0..=1), in milliseconds.
     pub fn quantile(&self, q: f64) -> u64 {
-        self.0.value_at_quantile(q)
+        self.0.as_ref().map_or(0, |h| h.value_at_quantile(q))
     }
 
     pub fn add(&mut self, o: &Intervals) {
-        let _ = self.0.add(&o.0);
+        if let Some(other) = o.0.as_deref().filter(|h| !h.is_empty()) {
+            if let Some(h) = self.hist() {
+                let _ = h.add(other);
+            }
+        }
+    }
+
+    /// The histogram's memory: counts held, 8 bytes each.
+    pub fn counts_len(&self) -> usize {
+        self.0.as_ref().map_or(0, |h| h.distinct_values())
     }
 
     fn pairs(&self) -> Vec<(u64, u64)> {
-        self.0
-            .iter_recorded()
+        let Some(h) = self.0.as_deref() else {
+            return Vec::new();
+        };
+        h.iter_recorded()
             .map(|v| {
                 (
-                    self.0.highest_equivalent(v.value_iterated_to()),
+                    h.highest_equivalent(v.value_iterated_to()),
                     v.count_at_value(),
                 )
             })
@@ -82,8 +102,10 @@ impl<'de> Deserialize<'de> for Intervals {
         let pairs = Vec::<(u64, u64)>::deserialize(d)?;
         let mut h = Intervals::default();
         for (v, n) in pairs {
-            h.0.record_n(v.clamp(1, MAX_MS), n)
-                .map_err(|e| serde::de::Error::custom(format!("interval {v}: {e:?}")))?;
+            if let Some(hist) = h.hist() {
+                hist.record_n(v.clamp(1, MAX_MS), n)
+                    .map_err(|e| serde::de::Error::custom(format!("interval {v}: {e:?}")))?;
+            }
         }
         Ok(h)
     }
@@ -101,6 +123,27 @@ mod tests {
         }
         assert_eq!(i.min(), i.quantile(0.0));
         assert_eq!(i.max(), i.quantile(1.0));
+    }
+
+    #[test]
+    fn empty_until_recorded_and_sized_by_what_is_recorded() {
+        let mut i = Intervals::default();
+        assert!(i.0.is_none(), "no histogram before the first interval");
+        assert_eq!((i.len(), i.min(), i.max(), i.quantile(0.5)), (0, 0, 0, 0));
+        assert_eq!(serde_json::to_string(&i).unwrap(), "[]");
+        i.record(2000);
+        let poll = i.counts_len();
+        i.record(MAX_MS);
+        let week = i.counts_len();
+        // A 2 s poll needs a fifth of the counts a week-long interval does.
+        assert!(poll * 4 < week, "{poll} vs {week} counts");
+        // The same buckets as a fixed-size histogram of the same precision.
+        let mut fixed = Histogram::<u64>::new_with_bounds(1, MAX_MS, 2).unwrap();
+        fixed.record(2000).unwrap();
+        fixed.record(MAX_MS).unwrap();
+        assert_eq!(i.min(), fixed.min());
+        assert_eq!(i.max(), fixed.max());
+        assert_eq!(i.quantile(0.5), fixed.value_at_quantile(0.5));
     }
 
     #[test]

@@ -44,21 +44,27 @@ pub struct Learner {
     pub dropped: u64,
 }
 
-impl Learner {
-    fn edge(&mut self, key: &EdgeKey, ts: i64) -> Option<&mut Edge> {
-        if !self.edges.contains_key(key) && self.edges.len() >= MAX_EDGES {
-            self.dropped += 1;
-            return None;
-        }
-        let e = self
-            .edges
-            .entry(key.clone())
-            .or_insert_with(|| Edge::new(key.clone(), ts));
-        e.first_seen_us = e.first_seen_us.min(ts);
-        e.last_seen_us = e.last_seen_us.max(ts);
-        Some(e)
+/// The edge of `key`, created unless the graph is full (counted in
+/// `dropped`).
+fn edge<'a>(
+    edges: &'a mut BTreeMap<EdgeKey, Edge>,
+    dropped: &mut u64,
+    key: &EdgeKey,
+    ts: i64,
+) -> Option<&'a mut Edge> {
+    if !edges.contains_key(key) && edges.len() >= MAX_EDGES {
+        *dropped += 1;
+        return None;
     }
+    let e = edges
+        .entry(key.clone())
+        .or_insert_with(|| Edge::new(key.clone(), ts));
+    e.first_seen_us = e.first_seen_us.min(ts);
+    e.last_seen_us = e.last_seen_us.max(ts);
+    Some(e)
+}
 
+impl Learner {
     /// The time of the previous request of `function` on `key`.
     pub fn previous(&self, key: &EdgeKey, function: &str) -> Option<i64> {
         self.last.get(&(key.clone(), function.to_string())).copied()
@@ -69,13 +75,17 @@ impl Learner {
             Obs::Request(r) => {
                 let Some(key) = request_key(r) else { return };
                 let ts = r.ts.0;
-                let prev = self.last.insert((key.clone(), r.function.clone()), ts);
-                let Some(e) = self.edge(&key, ts) else { return };
+                let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, ts) else {
+                    return;
+                };
                 e.requests += 1;
                 if !e.functions.contains_key(&r.function) && e.functions.len() >= MAX_FUNCTIONS {
                     self.dropped += 1;
                     return;
                 }
+                // Only for a function the graph keeps, so that `last` is
+                // bounded by the caps too.
+                let prev = self.last.insert((key.clone(), r.function.clone()), ts);
                 let f = e
                     .functions
                     .entry(r.function.clone())
@@ -107,7 +117,7 @@ impl Learner {
             Obs::End(c) => {
                 let Some(key) = conn_key(c) else { return };
                 let end = c.ts.0 + c.duration.map_or(0, |d| d.0);
-                if let Some(e) = self.edge(&key, c.ts.0) {
+                if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, c.ts.0) {
                     e.connections += 1;
                     e.last_seen_us = e.last_seen_us.max(end);
                 }
@@ -140,5 +150,49 @@ impl Learner {
             b.last_seen_us = 0;
         }
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::{Detail, Request};
+    use crate::time::Ts;
+
+    fn request(port: u16, function: String) -> Obs {
+        Obs::Request(Box::new(Request {
+            ts: Ts(1_000_000),
+            uid: "C1".into(),
+            client: [10, 0, 0, 1].into(),
+            client_port: 40000,
+            server: [10, 0, 0, 2].into(),
+            port,
+            protocol: "modbus",
+            function,
+            write: false,
+            modbus: None,
+            engineering: false,
+            identification: false,
+            detail: Detail::None,
+        }))
+    }
+
+    #[test]
+    fn request_times_are_kept_only_for_what_the_graph_keeps() {
+        // Regression: the time of each (edge, function)'s last request was
+        // stored before the caps were checked, so requests beyond them grew
+        // that table without bound.
+        let mut l = Learner::default();
+        for i in 0..MAX_FUNCTIONS + 50 {
+            l.apply(&request(502, format!("f{i}")));
+        }
+        assert_eq!(l.dropped, 50);
+        assert_eq!(l.last.len(), MAX_FUNCTIONS);
+        l.edges.clear();
+        l.last.clear();
+        for port in 0..10 {
+            l.apply(&request(port, "READ_COILS".into()));
+        }
+        assert_eq!(l.last.len(), 10);
     }
 }

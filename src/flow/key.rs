@@ -273,6 +273,7 @@ mod tests {
             ip_off: 0,
             l4_off: 0,
             bad_checksum: false,
+            tcp_header_cut: false,
         }
     }
 

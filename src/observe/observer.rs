@@ -85,6 +85,12 @@ pub struct Observer {
     first_ts: Option<i64>,
     /// Messages for the operator (baseline saved, switched to detection).
     pub messages: Vec<String>,
+    /// Edges and functions a finished `--learn-for` did not learn (caps).
+    learned_dropped: u64,
+    /// The cap counters (dropped, repeated) of detectors a reload replaced.
+    replaced_detectors: (u64, u64),
+    /// State resets of rule engines a reload replaced.
+    replaced_resets: u64,
 }
 
 /// What remains when the input ends.
@@ -94,6 +100,9 @@ pub struct Observed {
     pub roles: RoleConfig,
     /// Edges and functions not learned because of the caps.
     pub edges_dropped: u64,
+    /// The caps of the inventory, the baseline, the detector and the rules
+    /// reached (stats.log).
+    pub caps: crate::stats::ObserveCounters,
     /// Periodic rewrites of `known_devices.log`, and the first that failed.
     pub snapshots: u64,
     pub snapshot_error: Option<String>,
@@ -120,6 +129,9 @@ impl Observer {
             detect: cfg.detect,
             first_ts: None,
             messages: Vec::new(),
+            learned_dropped: 0,
+            replaced_detectors: (0, 0),
+            replaced_resets: 0,
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -179,6 +191,7 @@ impl Observer {
             return;
         };
         let Some(l) = self.learner.take() else { return };
+        self.learned_dropped += l.dropped;
         let b = l.finish(&self.inventory);
         match b.save(&path) {
             Ok(()) => self.messages.push(format!(
@@ -196,11 +209,18 @@ impl Observer {
 
     /// Replaces the rules (a reload); the old ones stay if `set` is None.
     pub fn set_rules(&mut self, set: RuleSet, window: u64) {
+        if let Some(r) = &self.rules {
+            self.replaced_resets += r.stats.state_resets;
+        }
         self.rules = Some(Engine::new(set, window));
     }
 
     /// Replaces the baseline deviations are detected against.
     pub fn set_baseline(&mut self, b: Baseline) {
+        if let Some(d) = &self.detector {
+            self.replaced_detectors.0 += d.dropped();
+            self.replaced_detectors.1 += d.repeated;
+        }
         self.detector = Some(Detector::new(b, self.detect));
     }
 
@@ -230,6 +250,7 @@ impl Observer {
         // where the baseline would go, so that a restart can use it.
         if let Some((_, path)) = self.learn_for.take() {
             if let Some(l) = self.learner.take() {
+                self.learned_dropped += l.dropped;
                 let b = l.finish(&self.inventory);
                 match b.save(&path) {
                     Ok(()) => eprintln!(
@@ -253,11 +274,25 @@ impl Observer {
         };
         let (snapshots, snapshot_error) =
             self.snapshots.map_or((0, None), |s| (s.written, s.error));
+        let detector = self.detector.as_ref().map_or(self.replaced_detectors, |d| {
+            (
+                self.replaced_detectors.0 + d.dropped(),
+                self.replaced_detectors.1 + d.repeated,
+            )
+        });
+        let caps = crate::stats::ObserveCounters {
+            devices_dropped: self.inventory.dropped,
+            baseline_dropped: edges_dropped + self.learned_dropped + detector.0,
+            deviations_repeated: detector.1,
+            rule_state_resets: self.replaced_resets
+                + self.rules.as_ref().map_or(0, |r| r.stats.state_resets),
+        };
         Observed {
             inventory: self.inventory,
             baseline,
             roles: self.roles,
             edges_dropped,
+            caps,
             snapshots,
             snapshot_error,
             rules: self.rules.map(|r| r.stats),

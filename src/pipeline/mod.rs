@@ -33,6 +33,9 @@ use std::thread;
 use std::time::Instant;
 use worker::{Output, Work};
 
+/// Payload bytes after which a tick ends early (see `Capturer::tick_full`).
+pub const TICK_BYTES: usize = 4 << 20;
+
 /// Settings of one offline run.
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -289,6 +292,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 }
             }
             summary.log_rows = writer.row_counts();
+            summary.observe = done.caps.clone();
             writer.set_open_time(first_ts.unwrap_or_default());
             let stats = summary.stats_record();
             if let Some(sh) = &shipper {
@@ -373,6 +377,8 @@ struct Capturer<'a> {
     seq: u64,
     tick: u64,
     in_tick: usize,
+    /// Payload bytes batched in this tick.
+    tick_bytes: usize,
     now: Ts,
     first_ts: Option<Ts>,
     max_ts: Ts,
@@ -398,6 +404,7 @@ impl<'a> Capturer<'a> {
             seq: 0,
             tick: 0,
             in_tick: 0,
+            tick_bytes: 0,
             now: Ts::default(),
             first_ts: None,
             max_ts: Ts::default(),
@@ -453,9 +460,12 @@ impl<'a> Capturer<'a> {
                 } else {
                     self.now = ts;
                 }
+                if ts.out_of_range() {
+                    self.weird(ts, None, "timestamp_out_of_range", "capture");
+                }
                 self.handle(ts, link, wire_len, frame);
                 self.in_tick += 1;
-                if self.in_tick >= self.cfg.tick_packets {
+                if self.tick_full() {
                     if let Some(pb) = &self.progress {
                         pb.set_position(done_bytes + src.bytes_read() + 16 * src.packets_read());
                         pb.set_message(format!("{} packets", self.seq));
@@ -517,7 +527,7 @@ impl<'a> Capturer<'a> {
                     }
                     self.handle(ts, link, wire_len, frame);
                     self.in_tick += 1;
-                    if self.in_tick >= self.cfg.tick_packets {
+                    if self.tick_full() {
                         if !self.send_tick() {
                             return None;
                         }
@@ -617,6 +627,11 @@ impl<'a> Capturer<'a> {
 
     /// Decodes one frame and sends it on (or reports why not).
     fn handle(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
+        // Counted whatever the cut left (a payload, part of a header, or a
+        // frame too short to decode at all).
+        if (frame.len() as u64) < u64::from(wire_len) {
+            self.counters.snaplen_truncated += 1;
+        }
         match decode::decode(link, frame) {
             Ok(mut d) => {
                 // The IP header claims more than the wire carried:
@@ -635,9 +650,6 @@ impl<'a> Capturer<'a> {
                     d.bad_checksum = checksum::transport_ok(&d, d.segment(frame)) == Some(false);
                 }
                 self.counters.ip_packets += 1;
-                if d.is_truncated() {
-                    self.counters.snaplen_truncated += 1;
-                }
                 if d.frag.is_some() {
                     self.fragment(ts, &d, frame);
                 } else {
@@ -663,6 +675,7 @@ impl<'a> Capturer<'a> {
             shard: shard as u16,
             decoded: d,
         };
+        self.tick_bytes += d.payload(frame).len();
         self.batches[w].push(p, d.payload(frame));
     }
 
@@ -734,6 +747,7 @@ impl<'a> Capturer<'a> {
                 records,
                 text: String::new(),
                 ends: Vec::new(),
+                flows: None,
             })
             .is_err()
         {
@@ -741,7 +755,17 @@ impl<'a> Capturer<'a> {
         }
         self.tick += 1;
         self.in_tick = 0;
+        self.tick_bytes = 0;
         !self.closed
+    }
+
+    /// A tick ends at `tick_packets` packets or [`TICK_BYTES`] of payload,
+    /// so the queues (`queue_depth` ticks per worker) hold a bounded number
+    /// of bytes even when every frame is 64 KiB (or more, at a large
+    /// snaplen). Both depend only on the input: the cut is the same at any
+    /// thread count.
+    fn tick_full(&self) -> bool {
+        self.in_tick >= self.cfg.tick_packets || self.tick_bytes >= TICK_BYTES
     }
 
     fn finish(mut self) -> (DecodeCounters, Option<Ts>, Option<Ts>) {
@@ -761,6 +785,7 @@ impl<'a> Capturer<'a> {
             records,
             text: String::new(),
             ends: Vec::new(),
+            flows: None,
         });
         if let Some(pb) = &self.progress {
             pb.finish_and_clear();
@@ -798,14 +823,19 @@ fn merge(
     let mut opened = false;
     let mut last_rotation: Option<i64> = None;
     let mut now = Ts::default();
+    // Each worker's latest connection counters, for periodic stats rows.
+    let mut flows = vec![FlowCounters::default(); sources.len()];
     loop {
         all.clear();
         texts.clear();
         let mut got = 0;
         let mut tick = None;
-        for rx in &sources {
+        for (i, rx) in sources.iter().enumerate() {
             if let Ok(out) = rx.recv() {
                 got += 1;
+                if let (Some(f), Some(slot)) = (out.flows, flows.get_mut(i)) {
+                    *slot = f;
+                }
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
                 let src = texts.len();
@@ -834,8 +864,22 @@ fn merge(
             }
         }
         all.sort_by_key(|r| r.0);
-        for (_, rec, at) in all.drain(..) {
+        for (_, mut rec, at) in all.drain(..) {
             let line = at.and_then(|(src, a, b)| texts.get(src).and_then(|t| t.get(a..b)));
+            // A live run's periodic stats row comes from the capture thread,
+            // which does not see the connections: the workers' counters
+            // are filled in here (the final row gets them after the join).
+            if let Some(st) = rec
+                .as_log()
+                .and_then(|l| l.as_any().downcast_ref::<crate::stats::StatsRecord>())
+            {
+                let mut st = st.clone();
+                st.summary.flows = FlowCounters::default();
+                for f in &flows {
+                    st.summary.flows.add(f);
+                }
+                rec = Record::Log(Box::new(st));
+            }
             if let Some(log) = rec.as_log() {
                 if !opened {
                     writer.set_open_time(log.ts());

@@ -27,6 +27,9 @@ pub struct Output {
     /// Empty, or per record the end of its line in `text` (a record
     /// without a line, an event, ends where the previous one did).
     pub ends: Vec<u32>,
+    /// A worker's connection counters so far (none from the capture
+    /// thread): a live run's periodic stats rows report them.
+    pub flows: Option<FlowCounters>,
 }
 
 /// The JSON line of every log record of a tick.
@@ -45,7 +48,16 @@ fn render(records: &[(OrderKey, Record)]) -> (String, Vec<u32>) {
     (text, ends)
 }
 
-fn output(tick: u64, records: Vec<(OrderKey, Record)>, json: bool) -> Output {
+/// The counters of every shard table so far.
+fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
+    let mut c = FlowCounters::default();
+    for t in tables.iter().flatten() {
+        c.add(&t.counters());
+    }
+    c
+}
+
+fn output(tick: u64, records: Vec<(OrderKey, Record)>, json: bool, flows: FlowCounters) -> Output {
     let (text, ends) = if json {
         render(&records)
     } else {
@@ -56,6 +68,7 @@ fn output(tick: u64, records: Vec<(OrderKey, Record)>, json: bool) -> Output {
         records,
         text,
         ends,
+        flows: Some(flows),
     }
 }
 
@@ -86,7 +99,10 @@ pub fn run(
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                if out.send(output(tick, records, json)).is_err() {
+                if out
+                    .send(output(tick, records, json, totals(&tables)))
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -97,14 +113,10 @@ pub fn run(
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                let _ = out.send(output(tick + 1, records, json));
+                let _ = out.send(output(tick + 1, records, json, totals(&tables)));
                 break;
             }
         }
     }
-    let mut counters = FlowCounters::default();
-    for t in tables.iter().flatten() {
-        counters.add(&t.counters());
-    }
-    counters
+    totals(&tables)
 }

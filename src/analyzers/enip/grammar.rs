@@ -49,10 +49,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn hex(b: &[u8]) -> String {
+pub(super) fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len().saturating_mul(2).saturating_add(2));
     for x in b {
-        s.push_str(&format!("{x:02x}"));
+        // Two digits by hand: `format!` allocated per byte, and cyclic I/O
+        // data is hexed for every logged datagram.
+        for nibble in [x.checked_shr(4).unwrap_or(0), x & 0xf] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
     }
     s
 }
@@ -77,24 +81,31 @@ pub struct Pending {
     opens: std::collections::VecDeque<PairKey>,
 }
 
-/// Requests remembered per connection.
+/// Requests remembered per connection (and Forward Opens, apart); past
+/// this the oldest is forgotten, counted as `enip_pending_overflow`.
 pub const MAX_PENDING: usize = 256;
 
 impl Pending {
-    fn request(&mut self, key: PairKey, class: Option<u32>) {
+    /// Remembers a request; returns true when the oldest was forgotten.
+    fn request(&mut self, key: PairKey, class: Option<u32>) -> bool {
         self.waiting.retain(|(k, _)| *k != key);
-        if self.waiting.len() >= MAX_PENDING {
+        let full = self.waiting.len() >= MAX_PENDING;
+        if full {
             self.waiting.pop_front();
         }
         self.waiting.push_back((key, class));
+        full
     }
 
-    fn open(&mut self, key: PairKey) {
+    /// Remembers a Forward Open; returns true when the oldest was forgotten.
+    fn open(&mut self, key: PairKey) -> bool {
         self.opens.retain(|k| *k != key);
-        if self.opens.len() >= MAX_PENDING {
+        let full = self.opens.len() >= MAX_PENDING;
+        if full {
             self.opens.pop_front();
         }
         self.opens.push_back(key);
+        full
     }
 
     fn opened(&mut self, key: PairKey) -> bool {
@@ -490,7 +501,9 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     let class = if response {
         m.pending.response(key)
     } else {
-        m.pending.request(key, p.naming_class());
+        if m.pending.request(key, p.naming_class()) {
+            cx.weird("enip_pending_overflow", None, "ENIP");
+        }
         p.naming_class()
     };
     let message = r.d.get(start..).unwrap_or_default();
@@ -523,8 +536,8 @@ fn track_forward_open(
     }
     if !response {
         if let Ok((_, req)) = cip::parse_cip_request(message) {
-            if matches!(req.body, RequestBody::ForwardOpen(_)) {
-                m.pending.open(key);
+            if matches!(req.body, RequestBody::ForwardOpen(_)) && m.pending.open(key) {
+                cx.weird("enip_pending_overflow", None, "ENIP");
             }
         }
         return;
@@ -557,8 +570,14 @@ fn track_forward_open(
         api_us,
         pair,
     };
-    cx.shared.cip.insert(fo.o_t_connection_id, link(fo.o_t_api));
-    cx.shared.cip.insert(fo.t_o_connection_id, link(fo.t_o_api));
+    let forgotten = cx
+        .shared
+        .cip
+        .insert(fo.o_t_connection_id, link(fo.o_t_api))
+        .saturating_add(cx.shared.cip.insert(fo.t_o_connection_id, link(fo.t_o_api)));
+    for _ in 0..forgotten {
+        cx.weird("cip_io_links_overflow", None, "ENIP");
+    }
 }
 
 /// Multiple Service Packet: its own row, then one per embedded service.

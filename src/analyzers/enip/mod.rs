@@ -70,23 +70,30 @@ pub struct CipConnections {
     order: std::collections::VecDeque<LinkKey>,
 }
 
-/// I/O connections remembered per flow-table shard.
+/// I/O connections remembered per flow-table shard; past this the oldest
+/// is forgotten, counted as `cip_io_links_overflow`.
 pub const MAX_IO_LINKS: usize = 4096;
 
 impl CipConnections {
-    pub fn insert(&mut self, id: u32, link: IoLink) {
+    /// Remembers a link; returns how many old links were forgotten to
+    /// make room (0 or 1).
+    pub fn insert(&mut self, id: u32, link: IoLink) -> u64 {
         let key = link_key(link.origin, link.target, id);
         if self.links.insert(key, link).is_none() {
             self.order.push_back(key);
         }
+        let mut forgotten = 0u64;
         while self.links.len() > MAX_IO_LINKS {
             match self.order.pop_front() {
                 Some(old) => {
-                    self.links.remove(&old);
+                    if self.links.remove(&old).is_some() {
+                        forgotten = forgotten.saturating_add(1);
+                    }
                 }
                 None => break,
             }
         }
+        forgotten
     }
 
     /// The link of connection `id` between hosts `a` and `b`.

@@ -338,6 +338,14 @@ impl Conn {
         if mac.is_none() {
             *mac = d.src_mac;
         }
+        if d.tcp_header_cut {
+            // The snaplen cut the TCP options (Zeek's weird name). Tracking
+            // uses none of them, so the packet counts from its fixed header
+            // like any packet whose payload was cut. (Zeek ignores it after
+            // keying the connection, which loses every SYN of a 64-byte
+            // capture and splits connections on the next SYN-ACK.)
+            self.weird(ts, "truncated_header", "TCP", em, counters);
+        }
         if d.bad_checksum {
             // Zeek records the bad checksum in history and ignores the packet.
             let dir = self.dir(side);
