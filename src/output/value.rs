@@ -233,29 +233,67 @@ impl Value {
 
 fn push_json_f64(out: &mut String, v: f64) {
     if v.is_finite() {
-        // serde_json prints the shortest representation that round-trips,
-        // as Zeek's JSON writer does (1224804548.73974, not ...739740).
-        let n = serde_json::Number::from_f64(v).map(|n| n.to_string());
-        match n {
-            Some(s) if s.contains('.') || s.contains('e') => out.push_str(&s),
-            Some(s) => {
-                out.push_str(&s);
-                out.push_str(".0");
+        // The shortest representation that round-trips (ryu, as serde_json
+        // prints it), as Zeek's JSON writer does (1224804548.73974, not
+        // ...739740); without serde_json's intermediate String.
+        let mut buf = ryu::Buffer::new();
+        let s = buf.format_finite(v);
+        match s.split_once('e') {
+            // serde_json signs positive exponents (1e+20).
+            Some((m, e)) if !e.starts_with('-') => {
+                out.push_str(m);
+                out.push_str("e+");
+                out.push_str(e);
             }
-            None => out.push_str("null"),
+            Some(_) => out.push_str(s),
+            None => {
+                out.push_str(s);
+                if !s.contains('.') {
+                    out.push_str(".0");
+                }
+            }
         }
     } else {
         out.push_str("null");
     }
 }
 
+/// Whether a byte needs escaping in a JSON string (Zeek also escapes DEL).
+fn needs_escape(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f
+}
+
+/// Whether any of eight bytes needs escaping (exact: a byte-wise
+/// subtraction borrows into a high bit only from a byte below the bound).
+fn word_needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI != 0;
+    below(w, 0x20)
+        || below(w ^ (LO * u64::from(b'"')), 1)
+        || below(w ^ (LO * u64::from(b'\\')), 1)
+        || below(w ^ (LO * 0x7f), 1)
+}
+
 /// JSON string with Zeek's escaping of control bytes (`\xNN`, shown as `\\xNN`).
 pub fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
-    // Most strings need no escape: copy the runs between escapes whole.
+    let bytes = s.as_bytes();
+    // Most strings need no escape: skip clean words eight bytes at a time
+    // and copy the runs between escapes whole.
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !word_needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if needs_escape(b) {
             out.push_str(&s[run..i]);
             match b {
                 b'"' => out.push_str("\\\""),
@@ -266,6 +304,7 @@ pub fn push_json_string(out: &mut String, s: &str) {
             }
             run = i + 1;
         }
+        i += 1;
     }
     out.push_str(&s[run..]);
     out.push('"');
@@ -273,19 +312,8 @@ pub fn push_json_string(out: &mut String, s: &str) {
 
 /// Decimal digits without the formatting machinery (the log writer's
 /// hottest path).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+pub fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// An address as its Display writes it; IPv4 without the formatter.
@@ -318,6 +346,45 @@ mod tests {
     fn json(v: Value) -> Option<String> {
         let mut s = String::new();
         v.write_json(&mut s).then_some(s)
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time scan escapes exactly what a byte-by-byte
+        /// one does, wherever the bytes to escape fall.
+        #[test]
+        fn json_strings_escape_as_byte_by_byte(s in "[a-z\"\\\\\\x00-\\x1f\\x7f\\u{e9}\\u{1F600} ]{0,40}", n in 0u64..u64::MAX) {
+            let mut want = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => want.push_str("\\\""),
+                    '\\' => want.push_str("\\\\"),
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                        want.push_str(&format!("\\\\x{:02x}", c as u32))
+                    }
+                    c => want.push(c),
+                }
+            }
+            want.push('"');
+            let mut got = String::new();
+            push_json_string(&mut got, &s);
+            proptest::prop_assert_eq!(got, want);
+            let mut digits = String::new();
+            push_u64(&mut digits, n);
+            proptest::prop_assert_eq!(digits, n.to_string());
+        }
+
+        /// Doubles print as serde_json prints them, `.0` added to integers.
+        #[test]
+        fn doubles_print_as_serde_json_does(v in proptest::num::f64::ANY) {
+            let mut got = String::new();
+            push_json_f64(&mut got, v);
+            let want = match serde_json::Number::from_f64(v).map(|n| n.to_string()) {
+                Some(s) if s.contains('.') || s.contains('e') => s,
+                Some(s) => s + ".0",
+                None => "null".into(),
+            };
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -268,8 +268,15 @@ fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
         if !first {
             line.push(',');
         }
-        super::push_json_string(line, f.name);
-        line.push(':');
+        // Column names are our identifiers (letters, digits, `.`, `_`):
+        // copied as they are, without the escape scan.
+        debug_assert!(f
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'));
+        line.push('"');
+        line.push_str(f.name);
+        line.push_str("\":");
         if v.write_json(line) {
             first = false;
         } else {

@@ -181,11 +181,7 @@ impl LogRecord for CipIoRecord {
         out.push(Value::Str(format!("0x{:08x}", self.connection_id)));
         out.push(Value::Count(u64::from(self.sequence_number)));
         out.push(Value::Count(self.data.len() as u64));
-        let mut hex = String::with_capacity(self.data.len().saturating_mul(2));
-        for b in &self.data {
-            hex.push_str(&format!("{b:02x}"));
-        }
-        out.push(Value::Str(hex));
+        out.push(Value::Str(super::grammar::hex(&self.data)));
         match &self.link {
             Some(l) => {
                 out.push(Value::Str(l.opened_by.clone()));
