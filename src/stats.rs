@@ -114,10 +114,11 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "  weirds: {}; TCP bytes missed: {}; reassembly cap hits: {}",
+            "  weirds: {}; TCP bytes missed: {}; reassembly cap hits: {}; analyzers stopped at the budget: {}",
             self.weirds(),
             fl.missed_bytes,
-            fl.reassembly_cap_hits
+            fl.reassembly_cap_hits,
+            fl.analyzers_stopped
         )?;
         for (log, rows) in &self.log_rows {
             writeln!(f, "  {log}.log: {rows} records")?;
@@ -133,7 +134,7 @@ pub struct StatsRecord {
     pub summary: Summary,
 }
 
-static FIELDS: [Field; 26] = [
+static FIELDS: [Field; 27] = [
     field("ts", T::Time),
     field("peer", T::String),
     field("files", T::Count),
@@ -154,6 +155,7 @@ static FIELDS: [Field; 26] = [
     field("missed_bytes", T::Count),
     field("reassembly_cap_hits", T::Count),
     field("rows_rate_limited", T::Count),
+    field("analyzers_stopped", T::Count),
     field("devices_dropped", T::Count),
     field("baseline_dropped", T::Count),
     field("deviations_repeated", T::Count),
@@ -198,6 +200,7 @@ impl LogRecord for StatsRecord {
         out.push(Value::Count(s.flows.missed_bytes));
         out.push(Value::Count(s.flows.reassembly_cap_hits));
         out.push(Value::Count(s.flows.rows_limited));
+        out.push(Value::Count(s.flows.analyzers_stopped));
         let o = &s.observe;
         out.push(Value::Count(o.devices_dropped));
         out.push(Value::Count(o.baseline_dropped));

@@ -1501,10 +1501,18 @@ fn cip_path_sizes_and_encapsulation_lengths_that_lie() {
         ("inner path 255 words", none(honest)),
         ("embedded size 0xFFFF", none(honest)),
         // Each TCP delivery is read as one message, as the reference does;
-        // the length fields are logged as sent and not used to frame.
+        // the length fields are logged as sent and not used to frame, and
+        // an encapsulation length that disagrees with the delivery is
+        // counted.
         ("item length 0xFFFF", none(honest)),
-        ("encap length 0xFFFF", none(65535)),
-        ("encap length 4", none(4)),
+        (
+            "encap length 0xFFFF",
+            (vec!["enip_length_mismatch".to_string()], 65535, 6),
+        ),
+        (
+            "encap length 4",
+            (vec!["enip_length_mismatch".to_string()], 4, 6),
+        ),
     ]);
     assert_eq!(seen, want, "{}", run.dump());
 }

@@ -180,6 +180,11 @@ pub trait Analyzer: Send {
     fn on_gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>);
     /// The connection ended; flush what is pending.
     fn on_eof(&mut self, cx: &mut Context<'_>);
+    /// Bytes held for later (partial messages, unanswered requests): the
+    /// flow table keeps the sum of its connections' within a budget.
+    fn buffered(&self) -> usize {
+        0
+    }
 }
 
 mod detect;

@@ -2,6 +2,9 @@
 
 use crate::time::Micros;
 
+/// The smallest analyzer budget of one shard: 8 MiB.
+pub const ANALYZER_FLOOR: usize = 8 << 20;
+
 /// Timeouts follow Zeek's defaults (base/init-bare.zeek) so conn.log splits
 /// connections where Zeek does.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,6 +16,9 @@ pub struct FlowConfig {
     pub reassembly_cap: usize,
     /// Out-of-order bytes buffered by all connections of a table together.
     pub reassembly_budget: usize,
+    /// Bytes the protocol analyzers of a table's connections hold together
+    /// (partial messages, unanswered requests).
+    pub analyzer_budget: usize,
     pub tcp_inactivity: Micros,
     pub udp_inactivity: Micros,
     pub icmp_inactivity: Micros,
@@ -36,6 +42,10 @@ impl FlowConfig {
             .reassembly_budget
             .div_ceil(shards)
             .max(self.reassembly_cap.min(1 << 16));
+        // At least what one connection may legitimately hold (an OPC UA
+        // message of 4 MiB and its chunk), so the budget only ever stops
+        // the many, not the one.
+        c.analyzer_budget = self.analyzer_budget.div_ceil(shards).max(ANALYZER_FLOOR);
         c
     }
 }
@@ -46,6 +56,7 @@ impl Default for FlowConfig {
             max_flows: 1_000_000,
             reassembly_cap: 1 << 20,
             reassembly_budget: 256 << 20,
+            analyzer_budget: 2 << 30,
             tcp_inactivity: Micros::from_secs(300),
             udp_inactivity: Micros::from_secs(60),
             icmp_inactivity: Micros::from_secs(60),

@@ -33,6 +33,8 @@ pub struct FlowCounters {
     pub reassembly_cap_hits: u64,
     /// Log rows the analyzers' rate limits left out.
     pub rows_limited: u64,
+    /// Connections whose analysis stopped at the analyzer budget.
+    pub analyzers_stopped: u64,
 }
 
 impl FlowCounters {
@@ -48,5 +50,6 @@ impl FlowCounters {
         self.missed_bytes += o.missed_bytes;
         self.reassembly_cap_hits += o.reassembly_cap_hits;
         self.rows_limited += o.rows_limited;
+        self.analyzers_stopped += o.analyzers_stopped;
     }
 }

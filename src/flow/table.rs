@@ -45,6 +45,8 @@ pub fn shard_of(key: &FlowKey) -> usize {
 
 struct Slot {
     conn: Conn,
+    /// The analyzer bytes of this connection counted in the table's total.
+    analyzer_bytes: usize,
     /// Deadline of the heap entry that is authoritative for this connection.
     scheduled: Ts,
 }
@@ -60,6 +62,8 @@ pub struct FlowTable {
     by_key: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
     heap: BinaryHeap<Reverse<(Ts, u32, u32)>>,
     buffered: usize,
+    /// Bytes the connections' analyzers hold, as of their last packet.
+    analyzer_bytes: usize,
     counters: FlowCounters,
     shared: Shared,
 }
@@ -79,6 +83,7 @@ impl FlowTable {
             by_key: HashMap::default(),
             heap: BinaryHeap::new(),
             buffered: 0,
+            analyzer_bytes: 0,
             counters,
             shared: Shared::default(),
         }
@@ -146,6 +151,15 @@ impl FlowTable {
                 .flush_reassembly(ts, em, &mut self.counters, &mut self.shared);
             self.buffered = self.buffered.saturating_sub(after) + s.conn.buffered();
         }
+        let held = s.conn.analyzer_buffered();
+        self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes) + held;
+        s.analyzer_bytes = held;
+        if self.analyzer_bytes > self.cfg.analyzer_budget {
+            s.conn.stop_analyzer(ts, em, &mut self.shared);
+            self.analyzer_bytes = self.analyzer_bytes.saturating_sub(held);
+            s.analyzer_bytes = 0;
+            self.counters.analyzers_stopped += 1;
+        }
         // A deadline that moved earlier (a close, a reset, an attempt) needs
         // a fresh heap entry; a later one is found lazily when popped.
         let deadline = s.conn.deadline(&self.cfg);
@@ -190,6 +204,7 @@ impl FlowTable {
         };
         self.slots[slot as usize] = Some(Slot {
             conn,
+            analyzer_bytes: 0,
             scheduled: deadline,
         });
         self.by_key.insert(key, slot);
@@ -207,6 +222,7 @@ impl FlowTable {
         self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
         self.free.push(slot);
         self.buffered = self.buffered.saturating_sub(s.conn.buffered());
+        self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes);
         em.for_conn(s.conn.first_seq);
         let rec = s.conn.finish(em, &mut self.counters, &mut self.shared);
         em.emit(Record::Conn(Box::new(rec)));
@@ -378,6 +394,39 @@ mod tests {
         let logged = f.conns();
         assert_eq!(logged.len(), 1);
         assert_eq!(logged[0].orig_h.to_string(), "10.0.0.1");
+    }
+
+    #[test]
+    fn the_analyzer_budget_stops_the_connection_that_grows_past_it() {
+        let mut f = Feed::new(FlowConfig {
+            analyzer_budget: 3000,
+            ..FlowConfig::default()
+        });
+        // Twenty Modbus clients each send the first 200 bytes of an ADU
+        // whose header claims 253 more: each analyzer holds 200 bytes.
+        let (c, s) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let mut adu = vec![0, 1, 0, 0, 0, 253, 1, 16];
+        adu.resize(200, 0);
+        for i in 0..20u16 {
+            let port = 40000 + i;
+            f.pkt(1.0, &tcp(c, port, s, 502, 100, None, true, &[]));
+            f.pkt(1.0, &tcp(s, 502, c, port, 900, Some(101), true, &[]));
+            f.pkt(1.0, &tcp(c, port, s, 502, 101, Some(901), false, &adu));
+            assert!(f.table.analyzer_bytes <= 3000, "{}", f.table.analyzer_bytes);
+        }
+        // 3000 bytes hold 15 of them; the 16th and later were stopped,
+        // each with a weird, and the bytes they held were released.
+        assert_eq!(f.table.counters().analyzers_stopped, 5);
+        assert_eq!(f.table.analyzer_bytes, 3000);
+        let weirds = f
+            .em
+            .take()
+            .into_iter()
+            .filter(|(_, r)| matches!(r, Record::Weird(w) if w.name == "analyzer_budget_exhausted"))
+            .count();
+        assert_eq!(weirds, 5);
+        f.table.finish(&mut f.em);
+        assert_eq!(f.table.analyzer_bytes, 0);
     }
 
     #[test]

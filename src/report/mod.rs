@@ -344,6 +344,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         "reassembly_cap_hits",
         "weirds",
         "rows_rate_limited",
+        "analyzers_stopped",
     ] {
         quality.insert(k.to_string(), st.get(k).cloned().unwrap_or(Value::Null));
     }

@@ -212,7 +212,7 @@ pub fn message(
         pending,
         connection: None,
     };
-    match first {
+    let read = match first {
         0x0004 | 0x0063 | 0x0064 if target => items(&mut m, &mut r, cx),
         0x0065 => {
             r.u16()?;
@@ -229,7 +229,20 @@ pub fn message(
             r.rest();
             Ok(())
         }
+    };
+    // Each delivery is read as one message (as the reference does). One
+    // that reads whole but whose length field disagrees with it is a lie
+    // or a message split over segments: counted (a cut one already is,
+    // as `enip_truncated`).
+    let held = data.len().saturating_sub(24);
+    if read.is_ok() && usize::from(length) != held {
+        cx.weird(
+            "enip_length_mismatch",
+            Some(format!("length {length}, {held} bytes")),
+            "ENIP",
+        );
     }
+    read
 }
 
 /// The name of the service as logged: the reference's table, and the

@@ -71,6 +71,13 @@ pub struct Pairing {
 
 type Key = (u16, u8);
 
+impl Pairing {
+    /// What the unanswered messages hold (their [`cost`]).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
 fn bits(b: &[bool]) -> Vec<u64> {
     b.iter().map(|&x| u64::from(x)).collect()
 }

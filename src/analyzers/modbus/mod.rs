@@ -281,4 +281,12 @@ impl Analyzer for Modbus {
     fn on_eof(&mut self, cx: &mut Context<'_>) {
         self.pairing.flush(cx);
     }
+
+    fn buffered(&self) -> usize {
+        self.dirs[Dir::Orig]
+            .buf
+            .len()
+            .saturating_add(self.dirs[Dir::Resp].buf.len())
+            .saturating_add(self.pairing.bytes())
+    }
 }

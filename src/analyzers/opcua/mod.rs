@@ -684,6 +684,20 @@ impl Analyzer for OpcUa {
             cx.log(Box::new(row));
         }
     }
+
+    fn buffered(&self) -> usize {
+        let part = |d: Dir| self.partial[d].as_ref().map_or(0, |p| p.body.len());
+        self.bufs[Dir::Orig]
+            .len()
+            .saturating_add(self.bufs[Dir::Resp].len())
+            .saturating_add(part(Dir::Orig))
+            .saturating_add(part(Dir::Resp))
+            .saturating_add(
+                self.pending
+                    .len()
+                    .saturating_mul(std::mem::size_of::<OpcuaRecord>()),
+            )
+    }
 }
 
 #[cfg(test)]

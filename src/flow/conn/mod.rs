@@ -299,6 +299,25 @@ impl Conn {
             .map_or(0, |t| t.reasm[0].buffered() + t.reasm[1].buffered())
     }
 
+    /// Bytes the protocol analyzer holds (partial messages, unanswered
+    /// requests).
+    pub fn analyzer_buffered(&self) -> usize {
+        self.app.analyzer.as_ref().map_or(0, |a| a.buffered())
+    }
+
+    /// Ends this connection's protocol analysis early (the table's analyzer
+    /// budget ran out): the analyzer first writes what it holds (requests
+    /// unanswered, partial messages abandoned), so no row is lost; weird
+    /// `analyzer_budget_exhausted`. The connection itself is still tracked.
+    pub fn stop_analyzer(&mut self, ts: Ts, em: &mut Emitter, shared: &mut Shared) {
+        if self.app.analyzer.is_none() {
+            return;
+        }
+        self.app.sink(Dir::Orig, ts, em, shared).eof();
+        self.app.analyzer = None;
+        self.app.weird(ts, "analyzer_budget_exhausted", "flow", em);
+    }
+
     /// Gives up on the holes of this connection's streams (memory budget).
     pub fn flush_reassembly(
         &mut self,
