@@ -347,15 +347,6 @@ fn forward_open_reply(context: u64, o_t: u32, t_o: u32) -> Vec<u8> {
     send_rr(context, &c)
 }
 
-/// An implicit I/O datagram (UDP 2222) of connection `id`.
-fn io(id: u32, seq: u32) -> Vec<u8> {
-    let mut v = vec![2, 0, 0x02, 0x80, 8, 0];
-    v.extend_from_slice(&id.to_le_bytes());
-    v.extend_from_slice(&seq.to_le_bytes());
-    v.extend_from_slice(&[0xB1, 0, 4, 0, 1, 0, 0x42, 0x42]);
-    v
-}
-
 /// At most 256 requests (and, apart, 256 Forward Opens) wait for their
 /// response per connection, to name responses by the class their request
 /// addressed; past that the oldest is forgotten and counted
@@ -412,10 +403,10 @@ fn io_links_beyond_the_cap_are_forgotten_oldest_first_and_counted() {
         t += 5000;
     }
     // I/O of the newest forgotten connection and of the oldest kept one.
-    w.packet(t, &udp4(SCANNER, 2222, ADAPTER, 2222, &io(o_t(51), 1)));
+    w.packet(t, &udp4(SCANNER, 2222, ADAPTER, 2222, &cip_io(o_t(51), 1)));
     w.packet(
         t + 1000,
-        &udp4(SCANNER, 2222, ADAPTER, 2222, &io(o_t(52), 1)),
+        &udp4(SCANNER, 2222, ADAPTER, 2222, &cip_io(o_t(52), 1)),
     );
     w.write(&f);
     let out = dir.path().join("logs");

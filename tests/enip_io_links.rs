@@ -68,14 +68,6 @@ fn send_unit(id: u32, seq: u16, cip: &[u8]) -> Vec<u8> {
     encap(0x70, 0x1234, &d)
 }
 
-fn io(id: u32, seq: u32) -> Vec<u8> {
-    let mut v = vec![2, 0, 0x02, 0x80, 8, 0];
-    v.extend_from_slice(&id.to_le_bytes());
-    v.extend_from_slice(&seq.to_le_bytes());
-    v.extend_from_slice(&[0xB1, 0, 4, 0, 1, 0, 0x42, 0x42]);
-    v
-}
-
 #[test]
 fn forward_open_ties_io_to_its_session() {
     let dir = tempfile::tempdir().unwrap();
@@ -107,15 +99,15 @@ fn forward_open_ties_io_to_its_session() {
     for i in 0..4u32 {
         w.packet(
             1_010_000 + i64::from(i) * 10_000,
-            &udp4(C, 2222, T, 2222, &io(0xAABB_CCDD, i)),
+            &udp4(C, 2222, T, 2222, &cip_io(0xAABB_CCDD, i)),
         );
         w.packet(
             1_015_000 + i64::from(i) * 20_000,
-            &udp4(T, 2222, C, 2222, &io(0x1122_3344, i)),
+            &udp4(T, 2222, C, 2222, &cip_io(0x1122_3344, i)),
         );
     }
     // An I/O connection nobody saw opened.
-    w.packet(1_200_000, &udp4(C, 2222, T, 2222, &io(0x0BAD_F00D, 1)));
+    w.packet(1_200_000, &udp4(C, 2222, T, 2222, &cip_io(0x0BAD_F00D, 1)));
     // The same id between two other hosts is another connection.
     // (Regression: links were looked up by id alone.)
     w.packet(
@@ -125,7 +117,7 @@ fn forward_open_ties_io_to_its_session() {
             2222,
             [10, 6, 0, 2],
             2222,
-            &io(0xAABB_CCDD, 1),
+            &cip_io(0xAABB_CCDD, 1),
         ),
     );
     w.write(&f);

@@ -211,7 +211,7 @@ impl Detector {
         self.run.apply(o);
         if ts.0 >= self.next_silence_check {
             self.silence(ts, out);
-            self.next_silence_check = ts.0 + 1_000_000;
+            self.next_silence_check = ts.0.saturating_add(1_000_000);
         }
     }
 
@@ -396,7 +396,7 @@ impl Detector {
             .then(|| (learned.intervals_ms.min(), learned.intervals_ms.max()));
         let range = r.modbus.as_ref().and_then(|m| {
             let table = format!("{}/{}", m.unit, m.table);
-            let end = m.start.saturating_add(m.count - 1);
+            let end = m.start.saturating_add(m.count.saturating_sub(1));
             let ranges = edge.modbus.get(&table);
             let (kind, learned_ranges) = match (ranges, r.write) {
                 (Some(g), true) => ("write", g.write.as_slice()),

@@ -106,7 +106,7 @@ impl Learner {
                         .modbus
                         .entry(format!("{}/{}", m.unit, m.table))
                         .or_default();
-                    let end = m.start.saturating_add(m.count - 1);
+                    let end = m.start.saturating_add(m.count.saturating_sub(1));
                     if r.write {
                         add_range(&mut ranges.write, m.start, end);
                     } else {

@@ -355,3 +355,13 @@ pub fn read(fc: u8, addr: u16, qty: u16) -> (Vec<u8>, Vec<u8>) {
 
 /// A microsecond count of one second.
 pub const SEC: i64 = 1_000_000;
+
+/// A class-1 (cyclic I/O) CIP datagram on UDP 2222: a sequenced-address
+/// item for connection `id` and sequence `seq`, then four bytes of data.
+pub fn cip_io(id: u32, seq: u32) -> Vec<u8> {
+    let mut v = vec![2, 0, 0x02, 0x80, 8, 0];
+    v.extend_from_slice(&id.to_le_bytes());
+    v.extend_from_slice(&seq.to_le_bytes());
+    v.extend_from_slice(&[0xB1, 0, 4, 0, 1, 0, 0x42, 0x42]);
+    v
+}
