@@ -83,7 +83,7 @@ test: lint unit fuzz-smoke
 # RSS, beside the libpcap floor and tshark (benches/big.sh; BENCH_SIZES to
 # change the sizes, e.g. "100M 1G 4G").
 bench: build
-	$(call apt_install,time)
+	$(call apt_install,time valgrind)
 	$(CARGO) bench --bench pipeline --bench parsers
 	bash benches/big.sh
 

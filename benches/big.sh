@@ -69,3 +69,17 @@ done
 syn="$DIR/syn-1M.pcap"
 [ -s "$syn" ] || $BIN synth -o "$syn" --syn-flows 1000000 2>/dev/null
 run "1 M SYN-only flows, cap 250,000" 1 "$syn" --max-flows 250000
+
+# Instructions per packet under callgrind: unlike wall time, the count does
+# not move with the machine's load, so it tracks each optimisation (one
+# worker; 100,000 synthesized packets with rules and the baseline; the
+# run's fixed start-up cost is included).
+if command -v valgrind >/dev/null; then
+  small="$DIR/plant-100k.pcap"
+  [ -s "$small" ] || $BIN synth -o "$small" --packets 100000 --seed 3 2>/dev/null
+  rm -rf "$DIR/out"
+  ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $BIN analyze --quiet --threads 1 \
+        --rules rules --baseline "$DIR/baseline.json" --out "$DIR/out" "$small" 2>&1 |
+       awk '/Collected/ {print $4}')
+  echo "callgrind, 100,000 packets, 1 worker: $ir instructions ($((ir / 100000)) per packet)"
+fi

@@ -74,13 +74,13 @@ for t in "${targets[@]}"; do
     crashes=1
     status=1
   fi
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-  last=$(grep -E '#[0-9]+.*(cov|DONE)' "$log" | tail -1)
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)
+  last=$(grep -aE '#[0-9]+.*(cov|DONE)' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || echo 0)
   ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || echo 0)
   units=$(ls "$corpus" | wc -l)
   printf '%-14s %6ss  executions %-11s coverage %-6s features %-7s corpus %-6s crashes %s\n' \
     "$t" "$seconds" "$execs" "$cov" "$ft" "$units" "$crashes"
-  [ $crashes = 0 ] || grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5 >&2
+  [ $crashes = 0 ] || grep -aE 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5 >&2
 done
 exit $status
