@@ -8,7 +8,7 @@ CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark
+TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark time
 MOTO := moto[server]==5.2.5
 
 .PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean
