@@ -67,14 +67,25 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    whole_runs(&mut g, &sample(), &PipelineConfig::default());
+    g.finish();
+}
+
+/// `pipeline/1` and `pipeline/2`: whole `analyze` runs of `capture` with
+/// `base`'s settings at one and two worker threads.
+fn whole_runs(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    capture: &std::path::Path,
+    base: &PipelineConfig,
+) {
     for threads in [1usize, 2] {
         let dir = tempfile::tempdir().expect("tempdir");
         let cfg = PipelineConfig {
             threads,
             out_dir: dir.path().to_path_buf(),
-            ..PipelineConfig::default()
+            ..base.clone()
         };
-        let files = vec![sample()];
+        let files = vec![capture.to_path_buf()];
         g.bench_function(format!("pipeline/{threads}"), |b| {
             b.iter(|| {
                 let o = run_files(&files, &cfg);
@@ -83,7 +94,6 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
-    g.finish();
 }
 
 /// A synthesized capture in `dir`.
@@ -118,24 +128,10 @@ fn synth_benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("synth");
     g.throughput(Throughput::Elements(200_000));
     g.sample_size(10);
-    for threads in [1usize, 2] {
-        let out = tempfile::tempdir().expect("tempdir");
-        let mut cfg = PipelineConfig {
-            threads,
-            out_dir: out.path().to_path_buf(),
-            ..PipelineConfig::default()
-        };
-        cfg.observe.rules = Some((rules.clone(), 60));
-        cfg.observe.baseline = Some(baseline.clone());
-        let files = vec![capture.clone()];
-        g.bench_function(format!("pipeline/{threads}"), |b| {
-            b.iter(|| {
-                let o = run_files(&files, &cfg);
-                assert!(o.error.is_none());
-                o.summary.decode.packets
-            })
-        });
-    }
+    let mut cfg = PipelineConfig::default();
+    cfg.observe.rules = Some((rules, 60));
+    cfg.observe.baseline = Some(baseline);
+    whole_runs(&mut g, &capture, &cfg);
     g.finish();
 }
 

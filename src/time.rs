@@ -35,7 +35,7 @@ impl Ts {
 
     /// Whether this time was clamped by [`Ts::from_timeval`].
     pub fn out_of_range(self) -> bool {
-        self.0.abs() >= Ts::LATEST.0
+        self.0.unsigned_abs() >= Ts::LATEST.0.unsigned_abs()
     }
 
     /// Time elapsed since `earlier` (negative when the clock went backwards).

@@ -12,7 +12,7 @@ use otwatch::baseline::Baseline;
 use otwatch::observe::ObserveConfig;
 use otwatch::output::LogFormat;
 use otwatch::pipeline::{run_files, PipelineConfig};
-use otwatch::rules::{RuleSet, Vars};
+use otwatch::rules::RuleSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -36,8 +36,9 @@ fn setup() -> &'static Setup {
         };
         let dir = tmp.join(format!("otwatch-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a scratch folder");
-        let vars = Vars::load(&Path::new(REPO).join("rules/vars.conf")).expect("rules/vars.conf");
-        let rules = RuleSet::load(&Path::new(REPO).join("rules"), &vars).expect("the rule pack");
+        let pack = Path::new(REPO).join("rules");
+        let rules =
+            otwatch::cli::load_rules(&pack, Some(&pack.join("vars.conf"))).expect("the rule pack");
         // The plant's known-good capture, learned once: the detector then
         // compares every fuzzed capture with a real baseline.
         let learn = PipelineConfig {

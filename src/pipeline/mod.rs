@@ -460,9 +460,6 @@ impl<'a> Capturer<'a> {
                 } else {
                     self.now = ts;
                 }
-                if ts.out_of_range() {
-                    self.weird(ts, None, "timestamp_out_of_range", "capture");
-                }
                 self.handle(ts, link, wire_len, frame);
                 self.in_tick += 1;
                 if self.tick_full() {
@@ -627,6 +624,10 @@ impl<'a> Capturer<'a> {
 
     /// Decodes one frame and sends it on (or reports why not).
     fn handle(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
+        // Files and interfaces alike: a time the capture clamped.
+        if ts.out_of_range() {
+            self.weird(ts, None, "timestamp_out_of_range", "capture");
+        }
         // Counted whatever the cut left (a payload, part of a header, or a
         // frame too short to decode at all).
         if (frame.len() as u64) < u64::from(wire_len) {
