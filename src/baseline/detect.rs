@@ -4,7 +4,7 @@
 //! deviation is reported once per device, edge or function (the first
 //! time it is seen), so a new poller gives one alert, not one per poll.
 
-use super::learn::{conn_key, request_key, Learner};
+use super::learn::{conn_key, modbus_table_key, request_key, Learner};
 use super::model::{covers, format_ranges, Baseline, EdgeKey};
 use crate::inventory::Device;
 use crate::notice::Notice;
@@ -71,6 +71,8 @@ pub struct Detector {
     silent: BTreeMap<EdgeKey, i64>,
     start: Option<i64>,
     next_silence_check: i64,
+    /// Scratch for the `unit/table` key of Modbus ranges.
+    table: String,
 }
 
 fn ms(us: u64) -> String {
@@ -101,6 +103,7 @@ impl Detector {
             silent: BTreeMap::new(),
             start: None,
             next_silence_check: i64::MIN,
+            table: String::new(),
         }
     }
 
@@ -303,8 +306,8 @@ impl Detector {
             let Some(d) = self.baseline.devices.get(&ip) else {
                 continue;
             };
-            let served = d.activity.served.contains_key(&key.protocol);
-            let used = d.activity.used.contains_key(&key.protocol);
+            let served = d.activity.served.contains_key(key.protocol.as_ref());
+            let used = d.activity.used.contains_key(key.protocol.as_ref());
             if !served && !used {
                 // Called for every request: the strings are built only
                 // for a notice.
@@ -395,9 +398,10 @@ impl Detector {
         let interval = (samples >= self.cfg.min_interval_samples)
             .then(|| (learned.intervals_ms.min(), learned.intervals_ms.max()));
         let range = r.modbus.as_ref().and_then(|m| {
-            let table = format!("{}/{}", m.unit, m.table);
+            let table = &mut self.table;
+            modbus_table_key(table, m.unit, m.table);
             let end = m.start.saturating_add(m.count.saturating_sub(1));
-            let ranges = edge.modbus.get(&table);
+            let ranges = edge.modbus.get(table.as_str());
             let (kind, learned_ranges) = match (ranges, r.write) {
                 (Some(g), true) => ("write", g.write.as_slice()),
                 (Some(g), false) => ("read", g.read.as_slice()),

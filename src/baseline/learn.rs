@@ -5,6 +5,7 @@ use super::model::{add_range, Baseline, Edge, EdgeKey, Function};
 use crate::flow::ConnRecord;
 use crate::inventory::Inventory;
 use crate::observe::{is_device, Obs, Request};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Edges kept; past this, new edges are counted, not recorded.
@@ -17,7 +18,7 @@ pub fn request_key(r: &Request) -> Option<EdgeKey> {
     (is_device(&r.client) && is_device(&r.server)).then(|| EdgeKey {
         client: r.client,
         server: r.server,
-        protocol: r.protocol.to_string(),
+        protocol: Cow::Borrowed(r.protocol),
         port: r.port,
     })
 }
@@ -29,19 +30,26 @@ pub fn conn_key(c: &ConnRecord) -> Option<EdgeKey> {
     (is_device(&c.orig_h) && is_device(&c.resp_h)).then(|| EdgeKey {
         client: c.orig_h,
         server: c.resp_h,
-        protocol: protocol.to_string(),
+        protocol: Cow::Borrowed(protocol),
         port: c.resp_p,
     })
 }
+
+/// When each function of each edge was last requested. Keyed edge first
+/// so a lookup borrows the request's key and function (no allocation per
+/// request); foldhash, seeded at random, as the flow table.
+type LastSeen = HashMap<EdgeKey, HashMap<String, i64, Seeded>, Seeded>;
+type Seeded = foldhash::fast::RandomState;
 
 /// The graph being learned.
 #[derive(Debug, Default)]
 pub struct Learner {
     pub edges: BTreeMap<EdgeKey, Edge>,
-    /// When each function of each edge was last requested.
-    last: HashMap<(EdgeKey, String), i64>,
+    last: LastSeen,
     /// Edges (and functions) not recorded because a cap was reached.
     pub dropped: u64,
+    /// Scratch for the `unit/table` key of Modbus ranges.
+    table: String,
 }
 
 /// The edge of `key`, created unless the graph is full (counted in
@@ -52,22 +60,37 @@ fn edge<'a>(
     key: &EdgeKey,
     ts: i64,
 ) -> Option<&'a mut Edge> {
-    if !edges.contains_key(key) && edges.len() >= MAX_EDGES {
-        *dropped += 1;
-        return None;
+    if !edges.contains_key(key) {
+        if edges.len() >= MAX_EDGES {
+            *dropped += 1;
+            return None;
+        }
+        edges.insert(key.clone(), Edge::new(key.clone(), ts));
     }
-    let e = edges
-        .entry(key.clone())
-        .or_insert_with(|| Edge::new(key.clone(), ts));
+    let e = edges.get_mut(key)?;
     e.first_seen_us = e.first_seen_us.min(ts);
     e.last_seen_us = e.last_seen_us.max(ts);
     Some(e)
 }
 
+/// Writes Modbus's `unit/table` range key into `out`.
+pub fn modbus_table_key(out: &mut String, unit: u8, table: &str) {
+    out.clear();
+    out.push_str(itoa::Buffer::new().format(unit));
+    out.push('/');
+    out.push_str(table);
+}
+
 impl Learner {
     /// The time of the previous request of `function` on `key`.
     pub fn previous(&self, key: &EdgeKey, function: &str) -> Option<i64> {
-        self.last.get(&(key.clone(), function.to_string())).copied()
+        self.last.get(key)?.get(function).copied()
+    }
+
+    /// Functions whose last request time is kept (bounded by the caps).
+    #[cfg(test)]
+    fn timed(&self) -> usize {
+        self.last.values().map(HashMap::len).sum()
     }
 
     pub fn apply(&mut self, o: &Obs) {
@@ -79,21 +102,31 @@ impl Learner {
                     return;
                 };
                 e.requests += 1;
-                if !e.functions.contains_key(&r.function) && e.functions.len() >= MAX_FUNCTIONS {
-                    self.dropped += 1;
-                    return;
-                }
-                // Only for a function the graph keeps, so that `last` is
-                // bounded by the caps too.
-                let prev = self.last.insert((key.clone(), r.function.clone()), ts);
-                let f = e
-                    .functions
-                    .entry(r.function.clone())
-                    .or_insert_with(|| Function {
+                if !e.functions.contains_key(r.function.as_str()) {
+                    if e.functions.len() >= MAX_FUNCTIONS {
+                        self.dropped += 1;
+                        return;
+                    }
+                    let first = Function {
                         first_seen_us: ts,
                         last_seen_us: ts,
                         ..Function::default()
-                    });
+                    };
+                    e.functions.insert(r.function.clone(), first);
+                }
+                let Some(f) = e.functions.get_mut(r.function.as_str()) else {
+                    return;
+                };
+                // Only for a function the graph keeps, so that `last` is
+                // bounded by the caps too.
+                let times = match self.last.get_mut(&key) {
+                    Some(t) => t,
+                    None => self.last.entry(key.clone()).or_default(),
+                };
+                let prev = match times.get_mut(r.function.as_str()) {
+                    Some(t) => Some(std::mem::replace(t, ts)),
+                    None => times.insert(r.function.clone(), ts),
+                };
                 f.count += 1;
                 f.first_seen_us = f.first_seen_us.min(ts);
                 f.last_seen_us = f.last_seen_us.max(ts);
@@ -102,10 +135,11 @@ impl Learner {
                     f.intervals_ms.record(((ts - p) / 1000) as u64);
                 }
                 if let Some(m) = &r.modbus {
-                    let ranges = e
-                        .modbus
-                        .entry(format!("{}/{}", m.unit, m.table))
-                        .or_default();
+                    modbus_table_key(&mut self.table, m.unit, m.table);
+                    let ranges = match e.modbus.get_mut(self.table.as_str()) {
+                        Some(g) => g,
+                        None => e.modbus.entry(self.table.clone()).or_default(),
+                    };
                     let end = m.start.saturating_add(m.count.saturating_sub(1));
                     if r.write {
                         add_range(&mut ranges.write, m.start, end);
@@ -130,8 +164,9 @@ impl Learner {
     pub fn checkpoint(&self, inventory: &Inventory) -> Baseline {
         Learner {
             edges: self.edges.clone(),
-            last: HashMap::new(),
+            last: LastSeen::default(),
             dropped: self.dropped,
+            table: String::new(),
         }
         .finish(inventory)
     }
@@ -187,12 +222,12 @@ mod tests {
             l.apply(&request(502, format!("f{i}")));
         }
         assert_eq!(l.dropped, 50);
-        assert_eq!(l.last.len(), MAX_FUNCTIONS);
+        assert_eq!(l.timed(), MAX_FUNCTIONS);
         l.edges.clear();
         l.last.clear();
         for port in 0..10 {
             l.apply(&request(port, "READ_COILS".into()));
         }
-        assert_eq!(l.last.len(), 10);
+        assert_eq!(l.timed(), 10);
     }
 }

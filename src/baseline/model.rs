@@ -3,6 +3,7 @@
 use super::intervals::Intervals;
 use crate::inventory::Device;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -18,7 +19,9 @@ pub struct EdgeKey {
     pub server: IpAddr,
     /// `modbus`, `cip`, `enip`, `opcua-binary`, another service name, or
     /// the transport (`tcp`, `udp`, `icmp`) when no analyzer knew it.
-    pub protocol: String,
+    /// Borrowed when made from traffic (every request makes a key: no
+    /// allocation), owned when read from a baseline file.
+    pub protocol: Cow<'static, str>,
     pub port: u16,
 }
 
@@ -54,6 +57,10 @@ pub struct Ranges {
 
 /// Adds [start, end] to sorted disjoint intervals, joining what touches.
 pub fn add_range(v: &mut Vec<(u64, u64)>, start: u64, end: u64) {
+    // Polls read the same ranges again and again: nothing to join.
+    if covers(v, start, end) {
+        return;
+    }
     let (mut s, mut e) = (start, end);
     let mut out = Vec::with_capacity(v.len() + 1);
     for &(a, b) in v.iter() {

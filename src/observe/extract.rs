@@ -32,7 +32,7 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
                     sport,
                     dst,
                     dport,
-                    command: hex_num(&Some(r.command_code.clone())).unwrap_or(0) as u16,
+                    command: hex_num(Some(&r.command_code)).unwrap_or(0) as u16,
                     status: enip_status_code(&r.status),
                 }))];
                 v.extend(enip(r).map(Obs::Request));
@@ -190,8 +190,8 @@ fn enip_status_code(name: &str) -> u32 {
 }
 
 /// A hex string of the logs (`0x4c`) as a number.
-fn hex_num(s: &Option<String>) -> Option<u32> {
-    let s = s.as_deref()?;
+fn hex_num(s: Option<&str>) -> Option<u32> {
+    let s = s?;
     u32::from_str_radix(s.trim_start_matches("0x"), 16).ok()
 }
 
@@ -244,10 +244,10 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         function,
         modbus: None,
         detail: Detail::Cip {
-            service: hex_num(&Some(r.service_code.clone())).unwrap_or(0) as u8,
-            class: hex_num(&r.class_id),
-            instance: hex_num(&r.instance_id),
-            attribute: hex_num(&r.attribute_id),
+            service: hex_num(Some(&r.service_code)).unwrap_or(0) as u8,
+            class: hex_num(r.class_id.as_deref()),
+            instance: hex_num(r.instance_id.as_deref()),
+            attribute: hex_num(r.attribute_id.as_deref()),
         },
     }))
 }
@@ -272,7 +272,7 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
         engineering: false,
         identification: true,
         detail: Detail::Enip {
-            command: hex_num(&Some(r.command_code.clone())).unwrap_or(0) as u16,
+            command: hex_num(Some(&r.command_code)).unwrap_or(0) as u16,
         },
     }))
 }

@@ -29,6 +29,67 @@ enum Kind<'a> {
     Baseline(&'a Notice),
 }
 
+/// What an event is, as far as a rule's protocol and baseline gate can
+/// tell: rules are indexed by it, so each event is matched only against
+/// the rules that can match its class (the rule pack's ~30 rules would
+/// otherwise all be tried for every request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    RequestModbus,
+    RequestEnip,
+    RequestCip,
+    RequestOpcUa,
+    RequestOther,
+    ConnTcp,
+    ConnUdp,
+    ConnOther,
+    OpcUa,
+    Enip,
+    Identity,
+    Umas,
+    Baseline,
+}
+
+impl Class {
+    const ALL: [Class; 13] = [
+        Class::RequestModbus,
+        Class::RequestEnip,
+        Class::RequestCip,
+        Class::RequestOpcUa,
+        Class::RequestOther,
+        Class::ConnTcp,
+        Class::ConnUdp,
+        Class::ConnOther,
+        Class::OpcUa,
+        Class::Enip,
+        Class::Identity,
+        Class::Umas,
+        Class::Baseline,
+    ];
+
+    fn of(kind: &Kind<'_>) -> Class {
+        match kind {
+            Kind::Request(r) => match r.protocol {
+                "modbus" => Class::RequestModbus,
+                "enip" => Class::RequestEnip,
+                "cip" => Class::RequestCip,
+                "opcua-binary" => Class::RequestOpcUa,
+                _ => Class::RequestOther,
+            },
+            Kind::Conn(c) => match c.proto {
+                "tcp" => Class::ConnTcp,
+                "udp" => Class::ConnUdp,
+                _ => Class::ConnOther,
+            },
+            Kind::Channel(_) | Kind::Activate(_) => Class::OpcUa,
+            Kind::Enip(_) => Class::Enip,
+            Kind::Identity(..) => Class::Identity,
+            Kind::Umas(_) => Class::Umas,
+            Kind::Baseline(_) => Class::Baseline,
+        }
+    }
+}
+
 struct Event<'a> {
     ts: Ts,
     uid: Option<&'a str>,
@@ -86,6 +147,9 @@ struct Window {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// For each [`Class`] (by position in `Class::ALL`), the rules that
+    /// can match it, in rule order.
+    index: Vec<Vec<usize>>,
     window_us: i64,
     windows: HashMap<(u32, IpAddr), Window>,
     last_alert: HashMap<(u32, IpAddr, Option<IpAddr>), i64>,
@@ -109,6 +173,14 @@ impl Engine {
                 rules: set.rules.len(),
                 ..EngineStats::default()
             },
+            index: Class::ALL
+                .iter()
+                .map(|c| {
+                    (0..set.rules.len())
+                        .filter(|&i| set.rules.get(i).is_some_and(|r| admits(r, *c)))
+                        .collect()
+                })
+                .collect(),
             rules: set.rules,
             window_us: window_secs as i64 * 1_000_000,
             windows: HashMap::new(),
@@ -194,7 +266,9 @@ impl Engine {
     }
 
     fn check(&mut self, e: &Event<'_>, out: &mut Vec<Box<dyn DynLog>>) {
-        for i in 0..self.rules.len() {
+        let class = Class::of(&e.kind) as usize;
+        for k in 0..self.index[class].len() {
+            let i = self.index[class][k];
             if !matches(&self.rules[i], e) {
                 continue;
             }
@@ -296,66 +370,73 @@ impl Engine {
     }
 }
 
-fn proto_ok(p: Proto, e: &Event<'_>, has_protocol_conds: bool) -> bool {
-    match &e.kind {
-        Kind::Request(r) => match p {
-            Proto::Any | Proto::Tcp => has_protocol_conds,
-            Proto::Udp => false,
-            Proto::Modbus => r.protocol == "modbus",
-            Proto::Enip => r.protocol == "enip" || r.protocol == "cip",
-            Proto::Cip => r.protocol == "cip",
-            Proto::OpcUa => r.protocol == "opcua-binary",
-        },
-        Kind::Channel(_) | Kind::Activate(_) => match p {
+fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
+    use Class as C;
+    match class {
+        C::RequestModbus | C::RequestEnip | C::RequestCip | C::RequestOpcUa | C::RequestOther => {
+            match p {
+                Proto::Any | Proto::Tcp => has_protocol_conds,
+                Proto::Udp => false,
+                Proto::Modbus => class == C::RequestModbus,
+                Proto::Enip => matches!(class, C::RequestEnip | C::RequestCip),
+                Proto::Cip => class == C::RequestCip,
+                Proto::OpcUa => class == C::RequestOpcUa,
+            }
+        }
+        C::OpcUa => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
             Proto::OpcUa => true,
             _ => false,
         },
-        Kind::Enip(_) => match p {
+        C::Enip => match p {
             Proto::Any | Proto::Tcp | Proto::Udp => has_protocol_conds,
             Proto::Enip => true,
             _ => false,
         },
-        Kind::Identity(..) => match p {
+        C::Identity => match p {
             Proto::Any | Proto::Tcp | Proto::Udp => has_protocol_conds,
             Proto::Enip | Proto::Cip => true,
             _ => false,
         },
-        Kind::Umas(_) => match p {
+        C::Umas => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
             Proto::Modbus => true,
             _ => false,
         },
-        Kind::Conn(c) => {
+        C::ConnTcp | C::ConnUdp | C::ConnOther => {
             !has_protocol_conds
                 && match p {
                     Proto::Any => true,
-                    Proto::Tcp => c.proto == "tcp",
-                    Proto::Udp => c.proto == "udp",
+                    Proto::Tcp => class == C::ConnTcp,
+                    Proto::Udp => class == C::ConnUdp,
                     _ => false,
                 }
         }
-        Kind::Baseline(_) => true,
+        C::Baseline => true,
     }
 }
 
-fn matches(r: &Rule, e: &Event<'_>) -> bool {
-    let is_baseline = matches!(e.kind, Kind::Baseline(_));
+/// Whether `r` can match an event of `class`: its baseline gate and its
+/// protocol (what the index is built from; the rest is per event).
+fn admits(r: &Rule, class: Class) -> bool {
     let baseline_rule = r.conds.iter().any(|c| matches!(c, Cond::Baseline(_)));
-    if is_baseline != baseline_rule {
+    if (class == Class::Baseline) != baseline_rule {
         return false;
     }
     let protocol_conds = r
         .conds
         .iter()
         .any(|c| !matches!(c, Cond::AppLayer { .. } | Cond::Baseline(_)));
-    if !proto_ok(
+    proto_ok(
         r.proto,
-        e,
+        class,
         protocol_conds || r.proto != Proto::Any && r.proto != Proto::Tcp && r.proto != Proto::Udp,
-    ) {
-        return false;
-    }
+    )
+}
+
+/// Whether `r` matches `e`, a rule the index admits for `e`'s class:
+/// addresses, ports and conditions.
+fn matches(r: &Rule, e: &Event<'_>) -> bool {
     let port_ok = |ports: &super::ast::Ports, p: Option<u16>| p.is_none_or(|p| ports.matches(p));
     let forward = r.src.matches(&e.src)
         && port_ok(&r.sport, e.sport)
