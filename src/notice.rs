@@ -47,7 +47,7 @@ impl LogRecord for Notice {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
         match self.id {
@@ -59,10 +59,10 @@ impl LogRecord for Notice {
             }
             None => out.extend(std::iter::repeat_n(Value::Unset, 4)),
         }
-        out.push(self.proto.map_or(Value::Unset, Value::Static));
-        out.push(Value::Static(self.note));
-        out.push(Value::Str(self.msg.clone()));
-        out.push(Value::Str(self.sub.clone()));
+        out.push(self.proto.map_or(Value::Unset, Value::Ref));
+        out.push(Value::Ref(self.note));
+        out.push(Value::Ref(&self.msg));
+        out.push(Value::Ref(&self.sub));
         out.push(self.src.map_or(Value::Unset, Value::Addr));
         out.push(self.dst.map_or(Value::Unset, Value::Addr));
         out.push(self.p.map_or(Value::Unset, Value::Port));

@@ -175,10 +175,10 @@ impl LogRecord for StatsRecord {
         self.ts
     }
 
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         let s = &self.summary;
         out.push(Value::Time(self.ts));
-        out.push(Value::Static("otwatch"));
+        out.push(Value::Ref("otwatch"));
         out.push(Value::Count(s.files));
         out.push(Value::Count(s.decode.packets));
         out.push(Value::Count(s.decode.captured_bytes));
@@ -273,7 +273,7 @@ impl crate::output::LogRecord for CaptureLoss {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<crate::output::Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<crate::output::Value<'a>>) {
         use crate::output::Value;
         out.push(Value::Time(self.ts));
         out.push(self.ts_delta.map_or(Value::Unset, Value::Interval));

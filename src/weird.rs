@@ -50,11 +50,11 @@ impl LogRecord for WeirdRecord {
         self.ts
     }
 
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         match &self.conn {
             Some(c) => {
-                out.push(c.uid.clone().map(Value::Str).unwrap_or(Value::Unset));
+                out.push(c.uid.as_deref().map(Value::Ref).unwrap_or(Value::Unset));
                 out.push(Value::Addr(c.orig_h));
                 out.push(Value::Port(c.orig_p));
                 out.push(Value::Addr(c.resp_h));
@@ -62,10 +62,10 @@ impl LogRecord for WeirdRecord {
             }
             None => out.extend(std::iter::repeat_n(Value::Unset, 5)),
         }
-        out.push(Value::Static(self.name));
-        out.push(self.addl.clone().map(Value::Str).unwrap_or(Value::Unset));
+        out.push(Value::Ref(self.name));
+        out.push(self.addl.as_deref().map(Value::Ref).unwrap_or(Value::Unset));
         out.push(Value::Bool(false));
-        out.push(Value::Static("otwatch"));
-        out.push(Value::Static(self.source));
+        out.push(Value::Ref("otwatch"));
+        out.push(Value::Ref(self.source));
     }
 }

@@ -38,9 +38,9 @@ pub struct MessageHead {
 }
 
 impl MessageHead {
-    pub fn values(&self, out: &mut Vec<Value>) {
+    pub fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Str(self.id.uid.clone()));
+        out.push(Value::Ref(&self.id.uid));
         out.push(Value::Addr(self.id.orig_h));
         out.push(Value::Port(self.id.orig_p));
         out.push(Value::Addr(self.id.resp_h));
@@ -51,6 +51,6 @@ impl MessageHead {
         out.push(Value::Port(sp));
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
-        out.push(Value::Str(self.link.clone()));
+        out.push(Value::Ref(&self.link));
     }
 }

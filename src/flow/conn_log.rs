@@ -68,7 +68,7 @@ static FIELDS: [Field; 24] = [
     field("inner_vlan", T::Int),
 ];
 
-fn opt<X>(v: Option<X>, f: impl FnOnce(X) -> Value) -> Value {
+fn opt<X>(v: Option<X>, f: impl FnOnce(X) -> Value<'static>) -> Value<'static> {
     v.map(f).unwrap_or(Value::Unset)
 }
 
@@ -83,14 +83,14 @@ impl LogRecord for ConnRecord {
         self.ts
     }
 
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Str(self.uid.clone()));
+        out.push(Value::Ref(&self.uid));
         out.push(Value::Addr(self.orig_h));
         out.push(Value::Port(self.orig_p));
         out.push(Value::Addr(self.resp_h));
         out.push(Value::Port(self.resp_p));
-        out.push(Value::Static(self.proto));
+        out.push(Value::Ref(self.proto));
         out.push(if self.service.is_empty() {
             Value::Unset
         } else {
@@ -99,14 +99,14 @@ impl LogRecord for ConnRecord {
         out.push(opt(self.duration, Value::Interval));
         out.push(opt(self.orig_bytes, Value::Count));
         out.push(opt(self.resp_bytes, Value::Count));
-        out.push(Value::Static(self.conn_state));
+        out.push(Value::Ref(self.conn_state));
         out.push(Value::Bool(self.local_orig));
         out.push(Value::Bool(self.local_resp));
         out.push(Value::Count(self.missed_bytes));
         out.push(if self.history.is_empty() {
             Value::Unset
         } else {
-            Value::Str(self.history.clone())
+            Value::Ref(&self.history)
         });
         out.push(Value::Count(self.orig_pkts));
         out.push(Value::Count(self.orig_ip_bytes));

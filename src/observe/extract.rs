@@ -32,8 +32,8 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
                     sport,
                     dst,
                     dport,
-                    command: hex_num(Some(&r.command_code)).unwrap_or(0) as u16,
-                    status: enip_status_code(&r.status),
+                    command: r.command_code,
+                    status: r.status,
                 }))];
                 v.extend(enip(r).map(Obs::Request));
                 v
@@ -178,23 +178,6 @@ fn subfunction_code(name: &str) -> Option<u16> {
     (0..=0x40u16).find(|c| otwatch_parsers::modbus::names::diagnostic_subfunction_name(*c) == name)
 }
 
-/// The encapsulation status code of its name in enip.log.
-fn enip_status_code(name: &str) -> u32 {
-    if let Some(h) = name.strip_prefix("Unknown ENIP Status-0x") {
-        return u32::from_str_radix(h, 16).unwrap_or(u32::MAX);
-    }
-    [0u32, 1, 2, 3, 0x64, 0x65, 0x69, 0x6A]
-        .into_iter()
-        .find(|c| otwatch_parsers::enip::names::encap_status_name(*c) == name)
-        .unwrap_or(u32::MAX)
-}
-
-/// A hex string of the logs (`0x4c`) as a number.
-fn hex_num(s: Option<&str>) -> Option<u32> {
-    let s = s?;
-    u32::from_str_radix(s.trim_start_matches("0x"), 16).ok()
-}
-
 /// CIP services that change a device's state or program.
 const CIP_WRITES: [&str; 9] = [
     "Set_Attribute",
@@ -227,7 +210,7 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
     }
     let function = match &r.class_name {
         Some(c) => format!("{}/{}", r.service, c),
-        None => r.service.clone(),
+        None => r.service.to_string(),
     };
     Some(Box::new(Request {
         ts: h.ts,
@@ -239,15 +222,15 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         protocol: "cip",
         write: CIP_WRITES.iter().any(|w| r.service.contains(w)),
         engineering: CIP_ENGINEERING.iter().any(|w| r.service.contains(w))
-            || r.class_name.as_deref() == Some("File"),
+            || r.class_name == Some("File"),
         identification: false,
         function,
         modbus: None,
         detail: Detail::Cip {
-            service: hex_num(Some(&r.service_code)).unwrap_or(0) as u8,
-            class: hex_num(r.class_id.as_deref()),
-            instance: hex_num(r.instance_id.as_deref()),
-            attribute: hex_num(r.attribute_id.as_deref()),
+            service: r.service_code,
+            class: r.class_id,
+            instance: r.instance_id,
+            attribute: r.attribute_id,
         },
     }))
 }
@@ -272,7 +255,7 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
         engineering: false,
         identification: true,
         detail: Detail::Enip {
-            command: hex_num(Some(&r.command_code)).unwrap_or(0) as u16,
+            command: r.command_code,
         },
     }))
 }

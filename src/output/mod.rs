@@ -65,7 +65,7 @@ pub trait LogRecord {
     /// The columns, in order.
     fn fields() -> &'static [Field];
     /// Appends one value per column, in the order of [`LogRecord::fields`].
-    fn values(&self, out: &mut Vec<Value>);
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>);
     /// The record's time (its `ts` column).
     fn ts(&self) -> Ts;
 }
@@ -77,7 +77,7 @@ pub trait DynLog: Send + std::fmt::Debug {
     fn as_any(&self) -> &dyn std::any::Any;
     fn path(&self) -> &'static str;
     fn fields(&self) -> &'static [Field];
-    fn values(&self, out: &mut Vec<Value>);
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>);
     fn ts(&self) -> Ts;
 }
 
@@ -91,7 +91,7 @@ impl<T: LogRecord + Send + std::fmt::Debug + 'static> DynLog for T {
     fn fields(&self) -> &'static [Field] {
         T::fields()
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         LogRecord::values(self, out)
     }
     fn ts(&self) -> Ts {

@@ -48,14 +48,23 @@ pub struct Field {
     pub ty: FieldType,
 }
 
-/// One cell of a log row.
+/// One cell of a log row. A row's values borrow from its record where
+/// they can (`Ref`, `BytesRef`, `HexBytes`) and numbers shown in hex stay
+/// numbers (`Hex`): rendering a row then allocates nothing.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Unset,
     Time(Ts),
     Interval(Micros),
     Str(String),
-    Static(&'static str),
+    Ref(&'a str),
+    /// A number as `0x` and at least `digits` lowercase hex digits.
+    Hex {
+        value: u64,
+        digits: u8,
+    },
+    /// Bytes as lowercase hex digits, two per byte.
+    HexBytes(&'a [u8]),
     Addr(IpAddr),
     Port(u16),
     Count(u64),
@@ -66,6 +75,29 @@ pub enum Value {
     Counts(Vec<u64>),
     /// Raw bytes shown as a string: valid UTF-8 as text, other bytes as `\xNN`.
     Bytes(Vec<u8>),
+    BytesRef(&'a [u8]),
+}
+
+/// Appends `0x` and `value` in at least `digits` lowercase hex digits.
+pub fn push_hex(out: &mut String, value: u64, digits: u8) {
+    let used = (64 - value.leading_zeros()).div_ceil(4).max(1);
+    let n = used.max(u32::from(digits.min(16)));
+    out.push_str("0x");
+    for i in (0..n).rev() {
+        let nibble = value.checked_shr(i * 4).unwrap_or(0) & 0xf;
+        out.push(char::from(HEX_DIGITS[nibble as usize]));
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the bytes in lowercase hex, two digits each.
+pub fn push_hex_bytes(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(HEX_DIGITS[usize::from(b & 0xf)]));
+    }
 }
 
 /// Text of raw protocol bytes: valid UTF-8 passes through (control
@@ -125,7 +157,49 @@ fn push_double(out: &mut String, v: f64) {
     out.push_str(&s);
 }
 
-impl Value {
+impl<'a> Value<'a> {
+    /// The value owning what it borrowed (for rows kept beyond their
+    /// record).
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Unset => Value::Unset,
+            Value::Time(t) => Value::Time(t),
+            Value::Interval(d) => Value::Interval(d),
+            Value::Str(s) => Value::Str(s),
+            Value::Ref(s) => Value::Str(s.to_string()),
+            Value::Hex { value, digits } => Value::Hex { value, digits },
+            Value::HexBytes(b) => {
+                let mut s = String::new();
+                push_hex_bytes(&mut s, b);
+                Value::Str(s)
+            }
+            Value::Addr(a) => Value::Addr(a),
+            Value::Port(p) => Value::Port(p),
+            Value::Count(c) => Value::Count(c),
+            Value::Int(i) => Value::Int(i),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Double(d) => Value::Double(d),
+            Value::StrSet(v) => Value::StrSet(v),
+            Value::Counts(v) => Value::Counts(v),
+            Value::Bytes(b) => Value::Bytes(b),
+            Value::BytesRef(b) => Value::Bytes(b.to_vec()),
+        }
+    }
+
+    /// The value borrowing what it owns (rendering a kept row).
+    pub fn borrowed(&self) -> Value<'_> {
+        match self {
+            Value::Str(s) => Value::Ref(s),
+            Value::Bytes(b) => Value::BytesRef(b),
+            Value::Ref(s) => Value::Ref(s),
+            Value::HexBytes(b) => Value::HexBytes(b),
+            Value::BytesRef(b) => Value::BytesRef(b),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Value<'_> {
     /// Appends the TSV cell text.
     pub fn write_tsv(&self, out: &mut String) {
         match self {
@@ -137,7 +211,10 @@ impl Value {
                 let _ = write!(out, "{}", SixDecimals(d.0));
             }
             Value::Str(s) => push_tsv_string(out, s, false),
-            Value::Static(s) => push_tsv_string(out, s, false),
+            Value::Ref(s) => push_tsv_string(out, s, false),
+            Value::Hex { value, digits } => push_hex(out, *value, *digits),
+            Value::HexBytes(b) if b.is_empty() => out.push_str("(empty)"),
+            Value::HexBytes(b) => push_hex_bytes(out, b),
             Value::Addr(a) => {
                 let _ = write!(out, "{a}");
             }
@@ -163,11 +240,8 @@ impl Value {
                     let _ = write!(out, "{c}");
                 }
             }
-            Value::Bytes(b) => match std::str::from_utf8(b) {
-                Ok(s) => push_tsv_string(out, s, false),
-                Err(_) if b.is_empty() => out.push_str("(empty)"),
-                Err(_) => out.push_str(&bytes_text(b)),
-            },
+            Value::Bytes(b) => write_tsv_bytes(out, b),
+            Value::BytesRef(b) => write_tsv_bytes(out, b),
             Value::StrSet(v) => {
                 if v.is_empty() {
                     out.push_str("(empty)");
@@ -189,7 +263,17 @@ impl Value {
             Value::Time(t) => push_json_f64(out, t.as_secs_f64()),
             Value::Interval(d) => push_json_f64(out, d.as_secs_f64()),
             Value::Str(s) => push_json_string(out, s),
-            Value::Static(s) => push_json_string(out, s),
+            Value::Ref(s) => push_json_string(out, s),
+            Value::Hex { value, digits } => {
+                out.push('"');
+                push_hex(out, *value, *digits);
+                out.push('"');
+            }
+            Value::HexBytes(b) => {
+                out.push('"');
+                push_hex_bytes(out, b);
+                out.push('"');
+            }
             Value::Addr(a) => {
                 out.push('"');
                 push_addr(out, a);
@@ -212,10 +296,8 @@ impl Value {
                 }
                 out.push(']');
             }
-            Value::Bytes(b) => match std::str::from_utf8(b) {
-                Ok(s) => push_json_string(out, s),
-                Err(_) => push_json_string(out, &bytes_text(b)),
-            },
+            Value::Bytes(b) => write_json_bytes(out, b),
+            Value::BytesRef(b) => write_json_bytes(out, b),
             Value::StrSet(v) => {
                 out.push('[');
                 for (i, s) in v.iter().enumerate() {
@@ -228,6 +310,21 @@ impl Value {
             }
         }
         true
+    }
+}
+
+fn write_tsv_bytes(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) => push_tsv_string(out, s, false),
+        Err(_) if b.is_empty() => out.push_str("(empty)"),
+        Err(_) => out.push_str(&bytes_text(b)),
+    }
+}
+
+fn write_json_bytes(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) => push_json_string(out, s),
+        Err(_) => push_json_string(out, &bytes_text(b)),
     }
 }
 
@@ -391,7 +488,7 @@ mod tests {
     fn tsv_markers_and_escapes() {
         assert_eq!(tsv(Value::Unset), "-");
         assert_eq!(tsv(Value::Str(String::new())), "(empty)");
-        assert_eq!(tsv(Value::Static("-")), "\\x2d");
+        assert_eq!(tsv(Value::Ref("-")), "\\x2d");
         assert_eq!(tsv(Value::Str("a\tb\u{0}".into())), "a\\x09b\\x00");
         assert_eq!(
             tsv(Value::StrSet(vec!["a,b".into(), "c".into()])),

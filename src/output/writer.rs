@@ -43,7 +43,7 @@ pub struct LogWriter {
     dir: PathBuf,
     format: LogFormat,
     files: BTreeMap<&'static str, LogFile>,
-    values: Vec<Value>,
+    values: Vec<Value<'static>>,
     line: String,
     open_ts: Option<Ts>,
     /// Rows counted but not written (a run that only learns a baseline).
@@ -150,15 +150,15 @@ impl LogWriter {
             *d.entry(rec.path()).or_default() += 1;
             return Ok(());
         }
-        self.values.clear();
-        rec.values(&mut self.values);
+        let mut values = reuse(std::mem::take(&mut self.values));
+        rec.values(&mut values);
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         let fields = rec.fields();
         match self.format {
-            LogFormat::Json => json_into(&self.values, fields, &mut line),
+            LogFormat::Json => json_into(&values, fields, &mut line),
             LogFormat::Tsv => {
-                for (i, v) in self.values.iter().enumerate() {
+                for (i, v) in values.iter().enumerate() {
                     if i > 0 {
                         line.push('\t');
                     }
@@ -167,6 +167,7 @@ impl LogWriter {
                 line.push('\n');
             }
         }
+        self.values = reuse(values);
         let res = self.write_line(rec, &line);
         self.line = line;
         res
@@ -288,10 +289,19 @@ fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
 
 /// A record's JSON log line, with its newline, into `line` (`values` is
 /// scratch space).
-pub fn json_line_into(rec: &dyn DynLog, values: &mut Vec<Value>, line: &mut String) {
+pub fn json_line_into<'a>(rec: &'a dyn DynLog, values: &mut Vec<Value<'a>>, line: &mut String) {
     values.clear();
     rec.values(values);
     json_into(values, rec.fields(), line);
+}
+
+/// An emptied vector of values, its allocation kept for values of another
+/// lifetime (rows borrow from their record; the scratch space outlives
+/// them). Collecting in place reuses the buffer: same type but for the
+/// lifetime.
+fn reuse<'b>(mut v: Vec<Value<'_>>) -> Vec<Value<'b>> {
+    v.clear();
+    v.into_iter().map(|_| Value::Unset).collect()
 }
 
 /// A record as the JSON line the logs hold (without the newline): what is

@@ -30,6 +30,15 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for as much as `like` holds.
+    pub fn with_capacity(like: &Batch) -> Batch {
+        Batch {
+            packets: Vec::with_capacity(like.packets.len()),
+            data: Vec::with_capacity(like.data.len()),
+            ..Batch::default()
+        }
+    }
+
     pub fn push(&mut self, p: BatchPacket, payload: &[u8]) {
         let mut p = p;
         p.decoded.payload_off = self.data.len() as u32;

@@ -35,7 +35,7 @@ pub struct Output {
 /// The JSON line of every log record of a tick.
 fn render(records: &[(OrderKey, Record)]) -> (String, Vec<u32>) {
     let mut values = Vec::new();
-    let mut text = String::with_capacity(records.len() * 200);
+    let mut text = String::with_capacity(records.len() * 512);
     let ends = records
         .iter()
         .map(|(_, r)| {

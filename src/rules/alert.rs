@@ -56,7 +56,7 @@ impl LogRecord for AlertRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
         out.push(Value::Addr(self.src));
@@ -65,13 +65,13 @@ impl LogRecord for AlertRecord {
         out.push(self.dport.map_or(Value::Unset, Value::Port));
         out.push(Value::Count(self.sid.into()));
         out.push(Value::Count(self.rev.into()));
-        out.push(Value::Str(self.msg.clone()));
-        out.push(Value::Static(self.severity));
+        out.push(Value::Ref(&self.msg));
+        out.push(Value::Ref(self.severity));
         out.push(Value::Count(self.priority.into()));
         out.push(self.classtype.clone().map_or(Value::Unset, Value::Str));
         out.push(Value::StrSet(self.techniques.clone()));
         out.push(Value::StrSet(self.references.clone()));
-        out.push(Value::Str(self.matched.clone()));
+        out.push(Value::Ref(&self.matched));
         out.push(self.baseline.clone().map_or(Value::Unset, Value::Str));
     }
 }

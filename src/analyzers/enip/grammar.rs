@@ -10,6 +10,7 @@ use super::IoLink;
 use crate::analyzers::Context;
 use crate::flow::Dir;
 use otwatch_parsers::enip::names;
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 type R<T> = Result<T, &'static str>;
@@ -47,18 +48,6 @@ impl<'a> Reader<'a> {
         self.pos = self.d.len();
         s
     }
-}
-
-pub(super) fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len().saturating_mul(2).saturating_add(2));
-    for x in b {
-        // Two digits by hand: `format!` allocated per byte, and cyclic I/O
-        // data is hexed for every logged datagram.
-        for nibble in [x.checked_shr(4).unwrap_or(0), x & 0xf] {
-            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    s
 }
 
 /// What identifies a request's response: the session handle and sender
@@ -175,19 +164,27 @@ impl IoLimiter {
     }
 }
 
-/// Reads one message (a whole delivery) and writes its rows.
-pub fn message(
-    head: &Head,
-    data: &[u8],
-    io_limit: &mut IoLimiter,
-    pending: &mut Pending,
-    cx: &mut Context<'_>,
-) -> R<()> {
+/// The head of the rows of message `number` of the connection, sent by
+/// `dir`.
+pub fn head(number: u64, dir: Dir, cx: &Context<'_>) -> Head {
+    Head {
+        ts: cx.ts,
+        id: cx.id.clone(),
+        dir,
+        link: crate::analyzers::message_id(&cx.id.uid, number),
+    }
+}
+
+/// Whether a delivery is cyclic I/O (a CPF item count of 2 where an
+/// encapsulation command would be).
+pub fn is_io(data: &[u8]) -> bool {
+    data.first_chunk::<2>() == Some(&2u16.to_le_bytes())
+}
+
+/// Reads one encapsulation message (a whole delivery) and writes its rows.
+pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context<'_>) -> R<()> {
     let mut r = Reader { d: data, pos: 0 };
     let first = r.u16()?;
-    if first == 2 {
-        return io(head, &mut r, io_limit, cx);
-    }
     let length = r.u16()?;
     let session = r.u32()?;
     let status = r.u32()?;
@@ -196,13 +193,13 @@ pub fn message(
     mark(cx, "enip");
     cx.log(Box::new(EnipRecord {
         head: head.clone(),
-        command_code: format!("0x{first:02x}"),
+        command_code: first,
         command: names::command_name(first),
         length,
-        session_handle: format!("0x{session:08x}"),
-        status: names::encap_status_name(status).into_owned(),
-        sender_context: format!("0x{}", hex(context)),
-        options: format!("0x{options:08x}"),
+        session_handle: session,
+        status,
+        sender_context: context.try_into().unwrap_or_default(),
+        options,
     }));
     let target = head.dir == Dir::Resp;
     let mut m = Msg {
@@ -247,12 +244,12 @@ pub fn message(
 
 /// The name of the service as logged: the reference's table, and the
 /// class-aware name where the reference has none.
-fn service_name(class: Option<u32>, code: u8) -> String {
+fn service_name(class: Option<u32>, code: u8) -> Cow<'static, str> {
     let reference = names::icsnpp_service_name(code);
     if reference == "unknown" && code >= 0x4B && class.is_some() {
-        return names::service_name(class, code).into_owned();
+        return names::service_name(class, code);
     }
-    reference.to_string()
+    Cow::Borrowed(reference)
 }
 
 /// Records the service once, with the first ENIP event's name.
@@ -304,26 +301,38 @@ fn items(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()>
     Ok(())
 }
 
-fn io(head: &Head, r: &mut Reader<'_>, limit: &mut IoLimiter, cx: &mut Context<'_>) -> R<()> {
+/// Reads one cyclic I/O datagram (message `number`) and writes its row
+/// unless the rate limit holds it back.
+pub fn io(
+    number: u64,
+    dir: Dir,
+    data: &[u8],
+    limit: &mut IoLimiter,
+    cx: &mut Context<'_>,
+) -> R<()> {
+    let r = &mut Reader { d: data, pos: 0 };
+    r.u16()?;
     r.u16()?;
     r.u16()?;
     let connection_id = r.u32()?;
     let sequence_number = r.u32()?;
     r.u16()?;
     let n = r.u16()?;
-    let data = r.take(usize::from(n))?.to_vec();
+    let data = r.take(usize::from(n))?;
     mark(cx, "cip");
-    if !limit.admit((connection_id, head.dir == Dir::Orig), head.ts) {
+    if !limit.admit((connection_id, dir == Dir::Orig), cx.ts) {
         *cx.rows_limited = cx.rows_limited.saturating_add(1);
         return Ok(());
     }
+    let head = head(number, dir, cx);
+    let data = data.to_vec();
     let link = cx
         .shared
         .cip
         .get(cx.id.orig_h, cx.id.resp_h, connection_id)
         .cloned();
     cx.log(Box::new(CipIoRecord {
-        head: head.clone(),
+        head,
         connection_id,
         sequence_number,
         data,
@@ -432,7 +441,7 @@ fn row(head: &Head, seq: u16, response: bool, code: u8, class: Option<u32>) -> C
         head: Some(head.clone()),
         sequence_count: (seq != 0).then_some(seq),
         is_response: response,
-        service_code: format!("0x{code:02x}"),
+        service_code: code,
         service: service_name(class, code),
         ..CipRecord::default()
     }
@@ -440,20 +449,20 @@ fn row(head: &Head, seq: u16, response: bool, code: u8, class: Option<u32>) -> C
 
 fn with_path(mut rec: CipRecord, p: &Path) -> CipRecord {
     if let Some(c) = p.class {
-        rec.class_id = Some(format!("0x{c:02x}"));
-        rec.class_name = Some(names::class_name(c).to_string());
+        rec.class_id = Some(c);
+        rec.class_name = Some(names::class_name(c));
     }
-    rec.instance_id = p.instance.map(|i| format!("0x{i:02x}"));
-    rec.attribute_id = p.attribute.map(|a| format!("0x{a:02x}"));
+    rec.instance_id = p.instance;
+    rec.attribute_id = p.attribute;
     rec
 }
 
 fn with_status(mut rec: CipRecord, status: u8, ext: Option<u32>) -> CipRecord {
-    rec.status_code = Some(format!("0x{status:02x}"));
-    rec.status = Some(names::status_name(status).into_owned());
+    rec.status_code = Some(status);
+    rec.status = Some(names::status_name(status));
     if let Some(v) = ext {
-        rec.extended_status_code = Some(format!("0x{v:04x}"));
-        rec.extended_status = Some(names::extended_status_name(v as u16).into_owned());
+        rec.extended_status_code = Some(v);
+        rec.extended_status = Some(names::extended_status_name(v as u16));
     }
     rec
 }

@@ -5,6 +5,8 @@
 
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
+use otwatch_parsers::enip::names;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// The columns every ENIP log starts with.
@@ -12,8 +14,21 @@ pub type Head = crate::analyzers::MessageHead;
 
 const HEAD: [Field; 12] = crate::analyzers::message_head_fields("packet_correlation_id");
 
-fn opt(v: &Option<String>) -> Value {
-    v.clone().map(Value::Str).unwrap_or(Value::Unset)
+/// A number shown as `0x` and at least `digits` hex digits, as the
+/// reference prints codes and ids.
+fn hex(value: impl Into<u64>, digits: u8) -> Value<'static> {
+    Value::Hex {
+        value: value.into(),
+        digits,
+    }
+}
+
+fn opt_hex(value: Option<impl Into<u64>>, digits: u8) -> Value<'static> {
+    value.map_or(Value::Unset, |v| hex(v, digits))
+}
+
+fn name<'a>(n: &'a Cow<'static, str>) -> Value<'a> {
+    Value::Ref(n)
 }
 
 crate::columns_after!(
@@ -31,17 +46,20 @@ crate::columns_after!(
     ]
 );
 
-/// A row of `enip.log`: one encapsulation message.
+/// A row of `enip.log`: one encapsulation message. Codes are kept as
+/// numbers (shown in hex, named when written).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnipRecord {
     pub head: Head,
-    pub command_code: String,
+    pub command_code: u16,
     pub command: &'static str,
     pub length: u16,
-    pub session_handle: String,
-    pub status: String,
-    pub sender_context: String,
-    pub options: String,
+    pub session_handle: u32,
+    /// The encapsulation status.
+    pub status: u32,
+    /// The sender context's eight bytes, in wire order.
+    pub sender_context: [u8; 8],
+    pub options: u32,
 }
 
 impl LogRecord for EnipRecord {
@@ -52,15 +70,18 @@ impl LogRecord for EnipRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
-        out.push(Value::Str(self.command_code.clone()));
-        out.push(Value::Static(self.command));
+        out.push(hex(self.command_code, 2));
+        out.push(Value::Ref(self.command));
         out.push(Value::Count(u64::from(self.length)));
-        out.push(Value::Str(self.session_handle.clone()));
-        out.push(Value::Str(self.status.clone()));
-        out.push(Value::Str(self.sender_context.clone()));
-        out.push(Value::Str(self.options.clone()));
+        out.push(hex(self.session_handle, 8));
+        out.push(match names::encap_status_name(self.status) {
+            Cow::Borrowed(s) => Value::Ref(s),
+            Cow::Owned(s) => Value::Str(s),
+        });
+        out.push(hex(u64::from_be_bytes(self.sender_context), 16));
+        out.push(hex(self.options, 8));
     }
 }
 
@@ -91,16 +112,16 @@ pub struct CipRecord {
     pub head: Option<Head>,
     pub sequence_count: Option<u16>,
     pub is_response: bool,
-    pub service_code: String,
-    pub service: String,
-    pub status_code: Option<String>,
-    pub status: Option<String>,
-    pub extended_status_code: Option<String>,
-    pub extended_status: Option<String>,
-    pub class_id: Option<String>,
-    pub class_name: Option<String>,
-    pub instance_id: Option<String>,
-    pub attribute_id: Option<String>,
+    pub service_code: u8,
+    pub service: Cow<'static, str>,
+    pub status_code: Option<u8>,
+    pub status: Option<Cow<'static, str>>,
+    pub extended_status_code: Option<u32>,
+    pub extended_status: Option<Cow<'static, str>>,
+    pub class_id: Option<u32>,
+    pub class_name: Option<&'static str>,
+    pub instance_id: Option<u32>,
+    pub attribute_id: Option<u32>,
 }
 
 impl LogRecord for CipRecord {
@@ -111,7 +132,7 @@ impl LogRecord for CipRecord {
     fn ts(&self) -> Ts {
         self.head.as_ref().map(|h| h.ts).unwrap_or_default()
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         match &self.head {
             Some(h) => h.values(out),
             None => out.extend(std::iter::repeat_n(Value::Unset, 12)),
@@ -121,21 +142,21 @@ impl LogRecord for CipRecord {
                 .map(|c| Value::Count(u64::from(c)))
                 .unwrap_or(Value::Unset),
         );
-        out.push(Value::Static(if self.is_response {
+        out.push(Value::Ref(if self.is_response {
             "response"
         } else {
             "request"
         }));
-        out.push(Value::Str(self.service_code.clone()));
-        out.push(Value::Str(self.service.clone()));
-        out.push(opt(&self.status_code));
-        out.push(opt(&self.status));
-        out.push(opt(&self.extended_status_code));
-        out.push(opt(&self.extended_status));
-        out.push(opt(&self.class_id));
-        out.push(opt(&self.class_name));
-        out.push(opt(&self.instance_id));
-        out.push(opt(&self.attribute_id));
+        out.push(hex(self.service_code, 2));
+        out.push(Value::Ref(&self.service));
+        out.push(opt_hex(self.status_code, 2));
+        out.push(self.status.as_ref().map_or(Value::Unset, name));
+        out.push(opt_hex(self.extended_status_code, 4));
+        out.push(self.extended_status.as_ref().map_or(Value::Unset, name));
+        out.push(opt_hex(self.class_id, 2));
+        out.push(self.class_name.map_or(Value::Unset, Value::Ref));
+        out.push(opt_hex(self.instance_id, 2));
+        out.push(opt_hex(self.attribute_id, 2));
     }
 }
 
@@ -176,15 +197,15 @@ impl LogRecord for CipIoRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
-        out.push(Value::Str(format!("0x{:08x}", self.connection_id)));
+        out.push(hex(self.connection_id, 8));
         out.push(Value::Count(u64::from(self.sequence_number)));
         out.push(Value::Count(self.data.len() as u64));
-        out.push(Value::Str(super::grammar::hex(&self.data)));
+        out.push(Value::HexBytes(&self.data));
         match &self.link {
             Some(l) => {
-                out.push(Value::Str(l.opened_by.clone()));
+                out.push(Value::Ref(&l.opened_by));
                 out.push(Value::Addr(l.origin));
                 out.push(Value::Addr(l.target));
                 out.push(Value::Interval(crate::time::Micros(i64::from(l.api_us))));
@@ -242,23 +263,23 @@ impl LogRecord for CipIdentityRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
         out.push(Value::Count(u64::from(self.encapsulation_version)));
         out.push(Value::Addr(self.socket_address));
         out.push(Value::Count(u64::from(self.socket_port)));
         out.push(Value::Count(u64::from(self.vendor_id)));
-        out.push(Value::Str(self.vendor_name.clone()));
+        out.push(Value::Ref(&self.vendor_name));
         out.push(Value::Count(u64::from(self.device_type_id)));
-        out.push(Value::Str(self.device_type_name.clone()));
+        out.push(Value::Ref(&self.device_type_name));
         out.push(Value::Count(u64::from(self.product_code)));
         out.push(Value::Str(format!(
             "{}.{}",
             self.revision.0, self.revision.1
         )));
-        out.push(Value::Str(format!("0x{:04x}", self.device_status)));
-        out.push(Value::Str(format!("0x{:08x}", self.serial_number)));
-        out.push(Value::Bytes(self.product_name.clone()));
-        out.push(Value::Str(format!("0x{:04x}", self.device_state)));
+        out.push(hex(self.device_status, 4));
+        out.push(hex(self.serial_number, 8));
+        out.push(Value::BytesRef(&self.product_name));
+        out.push(hex(self.device_state, 4));
     }
 }

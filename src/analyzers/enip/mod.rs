@@ -139,10 +139,11 @@ impl Enip {
         }
     }
 
-    /// An 18-hex-digit id shared by the rows of one message.
-    fn correlation_id(&mut self, uid: &str) -> String {
+    /// The number of this message on the connection, from which the
+    /// 18-hex-digit id shared by its rows is made.
+    fn next_message(&mut self) -> u64 {
         self.messages = self.messages.wrapping_add(1);
-        super::message_id(uid, self.messages)
+        self.messages
     }
 }
 
@@ -151,14 +152,16 @@ impl Analyzer for Enip {
         if self.disabled || data.is_empty() {
             return;
         }
-        let corr = self.correlation_id(&cx.id.uid);
-        let head = Head {
-            ts: cx.ts,
-            id: cx.id.clone(),
-            dir,
-            link: corr,
+        let number = self.next_message();
+        // Cyclic I/O is most datagrams and most get no row (rate limit):
+        // their head is made only for a row.
+        let read = if grammar::is_io(data) {
+            grammar::io(number, dir, data, &mut self.io, cx)
+        } else {
+            let head = grammar::head(number, dir, cx);
+            grammar::message(&head, data, &mut self.pending, cx)
         };
-        if let Err(reason) = grammar::message(&head, data, &mut self.io, &mut self.pending, cx) {
+        if let Err(reason) = read {
             cx.weird(reason, None, "ENIP");
             let f = cx.facts;
             if !f.partial && !f.had_gap && f.payload_bytes <= VIOLATIONS_MATTER_UNTIL {

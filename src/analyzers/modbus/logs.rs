@@ -9,23 +9,23 @@ use crate::flow::Dir;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 
-fn id_values(id: &ConnId, out: &mut Vec<Value>) {
-    out.push(Value::Str(id.uid.clone()));
+fn id_values<'a>(id: &'a ConnId, out: &mut Vec<Value<'a>>) {
+    out.push(Value::Ref(&id.uid));
     out.push(Value::Addr(id.orig_h));
     out.push(Value::Port(id.orig_p));
     out.push(Value::Addr(id.resp_h));
     out.push(Value::Port(id.resp_p));
 }
 
-fn opt_count(v: Option<u64>) -> Value {
+fn opt_count(v: Option<u64>) -> Value<'static> {
     v.map(Value::Count).unwrap_or(Value::Unset)
 }
 
-fn opt_str(v: &Option<String>) -> Value {
-    v.clone().map(Value::Str).unwrap_or(Value::Unset)
+fn opt_str(v: &Option<String>) -> Value<'_> {
+    v.as_deref().map(Value::Ref).unwrap_or(Value::Unset)
 }
 
-fn opt_counts(v: &Option<Vec<u64>>) -> Value {
+fn opt_counts(v: &Option<Vec<u64>>) -> Value<'static> {
     v.clone().map(Value::Counts).unwrap_or(Value::Unset)
 }
 
@@ -65,13 +65,13 @@ impl LogRecord for ModbusRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         id_values(&self.id, out);
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::Str(self.func.clone()));
-        out.push(Value::Static(if self.is_request { "REQ" } else { "RESP" }));
+        out.push(Value::Ref(&self.func));
+        out.push(Value::Ref(if self.is_request { "REQ" } else { "RESP" }));
         out.push(opt_str(&self.exception));
     }
 }
@@ -131,7 +131,7 @@ impl LogRecord for DetailedRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         match &self.id {
             Some(id) => id_values(id, out),
@@ -139,7 +139,7 @@ impl LogRecord for DetailedRecord {
         }
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::Str(self.func.clone()));
+        out.push(Value::Ref(&self.func));
         out.push(opt_count(self.address));
         out.push(opt_count(self.quantity));
         out.push(opt_counts(&self.request_values));
@@ -199,7 +199,7 @@ const HEAD: [Field; 16] = [
 ];
 
 impl MessageHead {
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
         id_values(&self.id, out);
         out.push(Value::Bool(self.is_request));
@@ -213,11 +213,11 @@ impl MessageHead {
         out.push(Value::Port(sp));
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
-        out.push(Value::Str(self.link_id.clone()));
+        out.push(Value::Ref(&self.link_id));
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::Static(self.func));
-        out.push(Value::Static(if self.is_request {
+        out.push(Value::Ref(self.func));
+        out.push(Value::Ref(if self.is_request {
             "REQUEST"
         } else {
             "RESPONSE"
@@ -253,7 +253,7 @@ impl LogRecord for MaskWriteRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
         out.push(Value::Count(u64::from(self.address)));
         out.push(Value::Count(u64::from(self.and_mask)));
@@ -293,7 +293,7 @@ impl LogRecord for ReadWriteRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
         out.push(opt_count(self.write_start_address));
         out.push(opt_counts(&self.write_registers));
@@ -339,14 +339,14 @@ impl LogRecord for DeviceIdRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
-        out.push(Value::Static("READ-DEVICE-IDENTIFICATION"));
+        out.push(Value::Ref("READ-DEVICE-IDENTIFICATION"));
         out.push(opt_str(&self.conformity_level_code));
         out.push(opt_str(&self.conformity_level));
         out.push(Value::Count(u64::from(self.device_id_code)));
-        out.push(Value::Str(self.object_id_code.clone()));
-        out.push(Value::Str(self.object_id.clone()));
+        out.push(Value::Ref(&self.object_id_code));
+        out.push(Value::Ref(&self.object_id));
         out.push(
             self.object_value
                 .clone()

@@ -180,11 +180,11 @@ static FIELDS: [Field; 58] = [
     field("res_hdr_add_hdr_enc_mask", T::Count),
 ];
 
-fn count<N: Into<u64>>(v: Option<N>) -> Value {
+fn count<N: Into<u64>>(v: Option<N>) -> Value<'static> {
     v.map_or(Value::Unset, |n| Value::Count(n.into()))
 }
 
-fn text(v: &Option<String>) -> Value {
+fn text(v: &Option<String>) -> Value<'static> {
     v.clone().map_or(Value::Unset, Value::Str)
 }
 
@@ -192,7 +192,7 @@ fn service(out: &mut Vec<Value>, s: Option<&ServiceId>) {
     out.push(count(s.map(|s| s.encoding_mask)));
     out.push(count(s.map(|s| s.namespace)));
     out.push(count(s.map(|s| s.identifier)));
-    out.push(s.and_then(|s| s.name).map_or(Value::Unset, Value::Static));
+    out.push(s.and_then(|s| s.name).map_or(Value::Unset, Value::Ref));
 }
 
 impl LogRecord for OpcuaRecord {
@@ -203,15 +203,15 @@ impl LogRecord for OpcuaRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Str(self.id.uid.clone()));
+        out.push(Value::Ref(&self.id.uid));
         out.push(Value::Addr(self.id.orig_h));
         out.push(Value::Port(self.id.orig_p));
         out.push(Value::Addr(self.id.resp_h));
         out.push(Value::Port(self.id.resp_p));
-        out.push(Value::Static(self.msg_type));
-        out.push(Value::Static(self.is_final));
+        out.push(Value::Ref(self.msg_type));
+        out.push(Value::Ref(self.is_final));
         out.push(Value::Count(self.total_size));
         out.push(count(self.error));
         out.push(text(&self.reason));
@@ -237,7 +237,7 @@ impl LogRecord for OpcuaRecord {
         out.push(count(self.request_id));
 
         let req = self.req.as_ref();
-        out.push(req.map_or(Value::Unset, |r| Value::Str(r.link.clone())));
+        out.push(req.map_or(Value::Unset, |r| Value::Ref(&r.link)));
         out.push(count(req.map(|r| r.msg_size)));
         out.push(count(req.and_then(|r| r.seq_number)));
         service(out, req.and_then(|r| r.service.as_ref()));
@@ -259,14 +259,14 @@ impl LogRecord for OpcuaRecord {
         out.push(count(rh.map(|h| h.add_hdr_enc_mask)));
 
         let res = self.res.as_ref();
-        out.push(res.map_or(Value::Unset, |r| Value::Str(r.link.clone())));
+        out.push(res.map_or(Value::Unset, |r| Value::Ref(&r.link)));
         out.push(count(res.map(|r| r.msg_size)));
         out.push(count(res.and_then(|r| r.seq_number)));
         service(out, res.and_then(|r| r.service.as_ref()));
         let sh = res.and_then(|r| r.header.as_ref());
         out.push(sh.map_or(Value::Unset, |h| Value::Time(h.timestamp)));
         out.push(count(sh.map(|h| h.request_handle)));
-        out.push(sh.map_or(Value::Unset, |h| Value::Str(h.status_link.clone())));
+        out.push(sh.map_or(Value::Unset, |h| Value::Ref(&h.status_link)));
         out.push(count(sh.map(|h| h.service_diag_encoding)));
         out.push(count(sh.map(|h| h.add_hdr_type_id)));
         out.push(count(sh.map(|h| h.add_hdr_enc_mask)));
@@ -340,14 +340,14 @@ impl LogRecord for OpenSecureChannelRecord {
             }
         }
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         match self {
             OpenSecureChannelRecord::Request(h, r) => {
                 h.values(out);
                 out.push(Value::Count(r.client_proto_ver.into()));
                 out.push(Value::Count(r.request_type.into()));
                 out.push(Value::Count(r.security_mode.into()));
-                out.push(Value::Bytes(r.client_nonce.clone()));
+                out.push(Value::BytesRef(&r.client_nonce));
                 out.push(Value::Count(r.req_lifetime.into()));
                 out.extend(std::iter::repeat_n(Value::Unset, 6));
             }
@@ -359,7 +359,7 @@ impl LogRecord for OpenSecureChannelRecord {
                 out.push(Value::Count(r.token_id.into()));
                 out.push(Value::Time(r.created_at));
                 out.push(Value::Count(r.revised_lifetime.into()));
-                out.push(Value::Bytes(r.server_nonce.clone()));
+                out.push(Value::BytesRef(&r.server_nonce));
             }
         }
     }
@@ -423,8 +423,8 @@ pub enum ActivateSessionRecord {
     Response(Head, Option<String>),
 }
 
-fn static_text(v: Option<&'static str>) -> Value {
-    v.map_or(Value::Unset, Value::Static)
+fn static_text(v: Option<&'static str>) -> Value<'static> {
+    v.map_or(Value::Unset, Value::Ref)
 }
 
 impl LogRecord for ActivateSessionRecord {
@@ -437,7 +437,7 @@ impl LogRecord for ActivateSessionRecord {
             ActivateSessionRecord::Request(h, _) | ActivateSessionRecord::Response(h, _) => h.ts,
         }
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         match self {
             ActivateSessionRecord::Request(h, r) => {
                 h.values(out);
@@ -495,7 +495,7 @@ impl LogRecord for CloseSessionRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
         out.push(Value::Bool(self.delete_subscriptions));
     }
@@ -536,7 +536,7 @@ pub enum CreateSubscriptionRecord {
 
 /// Milliseconds as a whole count (negative and NaN intervals, which a
 /// server revises anyway, show as 0).
-fn whole_ms(ms: f64) -> Value {
+fn whole_ms(ms: f64) -> Value<'static> {
     Value::Count(ms as u64)
 }
 
@@ -552,7 +552,7 @@ impl LogRecord for CreateSubscriptionRecord {
             }
         }
     }
-    fn values(&self, out: &mut Vec<Value>) {
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         match self {
             CreateSubscriptionRecord::Request(h, r) => {
                 h.values(out);

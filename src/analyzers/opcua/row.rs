@@ -26,18 +26,19 @@ pub struct Log {
 pub struct Row {
     log: &'static Log,
     ts: Ts,
-    values: Vec<Value>,
+    values: Vec<Value<'static>>,
 }
 
 impl Row {
     /// A row of `log` that starts with the message head; its id column
     /// holds `link`.
     pub fn new(log: &'static Log, head: &MessageHead, link: &str) -> Row {
+        let mut borrowed = Vec::with_capacity(12);
+        head.values(&mut borrowed);
+        borrowed.pop();
         let mut values = Vec::with_capacity(log.fields.len());
-        head.values(&mut values);
-        if let Some(last) = values.last_mut() {
-            *last = Value::Str(link.to_string());
-        }
+        values.extend(borrowed.into_iter().map(Value::into_owned));
+        values.push(Value::Str(link.to_string()));
         Row {
             log,
             ts: head.ts,
@@ -46,7 +47,7 @@ impl Row {
     }
 
     /// Appends one value.
-    pub fn push(&mut self, v: Value) -> &mut Self {
+    pub fn push(&mut self, v: Value<'static>) -> &mut Self {
         self.values.push(v);
         self
     }
@@ -88,8 +89,8 @@ impl DynLog for Row {
     fn fields(&self) -> &'static [Field] {
         self.log.fields
     }
-    fn values(&self, out: &mut Vec<Value>) {
-        out.extend(self.values.iter().cloned());
+    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+        out.extend(self.values.iter().map(Value::borrowed));
     }
     fn ts(&self) -> Ts {
         self.ts
@@ -123,14 +124,14 @@ pub fn head(ts: Ts, id: &ConnId, dir: Dir, link: String) -> MessageHead {
 }
 
 /// Text of a String; null is unset, empty is `(empty)`.
-pub fn text(s: UaString<'_>) -> Value {
+pub fn text(s: UaString<'_>) -> Value<'static> {
     s.bytes()
         .map_or(Value::Unset, |_| Value::Str(s.text().into_owned()))
 }
 
 /// Text of a String; null and empty are both unset (the reference leaves
 /// optional URIs and locales out when they are empty).
-pub fn nonempty(s: UaString<'_>) -> Value {
+pub fn nonempty(s: UaString<'_>) -> Value<'static> {
     match s.bytes() {
         Some(b) if !b.is_empty() => Value::Str(s.text().into_owned()),
         _ => Value::Unset,
@@ -138,7 +139,7 @@ pub fn nonempty(s: UaString<'_>) -> Value {
 }
 
 /// Hex of a ByteString; null and empty are unset.
-pub fn hex_value(b: ByteString<'_>) -> Value {
+pub fn hex_value(b: ByteString<'_>) -> Value<'static> {
     match b.bytes() {
         Some(b) if !b.is_empty() => Value::Str(hex(b)),
         _ => Value::Unset,
@@ -146,19 +147,19 @@ pub fn hex_value(b: ByteString<'_>) -> Value {
 }
 
 /// Size of a ByteString; null and empty are unset.
-pub fn size(b: ByteString<'_>) -> Value {
+pub fn size(b: ByteString<'_>) -> Value<'static> {
     match b.bytes() {
         Some(b) if !b.is_empty() => Value::Count(b.len() as u64),
         _ => Value::Unset,
     }
 }
 
-pub fn count(n: impl Into<u64>) -> Value {
+pub fn count(n: impl Into<u64>) -> Value<'static> {
     Value::Count(n.into())
 }
 
 /// `0x` and two hex digits, the form of every encoding-byte column.
-pub fn byte(b: u8) -> Value {
+pub fn byte(b: u8) -> Value<'static> {
     Value::Str(format!("0x{b:02x}"))
 }
 
@@ -219,19 +220,19 @@ pub fn localized_text(row: &mut Row, mask: u8, t: &LocalizedText<'_>) {
 }
 
 /// Zeek's TimestampsToReturn names.
-pub fn timestamps_to_return(n: u32) -> Value {
+pub fn timestamps_to_return(n: u32) -> Value<'static> {
     match n {
-        0 => Value::Static("Source"),
-        1 => Value::Static("Server"),
-        2 => Value::Static("Both"),
-        3 => Value::Static("Neither"),
+        0 => Value::Ref("Source"),
+        1 => Value::Ref("Server"),
+        2 => Value::Ref("Both"),
+        3 => Value::Ref("Neither"),
         _ => Value::Unset,
     }
 }
 
 /// Attribute names (OPC 10000-6 A.1; the reference spells 22
 /// `UserExcutable`, and so do we, for the logs to join).
-pub fn attribute_name(id: u32) -> Value {
+pub fn attribute_name(id: u32) -> Value<'static> {
     const NAMES: [&str; 28] = [
         "Unknown",
         "NodeId",
@@ -264,11 +265,11 @@ pub fn attribute_name(id: u32) -> Value {
     ];
     NAMES
         .get(id as usize)
-        .map_or(Value::Unset, |n| Value::Static(n))
+        .map_or(Value::Unset, |n| Value::Ref(n))
 }
 
 /// Node class names, looked up by exact value (0 is `All`).
-pub fn node_class_name(mask: u32) -> Value {
+pub fn node_class_name(mask: u32) -> Value<'static> {
     let name = match mask {
         0 => "All",
         1 => "ObjectNodeClass",
@@ -281,12 +282,12 @@ pub fn node_class_name(mask: u32) -> Value {
         128 => "ViewNodeClass",
         _ => return Value::Unset,
     };
-    Value::Static(name)
+    Value::Ref(name)
 }
 
 /// An OPC UA DateTime as a log time; the zero DateTime ("not set") and
 /// times before 1970 are unset.
-pub fn time(ticks: i64) -> Value {
+pub fn time(ticks: i64) -> Value<'static> {
     if ticks <= super::EPOCH_TICKS {
         Value::Unset
     } else {

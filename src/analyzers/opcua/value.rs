@@ -15,10 +15,10 @@ pub const MAX_ELEMENTS: usize = 16;
 pub const MAX_TEXT: usize = 256;
 
 /// The (type, value) columns of a Variant.
-pub fn columns(v: &Variant<'_>) -> (Value, Value) {
+pub fn columns(v: &Variant<'_>) -> (Value<'static>, Value<'static>) {
     match v {
-        Variant::Scalar(Scalar::Null) => (Value::Static("Null"), Value::Unset),
-        Variant::Scalar(s) => (Value::Static(type_name(s)), Value::Str(scalar(s))),
+        Variant::Scalar(Scalar::Null) => (Value::Ref("Null"), Value::Unset),
+        Variant::Scalar(s) => (Value::Ref(type_name(s)), Value::Str(scalar(s))),
         Variant::Array {
             element, values, ..
         } => {
@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn scalars_and_arrays_render_with_their_type() {
         let (t, v) = columns(&Variant::Scalar(Scalar::Int32(42)));
-        assert_eq!((t, v), (Value::Static("Int32"), Value::Str("42".into())));
+        assert_eq!((t, v), (Value::Ref("Int32"), Value::Str("42".into())));
         let values = (0..20).map(Scalar::UInt16).collect();
         let (t, v) = columns(&Variant::Array {
             element: BuiltinType::UInt16,

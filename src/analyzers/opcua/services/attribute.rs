@@ -110,16 +110,16 @@ pub static WRITE: Log = Log {
     fields: &WRITE_FIELDS,
 };
 
-fn ttr(n: u32) -> Value {
+fn ttr(n: u32) -> Value<'static> {
     super::super::row::timestamps_to_return(n)
 }
 
-fn link_value(l: &Option<String>) -> Value {
+fn link_value(l: &Option<String>) -> Value<'static> {
     l.clone().map_or(Value::Unset, Value::Str)
 }
 
 /// Index ranges are unset when empty, as in the reference.
-fn index_range(s: UaString<'_>) -> Value {
+fn index_range(s: UaString<'_>) -> Value<'static> {
     nonempty(s)
 }
 
@@ -177,7 +177,7 @@ fn data_value(
         .push(v.server_picoseconds.map_or(Value::Unset, count));
 }
 
-fn value_columns(v: &DataValue<'_>) -> (Value, Value) {
+fn value_columns(v: &DataValue<'_>) -> (Value<'static>, Value<'static>) {
     v.value
         .as_ref()
         .map_or((Value::Unset, Value::Unset), value::columns)

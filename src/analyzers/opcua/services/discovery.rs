@@ -168,7 +168,7 @@ fn application(r: &mut Row, a: &ApplicationDescription<'_>) {
 /// Nonces, certificates and signatures as the reference prints them,
 /// `0x` and hex (whole: the reference cuts them to 24 bytes); empty is
 /// unset.
-fn prefixed_hex(b: ByteString<'_>) -> Value {
+fn prefixed_hex(b: ByteString<'_>) -> Value<'static> {
     match hex_value(b) {
         Value::Str(h) => Value::Str(format!("0x{h}")),
         v => v,
@@ -266,7 +266,7 @@ fn token(r: &mut Row, t: &WireNodeId<'_>) {
     } else {
         count(t.node_id.namespace)
     });
-    let redacted = || Value::Static(REDACTED);
+    let redacted = || Value::Ref(REDACTED);
     let (numeric, string, guid, opaque) = match t.node_id.identifier {
         Identifier::Numeric(0) => (count(0u32), Value::Unset, Value::Unset, Value::Unset),
         Identifier::Numeric(_) => (Value::Unset, Value::Unset, Value::Unset, Value::Unset),

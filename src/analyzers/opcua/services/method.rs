@@ -35,7 +35,7 @@ pub static CALL: Log = Log {
 
 /// Arguments as `Type value` items joined by `; ` (at most
 /// [`value::MAX_ELEMENTS`], the rest counted); unset when there are none.
-fn arguments(args: &[Variant<'_>]) -> Value {
+fn arguments(args: &[Variant<'_>]) -> Value<'static> {
     if args.is_empty() {
         return Value::Unset;
     }
@@ -43,7 +43,7 @@ fn arguments(args: &[Variant<'_>]) -> Value {
         .iter()
         .take(value::MAX_ELEMENTS)
         .map(|a| match value::columns(a) {
-            (Value::Static(t), Value::Str(v)) => format!("{t} {v}"),
+            (Value::Ref(t), Value::Str(v)) => format!("{t} {v}"),
             (Value::Str(t), Value::Str(v)) => format!("{t} {v}"),
             _ => "Null".to_string(),
         })
@@ -75,7 +75,7 @@ pub fn call_response(head: &MessageHead, b: &CallResponse<'_>, out: &mut Vec<Row
         r.push(count(i as u64))
             .unset(3)
             .push(Value::Str(format!("0x{:08x}", res.status_code)))
-            .push(code.name().map_or(Value::Unset, Value::Static))
+            .push(code.name().map_or(Value::Unset, Value::Ref))
             .push(if res.input_argument_results.is_empty() {
                 Value::Unset
             } else {

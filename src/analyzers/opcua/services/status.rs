@@ -80,11 +80,11 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
     let c = StatusCode(code);
     let mut r = Row::new(&LOG, head, link);
     r.push(Value::Count(number))
-        .push(Value::Static(name))
+        .push(Value::Ref(name))
         .push(count(level))
         .push(Value::Str(format!("0x{code:08x}")))
         .push(count(c.severity()))
-        .push(Value::Static(match c.severity() {
+        .push(Value::Ref(match c.severity() {
             0 => "Severity_Good",
             1 => "Severity_Uncertain",
             2 => "Severity_Bad",
@@ -92,7 +92,7 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
         }))
         .push(count(c.sub_code()))
         // The reference prints an unknown code's name as an empty string.
-        .push(Value::Static(c.name().unwrap_or("")))
+        .push(Value::Ref(c.name().unwrap_or("")))
         .push(Value::Bool(c.structure_changed()))
         .push(Value::Bool(c.semantics_changed()));
     let info = match c.info_type() {
@@ -100,7 +100,7 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
         InfoType::DataValue => 1,
         InfoType::Reserved(n) => n,
     };
-    r.push(count(info)).push(Value::Static(match info {
+    r.push(count(info)).push(Value::Ref(match info {
         0 => "InfoType_NotUsed",
         1 => "InfoType_DataValue",
         _ => "Reserved",
@@ -108,7 +108,7 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
     // The DataValue info bits mean something only when info_type says so.
     if info != 0 {
         r.push(count(c.limit_bits()))
-            .push(Value::Static(match c.limit_bits() {
+            .push(Value::Ref(match c.limit_bits() {
                 0 => "LimitBits_None",
                 1 => "LimitBits_Low",
                 2 => "LimitBits_High",
@@ -116,7 +116,7 @@ pub fn row(head: &MessageHead, link: &str, source: Source, level: u32, code: u32
             }))
             .push(Value::Bool(c.overflow()))
             .push(count(c.historian_bits()))
-            .push(Value::Static(match c.historian_bits() {
+            .push(Value::Ref(match c.historian_bits() {
                 0 => "HistorianBits_Raw",
                 1 => "HistorianBits_Calculated",
                 2 => "HistorianBits_Interpolated",
@@ -170,7 +170,7 @@ impl<'d, 'a> Diagnostics<'d, 'a> {
     }
 
     /// The link column's value.
-    pub fn link(&self) -> Value {
+    pub fn link(&self) -> Value<'static> {
         self.link.clone().map_or(Value::Unset, Value::Str)
     }
 

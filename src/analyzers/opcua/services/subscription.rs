@@ -145,11 +145,11 @@ pub static PUBLISH_DATA_CHANGE: Log = Log {
     fields: &DATA_CHANGE_FIELDS,
 };
 
-fn monitoring_mode(n: u32) -> Value {
+fn monitoring_mode(n: u32) -> Value<'static> {
     match n {
-        0 => Value::Static("Disabled"),
-        1 => Value::Static("Sampling"),
-        2 => Value::Static("Reporting"),
+        0 => Value::Ref("Disabled"),
+        1 => Value::Ref("Sampling"),
+        2 => Value::Ref("Reporting"),
         _ => Value::Unset,
     }
 }
@@ -187,7 +187,7 @@ fn filter(r: &mut Row, f: &ExtensionObject<'_>) {
         f.type_id
             .ns0_numeric()
             .and_then(extension_name)
-            .map_or(Value::Unset, Value::Static),
+            .map_or(Value::Unset, Value::Ref),
     )
     .push(byte(match f.body {
         ExtensionBody::None => 0,

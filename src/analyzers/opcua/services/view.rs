@@ -126,11 +126,11 @@ pub static REFERENCES: Log = Log {
     fields: &REFERENCE_FIELDS,
 };
 
-fn direction(d: u32) -> Value {
+fn direction(d: u32) -> Value<'static> {
     match d {
-        0 => Value::Static("FWD"),
-        1 => Value::Static("INVERSE"),
-        2 => Value::Static("BOTH"),
+        0 => Value::Ref("FWD"),
+        1 => Value::Ref("INVERSE"),
+        2 => Value::Ref("BOTH"),
         _ => Value::Unset,
     }
 }
@@ -143,7 +143,7 @@ pub fn browse_request(
 ) {
     let link = (!b.nodes_to_browse.is_empty()).then(|| links.next());
     let mut r = Row::new(&BROWSE, head, &head.link);
-    r.push(Value::Static("BrowseRequest"));
+    r.push(Value::Ref("BrowseRequest"));
     node_id(&mut r, &b.view_id);
     r.push(time(b.view_timestamp))
         .push(count(b.view_version))
@@ -165,7 +165,7 @@ pub fn browse_request(
 
 pub fn browse_next_request(head: &MessageHead, b: &BrowseNextRequest<'_>, out: &mut Vec<Row>) {
     let mut r = Row::new(&BROWSE, head, &head.link);
-    r.push(Value::Static("BrowseNextRequest"))
+    r.push(Value::Ref("BrowseNextRequest"))
         .unset(10)
         .push(Value::Bool(b.release_continuation_points));
     out.push(r);
@@ -182,7 +182,7 @@ pub fn browse_response(
     let link = (!b.results.is_empty()).then(|| links.next());
     let diag = Diagnostics::new(Source::Browse, &b.diagnostic_infos, links);
     let mut r = Row::new(&BROWSE, head, &head.link);
-    r.push(Value::Static(kind))
+    r.push(Value::Ref(kind))
         .unset(12)
         .push(link.clone().map_or(Value::Unset, Value::Str))
         .push(diag.link());
