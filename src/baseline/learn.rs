@@ -6,7 +6,7 @@ use crate::flow::ConnRecord;
 use crate::inventory::Inventory;
 use crate::observe::{is_device, Obs, Request};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Edges kept; past this, new edges are counted, not recorded.
 pub const MAX_EDGES: usize = 262_144;
@@ -44,7 +44,9 @@ type Seeded = foldhash::fast::RandomState;
 /// The graph being learned.
 #[derive(Debug, Default)]
 pub struct Learner {
-    pub edges: BTreeMap<EdgeKey, Edge>,
+    /// Hashed while learning (every request looks its edge up), ordered
+    /// when the baseline is made.
+    pub edges: HashMap<EdgeKey, Edge, Seeded>,
     last: LastSeen,
     /// Edges (and functions) not recorded because a cap was reached.
     pub dropped: u64,
@@ -55,7 +57,7 @@ pub struct Learner {
 /// The edge of `key`, created unless the graph is full (counted in
 /// `dropped`).
 fn edge<'a>(
-    edges: &'a mut BTreeMap<EdgeKey, Edge>,
+    edges: &'a mut HashMap<EdgeKey, Edge, Seeded>,
     dropped: &mut u64,
     key: &EdgeKey,
     ts: i64,
@@ -102,7 +104,7 @@ impl Learner {
                     return;
                 };
                 e.requests += 1;
-                if !e.functions.contains_key(r.function.as_str()) {
+                if !e.functions.contains_key(r.function.as_ref()) {
                     if e.functions.len() >= MAX_FUNCTIONS {
                         self.dropped += 1;
                         return;
@@ -112,9 +114,9 @@ impl Learner {
                         last_seen_us: ts,
                         ..Function::default()
                     };
-                    e.functions.insert(r.function.clone(), first);
+                    e.functions.insert(r.function.to_string(), first);
                 }
-                let Some(f) = e.functions.get_mut(r.function.as_str()) else {
+                let Some(f) = e.functions.get_mut(r.function.as_ref()) else {
                     return;
                 };
                 // Only for a function the graph keeps, so that `last` is
@@ -123,9 +125,9 @@ impl Learner {
                     Some(t) => t,
                     None => self.last.entry(key.clone()).or_default(),
                 };
-                let prev = match times.get_mut(r.function.as_str()) {
+                let prev = match times.get_mut(r.function.as_ref()) {
                     Some(t) => Some(std::mem::replace(t, ts)),
-                    None => times.insert(r.function.clone(), ts),
+                    None => times.insert(r.function.to_string(), ts),
                 };
                 f.count += 1;
                 f.first_seen_us = f.first_seen_us.min(ts);
@@ -179,7 +181,7 @@ impl Learner {
             b.last_seen_us = b.last_seen_us.max(d.last_seen_us);
         }
         b.devices = inventory.devices.clone();
-        b.edges = self.edges;
+        b.edges = self.edges.into_iter().collect();
         if b.devices.is_empty() {
             b.first_seen_us = 0;
             b.last_seen_us = 0;
@@ -195,6 +197,7 @@ mod tests {
     use crate::time::Ts;
 
     fn request(port: u16, function: String) -> Obs {
+        let function = function.into();
         Obs::Request(Box::new(Request {
             ts: Ts(1_000_000),
             uid: "C1".into(),

@@ -10,6 +10,8 @@ use crate::flow::Dir;
 use crate::inventory::{CipIdentity, OpcUaIdentity};
 use crate::output::bytes_text;
 use crate::record::Record;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// The observations a record carries (most carry none).
 pub fn observations(rec: &Record) -> Vec<Obs> {
@@ -113,17 +115,68 @@ fn modbus_table(func: &str) -> &'static str {
     }
 }
 
+/// What the baseline and the rules take from a Modbus function byte
+/// (exception bit included), read from its name as logged.
+#[derive(Debug)]
+struct ModbusFunction {
+    /// The name without its `_EXCEPTION` suffix (Zeek's names, or
+    /// `unknown-N`).
+    name: Cow<'static, str>,
+    /// The function code the name stands for.
+    code: u8,
+    table: &'static str,
+    write: bool,
+    engineering: bool,
+    identification: bool,
+}
+
+impl ModbusFunction {
+    fn of(fc: u8, codes: &HashMap<Cow<'static, str>, u8>) -> ModbusFunction {
+        let name = match otwatch_parsers::modbus::names::func_name(fc) {
+            Cow::Borrowed(n) => Cow::Borrowed(n.trim_end_matches("_EXCEPTION")),
+            Cow::Owned(n) => Cow::Owned(n.trim_end_matches("_EXCEPTION").to_string()),
+        };
+        // A name's code: the last byte of that name (as Zeek's names
+        // table is read), or the number of `unknown-N`.
+        let code = codes.get(&name).copied().unwrap_or_else(|| {
+            name.strip_prefix("unknown-")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        });
+        ModbusFunction {
+            code,
+            table: modbus_table(&name),
+            write: name.contains("WRITE"),
+            engineering: name.starts_with("PROGRAM")
+                || name == "FIRMWARE_REPLACEMENT"
+                || name == "WRITE_FILE_RECORD",
+            identification: name == "ENCAP_INTERFACE_TRANSPORT" || name == "REPORT_SLAVE_ID",
+            name,
+        }
+    }
+
+    /// The function of each byte, worked out once: every logged Modbus
+    /// transaction is an observation.
+    fn table() -> &'static [ModbusFunction] {
+        use std::sync::OnceLock;
+        static TABLE: OnceLock<Vec<ModbusFunction>> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let codes = (0..=255u8)
+                .map(|c| (otwatch_parsers::modbus::names::func_name(c), c))
+                .collect();
+            (0..=255u8)
+                .map(|fc| ModbusFunction::of(fc, &codes))
+                .collect()
+        })
+    }
+}
+
 fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
     let id = r.id.as_ref()?;
-    let func = r.func.trim_end_matches("_EXCEPTION").to_string();
-    let write = func.contains("WRITE");
-    let engineering = func.starts_with("PROGRAM")
-        || func == "FIRMWARE_REPLACEMENT"
-        || func == "WRITE_FILE_RECORD";
-    let function = modbus_code(&func);
+    let f = ModbusFunction::table().get(usize::from(r.fc))?;
     let detail = Detail::Modbus {
         unit: r.unit,
-        function,
+        function: f.code,
         subfunction: r
             .request_subfunction_code
             .as_deref()
@@ -133,7 +186,7 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
     let modbus = match (r.address, r.quantity) {
         (Some(start), q) => Some(ModbusRange {
             unit: r.unit,
-            table: modbus_table(&func),
+            table: f.table,
             start,
             count: q.unwrap_or(1).max(1),
         }),
@@ -147,30 +200,13 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
         server: id.resp_h,
         port: id.resp_p,
         protocol: "modbus",
-        identification: func == "ENCAP_INTERFACE_TRANSPORT" || func == "REPORT_SLAVE_ID",
-        function: func,
-        write,
+        identification: f.identification,
+        function: f.name.clone(),
+        write: f.write,
         modbus,
-        engineering,
+        engineering: f.engineering,
         detail,
     }))
-}
-
-/// The function code of a Modbus function name (Zeek's names, or
-/// `unknown-N`).
-fn modbus_code(name: &str) -> u8 {
-    use std::sync::OnceLock;
-    static CODES: OnceLock<std::collections::HashMap<String, u8>> = OnceLock::new();
-    let codes = CODES.get_or_init(|| {
-        (0..=255u8)
-            .map(|c| (otwatch_parsers::modbus::names::func_name(c).into_owned(), c))
-            .collect()
-    });
-    codes.get(name).copied().unwrap_or_else(|| {
-        name.strip_prefix("unknown-")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    })
 }
 
 /// The code of a DIAGNOSTICS sub-function name.
@@ -224,7 +260,7 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         engineering: CIP_ENGINEERING.iter().any(|w| r.service.contains(w))
             || r.class_name == Some("File"),
         identification: false,
-        function,
+        function: function.into(),
         modbus: None,
         detail: Detail::Cip {
             service: r.service_code,
@@ -249,7 +285,7 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
         server: h.id.resp_h,
         port: h.id.resp_p,
         protocol: "enip",
-        function: r.command.to_string(),
+        function: Cow::Borrowed(r.command),
         write: false,
         modbus: None,
         engineering: false,
@@ -334,7 +370,7 @@ fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
         server: r.id.resp_h,
         port: r.id.resp_p,
         protocol: "opcua-binary",
-        function: function.to_string(),
+        function: Cow::Borrowed(function),
         write,
         modbus: None,
         engineering,

@@ -28,7 +28,9 @@ pub struct Request {
     pub protocol: &'static str,
     /// The function: a Modbus function name, a CIP `service/class`, an
     /// ENIP command, an OPC UA service without its `Request` suffix.
-    pub function: String,
+    /// Borrowed for the names of the protocols' tables (no allocation
+    /// per request).
+    pub function: std::borrow::Cow<'static, str>,
     /// Changes state on the server (writes, sets, method calls, node
     /// management, program operations).
     pub write: bool,

@@ -524,7 +524,7 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
             _ => false,
         },
         Cond::OpcUaService(names) => matches!(&e.kind,
-            Kind::Request(r) if r.protocol == "opcua-binary" && names.contains(&r.function)),
+            Kind::Request(r) if r.protocol == "opcua-binary" && names.iter().any(|n| *n == r.function)),
         Cond::OpcUaPolicy(name) => matches!(&e.kind, Kind::Channel(c)
             if c.policy.as_deref().is_some_and(|p| p.rsplit('#').next().is_some_and(|f| f.eq_ignore_ascii_case(name)))),
         Cond::OpcUaMode(m) => matches!(&e.kind, Kind::Channel(c) if c.mode == Some(*m)),

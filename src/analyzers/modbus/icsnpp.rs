@@ -122,10 +122,6 @@ fn request_fields(row: &mut DetailedRecord, ev: &Req) {
     }
 }
 
-fn func(fc: u8) -> String {
-    names::func_name(fc).into_owned()
-}
-
 /// Merges ICSNPP's `mei_type` texts of a request and its response.
 fn merge_mei(stored: &mut Option<String>, new: String) {
     match stored {
@@ -167,7 +163,7 @@ impl Pairing {
             id: Some(cx.id.clone()),
             tid,
             unit,
-            func: func(fc),
+            fc,
             ..DetailedRecord::default()
         }
     }
@@ -242,7 +238,7 @@ impl Pairing {
 
     /// An exception response.
     pub fn exception(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, code: u8) {
-        let name = names::exception_name(code).into_owned();
+        let name = names::exception_name(code);
         match self.take(Waiting::Requests, (tid, unit)) {
             Some(mut q) => {
                 q.exception_code = Some(name);

@@ -8,6 +8,7 @@ use crate::analyzers::ConnId;
 use crate::flow::Dir;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
+use std::borrow::Cow;
 
 fn id_values<'a>(id: &'a ConnId, out: &mut Vec<Value<'a>>) {
     out.push(Value::Ref(&id.uid));
@@ -38,9 +39,9 @@ pub struct ModbusRecord {
     pub id: ConnId,
     pub tid: u16,
     pub unit: u8,
-    pub func: String,
+    pub func: Cow<'static, str>,
     pub is_request: bool,
-    pub exception: Option<String>,
+    pub exception: Option<Cow<'static, str>>,
 }
 
 static MODBUS_FIELDS: [Field; 11] = [
@@ -72,7 +73,7 @@ impl LogRecord for ModbusRecord {
         out.push(Value::Count(u64::from(self.unit)));
         out.push(Value::Ref(&self.func));
         out.push(Value::Ref(if self.is_request { "REQ" } else { "RESP" }));
-        out.push(opt_str(&self.exception));
+        out.push(self.exception.as_deref().map_or(Value::Unset, Value::Ref));
     }
 }
 
@@ -84,7 +85,8 @@ pub struct DetailedRecord {
     pub id: Option<ConnId>,
     pub tid: u16,
     pub unit: u8,
-    pub func: String,
+    /// The function byte (exception bit included), named when written.
+    pub fc: u8,
     pub address: Option<u64>,
     pub quantity: Option<u64>,
     pub request_values: Option<Vec<u64>>,
@@ -95,7 +97,7 @@ pub struct DetailedRecord {
     pub response_subfunction_code: Option<String>,
     pub request_data: Option<Vec<u8>>,
     pub response_data: Option<Vec<u8>>,
-    pub exception_code: Option<String>,
+    pub exception_code: Option<Cow<'static, str>>,
     pub mei_type: Option<String>,
 }
 
@@ -139,7 +141,10 @@ impl LogRecord for DetailedRecord {
         }
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::Ref(&self.func));
+        out.push(match otwatch_parsers::modbus::names::func_name(self.fc) {
+            Cow::Borrowed(n) => Value::Ref(n),
+            Cow::Owned(n) => Value::Str(n),
+        });
         out.push(opt_count(self.address));
         out.push(opt_count(self.quantity));
         out.push(opt_counts(&self.request_values));
@@ -160,7 +165,11 @@ impl LogRecord for DetailedRecord {
                 .map(Value::Bytes)
                 .unwrap_or(Value::Unset),
         );
-        out.push(opt_str(&self.exception_code));
+        out.push(
+            self.exception_code
+                .as_deref()
+                .map_or(Value::Unset, Value::Ref),
+        );
         out.push(opt_str(&self.mei_type));
     }
 }

@@ -202,9 +202,9 @@ impl Modbus {
                         id: cx.id.clone(),
                         tid,
                         unit,
-                        func: names::func_name(fc).into_owned(),
+                        func: names::func_name(fc),
                         is_request: false,
-                        exception: Some(names::exception_name(code).into_owned()),
+                        exception: Some(names::exception_name(code)),
                     }));
                     self.pairing.exception(cx, tid, unit, fc, code);
                 }
@@ -246,7 +246,7 @@ impl Modbus {
             id: cx.id.clone(),
             tid,
             unit,
-            func: names::func_name(fc).into_owned(),
+            func: names::func_name(fc),
             is_request,
             exception: None,
         }));
