@@ -260,8 +260,8 @@ impl Value<'_> {
     pub fn write_json(&self, out: &mut String) -> bool {
         match self {
             Value::Unset => return false,
-            Value::Time(t) => push_json_f64(out, t.as_secs_f64()),
-            Value::Interval(d) => push_json_f64(out, d.as_secs_f64()),
+            Value::Time(t) => push_json_micros(out, t.0),
+            Value::Interval(d) => push_json_micros(out, d.0),
             Value::Str(s) => push_json_string(out, s),
             Value::Ref(s) => push_json_string(out, s),
             Value::Hex { value, digits } => {
@@ -326,6 +326,36 @@ fn write_json_bytes(out: &mut String, b: &[u8]) {
         Ok(s) => push_json_string(out, s),
         Err(_) => push_json_string(out, &bytes_text(b)),
     }
+}
+
+/// Microseconds as seconds, the text `push_json_f64(us / 1e6)` gives,
+/// without the float formatter for times and durations of a second to
+/// 2^32 seconds: there doubles lie less than 5e-7 apart, so the six-decimal
+/// value without its trailing zeros is the one decimal of the fewest
+/// digits that reads back as the same double (what ryu prints); elsewhere
+/// (`1e-6`, far times) the float formatter decides.
+fn push_json_micros(out: &mut String, us: i64) {
+    const FAST: std::ops::Range<u64> = 1_000_000..(1u64 << 32) * 1_000_000;
+    let mag = us.unsigned_abs();
+    if !FAST.contains(&mag) {
+        return push_json_f64(out, us as f64 / 1e6);
+    }
+    if us < 0 {
+        out.push('-');
+    }
+    push_u64(out, mag / 1_000_000);
+    let mut frac = mag % 1_000_000;
+    if frac == 0 {
+        out.push_str(".0");
+        return;
+    }
+    let mut digits = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
+    for d in digits[1..].iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    let len = digits.iter().rposition(|d| *d != b'0').map_or(1, |i| i + 1);
+    out.push_str(std::str::from_utf8(&digits[..len]).unwrap_or(".0"));
 }
 
 fn push_json_f64(out: &mut String, v: f64) {
@@ -417,12 +447,26 @@ pub fn push_u64(out: &mut String, n: u64) {
 pub fn push_addr(out: &mut String, a: &std::net::IpAddr) {
     match a {
         std::net::IpAddr::V4(v4) => {
-            for (i, o) in v4.octets().iter().enumerate() {
+            // Into a stack buffer, one copy into the line.
+            let mut buf = [0u8; 15];
+            let mut n = 0;
+            for (i, o) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    buf[n] = b'.';
+                    n += 1;
                 }
-                push_u64(out, u64::from(*o));
+                if o >= 100 {
+                    buf[n] = b'0' + o / 100;
+                    n += 1;
+                }
+                if o >= 10 {
+                    buf[n] = b'0' + (o / 10) % 10;
+                    n += 1;
+                }
+                buf[n] = b'0' + o % 10;
+                n += 1;
             }
+            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
         }
         std::net::IpAddr::V6(_) => {
             let _ = write!(out, "{a}");
@@ -443,6 +487,33 @@ mod tests {
     fn json(v: Value) -> Option<String> {
         let mut s = String::new();
         v.write_json(&mut s).then_some(s)
+    }
+
+    #[test]
+    fn micros_at_the_edges_of_the_fast_range_print_as_doubles() {
+        let top = (1i64 << 32) * 1_000_000;
+        for us in [
+            0,
+            1,
+            999_999,
+            1_000_000,
+            1_000_001,
+            1_500_000,
+            1_767_592_800_016_642,
+            top - 1,
+            top,
+            top + 1,
+            -1_000_000,
+            -top + 1,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut got = String::new();
+            push_json_micros(&mut got, us);
+            let mut want = String::new();
+            push_json_f64(&mut want, us as f64 / 1e6);
+            assert_eq!(got, want, "{us}");
+        }
     }
 
     proptest::proptest! {
@@ -468,6 +539,32 @@ mod tests {
             let mut digits = String::new();
             push_u64(&mut digits, n);
             proptest::prop_assert_eq!(digits, n.to_string());
+        }
+
+        /// Times and durations print as their seconds in a double would.
+        #[test]
+        fn micros_print_as_their_seconds_as_doubles(
+            us in proptest::prop_oneof![
+                proptest::num::i64::ANY,
+                -5_000_000_000_000_000i64..5_000_000_000_000_000,
+                -5_000_000i64..5_000_000,
+                proptest::strategy::Strategy::prop_map(0i64..4_400_000_000, |s| s * 1_000_000),
+            ]
+        ) {
+            let mut got = String::new();
+            push_json_micros(&mut got, us);
+            let mut want = String::new();
+            push_json_f64(&mut want, us as f64 / 1e6);
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        /// IPv4 addresses print as their Display does.
+        #[test]
+        fn ipv4_prints_as_display(o in proptest::prelude::any::<[u8; 4]>()) {
+            let a = std::net::IpAddr::from(o);
+            let mut got = String::new();
+            push_addr(&mut got, &a);
+            proptest::prop_assert_eq!(got, a.to_string());
         }
 
         /// Doubles print as serde_json prints them, `.0` added to integers.
