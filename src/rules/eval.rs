@@ -437,20 +437,22 @@ fn admits(r: &Rule, class: Class) -> bool {
 /// Whether `r` matches `e`, a rule the index admits for `e`'s class:
 /// addresses, ports and conditions.
 fn matches(r: &Rule, e: &Event<'_>) -> bool {
+    // Conditions first: most are a comparison of a number the event
+    // carries, and most rules fail on them; address lists take longer.
+    if !r.conds.iter().all(|c| cond(c, e)) {
+        return false;
+    }
     let port_ok = |ports: &super::ast::Ports, p: Option<u16>| p.is_none_or(|p| ports.matches(p));
     let forward = r.src.matches(&e.src)
         && port_ok(&r.sport, e.sport)
         && e.dst.is_none_or(|d| r.dst.matches(&d))
         && port_ok(&r.dport, e.dport);
-    let backward = r.bidirectional
-        && e.dst.is_some_and(|d| r.src.matches(&d))
-        && port_ok(&r.sport, e.dport)
-        && r.dst.matches(&e.src)
-        && port_ok(&r.dport, e.sport);
-    if !(forward || backward) {
-        return false;
-    }
-    r.conds.iter().all(|c| cond(c, e))
+    forward
+        || r.bidirectional
+            && e.dst.is_some_and(|d| r.src.matches(&d))
+            && port_ok(&r.sport, e.dport)
+            && r.dst.matches(&e.src)
+            && port_ok(&r.dport, e.sport)
 }
 
 fn cond(c: &Cond, e: &Event<'_>) -> bool {
