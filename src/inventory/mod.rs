@@ -23,6 +23,19 @@ use std::net::IpAddr;
 /// Devices kept; past this, new addresses are counted, not recorded.
 pub const MAX_DEVICES: usize = 65_536;
 
+/// Updates the value of `key`, made (default) if new: the key is copied
+/// only then (every request updates four of these maps).
+fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
+    match map.get_mut(key) {
+        Some(v) => f(v),
+        None => {
+            let mut v = V::default();
+            f(&mut v);
+            map.insert(key.to_string(), v);
+        }
+    }
+}
+
 /// The devices seen in a run.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -116,9 +129,10 @@ impl Inventory {
             Obs::Request(r) => {
                 if let Some(d) = self.device(r.client, ts) {
                     let a = &mut d.activity;
-                    let ports = a.used.entry(r.protocol.to_string()).or_default();
-                    device::add_capped(ports, r.port);
-                    *a.requests_sent.entry(r.protocol.to_string()).or_default() += 1;
+                    with_slot(&mut a.used, r.protocol, |ports| {
+                        device::add_capped(ports, r.port);
+                    });
+                    with_slot(&mut a.requests_sent, r.protocol, |n| *n += 1);
                     if r.write {
                         a.writes_sent += 1;
                     }
@@ -141,9 +155,10 @@ impl Inventory {
                 }
                 if let Some(d) = self.device(r.server, ts) {
                     let a = &mut d.activity;
-                    let ports = a.served.entry(r.protocol.to_string()).or_default();
-                    device::add_capped(ports, r.port);
-                    *a.requests_served.entry(r.protocol.to_string()).or_default() += 1;
+                    with_slot(&mut a.served, r.protocol, |ports| {
+                        device::add_capped(ports, r.port);
+                    });
+                    with_slot(&mut a.requests_served, r.protocol, |n| *n += 1);
                 }
             }
             Obs::CipIo { sender, .. } => {
