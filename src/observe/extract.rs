@@ -214,7 +214,8 @@ fn subfunction_code(name: &str) -> Option<u16> {
     (0..=0x40u16).find(|c| otwatch_parsers::modbus::names::diagnostic_subfunction_name(*c) == name)
 }
 
-/// CIP services that change a device's state or program.
+/// CIP services that change a device's state or program (matched in
+/// ODVA's service names, spaces read as underscores).
 const CIP_WRITES: [&str; 9] = [
     "Set_Attribute",
     "Write",
@@ -226,16 +227,69 @@ const CIP_WRITES: [&str; 9] = [
     "Create",
     "Delete",
 ];
-/// CIP services and classes of programming and configuration.
+/// CIP services of programming and configuration (and the File class).
 const CIP_ENGINEERING: [&str; 7] = [
     "Reset",
     "Start",
     "Stop",
-    "Set_Attribute_All",
+    "Set_Attributes_All",
     "Execute_PCCC",
     "Initiate_Upload",
     "Initiate_Download",
 ];
+
+/// Whether a CIP service writes, and whether it programs or configures,
+/// from its name. The logged names are ICSNPP's ("Set Attributes Single")
+/// or the class tables' ("Write Tag", "Forward_Open"); the class-aware
+/// ODVA name is read instead, with spaces as underscores, so one spelling
+/// of the patterns covers every table.
+fn cip_flags_of_name(name: &str) -> (bool, bool) {
+    let name = name.replace(' ', "_");
+    (
+        CIP_WRITES.iter().any(|w| name.contains(w)),
+        CIP_ENGINEERING.iter().any(|w| name.contains(w)),
+    )
+}
+
+/// [`cip_flags_of_name`] of a service code (reply bit ignored) and class,
+/// worked out once for the common services and the classes the name
+/// tables know (every logged CIP request is an observation).
+fn cip_flags(code: u8, class: Option<u32>) -> (bool, bool) {
+    use otwatch_parsers::enip::names::{class as c, service_name};
+    use std::sync::OnceLock;
+    type Specific = HashMap<(u32, u8), (bool, bool)>;
+    static TABLES: OnceLock<(Vec<(bool, bool)>, Specific)> = OnceLock::new();
+    let (common, specific) = TABLES.get_or_init(|| {
+        let common = (0..0x4Bu8)
+            .map(|s| cip_flags_of_name(&service_name(None, s)))
+            .collect();
+        let classes = [
+            c::IDENTITY,
+            c::MESSAGE_ROUTER,
+            c::CONNECTION_MANAGER,
+            c::FILE,
+            c::MODBUS,
+            c::PCCC,
+            c::SYMBOL,
+            c::TEMPLATE,
+            c::CONNECTION_CONFIGURATION,
+        ];
+        let specific = classes
+            .iter()
+            .flat_map(|&k| (0x4Bu8..0x80).map(move |s| (k, s)))
+            .map(|(k, s)| ((k, s), cip_flags_of_name(&service_name(Some(k), s))))
+            .collect();
+        (common, specific)
+    });
+    let code = code & 0x7F;
+    if let Some(f) = common.get(usize::from(code)) {
+        return *f;
+    }
+    match class.and_then(|k| specific.get(&(k, code))) {
+        Some(f) => *f,
+        None => cip_flags_of_name(&service_name(class, code)),
+    }
+}
 
 fn cip(r: &CipRecord) -> Option<Box<Request>> {
     let h = r.head.as_ref()?;
@@ -248,6 +302,7 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         Some(c) => format!("{}/{}", r.service, c),
         None => r.service.to_string(),
     };
+    let (write, engineering) = cip_flags(r.service_code, r.class_id);
     Some(Box::new(Request {
         ts: h.ts,
         uid: h.id.uid.clone(),
@@ -256,9 +311,8 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
         server: h.id.resp_h,
         port: h.id.resp_p,
         protocol: "cip",
-        write: CIP_WRITES.iter().any(|w| r.service.contains(w)),
-        engineering: CIP_ENGINEERING.iter().any(|w| r.service.contains(w))
-            || r.class_name == Some("File"),
+        write,
+        engineering: engineering || r.class_name == Some("File"),
         identification: false,
         function: function.into(),
         modbus: None,
@@ -428,4 +482,41 @@ fn opcua_activate(r: &ActivateSessionRecord) -> Option<Obs> {
             .as_deref()
             .is_some_and(|e| !e.is_empty()),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cip_flags;
+
+    /// Regression: the patterns were matched in the logged names, whose
+    /// common services are spelt with spaces ("Set Attributes Single"),
+    /// so no Set service of CIP counted as a write, and Execute PCCC was
+    /// not engineering.
+    #[test]
+    fn cip_services_that_write_and_program() {
+        let symbol = Some(0x6B);
+        for (code, class, write, engineering) in [
+            (0x01, None, false, false),       // Get_Attributes_All
+            (0x02, None, true, true),         // Set_Attributes_All
+            (0x10, Some(0x01), true, false),  // Set_Attribute_Single
+            (0x04, None, true, false),        // Set_Attribute_List
+            (0x05, Some(0x01), true, true),   // Reset
+            (0x0E, None, false, false),       // Get_Attribute_Single
+            (0x4C, symbol, false, false),     // Read Tag
+            (0x4D, symbol, true, false),      // Write Tag
+            (0x4E, symbol, true, false),      // Read Modify Write Tag
+            (0x4B, Some(0x67), false, true),  // Execute PCCC
+            (0x4C, Some(0x37), false, true),  // Initiate_Download
+            (0x54, Some(0x06), false, false), // Forward_Open
+            (0x4D, Some(0x1234), false, false),
+            (0x4D, None, false, false),
+            (0x90, None, true, false), // the reply bit: Set_Attribute_Single
+        ] {
+            assert_eq!(
+                cip_flags(code, class),
+                (write, engineering),
+                "{code:#x} {class:?}"
+            );
+        }
+    }
 }
