@@ -482,7 +482,7 @@ fn request(client: IpAddr, server: IpAddr, port: u16, function: String) -> otwat
         server,
         port,
         protocol: "modbus",
-        function,
+        function: function.into(),
         write: false,
         modbus: None,
         engineering: false,

@@ -15,7 +15,7 @@ pub const MAX_FUNCTIONS: usize = 256;
 
 /// The edge a request makes, when both ends are devices.
 pub fn request_key(r: &Request) -> Option<EdgeKey> {
-    (is_device(&r.client) && is_device(&r.server)).then(|| EdgeKey {
+    (is_device(&r.client) && is_device(&r.server)).then_some(EdgeKey {
         client: r.client,
         server: r.server,
         protocol: Cow::Borrowed(r.protocol),
@@ -27,7 +27,7 @@ pub fn request_key(r: &Request) -> Option<EdgeKey> {
 /// session that carried CIP, as its requests are keyed), or its transport.
 pub fn conn_key(c: &ConnRecord) -> Option<EdgeKey> {
     let protocol = crate::observe::conn_protocol(c);
-    (is_device(&c.orig_h) && is_device(&c.resp_h)).then(|| EdgeKey {
+    (is_device(&c.orig_h) && is_device(&c.resp_h)).then_some(EdgeKey {
         client: c.orig_h,
         server: c.resp_h,
         protocol: Cow::Borrowed(protocol),

@@ -213,7 +213,7 @@ impl Value<'_> {
             Value::Str(s) => push_tsv_string(out, s, false),
             Value::Ref(s) => push_tsv_string(out, s, false),
             Value::Hex { value, digits } => push_hex(out, *value, *digits),
-            Value::HexBytes(b) if b.is_empty() => out.push_str("(empty)"),
+            Value::HexBytes([]) => out.push_str("(empty)"),
             Value::HexBytes(b) => push_hex_bytes(out, b),
             Value::Addr(a) => {
                 let _ = write!(out, "{a}");

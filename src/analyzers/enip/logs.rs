@@ -27,10 +27,6 @@ fn opt_hex(value: Option<impl Into<u64>>, digits: u8) -> Value<'static> {
     value.map_or(Value::Unset, |v| hex(v, digits))
 }
 
-fn name<'a>(n: &'a Cow<'static, str>) -> Value<'a> {
-    Value::Ref(n)
-}
-
 crate::columns_after!(
     ENIP_FIELDS,
     HEAD,
@@ -150,9 +146,13 @@ impl LogRecord for CipRecord {
         out.push(hex(self.service_code, 2));
         out.push(Value::Ref(&self.service));
         out.push(opt_hex(self.status_code, 2));
-        out.push(self.status.as_ref().map_or(Value::Unset, name));
+        out.push(self.status.as_deref().map_or(Value::Unset, Value::Ref));
         out.push(opt_hex(self.extended_status_code, 4));
-        out.push(self.extended_status.as_ref().map_or(Value::Unset, name));
+        out.push(
+            self.extended_status
+                .as_deref()
+                .map_or(Value::Unset, Value::Ref),
+        );
         out.push(opt_hex(self.class_id, 2));
         out.push(self.class_name.map_or(Value::Unset, Value::Ref));
         out.push(opt_hex(self.instance_id, 2));
