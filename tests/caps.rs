@@ -544,13 +544,19 @@ fn the_baseline_graph_keeps_its_edge_and_function_caps() {
     assert_eq!(l.dropped, 3);
     // A connection on a kept edge is still counted on it.
     let server = IpAddr::from([10, 51, 0, 1]);
+    let key = otwatch::baseline::EdgeKey {
+        client,
+        server,
+        protocol: "modbus".into(),
+        port: 0,
+    };
     l.apply(&conn_end(client, server, 0));
-    assert_eq!(l.edges.values().next().unwrap().connections, 2);
+    assert_eq!(l.edges[&key].connections, 2);
     // Functions of one kept edge: 256, then 10 more counted.
     for i in 0..266 {
         l.apply(&request(client, server, 0, format!("f{i}")));
     }
-    let edge = l.edges.values().next().unwrap();
+    let edge = &l.edges[&key];
     assert_eq!(edge.functions.len(), 256);
     assert_eq!(edge.requests, 266);
     assert_eq!(l.dropped, 3 + 10);
