@@ -18,7 +18,7 @@ fn request(ts: i64, protocol: &'static str, function: &str, write: bool, detail:
         server: ip(20),
         port: 502,
         protocol,
-        function: function.into(),
+        function: function.to_string().into(),
         write,
         modbus: (protocol == "modbus").then_some(ModbusRange {
             unit: 1,
