@@ -21,7 +21,7 @@ pub enum Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModbusUmas {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub client: IpAddr,
     pub client_port: u16,
     pub server: IpAddr,
@@ -46,7 +46,7 @@ impl Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnStart {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub orig_h: IpAddr,
     pub orig_p: u16,
     pub resp_h: IpAddr,

@@ -16,6 +16,7 @@ pub mod decode;
 pub mod defrag;
 pub mod event;
 pub mod flow;
+pub mod id;
 pub mod inventory;
 pub mod live;
 pub mod notice;

@@ -34,7 +34,7 @@ pub struct MessageHead {
     /// Who sent the message.
     pub dir: Dir,
     /// Ties the rows made from one message together.
-    pub link: String,
+    pub link: crate::id::Id,
 }
 
 impl MessageHead {

@@ -29,7 +29,7 @@ use std::net::IpAddr;
 /// Who a connection is: its uid and its endpoints in their current roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnId {
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub orig_h: IpAddr,
     pub orig_p: u16,
     pub resp_h: IpAddr,
@@ -79,7 +79,7 @@ impl WeirdTally {
         em.emit(Record::Weird(Box::new(WeirdRecord {
             ts,
             conn: Some(WeirdConn {
-                uid: Some(id.uid.clone()),
+                uid: Some(id.uid.to_string()),
                 orig_h: id.orig_h,
                 orig_p: id.orig_p,
                 resp_h: id.resp_h,
@@ -155,7 +155,7 @@ impl Context<'_> {
 /// An 18-hex-digit id for the `n`-th message of connection `uid`, shared by
 /// the rows made from that message (ICSNPP draws random ones; ours are
 /// reproducible, and only the linking can be compared).
-pub fn message_id(uid: &str, n: u64) -> String {
+pub fn message_id(uid: &str, n: u64) -> crate::id::Id {
     let mut h = crate::flow::key::Fnv::default();
     h.bytes(uid.as_bytes());
     h.bytes(&n.to_be_bytes());
@@ -163,13 +163,20 @@ pub fn message_id(uid: &str, n: u64) -> String {
     let b = crate::flow::key::mix(a ^ n);
     // Hex by hand: this runs for every message, and `format!` was a
     // measurable share of the workers' time.
-    let mut id = String::with_capacity(18);
-    for shift in (0..64u32).step_by(4).rev().chain([4, 0]) {
-        let word = if id.len() < 16 { a } else { b };
-        let digit = (word.checked_shr(shift).unwrap_or(0) & 0xf) as u32;
-        id.push(char::from_digit(digit, 16).unwrap_or('0'));
+    let mut id = [0u8; 18];
+    for (i, d) in id.iter_mut().enumerate() {
+        let (word, shift) = match i {
+            0..16 => (a, 60u32.saturating_sub(4u32.saturating_mul(i as u32))),
+            16 => (b, 4),
+            _ => (b, 0),
+        };
+        let digit = word.checked_shr(shift).unwrap_or(0) & 0xf;
+        *d = b"0123456789abcdef"
+            .get(digit as usize)
+            .copied()
+            .unwrap_or(b'0');
     }
-    id
+    crate::id::Id::new(std::str::from_utf8(&id).unwrap_or_default())
 }
 
 /// A protocol analyzer attached to one connection.

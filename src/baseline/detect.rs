@@ -149,15 +149,15 @@ impl Detector {
                 uid, orig, resp, ..
             } => {
                 for ip in [*orig, *resp] {
-                    self.new_device(ts, ip, Some(uid), (*orig, *resp), out);
+                    self.new_device(ts, ip, Some(uid.as_str()), (*orig, *resp), out);
                 }
             }
             Obs::End(c) => {
                 if let Some(key) = conn_key(c) {
                     let id = (c.orig_h, c.orig_p, c.resp_h, c.resp_p);
-                    self.new_edge(ts, &key, Some(&c.uid), Some(id), out);
+                    self.new_edge(ts, &key, Some(c.uid.as_str()), Some(id), out);
                     if crate::observe::established(c) {
-                        self.protocol(ts, &key, Some(&c.uid), out);
+                        self.protocol(ts, &key, Some(c.uid.as_str()), out);
                     }
                 }
             }
@@ -241,7 +241,7 @@ impl Detector {
         &mut self,
         ts: Ts,
         ip: IpAddr,
-        uid: Option<&String>,
+        uid: Option<&str>,
         (orig, resp): (IpAddr, IpAddr),
         out: &mut Vec<Notice>,
     ) {
@@ -254,7 +254,7 @@ impl Detector {
         let peer = if ip == orig { resp } else { orig };
         out.push(Notice {
             ts,
-            uid: uid.cloned(),
+            uid: uid.map(str::to_string),
             id: None,
             proto: None,
             note: note::NEW_DEVICE,
@@ -273,7 +273,7 @@ impl Detector {
         &mut self,
         ts: Ts,
         key: &EdgeKey,
-        uid: Option<&String>,
+        uid: Option<&str>,
         id: Option<(IpAddr, u16, IpAddr, u16)>,
         out: &mut Vec<Notice>,
     ) -> bool {
@@ -295,7 +295,7 @@ impl Detector {
                 .collect();
             out.push(Notice {
                 ts,
-                uid: uid.cloned(),
+                uid: uid.map(str::to_string),
                 id,
                 proto: None,
                 note: note::NEW_EDGE,
@@ -315,7 +315,7 @@ impl Detector {
 
     /// A device serving or using a protocol it never did in the baseline;
     /// or a device that only served a protocol now acting as its client.
-    fn protocol(&mut self, ts: Ts, key: &EdgeKey, uid: Option<&String>, out: &mut Vec<Notice>) {
+    fn protocol(&mut self, ts: Ts, key: &EdgeKey, uid: Option<&str>, out: &mut Vec<Notice>) {
         for (ip, side) in [(key.client, "uses"), (key.server, "serves")] {
             let Some(d) = self.baseline.devices.get(&ip) else {
                 continue;
@@ -329,7 +329,7 @@ impl Detector {
                 if self.first(format!("protocol {ip} {}", key.protocol)) {
                     out.push(Notice {
                         ts,
-                        uid: uid.cloned(),
+                        uid: uid.map(str::to_string),
                         id: None,
                         proto: None,
                         note: note::NEW_PROTOCOL,
@@ -349,7 +349,7 @@ impl Detector {
             {
                 out.push(Notice {
                     ts,
-                    uid: uid.cloned(),
+                    uid: uid.map(str::to_string),
                     id: None,
                     proto: None,
                     note: note::ROLE_CHANGE,
@@ -368,7 +368,7 @@ impl Detector {
         let id = Some((r.client, r.client_port, r.server, r.port));
         let notice = |note: &'static str, msg: String, sub: String| Notice {
             ts: r.ts,
-            uid: Some(r.uid.clone()),
+            uid: Some(r.uid.to_string()),
             id,
             proto: Some("tcp"),
             note,
@@ -378,11 +378,11 @@ impl Detector {
             dst: Some(r.server),
             p: Some(r.port),
         };
-        if self.new_edge(r.ts, &key, Some(&r.uid), id, out) {
-            self.protocol(r.ts, &key, Some(&r.uid), out);
+        if self.new_edge(r.ts, &key, Some(r.uid.as_str()), id, out) {
+            self.protocol(r.ts, &key, Some(r.uid.as_str()), out);
             return;
         }
-        self.protocol(r.ts, &key, Some(&r.uid), out);
+        self.protocol(r.ts, &key, Some(r.uid.as_str()), out);
         let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
             return;
         };

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnRecord {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub orig_h: IpAddr,
     pub orig_p: u16,
     pub resp_h: IpAddr,

@@ -229,18 +229,17 @@ pub fn mix(mut z: u64) -> u64 {
 /// A Zeek-style connection uid ("C" + 17 base62 characters), derived from
 /// the key and the number of the connection's first packet, so it is
 /// unique within a run and identical for any thread count.
-pub fn make_uid(key: &FlowKey, first_packet: u64) -> String {
+pub fn make_uid(key: &FlowKey, first_packet: u64) -> crate::id::Id {
     let h1 = key.shard_hash();
     let h2 = mix(h1 ^ mix(first_packet.wrapping_add(0x9e37_79b9_7f4a_7c15)));
     let mut n = (u128::from(h1) << 64) | u128::from(h2);
     const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut out = String::with_capacity(18);
-    out.push('C');
-    for _ in 0..17 {
-        out.push(DIGITS[(n % 62) as usize] as char);
+    let mut out = [b'C'; 18];
+    for d in out[1..].iter_mut() {
+        *d = DIGITS[(n % 62) as usize];
         n /= 62;
     }
-    out
+    crate::id::Id::new(std::str::from_utf8(&out).unwrap_or_default())
 }
 
 #[cfg(test)]

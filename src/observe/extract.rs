@@ -29,7 +29,7 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
                 let (src, sport, dst, dport) = r.head.id.endpoints(r.head.dir);
                 let mut v = vec![Obs::Enip(Box::new(EnipMessage {
                     ts: r.head.ts,
-                    uid: r.head.id.uid.clone(),
+                    uid: r.head.id.uid,
                     src,
                     sport,
                     dst,
@@ -66,7 +66,7 @@ fn event(e: &Event) -> Option<Obs> {
     Some(match e {
         Event::ConnStart(c) => Obs::Start {
             ts: c.ts,
-            uid: c.uid.clone(),
+            uid: c.uid,
             orig: c.orig_h,
             resp: c.resp_h,
             sender: if c.first_from_orig {
@@ -194,7 +194,7 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
     };
     Some(Box::new(Request {
         ts: r.ts,
-        uid: id.uid.clone(),
+        uid: id.uid,
         client: id.orig_h,
         client_port: id.orig_p,
         server: id.resp_h,
@@ -305,7 +305,7 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
     let (write, engineering) = cip_flags(r.service_code, r.class_id);
     Some(Box::new(Request {
         ts: h.ts,
-        uid: h.id.uid.clone(),
+        uid: h.id.uid,
         client: h.id.orig_h,
         client_port: h.id.orig_p,
         server: h.id.resp_h,
@@ -333,7 +333,7 @@ fn enip(r: &EnipRecord) -> Option<Box<Request>> {
     }
     Some(Box::new(Request {
         ts: h.ts,
-        uid: h.id.uid.clone(),
+        uid: h.id.uid,
         client: h.id.orig_h,
         client_port: h.id.orig_p,
         server: h.id.resp_h,
@@ -358,7 +358,7 @@ fn cip_identity(r: &CipIdentityRecord) -> Obs {
         vendor_id: r.vendor_id,
         device_type_id: r.device_type_id,
         asker,
-        uid: r.head.id.uid.clone(),
+        uid: r.head.id.uid,
         identity: CipIdentity {
             vendor: r.vendor_name.clone(),
             device_type: r.device_type_name.clone(),
@@ -418,7 +418,7 @@ fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
     );
     Some(Box::new(Request {
         ts: r.ts,
-        uid: r.id.uid.clone(),
+        uid: r.id.uid,
         client: r.id.orig_h,
         client_port: r.id.orig_p,
         server: r.id.resp_h,
@@ -446,7 +446,7 @@ fn opcua_channel(r: &OpcuaRecord) -> Option<Obs> {
         .map(|_| 1);
     Some(Obs::OpcUaChannel(Box::new(OpcUaChannel {
         ts: r.ts,
-        uid: r.id.uid.clone(),
+        uid: r.id.uid,
         client: r.id.orig_h,
         client_port: r.id.orig_p,
         server: r.id.resp_h,
@@ -469,7 +469,7 @@ fn opcua_activate(r: &ActivateSessionRecord) -> Option<Obs> {
     };
     Some(Obs::OpcUaActivate(Box::new(OpcUaActivate {
         ts: h.ts,
-        uid: h.id.uid.clone(),
+        uid: h.id.uid,
         client: h.id.orig_h,
         client_port: h.id.orig_p,
         server: h.id.resp_h,

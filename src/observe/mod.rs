@@ -19,7 +19,7 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub client: IpAddr,
     pub client_port: u16,
     pub server: IpAddr,
@@ -86,7 +86,7 @@ pub enum Obs {
     /// A connection's first packet.
     Start {
         ts: Ts,
-        uid: String,
+        uid: crate::id::Id,
         orig: IpAddr,
         resp: IpAddr,
         /// The first packet's sender and its source MAC.
@@ -111,7 +111,7 @@ pub enum Obs {
         device_type_id: u16,
         /// The reply's receiver (who asked).
         asker: IpAddr,
-        uid: String,
+        uid: crate::id::Id,
     },
     /// One object of a Modbus Read Device Identification response.
     ModbusObject {
@@ -139,7 +139,7 @@ pub enum Obs {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnipMessage {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     /// Sender and receiver of this message.
     pub src: IpAddr,
     pub sport: u16,
@@ -154,7 +154,7 @@ pub struct EnipMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpcUaChannel {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub client: IpAddr,
     pub client_port: u16,
     pub server: IpAddr,
@@ -170,7 +170,7 @@ pub struct OpcUaChannel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpcUaActivate {
     pub ts: Ts,
-    pub uid: String,
+    pub uid: crate::id::Id,
     pub client: IpAddr,
     pub client_port: u16,
     pub server: IpAddr,

@@ -583,10 +583,10 @@ fn track_forward_open(
     };
     // The reply travels from the target: this connection's responder.
     let (origin, target) = (cx.id.orig_h, cx.id.resp_h);
-    let uid = cx.id.uid.clone();
+    let uid = cx.id.uid;
     let pair = fo.o_t_connection_id;
     let link = |api_us| IoLink {
-        opened_by: uid.clone(),
+        opened_by: uid,
         origin,
         target,
         api_us,

@@ -40,7 +40,7 @@ const VIOLATIONS_MATTER_UNTIL: u64 = 10 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IoLink {
     /// uid of the connection that carried the Forward Open.
-    pub opened_by: String,
+    pub opened_by: crate::id::Id,
     /// The originator (scanner) and target (adapter) of the I/O connection.
     pub origin: std::net::IpAddr,
     pub target: std::net::IpAddr,

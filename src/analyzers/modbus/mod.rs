@@ -158,7 +158,7 @@ impl Modbus {
             if let Some(&code) = pdu.get(2) {
                 cx.event(crate::event::Event::ModbusUmas(crate::event::ModbusUmas {
                     ts: cx.ts,
-                    uid: cx.id.uid.clone(),
+                    uid: cx.id.uid,
                     client: cx.id.orig_h,
                     client_port: cx.id.orig_p,
                     server: cx.id.resp_h,

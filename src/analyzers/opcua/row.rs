@@ -109,7 +109,7 @@ impl<'a> Links<'a> {
     }
     pub fn next(&mut self) -> String {
         *self.n = self.n.wrapping_add(1);
-        crate::analyzers::message_id(self.uid, *self.n)
+        crate::analyzers::message_id(self.uid, *self.n).to_string()
     }
 }
 
@@ -119,7 +119,7 @@ pub fn head(ts: Ts, id: &ConnId, dir: Dir, link: String) -> MessageHead {
         ts,
         id: id.clone(),
         dir,
-        link,
+        link: link.into(),
     }
 }
 

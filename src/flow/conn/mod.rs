@@ -220,7 +220,7 @@ impl Conn {
         let id = &self.app.id;
         crate::event::Event::ConnStart(crate::event::ConnStart {
             ts: self.start,
-            uid: id.uid.clone(),
+            uid: id.uid,
             orig_h: id.orig_h,
             orig_p: id.orig_p,
             resp_h: id.resp_h,
@@ -478,7 +478,7 @@ impl Conn {
         let lasted = duration.0 > 0;
         ConnRecord {
             ts: self.start,
-            uid: id.uid.clone(),
+            uid: id.uid,
             orig_h: id.orig_h,
             orig_p: id.orig_p,
             resp_h: id.resp_h,
