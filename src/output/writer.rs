@@ -274,6 +274,9 @@ fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
     line.push('{');
     let mut first = true;
     for (f, v) in fields.iter().zip(values) {
+        if matches!(v, Value::Unset) {
+            continue;
+        }
         let mark = line.len();
         if !first {
             line.push(',');
