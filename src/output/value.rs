@@ -355,7 +355,17 @@ fn push_json_micros(out: &mut String, us: i64) {
         frac /= 10;
     }
     let len = digits.iter().rposition(|d| *d != b'0').map_or(1, |i| i + 1);
-    out.push_str(std::str::from_utf8(&digits[..len]).unwrap_or(".0"));
+    push_ascii(out, &digits[..len]);
+}
+
+/// Appends ASCII bytes (digits and punctuation made here) as characters:
+/// cheaper for a dozen bytes than validating them as UTF-8 to copy them.
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len());
+    for &b in bytes {
+        debug_assert!(b.is_ascii());
+        out.push(char::from(b));
+    }
 }
 
 fn push_json_f64(out: &mut String, v: f64) {
@@ -466,7 +476,7 @@ pub fn push_addr(out: &mut String, a: &std::net::IpAddr) {
                 buf[n] = b'0' + o % 10;
                 n += 1;
             }
-            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            push_ascii(out, &buf[..n]);
         }
         std::net::IpAddr::V6(_) => {
             let _ = write!(out, "{a}");
