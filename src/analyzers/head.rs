@@ -40,7 +40,7 @@ pub struct MessageHead {
 impl MessageHead {
     pub fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Ref(&self.id.uid));
+        out.push(Value::Plain(&self.id.uid));
         out.push(Value::Addr(self.id.orig_h));
         out.push(Value::Port(self.id.orig_p));
         out.push(Value::Addr(self.id.resp_h));
@@ -51,6 +51,6 @@ impl MessageHead {
         out.push(Value::Port(sp));
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
-        out.push(Value::Ref(&self.link));
+        out.push(Value::Plain(&self.link));
     }
 }

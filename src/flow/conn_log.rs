@@ -85,7 +85,7 @@ impl LogRecord for ConnRecord {
 
     fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Ref(&self.uid));
+        out.push(Value::Plain(&self.uid));
         out.push(Value::Addr(self.orig_h));
         out.push(Value::Port(self.orig_p));
         out.push(Value::Addr(self.resp_h));

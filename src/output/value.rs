@@ -58,6 +58,9 @@ pub enum Value<'a> {
     Interval(Micros),
     Str(String),
     Ref(&'a str),
+    /// Text with nothing to escape in either format (ids, names from our
+    /// protocol tables): written without the escape scan.
+    Plain(&'a str),
     /// A number as `0x` and at least `digits` lowercase hex digits.
     Hex {
         value: u64,
@@ -166,7 +169,7 @@ impl<'a> Value<'a> {
             Value::Time(t) => Value::Time(t),
             Value::Interval(d) => Value::Interval(d),
             Value::Str(s) => Value::Str(s),
-            Value::Ref(s) => Value::Str(s.to_string()),
+            Value::Ref(s) | Value::Plain(s) => Value::Str(s.to_string()),
             Value::Hex { value, digits } => Value::Hex { value, digits },
             Value::HexBytes(b) => {
                 let mut s = String::new();
@@ -192,6 +195,7 @@ impl<'a> Value<'a> {
             Value::Str(s) => Value::Ref(s),
             Value::Bytes(b) => Value::BytesRef(b),
             Value::Ref(s) => Value::Ref(s),
+            Value::Plain(s) => Value::Plain(s),
             Value::HexBytes(b) => Value::HexBytes(b),
             Value::BytesRef(b) => Value::BytesRef(b),
             other => other.clone(),
@@ -211,7 +215,7 @@ impl Value<'_> {
                 let _ = write!(out, "{}", SixDecimals(d.0));
             }
             Value::Str(s) => push_tsv_string(out, s, false),
-            Value::Ref(s) => push_tsv_string(out, s, false),
+            Value::Ref(s) | Value::Plain(s) => push_tsv_string(out, s, false),
             Value::Hex { value, digits } => push_hex(out, *value, *digits),
             Value::HexBytes([]) => out.push_str("(empty)"),
             Value::HexBytes(b) => push_hex_bytes(out, b),
@@ -264,6 +268,12 @@ impl Value<'_> {
             Value::Interval(d) => push_json_micros(out, d.0),
             Value::Str(s) => push_json_string(out, s),
             Value::Ref(s) => push_json_string(out, s),
+            Value::Plain(s) => {
+                debug_assert!(!s.bytes().any(needs_escape), "{s:?} needs escaping");
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+            }
             Value::Hex { value, digits } => {
                 out.push('"');
                 push_hex(out, *value, *digits);

@@ -69,11 +69,11 @@ impl LogRecord for EnipRecord {
     fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
         self.head.values(out);
         out.push(hex(self.command_code, 2));
-        out.push(Value::Ref(self.command));
+        out.push(Value::Plain(self.command));
         out.push(Value::Count(u64::from(self.length)));
         out.push(hex(self.session_handle, 8));
         out.push(match names::encap_status_name(self.status) {
-            Cow::Borrowed(s) => Value::Ref(s),
+            Cow::Borrowed(s) => Value::Plain(s),
             Cow::Owned(s) => Value::Str(s),
         });
         out.push(hex(u64::from_be_bytes(self.sender_context), 16));
@@ -138,23 +138,23 @@ impl LogRecord for CipRecord {
                 .map(|c| Value::Count(u64::from(c)))
                 .unwrap_or(Value::Unset),
         );
-        out.push(Value::Ref(if self.is_response {
+        out.push(Value::Plain(if self.is_response {
             "response"
         } else {
             "request"
         }));
         out.push(hex(self.service_code, 2));
-        out.push(Value::Ref(&self.service));
+        out.push(Value::Plain(&self.service));
         out.push(opt_hex(self.status_code, 2));
-        out.push(self.status.as_deref().map_or(Value::Unset, Value::Ref));
+        out.push(self.status.as_deref().map_or(Value::Unset, Value::Plain));
         out.push(opt_hex(self.extended_status_code, 4));
         out.push(
             self.extended_status
                 .as_deref()
-                .map_or(Value::Unset, Value::Ref),
+                .map_or(Value::Unset, Value::Plain),
         );
         out.push(opt_hex(self.class_id, 2));
-        out.push(self.class_name.map_or(Value::Unset, Value::Ref));
+        out.push(self.class_name.map_or(Value::Unset, Value::Plain));
         out.push(opt_hex(self.instance_id, 2));
         out.push(opt_hex(self.attribute_id, 2));
     }
@@ -205,7 +205,7 @@ impl LogRecord for CipIoRecord {
         out.push(Value::HexBytes(&self.data));
         match &self.link {
             Some(l) => {
-                out.push(Value::Ref(&l.opened_by));
+                out.push(Value::Plain(&l.opened_by));
                 out.push(Value::Addr(l.origin));
                 out.push(Value::Addr(l.target));
                 out.push(Value::Interval(crate::time::Micros(i64::from(l.api_us))));

@@ -11,7 +11,7 @@ use crate::time::Ts;
 use std::borrow::Cow;
 
 fn id_values<'a>(id: &'a ConnId, out: &mut Vec<Value<'a>>) {
-    out.push(Value::Ref(&id.uid));
+    out.push(Value::Plain(&id.uid));
     out.push(Value::Addr(id.orig_h));
     out.push(Value::Port(id.orig_p));
     out.push(Value::Addr(id.resp_h));
@@ -71,8 +71,8 @@ impl LogRecord for ModbusRecord {
         id_values(&self.id, out);
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::Ref(&self.func));
-        out.push(Value::Ref(if self.is_request { "REQ" } else { "RESP" }));
+        out.push(Value::Plain(&self.func));
+        out.push(Value::Plain(if self.is_request { "REQ" } else { "RESP" }));
         out.push(self.exception.as_deref().map_or(Value::Unset, Value::Ref));
     }
 }
@@ -142,7 +142,7 @@ impl LogRecord for DetailedRecord {
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
         out.push(match otwatch_parsers::modbus::names::func_name(self.fc) {
-            Cow::Borrowed(n) => Value::Ref(n),
+            Cow::Borrowed(n) => Value::Plain(n),
             Cow::Owned(n) => Value::Str(n),
         });
         out.push(opt_count(self.address));
