@@ -47,7 +47,7 @@ impl LogRecord for Notice {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
         match self.id {

@@ -175,7 +175,7 @@ impl LogRecord for StatsRecord {
         self.ts
     }
 
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         let s = &self.summary;
         out.push(Value::Time(self.ts));
         out.push(Value::Ref("otwatch"));
@@ -273,7 +273,7 @@ impl crate::output::LogRecord for CaptureLoss {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<crate::output::Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         use crate::output::Value;
         out.push(Value::Time(self.ts));
         out.push(self.ts_delta.map_or(Value::Unset, Value::Interval));

@@ -50,7 +50,7 @@ impl LogRecord for WeirdRecord {
         self.ts
     }
 
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         match &self.conn {
             Some(c) => {

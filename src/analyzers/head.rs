@@ -38,7 +38,7 @@ pub struct MessageHead {
 }
 
 impl MessageHead {
-    pub fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    pub fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(Value::Plain(&self.id.uid));
         out.push(Value::Addr(self.id.orig_h));

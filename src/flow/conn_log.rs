@@ -83,7 +83,7 @@ impl LogRecord for ConnRecord {
         self.ts
     }
 
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(Value::Plain(&self.uid));
         out.push(Value::Addr(self.orig_h));

@@ -65,9 +65,30 @@ pub trait LogRecord {
     /// The columns, in order.
     fn fields() -> &'static [Field];
     /// Appends one value per column, in the order of [`LogRecord::fields`].
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>);
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>);
     /// The record's time (its `ts` column).
     fn ts(&self) -> Ts;
+}
+
+/// Where a record's values go, one per column in order: straight into a
+/// JSON or TSV line as they come (no vector of values per row), or into a
+/// vector (tests, rows kept for later).
+pub trait Sink<'a> {
+    fn push(&mut self, v: Value<'a>);
+}
+
+impl<'a> Sink<'a> for Vec<Value<'a>> {
+    fn push(&mut self, v: Value<'a>) {
+        Vec::push(self, v);
+    }
+}
+
+impl<'a> dyn Sink<'a> + '_ {
+    pub fn extend(&mut self, values: impl IntoIterator<Item = Value<'a>>) {
+        for v in values {
+            self.push(v);
+        }
+    }
 }
 
 /// Any log record, as an object: what the merge stage hands the writer.
@@ -77,7 +98,7 @@ pub trait DynLog: Send + std::fmt::Debug {
     fn as_any(&self) -> &dyn std::any::Any;
     fn path(&self) -> &'static str;
     fn fields(&self) -> &'static [Field];
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>);
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>);
     fn ts(&self) -> Ts;
 }
 
@@ -91,7 +112,7 @@ impl<T: LogRecord + Send + std::fmt::Debug + 'static> DynLog for T {
     fn fields(&self) -> &'static [Field] {
         T::fields()
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         LogRecord::values(self, out)
     }
     fn ts(&self) -> Ts {

@@ -6,7 +6,7 @@
 //! first and last packet times of the run), not the wall clock, so the same
 //! input always gives the same bytes.
 
-use super::{DynLog, Value};
+use super::{DynLog, Sink, Value};
 use crate::time::Ts;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -45,7 +45,6 @@ pub struct LogWriter {
     /// Hashed: every row looks its file up (an ordered map compared ~12
     /// names per row); ordered by name wherever the order shows.
     files: HashMap<&'static str, LogFile, foldhash::fast::RandomState>,
-    values: Vec<Value<'static>>,
     line: String,
     open_ts: Option<Ts>,
     /// Rows counted but not written (a run that only learns a baseline).
@@ -65,7 +64,6 @@ impl LogWriter {
             dir: dir.to_path_buf(),
             format,
             files: HashMap::default(),
-            values: Vec::with_capacity(32),
             line: String::with_capacity(512),
             open_ts: None,
             discarded: None,
@@ -79,7 +77,6 @@ impl LogWriter {
             dir: PathBuf::new(),
             format: LogFormat::Json,
             files: HashMap::default(),
-            values: Vec::new(),
             line: String::new(),
             open_ts: None,
             discarded: Some(BTreeMap::new()),
@@ -157,24 +154,18 @@ impl LogWriter {
             *d.entry(rec.path()).or_default() += 1;
             return Ok(());
         }
-        let mut values = reuse(std::mem::take(&mut self.values));
-        rec.values(&mut values);
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        let fields = rec.fields();
         match self.format {
-            LogFormat::Json => json_into(&values, fields, &mut line),
+            LogFormat::Json => json_line_into(rec, &mut line),
             LogFormat::Tsv => {
-                for (i, v) in values.iter().enumerate() {
-                    if i > 0 {
-                        line.push('\t');
-                    }
-                    v.write_tsv(&mut line);
-                }
+                rec.values(&mut TsvRow {
+                    line: &mut line,
+                    first: true,
+                });
                 line.push('\n');
             }
         }
-        self.values = reuse(values);
         let res = self.write_line(rec, &line);
         self.line = line;
         res
@@ -269,60 +260,73 @@ impl LogWriter {
     }
 }
 
-/// A record's values as one Zeek JSON object and a newline.
-fn json_into(values: &[Value], fields: &[super::Field], line: &mut String) {
-    line.push('{');
-    let mut first = true;
-    for (f, v) in fields.iter().zip(values) {
+/// A row being written as one Zeek JSON object: each value goes into the
+/// line as the record gives it, under its column's name; unset values
+/// leave their key out.
+struct JsonRow<'l> {
+    line: &'l mut String,
+    fields: std::slice::Iter<'static, super::Field>,
+    first: bool,
+}
+
+impl<'a> Sink<'a> for JsonRow<'_> {
+    fn push(&mut self, v: Value<'a>) {
+        let Some(f) = self.fields.next() else {
+            debug_assert!(false, "more values than columns");
+            return;
+        };
         if matches!(v, Value::Unset) {
-            continue;
+            return;
         }
-        let mark = line.len();
-        if !first {
-            line.push(',');
+        if !self.first {
+            self.line.push(',');
         }
+        self.first = false;
         // Column names are our identifiers (letters, digits, `.`, `_`):
         // copied as they are, without the escape scan.
         debug_assert!(f
             .name
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'));
-        line.push('"');
-        line.push_str(f.name);
-        line.push_str("\":");
-        if v.write_json(line) {
-            first = false;
-        } else {
-            line.truncate(mark);
-        }
+        self.line.push('"');
+        self.line.push_str(f.name);
+        self.line.push_str("\":");
+        v.write_json(self.line);
     }
+}
+
+/// A row being written as Zeek TSV, tab-separated as the values come.
+struct TsvRow<'l> {
+    line: &'l mut String,
+    first: bool,
+}
+
+impl<'a> Sink<'a> for TsvRow<'_> {
+    fn push(&mut self, v: Value<'a>) {
+        if !self.first {
+            self.line.push('\t');
+        }
+        self.first = false;
+        v.write_tsv(self.line);
+    }
+}
+
+/// A record's JSON log line, with its newline, appended to `line`.
+pub fn json_line_into(rec: &dyn DynLog, line: &mut String) {
+    line.push('{');
+    rec.values(&mut JsonRow {
+        line,
+        fields: rec.fields().iter(),
+        first: true,
+    });
     line.push_str("}\n");
-}
-
-/// A record's JSON log line, with its newline, into `line` (`values` is
-/// scratch space).
-pub fn json_line_into<'a>(rec: &'a dyn DynLog, values: &mut Vec<Value<'a>>, line: &mut String) {
-    values.clear();
-    rec.values(values);
-    json_into(values, rec.fields(), line);
-}
-
-/// An emptied vector of values, its allocation kept for values of another
-/// lifetime (rows borrow from their record; the scratch space outlives
-/// them). Collecting in place reuses the buffer: same type but for the
-/// lifetime.
-fn reuse<'b>(mut v: Vec<Value<'_>>) -> Vec<Value<'b>> {
-    v.clear();
-    v.into_iter().map(|_| Value::Unset).collect()
 }
 
 /// A record as the JSON line the logs hold (without the newline): what is
 /// shipped to CloudWatch whatever the local format.
 pub fn json_line(rec: &dyn DynLog) -> String {
-    let mut values = Vec::with_capacity(rec.fields().len());
-    rec.values(&mut values);
     let mut line = String::with_capacity(256);
-    json_into(&values, rec.fields(), &mut line);
+    json_line_into(rec, &mut line);
     line.pop();
     line
 }

@@ -34,13 +34,12 @@ pub struct Output {
 
 /// The JSON line of every log record of a tick.
 fn render(records: &[(OrderKey, Record)]) -> (String, Vec<u32>) {
-    let mut values = Vec::new();
     let mut text = String::with_capacity(records.len() * 512);
     let ends = records
         .iter()
         .map(|(_, r)| {
             if let Some(l) = r.as_log() {
-                crate::output::json_line_into(l, &mut values, &mut text);
+                crate::output::json_line_into(l, &mut text);
             }
             u32::try_from(text.len()).unwrap_or(u32::MAX)
         })

@@ -56,7 +56,7 @@ impl LogRecord for AlertRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
         out.push(Value::Addr(self.src));

@@ -66,7 +66,7 @@ impl LogRecord for EnipRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(hex(self.command_code, 2));
         out.push(Value::Plain(self.command));
@@ -128,7 +128,7 @@ impl LogRecord for CipRecord {
     fn ts(&self) -> Ts {
         self.head.as_ref().map(|h| h.ts).unwrap_or_default()
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match &self.head {
             Some(h) => h.values(out),
             None => out.extend(std::iter::repeat_n(Value::Unset, 12)),
@@ -197,7 +197,7 @@ impl LogRecord for CipIoRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(hex(self.connection_id, 8));
         out.push(Value::Count(u64::from(self.sequence_number)));
@@ -263,7 +263,7 @@ impl LogRecord for CipIdentityRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(Value::Count(u64::from(self.encapsulation_version)));
         out.push(Value::Addr(self.socket_address));

@@ -10,7 +10,7 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::borrow::Cow;
 
-fn id_values<'a>(id: &'a ConnId, out: &mut Vec<Value<'a>>) {
+fn id_values<'a>(id: &'a ConnId, out: &mut dyn crate::output::Sink<'a>) {
     out.push(Value::Plain(&id.uid));
     out.push(Value::Addr(id.orig_h));
     out.push(Value::Port(id.orig_p));
@@ -66,7 +66,7 @@ impl LogRecord for ModbusRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         id_values(&self.id, out);
         out.push(Value::Count(u64::from(self.tid)));
@@ -133,7 +133,7 @@ impl LogRecord for DetailedRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         match &self.id {
             Some(id) => id_values(id, out),
@@ -208,7 +208,7 @@ const HEAD: [Field; 16] = [
 ];
 
 impl MessageHead {
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         id_values(&self.id, out);
         out.push(Value::Bool(self.is_request));
@@ -262,7 +262,7 @@ impl LogRecord for MaskWriteRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(Value::Count(u64::from(self.address)));
         out.push(Value::Count(u64::from(self.and_mask)));
@@ -302,7 +302,7 @@ impl LogRecord for ReadWriteRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(opt_count(self.write_start_address));
         out.push(opt_counts(&self.write_registers));
@@ -348,7 +348,7 @@ impl LogRecord for DeviceIdRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(Value::Ref("READ-DEVICE-IDENTIFICATION"));
         out.push(opt_str(&self.conformity_level_code));

@@ -188,7 +188,7 @@ fn text(v: &Option<String>) -> Value<'static> {
     v.clone().map_or(Value::Unset, Value::Str)
 }
 
-fn service(out: &mut Vec<Value>, s: Option<&ServiceId>) {
+fn service(out: &mut dyn crate::output::Sink<'_>, s: Option<&ServiceId>) {
     out.push(count(s.map(|s| s.encoding_mask)));
     out.push(count(s.map(|s| s.namespace)));
     out.push(count(s.map(|s| s.identifier)));
@@ -203,7 +203,7 @@ impl LogRecord for OpcuaRecord {
     fn ts(&self) -> Ts {
         self.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(Value::Ref(&self.id.uid));
         out.push(Value::Addr(self.id.orig_h));
@@ -340,7 +340,7 @@ impl LogRecord for OpenSecureChannelRecord {
             }
         }
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             OpenSecureChannelRecord::Request(h, r) => {
                 h.values(out);
@@ -437,7 +437,7 @@ impl LogRecord for ActivateSessionRecord {
             ActivateSessionRecord::Request(h, _) | ActivateSessionRecord::Response(h, _) => h.ts,
         }
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             ActivateSessionRecord::Request(h, r) => {
                 h.values(out);
@@ -495,7 +495,7 @@ impl LogRecord for CloseSessionRecord {
     fn ts(&self) -> Ts {
         self.head.ts
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         self.head.values(out);
         out.push(Value::Bool(self.delete_subscriptions));
     }
@@ -552,7 +552,7 @@ impl LogRecord for CreateSubscriptionRecord {
             }
         }
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             CreateSubscriptionRecord::Request(h, r) => {
                 h.values(out);

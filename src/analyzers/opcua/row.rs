@@ -89,7 +89,7 @@ impl DynLog for Row {
     fn fields(&self) -> &'static [Field] {
         self.log.fields
     }
-    fn values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.extend(self.values.iter().map(Value::borrowed));
     }
     fn ts(&self) -> Ts {
