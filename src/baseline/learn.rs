@@ -62,14 +62,18 @@ fn edge<'a>(
     key: &EdgeKey,
     ts: i64,
 ) -> Option<&'a mut Edge> {
-    if !edges.contains_key(key) {
-        if edges.len() >= MAX_EDGES {
+    use std::collections::hash_map::Entry;
+    // One hash per request (keys made from traffic borrow their protocol
+    // name, so the clone copies and allocates nothing).
+    let full = edges.len() >= MAX_EDGES;
+    let e = match edges.entry(key.clone()) {
+        Entry::Occupied(o) => o.into_mut(),
+        Entry::Vacant(_) if full => {
             *dropped += 1;
             return None;
         }
-        edges.insert(key.clone(), Edge::new(key.clone(), ts));
-    }
-    let e = edges.get_mut(key)?;
+        Entry::Vacant(v) => v.insert(Edge::new(key.clone(), ts)),
+    };
     e.first_seen_us = e.first_seen_us.min(ts);
     e.last_seen_us = e.last_seen_us.max(ts);
     Some(e)
@@ -121,10 +125,7 @@ impl Learner {
                 };
                 // Only for a function the graph keeps, so that `last` is
                 // bounded by the caps too.
-                let times = match self.last.get_mut(&key) {
-                    Some(t) => t,
-                    None => self.last.entry(key.clone()).or_default(),
-                };
+                let times = self.last.entry(key).or_default();
                 let prev = match times.get_mut(r.function.as_ref()) {
                     Some(t) => Some(std::mem::replace(t, ts)),
                     None => times.insert(r.function.to_string(), ts),

@@ -13,21 +13,47 @@ use crate::record::Record;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// The observations of one record: none, one or two (a record never
+/// carries more), held inline: most records carry one, and a vector for it
+/// was an allocation per record.
+#[derive(Debug, Default)]
+pub struct Observations([Option<Obs>; 2]);
+
+impl Observations {
+    fn pair(first: Option<Obs>, second: Option<Obs>) -> Observations {
+        Observations([first, second])
+    }
+}
+
+impl From<Option<Obs>> for Observations {
+    fn from(o: Option<Obs>) -> Observations {
+        Observations([o, None])
+    }
+}
+
+impl IntoIterator for Observations {
+    type Item = Obs;
+    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<Obs>, 2>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().flatten()
+    }
+}
+
 /// The observations a record carries (most carry none).
-pub fn observations(rec: &Record) -> Vec<Obs> {
+pub fn observations(rec: &Record) -> Observations {
     match rec {
-        Record::Event(e) => event(e).into_iter().collect(),
-        Record::Conn(c) => vec![Obs::End(c.clone())],
-        Record::Weird(_) => Vec::new(),
+        Record::Event(e) => event(e).into(),
+        Record::Conn(c) => Some(Obs::End(c.clone())).into(),
+        Record::Weird(_) => Observations::default(),
         Record::Log(l) => {
             let any = l.as_any();
             if let Some(r) = any.downcast_ref::<DetailedRecord>() {
-                modbus(r).map(Obs::Request).into_iter().collect()
+                modbus(r).map(Obs::Request).into()
             } else if let Some(r) = any.downcast_ref::<CipRecord>() {
-                cip(r).map(Obs::Request).into_iter().collect()
+                cip(r).map(Obs::Request).into()
             } else if let Some(r) = any.downcast_ref::<EnipRecord>() {
                 let (src, sport, dst, dport) = r.head.id.endpoints(r.head.dir);
-                let mut v = vec![Obs::Enip(Box::new(EnipMessage {
+                let message = Obs::Enip(Box::new(EnipMessage {
                     ts: r.head.ts,
                     uid: r.head.id.uid,
                     src,
@@ -36,27 +62,25 @@ pub fn observations(rec: &Record) -> Vec<Obs> {
                     dport,
                     command: r.command_code,
                     status: r.status,
-                }))];
-                v.extend(enip(r).map(Obs::Request));
-                v
+                }));
+                Observations::pair(Some(message), enip(r).map(Obs::Request))
             } else if let Some(r) = any.downcast_ref::<CipIoRecord>() {
                 let (sender, ..) = r.head.id.endpoints(r.head.dir);
-                vec![Obs::CipIo {
+                Some(Obs::CipIo {
                     ts: r.head.ts,
                     sender,
-                }]
+                })
+                .into()
             } else if let Some(r) = any.downcast_ref::<CipIdentityRecord>() {
-                vec![cip_identity(r)]
+                Some(cip_identity(r)).into()
             } else if let Some(r) = any.downcast_ref::<DeviceIdRecord>() {
-                modbus_object(r).into_iter().collect()
+                modbus_object(r).into()
             } else if let Some(r) = any.downcast_ref::<OpcuaRecord>() {
-                let mut v: Vec<Obs> = opcua(r).map(Obs::Request).into_iter().collect();
-                v.extend(opcua_channel(r));
-                v
+                Observations::pair(opcua(r).map(Obs::Request), opcua_channel(r))
             } else if let Some(r) = any.downcast_ref::<ActivateSessionRecord>() {
-                opcua_activate(r).into_iter().collect()
+                opcua_activate(r).into()
             } else {
-                Vec::new()
+                Observations::default()
             }
         }
     }

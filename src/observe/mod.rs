@@ -8,7 +8,7 @@
 mod extract;
 mod observer;
 
-pub use extract::observations;
+pub use extract::{observations, Observations};
 pub use observer::{ObserveConfig, Observed, Observer};
 
 use crate::inventory::{CipIdentity, OpcUaIdentity};
