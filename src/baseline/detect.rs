@@ -79,6 +79,10 @@ pub struct Detector {
     next_silence_check: i64,
     /// Scratch for the `unit/table` key of Modbus ranges.
     table: String,
+    /// Edges whose devices' protocols the baseline already knows, so that
+    /// requests on them skip that check (as many as the run's graph keeps
+    /// edges; beyond, edges are checked every time, nothing lost).
+    quiet: HashSet<EdgeKey, foldhash::fast::RandomState>,
 }
 
 fn ms(us: u64) -> String {
@@ -118,6 +122,7 @@ impl Detector {
             start: None,
             next_silence_check: i64::MIN,
             table: String::new(),
+            quiet: HashSet::default(),
         }
     }
 
@@ -316,12 +321,17 @@ impl Detector {
     /// A device serving or using a protocol it never did in the baseline;
     /// or a device that only served a protocol now acting as its client.
     fn protocol(&mut self, ts: Ts, key: &EdgeKey, uid: Option<&str>, out: &mut Vec<Notice>) {
+        if self.quiet.contains(key) {
+            return;
+        }
+        let mut found = false;
         for (ip, side) in [(key.client, "uses"), (key.server, "serves")] {
             let Some(d) = self.baseline.devices.get(&ip) else {
                 continue;
             };
             let served = d.activity.served.contains_key(key.protocol.as_ref());
             let used = d.activity.used.contains_key(key.protocol.as_ref());
+            found |= !used && (!served || side == "uses");
             if !served && !used {
                 // Called for every request: the strings are built only
                 // for a notice.
@@ -360,6 +370,11 @@ impl Detector {
                     p: Some(key.port),
                 });
             }
+        }
+        // Nothing to report now is nothing to report ever (the baseline
+        // does not change): the edge is not looked at again.
+        if !found && self.quiet.len() < super::learn::MAX_EDGES {
+            self.quiet.insert(key.clone());
         }
     }
 
