@@ -40,17 +40,26 @@ pub struct MessageHead {
 impl MessageHead {
     pub fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Plain(&self.id.uid));
-        out.push(Value::Addr(self.id.orig_h));
-        out.push(Value::Port(self.id.orig_p));
-        out.push(Value::Addr(self.id.resp_h));
-        out.push(Value::Port(self.id.resp_p));
-        out.push(Value::Bool(self.dir == Dir::Orig));
-        let (sh, sp, dh, dp) = self.id.endpoints(self.dir);
-        out.push(Value::Addr(sh));
-        out.push(Value::Port(sp));
-        out.push(Value::Addr(dh));
-        out.push(Value::Port(dp));
+        // The same on every row of the connection in this direction.
+        let key = crate::output::GroupKey {
+            site: if self.dir == Dir::Orig { 1 } else { 2 },
+            uid: self.id.uid,
+            orig: (self.id.orig_h, self.id.orig_p),
+            resp: (self.id.resp_h, self.id.resp_p),
+        };
+        out.group(key, 10, &mut |out| {
+            out.push(Value::Plain(&self.id.uid));
+            out.push(Value::Addr(self.id.orig_h));
+            out.push(Value::Port(self.id.orig_p));
+            out.push(Value::Addr(self.id.resp_h));
+            out.push(Value::Port(self.id.resp_p));
+            out.push(Value::Bool(self.dir == Dir::Orig));
+            let (sh, sp, dh, dp) = self.id.endpoints(self.dir);
+            out.push(Value::Addr(sh));
+            out.push(Value::Port(sp));
+            out.push(Value::Addr(dh));
+            out.push(Value::Port(dp));
+        });
         out.push(Value::Plain(&self.link));
     }
 }

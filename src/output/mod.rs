@@ -9,7 +9,7 @@ mod writer;
 use crate::time::Ts;
 
 pub use value::{bytes_text, push_json_string, Field, FieldType, Value};
-pub use writer::{json_line, json_line_into, LogFormat, LogWriter, WriteError};
+pub use writer::{json_line, json_line_into, LogFormat, LogWriter, RowCache, WriteError};
 
 pub mod cloudwatch;
 
@@ -75,11 +75,29 @@ pub trait LogRecord {
 /// vector (tests, rows kept for later).
 pub trait Sink<'a> {
     fn push(&mut self, v: Value<'a>);
+    /// `columns` values that `key` fully determines, pushed by `values`:
+    /// a sink may write them once per key and reuse the text.
+    fn group(&mut self, key: GroupKey, columns: usize, values: &mut dyn FnMut(&mut dyn Sink<'a>));
+}
+
+/// What fully determines a group of columns that repeats row after row —
+/// a connection's uid and endpoints, as one side sees them: equal keys
+/// give equal values. `site` tells apart the column groups of different
+/// callers (and sides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GroupKey {
+    pub site: u8,
+    pub uid: crate::id::Id,
+    pub orig: (std::net::IpAddr, u16),
+    pub resp: (std::net::IpAddr, u16),
 }
 
 impl<'a> Sink<'a> for Vec<Value<'a>> {
     fn push(&mut self, v: Value<'a>) {
         Vec::push(self, v);
+    }
+    fn group(&mut self, _: GroupKey, _: usize, values: &mut dyn FnMut(&mut dyn Sink<'a>)) {
+        values(self);
     }
 }
 

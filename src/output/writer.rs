@@ -6,7 +6,7 @@
 //! first and last packet times of the run), not the wall clock, so the same
 //! input always gives the same bytes.
 
-use super::{DynLog, Sink, Value};
+use super::{DynLog, GroupKey, Sink, Value};
 use crate::time::Ts;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -51,6 +51,7 @@ pub struct LogWriter {
     discarded: Option<BTreeMap<&'static str, u64>>,
     /// Bytes written since the files were opened (for size rotation).
     written: u64,
+    cache: RowCache,
 }
 
 impl LogWriter {
@@ -68,6 +69,7 @@ impl LogWriter {
             open_ts: None,
             discarded: None,
             written: 0,
+            cache: RowCache::default(),
         })
     }
 
@@ -81,6 +83,7 @@ impl LogWriter {
             open_ts: None,
             discarded: Some(BTreeMap::new()),
             written: 0,
+            cache: RowCache::default(),
         }
     }
 
@@ -157,7 +160,7 @@ impl LogWriter {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         match self.format {
-            LogFormat::Json => json_line_into(rec, &mut line),
+            LogFormat::Json => json_line_into(rec, &mut line, Some(&mut self.cache)),
             LogFormat::Tsv => {
                 rec.values(&mut TsvRow {
                     line: &mut line,
@@ -260,13 +263,53 @@ impl LogWriter {
     }
 }
 
+/// Column groups already written as JSON (see [`Sink::group`]), in a
+/// direct-mapped table: a key whose slot is taken replaces what is there.
+/// It only saves work (a connection's uid and endpoints take ~1,000
+/// instructions to write, a copy of their text ~50); nothing is lost when
+/// a slot is replaced.
+#[derive(Debug)]
+pub struct RowCache {
+    slots: Vec<Option<CachedGroup>>,
+}
+
+#[derive(Debug)]
+struct CachedGroup {
+    key: GroupKey,
+    /// The column list and the position of the group's first column:
+    /// the names written with the values.
+    names: (usize, usize),
+    text: String,
+}
+
+/// Slots of a [`RowCache`]: a worker's live connections, and a few KB.
+const ROW_CACHE_SLOTS: usize = 512;
+
+impl Default for RowCache {
+    fn default() -> Self {
+        RowCache {
+            slots: (0..ROW_CACHE_SLOTS).map(|_| None).collect(),
+        }
+    }
+}
+
+impl RowCache {
+    fn slot(key: &GroupKey, names: (usize, usize)) -> usize {
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::default().hash_one((key, names));
+        (h % ROW_CACHE_SLOTS as u64) as usize
+    }
+}
+
 /// A row being written as one Zeek JSON object: each value goes into the
 /// line as the record gives it, under its column's name; unset values
 /// leave their key out.
 struct JsonRow<'l> {
     line: &'l mut String,
+    all: &'static [super::Field],
     fields: std::slice::Iter<'static, super::Field>,
     first: bool,
+    cache: Option<&'l mut RowCache>,
 }
 
 impl<'a> Sink<'a> for JsonRow<'_> {
@@ -293,6 +336,59 @@ impl<'a> Sink<'a> for JsonRow<'_> {
         self.line.push_str("\":");
         v.write_json(self.line);
     }
+
+    fn group(&mut self, key: GroupKey, columns: usize, values: &mut dyn FnMut(&mut dyn Sink<'a>)) {
+        let at = self.all.len() - self.fields.len();
+        let names = (self.all.as_ptr() as usize, at);
+        let slot = RowCache::slot(&key, names);
+        let hit = self
+            .cache
+            .as_deref()
+            .and_then(|c| c.slots.get(slot))
+            .and_then(Option::as_ref)
+            .filter(|g| g.key == key && g.names == names);
+        if let Some(g) = hit {
+            if !g.text.is_empty() {
+                if !self.first {
+                    self.line.push(',');
+                }
+                self.first = false;
+                self.line.push_str(&g.text);
+            }
+            if columns > 0 {
+                self.fields.nth(columns - 1);
+            }
+            return;
+        }
+        let (mark, was_first) = (self.line.len(), self.first);
+        values(self);
+        let Some(cache) = self.cache.as_deref_mut() else {
+            return;
+        };
+        let written = self.line.get(mark..).unwrap_or_default();
+        let text = if was_first {
+            written
+        } else {
+            written.strip_prefix(',').unwrap_or(written)
+        };
+        if let Some(s) = cache.slots.get_mut(slot) {
+            match s {
+                Some(g) => {
+                    g.key = key;
+                    g.names = names;
+                    g.text.clear();
+                    g.text.push_str(text);
+                }
+                None => {
+                    *s = Some(CachedGroup {
+                        key,
+                        names,
+                        text: text.to_string(),
+                    })
+                }
+            }
+        }
+    }
 }
 
 /// A row being written as Zeek TSV, tab-separated as the values come.
@@ -309,15 +405,21 @@ impl<'a> Sink<'a> for TsvRow<'_> {
         self.first = false;
         v.write_tsv(self.line);
     }
+    fn group(&mut self, _: GroupKey, _: usize, values: &mut dyn FnMut(&mut dyn Sink<'a>)) {
+        values(self);
+    }
 }
 
-/// A record's JSON log line, with its newline, appended to `line`.
-pub fn json_line_into(rec: &dyn DynLog, line: &mut String) {
+/// A record's JSON log line, with its newline, appended to `line`;
+/// repeated column groups are taken from and kept in `cache`.
+pub fn json_line_into(rec: &dyn DynLog, line: &mut String, cache: Option<&mut RowCache>) {
     line.push('{');
     rec.values(&mut JsonRow {
         line,
+        all: rec.fields(),
         fields: rec.fields().iter(),
         first: true,
+        cache,
     });
     line.push_str("}\n");
 }
@@ -326,7 +428,7 @@ pub fn json_line_into(rec: &dyn DynLog, line: &mut String) {
 /// shipped to CloudWatch whatever the local format.
 pub fn json_line(rec: &dyn DynLog) -> String {
     let mut line = String::with_capacity(256);
-    json_line_into(rec, &mut line);
+    json_line_into(rec, &mut line, None);
     line.pop();
     line
 }

@@ -3,6 +3,7 @@
 
 use super::batch::Batch;
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
+use crate::output::RowCache;
 use crate::record::{Emitter, OrderKey, Record};
 use crossbeam_channel::{Receiver, Sender};
 
@@ -33,13 +34,13 @@ pub struct Output {
 }
 
 /// The JSON line of every log record of a tick.
-fn render(records: &[(OrderKey, Record)]) -> (String, Vec<u32>) {
+fn render(records: &[(OrderKey, Record)], cache: &mut RowCache) -> (String, Vec<u32>) {
     let mut text = String::with_capacity(records.len() * 512);
     let ends = records
         .iter()
         .map(|(_, r)| {
             if let Some(l) = r.as_log() {
-                crate::output::json_line_into(l, &mut text);
+                crate::output::json_line_into(l, &mut text, Some(cache));
             }
             u32::try_from(text.len()).unwrap_or(u32::MAX)
         })
@@ -56,9 +57,15 @@ fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
     c
 }
 
-fn output(tick: u64, records: Vec<(OrderKey, Record)>, json: bool, flows: FlowCounters) -> Output {
+fn output(
+    tick: u64,
+    records: Vec<(OrderKey, Record)>,
+    json: bool,
+    flows: FlowCounters,
+    cache: &mut RowCache,
+) -> Output {
     let (text, ends) = if json {
-        render(&records)
+        render(&records, cache)
     } else {
         (String::new(), Vec::new())
     };
@@ -81,6 +88,9 @@ pub fn run(
     let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
     let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
     let mut em = Emitter::default();
+    // The rendered uid and endpoints of recent connections, reused row
+    // after row.
+    let mut cache = RowCache::default();
     let mut tick = 0;
     while let Ok(work) = input.recv() {
         match work {
@@ -99,7 +109,7 @@ pub fn run(
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
                 if out
-                    .send(output(tick, records, json, totals(&tables)))
+                    .send(output(tick, records, json, totals(&tables), &mut cache))
                     .is_err()
                 {
                     break;
@@ -112,7 +122,7 @@ pub fn run(
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                let _ = out.send(output(tick + 1, records, json, totals(&tables)));
+                let _ = out.send(output(tick + 1, records, json, totals(&tables), &mut cache));
                 break;
             }
         }

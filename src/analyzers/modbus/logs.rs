@@ -10,12 +10,21 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::borrow::Cow;
 
+/// A connection's uid and endpoints: the same on each of its rows.
 fn id_values<'a>(id: &'a ConnId, out: &mut dyn crate::output::Sink<'a>) {
-    out.push(Value::Plain(&id.uid));
-    out.push(Value::Addr(id.orig_h));
-    out.push(Value::Port(id.orig_p));
-    out.push(Value::Addr(id.resp_h));
-    out.push(Value::Port(id.resp_p));
+    let key = crate::output::GroupKey {
+        site: 0,
+        uid: id.uid,
+        orig: (id.orig_h, id.orig_p),
+        resp: (id.resp_h, id.resp_p),
+    };
+    out.group(key, 5, &mut |out| {
+        out.push(Value::Plain(&id.uid));
+        out.push(Value::Addr(id.orig_h));
+        out.push(Value::Port(id.orig_p));
+        out.push(Value::Addr(id.resp_h));
+        out.push(Value::Port(id.resp_p));
+    });
 }
 
 fn opt_count(v: Option<u64>) -> Value<'static> {
