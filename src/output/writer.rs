@@ -471,4 +471,91 @@ mod tests {
         assert_eq!(stamp(Ts(1_595_660_608_237_857)), "2020-07-25-07-03-28");
         assert_eq!(stamp(Ts(951_782_400_000_000)), "2000-02-29-00-00-00");
     }
+
+    /// A record whose columns 2 and 3 are a group (as a connection's uid
+    /// and endpoints are), placed first or not, with unset values.
+    #[derive(Debug)]
+    struct Grouped {
+        group_first: bool,
+        site: u8,
+        uid: &'static str,
+        port: u16,
+        second: Option<u16>,
+    }
+
+    static GROUPED: [super::super::Field; 3] = [
+        super::super::field("a", super::super::FieldType::String),
+        super::super::field("b", super::super::FieldType::Count),
+        super::super::field("c", super::super::FieldType::Count),
+    ];
+
+    impl super::super::LogRecord for Grouped {
+        const PATH: &'static str = "grouped";
+        fn fields() -> &'static [super::super::Field] {
+            &GROUPED
+        }
+        fn ts(&self) -> Ts {
+            Ts(0)
+        }
+        fn values<'a>(&'a self, out: &mut dyn Sink<'a>) {
+            let key = GroupKey {
+                site: self.site,
+                uid: self.uid.into(),
+                orig: ([10, 0, 0, 1].into(), self.port),
+                resp: ([10, 0, 0, 2].into(), 502),
+            };
+            let mut group = |out: &mut dyn Sink<'a>| {
+                out.push(Value::Count(u64::from(self.port)));
+                out.push(
+                    self.second
+                        .map_or(Value::Unset, |s| Value::Count(u64::from(s))),
+                );
+            };
+            if self.group_first {
+                out.group(key, 2, &mut group);
+                out.push(Value::Plain(self.uid));
+            } else {
+                out.push(Value::Plain(self.uid));
+                out.group(key, 2, &mut group);
+            }
+        }
+    }
+
+    /// Rows written with the group cache are the rows written without it,
+    /// whatever repeats, changes or is unset, and wherever the group is.
+    #[test]
+    fn cached_groups_write_what_uncached_ones_do() {
+        let mut cache = RowCache::default();
+        let mut n = 0u64;
+        for round in 0..3 {
+            for group_first in [false, true] {
+                for (uid, port, second) in [
+                    ("C1", 1, Some(7)),
+                    ("C1", 1, Some(7)),
+                    ("C1", 2, None),
+                    ("C2", 1, Some(7)),
+                    ("C1", 1, Some(7)),
+                ] {
+                    for site in [0, 1] {
+                        n += 1;
+                        // The second value depends on the key only, as a
+                        // group's values must.
+                        let second = second.map(|s| s + u16::from(site) + port);
+                        let rec = Grouped {
+                            group_first,
+                            site,
+                            uid,
+                            port,
+                            second,
+                        };
+                        let (mut cached, mut plain) = (String::new(), String::new());
+                        json_line_into(&rec, &mut cached, Some(&mut cache));
+                        json_line_into(&rec, &mut plain, None);
+                        assert_eq!(cached, plain, "round {round}, row {n}");
+                    }
+                }
+            }
+        }
+        assert!(cache.slots.iter().flatten().count() >= 4);
+    }
 }
