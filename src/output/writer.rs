@@ -282,8 +282,11 @@ struct CachedGroup {
     text: String,
 }
 
-/// Slots of a [`RowCache`]: a worker's live connections, and a few KB.
-const ROW_CACHE_SLOTS: usize = 512;
+/// Slots of a [`RowCache`]: room for the column groups of a few thousand
+/// live connections (with 512, conflicts cost the synthesized plant 2 %
+/// more instructions; 16,384 gain 0.4 % on 4,096),
+/// ~0.5 MB with their text.
+const ROW_CACHE_SLOTS: usize = 4096;
 
 impl Default for RowCache {
     fn default() -> Self {
