@@ -49,14 +49,17 @@ impl Inventory {
         if !is_device(&ip) {
             return None;
         }
-        if !self.devices.contains_key(&ip) && self.devices.len() >= MAX_DEVICES {
-            self.dropped += 1;
-            return None;
-        }
-        let d = self
-            .devices
-            .entry(ip)
-            .or_insert_with(|| Device::new(ip, ts_us));
+        use std::collections::btree_map::Entry;
+        // One lookup: every observation updates one or two devices.
+        let full = self.devices.len() >= MAX_DEVICES;
+        let d = match self.devices.entry(ip) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(_) if full => {
+                self.dropped += 1;
+                return None;
+            }
+            Entry::Vacant(v) => v.insert(Device::new(ip, ts_us)),
+        };
         d.seen(ts_us);
         Some(d)
     }
