@@ -580,6 +580,19 @@ mod tests {
             proptest::prop_assert_eq!(got, want);
         }
 
+        /// Hex values print as `format!` would.
+        #[test]
+        fn hex_prints_as_format_does(v in proptest::num::u64::ANY, digits in 0u8..20, bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let mut got = String::new();
+            push_hex(&mut got, v, digits);
+            let width = usize::from(digits.min(16));
+            proptest::prop_assert_eq!(got, format!("0x{v:0width$x}"));
+            let mut got = String::new();
+            push_hex_bytes(&mut got, &bytes);
+            let want: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// IPv4 addresses print as their Display does.
         #[test]
         fn ipv4_prints_as_display(o in proptest::prelude::any::<[u8; 4]>()) {

@@ -363,8 +363,9 @@ impl<'a> Sink<'a> for JsonRow<'_> {
             }
             return;
         }
-        let (mark, was_first) = (self.line.len(), self.first);
+        let (mark, was_first, left) = (self.line.len(), self.first, self.fields.len());
         values(self);
+        debug_assert_eq!(left - self.fields.len(), columns, "a group's column count");
         let Some(cache) = self.cache.as_deref_mut() else {
             return;
         };
