@@ -51,6 +51,8 @@ enum Class {
 }
 
 impl Class {
+    /// Every class, at its own position (`class as usize`), as the
+    /// engine's index is laid out.
     const ALL: [Class; 13] = [
         Class::RequestModbus,
         Class::RequestEnip,
@@ -175,10 +177,9 @@ impl Engine {
             },
             index: Class::ALL
                 .iter()
-                .map(|c| {
-                    (0..set.rules.len())
-                        .filter(|&i| set.rules.get(i).is_some_and(|r| admits(r, *c)))
-                        .collect()
+                .map(|&c| {
+                    let rules = set.rules.iter().enumerate();
+                    rules.filter(|(_, r)| admits(r, c)).map(|(i, _)| i).collect()
                 })
                 .collect(),
             rules: set.rules,
@@ -656,5 +657,20 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
             format!("baseline {}", n.note),
             Some(format!("{} (expected: {})", n.msg, n.sub)),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Class;
+
+    /// The index is looked up by `class as usize`: `Class::ALL` must hold
+    /// every class at that position.
+    #[test]
+    fn every_class_is_listed_at_its_position() {
+        assert_eq!(Class::ALL.len(), Class::Baseline as usize + 1);
+        for (i, c) in Class::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+        }
     }
 }
