@@ -331,8 +331,8 @@ impl Detector {
             };
             let served = d.activity.served.contains_key(key.protocol.as_ref());
             let used = d.activity.used.contains_key(key.protocol.as_ref());
-            found |= !used && (!served || side == "uses");
             if !served && !used {
+                found = true;
                 // Called for every request: the strings are built only
                 // for a notice.
                 let known = protocols(d).into_iter().collect::<Vec<_>>().join(", ");
@@ -352,11 +352,11 @@ impl Detector {
                 }
                 continue;
             }
-            if side == "uses"
-                && served
-                && !used
-                && self.first(format!("role {ip} {}", key.protocol))
-            {
+            if side != "uses" || !served || used {
+                continue;
+            }
+            found = true;
+            if self.first(format!("role {ip} {}", key.protocol)) {
                 out.push(Notice {
                     ts,
                     uid: uid.map(str::to_string),
