@@ -335,8 +335,13 @@ impl Detector {
                 found = true;
                 // Called for every request: the strings are built only
                 // for a notice.
-                let known = protocols(d).into_iter().collect::<Vec<_>>().join(", ");
                 if self.first(format!("protocol {ip} {}", key.protocol)) {
+                    let known = self
+                        .baseline
+                        .devices
+                        .get(&ip)
+                        .map(|d| protocols(d).into_iter().collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default();
                     out.push(Notice {
                         ts,
                         uid: uid.map(str::to_string),

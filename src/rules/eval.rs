@@ -179,7 +179,10 @@ impl Engine {
                 .iter()
                 .map(|&c| {
                     let rules = set.rules.iter().enumerate();
-                    rules.filter(|(_, r)| admits(r, c)).map(|(i, _)| i).collect()
+                    rules
+                        .filter(|(_, r)| admits(r, c))
+                        .map(|(i, _)| i)
+                        .collect()
                 })
                 .collect(),
             rules: set.rules,
