@@ -8,7 +8,7 @@ mod writer;
 
 use crate::time::Ts;
 
-pub use value::{bytes_text, push_json_string, Field, FieldType, Value};
+pub use value::{bytes_text, hex_pair, push_json_string, Field, FieldType, Value};
 pub use writer::{json_line, json_line_into, LogFormat, LogWriter, RowCache, WriteError};
 
 pub mod cloudwatch;
