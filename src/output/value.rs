@@ -169,6 +169,17 @@ fn push_double(out: &mut String, v: f64) {
     out.push_str(&s);
 }
 
+impl Value<'static> {
+    /// A name from a protocol's table: plain text (`Value::Plain`), owned
+    /// when the table formatted it for a code it does not know.
+    pub fn name(n: std::borrow::Cow<'static, str>) -> Self {
+        match n {
+            std::borrow::Cow::Borrowed(s) => Value::Plain(s),
+            std::borrow::Cow::Owned(s) => Value::Str(s),
+        }
+    }
+}
+
 impl<'a> Value<'a> {
     /// The value owning what it borrowed (for rows kept beyond their
     /// record).

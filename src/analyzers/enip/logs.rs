@@ -72,10 +72,7 @@ impl LogRecord for EnipRecord {
         out.push(Value::Plain(self.command));
         out.push(Value::Count(u64::from(self.length)));
         out.push(hex(self.session_handle, 8));
-        out.push(match names::encap_status_name(self.status) {
-            Cow::Borrowed(s) => Value::Plain(s),
-            Cow::Owned(s) => Value::Str(s),
-        });
+        out.push(Value::name(names::encap_status_name(self.status)));
         out.push(hex(u64::from_be_bytes(self.sender_context), 16));
         out.push(hex(self.options, 8));
     }

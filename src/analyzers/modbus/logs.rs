@@ -150,10 +150,9 @@ impl LogRecord for DetailedRecord {
         }
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(match otwatch_parsers::modbus::names::func_name(self.fc) {
-            Cow::Borrowed(n) => Value::Plain(n),
-            Cow::Owned(n) => Value::Str(n),
-        });
+        out.push(Value::name(otwatch_parsers::modbus::names::func_name(
+            self.fc,
+        )));
         out.push(opt_count(self.address));
         out.push(opt_count(self.quantity));
         out.push(opt_counts(&self.request_values));
