@@ -144,103 +144,6 @@ fn history_is_sane(h: &str) -> bool {
 
 // ---- Building packets
 
-/// One TCP conversation written packet by packet, with any initial
-/// sequence numbers (wrapping arithmetic, so they may cross 2^32).
-struct Conv {
-    c: [u8; 4],
-    cp: u16,
-    s: [u8; 4],
-    sp: u16,
-    /// Next sequence number of each side.
-    cseq: u32,
-    sseq: u32,
-}
-
-impl Conv {
-    /// Three-way handshake from `t` (µs) on, 100 µs apart.
-    #[allow(clippy::too_many_arguments)]
-    fn open(
-        w: &mut PcapWriter,
-        t: i64,
-        c: [u8; 4],
-        cp: u16,
-        s: [u8; 4],
-        sp: u16,
-        ciss: u32,
-        siss: u32,
-    ) -> Conv {
-        let cseq = ciss.wrapping_add(1);
-        let sseq = siss.wrapping_add(1);
-        w.packet(t, &tcp4(c, cp, s, sp, ciss, 0, "S", &[]));
-        w.packet(t + 100, &tcp4(s, sp, c, cp, siss, cseq, "SA", &[]));
-        w.packet(t + 200, &tcp4(c, cp, s, sp, cseq, sseq, "A", &[]));
-        Conv {
-            c,
-            cp,
-            s,
-            sp,
-            cseq,
-            sseq,
-        }
-    }
-
-    /// Client bytes at the next sequence number.
-    fn client(&mut self, w: &mut PcapWriter, t: i64, data: &[u8]) {
-        self.client_at(w, t, 0, data);
-        self.cseq = self.cseq.wrapping_add(data.len() as u32);
-    }
-
-    /// Server bytes at the next sequence number.
-    fn server(&mut self, w: &mut PcapWriter, t: i64, data: &[u8]) {
-        w.packet(
-            t,
-            &tcp4(
-                self.s, self.sp, self.c, self.cp, self.sseq, self.cseq, "PA", data,
-            ),
-        );
-        self.sseq = self.sseq.wrapping_add(data.len() as u32);
-    }
-
-    /// Client bytes at `off` from the next sequence number, which does
-    /// not move (retransmissions, overlaps, segments out of order).
-    fn client_at(&self, w: &mut PcapWriter, t: i64, off: u32, data: &[u8]) {
-        w.packet(
-            t,
-            &tcp4(
-                self.c,
-                self.cp,
-                self.s,
-                self.sp,
-                self.cseq.wrapping_add(off),
-                self.sseq,
-                "PA",
-                data,
-            ),
-        );
-    }
-
-    /// A request and its response, 1 ms apart.
-    fn exchange(&mut self, w: &mut PcapWriter, t: i64, req: &[u8], resp: &[u8]) {
-        self.client(w, t, req);
-        if !resp.is_empty() {
-            self.server(w, t + 1000, resp);
-        }
-    }
-
-    /// FIN from each side and the last ACK.
-    fn close(&mut self, w: &mut PcapWriter, t: i64) {
-        let (c, cp, s, sp) = (self.c, self.cp, self.s, self.sp);
-        w.packet(t, &tcp4(c, cp, s, sp, self.cseq, self.sseq, "FA", &[]));
-        self.cseq = self.cseq.wrapping_add(1);
-        w.packet(
-            t + 100,
-            &tcp4(s, sp, c, cp, self.sseq, self.cseq, "FA", &[]),
-        );
-        self.sseq = self.sseq.wrapping_add(1);
-        w.packet(t + 200, &tcp4(c, cp, s, sp, self.cseq, self.sseq, "A", &[]));
-    }
-}
-
 /// A READ_HOLDING_REGISTERS request for one register at `addr`, and the
 /// response carrying `value`, both framed with MBAP.
 fn modbus_read(tid: u16, addr: u16, value: u16) -> (Vec<u8>, Vec<u8>) {
@@ -419,9 +322,9 @@ fn request_stream(first: u16, len: usize) -> Vec<u8> {
 #[test]
 fn empty_and_65535_byte_frames_among_modbus_traffic() {
     let mut w = PcapWriter::new(1, 65535);
-    let mut m = Conv::open(&mut w, T0, C, 40001, S, 502, 1000, 9000);
+    let mut m = Tcp::open_isn(&mut w, T0, C, 40001, S, 502, 1000, 9000);
     let (q1, r1) = modbus_read(1, 10, 111);
-    m.exchange(&mut w, T0 + 1000, &q1, &r1);
+    m.exchange_after(&mut w, T0 + 1000, &q1, &r1, 1000);
     // Records of no bytes at all, and of a 60-byte frame of which nothing
     // was captured, between the request and the response of the next
     // exchange.
@@ -452,7 +355,7 @@ fn empty_and_65535_byte_frames_among_modbus_traffic() {
     // A UDP datagram filling a 65535-byte frame, captured whole.
     w.packet(T0 + 4400, &udp4(C, 5002, S, 5003, &vec![0xAA; 65535 - 42]));
     let (q3, r3) = modbus_read(9999, 30, 333);
-    m.exchange(&mut w, T0 + 5000, &q3, &r3);
+    m.exchange_after(&mut w, T0 + 5000, &q3, &r3, 1000);
     m.close(&mut w, T0 + 6000);
 
     let run = Run::on(&w).ok();
@@ -521,16 +424,16 @@ fn backward_steps(times: &[i64]) -> u64 {
 fn timestamps_going_backwards_in_one_flow_and_across_flows() {
     let mut w = PcapWriter::new(1, 65535);
     // Flow A: a response stamped 2 s before its request.
-    let mut a = Conv::open(&mut w, T0, C, 40010, S, 502, 100, 900);
+    let mut a = Tcp::open_isn(&mut w, T0, C, 40010, S, 502, 100, 900);
     let (q, r) = modbus_read(1, 1, 11);
     a.client(&mut w, T0 + SEC, &q);
     a.server(&mut w, T0 - SEC, &r);
     // Flow B, from a host whose clock runs 3 s behind, interleaved with A
     // (within its timers: the 5 s SYN attempt and close delays).
     let b_host = [10, 9, 0, 3];
-    let mut b = Conv::open(&mut w, T0 - 2 * SEC, b_host, 40011, S, 502, 5, 50);
+    let mut b = Tcp::open_isn(&mut w, T0 - 2 * SEC, b_host, 40011, S, 502, 5, 50);
     let (q, r) = modbus_read(2, 2, 22);
-    b.exchange(&mut w, T0 - 2 * SEC + 1000, &q, &r);
+    b.exchange_after(&mut w, T0 - 2 * SEC + 1000, &q, &r, 1000);
     // Flow C's first packet is its latest: the handshake arrives stamped
     // before the SYN.
     let c_host = [10, 9, 0, 4];
@@ -545,14 +448,14 @@ fn timestamps_going_backwards_in_one_flow_and_across_flows() {
     a.client(&mut w, 0, &q);
     a.server(&mut w, T0 + 2 * SEC, &r);
     let (q, r) = modbus_read(4, 4, 44);
-    b.exchange(&mut w, T0 - SEC, &q, &r);
+    b.exchange_after(&mut w, T0 - SEC, &q, &r, 1000);
     b.close(&mut w, T0 - SEC + 1000);
     a.close(&mut w, T0 + 3 * SEC);
     // Flow D, an hour behind: beyond every timer. As in Zeek, network time
     // never goes back, so each of its packets is already past its idle
     // timeout and is a connection of its own.
     let d_host = [10, 9, 0, 5];
-    Conv::open(&mut w, T0 - 3600 * SEC, d_host, 40013, S, 502, 1, 2);
+    Tcp::open_isn(&mut w, T0 - 3600 * SEC, d_host, 40013, S, 502, 1, 2);
 
     let times = record_times(w.bytes());
     let run = Run::on(&w).ok();
@@ -614,9 +517,9 @@ fn timestamps_going_backwards_in_one_flow_and_across_flows() {
 #[test]
 fn one_timestamp_far_in_the_future_expires_what_was_open() {
     let mut w = PcapWriter::new(1, 65535);
-    let mut a = Conv::open(&mut w, T0, C, 40020, S, 502, 100, 900);
+    let mut a = Tcp::open_isn(&mut w, T0, C, 40020, S, 502, 100, 900);
     let (q, r) = modbus_read(1, 1, 11);
-    a.exchange(&mut w, T0 + SEC, &q, &r);
+    a.exchange_after(&mut w, T0 + SEC, &q, &r, 1000);
     // 2038-01-01 (near the end of pcap's signed 32-bit seconds): one
     // corrupt timestamp on an unrelated UDP packet.
     w.packet(
@@ -624,7 +527,7 @@ fn one_timestamp_far_in_the_future_expires_what_was_open() {
         &udp4([10, 9, 0, 9], 5000, S, 5001, b"x"),
     );
     let (q, r) = modbus_read(2, 2, 22);
-    a.exchange(&mut w, T0 + 2 * SEC, &q, &r);
+    a.exchange_after(&mut w, T0 + 2 * SEC, &q, &r, 1000);
     a.close(&mut w, T0 + 3 * SEC);
     let times = record_times(w.bytes());
     let run = Run::on(&w).ok();
@@ -762,10 +665,10 @@ impl Pcapng {
 /// each with its time (µs).
 fn modbus_session(port: u16, t: i64, tids: std::ops::Range<u16>) -> Vec<(i64, Vec<u8>)> {
     let mut w = PcapWriter::new(1, 65535);
-    let mut m = Conv::open(&mut w, t, C, port, S, 502, 10, 20);
+    let mut m = Tcp::open_isn(&mut w, t, C, port, S, 502, 10, 20);
     for (i, tid) in tids.enumerate() {
         let (q, r) = modbus_read(tid, tid, tid);
-        m.exchange(&mut w, t + 10_000 * (i as i64 + 1), &q, &r);
+        m.exchange_after(&mut w, t + 10_000 * (i as i64 + 1), &q, &r, 1000);
     }
     m.close(&mut w, t + 1_000_000);
     records(w.bytes())
@@ -1005,14 +908,14 @@ fn all_256_tcp_flag_combinations() {
 fn conflicting_retransmissions_first_copy_wins() {
     let mut w = PcapWriter::new(1, 65535);
     // Conversation X: conflicts with bytes already handed to the analyzer.
-    let mut x = Conv::open(&mut w, T0, C, 40030, S, 502, 100, 900);
+    let mut x = Tcp::open_isn(&mut w, T0, C, 40030, S, 502, 100, 900);
     // tid 1 sent, then "retransmitted" with another address before the
     // response: the first copy is what the analyzer saw.
     let (q1, r1) = modbus_read(1, 1, 11);
     let (q1_forged, _) = modbus_read(1, 0x0BAD, 0);
     x.client_at(&mut w, T0 + 1000, 0, &q1);
     x.client_at(&mut w, T0 + 1100, 0, &q1_forged);
-    x.cseq += 12;
+    x.client_sent(12);
     x.server(&mut w, T0 + 1200, &r1);
     // tid 2 in two segments overlapping by 4 bytes (length, unit, function
     // code) that differ: unit 7 and function 4 in the second copy.
@@ -1022,7 +925,7 @@ fn conflicting_retransmissions_first_copy_wins() {
     q2_second[7] = 4;
     x.client_at(&mut w, T0 + 2000, 0, &q2[..8]);
     x.client_at(&mut w, T0 + 2100, 4, &q2_second[4..]);
-    x.cseq += 12;
+    x.client_sent(12);
     x.server(&mut w, T0 + 2200, &r2);
     // tid 4 sent, then resent longer: a different tid-4 request and a new
     // tid-5 one. The old bytes stay, the new ones are read.
@@ -1032,7 +935,7 @@ fn conflicting_retransmissions_first_copy_wins() {
     longer.extend_from_slice(&q5);
     x.client_at(&mut w, T0 + 3000, 0, &q4);
     x.client_at(&mut w, T0 + 3100, 0, &longer);
-    x.cseq += 24;
+    x.client_sent(24);
     x.server(&mut w, T0 + 3200, &r4);
     x.server(&mut w, T0 + 3300, &r5);
     x.close(&mut w, T0 + 4000);
@@ -1041,7 +944,7 @@ fn conflicting_retransmissions_first_copy_wins() {
     // hole; the head then overlaps it with other bytes (unit 9, function
     // 4, address 0x7Fxx). The buffered copy wins, and the conflict is
     // reported.
-    let mut y = Conv::open(&mut w, T0 + 5000, C, 40031, S, 502, 300, 700);
+    let mut y = Tcp::open_isn(&mut w, T0 + 5000, C, 40031, S, 502, 300, 700);
     let (q3, r3) = modbus_read(3, 3, 33);
     let mut q3_other = q3.clone();
     q3_other[6] = 9;
@@ -1049,7 +952,7 @@ fn conflicting_retransmissions_first_copy_wins() {
     q3_other[8] = 0x7F;
     y.client_at(&mut w, T0 + 6000, 6, &q3[6..]);
     y.client_at(&mut w, T0 + 6100, 0, &q3_other[..9]);
-    y.cseq += 12;
+    y.client_sent(12);
     y.server(&mut w, T0 + 6200, &r3);
     y.close(&mut w, T0 + 7000);
 
@@ -1097,17 +1000,17 @@ fn conflicting_retransmissions_first_copy_wins() {
 /// and server data 7 bytes below: request 2 and response 1 cross the wrap.
 /// With `ooo`, request `ooo` arrives second half first.
 fn wrapping_session(w: &mut PcapWriter, port: u16, t: i64, ooo: Option<u16>) {
-    let mut m = Conv::open(w, t, C, port, S, 502, 0xFFFF_FFF0, 0xFFFF_FFF8);
+    let mut m = Tcp::open_isn(w, t, C, port, S, 502, 0xFFFF_FFF0, 0xFFFF_FFF8);
     for tid in 1..=20u16 {
         let (q, r) = modbus_read(tid, 100 + tid, tid);
         let t = t + i64::from(tid) * 10_000;
         if ooo == Some(tid) {
             m.client_at(w, t, 6, &q[6..]);
             m.client_at(w, t + 100, 0, &q[..6]);
-            m.cseq = m.cseq.wrapping_add(12);
+            m.client_sent(12);
             m.server(w, t + 1000, &r);
         } else {
-            m.exchange(w, t, &q, &r);
+            m.exchange_after(w, t, &q, &r, 1000);
         }
     }
     m.close(w, t + SEC);
@@ -1178,7 +1081,7 @@ fn matched_tids(run: &Run, uid: &Value) -> Vec<u64> {
 /// exchange 2 with the lying ADU on one side, exchanges 3 to 6.
 fn young_lie(w: &mut PcapWriter, port: u16, from_server: bool, len: u16) {
     let t = T0 + i64::from(port) * SEC;
-    let mut m = Conv::open(w, t, C, port, S, 502, 100, 900);
+    let mut m = Tcp::open_isn(w, t, C, port, S, 502, 100, 900);
     for tid in 1..=6u16 {
         let (mut q, mut r) = modbus_read(tid, tid, tid);
         if tid == 2 {
@@ -1188,7 +1091,7 @@ fn young_lie(w: &mut PcapWriter, port: u16, from_server: bool, len: u16) {
                 q = with_mbap_len(&q, len);
             }
         }
-        m.exchange(w, t + i64::from(tid) * 1000, &q, &r);
+        m.exchange_after(w, t + i64::from(tid) * 1000, &q, &r, 1000);
     }
     m.close(w, t + 9000);
 }
@@ -1261,10 +1164,10 @@ fn modbus_length_fields_that_lie_on_young_connections() {
 fn modbus_length_fields_that_lie_on_an_established_connection() {
     let mut w = PcapWriter::new(1, 65535);
     let mut t = T0;
-    let mut m = Conv::open(&mut w, t, C, 41200, S, 502, 100, 900);
+    let mut m = Tcp::open_isn(&mut w, t, C, 41200, S, 502, 100, 900);
     let mut tid = 0u16;
     // One exchange of 100 registers (221 bytes), the lie on one side.
-    let mut next = |m: &mut Conv, w: &mut PcapWriter, t: &mut i64, lie: Option<(bool, u16)>| {
+    let mut next = |m: &mut Tcp, w: &mut PcapWriter, t: &mut i64, lie: Option<(bool, u16)>| {
         tid += 1;
         *t += 1000;
         let (mut q, mut r) = modbus_read_n(tid, tid, 100);
@@ -1273,7 +1176,7 @@ fn modbus_length_fields_that_lie_on_an_established_connection() {
             Some((false, len)) => q = with_mbap_len(&q, len),
             None => {}
         }
-        m.exchange(w, *t, &q, &r);
+        m.exchange_after(w, *t, &q, &r, 1000);
     };
     // 11 KB of polling first (tids 1-50): past 10 KiB a violation no longer
     // stops the analysis, it drops the rest of its segment. Then each lie
@@ -1332,9 +1235,9 @@ fn modbus_length_fields_that_lie_on_an_established_connection() {
 #[test]
 fn modbus_length_0xffff_hides_64_kib_then_is_reported() {
     let mut w = PcapWriter::new(1, 65535);
-    let mut m = Conv::open(&mut w, T0, C, 41300, S, 502, 100, 900);
+    let mut m = Tcp::open_isn(&mut w, T0, C, 41300, S, 502, 100, 900);
     let (q, r) = modbus_read(1, 1, 11);
-    m.exchange(&mut w, T0 + 1000, &q, &r);
+    m.exchange_after(&mut w, T0 + 1000, &q, &r, 1000);
     let (q, _) = modbus_read(2, 2, 0);
     m.client(&mut w, T0 + 2000, &with_mbap_len(&q, 0xFFFF));
     // What the 0xFFFF claims: 65529 more bytes, here 5459 requests and a
@@ -1352,7 +1255,7 @@ fn modbus_length_0xffff_hides_64_kib_then_is_reported() {
     }
     for tid in [9001, 9002] {
         let (q, r) = modbus_read(tid, tid, tid);
-        m.exchange(&mut w, T0 + i64::from(tid) * 1000, &q, &r);
+        m.exchange_after(&mut w, T0 + i64::from(tid) * 1000, &q, &r, 1000);
     }
     m.close(&mut w, T0 + SEC * 20);
     let dir = tempfile::tempdir().unwrap();
@@ -1391,17 +1294,17 @@ const INNER_PATH_SIZE: usize = 51;
 /// Tag exchanges.
 fn lying_enip(w: &mut PcapWriter, port: u16, t: i64, lie: &dyn Fn(&mut Vec<u8>), after: u16) {
     let mut e = otwatch_synth::enip::EnipSession::new(u64::from(port));
-    let mut m = Conv::open(w, t, C, port, S, 44818, 100, 900);
+    let mut m = Tcp::open_isn(w, t, C, port, S, 44818, 100, 900);
     let (q, r) = (e.register_session_request(), e.register_session_response());
-    m.exchange(w, t + 1000, &q, &r);
+    m.exchange_after(w, t + 1000, &q, &r, 1000);
     let mut q = e.read_tag_request("Line1.Speed", 1);
     lie(&mut q);
     let r = e.read_tag_response(&[7]);
-    m.exchange(w, t + 2000, &q, &r);
+    m.exchange_after(w, t + 2000, &q, &r, 1000);
     for i in 0..after {
         let q = e.read_tag_request("Line1.Count", 1);
         let r = e.read_tag_response(&[i32::from(i)]);
-        m.exchange(w, t + 3000 + i64::from(i) * 1000, &q, &r);
+        m.exchange_after(w, t + 3000 + i64::from(i) * 1000, &q, &r, 1000);
     }
     m.close(w, t + 9000);
 }
@@ -1523,28 +1426,28 @@ fn a_cip_path_past_the_packet_on_an_established_session() {
     // analysis: the lying request is counted and what follows is parsed.
     let mut w = PcapWriter::new(1, 65535);
     let mut e = otwatch_synth::enip::EnipSession::new(9);
-    let mut m = Conv::open(&mut w, T0, C, 42100, S, 44818, 100, 900);
+    let mut m = Tcp::open_isn(&mut w, T0, C, 42100, S, 44818, 100, 900);
     let (q, r) = (e.register_session_request(), e.register_session_response());
-    m.exchange(&mut w, T0 + 1000, &q, &r);
+    m.exchange_after(&mut w, T0 + 1000, &q, &r, 1000);
     let mut t = T0 + 2000;
     for i in 0..100 {
         let (q, r) = (
             e.read_tag_request("Line1.Count", 1),
             e.read_tag_response(&[i]),
         );
-        m.exchange(&mut w, t, &q, &r);
+        m.exchange_after(&mut w, t, &q, &r, 1000);
         t += 2000;
     }
     let mut q = e.read_tag_request("Line1.Speed", 1);
     q[OUTER_PATH_SIZE] = 0xFF;
     let r = e.read_tag_response(&[7]);
-    m.exchange(&mut w, t, &q, &r);
+    m.exchange_after(&mut w, t, &q, &r, 1000);
     for i in 0..3 {
         let (q, r) = (
             e.read_tag_request("Line1.Count", 1),
             e.read_tag_response(&[i]),
         );
-        m.exchange(&mut w, t + 2000 * (i64::from(i) + 1), &q, &r);
+        m.exchange_after(&mut w, t + 2000 * (i64::from(i) + 1), &q, &r, 1000);
     }
     m.close(&mut w, t + SEC);
     let run = Run::on(&w).ok();
@@ -1644,63 +1547,63 @@ fn opcua_sizes_and_array_lengths_near_2_pow_31() {
     // A: 64 KiB buffers negotiated, then an OPN claiming 2 GiB.
     {
         let mut ua = UaChannel::new(1, "opc.tcp://plc:4840");
-        let mut m = Conv::open(&mut w, T0, C, 43000, S, 4840, 100, 900);
+        let mut m = Tcp::open_isn(&mut w, T0, C, 43000, S, 4840, 100, 900);
         let (h, a) = (ua.hello(), ua.acknowledge());
-        m.exchange(&mut w, T0 + 1000, &h, &a);
+        m.exchange_after(&mut w, T0 + 1000, &h, &a, 1000);
         let q = with_chunk_size(ua.open_request(now), big);
         let r = ua.open_response(now);
-        m.exchange(&mut w, T0 + 2000, &q, &r);
+        m.exchange_after(&mut w, T0 + 2000, &q, &r, 1000);
         m.close(&mut w, T0 + 9000);
     }
     // B: limits of 2^31-1 negotiated, then a MSG claiming 2 GiB, then a
     // valid Read.
     {
         let mut ua = UaChannel::new(2, "opc.tcp://plc:4840");
-        let mut m = Conv::open(&mut w, T0 + SEC, C, 43001, S, 4840, 100, 900);
+        let mut m = Tcp::open_isn(&mut w, T0 + SEC, C, 43001, S, 4840, 100, 900);
         let (h, a) = (
             with_limits(ua.hello(), big),
             with_limits(ua.acknowledge(), big),
         );
-        m.exchange(&mut w, T0 + SEC + 1000, &h, &a);
+        m.exchange_after(&mut w, T0 + SEC + 1000, &h, &a, 1000);
         let (q, r) = (ua.open_request(now), ua.open_response(now));
-        m.exchange(&mut w, T0 + SEC + 2000, &q, &r);
+        m.exchange_after(&mut w, T0 + SEC + 2000, &q, &r, 1000);
         let q = with_chunk_size(ua.read_request(now, &[1, 2]), big);
         let r = ua.read_response(now, &[1.0, 2.0]);
-        m.exchange(&mut w, T0 + SEC + 3000, &q, &r);
+        m.exchange_after(&mut w, T0 + SEC + 3000, &q, &r, 1000);
         let (q, r) = (ua.read_request(now, &[3]), ua.read_response(now, &[3.0]));
-        m.exchange(&mut w, T0 + SEC + 4000, &q, &r);
+        m.exchange_after(&mut w, T0 + SEC + 4000, &q, &r, 1000);
         m.close(&mut w, T0 + SEC + 9000);
     }
     // C: a ReadRequest declaring 0x7FFFFFF0 nodes to read (it has none),
     // then a valid Read.
     {
         let mut ua = UaChannel::new(3, "opc.tcp://plc:4840");
-        let mut m = Conv::open(&mut w, T0 + 2 * SEC, C, 43002, S, 4840, 100, 900);
+        let mut m = Tcp::open_isn(&mut w, T0 + 2 * SEC, C, 43002, S, 4840, 100, 900);
         let (h, a) = (ua.hello(), ua.acknowledge());
-        m.exchange(&mut w, T0 + 2 * SEC + 1000, &h, &a);
+        m.exchange_after(&mut w, T0 + 2 * SEC + 1000, &h, &a, 1000);
         let (q, r) = (ua.open_request(now), ua.open_response(now));
-        m.exchange(&mut w, T0 + 2 * SEC + 2000, &q, &r);
+        m.exchange_after(&mut w, T0 + 2 * SEC + 2000, &q, &r, 1000);
         let mut q = ua.read_request(now, &[]);
         let at = q.len() - 4;
         q[at..].copy_from_slice(&0x7FFF_FFF0i32.to_le_bytes());
         let r = ua.read_response(now, &[]);
-        m.exchange(&mut w, T0 + 2 * SEC + 3000, &q, &r);
+        m.exchange_after(&mut w, T0 + 2 * SEC + 3000, &q, &r, 1000);
         let (q, r) = (ua.read_request(now, &[4]), ua.read_response(now, &[4.0]));
-        m.exchange(&mut w, T0 + 2 * SEC + 4000, &q, &r);
+        m.exchange_after(&mut w, T0 + 2 * SEC + 4000, &q, &r, 1000);
         m.close(&mut w, T0 + 2 * SEC + 9000);
     }
     // D: limits of 2^31-1 negotiated, then one message in 70 intermediate
     // chunks of 60,000 bytes (4.2 MB, above otwatch's own 4 MiB cap).
     {
         let mut ua = UaChannel::new(4, "opc.tcp://plc:4840");
-        let mut m = Conv::open(&mut w, T0 + 3 * SEC, C, 43003, S, 4840, 100, 900);
+        let mut m = Tcp::open_isn(&mut w, T0 + 3 * SEC, C, 43003, S, 4840, 100, 900);
         let (h, a) = (
             with_limits(ua.hello(), big),
             with_limits(ua.acknowledge(), big),
         );
-        m.exchange(&mut w, T0 + 3 * SEC + 1000, &h, &a);
+        m.exchange_after(&mut w, T0 + 3 * SEC + 1000, &h, &a, 1000);
         let (q, r) = (ua.open_request(now), ua.open_response(now));
-        m.exchange(&mut w, T0 + 3 * SEC + 2000, &q, &r);
+        m.exchange_after(&mut w, T0 + 3 * SEC + 2000, &q, &r, 1000);
         let mut first = ua.read_request(now, &[5]);
         first[3] = b'C';
         first_len = first.len() as u64;
@@ -1718,7 +1621,7 @@ fn opcua_sizes_and_array_lengths_near_2_pow_31() {
         last.extend_from_slice(&ids);
         last.extend_from_slice(&[0; 8]);
         let r = ua.read_response(now, &[5.0]);
-        m.exchange(&mut w, T0 + 3 * SEC + 5000, &last, &r);
+        m.exchange_after(&mut w, T0 + 3 * SEC + 5000, &last, &r, 1000);
         m.close(&mut w, T0 + 3 * SEC + 9000);
     }
     let dir = tempfile::tempdir().unwrap();

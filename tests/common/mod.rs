@@ -274,51 +274,126 @@ pub fn compare(
 
 // ---- Building TCP sessions packet by packet
 
-/// One TCP connection being written into a capture.
+/// One TCP connection being written into a capture, packet by packet;
+/// sequence numbers wrap (they may cross 2^32).
 pub struct Tcp {
     c: [u8; 4],
     cp: u16,
     s: [u8; 4],
     sp: u16,
+    /// Next sequence number of each side.
     cseq: u32,
     sseq: u32,
     tid: u16,
 }
 
 impl Tcp {
+    /// Three-way handshake from `t` (µs) on, 100 µs apart (initial
+    /// sequence numbers 100 and 500).
     pub fn open(w: &mut PcapWriter, t: i64, c: [u8; 4], cp: u16, s: [u8; 4], sp: u16) -> Tcp {
-        w.packet(t, &tcp4(c, cp, s, sp, 100, 0, "S", &[]));
-        w.packet(t + 100, &tcp4(s, sp, c, cp, 500, 101, "SA", &[]));
-        w.packet(t + 200, &tcp4(c, cp, s, sp, 101, 501, "A", &[]));
+        Tcp::open_isn(w, t, c, cp, s, sp, 100, 500)
+    }
+
+    /// Three-way handshake with the given initial sequence numbers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_isn(
+        w: &mut PcapWriter,
+        t: i64,
+        c: [u8; 4],
+        cp: u16,
+        s: [u8; 4],
+        sp: u16,
+        ciss: u32,
+        siss: u32,
+    ) -> Tcp {
+        let cseq = ciss.wrapping_add(1);
+        let sseq = siss.wrapping_add(1);
+        w.packet(t, &tcp4(c, cp, s, sp, ciss, 0, "S", &[]));
+        w.packet(t + 100, &tcp4(s, sp, c, cp, siss, cseq, "SA", &[]));
+        w.packet(t + 200, &tcp4(c, cp, s, sp, cseq, sseq, "A", &[]));
         Tcp {
             c,
             cp,
             s,
             sp,
-            cseq: 101,
-            sseq: 501,
+            cseq,
+            sseq,
             tid: 0,
         }
     }
 
-    /// A request and its response, 2 ms apart.
-    pub fn exchange(&mut self, w: &mut PcapWriter, t: i64, req: &[u8], resp: &[u8]) {
+    /// Client bytes at the next sequence number.
+    pub fn client(&mut self, w: &mut PcapWriter, t: i64, data: &[u8]) {
+        self.client_at(w, t, 0, data);
+        self.cseq = self.cseq.wrapping_add(data.len() as u32);
+    }
+
+    /// Server bytes at the next sequence number.
+    pub fn server(&mut self, w: &mut PcapWriter, t: i64, data: &[u8]) {
         w.packet(
             t,
             &tcp4(
-                self.c, self.cp, self.s, self.sp, self.cseq, self.sseq, "PA", req,
+                self.s, self.sp, self.c, self.cp, self.sseq, self.cseq, "PA", data,
             ),
         );
-        self.cseq += req.len() as u32;
+        self.sseq = self.sseq.wrapping_add(data.len() as u32);
+    }
+
+    /// Client bytes at `off` from the next sequence number, which does
+    /// not move (retransmissions, overlaps, segments out of order).
+    pub fn client_at(&self, w: &mut PcapWriter, t: i64, off: u32, data: &[u8]) {
+        w.packet(
+            t,
+            &tcp4(
+                self.c,
+                self.cp,
+                self.s,
+                self.sp,
+                self.cseq.wrapping_add(off),
+                self.sseq,
+                "PA",
+                data,
+            ),
+        );
+    }
+
+    /// Moves the client's next sequence number on by `n` (bytes sent with
+    /// [`Tcp::client_at`]).
+    pub fn client_sent(&mut self, n: u32) {
+        self.cseq = self.cseq.wrapping_add(n);
+    }
+
+    /// A request and its response, 2 ms apart.
+    pub fn exchange(&mut self, w: &mut PcapWriter, t: i64, req: &[u8], resp: &[u8]) {
+        self.exchange_after(w, t, req, resp, 2000);
+    }
+
+    /// A request and, `gap_us` later, its response (none when empty).
+    pub fn exchange_after(
+        &mut self,
+        w: &mut PcapWriter,
+        t: i64,
+        req: &[u8],
+        resp: &[u8],
+        gap_us: i64,
+    ) {
+        self.client(w, t, req);
         if !resp.is_empty() {
-            w.packet(
-                t + 2000,
-                &tcp4(
-                    self.s, self.sp, self.c, self.cp, self.sseq, self.cseq, "PA", resp,
-                ),
-            );
-            self.sseq += resp.len() as u32;
+            self.server(w, t + gap_us, resp);
         }
+    }
+
+    /// FIN from each side and the last ACK.
+    pub fn close(&mut self, w: &mut PcapWriter, t: i64) {
+        let (c, cp, s, sp) = (self.c, self.cp, self.s, self.sp);
+        w.packet(t, &tcp4(c, cp, s, sp, self.cseq, self.sseq, "FA", &[]));
+        self.cseq = self.cseq.wrapping_add(1);
+        w.packet(
+            t + 100,
+            &tcp4(s, sp, c, cp, self.sseq, self.cseq, "FA", &[]),
+        );
+        self.sseq = self.sseq.wrapping_add(1);
+        w.packet(t + 200, &tcp4(c, cp, s, sp, self.cseq, self.sseq, "A", &[]));
     }
 
     /// A Modbus request PDU and its response PDU, framed with MBAP.
