@@ -111,20 +111,6 @@ fn the_flow_cap_evicts_exactly_each_shards_overflow() {
 const C: [u8; 4] = [10, 20, 0, 1];
 const S: [u8; 4] = [10, 20, 0, 2];
 
-/// A handshake from C:40001 to S:`port`; the client's data starts at
-/// sequence number 101.
-fn handshake(w: &mut PcapWriter, t: i64, port: u16) {
-    w.packet(t, &tcp4(C, 40001, S, port, 100, 0, "S", &[]));
-    w.packet(t + 100, &tcp4(S, port, C, 40001, 500, 101, "SA", &[]));
-    w.packet(t + 200, &tcp4(C, 40001, S, port, 101, 501, "A", &[]));
-}
-
-/// A client segment of `len` bytes at stream offset `off` (0 = seq 101).
-fn client_data(w: &mut PcapWriter, t: i64, port: u16, off: u32, len: usize) {
-    let payload = vec![b'a'; len];
-    w.packet(t, &tcp4(C, 40001, S, port, 101 + off, 501, "AP", &payload));
-}
-
 /// `--reassembly-cap`: out-of-order bytes of one direction beyond the cap
 /// make the reassembler skip the hole (a gap, counted, the bytes missed).
 /// Three times: a 100-byte hole, then four 1,000-byte segments behind it.
@@ -136,13 +122,14 @@ fn the_reassembly_cap_skips_the_hole_and_counts_it() {
     let f = dir.path().join("holes.pcap");
     let mut w = PcapWriter::new(1, 65535);
     let port = 6000;
-    handshake(&mut w, T0, port);
+    // The client's data starts at sequence number 101 (offset 0).
+    let tcp = Tcp::open(&mut w, T0, C, 40001, S, port);
     let mut off = 0u32;
     let mut t = T0 + 1000;
     for _ in 0..3 {
         off += 100; // the hole
         for _ in 0..4 {
-            client_data(&mut w, t, port, off, 1000);
+            tcp.client_at(&mut w, t, off, &[b'a'; 1000]);
             off += 1000;
             t += 1000;
         }
@@ -179,10 +166,10 @@ fn the_reassembly_budget_bounds_all_connections_together() {
     let f = dir.path().join("budget.pcap");
     let mut w = PcapWriter::new(1, 65535);
     let port = 6001;
-    handshake(&mut w, T0, port);
+    let tcp = Tcp::open(&mut w, T0, C, 40001, S, port);
     let mut off = 100u32;
     for i in 0..800 {
-        client_data(&mut w, T0 + 1000 + i * 100, port, off, 1400);
+        tcp.client_at(&mut w, T0 + 1000 + i * 100, off, &[b'a'; 1400]);
         off += 1400;
     }
     w.write(&f);
