@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{otwatch, pcap, repo};
+use common::{learn_baseline, otwatch, pcap, repo};
 use otwatch::baseline::Baseline;
 use otwatch::config::Config;
 use otwatch::rules::{RuleSet, Vars};
@@ -90,14 +90,7 @@ fn pipeline_crashes_run_to_an_end() {
     assert!(!files.is_empty(), "the far-future timestamp crash is kept");
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
-    let learn = otwatch()
-        .args(["baseline", "learn"])
-        .arg(pcap("plant-good.pcap"))
-        .arg("-o")
-        .arg(&baseline)
-        .output()
-        .unwrap();
-    assert!(learn.status.success());
+    learn_baseline(&pcap("plant-good.pcap"), &baseline);
     for (i, f) in files.iter().enumerate() {
         let out = dir.path().join(format!("run{i}"));
         let o = analyze_with_everything(f, &baseline, &out);

@@ -59,14 +59,7 @@ fn baseline_text() -> &'static [u8] {
     T.get_or_init(|| {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("b.json");
-        let o = otwatch()
-            .args(["baseline", "learn"])
-            .arg(pcap("plant-good.pcap"))
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(o.status.success());
+        learn_baseline(&pcap("plant-good.pcap"), &out);
         std::fs::read(out).unwrap()
     })
 }

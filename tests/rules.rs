@@ -229,14 +229,7 @@ fn opcua_network_and_baseline_rules_fire_on_real_traffic() {
     // Baseline rules: the plant example.
     let dir = tempfile::tempdir().unwrap();
     let b = dir.path().join("b.json");
-    let out = otwatch()
-        .args(["baseline", "learn", "-q"])
-        .arg(pcap("plant-good.pcap"))
-        .arg("-o")
-        .arg(&b)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    learn_baseline(&pcap("plant-good.pcap"), &b);
     let (_d, a) = run(
         &["--rules", "rules", "--baseline", b.to_str().unwrap()],
         &[pcap("plant-anomalies.pcap")],

@@ -148,14 +148,7 @@ fn every_injected_anomaly_is_detected() {
         d.path().join("b.json"),
     );
     synth(&learn, &["--packets", "150000", "--seed", "2"]);
-    let o = otwatch()
-        .args(["baseline", "learn"])
-        .arg(&learn)
-        .arg("-o")
-        .arg(&base)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    learn_baseline(&learn, &base);
     synth(&cap, &["--packets", "80000", "--seed", "1", "--anomalies"]);
     let out = d.path().join("logs");
     let o = analyze(

@@ -30,6 +30,18 @@ pub fn analyze(out: &Path, args: &[&str], pcaps: &[PathBuf]) -> Output {
     c.output().expect("run otwatch")
 }
 
+/// Learns a baseline from `capture` into `out` (`otwatch baseline learn`).
+pub fn learn_baseline(capture: &Path, out: &Path) {
+    let o = otwatch()
+        .args(["baseline", "learn", "-q"])
+        .arg(capture)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("run otwatch");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// A Zeek TSV log: column names and rows of cells (header lines dropped).
 /// Files without a `#fields` line take the names given.
 pub struct ZeekLog {
