@@ -177,17 +177,26 @@ impl FlowKey {
 
     /// A hash of the two hosts (and VLANs) only, the same both ways.
     pub fn host_pair_hash(&self) -> u64 {
-        let mut h = Fnv::default();
-        h.bytes(&self.a.bytes);
-        h.bytes(&self.b.bytes);
-        h.bytes(&self.vlan.to_be_bytes());
-        h.bytes(&self.inner_vlan.to_be_bytes());
-        mix(h.0)
+        let (a, b) = (words(&self.a), words(&self.b));
+        let vlans = u64::from(self.vlan) << 16 | u64::from(self.inner_vlan);
+        fold3(a, b, vlans)
     }
 
-    /// A hash that is the same for both directions and for every run, used
-    /// to pick the worker (the key is already canonical).
+    /// A hash of the whole key, the same both ways (the key is already
+    /// canonical) and for every run: it picks the virtual shard.
     pub fn shard_hash(&self) -> u64 {
+        let (a, b) = (words(&self.a), words(&self.b));
+        let rest = u64::from(self.a_port) << 48
+            | u64::from(self.b_port) << 32
+            | u64::from(self.vlan) << 16
+            | u64::from(self.inner_vlan);
+        fold3(a, b, rest ^ u64::from(self.proto) << 56 ^ 0x5bd1_e995)
+    }
+
+    /// FNV-1a of the whole key: a connection's uid is made from it, so it
+    /// is kept as it was when uids were first written (once per
+    /// connection, where its speed does not matter).
+    fn uid_hash(&self) -> u64 {
         let mut h = Fnv::default();
         h.bytes(&self.a.bytes);
         h.bytes(&self.b.bytes);
@@ -198,6 +207,38 @@ impl FlowKey {
         h.bytes(&self.inner_vlan.to_be_bytes());
         mix(h.0)
     }
+}
+
+/// An address as two words, in a fixed byte order (the hashes must not
+/// depend on the platform).
+fn words(a: &Addr) -> (u64, u64) {
+    let (hi, lo) = a.bytes.split_at(8);
+    let w = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+    (w(hi), w(lo) ^ u64::from(a.v6))
+}
+
+/// The 128-bit product of two words folded to 64 bits.
+fn fold(x: u64, y: u64) -> u64 {
+    let p = u128::from(x) * u128::from(y);
+    (p as u64) ^ (p >> 64) as u64
+}
+
+/// Two addresses and one more word hashed with folded multiplies: the
+/// two products of the addresses are independent, so this is a few
+/// cycles where FNV-1a's one multiply per byte was a chain of ~40 (the
+/// shard is picked for every packet). Fixed constants keep it stable
+/// across runs, so a flow's shard, and what a cap evicts, never change.
+fn fold3(a: (u64, u64), b: (u64, u64), rest: u64) -> u64 {
+    const K: [u64; 5] = [
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+        0x4528_21e6_38d0_1377,
+    ];
+    let x = fold(a.0 ^ K[0], a.1 ^ K[1]);
+    let y = fold(b.0 ^ K[2], b.1 ^ K[3]);
+    mix(fold(x ^ rest, y ^ K[4]))
 }
 
 /// FNV-1a, stable across platforms and Rust versions.
@@ -230,7 +271,7 @@ pub fn mix(mut z: u64) -> u64 {
 /// the key and the number of the connection's first packet, so it is
 /// unique within a run and identical for any thread count.
 pub fn make_uid(key: &FlowKey, first_packet: u64) -> crate::id::Id {
-    let h1 = key.shard_hash();
+    let h1 = key.uid_hash();
     let h2 = mix(h1 ^ mix(first_packet.wrapping_add(0x9e37_79b9_7f4a_7c15)));
     let mut n = (u128::from(h1) << 64) | u128::from(h2);
     const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -283,6 +324,46 @@ mod tests {
         assert_eq!(k1, k2);
         assert_ne!(s1, s2);
         assert_eq!(k1.shard_hash(), k2.shard_hash());
+    }
+
+    /// Keys shaped like a plant's (clients on ephemeral ports polling a
+    /// few hundred servers) spread evenly over the virtual shards, by the
+    /// whole key and by host pair; the host-pair hash ignores ports and
+    /// protocol, so a session and its I/O connections share a shard.
+    #[test]
+    fn shard_hashes_spread_plant_keys_and_host_pairs_ignore_ports() {
+        let mut by_key = vec![0u32; 256];
+        let mut by_hosts = vec![0u32; 256];
+        for i in 0u32..25_600 {
+            let client = format!("10.10.{}.{}", 2 + i % 3, 10 + i % 50);
+            let server = format!("10.10.1.{}", i / 150 % 250);
+            let (k, _) = FlowKey::of(&dec(&client, 49152 + (i % 4000) as u16, &server, 502));
+            by_key[(k.shard_hash() % 256) as usize] += 1;
+            let (h, _) = FlowKey::of(&dec(
+                &format!("10.{}.{}.1", i / 250, i % 250),
+                2222,
+                "10.0.0.1",
+                2222,
+            ));
+            by_hosts[(h.host_pair_hash() % 256) as usize] += 1;
+        }
+        // 100 per shard on average; a fair hash stays well inside 50..200.
+        for counts in [&by_key, &by_hosts] {
+            assert!(counts.iter().all(|&c| (50..200).contains(&c)), "{counts:?}");
+        }
+        let (a, _) = FlowKey::of(&dec("10.0.0.9", 3082, "10.0.0.3", 44818));
+        let (mut b, _) = FlowKey::of(&dec("10.0.0.3", 2222, "10.0.0.9", 2222));
+        b.proto = 17;
+        assert_eq!(a.host_pair_hash(), b.host_pair_hash());
+        assert_ne!(a.shard_hash(), b.shard_hash());
+    }
+
+    /// Uids are a function of the key and the first packet's number alone,
+    /// unchanged from version to version (runs can be compared by uid).
+    #[test]
+    fn uids_are_stable_across_versions() {
+        let (k, _) = FlowKey::of(&dec("10.0.0.9", 3082, "10.0.0.3", 502));
+        assert_eq!(make_uid(&k, 1).as_str(), "C3N54WNqbNhRppGXq5");
     }
 
     #[test]
