@@ -39,6 +39,17 @@ impl Batch {
         }
     }
 
+    /// The same buffers, empty, for another tick.
+    pub fn emptied(mut self) -> Batch {
+        self.packets.clear();
+        self.data.clear();
+        Batch {
+            packets: self.packets,
+            data: self.data,
+            ..Batch::default()
+        }
+    }
+
     pub fn push(&mut self, p: BatchPacket, payload: &[u8]) {
         let mut p = p;
         p.decoded.payload_off = self.data.len() as u32;

@@ -36,6 +36,10 @@ use worker::{Output, Work};
 /// Payload bytes after which a tick ends early (see `Capturer::tick_full`).
 pub const TICK_BYTES: usize = 4 << 20;
 
+/// Used batches kept for reuse, per worker; a worker frees a batch it
+/// finds no room for (a pool of buffers, not of data: nothing is lost).
+const SPARE_BATCHES_PER_WORKER: usize = 2;
+
 /// Settings of one offline run.
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -186,14 +190,19 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
     let mut workers = Vec::with_capacity(threads);
     let flow_cfg = cfg.flow.clone();
+    // Workers hand their used batches back to be filled again: the capture
+    // thread then reuses warm buffers instead of faulting in fresh ones
+    // and freeing them from another thread every tick.
+    let (spare_tx, spare_rx) = bounded::<Batch>(SPARE_BATCHES_PER_WORKER * threads);
     for i in 0..threads {
         let (wtx, wrx) = bounded::<Work>(cfg.queue_depth);
         let (otx, orx) = bounded::<Output>(cfg.queue_depth);
         let fc = flow_cfg.clone();
         let json = cfg.format == LogFormat::Json && !cfg.discard_logs;
+        let spare = spare_tx.clone();
         let h = thread::Builder::new()
             .name(format!("otwatch-worker-{i}"))
-            .spawn(move || worker::run(fc, json, wrx, otx));
+            .spawn(move || worker::run(fc, json, wrx, otx, spare));
         match h {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -242,7 +251,8 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         }
     };
 
-    let mut cap = Capturer::new(threads, cfg, work_tx, cap_tx);
+    drop(spare_tx);
+    let mut cap = Capturer::new(threads, cfg, work_tx, cap_tx, spare_rx);
     let read_error = match live {
         None => cap.read_all(files, &mut summary),
         Some((srcs, ctl)) => cap.read_live(srcs, &ctl, &mut summary),
@@ -373,6 +383,8 @@ struct Capturer<'a> {
     work_tx: Vec<Sender<Work>>,
     cap_tx: Sender<Output>,
     batches: Vec<Batch>,
+    /// Batches the workers are done with, to be filled again.
+    spare: Receiver<Batch>,
     em: Emitter,
     seq: u64,
     tick: u64,
@@ -394,12 +406,14 @@ impl<'a> Capturer<'a> {
         cfg: &'a PipelineConfig,
         work_tx: Vec<Sender<Work>>,
         cap_tx: Sender<Output>,
+        spare: Receiver<Batch>,
     ) -> Self {
         Capturer {
             cfg,
             work_tx,
             cap_tx,
             batches: (0..threads).map(|_| Batch::default()).collect(),
+            spare,
             em: Emitter::default(),
             seq: 0,
             tick: 0,
@@ -731,9 +745,13 @@ impl<'a> Capturer<'a> {
             return false;
         }
         for (i, tx) in self.work_tx.iter().enumerate() {
-            // The next tick is sized like this one: growing the buffers
-            // packet by packet cost ~1 % of a run in reallocation copies.
-            let next = Batch::with_capacity(&self.batches[i]);
+            // The next tick reuses a batch a worker is done with, or is
+            // sized like this one: growing the buffers packet by packet
+            // cost ~1 % of a run in reallocation copies.
+            let next = match self.spare.try_recv() {
+                Ok(b) => b.emptied(),
+                Err(_) => Batch::with_capacity(&self.batches[i]),
+            };
             let mut b = std::mem::replace(&mut self.batches[i], next);
             b.tick = self.tick;
             b.last_seq = self.seq;

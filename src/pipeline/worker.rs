@@ -84,6 +84,7 @@ pub fn run(
     json: bool,
     input: Receiver<Work>,
     out: Sender<Output>,
+    spare: Sender<Batch>,
 ) -> FlowCounters {
     let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
     let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
@@ -106,6 +107,8 @@ pub fn run(
                 for t in tables.iter_mut().flatten() {
                     t.sweep(batch.now, &mut em);
                 }
+                // Handed back for reuse; freed here if the pool is full.
+                let _ = spare.try_send(batch);
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
                 if out
