@@ -76,6 +76,7 @@ pub enum Value<'a> {
     Double(f64),
     StrSet(Vec<String>),
     Counts(Vec<u64>),
+    CountsRef(&'a [u64]),
     /// Raw bytes shown as a string: valid UTF-8 as text, other bytes as `\xNN`.
     Bytes(Vec<u8>),
     BytesRef(&'a [u8]),
@@ -204,6 +205,7 @@ impl<'a> Value<'a> {
             Value::Double(d) => Value::Double(d),
             Value::StrSet(v) => Value::StrSet(v),
             Value::Counts(v) => Value::Counts(v),
+            Value::CountsRef(v) => Value::Counts(v.to_vec()),
             Value::Bytes(b) => Value::Bytes(b),
             Value::BytesRef(b) => Value::Bytes(b.to_vec()),
         }
@@ -214,6 +216,8 @@ impl<'a> Value<'a> {
         match self {
             Value::Str(s) => Value::Ref(s),
             Value::Bytes(b) => Value::BytesRef(b),
+            Value::Counts(v) => Value::CountsRef(v),
+            Value::CountsRef(v) => Value::CountsRef(v),
             Value::Ref(s) => Value::Ref(s),
             Value::Plain(s) => Value::Plain(s),
             Value::HexBytes(b) => Value::HexBytes(b),
@@ -253,17 +257,8 @@ impl Value<'_> {
             }
             Value::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
             Value::Double(d) => push_double(out, *d),
-            Value::Counts(v) => {
-                if v.is_empty() {
-                    out.push_str("(empty)");
-                }
-                for (i, c) in v.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    let _ = write!(out, "{c}");
-                }
-            }
+            Value::Counts(v) => write_tsv_counts(out, v),
+            Value::CountsRef(v) => write_tsv_counts(out, v),
             Value::Bytes(b) => write_tsv_bytes(out, b),
             Value::BytesRef(b) => write_tsv_bytes(out, b),
             Value::StrSet(v) => {
@@ -318,16 +313,8 @@ impl Value<'_> {
             }
             Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
             Value::Double(d) => push_json_f64(out, d),
-            Value::Counts(v) => {
-                out.push('[');
-                for (i, c) in v.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    push_u64(out, *c);
-                }
-                out.push(']');
-            }
+            Value::Counts(v) => write_json_counts(out, &v),
+            Value::CountsRef(v) => write_json_counts(out, v),
             Value::Bytes(b) => write_json_bytes(out, &b),
             Value::BytesRef(b) => write_json_bytes(out, b),
             Value::StrSet(v) => {
@@ -477,6 +464,29 @@ pub fn push_json_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[run..]);
     out.push('"');
+}
+
+fn write_tsv_counts(out: &mut String, v: &[u64]) {
+    if v.is_empty() {
+        out.push_str("(empty)");
+    }
+    for (i, c) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_u64(out, *c);
+    }
+}
+
+fn write_json_counts(out: &mut String, v: &[u64]) {
+    out.push('[');
+    for (i, c) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_u64(out, *c);
+    }
+    out.push(']');
 }
 
 /// Decimal digits without the formatting machinery (the log writer's
@@ -661,6 +671,9 @@ mod tests {
         assert_eq!(tsv(Value::Counts(vec![170, 187])), "170,187");
         assert_eq!(tsv(Value::Counts(vec![])), "(empty)");
         assert_eq!(json(Value::Counts(vec![1, 0])).unwrap(), "[1,0]");
+        assert_eq!(json(Value::CountsRef(&[1, 0])).unwrap(), "[1,0]");
+        assert_eq!(tsv(Value::CountsRef(&[170, 187])), "170,187");
+        assert_eq!(tsv(Value::CountsRef(&[])), "(empty)");
         assert_eq!(tsv(Value::Bytes(vec![0, 0])), "\\x00\\x00");
         assert_eq!(tsv(Value::Bytes(b"1.2.3".to_vec())), "1.2.3");
         assert_eq!(tsv(Value::Bytes(vec![0xff, b'a'])), "\\xffa");

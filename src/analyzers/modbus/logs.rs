@@ -35,8 +35,8 @@ fn opt_str(v: &Option<String>) -> Value<'_> {
     v.as_deref().map(Value::Ref).unwrap_or(Value::Unset)
 }
 
-fn opt_counts(v: &Option<Vec<u64>>) -> Value<'static> {
-    v.clone().map(Value::Counts).unwrap_or(Value::Unset)
+fn opt_counts(v: &Option<Vec<u64>>) -> Value<'_> {
+    v.as_deref().map_or(Value::Unset, Value::CountsRef)
 }
 
 const ID: [Field; 6] = crate::output::CONN_HEAD;
@@ -163,15 +163,13 @@ impl LogRecord for DetailedRecord {
         out.push(opt_str(&self.response_subfunction_code));
         out.push(
             self.request_data
-                .clone()
-                .map(Value::Bytes)
-                .unwrap_or(Value::Unset),
+                .as_deref()
+                .map_or(Value::Unset, Value::BytesRef),
         );
         out.push(
             self.response_data
-                .clone()
-                .map(Value::Bytes)
-                .unwrap_or(Value::Unset),
+                .as_deref()
+                .map_or(Value::Unset, Value::BytesRef),
         );
         out.push(
             self.exception_code
