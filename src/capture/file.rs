@@ -1,9 +1,14 @@
 //! Offline capture from pcap and pcapng files, several files read in the
-//! order given (libpcap recognises both formats by their magic numbers).
+//! order given. Classic pcap files of the link types otwatch decodes are
+//! read by [`super::classic`]; everything else by libpcap, which
+//! recognises the formats by their magic numbers.
 
+use super::classic::{self, Header};
 use super::{LinkType, RawPacket, ReadError, UnsupportedLinkType};
 use crate::time::Ts;
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Why a capture file could not be opened.
@@ -31,10 +36,16 @@ impl fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
+/// Who reads the file's records.
+enum Records {
+    Classic(classic::Reader<File>),
+    Pcap(pcap::Capture<pcap::Offline>),
+}
+
 /// Reads the packets of one capture file.
 pub struct FileSource {
     path: PathBuf,
-    cap: pcap::Capture<pcap::Offline>,
+    records: Records,
     link: LinkType,
     read: u64,
     bytes: u64,
@@ -42,18 +53,25 @@ pub struct FileSource {
 
 impl FileSource {
     pub fn open(path: &Path) -> Result<FileSource, OpenError> {
-        let cap = pcap::Capture::from_file(path).map_err(|e| OpenError::Pcap {
+        let link_error = |link| OpenError::LinkType {
             file: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let link =
-            LinkType::from_dlt(cap.get_datalink().0).map_err(|link| OpenError::LinkType {
-                file: path.to_path_buf(),
-                link,
-            })?;
+            link,
+        };
+        let (records, dlt) = match classic_file(path) {
+            Some((reader, linktype)) => (Records::Classic(reader), linktype as i32),
+            None => {
+                let cap = pcap::Capture::from_file(path).map_err(|e| OpenError::Pcap {
+                    file: path.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+                let dlt = cap.get_datalink().0;
+                (Records::Pcap(cap), dlt)
+            }
+        };
+        let link = LinkType::from_dlt(dlt).map_err(link_error)?;
         Ok(FileSource {
             path: path.to_path_buf(),
-            cap,
+            records,
             link,
             read: 0,
             bytes: 0,
@@ -77,24 +95,49 @@ impl FileSource {
     /// The next packet, `Ok(None)` at the end of the file, or an error naming
     /// the file and the packet that could not be read.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, ReadError> {
-        match self.cap.next_packet() {
-            Ok(p) => {
-                self.read += 1;
-                self.bytes += p.data.len() as u64;
-                let ts = Ts::from_timeval(p.header.ts.tv_sec, p.header.ts.tv_usec);
-                Ok(Some(RawPacket {
-                    ts,
-                    link: self.link,
-                    wire_len: p.header.len,
-                    data: p.data,
-                }))
-            }
-            Err(pcap::Error::NoMorePackets) => Ok(None),
-            Err(e) => Err(ReadError {
-                file: self.path.clone(),
-                packet: self.read + 1,
-                reason: e.to_string(),
-            }),
-        }
+        let read = self.read;
+        let error = |reason: String| ReadError {
+            file: self.path.clone(),
+            packet: read + 1,
+            reason,
+        };
+        let (ts, wire_len, data) = match &mut self.records {
+            Records::Classic(r) => match r.next_record() {
+                Ok(Some(p)) => (
+                    Ts::from_timeval(i64::from(p.sec), i64::from(p.usec)),
+                    p.wire_len,
+                    p.data,
+                ),
+                Ok(None) => return Ok(None),
+                Err(reason) => return Err(error(reason)),
+            },
+            Records::Pcap(cap) => match cap.next_packet() {
+                Ok(p) => (
+                    Ts::from_timeval(p.header.ts.tv_sec, p.header.ts.tv_usec),
+                    p.header.len,
+                    p.data,
+                ),
+                Err(pcap::Error::NoMorePackets) => return Ok(None),
+                Err(e) => return Err(error(e.to_string())),
+            },
+        };
+        self.read += 1;
+        self.bytes += data.len() as u64;
+        Ok(Some(RawPacket {
+            ts,
+            link: self.link,
+            wire_len,
+            data,
+        }))
     }
+}
+
+/// The classic reader and link type of a file this reader takes; `None`
+/// leaves the file to libpcap (which also reports any error opening it).
+fn classic_file(path: &Path) -> Option<(classic::Reader<File>, u32)> {
+    let mut f = File::open(path).ok()?;
+    let mut h = [0u8; Header::LEN];
+    f.read_exact(&mut h).ok()?;
+    let header = Header::parse(&h)?;
+    Some((classic::Reader::new(f, header), header.linktype))
 }

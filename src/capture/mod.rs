@@ -1,7 +1,9 @@
-//! Packet capture: reads raw packets from pcap/pcapng files and live
-//! interfaces with libpcap and hands them on with their timestamp, link type
-//! and original length. No decoding happens here.
+//! Packet capture: reads raw packets from capture files (classic pcap
+//! with its own reader, pcapng and the rest with libpcap) and from live
+//! interfaces with libpcap, and hands them on with their timestamp, link
+//! type and original length. No decoding happens here.
 
+mod classic;
 mod file;
 mod linktype;
 mod live;
