@@ -203,18 +203,39 @@ fn class_service_name(class: u32, service: u8) -> Option<&'static str> {
 /// `Forward_Open` on the Connection Manager.
 pub fn service_name(class: Option<u32>, service: u8) -> Cow<'static, str> {
     let code = service & 0x7F;
+    let unknown = || {
+        let mut s = String::from("Unknown Service 0x");
+        push_hex2(&mut s, u32::from(code));
+        Cow::Owned(s)
+    };
     if code < 0x4B {
-        return match common_service_name(code) {
-            Some(n) => Cow::Borrowed(n),
-            None => Cow::Owned(format!("Unknown Service 0x{code:02x}")),
-        };
+        return common_service_name(code).map_or_else(unknown, Cow::Borrowed);
     }
     match class {
         Some(c) => match class_service_name(c, code) {
             Some(n) => Cow::Borrowed(n),
-            None => Cow::Owned(format!("Class 0x{c:02x} Service 0x{code:02x}")),
+            None => {
+                // Built by hand: replies to Unconnected Send name their
+                // service this way on every row, and `format!` cost ~800
+                // instructions a time.
+                let mut s = String::with_capacity(26);
+                s.push_str("Class 0x");
+                push_hex2(&mut s, c);
+                s.push_str(" Service 0x");
+                push_hex2(&mut s, u32::from(code));
+                Cow::Owned(s)
+            }
         },
-        None => Cow::Owned(format!("Unknown Service 0x{code:02x}")),
+        None => unknown(),
+    }
+}
+
+/// `v` in lowercase hex, at least two digits (as `{:02x}`).
+fn push_hex2(out: &mut String, v: u32) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let n = (32 - v.leading_zeros()).div_ceil(4).max(2);
+    for i in (0..n).rev() {
+        out.push(char::from(DIGITS[((v >> (i * 4)) & 0xf) as usize]));
     }
 }
 
@@ -2083,6 +2104,23 @@ static VENDORS: [(u16, &str); 1494] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_made_for_unknown_services_read_as_format_writes_them() {
+        for class in [0u32, 0x06, 0x6b, 0xab, 0x100, 0x1234, u32::MAX] {
+            for service in 0u8..=255 {
+                let code = service & 0x7F;
+                let name = service_name(Some(class), service);
+                if code >= 0x4B && class_service_name(class, code).is_none() {
+                    assert_eq!(name, format!("Class 0x{class:02x} Service 0x{code:02x}"));
+                }
+                if common_service_name(code).is_none() && code < 0x4B {
+                    assert_eq!(name, format!("Unknown Service 0x{code:02x}"));
+                }
+            }
+        }
+        assert_eq!(service_name(None, 0x4C), "Unknown Service 0x4c");
+    }
 
     #[test]
     fn command_and_encapsulation_status_names_follow_icsnpp() {
