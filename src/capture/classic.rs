@@ -128,12 +128,18 @@ impl<R: Read> Reader<R> {
     }
 
     /// Makes `n` bytes available at `at` if the file has them; returns how
-    /// many are.
+    /// many are. Inlined for the usual case, where they already are.
+    #[inline]
     fn fill(&mut self, n: usize) -> std::io::Result<usize> {
         if self.end - self.at >= n || self.eof {
             return Ok((self.end - self.at).min(n));
         }
-        // Move the rest of a record to the front and read behind it.
+        self.refill(n)
+    }
+
+    /// Moves the rest of a record to the front and reads behind it.
+    #[cold]
+    fn refill(&mut self, n: usize) -> std::io::Result<usize> {
         self.buf.copy_within(self.at..self.end, 0);
         self.end -= self.at;
         self.at = 0;
