@@ -232,10 +232,15 @@ pub fn service_name(class: Option<u32>, service: u8) -> Cow<'static, str> {
 
 /// `v` in lowercase hex, at least two digits (as `{:02x}`).
 fn push_hex2(out: &mut String, v: u32) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let n = (32 - v.leading_zeros()).div_ceil(4).max(2);
-    for i in (0..n).rev() {
-        out.push(char::from(DIGITS[((v >> (i * 4)) & 0xf) as usize]));
+    let digits = u32::BITS
+        .saturating_sub(v.leading_zeros())
+        .div_ceil(4)
+        .max(2);
+    for i in (0..digits).rev() {
+        let nibble = v.checked_shr(i.saturating_mul(4)).unwrap_or(0) & 0xf;
+        if let Some(c) = char::from_digit(nibble, 16) {
+            out.push(c);
+        }
     }
 }
 
