@@ -21,6 +21,10 @@ run() { # label threads capture [extra args...]
   local label=$1 threads=$2 cap=$3; shift 3
   local out="$DIR/out"
   rm -rf "$out"
+  # The last run's logs (1.2 GB per GB of capture) are written back first:
+  # the kernel's writeback would otherwise share the two cores with this
+  # run (it moved figures by a third).
+  sync
   /usr/bin/time -v $BIN analyze --quiet --threads "$threads" --out "$out" "$@" "$cap" 2> "$DIR/time.txt" || {
     cat "$DIR/time.txt"; exit 1; }
   python3 - "$label" "$threads" "$out/stats.log" "$DIR/time.txt" "$(stat -c %s "$cap")" <<'PY'
