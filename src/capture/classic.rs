@@ -273,6 +273,12 @@ mod tests {
         v
     }
 
+    /// A small bundled capture (Modbus/TCP) the tests rewrite.
+    fn sample() -> Vec<u8> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(dir.join("pcaps/modbus_example.pcap")).unwrap()
+    }
+
     #[test]
     fn reads_every_bundled_capture_as_libpcap_does() {
         let d = tempfile::tempdir().unwrap();
@@ -291,35 +297,18 @@ mod tests {
     #[test]
     fn swapped_and_nanosecond_files_read_as_libpcap_reads_them() {
         let d = tempfile::tempdir().unwrap();
-        let src = std::fs::read(
-            bundled()
-                .iter()
-                .find(|p| p.ends_with("modbus_example.pcap"))
-                .unwrap(),
-        )
-        .unwrap();
+        let src = sample();
         for (swap, nanos) in [(true, false), (false, true), (true, true)] {
             let mut b = src.clone();
             let put = |b: &mut Vec<u8>, at: usize, v: u32| {
-                let bytes = if swap {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                };
-                b[at..at + 4].copy_from_slice(&bytes);
+                let v = if swap { v.swap_bytes() } else { v };
+                b[at..at + 4].copy_from_slice(&v.to_le_bytes());
             };
             let get = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-            let put16 = |b: &mut Vec<u8>, at: usize, v: u16| {
-                let bytes = if swap {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                };
-                b[at..at + 2].copy_from_slice(&bytes);
-            };
             put(&mut b, 0, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
-            put16(&mut b, 4, 2);
-            put16(&mut b, 6, 4);
+            // Version 2.4: two 16-bit fields, each in the file's order.
+            let version: [u8; 4] = if swap { [0, 2, 0, 4] } else { [2, 0, 4, 0] };
+            b[4..8].copy_from_slice(&version);
             for at in [8, 12, 16, 20] {
                 let v = get(&src, at);
                 put(&mut b, at, v);
@@ -348,13 +337,7 @@ mod tests {
     #[test]
     fn snaplen_in_the_header_is_handled_as_libpcap_handles_it() {
         let d = tempfile::tempdir().unwrap();
-        let src = std::fs::read(
-            bundled()
-                .iter()
-                .find(|p| p.ends_with("modbus_example.pcap"))
-                .unwrap(),
-        )
-        .unwrap();
+        let src = sample();
         for snaplen in [0u32, 60, 70_000, 1 << 30] {
             let mut b = src.clone();
             b[16..20].copy_from_slice(&snaplen.to_le_bytes());
@@ -395,7 +378,7 @@ mod tests {
             cut in any::<prop::sample::Index>(),
         ) {
             let d = tempfile::tempdir().unwrap();
-            let mut b = std::fs::read(bundled().iter().find(|p| p.ends_with("modbus_example.pcap")).unwrap()).unwrap();
+            let mut b = sample();
             for (at, v) in flips {
                 let i = Header::LEN + at.index(b.len() - Header::LEN);
                 b[i] = v;
