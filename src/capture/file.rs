@@ -103,11 +103,7 @@ impl FileSource {
         };
         let (ts, wire_len, data) = match &mut self.records {
             Records::Classic(r) => match r.next_record() {
-                Ok(Some(p)) => (
-                    Ts::from_timeval(i64::from(p.sec), i64::from(p.usec)),
-                    p.wire_len,
-                    p.data,
-                ),
+                Ok(Some(p)) => (Ts::from_timeval(p.sec, p.usec), p.wire_len, p.data),
                 Ok(None) => return Ok(None),
                 Err(reason) => return Err(error(reason)),
             },
@@ -134,8 +130,13 @@ impl FileSource {
 
 /// The classic reader and link type of a file this reader takes; `None`
 /// leaves the file to libpcap (which also reports any error opening it).
+/// Only regular files: reading the header of a pipe would take its first
+/// bytes from libpcap.
 fn classic_file(path: &Path) -> Option<(classic::Reader<File>, u32)> {
     let mut f = File::open(path).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
     let mut h = [0u8; Header::LEN];
     f.read_exact(&mut h).ok()?;
     let header = Header::parse(&h)?;

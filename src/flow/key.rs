@@ -179,7 +179,7 @@ impl FlowKey {
     pub fn host_pair_hash(&self) -> u64 {
         let (a, b) = (words(&self.a), words(&self.b));
         let vlans = u64::from(self.vlan) << 16 | u64::from(self.inner_vlan);
-        fold3(a, b, vlans)
+        fold3(a, b, vlans, 0)
     }
 
     /// A hash of the whole key, the same both ways (the key is already
@@ -190,7 +190,7 @@ impl FlowKey {
             | u64::from(self.b_port) << 32
             | u64::from(self.vlan) << 16
             | u64::from(self.inner_vlan);
-        fold3(a, b, rest ^ u64::from(self.proto) << 56 ^ 0x5bd1_e995)
+        fold3(a, b, rest, u64::from(self.proto))
     }
 
     /// FNV-1a of the whole key: a connection's uid is made from it, so it
@@ -223,12 +223,12 @@ fn fold(x: u64, y: u64) -> u64 {
     (p as u64) ^ (p >> 64) as u64
 }
 
-/// Two addresses and one more word hashed with folded multiplies: the
+/// Two addresses and two more words hashed with folded multiplies: the
 /// two products of the addresses are independent, so this is a few
 /// cycles where FNV-1a's one multiply per byte was a chain of ~40 (the
 /// shard is picked for every packet). Fixed constants keep it stable
 /// across runs, so a flow's shard, and what a cap evicts, never change.
-fn fold3(a: (u64, u64), b: (u64, u64), rest: u64) -> u64 {
+fn fold3(a: (u64, u64), b: (u64, u64), rest: u64, more: u64) -> u64 {
     const K: [u64; 5] = [
         0x243f_6a88_85a3_08d3,
         0x1319_8a2e_0370_7344,
@@ -238,7 +238,7 @@ fn fold3(a: (u64, u64), b: (u64, u64), rest: u64) -> u64 {
     ];
     let x = fold(a.0 ^ K[0], a.1 ^ K[1]);
     let y = fold(b.0 ^ K[2], b.1 ^ K[3]);
-    mix(fold(x ^ rest, y ^ K[4]))
+    mix(fold(x ^ rest, y ^ more ^ K[4]))
 }
 
 /// FNV-1a, stable across platforms and Rust versions.

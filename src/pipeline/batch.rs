@@ -39,10 +39,26 @@ impl Batch {
         }
     }
 
-    /// The same buffers, empty, for another tick.
-    pub fn emptied(mut self) -> Batch {
-        self.packets.clear();
-        self.data.clear();
+    /// The same buffers, empty, for another tick like `like`. A buffer far
+    /// larger than that tick needs is cut back: one burst (a bulk transfer
+    /// on one shard, a tick of 64 KiB frames) would otherwise keep every
+    /// pooled batch at its peak size for the rest of the run.
+    pub fn emptied_like(mut self, like: &Batch) -> Batch {
+        fn trim<T>(v: &mut Vec<T>, need: usize) {
+            v.clear();
+            if v.capacity()
+                > need
+                    .saturating_mul(2)
+                    .max(KEEP / std::mem::size_of::<T>().max(1))
+            {
+                v.shrink_to(need);
+            }
+        }
+        /// Bytes of a buffer kept whatever the tick (small enough not to
+        /// matter, large enough not to reallocate every tick).
+        const KEEP: usize = 256 * 1024;
+        trim(&mut self.packets, like.packets.len());
+        trim(&mut self.data, like.data.len());
         Batch {
             packets: self.packets,
             data: self.data,
@@ -60,5 +76,29 @@ impl Batch {
 
     pub fn payload(&self, p: &BatchPacket) -> &[u8] {
         p.decoded.payload(&self.data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reused_batch_is_empty_and_cut_back_after_a_burst() {
+        let mut burst = Batch::default();
+        burst.data.extend(std::iter::repeat_n(0u8, 4 << 20));
+        burst.tick = 9;
+        let small = Batch {
+            data: vec![0; 1000],
+            ..Batch::default()
+        };
+        let b = burst.emptied_like(&small);
+        assert!(b.data.is_empty() && b.packets.is_empty() && b.tick == 0);
+        assert!(b.data.capacity() < 1 << 20, "{}", b.data.capacity());
+        // A buffer near the tick's size is kept as it is.
+        let mut usual = Batch::default();
+        usual.data.reserve(2000);
+        let cap = usual.data.capacity();
+        assert_eq!(usual.emptied_like(&small).data.capacity(), cap);
     }
 }

@@ -36,8 +36,9 @@ use worker::{Output, Work};
 /// Payload bytes after which a tick ends early (see `Capturer::tick_full`).
 pub const TICK_BYTES: usize = 4 << 20;
 
-/// Used batches kept for reuse, per worker; a worker frees a batch it
-/// finds no room for (a pool of buffers, not of data: nothing is lost).
+/// Used batches kept for reuse: one pool for all workers, of this many
+/// per worker. A worker frees a batch it finds no room for (a pool of
+/// buffers, not of data: nothing is lost).
 const SPARE_BATCHES_PER_WORKER: usize = 2;
 
 /// Settings of one offline run.
@@ -749,7 +750,7 @@ impl<'a> Capturer<'a> {
             // sized like this one: growing the buffers packet by packet
             // cost ~1 % of a run in reallocation copies.
             let next = match self.spare.try_recv() {
-                Ok(b) => b.emptied(),
+                Ok(b) => b.emptied_like(&self.batches[i]),
                 Err(_) => Batch::with_capacity(&self.batches[i]),
             };
             let mut b = std::mem::replace(&mut self.batches[i], next);
