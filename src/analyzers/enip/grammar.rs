@@ -65,7 +65,7 @@ pub enum PairKey {
 /// of responses by the class the request addressed.
 #[derive(Debug, Default)]
 pub struct Pending {
-    waiting: std::collections::VecDeque<(PairKey, Option<u32>)>,
+    waiting: std::collections::VecDeque<(PairKey, Naming)>,
     /// Forward Open requests waiting for their reply.
     opens: std::collections::VecDeque<PairKey>,
 }
@@ -76,13 +76,13 @@ pub const MAX_PENDING: usize = 256;
 
 impl Pending {
     /// Remembers a request; returns true when the oldest was forgotten.
-    fn request(&mut self, key: PairKey, class: Option<u32>) -> bool {
+    fn request(&mut self, key: PairKey, naming: Naming) -> bool {
         self.waiting.retain(|(k, _)| *k != key);
         let full = self.waiting.len() >= MAX_PENDING;
         if full {
             self.waiting.pop_front();
         }
-        self.waiting.push_back((key, class));
+        self.waiting.push_back((key, naming));
         full
     }
 
@@ -107,10 +107,42 @@ impl Pending {
         }
     }
 
-    fn response(&mut self, key: PairKey) -> Option<u32> {
+    /// The class that names the reply `code` to the request `key`.
+    fn response(&mut self, key: PairKey, code: u8) -> Option<u32> {
         let i = self.waiting.iter().position(|(k, _)| *k == key)?;
-        self.waiting.remove(i).and_then(|(_, c)| c)
+        let (_, naming) = self.waiting.remove(i)?;
+        match naming.routed {
+            Some((service, class)) if service == code => class,
+            _ => naming.class,
+        }
     }
+}
+
+/// How to name the reply to a request: by the class it addressed, or, for
+/// an Unconnected Send, by the class of the request it carried when the
+/// reply is that request's (the Connection Manager forwards the target's
+/// reply as it is; its own errors come back as Unconnected Send replies).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Naming {
+    class: Option<u32>,
+    /// The carried request's service code and class.
+    routed: Option<(u8, Option<u32>)>,
+}
+
+/// Unconnected Send (service 0x52 of the Connection Manager, class 6).
+const UNCONNECTED_SEND: u8 = 0x52;
+
+/// The service and naming class of the request an Unconnected Send
+/// carries in `d` (its request data: priority and ticks, timeout, message
+/// size, then the message), if it is there.
+fn routed(d: &[u8]) -> Option<(u8, Option<u32>)> {
+    let service = *d.get(4)?;
+    let words = usize::from(*d.get(5)?);
+    let end = 6usize.saturating_add(words.saturating_mul(2));
+    if end > d.len() {
+        return None;
+    }
+    Some((service & 0x7F, path(d, 6, end).naming_class()))
 }
 
 /// Per-message state the reading functions share.
@@ -521,9 +553,16 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
     };
     // A response is named by the class its request addressed.
     let class = if response {
-        m.pending.response(key)
+        m.pending.response(key, code)
     } else {
-        if m.pending.request(key, p.naming_class()) {
+        let data_at = start.saturating_add(2).saturating_add(path_bytes);
+        let naming = Naming {
+            class: p.naming_class(),
+            routed: (code == UNCONNECTED_SEND && p.class == Some(6))
+                .then(|| routed(r.d.get(data_at..).unwrap_or_default()))
+                .flatten(),
+        };
+        if m.pending.request(key, naming) {
             cx.weird("enip_pending_overflow", None, "ENIP");
         }
         p.naming_class()

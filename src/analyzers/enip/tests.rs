@@ -145,6 +145,37 @@ fn responses_are_named_by_their_request_class() {
     assert_eq!(cip_rows(&h)[2].2, "unknown");
 }
 
+/// The reply to an Unconnected Send is the carried request's reply (here
+/// a Read Tag's), named by the class that request addressed; the
+/// Connection Manager's own error reply keeps its name.
+#[test]
+fn replies_through_unconnected_send_are_named_by_the_carried_request() {
+    let (mut h, mut e) = new();
+    // Unconnected Send to the Connection Manager (class 6, instance 1)
+    // carrying Read Tag "Temp", then the route (port 1, slot 0).
+    let read_tag = [0x4C, 3, 0x91, 4, b'T', b'e', b'm', b'p', 1, 0];
+    let mut send = vec![0x52, 2, 0x20, 0x06, 0x24, 0x01, 0x0A, 0x0E];
+    send.extend_from_slice(&(read_tag.len() as u16).to_le_bytes());
+    send.extend_from_slice(&read_tag);
+    send.extend_from_slice(&[1, 0, 0x01, 0x00]);
+    h.feed(&mut e, Dir::Orig, &send_rr(&send));
+    h.feed(&mut e, Dir::Resp, &send_rr(&[0xCC, 0, 0, 0, 0xC3, 0, 7, 0]));
+    // The same request again, answered by the Connection Manager itself
+    // (0xD2: Unconnected Send reply, general status 0x01).
+    h.feed(&mut e, Dir::Orig, &send_rr(&send));
+    h.feed(&mut e, Dir::Resp, &send_rr(&[0xD2, 0, 0x01, 0]));
+    let rows = cip_rows(&h);
+    assert_eq!(
+        rows[0],
+        ("request".into(), "0x52".into(), "Unconnected_Send".into())
+    );
+    assert_eq!(
+        rows[1],
+        ("response".into(), "0x4c".into(), "Read Tag".into())
+    );
+    assert_eq!(rows[3].2, "Unconnected_Send");
+}
+
 #[test]
 fn a_multiple_service_packet_with_a_huge_count_does_not_overflow() {
     // Regression (review): 2 * count overflowed for counts from 0x8000.
