@@ -30,21 +30,14 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// An empty batch with room for as much as `like` holds.
-    pub fn with_capacity(like: &Batch) -> Batch {
-        Batch {
-            packets: Vec::with_capacity(like.packets.len()),
-            data: Vec::with_capacity(like.data.len()),
-            ..Batch::default()
-        }
-    }
-
-    /// The same buffers, empty, for another tick like `like`. A buffer far
-    /// larger than that tick needs is cut back: one burst (a bulk transfer
-    /// on one shard, a tick of 64 KiB frames) would otherwise keep every
-    /// pooled batch at its peak size for the rest of the run.
+    /// The same buffers, empty, with room for as much as `like` holds
+    /// (growing them packet by packet cost ~1 % of a run in reallocation
+    /// copies). A buffer far larger than that is cut back: one burst (a
+    /// bulk transfer on one shard, a tick of 64 KiB frames) would otherwise
+    /// keep every pooled batch at its peak size for the rest of the run.
+    /// `Batch::default().emptied_like(..)` is a fresh batch sized so.
     pub fn emptied_like(mut self, like: &Batch) -> Batch {
-        fn trim<T>(v: &mut Vec<T>, need: usize) {
+        fn fit<T>(v: &mut Vec<T>, need: usize) {
             v.clear();
             if v.capacity()
                 > need
@@ -53,12 +46,13 @@ impl Batch {
             {
                 v.shrink_to(need);
             }
+            v.reserve(need);
         }
         /// Bytes of a buffer kept whatever the tick (small enough not to
         /// matter, large enough not to reallocate every tick).
         const KEEP: usize = 256 * 1024;
-        trim(&mut self.packets, like.packets.len());
-        trim(&mut self.data, like.data.len());
+        fit(&mut self.packets, like.packets.len());
+        fit(&mut self.data, like.data.len());
         Batch {
             packets: self.packets,
             data: self.data,
@@ -100,5 +94,10 @@ mod tests {
         usual.data.reserve(2000);
         let cap = usual.data.capacity();
         assert_eq!(usual.emptied_like(&small).data.capacity(), cap);
+        // A fresh batch, or a reused one too small, gets room for the tick.
+        assert!(Batch::default().emptied_like(&small).data.capacity() >= 1000);
+        let mut tiny = Batch::default();
+        tiny.data.reserve(10);
+        assert!(tiny.emptied_like(&small).data.capacity() >= 1000);
     }
 }

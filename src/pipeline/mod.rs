@@ -746,13 +746,13 @@ impl<'a> Capturer<'a> {
             return false;
         }
         for (i, tx) in self.work_tx.iter().enumerate() {
-            // The next tick reuses a batch a worker is done with, or is
-            // sized like this one: growing the buffers packet by packet
-            // cost ~1 % of a run in reallocation copies.
-            let next = match self.spare.try_recv() {
-                Ok(b) => b.emptied_like(&self.batches[i]),
-                Err(_) => Batch::with_capacity(&self.batches[i]),
-            };
+            // The next tick, sized like this one, reuses a batch a worker
+            // is done with when there is one.
+            let next = self
+                .spare
+                .try_recv()
+                .unwrap_or_default()
+                .emptied_like(&self.batches[i]);
             let mut b = std::mem::replace(&mut self.batches[i], next);
             b.tick = self.tick;
             b.last_seq = self.seq;
