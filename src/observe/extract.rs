@@ -322,15 +322,9 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
     if r.is_response || h.dir != Dir::Orig {
         return None;
     }
-    // Joined by hand: `format!` cost ~1,500 instructions per request.
+    // `join`, not `format!` (~1,500 instructions per request).
     let function = match &r.class_name {
-        Some(c) => {
-            let mut f = String::with_capacity(r.service.len() + 1 + c.len());
-            f.push_str(&r.service);
-            f.push('/');
-            f.push_str(c);
-            f
-        }
+        Some(c) => [&*r.service, c].join("/"),
         None => r.service.to_string(),
     };
     let (write, engineering) = cip_flags(r.service_code, r.class_id);
