@@ -337,6 +337,18 @@ mod tests {
         v
     }
 
+    /// Where each record of a little-endian file starts, and its captured
+    /// length.
+    fn records(b: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut at = Header::LEN;
+        std::iter::from_fn(move || {
+            let caplen = u32::from_le_bytes(b.get(at + 8..at + 12)?.try_into().ok()?) as usize;
+            let record = (at, caplen);
+            at += 16 + caplen;
+            Some(record)
+        })
+    }
+
     /// A small bundled capture (Modbus/TCP) the tests rewrite.
     fn sample() -> Vec<u8> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -377,9 +389,7 @@ mod tests {
                 let v = get(&src, at);
                 put(&mut b, at, v);
             }
-            let mut at = Header::LEN;
-            while at + 16 <= src.len() {
-                let caplen = get(&src, at + 8);
+            for (at, _) in records(&src) {
                 for (i, field) in [0, 4, 8, 12].into_iter().enumerate() {
                     let mut v = get(&src, at + field);
                     if nanos && i == 1 {
@@ -387,7 +397,6 @@ mod tests {
                     }
                     put(&mut b, at + field, v);
                 }
-                at += 16 + caplen as usize;
             }
             assert!(
                 same_as_libpcap(&b, d.path()) > 0,
@@ -426,14 +435,7 @@ mod tests {
         }
         // Cut inside a record longer than a snaplen of 60: in the part kept
         // and in the part skipped (libpcap words the two differently).
-        let mut at = Header::LEN;
-        let caplen = loop {
-            let caplen = u32::from_le_bytes(src[at + 8..at + 12].try_into().unwrap()) as usize;
-            if caplen > 70 {
-                break caplen;
-            }
-            at += 16 + caplen;
-        };
+        let (at, caplen) = records(&src).find(|&(_, c)| c > 70).unwrap();
         for cut in [10, 59, 60, 61, caplen - 1] {
             let mut b = src[..at + 16 + cut].to_vec();
             b[16..20].copy_from_slice(&60u32.to_le_bytes());
