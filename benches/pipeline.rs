@@ -16,9 +16,9 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use otwatch::capture::{FileSource, LinkType};
 use otwatch::decode::decode;
+use otwatch::event::Emitter;
 use otwatch::flow::{FlowConfig, FlowTable};
 use otwatch::pipeline::{run_files, PipelineConfig};
-use otwatch::record::Emitter;
 use otwatch::time::Ts;
 use std::path::PathBuf;
 

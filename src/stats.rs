@@ -1,10 +1,46 @@
 //! Run counters, the end-of-run summary on stderr and its `stats.log` record.
 
-use crate::flow::FlowCounters;
-use crate::output::{field, Field, FieldType as T, LogRecord, Value};
-use crate::time::{Micros, Ts};
+use crate::time::Ts;
 use std::fmt;
 use std::time::Duration;
+
+/// Counters of one worker's flow table (summed over workers at the end).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlowCounters {
+    pub connections: u64,
+    pub tcp: u64,
+    pub udp: u64,
+    pub icmp: u64,
+    pub other: u64,
+    /// Connections logged early because the table was full.
+    pub evicted: u64,
+    /// The cap on live connections.
+    pub max_flows: u64,
+    pub weirds: u64,
+    pub missed_bytes: u64,
+    pub reassembly_cap_hits: u64,
+    /// Log rows the analyzers' rate limits left out.
+    pub rows_limited: u64,
+    /// Connections whose analysis stopped at the analyzer budget.
+    pub analyzers_stopped: u64,
+}
+
+impl FlowCounters {
+    pub fn add(&mut self, o: &FlowCounters) {
+        self.connections += o.connections;
+        self.tcp += o.tcp;
+        self.udp += o.udp;
+        self.icmp += o.icmp;
+        self.other += o.other;
+        self.evicted += o.evicted;
+        self.max_flows += o.max_flows;
+        self.weirds += o.weirds;
+        self.missed_bytes += o.missed_bytes;
+        self.reassembly_cap_hits += o.reassembly_cap_hits;
+        self.rows_limited += o.rows_limited;
+        self.analyzers_stopped += o.analyzers_stopped;
+    }
+}
 
 /// Counters of the capture and decode stage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -134,83 +170,6 @@ pub struct StatsRecord {
     pub summary: Summary,
 }
 
-static FIELDS: [Field; 27] = [
-    field("ts", T::Time),
-    field("peer", T::String),
-    field("files", T::Count),
-    field("pkts_proc", T::Count),
-    field("bytes_recv", T::Count),
-    field("ip_pkts", T::Count),
-    field("non_ip_pkts", T::Count),
-    field("malformed_pkts", T::Count),
-    field("ts_backwards", T::Count),
-    field("snaplen_truncated", T::Count),
-    field("ip_fragments", T::Count),
-    field("ip_reassembled", T::Count),
-    field("ip_frag_dropped", T::Count),
-    field("connections", T::Count),
-    field("flows_evicted", T::Count),
-    field("max_flows", T::Count),
-    field("weirds", T::Count),
-    field("missed_bytes", T::Count),
-    field("reassembly_cap_hits", T::Count),
-    field("rows_rate_limited", T::Count),
-    field("analyzers_stopped", T::Count),
-    field("devices_dropped", T::Count),
-    field("baseline_dropped", T::Count),
-    field("deviations_repeated", T::Count),
-    field("rule_state_resets", T::Count),
-    field("elapsed", T::Interval),
-    field("pkts_per_sec", T::Double),
-];
-
-impl LogRecord for StatsRecord {
-    const PATH: &'static str = "stats";
-
-    fn fields() -> &'static [Field] {
-        &FIELDS
-    }
-
-    fn ts(&self) -> Ts {
-        self.ts
-    }
-
-    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        let s = &self.summary;
-        out.push(Value::Time(self.ts));
-        out.push(Value::Ref("otwatch"));
-        out.push(Value::Count(s.files));
-        out.push(Value::Count(s.decode.packets));
-        out.push(Value::Count(s.decode.captured_bytes));
-        out.push(Value::Count(s.decode.ip_packets));
-        out.push(Value::Count(s.decode.non_ip));
-        out.push(Value::Count(s.decode.malformed));
-        out.push(Value::Count(s.decode.time_went_backwards));
-        out.push(Value::Count(s.decode.snaplen_truncated));
-        let g = &s.decode.defrag;
-        out.push(Value::Count(g.fragments));
-        out.push(Value::Count(g.reassembled));
-        out.push(Value::Count(
-            g.evicted + g.timed_out + g.incomplete + g.invalid,
-        ));
-        out.push(Value::Count(s.flows.connections));
-        out.push(Value::Count(s.flows.evicted));
-        out.push(Value::Count(s.flows.max_flows));
-        out.push(Value::Count(s.weirds()));
-        out.push(Value::Count(s.flows.missed_bytes));
-        out.push(Value::Count(s.flows.reassembly_cap_hits));
-        out.push(Value::Count(s.flows.rows_limited));
-        out.push(Value::Count(s.flows.analyzers_stopped));
-        let o = &s.observe;
-        out.push(Value::Count(o.devices_dropped));
-        out.push(Value::Count(o.baseline_dropped));
-        out.push(Value::Count(o.deviations_repeated));
-        out.push(Value::Count(o.rule_state_resets));
-        out.push(Value::Interval(Micros(s.elapsed.as_micros() as i64)));
-        out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
-    }
-}
-
 /// A row of `capture_loss.log` (live capture): what the kernel received
 /// and dropped in the last interval, as Zeek's capture-loss log reports
 /// loss, from `pcap_stats` of every interface.
@@ -252,36 +211,6 @@ impl CaptureLoss {
                 (dropped + if_dropped) as f64 * 100.0 / seen as f64
             },
         }
-    }
-}
-
-static LOSS_FIELDS: [crate::output::Field; 7] = [
-    crate::output::field("ts", crate::output::FieldType::Time),
-    crate::output::field("ts_delta", crate::output::FieldType::Interval),
-    crate::output::field("kernel_received", crate::output::FieldType::Count),
-    crate::output::field("kernel_dropped", crate::output::FieldType::Count),
-    crate::output::field("interface_dropped", crate::output::FieldType::Count),
-    crate::output::field("processed", crate::output::FieldType::Count),
-    crate::output::field("percent_lost", crate::output::FieldType::Double),
-];
-
-impl crate::output::LogRecord for CaptureLoss {
-    const PATH: &'static str = "capture_loss";
-    fn fields() -> &'static [crate::output::Field] {
-        &LOSS_FIELDS
-    }
-    fn ts(&self) -> Ts {
-        self.ts
-    }
-    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        use crate::output::Value;
-        out.push(Value::Time(self.ts));
-        out.push(self.ts_delta.map_or(Value::Unset, Value::Interval));
-        out.push(Value::Count(self.kernel_received));
-        out.push(Value::Count(self.kernel_dropped));
-        out.push(Value::Count(self.interface_dropped));
-        out.push(Value::Count(self.processed));
-        out.push(Value::Double(self.percent_lost));
     }
 }
 

@@ -463,11 +463,7 @@ fn v6(a: u128) -> IpAddr {
 fn request(client: IpAddr, server: IpAddr, port: u16, function: String) -> otwatch::observe::Obs {
     otwatch::observe::Obs::Request(Box::new(otwatch::observe::Request {
         ts: otwatch::time::Ts(T0),
-        uid: "Cx".into(),
-        client,
-        client_port: 40000,
-        server,
-        port,
+        id: conn_id(client, server, port),
         protocol: "modbus",
         function: function.into(),
         write: false,
@@ -478,16 +474,16 @@ fn request(client: IpAddr, server: IpAddr, port: u16, function: String) -> otwat
     }))
 }
 
+/// The TCP connection "Cx" from `client` to `server:port`.
+fn conn_id(client: IpAddr, server: IpAddr, port: u16) -> otwatch::event::ConnId {
+    otwatch::event::ConnId::tcp("Cx", (client, 40000), (server, port))
+}
+
 /// A Modbus connection's end (conn.log) from `client` to `server:port`.
 fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::observe::Obs {
-    otwatch::observe::Obs::End(Box::new(otwatch::flow::ConnRecord {
+    otwatch::observe::Obs::End(Box::new(otwatch::event::Conn {
         ts: otwatch::time::Ts(T0),
-        uid: "Cx".into(),
-        orig_h: client,
-        orig_p: 40000,
-        resp_h: server,
-        resp_p: port,
-        proto: "tcp",
+        id: conn_id(client, server, port),
         service: vec!["modbus"],
         duration: None,
         orig_bytes: None,
@@ -501,9 +497,6 @@ fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::observe::Obs 
         orig_ip_bytes: 29,
         resp_pkts: 0,
         resp_ip_bytes: 0,
-        ip_proto: 6,
-        vlan: None,
-        inner_vlan: None,
         orig_mac: None,
         resp_mac: None,
     }))
@@ -560,14 +553,13 @@ fn the_detector_reports_beyond_its_memory_and_counts() {
     use otwatch::observe::Obs;
     let mut d = Detector::new(Baseline::default(), DetectConfig::default());
     let orig: IpAddr = [10, 60, 0, 1].into();
-    let start = |resp: u64| Obs::Start {
-        ts: otwatch::time::Ts(T0),
-        uid: "Cx".into(),
-        orig,
-        resp: v6((0xfd00u128 << 112) | u128::from(resp)),
-        sender: orig,
-        mac: None,
-        vlan: None,
+    let start = |resp: u64| {
+        Obs::Start(Box::new(otwatch::event::ConnStart {
+            ts: otwatch::time::Ts(T0),
+            id: conn_id(orig, v6((0xfd00u128 << 112) | u128::from(resp)), 502),
+            mac: None,
+            first: otwatch::event::Dir::Orig,
+        }))
     };
     let mut notices = 0u64;
     let mut out = Vec::new();

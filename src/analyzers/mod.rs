@@ -20,38 +20,11 @@
     )
 )]
 
+use crate::event::{Emitter, Event, Record, Weird, WeirdScope};
 use crate::flow::Dir;
-use crate::record::{Emitter, Record};
 use crate::time::Ts;
-use crate::weird::{WeirdConn, WeirdRecord};
-use std::net::IpAddr;
 
-/// Who a connection is: its uid and its endpoints in their current roles.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnId {
-    pub uid: crate::id::Id,
-    pub orig_h: IpAddr,
-    pub orig_p: u16,
-    pub resp_h: IpAddr,
-    pub resp_p: u16,
-}
-
-impl ConnId {
-    /// The roles flipped: the originator is now the responder.
-    pub fn flip(&mut self) {
-        std::mem::swap(&mut self.orig_h, &mut self.resp_h);
-        std::mem::swap(&mut self.orig_p, &mut self.resp_p);
-    }
-
-    /// (source address, source port, destination address, destination port)
-    /// of a message sent in `dir`.
-    pub fn endpoints(&self, dir: Dir) -> (IpAddr, u16, IpAddr, u16) {
-        match dir {
-            Dir::Orig => (self.orig_h, self.orig_p, self.resp_h, self.resp_p),
-            Dir::Resp => (self.resp_h, self.resp_p, self.orig_h, self.orig_p),
-        }
-    }
-}
+pub use crate::event::ConnId;
 
 /// A connection's weirds: each name logged once, all of them counted.
 #[derive(Debug, Default)]
@@ -76,19 +49,13 @@ impl WeirdTally {
             return;
         }
         self.logged.push(name);
-        em.emit(Record::Weird(Box::new(WeirdRecord {
+        em.emit(Record::Event(Event::Weird(Box::new(Weird {
             ts,
-            conn: Some(WeirdConn {
-                uid: Some(id.uid.to_string()),
-                orig_h: id.orig_h,
-                orig_p: id.orig_p,
-                resp_h: id.resp_h,
-                resp_p: id.resp_p,
-            }),
+            scope: WeirdScope::Conn(id.clone()),
             name,
             addl,
             source,
-        })));
+        }))));
     }
 }
 
@@ -146,9 +113,9 @@ impl Context<'_> {
         self.emitter.emit(Record::Log(rec));
     }
 
-    /// Emits an observation for the inventory and the baseline.
-    pub fn event(&mut self, e: crate::event::Event) {
-        self.emitter.emit(Record::Event(Box::new(e)));
+    /// Emits an event.
+    pub fn event(&mut self, e: Event) {
+        self.emitter.emit(Record::Event(e));
     }
 }
 
@@ -189,11 +156,11 @@ pub trait Analyzer: Send {
 
 mod detect;
 pub mod enip;
-mod head;
 pub mod modbus;
 pub mod opcua;
 
-pub use head::{message_head_fields, MessageHead};
+pub use crate::event::Head as MessageHead;
+pub use crate::logs::{head_values, message_head_fields};
 
 #[cfg(test)]
 pub(crate) mod testkit;

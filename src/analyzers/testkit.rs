@@ -2,9 +2,9 @@
 //! identity, an emitter, and helpers to feed data and read the rows back.
 
 use super::{Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
+use crate::event::{Emitter, Event, Record};
 use crate::flow::Dir;
 use crate::output::Value;
-use crate::record::{Emitter, Record};
 use crate::time::Ts;
 
 pub struct Harness {
@@ -26,6 +26,9 @@ impl Harness {
                 orig_p: 40000,
                 resp_h: "10.0.0.2".parse().unwrap(),
                 resp_p: 502,
+                ip_proto: 6,
+                vlan: None,
+                inner_vlan: None,
             },
             em: Emitter::default(),
             services: Vec::new(),
@@ -83,18 +86,25 @@ impl Harness {
         self.em
             .records
             .iter()
-            .filter_map(|(_, r)| r.as_log())
-            .filter(|l| l.path() == log)
-            .map(|l| {
-                let mut v = Vec::new();
-                l.values(&mut v);
-                v.iter()
-                    .map(|x: &Value| {
-                        let mut s = String::new();
-                        x.write_tsv(&mut s);
-                        s
-                    })
-                    .collect()
+            .flat_map(|(_, r)| {
+                let mut rows = Vec::new();
+                crate::logs::rows(r, &mut |l| {
+                    if l.path() != log {
+                        return;
+                    }
+                    let mut v = Vec::new();
+                    l.values(&mut v);
+                    rows.push(
+                        v.iter()
+                            .map(|x: &Value| {
+                                let mut s = String::new();
+                                x.write_tsv(&mut s);
+                                s
+                            })
+                            .collect(),
+                    );
+                });
+                rows
             })
             .collect()
     }
@@ -104,7 +114,7 @@ impl Harness {
             .records
             .iter()
             .filter_map(|(_, r)| match r {
-                Record::Weird(w) => Some(w.name),
+                Record::Event(Event::Weird(w)) => Some(w.name),
                 _ => None,
             })
             .collect()

@@ -6,8 +6,8 @@
 
 use super::learn::{conn_key, modbus_table_key, request_key, Learner};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
+use crate::event::{ConnId, Dir, Notice, NoticeKind};
 use crate::inventory::Device;
-use crate::notice::Notice;
 use crate::observe::{is_device, Obs, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -37,20 +37,6 @@ impl Default for DetectConfig {
             min_silence_secs: 60,
         }
     }
-}
-
-/// Alert kinds (the `note` column).
-pub mod note {
-    pub const NEW_DEVICE: &str = "OTWatch::New_Device";
-    pub const NEW_EDGE: &str = "OTWatch::New_Edge";
-    pub const NEW_PROTOCOL: &str = "OTWatch::New_Protocol";
-    pub const NEW_FUNCTION: &str = "OTWatch::New_Function";
-    pub const WRITE_ON_READ_ONLY_EDGE: &str = "OTWatch::Write_On_Read_Only_Edge";
-    pub const MODBUS_ADDRESS_OUT_OF_RANGE: &str = "OTWatch::Modbus_Address_Out_Of_Range";
-    pub const ROLE_CHANGE: &str = "OTWatch::Role_Change";
-    pub const IDENTITY_CHANGE: &str = "OTWatch::Identity_Change";
-    pub const POLLING_ANOMALY: &str = "OTWatch::Polling_Anomaly";
-    pub const EDGE_SILENT: &str = "OTWatch::Edge_Silent";
 }
 
 /// Deviation keys remembered; past this, deviations are reported every
@@ -150,19 +136,16 @@ impl Detector {
         let ts = o.ts();
         self.start.get_or_insert(ts.0);
         match o {
-            Obs::Start {
-                uid, orig, resp, ..
-            } => {
-                for ip in [*orig, *resp] {
-                    self.new_device(ts, ip, Some(uid.as_str()), (*orig, *resp), out);
+            Obs::Start(c) => {
+                for ip in [c.id.orig_h, c.id.resp_h] {
+                    self.new_device(ts, ip, Some(&c.id), out);
                 }
             }
             Obs::End(c) => {
                 if let Some(key) = conn_key(c) {
-                    let id = (c.orig_h, c.orig_p, c.resp_h, c.resp_p);
-                    self.new_edge(ts, &key, Some(c.uid.as_str()), Some(id), out);
-                    if crate::observe::established(c) {
-                        self.protocol(ts, &key, Some(c.uid.as_str()), out);
+                    self.new_edge(ts, &key, Some(&c.id), out);
+                    if c.established() {
+                        self.protocol(ts, &key, Some(&c.id), out);
                     }
                 }
             }
@@ -242,27 +225,24 @@ impl Detector {
         self.silence(last, out);
     }
 
-    fn new_device(
-        &mut self,
-        ts: Ts,
-        ip: IpAddr,
-        uid: Option<&str>,
-        (orig, resp): (IpAddr, IpAddr),
-        out: &mut Vec<Notice>,
-    ) {
+    fn new_device(&mut self, ts: Ts, ip: IpAddr, conn: Option<&ConnId>, out: &mut Vec<Notice>) {
         if !is_device(&ip) || self.baseline.devices.contains_key(&ip) {
             return;
         }
         if !self.first(format!("device {ip}")) {
             return;
         }
-        let peer = if ip == orig { resp } else { orig };
+        let peer = match conn {
+            Some(c) if ip == c.orig_h => c.resp_h,
+            Some(c) => c.orig_h,
+            None => ip,
+        };
         out.push(Notice {
             ts,
-            uid: uid.map(str::to_string),
-            id: None,
+            conn: conn.cloned(),
+            endpoints: None,
             proto: None,
-            note: note::NEW_DEVICE,
+            kind: NoticeKind::NewDevice,
             msg: format!("new device {ip}, first seen talking with {peer}"),
             sub: format!(
                 "the baseline knows {} devices; {ip} is not one of them",
@@ -274,12 +254,12 @@ impl Detector {
         });
     }
 
+    /// A notice shows the connection's endpoints, from its originator.
     fn new_edge(
         &mut self,
         ts: Ts,
         key: &EdgeKey,
-        uid: Option<&str>,
-        id: Option<(IpAddr, u16, IpAddr, u16)>,
+        conn: Option<&ConnId>,
         out: &mut Vec<Notice>,
     ) -> bool {
         if self.index.contains_key(key) {
@@ -300,10 +280,10 @@ impl Detector {
                 .collect();
             out.push(Notice {
                 ts,
-                uid: uid.map(str::to_string),
-                id,
+                conn: conn.cloned(),
+                endpoints: conn.map(|_| Dir::Orig),
                 proto: None,
-                note: note::NEW_EDGE,
+                kind: NoticeKind::NewEdge,
                 msg: format!("new communication {key}"),
                 sub: if known.is_empty() {
                     "the baseline has no edge of these devices".into()
@@ -320,7 +300,7 @@ impl Detector {
 
     /// A device serving or using a protocol it never did in the baseline;
     /// or a device that only served a protocol now acting as its client.
-    fn protocol(&mut self, ts: Ts, key: &EdgeKey, uid: Option<&str>, out: &mut Vec<Notice>) {
+    fn protocol(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Notice>) {
         if self.quiet.contains(key) {
             return;
         }
@@ -344,10 +324,10 @@ impl Detector {
                         .unwrap_or_default();
                     out.push(Notice {
                         ts,
-                        uid: uid.map(str::to_string),
-                        id: None,
+                        conn: conn.cloned(),
+                        endpoints: None,
                         proto: None,
-                        note: note::NEW_PROTOCOL,
+                        kind: NoticeKind::NewProtocol,
                         msg: format!("{ip} {side} {} ({key})", key.protocol),
                         sub: format!("baseline protocols of {ip}: {known}"),
                         src: Some(key.client),
@@ -364,10 +344,10 @@ impl Detector {
             if self.first(format!("role {ip} {}", key.protocol)) {
                 out.push(Notice {
                     ts,
-                    uid: uid.map(str::to_string),
-                    id: None,
+                    conn: conn.cloned(),
+                    endpoints: None,
                     proto: None,
-                    note: note::ROLE_CHANGE,
+                    kind: NoticeKind::RoleChange,
                     msg: format!("{ip} acts as a {} client ({key})", key.protocol),
                     sub: format!("in the baseline {ip} only served {}", key.protocol),
                     src: Some(key.client),
@@ -385,24 +365,23 @@ impl Detector {
 
     fn request(&mut self, r: &Request, out: &mut Vec<Notice>) {
         let Some(key) = request_key(r) else { return };
-        let id = Some((r.client, r.client_port, r.server, r.port));
-        let notice = |note: &'static str, msg: String, sub: String| Notice {
+        let notice = |kind: NoticeKind, msg: String, sub: String| Notice {
             ts: r.ts,
-            uid: Some(r.uid.to_string()),
-            id,
+            conn: Some(r.id.clone()),
+            endpoints: Some(Dir::Orig),
             proto: Some("tcp"),
-            note,
+            kind,
             msg,
             sub,
-            src: Some(r.client),
-            dst: Some(r.server),
-            p: Some(r.port),
+            src: Some(r.client()),
+            dst: Some(r.server()),
+            p: Some(r.port()),
         };
-        if self.new_edge(r.ts, &key, Some(r.uid.as_str()), id, out) {
-            self.protocol(r.ts, &key, Some(r.uid.as_str()), out);
+        if self.new_edge(r.ts, &key, Some(&r.id), out) {
+            self.protocol(r.ts, &key, Some(&r.id), out);
             return;
         }
-        self.protocol(r.ts, &key, Some(r.uid.as_str()), out);
+        self.protocol(r.ts, &key, Some(&r.id), out);
         let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
             return;
         };
@@ -411,14 +390,14 @@ impl Detector {
             let wrote = edge.wrote();
             if self.first(format!("function {key} {}", r.function)) {
                 out.push(notice(
-                    note::NEW_FUNCTION,
+                    NoticeKind::NewFunction,
                     format!("{} {} on {key}", r.protocol, r.function),
                     format!("learned functions: {}", known.join(", ")),
                 ));
             }
             if r.write && !wrote && self.first(format!("write {key}")) {
                 out.push(notice(
-                    note::WRITE_ON_READ_ONLY_EDGE,
+                    NoticeKind::WriteOnReadOnlyEdge,
                     format!("write {} on {key}", r.function),
                     "the baseline saw only reads on this edge".into(),
                 ));
@@ -502,13 +481,13 @@ impl Detector {
                 ),
             ))
         });
-        for (found, note) in [
-            (range, note::MODBUS_ADDRESS_OUT_OF_RANGE),
-            (polling, note::POLLING_ANOMALY),
+        for (found, kind) in [
+            (range, NoticeKind::ModbusAddressOutOfRange),
+            (polling, NoticeKind::PollingAnomaly),
         ] {
             if let Some((first, msg, sub)) = found {
                 if self.first(first) {
-                    out.push(notice(note, msg, sub));
+                    out.push(notice(kind, msg, sub));
                 }
             }
         }
@@ -527,10 +506,10 @@ impl Detector {
         }
         out.push(Notice {
             ts,
-            uid: None,
-            id: None,
+            conn: None,
+            endpoints: None,
             proto: None,
-            note: note::IDENTITY_CHANGE,
+            kind: NoticeKind::IdentityChange,
             msg: format!("{what} of {host} changed: {change}"),
             sub: "the baseline recorded the previous value".into(),
             src: Some(host),
@@ -583,10 +562,10 @@ impl Detector {
             self.silent.insert(key.clone(), now.0);
             out.push(Notice {
                 ts: now,
-                uid: None,
-                id: None,
+                conn: None,
+                endpoints: None,
                 proto: None,
-                note: note::EDGE_SILENT,
+                kind: NoticeKind::EdgeSilent,
                 msg: format!("no traffic on {key} for {}", ms(quiet as u64)),
                 sub: format!(
                     "learned period {}; silent beyond {}",

@@ -2,7 +2,7 @@
 //! their functions, Modbus ranges and polling intervals.
 
 use super::model::{add_range, Baseline, Edge, EdgeKey, Function};
-use crate::flow::ConnRecord;
+use crate::event::Conn;
 use crate::inventory::Inventory;
 use crate::observe::{is_device, Obs, Request};
 use std::borrow::Cow;
@@ -15,23 +15,23 @@ pub const MAX_FUNCTIONS: usize = 256;
 
 /// The edge a request makes, when both ends are devices.
 pub fn request_key(r: &Request) -> Option<EdgeKey> {
-    (is_device(&r.client) && is_device(&r.server)).then_some(EdgeKey {
-        client: r.client,
-        server: r.server,
+    (is_device(&r.client()) && is_device(&r.server())).then_some(EdgeKey {
+        client: r.client(),
+        server: r.server(),
         protocol: Cow::Borrowed(r.protocol),
-        port: r.port,
+        port: r.port(),
     })
 }
 
 /// The edge a connection makes: its main service (CIP for an EtherNet/IP
 /// session that carried CIP, as its requests are keyed), or its transport.
-pub fn conn_key(c: &ConnRecord) -> Option<EdgeKey> {
-    let protocol = crate::observe::conn_protocol(c);
-    (is_device(&c.orig_h) && is_device(&c.resp_h)).then_some(EdgeKey {
-        client: c.orig_h,
-        server: c.resp_h,
-        protocol: Cow::Borrowed(protocol),
-        port: c.resp_p,
+pub fn conn_key(c: &Conn) -> Option<EdgeKey> {
+    let id = &c.id;
+    (is_device(&id.orig_h) && is_device(&id.resp_h)).then_some(EdgeKey {
+        client: id.orig_h,
+        server: id.resp_h,
+        protocol: Cow::Borrowed(c.protocol()),
+        port: id.resp_p,
     })
 }
 
@@ -153,7 +153,7 @@ impl Learner {
             }
             Obs::End(c) => {
                 let Some(key) = conn_key(c) else { return };
-                let end = c.ts.0 + c.duration.map_or(0, |d| d.0);
+                let end = c.end_us();
                 if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, c.ts.0) {
                     e.connections += 1;
                     e.last_seen_us = e.last_seen_us.max(end);
@@ -201,11 +201,11 @@ mod tests {
         let function = function.into();
         Obs::Request(Box::new(Request {
             ts: Ts(1_000_000),
-            uid: "C1".into(),
-            client: [10, 0, 0, 1].into(),
-            client_port: 40000,
-            server: [10, 0, 0, 2].into(),
-            port,
+            id: crate::event::ConnId::tcp(
+                "C1",
+                ([10, 0, 0, 1].into(), 40000),
+                ([10, 0, 0, 2].into(), port),
+            ),
             protocol: "modbus",
             function,
             write: false,

@@ -10,7 +10,7 @@ mod learn;
 mod model;
 mod render;
 
-pub use detect::{note, DetectConfig, Detector};
+pub use detect::{DetectConfig, Detector};
 pub use intervals::Intervals;
 pub use learn::{conn_key, request_key, Learner, MAX_EDGES};
 pub use model::{Baseline, Edge, EdgeKey, Function, LoadError, Ranges, FORMAT, VERSION};

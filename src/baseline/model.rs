@@ -344,11 +344,11 @@ mod tests {
         for &(c, s, f, start, count, ts) in reqs {
             let r = Request {
                 ts: Ts(ts),
-                uid: "C".into(),
-                client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)),
-                client_port: 40000,
-                server: IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)),
-                port: 502,
+                id: crate::event::ConnId::tcp(
+                    "C",
+                    (IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)), 40000),
+                    (IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)), 502),
+                ),
                 protocol: "modbus",
                 function: functions[usize::from(f)].into(),
                 write: f == 2,

@@ -3,56 +3,7 @@
 
 use crate::decode::{Addr, Decoded, Transport};
 
-/// Direction of a packet relative to the connection's originator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dir {
-    /// Sent by the originator.
-    Orig,
-    /// Sent by the responder.
-    Resp,
-}
-
-/// One value per direction, indexed by [`Dir`] (no slice indexing, so no
-/// bounds to trust).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PerDir<T> {
-    pub orig: T,
-    pub resp: T,
-}
-
-impl<T> std::ops::Index<Dir> for PerDir<T> {
-    type Output = T;
-    fn index(&self, d: Dir) -> &T {
-        match d {
-            Dir::Orig => &self.orig,
-            Dir::Resp => &self.resp,
-        }
-    }
-}
-
-impl<T> std::ops::IndexMut<Dir> for PerDir<T> {
-    fn index_mut(&mut self, d: Dir) -> &mut T {
-        match d {
-            Dir::Orig => &mut self.orig,
-            Dir::Resp => &mut self.resp,
-        }
-    }
-}
-
-impl Dir {
-    pub fn flip(self) -> Dir {
-        match self {
-            Dir::Orig => Dir::Resp,
-            Dir::Resp => Dir::Orig,
-        }
-    }
-    pub fn idx(self) -> usize {
-        match self {
-            Dir::Orig => 0,
-            Dir::Resp => 1,
-        }
-    }
-}
+pub use crate::event::{Dir, PerDir};
 
 /// Canonical connection key: endpoint `a` is the lower (address, port) pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -23,7 +23,7 @@ use super::key::{FlowKey, Side};
 use super::{FlowConfig, FlowCounters};
 use crate::analyzers::Shared;
 use crate::decode::Decoded;
-use crate::record::{Emitter, Record};
+use crate::event::{Emitter, Event, Record};
 use crate::time::Ts;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -185,7 +185,7 @@ impl FlowTable {
             }
         }
         let conn = Conn::new(key, side, seq, ts, d, &self.cfg);
-        em.emit(Record::Event(Box::new(conn.start_event(side, d))));
+        em.emit(Record::Event(conn.start_event(side, d)));
         self.counters.connections += 1;
         match key.proto {
             6 => self.counters.tcp += 1,
@@ -225,7 +225,7 @@ impl FlowTable {
         self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes);
         em.for_conn(s.conn.first_seq);
         let rec = s.conn.finish(em, &mut self.counters, &mut self.shared);
-        em.emit(Record::Conn(Box::new(rec)));
+        em.emit(Record::Event(Event::Conn(Box::new(rec))));
     }
 
     /// Pops heap entries until one is current; returns its slot if its real
@@ -368,12 +368,12 @@ mod tests {
             self.table
                 .packet(self.seq, ts, ts, &d, d.payload(frame), &mut self.em);
         }
-        fn conns(&mut self) -> Vec<crate::flow::ConnRecord> {
+        fn conns(&mut self) -> Vec<crate::event::Conn> {
             self.em
                 .take()
                 .into_iter()
                 .filter_map(|(_, r)| match r {
-                    Record::Conn(c) => Some(*c),
+                    Record::Event(Event::Conn(c)) => Some(*c),
                     _ => None,
                 })
                 .collect()
@@ -393,7 +393,7 @@ mod tests {
         assert_eq!(f.table.counters().evicted, 1);
         let logged = f.conns();
         assert_eq!(logged.len(), 1);
-        assert_eq!(logged[0].orig_h.to_string(), "10.0.0.1");
+        assert_eq!(logged[0].id.orig_h.to_string(), "10.0.0.1");
     }
 
     #[test]
@@ -422,7 +422,7 @@ mod tests {
             .em
             .take()
             .into_iter()
-            .filter(|(_, r)| matches!(r, Record::Weird(w) if w.name == "analyzer_budget_exhausted"))
+            .filter(|(_, r)| matches!(r, Record::Event(Event::Weird(w)) if w.name == "analyzer_budget_exhausted"))
             .count();
         assert_eq!(weirds, 5);
         f.table.finish(&mut f.em);

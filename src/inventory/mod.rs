@@ -68,35 +68,31 @@ impl Inventory {
     pub fn apply(&mut self, o: &Obs) {
         let ts = o.ts().0;
         match o {
-            Obs::Start {
-                orig,
-                resp,
-                sender,
-                mac,
-                vlan,
-                ..
-            } => {
-                for ip in [*orig, *resp] {
+            Obs::Start(c) => {
+                let id = &c.id;
+                let sender = id.endpoints(c.first).0;
+                for ip in [id.orig_h, id.resp_h] {
                     if let Some(d) = self.device(ip, ts) {
-                        if let Some(v) = vlan {
-                            device::add_capped(&mut d.vlans, *v);
+                        if let Some(v) = id.vlan {
+                            device::add_capped(&mut d.vlans, v);
                         }
-                        if ip == *sender {
-                            if let Some(m) = mac {
-                                device::add_capped(&mut d.macs, format_mac(*m));
+                        if ip == sender {
+                            if let Some(m) = c.mac {
+                                device::add_capped(&mut d.macs, format_mac(m));
                             }
                         }
                     }
                 }
-                if let Some(d) = self.devices.get_mut(orig) {
-                    device::add_capped(&mut d.activity.peers, *resp);
+                if let Some(d) = self.devices.get_mut(&id.orig_h) {
+                    device::add_capped(&mut d.activity.peers, id.resp_h);
                 }
             }
             Obs::End(c) => {
-                let end = ts + c.duration.map_or(0, |d| d.0);
-                let established = crate::observe::established(c);
-                let protocols = [crate::observe::conn_protocol(c).to_string()];
-                if let Some(d) = self.device(c.orig_h, ts) {
+                let end = c.end_us();
+                let established = c.established();
+                let protocols = [c.protocol().to_string()];
+                let id = &c.id;
+                if let Some(d) = self.device(id.orig_h, ts) {
                     d.seen(end);
                     d.packets_sent += c.orig_pkts;
                     d.bytes_sent += c.orig_ip_bytes;
@@ -108,11 +104,11 @@ impl Inventory {
                     if established {
                         for p in &protocols {
                             let ports = d.activity.used.entry(p.clone()).or_default();
-                            device::add_capped(ports, c.resp_p);
+                            device::add_capped(ports, id.resp_p);
                         }
                     }
                 }
-                if let Some(d) = self.device(c.resp_h, ts) {
+                if let Some(d) = self.device(id.resp_h, ts) {
                     d.seen(end);
                     d.packets_sent += c.resp_pkts;
                     d.bytes_sent += c.resp_ip_bytes;
@@ -124,16 +120,16 @@ impl Inventory {
                     if established {
                         for p in &protocols {
                             let ports = d.activity.served.entry(p.clone()).or_default();
-                            device::add_capped(ports, c.resp_p);
+                            device::add_capped(ports, id.resp_p);
                         }
                     }
                 }
             }
             Obs::Request(r) => {
-                if let Some(d) = self.device(r.client, ts) {
+                if let Some(d) = self.device(r.client(), ts) {
                     let a = &mut d.activity;
                     with_slot(&mut a.used, r.protocol, |ports| {
-                        device::add_capped(ports, r.port);
+                        device::add_capped(ports, r.port());
                     });
                     with_slot(&mut a.requests_sent, r.protocol, |n| *n += 1);
                     if r.write {
@@ -150,16 +146,16 @@ impl Inventory {
                             .identification
                             .entry(format!("{} {}", r.protocol, r.function))
                             .or_default();
-                        device::add_capped(hosts, r.server);
+                        device::add_capped(hosts, r.server());
                     }
                     if r.protocol == "opcua-binary" {
                         device::add_capped(&mut a.opcua_services, format!("{}Request", r.function));
                     }
                 }
-                if let Some(d) = self.device(r.server, ts) {
+                if let Some(d) = self.device(r.server(), ts) {
                     let a = &mut d.activity;
                     with_slot(&mut a.served, r.protocol, |ports| {
-                        device::add_capped(ports, r.port);
+                        device::add_capped(ports, r.port());
                     });
                     with_slot(&mut a.requests_served, r.protocol, |n| *n += 1);
                 }

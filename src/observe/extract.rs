@@ -2,85 +2,48 @@
 //! types carry what the inventory and the baseline need.
 
 use super::{Detail, EnipMessage, ModbusRange, Obs, OpcUaActivate, OpcUaChannel, Request};
-use crate::analyzers::enip::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord};
-use crate::analyzers::modbus::{DetailedRecord, DeviceIdRecord};
 use crate::analyzers::opcua::{ActivateSessionRecord, OpcuaRecord};
-use crate::event::Event;
+use crate::event::enip::{Encapsulation, Identity};
+use crate::event::{Event, Record};
 use crate::flow::Dir;
 use crate::inventory::{CipIdentity, OpcUaIdentity};
+use crate::logs::enip::CipRow;
 use crate::output::bytes_text;
-use crate::record::Record;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// The observations of one record: none, one or two (a record never
-/// carries more), held inline: most records carry one, and a vector for it
-/// was an allocation per record.
-#[derive(Debug, Default)]
-pub struct Observations([Option<Obs>; 2]);
-
-impl Observations {
-    fn pair(first: Option<Obs>, second: Option<Obs>) -> Observations {
-        Observations([first, second])
-    }
-}
-
-impl From<Option<Obs>> for Observations {
-    fn from(o: Option<Obs>) -> Observations {
-        Observations([o, None])
-    }
-}
-
-impl IntoIterator for Observations {
-    type Item = Obs;
-    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<Obs>, 2>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter().flatten()
-    }
-}
-
-/// The observations a record carries (most carry none).
-pub fn observations(rec: &Record) -> Observations {
+/// Adds the observations a record carries (most carry none) to `out`.
+pub fn observations(rec: &Record, out: &mut Vec<Obs>) {
     match rec {
-        Record::Event(e) => event(e).into(),
-        Record::Conn(c) => Some(Obs::End(c.clone())).into(),
-        Record::Weird(_) => Observations::default(),
+        Record::Event(Event::Enip(m)) => {
+            out.push(Obs::Enip(Box::new(EnipMessage {
+                ts: m.head.ts,
+                id: m.head.id.clone(),
+                dir: m.head.dir,
+                command: m.command,
+                status: m.status,
+            })));
+            out.extend(enip(m).map(Obs::Request));
+        }
+        Record::Event(Event::Cip(m)) => crate::logs::enip::cip_rows(m, &mut |r| {
+            out.extend(cip(r).map(Obs::Request));
+        }),
+        Record::Event(Event::CipIo(m)) => {
+            let (sender, ..) = m.head.id.endpoints(m.head.dir);
+            out.push(Obs::CipIo {
+                ts: m.head.ts,
+                sender,
+            });
+        }
+        Record::Event(Event::CipIdentity(m)) => out.push(cip_identity(m)),
+        Record::Event(e) => out.extend(event(e)),
         Record::Log(l) => {
             let any = l.as_any();
-            if let Some(r) = any.downcast_ref::<DetailedRecord>() {
-                modbus(r).map(Obs::Request).into()
-            } else if let Some(r) = any.downcast_ref::<CipRecord>() {
-                cip(r).map(Obs::Request).into()
-            } else if let Some(r) = any.downcast_ref::<EnipRecord>() {
-                let (src, sport, dst, dport) = r.head.id.endpoints(r.head.dir);
-                let message = Obs::Enip(Box::new(EnipMessage {
-                    ts: r.head.ts,
-                    uid: r.head.id.uid,
-                    src,
-                    sport,
-                    dst,
-                    dport,
-                    command: r.command_code,
-                    status: r.status,
-                }));
-                Observations::pair(Some(message), enip(r).map(Obs::Request))
-            } else if let Some(r) = any.downcast_ref::<CipIoRecord>() {
-                let (sender, ..) = r.head.id.endpoints(r.head.dir);
-                Some(Obs::CipIo {
-                    ts: r.head.ts,
-                    sender,
-                })
-                .into()
-            } else if let Some(r) = any.downcast_ref::<CipIdentityRecord>() {
-                Some(cip_identity(r)).into()
-            } else if let Some(r) = any.downcast_ref::<DeviceIdRecord>() {
-                modbus_object(r).into()
-            } else if let Some(r) = any.downcast_ref::<OpcuaRecord>() {
-                Observations::pair(opcua(r).map(Obs::Request), opcua_channel(r))
+            if let Some(r) = any.downcast_ref::<OpcuaRecord>() {
+                out.extend(opcua(r).map(Obs::Request));
+                out.extend(opcua_channel(r));
             } else if let Some(r) = any.downcast_ref::<ActivateSessionRecord>() {
-                opcua_activate(r).into()
-            } else {
-                Observations::default()
+                out.extend(opcua_activate(r));
             }
         }
     }
@@ -88,20 +51,14 @@ pub fn observations(rec: &Record) -> Observations {
 
 fn event(e: &Event) -> Option<Obs> {
     Some(match e {
-        Event::ConnStart(c) => Obs::Start {
-            ts: c.ts,
-            uid: c.uid,
-            orig: c.orig_h,
-            resp: c.resp_h,
-            sender: if c.first_from_orig {
-                c.orig_h
-            } else {
-                c.resp_h
-            },
-            mac: c.mac,
-            vlan: c.vlan,
-        },
-        Event::ModbusUmas(u) => Obs::Umas(Box::new(u.clone())),
+        Event::ConnStart(c) => Obs::Start(c.clone()),
+        Event::Conn(c) => Obs::End(c.clone()),
+        Event::ModbusUmas(u) => Obs::Umas(u.clone()),
+        Event::ModbusTransaction(t) => return modbus(t).map(Obs::Request),
+        Event::ModbusDeviceId(d) => return modbus_object(d),
+        Event::ModbusHeader(_) | Event::ModbusMaskWrite(_) | Event::ModbusReadWrite(_) => {
+            return None
+        }
         Event::OpcUaApplication(a) => Obs::OpcUaApplication {
             ts: a.ts,
             host: a.host,
@@ -119,6 +76,12 @@ fn event(e: &Event) -> Option<Obs> {
                 .to_string(),
             },
         },
+        Event::Enip(_) | Event::Cip(_) | Event::CipIo(_) | Event::CipIdentity(_) => return None,
+        Event::Weird(_)
+        | Event::Notice(_)
+        | Event::Alert(_)
+        | Event::Stats(_)
+        | Event::CaptureLoss(_) => return None,
     })
 }
 
@@ -195,16 +158,13 @@ impl ModbusFunction {
     }
 }
 
-fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
-    let id = r.id.as_ref()?;
+fn modbus(t: &crate::event::modbus::Transaction) -> Option<Box<Request>> {
+    let r = crate::logs::modbus::detailed_row(t);
     let f = ModbusFunction::table().get(usize::from(r.fc))?;
     let detail = Detail::Modbus {
         unit: r.unit,
         function: f.code,
-        subfunction: r
-            .request_subfunction_code
-            .as_deref()
-            .and_then(subfunction_code),
+        subfunction: r.request_subfunction_code,
         exception: r.exception_code.is_some(),
     };
     let modbus = match (r.address, r.quantity) {
@@ -218,11 +178,7 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
     };
     Some(Box::new(Request {
         ts: r.ts,
-        uid: id.uid,
-        client: id.orig_h,
-        client_port: id.orig_p,
-        server: id.resp_h,
-        port: id.resp_p,
+        id: r.id,
         protocol: "modbus",
         identification: f.identification,
         function: f.name.clone(),
@@ -231,11 +187,6 @@ fn modbus(r: &DetailedRecord) -> Option<Box<Request>> {
         engineering: f.engineering,
         detail,
     }))
-}
-
-/// The code of a DIAGNOSTICS sub-function name.
-fn subfunction_code(name: &str) -> Option<u16> {
-    (0..=0x40u16).find(|c| otwatch_parsers::modbus::names::diagnostic_subfunction_name(*c) == name)
 }
 
 /// CIP services that change a device's state or program (matched in
@@ -315,7 +266,7 @@ fn cip_flags(code: u8, class: Option<u32>) -> (bool, bool) {
     }
 }
 
-fn cip(r: &CipRecord) -> Option<Box<Request>> {
+fn cip(r: &CipRow) -> Option<Box<Request>> {
     let h = r.head.as_ref()?;
     // Requests only; Multiple Service Packets give one row per embedded
     // service as well, which is what the baseline keys on.
@@ -330,11 +281,7 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
     let (write, engineering) = cip_flags(r.service_code, r.class_id);
     Some(Box::new(Request {
         ts: h.ts,
-        uid: h.id.uid,
-        client: h.id.orig_h,
-        client_port: h.id.orig_p,
-        server: h.id.resp_h,
-        port: h.id.resp_p,
+        id: h.id.clone(),
         protocol: "cip",
         write,
         engineering: engineering || r.class_name == Some("File"),
@@ -350,43 +297,39 @@ fn cip(r: &CipRecord) -> Option<Box<Request>> {
     }))
 }
 
-fn enip(r: &EnipRecord) -> Option<Box<Request>> {
+fn enip(r: &Encapsulation) -> Option<Box<Request>> {
     let h = &r.head;
+    let command = otwatch_parsers::enip::names::command_name(r.command);
     // Requests of the encapsulation layer that ask hosts who they are.
-    if h.dir != Dir::Orig || !matches!(r.command, "List Identity" | "List Services") {
+    if h.dir != Dir::Orig || !matches!(command, "List Identity" | "List Services") {
         return None;
     }
     Some(Box::new(Request {
         ts: h.ts,
-        uid: h.id.uid,
-        client: h.id.orig_h,
-        client_port: h.id.orig_p,
-        server: h.id.resp_h,
-        port: h.id.resp_p,
+        id: h.id.clone(),
         protocol: "enip",
-        function: Cow::Borrowed(r.command),
+        function: Cow::Borrowed(command),
         write: false,
         modbus: None,
         engineering: false,
         identification: true,
-        detail: Detail::Enip {
-            command: r.command_code,
-        },
+        detail: Detail::Enip { command: r.command },
     }))
 }
 
-fn cip_identity(r: &CipIdentityRecord) -> Obs {
+fn cip_identity(r: &Identity) -> Obs {
+    use otwatch_parsers::enip::names;
     let (host, _, asker, _) = r.head.id.endpoints(r.head.dir);
     Obs::CipIdentity {
         ts: r.head.ts,
         host,
         vendor_id: r.vendor_id,
-        device_type_id: r.device_type_id,
+        device_type_id: r.device_type,
         asker,
-        uid: r.head.id.uid,
+        id: r.head.id.clone(),
         identity: CipIdentity {
-            vendor: r.vendor_name.clone(),
-            device_type: r.device_type_name.clone(),
+            vendor: names::vendor_name(r.vendor_id).into_owned(),
+            device_type: names::device_type_name(r.device_type).into_owned(),
             product_code: r.product_code,
             revision: format!("{}.{}", r.revision.0, r.revision.1),
             serial_number: format!("0x{:08x}", r.serial_number),
@@ -411,15 +354,20 @@ fn cip_state(s: u8) -> &'static str {
     }
 }
 
-fn modbus_object(r: &DeviceIdRecord) -> Option<Obs> {
-    let value = r.object_value.as_ref()?;
-    if r.head.is_request {
+fn modbus_object(r: &crate::event::modbus::DeviceId) -> Option<Obs> {
+    let crate::event::modbus::DeviceId::Object {
+        head,
+        object_id,
+        value,
+        ..
+    } = r
+    else {
         return None;
-    }
+    };
     Some(Obs::ModbusObject {
-        ts: r.head.ts,
-        host: r.head.id.resp_h,
-        name: r.object_id.clone(),
+        ts: head.ts,
+        host: head.id.resp_h,
+        name: crate::logs::modbus::object_name(*object_id).to_string(),
         value: bytes_text(value),
     })
 }
@@ -443,11 +391,7 @@ fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
     );
     Some(Box::new(Request {
         ts: r.ts,
-        uid: r.id.uid,
-        client: r.id.orig_h,
-        client_port: r.id.orig_p,
-        server: r.id.resp_h,
-        port: r.id.resp_p,
+        id: r.id.clone(),
         protocol: "opcua-binary",
         function: Cow::Borrowed(function),
         write,
@@ -471,11 +415,7 @@ fn opcua_channel(r: &OpcuaRecord) -> Option<Obs> {
         .map(|_| 1);
     Some(Obs::OpcUaChannel(Box::new(OpcUaChannel {
         ts: r.ts,
-        uid: r.id.uid,
-        client: r.id.orig_h,
-        client_port: r.id.orig_p,
-        server: r.id.resp_h,
-        port: r.id.resp_p,
+        id: r.id.clone(),
         policy,
         mode,
     })))
@@ -494,11 +434,7 @@ fn opcua_activate(r: &ActivateSessionRecord) -> Option<Obs> {
     };
     Some(Obs::OpcUaActivate(Box::new(OpcUaActivate {
         ts: h.ts,
-        uid: h.id.uid,
-        client: h.id.orig_h,
-        client_port: h.id.orig_p,
-        server: h.id.resp_h,
-        port: h.id.resp_p,
+        id: h.id.clone(),
         token,
         user_name: a.user_name.clone(),
         secret: a.password.is_some() || a.token_data.is_some(),

@@ -8,9 +8,10 @@
 mod extract;
 mod observer;
 
-pub use extract::{observations, Observations};
+pub use extract::observations;
 pub use observer::{ObserveConfig, Observed, Observer};
 
+use crate::event::ConnId;
 use crate::inventory::{CipIdentity, OpcUaIdentity};
 use crate::time::Ts;
 use std::net::IpAddr;
@@ -19,11 +20,8 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub ts: Ts,
-    pub uid: crate::id::Id,
-    pub client: IpAddr,
-    pub client_port: u16,
-    pub server: IpAddr,
-    pub port: u16,
+    /// The connection; the client is its originator.
+    pub id: ConnId,
     /// `modbus`, `cip`, `enip` or `opcua-binary`.
     pub protocol: &'static str,
     /// The function: a Modbus function name, a CIP `service/class`, an
@@ -43,6 +41,19 @@ pub struct Request {
     pub identification: bool,
     /// The protocol's own numbers, for rules.
     pub detail: Detail,
+}
+
+impl Request {
+    pub fn client(&self) -> IpAddr {
+        self.id.orig_h
+    }
+    pub fn server(&self) -> IpAddr {
+        self.id.resp_h
+    }
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.id.resp_p
+    }
 }
 
 /// The numbers of a request that rules match on.
@@ -84,18 +95,9 @@ pub struct ModbusRange {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Obs {
     /// A connection's first packet.
-    Start {
-        ts: Ts,
-        uid: crate::id::Id,
-        orig: IpAddr,
-        resp: IpAddr,
-        /// The first packet's sender and its source MAC.
-        sender: IpAddr,
-        mac: Option<[u8; 6]>,
-        vlan: Option<u16>,
-    },
+    Start(Box<crate::event::ConnStart>),
     /// A connection ended (conn.log).
-    End(Box<crate::flow::ConnRecord>),
+    End(Box<crate::event::Conn>),
     Request(Box<Request>),
     /// A cyclic CIP I/O datagram.
     CipIo {
@@ -111,7 +113,8 @@ pub enum Obs {
         device_type_id: u16,
         /// The reply's receiver (who asked).
         asker: IpAddr,
-        uid: crate::id::Id,
+        /// The connection that carried the reply.
+        id: ConnId,
     },
     /// One object of a Modbus Read Device Identification response.
     ModbusObject {
@@ -132,19 +135,16 @@ pub enum Obs {
     /// Any EtherNet/IP encapsulation message (rules on `enip_command`).
     Enip(Box<EnipMessage>),
     /// A UMAS (Modbus function 90) request (rules on `modbus.umas`).
-    Umas(Box<crate::event::ModbusUmas>),
+    Umas(Box<crate::event::modbus::Umas>),
 }
 
 /// One EtherNet/IP encapsulation message, either direction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnipMessage {
     pub ts: Ts,
-    pub uid: crate::id::Id,
-    /// Sender and receiver of this message.
-    pub src: IpAddr,
-    pub sport: u16,
-    pub dst: IpAddr,
-    pub dport: u16,
+    pub id: ConnId,
+    /// Who sent it.
+    pub dir: crate::event::Dir,
     pub command: u16,
     /// The encapsulation status.
     pub status: u32,
@@ -154,11 +154,8 @@ pub struct EnipMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpcUaChannel {
     pub ts: Ts,
-    pub uid: crate::id::Id,
-    pub client: IpAddr,
-    pub client_port: u16,
-    pub server: IpAddr,
-    pub port: u16,
+    /// The client is the originator.
+    pub id: ConnId,
     /// The SecurityPolicyUri (`...#None`, `...#Basic256Sha256`).
     pub policy: Option<String>,
     /// MessageSecurityMode when the body was in clear (1 None, 2 Sign,
@@ -170,11 +167,8 @@ pub struct OpcUaChannel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpcUaActivate {
     pub ts: Ts,
-    pub uid: crate::id::Id,
-    pub client: IpAddr,
-    pub client_port: u16,
-    pub server: IpAddr,
-    pub port: u16,
+    /// The client is the originator.
+    pub id: ConnId,
     /// `anonymous`, `username`, `certificate`, `issued`, or unknown.
     pub token: &'static str,
     pub user_name: Option<String>,
@@ -186,8 +180,8 @@ pub struct OpcUaActivate {
 impl Obs {
     pub fn ts(&self) -> Ts {
         match self {
-            Obs::Start { ts, .. }
-            | Obs::CipIo { ts, .. }
+            Obs::Start(s) => s.ts,
+            Obs::CipIo { ts, .. }
             | Obs::CipIdentity { ts, .. }
             | Obs::ModbusObject { ts, .. }
             | Obs::OpcUaApplication { ts, .. } => *ts,
@@ -209,26 +203,5 @@ pub fn is_device(ip: &IpAddr) -> bool {
             !(v.is_broadcast() || v.is_multicast() || v.is_unspecified() || v.octets()[3] == 255)
         }
         IpAddr::V6(v) => !(v.is_multicast() || v.is_unspecified()),
-    }
-}
-
-/// Whether the responder of a connection answered: a TCP handshake (its
-/// SYN-ACK, `h` in the history) or payload, a UDP reply. Scans and resets
-/// serve nothing, so only these connections say what a device serves.
-pub fn established(c: &crate::flow::ConnRecord) -> bool {
-    match c.proto {
-        "tcp" => c.history.contains('h') || c.resp_bytes.unwrap_or(0) > 0,
-        _ => c.resp_pkts > 0,
-    }
-}
-
-/// The protocol a connection is keyed by: CIP for an EtherNet/IP session
-/// that carried CIP (as its requests are), else its first service, else
-/// its transport.
-pub fn conn_protocol(c: &crate::flow::ConnRecord) -> &'static str {
-    if c.service.contains(&"cip") {
-        "cip"
-    } else {
-        c.service.first().copied().unwrap_or(c.proto)
     }
 }

@@ -4,10 +4,8 @@
 
 use super::observations;
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
+use crate::event::{Event, Notice, Record};
 use crate::inventory::{Inventory, RoleConfig};
-use crate::notice::Notice;
-use crate::output::DynLog;
-use crate::record::Record;
 use crate::rules::{Engine, EngineStats, RuleSet};
 use crate::time::Ts;
 
@@ -91,6 +89,8 @@ pub struct Observer {
     replaced_detectors: (u64, u64),
     /// State resets of rule engines a reload replaced.
     replaced_resets: u64,
+    /// The observations of the record being read (reused).
+    found: Vec<super::Obs>,
 }
 
 /// What remains when the input ends.
@@ -132,6 +132,7 @@ impl Observer {
             learned_dropped: 0,
             replaced_detectors: (0, 0),
             replaced_resets: 0,
+            found: Vec::new(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -143,9 +144,11 @@ impl Observer {
     }
 
     /// Reads one record; deviations and rule alerts go to `alerts`.
-    pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Box<dyn DynLog>>) {
+    pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Event>) {
         let mut last = None;
-        for o in observations(rec) {
+        let mut found = std::mem::take(&mut self.found);
+        observations(rec, &mut found);
+        for o in found.drain(..) {
             if let Some(d) = self.detector.as_mut() {
                 d.check(&o, &mut self.notices);
                 self.deviations(alerts);
@@ -159,6 +162,7 @@ impl Observer {
             }
             last = Some(o.ts().0);
         }
+        self.found = found;
         if let (Some(s), Some(ts)) = (self.snapshots.as_mut(), last) {
             if s.due(ts) {
                 s.write(&self.inventory, &self.roles);
@@ -226,12 +230,12 @@ impl Observer {
 
     /// Writes the detector's notices, and hands them to the baseline
     /// rules.
-    fn deviations(&mut self, alerts: &mut Vec<Box<dyn DynLog>>) {
+    fn deviations(&mut self, alerts: &mut Vec<Event>) {
         for n in self.notices.drain(..) {
             if let Some(r) = self.rules.as_mut() {
                 r.deviation(&n, alerts);
             }
-            alerts.push(Box::new(n));
+            alerts.push(Event::Notice(Box::new(n)));
         }
     }
 
@@ -241,7 +245,7 @@ impl Observer {
         self.rules.as_ref().map(|r| &r.stats)
     }
 
-    pub fn finish(mut self, last: Ts, alerts: &mut Vec<Box<dyn DynLog>>) -> Observed {
+    pub fn finish(mut self, last: Ts, alerts: &mut Vec<Event>) -> Observed {
         if let Some(d) = self.detector.as_mut() {
             d.finish(last, &mut self.notices);
             self.deviations(alerts);

@@ -169,20 +169,30 @@ impl LogWriter {
                 line.push('\n');
             }
         }
-        let res = self.write_line(rec, &line);
+        let res = self.write_line(rec.path(), rec.fields(), &line);
         self.line = line;
         res
     }
 
-    /// Writes `rec` as the line already rendered for it (JSON, with its
-    /// newline: a worker formatted it).
-    pub fn write_line(&mut self, rec: &dyn DynLog, line: &str) -> Result<(), WriteError> {
+    /// Writes a JSON line a worker already rendered for a row of `log`
+    /// (with its newline).
+    pub fn write_json_line(&mut self, log: &'static str, line: &str) -> Result<(), WriteError> {
+        debug_assert!(self.format == LogFormat::Json);
+        self.write_line(log, &[], line)
+    }
+
+    fn write_line(
+        &mut self,
+        log: &'static str,
+        fields: &[super::Field],
+        line: &str,
+    ) -> Result<(), WriteError> {
         if let Some(d) = self.discarded.as_mut() {
-            *d.entry(rec.path()).or_default() += 1;
+            *d.entry(log).or_default() += 1;
             return Ok(());
         }
         self.written += line.len() as u64;
-        let file = self.file(rec.path(), rec.fields())?;
+        let file = self.file(log, fields)?;
         file.rows += 1;
         file.out
             .write_all(line.as_bytes())

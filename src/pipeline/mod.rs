@@ -18,14 +18,13 @@ use crate::capture::{FileSource, KernelStats, LinkType, LiveSource, OpenError, R
 use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
+use crate::event::{Emitter, Event, Notice, NoticeKind, OrderKey, Record, Weird, WeirdScope};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
 use crate::output::{LogFormat, LogWriter, WriteError};
-use crate::record::{Emitter, OrderKey, Record};
 use crate::stats::{DecodeCounters, Summary};
 use crate::time::Ts;
-use crate::weird::{WeirdConn, WeirdRecord};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -287,10 +286,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             let last = last_ts.unwrap_or_default();
             let mut alerts = Vec::new();
             let done = observer.finish(last, &mut alerts);
-            let mut res = alerts.iter().try_for_each(|a| writer.write(a.as_ref()));
+            let mut res = alerts.iter().try_for_each(|a| write_event(&mut writer, a));
             if let Some(sh) = &shipper {
                 for a in &alerts {
-                    offer(sh, a.as_ref());
+                    crate::logs::event_rows(a, &mut |row| offer(sh, row));
                 }
             }
             if res.is_ok() && !cfg.discard_logs {
@@ -607,12 +606,12 @@ impl<'a> Capturer<'a> {
         );
         self.em.at_packet(self.seq);
         if delta.percent_lost > ctl.loss_threshold {
-            self.em.emit(Record::Log(Box::new(crate::notice::Notice {
+            self.em.emit(Record::Event(Event::Notice(Box::new(Notice {
                 ts: now,
-                uid: None,
-                id: None,
+                kind: NoticeKind::CaptureLoss,
+                conn: None,
+                endpoints: None,
                 proto: None,
-                note: "OTWatch::Capture_Loss",
                 msg: format!(
                     "{:.2}% of packets lost by the capture in the last interval",
                     delta.percent_lost
@@ -621,9 +620,10 @@ impl<'a> Capturer<'a> {
                 src: None,
                 dst: None,
                 p: None,
-            })));
+            }))));
         }
-        self.em.emit(Record::Log(Box::new(delta)));
+        self.em
+            .emit(Record::Event(Event::CaptureLoss(Box::new(delta))));
         let mut s = Summary {
             decode: self.counters.clone(),
             ..Summary::default()
@@ -632,7 +632,8 @@ impl<'a> Capturer<'a> {
         s.first_ts = self.first_ts;
         s.last_ts = Some(now);
         s.elapsed = elapsed;
-        self.em.emit(Record::Log(Box::new(s.stats_record())));
+        self.em
+            .emit(Record::Event(Event::Stats(Box::new(s.stats_record()))));
         *kernel_before = k;
         *stats_ts = Some(now);
     }
@@ -641,7 +642,7 @@ impl<'a> Capturer<'a> {
     fn handle(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
         // Files and interfaces alike: a time the capture clamped.
         if ts.out_of_range() {
-            self.weird(ts, None, "timestamp_out_of_range", "capture");
+            self.weird(ts, WeirdScope::None, "timestamp_out_of_range", "capture");
         }
         // Counted whatever the cut left (a payload, part of a header, or a
         // frame too short to decode at all).
@@ -654,13 +655,13 @@ impl<'a> Capturer<'a> {
                 // not a snaplen cut but a broken packet (Zeek drops it).
                 if u64::from(d.ip_off) + u64::from(d.ip_len) > u64::from(wire_len) {
                     self.counters.malformed += 1;
-                    self.weird(ts, None, "truncated_IP_len", "IP");
+                    self.weird(ts, WeirdScope::None, "truncated_IP_len", "IP");
                     return;
                 }
                 if self.cfg.verify_checksums {
                     if !d.src.v6 && !checksum::ipv4_header_ok(d.ip_header(frame)) {
                         self.counters.malformed += 1;
-                        self.weird(ts, None, "bad_IP_checksum", "IP");
+                        self.weird(ts, WeirdScope::None, "bad_IP_checksum", "IP");
                         return;
                     }
                     d.bad_checksum = checksum::transport_ok(&d, d.segment(frame)) == Some(false);
@@ -675,7 +676,7 @@ impl<'a> Capturer<'a> {
             Err(DecodeError::NotIp) => self.counters.non_ip += 1,
             Err(DecodeError::Weird(name, source)) => {
                 self.counters.malformed += 1;
-                self.weird(ts, None, name, source);
+                self.weird(ts, WeirdScope::None, name, source);
             }
         }
     }
@@ -700,14 +701,11 @@ impl<'a> Capturer<'a> {
         let r = self.defrag.add(ts, d, d.payload(frame));
         for w in r.weirds {
             self.counters.fragment_weirds += 1;
-            let flow = WeirdConn {
-                uid: None,
-                orig_h: d.src.to_ip(),
-                orig_p: 0,
-                resp_h: d.dst.to_ip(),
-                resp_p: 0,
+            let flow = WeirdScope::Flow {
+                src: d.src.to_ip(),
+                dst: d.dst.to_ip(),
             };
-            self.weird(ts, Some(flow), w, "IP");
+            self.weird(ts, flow, w, "IP");
         }
         let Some(dgram) = r.datagram else {
             return;
@@ -722,21 +720,21 @@ impl<'a> Capturer<'a> {
             }
             Err(DecodeError::Weird(name, source)) => {
                 self.counters.malformed += 1;
-                self.weird(ts, None, name, source);
+                self.weird(ts, WeirdScope::None, name, source);
             }
             Err(DecodeError::NotIp) => self.counters.non_ip += 1,
         }
     }
 
-    fn weird(&mut self, ts: Ts, conn: Option<WeirdConn>, name: &'static str, source: &'static str) {
+    fn weird(&mut self, ts: Ts, scope: WeirdScope, name: &'static str, source: &'static str) {
         self.em.at_packet(self.seq);
-        self.em.emit(Record::Weird(Box::new(WeirdRecord {
+        self.em.emit(Record::Event(Event::Weird(Box::new(Weird {
             ts,
-            conn,
+            scope,
             name,
             addl: None,
             source,
-        })));
+        }))));
     }
 
     /// Sends the current tick to every worker; false if the pipeline shut down
@@ -765,13 +763,7 @@ impl<'a> Capturer<'a> {
         let records = self.em.take();
         if self
             .cap_tx
-            .send(Output {
-                tick: self.tick,
-                records,
-                text: String::new(),
-                ends: Vec::new(),
-                flows: None,
-            })
+            .send(Output::unrendered(self.tick, records))
             .is_err()
         {
             self.closed = true;
@@ -803,13 +795,7 @@ impl<'a> Capturer<'a> {
         // Whatever the capture side emitted after its last tick (a live
         // run's final capture-loss and stats rows).
         let records = self.em.take();
-        let _ = self.cap_tx.send(Output {
-            tick: self.tick,
-            records,
-            text: String::new(),
-            ends: Vec::new(),
-            flows: None,
-        });
+        let _ = self.cap_tx.send(Output::unrendered(self.tick, records));
         if let Some(pb) = &self.progress {
             pb.finish_and_clear();
         }
@@ -825,9 +811,40 @@ struct Rotation {
     bytes: Option<u64>,
 }
 
-/// Where a record's rendered line is: (source, start, end) in the tick's
-/// texts.
-type LineAt = (usize, usize, usize);
+/// Where a record's rendered rows are: the source, and the range of its
+/// rows in that source's `lines`.
+type RowsAt = (usize, usize, usize);
+
+/// One source's rendered rows of a tick: its text and, per row, the log
+/// and the end of the line.
+struct Rendered {
+    text: String,
+    lines: Vec<(&'static str, u32)>,
+}
+
+impl Rendered {
+    /// Row `i`'s log and line (with its newline).
+    fn line(&self, i: usize) -> Option<(&'static str, &str)> {
+        let (path, end) = *self.lines.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => self.lines.get(p).map_or(0, |l| l.1 as usize),
+            None => 0,
+        };
+        Some((path, self.text.get(start..end as usize)?))
+    }
+}
+
+/// Writes the rows of an event (rendered here) and offers them to the
+/// shipper.
+fn write_event(writer: &mut LogWriter, e: &Event) -> Result<(), WriteError> {
+    let mut res = Ok(());
+    crate::logs::event_rows(e, &mut |row| {
+        if res.is_ok() {
+            res = writer.write(row);
+        }
+    });
+    res
+}
 
 /// Receives one output per source per tick, merges them by key, writes
 /// them, and hands each record to the observer (whose alerts are written
@@ -840,9 +857,9 @@ fn merge(
     rotation: Rotation,
     shipper: Option<Arc<Shipper>>,
 ) -> Result<(LogWriter, Observer), WriteError> {
-    let mut all: Vec<(OrderKey, Record, Option<LineAt>)> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut alerts = Vec::new();
+    let mut all: Vec<(OrderKey, Record, Option<RowsAt>)> = Vec::new();
+    let mut rendered: Vec<Rendered> = Vec::new();
+    let mut alerts: Vec<Event> = Vec::new();
     let mut opened = false;
     let mut last_rotation: Option<i64> = None;
     let mut now = Ts::default();
@@ -850,7 +867,7 @@ fn merge(
     let mut flows = vec![FlowCounters::default(); sources.len()];
     loop {
         all.clear();
-        texts.clear();
+        rendered.clear();
         let mut got = 0;
         let mut tick = None;
         for (i, rx) in sources.iter().enumerate() {
@@ -861,18 +878,21 @@ fn merge(
                 }
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
-                let src = texts.len();
-                let mut start = 0usize;
-                let mut ends = out.ends.into_iter();
+                let src = rendered.len();
+                let mut first = 0usize;
+                let mut counts = out.rows.into_iter();
                 all.extend(out.records.into_iter().map(|(k, r)| {
-                    let line = ends.next().map(|e| e as usize).and_then(|end| {
-                        let l = (end > start).then_some((src, start, end));
-                        start = end;
-                        l
+                    let at = counts.next().map(|n| {
+                        let range = (src, first, first + n as usize);
+                        first += n as usize;
+                        range
                     });
-                    (k, r, line)
+                    (k, r, at)
                 }));
-                texts.push(out.text);
+                rendered.push(Rendered {
+                    text: out.text,
+                    lines: out.lines,
+                });
             }
         }
         if got == 0 {
@@ -888,55 +908,65 @@ fn merge(
         }
         all.sort_by_key(|r| r.0);
         for (_, mut rec, at) in all.drain(..) {
-            let line = at.and_then(|(src, a, b)| texts.get(src).and_then(|t| t.get(a..b)));
             // A live run's periodic stats row comes from the capture thread,
             // which does not see the connections: the workers' counters
             // are filled in here (the final row gets them after the join).
-            if let Some(st) = rec
-                .as_log()
-                .and_then(|l| l.as_any().downcast_ref::<crate::stats::StatsRecord>())
-            {
-                let mut st = st.clone();
+            if let Record::Event(Event::Stats(st)) = &mut rec {
                 st.summary.flows = FlowCounters::default();
                 for f in &flows {
                     st.summary.flows.add(f);
                 }
-                rec = Record::Log(Box::new(st));
             }
-            if let Some(log) = rec.as_log() {
+            let mut wrote = false;
+            match at {
+                Some((src, a, b)) => {
+                    for i in a..b {
+                        let Some((path, line)) = rendered.get(src).and_then(|r| r.line(i)) else {
+                            continue;
+                        };
+                        wrote = true;
+                        writer.write_json_line(path, line)?;
+                        if let Some(sh) = shipper.as_ref().filter(|s| s.wants(path)) {
+                            sh.offer(path, line.strip_suffix('\n').unwrap_or(line));
+                        }
+                    }
+                }
+                None => {
+                    let mut res = Ok(());
+                    crate::logs::rows(&rec, &mut |row| {
+                        wrote = true;
+                        if res.is_ok() {
+                            res = writer.write(row);
+                        }
+                        if let Some(sh) = &shipper {
+                            offer(sh, row);
+                        }
+                    });
+                    res?;
+                }
+            }
+            if wrote {
+                let ts = rec.ts();
                 if !opened {
-                    writer.set_open_time(log.ts());
+                    writer.set_open_time(ts);
                     opened = true;
                 }
-                now = now.max(log.ts());
-                match line {
-                    Some(l) => writer.write_line(log, l)?,
-                    None => writer.write(log)?,
-                }
-                if let Some(sh) = &shipper {
-                    match line {
-                        Some(l) if sh.wants(log.path()) => {
-                            sh.offer(log.path(), l.strip_suffix('\n').unwrap_or(l))
-                        }
-                        Some(_) => {}
-                        None => offer(sh, log),
-                    }
-                    // A live run's periodic stats row: metrics with it.
-                    if let Some(st) = log.as_any().downcast_ref::<crate::stats::StatsRecord>() {
-                        sh.metrics(&metrics(
-                            &st.summary,
-                            observer.inventory.devices.len(),
-                            observer.rule_stats(),
-                            writer.rows("alert"),
-                        ));
-                    }
-                }
+                now = now.max(ts);
+            }
+            // A live run's periodic stats row: metrics with it.
+            if let (Some(sh), Record::Event(Event::Stats(st))) = (&shipper, &rec) {
+                sh.metrics(&metrics(
+                    &st.summary,
+                    observer.inventory.devices.len(),
+                    observer.rule_stats(),
+                    writer.rows("alert"),
+                ));
             }
             observer.record(&rec, &mut alerts);
             for a in alerts.drain(..) {
-                writer.write(a.as_ref())?;
+                write_event(&mut writer, &a)?;
                 if let Some(sh) = &shipper {
-                    offer(sh, a.as_ref());
+                    crate::logs::event_rows(&a, &mut |row| offer(sh, row));
                 }
             }
         }

@@ -2,9 +2,9 @@
 //! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
+use crate::event::{Emitter, OrderKey, Record};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::output::RowCache;
-use crate::record::{Emitter, OrderKey, Record};
 use crossbeam_channel::{Receiver, Sender};
 
 /// What a worker is told to do next.
@@ -25,27 +25,49 @@ pub struct Output {
     /// The rendered lines of the tick, one after the other (one
     /// allocation per tick, not per row).
     pub text: String,
-    /// Empty, or per record the end of its line in `text` (a record
-    /// without a line, an event, ends where the previous one did).
-    pub ends: Vec<u32>,
+    /// Empty, or the rendered rows: per row its log and the end of its
+    /// line in `text`, in record order...
+    pub lines: Vec<(&'static str, u32)>,
+    /// ... and per record how many of them it made.
+    pub rows: Vec<u32>,
     /// A worker's connection counters so far (none from the capture
     /// thread): a live run's periodic stats rows report them.
     pub flows: Option<FlowCounters>,
 }
 
-/// The JSON line of every log record of a tick.
-fn render(records: &[(OrderKey, Record)], cache: &mut RowCache) -> (String, Vec<u32>) {
+impl Output {
+    /// The output of a source that renders nothing.
+    pub fn unrendered(tick: u64, records: Vec<(OrderKey, Record)>) -> Output {
+        Output {
+            tick,
+            records,
+            text: String::new(),
+            lines: Vec::new(),
+            rows: Vec::new(),
+            flows: None,
+        }
+    }
+}
+
+/// The JSON line of every log row of a tick.
+fn render(
+    records: &[(OrderKey, Record)],
+    cache: &mut RowCache,
+) -> (String, Vec<(&'static str, u32)>, Vec<u32>) {
     let mut text = String::with_capacity(records.len() * 512);
-    let ends = records
+    let mut lines = Vec::with_capacity(records.len());
+    let rows = records
         .iter()
         .map(|(_, r)| {
-            if let Some(l) = r.as_log() {
-                crate::output::json_line_into(l, &mut text, Some(cache));
-            }
-            u32::try_from(text.len()).unwrap_or(u32::MAX)
+            let before = lines.len();
+            crate::logs::rows(r, &mut |row| {
+                crate::output::json_line_into(row, &mut text, Some(cache));
+                lines.push((row.path(), u32::try_from(text.len()).unwrap_or(u32::MAX)));
+            });
+            u32::try_from(lines.len() - before).unwrap_or(u32::MAX)
         })
         .collect();
-    (text, ends)
+    (text, lines, rows)
 }
 
 /// The counters of every shard table so far.
@@ -64,16 +86,17 @@ fn output(
     flows: FlowCounters,
     cache: &mut RowCache,
 ) -> Output {
-    let (text, ends) = if json {
+    let (text, lines, rows) = if json {
         render(&records, cache)
     } else {
-        (String::new(), Vec::new())
+        (String::new(), Vec::new(), Vec::new())
     };
     Output {
         tick,
         records,
         text,
-        ends,
+        lines,
+        rows,
         flows: Some(flows),
     }
 }

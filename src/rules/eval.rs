@@ -1,13 +1,10 @@
 //! Matching rules against observations and baseline deviations, with
 //! thresholds, detection filters and suppression of repeats.
 
-use super::alert::AlertRecord;
 use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::RuleSet;
-use crate::flow::ConnRecord;
-use crate::notice::Notice;
+use crate::event::{Alert, Conn, ConnId, Dir, Event as Out, Notice, NoticeKind};
 use crate::observe::{Detail, EnipMessage, Obs, OpcUaActivate, OpcUaChannel, Request};
-use crate::output::DynLog;
 use crate::time::Ts;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,11 +16,11 @@ pub const MAX_STATE: usize = 100_000;
 /// What an event is, for matching.
 enum Kind<'a> {
     Request(&'a Request),
-    Conn(&'a ConnRecord),
+    Conn(&'a Conn),
     Channel(&'a OpcUaChannel),
     Activate(&'a OpcUaActivate),
     Enip(&'a EnipMessage),
-    Umas(&'a crate::event::ModbusUmas),
+    Umas(&'a crate::event::modbus::Umas),
     /// A List Identity reply: (vendor id, device type, product code).
     Identity(u16, u16, u16),
     Baseline(&'a Notice),
@@ -78,9 +75,9 @@ impl Class {
                 "opcua-binary" => Class::RequestOpcUa,
                 _ => Class::RequestOther,
             },
-            Kind::Conn(c) => match c.proto {
-                "tcp" => Class::ConnTcp,
-                "udp" => Class::ConnUdp,
+            Kind::Conn(c) => match c.id.ip_proto {
+                6 => Class::ConnTcp,
+                17 => Class::ConnUdp,
                 _ => Class::ConnOther,
             },
             Kind::Channel(_) | Kind::Activate(_) => Class::OpcUa,
@@ -92,8 +89,12 @@ impl Class {
     }
 }
 
+/// What a rule is matched against: a time, a source and a destination
+/// (ports when the event has them) and what happened.
 struct Event<'a> {
     ts: Ts,
+    /// The connection and the side whose message it is, when there is one.
+    conn: Option<(&'a ConnId, Dir)>,
     uid: Option<&'a str>,
     src: IpAddr,
     sport: Option<u16>,
@@ -103,16 +104,13 @@ struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    /// An event of a connection: its uid and 4-tuple (client first).
-    fn conn(
-        ts: Ts,
-        uid: &'a str,
-        (src, sport, dst, dport): (IpAddr, u16, IpAddr, u16),
-        kind: Kind<'a>,
-    ) -> Self {
+    /// An event of a connection, seen from the sender of `dir`.
+    fn conn(ts: Ts, id: &'a ConnId, dir: Dir, kind: Kind<'a>) -> Self {
+        let (src, sport, dst, dport) = id.endpoints(dir);
         Event {
             ts,
-            uid: Some(uid),
+            conn: Some((id, dir)),
+            uid: Some(&id.uid),
             src,
             sport: Some(sport),
             dst: Some(dst),
@@ -194,38 +192,13 @@ impl Engine {
 
     /// Checks an observation; alerts (alert.log and notice.log records)
     /// go to `out`.
-    pub fn observe(&mut self, o: &Obs, out: &mut Vec<Box<dyn DynLog>>) {
+    pub fn observe(&mut self, o: &Obs, out: &mut Vec<Out>) {
         let e = match o {
-            Obs::Request(r) => Event::conn(
-                r.ts,
-                &r.uid,
-                (r.client, r.client_port, r.server, r.port),
-                Kind::Request(r),
-            ),
-            Obs::End(c) => Event::conn(
-                c.ts,
-                &c.uid,
-                (c.orig_h, c.orig_p, c.resp_h, c.resp_p),
-                Kind::Conn(c),
-            ),
-            Obs::OpcUaChannel(c) => Event::conn(
-                c.ts,
-                &c.uid,
-                (c.client, c.client_port, c.server, c.port),
-                Kind::Channel(c),
-            ),
-            Obs::OpcUaActivate(a) => Event::conn(
-                a.ts,
-                &a.uid,
-                (a.client, a.client_port, a.server, a.port),
-                Kind::Activate(a),
-            ),
-            Obs::Umas(u) => Event::conn(
-                u.ts,
-                &u.uid,
-                (u.client, u.client_port, u.server, u.port),
-                Kind::Umas(u),
-            ),
+            Obs::Request(r) => Event::conn(r.ts, &r.id, Dir::Orig, Kind::Request(r)),
+            Obs::End(c) => Event::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c)),
+            Obs::OpcUaChannel(c) => Event::conn(c.ts, &c.id, Dir::Orig, Kind::Channel(c)),
+            Obs::OpcUaActivate(a) => Event::conn(a.ts, &a.id, Dir::Orig, Kind::Activate(a)),
+            Obs::Umas(u) => Event::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u)),
             Obs::CipIdentity {
                 ts,
                 host,
@@ -233,33 +206,33 @@ impl Engine {
                 vendor_id,
                 device_type_id,
                 asker,
-                uid,
+                id,
             } => Event {
                 ts: *ts,
-                uid: Some(uid),
+                conn: Some((id, Dir::Resp)),
+                uid: Some(&id.uid),
                 src: *host,
                 sport: None,
                 dst: Some(*asker),
                 dport: None,
                 kind: Kind::Identity(*vendor_id, *device_type_id, identity.product_code),
             },
-            Obs::Enip(m) => Event::conn(
-                m.ts,
-                &m.uid,
-                (m.src, m.sport, m.dst, m.dport),
-                Kind::Enip(m),
-            ),
+            Obs::Enip(m) => Event::conn(m.ts, &m.id, m.dir, Kind::Enip(m)),
             _ => return,
         };
         self.check(&e, out);
     }
 
     /// Checks a baseline deviation.
-    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Box<dyn DynLog>>) {
+    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Out>) {
         let Some(src) = n.src else { return };
         let e = Event {
             ts: n.ts,
-            uid: n.uid.as_deref(),
+            conn: n
+                .conn
+                .as_ref()
+                .map(|c| (c, n.endpoints.unwrap_or(Dir::Orig))),
+            uid: n.conn.as_ref().map(|c| c.uid.as_str()),
             src,
             sport: None,
             dst: n.dst,
@@ -269,7 +242,7 @@ impl Engine {
         self.check(&e, out);
     }
 
-    fn check(&mut self, e: &Event<'_>, out: &mut Vec<Box<dyn DynLog>>) {
+    fn check(&mut self, e: &Event<'_>, out: &mut Vec<Out>) {
         let class = Class::of(&e.kind) as usize;
         for k in 0..self.index[class].len() {
             let i = self.index[class][k];
@@ -300,9 +273,9 @@ impl Engine {
                 None => self.stats.by_rule.push((r.sid, 1)),
             }
             let (matched, baseline) = describe(e);
-            out.push(Box::new(AlertRecord {
+            out.push(Out::Alert(Box::new(Alert {
                 ts: e.ts,
-                uid: e.uid.map(str::to_string),
+                uid: e.uid.map(crate::id::Id::new),
                 src: e.src,
                 sport: e.sport,
                 dst: e.dst,
@@ -317,16 +290,16 @@ impl Engine {
                 references: r.references.clone(),
                 matched: matched.clone(),
                 baseline: baseline.clone(),
-            }));
-            out.push(Box::new(Notice {
+            })));
+            // The notice shows the connection's endpoints when the event
+            // has both ports (a deviation or an identity reply has not).
+            let shown = e.sport.is_some() && e.dst.is_some() && e.dport.is_some();
+            out.push(Out::Notice(Box::new(Notice {
                 ts: e.ts,
-                uid: e.uid.map(str::to_string),
-                id: match (e.sport, e.dst, e.dport) {
-                    (Some(sp), Some(d), Some(dp)) => Some((e.src, sp, d, dp)),
-                    _ => None,
-                },
+                kind: NoticeKind::Rule,
+                conn: e.conn.map(|(c, _)| c.clone()),
+                endpoints: e.conn.filter(|_| shown).map(|(_, d)| d),
                 proto: None,
-                note: "OTWatch::Rule",
                 msg: format!("[{}:{}] {}", r.sid, r.rev, r.msg),
                 sub: match baseline {
                     Some(b) => format!("{matched}; {b}"),
@@ -335,7 +308,7 @@ impl Engine {
                 src: Some(e.src),
                 dst: e.dst,
                 p: e.dport,
-            }));
+            })));
         }
     }
 
@@ -540,14 +513,14 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
         }
         Cond::Baseline(kinds) => match &e.kind {
             Kind::Baseline(n) => {
-                let kind = n.note.trim_start_matches("OTWatch::").to_lowercase();
+                let kind = n.kind.rule_name().to_lowercase();
                 kinds.iter().any(|k| k == "any" || *k == kind)
             }
             _ => false,
         },
         Cond::AppLayer { neg, name } => match &e.kind {
             Kind::Conn(c) => {
-                crate::observe::established(c)
+                c.established()
                     && c.orig_bytes.unwrap_or(0) + c.resp_bytes.unwrap_or(0) > 0
                     && c.service.iter().any(|s| s == name) != *neg
             }
@@ -607,7 +580,7 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
         Kind::Conn(c) => (
             format!(
                 "{} connection, services {}",
-                c.proto,
+                c.id.transport(),
                 if c.service.is_empty() {
                     "none".to_string()
                 } else {
@@ -657,7 +630,7 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
             None,
         ),
         Kind::Baseline(n) => (
-            format!("baseline {}", n.note),
+            format!("baseline {}", n.kind.note()),
             Some(format!("{} (expected: {})", n.msg, n.sub)),
         ),
     }

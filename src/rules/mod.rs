@@ -5,13 +5,11 @@
 //! evaluated on the observations of the merged record stream. Matches
 //! become `alert.log` records and `notice.log` rows.
 
-mod alert;
 mod ast;
 mod eval;
 mod parse;
 mod vars;
 
-pub use alert::AlertRecord;
 pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};
 pub use eval::{Engine, EngineStats};
 pub use parse::{BASELINE_KINDS, KEYWORDS};

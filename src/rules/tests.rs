@@ -1,6 +1,5 @@
 use super::*;
 use crate::observe::{Detail, Obs, Request};
-use crate::output::DynLog;
 use crate::time::Ts;
 use std::net::IpAddr;
 
@@ -122,11 +121,7 @@ fn errors_say_where_and_what() {
 fn write_req(ts: i64, client: &str) -> Obs {
     Obs::Request(Box::new(Request {
         ts: Ts(ts),
-        uid: "C1".into(),
-        client: ip(client),
-        client_port: 40000,
-        server: ip("10.0.0.20"),
-        port: 502,
+        id: crate::event::ConnId::tcp("C1", (ip(client), 40000), (ip("10.0.0.20"), 502)),
         protocol: "modbus",
         function: "WRITE_SINGLE_REGISTER".into(),
         write: true,
@@ -150,7 +145,7 @@ fn write_req(ts: i64, client: &str) -> Obs {
 fn alerts(rule: &str, window: u64, obs: &[Obs]) -> (usize, EngineStats) {
     let r = one(rule).unwrap();
     let mut e = Engine::new(RuleSet { rules: vec![r] }, window);
-    let mut out: Vec<Box<dyn DynLog>> = Vec::new();
+    let mut out: Vec<crate::event::Event> = Vec::new();
     for o in obs {
         e.observe(o, &mut out);
     }

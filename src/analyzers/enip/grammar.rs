@@ -5,12 +5,13 @@
 //! "the rest of the message". Reading past the end is a violation, after
 //! the rows already made.
 
-use super::logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
-use super::IoLink;
 use crate::analyzers::Context;
+use crate::event::enip::{
+    Carried, Cip, Embedded, Encapsulation, Identity, Io, IoLink, Path, Routed, Status,
+    CONNECTION_MANAGER, MULTIPLE_SERVICE_PACKET, UNCONNECTED_SEND,
+};
+use crate::event::{Event, Head};
 use crate::flow::Dir;
-use otwatch_parsers::enip::names;
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 type R<T> = Result<T, &'static str>;
@@ -112,7 +113,7 @@ impl Pending {
         let i = self.waiting.iter().position(|(k, _)| *k == key)?;
         let (_, naming) = self.waiting.remove(i)?;
         match naming.routed {
-            Some((service, class)) if service == code => class,
+            Some(r) if r.service == code => r.path.target_class(),
             _ => naming.class,
         }
     }
@@ -125,24 +126,24 @@ impl Pending {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Naming {
     class: Option<u32>,
-    /// The carried request's service code and class.
-    routed: Option<(u8, Option<u32>)>,
+    /// The request an Unconnected Send carried.
+    routed: Option<Routed>,
 }
 
-/// Unconnected Send (service 0x52 of the Connection Manager, class 6).
-const UNCONNECTED_SEND: u8 = 0x52;
-
-/// The service and naming class of the request an Unconnected Send
-/// carries in `d` (its request data: priority and ticks, timeout, message
-/// size, then the message), if it is there.
-fn routed(d: &[u8]) -> Option<(u8, Option<u32>)> {
+/// The request an Unconnected Send carries in `d` (its request data:
+/// priority and ticks, timeout, message size, then the message), if it is
+/// there.
+fn routed(d: &[u8]) -> Option<Routed> {
     let service = *d.get(4)?;
     let words = usize::from(*d.get(5)?);
     let end = 6usize.saturating_add(words.saturating_mul(2));
     if end > d.len() {
         return None;
     }
-    Some((service & 0x7F, path(d, 6, end).naming_class()))
+    Some(Routed {
+        service: service & 0x7F,
+        path: path(d, 6, end),
+    })
 }
 
 /// Per-message state the reading functions share.
@@ -223,16 +224,15 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
     let context = r.take(8)?;
     let options = r.u32()?;
     mark(cx, "enip");
-    cx.log(Box::new(EnipRecord {
+    cx.event(Event::Enip(Box::new(Encapsulation {
         head: head.clone(),
-        command_code: first,
-        command: names::command_name(first),
+        command: first,
         length,
         session_handle: session,
         status,
         sender_context: context.try_into().unwrap_or_default(),
         options,
-    }));
+    })));
     let target = head.dir == Dir::Resp;
     let mut m = Msg {
         head,
@@ -272,16 +272,6 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
         );
     }
     read
-}
-
-/// The name of the service as logged: the reference's table, and the
-/// class-aware name where the reference has none.
-fn service_name(class: Option<u32>, code: u8) -> Cow<'static, str> {
-    let reference = names::icsnpp_service_name(code);
-    if reference == "unknown" && code >= 0x4B && class.is_some() {
-        return names::service_name(class, code);
-    }
-    Cow::Borrowed(reference)
 }
 
 /// Records the service once, with the first ENIP event's name.
@@ -363,13 +353,13 @@ pub fn io(
         .cip
         .get(cx.id.orig_h, cx.id.resp_h, connection_id)
         .cloned();
-    cx.log(Box::new(CipIoRecord {
+    cx.event(Event::CipIo(Box::new(Io {
         head,
         connection_id,
         sequence_number,
         data,
         link,
-    }));
+    })));
     Ok(())
 }
 
@@ -389,48 +379,26 @@ fn identity(head: &Head, r: &mut Reader<'_>, cx: &mut Context<'_>) -> R<()> {
     let name = r.take(usize::from(n))?.to_vec();
     let state = r.u8()?;
     mark(cx, "cip");
-    cx.log(Box::new(CipIdentityRecord {
+    cx.event(Event::CipIdentity(Box::new(Identity {
         head: head.clone(),
         encapsulation_version: version,
         socket_address: IpAddr::V4(addr),
         socket_port: port,
         vendor_id: vendor,
-        vendor_name: names::vendor_name(vendor).into_owned(),
-        device_type_id: device_type,
-        device_type_name: names::device_type_name(device_type).into_owned(),
+        device_type,
         product_code,
         revision: (major, minor),
         device_status: status,
         serial_number: serial,
         product_name: name,
         device_state: state,
-    }));
+    })));
     Ok(())
 }
 
-/// Class, instance and attribute of a path's logical segments, as the
-/// reference decodes them (its 32-bit form shifts the third byte by 13,
-/// reproduced).
-#[derive(Default)]
-struct Path {
-    class: Option<u32>,
-    instance: Option<u32>,
-    attribute: Option<u32>,
-    /// The path names a tag (ANSI extended symbol segment): the service
-    /// goes to the Logix symbol class.
-    symbolic: bool,
-}
-
-/// The Logix symbol class, implied by a symbolic path.
-const SYMBOL_CLASS: u32 = 0x6B;
-
-impl Path {
-    /// The class that decides a class-specific service's name.
-    fn naming_class(&self) -> Option<u32> {
-        self.class.or(self.symbolic.then_some(SYMBOL_CLASS))
-    }
-}
-
+/// Class, instance and attribute of the path's logical segments in
+/// `d[start..end]`, as the reference decodes them (its 32-bit form shifts
+/// the third byte by 13, reproduced).
 fn path(d: &[u8], start: usize, end: usize) -> Path {
     let mut p = Path::default();
     let mut x = start;
@@ -468,37 +436,6 @@ fn path(d: &[u8], start: usize, end: usize) -> Path {
     p
 }
 
-fn row(head: &Head, seq: u16, response: bool, code: u8, class: Option<u32>) -> CipRecord {
-    CipRecord {
-        head: Some(head.clone()),
-        sequence_count: (seq != 0).then_some(seq),
-        is_response: response,
-        service_code: code,
-        service: service_name(class, code),
-        ..CipRecord::default()
-    }
-}
-
-fn with_path(mut rec: CipRecord, p: &Path) -> CipRecord {
-    if let Some(c) = p.class {
-        rec.class_id = Some(c);
-        rec.class_name = Some(names::class_name(c));
-    }
-    rec.instance_id = p.instance;
-    rec.attribute_id = p.attribute;
-    rec
-}
-
-fn with_status(mut rec: CipRecord, status: u8, ext: Option<u32>) -> CipRecord {
-    rec.status_code = Some(status);
-    rec.status = Some(names::status_name(status));
-    if let Some(v) = ext {
-        rec.extended_status_code = Some(v);
-        rec.extended_status = Some(names::extended_status_name(v as u16));
-    }
-    rec
-}
-
 /// One CIP message; a Multiple Service Packet also gives its services.
 fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) -> R<()> {
     let head = m.head;
@@ -525,7 +462,10 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
                 .take(4)
                 .fold(0u32, |v, b| (v << 8) | u32::from(*b))
         });
-        status = Some((g, folded));
+        status = Some(Status {
+            general: g,
+            extended: folded,
+        });
     }
     match service {
         0x01 => {}
@@ -552,29 +492,36 @@ fn cip(m: &mut Msg<'_, '_>, r: &mut Reader<'_>, seq: u16, cx: &mut Context<'_>) 
         PairKey::Unconnected(m.session, m.context)
     };
     // A response is named by the class its request addressed.
+    let mut carried = Carried::None;
     let class = if response {
         m.pending.response(key, code)
     } else {
         let data_at = start.saturating_add(2).saturating_add(path_bytes);
         let naming = Naming {
-            class: p.naming_class(),
-            routed: (code == UNCONNECTED_SEND && p.class == Some(6))
+            class: p.target_class(),
+            routed: (code == UNCONNECTED_SEND && p.class == Some(CONNECTION_MANAGER))
                 .then(|| routed(r.d.get(data_at..).unwrap_or_default()))
                 .flatten(),
         };
+        if let Some(r) = naming.routed {
+            carried = Carried::Routed(r);
+        }
         if m.pending.request(key, naming) {
             cx.weird("enip_pending_overflow", None, "ENIP");
         }
-        p.naming_class()
+        p.target_class()
     };
     let message = r.d.get(start..).unwrap_or_default();
     track_forward_open(m, key, response, service, message, cx);
-    let rec = row(head, seq, response, code, class);
-    let rec = match status {
-        Some((g, ext)) => with_status(rec, g, ext),
-        None => with_path(rec, &p),
-    };
-    cx.log(Box::new(rec));
+    cx.event(Event::Cip(Box::new(Cip {
+        head: head.clone(),
+        sequence_count: (seq != 0).then_some(seq),
+        service: code,
+        path: (!response).then_some(p),
+        status,
+        naming_class: class,
+        carried,
+    })));
     Ok(())
 }
 
@@ -641,13 +588,13 @@ fn track_forward_open(
     }
 }
 
-/// Multiple Service Packet: its own row, then one per embedded service.
+/// Multiple Service Packet: the packet, with its embedded services.
 fn multiple(
     head: &Head,
     r: &mut Reader<'_>,
     seq: u16,
     top: &Path,
-    status: Option<(u8, Option<u32>)>,
+    status: Option<Status>,
     cx: &mut Context<'_>,
 ) -> R<()> {
     let count = r.u16()?;
@@ -659,31 +606,41 @@ fn multiple(
     let services = r.rest();
     mark(cx, "cip");
     let response = status.is_some();
-    let own = row(head, seq, response, 0x0A, top.class);
-    let own = match status {
-        Some((g, ext)) => with_status(own, g, ext),
-        None => with_path(own, top),
-    };
-    cx.log(Box::new(own));
     let n = usize::from(count & 0xFF);
     let at = |i: usize| services.get(i).copied().unwrap_or(0);
-    for &off in offsets.iter().take(n) {
-        let loc = usize::from(off.wrapping_sub(count.wrapping_mul(2)).wrapping_sub(2));
-        let code = at(loc) & 0x7F;
-        if response {
-            let rec = row(head, seq, true, code, None);
-            cx.log(Box::new(with_status(rec, at(loc.saturating_add(2)), None)));
-        } else {
-            let first = loc.saturating_add(2);
-            let words = usize::from(at(loc.saturating_add(1)));
-            let p = path(
-                services,
-                first,
-                first.saturating_add(words.saturating_mul(2)),
-            );
-            let rec = row(head, seq, false, code, p.naming_class());
-            cx.log(Box::new(with_path(rec, &p)));
-        }
-    }
+    let embedded = offsets
+        .iter()
+        .take(n)
+        .map(|&off| {
+            let loc = usize::from(off.wrapping_sub(count.wrapping_mul(2)).wrapping_sub(2));
+            let code = at(loc) & 0x7F;
+            if response {
+                Embedded::Reply {
+                    service: code,
+                    general_status: at(loc.saturating_add(2)),
+                }
+            } else {
+                let first = loc.saturating_add(2);
+                let words = usize::from(at(loc.saturating_add(1)));
+                Embedded::Request {
+                    service: code,
+                    path: path(
+                        services,
+                        first,
+                        first.saturating_add(words.saturating_mul(2)),
+                    ),
+                }
+            }
+        })
+        .collect();
+    cx.event(Event::Cip(Box::new(Cip {
+        head: head.clone(),
+        sequence_count: (seq != 0).then_some(seq),
+        service: MULTIPLE_SERVICE_PACKET,
+        path: (!response).then_some(*top),
+        status,
+        naming_class: top.class,
+        carried: Carried::Multiple(embedded),
+    })));
     Ok(())
 }

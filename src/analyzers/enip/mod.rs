@@ -5,7 +5,7 @@
 //! Each delivered chunk (a TCP delivery or a UDP datagram) is read as one
 //! message from its first byte, as the reference does, with the
 //! reference's field-by-field rules (see [`grammar`]); a message that runs
-//! out of bytes keeps the rows made before that point and reports a
+//! out of bytes keeps the events made before that point and reports a
 //! protocol violation. As for Modbus, a violation on a clean young
 //! connection (handshake seen, no gaps, at most 10 KiB) stops the analysis.
 //!
@@ -18,14 +18,12 @@
 //! rows left out counted; an interval of 0 logs every datagram.
 
 mod grammar;
-mod logs;
 
 #[cfg(test)]
 mod tests;
 
-pub use logs::{CipIdentityRecord, CipIoRecord, CipRecord, EnipRecord, Head};
-
 use super::{Analyzer, AnalyzerConfig, Context};
+use crate::event::enip::IoLink;
 use crate::flow::Dir;
 
 /// The encapsulation port (TCP and UDP).
@@ -34,21 +32,6 @@ pub const PORT: u16 = 44818;
 pub const IO_PORT: u16 = 2222;
 
 const VIOLATIONS_MATTER_UNTIL: u64 = 10 * 1024;
-
-/// An implicit I/O connection a Forward Open set up: who opened it, between
-/// whom, how often it sends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IoLink {
-    /// uid of the connection that carried the Forward Open.
-    pub opened_by: crate::id::Id,
-    /// The originator (scanner) and target (adapter) of the I/O connection.
-    pub origin: std::net::IpAddr,
-    pub target: std::net::IpAddr,
-    /// Actual packet interval granted, in microseconds.
-    pub api_us: u32,
-    /// The O->T id of the pair, the same for both directions' ids.
-    pub pair: u32,
-}
 
 /// Which link: the two hosts (in a fixed order) and the connection id.
 type LinkKey = (std::net::IpAddr, std::net::IpAddr, u32);

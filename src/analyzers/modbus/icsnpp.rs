@@ -1,8 +1,10 @@
-//! CISA ICSNPP-modbus's request/response pairing and its logs
-//! (`modbus_detailed`, `modbus_mask_write_register`,
-//! `modbus_read_write_multiple_registers`,
-//! `modbus_read_device_identification`), reproduced field by field,
-//! reference quirks included (they are marked "as ICSNPP").
+//! CISA ICSNPP-modbus's request/response pairing: which messages make one
+//! transaction (one `modbus_detailed` row), and the messages of the
+//! functions it logs message by message (mask write, read/write multiple
+//! registers, device identification), reproduced step by step, reference
+//! quirks included (they are marked "as ICSNPP"). What a transaction's row
+//! shows is the log's business (`crate::logs`); here is only who pairs
+//! with whom, when, and which link id ties the rows together.
 //!
 //! Invariants:
 //! - pending requests and responses are keyed by transaction and unit id,
@@ -21,13 +23,12 @@
 //! request and response; here each connection flushes its own entries when
 //! it ends.
 
-use super::device_id::{conformity_level, object_name, read_object_name};
-use super::events::{Req, Resp};
-use super::logs::{DetailedRecord, DeviceIdRecord, MaskWriteRecord, MessageHead, ReadWriteRecord};
 use crate::analyzers::{ConnId, Context};
+use crate::event::modbus::{
+    DeviceId, MaskWrite, Message, MessageHead, ReadWrite, Request, Response, Transaction,
+};
+use crate::event::{Dir, Event};
 use crate::flow::key::{mix, Fnv};
-use crate::time::Ts;
-use otwatch_parsers::modbus::names;
 
 /// Most entries waiting for their partner, per direction and connection.
 pub const MAX_PENDING: usize = 1024;
@@ -35,18 +36,36 @@ pub const MAX_PENDING: usize = 1024;
 /// Most bytes (approximate) the waiting entries of a connection may hold.
 pub const MAX_PENDING_BYTES: usize = 1 << 20;
 
-/// Approximate memory of a pending record.
-fn cost(r: &DetailedRecord) -> usize {
-    let v = |x: &Option<Vec<u64>>| x.as_ref().map_or(0, |v| v.len().saturating_mul(8));
-    let b = |x: &Option<Vec<u8>>| x.as_ref().map_or(0, Vec::len);
-    [
-        v(&r.request_values),
-        v(&r.response_values),
-        b(&r.request_data),
-        b(&r.response_data),
-    ]
-    .into_iter()
-    .fold(256usize, usize::saturating_add)
+/// The function codes of the messages logged on their own.
+const MASK_WRITE_REGISTER: u8 = 0x16;
+const READ_WRITE_MULTIPLE_REGISTERS: u8 = 0x17;
+const ENCAP_INTERFACE_TRANSPORT: u8 = 0x2B;
+
+/// Approximate memory of a waiting transaction: a row, and 8 bytes per
+/// value it lists or byte of data it keeps.
+fn cost(t: &Transaction) -> usize {
+    let values = |n: usize| n.saturating_mul(8);
+    let req = t.request.as_ref().and_then(|m| m.body.as_ref());
+    let resp = t.response.as_ref().and_then(|m| m.body.as_ref());
+    let held = match req {
+        Some(Request::WriteMultipleCoils { coils, .. }) => values(coils.len()),
+        Some(Request::WriteMultipleRegisters { registers, .. }) => values(registers.len()),
+        Some(Request::WriteSingleCoil { .. } | Request::WriteSingleRegister { .. }) => values(1),
+        Some(Request::Diagnostics { data, .. }) => data.len(),
+        _ => 0,
+    };
+    let held = held.saturating_add(match resp {
+        Some(Response::ReadBits { bits }) => values(bits.len()),
+        Some(Response::ReadRegisters { registers }) => values(registers.len()),
+        Some(Response::ReadFifo { fifos }) => values(fifos.len()),
+        Some(Response::WriteSingleCoil { .. } | Response::WriteSingleRegister { .. }) => values(1),
+        Some(Response::Diagnostics { data, .. }) => data.len(),
+        Some(Response::ReadFileRecord { records }) => records.iter().fold(0usize, |n, r| {
+            n.saturating_add(r.data.len()).saturating_add(40)
+        }),
+        _ => 0,
+    });
+    held.saturating_add(256)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,81 +79,29 @@ pub fn handled(fc: u8) -> bool {
     matches!(fc, 1..=6 | 8 | 15 | 16 | 20..=24 | 43)
 }
 
+type Key = (u16, u8);
+
 #[derive(Debug, Default)]
 pub struct Pairing {
-    requests: Vec<((u16, u8), DetailedRecord)>,
-    responses: Vec<((u16, u8), DetailedRecord)>,
+    requests: Vec<(Key, Transaction)>,
+    responses: Vec<(Key, Transaction)>,
     /// Sum of [`cost`] over both lists.
     bytes: usize,
     links: u64,
 }
-
-type Key = (u16, u8);
 
 impl Pairing {
     /// What the unanswered messages hold (their [`cost`]).
     pub fn bytes(&self) -> usize {
         self.bytes
     }
-}
 
-fn bits(b: &[bool]) -> Vec<u64> {
-    b.iter().map(|&x| u64::from(x)).collect()
-}
-
-fn words(w: &[u16]) -> Vec<u64> {
-    w.iter().map(|&x| u64::from(x)).collect()
-}
-
-/// The address, quantity and values a request gives its detailed row,
-/// whether the row starts with it or its response came first.
-fn request_fields(row: &mut DetailedRecord, ev: &Req) {
-    match ev {
-        Req::ReadBits { start, quantity } | Req::ReadRegisters { start, quantity } => {
-            row.address = Some(u64::from(*start));
-            row.quantity = Some(u64::from(*quantity));
-        }
-        Req::WriteSingleCoil { address, value } => {
-            row.address = Some(u64::from(*address));
-            row.quantity = Some(1);
-            row.request_values = Some(vec![u64::from(*value)]);
-        }
-        Req::WriteSingleRegister { address, value } => {
-            row.address = Some(u64::from(*address));
-            row.quantity = Some(1);
-            row.request_values = Some(vec![u64::from(*value)]);
-        }
-        Req::WriteMultipleCoils { start, coils } => {
-            row.address = Some(u64::from(*start));
-            row.quantity = Some(coils.len() as u64);
-            row.request_values = Some(bits(coils));
-        }
-        Req::WriteMultipleRegisters { start, registers } => {
-            row.address = Some(u64::from(*start));
-            row.quantity = Some(registers.len() as u64);
-            row.request_values = Some(words(registers));
-        }
-        Req::ReadFileRecord { refs } | Req::WriteFileRecord { refs } => {
-            row.quantity = Some(*refs as u64);
-        }
-        Req::ReadFifo { start } => row.address = Some(u64::from(*start)),
-        _ => {}
+    /// Approximate bytes held by waiting records.
+    #[cfg(test)]
+    pub fn pending_bytes(&self) -> usize {
+        self.bytes
     }
-}
 
-/// Merges ICSNPP's `mei_type` texts of a request and its response.
-fn merge_mei(stored: &mut Option<String>, new: String) {
-    match stored {
-        Some(s) if !s.is_empty() && *s != new => {
-            s.push_str(" and ");
-            s.push_str(&new);
-        }
-        Some(_) => {}
-        None => *stored = Some(new),
-    }
-}
-
-impl Pairing {
     /// A 16-character link id, stable for the connection and message order
     /// (ICSNPP draws random ones; only the linking can be compared).
     fn new_link(&mut self, id: &ConnId) -> String {
@@ -157,41 +124,30 @@ impl Pairing {
         out
     }
 
-    fn base(ts: Ts, cx: &Context<'_>, tid: u16, unit: u8, fc: u8) -> DetailedRecord {
-        DetailedRecord {
-            ts,
-            id: Some(cx.id.clone()),
-            tid,
-            unit,
-            fc,
-            ..DetailedRecord::default()
-        }
+    fn write(cx: &mut Context<'_>, t: Transaction) {
+        cx.event(Event::ModbusTransaction(Box::new(t)));
     }
 
-    fn write(cx: &mut Context<'_>, rec: DetailedRecord) {
-        cx.log(Box::new(rec));
-    }
-
-    fn list(&mut self, w: Waiting) -> &mut Vec<(Key, DetailedRecord)> {
+    fn list(&mut self, w: Waiting) -> &mut Vec<(Key, Transaction)> {
         match w {
             Waiting::Requests => &mut self.requests,
             Waiting::Responses => &mut self.responses,
         }
     }
 
-    fn take(&mut self, w: Waiting, key: Key) -> Option<DetailedRecord> {
+    fn take(&mut self, w: Waiting, key: Key) -> Option<Transaction> {
         let list = self.list(w);
         let i = list.iter().position(|(k, _)| *k == key)?;
-        let rec = list.remove(i).1;
-        self.bytes = self.bytes.saturating_sub(cost(&rec));
-        Some(rec)
+        let t = list.remove(i).1;
+        self.bytes = self.bytes.saturating_sub(cost(&t));
+        Some(t)
     }
 
-    /// Keeps a record until its partner comes, within the caps: past them
-    /// the oldest waiting record is written unmatched.
-    fn store(&mut self, w: Waiting, key: Key, rec: DetailedRecord, cx: &mut Context<'_>) {
+    /// Keeps a transaction until its partner comes, within the caps: past
+    /// them the oldest waiting one is written unmatched.
+    fn store(&mut self, w: Waiting, key: Key, t: Transaction, cx: &mut Context<'_>) {
         let _ = self.take(w, key);
-        let c = cost(&rec);
+        let c = cost(&t);
         while self.list(w).len() >= MAX_PENDING
             || (self.bytes.saturating_add(c) > MAX_PENDING_BYTES && !self.list(w).is_empty())
         {
@@ -202,125 +158,151 @@ impl Pairing {
             cx.weird("modbus_pending_overflow", None, "MODBUS");
         }
         self.bytes = self.bytes.saturating_add(c);
-        self.list(w).push((key, rec));
+        self.list(w).push((key, t));
     }
 
     fn head(
         cx: &Context<'_>,
-        is_request: bool,
+        dir: Dir,
         link: &str,
         tid: u16,
         unit: u8,
-        fc: &'static str,
+        function: u8,
     ) -> MessageHead {
         MessageHead {
             ts: cx.ts,
             id: cx.id.clone(),
-            is_request,
-            link_id: link.to_string(),
+            dir,
+            link: link.to_string(),
             tid,
             unit,
-            func: fc,
+            function,
         }
     }
 
-    /// Approximate bytes held by waiting records.
-    #[cfg(test)]
-    pub fn pending_bytes(&self) -> usize {
-        self.bytes
+    /// A transaction that starts with `first`'s message.
+    fn start(cx: &Context<'_>, tid: u16, first: Dir) -> Transaction {
+        Transaction {
+            id: cx.id.clone(),
+            tid,
+            request: None,
+            response: None,
+            first,
+            matched: None,
+            link: None,
+        }
     }
 
     /// A message of a function ICSNPP has no handler for: one row each.
-    pub fn unhandled(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8) {
-        let rec = Self::base(cx.ts, cx, tid, unit, fc);
-        Self::write(cx, rec);
+    pub fn unhandled(&mut self, cx: &mut Context<'_>, dir: Dir, tid: u16, unit: u8, fc: u8) {
+        let mut t = Self::start(cx, tid, dir);
+        match dir {
+            Dir::Orig => {
+                t.request = Some(Message {
+                    ts: cx.ts,
+                    unit,
+                    function: fc,
+                    body: None,
+                })
+            }
+            Dir::Resp => {
+                t.response = Some(Message {
+                    ts: cx.ts,
+                    unit,
+                    function: fc,
+                    body: None,
+                })
+            }
+        }
+        Self::write(cx, t);
     }
 
-    /// An exception response.
+    /// An exception response (`fc` with its exception bit).
     pub fn exception(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, code: u8) {
-        let name = names::exception_name(code);
+        let response = Message {
+            ts: cx.ts,
+            unit,
+            function: fc,
+            body: Some(Response::Exception { code }),
+        };
         match self.take(Waiting::Requests, (tid, unit)) {
             Some(mut q) => {
-                q.exception_code = Some(name);
+                q.response = Some(response);
                 q.matched = Some(true);
                 Self::write(cx, q);
             }
             None => {
-                let mut rec = Self::base(cx.ts, cx, tid, unit, fc);
-                rec.exception_code = Some(name);
-                Self::write(cx, rec);
+                let mut t = Self::start(cx, tid, Dir::Resp);
+                t.response = Some(response);
+                Self::write(cx, t);
             }
         }
     }
 
-    /// A request with its event.
-    pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Req) {
-        let ts = cx.ts;
+    /// A request with its content.
+    pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Request) {
         let pending = self.take(Waiting::Responses, (tid, unit));
         // Side-log rows and link ids first, as ICSNPP's handlers do.
         let mut link = None;
         match ev {
-            Req::MaskWrite {
+            Request::MaskWrite {
                 address,
                 and_mask,
                 or_mask,
             } => {
                 let l = match &pending {
-                    Some(p) => p.link_id.clone().unwrap_or_default(),
+                    Some(p) => p.link.clone().unwrap_or_default(),
                     None => self.new_link(cx.id),
                 };
                 if pending.is_none() {
-                    let head = Self::head(cx, true, &l, tid, unit, "MASK_WRITE_REGISTER");
-                    cx.log(Box::new(MaskWriteRecord {
+                    let head = Self::head(cx, Dir::Orig, &l, tid, unit, MASK_WRITE_REGISTER);
+                    cx.event(Event::ModbusMaskWrite(Box::new(MaskWrite {
                         head,
                         address: *address,
                         and_mask: *and_mask,
                         or_mask: *or_mask,
-                    }));
+                    })));
                 }
                 link = Some(l);
             }
-            Req::ReadWriteMultiple {
+            Request::ReadWriteMultiple {
                 read_start,
                 read_quantity,
                 write_start,
                 write,
             } => {
                 let l = match &pending {
-                    Some(p) => p.link_id.clone().unwrap_or_default(),
+                    Some(p) => p.link.clone().unwrap_or_default(),
                     None => self.new_link(cx.id),
                 };
                 if pending.is_none() {
-                    let head = Self::head(cx, true, &l, tid, unit, "READ_WRITE_MULTIPLE_REGISTERS");
-                    cx.log(Box::new(ReadWriteRecord {
+                    let head =
+                        Self::head(cx, Dir::Orig, &l, tid, unit, READ_WRITE_MULTIPLE_REGISTERS);
+                    cx.event(Event::ModbusReadWrite(Box::new(ReadWrite::Request {
                         head,
-                        write_start_address: Some(u64::from(*write_start)),
-                        write_registers: Some(words(write)),
-                        read_start_address: Some(u64::from(*read_start)),
-                        read_quantity: Some(u64::from(*read_quantity)),
-                        read_registers: None,
-                    }));
+                        write_start: *write_start,
+                        write: write.clone(),
+                        read_start: *read_start,
+                        read_quantity: *read_quantity,
+                    })));
                 }
                 link = Some(l);
             }
-            Req::Encap { mei, data } => {
+            Request::Encap { mei, data } => {
                 let fresh = self.new_link(cx.id);
                 let l = match &pending {
-                    Some(p) => p.link_id.clone().unwrap_or(fresh),
+                    Some(p) => p.link.clone().unwrap_or(fresh),
                     None => fresh,
                 };
                 if *mei == 0x0E {
                     if let (Some(&dev), Some(&obj)) = (data.first(), data.get(1)) {
-                        let head = Self::head(cx, true, &l, tid, unit, "ENCAP_INTERFACE_TRANSPORT");
-                        cx.log(Box::new(DeviceIdRecord {
+                        let head =
+                            Self::head(cx, Dir::Orig, &l, tid, unit, ENCAP_INTERFACE_TRANSPORT);
+                        cx.event(Event::ModbusDeviceId(Box::new(DeviceId::Request {
                             head,
-                            conformity_level_code: None,
-                            conformity_level: None,
                             device_id_code: dev,
-                            object_id_code: format!("0x{obj:02x}"),
-                            object_id: read_object_name(obj).to_string(),
-                            object_value: None,
-                        }));
+                            object_id: obj,
+                        })));
                     }
                 }
                 link = Some(l);
@@ -328,102 +310,82 @@ impl Pairing {
             _ => {}
         }
 
+        let request = Message {
+            ts: cx.ts,
+            unit,
+            function: fc,
+            body: Some(ev.clone()),
+        };
         match pending {
             Some(mut p) => {
-                // The response came first: the request completes it.
-                request_fields(&mut p, ev);
-                match ev {
-                    // As ICSNPP: these handlers also take the request's unit.
-                    Req::WriteSingleRegister { .. }
-                    | Req::WriteMultipleCoils { .. }
-                    | Req::WriteMultipleRegisters { .. } => p.unit = unit,
-                    Req::Diagnostics { .. } => {
-                        // As ICSNPP: the handler fails half-way; the response
-                        // stays pending and is written unmatched later.
-                        self.store(Waiting::Responses, (tid, unit), p, cx);
-                        return;
-                    }
-                    Req::Encap { mei, .. } => {
-                        merge_mei(
-                            &mut p.mei_type,
-                            names::mei_type_name(*mei, true).into_owned(),
-                        );
-                    }
-                    _ => {}
+                // As ICSNPP: the diagnostics handler fails half-way when the
+                // response came first; the response stays pending and is
+                // written unmatched later.
+                if matches!(ev, Request::Diagnostics { .. }) {
+                    self.store(Waiting::Responses, (tid, unit), p, cx);
+                    return;
                 }
+                // The response came first: the request completes it.
+                p.request = Some(request);
                 p.matched = Some(true);
                 Self::write(cx, p);
             }
             None => {
-                let mut q = Self::base(ts, cx, tid, unit, fc);
-                request_fields(&mut q, ev);
-                match ev {
-                    Req::MaskWrite { address, .. } => {
-                        q.address = Some(u64::from(*address));
-                        q.link_id = link;
-                    }
-                    Req::ReadWriteMultiple { .. } => q.link_id = link,
-                    Req::Diagnostics { sub, data } => {
-                        q.request_subfunction_code =
-                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
-                        q.request_data = Some(data.clone());
-                    }
-                    Req::Encap { mei, .. } => {
-                        q.mei_type = Some(names::mei_type_name(*mei, true).into_owned());
-                        q.link_id = link;
-                    }
-                    _ => {}
+                let mut q = Self::start(cx, tid, Dir::Orig);
+                q.request = Some(request);
+                if matches!(
+                    ev,
+                    Request::MaskWrite { .. }
+                        | Request::ReadWriteMultiple { .. }
+                        | Request::Encap { .. }
+                ) {
+                    q.link = link;
                 }
                 self.store(Waiting::Requests, (tid, unit), q, cx);
             }
         }
     }
 
-    /// A (non-exception) response with its event.
-    pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Resp) {
-        let ts = cx.ts;
+    /// A (non-exception) response with its content.
+    pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Response) {
         let pending = self.take(Waiting::Requests, (tid, unit));
         let mut link = None;
         match ev {
-            Resp::MaskWrite {
+            Response::MaskWrite {
                 address,
                 and_mask,
                 or_mask,
             } => {
                 let l = pending
                     .as_ref()
-                    .and_then(|q| q.link_id.clone())
+                    .and_then(|q| q.link.clone())
                     .unwrap_or_default();
-                let head = Self::head(cx, false, &l, tid, unit, "MASK_WRITE_REGISTER");
-                cx.log(Box::new(MaskWriteRecord {
+                let head = Self::head(cx, Dir::Resp, &l, tid, unit, MASK_WRITE_REGISTER);
+                cx.event(Event::ModbusMaskWrite(Box::new(MaskWrite {
                     head,
                     address: *address,
                     and_mask: *and_mask,
                     or_mask: *or_mask,
-                }));
+                })));
                 link = Some(l);
             }
-            Resp::ReadWriteMultiple { registers } => {
+            Response::ReadWriteMultiple { registers } => {
                 let l = pending
                     .as_ref()
-                    .and_then(|q| q.link_id.clone())
+                    .and_then(|q| q.link.clone())
                     .unwrap_or_default();
-                let head = Self::head(cx, false, &l, tid, unit, "READ_WRITE_MULTIPLE_REGISTERS");
-                cx.log(Box::new(ReadWriteRecord {
+                let head = Self::head(cx, Dir::Resp, &l, tid, unit, READ_WRITE_MULTIPLE_REGISTERS);
+                cx.event(Event::ModbusReadWrite(Box::new(ReadWrite::Response {
                     head,
-                    write_start_address: None,
-                    write_registers: None,
-                    read_start_address: None,
-                    read_quantity: None,
-                    read_registers: Some(words(registers)),
-                }));
+                    read: registers.clone(),
+                })));
                 link = Some(l);
             }
-            Resp::Encap { mei, data } => {
+            Response::Encap { mei, data } => {
                 let fresh = self.new_link(cx.id);
                 let l = pending
                     .as_ref()
-                    .and_then(|q| q.link_id.clone())
+                    .and_then(|q| q.link.clone())
                     .unwrap_or(fresh);
                 if *mei == 0x0E {
                     self.device_objects(cx, tid, unit, &l, data);
@@ -433,135 +395,51 @@ impl Pairing {
             _ => {}
         }
 
+        let response = Message {
+            ts: cx.ts,
+            unit,
+            function: fc,
+            body: Some(ev.clone()),
+        };
         match pending {
             Some(mut q) => {
-                // The response completes the waiting request.
-                match ev {
-                    Resp::ReadBits { bits: b } => {
-                        let want = q.quantity.unwrap_or(0) as usize;
-                        if want > b.len() {
-                            // As ICSNPP: the slice fails; the request stays
-                            // pending and is written unmatched later.
-                            self.store(Waiting::Requests, (tid, unit), q, cx);
-                            return;
-                        }
-                        let (head, rest) = b.split_at_checked(want).unwrap_or((b, &[]));
-                        q.response_values = Some(bits(head));
-                        if !rest.is_empty() {
-                            let rest: Vec<String> =
-                                rest.iter().map(|&x| u8::from(x).to_string()).collect();
-                            q.response_data = Some(rest.join(",").into_bytes());
-                        }
+                // As ICSNPP: a read-bits response shorter than the request
+                // asked fails the handler's slice; the request stays
+                // pending and is written unmatched later.
+                if let Response::ReadBits { bits } = ev {
+                    let want = q
+                        .request
+                        .as_ref()
+                        .and_then(|m| m.body.as_ref())
+                        .and_then(Request::quantity)
+                        .unwrap_or(0);
+                    if want > bits.len() as u64 {
+                        self.store(Waiting::Requests, (tid, unit), q, cx);
+                        return;
                     }
-                    Resp::ReadRegisters { registers } => q.response_values = Some(words(registers)),
-                    Resp::WriteSingleCoil { address, value } => {
-                        q.response_values = Some(vec![u64::from(*value)]);
-                        q.address = Some(u64::from(*address));
-                        q.quantity = Some(1);
-                    }
-                    Resp::WriteSingleRegister { value, .. } => {
-                        q.response_values = Some(vec![u64::from(*value)])
-                    }
-                    Resp::WriteMultiple { start, quantity } => {
-                        if fc == 16 {
-                            q.quantity = Some(u64::from(*quantity));
-                            q.address = Some(u64::from(*start));
-                        }
-                    }
-                    Resp::ReadFileRecord { text, .. } | Resp::WriteFileRecord { text, .. } => {
-                        if !text.is_empty() {
-                            q.response_data = Some(text.clone());
-                        }
-                    }
-                    Resp::ReadFifo { fifos } => {
-                        q.quantity = Some(fifos.len() as u64);
-                        if !fifos.is_empty() {
-                            q.response_values = Some(words(fifos));
-                        }
-                    }
-                    Resp::Diagnostics { sub, data } => {
-                        q.response_subfunction_code =
-                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
-                        q.response_data = Some(data.clone());
-                    }
-                    Resp::Encap { mei, .. } => {
-                        merge_mei(
-                            &mut q.mei_type,
-                            names::mei_type_name(*mei, false).into_owned(),
-                        );
-                    }
-                    Resp::MaskWrite { .. }
-                    | Resp::ReadWriteMultiple { .. }
-                    | Resp::Exception { .. } => {}
                 }
+                // The response completes the waiting request.
+                q.response = Some(response);
                 q.matched = Some(true);
                 Self::write(cx, q);
             }
             None => {
-                let mut p = Self::base(ts, cx, tid, unit, fc);
-                match ev {
-                    Resp::ReadBits { bits: b } => {
-                        p.quantity = Some(b.len() as u64);
-                        p.response_values = Some(bits(b));
-                    }
-                    Resp::ReadRegisters { registers } => {
-                        p.quantity = Some(registers.len() as u64);
-                        p.response_values = Some(words(registers));
-                    }
-                    Resp::WriteSingleCoil { address, value } => {
-                        p.address = Some(u64::from(*address));
-                        p.quantity = Some(1);
-                        p.response_values = Some(vec![u64::from(*value)]);
-                    }
-                    Resp::WriteSingleRegister { address, value } => {
-                        p.address = Some(u64::from(*address));
-                        p.quantity = Some(1);
-                        p.response_values = Some(vec![u64::from(*value)]);
-                    }
-                    Resp::WriteMultiple { start, quantity } => {
-                        p.address = Some(u64::from(*start));
-                        p.quantity = Some(u64::from(*quantity));
-                    }
-                    // As ICSNPP: a write-file-record response on its own
-                    // keeps the text only when it is empty (its test is
-                    // inverted); a read one keeps it when it is not.
-                    Resp::WriteFileRecord { text, .. } if text.is_empty() => {
-                        p.response_data = Some(Vec::new())
-                    }
-                    Resp::WriteFileRecord { .. } => {}
-                    Resp::ReadFileRecord { text, .. } => {
-                        if !text.is_empty() {
-                            p.response_data = Some(text.clone());
-                        }
-                    }
-                    Resp::MaskWrite { address, .. } => {
-                        p.address = Some(u64::from(*address));
-                        p.link_id = link;
-                    }
-                    Resp::ReadWriteMultiple { .. } => p.link_id = link,
-                    Resp::ReadFifo { fifos } => {
-                        p.quantity = Some(fifos.len() as u64);
-                        if !fifos.is_empty() {
-                            p.response_values = Some(words(fifos));
-                        }
-                    }
-                    Resp::Diagnostics { sub, data } => {
-                        p.response_subfunction_code =
-                            Some(names::diagnostic_subfunction_name(*sub).into_owned());
-                        p.response_data = Some(data.clone());
-                    }
-                    Resp::Encap { mei, .. } => {
-                        p.mei_type = Some(names::mei_type_name(*mei, false).into_owned());
-                        p.link_id = link;
-                    }
-                    Resp::Exception { .. } => {}
+                let mut p = Self::start(cx, tid, Dir::Resp);
+                p.response = Some(response);
+                if matches!(
+                    ev,
+                    Response::MaskWrite { .. }
+                        | Response::ReadWriteMultiple { .. }
+                        | Response::Encap { .. }
+                ) {
+                    p.link = link;
                 }
                 self.store(Waiting::Responses, (tid, unit), p, cx);
             }
         }
     }
 
-    /// One device-identification row per object of a Read Device
+    /// One device-identification event per object of a Read Device
     /// Identification response (data: the bytes after the MEI type).
     fn device_objects(
         &mut self,
@@ -584,16 +462,14 @@ impl Pairing {
             let Some(value) = data.get(start..start.saturating_add(usize::from(len))) else {
                 break;
             };
-            let head = Self::head(cx, false, link, tid, unit, "ENCAP_INTERFACE_TRANSPORT");
-            cx.log(Box::new(DeviceIdRecord {
+            let head = Self::head(cx, Dir::Resp, link, tid, unit, ENCAP_INTERFACE_TRANSPORT);
+            cx.event(Event::ModbusDeviceId(Box::new(DeviceId::Object {
                 head,
-                conformity_level_code: Some(format!("0x{conf:02x}")),
-                conformity_level: Some(conformity_level(conf).to_string()),
+                conformity_level: conf,
                 device_id_code: dev,
-                object_id_code: format!("0x{oid:02x}"),
-                object_id: object_name(oid).to_string(),
-                object_value: Some(value.to_vec()),
-            }));
+                object_id: oid,
+                value: value.to_vec(),
+            })));
             at = start.saturating_add(usize::from(len));
         }
     }
@@ -602,9 +478,9 @@ impl Pairing {
     /// unmatched, requests first.
     pub fn flush(&mut self, cx: &mut Context<'_>) {
         self.bytes = 0;
-        for (_, mut r) in self.requests.drain(..).chain(self.responses.drain(..)) {
-            r.matched = Some(false);
-            cx.log(Box::new(r));
+        for (_, mut t) in self.requests.drain(..).chain(self.responses.drain(..)) {
+            t.matched = Some(false);
+            cx.event(Event::ModbusTransaction(Box::new(t)));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The Modbus/TCP analyzer: frames each direction's reassembled stream
-//! into ADUs, writes Zeek's `modbus.log` and, through [`icsnpp`], the CISA
-//! ICSNPP logs; confirms the `modbus` service.
+//! into ADUs, emits each PDU's header (Zeek's `modbus.log`) and, through
+//! [`icsnpp`], the transactions and messages of the CISA ICSNPP logs;
+//! confirms the `modbus` service.
 //!
 //! Framing follows Zeek's binpac analyzer, so that the logs match the
 //! reference: the 7-byte MBAP header plus the function code are read first
@@ -17,22 +18,21 @@
 //! Invariants: each direction buffers at most one ADU (≤ 65,541 bytes);
 //! pending transactions are capped (see [`icsnpp::MAX_PENDING`]).
 
-mod device_id;
-mod events;
 mod icsnpp;
-mod logs;
+mod pdu;
 mod probe;
 
 #[cfg(test)]
 mod tests;
 
-pub use logs::{DetailedRecord, DeviceIdRecord, MaskWriteRecord, ModbusRecord, ReadWriteRecord};
 pub use probe::ModbusProbe;
 
 use super::{Analyzer, Context};
+use crate::event::modbus::{Header, Response, EXCEPTION_BIT};
+use crate::event::Event;
 use crate::flow::Dir;
-use events::Body;
-use otwatch_parsers::modbus::{names, parse_mbap, probe, Violations};
+use otwatch_parsers::modbus::{parse_mbap, probe, Violations};
+use pdu::Body;
 
 /// The TCP port Modbus servers listen on.
 pub const PORT: u16 = 502;
@@ -129,7 +129,7 @@ impl Modbus {
             }
             if !self.dirs[dir].header_seen {
                 self.dirs[dir].header_seen = true;
-                self.message(is_request, h.transaction_id, h.unit_id, fc, cx);
+                self.message(dir, h.transaction_id, h.unit_id, fc, cx);
             }
             let frame_len = usize::from(h.length).saturating_add(6);
             let Some(pdu) = rest.get(7..frame_len) else {
@@ -156,26 +156,22 @@ impl Modbus {
         let dir = if is_request { Dir::Orig } else { Dir::Resp };
         if is_request && fc == 0x5A {
             if let Some(&code) = pdu.get(2) {
-                cx.event(crate::event::Event::ModbusUmas(crate::event::ModbusUmas {
+                cx.event(Event::ModbusUmas(Box::new(crate::event::modbus::Umas {
                     ts: cx.ts,
-                    uid: cx.id.uid,
-                    client: cx.id.orig_h,
-                    client_port: cx.id.orig_p,
-                    server: cx.id.resp_h,
-                    port: cx.id.resp_p,
+                    id: cx.id.clone(),
                     unit,
                     code,
-                }));
+                })));
             }
         }
         if is_request {
-            match events::request(pdu) {
-                Body::Event(ev, v) => {
+            match pdu::request(pdu) {
+                Body::Content(ev, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
                     self.pairing.request(cx, tid, unit, fc, &ev);
                 }
-                Body::NoEvent(v) => {
+                Body::NoContent(v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
                 }
@@ -193,27 +189,27 @@ impl Modbus {
                 }
             }
         } else {
-            match events::response(pdu) {
-                Body::Event(events::Resp::Exception { code }, v) => {
+            match pdu::response(pdu) {
+                Body::Content(Response::Exception { code }, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
-                    cx.log(Box::new(ModbusRecord {
+                    cx.event(Event::ModbusHeader(Box::new(Header {
                         ts: cx.ts,
                         id: cx.id.clone(),
                         tid,
                         unit,
-                        func: names::func_name(fc),
-                        is_request: false,
-                        exception: Some(names::exception_name(code)),
-                    }));
+                        function: fc,
+                        dir: Dir::Resp,
+                        exception: Some(code),
+                    })));
                     self.pairing.exception(cx, tid, unit, fc, code);
                 }
-                Body::Event(ev, v) => {
+                Body::Content(ev, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
                     self.pairing.response(cx, tid, unit, fc, &ev);
                 }
-                Body::NoEvent(v) => {
+                Body::NoContent(v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
                 }
@@ -232,24 +228,24 @@ impl Modbus {
     }
 
     /// The header of a PDU: Zeek's `modbus_message`.
-    fn message(&mut self, is_request: bool, tid: u16, unit: u8, fc: u8, cx: &mut Context<'_>) {
-        if fc >= 0x80 {
+    fn message(&mut self, dir: Dir, tid: u16, unit: u8, fc: u8, cx: &mut Context<'_>) {
+        if fc & EXCEPTION_BIT != 0 {
             // Exception responses are logged with their code; an originator
             // PDU with the exception bit set is not logged (as in Zeek).
             return;
         }
         if !icsnpp::handled(fc) {
-            self.pairing.unhandled(cx, tid, unit, fc);
+            self.pairing.unhandled(cx, dir, tid, unit, fc);
         }
-        cx.log(Box::new(ModbusRecord {
+        cx.event(Event::ModbusHeader(Box::new(Header {
             ts: cx.ts,
             id: cx.id.clone(),
             tid,
             unit,
-            func: names::func_name(fc),
-            is_request,
+            function: fc,
+            dir,
             exception: None,
-        }));
+        })));
     }
 
     /// Spec violations the reference ignores are reported as weirds.

@@ -343,7 +343,7 @@ impl LogRecord for OpenSecureChannelRecord {
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             OpenSecureChannelRecord::Request(h, r) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.push(Value::Count(r.client_proto_ver.into()));
                 out.push(Value::Count(r.request_type.into()));
                 out.push(Value::Count(r.security_mode.into()));
@@ -352,7 +352,7 @@ impl LogRecord for OpenSecureChannelRecord {
                 out.extend(std::iter::repeat_n(Value::Unset, 6));
             }
             OpenSecureChannelRecord::Response(h, r) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.extend(std::iter::repeat_n(Value::Unset, 5));
                 out.push(Value::Count(r.server_proto_ver.into()));
                 out.push(Value::Count(r.channel_id.into()));
@@ -440,7 +440,7 @@ impl LogRecord for ActivateSessionRecord {
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             ActivateSessionRecord::Request(h, r) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.push(text(&r.client_algorithm));
                 out.push(text(&r.client_signature));
                 out.push(Value::Str(format!("0x{:02x}", r.token_type_encoding)));
@@ -465,7 +465,7 @@ impl LogRecord for ActivateSessionRecord {
                 out.push(Value::Unset);
             }
             ActivateSessionRecord::Response(h, nonce) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.extend(std::iter::repeat_n(Value::Unset, 18));
                 out.push(text(nonce));
             }
@@ -496,7 +496,7 @@ impl LogRecord for CloseSessionRecord {
         self.head.ts
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        self.head.values(out);
+        crate::analyzers::head_values(&self.head, out);
         out.push(Value::Bool(self.delete_subscriptions));
     }
 }
@@ -555,7 +555,7 @@ impl LogRecord for CreateSubscriptionRecord {
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match self {
             CreateSubscriptionRecord::Request(h, r) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.push(whole_ms(r.requested_publishing_interval));
                 out.push(Value::Count(r.requested_lifetime_count.into()));
                 out.push(Value::Count(r.requested_max_keep_alive_count.into()));
@@ -565,7 +565,7 @@ impl LogRecord for CreateSubscriptionRecord {
                 out.extend(std::iter::repeat_n(Value::Unset, 4));
             }
             CreateSubscriptionRecord::Response(h, r) => {
-                h.values(out);
+                crate::analyzers::head_values(h, out);
                 out.extend(std::iter::repeat_n(Value::Unset, 6));
                 out.push(Value::Count(r.subscription_id.into()));
                 out.push(whole_ms(r.revised_publishing_interval));

@@ -34,7 +34,7 @@ impl Row {
     /// holds `link`.
     pub fn new(log: &'static Log, head: &MessageHead, link: &str) -> Row {
         let mut borrowed = Vec::with_capacity(12);
-        head.values(&mut borrowed);
+        crate::analyzers::head_values(head, &mut borrowed);
         borrowed.pop();
         let mut values = Vec::with_capacity(log.fields.len());
         values.extend(borrowed.into_iter().map(Value::into_owned));

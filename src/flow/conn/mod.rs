@@ -12,16 +12,16 @@
 
 mod segment;
 
-use super::conn_log::{is_local, ConnRecord};
 use super::history::{History, Scaled};
 use super::key::{make_uid, Dir, FlowKey, Side};
+use super::local::is_local;
 use super::ports::likely_server_port;
 use super::reassembly::StreamSink;
 use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
 use crate::analyzers::{self, Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
 use crate::decode::{tcp_flags as F, Decoded, Transport};
-use crate::record::Emitter;
+use crate::event::{Conn as ConnEvent, ConnStart, Emitter, Event};
 use crate::time::Ts;
 use segment::TcpConn;
 
@@ -193,6 +193,9 @@ impl Conn {
             orig_p,
             resp_h: rh.to_ip(),
             resp_p,
+            ip_proto: key.proto,
+            vlan: (key.vlan != 0).then_some(key.vlan),
+            inner_vlan: (key.inner_vlan != 0).then_some(key.inner_vlan),
         };
         Conn {
             key,
@@ -215,26 +218,14 @@ impl Conn {
         }
     }
 
-    /// The observation of this connection's first packet (from `side`).
-    pub fn start_event(&self, side: Side, d: &crate::decode::Decoded) -> crate::event::Event {
-        let id = &self.app.id;
-        crate::event::Event::ConnStart(crate::event::ConnStart {
+    /// The event of this connection's first packet (from `side`).
+    pub fn start_event(&self, side: Side, d: &crate::decode::Decoded) -> Event {
+        Event::ConnStart(Box::new(ConnStart {
             ts: self.start,
-            uid: id.uid,
-            orig_h: id.orig_h,
-            orig_p: id.orig_p,
-            resp_h: id.resp_h,
-            resp_p: id.resp_p,
-            proto: match self.key.proto {
-                6 => "tcp",
-                17 => "udp",
-                1 | 58 => "icmp",
-                _ => "unknown_transport",
-            },
+            id: self.app.id.clone(),
             mac: d.src_mac,
-            first_from_orig: side == self.orig_side,
-            vlan: (self.key.vlan != 0).then_some(self.key.vlan),
-        })
+            first: self.dir(side),
+        }))
     }
 
     /// Attaches a protocol analyzer (used by tests of the analyzer plumbing).
@@ -433,7 +424,7 @@ impl Conn {
         em: &mut Emitter,
         counters: &mut FlowCounters,
         shared: &mut Shared,
-    ) -> ConnRecord {
+    ) -> ConnEvent {
         let ts = self.last;
         let mut missed = 0;
         if let Some(t) = self.tcp.as_mut() {
@@ -450,19 +441,13 @@ impl Conn {
         let id = &self.app.id;
         let duration = self.last.since(self.start);
         let (o, r) = (&self.counts[0], &self.counts[1]);
-        let (proto, conn_state, sizes) = match &self.tcp {
+        let (conn_state, sizes) = match &self.tcp {
             Some(t) => (
-                "tcp",
                 tcp::conn_state(&t.ep[0], &t.ep[1], self.history.as_str()),
                 (t.ep[0].size(t.ep[1].state), t.ep[1].size(t.ep[0].state)),
             ),
             None => {
-                let proto = match self.key.proto {
-                    17 => "udp",
-                    1 | 58 => "icmp",
-                    _ => "unknown_transport",
-                };
-                let state = if proto == "udp" {
+                let state = if self.key.proto == 17 {
                     match (o.active, r.active) {
                         (true, true) => "SF",
                         (true, false) => "S0",
@@ -472,18 +457,13 @@ impl Conn {
                 } else {
                     "OTH"
                 };
-                (proto, state, (o.size, r.size))
+                (state, (o.size, r.size))
             }
         };
         let lasted = duration.0 > 0;
-        ConnRecord {
+        ConnEvent {
             ts: self.start,
-            uid: id.uid,
-            orig_h: id.orig_h,
-            orig_p: id.orig_p,
-            resp_h: id.resp_h,
-            resp_p: id.resp_p,
-            proto,
+            id: id.clone(),
             service: self.app.services.clone(),
             duration: lasted.then_some(duration),
             orig_bytes: lasted.then_some(sizes.0),
@@ -497,9 +477,6 @@ impl Conn {
             orig_ip_bytes: o.ip_bytes,
             resp_pkts: r.pkts,
             resp_ip_bytes: r.ip_bytes,
-            ip_proto: self.key.proto,
-            vlan: (self.key.vlan != 0).then_some(self.key.vlan),
-            inner_vlan: (self.key.inner_vlan != 0).then_some(self.key.inner_vlan),
             orig_mac: self.macs[0],
             resp_mac: self.macs[1],
         }

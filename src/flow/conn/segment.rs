@@ -4,12 +4,12 @@
 
 use super::{pair, Conn};
 use crate::analyzers::{ConnFacts, Shared};
+use crate::event::Emitter;
 use crate::flow::history::{Flag, Scaled};
 use crate::flow::key::{Dir, Side};
 use crate::flow::reassembly::Reassembler;
 use crate::flow::tcp::{self, Seg, TcpEndpoint, TcpState};
 use crate::flow::{FlowConfig, FlowCounters};
-use crate::record::Emitter;
 use crate::time::{Micros, Ts};
 
 /// TCP state of a connection.

@@ -220,8 +220,8 @@ fn application(body: &Body<'_>, head: &Head) -> Option<crate::event::Event> {
             .map(|_| u.text().into_owned())
     };
     let (source, ..) = head.id.endpoints(head.dir);
-    Some(crate::event::Event::OpcUaApplication(
-        crate::event::OpcUaApplication {
+    Some(crate::event::Event::OpcUaApplication(Box::new(
+        crate::event::opcua::Application {
             ts: head.ts,
             host: source,
             application_uri: s(a.application_uri),
@@ -229,5 +229,5 @@ fn application(body: &Body<'_>, head: &Head) -> Option<crate::event::Event> {
             application_name: a.application_name.text.and_then(s),
             application_type: a.application_type,
         },
-    ))
+    )))
 }

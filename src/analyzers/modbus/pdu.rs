@@ -1,131 +1,22 @@
-//! Zeek's view of a Modbus PDU body: which event a parsed PDU raises, with
-//! which arguments, and which malformations are protocol violations (the
-//! PDU then raises no event). Built on `otwatch_parsers::modbus`, with the
-//! reference analyzer's rules on top (e.g. a read-coils response carries
-//! every bit of its bytes; an odd register byte count is a violation).
+//! Zeek's view of a Modbus PDU body: which content a parsed PDU gives (the
+//! reference raises an event with it), and which malformations are
+//! protocol violations (the PDU then gives none). Built on
+//! `otwatch_parsers::modbus`, with the reference analyzer's rules on top
+//! (e.g. a read-coils response carries every bit of its bytes; an odd
+//! register byte count is a violation).
 
+use crate::event::modbus::{FileData, FileRecord, Request as Req, Response as Resp};
 use otwatch_parsers::modbus::{
     parse_request, parse_response, RequestBody, ResponseBody, Violations,
 };
 
-/// The function-specific content of a request.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Req {
-    ReadBits {
-        start: u16,
-        quantity: u16,
-    },
-    ReadRegisters {
-        start: u16,
-        quantity: u16,
-    },
-    WriteSingleCoil {
-        address: u16,
-        value: bool,
-    },
-    WriteSingleRegister {
-        address: u16,
-        value: u16,
-    },
-    Diagnostics {
-        sub: u16,
-        data: Vec<u8>,
-    },
-    WriteMultipleCoils {
-        start: u16,
-        coils: Vec<bool>,
-    },
-    WriteMultipleRegisters {
-        start: u16,
-        registers: Vec<u16>,
-    },
-    ReadFileRecord {
-        refs: usize,
-    },
-    WriteFileRecord {
-        refs: usize,
-    },
-    MaskWrite {
-        address: u16,
-        and_mask: u16,
-        or_mask: u16,
-    },
-    ReadWriteMultiple {
-        read_start: u16,
-        read_quantity: u16,
-        write_start: u16,
-        write: Vec<u16>,
-    },
-    ReadFifo {
-        start: u16,
-    },
-    Encap {
-        mei: u8,
-        data: Vec<u8>,
-    },
-}
-
-/// The function-specific content of a response.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Resp {
-    ReadBits {
-        bits: Vec<bool>,
-    },
-    ReadRegisters {
-        registers: Vec<u16>,
-    },
-    WriteSingleCoil {
-        address: u16,
-        value: bool,
-    },
-    WriteSingleRegister {
-        address: u16,
-        value: u16,
-    },
-    Diagnostics {
-        sub: u16,
-        data: Vec<u8>,
-    },
-    WriteMultiple {
-        start: u16,
-        quantity: u16,
-    },
-    /// `text`: the records as ICSNPP renders them (empty if none).
-    ReadFileRecord {
-        refs: usize,
-        text: Vec<u8>,
-    },
-    WriteFileRecord {
-        refs: usize,
-        text: Vec<u8>,
-    },
-    MaskWrite {
-        address: u16,
-        and_mask: u16,
-        or_mask: u16,
-    },
-    ReadWriteMultiple {
-        registers: Vec<u16>,
-    },
-    ReadFifo {
-        fifos: Vec<u16>,
-    },
-    Encap {
-        mei: u8,
-        data: Vec<u8>,
-    },
-    Exception {
-        code: u8,
-    },
-}
-
 /// What a PDU body gave.
 #[derive(Debug, PartialEq)]
 pub enum Body<E> {
-    /// The function's event, and the spec violations found on the way.
-    Event(E, Violations),
-    /// A function without an event (its data is not looked at).
-    NoEvent(Violations),
+    /// The function's content, and the spec violations found on the way.
+    Content(E, Violations),
+    /// A function whose content the reference does not read.
+    NoContent(Violations),
     /// A protocol violation: the PDU is dropped, with the reason.
     Violation(&'static str),
     /// ICSNPP's DIAGNOSTICS request check failed: a weird, no event.
@@ -145,15 +36,6 @@ fn counted(fc: u8) -> bool {
     matches!(fc, 1..=4 | 15 | 16 | 20 | 21 | 23)
 }
 
-/// ICSNPP's rendering of file records: Zeek's record text, joined.
-fn records_text(items: impl Iterator<Item = String>) -> Vec<u8> {
-    items.collect::<Vec<_>>().join(" | ").into_bytes()
-}
-
-fn record_data(b: &[u8]) -> String {
-    crate::output::bytes_text(b)
-}
-
 fn regs(r: otwatch_parsers::modbus::Registers<'_>) -> Vec<u16> {
     r.iter().collect()
 }
@@ -164,7 +46,7 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
     if fc == 43 {
         // Zeek reads the MEI type and keeps the rest as data.
         return match pdu.get(1) {
-            Some(&mei) => Body::Event(
+            Some(&mei) => Body::Content(
                 Req::Encap {
                     mei,
                     data: pdu.get(2..).unwrap_or_default().to_vec(),
@@ -300,9 +182,9 @@ pub fn request(pdu: &[u8]) -> Body<Req> {
             }
         }
         RequestBody::ReadFifoQueue { address } => Req::ReadFifo { start: address },
-        _ => return Body::NoEvent(v),
+        _ => return Body::NoContent(v),
     };
-    Body::Event(ev, v)
+    Body::Content(ev, v)
 }
 
 /// Parses a response PDU (function code + data).
@@ -310,7 +192,7 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
     let fc = pdu.first().copied().unwrap_or(0);
     if fc & 0x80 == 0 && fc == 43 {
         return match pdu.get(1) {
-            Some(&mei) => Body::Event(
+            Some(&mei) => Body::Content(
                 Resp::Encap {
                     mei,
                     data: pdu.get(2..).unwrap_or_default().to_vec(),
@@ -385,36 +267,31 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
             if v.contains(Violations::TRUNCATED_ITEM) {
                 return Body::Violation("modbus_truncated_file_record");
             }
-            let text = records_text(sub_responses.iter().map(|r| {
-                format!(
-                    "[file_len={}, ref_type={}, record_data={}]",
-                    r.data.len().saturating_add(1),
-                    r.reference_type,
-                    record_data(r.data)
-                )
-            }));
             Resp::ReadFileRecord {
-                refs: sub_responses.iter().count(),
-                text,
+                records: sub_responses
+                    .iter()
+                    .map(|r| FileData {
+                        reference_type: r.reference_type,
+                        data: r.data.to_vec(),
+                    })
+                    .collect(),
             }
         }
         ResponseBody::WriteFileRecord { records, .. } => {
             if v.contains(Violations::TRUNCATED_ITEM) {
                 return Body::Violation("modbus_truncated_file_record");
             }
-            let text = records_text(records.iter().map(|r| {
-                format!(
-                    "[ref_type={}, file_num={}, record_num={}, record_len={}, record_data={}]",
-                    r.reference_type,
-                    r.file_number,
-                    r.record_number,
-                    r.record_length,
-                    record_data(r.data)
-                )
-            }));
             Resp::WriteFileRecord {
-                refs: records.iter().count(),
-                text,
+                records: records
+                    .iter()
+                    .map(|r| FileRecord {
+                        reference_type: r.reference_type,
+                        file_number: r.file_number,
+                        record_number: r.record_number,
+                        record_length: r.record_length,
+                        data: r.data.to_vec(),
+                    })
+                    .collect(),
             }
         }
         ResponseBody::MaskWriteRegister {
@@ -437,9 +314,9 @@ pub fn response(pdu: &[u8]) -> Body<Resp> {
                 registers: regs(registers),
             }
         }
-        _ => return Body::NoEvent(v),
+        _ => return Body::NoContent(v),
     };
-    Body::Event(ev, v)
+    Body::Content(ev, v)
 }
 
 /// READ_FIFO_QUEUE response as Zeek reads it: byte count (u16), FIFO
@@ -469,5 +346,5 @@ fn fifo_response(pdu: &[u8]) -> Body<Resp> {
         usize::from(byte_count) != count.saturating_mul(2).saturating_add(2),
         Violations::BYTE_COUNT_MISMATCH,
     );
-    Body::Event(Resp::ReadFifo { fifos }, v)
+    Body::Content(Resp::ReadFifo { fifos }, v)
 }

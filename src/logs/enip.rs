@@ -1,18 +1,18 @@
-//! The EtherNet/IP and CIP log records of CISA ICSNPP-enip (`enip.log`,
+//! The EtherNet/IP and CIP logs of CISA ICSNPP-enip (`enip.log`,
 //! `cip.log`, `cip_io.log`, `cip_identity.log`), columns in the
-//! reference's order (../shared/corpus/SCHEMAS.md). Every row carries the
-//! sender and receiver of its message and a per-message correlation id.
+//! reference's order (docs/logs.md), projected from the EtherNet/IP
+//! events. Every row carries the sender and receiver of its message and a
+//! per-message correlation id.
 
+use super::head::{head_values, message_head_fields};
+use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Io, Path, Status};
+use crate::event::Head;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use otwatch_parsers::enip::names;
 use std::borrow::Cow;
-use std::net::IpAddr;
 
-/// The columns every ENIP log starts with.
-pub type Head = crate::analyzers::MessageHead;
-
-const HEAD: [Field; 12] = crate::analyzers::message_head_fields("packet_correlation_id");
+const HEAD: [Field; 12] = message_head_fields("packet_correlation_id");
 
 /// A number shown as `0x` and at least `digits` hex digits, as the
 /// reference prints codes and ids.
@@ -42,23 +42,8 @@ crate::columns_after!(
     ]
 );
 
-/// A row of `enip.log`: one encapsulation message. Codes are kept as
-/// numbers (shown in hex, named when written).
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnipRecord {
-    pub head: Head,
-    pub command_code: u16,
-    pub command: &'static str,
-    pub length: u16,
-    pub session_handle: u32,
-    /// The encapsulation status.
-    pub status: u32,
-    /// The sender context's eight bytes, in wire order.
-    pub sender_context: [u8; 8],
-    pub options: u32,
-}
-
-impl LogRecord for EnipRecord {
+/// A row of `enip.log`: one encapsulation message.
+impl LogRecord for Encapsulation {
     const PATH: &'static str = "enip";
     fn fields() -> &'static [Field] {
         &ENIP_FIELDS
@@ -67,9 +52,9 @@ impl LogRecord for EnipRecord {
         self.head.ts
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        self.head.values(out);
-        out.push(hex(self.command_code, 2));
-        out.push(Value::Plain(self.command));
+        head_values(&self.head, out);
+        out.push(hex(self.command, 2));
+        out.push(Value::Plain(names::command_name(self.command)));
         out.push(Value::Count(u64::from(self.length)));
         out.push(hex(self.session_handle, 8));
         out.push(Value::name(names::encap_status_name(self.status)));
@@ -101,7 +86,7 @@ crate::columns_after!(
 /// A row of `cip.log`: one CIP request or response (a Multiple Service
 /// Packet gives one row for itself and one per embedded service).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CipRecord {
+pub struct CipRow {
     pub head: Option<Head>,
     pub sequence_count: Option<u16>,
     pub is_response: bool,
@@ -117,7 +102,7 @@ pub struct CipRecord {
     pub attribute_id: Option<u32>,
 }
 
-impl LogRecord for CipRecord {
+impl LogRecord for CipRow {
     const PATH: &'static str = "cip";
     fn fields() -> &'static [Field] {
         &CIP_FIELDS
@@ -127,7 +112,7 @@ impl LogRecord for CipRecord {
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         match &self.head {
-            Some(h) => h.values(out),
+            Some(h) => head_values(h, out),
             None => out.extend(std::iter::repeat_n(Value::Unset, 12)),
         }
         out.push(
@@ -177,16 +162,7 @@ crate::columns_after!(
 /// beyond the reference's columns — the Forward Open that set the I/O
 /// connection up, when it was seen: the connection that carried it, the
 /// I/O originator and target, and the granted packet interval.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CipIoRecord {
-    pub head: Head,
-    pub connection_id: u32,
-    pub sequence_number: u32,
-    pub data: Vec<u8>,
-    pub link: Option<super::IoLink>,
-}
-
-impl LogRecord for CipIoRecord {
+impl LogRecord for Io {
     const PATH: &'static str = "cip_io";
     fn fields() -> &'static [Field] {
         &IO_FIELDS
@@ -195,7 +171,7 @@ impl LogRecord for CipIoRecord {
         self.head.ts
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        self.head.values(out);
+        head_values(&self.head, out);
         out.push(hex(self.connection_id, 8));
         out.push(Value::Count(u64::from(self.sequence_number)));
         out.push(Value::Count(self.data.len() as u64));
@@ -234,25 +210,7 @@ crate::columns_after!(
 );
 
 /// A row of `cip_identity.log`: one identity item of a List Identity reply.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CipIdentityRecord {
-    pub head: Head,
-    pub encapsulation_version: u16,
-    pub socket_address: IpAddr,
-    pub socket_port: u16,
-    pub vendor_id: u16,
-    pub vendor_name: String,
-    pub device_type_id: u16,
-    pub device_type_name: String,
-    pub product_code: u16,
-    pub revision: (u8, u8),
-    pub device_status: u16,
-    pub serial_number: u32,
-    pub product_name: Vec<u8>,
-    pub device_state: u8,
-}
-
-impl LogRecord for CipIdentityRecord {
+impl LogRecord for Identity {
     const PATH: &'static str = "cip_identity";
     fn fields() -> &'static [Field] {
         &IDENTITY_FIELDS
@@ -261,14 +219,14 @@ impl LogRecord for CipIdentityRecord {
         self.head.ts
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        self.head.values(out);
+        head_values(&self.head, out);
         out.push(Value::Count(u64::from(self.encapsulation_version)));
         out.push(Value::Addr(self.socket_address));
         out.push(Value::Count(u64::from(self.socket_port)));
         out.push(Value::Count(u64::from(self.vendor_id)));
-        out.push(Value::Ref(&self.vendor_name));
-        out.push(Value::Count(u64::from(self.device_type_id)));
-        out.push(Value::Ref(&self.device_type_name));
+        out.push(text(names::vendor_name(self.vendor_id)));
+        out.push(Value::Count(u64::from(self.device_type)));
+        out.push(text(names::device_type_name(self.device_type)));
         out.push(Value::Count(u64::from(self.product_code)));
         out.push(Value::Str(format!(
             "{}.{}",
@@ -278,5 +236,100 @@ impl LogRecord for CipIdentityRecord {
         out.push(hex(self.serial_number, 8));
         out.push(Value::BytesRef(&self.product_name));
         out.push(hex(self.device_state, 4));
+    }
+}
+
+/// A name as text (escaped when written, as any string).
+fn text(name: Cow<'static, str>) -> Value<'static> {
+    match name {
+        Cow::Borrowed(s) => Value::Ref(s),
+        Cow::Owned(s) => Value::Str(s),
+    }
+}
+
+/// The name of a service as logged: the reference's table, and the
+/// class-aware name where the reference has none.
+pub fn service_name(class: Option<u32>, code: u8) -> Cow<'static, str> {
+    let reference = names::icsnpp_service_name(code);
+    if reference == "unknown" && code >= 0x4B && class.is_some() {
+        return names::service_name(class, code);
+    }
+    Cow::Borrowed(reference)
+}
+
+fn row(head: &Head, seq: Option<u16>, response: bool, code: u8, class: Option<u32>) -> CipRow {
+    CipRow {
+        head: Some(head.clone()),
+        sequence_count: seq,
+        is_response: response,
+        service_code: code,
+        service: service_name(class, code),
+        ..CipRow::default()
+    }
+}
+
+fn with_path(mut rec: CipRow, p: &Path) -> CipRow {
+    if let Some(c) = p.class {
+        rec.class_id = Some(c);
+        rec.class_name = Some(names::class_name(c));
+    }
+    rec.instance_id = p.instance;
+    rec.attribute_id = p.attribute;
+    rec
+}
+
+fn with_status(mut rec: CipRow, status: Status) -> CipRow {
+    rec.status_code = Some(status.general);
+    rec.status = Some(names::status_name(status.general));
+    if let Some(v) = status.extended {
+        rec.extended_status_code = Some(v);
+        rec.extended_status = Some(names::extended_status_name(v as u16));
+    }
+    rec
+}
+
+/// The `cip.log` rows of a CIP message: its own, then one per service of
+/// a Multiple Service Packet.
+pub fn cip_rows(m: &Cip, out: &mut dyn FnMut(&CipRow)) {
+    let own = row(
+        &m.head,
+        m.sequence_count,
+        m.is_response(),
+        m.service,
+        m.naming_class,
+    );
+    let own = match (m.status, &m.path) {
+        (Some(s), _) => with_status(own, s),
+        (None, Some(p)) => with_path(own, p),
+        (None, None) => own,
+    };
+    out(&own);
+    let Carried::Multiple(services) = &m.carried else {
+        return;
+    };
+    for s in services {
+        let rec = match *s {
+            Embedded::Reply {
+                service,
+                general_status,
+            } => with_status(
+                row(&m.head, m.sequence_count, true, service, None),
+                Status {
+                    general: general_status,
+                    extended: None,
+                },
+            ),
+            Embedded::Request { service, path } => with_path(
+                row(
+                    &m.head,
+                    m.sequence_count,
+                    false,
+                    service,
+                    path.target_class(),
+                ),
+                &path,
+            ),
+        };
+        out(&rec);
     }
 }

@@ -3,32 +3,9 @@
 //! for ICS techniques, references), the connection, the protocol fields
 //! that matched and, for baseline rules, the deviation.
 
+use crate::event::Alert;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
-use std::net::IpAddr;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AlertRecord {
-    pub ts: Ts,
-    pub uid: Option<String>,
-    pub src: IpAddr,
-    pub sport: Option<u16>,
-    pub dst: Option<IpAddr>,
-    pub dport: Option<u16>,
-    pub sid: u32,
-    pub rev: u32,
-    pub msg: String,
-    pub severity: &'static str,
-    pub priority: u8,
-    pub classtype: Option<String>,
-    pub techniques: Vec<String>,
-    pub references: Vec<String>,
-    /// The protocol fields that matched, as text.
-    pub matched: String,
-    /// For baseline rules: the deviation's note and what the baseline
-    /// expected.
-    pub baseline: Option<String>,
-}
 
 crate::columns_after!(
     FIELDS,
@@ -48,7 +25,7 @@ crate::columns_after!(
     ]
 );
 
-impl LogRecord for AlertRecord {
+impl LogRecord for Alert {
     const PATH: &'static str = "alert";
     fn fields() -> &'static [Field] {
         &FIELDS
@@ -58,7 +35,7 @@ impl LogRecord for AlertRecord {
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
-        out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
+        out.push(self.uid.as_deref().map_or(Value::Unset, Value::Ref));
         out.push(Value::Addr(self.src));
         out.push(self.sport.map_or(Value::Unset, Value::Port));
         out.push(self.dst.map_or(Value::Unset, Value::Addr));

@@ -1,10 +1,8 @@
-//! The records workers produce, and the key that orders them so the merged
-//! output is the same whatever the number of workers.
+//! How events are collected where they are made, with the key that orders
+//! them so the merged stream is the same whatever the number of workers.
 
-use crate::event::Event;
-use crate::flow::ConnRecord;
+use super::Event;
 use crate::output::DynLog;
-use crate::weird::WeirdRecord;
 
 /// Position of a record in the run's output order.
 ///
@@ -22,25 +20,19 @@ pub struct OrderKey {
     pub sub: u32,
 }
 
-/// A log record on its way to the writers.
+/// What travels from where it is made to the merge stage.
 #[derive(Debug)]
 pub enum Record {
-    Conn(Box<ConnRecord>),
-    Weird(Box<WeirdRecord>),
-    /// A protocol analyzer's record (modbus.log, ...).
+    /// A protocol analyzer's log row (modbus.log, ...).
     Log(Box<dyn DynLog>),
-    /// An observation for the inventory and baseline, not a log row.
-    Event(Box<Event>),
+    Event(Event),
 }
 
 impl Record {
-    /// The log row, for every record but events.
-    pub fn as_log(&self) -> Option<&dyn DynLog> {
+    pub fn ts(&self) -> crate::time::Ts {
         match self {
-            Record::Conn(c) => Some(c.as_ref()),
-            Record::Weird(w) => Some(w.as_ref()),
-            Record::Log(l) => Some(l.as_ref()),
-            Record::Event(_) => None,
+            Record::Log(l) => l.ts(),
+            Record::Event(e) => e.ts(),
         }
     }
 }
@@ -99,13 +91,13 @@ mod tests {
     use super::*;
 
     fn weird(name: &'static str) -> Record {
-        Record::Weird(Box::new(WeirdRecord {
+        Record::Event(Event::Weird(Box::new(crate::event::Weird {
             ts: crate::time::Ts(0),
-            conn: None,
+            scope: crate::event::WeirdScope::None,
             name,
             addl: None,
             source: "test",
-        }))
+        })))
     }
 
     #[test]
@@ -126,7 +118,7 @@ mod tests {
         let names: Vec<_> = r
             .iter()
             .map(|(_, r)| match r {
-                Record::Weird(w) => w.name,
+                Record::Event(Event::Weird(w)) => w.name,
                 _ => "",
             })
             .collect();

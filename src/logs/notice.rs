@@ -2,26 +2,9 @@
 //! apply (no file or email fields). `note` names the kind of alert,
 //! `msg` says what was seen, `sub` what was expected.
 
+use crate::event::Notice;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
-use std::net::IpAddr;
-
-/// One alert.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub ts: Ts,
-    pub uid: Option<String>,
-    /// The connection (orig_h, orig_p, resp_h, resp_p), when there is one.
-    pub id: Option<(IpAddr, u16, IpAddr, u16)>,
-    pub proto: Option<&'static str>,
-    /// E.g. `OTWatch::New_Device`.
-    pub note: &'static str,
-    pub msg: String,
-    pub sub: String,
-    pub src: Option<IpAddr>,
-    pub dst: Option<IpAddr>,
-    pub p: Option<u16>,
-}
 
 crate::columns_after!(
     FIELDS,
@@ -49,8 +32,17 @@ impl LogRecord for Notice {
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
-        out.push(self.uid.clone().map_or(Value::Unset, Value::Str));
-        match self.id {
+        out.push(
+            self.conn
+                .as_ref()
+                .map_or(Value::Unset, |c| Value::Ref(&c.uid)),
+        );
+        match self
+            .conn
+            .as_ref()
+            .zip(self.endpoints)
+            .map(|(c, d)| c.endpoints(d))
+        {
             Some((oh, op, rh, rp)) => {
                 out.push(Value::Addr(oh));
                 out.push(Value::Port(op));
@@ -60,7 +52,7 @@ impl LogRecord for Notice {
             None => out.extend(std::iter::repeat_n(Value::Unset, 4)),
         }
         out.push(self.proto.map_or(Value::Unset, Value::Ref));
-        out.push(Value::Ref(self.note));
+        out.push(Value::Ref(self.kind.note()));
         out.push(Value::Ref(&self.msg));
         out.push(Value::Ref(&self.sub));
         out.push(self.src.map_or(Value::Unset, Value::Addr));

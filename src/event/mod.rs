@@ -1,0 +1,102 @@
+//! Events: the typed records that travel from the workers to the merge
+//! stage. The flow layer and the protocol analyzers emit them (codes and
+//! numbers, not display names; one connection id type, [`ConnId`]) and
+//! know no writer; every log is a projection of them (`crate::logs`), and
+//! the inventory, the baseline and the rules read the same events.
+//!
+//! Payloads are boxed where they are large, so that an event is a few
+//! words wherever it moves.
+
+pub mod alert;
+pub mod conn;
+mod emit;
+pub mod enip;
+pub mod modbus;
+pub mod opcua;
+
+pub use alert::{Alert, Notice, NoticeKind};
+pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
+pub use emit::{Emitter, OrderKey, Record};
+
+use crate::stats::{CaptureLoss, StatsRecord};
+use crate::time::Ts;
+
+/// The head of a message of the ICSNPP message logs (EtherNet/IP, OPC
+/// UA): when, on which connection, sent by whom, and the id that ties
+/// together the rows made from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub ts: Ts,
+    pub id: ConnId,
+    /// Who sent the message.
+    pub dir: Dir,
+    /// Ties the rows made from one message together.
+    pub link: crate::id::Id,
+}
+
+/// One thing the traffic showed, or a reader concluded.
+#[derive(Debug)]
+pub enum Event {
+    /// A connection's first packet (no log row).
+    ConnStart(Box<ConnStart>),
+    /// A connection ended: `conn.log`.
+    Conn(Box<Conn>),
+    /// An anomaly: `weird.log`.
+    Weird(Box<Weird>),
+    /// A Modbus PDU's header: `modbus.log`.
+    ModbusHeader(Box<modbus::Header>),
+    /// A Modbus transaction: `modbus_detailed.log`.
+    ModbusTransaction(Box<modbus::Transaction>),
+    /// `modbus_mask_write_register.log`.
+    ModbusMaskWrite(Box<modbus::MaskWrite>),
+    /// `modbus_read_write_multiple_registers.log`.
+    ModbusReadWrite(Box<modbus::ReadWrite>),
+    /// `modbus_read_device_identification.log`.
+    ModbusDeviceId(Box<modbus::DeviceId>),
+    /// A UMAS request (no log row).
+    ModbusUmas(Box<modbus::Umas>),
+    /// An EtherNet/IP encapsulation message: `enip.log`.
+    Enip(Box<enip::Encapsulation>),
+    /// A CIP request or reply: `cip.log`.
+    Cip(Box<enip::Cip>),
+    /// A CIP implicit I/O datagram: `cip_io.log`.
+    CipIo(Box<enip::Io>),
+    /// A List Identity reply's identity item: `cip_identity.log`.
+    CipIdentity(Box<enip::Identity>),
+    /// An OPC UA application's description (no log row).
+    OpcUaApplication(Box<opcua::Application>),
+    /// A deviation or another notice: `notice.log`.
+    Notice(Box<Notice>),
+    /// A rule match: `alert.log`.
+    Alert(Box<Alert>),
+    /// The run's counters: `stats.log`.
+    Stats(Box<StatsRecord>),
+    /// The capture's loss in the last interval: `capture_loss.log`.
+    CaptureLoss(Box<CaptureLoss>),
+}
+
+impl Event {
+    /// The event's time.
+    pub fn ts(&self) -> Ts {
+        match self {
+            Event::ConnStart(c) => c.ts,
+            Event::Conn(c) => c.ts,
+            Event::Weird(w) => w.ts,
+            Event::ModbusHeader(h) => h.ts,
+            Event::ModbusTransaction(t) => t.first_ts(),
+            Event::ModbusMaskWrite(m) => m.head.ts,
+            Event::ModbusReadWrite(m) => m.head().ts,
+            Event::ModbusDeviceId(m) => m.head().ts,
+            Event::ModbusUmas(u) => u.ts,
+            Event::Enip(m) => m.head.ts,
+            Event::Cip(m) => m.head.ts,
+            Event::CipIo(m) => m.head.ts,
+            Event::CipIdentity(m) => m.head.ts,
+            Event::OpcUaApplication(a) => a.ts,
+            Event::Notice(n) => n.ts,
+            Event::Alert(a) => a.ts,
+            Event::Stats(s) => s.ts,
+            Event::CaptureLoss(c) => c.ts,
+        }
+    }
+}

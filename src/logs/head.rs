@@ -1,0 +1,52 @@
+//! The columns the ICSNPP message logs (EtherNet/IP, OPC UA) start with:
+//! the connection, whether the originator sent the message, its sender and
+//! receiver, and the id that ties together the rows made from it.
+
+use crate::event::{Dir, Head};
+use crate::output::{field, Field, FieldType as T, Value};
+
+/// The first 12 columns of a message log; the last one, the message id,
+/// is named by the log (`packet_correlation_id`, `opcua_link_id`).
+pub const fn message_head_fields(id_column: &'static str) -> [Field; 12] {
+    [
+        field("ts", T::Time),
+        field("uid", T::String),
+        field("id.orig_h", T::Addr),
+        field("id.orig_p", T::Port),
+        field("id.resp_h", T::Addr),
+        field("id.resp_p", T::Port),
+        field("is_orig", T::Bool),
+        field("source_h", T::Addr),
+        field("source_p", T::Port),
+        field("destination_h", T::Addr),
+        field("destination_p", T::Port),
+        field(id_column, T::String),
+    ]
+}
+
+/// The values of those columns for one message.
+pub fn head_values<'a>(head: &'a Head, out: &mut dyn crate::output::Sink<'a>) {
+    out.push(Value::Time(head.ts));
+    // The same on every row of the connection in this direction.
+    let id = &head.id;
+    let key = crate::output::GroupKey {
+        site: if head.dir == Dir::Orig { 1 } else { 2 },
+        uid: id.uid,
+        orig: (id.orig_h, id.orig_p),
+        resp: (id.resp_h, id.resp_p),
+    };
+    out.group(key, 10, &mut |out| {
+        out.push(Value::Plain(&id.uid));
+        out.push(Value::Addr(id.orig_h));
+        out.push(Value::Port(id.orig_p));
+        out.push(Value::Addr(id.resp_h));
+        out.push(Value::Port(id.resp_p));
+        out.push(Value::Bool(head.dir == Dir::Orig));
+        let (sh, sp, dh, dp) = id.endpoints(head.dir);
+        out.push(Value::Addr(sh));
+        out.push(Value::Port(sp));
+        out.push(Value::Addr(dh));
+        out.push(Value::Port(dp));
+    });
+    out.push(Value::Plain(&head.link));
+}
