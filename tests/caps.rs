@@ -459,19 +459,34 @@ fn v6(a: u128) -> IpAddr {
     IpAddr::V6(std::net::Ipv6Addr::from(a))
 }
 
-/// A request observation from `client` to `server:port`.
-fn request(client: IpAddr, server: IpAddr, port: u16, function: String) -> otwatch::observe::Obs {
-    otwatch::observe::Obs::Request(Box::new(otwatch::observe::Request {
+/// An OPC UA request of service `function` on `id`.
+fn request<'a>(
+    id: &'a otwatch::event::ConnId,
+    function: &'static str,
+) -> otwatch::observe::Request<'a> {
+    otwatch::observe::Request {
         ts: otwatch::time::Ts(T0),
-        id: conn_id(client, server, port),
-        protocol: "modbus",
-        function: function.into(),
+        id,
+        function: otwatch::observe::Function::OpcUa(function),
         write: false,
         modbus: None,
         engineering: false,
         identification: false,
         detail: otwatch::observe::Detail::None,
-    }))
+    }
+}
+
+/// A Modbus Read Coils request on `id`.
+fn modbus_read(id: &otwatch::event::ConnId) -> otwatch::observe::Request<'_> {
+    otwatch::observe::Request {
+        function: otwatch::observe::Function::Modbus(1),
+        detail: otwatch::observe::Detail::Modbus {
+            unit: 1,
+            subfunction: None,
+            exception: false,
+        },
+        ..request(id, "Read")
+    }
 }
 
 /// The TCP connection "Cx" from `client` to `server:port`.
@@ -479,12 +494,12 @@ fn conn_id(client: IpAddr, server: IpAddr, port: u16) -> otwatch::event::ConnId 
     otwatch::event::ConnId::tcp("Cx", (client, 40000), (server, port))
 }
 
-/// A Modbus connection's end (conn.log) from `client` to `server:port`.
-fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::observe::Obs {
-    otwatch::observe::Obs::End(Box::new(otwatch::event::Conn {
+/// An OPC UA connection's end (conn.log) from `client` to `server:port`.
+fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::event::Conn {
+    otwatch::event::Conn {
         ts: otwatch::time::Ts(T0),
         id: conn_id(client, server, port),
-        service: vec!["modbus"],
+        service: vec!["opcua-binary"],
         duration: None,
         orig_bytes: None,
         resp_bytes: None,
@@ -499,7 +514,7 @@ fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::observe::Obs 
         resp_ip_bytes: 0,
         orig_mac: None,
         resp_mac: None,
-    }))
+    }
 }
 
 /// A learned graph keeps 262,144 edges and 256 functions per edge; what is
@@ -518,7 +533,7 @@ fn the_baseline_graph_keeps_its_edge_and_function_caps() {
     // One server port per edge (4 servers x 65,536 ports cover them).
     for e in 0..MAX_EDGES + 3 {
         let server = IpAddr::from([10, 51, 0, 1 + (e >> 16) as u8]);
-        l.apply(&conn_end(client, server, e as u16));
+        l.conn_end(&conn_end(client, server, e as u16));
     }
     assert_eq!(l.edges.len(), MAX_EDGES);
     assert_eq!(l.dropped, 3);
@@ -527,14 +542,15 @@ fn the_baseline_graph_keeps_its_edge_and_function_caps() {
     let key = otwatch::baseline::EdgeKey {
         client,
         server,
-        protocol: "modbus".into(),
+        protocol: "opcua-binary".into(),
         port: 0,
     };
-    l.apply(&conn_end(client, server, 0));
+    l.conn_end(&conn_end(client, server, 0));
     assert_eq!(l.edges[&key].connections, 2);
     // Functions of one kept edge: 256, then 10 more counted.
+    let id = conn_id(client, server, 0);
     for i in 0..266 {
-        l.apply(&request(client, server, 0, format!("f{i}")));
+        l.request(&request(&id, Box::leak(format!("f{i}").into_boxed_str())));
     }
     let edge = &l.edges[&key];
     assert_eq!(edge.functions.len(), 256);
@@ -550,16 +566,13 @@ fn the_baseline_graph_keeps_its_edge_and_function_caps() {
 #[test]
 fn the_detector_reports_beyond_its_memory_and_counts() {
     use otwatch::baseline::{Baseline, DetectConfig, Detector};
-    use otwatch::observe::Obs;
     let mut d = Detector::new(Baseline::default(), DetectConfig::default());
     let orig: IpAddr = [10, 60, 0, 1].into();
-    let start = |resp: u64| {
-        Obs::Start(Box::new(otwatch::event::ConnStart {
-            ts: otwatch::time::Ts(T0),
-            id: conn_id(orig, v6((0xfd00u128 << 112) | u128::from(resp)), 502),
-            mac: None,
-            first: otwatch::event::Dir::Orig,
-        }))
+    let start = |resp: u64| otwatch::event::ConnStart {
+        ts: otwatch::time::Ts(T0),
+        id: conn_id(orig, v6((0xfd00u128 << 112) | u128::from(resp)), 502),
+        mac: None,
+        first: otwatch::event::Dir::Orig,
     };
     let mut notices = 0u64;
     let mut out = Vec::new();
@@ -567,16 +580,16 @@ fn the_detector_reports_beyond_its_memory_and_counts() {
     // The documented cap, written out: changing it must change the README.
     let cap = 1u64 << 20;
     for r in 0..cap + 5 {
-        d.check(&start(r), &mut out);
+        d.conn_start(&start(r), &mut out);
         notices += out.len() as u64;
         out.clear();
     }
     assert_eq!(notices, cap + 6, "every new device is reported");
     assert_eq!(d.repeated, 6);
     // A remembered key stays quiet; a forgotten one is reported again.
-    d.check(&start(0), &mut out);
+    d.conn_start(&start(0), &mut out);
     assert_eq!(out.len(), 0);
-    d.check(&start(cap + 4), &mut out);
+    d.conn_start(&start(cap + 4), &mut out);
     assert_eq!(out.len(), 1);
     assert_eq!(d.repeated, 7);
 }
@@ -601,7 +614,8 @@ fn the_rule_state_is_cleared_at_its_cap_and_counted() {
     let n = 100_000u32 + 1;
     for i in 0..n {
         let c = v6((0xfd71u128 << 112) | u128::from(i));
-        e.observe(&request(c, server, 502, "READ_COILS".into()), &mut out);
+        let id = conn_id(c, server, 502);
+        e.request(&modbus_read(&id), &mut out);
         out.clear();
     }
     assert_eq!(e.stats.alerts, u64::from(n));
@@ -610,7 +624,8 @@ fn the_rule_state_is_cleared_at_its_cap_and_counted() {
     // time, inside the 60 s window) alerts again instead of being
     // suppressed.
     let first = v6(0xfd71u128 << 112);
-    e.observe(&request(first, server, 502, "READ_COILS".into()), &mut out);
+    let id = conn_id(first, server, 502);
+    e.request(&modbus_read(&id), &mut out);
     assert!(!out.is_empty());
     assert_eq!(e.stats.suppressed, 0);
     assert_eq!(e.stats.state_resets, 1);

@@ -6,9 +6,12 @@
 
 use super::learn::{conn_key, modbus_table_key, request_key, Learner};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
-use crate::event::{ConnId, Dir, Notice, NoticeKind};
-use crate::inventory::Device;
-use crate::observe::{is_device, Obs, Request};
+use crate::event::enip::Identity;
+use crate::event::modbus::DeviceId;
+use crate::event::opcua::Application;
+use crate::event::{Conn, ConnId, ConnStart, Dir, Notice, NoticeKind};
+use crate::inventory::{modbus_object, CipIdentity, Device, OpcUaIdentity};
+use crate::observe::{is_device, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -131,93 +134,119 @@ impl Detector {
         self.run.dropped
     }
 
-    /// Compares one observation with the baseline.
-    pub fn check(&mut self, o: &Obs, out: &mut Vec<Notice>) {
-        let ts = o.ts();
+    /// Time passes: the first event starts the run's clock, and now and
+    /// then the learned edges are checked for silence.
+    pub fn tick(&mut self, ts: Ts, out: &mut Vec<Notice>) {
         self.start.get_or_insert(ts.0);
-        match o {
-            Obs::Start(c) => {
-                for ip in [c.id.orig_h, c.id.resp_h] {
-                    self.new_device(ts, ip, Some(&c.id), out);
-                }
-            }
-            Obs::End(c) => {
-                if let Some(key) = conn_key(c) {
-                    self.new_edge(ts, &key, Some(&c.id), out);
-                    if c.established() {
-                        self.protocol(ts, &key, Some(&c.id), out);
-                    }
-                }
-            }
-            Obs::Request(r) => self.request(r, out),
-            Obs::CipIdentity { host, identity, .. } => {
-                let Some(b) = self
-                    .baseline
-                    .devices
-                    .get(host)
-                    .and_then(|d| d.cip_identity.clone())
-                else {
-                    return;
-                };
-                let mut changes = Vec::new();
-                for (what, old, new) in [
-                    ("vendor", &b.vendor, &identity.vendor),
-                    ("product", &b.product_name, &identity.product_name),
-                    ("revision", &b.revision, &identity.revision),
-                    ("serial", &b.serial_number, &identity.serial_number),
-                    ("device type", &b.device_type, &identity.device_type),
-                ] {
-                    if old != new {
-                        changes.push(format!("{what} {old} -> {new}"));
-                    }
-                }
-                if !changes.is_empty() {
-                    self.identity_change(ts, *host, "CIP identity", &changes.join(", "), out);
-                }
-            }
-            Obs::ModbusObject {
-                host, name, value, ..
-            } => {
-                let old = self
-                    .baseline
-                    .devices
-                    .get(host)
-                    .and_then(|d| d.modbus_identity.get(name).cloned());
-                if let Some(old) = old.filter(|o| o != value) {
-                    let what = format!("{name} {old} -> {value}");
-                    self.identity_change(ts, *host, "Modbus device identification", &what, out);
-                }
-            }
-            Obs::OpcUaApplication { host, identity, .. } => {
-                let known = self
-                    .baseline
-                    .devices
-                    .get(host)
-                    .map(|d| d.opcua_identity.clone());
-                if let Some(known) = known.filter(|k| !k.is_empty() && !k.contains(identity)) {
-                    let was: Vec<String> = known
-                        .iter()
-                        .map(|k| k.application_uri.clone().unwrap_or_default())
-                        .collect();
-                    let what = format!(
-                        "applicationUri {} (baseline: {})",
-                        identity.application_uri.clone().unwrap_or_default(),
-                        was.join(", ")
-                    );
-                    self.identity_change(ts, *host, "OPC UA application", &what, out);
-                }
-            }
-            Obs::CipIo { .. }
-            | Obs::OpcUaChannel(_)
-            | Obs::OpcUaActivate(_)
-            | Obs::Enip(_)
-            | Obs::Umas(_) => {}
-        }
-        self.run.apply(o);
         if ts.0 >= self.next_silence_check {
             self.silence(ts, out);
             self.next_silence_check = ts.0.saturating_add(1_000_000);
         }
+    }
+
+    /// A connection's first packet: devices the baseline does not know.
+    pub fn conn_start(&mut self, c: &ConnStart, out: &mut Vec<Notice>) {
+        self.start.get_or_insert(c.ts.0);
+        for ip in [c.id.orig_h, c.id.resp_h] {
+            self.new_device(c.ts, ip, Some(&c.id), out);
+        }
+        self.tick(c.ts, out);
+    }
+
+    /// A connection's end: a new edge, or a protocol new to its devices.
+    pub fn conn_end(&mut self, c: &Conn, out: &mut Vec<Notice>) {
+        self.start.get_or_insert(c.ts.0);
+        if let Some(key) = conn_key(c) {
+            self.new_edge(c.ts, &key, Some(&c.id), out);
+            if c.established() {
+                self.protocol(c.ts, &key, Some(&c.id), out);
+            }
+        }
+        self.run.conn_end(c);
+        self.tick(c.ts, out);
+    }
+
+    /// A request: a new edge, protocol, function, write, range or timing.
+    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Notice>) {
+        self.start.get_or_insert(r.ts.0);
+        self.check_request(r, out);
+        self.run.request(r);
+        self.tick(r.ts, out);
+    }
+
+    /// A List Identity reply: a device whose CIP identity changed.
+    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Notice>) {
+        let ts = i.head.ts;
+        self.start.get_or_insert(ts.0);
+        let host = i.head.id.endpoints(i.head.dir).0;
+        let Some(b) = self
+            .baseline
+            .devices
+            .get(&host)
+            .and_then(|d| d.cip_identity.clone())
+        else {
+            return;
+        };
+        let identity = CipIdentity::of(i);
+        let mut changes = Vec::new();
+        for (what, old, new) in [
+            ("vendor", &b.vendor, &identity.vendor),
+            ("product", &b.product_name, &identity.product_name),
+            ("revision", &b.revision, &identity.revision),
+            ("serial", &b.serial_number, &identity.serial_number),
+            ("device type", &b.device_type, &identity.device_type),
+        ] {
+            if old != new {
+                changes.push(format!("{what} {old} -> {new}"));
+            }
+        }
+        if !changes.is_empty() {
+            self.identity_change(ts, host, "CIP identity", &changes.join(", "), out);
+        }
+        self.tick(ts, out);
+    }
+
+    /// One object of a Modbus device identification: a changed value.
+    pub fn modbus_object(&mut self, d: &DeviceId, out: &mut Vec<Notice>) {
+        let Some((ts, host, name, value)) = modbus_object(d) else {
+            return;
+        };
+        self.start.get_or_insert(ts.0);
+        let old = self
+            .baseline
+            .devices
+            .get(&host)
+            .and_then(|d| d.modbus_identity.get(name).cloned());
+        if let Some(old) = old.filter(|o| *o != value) {
+            let what = format!("{name} {old} -> {value}");
+            self.identity_change(ts, host, "Modbus device identification", &what, out);
+        }
+        self.tick(ts, out);
+    }
+
+    /// An OPC UA application description: one the baseline does not know
+    /// for the host.
+    pub fn opcua_application(&mut self, a: &Application, out: &mut Vec<Notice>) {
+        self.start.get_or_insert(a.ts.0);
+        let identity = OpcUaIdentity::of(a);
+        let known = self
+            .baseline
+            .devices
+            .get(&a.host)
+            .map(|d| d.opcua_identity.clone());
+        if let Some(known) = known.filter(|k| !k.is_empty() && !k.contains(&identity)) {
+            let was: Vec<String> = known
+                .iter()
+                .map(|k| k.application_uri.clone().unwrap_or_default())
+                .collect();
+            let what = format!(
+                "applicationUri {} (baseline: {})",
+                identity.application_uri.clone().unwrap_or_default(),
+                was.join(", ")
+            );
+            self.identity_change(a.ts, a.host, "OPC UA application", &what, out);
+        }
+        self.tick(a.ts, out);
     }
 
     /// End of the input: edges silent until its last moment.
@@ -363,8 +392,10 @@ impl Detector {
         }
     }
 
-    fn request(&mut self, r: &Request, out: &mut Vec<Notice>) {
+    fn check_request(&mut self, r: &Request<'_>, out: &mut Vec<Notice>) {
         let Some(key) = request_key(r) else { return };
+        let function = r.function.name();
+        let protocol = r.protocol();
         let notice = |kind: NoticeKind, msg: String, sub: String| Notice {
             ts: r.ts,
             conn: Some(r.id.clone()),
@@ -377,28 +408,28 @@ impl Detector {
             dst: Some(r.server()),
             p: Some(r.port()),
         };
-        if self.new_edge(r.ts, &key, Some(&r.id), out) {
-            self.protocol(r.ts, &key, Some(&r.id), out);
+        if self.new_edge(r.ts, &key, Some(r.id), out) {
+            self.protocol(r.ts, &key, Some(r.id), out);
             return;
         }
-        self.protocol(r.ts, &key, Some(&r.id), out);
+        self.protocol(r.ts, &key, Some(r.id), out);
         let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
             return;
         };
-        let Some(learned) = edge.functions.get(r.function.as_ref()) else {
+        let Some(learned) = edge.functions.get(function.as_ref()) else {
             let known: Vec<String> = edge.functions.keys().cloned().collect();
             let wrote = edge.wrote();
-            if self.first(format!("function {key} {}", r.function)) {
+            if self.first(format!("function {key} {}", function)) {
                 out.push(notice(
                     NoticeKind::NewFunction,
-                    format!("{} {} on {key}", r.protocol, r.function),
+                    format!("{} {} on {key}", protocol, function),
                     format!("learned functions: {}", known.join(", ")),
                 ));
             }
             if r.write && !wrote && self.first(format!("write {key}")) {
                 out.push(notice(
                     NoticeKind::WriteOnReadOnlyEdge,
-                    format!("write {} on {key}", r.function),
+                    format!("write {} on {key}", function),
                     "the baseline saw only reads on this edge".into(),
                 ));
             }
@@ -412,7 +443,7 @@ impl Detector {
             .then(|| (learned.intervals_ms.min(), learned.intervals_ms.max()));
         let range = r.modbus.as_ref().and_then(|m| {
             let table = &mut self.table;
-            modbus_table_key(table, m.unit, m.table);
+            modbus_table_key(table, m.unit, m.table.as_str());
             let end = m.start.saturating_add(m.count.saturating_sub(1));
             let ranges = edge.modbus.get(table.as_str());
             let (kind, learned_ranges) = match (ranges, r.write) {
@@ -433,11 +464,14 @@ impl Detector {
                 format!("range {key} {table} {kind} {}-{end}", m.start),
                 format!(
                     "{} {kind}s {} {}-{end} (unit {}) on {key}",
-                    r.function, m.table, m.start, m.unit
+                    function,
+                    m.table.as_str(),
+                    m.start,
+                    m.unit
                 ),
                 format!(
                     "learned {} ranges of unit {}: reads {}, writes {}",
-                    m.table,
+                    m.table.as_str(),
                     m.unit,
                     fmt(false),
                     fmt(true)
@@ -450,7 +484,7 @@ impl Detector {
         let polling = interval.and_then(|(lo, hi)| {
             let prev = self
                 .run
-                .previous(&key, &r.function)
+                .previous(&key, &function)
                 .filter(|p| *p <= r.ts.0)?;
             // As learned: whole milliseconds, at least one.
             let gap_ms = (((r.ts.0 - prev).max(0) / 1000) as u64).max(1);
@@ -465,11 +499,11 @@ impl Detector {
                 return None;
             };
             Some((
-                format!("interval {key} {} {kind}", r.function),
+                format!("interval {key} {} {kind}", function),
                 format!(
                     "{} {} after {} on {key} (too {kind})",
-                    r.protocol,
-                    r.function,
+                    protocol,
+                    function,
                     ms(gap_ms * 1000)
                 ),
                 format!(

@@ -4,7 +4,7 @@
 use super::model::{add_range, Baseline, Edge, EdgeKey, Function};
 use crate::event::Conn;
 use crate::inventory::Inventory;
-use crate::observe::{is_device, Obs, Request};
+use crate::observe::{is_device, Request};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -14,11 +14,11 @@ pub const MAX_EDGES: usize = 262_144;
 pub const MAX_FUNCTIONS: usize = 256;
 
 /// The edge a request makes, when both ends are devices.
-pub fn request_key(r: &Request) -> Option<EdgeKey> {
+pub fn request_key(r: &Request<'_>) -> Option<EdgeKey> {
     (is_device(&r.client()) && is_device(&r.server())).then_some(EdgeKey {
         client: r.client(),
         server: r.server(),
-        protocol: Cow::Borrowed(r.protocol),
+        protocol: Cow::Borrowed(r.protocol()),
         port: r.port(),
     })
 }
@@ -99,67 +99,66 @@ impl Learner {
         self.last.values().map(HashMap::len).sum()
     }
 
-    pub fn apply(&mut self, o: &Obs) {
-        match o {
-            Obs::Request(r) => {
-                let Some(key) = request_key(r) else { return };
-                let ts = r.ts.0;
-                let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, ts) else {
-                    return;
-                };
-                e.requests += 1;
-                if !e.functions.contains_key(r.function.as_ref()) {
-                    if e.functions.len() >= MAX_FUNCTIONS {
-                        self.dropped += 1;
-                        return;
-                    }
-                    let first = Function {
-                        first_seen_us: ts,
-                        last_seen_us: ts,
-                        ..Function::default()
-                    };
-                    e.functions.insert(r.function.to_string(), first);
-                }
-                let Some(f) = e.functions.get_mut(r.function.as_ref()) else {
-                    return;
-                };
-                // Only for a function the graph keeps, so that `last` is
-                // bounded by the caps too.
-                let times = self.last.entry(key).or_default();
-                let prev = match times.get_mut(r.function.as_ref()) {
-                    Some(t) => Some(std::mem::replace(t, ts)),
-                    None => times.insert(r.function.to_string(), ts),
-                };
-                f.count += 1;
-                f.first_seen_us = f.first_seen_us.min(ts);
-                f.last_seen_us = f.last_seen_us.max(ts);
-                f.write |= r.write;
-                if let Some(p) = prev.filter(|p| *p <= ts) {
-                    f.intervals_ms.record(((ts - p) / 1000) as u64);
-                }
-                if let Some(m) = &r.modbus {
-                    modbus_table_key(&mut self.table, m.unit, m.table);
-                    let ranges = match e.modbus.get_mut(self.table.as_str()) {
-                        Some(g) => g,
-                        None => e.modbus.entry(self.table.clone()).or_default(),
-                    };
-                    let end = m.start.saturating_add(m.count.saturating_sub(1));
-                    if r.write {
-                        add_range(&mut ranges.write, m.start, end);
-                    } else {
-                        add_range(&mut ranges.read, m.start, end);
-                    }
-                }
+    /// Learns a request: its edge, function, Modbus range and timing.
+    pub fn request(&mut self, r: &Request<'_>) {
+        let Some(key) = request_key(r) else { return };
+        let ts = r.ts.0;
+        let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, ts) else {
+            return;
+        };
+        e.requests += 1;
+        let function = r.function.name();
+        if !e.functions.contains_key(function.as_ref()) {
+            if e.functions.len() >= MAX_FUNCTIONS {
+                self.dropped += 1;
+                return;
             }
-            Obs::End(c) => {
-                let Some(key) = conn_key(c) else { return };
-                let end = c.end_us();
-                if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, c.ts.0) {
-                    e.connections += 1;
-                    e.last_seen_us = e.last_seen_us.max(end);
-                }
+            let first = Function {
+                first_seen_us: ts,
+                last_seen_us: ts,
+                ..Function::default()
+            };
+            e.functions.insert(function.to_string(), first);
+        }
+        let Some(f) = e.functions.get_mut(function.as_ref()) else {
+            return;
+        };
+        // Only for a function the graph keeps, so that `last` is
+        // bounded by the caps too.
+        let times = self.last.entry(key).or_default();
+        let prev = match times.get_mut(function.as_ref()) {
+            Some(t) => Some(std::mem::replace(t, ts)),
+            None => times.insert(function.to_string(), ts),
+        };
+        f.count += 1;
+        f.first_seen_us = f.first_seen_us.min(ts);
+        f.last_seen_us = f.last_seen_us.max(ts);
+        f.write |= r.write;
+        if let Some(p) = prev.filter(|p| *p <= ts) {
+            f.intervals_ms.record(((ts - p) / 1000) as u64);
+        }
+        if let Some(m) = &r.modbus {
+            modbus_table_key(&mut self.table, m.unit, m.table.as_str());
+            let ranges = match e.modbus.get_mut(self.table.as_str()) {
+                Some(g) => g,
+                None => e.modbus.entry(self.table.clone()).or_default(),
+            };
+            let end = m.start.saturating_add(m.count.saturating_sub(1));
+            if r.write {
+                add_range(&mut ranges.write, m.start, end);
+            } else {
+                add_range(&mut ranges.read, m.start, end);
             }
-            _ => {}
+        }
+    }
+
+    /// Learns a connection that ended: its edge.
+    pub fn conn_end(&mut self, c: &Conn) {
+        let Some(key) = conn_key(c) else { return };
+        let end = c.end_us();
+        if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, c.ts.0) {
+            e.connections += 1;
+            e.last_seen_us = e.last_seen_us.max(end);
         }
     }
 
@@ -194,43 +193,47 @@ impl Learner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{Detail, Request};
+    use crate::event::ConnId;
+    use crate::observe::{Detail, Function as F};
     use crate::time::Ts;
-
-    fn request(port: u16, function: String) -> Obs {
-        let function = function.into();
-        Obs::Request(Box::new(Request {
-            ts: Ts(1_000_000),
-            id: crate::event::ConnId::tcp(
-                "C1",
-                ([10, 0, 0, 1].into(), 40000),
-                ([10, 0, 0, 2].into(), port),
-            ),
-            protocol: "modbus",
-            function,
-            write: false,
-            modbus: None,
-            engineering: false,
-            identification: false,
-            detail: Detail::None,
-        }))
-    }
 
     #[test]
     fn request_times_are_kept_only_for_what_the_graph_keeps() {
         // Regression: the time of each (edge, function)'s last request was
         // stored before the caps were checked, so requests beyond them grew
         // that table without bound.
+        fn request<'a>(id: &'a ConnId, name: &'static str) -> Request<'a> {
+            Request {
+                ts: Ts(1_000_000),
+                id,
+                function: F::OpcUa(name),
+                write: false,
+                engineering: false,
+                identification: false,
+                modbus: None,
+                detail: Detail::None,
+            }
+        }
         let mut l = Learner::default();
+        let id = ConnId::tcp(
+            "C1",
+            ([10, 0, 0, 1].into(), 40000),
+            ([10, 0, 0, 2].into(), 4840),
+        );
         for i in 0..MAX_FUNCTIONS + 50 {
-            l.apply(&request(502, format!("f{i}")));
+            l.request(&request(&id, Box::leak(format!("f{i}").into_boxed_str())));
         }
         assert_eq!(l.dropped, 50);
         assert_eq!(l.timed(), MAX_FUNCTIONS);
         l.edges.clear();
         l.last.clear();
         for port in 0..10 {
-            l.apply(&request(port, "READ_COILS".into()));
+            let id = ConnId::tcp(
+                "C1",
+                ([10, 0, 0, 1].into(), 40000),
+                ([10, 0, 0, 2].into(), port),
+            );
+            l.request(&request(&id, "Read"));
         }
         assert_eq!(l.timed(), 10);
     }

@@ -326,7 +326,7 @@ mod tests {
     use super::*;
     use crate::baseline::Learner;
     use crate::inventory::Inventory;
-    use crate::observe::{ModbusRange, Obs, Request};
+    use crate::observe::{Function, ModbusRange, ModbusTable, Request};
     use crate::time::Ts;
     use proptest::prelude::*;
     use std::net::Ipv4Addr;
@@ -336,25 +336,22 @@ mod tests {
     fn baseline(reqs: &[(u8, u8, u8, u16, u16, i64)]) -> Baseline {
         let mut inv = Inventory::default();
         let mut l = Learner::default();
-        let functions = [
-            "READ_COILS",
-            "READ_HOLDING_REGISTERS",
-            "WRITE_SINGLE_REGISTER",
-        ];
+        // READ_COILS, READ_HOLDING_REGISTERS, WRITE_SINGLE_REGISTER.
+        let functions = [0x01, 0x03, 0x06];
         for &(c, s, f, start, count, ts) in reqs {
+            let id = crate::event::ConnId::tcp(
+                "C",
+                (IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)), 40000),
+                (IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)), 502),
+            );
             let r = Request {
                 ts: Ts(ts),
-                id: crate::event::ConnId::tcp(
-                    "C",
-                    (IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)), 40000),
-                    (IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)), 502),
-                ),
-                protocol: "modbus",
-                function: functions[usize::from(f)].into(),
+                id: &id,
+                function: Function::Modbus(functions[usize::from(f)]),
                 write: f == 2,
                 modbus: Some(ModbusRange {
                     unit: 1,
-                    table: "holding_registers",
+                    table: ModbusTable::HoldingRegisters,
                     start: u64::from(start),
                     count: u64::from(count).max(1),
                 }),
@@ -362,9 +359,8 @@ mod tests {
                 identification: false,
                 detail: crate::observe::Detail::None,
             };
-            let o = Obs::Request(Box::new(r));
-            inv.apply(&o);
-            l.apply(&o);
+            inv.request(&r);
+            l.request(&r);
         }
         l.finish(&inv)
     }

@@ -44,6 +44,38 @@ pub struct CipIdentity {
     pub state: String,
 }
 
+impl CipIdentity {
+    /// The identity a List Identity reply gives, as the inventory keeps
+    /// it (vendor and device type named, numbers as the logs show them).
+    pub fn of(i: &crate::event::enip::Identity) -> CipIdentity {
+        use otwatch_parsers::enip::names;
+        CipIdentity {
+            vendor: names::vendor_name(i.vendor_id).into_owned(),
+            device_type: names::device_type_name(i.device_type).into_owned(),
+            product_code: i.product_code,
+            revision: format!("{}.{}", i.revision.0, i.revision.1),
+            serial_number: format!("0x{:08x}", i.serial_number),
+            product_name: crate::output::bytes_text(&i.product_name),
+            status: format!("0x{:04x}", i.device_status),
+            state: cip_state(i.device_state).to_string(),
+        }
+    }
+}
+
+/// The Identity object's State attribute (CIP Vol. 1, 5A-2.2).
+fn cip_state(s: u8) -> &'static str {
+    match s {
+        0 => "Nonexistent",
+        1 => "Device Self Testing",
+        2 => "Standby",
+        3 => "Operational",
+        4 => "Major Recoverable Fault",
+        5 => "Major Unrecoverable Fault",
+        255 => "Default for Get_Attributes_All",
+        _ => "Reserved",
+    }
+}
+
 /// OPC UA ApplicationDescription.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OpcUaIdentity {
@@ -52,6 +84,25 @@ pub struct OpcUaIdentity {
     pub application_name: Option<String>,
     /// Server, Client, ClientAndServer or DiscoveryServer.
     pub application_type: String,
+}
+
+impl OpcUaIdentity {
+    /// How an application described itself, as the inventory keeps it.
+    pub fn of(a: &crate::event::opcua::Application) -> OpcUaIdentity {
+        OpcUaIdentity {
+            application_uri: a.application_uri.clone(),
+            product_uri: a.product_uri.clone(),
+            application_name: a.application_name.clone(),
+            application_type: match a.application_type {
+                0 => "Server",
+                1 => "Client",
+                2 => "ClientAndServer",
+                3 => "DiscoveryServer",
+                _ => "Unknown",
+            }
+            .to_string(),
+        }
+    }
 }
 
 /// A firmware or revision value and when it was first seen.

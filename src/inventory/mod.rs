@@ -16,7 +16,12 @@ pub use device::{
 pub use roles::{purdue, roles, Role, RoleConfig};
 pub use table::{log_text, print, read_devices, write_log, DeviceLine, Format};
 
-use crate::observe::{is_device, Obs};
+use crate::event::enip::{Identity, Io};
+use crate::event::modbus::DeviceId;
+use crate::event::opcua::Application;
+use crate::event::{Conn, ConnStart};
+use crate::observe::{is_device, Function, Request};
+use crate::time::Ts;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -64,133 +69,168 @@ impl Inventory {
         Some(d)
     }
 
-    /// Learns from one observation.
-    pub fn apply(&mut self, o: &Obs) {
-        let ts = o.ts().0;
-        match o {
-            Obs::Start(c) => {
-                let id = &c.id;
-                let sender = id.endpoints(c.first).0;
-                for ip in [id.orig_h, id.resp_h] {
-                    if let Some(d) = self.device(ip, ts) {
-                        if let Some(v) = id.vlan {
-                            device::add_capped(&mut d.vlans, v);
-                        }
-                        if ip == sender {
-                            if let Some(m) = c.mac {
-                                device::add_capped(&mut d.macs, format_mac(m));
-                            }
-                        }
-                    }
+    /// A connection's first packet: its endpoints, the sender's MAC, the
+    /// VLAN, the originator's peer.
+    pub fn conn_start(&mut self, c: &ConnStart) {
+        let ts = c.ts.0;
+        let id = &c.id;
+        let sender = id.endpoints(c.first).0;
+        for ip in [id.orig_h, id.resp_h] {
+            if let Some(d) = self.device(ip, ts) {
+                if let Some(v) = id.vlan {
+                    device::add_capped(&mut d.vlans, v);
                 }
-                if let Some(d) = self.devices.get_mut(&id.orig_h) {
-                    device::add_capped(&mut d.activity.peers, id.resp_h);
-                }
-            }
-            Obs::End(c) => {
-                let end = c.end_us();
-                let established = c.established();
-                let protocols = [c.protocol().to_string()];
-                let id = &c.id;
-                if let Some(d) = self.device(id.orig_h, ts) {
-                    d.seen(end);
-                    d.packets_sent += c.orig_pkts;
-                    d.bytes_sent += c.orig_ip_bytes;
-                    d.packets_received += c.resp_pkts;
-                    d.bytes_received += c.resp_ip_bytes;
-                    if let Some(m) = c.orig_mac {
+                if ip == sender {
+                    if let Some(m) = c.mac {
                         device::add_capped(&mut d.macs, format_mac(m));
                     }
-                    if established {
-                        for p in &protocols {
-                            let ports = d.activity.used.entry(p.clone()).or_default();
-                            device::add_capped(ports, id.resp_p);
-                        }
-                    }
-                }
-                if let Some(d) = self.device(id.resp_h, ts) {
-                    d.seen(end);
-                    d.packets_sent += c.resp_pkts;
-                    d.bytes_sent += c.resp_ip_bytes;
-                    d.packets_received += c.orig_pkts;
-                    d.bytes_received += c.orig_ip_bytes;
-                    if let Some(m) = c.resp_mac {
-                        device::add_capped(&mut d.macs, format_mac(m));
-                    }
-                    if established {
-                        for p in &protocols {
-                            let ports = d.activity.served.entry(p.clone()).or_default();
-                            device::add_capped(ports, id.resp_p);
-                        }
-                    }
                 }
             }
-            Obs::Request(r) => {
-                if let Some(d) = self.device(r.client(), ts) {
-                    let a = &mut d.activity;
-                    with_slot(&mut a.used, r.protocol, |ports| {
-                        device::add_capped(ports, r.port());
-                    });
-                    with_slot(&mut a.requests_sent, r.protocol, |n| *n += 1);
-                    if r.write {
-                        a.writes_sent += 1;
-                    }
-                    if r.engineering {
-                        device::add_capped(
-                            &mut a.engineering,
-                            format!("{} {}", r.protocol, r.function),
-                        );
-                    }
-                    if r.identification {
-                        let hosts = a
-                            .identification
-                            .entry(format!("{} {}", r.protocol, r.function))
-                            .or_default();
-                        device::add_capped(hosts, r.server());
-                    }
-                    if r.protocol == "opcua-binary" {
-                        device::add_capped(&mut a.opcua_services, format!("{}Request", r.function));
-                    }
-                }
-                if let Some(d) = self.device(r.server(), ts) {
-                    let a = &mut d.activity;
-                    with_slot(&mut a.served, r.protocol, |ports| {
-                        device::add_capped(ports, r.port());
-                    });
-                    with_slot(&mut a.requests_served, r.protocol, |n| *n += 1);
-                }
-            }
-            Obs::CipIo { sender, .. } => {
-                if let Some(d) = self.device(*sender, ts) {
-                    d.activity.cip_io_sent += 1;
-                }
-            }
-            Obs::CipIdentity { host, identity, .. } => {
-                if let Some(d) = self.device(*host, ts) {
-                    d.add_revision(ts, "cip", identity.revision.clone());
-                    d.cip_identity = Some(identity.clone());
-                }
-            }
-            Obs::ModbusObject {
-                host, name, value, ..
-            } => {
-                if let Some(d) = self.device(*host, ts) {
-                    if name == "MajorMinorVersion" {
-                        d.add_revision(ts, "modbus", value.clone());
-                    }
-                    if d.modbus_identity.len() < MAX_SET || d.modbus_identity.contains_key(name) {
-                        d.modbus_identity.insert(name.clone(), value.clone());
-                    }
-                }
-            }
-            Obs::OpcUaApplication { host, identity, .. } => {
-                if let Some(d) = self.device(*host, ts) {
-                    device::add_capped(&mut d.opcua_identity, identity.clone());
-                }
-            }
-            // Rules read these; the inventory learns the same hosts from
-            // the connection and the requests.
-            Obs::OpcUaChannel(_) | Obs::OpcUaActivate(_) | Obs::Enip(_) | Obs::Umas(_) => {}
+        }
+        if let Some(d) = self.devices.get_mut(&id.orig_h) {
+            device::add_capped(&mut d.activity.peers, id.resp_h);
         }
     }
+
+    /// A connection that ended: traffic counters, MACs, and the protocol
+    /// each side used or served when the responder answered.
+    pub fn conn_end(&mut self, c: &Conn) {
+        let ts = c.ts.0;
+        let end = c.end_us();
+        let established = c.established();
+        let protocol = c.protocol();
+        let id = &c.id;
+        if let Some(d) = self.device(id.orig_h, ts) {
+            d.seen(end);
+            d.packets_sent += c.orig_pkts;
+            d.bytes_sent += c.orig_ip_bytes;
+            d.packets_received += c.resp_pkts;
+            d.bytes_received += c.resp_ip_bytes;
+            if let Some(m) = c.orig_mac {
+                device::add_capped(&mut d.macs, format_mac(m));
+            }
+            if established {
+                with_slot(&mut d.activity.used, protocol, |ports| {
+                    device::add_capped(ports, id.resp_p);
+                });
+            }
+        }
+        if let Some(d) = self.device(id.resp_h, ts) {
+            d.seen(end);
+            d.packets_sent += c.resp_pkts;
+            d.bytes_sent += c.resp_ip_bytes;
+            d.packets_received += c.orig_pkts;
+            d.bytes_received += c.orig_ip_bytes;
+            if let Some(m) = c.resp_mac {
+                device::add_capped(&mut d.macs, format_mac(m));
+            }
+            if established {
+                with_slot(&mut d.activity.served, protocol, |ports| {
+                    device::add_capped(ports, id.resp_p);
+                });
+            }
+        }
+    }
+
+    /// A request: what the client used and the server served, writes,
+    /// engineering and identification evidence.
+    pub fn request(&mut self, r: &Request<'_>) {
+        let ts = r.ts.0;
+        let protocol = r.protocol();
+        if let Some(d) = self.device(r.client(), ts) {
+            let a = &mut d.activity;
+            with_slot(&mut a.used, protocol, |ports| {
+                device::add_capped(ports, r.port());
+            });
+            with_slot(&mut a.requests_sent, protocol, |n| *n += 1);
+            if r.write {
+                a.writes_sent += 1;
+            }
+            if r.engineering {
+                device::add_capped(
+                    &mut a.engineering,
+                    format!("{protocol} {}", r.function.name()),
+                );
+            }
+            if r.identification {
+                let hosts = a
+                    .identification
+                    .entry(format!("{protocol} {}", r.function.name()))
+                    .or_default();
+                device::add_capped(hosts, r.server());
+            }
+            if let Function::OpcUa(service) = r.function {
+                device::add_capped(&mut a.opcua_services, format!("{service}Request"));
+            }
+        }
+        if let Some(d) = self.device(r.server(), ts) {
+            let a = &mut d.activity;
+            with_slot(&mut a.served, protocol, |ports| {
+                device::add_capped(ports, r.port());
+            });
+            with_slot(&mut a.requests_served, protocol, |n| *n += 1);
+        }
+    }
+
+    /// A CIP I/O datagram: its sender produces I/O.
+    pub fn cip_io(&mut self, io: &Io) {
+        let sender = io.head.id.endpoints(io.head.dir).0;
+        if let Some(d) = self.device(sender, io.head.ts.0) {
+            d.activity.cip_io_sent += 1;
+        }
+    }
+
+    /// A List Identity reply: the replier's CIP identity and revision.
+    pub fn cip_identity(&mut self, i: &Identity) {
+        let ts = i.head.ts.0;
+        let host = i.head.id.endpoints(i.head.dir).0;
+        let identity = CipIdentity::of(i);
+        if let Some(d) = self.device(host, ts) {
+            d.add_revision(ts, "cip", identity.revision.clone());
+            d.cip_identity = Some(identity);
+        }
+    }
+
+    /// One object of a Modbus device identification response.
+    pub fn modbus_object(&mut self, o: &DeviceId) {
+        let Some((ts, host, name, value)) = modbus_object(o) else {
+            return;
+        };
+        if let Some(d) = self.device(host, ts.0) {
+            if name == "MajorMinorVersion" {
+                d.add_revision(ts.0, "modbus", value.clone());
+            }
+            if d.modbus_identity.len() < MAX_SET || d.modbus_identity.contains_key(name) {
+                d.modbus_identity.insert(name.to_string(), value);
+            }
+        }
+    }
+
+    /// An OPC UA application's description of itself.
+    pub fn opcua_application(&mut self, a: &Application) {
+        if let Some(d) = self.device(a.host, a.ts.0) {
+            device::add_capped(&mut d.opcua_identity, OpcUaIdentity::of(a));
+        }
+    }
+}
+
+/// What an object of a Modbus device identification response says: when,
+/// about which host (the responder), the object's name and its value as
+/// text.
+pub fn modbus_object(o: &DeviceId) -> Option<(Ts, IpAddr, &'static str, String)> {
+    let DeviceId::Object {
+        head,
+        object_id,
+        value,
+        ..
+    } = o
+    else {
+        return None;
+    };
+    Some((
+        head.ts,
+        head.id.resp_h,
+        crate::logs::modbus::object_name(*object_id),
+        crate::output::bytes_text(value),
+    ))
 }

@@ -1,8 +1,9 @@
-//! The consumer of the merged record stream: feeds every observation to
-//! the inventory, to the baseline being learned, and to the deviation
-//! detector, and hands the detector's notices back to be written.
+//! The consumer of the merged event stream: hands every event (and each
+//! request it carries) to the deviation detector, the rule engine, the
+//! inventory and the baseline being learned, in that order, and hands the
+//! detector's notices and the rules' alerts back to be written.
 
-use super::observations;
+use super::{opcua_rows, requests, OpcUa, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
 use crate::event::{Event, Notice, Record};
 use crate::inventory::{Inventory, RoleConfig};
@@ -89,8 +90,6 @@ pub struct Observer {
     replaced_detectors: (u64, u64),
     /// State resets of rule engines a reload replaced.
     replaced_resets: u64,
-    /// The observations of the record being read (reused).
-    found: Vec<super::Obs>,
 }
 
 /// What remains when the input ends.
@@ -132,7 +131,6 @@ impl Observer {
             learned_dropped: 0,
             replaced_detectors: (0, 0),
             replaced_resets: 0,
-            found: Vec::new(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -145,24 +143,148 @@ impl Observer {
 
     /// Reads one record; deviations and rule alerts go to `alerts`.
     pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Event>) {
-        let mut last = None;
-        let mut found = std::mem::take(&mut self.found);
-        observations(rec, &mut found);
-        for o in found.drain(..) {
-            if let Some(d) = self.detector.as_mut() {
-                d.check(&o, &mut self.notices);
-                self.deviations(alerts);
+        let last = match rec {
+            Record::Event(e) => self.event(e, alerts),
+            Record::Log(l) => {
+                let mut last = None;
+                opcua_rows(l.as_ref(), &mut |o| {
+                    last = Some(match o {
+                        OpcUa::Request(r) => {
+                            self.request(&r, alerts);
+                            r.ts
+                        }
+                        OpcUa::Channel(c) => {
+                            self.tick(c.ts, alerts);
+                            if let Some(r) = self.rules.as_mut() {
+                                r.opcua_channel(&c, alerts);
+                            }
+                            c.ts
+                        }
+                        OpcUa::Activate(a) => {
+                            self.tick(a.ts, alerts);
+                            if let Some(r) = self.rules.as_mut() {
+                                r.opcua_activate(&a, alerts);
+                            }
+                            a.ts
+                        }
+                    });
+                });
+                last
             }
-            if let Some(r) = self.rules.as_mut() {
-                r.observe(&o, alerts);
-            }
-            self.inventory.apply(&o);
-            if let Some(l) = self.learner.as_mut() {
-                l.apply(&o);
-            }
-            last = Some(o.ts().0);
+        };
+        self.after(last.map(|t| t.0));
+    }
+
+    /// Time passes for the detector (an event it has nothing else to say
+    /// about).
+    fn tick(&mut self, ts: Ts, alerts: &mut Vec<Event>) {
+        if let Some(d) = self.detector.as_mut() {
+            d.tick(ts, &mut self.notices);
+            self.deviations(alerts);
         }
-        self.found = found;
+    }
+
+    /// One request, to every reader in turn.
+    fn request(&mut self, r: &Request<'_>, alerts: &mut Vec<Event>) {
+        if let Some(d) = self.detector.as_mut() {
+            d.request(r, &mut self.notices);
+            self.deviations(alerts);
+        }
+        if let Some(e) = self.rules.as_mut() {
+            e.request(r, alerts);
+        }
+        self.inventory.request(r);
+        if let Some(l) = self.learner.as_mut() {
+            l.request(r);
+        }
+    }
+
+    /// Reads one event; returns its time when a reader looked at it.
+    fn event(&mut self, e: &Event, alerts: &mut Vec<Event>) -> Option<Ts> {
+        let mut last = None;
+        match e {
+            Event::ConnStart(s) => {
+                if let Some(d) = self.detector.as_mut() {
+                    d.conn_start(s, &mut self.notices);
+                    self.deviations(alerts);
+                }
+                self.inventory.conn_start(s);
+                last = Some(s.ts);
+            }
+            Event::Conn(c) => {
+                if let Some(d) = self.detector.as_mut() {
+                    d.conn_end(c, &mut self.notices);
+                    self.deviations(alerts);
+                }
+                if let Some(r) = self.rules.as_mut() {
+                    r.conn(c, alerts);
+                }
+                self.inventory.conn_end(c);
+                if let Some(l) = self.learner.as_mut() {
+                    l.conn_end(c);
+                }
+                last = Some(c.ts);
+            }
+            Event::Enip(m) => {
+                self.tick(m.head.ts, alerts);
+                if let Some(r) = self.rules.as_mut() {
+                    r.enip(m, alerts);
+                }
+                last = Some(m.head.ts);
+            }
+            Event::CipIo(io) => {
+                self.tick(io.head.ts, alerts);
+                self.inventory.cip_io(io);
+                last = Some(io.head.ts);
+            }
+            Event::CipIdentity(i) => {
+                if let Some(d) = self.detector.as_mut() {
+                    d.cip_identity(i, &mut self.notices);
+                    self.deviations(alerts);
+                }
+                if let Some(r) = self.rules.as_mut() {
+                    r.cip_identity(i, alerts);
+                }
+                self.inventory.cip_identity(i);
+                last = Some(i.head.ts);
+            }
+            Event::ModbusDeviceId(d) => {
+                if let crate::event::modbus::DeviceId::Object { head, .. } = d.as_ref() {
+                    if let Some(det) = self.detector.as_mut() {
+                        det.modbus_object(d, &mut self.notices);
+                        self.deviations(alerts);
+                    }
+                    self.inventory.modbus_object(d);
+                    last = Some(head.ts);
+                }
+            }
+            Event::ModbusUmas(u) => {
+                self.tick(u.ts, alerts);
+                if let Some(r) = self.rules.as_mut() {
+                    r.umas(u, alerts);
+                }
+                last = Some(u.ts);
+            }
+            Event::OpcUaApplication(a) => {
+                if let Some(d) = self.detector.as_mut() {
+                    d.opcua_application(a, &mut self.notices);
+                    self.deviations(alerts);
+                }
+                self.inventory.opcua_application(a);
+                last = Some(a.ts);
+            }
+            _ => {}
+        }
+        requests(e, &mut |r| {
+            self.request(r, alerts);
+            last = Some(r.ts);
+        });
+        last
+    }
+
+    /// After an event a reader looked at (at `last`): the periodic
+    /// inventory snapshot, and the end of a set learning time.
+    fn after(&mut self, last: Option<i64>) {
         if let (Some(s), Some(ts)) = (self.snapshots.as_mut(), last) {
             if s.due(ts) {
                 s.write(&self.inventory, &self.roles);

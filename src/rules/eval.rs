@@ -1,10 +1,13 @@
-//! Matching rules against observations and baseline deviations, with
-//! thresholds, detection filters and suppression of repeats.
+//! Matching rules against events, the requests they carry and baseline
+//! deviations, with thresholds, detection filters and suppression of
+//! repeats.
 
 use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::RuleSet;
-use crate::event::{Alert, Conn, ConnId, Dir, Event as Out, Notice, NoticeKind};
-use crate::observe::{Detail, EnipMessage, Obs, OpcUaActivate, OpcUaChannel, Request};
+use crate::event::enip::{Encapsulation, Identity};
+use crate::event::modbus::Umas;
+use crate::event::{Alert, Conn, ConnId, Dir, Event, Notice, NoticeKind};
+use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,14 +16,14 @@ use std::net::IpAddr;
 /// is cleared (counted) rather than grown.
 pub const MAX_STATE: usize = 100_000;
 
-/// What an event is, for matching.
+/// What is matched, by kind.
 enum Kind<'a> {
-    Request(&'a Request),
+    Request(&'a Request<'a>),
     Conn(&'a Conn),
-    Channel(&'a OpcUaChannel),
-    Activate(&'a OpcUaActivate),
-    Enip(&'a EnipMessage),
-    Umas(&'a crate::event::modbus::Umas),
+    Channel(&'a OpcUaChannel<'a>),
+    Activate(&'a OpcUaActivate<'a>),
+    Enip(&'a Encapsulation),
+    Umas(&'a Umas),
     /// A List Identity reply: (vendor id, device type, product code).
     Identity(u16, u16, u16),
     Baseline(&'a Notice),
@@ -68,12 +71,11 @@ impl Class {
 
     fn of(kind: &Kind<'_>) -> Class {
         match kind {
-            Kind::Request(r) => match r.protocol {
-                "modbus" => Class::RequestModbus,
-                "enip" => Class::RequestEnip,
-                "cip" => Class::RequestCip,
-                "opcua-binary" => Class::RequestOpcUa,
-                _ => Class::RequestOther,
+            Kind::Request(r) => match r.function {
+                Function::Modbus(_) => Class::RequestModbus,
+                Function::Enip(_) => Class::RequestEnip,
+                Function::Cip { .. } => Class::RequestCip,
+                Function::OpcUa(_) => Class::RequestOpcUa,
             },
             Kind::Conn(c) => match c.id.ip_proto {
                 6 => Class::ConnTcp,
@@ -91,7 +93,7 @@ impl Class {
 
 /// What a rule is matched against: a time, a source and a destination
 /// (ports when the event has them) and what happened.
-struct Event<'a> {
+struct Subject<'a> {
     ts: Ts,
     /// The connection and the side whose message it is, when there is one.
     conn: Option<(&'a ConnId, Dir)>,
@@ -103,11 +105,11 @@ struct Event<'a> {
     kind: Kind<'a>,
 }
 
-impl<'a> Event<'a> {
+impl<'a> Subject<'a> {
     /// An event of a connection, seen from the sender of `dir`.
     fn conn(ts: Ts, id: &'a ConnId, dir: Dir, kind: Kind<'a>) -> Self {
         let (src, sport, dst, dport) = id.endpoints(dir);
-        Event {
+        Subject {
             ts,
             conn: Some((id, dir)),
             uid: Some(&id.uid),
@@ -190,43 +192,61 @@ impl Engine {
         }
     }
 
-    /// Checks an observation; alerts (alert.log and notice.log records)
-    /// go to `out`.
-    pub fn observe(&mut self, o: &Obs, out: &mut Vec<Out>) {
-        let e = match o {
-            Obs::Request(r) => Event::conn(r.ts, &r.id, Dir::Orig, Kind::Request(r)),
-            Obs::End(c) => Event::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c)),
-            Obs::OpcUaChannel(c) => Event::conn(c.ts, &c.id, Dir::Orig, Kind::Channel(c)),
-            Obs::OpcUaActivate(a) => Event::conn(a.ts, &a.id, Dir::Orig, Kind::Activate(a)),
-            Obs::Umas(u) => Event::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u)),
-            Obs::CipIdentity {
-                ts,
-                host,
-                identity,
-                vendor_id,
-                device_type_id,
-                asker,
-                id,
-            } => Event {
-                ts: *ts,
-                conn: Some((id, Dir::Resp)),
-                uid: Some(&id.uid),
-                src: *host,
-                sport: None,
-                dst: Some(*asker),
-                dport: None,
-                kind: Kind::Identity(*vendor_id, *device_type_id, identity.product_code),
-            },
-            Obs::Enip(m) => Event::conn(m.ts, &m.id, m.dir, Kind::Enip(m)),
-            _ => return,
+    /// Checks a request; alerts (alert.log and notice.log events) go to
+    /// `out`.
+    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Event>) {
+        self.check(&Subject::conn(r.ts, r.id, Dir::Orig, Kind::Request(r)), out);
+    }
+
+    /// Checks a connection that ended.
+    pub fn conn(&mut self, c: &Conn, out: &mut Vec<Event>) {
+        self.check(&Subject::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c)), out);
+    }
+
+    /// Checks an EtherNet/IP encapsulation message.
+    pub fn enip(&mut self, m: &Encapsulation, out: &mut Vec<Event>) {
+        let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Enip(m));
+        self.check(&s, out);
+    }
+
+    /// Checks a UMAS request.
+    pub fn umas(&mut self, u: &Umas, out: &mut Vec<Event>) {
+        self.check(&Subject::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u)), out);
+    }
+
+    /// Checks a List Identity reply: from the replying host to who asked.
+    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Event>) {
+        let (host, _, asker, _) = i.head.id.endpoints(i.head.dir);
+        let s = Subject {
+            ts: i.head.ts,
+            conn: Some((&i.head.id, Dir::Resp)),
+            uid: Some(&i.head.id.uid),
+            src: host,
+            sport: None,
+            dst: Some(asker),
+            dport: None,
+            kind: Kind::Identity(i.vendor_id, i.device_type, i.product_code),
         };
-        self.check(&e, out);
+        self.check(&s, out);
+    }
+
+    /// Checks an OPC UA OpenSecureChannel request.
+    pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Event>) {
+        self.check(&Subject::conn(c.ts, c.id, Dir::Orig, Kind::Channel(c)), out);
+    }
+
+    /// Checks an OPC UA ActivateSession request.
+    pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Event>) {
+        self.check(
+            &Subject::conn(a.ts, a.id, Dir::Orig, Kind::Activate(a)),
+            out,
+        );
     }
 
     /// Checks a baseline deviation.
-    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Out>) {
+    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Event>) {
         let Some(src) = n.src else { return };
-        let e = Event {
+        let e = Subject {
             ts: n.ts,
             conn: n
                 .conn
@@ -242,7 +262,7 @@ impl Engine {
         self.check(&e, out);
     }
 
-    fn check(&mut self, e: &Event<'_>, out: &mut Vec<Out>) {
+    fn check(&mut self, e: &Subject<'_>, out: &mut Vec<Event>) {
         let class = Class::of(&e.kind) as usize;
         for k in 0..self.index[class].len() {
             let i = self.index[class][k];
@@ -273,7 +293,7 @@ impl Engine {
                 None => self.stats.by_rule.push((r.sid, 1)),
             }
             let (matched, baseline) = describe(e);
-            out.push(Out::Alert(Box::new(Alert {
+            out.push(Event::Alert(Box::new(Alert {
                 ts: e.ts,
                 uid: e.uid.map(crate::id::Id::new),
                 src: e.src,
@@ -294,7 +314,7 @@ impl Engine {
             // The notice shows the connection's endpoints when the event
             // has both ports (a deviation or an identity reply has not).
             let shown = e.sport.is_some() && e.dst.is_some() && e.dport.is_some();
-            out.push(Out::Notice(Box::new(Notice {
+            out.push(Event::Notice(Box::new(Notice {
                 ts: e.ts,
                 kind: NoticeKind::Rule,
                 conn: e.conn.map(|(c, _)| c.clone()),
@@ -312,7 +332,7 @@ impl Engine {
         }
     }
 
-    fn threshold_passes(&mut self, i: usize, e: &Event<'_>) -> bool {
+    fn threshold_passes(&mut self, i: usize, e: &Subject<'_>) -> bool {
         let r = &self.rules[i];
         let Some(t) = r.threshold else { return true };
         let track = if t.by_dst {
@@ -413,7 +433,7 @@ fn admits(r: &Rule, class: Class) -> bool {
 
 /// Whether `r` matches `e`, a rule the index admits for `e`'s class:
 /// addresses, ports and conditions.
-fn matches(r: &Rule, e: &Event<'_>) -> bool {
+fn matches(r: &Rule, e: &Subject<'_>) -> bool {
     // Conditions first: most are a comparison of a number the event
     // carries, and most rules fail on them; address lists take longer.
     if !r.conds.iter().all(|c| cond(c, e)) {
@@ -432,15 +452,17 @@ fn matches(r: &Rule, e: &Event<'_>) -> bool {
             && port_ok(&r.dport, e.sport)
 }
 
-fn cond(c: &Cond, e: &Event<'_>) -> bool {
+fn cond(c: &Cond, e: &Subject<'_>) -> bool {
     let modbus = match &e.kind {
-        Kind::Request(r) => match r.detail {
-            Detail::Modbus {
-                unit,
-                function,
-                subfunction,
-                exception,
-            } => Some((r, unit, function, subfunction, exception)),
+        Kind::Request(r) => match (r.function, r.detail) {
+            (
+                Function::Modbus(function),
+                Detail::Modbus {
+                    unit,
+                    subfunction,
+                    exception,
+                },
+            ) => Some((*r, unit, function, subfunction, exception)),
             _ => None,
         },
         _ => None,
@@ -466,7 +488,8 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
             }
             r.write == *write
                 && r.modbus.is_some_and(|m| {
-                    table.is_none_or(|t| m.table == t) && address.is_none_or(|a| a.matches(m.start))
+                    table.is_none_or(|t| m.table.as_str() == t)
+                        && address.is_none_or(|a| a.matches(m.start))
                 })
         }),
         Cond::ModbusUnit(n) => modbus.is_some_and(|(_, u, ..)| n.matches(u64::from(u))),
@@ -487,13 +510,15 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
             class,
             attribute,
         } => match &e.kind {
-            Kind::Request(r) => match r.detail {
-                Detail::Cip {
-                    service: s,
-                    class: c,
-                    attribute: a,
-                    ..
-                } => {
+            Kind::Request(r) => match (r.function, r.detail) {
+                (
+                    Function::Cip {
+                        service: s,
+                        class: c,
+                        ..
+                    },
+                    Detail::Cip { attribute: a, .. },
+                ) => {
                     s == *service
                         && class.is_none_or(|x| c == Some(x))
                         && attribute.is_none_or(|x| a == Some(x))
@@ -503,9 +528,9 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
             _ => false,
         },
         Cond::OpcUaService(names) => matches!(&e.kind,
-            Kind::Request(r) if r.protocol == "opcua-binary" && names.iter().any(|n| *n == r.function)),
+            Kind::Request(r) if matches!(r.function, Function::OpcUa(f) if names.iter().any(|n| n == f))),
         Cond::OpcUaPolicy(name) => matches!(&e.kind, Kind::Channel(c)
-            if c.policy.as_deref().is_some_and(|p| p.rsplit('#').next().is_some_and(|f| f.eq_ignore_ascii_case(name)))),
+            if c.policy.is_some_and(|p| p.rsplit('#').next().is_some_and(|f| f.eq_ignore_ascii_case(name)))),
         Cond::OpcUaMode(m) => matches!(&e.kind, Kind::Channel(c) if c.mode == Some(*m)),
         Cond::OpcUaToken(t) => matches!(&e.kind, Kind::Activate(a) if a.token == t),
         Cond::OpcUaSecret { encrypted } => {
@@ -530,35 +555,39 @@ fn cond(c: &Cond, e: &Event<'_>) -> bool {
 }
 
 /// What matched, as text; and the baseline context of a deviation.
-fn describe(e: &Event<'_>) -> (String, Option<String>) {
+fn describe(e: &Subject<'_>) -> (String, Option<String>) {
     match &e.kind {
         Kind::Request(r) => {
-            let d = match r.detail {
-                Detail::Modbus {
-                    unit,
-                    function,
-                    subfunction,
-                    exception,
-                } => {
-                    let mut s = format!("modbus unit {unit} function {function} ({})", r.function);
+            let name = r.function.name();
+            let d = match (r.function, r.detail) {
+                (
+                    Function::Modbus(function),
+                    Detail::Modbus {
+                        unit,
+                        subfunction,
+                        exception,
+                    },
+                ) => {
+                    let mut s = format!("modbus unit {unit} function {function} ({name})");
                     if let Some(x) = subfunction {
                         s.push_str(&format!(" subfunction {x}"));
                     }
                     if let Some(m) = r.modbus {
-                        s.push_str(&format!(" {} {}+{}", m.table, m.start, m.count));
+                        s.push_str(&format!(" {} {}+{}", m.table.as_str(), m.start, m.count));
                     }
                     if exception {
                         s.push_str(" exception");
                     }
                     s
                 }
-                Detail::Cip {
-                    service,
-                    class,
-                    instance,
-                    attribute,
-                } => {
-                    let mut s = format!("cip service 0x{service:02x} ({})", r.function);
+                (
+                    Function::Cip { service, class, .. },
+                    Detail::Cip {
+                        instance,
+                        attribute,
+                    },
+                ) => {
+                    let mut s = format!("cip service 0x{service:02x} ({name})");
                     for (w, v) in [
                         ("class", class),
                         ("instance", instance),
@@ -570,10 +599,8 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
                     }
                     s
                 }
-                Detail::Enip { command } => {
-                    format!("enip command 0x{command:04x} ({})", r.function)
-                }
-                Detail::None => format!("{} {}", r.protocol, r.function),
+                (Function::Enip(command), _) => format!("enip command 0x{command:04x} ({name})"),
+                _ => format!("{} {name}", r.protocol()),
             };
             (d, None)
         }
@@ -592,7 +619,7 @@ fn describe(e: &Event<'_>) -> (String, Option<String>) {
         Kind::Channel(c) => (
             format!(
                 "opcua OpenSecureChannel policy {}",
-                c.policy.as_deref().unwrap_or("-")
+                c.policy.unwrap_or("-")
             ),
             None,
         ),

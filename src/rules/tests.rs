@@ -1,5 +1,6 @@
 use super::*;
-use crate::observe::{Detail, Obs, Request};
+use crate::event::ConnId;
+use crate::observe::{Detail, Function, ModbusRange, ModbusTable, Request};
 use crate::time::Ts;
 use std::net::IpAddr;
 
@@ -118,36 +119,44 @@ fn errors_say_where_and_what() {
     assert_eq!((e.line, e.column), (2, 5));
 }
 
-fn write_req(ts: i64, client: &str) -> Obs {
-    Obs::Request(Box::new(Request {
-        ts: Ts(ts),
-        id: crate::event::ConnId::tcp("C1", (ip(client), 40000), (ip("10.0.0.20"), 502)),
-        protocol: "modbus",
-        function: "WRITE_SINGLE_REGISTER".into(),
-        write: true,
-        modbus: Some(crate::observe::ModbusRange {
-            unit: 1,
-            table: "holding_registers",
-            start: 7,
-            count: 1,
-        }),
-        engineering: false,
-        identification: false,
-        detail: Detail::Modbus {
-            unit: 1,
-            function: 6,
-            subfunction: None,
-            exception: false,
-        },
-    }))
+/// A write of holding register 7 from `client` at `ts` (seconds 1e-6).
+struct WriteReq {
+    ts: i64,
+    id: ConnId,
 }
 
-fn alerts(rule: &str, window: u64, obs: &[Obs]) -> (usize, EngineStats) {
+fn write_req(ts: i64, client: &str) -> WriteReq {
+    WriteReq {
+        ts,
+        id: ConnId::tcp("C1", (ip(client), 40000), (ip("10.0.0.20"), 502)),
+    }
+}
+
+fn alerts(rule: &str, window: u64, obs: &[WriteReq]) -> (usize, EngineStats) {
     let r = one(rule).unwrap();
     let mut e = Engine::new(RuleSet { rules: vec![r] }, window);
     let mut out: Vec<crate::event::Event> = Vec::new();
     for o in obs {
-        e.observe(o, &mut out);
+        let req = Request {
+            ts: Ts(o.ts),
+            id: &o.id,
+            function: Function::Modbus(6),
+            write: true,
+            modbus: Some(ModbusRange {
+                unit: 1,
+                table: ModbusTable::HoldingRegisters,
+                start: 7,
+                count: 1,
+            }),
+            engineering: false,
+            identification: false,
+            detail: Detail::Modbus {
+                unit: 1,
+                subfunction: None,
+                exception: false,
+            },
+        };
+        e.request(&req, &mut out);
     }
     // Each alert is an alert.log record and a notice.log row.
     (out.len() / 2, e.stats)
@@ -155,7 +164,7 @@ fn alerts(rule: &str, window: u64, obs: &[Obs]) -> (usize, EngineStats) {
 
 #[test]
 fn thresholds_filters_and_suppression() {
-    let obs: Vec<Obs> = (0..10)
+    let obs: Vec<WriteReq> = (0..10)
         .map(|i| write_req(i * 1_000_000, "10.0.0.9"))
         .collect();
     let base = "alert modbus !$ENG any -> any 502 (msg:\"w\"; modbus: access write; sid:20;";
@@ -165,7 +174,7 @@ fn thresholds_filters_and_suppression() {
     let (n, s) = alerts(&format!("{base})"), 60, &obs);
     assert_eq!((n, s.suppressed), (1, 9));
     // From an engineering workstation: nothing.
-    let eng: Vec<Obs> = (0..3).map(|i| write_req(i, "10.0.0.5")).collect();
+    let eng: Vec<WriteReq> = (0..3).map(|i| write_req(i, "10.0.0.5")).collect();
     assert_eq!(alerts(&format!("{base})"), 0, &eng).0, 0);
     let t = |kind: &str| alerts(&format!("{base} {kind};)"), 0, &obs).0;
     assert_eq!(

@@ -1,0 +1,432 @@
+//! Control-protocol requests, as the baseline keys its edges' functions,
+//! as the inventory counts what a device sent and served, and as rules
+//! match them: a borrowed view of the event that carries the request,
+//! classified by protocol codes (never by a logged name).
+
+use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Path};
+use crate::event::modbus::Transaction;
+use crate::event::{ConnId, Dir, Event};
+use crate::time::Ts;
+use std::borrow::Cow;
+
+/// The protocols requests are keyed by (the names of `conn.log`'s
+/// `service` column, which the baseline's edges share).
+pub const MODBUS: &str = "modbus";
+pub const CIP: &str = "cip";
+pub const ENIP: &str = "enip";
+pub const OPCUA: &str = "opcua-binary";
+
+/// What a request asks: the protocol's own codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    /// A Modbus function code (without the exception bit, except for an
+    /// exception byte whose function has no name).
+    Modbus(u8),
+    /// A CIP service (without the reply bit) to a path's class (the class
+    /// segment, which names the object), and the class that names a
+    /// class-specific service (the path's class, or the Logix symbol class
+    /// of a tag).
+    Cip {
+        service: u8,
+        class: Option<u32>,
+        naming_class: Option<u32>,
+    },
+    /// An EtherNet/IP encapsulation command.
+    Enip(u16),
+    /// An OPC UA service, by name without its `Request` suffix.
+    OpcUa(&'static str),
+}
+
+impl Function {
+    /// The protocol the request is keyed by.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            Function::Modbus(_) => MODBUS,
+            Function::Cip { .. } => CIP,
+            Function::Enip(_) => ENIP,
+            Function::OpcUa(_) => OPCUA,
+        }
+    }
+
+    /// The function's name as the baseline keys it and notices show it:
+    /// Zeek's Modbus function names, the CIP service and class names of
+    /// `cip.log` (`service/class`), the EtherNet/IP command names of
+    /// `enip.log`, the OPC UA service name.
+    pub fn name(&self) -> Cow<'static, str> {
+        use otwatch_parsers::{enip::names as e, modbus::names as m};
+        match *self {
+            Function::Modbus(code) => match m::function_name(code) {
+                Some(n) => Cow::Borrowed(n),
+                None => Cow::Owned(format!("unknown-{code}")),
+            },
+            Function::Cip {
+                service,
+                class,
+                naming_class,
+            } => {
+                let service = crate::logs::enip::service_name(naming_class, service);
+                match class {
+                    // `join`, not `format!` (~1,500 instructions per request).
+                    Some(c) => Cow::Owned([&*service, e::class_name(c)].join("/")),
+                    None => service,
+                }
+            }
+            Function::Enip(command) => Cow::Borrowed(e::command_name(command)),
+            Function::OpcUa(name) => Cow::Borrowed(name),
+        }
+    }
+}
+
+/// The Modbus data tables (Modbus Application Protocol v1.1b3, 4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModbusTable {
+    Coils,
+    DiscreteInputs,
+    HoldingRegisters,
+    InputRegisters,
+    FileRecords,
+    Other,
+}
+
+impl ModbusTable {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModbusTable::Coils => "coils",
+            ModbusTable::DiscreteInputs => "discrete_inputs",
+            ModbusTable::HoldingRegisters => "holding_registers",
+            ModbusTable::InputRegisters => "input_registers",
+            ModbusTable::FileRecords => "file_records",
+            ModbusTable::Other => "other",
+        }
+    }
+
+    /// The table a function code reads or writes.
+    pub fn of(code: u8) -> ModbusTable {
+        match code {
+            0x01 | 0x05 | 0x0F => ModbusTable::Coils,
+            0x02 => ModbusTable::DiscreteInputs,
+            0x03 | 0x06 | 0x10 | 0x16 | 0x17 => ModbusTable::HoldingRegisters,
+            0x04 => ModbusTable::InputRegisters,
+            0x14 | 0x15 => ModbusTable::FileRecords,
+            _ => ModbusTable::Other,
+        }
+    }
+}
+
+/// The address range of a Modbus request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModbusRange {
+    pub unit: u8,
+    pub table: ModbusTable,
+    pub start: u64,
+    pub count: u64,
+}
+
+/// The numbers of a request that rules match on besides its function.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    #[default]
+    None,
+    Modbus {
+        unit: u8,
+        /// DIAGNOSTICS sub-function.
+        subfunction: Option<u16>,
+        /// The response was an exception.
+        exception: bool,
+    },
+    Cip {
+        instance: Option<u32>,
+        attribute: Option<u32>,
+    },
+}
+
+/// A control-protocol request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request<'e> {
+    pub ts: Ts,
+    /// The connection; the client is its originator.
+    pub id: &'e ConnId,
+    pub function: Function,
+    /// Changes state on the server (writes, sets, method calls, node
+    /// management, program operations).
+    pub write: bool,
+    /// A programming or configuration operation (engineering evidence).
+    pub engineering: bool,
+    /// An identification request (ListIdentity, Read Device
+    /// Identification, Report Slave ID, GetEndpoints, FindServers).
+    pub identification: bool,
+    /// Modbus: the register or coil range the request touches.
+    pub modbus: Option<ModbusRange>,
+    pub detail: Detail,
+}
+
+impl Request<'_> {
+    pub fn protocol(&self) -> &'static str {
+        self.function.protocol()
+    }
+    pub fn client(&self) -> std::net::IpAddr {
+        self.id.orig_h
+    }
+    pub fn server(&self) -> std::net::IpAddr {
+        self.id.resp_h
+    }
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.id.resp_p
+    }
+}
+
+/// What a Modbus function is, by code: (writes, programs or configures,
+/// identifies).
+pub fn modbus_kind(code: u8) -> (bool, bool, bool) {
+    let write = matches!(code, 0x05 | 0x06 | 0x0F | 0x10 | 0x15 | 0x16 | 0x17);
+    // Program functions of Modicon controllers and Schneider's Concept and
+    // Unity, firmware replacement, file record writes.
+    let engineering = matches!(code, 0x09 | 0x0D | 0x12 | 0x28 | 0x5A | 0x7E | 0x7D | 0x15);
+    let identification = matches!(code, 0x11 | 0x2B);
+    (write, engineering, identification)
+}
+
+/// What a CIP service does to the object it addresses (the reply bit
+/// ignored), by code and the class that gives class-specific services
+/// their meaning: (changes state, programs or configures).
+pub fn cip_kind(service: u8, class: Option<u32>) -> (bool, bool) {
+    use otwatch_parsers::enip::names::class as c;
+    let service = service & 0x7F;
+    if service < 0x4B {
+        // Common services (CIP Vol 1, Appendix A): the Set services,
+        // Reset, Start, Stop, Create, Delete, Apply_Attributes write;
+        // Set_Attributes_All, Reset, Start and Stop reconfigure a device.
+        let write = matches!(
+            service,
+            0x02 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0D | 0x10
+        );
+        let engineering = matches!(service, 0x02 | 0x05 | 0x06 | 0x07);
+        return (write, engineering);
+    }
+    match (class.unwrap_or(u32::MAX), service) {
+        // Write Tag, Read Modify Write Tag, Write Tag Fragmented.
+        (c::SYMBOL, 0x4D | 0x4E | 0x53) => (true, false),
+        // Write Coils, Write Holding Registers through the Modbus object.
+        (c::MODBUS, 0x4F | 0x50) => (true, false),
+        // Initiate_Partial_Write of a file.
+        (c::FILE, 0x4E) => (true, false),
+        // Initiate_Upload, Initiate_Download of a program file.
+        (c::FILE, 0x4B | 0x4C) => (false, true),
+        // Execute PCCC (mode changes, program and data access).
+        (c::PCCC, 0x4B) => (false, true),
+        // Stop_Connection, Change_Start of the Connection Configuration.
+        (c::CONNECTION_CONFIGURATION, 0x4E | 0x4F) => (true, true),
+        _ => (false, false),
+    }
+}
+
+/// OPC UA services that change the server's state, that change its
+/// address space, that identify servers.
+pub fn opcua_kind(service: &str) -> (bool, bool, bool) {
+    let engineering = matches!(
+        service,
+        "AddNodes" | "DeleteNodes" | "AddReferences" | "DeleteReferences"
+    );
+    let write = engineering || matches!(service, "Write" | "Call" | "HistoryUpdate");
+    let identification = matches!(service, "GetEndpoints" | "FindServers");
+    (write, engineering, identification)
+}
+
+/// The request of a Modbus transaction.
+fn modbus(t: &Transaction) -> Option<Request<'_>> {
+    let row = crate::logs::modbus::detailed_row(t);
+    let fc = row.fc;
+    let base = fc & !crate::event::modbus::EXCEPTION_BIT;
+    let code = if otwatch_parsers::modbus::names::function_name(base).is_some() {
+        base
+    } else {
+        fc
+    };
+    let (write, engineering, identification) = modbus_kind(code);
+    let table = ModbusTable::of(code);
+    Some(Request {
+        ts: row.ts,
+        id: &t.id,
+        function: Function::Modbus(code),
+        write,
+        engineering,
+        identification,
+        modbus: row.address.map(|start| ModbusRange {
+            unit: row.unit,
+            table,
+            start,
+            count: row.quantity.unwrap_or(1).max(1),
+        }),
+        detail: Detail::Modbus {
+            unit: row.unit,
+            subfunction: row.request_subfunction_code,
+            exception: row.exception_code.is_some(),
+        },
+    })
+}
+
+/// A CIP request to `path` (File object requests are engineering whatever
+/// the service).
+fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
+    use otwatch_parsers::enip::names::class::FILE;
+    let (write, engineering) = cip_kind(service, path.class);
+    Request {
+        ts: m.head.ts,
+        id: &m.head.id,
+        function: Function::Cip {
+            service,
+            class: path.class,
+            naming_class: path.target_class(),
+        },
+        write,
+        engineering: engineering || path.class == Some(FILE),
+        identification: false,
+        modbus: None,
+        detail: Detail::Cip {
+            instance: path.instance,
+            attribute: path.attribute,
+        },
+    }
+}
+
+/// The request of an encapsulation message: List Identity and List
+/// Services ask hosts who they are.
+fn enip(m: &Encapsulation) -> Option<Request<'_>> {
+    (m.head.dir == Dir::Orig && matches!(m.command, 0x63 | 0x04)).then_some(Request {
+        ts: m.head.ts,
+        id: &m.head.id,
+        function: Function::Enip(m.command),
+        write: false,
+        engineering: false,
+        identification: true,
+        modbus: None,
+        detail: Detail::None,
+    })
+}
+
+/// Calls `f` with each request `e` carries, in order.
+pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
+    match e {
+        Event::ModbusTransaction(t) => {
+            if let Some(r) = modbus(t) {
+                f(&r);
+            }
+        }
+        Event::Cip(m) => {
+            if m.head.dir != Dir::Orig || m.is_response() {
+                return;
+            }
+            let top = m.path.unwrap_or_default();
+            f(&cip(m, m.service, &top));
+            if let Carried::Multiple(services) = &m.carried {
+                for s in services {
+                    if let Embedded::Request { service, path } = s {
+                        f(&cip(m, *service, path));
+                    }
+                }
+            }
+        }
+        Event::Enip(m) => {
+            if let Some(r) = enip(m) {
+                f(&r);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The old readers classified a Modbus function by its logged name
+    /// ("WRITE" in it writes, "PROGRAM..." programs, "COIL" is the coil
+    /// table): the code tables give the same answer for every byte.
+    #[test]
+    fn modbus_classes_by_code_match_the_names() {
+        use otwatch_parsers::modbus::names::function_name;
+        for code in 0..=0x7Fu8 {
+            let name = function_name(code).unwrap_or("unknown");
+            let (write, engineering, identification) = modbus_kind(code);
+            assert_eq!(write, name.contains("WRITE"), "{name}");
+            assert_eq!(
+                engineering,
+                name.starts_with("PROGRAM")
+                    || name == "FIRMWARE_REPLACEMENT"
+                    || name == "WRITE_FILE_RECORD",
+                "{name}"
+            );
+            assert_eq!(
+                identification,
+                name == "ENCAP_INTERFACE_TRANSPORT" || name == "REPORT_SLAVE_ID",
+                "{name}"
+            );
+            let table = if name.contains("COIL") {
+                "coils"
+            } else if name.contains("DISCRETE_INPUTS") {
+                "discrete_inputs"
+            } else if name.contains("INPUT_REGISTERS") {
+                "input_registers"
+            } else if name.contains("REGISTER") {
+                "holding_registers"
+            } else if name.contains("FILE_RECORD") {
+                "file_records"
+            } else {
+                "other"
+            };
+            assert_eq!(ModbusTable::of(code).as_str(), table, "{name}");
+        }
+    }
+
+    /// The same for CIP: the old readers matched ODVA's service names
+    /// (spaces read as underscores) against the write and engineering
+    /// patterns.
+    #[test]
+    fn cip_classes_by_code_match_the_names() {
+        use otwatch_parsers::enip::names::{class as c, service_name};
+        const WRITES: [&str; 9] = [
+            "Set_Attribute",
+            "Write",
+            "Read_Modify_Write",
+            "Reset",
+            "Start",
+            "Stop",
+            "Apply_Attributes",
+            "Create",
+            "Delete",
+        ];
+        const ENGINEERING: [&str; 7] = [
+            "Reset",
+            "Start",
+            "Stop",
+            "Set_Attributes_All",
+            "Execute_PCCC",
+            "Initiate_Upload",
+            "Initiate_Download",
+        ];
+        let classes = [
+            None,
+            Some(c::IDENTITY),
+            Some(c::MESSAGE_ROUTER),
+            Some(c::CONNECTION_MANAGER),
+            Some(c::FILE),
+            Some(c::MODBUS),
+            Some(c::PCCC),
+            Some(c::SYMBOL),
+            Some(c::TEMPLATE),
+            Some(c::CONNECTION_CONFIGURATION),
+            Some(0x1234),
+        ];
+        for class in classes {
+            for service in 0..=0xFFu8 {
+                let name = service_name(class, service).replace(' ', "_");
+                let want = (
+                    WRITES.iter().any(|w| name.contains(w)),
+                    ENGINEERING.iter().any(|w| name.contains(w)),
+                );
+                assert_eq!(cip_kind(service, class), want, "{name} {class:?}");
+            }
+        }
+    }
+}
