@@ -462,7 +462,8 @@ impl LiveArgs {
         let vars = self.vars.clone().or(c.vars.clone());
         let alert_window = self.alert_window.or(c.alert_window).unwrap_or(60);
         if let Some(r) = &rules {
-            p.observe.rules = Some((load_rules(r, vars.as_deref())?, alert_window));
+            let set = crate::rules::load(r, vars.as_deref()).map_err(|e| e.to_string())?;
+            p.observe.rules = Some((set, alert_window));
         }
         let baseline = self.baseline.clone().or(c.baseline.clone());
         if let Some(b) = &baseline {
@@ -533,37 +534,6 @@ pub enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         vars: Option<PathBuf>,
     },
-}
-
-/// The variables for the rules at `rules`: `--vars`, else `vars.conf` in
-/// the rules folder (or beside the rules file), else none.
-fn load_vars(rules: &Path, vars: Option<&Path>) -> Result<crate::rules::Vars, String> {
-    if let Some(v) = vars {
-        return crate::rules::Vars::load(v);
-    }
-    let dir = if rules.is_dir() {
-        rules.to_path_buf()
-    } else {
-        rules.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let default = dir.join("vars.conf");
-    if default.exists() {
-        crate::rules::Vars::load(&default)
-    } else {
-        Ok(crate::rules::Vars::default())
-    }
-}
-
-/// Loads a rule set, or says every error.
-pub fn load_rules(path: &Path, vars: Option<&Path>) -> Result<crate::rules::RuleSet, String> {
-    let vars = load_vars(path, vars)?;
-    crate::rules::RuleSet::load(path, &vars).map_err(|errors| {
-        let mut m = format!("{} rule error(s):", errors.len());
-        for e in errors {
-            m.push_str(&format!("\n  {e}"));
-        }
-        m
-    })
 }
 
 #[derive(Args, Debug)]
@@ -934,7 +904,7 @@ fn write_report(
 
 fn rules(command: RulesCommand) -> ExitCode {
     match command {
-        RulesCommand::Check { path, vars } => match load_rules(&path, vars.as_deref()) {
+        RulesCommand::Check { path, vars } => match crate::rules::load(&path, vars.as_deref()) {
             Ok(set) => {
                 println!("{}: {} rules OK", path.display(), set.rules.len());
                 ExitCode::SUCCESS
@@ -1068,9 +1038,9 @@ fn analyze(args: &AnalyzeArgs) -> ExitCode {
         None => None,
     };
     if let Some(p) = rules_path {
-        match load_rules(&p, args.vars.as_deref()) {
+        match crate::rules::load(&p, args.vars.as_deref()) {
             Ok(set) => cfg.observe.rules = Some((set, args.alert_window)),
-            Err(m) => return misuse(&m),
+            Err(e) => return misuse(&e.to_string()),
         }
     }
     if let Some(path) = &args.baseline {

@@ -34,7 +34,7 @@ pub struct LiveSettings {
 fn load(s: &LiveSettings) -> Result<Vec<Reload>, String> {
     let mut out = Vec::new();
     if let Some(p) = &s.rules {
-        let set = crate::cli::load_rules(p, s.vars.as_deref())?;
+        let set = crate::rules::load(p, s.vars.as_deref()).map_err(|e| e.to_string())?;
         out.push(Reload::Rules(set, s.alert_window));
     }
     if let Some(p) = &s.baseline {
