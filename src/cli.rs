@@ -412,7 +412,7 @@ impl LiveArgs {
     pub fn settings(&self) -> Result<crate::live::LiveSettings, String> {
         use crate::config::duration;
         let c = match &self.config {
-            Some(p) => crate::config::Config::load(p)?,
+            Some(p) => crate::config::Config::load(p).map_err(|e| e.to_string())?,
             None => crate::config::Config::default(),
         };
         let interfaces = if self.interfaces.is_empty() {
@@ -831,8 +831,10 @@ pub fn main() -> ExitCode {
                 println!("{}: OK", file.display());
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("otwatch: error: {e}");
+            Err(errors) => {
+                for e in errors.0 {
+                    eprintln!("otwatch: error: {e}");
+                }
                 ExitCode::from(1)
             }
         },
