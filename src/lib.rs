@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod record;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod stats;
 pub mod time;
 pub mod weird;
