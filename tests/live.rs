@@ -434,11 +434,35 @@ fn logs_rotate_by_time_like_zeek() {
     assert_eq!(n, 48);
 }
 
+/// Copies a folder's files (one level, as the rule pack is).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
 #[test]
 fn config_files_are_checked() {
+    // The shipped example, installed as the README says (the rule pack and
+    // its variables beside it, here under a temporary /etc/otwatch: the
+    // check now loads the rules and variables the file names).
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc-otwatch");
+    copy_dir(&repo().join("rules"), &etc.join("rules"));
+    std::fs::copy(repo().join("rules/vars.conf"), etc.join("vars.conf")).unwrap();
+    let installed = etc.join("otwatch.toml");
+    std::fs::write(
+        &installed,
+        std::fs::read_to_string(repo().join("deploy/otwatch.toml"))
+            .unwrap()
+            .replace("/etc/otwatch/", &format!("{}/", etc.display())),
+    )
+    .unwrap();
     let ok = otwatch()
         .args(["config", "check"])
-        .arg(repo().join("deploy/otwatch.toml"))
+        .arg(&installed)
         .output()
         .unwrap();
     assert!(
@@ -446,7 +470,26 @@ fn config_files_are_checked() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        format!("{}: OK\n", installed.display())
+    );
+    // Where nothing is installed, the check names what is missing.
+    if !Path::new("/etc/otwatch").exists() {
+        let out = otwatch()
+            .args(["config", "check"])
+            .arg(repo().join("deploy/otwatch.toml"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        for missing in [
+            ": rules: /etc/otwatch/rules: no such file or directory",
+            ": vars: /etc/otwatch/vars.conf: no such file or directory",
+        ] {
+            assert!(err.contains(missing), "{err}");
+        }
+    }
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,
