@@ -25,5 +25,6 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod stats;
 pub mod time;

@@ -92,8 +92,10 @@ proptest! {
     fn damaged_configuration_is_an_error_naming_the_file(e in edits()) {
         let real = std::fs::read(repo().join("deploy/otwatch.toml")).unwrap();
         let text = String::from_utf8_lossy(&mutate(&real, &e)).into_owned();
-        if let Err(msg) = Config::parse(&text, Path::new("/etc/otwatch/otwatch.toml")) {
-            prop_assert!(msg.contains("/etc/otwatch/otwatch.toml"), "{msg}");
+        if let Err(errors) = Config::parse(&text, Path::new("/etc/otwatch/otwatch.toml")) {
+            for msg in errors.0 {
+                prop_assert!(msg.to_string().contains("/etc/otwatch/otwatch.toml"), "{msg}");
+            }
         }
     }
 

@@ -434,11 +434,106 @@ fn logs_rotate_by_time_like_zeek() {
     assert_eq!(n, 48);
 }
 
+/// `live` takes the analysis settings `analyze` takes, from flags and
+/// from its configuration file (a flag over the file): with the same
+/// settings its logs equal `analyze`'s, and the file's CIP I/O interval of
+/// 0 logs every I/O datagram (398 rows instead of one per connection and
+/// direction).
+#[test]
+fn live_takes_the_analysis_settings_from_flags_and_file() {
+    let w = Wire::new("set");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("logs");
+    let err = dir.path().join("stderr");
+    let config = dir.path().join("otwatch.toml");
+    std::fs::write(
+        &config,
+        "cip_io_interval = 0\nlog_format = \"tsv\"\ntcp_timeout = 600\nverify_checksums = true\n\
+         no_rules = true\n",
+    )
+    .unwrap();
+    let cap = pcap("enip_cip_example.pcap");
+    let s = w.sensor(
+        &[],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "--max-flows",
+            "1000",
+            "--reassembly-cap",
+            "65536",
+            "--udp-timeout",
+            "120",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &err,
+    );
+    w.replay(&cap, 2000);
+    assert_eq!(
+        stop(s),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    let reference = tempfile::tempdir().unwrap();
+    let o = analyze(
+        reference.path(),
+        &[
+            "--no-rules",
+            "--cip-io-interval",
+            "0",
+            "--tcp-timeout",
+            "600",
+            "--verify-checksums",
+            "--max-flows",
+            "1000",
+            "--reassembly-cap",
+            "65536",
+            "--udp-timeout",
+            "120",
+        ],
+        &[cap],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(rows(&out, "cip_io").len(), 398, "every I/O datagram");
+    for log in ["conn", "enip", "cip", "cip_io", "cip_identity"] {
+        assert_eq!(rows(&out, log), rows(reference.path(), log), "{log}");
+    }
+    assert!(rows(&out, "alert").is_empty(), "no_rules from the file");
+}
+
+/// Copies a folder's files (one level, as the rule pack is).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
 #[test]
 fn config_files_are_checked() {
+    // The shipped example, installed as the README says (the rule pack and
+    // its variables beside it, here under a temporary /etc/otwatch: the
+    // check now loads the rules and variables the file names).
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc-otwatch");
+    copy_dir(&repo().join("rules"), &etc.join("rules"));
+    std::fs::copy(repo().join("rules/vars.conf"), etc.join("vars.conf")).unwrap();
+    let installed = etc.join("otwatch.toml");
+    std::fs::write(
+        &installed,
+        std::fs::read_to_string(repo().join("deploy/otwatch.toml"))
+            .unwrap()
+            .replace("/etc/otwatch/", &format!("{}/", etc.display())),
+    )
+    .unwrap();
     let ok = otwatch()
         .args(["config", "check"])
-        .arg(repo().join("deploy/otwatch.toml"))
+        .arg(&installed)
         .output()
         .unwrap();
     assert!(
@@ -446,7 +541,26 @@ fn config_files_are_checked() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        format!("{}: OK\n", installed.display())
+    );
+    // Where nothing is installed, the check names what is missing.
+    if !Path::new("/etc/otwatch").exists() {
+        let out = otwatch()
+            .args(["config", "check"])
+            .arg(repo().join("deploy/otwatch.toml"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        for missing in [
+            ": rules: /etc/otwatch/rules: no such file or directory",
+            ": vars: /etc/otwatch/vars.conf: no such file or directory",
+        ] {
+            assert!(err.contains(missing), "{err}");
+        }
+    }
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,

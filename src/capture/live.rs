@@ -33,6 +33,15 @@ impl Default for LiveOptions {
     }
 }
 
+/// Compiles a BPF filter as libpcap would for an Ethernet interface, to
+/// refuse a filter before any interface is opened; the error is libpcap's.
+pub fn compile_filter(filter: &str) -> Result<(), String> {
+    let dead = pcap::Capture::dead(pcap::Linktype::ETHERNET).map_err(|e| e.to_string())?;
+    dead.compile(filter, true)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// Why an interface could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveError {

@@ -10,7 +10,7 @@ mod live;
 
 pub use file::{FileSource, OpenError};
 pub use linktype::{LinkType, UnsupportedLinkType};
-pub use live::{KernelStats, LiveError, LiveOptions, LiveSource};
+pub use live::{compile_filter, KernelStats, LiveError, LiveOptions, LiveSource};
 
 use crate::time::Ts;
 use std::fmt;

@@ -7,11 +7,13 @@
 
 mod ast;
 mod eval;
+mod load;
 mod parse;
 mod vars;
 
 pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};
 pub use eval::{Engine, EngineStats};
+pub use load::{load, vars_for, LoadError};
 pub use parse::{BASELINE_KINDS, KEYWORDS};
 pub use vars::Vars;
 

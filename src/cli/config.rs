@@ -1,0 +1,32 @@
+//! `otwatch config check`: every problem `live` would refuse to start on.
+
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Check the file as `otwatch live --config FILE` would: TOML, keys and
+    /// values, the BPF filter, the rules, variables and baseline it names,
+    /// settings that exclude each other. Prints FILE: OK, or every problem
+    /// (file:line) and exits 1.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+pub fn run(command: ConfigCommand) -> ExitCode {
+    match command {
+        ConfigCommand::Check { file } => match crate::settings::check_file(&file) {
+            Ok(()) => {
+                println!("{}: OK", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                super::print_errors(&errors);
+                ExitCode::from(1)
+            }
+        },
+    }
+}

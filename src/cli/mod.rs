@@ -1,0 +1,191 @@
+//! Command line: parses arguments, has the settings resolved, starts the
+//! work, and maps outcomes to exit statuses (0 success, 1 the run failed,
+//! 2 misuse or unusable input). One file per subcommand; the flags that are
+//! settings are shared (`args`). No analysis logic lives here.
+
+mod analyze;
+pub mod args;
+mod baseline;
+mod config;
+mod inventory;
+mod live;
+mod report;
+mod rules;
+mod ship;
+mod synth;
+#[cfg(test)]
+mod tests;
+
+pub use analyze::AnalyzeArgs;
+pub use args::{AnalysisArgs, CloudWatchArgs, EngineArgs, FormatArg};
+pub use baseline::{BaselineCommand, LearnArgs};
+pub use config::ConfigCommand;
+pub use inventory::InventoryArgs;
+pub use live::LiveArgs;
+pub use report::ReportArgs;
+pub use rules::RulesCommand;
+pub use synth::SynthArgs;
+
+use crate::capture::FileSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "otwatch",
+    version,
+    about = "Passive sensor for industrial (OT) networks",
+    long_about = "otwatch reads packets from pcap/pcapng files, tracks connections and \
+                  dissects OT protocols, and writes Zeek-compatible logs."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyze capture files offline and write logs.
+    ///
+    /// Example: otwatch analyze --out logs/ capture1.pcap capture2.pcapng
+    Analyze(Box<AnalyzeArgs>),
+    /// Capture live from network interfaces (a SPAN or mirror port) until
+    /// SIGINT/SIGTERM; SIGHUP reloads rules, variables and baseline.
+    ///
+    /// Example: otwatch live -i eth1 --out /var/log/otwatch --learn-for 7d
+    Live(Box<LiveArgs>),
+    /// Check a configuration file.
+    ///
+    /// Example: otwatch config check /etc/otwatch/otwatch.toml
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Learn, merge and show baselines of who talks to whom and how.
+    ///
+    /// Example: otwatch baseline learn good-week.pcap -o baseline.json
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Write the HTML report of a run: network map, devices, alerts,
+    /// protocol activity, capture quality. One self-contained file.
+    ///
+    /// Example: otwatch report otwatch-logs/ -o report.html
+    Report(ReportArgs),
+    /// Write a synthetic, seeded OT capture: PLCs, HMIs, engineering
+    /// stations, I/O adapters, OPC UA, IT background (for sizing and
+    /// benchmarks).
+    ///
+    /// Example: otwatch synth -o plant.pcap --bytes 1G --seed 7 --anomalies
+    Synth(SynthArgs),
+    /// Send what a spool holds to CloudWatch (what a run could not deliver).
+    ///
+    /// Example: otwatch ship --spool-dir otwatch-logs/spool --cloudwatch-group plant-a
+    Ship {
+        #[command(flatten)]
+        cloudwatch: CloudWatchArgs,
+    },
+    /// Check rule files.
+    ///
+    /// Example: otwatch rules check rules/ --vars site.vars
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Print the device inventory of a run (its log directory) or of a
+    /// baseline file.
+    ///
+    /// Example: otwatch inventory otwatch-logs/ --format csv
+    Inventory(InventoryArgs),
+}
+
+impl Cli {
+    /// The command line, with the defaults the settings resolver applies
+    /// shown in its help.
+    pub fn command_with_defaults() -> clap::Command {
+        args::show_defaults(Cli::command())
+    }
+
+    pub fn try_parse_with_defaults<I, T>(argv: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut cmd = Cli::command_with_defaults();
+        let m = cmd.try_get_matches_from_mut(argv)?;
+        Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd))
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse_with_defaults(std::env::args_os()) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Live(args) => live::run(&args),
+        Command::Baseline { command } => baseline::run(command),
+        Command::Config { command } => config::run(command),
+        Command::Report(args) => report::run(&args),
+        Command::Synth(args) => synth::run(&args),
+        Command::Ship { cloudwatch } => ship::run(&cloudwatch),
+        Command::Rules { command } => rules::run(command),
+        Command::Inventory(args) => inventory::run(&args),
+    }
+}
+
+/// A usage error: the message, exit status 2.
+fn misuse(msg: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("otwatch: error: {msg}");
+    ExitCode::from(2)
+}
+
+/// Settings that cannot be used: each problem on its own line.
+fn print_errors(errors: &crate::settings::SettingsErrors) {
+    for e in errors {
+        eprintln!("otwatch: error: {e}");
+    }
+}
+
+/// A run that failed: the message, exit status 1.
+fn failed(msg: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("otwatch: error: {msg}");
+    ExitCode::from(1)
+}
+
+/// Checks that a capture argument is a readable capture file; the message
+/// names the file and what is wrong with it.
+pub fn check_input(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
+        std::io::ErrorKind::PermissionDenied => format!("{}: permission denied", path.display()),
+        _ => format!("{}: {e}", path.display()),
+    })?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{}: is a directory; give the capture files inside it",
+            path.display()
+        ));
+    }
+    if let Err(e) = std::fs::File::open(path) {
+        return Err(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                format!("{}: permission denied", path.display())
+            }
+            _ => format!("{}: {e}", path.display()),
+        });
+    }
+    FileSource::open(path)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
