@@ -483,7 +483,6 @@ fn modbus_read(id: &otwatch::event::ConnId) -> otwatch::observe::Request<'_> {
         detail: otwatch::observe::Detail::Modbus {
             unit: 1,
             subfunction: None,
-            exception: false,
         },
         ..request(id, "Read")
     }

@@ -192,21 +192,44 @@ pub enum Response {
     },
 }
 
+/// What a message's function-specific content was to Zeek's grammar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content<B> {
+    /// What the grammar read.
+    Read(B),
+    /// A function whose content the grammar does not read: ICSNPP logs
+    /// the message by its header.
+    Unread,
+    /// Content the grammar refused (a protocol violation, or a value
+    /// ICSNPP's handler rejects): ICSNPP logs no row, yet it was sent.
+    Refused,
+}
+
+impl<B> Content<B> {
+    /// The content, when it was read.
+    pub fn get(&self) -> Option<&B> {
+        match self {
+            Content::Read(b) => Some(b),
+            Content::Unread | Content::Refused => None,
+        }
+    }
+}
+
 /// One side of a transaction: when it came, from which unit, with which
-/// function byte, and its content when the function is one Zeek's grammar
-/// reads (none for the others, which are logged by header only).
+/// function byte, and its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message<B> {
     pub ts: Ts,
     pub unit: u8,
     pub function: u8,
-    pub body: Option<B>,
+    pub body: Content<B>,
 }
 
 /// A request and its response as ICSNPP pairs them (by transaction and
 /// unit id, per connection), or one of them on its own: a row of
-/// `modbus_detailed.log`, and what the baseline, the inventory and the
-/// rules learn a Modbus request from.
+/// `modbus_detailed.log` (none for a request whose content was refused),
+/// and what the baseline, the inventory and the rules learn a Modbus
+/// request from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transaction {
     /// The client is the originator.

@@ -32,7 +32,11 @@ pub fn event_rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::Conn(c) => row(c.as_ref()),
         Event::Weird(w) => row(w.as_ref()),
         Event::ModbusHeader(h) => row(h.as_ref()),
-        Event::ModbusTransaction(t) => row(&modbus::detailed_row(t)),
+        Event::ModbusTransaction(t) => {
+            if let Some(r) = modbus::detailed_row(t) {
+                row(&r)
+            }
+        }
         Event::ModbusMaskWrite(m) => row(m.as_ref()),
         Event::ModbusReadWrite(m) => row(m.as_ref()),
         Event::ModbusDeviceId(m) => row(m.as_ref()),

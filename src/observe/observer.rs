@@ -232,6 +232,16 @@ impl Observer {
                 }
                 last = Some(m.head.ts);
             }
+            Event::Cip(m) => {
+                if let Some(r) = self.rules.as_mut() {
+                    r.cip(m, alerts);
+                }
+            }
+            Event::ModbusTransaction(t) => {
+                if let Some(r) = self.rules.as_mut() {
+                    r.modbus_exception(t, alerts);
+                }
+            }
             Event::CipIo(io) => {
                 self.tick(io.head.ts, alerts);
                 self.inventory.cip_io(io);

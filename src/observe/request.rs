@@ -19,8 +19,7 @@ pub const OPCUA: &str = "opcua-binary";
 /// What a request asks: the protocol's own codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
-    /// A Modbus function code (without the exception bit, except for an
-    /// exception byte whose function has no name).
+    /// A Modbus function code.
     Modbus(u8),
     /// A CIP service (without the reply bit) to a path's class (the class
     /// segment, which names the object), and the class that names a
@@ -131,8 +130,6 @@ pub enum Detail {
         unit: u8,
         /// DIAGNOSTICS sub-function.
         subfunction: Option<u16>,
-        /// The response was an exception.
-        exception: bool,
     },
     Cip {
         instance: Option<u32>,
@@ -233,44 +230,43 @@ pub fn opcua_kind(service: &str) -> (bool, bool, bool) {
     (write, engineering, identification)
 }
 
-/// The request of a Modbus transaction.
+/// The request of a Modbus transaction, when the client's message was
+/// seen (a response on its own is nobody's request).
 fn modbus(t: &Transaction) -> Option<Request<'_>> {
-    let row = crate::logs::modbus::detailed_row(t);
-    let fc = row.fc;
-    let base = fc & !crate::event::modbus::EXCEPTION_BIT;
-    let code = if otwatch_parsers::modbus::names::function_name(base).is_some() {
-        base
-    } else {
-        fc
-    };
+    let q = t.request.as_ref()?;
+    let code = q.function & !crate::event::modbus::EXCEPTION_BIT;
     let (write, engineering, identification) = modbus_kind(code);
-    let table = ModbusTable::of(code);
+    let body = q.body.get();
+    let subfunction = match body {
+        Some(crate::event::modbus::Request::Diagnostics { sub, .. }) => Some(*sub),
+        _ => None,
+    };
     Some(Request {
-        ts: row.ts,
+        ts: q.ts,
         id: &t.id,
         function: Function::Modbus(code),
         write,
         engineering,
         identification,
-        modbus: row.address.map(|start| ModbusRange {
-            unit: row.unit,
-            table,
-            start,
-            count: row.quantity.unwrap_or(1).max(1),
+        modbus: body.and_then(|b| b.address()).map(|start| ModbusRange {
+            unit: q.unit,
+            table: ModbusTable::of(code),
+            start: u64::from(start),
+            count: body.and_then(|b| b.quantity()).unwrap_or(1).max(1),
         }),
         detail: Detail::Modbus {
-            unit: row.unit,
-            subfunction: row.request_subfunction_code,
-            exception: row.exception_code.is_some(),
+            unit: q.unit,
+            subfunction,
         },
     })
 }
 
-/// A CIP request to `path` (File object requests are engineering whatever
-/// the service).
+/// A CIP request to `path`, classified by the object it reaches (the
+/// Logix symbol class for a tag); File object requests are engineering
+/// whatever the service.
 fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
     use otwatch_parsers::enip::names::class::FILE;
-    let (write, engineering) = cip_kind(service, path.class);
+    let (write, engineering) = cip_kind(service, path.target_class());
     Request {
         ts: m.head.ts,
         id: &m.head.id,
@@ -318,11 +314,17 @@ pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
                 return;
             }
             let top = m.path.unwrap_or_default();
-            f(&cip(m, m.service, &top));
-            if let Carried::Multiple(services) = &m.carried {
-                for s in services {
-                    if let Embedded::Request { service, path } = s {
-                        f(&cip(m, *service, path));
+            match &m.carried {
+                // An Unconnected Send only routes: the request it carries
+                // is what reaches the target.
+                Carried::Routed(r) => f(&cip(m, r.service, &r.path)),
+                Carried::None => f(&cip(m, m.service, &top)),
+                Carried::Multiple(services) => {
+                    f(&cip(m, m.service, &top));
+                    for s in services {
+                        if let Embedded::Request { service, path } = s {
+                            f(&cip(m, *service, path));
+                        }
                     }
                 }
             }

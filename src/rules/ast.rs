@@ -178,12 +178,27 @@ pub enum Cond {
     /// Suricata 8's `enip.vendor_id`, `enip.device_type`,
     /// `enip.product_code`: fields of a List Identity reply.
     EnipIdentity { field: IdentityField, value: Num },
-    /// `cip_service: S[,C[,A]]`.
+    /// `cip_service: S[,C[,A]]`, Suricata's: a CIP request message's own
+    /// service (with the class and attribute of its path), or, when the
+    /// message is a Multiple Service Packet of another service, one of the
+    /// services it packs. Never a request an Unconnected Send carries.
     CipService {
         service: u8,
         class: Option<u32>,
         attribute: Option<u32>,
     },
+    /// `cip.service: S[,C[,A]]` (own): a CIP request that reaches its
+    /// object, wherever it is carried — on its own, in a Multiple Service
+    /// Packet, or inside an Unconnected Send. The class is the object's
+    /// (the Logix symbol class, 0x6B, for a tag).
+    CipRequest {
+        service: u8,
+        class: Option<u32>,
+        attribute: Option<u32>,
+    },
+    /// `cip.write` (own): such a request changes state (a Set service,
+    /// Reset, Start, Stop, Create, Delete, a tag or Modbus-object write).
+    CipWrite,
     /// `opcua.service: NAME[,NAME...]` (own).
     OpcUaService(Vec<String>),
     /// `opcua.security_policy: NAME` (own): the policy URI's fragment.

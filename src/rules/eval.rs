@@ -4,8 +4,8 @@
 
 use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::RuleSet;
-use crate::event::enip::{Encapsulation, Identity};
-use crate::event::modbus::Umas;
+use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Path};
+use crate::event::modbus::{Response, Transaction, Umas};
 use crate::event::{Alert, Conn, ConnId, Dir, Event, Notice, NoticeKind};
 use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
@@ -23,6 +23,10 @@ enum Kind<'a> {
     Channel(&'a OpcUaChannel<'a>),
     Activate(&'a OpcUaActivate<'a>),
     Enip(&'a Encapsulation),
+    /// A CIP request message, as Suricata's `cip_service` sees it.
+    Cip(&'a Cip),
+    /// A Modbus exception response: (unit, function, exception code).
+    ModbusException(u8, u8, u8),
     Umas(&'a Umas),
     /// A List Identity reply: (vendor id, device type, product code).
     Identity(u16, u16, u16),
@@ -47,13 +51,15 @@ enum Class {
     Enip,
     Identity,
     Umas,
+    CipMessage,
+    ModbusException,
     Baseline,
 }
 
 impl Class {
     /// Every class, at its own position (`class as usize`), as the
     /// engine's index is laid out.
-    const ALL: [Class; 13] = [
+    const ALL: [Class; 15] = [
         Class::RequestModbus,
         Class::RequestEnip,
         Class::RequestCip,
@@ -66,6 +72,8 @@ impl Class {
         Class::Enip,
         Class::Identity,
         Class::Umas,
+        Class::CipMessage,
+        Class::ModbusException,
         Class::Baseline,
     ];
 
@@ -86,6 +94,8 @@ impl Class {
             Kind::Enip(_) => Class::Enip,
             Kind::Identity(..) => Class::Identity,
             Kind::Umas(_) => Class::Umas,
+            Kind::Cip(_) => Class::CipMessage,
+            Kind::ModbusException(..) => Class::ModbusException,
             Kind::Baseline(_) => Class::Baseline,
         }
     }
@@ -207,6 +217,28 @@ impl Engine {
     pub fn enip(&mut self, m: &Encapsulation, out: &mut Vec<Event>) {
         let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Enip(m));
         self.check(&s, out);
+    }
+
+    /// Checks a CIP request message (Suricata's `cip_service` reads the
+    /// messages a client sends).
+    pub fn cip(&mut self, m: &Cip, out: &mut Vec<Event>) {
+        if m.head.dir != Dir::Orig || m.is_response() {
+            return;
+        }
+        let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Cip(m));
+        self.check(&s, out);
+    }
+
+    /// Checks the exception a Modbus server answered a request with (seen
+    /// from the client, whose request it refuses).
+    pub fn modbus_exception(&mut self, t: &Transaction, out: &mut Vec<Event>) {
+        let Some(r) = &t.response else { return };
+        let Some(&Response::Exception { code }) = r.body.get() else {
+            return;
+        };
+        let function = r.function & !crate::event::modbus::EXCEPTION_BIT;
+        let kind = Kind::ModbusException(r.unit, function, code);
+        self.check(&Subject::conn(r.ts, &t.id, Dir::Orig, kind), out);
     }
 
     /// Checks a UMAS request.
@@ -400,6 +432,16 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
             Proto::Modbus => true,
             _ => false,
         },
+        C::ModbusException => match p {
+            Proto::Any | Proto::Tcp => has_protocol_conds,
+            Proto::Modbus => true,
+            _ => false,
+        },
+        C::CipMessage => match p {
+            Proto::Any | Proto::Tcp | Proto::Udp => has_protocol_conds,
+            Proto::Enip | Proto::Cip => true,
+            _ => false,
+        },
         C::ConnTcp | C::ConnUdp | C::ConnOther => {
             !has_protocol_conds
                 && match p {
@@ -418,6 +460,16 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
 fn admits(r: &Rule, class: Class) -> bool {
     let baseline_rule = r.conds.iter().any(|c| matches!(c, Cond::Baseline(_)));
     if (class == Class::Baseline) != baseline_rule {
+        return false;
+    }
+    // `cip_service` is matched on CIP messages, `modbus.exception` on
+    // exception responses, which nothing else is.
+    let message_rule = r.conds.iter().any(|c| matches!(c, Cond::CipService { .. }));
+    if (class == Class::CipMessage) != message_rule {
+        return false;
+    }
+    let exception_rule = r.conds.iter().any(|c| matches!(c, Cond::ModbusException));
+    if (class == Class::ModbusException) != exception_rule {
         return false;
     }
     let protocol_conds = r
@@ -453,33 +505,31 @@ fn matches(r: &Rule, e: &Subject<'_>) -> bool {
 }
 
 fn cond(c: &Cond, e: &Subject<'_>) -> bool {
+    // (unit, function, subfunction, the request when there is one).
     let modbus = match &e.kind {
         Kind::Request(r) => match (r.function, r.detail) {
-            (
-                Function::Modbus(function),
-                Detail::Modbus {
-                    unit,
-                    subfunction,
-                    exception,
-                },
-            ) => Some((*r, unit, function, subfunction, exception)),
+            (Function::Modbus(function), Detail::Modbus { unit, subfunction }) => {
+                Some((unit, function, subfunction, Some(*r)))
+            }
             _ => None,
         },
+        Kind::ModbusException(unit, function, _) => Some((*unit, *function, None, None)),
         _ => None,
     };
     match c {
-        Cond::ModbusFunction { neg, code, sub } => modbus.is_some_and(|(_, _, f, s, _)| {
+        Cond::ModbusFunction { neg, code, sub } => modbus.is_some_and(|(_, f, s, _)| {
             let hit = f == *code && sub.is_none_or(|x| s == Some(x));
             hit != *neg
         }),
         Cond::ModbusCategory { neg, category } => {
-            modbus.is_some_and(|(_, _, f, ..)| (modbus_category(f) == *category) != *neg)
+            modbus.is_some_and(|(_, f, ..)| (modbus_category(f) == *category) != *neg)
         }
         Cond::ModbusAccess {
             write,
             table,
             address,
-        } => modbus.is_some_and(|(r, _, f, ..)| {
+        } => modbus.is_some_and(|(_, f, _, r)| {
+            let Some(r) = r else { return false };
             // Function 23 reads and writes holding registers (Suricata
             // counts it as both); its log row has no single address.
             if f == 23 {
@@ -492,8 +542,8 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
                         && address.is_none_or(|a| a.matches(m.start))
                 })
         }),
-        Cond::ModbusUnit(n) => modbus.is_some_and(|(_, u, ..)| n.matches(u64::from(u))),
-        Cond::ModbusException => modbus.is_some_and(|(.., x)| x),
+        Cond::ModbusUnit(n) => modbus.is_some_and(|(u, ..)| n.matches(u64::from(u))),
+        Cond::ModbusException => matches!(e.kind, Kind::ModbusException(..)),
         Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
         Cond::EnipCommand(cmd) => matches!(&e.kind, Kind::Enip(m) if m.command == *cmd),
         Cond::EnipStatus(n) => matches!(&e.kind, Kind::Enip(m) if n.matches(u64::from(m.status))),
@@ -510,11 +560,19 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
             class,
             attribute,
         } => match &e.kind {
+            Kind::Cip(m) => suricata_cip_service(m, *service, *class, *attribute).is_some(),
+            _ => false,
+        },
+        Cond::CipRequest {
+            service,
+            class,
+            attribute,
+        } => match &e.kind {
             Kind::Request(r) => match (r.function, r.detail) {
                 (
                     Function::Cip {
                         service: s,
-                        class: c,
+                        naming_class: c,
                         ..
                     },
                     Detail::Cip { attribute: a, .. },
@@ -527,6 +585,8 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
             },
             _ => false,
         },
+        Cond::CipWrite => matches!(&e.kind,
+            Kind::Request(r) if matches!(r.function, Function::Cip { .. }) && r.write),
         Cond::OpcUaService(names) => matches!(&e.kind,
             Kind::Request(r) if matches!(r.function, Function::OpcUa(f) if names.iter().any(|n| n == f))),
         Cond::OpcUaPolicy(name) => matches!(&e.kind, Kind::Channel(c)
@@ -554,29 +614,47 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
     }
 }
 
+/// The service of a CIP request message `cip_service: S[,C[,A]]` matches,
+/// as Suricata 8 visits them: the message's own service when it is `S`,
+/// else, in a Multiple Service Packet, the first packed service that is
+/// (class and attribute compared with those of the service's path).
+fn suricata_cip_service(
+    m: &Cip,
+    service: u8,
+    class: Option<u32>,
+    attribute: Option<u32>,
+) -> Option<(u8, Path)> {
+    let hit = |s: u8, p: &Path| {
+        s == service
+            && class.is_none_or(|c| p.class == Some(c))
+            && attribute.is_none_or(|a| p.attribute == Some(a))
+    };
+    let top = m.path.unwrap_or_default();
+    if m.service == service {
+        return hit(m.service, &top).then_some((m.service, top));
+    }
+    let Carried::Multiple(services) = &m.carried else {
+        return None;
+    };
+    services.iter().find_map(|e| match *e {
+        Embedded::Request { service: s, path } if hit(s, &path) => Some((s, path)),
+        _ => None,
+    })
+}
+
 /// What matched, as text; and the baseline context of a deviation.
 fn describe(e: &Subject<'_>) -> (String, Option<String>) {
     match &e.kind {
         Kind::Request(r) => {
             let name = r.function.name();
             let d = match (r.function, r.detail) {
-                (
-                    Function::Modbus(function),
-                    Detail::Modbus {
-                        unit,
-                        subfunction,
-                        exception,
-                    },
-                ) => {
+                (Function::Modbus(function), Detail::Modbus { unit, subfunction }) => {
                     let mut s = format!("modbus unit {unit} function {function} ({name})");
                     if let Some(x) = subfunction {
                         s.push_str(&format!(" subfunction {x}"));
                     }
                     if let Some(m) = r.modbus {
                         s.push_str(&format!(" {} {}+{}", m.table.as_str(), m.start, m.count));
-                    }
-                    if exception {
-                        s.push_str(" exception");
                     }
                     s
                 }
@@ -645,6 +723,39 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
         ),
         Kind::Identity(vendor, device, product) => (
             format!("enip List Identity reply: vendor {vendor}, device type {device}, product code {product}"),
+            None,
+        ),
+        Kind::Cip(m) => {
+            let path = m.path.unwrap_or_default();
+            let name = crate::logs::enip::service_name(path.target_class(), m.service);
+            let mut s = format!("cip service 0x{:02x} ({name})", m.service);
+            for (w, v) in [
+                ("class", path.class),
+                ("instance", path.instance),
+                ("attribute", path.attribute),
+            ] {
+                if let Some(v) = v {
+                    s.push_str(&format!(" {w} 0x{v:02x}"));
+                }
+            }
+            if let Carried::Multiple(services) = &m.carried {
+                let packed: Vec<String> = services
+                    .iter()
+                    .filter_map(|e| match e {
+                        Embedded::Request { service, .. } => Some(format!("0x{service:02x}")),
+                        Embedded::Reply { .. } => None,
+                    })
+                    .collect();
+                s.push_str(&format!(" packing services {}", packed.join(",")));
+            }
+            (s, None)
+        }
+        Kind::ModbusException(unit, function, code) => (
+            format!(
+                "modbus unit {unit} function {function} ({}) exception {}",
+                Function::Modbus(*function).name(),
+                otwatch_parsers::modbus::names::exception_name(*code)
+            ),
             None,
         ),
         Kind::Umas(u) => (

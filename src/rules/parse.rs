@@ -397,7 +397,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 28] = [
+pub const KEYWORDS: [&str; 30] = [
     "msg",
     "sid",
     "rev",
@@ -417,6 +417,8 @@ pub const KEYWORDS: [&str; 28] = [
     "enip.device_type",
     "enip.product_code",
     "cip_service",
+    "cip.service",
+    "cip.write",
     "opcua.service",
     "opcua.security_policy",
     "opcua.security_mode",
@@ -661,21 +663,33 @@ pub fn rule(
                     .ok_or_else(|| bad(format!("{name}: expected a number or comparison")))?;
                 r.conds.push(Cond::EnipIdentity { field, value });
             }
-            "cip_service" => {
+            "cip_service" | "cip.service" => {
                 let s = need("service[,class[,attribute]]")?;
                 let n: Vec<Option<u64>> = s.split(',').map(int).collect();
                 if n.is_empty() || n.len() > 3 || n.iter().any(Option::is_none) || n[0] > Some(255)
                 {
                     return Err(bad(format!(
-                        "cip_service: expected service[,class[,attribute]], found {s:?}"
+                        "{name}: expected service[,class[,attribute]], found {s:?}"
                     )));
                 }
-                r.conds.push(Cond::CipService {
-                    service: n[0].unwrap_or(0) as u8,
-                    class: n.get(1).copied().flatten().map(|c| c as u32),
-                    attribute: n.get(2).copied().flatten().map(|c| c as u32),
+                let service = n[0].unwrap_or(0) as u8;
+                let class = n.get(1).copied().flatten().map(|c| c as u32);
+                let attribute = n.get(2).copied().flatten().map(|c| c as u32);
+                r.conds.push(if name == "cip_service" {
+                    Cond::CipService {
+                        service,
+                        class,
+                        attribute,
+                    }
+                } else {
+                    Cond::CipRequest {
+                        service,
+                        class,
+                        attribute,
+                    }
                 });
             }
+            "cip.write" => r.conds.push(Cond::CipWrite),
             "opcua.service" => r.conds.push(Cond::OpcUaService(
                 need("service names")?
                     .split(',')

@@ -153,7 +153,6 @@ fn alerts(rule: &str, window: u64, obs: &[WriteReq]) -> (usize, EngineStats) {
             detail: Detail::Modbus {
                 unit: 1,
                 subfunction: None,
-                exception: false,
             },
         };
         e.request(&req, &mut out);

@@ -25,7 +25,7 @@
 
 use crate::analyzers::{ConnId, Context};
 use crate::event::modbus::{
-    DeviceId, MaskWrite, Message, MessageHead, ReadWrite, Request, Response, Transaction,
+    Content, DeviceId, MaskWrite, Message, MessageHead, ReadWrite, Request, Response, Transaction,
 };
 use crate::event::{Dir, Event};
 use crate::flow::key::{mix, Fnv};
@@ -45,8 +45,8 @@ const ENCAP_INTERFACE_TRANSPORT: u8 = 0x2B;
 /// value it lists or byte of data it keeps.
 fn cost(t: &Transaction) -> usize {
     let values = |n: usize| n.saturating_mul(8);
-    let req = t.request.as_ref().and_then(|m| m.body.as_ref());
-    let resp = t.response.as_ref().and_then(|m| m.body.as_ref());
+    let req = t.request.as_ref().and_then(|m| m.body.get());
+    let resp = t.response.as_ref().and_then(|m| m.body.get());
     let held = match req {
         Some(Request::WriteMultipleCoils { coils, .. }) => values(coils.len()),
         Some(Request::WriteMultipleRegisters { registers, .. }) => values(registers.len()),
@@ -202,7 +202,7 @@ impl Pairing {
                     ts: cx.ts,
                     unit,
                     function: fc,
-                    body: None,
+                    body: Content::Unread,
                 })
             }
             Dir::Resp => {
@@ -210,10 +210,23 @@ impl Pairing {
                     ts: cx.ts,
                     unit,
                     function: fc,
-                    body: None,
+                    body: Content::Unread,
                 })
             }
         }
+        Self::write(cx, t);
+    }
+
+    /// A request whose content the grammar refused: no row (ICSNPP's
+    /// handler never ran), no pairing, but the client sent it.
+    pub fn refused(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8) {
+        let mut t = Self::start(cx, tid, Dir::Orig);
+        t.request = Some(Message {
+            ts: cx.ts,
+            unit,
+            function: fc,
+            body: Content::Refused,
+        });
         Self::write(cx, t);
     }
 
@@ -223,7 +236,7 @@ impl Pairing {
             ts: cx.ts,
             unit,
             function: fc,
-            body: Some(Response::Exception { code }),
+            body: Content::Read(Response::Exception { code }),
         };
         match self.take(Waiting::Requests, (tid, unit)) {
             Some(mut q) => {
@@ -314,7 +327,7 @@ impl Pairing {
             ts: cx.ts,
             unit,
             function: fc,
-            body: Some(ev.clone()),
+            body: Content::Read(ev.clone()),
         };
         match pending {
             Some(mut p) => {
@@ -399,7 +412,7 @@ impl Pairing {
             ts: cx.ts,
             unit,
             function: fc,
-            body: Some(ev.clone()),
+            body: Content::Read(ev.clone()),
         };
         match pending {
             Some(mut q) => {
@@ -410,7 +423,7 @@ impl Pairing {
                     let want = q
                         .request
                         .as_ref()
-                        .and_then(|m| m.body.as_ref())
+                        .and_then(|m| m.body.get())
                         .and_then(Request::quantity)
                         .unwrap_or(0);
                     if want > bits.len() as u64 {

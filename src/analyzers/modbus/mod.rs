@@ -178,12 +178,15 @@ impl Modbus {
                 Body::BadDiagnostics => {
                     cx.weird("modbus_diag_invalid_request_data", None, "MODBUS");
                     cx.confirm("modbus");
+                    self.refused(tid, unit, fc, cx);
                 }
                 Body::Weird(name) => {
                     cx.weird(name, None, "MODBUS");
                     cx.confirm("modbus");
+                    self.refused(tid, unit, fc, cx);
                 }
                 Body::Violation(reason) => {
+                    self.refused(tid, unit, fc, cx);
                     self.violation(dir, reason, cx);
                     return false;
                 }
@@ -246,6 +249,15 @@ impl Modbus {
             dir,
             exception: None,
         })));
+    }
+
+    /// A request the grammar refused is still a request (a function the
+    /// reference does not pair already made its transaction at its
+    /// header).
+    fn refused(&mut self, tid: u16, unit: u8, fc: u8, cx: &mut Context<'_>) {
+        if icsnpp::handled(fc) {
+            self.pairing.refused(cx, tid, unit, fc);
+        }
     }
 
     /// Spec violations the reference ignores are reported as weirds.

@@ -6,7 +6,9 @@
 //! marked "as ICSNPP".
 
 use super::{id_values, opt_count, opt_counts, opt_str, text, ID};
-use crate::event::modbus::{FileData, FileRecord, Message, Request, Response, Transaction};
+use crate::event::modbus::{
+    Content, FileData, FileRecord, Message, Request, Response, Transaction,
+};
 use crate::event::{ConnId, Dir};
 use crate::output::{bytes_text, field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
@@ -193,7 +195,7 @@ fn response_first(row: &mut DetailedRow, ev: &Response) {
 
 /// A request completing a row its response started.
 fn request_after(row: &mut DetailedRow, m: &Message<Request>) {
-    let Some(ev) = &m.body else { return };
+    let Some(ev) = m.body.get() else { return };
     request_fields(row, ev);
     match ev {
         // As ICSNPP: these handlers also take the request's unit.
@@ -209,7 +211,7 @@ fn request_after(row: &mut DetailedRow, m: &Message<Request>) {
 
 /// A response completing a row its request started.
 fn response_after(row: &mut DetailedRow, m: &Message<Response>) {
-    let Some(ev) = &m.body else { return };
+    let Some(ev) = m.body.get() else { return };
     match ev {
         Response::ReadBits { bits: b } => {
             let want = row.quantity.unwrap_or(0) as usize;
@@ -263,8 +265,12 @@ fn response_after(row: &mut DetailedRow, m: &Message<Response>) {
     }
 }
 
-/// The row of a transaction.
-pub fn detailed_row(t: &Transaction) -> DetailedRow {
+/// The row of a transaction; none when the request's content was refused
+/// (ICSNPP's handler never ran for it).
+pub fn detailed_row(t: &Transaction) -> Option<DetailedRow> {
+    if matches!(&t.request, Some(m) if m.body == Content::Refused) {
+        return None;
+    }
     let first = match t.first {
         Dir::Orig => t.request.as_ref().map(|m| (m.ts, m.unit, m.function)),
         Dir::Resp => t.response.as_ref().map(|m| (m.ts, m.unit, m.function)),
@@ -291,7 +297,7 @@ pub fn detailed_row(t: &Transaction) -> DetailedRow {
     };
     match t.first {
         Dir::Orig => {
-            if let Some(ev) = t.request.as_ref().and_then(|m| m.body.as_ref()) {
+            if let Some(ev) = t.request.as_ref().and_then(|m| m.body.get()) {
                 request_first(&mut row, ev);
             }
             if let Some(m) = &t.response {
@@ -299,7 +305,7 @@ pub fn detailed_row(t: &Transaction) -> DetailedRow {
             }
         }
         Dir::Resp => {
-            if let Some(ev) = t.response.as_ref().and_then(|m| m.body.as_ref()) {
+            if let Some(ev) = t.response.as_ref().and_then(|m| m.body.get()) {
                 response_first(&mut row, ev);
             }
             if let Some(m) = &t.request {
@@ -307,7 +313,7 @@ pub fn detailed_row(t: &Transaction) -> DetailedRow {
             }
         }
     }
-    row
+    Some(row)
 }
 
 static DETAILED_FIELDS: [Field; 21] = [

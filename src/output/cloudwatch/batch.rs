@@ -18,16 +18,16 @@ pub const MAX_SPAN_MS: i64 = 24 * 3600 * 1000;
 
 /// One event: CloudWatch timestamp (ms) and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
+pub struct LogEvent {
     pub ts_ms: i64,
     pub message: String,
 }
 
 /// A message longer than [`MAX_EVENT_BYTES`] as several events, each
 /// prefixed `[otwatch part i/n] ` (cut at character boundaries).
-pub fn split(ts_ms: i64, message: &str) -> Vec<Event> {
+pub fn split(ts_ms: i64, message: &str) -> Vec<LogEvent> {
     if message.len() <= MAX_EVENT_BYTES {
-        return vec![Event {
+        return vec![LogEvent {
             ts_ms,
             message: message.to_string(),
         }];
@@ -47,7 +47,7 @@ pub fn split(ts_ms: i64, message: &str) -> Vec<Event> {
     parts
         .into_iter()
         .enumerate()
-        .map(|(i, p)| Event {
+        .map(|(i, p)| LogEvent {
             ts_ms,
             message: format!("[otwatch part {}/{n}] {p}", i + 1),
         })
@@ -56,7 +56,7 @@ pub fn split(ts_ms: i64, message: &str) -> Vec<Event> {
 
 /// The next batch from the front of `events` (sorted by time); returns
 /// how many events it takes (at least one when `events` is not empty).
-pub fn next_batch(events: &[Event]) -> usize {
+pub fn next_batch(events: &[LogEvent]) -> usize {
     let mut bytes = 0;
     let Some(first) = events.first() else {
         return 0;
@@ -80,7 +80,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn check(batch: &[Event]) {
+    fn check(batch: &[LogEvent]) {
         assert!(!batch.is_empty() && batch.len() <= MAX_EVENTS);
         let bytes: usize = batch.iter().map(|e| e.message.len() + OVERHEAD).sum();
         assert!(bytes <= MAX_BATCH_BYTES, "{bytes} bytes");
@@ -105,7 +105,7 @@ mod tests {
                 events.extend(split(ts, &"x".repeat(size)));
             }
             for _ in 0..many {
-                events.push(Event { ts_ms: ts, message: "y".into() });
+                events.push(LogEvent { ts_ms: ts, message: "y".into() });
             }
             let total = events.len();
             let mut rest = &events[..];
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn limits_cut_batches() {
-        let e = |ts, n: usize| Event {
+        let e = |ts, n: usize| LogEvent {
             ts_ms: ts,
             message: "a".repeat(n),
         };

@@ -21,7 +21,7 @@ mod retry;
 mod ship;
 mod spool;
 
-pub use batch::{next_batch, split, Event, MAX_BATCH_BYTES, MAX_EVENTS, MAX_EVENT_BYTES};
+pub use batch::{next_batch, split, LogEvent, MAX_BATCH_BYTES, MAX_EVENTS, MAX_EVENT_BYTES};
 pub use retry::{backoff, classify, Action, Failure};
 pub use spool::{Position, Spool};
 

@@ -2,7 +2,7 @@
 //! PutLogEvents, creates the group and streams when missing, retries what
 //! can succeed later and parks what cannot.
 
-use super::batch::{next_batch, split, Event};
+use super::batch::{next_batch, split, LogEvent};
 use super::retry::{classify, Action, Failure};
 use super::spool::Position;
 use super::{ShipConfig, ShipStats, Spools};
@@ -128,7 +128,7 @@ const WINDOW_BYTES: usize = 8 << 20;
 struct Window {
     alerts: bool,
     /// (stream, events) in send order.
-    batches: VecDeque<(String, Vec<Event>)>,
+    batches: VecDeque<(String, Vec<LogEvent>)>,
     commit: Position,
     records: u64,
 }
@@ -145,7 +145,7 @@ fn take(spools: &Arc<Mutex<Spools>>) -> Option<Window> {
         let mut commit = first.2;
         let mut bytes = 0;
         let mut records = 0;
-        let mut streams: Vec<(String, Vec<Event>)> = Vec::new();
+        let mut streams: Vec<(String, Vec<LogEvent>)> = Vec::new();
         for (stream, e, pos) in recs {
             if bytes > 0 && bytes + e.message.len() > WINDOW_BYTES {
                 break;
@@ -330,7 +330,7 @@ fn commit(spools: &Arc<Mutex<Spools>>, w: &Window, stats: &mut ShipStats) {
 
 /// Keeps a refused batch beside the spool (`parked.jsonl`) for the
 /// operator.
-fn park(cfg: &ShipConfig, stream: &str, events: &[Event]) {
+fn park(cfg: &ShipConfig, stream: &str, events: &[LogEvent]) {
     let path = cfg.spool_dir.join("parked.jsonl");
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)

@@ -13,7 +13,7 @@
 //! segments are read. The spool is bounded: past its cap new events are
 //! refused and counted.
 
-use super::batch::Event;
+use super::batch::LogEvent;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -208,13 +208,13 @@ impl Spool {
 
     /// Up to `max` undelivered events (stream, event, position after it)
     /// from the cursor.
-    pub fn records(&mut self, max: usize) -> Vec<(String, Event, Position)> {
+    pub fn records(&mut self, max: usize) -> Vec<(String, LogEvent, Position)> {
         self.peek_from(self.cursor, max).0
     }
 
     /// Up to `max` undelivered events (stream, event) from the cursor, and
     /// the position after the last one.
-    pub fn peek(&mut self, max: usize) -> (Vec<(String, Event)>, Position) {
+    pub fn peek(&mut self, max: usize) -> (Vec<(String, LogEvent)>, Position) {
         let (recs, pos) = self.peek_from(self.cursor, max);
         (recs.into_iter().map(|(s, e, _)| (s, e)).collect(), pos)
     }
@@ -224,7 +224,7 @@ impl Spool {
         &mut self,
         from: Position,
         max: usize,
-    ) -> (Vec<(String, Event, Position)>, Position) {
+    ) -> (Vec<(String, LogEvent, Position)>, Position) {
         let mut out = Vec::new();
         let mut pos = from;
         let segs = self.segments().unwrap_or_default();
@@ -284,7 +284,7 @@ impl Spool {
                 let message = String::from_utf8_lossy(&payload[9 + slen..]).into_owned();
                 out.push((
                     stream,
-                    Event {
+                    LogEvent {
                         ts_ms: i64::from_le_bytes(ts),
                         message,
                     },
