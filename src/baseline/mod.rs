@@ -13,5 +13,7 @@ mod render;
 pub use detect::{DetectConfig, Detector};
 pub use intervals::Intervals;
 pub use learn::{conn_key, request_key, Learner, MAX_EDGES};
-pub use model::{Baseline, Edge, EdgeKey, Function, LoadError, Ranges, FORMAT, VERSION};
+pub use model::{
+    Baseline, Edge, EdgeKey, FileError, FileErrorKind, Function, LoadError, Ranges, FORMAT, VERSION,
+};
 pub use render::{graph, show, ShowFormat};

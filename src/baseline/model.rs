@@ -210,6 +210,23 @@ pub enum LoadError {
     Corrupt(String),
 }
 
+/// A baseline file that could not be read, used or written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {kind}", path.display())]
+pub struct FileError {
+    pub path: std::path::PathBuf,
+    pub kind: FileErrorKind,
+}
+
+/// What was wrong with a baseline file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileErrorKind {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Load(#[from] LoadError),
+}
+
 impl Baseline {
     pub fn from_json(text: &str) -> Result<Baseline, LoadError> {
         /// The two fields that say what the file is, read first (the rest
@@ -252,17 +269,24 @@ impl Baseline {
         serde_json::from_str(text).map_err(corrupt)
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &std::path::Path) -> Result<Baseline, FileError> {
+        let at = |kind| FileError {
+            path: path.to_path_buf(),
+            kind,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| at(FileErrorKind::Io(e)))?;
+        Baseline::from_json(&text).map_err(|e| at(FileErrorKind::Load(e)))
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 
-    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
-        std::fs::write(path, self.to_json()).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn save(&self, path: &std::path::Path) -> Result<(), FileError> {
+        std::fs::write(path, self.to_json()).map_err(|e| FileError {
+            path: path.to_path_buf(),
+            kind: FileErrorKind::Io(e),
+        })
     }
 
     /// Merges another baseline into this one (several sensors, several

@@ -303,7 +303,7 @@ impl Observer {
                 if let (Some(l), Some((_, path))) = (&self.learner, &self.learn_for) {
                     let tmp = path.with_extension("partial.json");
                     if let Err(e) = l.checkpoint(&self.inventory).save(&tmp) {
-                        s.error.get_or_insert(e);
+                        s.error.get_or_insert(e.to_string());
                     }
                 }
             }

@@ -80,8 +80,11 @@ pub enum SettingsError {
     #[error("{origin}: {error}")]
     Rule { origin: Origin, error: RuleError },
     /// The baseline does not load.
-    #[error("{origin}: {message}")]
-    Baseline { origin: Origin, message: String },
+    #[error("{origin}: {error}")]
+    Baseline {
+        origin: Origin,
+        error: crate::baseline::FileError,
+    },
     /// Two settings that exclude each other.
     #[error("{origin}: cannot be given with {}: {why}", with.name())]
     Conflict {

@@ -70,8 +70,8 @@ pub struct Sources {
 pub enum ReloadError {
     #[error(transparent)]
     Rules(#[from] crate::rules::LoadError),
-    #[error("{0}")]
-    Baseline(String),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::FileError),
 }
 
 impl Sources {
@@ -84,7 +84,7 @@ impl Sources {
             out.push(Reload::Rules(set, self.alert_window));
         }
         if let Some(p) = &self.baseline {
-            let b = Baseline::load(p).map_err(ReloadError::Baseline)?;
+            let b = Baseline::load(p)?;
             out.push(Reload::Baseline(Box::new(b)));
         }
         Ok(out)
@@ -328,9 +328,9 @@ impl Resolver<'_> {
             } else {
                 match Baseline::load(path) {
                     Ok(b) => p.observe.baseline = Some(b),
-                    Err(message) => self.errors.push(SettingsError::Baseline {
+                    Err(error) => self.errors.push(SettingsError::Baseline {
                         origin: origin.clone(),
-                        message,
+                        error,
                     }),
                 }
             }
