@@ -40,7 +40,7 @@ mod violations;
 mod tests;
 
 pub use cip::{
-    parse_cip, parse_cip_reply_to, parse_cip_request, parse_cip_response, Message as CipMessage,
+    parse_cip, parse_cip_reply_to, parse_cip_request, parse_cip_response, Checked as CipMessage,
     ReplyContext, Request as CipRequest, Response as CipResponse,
 };
 pub use command::{parse_body, Body, CipPayload, CommandData, RegisterSession, SendData};
@@ -87,7 +87,7 @@ impl<'a> Packet<'a> {
     /// The CIP message a SendRRData or SendUnitData carries, parsed as a
     /// request or a reply by its reply bit ([`cip::parse_cip`]; error
     /// offsets count from the start of the CIP message).
-    pub fn cip(&self) -> Option<Result<cip::Message<'a>, Error>> {
+    pub fn cip(&self) -> Option<Result<cip::Checked<'a>, Error>> {
         self.cip_payload().map(|p| {
             util::plain(
                 cip::parse_cip(p.message),

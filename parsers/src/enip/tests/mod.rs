@@ -4,7 +4,8 @@
 //! Multiple_Service_Packet (`msp`), Unconnected_Send (`unconnected`),
 //! Forward_Open / Forward_Close (`connection`); the real packets of the
 //! reference trace (`corpus`); framing over stream buffers (`framing`);
-//! and property tests (`props`).
+//! the CIP message as the reference reads it (`view`); and property tests
+//! (`props`).
 
 mod commands;
 mod connection;
@@ -16,6 +17,7 @@ mod messages;
 mod msp;
 mod props;
 mod unconnected;
+mod view;
 
 use super::*;
 use crate::{ErrorKind, Layer};
@@ -167,5 +169,19 @@ fn assert_cip_prefixes(msg: &[u8], context: Option<&ReplyContext>, open_ended: b
             ),
             Err(e) => panic!("prefix {n}: {e:?}"),
         }
+        // The reference's view of the same prefix never panics.
+        if let Ok(m) = cip::Message::new(prefix) {
+            read_cip(&m);
+        }
+    }
+}
+
+/// Reads everything of a CIP message view.
+fn read_cip(m: &cip::Message<'_>) {
+    let _ = (m.path(), m.status(), m.routed(), m.data(), m.path_bytes());
+    assert!(m.len() <= m.as_bytes().len());
+    if let Some(multi) = m.multiple() {
+        assert_eq!(multi.offsets().len(), usize::from(multi.count()));
+        assert!(multi.embedded().count() <= 255);
     }
 }

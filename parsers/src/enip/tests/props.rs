@@ -59,7 +59,7 @@ fn check_error(e: &Error, layer: Layer, len: usize) {
     assert!(e.offset <= len, "{e} past {len}");
 }
 
-fn walk_path(p: &cip::Path<'_>, len: usize) {
+fn walk_path(p: &cip::EPath<'_>, len: usize) {
     let _ = (p.class(), p.instance(), p.attribute(), p.member());
     let _ = (p.connection_point(), p.is_symbolic(), p.symbols().count());
     let mut bad = false;
