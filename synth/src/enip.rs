@@ -1053,11 +1053,11 @@ fn put_member(out: &mut Vec<u8>, index: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otwatch_parsers::enip::cip::{RequestBody, ResponseBody, Segment};
-    use otwatch_parsers::enip::{
-        parse_cip_reply_to, parse_encapsulation, parse_io, split_io_data, Body, CipMessage,
-        CipRequest, CipResponse, CommandData, Item, Packet, Parsed, RegisterSession,
+    use otwatch_parsers::enip::cip::{
+        self as wire_cip, Checked, Request as CipRequest, RequestBody, Response as CipResponse,
+        ResponseBody, Segment,
     };
+    use otwatch_parsers::enip::{Body, Datagram, Item, Message, RegisterSession};
 
     fn plc() -> Identity {
         Identity {
@@ -1073,58 +1073,98 @@ mod tests {
         }
     }
 
-    /// Frames and parses a whole packet: command as expected, length
-    /// field equal to the data, no violation anywhere.
-    fn whole(p: &[u8], command: u16) -> (Packet<'_>, Body<'_>) {
-        let Parsed::Complete(pk) = parse_encapsulation(p) else {
-            panic!("did not frame: {p:02x?}");
-        };
-        assert_eq!(pk.consumed, p.len(), "{p:02x?}");
-        assert_eq!(pk.header.command, command, "{p:02x?}");
-        assert_eq!(usize::from(pk.header.length), p.len() - HEADER_LEN);
-        assert_eq!((pk.header.status, pk.header.options), (0, 0));
-        assert!(
-            pk.violations().is_empty(),
-            "{:?} in {p:02x?}",
-            pk.violations()
-        );
-        let body = match &pk.body {
-            Ok(b) => *b,
+    /// Reads a whole message through the parsers' view: command as
+    /// expected, length field equal to the data, and no violation anywhere
+    /// by its checked form.
+    fn whole(p: &[u8], command: u16) -> Message<'_> {
+        let m = Message::new(p).unwrap_or_else(|e| panic!("{e} in {p:02x?}"));
+        let h = m.header();
+        assert_eq!(h.packet_len(), p.len(), "{p:02x?}");
+        assert_eq!(h.command, command, "{p:02x?}");
+        assert_eq!(usize::from(h.length), p.len() - HEADER_LEN);
+        assert_eq!((h.status, h.options), (0, 0));
+        match m.check() {
+            Ok(v) => assert!(v.is_empty(), "{v:?} in {p:02x?}"),
             Err(e) => panic!("{e} in {p:02x?}"),
-        };
-        (pk, body)
+        }
+        m
     }
 
-    /// The CIP request a SendRRData / SendUnitData carries, without
-    /// violations.
-    fn cip_request<'a>(pk: &Packet<'a>) -> CipRequest<'a> {
-        match pk.cip() {
-            Some(Ok(CipMessage::Request(r))) => {
+    /// The CIP message a SendRRData / SendUnitData carries, as the view
+    /// reads it: the connection id of its Connected address item and the
+    /// sequence count of its Connected data item, for connected messages.
+    struct Payload<'a> {
+        connection_id: Option<u32>,
+        sequence_count: Option<u16>,
+        message: wire_cip::Message<'a>,
+    }
+
+    fn payload<'a>(m: &Message<'a>, from_target: bool) -> Payload<'a> {
+        let Body::SendData(Ok(s)) = m.body(from_target) else {
+            panic!("not SendRRData / SendUnitData: {m:?}");
+        };
+        let mut connection_id = None;
+        for item in s.items {
+            match item.unwrap_or_else(|e| panic!("{e}")) {
+                Item::ConnectedAddress(id) => connection_id = Some(id),
+                Item::ConnectedData {
+                    sequence_count,
+                    message,
+                } => {
+                    return Payload {
+                        connection_id,
+                        sequence_count: Some(sequence_count),
+                        message,
+                    }
+                }
+                Item::UnconnectedData(message) => {
+                    return Payload {
+                        connection_id,
+                        sequence_count: None,
+                        message,
+                    }
+                }
+                _ => {}
+            }
+        }
+        panic!("no CIP message in {m:?}");
+    }
+
+    /// The CIP request a SendRRData / SendUnitData carries, by its checked
+    /// form, without violations; the view reads the same service.
+    fn cip_request<'a>(m: &Message<'a>) -> CipRequest<'a> {
+        let c = payload(m, false).message;
+        match c.check() {
+            Ok(Checked::Request(r)) => {
                 assert!(r.violations.is_empty(), "{:?}", r.violations);
+                assert_eq!(r.service, c.service());
                 r
             }
             other => panic!("expected a CIP request: {other:?}"),
         }
     }
 
-    /// The CIP reply a packet carries, typed by the request it answers,
+    /// The CIP reply a message carries, typed by the request it answers,
     /// without violations; its service is the request's | 0x80.
-    fn cip_reply<'a>(pk: &Packet<'a>, request: &CipRequest<'_>) -> CipResponse<'a> {
-        let Some(payload) = pk.cip_payload() else {
-            panic!("no CIP payload");
-        };
+    fn cip_reply<'a>(m: &Message<'a>, request: &CipRequest<'_>) -> CipResponse<'a> {
+        let c = payload(m, true).message;
         let ctx = request.context();
-        let r = match parse_cip_reply_to(payload.message, &ctx) {
-            Ok((rest, r)) => {
-                assert!(rest.is_empty());
-                r
-            }
-            Err(e) => panic!("reply did not parse: {e:?}"),
-        };
+        let r = c
+            .check_reply_to(&ctx)
+            .unwrap_or_else(|e| panic!("reply did not parse: {e}"));
         assert!(r.violations.is_empty(), "{:?}", r.violations);
         let answered = ctx.routed.unwrap_or(ctx.request).service;
         assert_eq!(r.service, answered | 0x80);
+        assert_eq!(c.status().map(|s| s.general), Some(r.general_status));
         r
+    }
+
+    /// An I/O datagram through the parsers' view, well-formed by its
+    /// checked form.
+    fn io_datagram(b: &[u8]) -> Datagram<'_> {
+        let io = Datagram::new(b).unwrap_or_else(|e| panic!("{e}"));
+        assert!(io.check().is_empty(), "{:?}", io.check());
+        io
     }
 
     /// The embedded request of an Unconnected_Send to the Connection
@@ -1162,17 +1202,22 @@ mod tests {
         let mut s = EnipSession::new(seed);
         let req = s.register_session_request();
         let rsp = s.register_session_response();
-        let (q, qb) = whole(&req, command::REGISTER_SESSION);
-        let (a, ab) = whole(&rsp, command::REGISTER_SESSION);
-        let expect = CommandData::RegisterSession(RegisterSession {
+        let q = whole(&req, command::REGISTER_SESSION);
+        let a = whole(&rsp, command::REGISTER_SESSION);
+        let expect = RegisterSession {
             protocol_version: 1,
             options: 0,
-        });
-        assert_eq!((qb.data, ab.data), (expect, expect));
-        assert_eq!(q.header.session_handle, 0);
-        assert_ne!(a.header.session_handle, 0);
-        assert_eq!(a.header.session_handle, s.session_handle());
-        assert_eq!(a.header.sender_context, q.header.sender_context);
+        };
+        for (m, from_target) in [(&q, false), (&a, true)] {
+            let Body::RegisterSession(Ok(r)) = m.body(from_target) else {
+                panic!("{m:?}");
+            };
+            assert_eq!(r, expect);
+        }
+        assert_eq!(q.header().session_handle, 0);
+        assert_ne!(a.header().session_handle, 0);
+        assert_eq!(a.header().session_handle, s.session_handle());
+        assert_eq!(a.header().sender_context, q.header().sender_context);
         s
     }
 
@@ -1181,9 +1226,9 @@ mod tests {
         let mut s = registered(1);
         let handle = s.session_handle();
         let un = s.unregister_session();
-        let (pk, b) = whole(&un, command::UNREGISTER_SESSION);
-        assert_eq!(b.data, CommandData::UnRegisterSession);
-        assert_eq!(pk.header.session_handle, handle);
+        let m = whole(&un, command::UNREGISTER_SESSION);
+        assert!(matches!(m.body(false), Body::Empty));
+        assert_eq!(m.header().session_handle, handle);
         assert_eq!(un.len(), HEADER_LEN);
         assert_eq!(s.session_handle(), 0);
         // A new registration gets a new handle.
@@ -1198,17 +1243,17 @@ mod tests {
         let id = plc();
         let req = s.list_identity_request();
         let rsp = s.list_identity_response(&id);
-        let (q, qb) = whole(&req, command::LIST_IDENTITY);
-        assert_eq!(qb.data, CommandData::ListIdentity(None));
+        let q = whole(&req, command::LIST_IDENTITY);
+        assert!(matches!(q.body(false), Body::Empty));
         assert_eq!(req.len(), HEADER_LEN);
-        let (a, ab) = whole(&rsp, command::LIST_IDENTITY);
-        assert_eq!(a.header.sender_context, q.header.sender_context);
-        assert_eq!(a.header.session_handle, q.header.session_handle);
-        let CommandData::ListIdentity(Some(cpf)) = ab.data else {
-            panic!("{:?}", ab.data);
+        let a = whole(&rsp, command::LIST_IDENTITY);
+        assert_eq!(a.header().sender_context, q.header().sender_context);
+        assert_eq!(a.header().session_handle, q.header().session_handle);
+        let Body::List(list) = a.body(true) else {
+            panic!("{a:?}");
         };
-        assert_eq!(cpf.item_count, 1);
-        let items: Vec<_> = cpf.items().collect();
+        assert_eq!(list.item_count(), Some(1));
+        let items: Vec<_> = list.collect();
         let [Ok(Item::ListIdentity(li))] = items.as_slice() else {
             panic!("{items:?}");
         };
@@ -1245,9 +1290,13 @@ mod tests {
             let req = s.read_tag_request(tag, 4);
             let values = [7, -1, i32::MAX, i32::MIN];
             let rsp = s.read_tag_response(&values);
-            let (q, _) = whole(&req, command::SEND_RR_DATA);
-            assert_eq!(q.header.session_handle, s.session_handle());
+            let q = whole(&req, command::SEND_RR_DATA);
+            assert_eq!(q.header().session_handle, s.session_handle());
             let outer = cip_request(&q);
+            // The view reads the carried request as the checked form does.
+            let carried = payload(&q, false).message.routed();
+            assert_eq!(carried.map(|r| r.service), Some(service::READ_TAG));
+            assert_eq!(carried.map(|r| r.path.symbolic), Some(true));
             let r = routed(&outer);
             assert_eq!(r.service, service::READ_TAG);
             assert!(r.path.is_symbolic());
@@ -1265,9 +1314,9 @@ mod tests {
             assert_eq!(got_members, members, "{tag}");
             assert_eq!(r.data, &4u16.to_le_bytes());
 
-            let (a, _) = whole(&rsp, command::SEND_RR_DATA);
-            assert_eq!(a.header.sender_context, q.header.sender_context);
-            assert_eq!(a.header.session_handle, q.header.session_handle);
+            let a = whole(&rsp, command::SEND_RR_DATA);
+            assert_eq!(a.header().sender_context, q.header().sender_context);
+            assert_eq!(a.header().session_handle, q.header().session_handle);
             let reply = cip_reply(&a, &outer);
             assert_eq!(reply.service, service::READ_TAG | service::REPLY);
             assert!(reply.is_success());
@@ -1285,7 +1334,7 @@ mod tests {
         let values = [1, 2, 3];
         let req = s.write_tag_request("Setpoint", &values);
         let rsp = s.write_tag_response();
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let outer = cip_request(&q);
         let r = routed(&outer);
         assert_eq!(r.service, service::WRITE_TAG);
@@ -1296,17 +1345,17 @@ mod tests {
             .iter()
             .for_each(|v| data.extend_from_slice(&v.to_le_bytes()));
         assert_eq!(r.data, data.as_slice());
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
-        assert_eq!(a.header.sender_context, q.header.sender_context);
+        let a = whole(&rsp, command::SEND_RR_DATA);
+        assert_eq!(a.header().sender_context, q.header().sender_context);
         let reply = cip_reply(&a, &outer);
         assert_eq!((reply.service, reply.general_status), (0xCD, 0));
         assert!(reply.data.is_empty());
 
         let req = s.write_tag_request("NoSuchTag", &[5]);
         let rsp = s.write_tag_error_response(STATUS_PATH_DESTINATION_UNKNOWN);
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
-        assert_eq!(a.header.sender_context, q.header.sender_context);
+        let q = whole(&req, command::SEND_RR_DATA);
+        let a = whole(&rsp, command::SEND_RR_DATA);
+        assert_eq!(a.header().sender_context, q.header().sender_context);
         let outer = cip_request(&q);
         let reply = cip_reply(&a, &outer);
         assert_eq!((reply.service, reply.general_status), (0xCD, 0x05));
@@ -1319,13 +1368,13 @@ mod tests {
         let id = plc();
         let req = s.get_attribute_all_request();
         let rsp = s.get_attribute_all_response(&id);
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let r = cip_request(&q);
         assert_eq!(r.service, service::GET_ATTRIBUTES_ALL);
         assert_eq!((r.class(), r.path.instance()), (Some(1), Some(1)));
         assert!(r.data.is_empty());
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
-        assert_eq!(a.header.sender_context, q.header.sender_context);
+        let a = whole(&rsp, command::SEND_RR_DATA);
+        assert_eq!(a.header().sender_context, q.header().sender_context);
         let reply = cip_reply(&a, &r);
         let ResponseBody::Identity(attrs) = reply.body else {
             panic!("{:?}", reply.body);
@@ -1347,7 +1396,7 @@ mod tests {
         let mut s = registered(6);
         let req = s.forward_open_request();
         let rsp = s.forward_open_response();
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let r = cip_request(&q);
         assert_eq!(r.service, service::FORWARD_OPEN);
         assert_eq!((r.class(), r.path.instance()), (Some(6), Some(1)));
@@ -1367,8 +1416,8 @@ mod tests {
                 link_address: &[0][..]
             })]
         );
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
-        assert_eq!(a.header.sender_context, q.header.sender_context);
+        let a = whole(&rsp, command::SEND_RR_DATA);
+        assert_eq!(a.header().sender_context, q.header().sender_context);
         let reply = cip_reply(&a, &r);
         let ResponseBody::ForwardOpen(fo) = reply.body else {
             panic!("{:?}", reply.body);
@@ -1384,8 +1433,8 @@ mod tests {
         for values in [[10], [11]] {
             let req = s.connected_read_request("Motor.Speed");
             let rsp = s.connected_read_response(&values);
-            let (q, qb) = whole(&req, command::SEND_UNIT_DATA);
-            let Some(p) = qb.cip() else { panic!() };
+            let q = whole(&req, command::SEND_UNIT_DATA);
+            let p = payload(&q, false);
             assert_eq!(p.connection_id, Some(o_t));
             let seq = p.sequence_count.unwrap_or_default();
             if let Some(prev) = last {
@@ -1396,10 +1445,10 @@ mod tests {
             assert_eq!(r.service, service::READ_TAG);
             assert_eq!(symbols(&r), vec![&b"Motor"[..], b"Speed"]);
             assert_eq!(r.data, &1u16.to_le_bytes());
-            let (a, ab) = whole(&rsp, command::SEND_UNIT_DATA);
-            assert_eq!(a.header.session_handle, s.session_handle());
-            assert_eq!(a.header.sender_context, q.header.sender_context);
-            let Some(p) = ab.cip() else { panic!() };
+            let a = whole(&rsp, command::SEND_UNIT_DATA);
+            assert_eq!(a.header().session_handle, s.session_handle());
+            assert_eq!(a.header().sender_context, q.header().sender_context);
+            let p = payload(&a, true);
             assert_eq!(p.connection_id, Some(t_o));
             assert_eq!(p.sequence_count, Some(seq));
             let reply = cip_reply(&a, &r);
@@ -1408,7 +1457,7 @@ mod tests {
 
         let req = s.forward_close_request();
         let rsp = s.forward_close_response();
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let r = cip_request(&q);
         assert_eq!(r.service, service::FORWARD_CLOSE);
         let RequestBody::ForwardClose(fc) = r.body else {
@@ -1416,7 +1465,7 @@ mod tests {
         };
         assert_eq!(fc.triad, f.triad);
         assert_eq!(fc.connection_path, f.connection_path);
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
+        let a = whole(&rsp, command::SEND_RR_DATA);
         let reply = cip_reply(&a, &r);
         let ResponseBody::ForwardClose(fcr) = reply.body else {
             panic!("{:?}", reply.body);
@@ -1429,7 +1478,7 @@ mod tests {
         let mut s = registered(7);
         let req = s.io_forward_open_request(8, 16, 10_000);
         let rsp = s.io_forward_open_response();
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let r = cip_request(&q);
         let RequestBody::ForwardOpen(f) = r.body else {
             panic!("{:?}", r.body);
@@ -1440,7 +1489,7 @@ mod tests {
         assert_eq!((f.o_t_rpi, f.t_o_rpi), (10_000, 10_000));
         assert_eq!(f.connection_path.class(), Some(4));
         assert_eq!(f.connection_path.connection_point(), Some(150));
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
+        let a = whole(&rsp, command::SEND_RR_DATA);
         let ResponseBody::ForwardOpen(fo) = cip_reply(&a, &r).body else {
             panic!()
         };
@@ -1456,23 +1505,18 @@ mod tests {
         let input = [0x5Au8; 16];
         for i in 0..3u32 {
             out_conn.next_packet(&output, true, &mut buf);
-            let (rest, io) = parse_io(&buf).unwrap_or_else(|e| panic!("{e:?}"));
-            assert!(rest.is_empty());
-            assert!(io.violations.is_empty(), "{:?}", io.violations);
-            assert_eq!(io.sequenced_address, Some((o_t, 1 + i)));
-            let d = split_io_data(io.data.unwrap_or_default(), true, true)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let io = io_datagram(&buf);
+            assert_eq!((io.connection_id(), io.sequence_number()), (o_t, 1 + i));
+            let d = io.split(true, true).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(d.sequence_count, Some(1 + i as u16));
             assert_eq!(d.is_run(), Some(true));
             assert_eq!(d.application, &output);
             assert_eq!(buf.len(), 24 + output.len());
 
             in_conn.next_packet(&input, false, &mut buf);
-            let (_, io) = parse_io(&buf).unwrap_or_else(|e| panic!("{e:?}"));
-            assert!(io.violations.is_empty(), "{:?}", io.violations);
-            assert_eq!(io.sequenced_address, Some((t_o, 1 + i)));
-            let d = split_io_data(io.data.unwrap_or_default(), true, false)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let io = io_datagram(&buf);
+            assert_eq!((io.connection_id(), io.sequence_number()), (t_o, 1 + i));
+            let d = io.split(true, false).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(d.sequence_count, Some(1 + i as u16));
             assert_eq!(d.application, &input);
         }
@@ -1484,20 +1528,20 @@ mod tests {
         assert_eq!(buf.as_ptr(), ptr);
         out_conn.run = false;
         out_conn.next_packet(&output, true, &mut buf);
-        let (_, io) = parse_io(&buf).unwrap_or_else(|e| panic!("{e:?}"));
-        let d = split_io_data(io.data.unwrap_or_default(), true, true)
+        let d = io_datagram(&buf)
+            .split(true, true)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.is_run(), Some(false));
 
         let req = s.io_forward_close_request();
         let rsp = s.io_forward_close_response();
-        let (q, _) = whole(&req, command::SEND_RR_DATA);
+        let q = whole(&req, command::SEND_RR_DATA);
         let r = cip_request(&q);
         let RequestBody::ForwardClose(fc) = r.body else {
             panic!()
         };
         assert_eq!(fc.triad, f.triad);
-        let (a, _) = whole(&rsp, command::SEND_RR_DATA);
+        let a = whole(&rsp, command::SEND_RR_DATA);
         let ResponseBody::ForwardClose(fcr) = cip_reply(&a, &r).body else {
             panic!()
         };
@@ -1524,11 +1568,14 @@ mod tests {
         let mut at = 0;
         let mut n = 0;
         while at < all.len() {
-            let Parsed::Complete(pk) = parse_encapsulation(&all[at..]) else {
-                panic!("at {at}");
-            };
-            assert!(pk.violations().is_empty());
-            at += pk.consumed;
+            let m = Message::new(&all[at..]).unwrap_or_else(|e| panic!("at {at}: {e}"));
+            let len = m.header().packet_len();
+            let one = &all[at..at + len];
+            assert_eq!(
+                Message::new(one).and_then(|m| m.check()),
+                Ok(Default::default())
+            );
+            at += len;
             n += 1;
         }
         assert_eq!(n, 6);

@@ -3,7 +3,10 @@
 //! item (CIP Vol 2, 2-4.2.3) and the Identity object's Get_Attributes_All
 //! reply (Vol 1, 5A-2.3) start from; the ListServices reply item (Vol 2,
 //! 2-4.6.3); and the socket address both List replies carry (Vol 2,
-//! 2-6.3.3).
+//! 2-6.3.3). One reader per structure serves the view (the reference reads
+//! these items field by field as the spec lays them out) and the checked
+//! form, which adds the flags (protocol version, sockaddr family and zero,
+//! a product name longer than the data).
 
 use super::names;
 use super::util::{finish, Cursor};
@@ -179,6 +182,9 @@ pub struct ListIdentityItem<'a> {
     pub state: u8,
 }
 
+/// Reads a ListIdentity item; the protocol version and the sockaddr are
+/// flagged in `v`, a product name past the data is `Truncated` at the
+/// state (the reference reads the name whole or fails).
 pub(crate) fn read_list_identity<'a>(
     c: &mut Cursor<'a>,
     v: &mut Violations,

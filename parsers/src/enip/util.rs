@@ -25,6 +25,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A cursor on `msg` at `at` (or at its end when `at` is past it);
+    /// errors count offsets from the start of `msg`.
+    pub(crate) fn new_at(layer: Layer, msg: &'a [u8], at: usize) -> Cursor<'a> {
+        Cursor {
+            layer,
+            len: msg.len(),
+            rest: msg.get(at..).unwrap_or_else(|| end(msg)),
+        }
+    }
+
     /// Offset of the next byte from the start of the message.
     pub(crate) fn offset(&self) -> usize {
         self.len.saturating_sub(self.rest.len())

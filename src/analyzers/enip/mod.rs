@@ -3,11 +3,13 @@
 //! (`enip.log`, `cip.log`, `cip_io.log`, `cip_identity.log`).
 //!
 //! Each delivered chunk (a TCP delivery or a UDP datagram) is read as one
-//! message from its first byte, as the reference does, with the
-//! reference's field-by-field rules (see [`grammar`]); a message that runs
-//! out of bytes keeps the events made before that point and reports a
-//! protocol violation. As for Modbus, a violation on a clean young
-//! connection (handshake seen, no gaps, at most 10 KiB) stops the analysis.
+//! message from its first byte, as the reference does, through the
+//! parsers crate's view of it (`otwatch_parsers::enip`, the reference's
+//! field-by-field reading); [`events`] keeps the state and makes the
+//! events. A message that runs out of bytes keeps the events made before
+//! that point and reports a protocol violation. As for Modbus, a
+//! violation on a clean young connection (handshake seen, no gaps, at most
+//! 10 KiB) stops the analysis.
 //!
 //! Deliberate differences: CIP services from 0x4B up are named per class
 //! when the request path names the class (0x4C is "Read Tag" on the Logix
@@ -17,7 +19,7 @@
 //! connection id and direction per `--cip-io-interval` (60 s), with the
 //! rows left out counted; an interval of 0 logs every datagram.
 
-mod grammar;
+mod events;
 
 #[cfg(test)]
 mod tests;
@@ -86,38 +88,22 @@ impl CipConnections {
 }
 
 /// Whether `b` starts like an encapsulation header (the reference's
-/// detection signature): a known command, zero high byte, a known status
-/// with zero upper bytes, and at least 17 bytes.
-pub fn looks_like_encapsulation(b: &[u8]) -> bool {
-    let Some(&[cmd, cmd_hi, _, _, _, _, _, _, status, s1, s2, s3, _, _, _, _, _]) =
-        b.first_chunk::<17>()
-    else {
-        return false;
-    };
-    matches!(
-        cmd,
-        0x00 | 0x04 | 0x63 | 0x64 | 0x65 | 0x66 | 0x6f | 0x70 | 0x72 | 0x73
-    ) && cmd_hi == 0
-        && matches!(
-            status,
-            0x00 | 0x01 | 0x02 | 0x03 | 0x64 | 0x65 | 0x69 | 0x6a
-        )
-        && [s1, s2, s3] == [0, 0, 0]
-}
+/// detection signature).
+pub use otwatch_parsers::enip::looks_like_encapsulation;
 
 /// One connection's EtherNet/IP analysis.
 #[derive(Debug, Default)]
 pub struct Enip {
     disabled: bool,
     messages: u64,
-    io: grammar::IoLimiter,
-    pending: grammar::Pending,
+    io: events::IoLimiter,
+    pending: events::Pending,
 }
 
 impl Enip {
     pub fn new(cfg: &AnalyzerConfig) -> Enip {
         Enip {
-            io: grammar::IoLimiter::new(cfg.cip_io_interval),
+            io: events::IoLimiter::new(cfg.cip_io_interval),
             ..Enip::default()
         }
     }
@@ -138,11 +124,11 @@ impl Analyzer for Enip {
         let number = self.next_message();
         // Cyclic I/O is most datagrams and most get no row (rate limit):
         // their head is made only for a row.
-        let read = if grammar::is_io(data) {
-            grammar::io(number, dir, data, &mut self.io, cx)
+        let read = if otwatch_parsers::enip::is_io(data) {
+            events::io(number, dir, data, &mut self.io, cx)
         } else {
-            let head = grammar::head(number, dir, cx);
-            grammar::message(&head, data, &mut self.pending, cx)
+            let head = events::head(number, dir, cx);
+            events::message(&head, data, &mut self.pending, cx)
         };
         if let Err(reason) = read {
             cx.weird(reason, None, "ENIP");

@@ -4,7 +4,7 @@
 
 use super::super::util::{words, Cursor};
 use super::super::Violations;
-use super::epath::Path;
+use super::epath::EPath;
 use crate::{Error, Layer};
 
 /// The connection triad that identifies a connection to its target
@@ -165,7 +165,7 @@ pub struct ForwardOpen<'a> {
     /// Connection path size in words, as sent.
     pub connection_path_size: u8,
     /// The connection path (ports, electronic key, application paths).
-    pub connection_path: Path<'a>,
+    pub connection_path: EPath<'a>,
 }
 
 /// Parses Forward_Open (`large` false, 36 fixed bytes) or
@@ -196,9 +196,9 @@ pub(crate) fn forward_open<'a>(
         t_o_parameters: params(&mut c)?,
         transport: TransportTrigger(c.u8()?),
         connection_path_size: c.u8()?,
-        connection_path: Path::default(),
+        connection_path: EPath::default(),
     };
-    let path = Path::new(c.take_upto(
+    let path = EPath::new(c.take_upto(
         words(f.connection_path_size),
         v,
         Violations::LENGTH_EXCEEDS_DATA,
@@ -325,7 +325,7 @@ pub struct ForwardClose<'a> {
     /// Reserved byte.
     pub reserved: u8,
     /// The connection path.
-    pub connection_path: Path<'a>,
+    pub connection_path: EPath<'a>,
 }
 
 /// Parses Forward_Close request data (12 fixed bytes).
@@ -341,9 +341,9 @@ pub(crate) fn forward_close<'a>(
         triad: triad(&mut c)?,
         connection_path_size: c.u8()?,
         reserved: c.u8()?,
-        connection_path: Path::default(),
+        connection_path: EPath::default(),
     };
-    let path = Path::new(c.take_upto(
+    let path = EPath::new(c.take_upto(
         words(f.connection_path_size),
         v,
         Violations::LENGTH_EXCEEDS_DATA,

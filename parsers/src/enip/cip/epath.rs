@@ -1,8 +1,9 @@
-//! EPATH, the CIP path (CIP Vol 1, appendix C-1), in its padded form as
-//! EtherNet/IP carries it (C-1.2: 16- and 32-bit values and odd-length
-//! segments are padded to an even number of bytes).
+//! EPATH, the CIP path (CIP Vol 1, appendix C-1), read by the spec in its
+//! padded form as EtherNet/IP carries it (C-1.2: 16- and 32-bit values and
+//! odd-length segments are padded to an even number of bytes). The
+//! reference's reading of a request path is [`Path`](super::Path).
 //!
-//! A [`Path`] borrows the path bytes and walks them lazily; building one
+//! An [`EPath`] borrows the path bytes and walks them lazily; building one
 //! walks it once to flag malformed segments. The walk stops at the first
 //! segment that does not fit, is of a reserved type, or cannot be sized
 //! (data type segments end the walk as [`Segment::Other`]).
@@ -30,7 +31,7 @@ pub enum LogicalType {
     Special,
     /// 0x38: service id (8-bit only).
     ServiceId,
-    /// 0x3C/0x3D/0x3E: extended logical ([`Segment::ExtendedLogical`]).
+    /// 0x3C/0x3D/0x3E: extended logical (read as [`Segment::Other`]).
     ExtendedLogical,
 }
 
@@ -133,7 +134,7 @@ pub enum Segment<'a> {
 
 /// A padded EPATH (CIP Vol 1, C-1), borrowed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Path<'a> {
+pub struct EPath<'a> {
     bytes: &'a [u8],
     /// `INVALID_PATH_SEGMENT` when some segment is malformed.
     pub violations: Violations,
@@ -142,19 +143,19 @@ pub struct Path<'a> {
 /// Parses a padded EPATH that fills all of `i` (CIP Vol 1, C-1): never an
 /// error; a malformed segment is flagged `INVALID_PATH_SEGMENT` and ends
 /// the walk.
-pub fn parse_path(i: &[u8]) -> IResult<'_, Path<'_>> {
-    Ok((end(i), Path::new(i)))
+pub fn parse_path(i: &[u8]) -> IResult<'_, EPath<'_>> {
+    Ok((end(i), EPath::new(i)))
 }
 
-impl<'a> Path<'a> {
+impl<'a> EPath<'a> {
     /// The path over `bytes`, walked once to flag malformed segments.
-    pub fn new(bytes: &'a [u8]) -> Path<'a> {
+    pub fn new(bytes: &'a [u8]) -> EPath<'a> {
         let mut v = Violations::NONE;
         let mut segments = Segments::new(bytes);
         for s in segments.by_ref() {
             v.set_if(s.is_err(), Violations::INVALID_PATH_SEGMENT);
         }
-        Path {
+        EPath {
             bytes,
             violations: v,
         }
@@ -230,7 +231,7 @@ impl<'a> Path<'a> {
     }
 }
 
-/// Iterator over the segments of a [`Path`] (CIP Vol 1, C-1.4).
+/// Iterator over the segments of a [`EPath`] (CIP Vol 1, C-1.4).
 #[derive(Clone, Debug)]
 pub struct Segments<'a> {
     c: Cursor<'a>,

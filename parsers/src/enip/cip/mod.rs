@@ -1,15 +1,25 @@
-//! CIP messages as EtherNet/IP carries them: message router requests and
-//! replies (CIP Vol 1, 2-4), EPATH (appendix C-1), Multiple_Service_Packet
-//! and the Connection Manager's Unconnected_Send, Forward_Open,
-//! Large_Forward_Open and Forward_Close (3-5.5).
+//! CIP messages as EtherNet/IP carries them (CIP Vol 1: message router
+//! requests and replies 2-4, EPATH appendix C-1, Multiple_Service_Packet
+//! the Connection Manager's Unconnected_Send, Forward_Open,
+//! Large_Forward_Open and Forward_Close 3-5.5, Identity Get_Attributes_All
+//! 5A-2.3), in two forms over the same bytes:
 //!
-//! A request names its class in its path, so its data is typed on
-//! parsing; a reply does not, so class-specific replies are typed only by
-//! [`parse_cip_reply_to`] with the request's [`ReplyContext`].
+//! * the lax view, [`Message`]: the reference's reading (ICSNPP-enip),
+//!   quirks included — what production logs. It never fails past
+//!   [`Message::new`], which only checks that the reference's reading fits.
+//! * the checked form, [`Message::check`] and [`Message::check_reply_to`]
+//!   (or [`parse_cip`], [`parse_cip_request`], [`parse_cip_reply_to`] on
+//!   any bytes): the spec's reading, with the typed data of the services
+//!   the parsers know ([`RequestBody`], [`ResponseBody`]) and the spec
+//!   violations found. A request names its class in its path, so its data
+//!   is typed on parsing; a reply does not, so class-specific replies are
+//!   typed only with the request's [`ReplyContext`].
 
 mod connection;
 mod epath;
+mod message;
 mod msp;
+mod path;
 mod request;
 mod response;
 mod unconnected;
@@ -18,11 +28,13 @@ pub use connection::{
     ConnectionFailure, ConnectionTriad, ConnectionType, ForwardClose, ForwardCloseReply,
     ForwardOpen, ForwardOpenReply, NetworkParameters, TransportTrigger,
 };
-pub use epath::{parse_path, ElectronicKey, LogicalType, Path, Segment, Segments};
+pub use epath::{parse_path, EPath, ElectronicKey, LogicalType, Segment, Segments};
+pub use message::{Embedded, Message, Multiple, Routed, Status};
 pub use msp::{
     MultipleServiceReplies, MultipleServiceReplyIter, MultipleServiceRequestIter,
     MultipleServiceRequests,
 };
+pub use path::Path;
 pub use request::{parse_cip_request, Request, RequestBody};
 pub use response::{
     parse_cip_reply_to, parse_cip_response, AdditionalStatus, Response, ResponseBody, StatusWords,
@@ -33,7 +45,7 @@ use super::util::finish;
 use super::Violations;
 use crate::{Error, IResult, Layer};
 
-/// Service codes this module types (CIP Vol 1, A-3 common services; 3-5.5
+/// Service codes the parsers know (CIP Vol 1, A-3 common services; 3-5.5
 /// Connection Manager services).
 pub mod service {
     /// Get_Attributes_All.
@@ -80,42 +92,42 @@ pub struct ReplyContext {
     pub routed: Option<Target>,
 }
 
-/// A CIP message of either direction (CIP Vol 1, 2-4).
+/// The checked form of a CIP message of either direction (CIP Vol 1, 2-4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Message<'a> {
+pub enum Checked<'a> {
     /// Reply bit clear.
     Request(Request<'a>),
     /// Reply bit set.
     Response(Response<'a>),
 }
 
-impl Message<'_> {
+impl Checked<'_> {
     /// The service byte as sent.
     pub fn service(&self) -> u8 {
         match self {
-            Message::Request(r) => r.service,
-            Message::Response(r) => r.service,
+            Checked::Request(r) => r.service,
+            Checked::Response(r) => r.service,
         }
     }
 
     /// The spec violations of the message.
     pub fn violations(&self) -> Violations {
         match self {
-            Message::Request(r) => r.violations,
-            Message::Response(r) => r.violations,
+            Checked::Request(r) => r.violations,
+            Checked::Response(r) => r.violations,
         }
     }
 }
 
-/// Parses a CIP message as a request or a reply by its reply bit 0x80
-/// (CIP Vol 1, 2-4), replies without context (see
+/// Reads a CIP message by the spec as a request or a reply by its reply
+/// bit 0x80 (CIP Vol 1, 2-4), replies without context (see
 /// [`parse_cip_response`]). An empty message is `Truncated`. Uses all the
 /// input.
-pub fn parse_cip(i: &[u8]) -> IResult<'_, Message<'_>> {
+pub fn parse_cip(i: &[u8]) -> IResult<'_, Checked<'_>> {
     let r = match i.first() {
         None => Err(Error::truncated(Layer::Cip, 0, 1, 0)),
-        Some(s) if s & service::REPLY != 0 => response::response(i, None).map(Message::Response),
-        Some(_) => request::request(i).map(Message::Request),
+        Some(s) if s & service::REPLY != 0 => response::response(i, None).map(Checked::Response),
+        Some(_) => request::request(i).map(Checked::Request),
     };
     finish(i, r)
 }

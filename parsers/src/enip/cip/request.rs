@@ -7,7 +7,7 @@ use super::super::names::{self, class};
 use super::super::util::{finish, shift, words, Cursor};
 use super::super::Violations;
 use super::connection::{self, ForwardClose, ForwardOpen};
-use super::epath::Path;
+use super::epath::EPath;
 use super::msp::{self, MultipleServiceRequests};
 use super::unconnected::{self, UnconnectedSend};
 use super::{service, ReplyContext, Target};
@@ -23,7 +23,7 @@ pub struct Request<'a> {
     pub path_size: u8,
     /// The request path (fewer bytes than `path_size` words when the
     /// message was short: flagged `LENGTH_EXCEEDS_DATA`).
-    pub path: Path<'a>,
+    pub path: EPath<'a>,
     /// The request data after the path.
     pub data: &'a [u8],
     /// The data, typed for the services this module parses.
@@ -56,7 +56,7 @@ impl<'a> Request<'a> {
         self.service & 0x7F
     }
 
-    /// The class of the request path ([`Path::class`]).
+    /// The class of the request path ([`EPath::class`](super::EPath::class)).
     pub fn class(&self) -> Option<u32> {
         self.path.class()
     }
@@ -122,7 +122,7 @@ pub(crate) fn request(i: &[u8]) -> Result<Request<'_>, Error> {
         service_byte & 0x80 != 0,
         Violations::SERVICE_DIRECTION_MISMATCH,
     );
-    let path = Path::new(c.take_upto(words(path_size), &mut v, Violations::LENGTH_EXCEEDS_DATA));
+    let path = EPath::new(c.take_upto(words(path_size), &mut v, Violations::LENGTH_EXCEEDS_DATA));
     v |= path.violations;
     let at = c.offset();
     let data = c.take_rest();

@@ -6,7 +6,7 @@
 
 use super::super::util::{shift, words, Cursor};
 use super::super::Violations;
-use super::epath::Path;
+use super::epath::EPath;
 use super::request::{self, Request};
 use crate::{Error, Layer};
 
@@ -28,7 +28,7 @@ pub struct UnconnectedSend<'a> {
     /// Reserved byte (0).
     pub reserved: u8,
     /// The route path: port segments to the target.
-    pub route_path: Path<'a>,
+    pub route_path: EPath<'a>,
     /// Offset of `message` in the enclosing CIP message.
     message_offset: usize,
 }
@@ -76,7 +76,7 @@ pub(crate) fn parse<'a>(
         let reserved = c.u8()?;
         v.set_if(reserved != 0, Violations::RESERVED_NONZERO);
         let route_path =
-            Path::new(c.take_upto(words(route_path_size), v, Violations::LENGTH_EXCEEDS_DATA));
+            EPath::new(c.take_upto(words(route_path_size), v, Violations::LENGTH_EXCEEDS_DATA));
         *v |= route_path.violations;
         v.set_if(!c.rest().is_empty(), Violations::TRAILING_BYTES);
         Ok(UnconnectedSend {

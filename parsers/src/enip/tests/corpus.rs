@@ -1,10 +1,12 @@
 //! The real packets of the reference trace, cisagov/icsnpp-enip
 //! `tests/traces/enip_cip_example.pcap` (commit 6f05f5a7; also in
-//! `pcaps/`), checked against the values the reference logs print for
-//! them (`icsnpp-enip/baseline/analyzer.basic/*.log` in the corpus).
+//! `pcaps/`): the view reads the values the reference logs print for them
+//! (`icsnpp-enip/baseline/analyzer.*/*.log` in the corpus), the checked
+//! form finds them well-formed and types them, and every truncated prefix
+//! fails cleanly.
 
 use super::*;
-use crate::enip::cip::{RequestBody, ResponseBody};
+use crate::enip::cip::{Embedded, RequestBody, ResponseBody};
 use std::net::Ipv4Addr;
 
 /// Frame 2: SendUnitData with a Multiple_Service_Packet of 11 Get
@@ -70,130 +72,159 @@ const SET_ATTRIBUTE_SINGLE: &str = "
     00000000 0a00 0200 a100 0400 ba629ada b100 0800 0d00
     10 02 2001 2400";
 
-fn parsed(p: &[u8]) -> (Packet<'_>, Body<'_>) {
-    let pk = whole(p);
-    let Ok(b) = pk.body.clone() else { panic!() };
-    (pk, b)
+/// The checks every real packet gets: well-formed, every prefix fails
+/// cleanly, and so does every prefix of its CIP message in the checked
+/// form.
+fn assert_real_prefixes(p: &[u8], from_target: bool) {
+    let m = whole(p);
+    assert_message_prefixes(p);
+    if let Some((_, c)) = cip_of(&m, from_target) {
+        let open = !c.is_reply() || c.as_bytes().len() > 4;
+        assert_cip_prefixes(c.as_bytes(), None, open);
+    }
 }
 
-/// The checks every real packet gets: prefixes of the packet ask for
-/// more, prefixes of its data and of its CIP message fail cleanly.
-fn assert_real_prefixes(p: &[u8]) {
-    let (pk, _) = parsed(p);
-    assert_body_prefixes(pk.header.command, &p[HEADER_LEN..], false);
-    if let Some(payload) = pk.cip_payload() {
-        let open = payload.message.first().is_some_and(|s| s & 0x80 == 0);
-        assert_cip_prefixes(payload.message, None, open || payload.message.len() > 4);
+/// The class and instance columns of an embedded request, as cip.log
+/// prints them.
+fn columns(e: &Embedded) -> (u8, Option<u32>, Option<u32>) {
+    match e {
+        Embedded::Request { service, path } => (*service, path.class, path.instance),
+        Embedded::Reply { service, .. } => (*service, None, None),
     }
 }
 
 #[test]
 fn multiple_service_packet_request_frame_2() {
     let p = hex(MSP_REQUEST);
-    let (pk, b) = parsed(&p);
+    let m = whole(&p);
     // enip.log: 0x70 Send Unit Data 186 0x11020100 Success
     // 0x0000000000000000 0x00000000
-    assert_eq!(format!("0x{:02x}", pk.header.command), "0x70");
-    assert_eq!(pk.header.command().name(), "Send Unit Data");
-    assert_eq!(pk.header.length, 186);
-    assert_eq!(format!("0x{:08x}", pk.header.session_handle), "0x11020100");
-    assert_eq!(pk.header.status_name(), "Success");
-    assert_eq!(pk.header.sender_context, [0; 8]);
-    let Some(payload) = b.cip() else { panic!() };
-    // cip.log: sequence count 1929 on every row of the packet.
-    assert_eq!(payload.sequence_count, Some(1929));
-    assert_eq!(payload.connection_id, Some(0x007C_0B01));
-    let Some(Ok(CipMessage::Request(r))) = pk.cip() else {
-        panic!()
-    };
-    assert_eq!(r.icsnpp_service_name(), "Multiple Service Packet");
-    assert_eq!(names::class_name(r.class().unwrap_or(0)), "Message Router");
-    assert_eq!(r.path.instance(), Some(1));
-    let RequestBody::MultipleServicePacket(m) = r.body else {
-        panic!()
-    };
-    assert_eq!(m.count(), 11);
-    // cip.log rows 2-12: class and instance of each Get Attribute List.
+    let h = m.header();
+    assert_eq!(format!("0x{:02x}", h.command), "0x70");
+    assert_eq!(names::command_name(h.command), "Send Unit Data");
+    assert_eq!(h.length, 186);
+    assert_eq!(format!("0x{:08x}", h.session_handle), "0x11020100");
+    assert_eq!(names::encap_status_name(h.status), "Success");
+    assert_eq!(h.sender_context, [0; 8]);
+    assert_eq!(items(&m, false)[0], Item::ConnectedAddress(0x007C_0B01));
+    // cip.log: sequence count 1929 on every row of the packet; the packet
+    // itself is 0x0a Multiple Service Packet to Message Router 0x01.
+    let (seq, c) = carried(&m, false);
+    assert_eq!(seq, Some(1929));
+    assert_eq!(
+        names::icsnpp_service_name(c.code()),
+        "Multiple Service Packet"
+    );
+    assert_eq!((c.path().class, c.path().instance), (Some(2), Some(1)));
+    let Some(multi) = c.multiple() else { panic!() };
+    assert_eq!(multi.count(), 11);
+    // cip.log rows 2-12: 0x03 Get Attribute List, class and instance of
+    // each (the reference's path reading gives instance 0x2420 in row 7).
     let expected = [
-        (0x01, 0x01, "Identity"),
-        (0x69, 0x00, "unknown"),
-        (0x73, 0x01, "unknown"),
-        (0xAC, 0x01, "unknown"),
-        (0x68, 0x2420, "unknown"),
-        (0x70, 0x01, "unknown"),
-        (0x8E, 0x01, "unknown"),
-        (0x69, 0x00, "unknown"),
-        (0x68, 0x00, "unknown"),
-        (0x77, 0x01, "unknown"),
-        (0x8B, 0x01, "unknown"),
+        (0x01, 0x01),
+        (0x69, 0x00),
+        (0x73, 0x01),
+        (0xAC, 0x01),
+        (0x68, 0x2420),
+        (0x70, 0x01),
+        (0x8E, 0x01),
+        (0x69, 0x00),
+        (0x68, 0x00),
+        (0x77, 0x01),
+        (0x8B, 0x01),
     ];
-    let got: Vec<_> = m
+    let got: Vec<_> = multi.embedded().map(|e| columns(&e)).collect();
+    let want: Vec<_> = expected
+        .iter()
+        .map(|&(class, instance)| (0x03, Some(class), Some(instance)))
+        .collect();
+    assert_eq!(got, want);
+    // The checked form types the same services.
+    let Ok(CipMessage::Request(r)) = c.check() else {
+        panic!()
+    };
+    assert_eq!(names::class_name(r.class().unwrap_or(0)), "Message Router");
+    let RequestBody::MultipleServicePacket(checked) = r.body else {
+        panic!()
+    };
+    let strict: Vec<_> = checked
         .iter()
         .map(|s| match s {
             Ok(s) => {
                 assert!(s.violations.is_empty());
-                assert_eq!(s.icsnpp_service_name(), "Get Attribute List");
                 assert_eq!(s.service_name(), "Get_Attribute_List");
-                let class = s.class().unwrap_or(u32::MAX);
-                (
-                    class,
-                    s.path.instance().unwrap_or(u32::MAX),
-                    names::class_name(class),
-                )
+                (s.code(), s.class(), s.path.instance())
             }
             Err(e) => panic!("{e}"),
         })
         .collect();
-    assert_eq!(got, expected);
-    assert_real_prefixes(&p);
+    assert_eq!(strict, want);
+    assert_real_prefixes(&p, false);
 }
 
 #[test]
 fn multiple_service_packet_reply_frame_4() {
     let p = hex(MSP_REPLY);
-    let (pk, b) = parsed(&p);
-    assert_eq!(pk.header.length, 269);
-    assert_eq!(b.cip().and_then(|c| c.sequence_count), Some(1929));
-    let Some(Ok(CipMessage::Response(r))) = pk.cip() else {
+    let m = whole(&p);
+    assert_eq!(m.header().length, 269);
+    let (seq, c) = carried(&m, true);
+    assert_eq!(seq, Some(1929));
+    // cip.log: response 0x0a, status 0x00 Success, and 11 rows of 0x03
+    // replies with status 0x00.
+    assert_eq!(
+        c.status(),
+        Some(cip::Status {
+            general: 0,
+            extended: None
+        })
+    );
+    assert_eq!(names::status_name(0), "Success");
+    let Some(multi) = c.multiple() else { panic!() };
+    let got: Vec<_> = multi.embedded().collect();
+    assert_eq!(
+        got,
+        vec![
+            Embedded::Reply {
+                service: 0x03,
+                general_status: 0
+            };
+            11
+        ]
+    );
+    let Ok(CipMessage::Response(r)) = c.check() else {
         panic!()
     };
-    assert_eq!(r.status_name(), "Success");
-    let ResponseBody::MultipleServicePacket(m) = r.body else {
+    let ResponseBody::MultipleServicePacket(checked) = r.body else {
         panic!()
     };
-    assert_eq!(m.count(), 11);
-    let replies: Vec<_> = m.iter().collect();
-    assert_eq!(replies.len(), 11);
-    for reply in replies {
+    assert_eq!(checked.count(), 11);
+    for reply in checked.iter() {
         let Ok(reply) = reply else {
             panic!("{reply:?}")
         };
         assert!(reply.violations.is_empty());
-        assert_eq!(reply.code(), 0x03);
-        assert_eq!(format!("0x{:02x}", reply.general_status), "0x00");
+        assert_eq!((reply.code(), reply.general_status), (0x03, 0));
         assert_eq!(reply.extended_status(), None);
     }
-    assert_real_prefixes(&p);
+    assert_real_prefixes(&p, true);
 }
 
 #[test]
 fn list_identity_frames_371_and_372() {
     let p = hex(LIST_IDENTITY_REQUEST);
-    let (pk, b) = parsed(&p);
-    assert_eq!(pk.header.command().name(), "List Identity");
+    let m = whole(&p);
+    assert_eq!(names::command_name(m.header().command), "List Identity");
     assert_eq!(
-        pk.header.sender_context,
+        m.header().sender_context,
         [0, 0, 0, 0, 0xC1, 0xDE, 0xBE, 0xD1]
     );
-    assert_eq!(b.data, CommandData::ListIdentity(None));
+    assert!(matches!(m.body(false), Body::Empty));
 
     let p = hex(LIST_IDENTITY_REPLY);
-    let (pk, b) = parsed(&p);
-    assert_eq!(pk.header.length, 51);
-    let Some(cpf) = b.cpf() else { panic!() };
-    let items: Vec<_> = cpf.items().collect();
-    let [Ok(Item::ListIdentity(li))] = items[..] else {
-        panic!("{items:?}")
+    let m = whole(&p);
+    assert_eq!(m.header().length, 51);
+    let [Item::ListIdentity(li)] = items(&m, true)[..] else {
+        panic!()
     };
     // cip_identity.log: 1 10.1.1.164 44818 1 Rockwell Automation/Allen-Bradley
     // 12 Communications Adapter 58 4.3 0x0030 0x00524d8e 1756-ENBT/A 0x0003
@@ -213,7 +244,7 @@ fn list_identity_frames_371_and_372() {
     assert_eq!(format!("0x{:08x}", li.identity.serial_number), "0x00524d8e");
     assert_eq!(li.identity.product_name_lossy(), "1756-ENBT/A");
     assert_eq!(format!("0x{:04x}", li.state), "0x0003");
-    assert_real_prefixes(&p);
+    assert_real_prefixes(&p, true);
 }
 
 #[test]
@@ -221,27 +252,28 @@ fn get_attribute_list_frames_10_and_11() {
     let req_p = hex("7000 2000 00010211 00000000 0000000000000000 00000000
          00000000 0100 0200 a100 0400 010b7c00 b100 0c00 8b07
          03 02 208b 2401 0100 0800");
-    let (pk, _) = parsed(&req_p);
-    let Some(Ok(CipMessage::Request(r))) = pk.cip() else {
+    let m = whole(&req_p);
+    let (_, c) = carried(&m, false);
+    assert_eq!((c.path().class, c.path().instance), (Some(0x8B), Some(1)));
+    assert_eq!(c.data(), &[0x01, 0x00, 0x08, 0x00]);
+    let Ok(CipMessage::Request(r)) = c.check() else {
         panic!()
     };
-    assert_eq!((r.class(), r.path.instance()), (Some(0x8B), Some(1)));
-    assert_eq!(r.data, &[0x01, 0x00, 0x08, 0x00]);
     let ctx = r.context();
-    assert_real_prefixes(&req_p);
+    assert_real_prefixes(&req_p, false);
 
     let reply_p = hex("7000 4800 00010211 00000000 0000000000000000 00000000
          00000000 0000 0200 a100 0400 2800fe80 b100 3400 8b07
          83000000 0100 0800 0000 24000000
          474d542d30353a3030204561737465726e2054696d652028555320262043616e61646129");
-    let (pk, _) = parsed(&reply_p);
-    let Some(payload) = pk.cip_payload() else {
-        panic!()
-    };
-    let r = resp(payload.message, Some(&ctx));
+    let m = whole(&reply_p);
+    let (_, c) = carried(&m, true);
+    assert_eq!(c.status().map(|s| s.general), Some(0));
+    let r = resp(c.as_bytes(), Some(&ctx));
     assert!(r.is_success());
     assert!(r.data.ends_with(b"GMT-05:00 Eastern Time (US & Canada)"));
-    assert_real_prefixes(&reply_p);
+    assert_eq!(c.check_reply_to(&ctx).map(|r| r.data), Ok(r.data));
+    assert_real_prefixes(&reply_p, true);
 }
 
 #[test]
@@ -251,58 +283,60 @@ fn set_attribute_list_frames_138_and_140() {
         (SET_ATTRIBUTE_LIST_REPLY, false),
     ] {
         let p = hex(hexed);
-        let (pk, _) = parsed(&p);
-        match pk.cip() {
-            Some(Ok(CipMessage::Request(r))) if is_request => {
-                assert_eq!(r.icsnpp_service_name(), "Set Attribute List");
+        let m = whole(&p);
+        let (_, c) = carried(&m, !is_request);
+        assert_eq!(c.code(), 0x04);
+        assert_eq!(names::icsnpp_service_name(c.code()), "Set Attribute List");
+        match c.check() {
+            Ok(CipMessage::Request(r)) if is_request => {
+                assert_eq!(c.path().class, Some(0x8B));
                 assert_eq!(r.class(), Some(0x8B));
             }
-            Some(Ok(CipMessage::Response(r))) if !is_request => {
-                assert_eq!(r.code(), 0x04);
+            Ok(CipMessage::Response(r)) if !is_request => {
+                assert_eq!(c.status().map(|s| s.general), Some(0));
                 assert_eq!(r.status_name(), "Success");
             }
             other => panic!("{other:?}"),
         }
-        assert_real_prefixes(&p);
+        assert_real_prefixes(&p, !is_request);
     }
 }
 
 #[test]
 fn set_attribute_single_pycomm() {
     let p = hex(SET_ATTRIBUTE_SINGLE);
-    let (pk, b) = parsed(&p);
+    let m = whole(&p);
     // enip.log: 0x70 Send Unit Data 28 0xb4cafff4 Success 0x5f7079636f6d6d5f
-    assert_eq!(pk.header.length, 28);
-    assert_eq!(format!("0x{:08x}", pk.header.session_handle), "0xb4cafff4");
-    assert_eq!(pk.header.sender_context, *b"_pycomm_");
-    // cip.log: 13 request 0x10 Set Attributes Single ... 0x01 Identity 0x00
-    assert_eq!(b.cip().and_then(|c| c.sequence_count), Some(13));
-    let Some(Ok(CipMessage::Request(r))) = pk.cip() else {
-        panic!()
-    };
-    assert_eq!(format!("0x{:02x}", r.code()), "0x10");
-    assert_eq!(r.icsnpp_service_name(), "Set Attributes Single");
-    assert_eq!(names::class_name(r.class().unwrap_or(0)), "Identity");
+    assert_eq!(m.header().length, 28);
+    assert_eq!(format!("0x{:08x}", m.header().session_handle), "0xb4cafff4");
+    assert_eq!(m.header().sender_context, *b"_pycomm_");
+    // cip.log: 13 request 0x10 Set Attributes Single ... 0x01 Identity 0x00 -
+    let (seq, c) = carried(&m, false);
+    assert_eq!(seq, Some(13));
+    assert_eq!(format!("0x{:02x}", c.code()), "0x10");
     assert_eq!(
-        format!("0x{:02x}", r.path.instance().unwrap_or(0xFF)),
-        "0x00"
+        names::icsnpp_service_name(c.code()),
+        "Set Attributes Single"
     );
-    assert_eq!(r.path.attribute(), None);
-    assert_real_prefixes(&p);
+    let path = c.path();
+    assert_eq!(names::class_name(path.class.unwrap_or(0)), "Identity");
+    assert_eq!(format!("0x{:02x}", path.instance.unwrap_or(0xFF)), "0x00");
+    assert_eq!(path.attribute, None);
+    assert!(matches!(c.check(), Ok(CipMessage::Request(_))));
+    assert_real_prefixes(&p, false);
 }
 
 #[test]
 fn implicit_io_frame_377() {
     let d = hex("0200 0280 0800 03064b00 db943f00 b100 0600 a587e80f0300");
-    let Ok((_, io)) = parse_io(&d) else { panic!() };
-    assert!(io.violations.is_empty());
+    let Ok(io) = Datagram::new(&d) else { panic!() };
+    assert!(io.check().is_empty());
     // cip_io.log: 0x004b0603 4166875 6 a587e80f0300
-    let Some((id, seq)) = io.sequenced_address else {
-        panic!()
-    };
-    assert_eq!(format!("0x{id:08x}"), "0x004b0603");
-    assert_eq!(seq, 4_166_875);
-    let Some(data) = io.data else { panic!() };
-    assert_eq!(data.len(), 6);
-    assert_eq!(data, hex("a587e80f0300"));
+    assert_eq!(format!("0x{:08x}", io.connection_id()), "0x004b0603");
+    assert_eq!(io.sequence_number(), 4_166_875);
+    assert_eq!(io.data().len(), 6);
+    assert_eq!(io.data(), hex("a587e80f0300"));
+    for n in 0..d.len() {
+        assert!(Datagram::new(&d[..n]).is_err(), "prefix {n}");
+    }
 }

@@ -4,10 +4,10 @@
 //! network and key segments, and malformed segments.
 
 use super::*;
-use crate::enip::cip::{self, ElectronicKey, LogicalType as L, Path, Segment as S};
+use crate::enip::cip::{self, EPath, ElectronicKey, LogicalType as L, Segment as S};
 
 fn segments(b: &[u8]) -> Vec<S<'_>> {
-    let p = Path::new(b);
+    let p = EPath::new(b);
     assert!(p.violations.is_empty(), "{:?} in {b:02x?}", p.violations);
     p.segments()
         .map(|s| match s {
@@ -25,7 +25,7 @@ fn logical(kind: L, value: u32, width: u8) -> S<'static> {
 /// segment boundary; no prefix panics.
 fn assert_path_prefixes(b: &[u8]) {
     for n in 0..b.len() {
-        let p = Path::new(&b[..n]);
+        let p = EPath::new(&b[..n]);
         let ok = p.segments().all(|s| s.is_ok());
         assert_eq!(
             !ok,
@@ -50,7 +50,7 @@ fn logical_8_bit_class_instance_attribute() {
             logical(L::Attribute, 7, 1)
         ]
     );
-    let p = Path::new(&b);
+    let p = EPath::new(&b);
     assert_eq!(
         (p.class(), p.instance(), p.attribute()),
         (Some(1), Some(1), Some(7))
@@ -85,7 +85,7 @@ fn logical_32_bit_forms_have_a_pad_byte() {
         0x26, 0x00, 0x01, 0x00, 0x01, 0x00, // 32-bit instance 0x00010001
         0x32, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, // 32-bit attribute 0xFFFFFFFF
     ];
-    let p = Path::new(&b);
+    let p = EPath::new(&b);
     assert_eq!(p.class(), Some(0x1234_5678));
     assert_eq!(p.instance(), Some(0x0001_0001));
     assert_eq!(p.attribute(), Some(u32::MAX));
@@ -116,7 +116,7 @@ fn member_connection_point_and_service_id() {
             logical(L::ServiceId, 0x0E, 1),
         ]
     );
-    let p = Path::new(&b);
+    let p = EPath::new(&b);
     assert_eq!(p.member(), Some(5));
     assert_eq!(p.connection_point(), Some(101));
     assert_path_prefixes(&b);
@@ -183,7 +183,7 @@ fn port_segments() {
             },
         ]
     );
-    assert_eq!(Path::new(&b).class(), None);
+    assert_eq!(EPath::new(&b).class(), None);
     assert_path_prefixes(&b);
 }
 
@@ -217,7 +217,7 @@ fn symbolic_segments_and_their_pad() {
             },
         ]
     );
-    let p = Path::new(&b);
+    let p = EPath::new(&b);
     assert!(p.is_symbolic());
     assert_eq!(
         p.symbols().collect::<Vec<_>>(),
@@ -265,7 +265,7 @@ fn segments_we_cannot_size_end_the_walk() {
         ]
     );
     // The instance after it is not seen.
-    assert_eq!(Path::new(&b).instance(), None);
+    assert_eq!(EPath::new(&b).instance(), None);
 }
 
 #[test]
@@ -281,12 +281,12 @@ fn malformed_segments_are_flagged_and_end_the_walk() {
         (&[0x60, 0x80, 0x00, 0x00][..], "extended string format"),
         (&[0x12, 0x09, b'1'][..], "extended link address cut short"),
     ] {
-        let p = Path::new(b);
+        let p = EPath::new(b);
         assert_eq!(p.violations, Violations::INVALID_PATH_SEGMENT, "{what}");
         let last = p.segments().last();
         assert!(matches!(last, Some(Err(_))), "{what}: {last:?}");
     }
-    let p = Path::new(&[0x20, 0x01, 0x23, 0x00]);
+    let p = EPath::new(&[0x20, 0x01, 0x23, 0x00]);
     assert_eq!(p.class(), Some(1));
     let Some(Err(e)) = p.segments().nth(1) else {
         panic!("expected an error");

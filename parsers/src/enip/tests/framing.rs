@@ -1,6 +1,7 @@
-//! Framing over stream buffers (CIP Vol 2, 2-3.1): a packet split over two
-//! segments, two packets in one segment, a stream fed one byte at a time,
-//! and the length cap.
+//! Messages over stream deliveries (CIP Vol 2, 2-3.1): one message split
+//! over two deliveries, two messages in one, a stream cut by the length
+//! field, as the view reads them (each delivery one message, from its
+//! first byte, as the reference does) and as the checked form judges them.
 
 use super::*;
 
@@ -18,133 +19,125 @@ const REGISTER_REPLY: [u8; 28] = [
 
 fn send_rr() -> Vec<u8> {
     let cip = [0x01, 0x02, 0x20, 0x01, 0x24, 0x01]; // Get_Attributes_All, Identity 1
-    packet(0x006F, 0x1102_0100, &rr_data(&cip))
+    packet(command::SEND_RR_DATA, 0x1102_0100, &rr_data(&cip))
 }
 
 #[test]
-fn one_packet_split_over_two_segments() {
+fn one_message_split_over_two_deliveries() {
     let p = send_rr();
-    let (first, second) = p.split_at(10);
-    let mut stream = first.to_vec();
-    let Parsed::NeedMore(n) = parse_encapsulation(&stream) else {
-        panic!("a partial packet must ask for more");
-    };
-    assert!(n >= 1);
-    stream.extend_from_slice(second);
-    let Parsed::Complete(pk) = parse_encapsulation(&stream) else {
-        panic!("expected a complete packet");
-    };
-    assert_eq!(pk.consumed, p.len());
-    let Some(Ok(CipMessage::Request(r))) = pk.cip() else {
+    for cut in 1..p.len() {
+        let first = &p[..cut];
+        match Message::new(first) {
+            // Without its header the first part is not a message.
+            Err(e) => {
+                assert!(cut < HEADER_LEN);
+                assert_truncated(&e, Layer::EnipEncapsulation, "header");
+            }
+            Ok(m) => {
+                // The checked form asks for the rest the length announces.
+                let Err(e) = m.check() else {
+                    panic!("cut {cut}")
+                };
+                assert_eq!(
+                    e.kind,
+                    ErrorKind::Truncated {
+                        needed: p.len() - HEADER_LEN,
+                        got: cut - HEADER_LEN
+                    }
+                );
+                // The reference reads every byte of this message: any
+                // part of it runs out of bytes.
+                let Err(e) = read_all(&m, false) else {
+                    panic!("cut {cut}")
+                };
+                assert!(e.offset <= cut, "cut {cut}: {e}");
+            }
+        }
+    }
+    // Joined again, it is whole.
+    let m = whole(&p);
+    let (_, c) = carried(&m, false);
+    let Ok(CipMessage::Request(r)) = c.check() else {
         panic!("expected a CIP request");
     };
     assert_eq!(r.service_name(), "Get_Attributes_All");
 }
 
 #[test]
-fn split_after_the_length_field_asks_for_the_exact_rest() {
-    let p = send_rr();
-    for cut in 4..p.len() {
-        assert_eq!(
-            frame(&p[..cut]),
-            Frame::NeedMore(p.len() - cut),
-            "cut {cut}"
-        );
-        assert_eq!(
-            parse_encapsulation(&p[..cut]),
-            Parsed::NeedMore(p.len() - cut)
-        );
-    }
-    // Before the length field, the header is what is asked for.
-    assert_eq!(frame(&p[..3]), Frame::NeedMore(21));
-    assert_eq!(frame(&[]), Frame::NeedMore(HEADER_LEN));
+fn two_messages_in_one_delivery() {
+    let mut delivery = REGISTER_REPLY.to_vec();
+    delivery.extend_from_slice(&send_rr());
+    let Ok(m) = Message::new(&delivery) else {
+        panic!()
+    };
+    // The view reads the first message; the second is past what the
+    // reference reads of a RegisterSession.
+    assert_eq!(m.header().command, command::REGISTER_SESSION);
+    assert!(matches!(
+        m.body(true),
+        Body::RegisterSession(Ok(RegisterSession {
+            protocol_version: 1,
+            options: 0
+        }))
+    ));
+    // The checked form flags the bytes past the length; the length field
+    // cuts the stream where the second starts.
+    assert_eq!(m.check(), Ok(Violations::TRAILING_BYTES));
+    let first = m.header().packet_len();
+    assert_eq!(first, REGISTER_REPLY.len());
+    let second = whole(&delivery[first..]);
+    assert_eq!(second.header().command, command::SEND_RR_DATA);
+    assert_eq!(second.header().session_handle, m.header().session_handle);
+    // A SendRRData first: the reference's CIP message runs to the end of
+    // the delivery and takes the second message with it.
+    let mut delivery = send_rr();
+    delivery.extend_from_slice(&REGISTER_REPLY);
+    let Ok(m) = Message::new(&delivery) else {
+        panic!()
+    };
+    let (_, c) = carried(&m, false);
+    assert_eq!(c.code(), 0x01);
+    assert_eq!(c.len(), 6, "Get_Attributes_All reads no data");
+    assert_eq!(c.data(), &REGISTER_REPLY[..]);
 }
 
 #[test]
-fn two_packets_in_one_segment() {
-    let mut segment = REGISTER_REPLY.to_vec();
-    segment.extend_from_slice(&send_rr());
-    let Parsed::Complete(a) = parse_encapsulation(&segment) else {
-        panic!("expected the first packet");
-    };
-    assert_eq!(a.header.command(), Command::RegisterSession);
-    assert_eq!(a.consumed, REGISTER_REPLY.len());
-    let Parsed::Complete(b) = parse_encapsulation(&segment[a.consumed..]) else {
-        panic!("expected the second packet");
-    };
-    assert_eq!(b.header.command(), Command::SendRRData);
-    assert_eq!(b.header.session_handle, a.header.session_handle);
-    assert_eq!(a.consumed + b.consumed, segment.len());
-}
-
-#[test]
-fn a_stream_fed_byte_by_byte_yields_every_packet_once() {
+fn a_stream_cut_by_the_length_field_yields_every_message_once() {
     let mut wire = Vec::new();
     for _ in 0..3 {
         wire.extend_from_slice(&REGISTER_REPLY);
         wire.extend_from_slice(&send_rr());
     }
-    let mut buffer = Vec::new();
     let mut seen = Vec::new();
-    for b in wire {
-        buffer.push(b);
-        loop {
-            match frame(&buffer) {
-                Frame::Complete(raw) => {
-                    let consumed = raw.consumed;
-                    seen.push(raw.header.command);
-                    buffer.drain(..consumed);
-                }
-                Frame::NeedMore(_) => break,
-                Frame::Invalid(e) => panic!("{e}"),
-            }
-        }
+    let mut rest = &wire[..];
+    while !rest.is_empty() {
+        let Ok(m) = Message::new(rest) else { panic!() };
+        let (one, next) = rest.split_at(m.header().packet_len());
+        seen.push(whole(one).header().command);
+        rest = next;
     }
     assert_eq!(seen, [0x65, 0x6F, 0x65, 0x6F, 0x65, 0x6F]);
-    assert!(buffer.is_empty());
 }
 
 #[test]
-fn a_length_over_the_cap_stops_framing() {
-    let mut bad = REGISTER_REPLY;
-    bad[2..4].copy_from_slice(&0xFFF0u16.to_le_bytes());
-    let Parsed::Invalid(e) = parse_encapsulation(&bad) else {
-        panic!("length 65520 cannot be EtherNet/IP");
-    };
-    assert_eq!(e.layer, Some(Layer::EnipEncapsulation));
-    assert_eq!(
-        e.kind,
-        ErrorKind::TooLong {
-            field: "length",
-            value: 0xFFF0,
-            max: 65_511
-        }
-    );
-}
-
-#[test]
-fn the_header_flags_reach_the_packet() {
-    let mut p = REGISTER_REPLY;
-    p[23] = 0x80; // options 0x80000000
-    p[24] = 2; // protocol version 2
-    let Parsed::Complete(pk) = parse_encapsulation(&p) else {
-        panic!("expected a complete packet");
-    };
-    assert_eq!(
-        pk.violations(),
-        Violations::OPTIONS_NONZERO | Violations::UNSUPPORTED_PROTOCOL_VERSION
-    );
-    assert_eq!(
-        pk.violations().names().collect::<Vec<_>>(),
-        vec!["enip_options_nonzero", "enip_unsupported_protocol_version"]
-    );
-}
-
-#[test]
-fn probe_finds_packets_after_a_gap() {
-    let mut stream = vec![0xAB; 7];
-    stream.extend_from_slice(&send_rr());
-    let start = (0..stream.len()).find(|i| probe(&stream[*i..]));
-    assert_eq!(start, Some(7));
-    assert!(probe(&REGISTER_REPLY));
+fn detection_by_the_reference_signature() {
+    assert!(looks_like_encapsulation(&REGISTER_REPLY));
+    assert!(looks_like_encapsulation(&send_rr()));
+    assert!(!looks_like_encapsulation(&REGISTER_REPLY[..16]));
+    assert!(!looks_like_encapsulation(
+        b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n"
+    ));
+    let mut unknown = REGISTER_REPLY;
+    unknown[0] = 0x01;
+    assert!(!looks_like_encapsulation(&unknown));
+    let mut high = REGISTER_REPLY;
+    high[1] = 0x01;
+    assert!(!looks_like_encapsulation(&high));
+    let mut status = REGISTER_REPLY;
+    status[8] = 0x42;
+    assert!(!looks_like_encapsulation(&status));
+    status[8] = 0x6A;
+    assert!(looks_like_encapsulation(&status));
+    status[9] = 0x01;
+    assert!(!looks_like_encapsulation(&status));
 }

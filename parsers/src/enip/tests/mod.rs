@@ -1,10 +1,12 @@
-//! Cross-cutting tests of the EtherNet/IP and CIP module: annotated byte
-//! vectors for every encapsulation command (`commands`), CPF item
-//! (`items`), CIP request and reply (`messages`), EPATH form (`epath`),
-//! Multiple_Service_Packet (`msp`), Unconnected_Send (`unconnected`),
-//! Forward_Open / Forward_Close (`connection`); the real packets of the
-//! reference trace (`corpus`); framing over stream buffers (`framing`);
-//! and property tests (`props`).
+//! Cross-cutting tests of the EtherNet/IP grammar. The lax view, the
+//! reference's reading: one annotated message per encapsulation command
+//! (`commands`), per CPF item (`items`), the CIP message view with the
+//! reference's quirks (`view`), split and joined messages (`framing`), the
+//! real packets of the reference trace against the values the reference
+//! logs (`corpus`). The checked form: CIP requests and replies
+//! (`messages`), EPATH (`epath`), Multiple_Service_Packet (`msp`),
+//! Unconnected_Send (`unconnected`), Forward_Open / Forward_Close
+//! (`connection`). And property tests over both (`props`).
 
 mod commands;
 mod connection;
@@ -16,9 +18,14 @@ mod messages;
 mod msp;
 mod props;
 mod unconnected;
+mod view;
 
+use super::cip::{
+    parse_cip, parse_cip_reply_to, parse_cip_request, parse_cip_response, Checked as CipMessage,
+    ReplyContext, Request as CipRequest, Response as CipResponse,
+};
 use super::*;
-use crate::{ErrorKind, Layer};
+use crate::{Error, ErrorKind, Layer};
 
 /// Bytes from a hex string (spaces allowed); test vectors too long to
 /// annotate byte by byte.
@@ -54,21 +61,43 @@ fn rr_data(cip: &[u8]) -> Vec<u8> {
     d
 }
 
-/// Parses a whole packet that must frame and parse with no violation.
-fn whole(p: &[u8]) -> Packet<'_> {
-    match parse_encapsulation(p) {
-        Parsed::Complete(pk) => {
-            assert_eq!(pk.consumed, p.len(), "{p:02x?}");
-            assert!(pk.body.is_ok(), "{:?} in {p:02x?}", pk.body);
-            assert!(
-                pk.violations().is_empty(),
-                "{:?} in {p:02x?}",
-                pk.violations()
-            );
-            pk
-        }
-        other => panic!("{p:02x?}: {other:?}"),
+/// The view of a whole message that its checked form finds well-formed.
+fn whole(p: &[u8]) -> Message<'_> {
+    let m = Message::new(p).unwrap_or_else(|e| panic!("{e} in {p:02x?}"));
+    assert_eq!(m.header().packet_len(), p.len(), "{p:02x?}");
+    match m.check() {
+        Ok(v) => assert!(v.is_empty(), "{v:?} in {p:02x?}"),
+        Err(e) => panic!("{e} in {p:02x?}"),
     }
+    m
+}
+
+/// The items of a message's CPF as the reference reads them, all read.
+fn items<'a>(m: &Message<'a>, from_target: bool) -> Vec<Item<'a>> {
+    let list = match m.body(from_target) {
+        Body::List(items) => items,
+        Body::SendData(Ok(s)) => s.items,
+        other => panic!("no items: {other:?}"),
+    };
+    list.map(|i| i.unwrap_or_else(|e| panic!("{e}"))).collect()
+}
+
+/// The CIP message the first data item of a message carries, with its
+/// sequence count (connected data), if there is one.
+fn cip_of<'a>(m: &Message<'a>, from_target: bool) -> Option<(Option<u16>, cip::Message<'a>)> {
+    items(m, from_target).into_iter().find_map(|i| match i {
+        Item::ConnectedData {
+            sequence_count,
+            message,
+        } => Some((Some(sequence_count), message)),
+        Item::UnconnectedData(message) => Some((None, message)),
+        _ => None,
+    })
+}
+
+/// The CIP message the first data item of a message carries.
+fn carried<'a>(m: &Message<'a>, from_target: bool) -> (Option<u16>, cip::Message<'a>) {
+    cip_of(m, from_target).unwrap_or_else(|| panic!("no CIP message in {m:?}"))
 }
 
 /// Parses a CIP request that must parse with no violation.
@@ -109,42 +138,77 @@ fn assert_truncated(e: &Error, layer: Layer, what: &str) {
     );
 }
 
-/// Every truncated prefix of a command's data fails cleanly: a
-/// `Truncated` error, or a flagged parse; `open_ended` data (NOP, unknown
-/// commands) may parse clean. The framed packet's prefixes all ask for
-/// more bytes.
-fn assert_body_prefixes(command: u16, data: &[u8], open_ended: bool) {
-    for n in 0..data.len() {
-        let prefix = &data[..n];
-        match parse_body(command, prefix) {
-            Err(nom::Err::Error(e)) => {
-                assert!(
-                    e.layer == Some(Layer::EnipEncapsulation) || e.layer == Some(Layer::EnipCpf),
-                    "prefix {n}: {e}"
-                );
-                assert_truncated(&e, e.layer.unwrap_or(Layer::Cip), &format!("prefix {n}"));
-            }
-            Ok((_, b)) => assert!(
-                open_ended || !b.violations.is_empty() || (n == 0 && b.cpf().is_none()),
-                "prefix {n} of {data:02x?} parsed with no flag: {b:?}"
-            ),
-            Err(e) => panic!("prefix {n}: {e:?}"),
+/// Reads everything the lax view offers of a message, both directions:
+/// the body, every item, every CIP message's path, status, services and
+/// carried request. Returns the first error, if any (the walk stops there).
+fn read_all(m: &Message<'_>, from_target: bool) -> Result<usize, Error> {
+    let list = match m.body(from_target) {
+        Body::List(items) => items,
+        Body::SendData(s) => s?.items,
+        Body::RegisterSession(r) => return r.map(|_| 0),
+        Body::Empty | Body::Other(_) => return Ok(0),
+    };
+    let mut n = 0;
+    for item in list {
+        n += 1;
+        match item? {
+            Item::ConnectedData { message, .. }
+            | Item::UnconnectedData(message)
+            | Item::UnconnectedDtls { message, .. } => read_cip(&message),
+            _ => {}
         }
     }
-    let p = packet(command, 1, data);
-    for n in 0..p.len() {
-        let r = parse_encapsulation(&p[..n]);
-        assert!(
-            matches!(r, Parsed::NeedMore(k) if k >= 1 && n + k <= p.len()),
-            "packet prefix {n}: {r:?}"
-        );
+    Ok(n)
+}
+
+/// Reads everything of a CIP message view.
+fn read_cip(m: &cip::Message<'_>) {
+    let _ = (m.path(), m.status(), m.routed(), m.data(), m.path_bytes());
+    assert!(m.len() <= m.as_bytes().len());
+    if let Some(multi) = m.multiple() {
+        assert_eq!(multi.offsets().len(), usize::from(multi.count()));
+        assert!(multi.embedded().count() <= 255);
     }
 }
 
-/// Every truncated prefix of a CIP message fails cleanly: a `Truncated`
-/// error in layer `Cip`, or a flagged parse; `open_ended` messages end in
-/// free-form data, so shorter ones may parse clean (but only once the
-/// path or status is whole).
+/// Every truncated prefix of a message fails cleanly: the view needs the
+/// header, the checked form says `Truncated` (the data the length field
+/// announces is missing), and the lax reading either ends in a clean
+/// `Truncated` or reads what is there.
+fn assert_message_prefixes(p: &[u8]) {
+    for n in 0..p.len() {
+        let prefix = &p[..n];
+        let m = match Message::new(prefix) {
+            Ok(m) => m,
+            Err(e) => {
+                assert!(n < HEADER_LEN, "prefix {n}: {e}");
+                assert_truncated(&e, Layer::EnipEncapsulation, &format!("prefix {n}"));
+                continue;
+            }
+        };
+        match m.check() {
+            Err(e) => {
+                assert_truncated(&e, Layer::EnipEncapsulation, &format!("prefix {n}"));
+                assert_eq!(e.offset, HEADER_LEN);
+            }
+            Ok(v) => panic!("prefix {n} of {p:02x?} checked: {v:?}"),
+        }
+        for from_target in [false, true] {
+            if let Err(e) = read_all(&m, from_target) {
+                assert!(
+                    matches!(e.kind, ErrorKind::Truncated { needed, got } if got < needed),
+                    "prefix {n}: {e:?}"
+                );
+                assert!(e.offset <= n, "prefix {n}: {e}");
+            }
+        }
+    }
+}
+
+/// Every truncated prefix of a CIP message fails cleanly in the checked
+/// form: a `Truncated` error in layer `Cip`, or a flagged parse;
+/// `open_ended` messages end in free-form data, so shorter ones may parse
+/// clean (but only once the path or status is whole).
 fn assert_cip_prefixes(msg: &[u8], context: Option<&ReplyContext>, open_ended: bool) {
     let is_request = msg.first().is_some_and(|s| s & 0x80 == 0);
     for n in 0..msg.len() {
@@ -166,6 +230,10 @@ fn assert_cip_prefixes(msg: &[u8], context: Option<&ReplyContext>, open_ended: b
                 "prefix {n} of {msg:02x?} parsed with no flag: {m:?}"
             ),
             Err(e) => panic!("prefix {n}: {e:?}"),
+        }
+        // The lax view of the same prefix never panics.
+        if let Ok(m) = cip::Message::new(prefix) {
+            read_cip(&m);
         }
     }
 }

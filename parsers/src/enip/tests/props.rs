@@ -1,7 +1,9 @@
-//! Property tests: arbitrary bytes never panic any entry point, and every
-//! lazy part of a parsed message (CPF items, path segments, embedded
-//! Multiple_Service_Packet services, the Unconnected_Send request) can be
-//! walked without panicking; errors are always clean.
+//! Property tests: arbitrary bytes never panic any entry point of the view
+//! or of the checked form, every lazy part of a message (CPF items, the
+//! CIP message's path, status, services and carried request; the checked
+//! form's path segments, embedded Multiple_Service_Packet services, the
+//! Unconnected_Send request) can be walked without panicking, and errors
+//! are always clean.
 
 use super::*;
 use crate::enip::cip::{ReplyContext, RequestBody, ResponseBody, Target};
@@ -59,7 +61,7 @@ fn check_error(e: &Error, layer: Layer, len: usize) {
     assert!(e.offset <= len, "{e} past {len}");
 }
 
-fn walk_path(p: &cip::Path<'_>, len: usize) {
+fn walk_path(p: &cip::EPath<'_>, len: usize) {
     let _ = (p.class(), p.instance(), p.attribute(), p.member());
     let _ = (p.connection_point(), p.is_symbolic(), p.symbols().count());
     let mut bad = false;
@@ -161,74 +163,73 @@ fn check_cip(msg: &[u8]) {
     let _ = cip::parse_path(msg).map(|(_, p)| walk_path(&p, msg.len()));
 }
 
-fn walk_cpf(c: &Cpf<'_>, len: usize) {
-    for i in c.items() {
-        match i {
-            Ok(Item::ListIdentity(li)) => {
-                let _ = (li.identity.vendor_name(), li.identity.device_type_name());
-            }
-            Ok(Item::ListServices(s)) => {
-                let _ = s.name_bytes();
-            }
-            Ok(_) => {}
-            Err(e) => check_error(&e, Layer::EnipCpf, len),
+/// The view and the checked form of a message: no panic, clean errors.
+fn check_message(buf: &[u8]) {
+    let m = match Message::new(buf) {
+        Ok(m) => m,
+        Err(e) => {
+            check_error(&e, Layer::EnipEncapsulation, buf.len());
+            return;
         }
+    };
+    let _ = m.header().packet_len();
+    if let Err(e) = m.check() {
+        assert!(e.offset <= buf.len(), "{e} past {}", buf.len());
+        assert!(
+            matches!(e.kind, ErrorKind::Truncated { needed, got } if got < needed)
+                || matches!(e.kind, ErrorKind::TooLong { .. }),
+            "{e:?}"
+        );
     }
-    let _ = (c.connection_id(), c.sequenced_address(), c.connected_data());
-    assert!(c.raw_items().count() <= usize::from(c.item_count));
-}
-
-fn check_body(command: u16, data: &[u8]) {
-    match parse_body(command, data) {
-        Ok((rest, b)) => {
-            assert!(rest.is_empty());
-            if let Some(c) = b.cpf() {
-                walk_cpf(c, data.len());
-            }
-            if let Some(p) = b.cip() {
-                check_cip(p.message);
-            }
-        }
-        Err(nom::Err::Error(e)) => {
+    for from_target in [false, true] {
+        if let Err(e) = read_all(&m, from_target) {
             assert!(
                 matches!(e.kind, ErrorKind::Truncated { needed, got } if got < needed),
                 "{e:?}"
             );
-            assert!(e.offset <= data.len());
+            assert!(e.offset <= buf.len(), "{e} past {}", buf.len());
         }
-        Err(e) => panic!("{e:?}"),
+        if let Some((_, c)) = lax_cip(&m, from_target) {
+            check_cip(c.as_bytes());
+        }
     }
+}
+
+/// The first CIP message the view reads in a message, if any.
+fn lax_cip<'a>(m: &Message<'a>, from_target: bool) -> Option<(Option<u16>, cip::Message<'a>)> {
+    let items = match m.body(from_target) {
+        Body::List(items) => items,
+        Body::SendData(Ok(s)) => s.items,
+        _ => return None,
+    };
+    items.map_while(Result::ok).find_map(|i| match i {
+        Item::ConnectedData {
+            sequence_count,
+            message,
+        } => Some((Some(sequence_count), message)),
+        Item::UnconnectedData(message) | Item::UnconnectedDtls { message, .. } => {
+            Some((None, message))
+        }
+        _ => None,
+    })
 }
 
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(buf in vec(any::<u8>(), 0..400)) {
-        match frame(&buf) {
-            Frame::Complete(raw) => {
-                prop_assert!(raw.consumed <= buf.len());
-                prop_assert_eq!(raw.data.len() + HEADER_LEN, raw.consumed);
-            }
-            Frame::NeedMore(n) => prop_assert!(n >= 1),
-            Frame::Invalid(e) => prop_assert_eq!(e.layer, Some(Layer::EnipEncapsulation)),
-        }
-        let _ = probe(&buf);
-        let _ = parse_header(&buf);
-        if let Parsed::Complete(p) = parse_encapsulation(&buf) {
-            let _ = p.violations();
-            if let Some(Ok(m)) = p.cip() {
-                let _ = m.violations();
-            }
-        }
+        let _ = (looks_like_encapsulation(&buf), is_io(&buf));
+        check_message(&buf);
         for c in COMMANDS {
-            check_body(c, &buf);
+            check_message(&packet(c, 1, &buf));
         }
-        if let Ok((_, c)) = parse_cpf(&buf) {
-            walk_cpf(&c, buf.len());
+        if let Ok(io) = Datagram::new(&buf) {
+            let _ = io.check();
+            let _ = (io.split(true, true), io.split(true, false));
+            prop_assert!(io.data().len() <= buf.len());
         }
-        if let Ok((_, io)) = parse_io(&buf) {
-            if let Some(d) = io.data {
-                let _ = split_io_data(d, true, true);
-            }
+        if let Ok(m) = cip::Message::new(&buf) {
+            read_cip(&m);
+            let _ = m.check();
         }
         let _ = parse_identity(&buf);
         check_cip(&buf);
@@ -250,8 +251,8 @@ proptest! {
         };
         msg.extend_from_slice(&tail);
         check_cip(&msg);
-        // The same message inside SendRRData and SendUnitData.
-        check_body(0x006F, &rr_data(&msg));
+        // The same message inside SendRRData, both ways.
+        check_message(&packet(command::SEND_RR_DATA, 1, &rr_data(&msg)));
     }
 
     #[test]
@@ -260,14 +261,14 @@ proptest! {
         data in vec(any::<u8>(), 0..200),
     ) {
         let p = packet(command, 1, &data);
-        let Parsed::Complete(pk) = parse_encapsulation(&p) else {
-            panic!("a framed packet must frame");
+        let Ok(m) = Message::new(&p) else {
+            panic!("a packet has its header");
         };
-        prop_assert_eq!(pk.consumed, p.len());
-        if let Err(e) = &pk.body {
+        prop_assert_eq!(m.header().packet_len(), p.len());
+        if let Err(e) = m.check() {
             prop_assert!(e.offset >= HEADER_LEN && e.offset <= p.len(), "{}", e);
         }
-        check_body(command, &data);
+        check_message(&p);
     }
 
     #[test]
@@ -281,9 +282,17 @@ proptest! {
             b.extend_from_slice(&u16::try_from(d.len()).unwrap_or(0).to_le_bytes());
             b.extend_from_slice(d);
         }
-        let Ok((_, c)) = parse_cpf(&b) else { panic!("a CPF with a count parses") };
-        walk_cpf(&c, b.len());
-        prop_assert_eq!(c.raw_items().count(), items.len());
-        prop_assert_eq!(c.violations.contains(Violations::ITEM_COUNT_MISMATCH), extra > 0);
+        let p = packet(command::LIST_INTERFACES, 1, &b);
+        let Ok(m) = Message::new(&p) else { panic!() };
+        match m.check() {
+            Ok(v) => prop_assert_eq!(v.contains(Violations::ITEM_COUNT_MISMATCH), extra > 0),
+            // Only a carried CIP message too short for its fixed fields.
+            Err(e) => prop_assert_eq!(e.layer, Some(Layer::Cip)),
+        }
+        let Body::List(list) = m.body(true) else { panic!() };
+        let count = u16::try_from(items.len()).unwrap_or(0).saturating_add(extra);
+        prop_assert_eq!(list.item_count(), Some(count));
+        prop_assert!(list.take_while(Result::is_ok).count() <= usize::from(count));
+        check_message(&p);
     }
 }
