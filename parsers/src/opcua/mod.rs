@@ -20,6 +20,7 @@
 
 mod decoder;
 mod header;
+mod kinds;
 pub mod names;
 pub mod services;
 pub mod status;
@@ -31,6 +32,7 @@ mod tests;
 
 pub use decoder::{Decoder, MAX_ARRAY_LEN, MAX_DEPTH};
 pub use header::{RequestHeader, ResponseHeader};
+pub use kinds::{service_kind, ServiceKind};
 pub use names::service_name;
 pub use transport::{
     frame, parse_chunk, probe, resync, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
