@@ -159,9 +159,6 @@ pub mod enip;
 pub mod modbus;
 pub mod opcua;
 
-pub use crate::event::Head as MessageHead;
-pub use crate::logs::{head_values, message_head_fields};
-
 #[cfg(test)]
 pub(crate) mod testkit;
 

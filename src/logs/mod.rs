@@ -10,10 +10,11 @@ pub mod enip;
 mod head;
 pub mod modbus;
 mod notice;
+pub mod opcua;
 mod stats;
 mod weird;
 
-pub use head::{head_values, message_head_fields};
+pub use head::{head_values, head_values_linked, message_head_fields};
 
 use crate::event::{Event, Record};
 use crate::output::DynLog;
@@ -40,6 +41,9 @@ pub fn event_rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::Cip(m) => enip::cip_rows(m, &mut |r| row(r)),
         Event::CipIo(m) => row(m.as_ref()),
         Event::CipIdentity(m) => row(m.as_ref()),
+        Event::OpcUaMessage(m) => row(m.as_ref()),
+        Event::OpcUaRequest(r) => opcua::request_rows(r, row),
+        Event::OpcUaResponse(r) => opcua::response_rows(r, row),
         Event::Notice(n) => row(n.as_ref()),
         Event::Alert(a) => row(a.as_ref()),
         Event::Stats(s) => row(s.as_ref()),

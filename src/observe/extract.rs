@@ -2,8 +2,10 @@
 //! types carry what the inventory and the baseline need.
 
 use super::{Detail, EnipMessage, ModbusRange, Obs, OpcUaActivate, OpcUaChannel, Request};
-use crate::analyzers::opcua::{ActivateSessionRecord, OpcuaRecord};
 use crate::event::enip::{Encapsulation, Identity};
+use crate::event::opcua::{
+    IdentityKind, Message, MessageType, Request as OpcUaRequest, RequestBody,
+};
 use crate::event::{Event, Record};
 use crate::flow::Dir;
 use crate::inventory::{CipIdentity, OpcUaIdentity};
@@ -36,16 +38,13 @@ pub fn observations(rec: &Record, out: &mut Vec<Obs>) {
             });
         }
         Record::Event(Event::CipIdentity(m)) => out.push(cip_identity(m)),
-        Record::Event(e) => out.extend(event(e)),
-        Record::Log(l) => {
-            let any = l.as_any();
-            if let Some(r) = any.downcast_ref::<OpcuaRecord>() {
-                out.extend(opcua(r).map(Obs::Request));
-                out.extend(opcua_channel(r));
-            } else if let Some(r) = any.downcast_ref::<ActivateSessionRecord>() {
-                out.extend(opcua_activate(r));
-            }
+        Record::Event(Event::OpcUaMessage(m)) => {
+            out.extend(opcua(m).map(Obs::Request));
+            out.extend(opcua_channel(m));
         }
+        Record::Event(Event::OpcUaRequest(r)) => out.extend(opcua_activate(r)),
+        Record::Event(e) => out.extend(event(e)),
+        Record::Log(_) => {}
     }
 }
 
@@ -77,6 +76,7 @@ fn event(e: &Event) -> Option<Obs> {
             },
         },
         Event::Enip(_) | Event::Cip(_) | Event::CipIo(_) | Event::CipIdentity(_) => return None,
+        Event::OpcUaMessage(_) | Event::OpcUaRequest(_) | Event::OpcUaResponse(_) => return None,
         Event::Weird(_)
         | Event::Notice(_)
         | Event::Alert(_)
@@ -372,8 +372,9 @@ fn modbus_object(r: &crate::event::modbus::DeviceId) -> Option<Obs> {
     })
 }
 
-fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
-    let name = r.req.as_ref()?.service.as_ref()?.name?;
+fn opcua(r: &Message) -> Option<Box<Request>> {
+    let id = r.request.as_ref()?.service.as_ref()?.numeric()?;
+    let name = crate::logs::opcua::service_name(id)?;
     let function = name.trim_end_matches("Request");
     let write = matches!(
         function,
@@ -404,11 +405,11 @@ fn opcua(r: &OpcuaRecord) -> Option<Box<Request>> {
 
 /// The OpenSecureChannel request of a summary row (the policy is in the
 /// clear asymmetric header; the mode only on unsecured channels).
-fn opcua_channel(r: &OpcuaRecord) -> Option<Obs> {
-    if r.msg_type != "OPN" || r.req.is_none() {
+fn opcua_channel(r: &Message) -> Option<Obs> {
+    if r.message_type != MessageType::Open || r.request.is_none() {
         return None;
     }
-    let policy = r.open.as_ref().and_then(|o| o.policy_uri.clone());
+    let policy = r.open.as_ref().and_then(|o| o.security_policy_uri.clone());
     let mode = policy
         .as_deref()
         .filter(|p| p.ends_with("#None"))
@@ -421,27 +422,26 @@ fn opcua_channel(r: &OpcuaRecord) -> Option<Obs> {
     })))
 }
 
-fn opcua_activate(r: &ActivateSessionRecord) -> Option<Obs> {
-    let ActivateSessionRecord::Request(h, a) = r else {
+/// The identity of an ActivateSession request.
+fn opcua_activate(r: &OpcUaRequest) -> Option<Obs> {
+    let RequestBody::ActivateSession(a) = &r.body else {
         return None;
     };
-    let token = match a.token_type_name {
-        Some("AnonymousIdentityToken") => "anonymous",
-        Some("UserNameIdentityToken") => "username",
-        Some("X509IdentityToken") => "certificate",
-        Some("IssuedIdentityToken") => "issued",
-        _ => "unknown",
+    let h = &r.head;
+    let token = match a.token_kind() {
+        IdentityKind::Anonymous => "anonymous",
+        IdentityKind::UserName => "username",
+        IdentityKind::Certificate => "certificate",
+        IdentityKind::Issued => "issued",
+        IdentityKind::Other => "unknown",
     };
     Some(Obs::OpcUaActivate(Box::new(OpcUaActivate {
         ts: h.ts,
         id: h.id.clone(),
         token,
-        user_name: a.user_name.clone(),
-        secret: a.password.is_some() || a.token_data.is_some(),
-        encrypted: a
-            .encryption_algorithm
-            .as_deref()
-            .is_some_and(|e| !e.is_empty()),
+        user_name: a.user_name().map(str::to_string),
+        secret: a.secret_sent(),
+        encrypted: a.encrypted(),
     })))
 }
 
