@@ -108,11 +108,6 @@ impl Context<'_> {
             .report(self.ts, self.id, name, addl, source, self.emitter);
     }
 
-    /// Emits a protocol log record.
-    pub fn log(&mut self, rec: Box<dyn crate::output::DynLog>) {
-        self.emitter.emit(Record::Log(rec));
-    }
-
     /// Emits an event.
     pub fn event(&mut self, e: Event) {
         self.emitter.emit(Record::Event(e));

@@ -2,7 +2,6 @@
 //! them so the merged stream is the same whatever the number of workers.
 
 use super::Event;
-use crate::output::DynLog;
 
 /// Position of a record in the run's output order.
 ///
@@ -23,15 +22,12 @@ pub struct OrderKey {
 /// What travels from where it is made to the merge stage.
 #[derive(Debug)]
 pub enum Record {
-    /// A protocol analyzer's log row (modbus.log, ...).
-    Log(Box<dyn DynLog>),
     Event(Event),
 }
 
 impl Record {
     pub fn ts(&self) -> crate::time::Ts {
         match self {
-            Record::Log(l) => l.ts(),
             Record::Event(e) => e.ts(),
         }
     }

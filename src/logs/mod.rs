@@ -22,7 +22,6 @@ use crate::output::DynLog;
 /// Calls `row` with each log row of `rec`, in order.
 pub fn rows(rec: &Record, row: &mut dyn FnMut(&dyn DynLog)) {
     match rec {
-        Record::Log(l) => row(l.as_ref()),
         Record::Event(e) => event_rows(e, row),
     }
 }

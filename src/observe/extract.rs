@@ -44,7 +44,6 @@ pub fn observations(rec: &Record, out: &mut Vec<Obs>) {
         }
         Record::Event(Event::OpcUaRequest(r)) => out.extend(opcua_activate(r)),
         Record::Event(e) => out.extend(event(e)),
-        Record::Log(_) => {}
     }
 }
 
