@@ -1345,7 +1345,7 @@ mod tests {
                         .expect("a known token type")
                         .unwrap();
                     let UserIdentityToken::Anonymous { policy_id } = token else {
-                        panic!("anonymous, not {}", token.type_name())
+                        panic!("anonymous, not {token:?}")
                     };
                     assert_eq!(policy_id.text(), "anonymous");
                     assert_eq!(locale_ids.len(), 1);

@@ -21,7 +21,6 @@
 mod decoder;
 mod header;
 mod kinds;
-pub mod names;
 pub mod services;
 pub mod status;
 mod transport;
@@ -33,7 +32,6 @@ mod tests;
 pub use decoder::{Decoder, MAX_ARRAY_LEN, MAX_DEPTH};
 pub use header::{RequestHeader, ResponseHeader};
 pub use kinds::{service_kind, ServiceKind};
-pub use names::service_name;
 pub use transport::{
     frame, parse_chunk, probe, resync, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
     ErrorMessage, Frame, Hello, MessageHeader, MessageType, RawChunk, ReverseHello, SecureChunk,
