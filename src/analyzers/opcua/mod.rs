@@ -314,6 +314,7 @@ impl OpcUa {
         let Some(service) = message::service_id(&mut d) else {
             return;
         };
+        // The body is read by its id's number, whatever the namespace.
         let id = service.identifier;
         let mut links = links::Links::new(cx.id, &mut self.messages);
         let head = Head {

@@ -81,7 +81,7 @@ impl<'e, 'f> Rows<'e, 'f> {
     pub fn new(head: &'e Head, out: &'f mut dyn FnMut(&dyn DynLog)) -> Self {
         Rows {
             head,
-            cells: Cells(Vec::with_capacity(48)),
+            cells: Cells::default(),
             out,
         }
     }
@@ -90,6 +90,9 @@ impl<'e, 'f> Rows<'e, 'f> {
     /// head.
     pub fn start(&mut self) -> &mut Cells<'e> {
         self.cells.0.clear();
+        // Room for the widest row at once (no buffer for an event whose
+        // rows are all of their own type, like a response's status rows).
+        self.cells.0.reserve(48);
         &mut self.cells
     }
 
