@@ -6,6 +6,14 @@
 
 use std::fmt;
 
+/// A byte's two lowercase hex digits, as ASCII (message ids, MACs, and the
+/// hex the logs write).
+pub fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| DIGITS.get(usize::from(n & 0xf)).copied().unwrap_or(b'0');
+    [digit(b >> 4), digit(b)]
+}
+
 /// The most bytes an [`Id`] holds.
 pub const MAX_LEN: usize = 23;
 

@@ -20,7 +20,7 @@
     )
 )]
 
-use crate::event::{Emitter, Event, Record, Weird, WeirdScope};
+use crate::event::{Emitter, Event, Weird, WeirdScope};
 use crate::flow::Dir;
 use crate::time::Ts;
 
@@ -49,13 +49,13 @@ impl WeirdTally {
             return;
         }
         self.logged.push(name);
-        em.emit(Record::Event(Event::Weird(Box::new(Weird {
+        em.emit(Event::Weird(Box::new(Weird {
             ts,
             scope: WeirdScope::Conn(id.clone()),
             name,
             addl,
             source,
-        }))));
+        })));
     }
 }
 
@@ -108,14 +108,9 @@ impl Context<'_> {
             .report(self.ts, self.id, name, addl, source, self.emitter);
     }
 
-    /// Emits a protocol log record.
-    pub fn log(&mut self, rec: Box<dyn crate::output::DynLog>) {
-        self.emitter.emit(Record::Log(rec));
-    }
-
     /// Emits an event.
     pub fn event(&mut self, e: Event) {
-        self.emitter.emit(Record::Event(e));
+        self.emitter.emit(e);
     }
 }
 
@@ -134,7 +129,7 @@ pub fn message_id(uid: &str, n: u64) -> crate::id::Id {
     let bytes = a.to_be_bytes().into_iter().chain([b as u8]);
     let mut id = [0u8; 18];
     for (digits, byte) in id.chunks_exact_mut(2).zip(bytes) {
-        digits.copy_from_slice(&crate::output::hex_pair(byte));
+        digits.copy_from_slice(&crate::id::hex_pair(byte));
     }
     crate::id::Id::new(std::str::from_utf8(&id).unwrap_or_default())
 }
@@ -158,9 +153,6 @@ mod detect;
 pub mod enip;
 pub mod modbus;
 pub mod opcua;
-
-pub use crate::event::Head as MessageHead;
-pub use crate::logs::{head_values, message_head_fields};
 
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -2,7 +2,7 @@
 //! identity, an emitter, and helpers to feed data and read the rows back.
 
 use super::{Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
-use crate::event::{Emitter, Event, Record};
+use crate::event::{Emitter, Event};
 use crate::flow::Dir;
 use crate::output::Value;
 use crate::time::Ts;
@@ -114,7 +114,7 @@ impl Harness {
             .records
             .iter()
             .filter_map(|(_, r)| match r {
-                Record::Event(Event::Weird(w)) => Some(w.name),
+                Event::Weird(w) => Some(w.name),
                 _ => None,
             })
             .collect()

@@ -2,7 +2,6 @@
 //! them so the merged stream is the same whatever the number of workers.
 
 use super::Event;
-use crate::output::DynLog;
 
 /// Position of a record in the run's output order.
 ///
@@ -20,27 +19,10 @@ pub struct OrderKey {
     pub sub: u32,
 }
 
-/// What travels from where it is made to the merge stage.
-#[derive(Debug)]
-pub enum Record {
-    /// A protocol analyzer's log row (modbus.log, ...).
-    Log(Box<dyn DynLog>),
-    Event(Event),
-}
-
-impl Record {
-    pub fn ts(&self) -> crate::time::Ts {
-        match self {
-            Record::Log(l) => l.ts(),
-            Record::Event(e) => e.ts(),
-        }
-    }
-}
-
-/// Collects records with their order keys.
+/// Collects events with their order keys.
 #[derive(Debug, Default)]
 pub struct Emitter {
-    pub records: Vec<(OrderKey, Record)>,
+    pub records: Vec<(OrderKey, Event)>,
     key: OrderKey,
 }
 
@@ -76,12 +58,12 @@ impl Emitter {
     }
 
     /// Adds a record in emission order.
-    pub fn emit(&mut self, r: Record) {
+    pub fn emit(&mut self, r: Event) {
         self.records.push((self.key, r));
         self.key.sub = self.key.sub.saturating_add(1);
     }
 
-    pub fn take(&mut self) -> Vec<(OrderKey, Record)> {
+    pub fn take(&mut self) -> Vec<(OrderKey, Event)> {
         std::mem::take(&mut self.records)
     }
 }
@@ -90,14 +72,14 @@ impl Emitter {
 mod tests {
     use super::*;
 
-    fn weird(name: &'static str) -> Record {
-        Record::Event(Event::Weird(Box::new(crate::event::Weird {
+    fn weird(name: &'static str) -> Event {
+        Event::Weird(Box::new(crate::event::Weird {
             ts: crate::time::Ts(0),
             scope: crate::event::WeirdScope::None,
             name,
             addl: None,
             source: "test",
-        })))
+        }))
     }
 
     #[test]
@@ -118,7 +100,7 @@ mod tests {
         let names: Vec<_> = r
             .iter()
             .map(|(_, r)| match r {
-                Record::Event(Event::Weird(w)) => w.name,
+                Event::Weird(w) => w.name,
                 _ => "",
             })
             .collect();

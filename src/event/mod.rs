@@ -16,7 +16,7 @@ pub mod opcua;
 
 pub use alert::{Alert, Notice, NoticeKind};
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
-pub use emit::{Emitter, OrderKey, Record};
+pub use emit::{Emitter, OrderKey};
 
 use crate::stats::{CaptureLoss, StatsRecord};
 use crate::time::Ts;
@@ -63,6 +63,14 @@ pub enum Event {
     CipIo(Box<enip::Io>),
     /// A List Identity reply's identity item: `cip_identity.log`.
     CipIdentity(Box<enip::Identity>),
+    /// An OPC UA message, its request and response paired:
+    /// `opcua_binary.log`.
+    OpcUaMessage(Box<opcua::Message>),
+    /// A decoded OPC UA request body: its service log.
+    OpcUaRequest(Box<opcua::Request>),
+    /// An OPC UA response: its status rows
+    /// (`opcua_binary_status_code_detail.log`) and its service log.
+    OpcUaResponse(Box<opcua::Response>),
     /// An OPC UA application's description (no log row).
     OpcUaApplication(Box<opcua::Application>),
     /// A deviation or another notice: `notice.log`.
@@ -92,6 +100,9 @@ impl Event {
             Event::Cip(m) => m.head.ts,
             Event::CipIo(m) => m.head.ts,
             Event::CipIdentity(m) => m.head.ts,
+            Event::OpcUaMessage(m) => m.ts,
+            Event::OpcUaRequest(r) => r.head.ts,
+            Event::OpcUaResponse(r) => r.head.ts,
             Event::OpcUaApplication(a) => a.ts,
             Event::Notice(n) => n.ts,
             Event::Alert(a) => a.ts,

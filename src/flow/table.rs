@@ -23,7 +23,7 @@ use super::key::{FlowKey, Side};
 use super::{FlowConfig, FlowCounters};
 use crate::analyzers::Shared;
 use crate::decode::Decoded;
-use crate::event::{Emitter, Event, Record};
+use crate::event::{Emitter, Event};
 use crate::time::Ts;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -185,7 +185,7 @@ impl FlowTable {
             }
         }
         let conn = Conn::new(key, side, seq, ts, d, &self.cfg);
-        em.emit(Record::Event(conn.start_event(side, d)));
+        em.emit(conn.start_event(side, d));
         self.counters.connections += 1;
         match key.proto {
             6 => self.counters.tcp += 1,
@@ -225,7 +225,7 @@ impl FlowTable {
         self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes);
         em.for_conn(s.conn.first_seq);
         let rec = s.conn.finish(em, &mut self.counters, &mut self.shared);
-        em.emit(Record::Event(Event::Conn(Box::new(rec))));
+        em.emit(Event::Conn(Box::new(rec)));
     }
 
     /// Pops heap entries until one is current; returns its slot if its real
@@ -373,7 +373,7 @@ mod tests {
                 .take()
                 .into_iter()
                 .filter_map(|(_, r)| match r {
-                    Record::Event(Event::Conn(c)) => Some(*c),
+                    Event::Conn(c) => Some(*c),
                     _ => None,
                 })
                 .collect()
@@ -422,7 +422,7 @@ mod tests {
             .em
             .take()
             .into_iter()
-            .filter(|(_, r)| matches!(r, Record::Event(Event::Weird(w)) if w.name == "analyzer_budget_exhausted"))
+            .filter(|(_, r)| matches!(r, Event::Weird(w) if w.name == "analyzer_budget_exhausted"))
             .count();
         assert_eq!(weirds, 5);
         f.table.finish(&mut f.em);

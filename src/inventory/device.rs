@@ -289,7 +289,7 @@ pub fn format_mac(m: [u8; 6]) -> String {
         if i > 0 {
             s.push(':');
         }
-        for d in crate::output::hex_pair(b) {
+        for d in crate::id::hex_pair(b) {
             s.push(char::from(d));
         }
     }

@@ -26,6 +26,17 @@ pub const fn message_head_fields(id_column: &'static str) -> [Field; 12] {
 
 /// The values of those columns for one message.
 pub fn head_values<'a>(head: &'a Head, out: &mut dyn crate::output::Sink<'a>) {
+    head_values_linked(head, &head.link, out);
+}
+
+/// The values of those columns for a row of a group made from a message
+/// (the nodes it reads, the status codes of a response): `link`, the
+/// group's id, in the id column.
+pub fn head_values_linked<'a>(
+    head: &'a Head,
+    link: &'a str,
+    out: &mut dyn crate::output::Sink<'a>,
+) {
     out.push(Value::Time(head.ts));
     // The same on every row of the connection in this direction.
     let id = &head.id;
@@ -48,5 +59,5 @@ pub fn head_values<'a>(head: &'a Head, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
     });
-    out.push(Value::Plain(&head.link));
+    out.push(Value::Plain(link));
 }

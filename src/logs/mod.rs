@@ -10,24 +10,17 @@ pub mod enip;
 mod head;
 pub mod modbus;
 mod notice;
+pub mod opcua;
 mod stats;
 mod weird;
 
-pub use head::{head_values, message_head_fields};
+pub use head::{head_values, head_values_linked, message_head_fields};
 
-use crate::event::{Event, Record};
+use crate::event::Event;
 use crate::output::DynLog;
 
-/// Calls `row` with each log row of `rec`, in order.
-pub fn rows(rec: &Record, row: &mut dyn FnMut(&dyn DynLog)) {
-    match rec {
-        Record::Log(l) => row(l.as_ref()),
-        Record::Event(e) => event_rows(e, row),
-    }
-}
-
 /// Calls `row` with each log row of `e`, in order.
-pub fn event_rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
+pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
     match e {
         Event::Conn(c) => row(c.as_ref()),
         Event::Weird(w) => row(w.as_ref()),
@@ -44,6 +37,9 @@ pub fn event_rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::Cip(m) => enip::cip_rows(m, &mut |r| row(r)),
         Event::CipIo(m) => row(m.as_ref()),
         Event::CipIdentity(m) => row(m.as_ref()),
+        Event::OpcUaMessage(m) => row(m.as_ref()),
+        Event::OpcUaRequest(r) => opcua::request_rows(r, row),
+        Event::OpcUaResponse(r) => opcua::response_rows(r, row),
         Event::Notice(n) => row(n.as_ref()),
         Event::Alert(a) => row(a.as_ref()),
         Event::Stats(s) => row(s.as_ref()),

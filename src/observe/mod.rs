@@ -5,11 +5,11 @@
 //! number of workers.
 
 mod observer;
-mod opcua_rows;
+mod opcua;
 mod request;
 
 pub use observer::{ObserveConfig, Observed, Observer};
-pub use opcua_rows::{opcua_rows, OpcUa, OpcUaActivate, OpcUaChannel};
+pub use opcua::{OpcUaActivate, OpcUaChannel};
 pub use request::{
     cip_kind, modbus_kind, opcua_kind, requests, Detail, Function, ModbusRange, ModbusTable,
     Request, CIP, ENIP, MODBUS, OPCUA,

@@ -3,9 +3,9 @@
 //! inventory and the baseline being learned, in that order, and hands the
 //! detector's notices and the rules' alerts back to be written.
 
-use super::{opcua_rows, requests, OpcUa, Request};
+use super::{requests, OpcUaActivate, OpcUaChannel, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
-use crate::event::{Event, Notice, Record};
+use crate::event::{Event, Notice};
 use crate::inventory::{Inventory, RoleConfig};
 use crate::rules::{Engine, EngineStats, RuleSet};
 use crate::time::Ts;
@@ -141,37 +141,9 @@ impl Observer {
         }
     }
 
-    /// Reads one record; deviations and rule alerts go to `alerts`.
-    pub fn record(&mut self, rec: &Record, alerts: &mut Vec<Event>) {
-        let last = match rec {
-            Record::Event(e) => self.event(e, alerts),
-            Record::Log(l) => {
-                let mut last = None;
-                opcua_rows(l.as_ref(), &mut |o| {
-                    last = Some(match o {
-                        OpcUa::Request(r) => {
-                            self.request(&r, alerts);
-                            r.ts
-                        }
-                        OpcUa::Channel(c) => {
-                            self.tick(c.ts, alerts);
-                            if let Some(r) = self.rules.as_mut() {
-                                r.opcua_channel(&c, alerts);
-                            }
-                            c.ts
-                        }
-                        OpcUa::Activate(a) => {
-                            self.tick(a.ts, alerts);
-                            if let Some(r) = self.rules.as_mut() {
-                                r.opcua_activate(&a, alerts);
-                            }
-                            a.ts
-                        }
-                    });
-                });
-                last
-            }
-        };
+    /// Reads one event; deviations and rule alerts go to `alerts`.
+    pub fn read(&mut self, e: &Event, alerts: &mut Vec<Event>) {
+        let last = self.event(e, alerts);
         self.after(last.map(|t| t.0));
     }
 
@@ -275,6 +247,15 @@ impl Observer {
                 }
                 last = Some(u.ts);
             }
+            Event::OpcUaRequest(r) => {
+                if let Some(a) = OpcUaActivate::of(r) {
+                    self.tick(a.ts, alerts);
+                    if let Some(rules) = self.rules.as_mut() {
+                        rules.opcua_activate(&a, alerts);
+                    }
+                    last = Some(a.ts);
+                }
+            }
             Event::OpcUaApplication(a) => {
                 if let Some(d) = self.detector.as_mut() {
                     d.opcua_application(a, &mut self.notices);
@@ -289,6 +270,16 @@ impl Observer {
             self.request(r, alerts);
             last = Some(r.ts);
         });
+        // After its request: the secure channel a message opens.
+        if let Event::OpcUaMessage(m) = e {
+            if let Some(c) = OpcUaChannel::of(m) {
+                self.tick(c.ts, alerts);
+                if let Some(r) = self.rules.as_mut() {
+                    r.opcua_channel(&c, alerts);
+                }
+                last = Some(c.ts);
+            }
+        }
         last
     }
 

@@ -301,6 +301,24 @@ fn enip(m: &Encapsulation) -> Option<Request<'_>> {
     })
 }
 
+/// The request of an OPC UA message: its request half's service.
+fn opcua(m: &crate::event::opcua::Message) -> Option<Request<'_>> {
+    let id = m.request.as_ref()?.service.as_ref()?.numeric()?;
+    let name = crate::logs::opcua::service_name(id)?;
+    let function = name.trim_end_matches("Request");
+    let (write, engineering, identification) = opcua_kind(function);
+    Some(Request {
+        ts: m.ts,
+        id: &m.id,
+        function: Function::OpcUa(function),
+        write,
+        engineering,
+        identification,
+        modbus: None,
+        detail: Detail::None,
+    })
+}
+
 /// Calls `f` with each request `e` carries, in order.
 pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
     match e {
@@ -331,6 +349,11 @@ pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
         }
         Event::Enip(m) => {
             if let Some(r) = enip(m) {
+                f(&r);
+            }
+        }
+        Event::OpcUaMessage(m) => {
+            if let Some(r) = opcua(m) {
                 f(&r);
             }
         }

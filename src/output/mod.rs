@@ -8,7 +8,7 @@ mod writer;
 
 use crate::time::Ts;
 
-pub use value::{bytes_text, hex_pair, push_json_string, Field, FieldType, Value};
+pub use value::{bytes_text, hex_pair, push_hex_bytes, push_json_string, Field, FieldType, Value};
 pub use writer::{json_line, json_line_into, LogFormat, LogWriter, RowCache, WriteError};
 
 pub mod cloudwatch;
@@ -111,19 +111,13 @@ impl<'a> dyn Sink<'a> + '_ {
 
 /// Any log record, as an object: what the merge stage hands the writer.
 pub trait DynLog: Send + std::fmt::Debug {
-    /// The record itself, for readers that want its typed fields (the
-    /// inventory and the baseline learn from the logs' records).
-    fn as_any(&self) -> &dyn std::any::Any;
     fn path(&self) -> &'static str;
     fn fields(&self) -> &'static [Field];
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>);
     fn ts(&self) -> Ts;
 }
 
-impl<T: LogRecord + Send + std::fmt::Debug + 'static> DynLog for T {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
+impl<T: LogRecord + Send + std::fmt::Debug> DynLog for T {
     fn path(&self) -> &'static str {
         T::PATH
     }

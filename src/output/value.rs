@@ -95,13 +95,7 @@ pub fn push_hex(out: &mut String, value: u64, digits: u8) {
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
-/// A byte's two lowercase hex digits, as ASCII.
-pub fn hex_pair(b: u8) -> [u8; 2] {
-    [
-        HEX_DIGITS[usize::from(b >> 4)],
-        HEX_DIGITS[usize::from(b & 0xf)],
-    ]
-}
+pub use crate::id::hex_pair;
 
 /// Appends the bytes in lowercase hex, two digits each.
 pub fn push_hex_bytes(out: &mut String, bytes: &[u8]) {

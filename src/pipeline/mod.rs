@@ -18,7 +18,7 @@ use crate::capture::{FileSource, KernelStats, LinkType, LiveSource, OpenError, R
 use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
-use crate::event::{Emitter, Event, Notice, NoticeKind, OrderKey, Record, Weird, WeirdScope};
+use crate::event::{Emitter, Event, Notice, NoticeKind, OrderKey, Weird, WeirdScope};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
@@ -289,7 +289,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             let mut res = alerts.iter().try_for_each(|a| write_event(&mut writer, a));
             if let Some(sh) = &shipper {
                 for a in &alerts {
-                    crate::logs::event_rows(a, &mut |row| offer(sh, row));
+                    crate::logs::rows(a, &mut |row| offer(sh, row));
                 }
             }
             if res.is_ok() && !cfg.discard_logs {
@@ -606,7 +606,7 @@ impl<'a> Capturer<'a> {
         );
         self.em.at_packet(self.seq);
         if delta.percent_lost > ctl.loss_threshold {
-            self.em.emit(Record::Event(Event::Notice(Box::new(Notice {
+            self.em.emit(Event::Notice(Box::new(Notice {
                 ts: now,
                 kind: NoticeKind::CaptureLoss,
                 conn: None,
@@ -620,10 +620,9 @@ impl<'a> Capturer<'a> {
                 src: None,
                 dst: None,
                 p: None,
-            }))));
+            })));
         }
-        self.em
-            .emit(Record::Event(Event::CaptureLoss(Box::new(delta))));
+        self.em.emit(Event::CaptureLoss(Box::new(delta)));
         let mut s = Summary {
             decode: self.counters.clone(),
             ..Summary::default()
@@ -632,8 +631,7 @@ impl<'a> Capturer<'a> {
         s.first_ts = self.first_ts;
         s.last_ts = Some(now);
         s.elapsed = elapsed;
-        self.em
-            .emit(Record::Event(Event::Stats(Box::new(s.stats_record()))));
+        self.em.emit(Event::Stats(Box::new(s.stats_record())));
         *kernel_before = k;
         *stats_ts = Some(now);
     }
@@ -728,13 +726,13 @@ impl<'a> Capturer<'a> {
 
     fn weird(&mut self, ts: Ts, scope: WeirdScope, name: &'static str, source: &'static str) {
         self.em.at_packet(self.seq);
-        self.em.emit(Record::Event(Event::Weird(Box::new(Weird {
+        self.em.emit(Event::Weird(Box::new(Weird {
             ts,
             scope,
             name,
             addl: None,
             source,
-        }))));
+        })));
     }
 
     /// Sends the current tick to every worker; false if the pipeline shut down
@@ -838,7 +836,7 @@ impl Rendered {
 /// shipper.
 fn write_event(writer: &mut LogWriter, e: &Event) -> Result<(), WriteError> {
     let mut res = Ok(());
-    crate::logs::event_rows(e, &mut |row| {
+    crate::logs::rows(e, &mut |row| {
         if res.is_ok() {
             res = writer.write(row);
         }
@@ -857,7 +855,7 @@ fn merge(
     rotation: Rotation,
     shipper: Option<Arc<Shipper>>,
 ) -> Result<(LogWriter, Observer), WriteError> {
-    let mut all: Vec<(OrderKey, Record, Option<RowsAt>)> = Vec::new();
+    let mut all: Vec<(OrderKey, Event, Option<RowsAt>)> = Vec::new();
     let mut rendered: Vec<Rendered> = Vec::new();
     let mut alerts: Vec<Event> = Vec::new();
     let mut opened = false;
@@ -911,7 +909,7 @@ fn merge(
             // A live run's periodic stats row comes from the capture thread,
             // which does not see the connections: the workers' counters
             // are filled in here (the final row gets them after the join).
-            if let Record::Event(Event::Stats(st)) = &mut rec {
+            if let Event::Stats(st) = &mut rec {
                 st.summary.flows = FlowCounters::default();
                 for f in &flows {
                     st.summary.flows.add(f);
@@ -954,7 +952,7 @@ fn merge(
                 now = now.max(ts);
             }
             // A live run's periodic stats row: metrics with it.
-            if let (Some(sh), Record::Event(Event::Stats(st))) = (&shipper, &rec) {
+            if let (Some(sh), Event::Stats(st)) = (&shipper, &rec) {
                 sh.metrics(&metrics(
                     &st.summary,
                     observer.inventory.devices.len(),
@@ -962,11 +960,11 @@ fn merge(
                     writer.rows("alert"),
                 ));
             }
-            observer.record(&rec, &mut alerts);
+            observer.read(&rec, &mut alerts);
             for a in alerts.drain(..) {
                 write_event(&mut writer, &a)?;
                 if let Some(sh) = &shipper {
-                    crate::logs::event_rows(&a, &mut |row| offer(sh, row));
+                    crate::logs::rows(&a, &mut |row| offer(sh, row));
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
-use crate::event::{Emitter, OrderKey, Record};
+use crate::event::{Emitter, Event, OrderKey};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::output::RowCache;
 use crossbeam_channel::{Receiver, Sender};
@@ -21,7 +21,7 @@ pub enum Work {
 /// workers run in parallel while the merge thread is one).
 pub struct Output {
     pub tick: u64,
-    pub records: Vec<(OrderKey, Record)>,
+    pub records: Vec<(OrderKey, Event)>,
     /// The rendered lines of the tick, one after the other (one
     /// allocation per tick, not per row).
     pub text: String,
@@ -37,7 +37,7 @@ pub struct Output {
 
 impl Output {
     /// The output of a source that renders nothing.
-    pub fn unrendered(tick: u64, records: Vec<(OrderKey, Record)>) -> Output {
+    pub fn unrendered(tick: u64, records: Vec<(OrderKey, Event)>) -> Output {
         Output {
             tick,
             records,
@@ -51,7 +51,7 @@ impl Output {
 
 /// The JSON line of every log row of a tick.
 fn render(
-    records: &[(OrderKey, Record)],
+    records: &[(OrderKey, Event)],
     cache: &mut RowCache,
 ) -> (String, Vec<(&'static str, u32)>, Vec<u32>) {
     let mut text = String::with_capacity(records.len() * 512);
@@ -81,7 +81,7 @@ fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
 
 fn output(
     tick: u64,
-    records: Vec<(OrderKey, Record)>,
+    records: Vec<(OrderKey, Event)>,
     json: bool,
     flows: FlowCounters,
     cache: &mut RowCache,

@@ -20,7 +20,7 @@
 
 mod decoder;
 mod header;
-pub mod names;
+mod kinds;
 pub mod services;
 pub mod status;
 mod transport;
@@ -31,7 +31,7 @@ mod tests;
 
 pub use decoder::{Decoder, MAX_ARRAY_LEN, MAX_DEPTH};
 pub use header::{RequestHeader, ResponseHeader};
-pub use names::service_name;
+pub use kinds::{service_kind, ServiceKind};
 pub use transport::{
     frame, parse_chunk, probe, resync, Acknowledge, AsymmetricSecurityHeader, Chunk, ChunkKind,
     ErrorMessage, Frame, Hello, MessageHeader, MessageType, RawChunk, ReverseHello, SecureChunk,

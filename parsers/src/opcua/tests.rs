@@ -317,7 +317,6 @@ fn builtin_type_ids_round_trip() {
     for id in 0..=25u8 {
         let t = BuiltinType::from_id(id).unwrap();
         assert_eq!(t.id(), id);
-        assert!(!t.name().is_empty());
     }
     assert_eq!(BuiltinType::from_id(26), None);
 }
@@ -367,7 +366,6 @@ fn user_identity_tokens_decode_by_type() {
     let x = Decoder::new(&b).extension_object().unwrap();
     assert_eq!(x.type_id_encoding, 0x01);
     let t = U::decode(&x).unwrap().unwrap();
-    assert_eq!(t.type_name(), "UserNameIdentityToken");
     let U::UserName {
         user_name,
         password,
@@ -383,10 +381,10 @@ fn user_identity_tokens_decode_by_type() {
     // Anonymous; a type this module does not know; a token cut short.
     let b = hex("01004101 01 05000000 01000000 61");
     let x = Decoder::new(&b).extension_object().unwrap();
-    assert_eq!(
-        U::decode(&x).unwrap().unwrap().type_name(),
-        "AnonymousIdentityToken"
-    );
+    assert!(matches!(
+        U::decode(&x).unwrap().unwrap(),
+        U::Anonymous { .. }
+    ));
     let b = hex("0100ff00 01 00000000");
     assert!(U::decode(&Decoder::new(&b).extension_object().unwrap()).is_none());
     let b = hex("01004401 01 02000000 0100");

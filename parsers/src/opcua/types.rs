@@ -296,39 +296,6 @@ impl BuiltinType {
     pub fn id(self) -> u8 {
         self as u8
     }
-
-    /// The specification's name of the type (`Int32`, `LocalizedText`).
-    pub fn name(self) -> &'static str {
-        use BuiltinType::*;
-        match self {
-            Null => "Null",
-            Boolean => "Boolean",
-            SByte => "SByte",
-            Byte => "Byte",
-            Int16 => "Int16",
-            UInt16 => "UInt16",
-            Int32 => "Int32",
-            UInt32 => "UInt32",
-            Int64 => "Int64",
-            UInt64 => "UInt64",
-            Float => "Float",
-            Double => "Double",
-            String => "String",
-            DateTime => "DateTime",
-            Guid => "Guid",
-            ByteString => "ByteString",
-            XmlElement => "XmlElement",
-            NodeId => "NodeId",
-            ExpandedNodeId => "ExpandedNodeId",
-            StatusCode => "StatusCode",
-            QualifiedName => "QualifiedName",
-            LocalizedText => "LocalizedText",
-            ExtensionObject => "ExtensionObject",
-            DataValue => "DataValue",
-            Variant => "Variant",
-            DiagnosticInfo => "DiagnosticInfo",
-        }
-    }
 }
 
 /// One value of a built-in type.

@@ -1,21 +1,22 @@
 //! The OPC UA Binary analyzer: opc.tcp chunks on TCP 4840 (and on other
-//! ports when the client opens with a Hello), logged as CISA
-//! ICSNPP-opcua-binary's summary log `opcua_binary.log` and its service
-//! logs.
+//! ports when the client opens with a Hello), as the events of
+//! `crate::event::opcua`, which the logs of CISA ICSNPP-opcua-binary
+//! (`opcua_binary.log`, the summary, and its service logs) project.
 //!
 //! Each direction's stream is cut into chunks by their size field. HEL,
-//! ACK, ERR and CLO give a row each at once; an OPN or MSG request waits
-//! for the response with the same request id and type and the two become
-//! one row; what is unpaired when the connection ends is written then,
-//! one row per message, in arrival order (the reference's timing).
+//! ACK, ERR and CLO give a message event each at once; an OPN or MSG
+//! request waits for the response with the same request id and type and
+//! the two become one message; what is unpaired when the connection ends
+//! is emitted then, one message each, in arrival order (the reference's
+//! timing).
 //!
 //! Secured channels: once an OPN names a security policy other than None,
 //! the sequence header and body of that channel's chunks are ciphertext;
-//! their rows carry what is in clear (type, sizes, channel id, the policy
-//! and certificates of the OPN) and no request id, service or header —
-//! never a name decoded from ciphertext. (A channel in Sign mode is in
-//! clear, but its mode is inside the encrypted OPN, so it is treated the
-//! same.)
+//! their messages carry what is in clear (type, sizes, channel id, the
+//! policy and certificates of the OPN) and no request id, service or
+//! header — never a name decoded from ciphertext. (A channel in Sign mode
+//! is in clear, but its mode is inside the encrypted OPN, so it is treated
+//! the same.)
 //!
 //! Lost sync (a gap, or bytes that do not frame as a chunk) drops what
 //! that direction had buffered and searches its next bytes for the next
@@ -23,27 +24,27 @@
 //! connection); a chunk above the negotiated buffer size stops the
 //! direction for good. Messages of several chunks are reassembled, up to
 //! the negotiated message size and [`MAX_MESSAGE_LEN`], and their service
-//! rows come from the whole body.
+//! bodies are decoded from the whole body.
 //!
-//! Every decoded response also gives `opcua_binary_status_code_detail`
-//! rows (its service result, per-operation results, inner codes of
-//! diagnostics); the service logs live in `services/`, one module per
-//! service set.
+//! A decoded request body gives a request event, a response whose header
+//! decodes a response event (its status, and its body when decoded); the
+//! link ids their rows use are drawn here, as the events are built (see
+//! `crate::event::opcua`). Conversions of the bodies live in `services/`,
+//! one module per service set.
 
-mod logs;
-mod row;
+mod links;
+mod message;
+mod own;
 mod services;
-mod value;
-
-pub use logs::{ActivateSessionRecord, OpcuaRecord, OpenSecureChannelRecord};
+pub(crate) mod value;
 
 use super::{Analyzer, Context};
+use crate::event::opcua::{Half, Message, Request, Response, ResponseStatus};
+use crate::event::{Event, Head};
 use crate::flow::{Dir, PerDir};
-use crate::time::Ts;
-use logs::{Half, HelloFields, OpenFields, RequestFields, ResponseFields, ServiceId};
 use otwatch_parsers::opcua::{
-    self, Chunk, Decoder, Frame, Identifier, MessageType, RequestHeader, ResponseHeader,
-    SecureChunk, SecurityHeader, SequenceHeader,
+    self, Chunk, Decoder, Frame, MessageType, RequestHeader, ResponseHeader, SecureChunk,
+    SecurityHeader, SequenceHeader, ServiceKind,
 };
 use std::collections::VecDeque;
 
@@ -52,7 +53,7 @@ pub const PORT: u16 = 4840;
 /// The conn.log service name the reference uses.
 pub const SERVICE: &str = "opcua-binary";
 /// Requests (and orphan responses) held for pairing per connection; past
-/// this the oldest is written unpaired.
+/// this the oldest is emitted unpaired.
 pub const MAX_PENDING: usize = 256;
 
 /// Our own cap on one message's reassembled body, whatever the peers
@@ -73,34 +74,14 @@ enum StreamState {
     Stopped,
 }
 
-/// A message whose chunks are still arriving: its row and its body so far.
+/// A message whose chunks are still arriving: its summary and its body so
+/// far.
 #[derive(Debug)]
 struct Partial {
-    row: OpcuaRecord,
+    message: Message,
     body: Vec<u8>,
     /// The body outgrew the cap and was dropped.
     overflow: bool,
-}
-
-/// What a logged secret is replaced with.
-pub const REDACTED: &str = "(redacted)";
-
-/// 100-ns ticks from 1601-01-01 to 1970-01-01 (OPC 10000-6, 5.2.2.5).
-pub(crate) const EPOCH_TICKS: i64 = 116_444_736_000_000_000;
-
-pub(crate) fn ts_of(ticks: i64) -> Ts {
-    Ts(ticks.saturating_sub(EPOCH_TICKS) / 10)
-}
-
-pub(crate) fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
-    b.iter().fold(
-        String::with_capacity(b.len().saturating_mul(2)),
-        |mut s, c| {
-            let _ = write!(s, "{c:02x}");
-            s
-        },
-    )
 }
 
 /// One connection's OPC UA state.
@@ -115,9 +96,9 @@ pub struct OpcUa {
     channel: Option<u32>,
     /// An OPN named a policy other than None: bodies are ciphertext.
     secured: bool,
-    /// Per direction, the row of a message whose last chunk was an
-    /// intermediate one; later chunks of it add their size, and the final
-    /// (or abort) chunk finishes it.
+    /// Per direction, the message whose last chunk was an intermediate
+    /// one; later chunks of it add their size, and the final (or abort)
+    /// chunk finishes it.
     partial: PerDir<Option<Partial>>,
     /// Link ids handed out on this connection.
     messages: u64,
@@ -129,7 +110,11 @@ pub struct OpcUa {
     /// HEL (the client's ReceiveBufferSize bounds the server's chunks) and
     /// the ACK (the server's bounds the client's); 0 until negotiated.
     max_chunk: PerDir<u32>,
-    pending: VecDeque<OpcuaRecord>,
+    pending: VecDeque<Message>,
+}
+
+fn emit(message: Message, cx: &mut Context<'_>) {
+    cx.event(Event::OpcUaMessage(Box::new(message)));
 }
 
 impl OpcUa {
@@ -139,7 +124,7 @@ impl OpcUa {
 
     /// The direction lost its place (bytes missing, or bytes that do not
     /// frame): what is buffered is dropped, a message in progress is
-    /// written as it is, and the next chunk of the channel is searched for.
+    /// emitted as it is, and the next chunk of the channel is searched for.
     fn lose(&mut self, dir: Dir, why: String, cx: &mut Context<'_>) {
         cx.weird("opcua_binary_lost_sync", Some(why), "OPCUA_BINARY");
         self.sync[dir] = StreamState::Searching { skipped: 0 };
@@ -184,28 +169,6 @@ impl OpcUa {
         }
     }
 
-    fn row(cx: &Context<'_>, h: &opcua::MessageHeader) -> OpcuaRecord {
-        OpcuaRecord {
-            ts: cx.ts,
-            id: cx.id.clone(),
-            msg_type: h.message_type.as_str(),
-            is_final: match h.chunk.as_char() {
-                'F' => "F",
-                'C' => "C",
-                _ => "A",
-            },
-            total_size: u64::from(h.size),
-            error: None,
-            reason: None,
-            hello: None,
-            sec_channel_id: Vec::new(),
-            open: None,
-            request_id: None,
-            req: None,
-            res: None,
-        }
-    }
-
     fn on_chunk(&mut self, dir: Dir, raw: &opcua::RawChunk<'_>, cx: &mut Context<'_>) {
         let chunk = match opcua::parse_chunk(raw) {
             Ok(c) => c,
@@ -219,42 +182,28 @@ impl OpcUa {
             }
         };
         cx.confirm(SERVICE);
-        let mut row = Self::row(cx, &raw.header);
+        let mut m = message::new(cx, &raw.header);
         match chunk {
             Chunk::Hello(h) => {
                 self.max_chunk[Dir::Resp] = h.receive_buffer_size;
                 self.max_message[Dir::Resp] = h.max_message_size;
-                row.hello = Some(HelloFields {
-                    version: h.protocol_version,
-                    rcv_buf_size: h.receive_buffer_size,
-                    snd_buf_size: h.send_buffer_size,
-                    max_msg_size: h.max_message_size,
-                    max_chunk_cnt: h.max_chunk_count,
-                    endpoint_url: h.endpoint_url.bytes().map(|_| h.endpoint_url.text().into()),
-                });
+                m.hello = Some(message::hello(&h));
             }
             Chunk::Acknowledge(a) => {
                 self.max_chunk[Dir::Orig] = a.receive_buffer_size;
                 self.max_message[Dir::Orig] = a.max_message_size;
-                row.hello = Some(HelloFields {
-                    version: a.protocol_version,
-                    rcv_buf_size: a.receive_buffer_size,
-                    snd_buf_size: a.send_buffer_size,
-                    max_msg_size: a.max_message_size,
-                    max_chunk_cnt: a.max_chunk_count,
-                    endpoint_url: None,
-                });
+                m.hello = Some(message::acknowledge(&a));
             }
             Chunk::Error(e) => {
-                row.error = Some(e.error);
-                row.reason = e.reason.bytes().map(|_| e.reason.text().into());
+                m.error = Some(e.error);
+                m.reason = own::text(e.reason);
             }
-            // The reference does not parse ReverseHello either; a row with
-            // the header keeps it visible.
+            // The reference does not parse ReverseHello either; a message
+            // with the header keeps it visible.
             Chunk::ReverseHello(_) => {}
-            Chunk::Secure(s) => return self.on_secure(dir, raw, s, row, cx),
+            Chunk::Secure(s) => return self.on_secure(dir, raw, s, m, cx),
         }
-        cx.log(Box::new(row));
+        emit(m, cx);
     }
 
     fn on_secure(
@@ -262,27 +211,16 @@ impl OpcUa {
         dir: Dir,
         raw: &opcua::RawChunk<'_>,
         s: SecureChunk<'_>,
-        mut row: OpcuaRecord,
+        mut m: Message,
         cx: &mut Context<'_>,
     ) {
-        row.sec_channel_id.push(u64::from(s.secure_channel_id));
+        m.secure_channel_ids.push(s.secure_channel_id);
         // The first OPN request carries 0; the channel is the server's id.
         if s.secure_channel_id != 0 {
             self.channel = Some(s.secure_channel_id);
         }
         if let SecurityHeader::Asymmetric(a) = s.security {
-            let len = |b: Option<&[u8]>| b.map_or(-1, |b| b.len() as i64);
-            row.open = Some(OpenFields {
-                policy_uri_len: len(a.security_policy_uri.bytes()),
-                policy_uri: a
-                    .security_policy_uri
-                    .bytes()
-                    .map(|_| a.security_policy_uri.text().into()),
-                snd_cert_len: len(a.sender_certificate.bytes()),
-                snd_cert: a.sender_certificate.bytes().map(hex),
-                rcv_cert_len: len(a.receiver_certificate_thumbprint.bytes()),
-                rcv_cert: a.receiver_certificate_thumbprint.bytes().map(hex),
-            });
+            m.open = Some(message::open_header(&a));
             if !a.is_policy_none() {
                 self.secured = true;
             }
@@ -293,7 +231,7 @@ impl OpcUa {
             match SequenceHeader::split(s.payload) {
                 Ok((h, b)) => {
                     seq = Some(h.sequence_number);
-                    row.request_id = Some(h.request_id);
+                    m.request_id = Some(h.request_id);
                     body = Some(b);
                 }
                 Err(e) => cx.weird(
@@ -303,20 +241,20 @@ impl OpcUa {
                 ),
             }
         }
-        if self.continue_message(dir, raw, &row, body, cx) {
+        if self.continue_message(dir, raw, &m, body, cx) {
             return;
         }
-        let link = row::Links::new(cx.id, &mut self.messages).next();
+        let link = links::Links::new(cx.id, &mut self.messages).next();
         if is_request(body, dir) {
-            row.req = Some(Half::new(link, raw.header.size, seq));
+            m.request = Some(Half::new(link, raw.header.size, seq));
         } else {
-            row.res = Some(Half::new(link, raw.header.size, seq));
+            m.response = Some(Half::new(link, raw.header.size, seq));
         }
-        if raw.header.chunk == opcua::ChunkKind::Intermediate && row.request_id.is_some() {
+        if raw.header.chunk == opcua::ChunkKind::Intermediate && m.request_id.is_some() {
             // The first chunk of a longer message: its body waits for the
             // rest.
             let mut part = Partial {
-                row,
+                message: m,
                 body: Vec::new(),
                 overflow: false,
             };
@@ -324,14 +262,14 @@ impl OpcUa {
             self.partial[dir] = Some(part);
             return;
         }
-        self.decode_body(dir, &mut row, body, true, cx);
-        self.finish(row, cx);
+        self.decode_body(dir, &mut m, body, true, cx);
+        self.finish(m, cx);
     }
 
     /// Appends a chunk's body to a message in progress, up to the message
     /// size the receiver negotiated and [`MAX_MESSAGE_LEN`]; past that the
-    /// body is dropped (counted weird) and the message is logged from its
-    /// headers only.
+    /// body is dropped (counted weird) and the message is summed up from
+    /// its headers only.
     fn add_body(&mut self, dir: Dir, part: &mut Partial, body: &[u8], cx: &mut Context<'_>) {
         if part.overflow {
             return;
@@ -356,120 +294,102 @@ impl OpcUa {
     }
 
     /// Decodes a whole message body (its service NodeId, header and, when
-    /// `complete`, the service fields) into `row`'s half for `dir`, and
-    /// writes the service-log rows it gives.
+    /// `complete`, the service fields) into `m`'s half for `dir`, and
+    /// emits the request or response event it gives.
     fn decode_body(
         &mut self,
         dir: Dir,
-        row: &mut OpcuaRecord,
+        m: &mut Message,
         body: Option<&[u8]>,
         complete: bool,
         cx: &mut Context<'_>,
     ) {
         let Some(body) = body else { return };
-        let request = row.req.is_some();
-        let half_link = match (&row.req, &row.res) {
-            (Some(h), _) => h.link.clone(),
-            (None, Some(h)) => h.link.clone(),
+        let half_link = match (&m.request, &m.response) {
+            (Some(h), _) => h.link,
+            (None, Some(h)) => h.link,
             (None, None) => return,
         };
         let mut d = Decoder::new(body);
-        let mask = d.rest().first().copied();
-        let (Some(mask), Ok(n)) = (mask, d.node_id()) else {
+        let Some(service) = message::service_id(&mut d) else {
             return;
         };
-        let identifier = numeric(&n);
-        let service = Some(ServiceId {
-            encoding_mask: mask,
-            namespace: n.namespace,
-            identifier,
-            name: n.ns0_numeric().and_then(opcua::service_name),
-        });
-        let mut links = row::Links::new(cx.id, &mut self.messages);
-        let head = row::head(row.ts, cx.id, dir, half_link);
-        if request {
-            let header = RequestHeader::decode(&mut d)
-                .ok()
-                .map(|h| request_fields(&h));
-            if complete && header.is_some() {
-                services::rows(identifier, &mut d, head, &mut links, cx);
+        // The body is read by its id's number, whatever the namespace.
+        let id = service.identifier;
+        let mut links = links::Links::new(cx.id, &mut self.messages);
+        let head = Head {
+            ts: m.ts,
+            id: cx.id.clone(),
+            dir,
+            link: half_link,
+        };
+        if let Some(h) = m.request.as_mut() {
+            let header = RequestHeader::decode(&mut d).ok();
+            h.service = Some(service);
+            h.header = header.as_ref().map(message::request_header);
+            if !(complete && header.is_some()) {
+                return;
             }
-            if let Some(h) = row.req.as_mut() {
-                h.service = service;
-                h.header = header;
+            if let Some(body) = services::request(id, &mut d, &head, &mut links, cx) {
+                cx.event(Event::OpcUaRequest(Box::new(Request { head, body })));
             }
-        } else {
-            let header = ResponseHeader::decode(&mut d).ok().map(|h| {
-                // The service result, and the inner codes of its
-                // diagnostics, each get a status row.
-                let status_link = links.next();
-                let source = services::status::Source::ResponseHeader;
-                let mut rows = vec![services::status::row(
-                    &head,
-                    &status_link,
-                    source,
-                    0,
-                    h.service_result,
-                )];
-                services::status::diagnostic_rows(
-                    &head,
-                    &status_link,
-                    source,
-                    &h.service_diagnostics,
-                    &mut rows,
-                );
-                for r in rows {
-                    cx.log(r.finish());
-                }
-                ResponseFields {
-                    timestamp: ts_of(h.timestamp),
-                    request_handle: h.request_handle,
-                    status_link,
-                    service_diag_encoding: h.service_diagnostics_mask,
-                    add_hdr_type_id: numeric(&h.additional_header.type_id),
-                    add_hdr_enc_mask: body_mask(&h.additional_header.body),
-                }
-            });
-            if complete && header.is_some() {
-                services::rows(identifier, &mut d, head, &mut links, cx);
-            }
-            if let Some(h) = row.res.as_mut() {
-                h.service = service;
-                h.header = header;
-            }
+        } else if let Some(h) = m.response.as_mut() {
+            h.service = Some(service);
+            let Ok(header) = ResponseHeader::decode(&mut d) else {
+                return;
+            };
+            // The service result, and the inner codes of its diagnostics,
+            // each get a status row, linked from the summary.
+            let status_link = links.next();
+            h.header = Some(message::response_header(&header, status_link));
+            let body = if complete {
+                services::response(id, &mut d, &head, &mut links, cx)
+            } else {
+                None
+            };
+            let status = ResponseStatus {
+                link: status_link,
+                service_result: header.service_result,
+                diagnostics: own::diagnostic_info(&header.service_diagnostics),
+            };
+            cx.event(Event::OpcUaResponse(Box::new(Response {
+                head,
+                status,
+                body,
+            })));
         }
     }
 
     /// Adds a chunk to the message in progress in `dir` when it continues
     /// it (same request id and type); returns whether it did. A message in
     /// progress that this chunk does not continue is finished as it is
-    /// (named from what arrived; no service rows from a partial body).
+    /// (named from what arrived; no service body from a partial body).
     fn continue_message(
         &mut self,
         dir: Dir,
         raw: &opcua::RawChunk<'_>,
-        row: &OpcuaRecord,
+        m: &Message,
         body: Option<&[u8]>,
         cx: &mut Context<'_>,
     ) -> bool {
         let Some(mut part) = self.partial[dir].take() else {
             return false;
         };
-        if row.request_id.is_none()
-            || part.row.request_id != row.request_id
-            || part.row.msg_type != row.msg_type
+        if m.request_id.is_none()
+            || part.message.request_id != m.request_id
+            || part.message.message_type != m.message_type
         {
             self.abandon(dir, part, cx);
             return false;
         }
         let size = raw.header.size;
-        part.row.total_size = part.row.total_size.saturating_add(u64::from(size));
-        part.row.is_final = row.is_final;
-        if let Some(h) = part.row.req.as_mut() {
-            h.msg_size = h.msg_size.saturating_add(size);
+        part.message.total_size = part.message.total_size.saturating_add(u64::from(size));
+        part.message.chunk = m.chunk;
+        if let Some(h) = part.message.request.as_mut() {
+            h.size = h.size.saturating_add(size);
         }
-        if let Some(h) = part.row.res.as_mut() {
-            h.msg_size = h.msg_size.saturating_add(size);
+        if let Some(h) = part.message.response.as_mut() {
+            h.size = h.size.saturating_add(size);
         }
         match raw.header.chunk {
             opcua::ChunkKind::Intermediate => {
@@ -479,9 +399,11 @@ impl OpcUa {
             opcua::ChunkKind::Final => {
                 self.add_body(dir, &mut part, body.unwrap_or_default(), cx);
                 let whole = !part.overflow;
-                let Partial { mut row, body, .. } = part;
-                self.decode_body(dir, &mut row, Some(&body), whole, cx);
-                self.finish(row, cx);
+                let Partial {
+                    mut message, body, ..
+                } = part;
+                self.decode_body(dir, &mut message, Some(&body), whole, cx);
+                self.finish(message, cx);
             }
             // The sender gave the message up: its body is an error
             // code and reason, not the service's.
@@ -490,59 +412,59 @@ impl OpcUa {
         true
     }
 
-    /// Writes a message that will not be completed, named from the chunks
-    /// that arrived.
+    /// Finishes a message that will not be completed, named from the
+    /// chunks that arrived.
     fn abandon(&mut self, dir: Dir, part: Partial, cx: &mut Context<'_>) {
         let Partial {
-            mut row,
+            mut message,
             body,
             overflow,
         } = part;
         if !overflow {
-            self.decode_body(dir, &mut row, Some(&body), false, cx);
+            self.decode_body(dir, &mut message, Some(&body), false, cx);
         }
-        self.finish(row, cx);
+        self.finish(message, cx);
     }
 
-    /// A whole message's row: a request waits for its response, a
-    /// response joins its request; what cannot pair is written.
-    fn finish(&mut self, mut row: OpcuaRecord, cx: &mut Context<'_>) {
+    /// A whole message: a request waits for its response, a response
+    /// joins its request; what cannot pair is emitted.
+    fn finish(&mut self, mut m: Message, cx: &mut Context<'_>) {
         // CloseSecureChannel has no response; a secured channel's request
         // ids are ciphertext, so nothing can pair.
-        if row.request_id.is_none() || row.msg_type == MessageType::Close.as_str() {
-            cx.log(Box::new(row));
+        if m.request_id.is_none() || m.message_type == MessageType::Close {
+            emit(m, cx);
             return;
         }
-        if row.req.is_some() {
-            self.hold(row, cx);
+        if m.request.is_some() {
+            self.hold(m, cx);
             return;
         }
         let request = self.pending.iter().position(|p| {
-            p.req.is_some() && p.request_id == row.request_id && p.msg_type == row.msg_type
+            p.request.is_some() && p.request_id == m.request_id && p.message_type == m.message_type
         });
         match request.and_then(|i| self.pending.remove(i)) {
             Some(mut merged) => {
-                merged.total_size = merged.total_size.saturating_add(row.total_size);
-                for channel in row.sec_channel_id {
-                    if !merged.sec_channel_id.contains(&channel) {
-                        merged.sec_channel_id.push(channel);
+                merged.total_size = merged.total_size.saturating_add(m.total_size);
+                for channel in m.secure_channel_ids {
+                    if !merged.secure_channel_ids.contains(&channel) {
+                        merged.secure_channel_ids.push(channel);
                     }
                 }
-                merged.res = row.res.take();
-                cx.log(Box::new(merged));
+                merged.response = m.response.take();
+                emit(merged, cx);
             }
-            None => self.hold(row, cx),
+            None => self.hold(m, cx),
         }
     }
 
-    fn hold(&mut self, row: OpcuaRecord, cx: &mut Context<'_>) {
+    fn hold(&mut self, m: Message, cx: &mut Context<'_>) {
         if self.pending.len() >= MAX_PENDING {
             cx.weird("opcua_binary_pending_overflow", None, "OPCUA_BINARY");
             if let Some(old) = self.pending.pop_front() {
-                cx.log(Box::new(old));
+                emit(old, cx);
             }
         }
-        self.pending.push_back(row);
+        self.pending.push_back(m);
     }
 }
 
@@ -550,62 +472,15 @@ impl OpcUa {
 /// capture that starts mid-connection can make the server the
 /// originator), else by who sent it.
 fn is_request(body: Option<&[u8]>, dir: Dir) -> bool {
-    let name = body
+    let kind = body
         .and_then(|b| Decoder::new(b).node_id().ok())
         .and_then(|n| n.ns0_numeric())
-        .and_then(opcua::service_name);
-    match name {
-        Some(n) if n.ends_with("Request") => true,
-        Some(n) if n.ends_with("Response") || n == "ServiceFault" => false,
-        _ => dir == Dir::Orig,
+        .and_then(opcua::service_kind);
+    match kind {
+        Some(ServiceKind::Request) => true,
+        Some(ServiceKind::Response | ServiceKind::Fault) => false,
+        None => dir == Dir::Orig,
     }
-}
-
-fn numeric(n: &opcua::NodeId<'_>) -> u32 {
-    match n.identifier {
-        Identifier::Numeric(i) => i,
-        _ => 0,
-    }
-}
-
-fn body_mask(b: &opcua::ExtensionBody<'_>) -> u8 {
-    match b {
-        opcua::ExtensionBody::None => 0,
-        opcua::ExtensionBody::Binary(_) => 1,
-        opcua::ExtensionBody::Xml(_) => 2,
-    }
-}
-
-fn request_fields(h: &RequestHeader<'_>) -> RequestFields {
-    let t = &h.authentication_token;
-    let mut f = RequestFields {
-        token_encoding: h.authentication_token_encoding,
-        token_namespace: (h.authentication_token_encoding != 0).then_some(t.namespace),
-        token_numeric: None,
-        token_string: None,
-        token_guid: None,
-        token_opaque: None,
-        timestamp: ts_of(h.timestamp),
-        request_handle: h.request_handle,
-        return_diag: h.return_diagnostics,
-        // The reference prints a null audit id as an empty string.
-        audit_entry_id: Some(h.audit_entry_id.text().into()),
-        timeout_hint: h.timeout_hint,
-        add_hdr_type_id: numeric(&h.additional_header.type_id),
-        add_hdr_enc_mask: body_mask(&h.additional_header.body),
-    };
-    // The authentication token is the session's bearer secret: whoever
-    // holds it can use the session on an unsecured channel. Logs leave the
-    // sensor (CloudWatch), so only its form is logged, not its value; the
-    // null token (before CreateSession) is no secret and is shown.
-    match t.identifier {
-        Identifier::Numeric(0) => f.token_numeric = Some(0),
-        Identifier::Numeric(_) => {}
-        Identifier::String(_) => f.token_string = Some(REDACTED.into()),
-        Identifier::Guid(_) => f.token_guid = Some(REDACTED.into()),
-        Identifier::Opaque(_) => f.token_opaque = Some(REDACTED.into()),
-    }
-    f
 }
 
 impl Analyzer for OpcUa {
@@ -680,8 +555,8 @@ impl Analyzer for OpcUa {
                 self.abandon(dir, part, cx);
             }
         }
-        for row in self.pending.drain(..) {
-            cx.log(Box::new(row));
+        for m in self.pending.drain(..) {
+            emit(m, cx);
         }
     }
 
@@ -695,288 +570,10 @@ impl Analyzer for OpcUa {
             .saturating_add(
                 self.pending
                     .len()
-                    .saturating_mul(std::mem::size_of::<OpcuaRecord>()),
+                    .saturating_mul(std::mem::size_of::<Message>()),
             )
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analyzers::testkit::Harness;
-
-    /// A CloseSessionRequest-shaped MSG chunk in clear with `request_id`
-    /// (the body is only a service NodeId, so the header does not decode).
-    fn msg(request_id: u32, service: u16) -> Vec<u8> {
-        let mut b = b"MSGF".to_vec();
-        b.extend_from_slice(&28u32.to_le_bytes());
-        b.extend_from_slice(&4u32.to_le_bytes()); // channel
-        b.extend_from_slice(&1u32.to_le_bytes()); // token
-        b.extend_from_slice(&request_id.to_le_bytes()); // sequence number
-        b.extend_from_slice(&request_id.to_le_bytes());
-        b.extend_from_slice(&[0x01, 0x00]);
-        b.extend_from_slice(&service.to_le_bytes());
-        b
-    }
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    /// A MSG chunk of kind `kind` (`b'F'`, `b'C'`, `b'A'`) carrying `body`.
-    fn chunk(kind: u8, request_id: u32, body: &[u8]) -> Vec<u8> {
-        let mut b = b"MSG".to_vec();
-        b.push(kind);
-        b.extend_from_slice(&(24 + body.len() as u32).to_le_bytes());
-        b.extend_from_slice(&4u32.to_le_bytes());
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&request_id.to_le_bytes());
-        b.extend_from_slice(&request_id.to_le_bytes());
-        b.extend_from_slice(body);
-        b
-    }
-
-    /// A ReadRequest body (service id, header, fields) reading the Value
-    /// of ns=1;s=the.answer.
-    fn read_request() -> Vec<u8> {
-        hex(
-            "01007702 0000 0000000000000000 05000000 00000000 ffffffff 10270000 000000
-             0000000000000000 00000000 01000000
-             03 0100 0a000000 7468652e616e73776572 0d000000 ffffffff 0000 ffffffff",
-        )
-    }
-
-    /// A PublishResponse body with one DataChangeNotification: client
-    /// handle 1, Double 21.5, status Good.
-    fn publish_response() -> Vec<u8> {
-        hex(
-            "01003d03 0000000000000000 05000000 00000000 00 ffffffff 000000
-             07000000 0100000003000000 00 03000000 0100000000000000
-             01000000 01002b03 01 1a000000 01000000 01000000 03 0b 0000000000803540
-             00000000 ffffffff ffffffff ffffffff",
-        )
-    }
-
-    #[test]
-    fn bodies_split_over_chunks_are_reassembled() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        let body = read_request();
-        let (one, two) = body.split_at(20);
-        h.feed(
-            &mut a,
-            Dir::Orig,
-            &[chunk(b'C', 9, one), chunk(b'F', 9, two)].concat(),
-        );
-        h.eof(&mut a);
-        let nodes = h.rows("opcua_binary_read_nodes_to_read");
-        assert_eq!(nodes.len(), 1, "{nodes:?}");
-        assert!(nodes[0].contains(&"the.answer".to_string()));
-        assert!(h.rows("opcua_binary")[0].contains(&"ReadRequest".to_string()));
-        // An aborted message gives its summary row, named from its first
-        // chunk, and no service rows.
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        h.feed(
-            &mut a,
-            Dir::Orig,
-            &[chunk(b'C', 9, one), chunk(b'A', 9, &[0; 8])].concat(),
-        );
-        h.eof(&mut a);
-        assert!(h.rows("opcua_binary_read_nodes_to_read").is_empty());
-        let rows = h.rows("opcua_binary");
-        assert!(rows[0].contains(&"A".to_string()) && rows[0].contains(&"ReadRequest".to_string()));
-    }
-
-    #[test]
-    fn message_bodies_are_capped() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        // The server's ACK limits the client's messages to 100 bytes.
-        let mut ack = b"ACKF".to_vec();
-        ack.extend_from_slice(&28u32.to_le_bytes());
-        for v in [0u32, 65535, 65535, 100, 0] {
-            ack.extend_from_slice(&v.to_le_bytes());
-        }
-        h.feed(&mut a, Dir::Resp, &ack);
-        let body = read_request();
-        let mut chunks = vec![chunk(b'C', 9, &body)];
-        chunks.extend((0..3).map(|_| chunk(b'C', 9, &[0; 40])));
-        chunks.push(chunk(b'F', 9, &[]));
-        h.feed(&mut a, Dir::Orig, &chunks.concat());
-        h.eof(&mut a);
-        assert_eq!(h.weird_names(), ["opcua_binary_message_too_large"]);
-        assert!(h.rows("opcua_binary_read_nodes_to_read").is_empty());
-        assert_eq!(h.rows("opcua_binary").len(), 2, "ACK, and the request");
-    }
-
-    #[test]
-    fn publish_responses_log_the_values_they_carry() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        h.feed(&mut a, Dir::Resp, &chunk(b'F', 3, &publish_response()));
-        h.eof(&mut a);
-        let publish = h.rows("opcua_binary_publish");
-        assert_eq!(publish.len(), 1);
-        assert!(publish[0].contains(&"DataChangeNotification".to_string()));
-        let values = h.rows("opcua_binary_publish_data_change");
-        assert_eq!(values.len(), 1);
-        let v = &values[0];
-        assert!(
-            v.contains(&"Double".to_string()) && v.contains(&"21.5".to_string()),
-            "{v:?}"
-        );
-        assert!(v.contains(&"Good".to_string()));
-        let status = h.rows("opcua_binary_status_code_detail");
-        assert_eq!(status.len(), 1, "the ResponseHeader's result");
-    }
-
-    #[test]
-    fn the_service_not_the_direction_says_request_or_response() {
-        // A capture that starts mid-connection can make the server the
-        // originator: its Read response still pairs as a response.
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        h.feed(&mut a, Dir::Resp, &msg(4, 631));
-        h.feed(&mut a, Dir::Orig, &msg(4, 634));
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 1, "paired: {rows:?}");
-        let r = &rows[0];
-        let at = |name: &str| r.iter().position(|c| c == name).unwrap();
-        assert!(at("ReadRequest") < at("ReadResponse"), "{r:?}");
-    }
-
-    #[test]
-    fn requests_pair_with_their_responses_by_request_id() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        h.feed(&mut a, Dir::Orig, &[msg(7, 473), msg(8, 631)].concat());
-        assert!(h.rows("opcua_binary").is_empty(), "held for pairing");
-        h.feed(&mut a, Dir::Resp, &msg(8, 634));
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 1);
-        assert!(rows[0].contains(&"ReadRequest".to_string()));
-        assert!(rows[0].contains(&"ReadResponse".to_string()));
-        assert!(rows[0].contains(&"56".to_string()), "total size 28 + 28");
-        h.eof(&mut a);
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 2);
-        assert!(rows[1].contains(&"CloseSessionRequest".to_string()));
-        assert_eq!(h.services, vec![SERVICE]);
-    }
-
-    #[test]
-    fn chunks_of_one_message_make_one_row() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        // A Read request in an intermediate and a final chunk, then its
-        // response: one row whose sizes add up, named by the first chunk.
-        let mut first = msg(5, 631);
-        first[3] = b'C';
-        let mut last = msg(5, 0);
-        last[3] = b'F';
-        h.feed(&mut a, Dir::Orig, &[first, last].concat());
-        assert!(h.rows("opcua_binary").is_empty());
-        h.feed(&mut a, Dir::Resp, &msg(5, 634));
-        h.eof(&mut a);
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 1, "{rows:?}");
-        let r = &rows[0];
-        assert!(r.contains(&"ReadRequest".to_string()));
-        assert!(r.contains(&"ReadResponse".to_string()));
-        assert!(r.contains(&"84".to_string()), "total size 3 x 28: {r:?}");
-        assert!(r.contains(&"56".to_string()), "request size 2 x 28: {r:?}");
-    }
-
-    #[test]
-    fn an_unfinished_message_is_written_when_another_begins() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        let mut first = msg(5, 631);
-        first[3] = b'C';
-        // Request 6 begins before request 5 got its final chunk.
-        h.feed(&mut a, Dir::Orig, &[first, msg(6, 673)].concat());
-        h.eof(&mut a);
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 2);
-        assert!(rows[0].contains(&"C".to_string()), "still intermediate");
-        assert!(rows[1].contains(&"WriteRequest".to_string()));
-    }
-
-    #[test]
-    fn chunks_above_the_negotiated_buffer_stop_the_direction() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        // ACK: the server receives chunks of at most 8192 bytes.
-        let mut ack = b"ACKF".to_vec();
-        ack.extend_from_slice(&28u32.to_le_bytes());
-        for v in [0u32, 8192, 8192, 0, 0] {
-            ack.extend_from_slice(&v.to_le_bytes());
-        }
-        h.feed(&mut a, Dir::Resp, &ack);
-        // The client announces a 1 MiB chunk: refused before buffering.
-        let mut big = msg(1, 631);
-        big[4..8].copy_from_slice(&(1u32 << 20).to_le_bytes());
-        h.feed(&mut a, Dir::Orig, &big[..12]);
-        assert_eq!(
-            h.weird_names(),
-            vec!["opcua_binary_chunk_too_large", "opcua_binary_lost_sync"]
-        );
-        assert!(a.bufs[Dir::Orig].is_empty());
-        // The server's direction is unaffected.
-        h.feed(&mut a, Dir::Resp, &msg(1, 634));
-        h.eof(&mut a);
-        assert_eq!(h.rows("opcua_binary").len(), 2, "ACK and the response");
-    }
-
-    #[test]
-    fn pending_requests_are_capped_and_counted() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        let n = MAX_PENDING as u32 + 3;
-        let stream: Vec<u8> = (0..n).flat_map(|i| msg(i, 631)).collect();
-        h.feed(&mut a, Dir::Orig, &stream);
-        // The three oldest were written unpaired to make room.
-        assert_eq!(h.rows("opcua_binary").len(), 3);
-        assert_eq!(h.weird_names(), vec!["opcua_binary_pending_overflow"]);
-        assert_eq!(h.weirds.count, 3);
-        h.eof(&mut a);
-        assert_eq!(h.rows("opcua_binary").len(), n as usize, "nothing lost");
-    }
-
-    #[test]
-    fn lost_sync_searches_for_the_next_chunk() {
-        let mut h = Harness::new();
-        let mut a = OpcUa::new();
-        // Garbage in the server's direction, then a response: found again
-        // and paired; the client's direction never stopped.
-        h.feed(&mut a, Dir::Orig, &msg(1, 631));
-        h.feed(&mut a, Dir::Resp, b"HTTP/1.1 200 OK\r\n\r\n");
-        assert_eq!(h.weird_names(), vec!["opcua_binary_lost_sync"]);
-        h.feed(&mut a, Dir::Resp, &msg(1, 634));
-        assert_eq!(
-            h.weird_names(),
-            vec!["opcua_binary_lost_sync", "opcua_binary_resync"]
-        );
-        // A gap in the middle of the client's next request: the rest of
-        // it is skipped, the request after it is framed.
-        let second = msg(2, 631);
-        h.feed(&mut a, Dir::Orig, &second[..10]);
-        h.gap(&mut a, Dir::Orig);
-        h.feed(
-            &mut a,
-            Dir::Orig,
-            &[&second[20..], &msg(3, 631)[..]].concat(),
-        );
-        h.eof(&mut a);
-        let rows = h.rows("opcua_binary");
-        assert_eq!(rows.len(), 2, "{rows:?}");
-        assert!(rows[0].contains(&"ReadRequest".to_string()));
-        assert!(rows[0].contains(&"ReadResponse".to_string()));
-        assert!(rows[1].contains(&"3".to_string()), "request 3: {rows:?}");
-    }
-}
+mod tests;

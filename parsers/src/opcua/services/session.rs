@@ -156,16 +156,6 @@ impl<'a> UserIdentityToken<'a> {
         };
         Some(token)
     }
-
-    /// The type's name (`UserNameIdentityToken`).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            UserIdentityToken::Anonymous { .. } => "AnonymousIdentityToken",
-            UserIdentityToken::UserName { .. } => "UserNameIdentityToken",
-            UserIdentityToken::X509 { .. } => "X509IdentityToken",
-            UserIdentityToken::Issued { .. } => "IssuedIdentityToken",
-        }
-    }
 }
 
 /// CloseSessionRequest (OPC 10000-4, 5.6.4.2), after its header.

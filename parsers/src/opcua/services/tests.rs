@@ -29,8 +29,8 @@ fn body(bytes: &[u8], service: u32) -> Decoder<'_> {
     let (_, body) = SequenceHeader::split(s.payload).unwrap();
     let mut d = Decoder::new(body);
     assert_eq!(d.node_id().unwrap().ns0_numeric(), Some(service));
-    let name = crate::opcua::service_name(service).unwrap();
-    if name.ends_with("Request") {
+    let kind = crate::opcua::service_kind(service).unwrap();
+    if kind == crate::opcua::ServiceKind::Request {
         RequestHeader::decode(&mut d).unwrap();
     } else {
         ResponseHeader::decode(&mut d).unwrap();
