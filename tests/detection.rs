@@ -12,26 +12,6 @@ use std::path::Path;
 const HMI: [u8; 4] = [10, 0, 0, 5];
 const PLC: [u8; 4] = [10, 0, 0, 20];
 
-/// An encapsulation message on session 0x1234.
-fn encap(command: u16, data: &[u8]) -> Vec<u8> {
-    let mut v = command.to_le_bytes().to_vec();
-    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
-    v.extend_from_slice(&0x1234u32.to_le_bytes());
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(b"ctx00001");
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(data);
-    v
-}
-
-/// A SendRRData carrying one unconnected CIP message.
-fn send_rr(cip: &[u8]) -> Vec<u8> {
-    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
-    d.extend_from_slice(&(cip.len() as u16).to_le_bytes());
-    d.extend_from_slice(cip);
-    encap(0x6F, &d)
-}
-
 /// An Unconnected Send to the Connection Manager (class 6, instance 1)
 /// carrying `message` to the controller in slot 0 of the backplane.
 fn unconnected_send(message: &[u8]) -> Vec<u8> {

@@ -9,24 +9,6 @@ use common::*;
 const C: [u8; 4] = [10, 5, 0, 1]; // scanner
 const T: [u8; 4] = [10, 5, 0, 2]; // adapter
 
-fn encap(command: u16, session: u32, data: &[u8]) -> Vec<u8> {
-    let mut v = command.to_le_bytes().to_vec();
-    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
-    v.extend_from_slice(&session.to_le_bytes());
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(b"ctx00001");
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(data);
-    v
-}
-
-fn send_rr(cip: &[u8]) -> Vec<u8> {
-    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
-    d.extend_from_slice(&(cip.len() as u16).to_le_bytes());
-    d.extend_from_slice(cip);
-    encap(0x6F, 0x1234, &d)
-}
-
 fn forward_open_request() -> Vec<u8> {
     let mut c = vec![0x54, 2, 0x20, 0x06, 0x24, 0x01, 0x0A, 0x05];
     c.extend_from_slice(&0u32.to_le_bytes()); // O->T id: chosen by the target
@@ -65,7 +47,7 @@ fn send_unit(id: u32, seq: u16, cip: &[u8]) -> Vec<u8> {
     d.extend_from_slice(&((cip.len() + 2) as u16).to_le_bytes());
     d.extend_from_slice(&seq.to_le_bytes());
     d.extend_from_slice(cip);
-    encap(0x70, 0x1234, &d)
+    encap_on(0x70, 0x1234, &d)
 }
 
 #[test]

@@ -13,25 +13,11 @@ use std::path::{Path, PathBuf};
 const ATTACKER: [u8; 4] = [10, 9, 9, 9];
 const PLC: [u8; 4] = [10, 0, 0, 20];
 
-fn encap(command: u16, data: &[u8]) -> Vec<u8> {
-    let mut v = command.to_le_bytes().to_vec();
-    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
-    v.extend_from_slice(&0x1234u32.to_le_bytes());
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(b"ctx00001");
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(data);
-    v
-}
-
 /// A CIP request in an unconnected SendRRData: service, class, instance.
 fn cip(service: u8, class: u8, extra: &[u8]) -> Vec<u8> {
     let mut c = vec![service, 2, 0x20, class, 0x24, 0x01];
     c.extend_from_slice(extra);
-    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
-    d.extend_from_slice(&(c.len() as u16).to_le_bytes());
-    d.extend_from_slice(&c);
-    encap(0x6F, &d)
+    send_rr(&c)
 }
 
 /// The attacks of the Modbus and EtherNet/IP rules, one after the other,

@@ -440,6 +440,33 @@ pub fn read(fc: u8, addr: u16, qty: u16) -> (Vec<u8>, Vec<u8>) {
     (req, resp)
 }
 
+/// An EtherNet/IP encapsulation message of `command` on `session`
+/// (sender context `ctx00001`).
+pub fn encap_on(command: u16, session: u32, data: &[u8]) -> Vec<u8> {
+    let mut v = command.to_le_bytes().to_vec();
+    v.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    v.extend_from_slice(&session.to_le_bytes());
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(b"ctx00001");
+    v.extend_from_slice(&[0; 4]);
+    v.extend_from_slice(data);
+    v
+}
+
+/// An encapsulation message on session 0x1234.
+pub fn encap(command: u16, data: &[u8]) -> Vec<u8> {
+    encap_on(command, 0x1234, data)
+}
+
+/// A SendRRData carrying one unconnected CIP message (null address item,
+/// unconnected data item), on session 0x1234.
+pub fn send_rr(cip: &[u8]) -> Vec<u8> {
+    let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xB2, 0];
+    d.extend_from_slice(&(cip.len() as u16).to_le_bytes());
+    d.extend_from_slice(cip);
+    encap(0x6F, &d)
+}
+
 /// A microsecond count of one second.
 pub const SEC: i64 = 1_000_000;
 
