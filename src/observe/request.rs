@@ -52,7 +52,8 @@ impl Function {
     /// `cip.log` (`service/class`), the EtherNet/IP command names of
     /// `enip.log`, the OPC UA service name.
     pub fn name(&self) -> Cow<'static, str> {
-        use otwatch_parsers::{enip::names as e, modbus::names as m};
+        use crate::logs::modbus::names as m;
+        use otwatch_parsers::enip::names as e;
         match *self {
             Function::Modbus(code) => match m::function_name(code) {
                 Some(n) => Cow::Borrowed(n),
@@ -370,7 +371,7 @@ mod tests {
     /// table): the code tables give the same answer for every byte.
     #[test]
     fn modbus_classes_by_code_match_the_names() {
-        use otwatch_parsers::modbus::names::function_name;
+        use crate::logs::modbus::names::function_name;
         for code in 0..=0x7Fu8 {
             let name = function_name(code).unwrap_or("unknown");
             let (write, engineering, identification) = modbus_kind(code);
