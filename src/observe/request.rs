@@ -189,7 +189,7 @@ pub fn modbus_kind(code: u8) -> (bool, bool, bool) {
 /// ignored), by code and the class that gives class-specific services
 /// their meaning: (changes state, programs or configures).
 pub fn cip_kind(service: u8, class: Option<u32>) -> (bool, bool) {
-    use otwatch_parsers::enip::names::class as c;
+    use otwatch_parsers::enip::cip::class as c;
     let service = service & 0x7F;
     if service < 0x4B {
         // Common services (CIP Vol 1, Appendix A): the Set services,
@@ -266,7 +266,7 @@ fn modbus(t: &Transaction) -> Option<Request<'_>> {
 /// Logix symbol class for a tag); File object requests are engineering
 /// whatever the service.
 fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
-    use otwatch_parsers::enip::names::class::FILE;
+    use otwatch_parsers::enip::cip::class::FILE;
     let (write, engineering) = cip_kind(service, path.target_class());
     Request {
         ts: m.head.ts,
@@ -410,7 +410,7 @@ mod tests {
     /// patterns.
     #[test]
     fn cip_classes_by_code_match_the_names() {
-        use otwatch_parsers::enip::names::{class as c, service_name};
+        use otwatch_parsers::enip::{cip::class as c, names::service_name};
         const WRITES: [&str; 9] = [
             "Set_Attribute",
             "Write",

@@ -3,14 +3,14 @@
 //! chosen by service code and the class of the path (codes 0x4B–0x63 are
 //! class specific, Vol 1 4-9.6).
 
-use super::super::names::{self, class};
+use super::super::names;
 use super::super::util::{finish, shift, words, Cursor};
 use super::super::Violations;
 use super::connection::{self, ForwardClose, ForwardOpen};
 use super::epath::EPath;
 use super::msp::{self, MultipleServiceRequests};
 use super::unconnected::{self, UnconnectedSend};
-use super::{service, ReplyContext, Target};
+use super::{class, service, ReplyContext, Target};
 use crate::{Error, IResult, Layer};
 use std::borrow::Cow;
 

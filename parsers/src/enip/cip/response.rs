@@ -5,12 +5,12 @@
 //! [`ReplyContext`].
 
 use super::super::identity::{parse_identity, IdentityAttributes};
-use super::super::names::{self, class};
+use super::super::names;
 use super::super::util::{finish, plain, shift, words, Cursor};
 use super::super::Violations;
 use super::connection::{self, ConnectionFailure, ForwardCloseReply, ForwardOpenReply};
 use super::msp::{self, MultipleServiceReplies};
-use super::{service, ReplyContext};
+use super::{class, service, ReplyContext};
 use crate::{Error, IResult, Layer};
 use std::borrow::Cow;
 use std::iter::FusedIterator;
