@@ -52,8 +52,7 @@ impl Function {
     /// `cip.log` (`service/class`), the EtherNet/IP command names of
     /// `enip.log`, the OPC UA service name.
     pub fn name(&self) -> Cow<'static, str> {
-        use crate::logs::modbus::names as m;
-        use otwatch_parsers::enip::names as e;
+        use crate::logs::{enip::names as e, modbus::names as m};
         match *self {
             Function::Modbus(code) => match m::function_name(code) {
                 Some(n) => Cow::Borrowed(n),
@@ -410,7 +409,8 @@ mod tests {
     /// patterns.
     #[test]
     fn cip_classes_by_code_match_the_names() {
-        use otwatch_parsers::enip::{cip::class as c, names::service_name};
+        use crate::logs::enip::names::service_name;
+        use otwatch_parsers::enip::cip::class as c;
         const WRITES: [&str; 9] = [
             "Set_Attribute",
             "Write",

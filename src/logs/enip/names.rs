@@ -1,4 +1,5 @@
-//! Every code-to-name table of the EtherNet/IP and CIP module, in one place.
+//! The names the EtherNet/IP and CIP logs print for codes, and the
+//! names the baseline, the inventory and notices show.
 //!
 //! Two families of names live here:
 //!
@@ -17,7 +18,7 @@
 //! Lookups return `&'static str` where the table has an entry; only the
 //! fallback texts allocate.
 
-use super::cip::class;
+use otwatch_parsers::enip::cip::class;
 use std::borrow::Cow;
 
 /// ICSNPP's name for an encapsulation command (`enip_commands`, 10 entries;
@@ -549,30 +550,6 @@ pub fn vendor_name(vendor_id: u16) -> Cow<'static, str> {
         Err(_) => Cow::Owned(format!("Unknown Vendor-0x{vendor_id:02x}")),
     }
 }
-
-/// Weird names of the [`Violations`](super::Violations) flags, indexed by
-/// bit number.
-pub(crate) const VIOLATION_NAMES: [&str; 19] = [
-    "enip_options_nonzero",
-    "enip_trailing_bytes",
-    "enip_unsupported_protocol_version",
-    "enip_register_session_options_nonzero",
-    "enip_interface_handle_nonzero",
-    "enip_unexpected_cpf_items",
-    "enip_cpf_item_count_mismatch",
-    "enip_cpf_truncated_item",
-    "enip_cpf_item_length_mismatch",
-    "enip_invalid_sockaddr",
-    "cip_length_exceeds_data",
-    "cip_service_direction_mismatch",
-    "cip_reserved_nonzero",
-    "cip_invalid_path_segment",
-    "cip_msp_invalid_offset",
-    "cip_msp_no_services",
-    "cip_invalid_timeout_multiplier",
-    "cip_invalid_connection_parameters",
-    "cip_unconnected_send_pad_missing",
-];
 
 /// ICSNPP's vendor table (`cip_vendors`, 1494 entries, sorted by id).
 static VENDORS: [(u16, &str); 1494] = [
