@@ -196,7 +196,7 @@ mod tests {
     /// no escaping, in every table and for every code.
     #[test]
     fn names_written_plain_need_no_escaping() {
-        use otwatch_parsers::{enip::names as e, modbus::names as m};
+        use crate::logs::{enip::names as e, modbus::names as m};
         let clean = |s: &str| {
             assert!(
                 s.bytes()

@@ -48,7 +48,7 @@ impl CipIdentity {
     /// The identity a List Identity reply gives, as the inventory keeps
     /// it (vendor and device type named, numbers as the logs show them).
     pub fn of(i: &crate::event::enip::Identity) -> CipIdentity {
-        use otwatch_parsers::enip::names;
+        use crate::logs::enip::names;
         CipIdentity {
             vendor: names::vendor_name(i.vendor_id).into_owned(),
             device_type: names::device_type_name(i.device_type).into_owned(),

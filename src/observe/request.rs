@@ -52,7 +52,7 @@ impl Function {
     /// `cip.log` (`service/class`), the EtherNet/IP command names of
     /// `enip.log`, the OPC UA service name.
     pub fn name(&self) -> Cow<'static, str> {
-        use otwatch_parsers::{enip::names as e, modbus::names as m};
+        use crate::logs::{enip::names as e, modbus::names as m};
         match *self {
             Function::Modbus(code) => match m::function_name(code) {
                 Some(n) => Cow::Borrowed(n),
@@ -188,7 +188,7 @@ pub fn modbus_kind(code: u8) -> (bool, bool, bool) {
 /// ignored), by code and the class that gives class-specific services
 /// their meaning: (changes state, programs or configures).
 pub fn cip_kind(service: u8, class: Option<u32>) -> (bool, bool) {
-    use otwatch_parsers::enip::names::class as c;
+    use otwatch_parsers::enip::cip::class as c;
     let service = service & 0x7F;
     if service < 0x4B {
         // Common services (CIP Vol 1, Appendix A): the Set services,
@@ -265,7 +265,7 @@ fn modbus(t: &Transaction) -> Option<Request<'_>> {
 /// Logix symbol class for a tag); File object requests are engineering
 /// whatever the service.
 fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
-    use otwatch_parsers::enip::names::class::FILE;
+    use otwatch_parsers::enip::cip::class::FILE;
     let (write, engineering) = cip_kind(service, path.target_class());
     Request {
         ts: m.head.ts,
@@ -370,7 +370,7 @@ mod tests {
     /// table): the code tables give the same answer for every byte.
     #[test]
     fn modbus_classes_by_code_match_the_names() {
-        use otwatch_parsers::modbus::names::function_name;
+        use crate::logs::modbus::names::function_name;
         for code in 0..=0x7Fu8 {
             let name = function_name(code).unwrap_or("unknown");
             let (write, engineering, identification) = modbus_kind(code);
@@ -409,7 +409,8 @@ mod tests {
     /// patterns.
     #[test]
     fn cip_classes_by_code_match_the_names() {
-        use otwatch_parsers::enip::names::{class as c, service_name};
+        use crate::logs::enip::names::service_name;
+        use otwatch_parsers::enip::cip::class as c;
         const WRITES: [&str; 9] = [
             "Set_Attribute",
             "Write",

@@ -754,7 +754,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
             format!(
                 "modbus unit {unit} function {function} ({}) exception {}",
                 Function::Modbus(*function).name(),
-                otwatch_parsers::modbus::names::exception_name(*code)
+                crate::logs::modbus::names::exception_name(*code)
             ),
             None,
         ),
@@ -763,7 +763,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
                 "modbus unit {} function 90 umas 0x{:02x} ({})",
                 u.unit,
                 u.code,
-                otwatch_parsers::modbus::names::umas_function_name(u.code).unwrap_or("unknown")
+                crate::logs::modbus::names::umas_function_name(u.code).unwrap_or("unknown")
             ),
             None,
         ),

@@ -1300,7 +1300,7 @@ mod tests {
             let r = routed(&outer);
             assert_eq!(r.service, service::READ_TAG);
             assert!(r.path.is_symbolic());
-            assert_eq!(r.service_name(), "Read Tag");
+            assert_eq!(r.naming_class(), Some(wire_cip::class::SYMBOL));
             let want: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
             assert_eq!(symbols(&r), want, "{tag}");
             let got_members: Vec<u32> = r
@@ -1338,7 +1338,7 @@ mod tests {
         let outer = cip_request(&q);
         let r = routed(&outer);
         assert_eq!(r.service, service::WRITE_TAG);
-        assert_eq!(r.service_name(), "Write Tag");
+        assert_eq!(r.naming_class(), Some(wire_cip::class::SYMBOL));
         assert_eq!(symbols(&r), vec![&b"Setpoint"[..]]);
         let mut data = vec![0xC4, 0x00, 3, 0];
         values

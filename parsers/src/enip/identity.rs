@@ -8,7 +8,6 @@
 //! form, which adds the flags (protocol version, sockaddr family and zero,
 //! a product name longer than the data).
 
-use super::names;
 use super::util::{finish, Cursor};
 use super::Violations;
 use crate::{Error, IResult, Layer};
@@ -36,9 +35,9 @@ impl fmt::Display for Revision {
 /// device reports about itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Identity<'a> {
-    /// Attribute 1: vendor id ([`names::vendor_name`]).
+    /// Attribute 1: vendor id (ODVA's vendor list).
     pub vendor_id: u16,
-    /// Attribute 2: device type, the profile ([`names::device_type_name`]).
+    /// Attribute 2: device type, the profile (CIP Vol 1, 6-1).
     pub device_type: u16,
     /// Attribute 3: vendor-assigned product code.
     pub product_code: u16,
@@ -54,16 +53,6 @@ pub struct Identity<'a> {
 }
 
 impl<'a> Identity<'a> {
-    /// The reference's vendor name.
-    pub fn vendor_name(&self) -> Cow<'static, str> {
-        names::vendor_name(self.vendor_id)
-    }
-
-    /// The reference's device type name.
-    pub fn device_type_name(&self) -> Cow<'static, str> {
-        names::device_type_name(self.device_type)
-    }
-
     /// The product name as text, with invalid UTF-8 replaced (allocates
     /// only then).
     pub fn product_name_lossy(&self) -> Cow<'a, str> {
@@ -277,8 +266,7 @@ mod tests {
         assert!(rest.is_empty());
         let id = a.identity;
         assert_eq!(id.vendor_id, 1);
-        assert_eq!(id.vendor_name(), "Rockwell Automation/Allen-Bradley");
-        assert_eq!(id.device_type_name(), "Communications Adapter");
+        assert_eq!(id.device_type, 12);
         assert_eq!(id.product_code, 58);
         assert_eq!(id.revision.to_string(), "4.3");
         assert_eq!(id.status, 0x0030);

@@ -28,8 +28,8 @@
 //!   Close, Unconnected Send, Multiple Service Packet, Identity).
 //! * Codes are open: unknown commands, item types, services and classes
 //!   are data. Payloads are borrowed; nothing allocates.
-//! * Every name table (ICSNPP's spellings, and our class-aware service
-//!   names) is in [`names`].
+//! * Codes, not names: the names the logs print (ICSNPP's spellings, and
+//!   our class-aware service names) are the logs'.
 #![warn(missing_docs)]
 
 pub mod cip;
@@ -37,7 +37,6 @@ mod encap;
 mod identity;
 mod io;
 mod item;
-pub mod names;
 mod util;
 mod violations;
 

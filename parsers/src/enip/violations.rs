@@ -3,8 +3,6 @@
 //! and notes what was wrong with it (the analyzer writes one `weird` per
 //! flag).
 
-use super::names::VIOLATION_NAMES;
-
 /// A small set of EtherNet/IP and CIP spec violations found in one message.
 ///
 /// The rules come from CIP Volume 2 (EtherNet/IP Adaptation of CIP),
@@ -77,6 +75,30 @@ impl Violations {
     /// after the message (Vol 1, 3-5.5.4).
     pub const PAD_MISSING: Violations = Violations(1 << 18);
 }
+
+/// Weird names of the [`Violations`] flags, indexed by bit number
+/// (otwatch's own vocabulary, as `weird.log` prints it).
+pub(crate) const VIOLATION_NAMES: [&str; 19] = [
+    "enip_options_nonzero",
+    "enip_trailing_bytes",
+    "enip_unsupported_protocol_version",
+    "enip_register_session_options_nonzero",
+    "enip_interface_handle_nonzero",
+    "enip_unexpected_cpf_items",
+    "enip_cpf_item_count_mismatch",
+    "enip_cpf_truncated_item",
+    "enip_cpf_item_length_mismatch",
+    "enip_invalid_sockaddr",
+    "cip_length_exceeds_data",
+    "cip_service_direction_mismatch",
+    "cip_reserved_nonzero",
+    "cip_invalid_path_segment",
+    "cip_msp_invalid_offset",
+    "cip_msp_no_services",
+    "cip_invalid_timeout_multiplier",
+    "cip_invalid_connection_parameters",
+    "cip_unconnected_send_pad_missing",
+];
 
 crate::flags::violation_set!(Violations, VIOLATION_NAMES);
 

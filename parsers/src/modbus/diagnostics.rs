@@ -2,10 +2,8 @@
 //! 16-bit sub-function code and data kept as bytes. Request and response
 //! have the same layout.
 
-use super::names;
 use super::util::{end, words, PResult};
 use super::Violations;
-use std::borrow::Cow;
 
 /// A DIAGNOSTICS sub-function code (V1.1b3, 6.8.1). Codes 0x00–0x15 of the
 /// spec (and its earlier editions for 0x13 and 0x15) have variants; any
@@ -102,12 +100,6 @@ impl DiagnosticSubFunction {
         }
     }
 
-    /// ICSNPP's name (`Return Query Data`, ..., `unknown-N`); see
-    /// [`names::diagnostic_subfunction_name`].
-    pub fn name(self) -> Cow<'static, str> {
-        names::diagnostic_subfunction_name(self.code())
-    }
-
     /// True where the data field is exactly one 16-bit word in both
     /// directions (6.8.1: 0x01–0x04 and 0x0A–0x14).
     pub const fn has_word_data(self) -> bool {
@@ -156,18 +148,6 @@ mod tests {
         assert_eq!(
             DiagnosticSubFunction::from(0x15),
             DiagnosticSubFunction::GetClearModbusPlusStatistics
-        );
-    }
-
-    #[test]
-    fn names_follow_icsnpp() {
-        assert_eq!(
-            DiagnosticSubFunction::ReturnQueryData.name(),
-            "Return Query Data"
-        );
-        assert_eq!(
-            DiagnosticSubFunction::ReturnIopOverrunCount.name(),
-            "unknown-19"
         );
     }
 

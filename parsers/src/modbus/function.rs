@@ -1,9 +1,6 @@
 //! Modbus function codes: the ones this module parses, and `Unknown` for
 //! every other byte (an unknown code is data, not an error).
 
-use super::names;
-use std::borrow::Cow;
-
 /// A Modbus function code (Modbus Application Protocol Specification
 /// V1.1b3, 5.1 "Public Function Code Definition"; 6.x per function).
 ///
@@ -123,18 +120,6 @@ impl FunctionCode {
         }
     }
 
-    /// Zeek's name for this code (`READ_COILS`, ..., `PROGRAM_UNITY` for
-    /// 90, `unknown-N` for codes Zeek does not name). Allocates only for
-    /// `unknown-N`; see [`names::function_name`] for the table.
-    pub fn name(self) -> Cow<'static, str> {
-        names::func_name(self.code())
-    }
-
-    /// Zeek's name without allocating: `None` where Zeek prints `unknown-N`.
-    pub fn static_name(self) -> Option<&'static str> {
-        names::function_name(self.code())
-    }
-
     /// True for function 90 (0x5A), Schneider Electric UMAS.
     pub const fn is_umas(self) -> bool {
         matches!(self, FunctionCode::Umas)
@@ -173,17 +158,13 @@ mod tests {
     }
 
     #[test]
-    fn names_come_from_zeek() {
-        assert_eq!(FunctionCode::ReadCoils.name(), "READ_COILS");
-        assert_eq!(
-            FunctionCode::EncapsulatedInterfaceTransport.name(),
-            "ENCAP_INTERFACE_TRANSPORT"
-        );
-        assert_eq!(FunctionCode::ReportServerId.name(), "REPORT_SLAVE_ID");
-        assert_eq!(FunctionCode::Umas.name(), "PROGRAM_UNITY");
-        assert_eq!(FunctionCode::from(9).name(), "PROGRAM_484");
-        assert_eq!(FunctionCode::from(0x42).name(), "unknown-66");
-        assert_eq!(FunctionCode::from(0x42).static_name(), None);
+    fn codes_and_classes() {
+        assert_eq!(FunctionCode::ReadCoils.code(), 0x01);
+        assert_eq!(FunctionCode::EncapsulatedInterfaceTransport.code(), 0x2B);
+        assert_eq!(FunctionCode::ReportServerId.code(), 0x11);
+        assert_eq!(FunctionCode::Umas.code(), 0x5A);
+        assert_eq!(FunctionCode::from(9), FunctionCode::Unknown(9));
+        assert_eq!(FunctionCode::from(0x42), FunctionCode::Unknown(0x42));
         assert!(FunctionCode::from(0x5A).is_umas());
         assert!(!FunctionCode::from(0x5B).is_umas());
         assert!(FunctionCode::ReadFifoQueue.is_read());

@@ -81,7 +81,8 @@ pub struct DeviceIdentification<'a> {
 /// One device identification object (6.21): id and value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeviceObject<'a> {
-    /// Object id (0x00 VendorName, ...; see `names::device_object_name`).
+    /// Object id (V1.1b3, 6.21: 0x00 VendorName, ..., 0x06
+    /// UserApplicationName; 0x80–0xFF private).
     pub id: u8,
     /// The value, usually ASCII text.
     pub value: &'a [u8],

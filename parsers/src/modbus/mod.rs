@@ -14,14 +14,14 @@
 //!   too short for its fixed fields is an error (`Truncated`).
 //! * Payloads are borrowed; coils and registers are iterators over the
 //!   message bytes ([`Coils`], [`Registers`]).
-//! * Every name table (Zeek's and ICSNPP's spellings) is in [`names`].
+//! * Codes, not names: the names the logs print (Zeek's and ICSNPP's
+//!   spellings) are the logs'.
 
 mod diagnostics;
 mod file_record;
 mod function;
 mod mbap;
 mod mei;
-pub mod names;
 mod request;
 mod response;
 mod umas;

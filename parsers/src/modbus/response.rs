@@ -10,14 +10,12 @@ use super::diagnostics::{self, Diagnostics};
 use super::file_record::{FileRecords, FileSubResponses};
 use super::mbap::MAX_PDU_LEN;
 use super::mei::{self, MeiResponse};
-use super::names;
 use super::request::limits;
 use super::umas::{self, Umas};
 use super::util::{byte, counted, end, packed_len, trailing, words, PResult};
 use super::values::{Coils, Registers};
 use super::{FunctionCode, Violations};
 use crate::IResult;
-use std::borrow::Cow;
 
 /// A response PDU (V1.1b3, 6 and 7): the function code as sent, the parsed
 /// body and the spec violations found.
@@ -55,14 +53,6 @@ impl Response<'_> {
 /// TARGET DEVICE FAILED TO RESPOND; other values are kept as they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ExceptionCode(pub u8);
-
-impl ExceptionCode {
-    /// Zeek's name (`ILLEGAL_DATA_ADDRESS`, ..., `unknown-N`); see
-    /// [`names::exception_name`].
-    pub fn name(self) -> Cow<'static, str> {
-        names::exception_name(self.0)
-    }
-}
 
 /// The fields of a response, one variant per function (V1.1b3, 6.x), plus
 /// exception responses (7).

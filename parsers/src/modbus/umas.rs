@@ -8,7 +8,6 @@
 //! (OK) or 0xFD (error) in the UMAS code position. Only the two header
 //! bytes are parsed; the data is kept as bytes.
 
-use super::names;
 use super::util::{end, need, PResult};
 use nom::number::complete::be_u8;
 
@@ -32,12 +31,6 @@ pub struct Umas<'a> {
 }
 
 impl Umas<'_> {
-    /// The UMAS function name (`INIT_COMM`, `STOP_PLC`, `RESPONSE_OK`, ...),
-    /// or `None` for a code the public dissectors do not name.
-    pub fn name(&self) -> Option<&'static str> {
-        names::umas_function_name(self.code)
-    }
-
     /// True for a response carrying the OK code 0xFE.
     pub fn is_response_ok(&self) -> bool {
         self.code == UMAS_RESPONSE_OK
@@ -77,7 +70,6 @@ mod tests {
         assert!(rest.is_empty());
         assert_eq!(u.pairing_key, 0);
         assert_eq!(u.code, 0x02);
-        assert_eq!(u.name(), Some("READ_ID"));
         assert_eq!(u.data, &[0xAA]);
         assert!(!u.is_response_ok());
         assert!(parse(&msg, &msg[3..]).is_err());

@@ -2,8 +2,6 @@
 //! parse failures: a sensor logs what was on the wire and notes what was
 //! wrong with it (the analyzer writes one `weird` per flag).
 
-use super::names::VIOLATION_NAMES;
-
 /// A small set of Modbus spec violations found in one message.
 ///
 /// The limits come from the Modbus Application Protocol Specification
@@ -60,6 +58,27 @@ impl Violations {
     /// when a PDU parser is called on an unframed buffer.
     pub const PDU_TOO_LONG: Violations = Violations(1 << 15);
 }
+
+/// Weird names of the [`Violations`] flags, indexed by bit number
+/// (otwatch's own vocabulary, as `weird.log` prints it).
+pub(crate) const VIOLATION_NAMES: [&str; 16] = [
+    "modbus_protocol_id_nonzero",
+    "modbus_quantity_out_of_range",
+    "modbus_address_overflow",
+    "modbus_byte_count_mismatch",
+    "modbus_length_exceeds_pdu",
+    "modbus_trailing_bytes",
+    "modbus_odd_register_byte_count",
+    "modbus_invalid_coil_value",
+    "modbus_invalid_file_reference_type",
+    "modbus_file_record_out_of_range",
+    "modbus_truncated_item",
+    "modbus_object_count_mismatch",
+    "modbus_invalid_device_identification_field",
+    "modbus_exception_code_in_request",
+    "modbus_diagnostic_data_length",
+    "modbus_pdu_too_long",
+];
 
 crate::flags::violation_set!(Violations, VIOLATION_NAMES);
 

@@ -5,14 +5,13 @@
 //! what ICSNPP's handler for it fills in. Reference quirks are kept and
 //! marked "as ICSNPP".
 
-use super::{id_values, opt_count, opt_counts, opt_str, text, ID};
+use super::{id_values, names, opt_count, opt_counts, opt_str, text, ID};
 use crate::event::modbus::{
     Content, FileData, FileRecord, Message, Request, Response, Transaction,
 };
 use crate::event::{ConnId, Dir};
 use crate::output::{bytes_text, field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
-use otwatch_parsers::modbus::names;
 use std::borrow::Cow;
 
 /// A row of ICSNPP's `modbus_detailed.log`.
@@ -353,9 +352,7 @@ impl LogRecord for DetailedRow {
         id_values(&self.id, out);
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
-        out.push(Value::name(otwatch_parsers::modbus::names::func_name(
-            self.fc,
-        )));
+        out.push(Value::name(names::func_name(self.fc)));
         out.push(opt_count(self.address));
         out.push(opt_count(self.quantity));
         out.push(opt_counts(&self.request_values));

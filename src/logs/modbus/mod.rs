@@ -6,6 +6,7 @@
 
 mod detailed;
 mod device_id;
+pub mod names;
 
 pub use detailed::{detailed_row, DetailedRow};
 
@@ -15,7 +16,6 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 pub use device_id::object_name;
 use device_id::{conformity_level, read_object_name};
-use otwatch_parsers::modbus::names;
 
 /// A connection's uid and endpoints: the same on each of its rows.
 fn id_values<'a>(id: &'a ConnId, out: &mut dyn crate::output::Sink<'a>) {

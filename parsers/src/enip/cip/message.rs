@@ -17,8 +17,7 @@
 use super::super::util::{plain, words, Cursor};
 use super::path::{self, Path};
 use super::response::Response;
-use super::{parse_cip, parse_cip_reply_to, service, Checked, ReplyContext};
-use crate::enip::names::class;
+use super::{class, parse_cip, parse_cip_reply_to, service, Checked, ReplyContext};
 use crate::{Error, Layer};
 
 /// A CIP message: a view of the bytes from its service byte to the end of

@@ -68,6 +68,29 @@ pub mod service {
     pub const REPLY: u8 = 0x80;
 }
 
+/// Class codes the parsers and the class-aware service tables know (CIP
+/// Vol 1, 5-1; Rockwell Logix 5000 Data Access for 0x6B and 0x6C).
+pub mod class {
+    /// Identity object (Vol 1, 5A-2).
+    pub const IDENTITY: u32 = 0x01;
+    /// Message Router (Vol 1, 5A-3).
+    pub const MESSAGE_ROUTER: u32 = 0x02;
+    /// Connection Manager (Vol 1, 3-5).
+    pub const CONNECTION_MANAGER: u32 = 0x06;
+    /// File object (Vol 1, 5A-42).
+    pub const FILE: u32 = 0x37;
+    /// Modbus object (Vol 7A).
+    pub const MODBUS: u32 = 0x44;
+    /// PCCC object (Rockwell).
+    pub const PCCC: u32 = 0x67;
+    /// Logix Symbol object (Rockwell Logix 5000 Data Access).
+    pub const SYMBOL: u32 = 0x6B;
+    /// Logix Template object (Rockwell Logix 5000 Data Access).
+    pub const TEMPLATE: u32 = 0x6C;
+    /// Connection Configuration object (Vol 1, 5A-47).
+    pub const CONNECTION_CONFIGURATION: u32 = 0xF3;
+}
+
 /// The service, class and instance a request addressed (CIP Vol 1, 2-4.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Target {

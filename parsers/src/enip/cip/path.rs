@@ -4,7 +4,7 @@
 //! included. The spec's reading of a path, segment by segment, is
 //! [`EPath`](super::EPath).
 
-use super::super::names::class;
+use super::class;
 
 /// Class, instance and attribute of a request path's logical segments, as
 /// the reference decodes them (CIP Vol 1, C-1.4.2).

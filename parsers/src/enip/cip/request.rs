@@ -3,16 +3,14 @@
 //! chosen by service code and the class of the path (codes 0x4B–0x63 are
 //! class specific, Vol 1 4-9.6).
 
-use super::super::names::{self, class};
 use super::super::util::{finish, shift, words, Cursor};
 use super::super::Violations;
 use super::connection::{self, ForwardClose, ForwardOpen};
 use super::epath::EPath;
 use super::msp::{self, MultipleServiceRequests};
 use super::unconnected::{self, UnconnectedSend};
-use super::{service, ReplyContext, Target};
+use super::{class, service, ReplyContext, Target};
 use crate::{Error, IResult, Layer};
-use std::borrow::Cow;
 
 /// A message router request (CIP Vol 1, 2-4.1, Table 2-4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,16 +65,6 @@ impl<'a> Request<'a> {
     pub fn naming_class(&self) -> Option<u32> {
         self.class()
             .or_else(|| self.path.is_symbolic().then_some(class::SYMBOL))
-    }
-
-    /// Our class-aware service name ([`names::service_name`]).
-    pub fn service_name(&self) -> Cow<'static, str> {
-        names::service_name(self.naming_class(), self.service)
-    }
-
-    /// The reference's service name ([`names::icsnpp_service_name`]).
-    pub fn icsnpp_service_name(&self) -> &'static str {
-        names::icsnpp_service_name(self.service)
     }
 
     /// What a reply parser needs to know about this request (see

@@ -5,14 +5,12 @@
 //! [`ReplyContext`].
 
 use super::super::identity::{parse_identity, IdentityAttributes};
-use super::super::names::{self, class};
 use super::super::util::{finish, plain, shift, words, Cursor};
 use super::super::Violations;
 use super::connection::{self, ConnectionFailure, ForwardCloseReply, ForwardOpenReply};
 use super::msp::{self, MultipleServiceReplies};
-use super::{service, ReplyContext};
+use super::{class, service, ReplyContext};
 use crate::{Error, IResult, Layer};
-use std::borrow::Cow;
 use std::iter::FusedIterator;
 
 /// The additional status words of a reply (CIP Vol 1, 2-4.2); the first is
@@ -129,16 +127,6 @@ impl<'a> Response<'a> {
     /// The extended status, the first additional status word.
     pub fn extended_status(&self) -> Option<u16> {
         self.additional_status.extended()
-    }
-
-    /// The reference's general status name ([`names::status_name`]).
-    pub fn status_name(&self) -> Cow<'static, str> {
-        names::status_name(self.general_status)
-    }
-
-    /// The reference's extended status name, when there is one.
-    pub fn extended_status_name(&self) -> Option<Cow<'static, str>> {
-        self.extended_status().map(names::extended_status_name)
     }
 }
 

@@ -18,7 +18,6 @@ fn nop_2_4_1() {
     ];
     let m = whole(&p);
     assert_eq!(m.header().command, command::NOP);
-    assert_eq!(names::command_name(m.header().command), "NOP");
     for from_target in [false, true] {
         assert!(matches!(
             m.body(from_target),
@@ -32,7 +31,7 @@ fn nop_2_4_1() {
 fn list_services_request_and_reply_2_4_6() {
     let request = packet(command::LIST_SERVICES, 0, &[]);
     let m = whole(&request);
-    assert_eq!(names::command_name(m.header().command), "List Services");
+    assert_eq!(m.header().command, command::LIST_SERVICES);
     assert!(matches!(m.body(false), Body::Empty));
 
     let data = [
@@ -171,10 +170,7 @@ fn unregister_session_2_4_5() {
     let p = packet(command::UNREGISTER_SESSION, 0x1102_0100, &[]);
     let m = whole(&p);
     assert_eq!(m.header().session_handle, 0x1102_0100);
-    assert_eq!(
-        names::command_name(m.header().command),
-        "Unregister Session"
-    );
+    assert_eq!(m.header().command, command::UNREGISTER_SESSION);
     assert!(matches!(m.body(true), Body::Empty));
     let p = packet(command::UNREGISTER_SESSION, 0, &[0]);
     assert_eq!(
@@ -198,7 +194,7 @@ fn send_rr_data_2_4_7() {
     ];
     let p = packet(command::SEND_RR_DATA, 0x2A, &data);
     let m = whole(&p);
-    assert_eq!(names::command_name(m.header().command), "Send RR Data");
+    assert_eq!(m.header().command, command::SEND_RR_DATA);
     let Body::SendData(Ok(s)) = m.body(false) else {
         panic!("expected SendRRData");
     };
@@ -243,7 +239,7 @@ fn send_unit_data_2_4_8() {
     let Ok(CipMessage::Request(r)) = c.check() else {
         panic!("expected a CIP request");
     };
-    assert_eq!(r.icsnpp_service_name(), "Set Attributes Single");
+    assert_eq!(r.service, cip::service::SET_ATTRIBUTE_SINGLE);
     assert_message_prefixes(&p);
 }
 
@@ -297,14 +293,10 @@ fn send_data_with_the_wrong_items_is_flagged() {
 
 #[test]
 fn indicate_status_cancel_and_unknown_commands_keep_their_data() {
-    for (code, name) in [
-        (command::INDICATE_STATUS, "Indicate Status"),
-        (command::CANCEL, "Cancel"),
-        (0x00C8, "unknown"),
-    ] {
+    for code in [command::INDICATE_STATUS, command::CANCEL, 0x00C8] {
         let p = packet(code, 7, &[1, 2, 3]);
         let m = whole(&p);
-        assert_eq!(names::command_name(m.header().command), name);
+        assert_eq!(m.header().command, code);
         assert!(matches!(m.body(true), Body::Other(&[1, 2, 3])));
         assert_message_prefixes(&p);
     }

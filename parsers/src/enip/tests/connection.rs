@@ -49,8 +49,13 @@ fn large_forward_open() -> Vec<u8> {
 #[test]
 fn forward_open_request_3_5_5_2() {
     let r = req(&FORWARD_OPEN);
-    assert_eq!(r.service_name(), "Forward_Open");
-    assert_eq!(r.icsnpp_service_name(), "unknown");
+    assert_eq!(
+        (r.service, r.naming_class()),
+        (
+            cip::service::FORWARD_OPEN,
+            Some(cip::class::CONNECTION_MANAGER)
+        )
+    );
     let RequestBody::ForwardOpen(f) = r.body else {
         panic!("expected a Forward_Open: {:?}", r.body);
     };
@@ -82,7 +87,13 @@ fn forward_open_request_3_5_5_2() {
 fn large_forward_open_request_3_5_5_2() {
     let msg = large_forward_open();
     let r = req(&msg);
-    assert_eq!(r.service_name(), "Large_Forward_Open");
+    assert_eq!(
+        (r.service, r.naming_class()),
+        (
+            cip::service::LARGE_FORWARD_OPEN,
+            Some(cip::class::CONNECTION_MANAGER)
+        )
+    );
     let RequestBody::ForwardOpen(f) = r.body else {
         panic!()
     };
@@ -197,10 +208,7 @@ fn forward_open_failure_reply_3_5_5_2() {
             reserved: Some(0)
         })
     );
-    assert_eq!(
-        r.extended_status_name().as_deref(),
-        Some("Connection in use or duplicate Forward Open")
-    );
+    assert_eq!(r.extended_status(), Some(0x0100));
     assert_cip_prefixes(&msg, Some(&ctx), true);
 }
 
@@ -220,7 +228,13 @@ const FORWARD_CLOSE: [u8; 24] = [
 #[test]
 fn forward_close_request_3_5_5_3() {
     let r = req(&FORWARD_CLOSE);
-    assert_eq!(r.service_name(), "Forward_Close");
+    assert_eq!(
+        (r.service, r.naming_class()),
+        (
+            cip::service::FORWARD_CLOSE,
+            Some(cip::class::CONNECTION_MANAGER)
+        )
+    );
     let RequestBody::ForwardClose(f) = r.body else {
         panic!("expected a Forward_Close: {:?}", r.body);
     };
@@ -262,10 +276,7 @@ fn forward_close_replies_3_5_5_3() {
     ];
     let r = resp(&failed, Some(&ctx));
     assert!(matches!(r.body, ResponseBody::ConnectionFailure(f) if f.triad == TRIAD));
-    assert_eq!(
-        r.extended_status_name().as_deref(),
-        Some("Target connection not found")
-    );
+    assert_eq!(r.extended_status(), Some(0x0107));
     // A reply to some other class is not a Forward_Close.
     let other = req(&[0x4E, 0x02, 0x20, 0x6B, 0x24, 0x01]).context();
     assert_eq!(resp(&ok, Some(&other)).body, ResponseBody::Data(&ok[4..]));

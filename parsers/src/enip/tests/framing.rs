@@ -60,7 +60,7 @@ fn one_message_split_over_two_deliveries() {
     let Ok(CipMessage::Request(r)) = c.check() else {
         panic!("expected a CIP request");
     };
-    assert_eq!(r.service_name(), "Get_Attributes_All");
+    assert_eq!(r.service, cip::service::GET_ATTRIBUTES_ALL);
 }
 
 #[test]

@@ -45,8 +45,7 @@ fn request_with_two_services_a_4_10_1() {
     let msg = request();
     let r = req(&msg);
     assert_eq!(r.class(), Some(2));
-    assert_eq!(r.service_name(), "Multiple_Service_Packet");
-    assert_eq!(r.icsnpp_service_name(), "Multiple Service Packet");
+    assert_eq!(r.service, cip::service::MULTIPLE_SERVICE_PACKET);
     let RequestBody::MultipleServicePacket(m) = r.body else {
         panic!("expected a Multiple_Service_Packet");
     };
@@ -57,9 +56,12 @@ fn request_with_two_services_a_4_10_1() {
     let [Ok(a), Ok(b)] = &services[..] else {
         panic!("{services:?}");
     };
-    assert_eq!(a.service_name(), "Get_Attribute_Single");
+    assert_eq!(a.service, cip::service::GET_ATTRIBUTE_SINGLE);
     assert_eq!(a.path.attribute(), Some(7));
-    assert_eq!(b.service_name(), "Read Tag");
+    assert_eq!(
+        (b.service, b.naming_class()),
+        (0x4C, Some(cip::class::SYMBOL))
+    );
     assert_eq!(b.path.symbols().next(), Some(&b"A"[..]));
     assert_eq!(b.data, &[0x01, 0x00]);
     let slices: Vec<_> = m.slices().collect();
@@ -111,7 +113,7 @@ fn embedded_service_error_reply() {
         0x8E, 0x00, 0x05, 0x01, 0x00, 0x00, // 2: Path Destination Unknown, ext 0x0000
     ];
     let r = resp(&msg, None);
-    assert_eq!(r.status_name(), "Embedded Service Error");
+    assert_eq!(r.general_status, 0x1E);
     let ResponseBody::MultipleServicePacket(m) = r.body else {
         panic!()
     };

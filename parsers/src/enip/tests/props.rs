@@ -75,7 +75,7 @@ fn walk_path(p: &cip::EPath<'_>, len: usize) {
 }
 
 fn walk_request(r: &CipRequest<'_>, len: usize, depth: u8) {
-    let _ = (r.service_name(), r.icsnpp_service_name(), r.context());
+    let _ = (r.naming_class(), r.context());
     walk_path(&r.path, len);
     match r.body {
         RequestBody::MultipleServicePacket(m) => {
@@ -115,7 +115,7 @@ fn walk_request(r: &CipRequest<'_>, len: usize, depth: u8) {
 }
 
 fn walk_response(r: &CipResponse<'_>, len: usize) {
-    let _ = (r.status_name(), r.extended_status_name());
+    let _ = r.extended_status();
     let _ = r.additional_status.iter().count();
     if let ResponseBody::MultipleServicePacket(m) = r.body {
         for s in m.iter() {
@@ -131,7 +131,7 @@ fn walk_response(r: &CipResponse<'_>, len: usize) {
         }
     }
     if let ResponseBody::Identity(a) = r.body {
-        let _ = (a.identity.vendor_name(), a.identity.product_name_lossy());
+        let _ = a.identity.product_name_lossy();
     }
 }
 

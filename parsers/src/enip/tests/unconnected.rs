@@ -31,8 +31,13 @@ fn read_tag() -> Vec<u8> {
 fn unconnected_send_wrapping_read_tag_3_5_5_4() {
     let msg = read_tag();
     let r = req(&msg);
-    assert_eq!(r.service_name(), "Unconnected_Send");
-    assert_eq!(r.icsnpp_service_name(), "unknown");
+    assert_eq!(
+        (r.service, r.naming_class()),
+        (
+            cip::service::UNCONNECTED_SEND,
+            Some(cip::class::CONNECTION_MANAGER)
+        )
+    );
     let RequestBody::UnconnectedSend(u) = r.body else {
         panic!("expected an Unconnected_Send: {:?}", r.body);
     };
@@ -52,7 +57,10 @@ fn unconnected_send_wrapping_read_tag_3_5_5_4() {
     let Ok(inner) = u.request() else {
         panic!("the embedded request did not parse");
     };
-    assert_eq!(inner.service_name(), "Read Tag");
+    assert_eq!(
+        (inner.service, inner.naming_class()),
+        (0x4C, Some(cip::class::SYMBOL))
+    );
     assert_eq!(inner.path.symbols().next(), Some(&b"Tag1"[..]));
     assert_eq!(inner.data, &[0x01, 0x00]);
     let ctx = r.context();
@@ -85,10 +93,7 @@ fn the_reply_is_the_embedded_reply() {
     ];
     let r = resp(&msg, Some(&ctx));
     assert_eq!(r.code(), 0x4C);
-    assert_eq!(
-        names::service_name(ctx.routed.and_then(|t| t.class), r.service),
-        "Read Tag"
-    );
+    assert_eq!(ctx.routed.and_then(|t| t.class), Some(cip::class::SYMBOL));
     assert_eq!(r.body, ResponseBody::Data(&msg[4..]));
 }
 
@@ -105,10 +110,7 @@ fn routing_failure_reply_3_5_5_4() {
         0x00, // reserved
     ];
     let r = resp(&msg, Some(&ctx));
-    assert_eq!(
-        r.extended_status_name().as_deref(),
-        Some("Unconnected request timed out")
-    );
+    assert_eq!(r.extended_status(), Some(0x0204));
     assert_eq!(
         r.body,
         ResponseBody::UnconnectedSendFailure {

@@ -1,4 +1,5 @@
-//! Every code-to-name table of the EtherNet/IP and CIP module, in one place.
+//! The names the EtherNet/IP and CIP logs print for codes, and the
+//! names the baseline, the inventory and notices show.
 //!
 //! Two families of names live here:
 //!
@@ -17,6 +18,7 @@
 //! Lookups return `&'static str` where the table has an entry; only the
 //! fallback texts allocate.
 
+use otwatch_parsers::enip::cip::class;
 use std::borrow::Cow;
 
 /// ICSNPP's name for an encapsulation command (`enip_commands`, 10 entries;
@@ -85,29 +87,6 @@ pub fn icsnpp_service_name(service: u8) -> &'static str {
         0x1D => "Get Connection Point Member List",
         _ => "unknown",
     }
-}
-
-/// Well-known class codes used by the class-aware tables (CIP Vol 1,
-/// 5-1; Rockwell Logix 5000 Data Access for 0x6B and 0x6C).
-pub mod class {
-    /// Identity object (Vol 1, 5A-2).
-    pub const IDENTITY: u32 = 0x01;
-    /// Message Router (Vol 1, 5A-3).
-    pub const MESSAGE_ROUTER: u32 = 0x02;
-    /// Connection Manager (Vol 1, 3-5).
-    pub const CONNECTION_MANAGER: u32 = 0x06;
-    /// File object (Vol 1, 5A-42).
-    pub const FILE: u32 = 0x37;
-    /// Modbus object (Vol 7A).
-    pub const MODBUS: u32 = 0x44;
-    /// PCCC object (Rockwell).
-    pub const PCCC: u32 = 0x67;
-    /// Logix Symbol object (Rockwell Logix 5000 Data Access).
-    pub const SYMBOL: u32 = 0x6B;
-    /// Logix Template object (Rockwell Logix 5000 Data Access).
-    pub const TEMPLATE: u32 = 0x6C;
-    /// Connection Configuration object (Vol 1, 5A-47).
-    pub const CONNECTION_CONFIGURATION: u32 = 0xF3;
 }
 
 /// The name of a CIP common service (CIP Vol 1, Appendix A, Table ),
@@ -571,30 +550,6 @@ pub fn vendor_name(vendor_id: u16) -> Cow<'static, str> {
         Err(_) => Cow::Owned(format!("Unknown Vendor-0x{vendor_id:02x}")),
     }
 }
-
-/// Weird names of the [`Violations`](super::Violations) flags, indexed by
-/// bit number.
-pub(crate) const VIOLATION_NAMES: [&str; 19] = [
-    "enip_options_nonzero",
-    "enip_trailing_bytes",
-    "enip_unsupported_protocol_version",
-    "enip_register_session_options_nonzero",
-    "enip_interface_handle_nonzero",
-    "enip_unexpected_cpf_items",
-    "enip_cpf_item_count_mismatch",
-    "enip_cpf_truncated_item",
-    "enip_cpf_item_length_mismatch",
-    "enip_invalid_sockaddr",
-    "cip_length_exceeds_data",
-    "cip_service_direction_mismatch",
-    "cip_reserved_nonzero",
-    "cip_invalid_path_segment",
-    "cip_msp_invalid_offset",
-    "cip_msp_no_services",
-    "cip_invalid_timeout_multiplier",
-    "cip_invalid_connection_parameters",
-    "cip_unconnected_send_pad_missing",
-];
 
 /// ICSNPP's vendor table (`cip_vendors`, 1494 entries, sorted by id).
 static VENDORS: [(u16, &str); 1494] = [

@@ -4,12 +4,13 @@
 //! events. Every row carries the sender and receiver of its message and a
 //! per-message correlation id.
 
+pub mod names;
+
 use super::head::{head_values, message_head_fields};
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Io, Path, Status};
 use crate::event::Head;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
-use otwatch_parsers::enip::names;
 use std::borrow::Cow;
 
 const HEAD: [Field; 12] = message_head_fields("packet_correlation_id");

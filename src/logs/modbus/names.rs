@@ -1,10 +1,13 @@
-//! Every code-to-name table of the Modbus module, in one place.
+//! The names the Modbus logs print for codes: function names and the
+//! `func` column, exception names, DIAGNOSTICS sub-function names, MEI
+//! type texts, and the UMAS function names of alert messages.
 //!
 //! Names are spelled exactly as the reference sensor prints them (Zeek's
 //! `scripts/base/protocols/modbus/consts.zeek`, cisagov/icsnpp-modbus
 //! `scripts/consts.zeek` and `scripts/main.zeek`), odd spellings included,
 //! so that logs compare equal with the golden corpus. Codes a table lacks
-//! print as `unknown-N` (decimal), as the scripts' `&default` does.
+//! print as `unknown-N` (decimal), as the scripts' `&default` does. The
+//! Read Device Identification names are in `device_id`.
 //!
 //! Lookups return `&'static str` where the table has an entry; only the
 //! `unknown-N` fallbacks allocate.
@@ -148,22 +151,6 @@ pub fn mei_type_name(mei_type: u8, is_request: bool) -> Cow<'static, str> {
     }
 }
 
-/// The object name of a Read Device Identification object id (Modbus
-/// Application Protocol V1.1b3, 6.21: basic 0x00–0x02, regular 0x03–0x06;
-/// 0x07–0x7F are reserved, 0x80–0xFF private/extended).
-pub fn device_object_name(object_id: u8) -> Option<&'static str> {
-    Some(match object_id {
-        0x00 => "VendorName",
-        0x01 => "ProductCode",
-        0x02 => "MajorMinorRevision",
-        0x03 => "VendorUrl",
-        0x04 => "ProductName",
-        0x05 => "ModelName",
-        0x06 => "UserApplicationName",
-        _ => return None,
-    })
-}
-
 /// The name of a Schneider Electric UMAS function code (the byte after the
 /// pairing key in a function-90 PDU). UMAS has no public specification; the
 /// names follow the public dissectors (Wireshark's UMAS `packet-mbtcp.h`,
@@ -205,27 +192,6 @@ pub fn umas_function_name(code: u8) -> Option<&'static str> {
     })
 }
 
-/// Weird names of the [`Violations`](super::Violations) flags, indexed by
-/// bit number.
-pub(crate) const VIOLATION_NAMES: [&str; 16] = [
-    "modbus_protocol_id_nonzero",
-    "modbus_quantity_out_of_range",
-    "modbus_address_overflow",
-    "modbus_byte_count_mismatch",
-    "modbus_length_exceeds_pdu",
-    "modbus_trailing_bytes",
-    "modbus_odd_register_byte_count",
-    "modbus_invalid_coil_value",
-    "modbus_invalid_file_reference_type",
-    "modbus_file_record_out_of_range",
-    "modbus_truncated_item",
-    "modbus_object_count_mismatch",
-    "modbus_invalid_device_identification_field",
-    "modbus_exception_code_in_request",
-    "modbus_diagnostic_data_length",
-    "modbus_pdu_too_long",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +215,15 @@ mod tests {
         // zeek-modbus/baseline/exception_handling: 0x9C prints unknown-156.
         assert_eq!(func_name(0x9C), "unknown-156");
         assert_eq!(func_name(0x42), "unknown-66");
+        assert_eq!(func_name(0x41), "unknown-65");
+        assert_eq!(func_name(0x64), "unknown-100");
+        // Codes Zeek names, whether or not the parser reads their bodies.
+        assert_eq!(func_name(0x01), "READ_COILS");
+        assert_eq!(func_name(0x81), "READ_COILS_EXCEPTION");
+        assert_eq!(func_name(0x11), "REPORT_SLAVE_ID");
+        assert_eq!(func_name(0x2B), "ENCAP_INTERFACE_TRANSPORT");
+        assert_eq!(func_name(0x5A), "PROGRAM_UNITY");
+        assert_eq!(func_name(0x09), "PROGRAM_484");
         assert!(matches!(func_name(0x83), Cow::Borrowed(_)));
     }
 
@@ -259,12 +234,14 @@ mod tests {
             exception_name(11),
             "GATEWAY_TARGET_DEVICE_FAILED_TO_RESPOND"
         );
+        assert_eq!(exception_name(1), "ILLEGAL_FUNCTION");
         assert_eq!(exception_name(7), "unknown-7");
         assert_eq!(diagnostic_subfunction_name(0), "Return Query Data");
         assert_eq!(diagnostic_subfunction_name(0x10), "Return Server NAK Count");
         assert_eq!(diagnostic_subfunction_name(0x13), "unknown-19");
         assert_eq!(diagnostic_subfunction_name(0x15), "unknown-21");
         assert_eq!(diagnostic_subfunction_name(300), "unknown-300");
+        assert_eq!(diagnostic_subfunction_name(0x1234), "unknown-4660");
     }
 
     #[test]
@@ -282,12 +259,11 @@ mod tests {
     }
 
     #[test]
-    fn umas_and_device_object_names() {
+    fn umas_names() {
+        assert_eq!(umas_function_name(0x02), Some("READ_ID"));
         assert_eq!(umas_function_name(0x10), Some("TAKE_PLC_RESERVATION"));
         assert_eq!(umas_function_name(0x41), Some("STOP_PLC"));
         assert_eq!(umas_function_name(0xFE), Some("RESPONSE_OK"));
         assert_eq!(umas_function_name(0x05), None);
-        assert_eq!(device_object_name(0), Some("VendorName"));
-        assert_eq!(device_object_name(0x80), None);
     }
 }
