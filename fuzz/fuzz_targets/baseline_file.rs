@@ -1,13 +1,14 @@
 //! Fuzzes the baseline file: any text either loads or gives an error; a
 //! baseline that loads survives a save/load round trip, merges with
 //! itself, renders as DOT, GraphML and JSON, and drives the detector over
-//! observations of every protocol without a panic.
+//! events of every protocol without a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otwatch::baseline::{show, Baseline, DetectConfig, Detector, ShowFormat};
+use otwatch::baseline::{show, Baseline, ShowFormat};
+use otwatch::observe::{ObserveConfig, Observer};
 use otwatch::time::Ts;
-use otwatch_fuzz::observations;
+use otwatch_fuzz::events;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -32,10 +33,14 @@ fuzz_target!(|data: &[u8]| {
     for f in [ShowFormat::Dot, ShowFormat::Graphml, ShowFormat::Json] {
         let _ = show(&merged, f);
     }
-    let mut d = Detector::new(b, DetectConfig::default());
+    let mut observer = Observer::new(&ObserveConfig {
+        baseline: Some(b),
+        learn: true,
+        ..ObserveConfig::default()
+    });
     let mut notices = Vec::new();
-    for o in observations() {
-        d.check(&o, &mut notices);
+    for e in events() {
+        observer.read(&e, &mut notices);
     }
-    d.finish(Ts(3_600_000_000), &mut notices);
+    let _ = observer.finish(Ts(3_600_000_000), &mut notices);
 });

@@ -1,13 +1,14 @@
 //! Fuzzes the rule language: a variables file and a rules file (split at
 //! the first NUL byte) are parsed, every error is rendered, and every rule
-//! that parses is evaluated against a handful of observations of each
-//! protocol, so the matcher runs on whatever conditions the parser accepts.
+//! that parses is evaluated against a handful of events of each protocol,
+//! so the matcher runs on whatever conditions the parser accepts.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otwatch::output::json_line;
-use otwatch::rules::{Engine, RuleSet, Vars};
-use otwatch_fuzz::observations;
+use otwatch::observe::{ObserveConfig, Observer};
+use otwatch::rules::{RuleSet, Vars};
+use otwatch::time::Ts;
+use otwatch_fuzz::events;
 use std::path::Path;
 
 const VARS: &str = include_str!("../../rules/vars.conf");
@@ -30,21 +31,27 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     for window in [0, 60] {
-        let mut engine = Engine::new(
-            RuleSet {
-                rules: rules.clone(),
-            },
-            window,
-        );
+        let mut observer = Observer::new(&ObserveConfig {
+            rules: Some((
+                RuleSet {
+                    rules: rules.clone(),
+                },
+                window,
+            )),
+            ..ObserveConfig::default()
+        });
         let mut out = Vec::new();
         // Twice, so thresholds and suppression windows see repeats.
         for _ in 0..2 {
-            for o in observations() {
-                engine.observe(&o, &mut out);
+            for e in events() {
+                observer.read(&e, &mut out);
             }
         }
-        for r in &out {
-            let _ = json_line(r.as_ref());
+        observer.finish(Ts(3_600_000_000), &mut out);
+        for e in &out {
+            otwatch::logs::rows(e, &mut |row| {
+                let _ = otwatch::output::json_line(row);
+            });
         }
     }
 });

@@ -1,7 +1,12 @@
-//! What the fuzz targets share: a handful of observations of every
-//! protocol, for the rule engine and the baseline detector to evaluate.
+//! What the fuzz targets share: a handful of events of every protocol,
+//! for the rule engine and the baseline detector to read.
 
-use otwatch::observe::{Detail, EnipMessage, ModbusRange, Obs, OpcUaActivate, Request};
+use otwatch::event::enip::{Carried, Cip, Encapsulation, Path, Routed, Status};
+use otwatch::event::modbus::{Content, Message, Request, Response, Transaction};
+use otwatch::event::opcua::{
+    ChunkKind, Half, Message as OpcUaMessage, MessageType, OpenHeader, ServiceId,
+};
+use otwatch::event::{Conn, ConnId, ConnStart, Dir, Event, Head};
 use otwatch::time::Ts;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -9,88 +14,195 @@ fn ip(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
 }
 
-fn request(ts: i64, protocol: &'static str, function: &str, write: bool, detail: Detail) -> Obs {
-    Obs::Request(Box::new(Request {
+/// The TCP connection from 10.0.0.9 to 10.0.0.20 on `port`.
+fn conn(port: u16) -> ConnId {
+    ConnId::tcp("Cfuzz", (ip(9), 40000 + port % 1000), (ip(20), port))
+}
+
+fn head(ts: i64, port: u16, dir: Dir) -> Head {
+    Head {
         ts: Ts(ts),
-        uid: "Cfuzz".into(),
-        client: ip(9),
-        client_port: 40000,
-        server: ip(20),
-        port: 502,
-        protocol,
-        function: function.to_string().into(),
-        write,
-        modbus: (protocol == "modbus").then_some(ModbusRange {
+        id: conn(port),
+        dir,
+        link: "0123456789abcdef00".into(),
+    }
+}
+
+fn modbus(ts: i64, function: u8, request: Request, exception: Option<u8>) -> Event {
+    Event::ModbusTransaction(Box::new(Transaction {
+        id: conn(502),
+        tid: 1,
+        request: Some(Message {
+            ts: Ts(ts),
             unit: 1,
-            table: "holding_registers",
-            start: 7,
-            count: 3,
+            function,
+            body: Content::Read(request),
         }),
-        engineering: write,
-        identification: !write,
-        detail,
+        response: exception.map(|code| Message {
+            ts: Ts(ts + 1000),
+            unit: 1,
+            function: function | 0x80,
+            body: Content::Read(Response::Exception { code }),
+        }),
+        first: Dir::Orig,
+        matched: Some(true),
+        link: None,
     }))
 }
 
-/// Requests, messages and session activations between 10.0.0.9 and
-/// 10.0.0.20, one second apart.
-pub fn observations() -> Vec<Obs> {
-    let modbus = |f: u8, e| Detail::Modbus {
-        unit: 1,
-        function: f,
-        subfunction: (f == 8).then_some(1),
-        exception: e,
+fn cip(ts: i64, service: u8, path: Path, carried: Carried) -> Event {
+    Event::Cip(Box::new(Cip {
+        head: head(ts, 44818, Dir::Orig),
+        sequence_count: None,
+        service,
+        path: Some(path),
+        status: None,
+        naming_class: path.target_class(),
+        carried,
+    }))
+}
+
+/// Connections, requests and messages between 10.0.0.9 and 10.0.0.20,
+/// one second apart.
+pub fn events() -> Vec<Event> {
+    let path = |class, instance, attribute| Path {
+        class,
+        instance,
+        attribute,
+        symbolic: false,
+    };
+    let tag = Path {
+        symbolic: true,
+        ..Path::default()
     };
     vec![
-        request(
-            1_000_000,
-            "modbus",
-            "WRITE_SINGLE_REGISTER",
-            true,
-            modbus(6, false),
-        ),
-        request(2_000_000, "modbus", "DIAGNOSTICS", false, modbus(8, true)),
-        request(
-            3_000_000,
-            "cip",
-            "Set_Attribute_Single/0x01",
-            true,
-            Detail::Cip {
-                service: 0x10,
-                class: Some(1),
-                instance: Some(1),
-                attribute: Some(7),
-            },
-        ),
-        request(
-            4_000_000,
-            "enip",
-            "ListIdentity",
-            false,
-            Detail::Enip { command: 0x63 },
-        ),
-        request(5_000_000, "opcua-binary", "Write", true, Detail::None),
-        Obs::Enip(Box::new(EnipMessage {
-            ts: Ts(6_000_000),
-            uid: "Cfuzz".into(),
-            src: ip(9),
-            sport: 40001,
-            dst: ip(20),
-            dport: 44818,
-            command: 0x65,
-            status: 0,
+        Event::ConnStart(Box::new(ConnStart {
+            ts: Ts(500_000),
+            id: conn(502),
+            mac: Some([2, 0, 0, 0, 0, 9]),
+            first: Dir::Orig,
         })),
-        Obs::OpcUaActivate(Box::new(OpcUaActivate {
-            ts: Ts(7_000_000),
-            uid: "Cfuzz".into(),
-            client: ip(9),
-            client_port: 40002,
-            server: ip(20),
-            port: 4840,
-            token: "username",
-            user_name: Some("operator".into()),
-            secret: true,
-            encrypted: false,
+        modbus(
+            1_000_000,
+            6,
+            Request::WriteSingleRegister {
+                address: 7,
+                value: 42,
+            },
+            None,
+        ),
+        modbus(
+            2_000_000,
+            8,
+            Request::Diagnostics {
+                sub: 1,
+                data: vec![0, 0],
+            },
+            Some(1),
+        ),
+        cip(
+            3_000_000,
+            0x10,
+            path(Some(1), Some(1), Some(7)),
+            Carried::None,
+        ),
+        cip(
+            3_500_000,
+            0x52,
+            path(Some(6), Some(1), None),
+            Carried::Routed(Routed {
+                service: 0x4D,
+                path: tag,
+            }),
+        ),
+        Event::Cip(Box::new(Cip {
+            head: head(3_600_000, 44818, Dir::Resp),
+            sequence_count: None,
+            service: 0x4D,
+            path: None,
+            status: Some(Status {
+                general: 0,
+                extended: None,
+            }),
+            naming_class: Some(0x6B),
+            carried: Carried::None,
+        })),
+        Event::Enip(Box::new(Encapsulation {
+            head: head(4_000_000, 44818, Dir::Orig),
+            command: 0x63,
+            length: 0,
+            session_handle: 0,
+            status: 0,
+            sender_context: [0; 8],
+            options: 0,
+        })),
+        Event::OpcUaMessage(Box::new(OpcUaMessage {
+            ts: Ts(5_000_000),
+            id: conn(4840),
+            message_type: MessageType::Open,
+            chunk: ChunkKind::Final,
+            total_size: 132,
+            error: None,
+            reason: None,
+            hello: None,
+            secure_channel_ids: vec![1],
+            open: Some(OpenHeader {
+                security_policy_uri: Some("http://opcfoundation.org/UA/SecurityPolicy#None".into()),
+                security_policy_uri_len: 47,
+                sender_certificate: None,
+                receiver_certificate_thumbprint: None,
+            }),
+            request_id: Some(1),
+            request: Some(Half {
+                service: Some(ServiceId {
+                    encoding_mask: 1,
+                    namespace: 0,
+                    identifier: 446,
+                }),
+                ..Half::new("0123456789abcdef01".into(), 132, Some(1))
+            }),
+            response: None,
+        })),
+        Event::OpcUaMessage(Box::new(OpcUaMessage {
+            ts: Ts(6_000_000),
+            id: conn(4840),
+            message_type: MessageType::Message,
+            chunk: ChunkKind::Final,
+            total_size: 80,
+            error: None,
+            reason: None,
+            hello: None,
+            secure_channel_ids: vec![1],
+            open: None,
+            request_id: Some(2),
+            request: Some(Half {
+                service: Some(ServiceId {
+                    encoding_mask: 1,
+                    namespace: 0,
+                    identifier: 673,
+                }),
+                ..Half::new("0123456789abcdef02".into(), 80, Some(2))
+            }),
+            response: None,
+        })),
+        Event::Conn(Box::new(Conn {
+            ts: Ts(500_000),
+            id: conn(502),
+            service: vec!["modbus"],
+            duration: None,
+            orig_bytes: None,
+            resp_bytes: None,
+            conn_state: "S1",
+            local_orig: true,
+            local_resp: true,
+            missed_bytes: 0,
+            history: "ShAD".into(),
+            orig_pkts: 3,
+            orig_ip_bytes: 180,
+            resp_pkts: 2,
+            resp_ip_bytes: 120,
+            orig_mac: Some([2, 0, 0, 0, 0, 9]),
+            resp_mac: Some([2, 0, 0, 0, 0, 20]),
         })),
     ]
 }
