@@ -293,13 +293,7 @@ mod tests {
     /// no escaping, in every table and for every code.
     #[test]
     fn names_written_plain_need_no_escaping() {
-        let clean = |s: &str| {
-            assert!(
-                s.bytes()
-                    .all(|b| b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\'),
-                "{s:?}"
-            )
-        };
+        let clean = crate::logs::assert_plain;
         for id in 0..20_000 {
             if let Some(n) = service_name(id) {
                 clean(n);
