@@ -5,6 +5,19 @@
 //!
 //! Everything from the wire is hostile: each malformation is reported as a
 //! [`DecodeError`] carrying a Zeek-style weird name, never a panic.
+// No panics by construction: frames come from the wire and from capture
+// files, so outside tests this module may not unwrap, index or slice
+// unchecked, or overflow (enforced by clippy in `make lint`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::capture::LinkType;
 use etherparse::err::{packet::SliceError, Layer};
@@ -226,49 +239,40 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
 fn decode_general(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
     let (macs, sliced) = match link {
         LinkType::Ethernet => {
-            if frame.len() < 14 {
+            let Some((&h, rest)) = frame.split_first_chunk::<14>() else {
                 return Err(DecodeError::Weird("truncated_ethernet_frame", "Ethernet"));
-            }
-            let mut dst = [0u8; 6];
-            let mut src = [0u8; 6];
-            dst.copy_from_slice(&frame[0..6]);
-            src.copy_from_slice(&frame[6..12]);
-            let et = u16::from_be_bytes([frame[12], frame[13]]);
+            };
+            let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = h;
+            let (dst, src) = ([d0, d1, d2, d3, d4, d5], [s0, s1, s2, s3, s4, s5]);
+            let et = u16::from_be_bytes([t0, t1]);
             if et < 0x0600 {
                 // 802.3 length field: LLC/SNAP frames (STP, ...), never IP here.
                 return Err(DecodeError::NotIp);
             }
             (
                 Some((src, dst)),
-                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[14..]),
+                LaxSlicedPacket::from_ether_type(EtherType(et), rest),
             )
         }
         LinkType::LinuxSll => {
-            if frame.len() < 16 {
+            let Some((h, rest)) = frame.split_first_chunk::<16>() else {
                 return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
-            }
-            let et = u16::from_be_bytes([frame[14], frame[15]]);
-            (
-                None,
-                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[16..]),
-            )
+            };
+            let et = u16::from_be_bytes([h[14], h[15]]);
+            (None, LaxSlicedPacket::from_ether_type(EtherType(et), rest))
         }
         LinkType::LinuxSll2 => {
-            if frame.len() < 20 {
+            let Some((h, rest)) = frame.split_first_chunk::<20>() else {
                 return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
-            }
-            let et = u16::from_be_bytes([frame[0], frame[1]]);
-            (
-                None,
-                LaxSlicedPacket::from_ether_type(EtherType(et), &frame[20..]),
-            )
+            };
+            let et = u16::from_be_bytes([h[0], h[1]]);
+            (None, LaxSlicedPacket::from_ether_type(EtherType(et), rest))
         }
         LinkType::RawIp => (None, from_ip(frame)?),
         LinkType::Null | LinkType::Loop => {
-            if frame.len() < 4 {
+            let Some((&raw, rest)) = frame.split_first_chunk::<4>() else {
                 return Err(DecodeError::Weird("truncated_link_header", "Ethernet"));
-            }
-            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            };
             // DLT_NULL uses the writer's byte order; AF values are small, so the
             // order is the one that gives a small number.
             let family = if link == LinkType::Loop || (raw[0] == 0 && raw[1] == 0) {
@@ -278,7 +282,7 @@ fn decode_general(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> 
             };
             match family {
                 // AF_INET everywhere; AF_INET6 on Linux, the BSDs and macOS.
-                2 | 10 | 24 | 28 | 30 => (None, from_ip(&frame[4..])?),
+                2 | 10 | 24 | 28 | 30 => (None, from_ip(rest)?),
                 _ => return Err(DecodeError::NotIp),
             }
         }
@@ -354,8 +358,10 @@ fn plain_ethernet_ipv4(frame: &[u8]) -> Option<Decoded> {
         }
         _ => return None,
     };
-    let l4_off = ip_off + ihl;
-    let payload_len = (segment.len() - header) as u32;
+    // Both within the frame (`segment` was sliced from it), so neither
+    // check can fail.
+    let l4_off = ip_off.checked_add(ihl)?;
+    let payload_len = segment.len().checked_sub(header)? as u32;
     Some(Decoded {
         src: Addr::from_ip(IpAddr::from(src)),
         dst: Addr::from_ip(IpAddr::from(dst)),
@@ -366,7 +372,7 @@ fn plain_ethernet_ipv4(frame: &[u8]) -> Option<Decoded> {
         ip_proto,
         ip_len: total as u32,
         transport,
-        payload_off: (l4_off + header) as u32,
+        payload_off: l4_off.checked_add(header)? as u32,
         payload_len,
         payload_claimed: payload_len,
         frag: None,
@@ -484,7 +490,8 @@ fn finish(
 
     match &sliced.transport {
         Some(TransportSlice::Tcp(t)) => {
-            let flags = t.header_slice()[13];
+            // A TCP header slice holds at least the fixed 20 bytes.
+            let flags = t.header_slice().get(13).copied().unwrap_or(0);
             let hdr = t.header_slice().len() as u32;
             d.transport = Transport::Tcp {
                 sport: t.source_port(),

@@ -18,6 +18,19 @@
 //!
 //! The rebuilt datagram carries a minimal IP header (no IPv4 options, no
 //! IPv6 extension headers) with the original addresses and protocol.
+// No panics by construction: fragments come from the wire, so outside
+// tests this module may not unwrap, index or slice unchecked, or overflow
+// (enforced by clippy in `make lint`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::decode::{Addr, Decoded};
 use crate::time::{Micros, Ts};
@@ -131,7 +144,7 @@ impl Defrag {
         let Some(f) = d.frag else {
             return out;
         };
-        self.counters.fragments += 1;
+        self.counters.fragments = self.counters.fragments.saturating_add(1);
         let key = Key {
             src: d.src,
             dst: d.dst,
@@ -141,14 +154,14 @@ impl Defrag {
             inner_vlan: d.inner_vlan,
         };
         if d.is_truncated() {
-            self.counters.invalid += 1;
+            self.counters.invalid = self.counters.invalid.saturating_add(1);
             out.weirds.push("incompletely_captured_fragment");
             return out;
         }
         let len = data.len() as u32;
         let end = f.offset.saturating_add(len);
         if end > if d.src.v6 { MAX_V6 } else { MAX_V4 } {
-            self.counters.invalid += 1;
+            self.counters.invalid = self.counters.invalid.saturating_add(1);
             self.forget(&key);
             out.weirds.push("excessively_large_fragment");
             return out;
@@ -161,17 +174,18 @@ impl Defrag {
             if self.bytes.saturating_add(growth) <= self.cfg.max_bytes || !self.drop_oldest() {
                 break;
             }
-            self.counters.evicted += 1;
+            self.counters.evicted = self.counters.evicted.saturating_add(1);
         }
         if !self.pending.contains_key(&key) {
             while self.pending.len() >= self.cfg.max_datagrams {
                 if !self.drop_oldest() {
                     break;
                 }
-                self.counters.evicted += 1;
+                self.counters.evicted = self.counters.evicted.saturating_add(1);
             }
             let gen = self.next_gen;
-            self.next_gen += 1;
+            // Generations only tell a datagram from a later one of the same key.
+            self.next_gen = self.next_gen.wrapping_add(1);
             self.pending.insert(
                 key,
                 Pending {
@@ -193,18 +207,22 @@ impl Defrag {
             match p.total {
                 Some(t) if t != end => {
                     out.weirds.push("fragment_size_inconsistency");
-                    self.counters.invalid += 1;
+                    self.counters.invalid = self.counters.invalid.saturating_add(1);
                     self.forget(&key);
                     return out;
                 }
                 _ => p.total = Some(end),
             }
         }
-        if p.data.len() < end as usize {
-            self.bytes += end as usize - p.data.len();
+        let growth = (end as usize).saturating_sub(p.data.len());
+        if growth > 0 {
+            self.bytes = self.bytes.saturating_add(growth);
             p.data.resize(end as usize, 0);
         }
         // Copy the parts not yet received; compare the overlapping parts.
+        // `data` holds datagram bytes [f.offset, end), and `p.data` reaches
+        // `end`: the ranges below lie within both.
+        let at = |x: u32| x.saturating_sub(f.offset) as usize;
         let mut cursor = f.offset;
         let mut differs = false;
         let mut overlaps = false;
@@ -214,25 +232,20 @@ impl Defrag {
             }
             overlaps = true;
             if s > cursor {
-                let a = (cursor - f.offset) as usize;
-                let b = (s - f.offset) as usize;
-                p.data[cursor as usize..s as usize].copy_from_slice(&data[a..b]);
+                put(&mut p.data, cursor, data.get(at(cursor)..at(s)));
             }
             let (os, oe) = (s.max(f.offset), e.min(end));
-            if p.data[os as usize..oe as usize]
-                != data[(os - f.offset) as usize..(oe - f.offset) as usize]
-            {
+            if p.data.get(os as usize..oe as usize) != data.get(at(os)..at(oe)) {
                 differs = true;
             }
             cursor = cursor.max(e);
         }
         if cursor < end {
-            let a = (cursor - f.offset) as usize;
-            p.data[cursor as usize..end as usize].copy_from_slice(&data[a..]);
+            put(&mut p.data, cursor, data.get(at(cursor)..));
         }
         insert_range(&mut p.have, f.offset, end);
         if p.have.len() > MAX_PIECES {
-            self.counters.invalid += 1;
+            self.counters.invalid = self.counters.invalid.saturating_add(1);
             self.forget(&key);
             out.weirds.push("excessive_fragments");
             return out;
@@ -246,11 +259,11 @@ impl Defrag {
             });
         }
         if let Some(total) = p.total {
-            if p.have.len() == 1 && p.have[0] == (0, total) {
+            if p.have == [(0, total)] {
                 let p = self.forget(&key);
                 if let Some(mut p) = p {
                     p.data.truncate(total as usize);
-                    self.counters.reassembled += 1;
+                    self.counters.reassembled = self.counters.reassembled.saturating_add(1);
                     out.datagram = Some(rebuild(&key, &p.data));
                 }
             }
@@ -272,16 +285,17 @@ impl Defrag {
     pub fn expire(&mut self, now: Ts) {
         let timeout = self.cfg.timeout;
         let before = self.pending.len();
-        let mut freed = 0;
+        let mut freed: usize = 0;
         self.pending.retain(|_, p| {
             let keep = now.since(p.last) <= timeout;
             if !keep {
-                freed += p.data.len();
+                freed = freed.saturating_add(p.data.len());
             }
             keep
         });
         self.bytes = self.bytes.saturating_sub(freed);
-        self.counters.timed_out += (before - self.pending.len()) as u64;
+        let timed_out = before.saturating_sub(self.pending.len()) as u64;
+        self.counters.timed_out = self.counters.timed_out.saturating_add(timed_out);
         let pending = &self.pending;
         self.order
             .retain(|(k, gen)| pending.get(k).is_some_and(|p| p.gen == *gen));
@@ -289,7 +303,8 @@ impl Defrag {
 
     /// End of input: whatever is pending stays incomplete.
     pub fn finish(&mut self) {
-        self.counters.incomplete += self.pending.len() as u64;
+        let incomplete = self.pending.len() as u64;
+        self.counters.incomplete = self.counters.incomplete.saturating_add(incomplete);
         self.pending.clear();
         self.order.clear();
         self.bytes = 0;
@@ -301,18 +316,31 @@ fn insert_range(have: &mut Vec<(u32, u32)>, s: u32, e: u32) {
     // First range that ends at or after `s`, and first that starts after `e`.
     let lo = have.partition_point(|r| r.1 < s);
     let hi = have.partition_point(|r| r.0 <= e);
-    if lo >= hi {
-        have.insert(lo, (s, e));
-    } else {
-        let ns = s.min(have[lo].0);
-        let ne = e.max(have[hi - 1].1);
-        have.splice(lo..hi, [(ns, ne)]);
+    let touching = have.get(lo..hi).unwrap_or_default();
+    match (touching.first(), touching.last()) {
+        (Some(first), Some(last)) => {
+            let merged = (s.min(first.0), e.max(last.1));
+            have.splice(lo..hi, [merged]);
+        }
+        _ => have.insert(lo, (s, e)),
+    }
+}
+
+/// Copies `src` into `dst` from offset `at`, where it fits (the callers'
+/// ranges always do).
+fn put(dst: &mut [u8], at: u32, src: Option<&[u8]>) {
+    let src = src.unwrap_or_default();
+    if let Some(to) = dst
+        .get_mut(at as usize..)
+        .and_then(|d| d.get_mut(..src.len()))
+    {
+        to.copy_from_slice(src);
     }
 }
 
 /// A minimal IP header in front of the reassembled payload.
 fn rebuild(k: &Key, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(40 + payload.len());
+    let mut v = Vec::with_capacity(payload.len().saturating_add(40));
     if k.src.v6 {
         v.extend_from_slice(&[0x60, 0, 0, 0]);
         v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
@@ -322,7 +350,8 @@ fn rebuild(k: &Key, payload: &[u8]) -> Vec<u8> {
         v.extend_from_slice(&k.dst.bytes);
     } else {
         v.extend_from_slice(&[0x45, 0]);
-        v.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+        // At most 65,535: the payload is at most `MAX_V4`.
+        v.extend_from_slice(&(payload.len().saturating_add(20) as u16).to_be_bytes());
         v.extend_from_slice(&(k.id as u16).to_be_bytes());
         v.extend_from_slice(&[0, 0, 64, k.proto, 0, 0]);
         v.extend_from_slice(&k.src.bytes[12..]);

@@ -65,24 +65,16 @@ impl Header {
             0x4d3c_b2a1 => (true, true),
             _ => return None,
         };
-        let u16_at = |i: usize| {
-            let v = u16::from_le_bytes([b[i], b[i + 1]]);
-            if swapped {
-                v.swap_bytes()
-            } else {
-                v
-            }
-        };
-        let u32_at = |i: usize| word(swapped, [b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        if (u16_at(4), u16_at(6)) != (2, 4) {
+        let version = (half(swapped, [b[4], b[5]]), half(swapped, [b[6], b[7]]));
+        if version != (2, 4) {
             return None;
         }
         // The upper bits may say whether frames carry an FCS.
-        let linktype = u32_at(20) & 0x03ff_ffff;
+        let linktype = word(swapped, [b[20], b[21], b[22], b[23]]) & 0x03ff_ffff;
         if !LINK_TYPES.contains(&linktype) || (swapped && COOKED.contains(&linktype)) {
             return None;
         }
-        let snaplen = match u32_at(16) {
+        let snaplen = match word(swapped, [b[16], b[17], b[18], b[19]]) {
             0 => MAX_SNAPLEN,
             s => s.min(MAX_SNAPLEN),
         };
@@ -92,6 +84,15 @@ impl Header {
             snaplen,
             linktype,
         })
+    }
+}
+
+fn half(swapped: bool, b: [u8; 2]) -> u16 {
+    let v = u16::from_le_bytes(b);
+    if swapped {
+        v.swap_bytes()
+    } else {
+        v
     }
 }
 
@@ -149,8 +150,9 @@ impl<R: Read> Reader<R> {
     /// many are. Inlined for the usual case, where they already are.
     #[inline]
     fn fill(&mut self, n: usize) -> std::io::Result<usize> {
-        if self.end - self.at >= n || self.eof {
-            return Ok((self.end - self.at).min(n));
+        let unread = self.end.saturating_sub(self.at);
+        if unread >= n || self.eof {
+            return Ok(unread.min(n));
         }
         self.refill(n)
     }
@@ -159,13 +161,17 @@ impl<R: Read> Reader<R> {
     #[cold]
     fn refill(&mut self, n: usize) -> std::io::Result<usize> {
         self.buf.copy_within(self.at..self.end, 0);
-        self.end -= self.at;
+        self.end = self.end.saturating_sub(self.at);
         self.at = 0;
         if self.buf.len() < n {
             self.buf.resize(n, 0);
         }
         while self.end < n {
-            let got = match self.src.read(&mut self.buf[self.end..]) {
+            // The buffer holds `n` bytes, more than `end`.
+            let Some(space) = self.buf.get_mut(self.end..) else {
+                break;
+            };
+            let got = match self.src.read(space) {
                 Ok(got) => got,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
@@ -174,7 +180,7 @@ impl<R: Read> Reader<R> {
                 self.eof = true;
                 break;
             }
-            self.end += got;
+            self.end = self.end.saturating_add(got);
         }
         Ok(self.end.min(n))
     }
@@ -188,22 +194,31 @@ impl<R: Read> Reader<R> {
         if got == 0 {
             return Ok(None);
         }
-        if got < 16 {
+        let Some(h) = self
+            .buf
+            .get(self.at..self.end)
+            .and_then(<[u8]>::first_chunk::<16>)
+        else {
             return Err(format!(
                 "truncated dump file; tried to read 16 header bytes, only got {got}"
             ));
-        }
-        let h = &self.buf[self.at..self.at + 16];
-        let w = |i: usize| word(self.header.swapped, [h[i], h[i + 1], h[i + 2], h[i + 3]]);
-        let (sec, frac, caplen, wire_len) = (w(0), w(4), w(8), w(12));
+        };
+        let w = |b: [u8; 4]| word(self.header.swapped, b);
+        let (sec, frac, caplen, wire_len) = (
+            w([h[0], h[1], h[2], h[3]]),
+            w([h[4], h[5], h[6], h[7]]),
+            w([h[8], h[9], h[10], h[11]]),
+            w([h[12], h[13], h[14], h[15]]),
+        );
         let snaplen = self.header.snaplen;
         if caplen > MAX_SNAPLEN {
             return Err(format!(
                 "invalid packet capture length {caplen}, bigger than snaplen of {snaplen}"
             ));
         }
-        let need = 16 + caplen as usize;
-        let got = self.fill(need).map_err(io)? - 16;
+        // At most 16 + MAX_SNAPLEN; the 16 header bytes stay available.
+        let need = (caplen as usize).saturating_add(16);
+        let got = self.fill(need).map_err(io)?.saturating_sub(16);
         if got < caplen as usize {
             // libpcap reads the kept part first, then skips the rest; its
             // count is of all the bytes it got.
@@ -216,8 +231,8 @@ impl<R: Read> Reader<R> {
                 "truncated dump file; tried to read {tried} captured bytes, only got {got}"
             ));
         }
-        let start = self.at + 16;
-        self.at += need;
+        let start = self.at.saturating_add(16);
+        self.at = self.at.saturating_add(need);
         let kept = caplen.min(snaplen) as usize;
         // The fields are `bpf_int32` in libpcap: sign-extended.
         let (sec, frac) = (i64::from(sec as i32), i64::from(frac as i32));
@@ -225,7 +240,11 @@ impl<R: Read> Reader<R> {
             sec,
             usec: if self.header.nanos { frac / 1000 } else { frac },
             wire_len,
-            data: &self.buf[start..start + kept],
+            // Always there: `fill` made the whole record available at `at`.
+            data: self
+                .buf
+                .get(start..start.saturating_add(kept))
+                .unwrap_or_default(),
         }))
     }
 }

@@ -98,7 +98,7 @@ impl FileSource {
         let read = self.read;
         let error = |reason: String| ReadError {
             file: self.path.clone(),
-            packet: read + 1,
+            packet: read.saturating_add(1),
             reason,
         };
         let (ts, wire_len, data) = match &mut self.records {
@@ -117,8 +117,8 @@ impl FileSource {
                 Err(e) => return Err(error(e.to_string())),
             },
         };
-        self.read += 1;
-        self.bytes += data.len() as u64;
+        self.read = self.read.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(data.len() as u64);
         Ok(Some(RawPacket {
             ts,
             link: self.link,

@@ -2,6 +2,20 @@
 //! with its own reader, pcapng and the rest with libpcap) and from live
 //! interfaces with libpcap, and hands them on with their timestamp, link
 //! type and original length. No decoding happens here.
+// No panics by construction: capture files and interfaces hand over any
+// bytes at all, so outside tests this module and its children may not
+// unwrap, index or slice unchecked, or overflow (enforced by clippy in
+// `make lint`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod classic;
 mod file;

@@ -40,7 +40,8 @@ pub struct History {
 fn bit(dir: Dir, upper: u8) -> u64 {
     let upper = if upper == b'H' { b'S' } else { upper };
     let i = u64::from(upper.wrapping_sub(b'A') % 26);
-    1 << (i + if dir == Dir::Orig { 0 } else { 32 })
+    // The responder's bits are the upper word (`i` < 32).
+    1 << (i | if dir == Dir::Orig { 0 } else { 32 })
 }
 
 fn letter(dir: Dir, upper: u8) -> char {
@@ -73,7 +74,13 @@ impl History {
     /// Records the letter of a SYN, FIN or RST: the first time, and again
     /// whenever its sequence number differs from the previous one.
     pub fn flag(&mut self, dir: Dir, kind: Flag, upper: u8, rel_seq: u64) {
-        let slot = &mut self.last_flag_seq[dir.idx()][kind as usize];
+        let Some(slot) = self
+            .last_flag_seq
+            .get_mut(dir.idx())
+            .and_then(|d| d.get_mut(kind as usize))
+        else {
+            return;
+        };
         let b = bit(dir, upper);
         let first = self.seen & b == 0;
         let repeat = first || *slot != Some(rel_seq);
@@ -92,8 +99,14 @@ impl History {
             Scaled::ZeroWindow => b'W',
             Scaled::Gap => b'G',
         };
-        let (count, threshold) = &mut self.counts[dir.idx()][kind as usize];
-        *count += 1;
+        let Some((count, threshold)) = self
+            .counts
+            .get_mut(dir.idx())
+            .and_then(|d| d.get_mut(kind as usize))
+        else {
+            return;
+        };
+        *count = count.saturating_add(1);
         if *threshold == 0 {
             *threshold = 1;
         }

@@ -170,7 +170,8 @@ fn words(a: &Addr) -> (u64, u64) {
 
 /// The 128-bit product of two words folded to 64 bits.
 fn fold(x: u64, y: u64) -> u64 {
-    let p = u128::from(x) * u128::from(y);
+    // Never wraps: a product of two 64-bit words fits in 128 bits.
+    let p = u128::from(x).wrapping_mul(u128::from(y));
     (p as u64) ^ (p >> 64) as u64
 }
 
@@ -228,7 +229,7 @@ pub fn make_uid(key: &FlowKey, first_packet: u64) -> crate::id::Id {
     const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut out = [b'C'; 18];
     for d in out[1..].iter_mut() {
-        *d = DIGITS[(n % 62) as usize];
+        *d = DIGITS.get((n % 62) as usize).copied().unwrap_or(b'0');
         n /= 62;
     }
     crate::id::Id::new(std::str::from_utf8(&out).unwrap_or_default())

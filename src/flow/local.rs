@@ -39,20 +39,13 @@ const PRIVATE_V6: &[(u128, u8)] = &[
 ];
 
 fn in_v4(a: [u8; 4], net: [u8; 4], len: u8) -> bool {
-    let mask = if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len))
-    };
+    // The top `len` bits (a shift by 32 or more leaves none clear).
+    let mask = !u32::MAX.checked_shr(u32::from(len)).unwrap_or(0);
     u32::from_be_bytes(a) & mask == u32::from_be_bytes(net) & mask
 }
 
 fn in_v6(a: u128, net: u128, len: u8) -> bool {
-    let mask = if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(len))
-    };
+    let mask = !u128::MAX.checked_shr(u32::from(len)).unwrap_or(0);
     a & mask == net & mask
 }
 

@@ -88,7 +88,9 @@ impl Reassembler {
             return out;
         }
         let (start, data) = if rel < floor {
-            (floor, &data[(floor - rel) as usize..])
+            // Within `data`: it ends past `floor`.
+            let seen = floor.saturating_sub(rel) as usize;
+            (floor, data.get(seen..).unwrap_or_default())
         } else {
             (rel, data)
         };
@@ -99,7 +101,8 @@ impl Reassembler {
         // Slow path: merge into the out-of-order buffer, first copy wins.
         out.inconsistent = self.insert(start, data);
         while self.buffered > self.cap {
-            out.cap_gap += self.skip_to_first_pending(sink);
+            let gap = self.skip_to_first_pending(sink);
+            out.cap_gap = out.cap_gap.saturating_add(gap);
         }
         self.drain(sink);
         out
@@ -111,17 +114,18 @@ impl Reassembler {
         if ack <= self.trim {
             return 0;
         }
-        let mut gaps = 0;
+        let mut gaps: u64 = 0;
         while ack > self.pos {
-            match self.pending.keys().next().copied() {
-                Some(k) if k < ack => gaps += self.skip_to_first_pending(sink),
+            let len = match self.pending.keys().next().copied() {
+                Some(k) if k < ack => self.skip_to_first_pending(sink),
                 _ => {
-                    let len = ack - self.pos;
+                    let len = ack.saturating_sub(self.pos);
                     sink.gap(len);
                     self.pos = ack;
-                    gaps += len;
+                    len
                 }
-            }
+            };
+            gaps = gaps.saturating_add(len);
         }
         self.trim = ack;
         gaps
@@ -130,17 +134,17 @@ impl Reassembler {
     /// End of the stream: hands on whatever is buffered, the holes as gaps.
     /// Returns the gap bytes declared.
     pub fn finish(&mut self, sink: &mut dyn StreamSink) -> u64 {
-        let mut gaps = 0;
+        let mut gaps: u64 = 0;
         while !self.pending.is_empty() {
-            gaps += self.skip_to_first_pending(sink);
+            gaps = gaps.saturating_add(self.skip_to_first_pending(sink));
         }
         gaps
     }
 
     fn deliver(&mut self, data: &[u8], sink: &mut dyn StreamSink) {
         sink.data(data);
-        self.pos += data.len() as u64;
-        self.delivered += data.len() as u64;
+        self.pos = self.pos.saturating_add(data.len() as u64);
+        self.delivered = self.delivered.saturating_add(data.len() as u64);
     }
 
     /// Declares the hole before the first buffered segment a gap and delivers
@@ -165,10 +169,12 @@ impl Reassembler {
             }
             let k = *entry.key();
             let seg = entry.remove();
-            self.buffered -= seg.len() + SEGMENT_OVERHEAD;
-            let skip = (self.pos - k) as usize;
-            if skip < seg.len() {
-                self.deliver(&seg[skip..], sink);
+            self.buffered = self
+                .buffered
+                .saturating_sub(seg.len().saturating_add(SEGMENT_OVERHEAD));
+            let skip = self.pos.saturating_sub(k) as usize;
+            if let Some(rest) = seg.get(skip..).filter(|rest| !rest.is_empty()) {
+                self.deliver(rest, sink);
             }
         }
     }
@@ -176,20 +182,21 @@ impl Reassembler {
     /// Inserts the parts of `data` not yet buffered; true if an overlapping
     /// part differs from the buffered copy.
     fn insert(&mut self, start: u64, data: &[u8]) -> bool {
-        let end = start + data.len() as u64;
+        let end = start.saturating_add(data.len() as u64);
+        let reach = |k: u64, v: &Vec<u8>| k.saturating_add(v.len() as u64);
         let mut inconsistent = false;
         // Buffered segments never overlap each other, so at most one starts
         // before `start` and reaches into the new range.
         let mut overlapping: Vec<(u64, u64)> = Vec::new();
         if let Some((&k, v)) = self.pending.range(..start).next_back() {
-            if k + v.len() as u64 > start {
-                overlapping.push((k, k + v.len() as u64));
+            if reach(k, v) > start {
+                overlapping.push((k, reach(k, v)));
             }
         }
         overlapping.extend(
             self.pending
                 .range(start..end)
-                .map(|(&k, v)| (k, k + v.len() as u64)),
+                .map(|(&k, v)| (k, reach(k, v))),
         );
         let mut cursor = start;
         let mut pieces: Vec<(u64, u64)> = Vec::new();
@@ -199,9 +206,12 @@ impl Reassembler {
             }
             let (os, oe) = (ks.max(start), ke.min(end));
             if os < oe {
+                // [os, oe) lies within both the old segment and `data`.
                 if let Some(old) = self.pending.get(&ks) {
-                    let a = &old[(os - ks) as usize..(oe - ks) as usize];
-                    let b = &data[(os - start) as usize..(oe - start) as usize];
+                    let in_old = |x: u64| x.saturating_sub(ks) as usize;
+                    let in_new = |x: u64| x.saturating_sub(start) as usize;
+                    let a = old.get(in_old(os)..in_old(oe));
+                    let b = data.get(in_new(os)..in_new(oe));
                     inconsistent |= a != b;
                 }
             }
@@ -211,9 +221,14 @@ impl Reassembler {
             pieces.push((cursor, end));
         }
         for (s, e) in pieces {
-            let piece = data[(s - start) as usize..(e - start) as usize].to_vec();
-            self.buffered += piece.len() + SEGMENT_OVERHEAD;
-            self.pending.insert(s, piece);
+            // Each piece lies within [start, end).
+            let at = |x: u64| x.saturating_sub(start) as usize;
+            let Some(piece) = data.get(at(s)..at(e)) else {
+                continue;
+            };
+            let charge = piece.len().saturating_add(SEGMENT_OVERHEAD);
+            self.buffered = self.buffered.saturating_add(charge);
+            self.pending.insert(s, piece.to_vec());
         }
         inconsistent
     }

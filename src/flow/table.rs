@@ -40,7 +40,8 @@ pub fn shard_of(key: &FlowKey) -> usize {
     } else {
         key.shard_hash()
     };
-    (h % VIRTUAL_SHARDS as u64) as usize
+    const SHARDS: u64 = VIRTUAL_SHARDS as u64;
+    (h % SHARDS) as usize
 }
 
 struct Slot {
@@ -116,9 +117,11 @@ impl FlowTable {
         let now = now.max(ts);
         let slot = match self.by_key.get(&key).copied() {
             Some(slot) => {
-                let expired_or_reused = match self.slots[slot as usize].as_ref() {
-                    Some(s) => s.conn.deadline(&self.cfg) <= now || s.conn.is_reused_by(d, side),
-                    None => false,
+                let expired_or_reused = match self.slots.get(slot as usize) {
+                    Some(Some(s)) => {
+                        s.conn.deadline(&self.cfg) <= now || s.conn.is_reused_by(d, side)
+                    }
+                    _ => false,
                 };
                 if expired_or_reused {
                     self.remove(slot, em);
@@ -129,8 +132,10 @@ impl FlowTable {
             }
             None => self.insert(key, side, seq, ts, d, em),
         };
-        let gen = self.gens[slot as usize];
-        let Some(s) = self.slots[slot as usize].as_mut() else {
+        let (Some(&gen), Some(Some(s))) = (
+            self.gens.get(slot as usize),
+            self.slots.get_mut(slot as usize),
+        ) else {
             return;
         };
         let before = s.conn.buffered();
@@ -145,20 +150,26 @@ impl FlowTable {
             &mut self.shared,
         );
         let after = s.conn.buffered();
-        self.buffered = self.buffered.saturating_sub(before) + after;
+        self.buffered = self.buffered.saturating_sub(before).saturating_add(after);
         if self.buffered > self.cfg.reassembly_budget {
             s.conn
                 .flush_reassembly(ts, em, &mut self.counters, &mut self.shared);
-            self.buffered = self.buffered.saturating_sub(after) + s.conn.buffered();
+            self.buffered = self
+                .buffered
+                .saturating_sub(after)
+                .saturating_add(s.conn.buffered());
         }
         let held = s.conn.analyzer_buffered();
-        self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes) + held;
+        self.analyzer_bytes = self
+            .analyzer_bytes
+            .saturating_sub(s.analyzer_bytes)
+            .saturating_add(held);
         s.analyzer_bytes = held;
         if self.analyzer_bytes > self.cfg.analyzer_budget {
             s.conn.stop_analyzer(ts, em, &mut self.shared);
             self.analyzer_bytes = self.analyzer_bytes.saturating_sub(held);
             s.analyzer_bytes = 0;
-            self.counters.analyzers_stopped += 1;
+            self.counters.analyzers_stopped = self.counters.analyzers_stopped.saturating_add(1);
         }
         // A deadline that moved earlier (a close, a reset, an attempt) needs
         // a fresh heap entry; a later one is found lazily when popped.
@@ -186,40 +197,47 @@ impl FlowTable {
         }
         let conn = Conn::new(key, side, seq, ts, d, &self.cfg);
         em.emit(conn.start_event(side, d));
-        self.counters.connections += 1;
-        match key.proto {
-            6 => self.counters.tcp += 1,
-            17 => self.counters.udp += 1,
-            1 | 58 => self.counters.icmp += 1,
-            _ => self.counters.other += 1,
-        }
+        self.counters.connections = self.counters.connections.saturating_add(1);
+        let by_proto = match key.proto {
+            6 => &mut self.counters.tcp,
+            17 => &mut self.counters.udp,
+            1 | 58 => &mut self.counters.icmp,
+            _ => &mut self.counters.other,
+        };
+        *by_proto = by_proto.saturating_add(1);
         let deadline = conn.deadline(&self.cfg);
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
+                let s = self.slots.len() as u32;
                 self.slots.push(None);
                 self.gens.push(0);
-                (self.slots.len() - 1) as u32
+                s
             }
         };
-        self.slots[slot as usize] = Some(Slot {
-            conn,
-            analyzer_bytes: 0,
-            scheduled: deadline,
-        });
+        // `free` holds only slots below `slots.len()`.
+        if let Some(empty) = self.slots.get_mut(slot as usize) {
+            *empty = Some(Slot {
+                conn,
+                analyzer_bytes: 0,
+                scheduled: deadline,
+            });
+        }
         self.by_key.insert(key, slot);
-        self.heap
-            .push(Reverse((deadline, slot, self.gens[slot as usize])));
+        let gen = self.gens.get(slot as usize).copied().unwrap_or_default();
+        self.heap.push(Reverse((deadline, slot, gen)));
         slot
     }
 
     /// Removes a connection and logs it.
     fn remove(&mut self, slot: u32, em: &mut Emitter) {
-        let Some(mut s) = self.slots[slot as usize].take() else {
+        let Some(mut s) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
         self.by_key.remove(&s.conn.key);
-        self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
+        if let Some(gen) = self.gens.get_mut(slot as usize) {
+            *gen = gen.wrapping_add(1);
+        }
         self.free.push(slot);
         self.buffered = self.buffered.saturating_sub(s.conn.buffered());
         self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes);
@@ -238,10 +256,10 @@ impl FlowTable {
                 }
             }
             self.heap.pop();
-            if self.gens[slot as usize] != gen {
+            if self.gens.get(slot as usize) != Some(&gen) {
                 continue; // a removed connection
             }
-            let Some(s) = self.slots[slot as usize].as_mut() else {
+            let Some(Some(s)) = self.slots.get_mut(slot as usize) else {
                 continue;
             };
             if s.scheduled != stored {
@@ -259,17 +277,15 @@ impl FlowTable {
     }
 
     fn maybe_rebuild_heap(&mut self) {
-        if self.heap.len() <= 2 * self.by_key.len() + 64 {
+        if self.heap.len() <= self.by_key.len().saturating_mul(2).saturating_add(64) {
             return;
         }
         let entries: Vec<Reverse<(Ts, u32, u32)>> = self
             .slots
             .iter()
+            .zip(&self.gens)
             .enumerate()
-            .filter_map(|(i, s)| {
-                s.as_ref()
-                    .map(|s| Reverse((s.scheduled, i as u32, self.gens[i])))
-            })
+            .filter_map(|(i, (s, &gen))| s.as_ref().map(|s| Reverse((s.scheduled, i as u32, gen))))
             .collect();
         self.heap = BinaryHeap::from(entries);
     }
@@ -277,7 +293,7 @@ impl FlowTable {
     fn evict_one(&mut self, em: &mut Emitter) -> bool {
         match self.pop_due(None) {
             Some(slot) => {
-                self.counters.evicted += 1;
+                self.counters.evicted = self.counters.evicted.saturating_add(1);
                 self.remove(slot, em);
                 true
             }

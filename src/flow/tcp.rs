@@ -154,18 +154,18 @@ impl TcpEndpoint {
     pub fn relative(&self, cur: u32, last: u32, wraps: u32) -> (u64, bool) {
         let d = seq_delta(cur, last);
         let mut w = wraps;
-        if d < 0 && w > 0 && cur > last {
-            w -= 1;
+        if d < 0 && cur > last {
+            w = w.saturating_sub(1);
         }
         if d > 0 && cur < last {
-            w += 1;
+            w = w.saturating_add(1);
         }
         if w == 0 {
             let d2 = seq_delta(cur, self.start_seq);
             return (i64::from(d2) as u64, d2 < 0);
         }
         (
-            ((u64::from(w) << 32) + u64::from(cur)).wrapping_sub(u64::from(self.start_seq)),
+            ((u64::from(w) << 32) | u64::from(cur)).wrapping_sub(u64::from(self.start_seq)),
             false,
         )
     }
@@ -186,7 +186,7 @@ impl TcpEndpoint {
         }
         if d > 0 {
             if a < self.ack_seq {
-                self.ack_wraps += 1;
+                self.ack_wraps = self.ack_wraps.saturating_add(1);
             }
             self.ack_seq = a;
         }
@@ -194,7 +194,7 @@ impl TcpEndpoint {
 
     fn set_last(&mut self, end: u32) {
         if end < self.last_seq {
-            self.seq_wraps += 1;
+            self.seq_wraps = self.seq_wraps.saturating_add(1);
         }
         self.last_seq = end;
     }
@@ -222,7 +222,7 @@ impl TcpEndpoint {
     }
 
     fn no_data_acked(&self) -> bool {
-        let ack64 = (u64::from(self.ack_wraps) << 32) + u64::from(self.ack_seq);
+        let ack64 = (u64::from(self.ack_wraps) << 32) | u64::from(self.ack_seq);
         let start = u64::from(self.start_seq);
         ack64 == start || ack64 == start + 1
     }
@@ -238,12 +238,12 @@ impl TcpEndpoint {
         {
             return 0;
         }
-        let last64 = (u64::from(self.seq_wraps) << 32) + u64::from(self.last_seq);
-        let ack64 = (u64::from(self.ack_wraps) << 32) + u64::from(self.ack_seq);
+        let last64 = (u64::from(self.seq_wraps) << 32) | u64::from(self.last_seq);
+        let ack64 = (u64::from(self.ack_wraps) << 32) | u64::from(self.ack_seq);
         let mut size = last64.max(ack64).wrapping_sub(u64::from(self.start_seq));
         size = size.saturating_sub(1);
-        if self.fin_cnt > 0 && size != 0 {
-            size -= 1;
+        if self.fin_cnt > 0 {
+            size = size.saturating_sub(1);
         }
         size
     }

@@ -3,6 +3,7 @@
 //! and its clients, IT hosts) written as a classic pcap file. The protocol
 //! modules build the messages; `net` puts them on correct TCP connections
 //! and UDP flows; `plant` decides who says what, when.
+#![forbid(unsafe_code)]
 
 pub mod enip;
 pub mod it;

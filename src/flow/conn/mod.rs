@@ -134,6 +134,20 @@ fn dir_of(idx: usize) -> Dir {
     }
 }
 
+/// `dir`'s item of a per-direction pair (the originator's first).
+fn at<T>(a: &[T; 2], dir: Dir) -> &T {
+    let [o, r] = a;
+    match dir {
+        Dir::Orig => o,
+        Dir::Resp => r,
+    }
+}
+
+/// `dir`'s item of a per-direction pair, to change.
+fn at_mut<T>(a: &mut [T; 2], dir: Dir) -> &mut T {
+    pair(a, dir).0
+}
+
 /// Mutable references to (this direction's item, the other direction's item).
 fn pair<T>(a: &mut [T; 2], dir: Dir) -> (&mut T, &mut T) {
     let [o, r] = a;
@@ -285,9 +299,10 @@ impl Conn {
 
     /// Out-of-order bytes buffered by this connection (with segment overhead).
     pub fn buffered(&self) -> usize {
-        self.tcp
-            .as_ref()
-            .map_or(0, |t| t.reasm[0].buffered() + t.reasm[1].buffered())
+        self.tcp.as_ref().map_or(0, |t| {
+            let [o, r] = &t.reasm;
+            o.buffered().saturating_add(r.buffered())
+        })
     }
 
     /// Bytes the protocol analyzer holds (partial messages, unanswered
@@ -344,7 +359,8 @@ impl Conn {
         counters: &mut FlowCounters,
         shared: &mut Shared,
     ) {
-        let mac = &mut self.macs[self.dir(side).idx()];
+        let dir = self.dir(side);
+        let mac = at_mut(&mut self.macs, dir);
         if mac.is_none() {
             *mac = d.src_mac;
         }
@@ -358,7 +374,6 @@ impl Conn {
         }
         if d.bad_checksum {
             // Zeek records the bad checksum in history and ignores the packet.
-            let dir = self.dir(side);
             self.history.scaled(dir, Scaled::Checksum);
             match d.transport {
                 Transport::Udp { .. } => self.weird(ts, "bad_UDP_checksum", "UDP", em, counters),
@@ -390,27 +405,26 @@ impl Conn {
                 shared,
             ),
             Transport::Udp { ulen, .. } => {
-                let dir = self.dir(side);
                 self.last = self.last.max(ts);
-                if u32::from(ulen) != d.payload_claimed + 8 {
+                if u64::from(ulen) != u64::from(d.payload_claimed) + 8 {
                     self.weird(ts, "UDP_datagram_length_mismatch", "UDP", em, counters);
                 }
-                let c = &mut self.counts[dir.idx()];
-                c.pkts += 1;
-                c.ip_bytes += u64::from(d.ip_len);
-                c.size += u64::from(ulen.saturating_sub(8));
+                let c = at_mut(&mut self.counts, dir);
+                c.pkts = c.pkts.saturating_add(1);
+                c.ip_bytes = c.ip_bytes.saturating_add(u64::from(d.ip_len));
+                c.size = c.size.saturating_add(u64::from(ulen.saturating_sub(8)));
                 c.active = true;
                 self.history.once(dir, b'D');
                 self.app.sink(dir, ts, em, shared).data(payload);
             }
             Transport::Icmp { .. } | Transport::Other => {
-                let dir = self.dir(side);
                 self.last = self.last.max(ts);
-                let c = &mut self.counts[dir.idx()];
-                c.pkts += 1;
-                c.ip_bytes += u64::from(d.ip_len);
+                let c = at_mut(&mut self.counts, dir);
+                c.pkts = c.pkts.saturating_add(1);
+                c.ip_bytes = c.ip_bytes.saturating_add(u64::from(d.ip_len));
                 if matches!(d.transport, Transport::Icmp { .. }) {
-                    c.size += u64::from(d.payload_claimed.saturating_sub(8));
+                    let size = u64::from(d.payload_claimed.saturating_sub(8));
+                    c.size = c.size.saturating_add(size);
                 }
                 c.active = true;
             }
@@ -434,9 +448,9 @@ impl Conn {
             missed = t.missed;
         }
         self.app.sink(Dir::Orig, ts, em, shared).eof();
-        counters.missed_bytes += missed;
-        counters.weirds += self.app.weirds.count;
-        counters.rows_limited += self.app.rows_limited;
+        counters.missed_bytes = counters.missed_bytes.saturating_add(missed);
+        counters.weirds = counters.weirds.saturating_add(self.app.weirds.count);
+        counters.rows_limited = counters.rows_limited.saturating_add(self.app.rows_limited);
 
         let id = &self.app.id;
         let duration = self.last.since(self.start);

@@ -2,7 +2,7 @@
 //! step: sequence initialisation, history, counters, acknowledgements,
 //! the endpoint state machine, content gaps, reassembly and closing.
 
-use super::{pair, Conn};
+use super::{at, at_mut, pair, Conn};
 use crate::analyzers::{ConnFacts, Shared};
 use crate::event::Emitter;
 use crate::flow::history::{Flag, Scaled};
@@ -59,22 +59,23 @@ impl TcpConn {
     /// Zeek's DataPending: bytes still missing below `dir`'s FIN, or waiting
     /// out of order (on the peer's side too, unless `dir` reset).
     fn data_pending(&self, dir: Dir) -> bool {
-        let e = &self.ep[dir.idx()];
-        let r = &self.reasm[dir.idx()];
-        let hole_below_fin =
-            e.fin_cnt > 0 && e.state != TcpState::Reset && r.position() + 1 < e.fin_seq;
+        let e = at(&self.ep, dir);
+        let r = at(&self.reasm, dir);
+        let hole_below_fin = e.fin_cnt > 0
+            && e.state != TcpState::Reset
+            && r.position().saturating_add(1) < e.fin_seq;
         hole_below_fin
             || r.has_pending()
-            || (e.state != TcpState::Reset && self.reasm[dir.flip().idx()].has_pending())
+            || (e.state != TcpState::Reset && at(&self.reasm, dir.flip()).has_pending())
     }
 
     /// Zeek's ConnectionClosed for the side `dir`.
     fn closed(&mut self, dir: Dir, last: Ts, cfg: &FlowConfig) {
         if self.data_pending(dir) {
-            self.close_deferred[dir.idx()] = true;
+            *at_mut(&mut self.close_deferred, dir) = true;
             return;
         }
-        self.close_deferred[dir.idx()] = false;
+        *at_mut(&mut self.close_deferred, dir) = false;
         let (e, p) = pair(&mut self.ep, dir);
         if e.did_close {
             return;
@@ -130,12 +131,12 @@ impl TcpConn {
 
 /// The first time `base + 6k` (k ≥ 0) strictly after `after`.
 fn next_tick(base: Ts, after: Ts) -> Ts {
-    let period = Micros::from_secs(6).0;
+    const PERIOD: i64 = Micros::from_secs(6).0;
     if base > after {
         return base;
     }
-    let k = after.since(base).0 / period + 1;
-    base.plus(Micros(k.saturating_mul(period)))
+    let k = (after.since(base).0 / PERIOD).saturating_add(1);
+    base.plus(Micros(k.saturating_mul(PERIOD)))
 }
 
 impl Conn {
@@ -173,13 +174,18 @@ impl Conn {
         };
 
         // Zeek's SetPartialStatus, on each side's first packet.
-        if !t.first_seen[dir.idx()] {
-            t.first_seen[dir.idx()] = true;
+        let first_seen = at_mut(&mut t.first_seen, dir);
+        if !*first_seen {
+            *first_seen = true;
             let partial = if is_orig { !s.syn || s.ack } else { !s.syn };
             t.is_partial |= partial;
         }
 
-        let mut seg_len = s.len.wrapping_add(u32::from(s.syn) + u32::from(s.fin));
+        // Sequence space: modulo 2^32.
+        let mut seg_len = s
+            .len
+            .wrapping_add(u32::from(s.syn))
+            .wrapping_add(u32::from(s.fin));
         if s.rst {
             seg_len = seg_len.wrapping_sub(s.len);
         }
@@ -193,13 +199,13 @@ impl Conn {
                 t.attempt_at = Some(ts);
             }
         }
-        let (rel_seq, underflow) = t.ep[dir.idx()].rel_seq(seq);
+        let (rel_seq, underflow) = at(&t.ep, dir).rel_seq(seq);
         if underflow && !s.rst {
             weirds.push("TCP_seq_underflow_or_misorder");
         }
 
         // History. A lone SYN-ACK followed by an ACK or data flips the roles.
-        let k = u8::from(s.syn) + u8::from(s.fin) + u8::from(s.rst);
+        let k = [s.syn, s.fin, s.rst].into_iter().filter(|&f| f).count();
         if k >= 2 {
             let code = if s.fin && s.rst { b'I' } else { b'Q' };
             self.history.once(dir, code);
@@ -223,7 +229,7 @@ impl Conn {
             self.history.once(dir, if s.len > 0 { b'D' } else { b'A' });
         }
         {
-            let (e, p) = (&t.ep[dir.idx()], &t.ep[dir.flip().idx()]);
+            let (e, p) = (at(&t.ep, dir), at(&t.ep, dir.flip()));
             if window == 0 && !s.rst && p.state != TcpState::Closed && e.state != TcpState::Reset {
                 self.history.scaled(dir, Scaled::ZeroWindow);
             }
@@ -231,20 +237,20 @@ impl Conn {
 
         // Packet counts (Zeek's ConnSize) and the clock, which stops once
         // both sides have closed.
-        let c = &mut self.counts[dir.idx()];
-        c.pkts += 1;
-        c.ip_bytes += u64::from(ip_len);
+        let c = at_mut(&mut self.counts, dir);
+        c.pkts = c.pkts.saturating_add(1);
+        c.ip_bytes = c.ip_bytes.saturating_add(u64::from(ip_len));
         if !(t.ep[0].did_close && t.ep[1].did_close) {
             self.last = self.last.max(ts);
         }
 
         let (e, p) = pair(&mut t.ep, dir);
         if s.fin {
-            e.fin_cnt += 1;
+            e.fin_cnt = e.fin_cnt.saturating_add(1);
             e.fin_seq = rel_seq.wrapping_add(u64::from(seg_len));
         }
         if s.rst {
-            e.rst_cnt += 1;
+            e.rst_cnt = e.rst_cnt.saturating_add(1);
         }
         let mut rel_ack = 0u64;
         if s.ack {
@@ -285,7 +291,10 @@ impl Conn {
         self.app.facts = ConnFacts {
             partial: t.is_partial,
             had_gap: t.had_gap,
-            payload_bytes: t.ep[0].size(t.ep[1].state) + t.ep[1].size(t.ep[0].state),
+            payload_bytes: {
+                let [o, r] = &t.ep;
+                o.size(r.state).saturating_add(r.size(o.state))
+            },
         };
         let mut sink = self.app.sink(dir, ts, em, shared);
 
@@ -293,7 +302,7 @@ impl Conn {
         // are a content gap.
         let peer_dir = dir.flip();
         if s.ack {
-            let p = &t.ep[peer_dir.idx()];
+            let p = at(&t.ep, peer_dir);
             let mut a = rel_ack;
             if p.fin_cnt > 0 && a >= p.fin_seq {
                 a = p.fin_seq.saturating_sub(1);
@@ -301,10 +310,10 @@ impl Conn {
             if !(a <= 2 && t.is_partial) {
                 let clean = t.both_clean();
                 sink.dir = peer_dir;
-                let gaps = t.reasm[peer_dir.idx()].acked(a, &mut sink);
+                let gaps = at_mut(&mut t.reasm, peer_dir).acked(a, &mut sink);
                 t.had_gap |= gaps > 0;
                 if gaps > 0 && clean {
-                    t.missed += gaps;
+                    t.missed = t.missed.saturating_add(gaps);
                     self.history.scaled(peer_dir, Scaled::Gap);
                 }
             }
@@ -319,16 +328,16 @@ impl Conn {
             } else {
                 let rel_data = rel_seq.wrapping_add(u64::from(s.syn));
                 sink.dir = dir;
-                let o = t.reasm[dir.idx()].segment(rel_data, payload, &mut sink);
+                let o = at_mut(&mut t.reasm, dir).segment(rel_data, payload, &mut sink);
                 if o.inconsistent {
                     weirds.push("rexmit_inconsistency");
                 }
                 t.had_gap |= o.cap_gap > 0;
                 if o.cap_gap > 0 {
-                    counters.reassembly_cap_hits += 1;
+                    counters.reassembly_cap_hits = counters.reassembly_cap_hits.saturating_add(1);
                     weirds.push("reassembly_buffer_cap");
                     if t.both_clean() {
-                        t.missed += o.cap_gap;
+                        t.missed = t.missed.saturating_add(o.cap_gap);
                         self.history.scaled(dir, Scaled::Gap);
                     }
                 }
@@ -340,7 +349,7 @@ impl Conn {
         }
         // Closes that waited for missing data go through once it is in.
         for d in [Dir::Orig, Dir::Resp] {
-            if t.close_deferred[d.idx()] && !t.data_pending(d) {
+            if *at(&t.close_deferred, d) && !t.data_pending(d) {
                 t.closed(d, self.last, cfg);
             }
         }
@@ -361,20 +370,20 @@ impl Conn {
         let Some(t) = self.tcp.as_mut() else {
             return;
         };
-        let mut skipped = 0;
+        let mut skipped: u64 = 0;
         for dir in [Dir::Orig, Dir::Resp] {
             let mut sink = self.app.sink(dir, ts, em, shared);
-            let g = t.reasm[dir.idx()].finish(&mut sink);
+            let g = at_mut(&mut t.reasm, dir).finish(&mut sink);
             if g > 0 {
                 self.history.scaled(dir, Scaled::Gap);
             }
-            skipped += g;
+            skipped = skipped.saturating_add(g);
         }
         if skipped > 0 {
             if t.both_clean() {
-                t.missed += skipped;
+                t.missed = t.missed.saturating_add(skipped);
             }
-            counters.reassembly_cap_hits += 1;
+            counters.reassembly_cap_hits = counters.reassembly_cap_hits.saturating_add(1);
             self.weird(ts, "reassembly_budget_exhausted", "TCP", em, counters);
         }
     }
