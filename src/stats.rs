@@ -183,6 +183,8 @@ pub struct CaptureLoss {
     /// Packets the sensor processed so far.
     pub processed: u64,
     pub percent_lost: f64,
+    /// The loss (percent) past which the interval is alerted.
+    pub threshold: f64,
 }
 
 impl CaptureLoss {
@@ -193,6 +195,7 @@ impl CaptureLoss {
         before: &crate::capture::KernelStats,
         now: &crate::capture::KernelStats,
         processed: u64,
+        threshold: f64,
     ) -> CaptureLoss {
         let received = now.received.saturating_sub(before.received);
         let dropped = now.dropped.saturating_sub(before.dropped);
@@ -210,6 +213,7 @@ impl CaptureLoss {
             } else {
                 (dropped + if_dropped) as f64 * 100.0 / seen as f64
             },
+            threshold,
         }
     }
 }
@@ -231,10 +235,10 @@ mod loss_tests {
             dropped: 110,
             if_dropped: 0,
         };
-        let l = CaptureLoss::new(Ts(5_000_000), None, &before, &now, 1900);
+        let l = CaptureLoss::new(Ts(5_000_000), None, &before, &now, 1900, 1.0);
         assert_eq!((l.kernel_received, l.kernel_dropped), (900, 100));
         assert!((l.percent_lost - 10.0).abs() < 1e-9);
-        let quiet = CaptureLoss::new(Ts(0), None, &now, &now, 0);
+        let quiet = CaptureLoss::new(Ts(0), None, &now, &now, 0, 1.0);
         assert_eq!(quiet.percent_lost, 0.0);
     }
 }

@@ -1,17 +1,23 @@
 //! Deviations from a baseline: each observation of a run is compared with
-//! what the baseline learned, and what differs becomes a notice that says
-//! what was seen (`msg`) and what the baseline expected (`sub`). Each
-//! deviation is reported once per device, edge or function (the first
-//! time it is seen), so a new poller gives one alert, not one per poll.
+//! what the baseline learned, and what differs becomes a finding that says
+//! what was seen (`msg`) and the baseline fact it contradicts (`sub`),
+//! with a severity and an ATT&CK for ICS technique. Each deviation is
+//! reported once per device, edge, function (or function class, for the
+//! reads of a client new to a server) or object, the first time it is
+//! seen, so a new poller gives one finding, not one per poll.
 
-use super::learn::{conn_key, modbus_table_key, request_key, Learner};
+use super::learn::{
+    channel_fact, conn_key, modbus_table_key, opcua_key, opcua_objects, request_key, Learner,
+};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
 use crate::event::enip::Identity;
 use crate::event::modbus::DeviceId;
 use crate::event::opcua::Application;
-use crate::event::{Conn, ConnId, ConnStart, Dir, Notice, NoticeKind};
+use crate::event::{
+    Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity,
+};
 use crate::inventory::{modbus_object, CipIdentity, Device, OpcUaIdentity};
-use crate::observe::{is_device, Request};
+use crate::observe::{is_device, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -72,6 +78,52 @@ pub struct Detector {
     /// requests on them skip that check (as many as the run's graph keeps
     /// edges; beyond, edges are checked every time, nothing lost).
     quiet: HashSet<EdgeKey, foldhash::fast::RandomState>,
+    /// Per OPC UA server, the nodes any client wrote and the methods any
+    /// client called in the baseline.
+    written: HashMap<IpAddr, HashSet<String>>,
+    methods: HashMap<IpAddr, HashSet<String>>,
+}
+
+/// The ATT&CK for ICS technique of what a function class does.
+fn technique(class: FunctionClass) -> Option<&'static str> {
+    match class {
+        // Monitor Process State.
+        FunctionClass::Read => Some("T0801"),
+        // Unauthorized Command Message.
+        FunctionClass::Write => Some("T0855"),
+        // Remote System Information Discovery.
+        FunctionClass::Diagnostics | FunctionClass::Identification => Some("T0888"),
+        // Device Restart/Shutdown.
+        FunctionClass::Restart => Some("T0816"),
+        // Program Download.
+        FunctionClass::Engineering => Some("T0843"),
+        FunctionClass::Session | FunctionClass::Other => None,
+    }
+}
+
+/// A finding on a request's connection, its endpoints shown from the
+/// client.
+fn on_request(r: &Request<'_>, kind: NoticeKind, severity: Severity, msg: String, sub: String) -> Finding {
+    Finding {
+        conn: Some(r.id.clone()),
+        endpoints: Some(Dir::Orig),
+        proto: Some("tcp"),
+        src: Some(r.client()),
+        dst: Some(r.server()),
+        p: Some(r.port()),
+        sub,
+        ..Finding::deviation(r.ts, kind, severity, msg)
+    }
+}
+
+/// Up to five items and how many in all.
+fn some<I: IntoIterator<Item = String>>(items: I) -> String {
+    let all: Vec<String> = items.into_iter().collect();
+    match all.len() {
+        0 => "none".into(),
+        n if n <= 5 => all.join(", "),
+        n => format!("{} ... ({n} in all)", all[..5].join(", ")),
+    }
 }
 
 fn ms(us: u64) -> String {
@@ -80,6 +132,13 @@ fn ms(us: u64) -> String {
     } else {
         format!("{:.3} s", us as f64 / 1e6)
     }
+}
+
+/// Whether a device's protocols include `protocol` (the inventory names
+/// EtherNet/IP sessions that carried CIP `cip`, the baseline's edges
+/// `enip`).
+fn has<V>(m: &BTreeMap<String, V>, protocol: &str) -> bool {
+    m.contains_key(protocol) || (protocol == crate::observe::ENIP && m.contains_key("cip"))
 }
 
 fn protocols(d: &Device) -> BTreeSet<&str> {
@@ -99,6 +158,18 @@ impl Detector {
             .enumerate()
             .map(|(i, e)| (e.key.clone(), i))
             .collect();
+        let mut written: HashMap<IpAddr, HashSet<String>> = HashMap::new();
+        let mut methods: HashMap<IpAddr, HashSet<String>> = HashMap::new();
+        for e in &edges {
+            if !e.opcua.written.is_empty() {
+                let w = written.entry(e.key.server).or_default();
+                w.extend(e.opcua.written.iter().cloned());
+            }
+            if !e.opcua.methods.is_empty() {
+                let m = methods.entry(e.key.server).or_default();
+                m.extend(e.opcua.methods.iter().cloned());
+            }
+        }
         Detector {
             baseline,
             edges,
@@ -112,7 +183,14 @@ impl Detector {
             next_silence_check: i64::MIN,
             table: String::new(),
             quiet: HashSet::default(),
+            written,
+            methods,
         }
+    }
+
+    /// Whether the rule matched between these hosts while learning.
+    pub fn knows_rule(&self, sid: u32, src: IpAddr, dst: Option<IpAddr>) -> bool {
+        self.baseline.rule_matches.contains_key(&(sid, src, dst))
     }
 
     /// Whether `key` is reported for the first time. Once `reported` is
@@ -136,7 +214,7 @@ impl Detector {
 
     /// Time passes: the first event starts the run's clock, and now and
     /// then the learned edges are checked for silence.
-    pub fn tick(&mut self, ts: Ts, out: &mut Vec<Notice>) {
+    pub fn tick(&mut self, ts: Ts, out: &mut Vec<Finding>) {
         self.start.get_or_insert(ts.0);
         if ts.0 >= self.next_silence_check {
             self.silence(ts, out);
@@ -145,7 +223,7 @@ impl Detector {
     }
 
     /// A connection's first packet: devices the baseline does not know.
-    pub fn conn_start(&mut self, c: &ConnStart, out: &mut Vec<Notice>) {
+    pub fn conn_start(&mut self, c: &ConnStart, out: &mut Vec<Finding>) {
         self.start.get_or_insert(c.ts.0);
         for ip in [c.id.orig_h, c.id.resp_h] {
             self.new_device(c.ts, ip, Some(&c.id), out);
@@ -154,7 +232,7 @@ impl Detector {
     }
 
     /// A connection's end: a new edge, or a protocol new to its devices.
-    pub fn conn_end(&mut self, c: &Conn, out: &mut Vec<Notice>) {
+    pub fn conn_end(&mut self, c: &Conn, out: &mut Vec<Finding>) {
         self.start.get_or_insert(c.ts.0);
         if let Some(key) = conn_key(c) {
             self.new_edge(c.ts, &key, Some(&c.id), out);
@@ -167,7 +245,7 @@ impl Detector {
     }
 
     /// A request: a new edge, protocol, function, write, range or timing.
-    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Notice>) {
+    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
         self.start.get_or_insert(r.ts.0);
         self.check_request(r, out);
         self.run.request(r);
@@ -175,7 +253,7 @@ impl Detector {
     }
 
     /// A List Identity reply: a device whose CIP identity changed.
-    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Notice>) {
+    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Finding>) {
         let ts = i.head.ts;
         self.start.get_or_insert(ts.0);
         let host = i.head.id.endpoints(i.head.dir).0;
@@ -207,7 +285,7 @@ impl Detector {
     }
 
     /// One object of a Modbus device identification: a changed value.
-    pub fn modbus_object(&mut self, d: &DeviceId, out: &mut Vec<Notice>) {
+    pub fn modbus_object(&mut self, d: &DeviceId, out: &mut Vec<Finding>) {
         let Some((ts, host, name, value)) = modbus_object(d) else {
             return;
         };
@@ -226,7 +304,7 @@ impl Detector {
 
     /// An OPC UA application description: one the baseline does not know
     /// for the host.
-    pub fn opcua_application(&mut self, a: &Application, out: &mut Vec<Notice>) {
+    pub fn opcua_application(&mut self, a: &Application, out: &mut Vec<Finding>) {
         self.start.get_or_insert(a.ts.0);
         let identity = OpcUaIdentity::of(a);
         let known = self
@@ -250,11 +328,11 @@ impl Detector {
     }
 
     /// End of the input: edges silent until its last moment.
-    pub fn finish(&mut self, last: Ts, out: &mut Vec<Notice>) {
+    pub fn finish(&mut self, last: Ts, out: &mut Vec<Finding>) {
         self.silence(last, out);
     }
 
-    fn new_device(&mut self, ts: Ts, ip: IpAddr, conn: Option<&ConnId>, out: &mut Vec<Notice>) {
+    fn new_device(&mut self, ts: Ts, ip: IpAddr, conn: Option<&ConnId>, out: &mut Vec<Finding>) {
         if !is_device(&ip) || self.baseline.devices.contains_key(&ip) {
             return;
         }
@@ -266,20 +344,20 @@ impl Detector {
             Some(c) => c.orig_h,
             None => ip,
         };
-        out.push(Notice {
-            ts,
+        out.push(Finding {
             conn: conn.cloned(),
-            endpoints: None,
-            proto: None,
-            kind: NoticeKind::NewDevice,
-            msg: format!("new device {ip}, first seen talking with {peer}"),
             sub: format!(
                 "the baseline knows {} devices; {ip} is not one of them",
                 self.baseline.devices.len()
             ),
             src: Some(ip),
             dst: Some(peer),
-            p: None,
+            ..Finding::deviation(
+                ts,
+                NoticeKind::NewDevice,
+                Severity::Medium,
+                format!("new device {ip}, first seen talking with {peer}"),
+            )
         });
     }
 
@@ -289,7 +367,7 @@ impl Detector {
         ts: Ts,
         key: &EdgeKey,
         conn: Option<&ConnId>,
-        out: &mut Vec<Notice>,
+        out: &mut Vec<Finding>,
     ) -> bool {
         if self.index.contains_key(key) {
             return false;
@@ -307,13 +385,9 @@ impl Detector {
                 .take(5)
                 .map(|k| k.to_string())
                 .collect();
-            out.push(Notice {
-                ts,
+            out.push(Finding {
                 conn: conn.cloned(),
                 endpoints: conn.map(|_| Dir::Orig),
-                proto: None,
-                kind: NoticeKind::NewEdge,
-                msg: format!("new communication {key}"),
                 sub: if known.is_empty() {
                     "the baseline has no edge of these devices".into()
                 } else {
@@ -322,6 +396,12 @@ impl Detector {
                 src: Some(key.client),
                 dst: Some(key.server),
                 p: Some(key.port),
+                ..Finding::deviation(
+                    ts,
+                    NoticeKind::NewEdge,
+                    Severity::Medium,
+                    format!("new communication {key}"),
+                )
             });
         }
         true
@@ -329,7 +409,7 @@ impl Detector {
 
     /// A device serving or using a protocol it never did in the baseline;
     /// or a device that only served a protocol now acting as its client.
-    fn protocol(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Notice>) {
+    fn protocol(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Finding>) {
         if self.quiet.contains(key) {
             return;
         }
@@ -338,8 +418,8 @@ impl Detector {
             let Some(d) = self.baseline.devices.get(&ip) else {
                 continue;
             };
-            let served = d.activity.served.contains_key(key.protocol.as_ref());
-            let used = d.activity.used.contains_key(key.protocol.as_ref());
+            let served = has(&d.activity.served, &key.protocol);
+            let used = has(&d.activity.used, &key.protocol);
             if !served && !used {
                 found = true;
                 // Called for every request: the strings are built only
@@ -351,17 +431,18 @@ impl Detector {
                         .get(&ip)
                         .map(|d| protocols(d).into_iter().collect::<Vec<_>>().join(", "))
                         .unwrap_or_default();
-                    out.push(Notice {
-                        ts,
+                    out.push(Finding {
                         conn: conn.cloned(),
-                        endpoints: None,
-                        proto: None,
-                        kind: NoticeKind::NewProtocol,
-                        msg: format!("{ip} {side} {} ({key})", key.protocol),
                         sub: format!("baseline protocols of {ip}: {known}"),
                         src: Some(key.client),
                         dst: Some(key.server),
                         p: Some(key.port),
+                        ..Finding::deviation(
+                            ts,
+                            NoticeKind::NewProtocol,
+                            Severity::Medium,
+                            format!("{ip} {side} {} ({key})", key.protocol),
+                        )
                     });
                 }
                 continue;
@@ -371,17 +452,20 @@ impl Detector {
             }
             found = true;
             if self.first(format!("role {ip} {}", key.protocol)) {
-                out.push(Notice {
-                    ts,
+                out.push(Finding {
                     conn: conn.cloned(),
-                    endpoints: None,
-                    proto: None,
-                    kind: NoticeKind::RoleChange,
-                    msg: format!("{ip} acts as a {} client ({key})", key.protocol),
                     sub: format!("in the baseline {ip} only served {}", key.protocol),
                     src: Some(key.client),
                     dst: Some(key.server),
                     p: Some(key.port),
+                    // Rogue Master.
+                    technique: Some("T0848"),
+                    ..Finding::deviation(
+                        ts,
+                        NoticeKind::RoleChange,
+                        Severity::High,
+                        format!("{ip} acts as a {} client ({key})", key.protocol),
+                    )
                 });
             }
         }
@@ -392,27 +476,19 @@ impl Detector {
         }
     }
 
-    fn check_request(&mut self, r: &Request<'_>, out: &mut Vec<Notice>) {
+    fn check_request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
         let Some(key) = request_key(r) else { return };
         let function = r.function.name();
         let protocol = r.protocol();
-        let notice = |kind: NoticeKind, msg: String, sub: String| Notice {
-            ts: r.ts,
-            conn: Some(r.id.clone()),
-            endpoints: Some(Dir::Orig),
-            proto: Some("tcp"),
-            kind,
-            msg,
-            sub,
-            src: Some(r.client()),
-            dst: Some(r.server()),
-            p: Some(r.port()),
-        };
-        if self.new_edge(r.ts, &key, Some(r.id), out) {
-            self.protocol(r.ts, &key, Some(r.id), out);
+        let new = self.new_edge(r.ts, &key, Some(r.id), out);
+        self.protocol(r.ts, &key, Some(r.id), out);
+        if r.opcua.is_some() {
+            self.opcua_objects(r, &key, out);
+        }
+        if new {
+            self.new_client(r, &key, &function, out);
             return;
         }
-        self.protocol(r.ts, &key, Some(r.id), out);
         let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
             return;
         };
@@ -420,18 +496,33 @@ impl Detector {
             let known: Vec<String> = edge.functions.keys().cloned().collect();
             let wrote = edge.wrote();
             if self.first(format!("function {key} {}", function)) {
-                out.push(notice(
-                    NoticeKind::NewFunction,
-                    format!("{} {} on {key}", protocol, function),
-                    format!("learned functions: {}", known.join(", ")),
-                ));
+                out.push(Finding {
+                    technique: technique(r.class),
+                    ..on_request(
+                        r,
+                        NoticeKind::NewFunction,
+                        if r.class.acts() {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
+                        format!("{} {} ({}) on {key}", protocol, function, r.class.name()),
+                        format!("learned functions: {}", known.join(", ")),
+                    )
+                });
             }
             if r.write && !wrote && self.first(format!("write {key}")) {
-                out.push(notice(
-                    NoticeKind::WriteOnReadOnlyEdge,
-                    format!("write {} on {key}", function),
-                    "the baseline saw only reads on this edge".into(),
-                ));
+                out.push(Finding {
+                    // Unauthorized Command Message.
+                    technique: Some("T0855"),
+                    ..on_request(
+                        r,
+                        NoticeKind::WriteOnReadOnlyEdge,
+                        Severity::High,
+                        format!("write {} on {key}", function),
+                        "the baseline saw only reads on this edge".into(),
+                    )
+                });
             }
             return;
         };
@@ -515,16 +606,228 @@ impl Detector {
                 ),
             ))
         });
-        for (found, kind) in [
-            (range, NoticeKind::ModbusAddressOutOfRange),
-            (polling, NoticeKind::PollingAnomaly),
+        // Writes out of range: Modify Parameter; reads: Point & Tag
+        // Identification.
+        let range_is = if r.write {
+            (Severity::High, "T0836")
+        } else {
+            (Severity::Medium, "T0861")
+        };
+        for (found, kind, (severity, technique)) in [
+            (range, NoticeKind::ModbusAddressOutOfRange, range_is),
+            (polling, NoticeKind::PollingAnomaly, (Severity::Low, "")),
         ] {
             if let Some((first, msg, sub)) = found {
                 if self.first(first) {
-                    out.push(notice(kind, msg, sub));
+                    out.push(Finding {
+                        technique: Some(technique).filter(|t| !t.is_empty()),
+                        ..on_request(r, kind, severity, msg, sub)
+                    });
                 }
             }
         }
+    }
+
+    /// A request on an edge the baseline does not have: what the client
+    /// did, by function class. Writes, restarts and engineering are
+    /// reported for each function; reads, diagnostics and identification
+    /// once per class (a new poller's reads are one finding).
+    fn new_client(
+        &mut self,
+        r: &Request<'_>,
+        key: &EdgeKey,
+        function: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let (kind, severity) = match r.class {
+            FunctionClass::Engineering => (NoticeKind::NewClientEngineering, Severity::High),
+            FunctionClass::Restart => (NoticeKind::NewClientRestart, Severity::High),
+            FunctionClass::Write => (NoticeKind::NewClientWrite, Severity::High),
+            FunctionClass::Diagnostics => (NoticeKind::NewClientDiagnostics, Severity::Medium),
+            FunctionClass::Identification => {
+                (NoticeKind::NewClientIdentification, Severity::Medium)
+            }
+            FunctionClass::Read => (NoticeKind::NewClientRead, Severity::Medium),
+            FunctionClass::Session | FunctionClass::Other => return,
+        };
+        let first = if r.class.acts() {
+            format!("client {key} {function}")
+        } else {
+            format!("client {key} {}", r.class.name())
+        };
+        if !self.first(first) {
+            return;
+        }
+        let clients = some(
+            self.edges
+                .iter()
+                .filter(|e| {
+                    e.key.server == key.server
+                        && e.key.protocol == key.protocol
+                        && e.key.port == key.port
+                })
+                .map(|e| {
+                    let does = if e.wrote() { "reads and writes" } else { "reads" };
+                    format!("{} ({does})", e.key.client)
+                }),
+        );
+        out.push(Finding {
+            technique: technique(r.class),
+            ..on_request(
+                r,
+                kind,
+                severity,
+                format!(
+                    "{} {} ({}) from {} to {}, a client the baseline never saw on {}/{} of this server",
+                    r.protocol(),
+                    function,
+                    r.class.name(),
+                    key.client,
+                    key.server,
+                    key.protocol,
+                    key.port
+                ),
+                format!(
+                    "baseline clients of {} {}/{}: {clients}",
+                    key.server, key.protocol, key.port
+                ),
+            )
+        });
+    }
+
+    /// OPC UA nodes written, and methods called, that no client wrote or
+    /// called on the server in the baseline.
+    fn opcua_objects(&mut self, r: &Request<'_>, key: &EdgeKey, out: &mut Vec<Finding>) {
+        let (written, methods) = opcua_objects(r);
+        for (items, known, kind, what, technique) in [
+            (written, &self.written, NoticeKind::OpcUaNewWriteNode, "node", "T0836"),
+            (methods, &self.methods, NoticeKind::OpcUaNewMethod, "method", "T0871"),
+        ] {
+            let server = known.get(&key.server);
+            let new: Vec<String> = items
+                .into_iter()
+                .filter(|i| !server.is_some_and(|s| s.contains(i)))
+                .collect();
+            let new: Vec<String> = new
+                .into_iter()
+                .filter(|i| {
+                    let k = format!("opcua {what} {} {i}", key.server);
+                    if self.reported.len() >= MAX_REPORTED {
+                        self.repeated += 1;
+                        return true;
+                    }
+                    self.reported.insert(k)
+                })
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            let learned = some(
+                server
+                    .map(|s| s.iter().cloned().collect::<BTreeSet<_>>())
+                    .unwrap_or_default(),
+            );
+            let (verb, past) = match kind {
+                NoticeKind::OpcUaNewWriteNode => ("Write of", "written"),
+                _ => ("Call of", "called"),
+            };
+            out.push(Finding {
+                technique: Some(technique),
+                ..on_request(
+                    r,
+                    kind,
+                    Severity::High,
+                    format!("opcua {verb} {} on {key}", new.join(", ")),
+                    format!("{what}s {past} on {} in the baseline: {learned}", key.server),
+                )
+            });
+        }
+    }
+
+    /// An OPC UA secure channel opened with a security the pair never
+    /// used in the baseline (a downgrade to None is high).
+    pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Finding>) {
+        self.start.get_or_insert(c.ts.0);
+        let Some(key) = opcua_key(c.id) else { return };
+        let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
+            return;
+        };
+        let learned = &edge.opcua.channels;
+        let fact = channel_fact(c);
+        if learned.is_empty() || learned.contains(&fact) {
+            return;
+        }
+        let none = |f: &str| f == "None" || f.starts_with("None/");
+        let downgrade = none(&fact) && !learned.iter().any(|f| none(f));
+        let sub = format!("channel security of this pair in the baseline: {}", some(learned.iter().cloned()));
+        if !self.first(format!("channel {key} {fact}")) {
+            return;
+        }
+        out.push(Finding {
+            conn: Some(c.id.clone()),
+            endpoints: Some(Dir::Orig),
+            proto: Some("tcp"),
+            src: Some(key.client),
+            dst: Some(key.server),
+            p: Some(key.port),
+            sub,
+            // Adversary-in-the-Middle: a channel in clear can be read and
+            // changed on the way.
+            technique: downgrade.then_some("T0830"),
+            ..Finding::deviation(
+                c.ts,
+                NoticeKind::OpcUaSecurityChange,
+                if downgrade {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                format!(
+                    "opcua secure channel {key} opened with {fact}{}",
+                    if downgrade { " (downgrade)" } else { "" }
+                ),
+            )
+        });
+    }
+
+    /// An OPC UA session activated with an identity kind the pair never
+    /// used in the baseline (anonymous is high).
+    pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Finding>) {
+        self.start.get_or_insert(a.ts.0);
+        let Some(key) = opcua_key(a.id) else { return };
+        let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
+            return;
+        };
+        let learned = &edge.opcua.identities;
+        if learned.is_empty() || learned.contains(a.token) {
+            return;
+        }
+        let anonymous = a.token == "anonymous";
+        let sub = format!("session identities of this pair in the baseline: {}", some(learned.iter().cloned()));
+        if !self.first(format!("identity {key} {}", a.token)) {
+            return;
+        }
+        out.push(Finding {
+            conn: Some(a.id.clone()),
+            endpoints: Some(Dir::Orig),
+            proto: Some("tcp"),
+            src: Some(key.client),
+            dst: Some(key.server),
+            p: Some(key.port),
+            sub,
+            // Valid Accounts.
+            technique: Some("T0859"),
+            ..Finding::deviation(
+                a.ts,
+                NoticeKind::OpcUaIdentityChange,
+                if anonymous {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                format!("opcua session on {key} activated as {}", a.token),
+            )
+        });
     }
 
     fn identity_change(
@@ -533,28 +836,29 @@ impl Detector {
         host: IpAddr,
         what: &str,
         change: &str,
-        out: &mut Vec<Notice>,
+        out: &mut Vec<Finding>,
     ) {
         if !self.first(format!("identity {host} {what} {change}")) {
             return;
         }
-        out.push(Notice {
-            ts,
-            conn: None,
-            endpoints: None,
-            proto: None,
-            kind: NoticeKind::IdentityChange,
-            msg: format!("{what} of {host} changed: {change}"),
+        out.push(Finding {
             sub: "the baseline recorded the previous value".into(),
             src: Some(host),
-            dst: None,
-            p: None,
+            scope: Scope::Alone,
+            // System Firmware.
+            technique: Some("T0857"),
+            ..Finding::deviation(
+                ts,
+                NoticeKind::IdentityChange,
+                Severity::High,
+                format!("{what} of {host} changed: {change}"),
+            )
         });
     }
 
     /// Learned edges that have not talked for much longer than their
     /// period.
-    fn silence(&mut self, now: Ts, out: &mut Vec<Notice>) {
+    fn silence(&mut self, now: Ts, out: &mut Vec<Finding>) {
         let start = self.start.unwrap_or(now.0);
         let mut found = Vec::new();
         for edge in &self.edges {
@@ -594,13 +898,7 @@ impl Detector {
         }
         for (key, quiet, period_ms, limit) in found {
             self.silent.insert(key.clone(), now.0);
-            out.push(Notice {
-                ts: now,
-                conn: None,
-                endpoints: None,
-                proto: None,
-                kind: NoticeKind::EdgeSilent,
-                msg: format!("no traffic on {key} for {}", ms(quiet as u64)),
+            out.push(Finding {
                 sub: format!(
                     "learned period {}; silent beyond {}",
                     ms(period_ms * 1000),
@@ -609,6 +907,13 @@ impl Detector {
                 src: Some(key.client),
                 dst: Some(key.server),
                 p: Some(key.port),
+                scope: Scope::Alone,
+                ..Finding::deviation(
+                    now,
+                    NoticeKind::EdgeSilent,
+                    Severity::Medium,
+                    format!("no traffic on {key} for {}", ms(quiet as u64)),
+                )
             });
         }
     }

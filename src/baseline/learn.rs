@@ -1,38 +1,95 @@
 //! Building a baseline from observations: the edges of the graph with
 //! their functions, Modbus ranges and polling intervals.
 
-use super::model::{add_range, Baseline, Edge, EdgeKey, Function};
-use crate::event::Conn;
+use super::model::{add_range, Baseline, Edge, EdgeKey, Function, OpcUaFacts, RuleMatch};
+use crate::event::{Conn, ConnId, RuleHit};
 use crate::inventory::Inventory;
-use crate::observe::{is_device, Request};
+use crate::observe::{is_device, OpcUaActivate, OpcUaChannel, Request, ENIP, OPCUA};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// Edges kept; past this, new edges are counted, not recorded.
 pub const MAX_EDGES: usize = 262_144;
 /// Functions kept per edge.
 pub const MAX_FUNCTIONS: usize = 256;
+/// Rule matches (rule, source, destination) kept.
+pub const MAX_RULE_MATCHES: usize = 65_536;
 
 /// The edge a request makes, when both ends are devices.
 pub fn request_key(r: &Request<'_>) -> Option<EdgeKey> {
     (is_device(&r.client()) && is_device(&r.server())).then_some(EdgeKey {
         client: r.client(),
         server: r.server(),
-        protocol: Cow::Borrowed(r.protocol()),
+        protocol: Cow::Borrowed(r.function.edge_protocol()),
         port: r.port(),
     })
 }
 
-/// The edge a connection makes: its main service (CIP for an EtherNet/IP
-/// session that carried CIP, as its requests are keyed), or its transport.
+/// The application protocol of an edge named by a connection's protocol:
+/// CIP travels in EtherNet/IP, and both make one `enip` edge.
+pub fn edge_protocol(protocol: &'static str) -> &'static str {
+    if protocol == crate::observe::CIP {
+        ENIP
+    } else {
+        protocol
+    }
+}
+
+/// The edge a connection makes: its main service (EtherNet/IP for a
+/// session that carried CIP), or its transport.
 pub fn conn_key(c: &Conn) -> Option<EdgeKey> {
     let id = &c.id;
     (is_device(&id.orig_h) && is_device(&id.resp_h)).then_some(EdgeKey {
         client: id.orig_h,
         server: id.resp_h,
-        protocol: Cow::Borrowed(c.protocol()),
+        protocol: Cow::Borrowed(edge_protocol(c.protocol())),
         port: id.resp_p,
     })
+}
+
+/// The OPC UA edge of a connection (the client is its originator).
+pub fn opcua_key(id: &ConnId) -> Option<EdgeKey> {
+    (is_device(&id.orig_h) && is_device(&id.resp_h)).then_some(EdgeKey {
+        client: id.orig_h,
+        server: id.resp_h,
+        protocol: Cow::Borrowed(OPCUA),
+        port: id.resp_p,
+    })
+}
+
+/// How the baseline names a secure channel's security: the policy (the
+/// URI's fragment), and `/None` when the mode was seen in clear.
+pub fn channel_fact(c: &OpcUaChannel<'_>) -> String {
+    let policy = c
+        .policy
+        .map(|p| p.rsplit('#').next().unwrap_or(p))
+        .unwrap_or("unknown");
+    match c.mode {
+        Some(1) => format!("{policy}/None"),
+        Some(2) => format!("{policy}/Sign"),
+        Some(3) => format!("{policy}/SignAndEncrypt"),
+        _ => policy.to_string(),
+    }
+}
+
+/// The NodeIds an OPC UA request writes, and the methods it calls (as
+/// `object method`).
+pub fn opcua_objects(r: &Request<'_>) -> (Vec<String>, Vec<String>) {
+    use crate::event::opcua::RequestBody;
+    match r.opcua {
+        Some(RequestBody::Write(w)) => (
+            w.written().map(|(n, _)| n.node_id.to_string()).collect(),
+            Vec::new(),
+        ),
+        Some(RequestBody::Call(c)) => (
+            Vec::new(),
+            c.calls()
+                .map(|(o, m)| format!("{} {}", o.node_id, m.node_id))
+                .collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    }
 }
 
 /// When each function of each edge was last requested. Keyed edge first
@@ -48,10 +105,13 @@ pub struct Learner {
     /// when the baseline is made.
     pub edges: HashMap<EdgeKey, Edge, Seeded>,
     last: LastSeen,
-    /// Edges (and functions) not recorded because a cap was reached.
+    /// Edges (and functions, OPC UA facts, rule matches) not recorded
+    /// because a cap was reached.
     pub dropped: u64,
     /// Scratch for the `unit/table` key of Modbus ranges.
     table: String,
+    /// Rules that matched, by rule and hosts.
+    rules: HashMap<(u32, IpAddr, Option<IpAddr>), RuleMatch, Seeded>,
 }
 
 /// The edge of `key`, created unless the graph is full (counted in
@@ -137,6 +197,16 @@ impl Learner {
         if let Some(p) = prev.filter(|p| *p <= ts) {
             f.intervals_ms.record(((ts - p) / 1000) as u64);
         }
+        if r.opcua.is_some() {
+            let (written, methods) = opcua_objects(r);
+            for (set, items) in [(&mut e.opcua.written, written), (&mut e.opcua.methods, methods)] {
+                for item in items {
+                    if !OpcUaFacts::add(set, &item) {
+                        self.dropped += 1;
+                    }
+                }
+            }
+        }
         if let Some(m) = &r.modbus {
             modbus_table_key(&mut self.table, m.unit, m.table.as_str());
             let ranges = match e.modbus.get_mut(self.table.as_str()) {
@@ -162,6 +232,61 @@ impl Learner {
         }
     }
 
+    /// Learns the security of an OPC UA secure channel.
+    pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>) {
+        let Some(key) = opcua_key(c.id) else { return };
+        let fact = channel_fact(c);
+        if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, c.ts.0) {
+            if !OpcUaFacts::add(&mut e.opcua.channels, &fact) {
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// Learns the identity kind an OPC UA session was activated with.
+    pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>) {
+        let Some(key) = opcua_key(a.id) else { return };
+        if let Some(e) = edge(&mut self.edges, &mut self.dropped, &key, a.ts.0) {
+            if !OpcUaFacts::add(&mut e.opcua.identities, a.token) {
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// Learns that a rule matched between two hosts.
+    pub fn rule_match(
+        &mut self,
+        ts: crate::time::Ts,
+        rule: &RuleHit,
+        src: IpAddr,
+        dst: Option<IpAddr>,
+    ) {
+        let key = (rule.sid, src, dst);
+        let full = self.rules.len() >= MAX_RULE_MATCHES;
+        match self.rules.get_mut(&key) {
+            Some(m) => {
+                m.count += 1;
+                m.first_seen_us = m.first_seen_us.min(ts.0);
+                m.last_seen_us = m.last_seen_us.max(ts.0);
+            }
+            None if full => self.dropped += 1,
+            None => {
+                self.rules.insert(
+                    key,
+                    RuleMatch {
+                        sid: rule.sid,
+                        src,
+                        dst,
+                        msg: rule.msg.clone(),
+                        count: 1,
+                        first_seen_us: ts.0,
+                        last_seen_us: ts.0,
+                    },
+                );
+            }
+        }
+    }
+
     /// The baseline learned so far (a checkpoint), learning going on.
     pub fn checkpoint(&self, inventory: &Inventory) -> Baseline {
         Learner {
@@ -169,6 +294,7 @@ impl Learner {
             last: LastSeen::default(),
             dropped: self.dropped,
             table: String::new(),
+            rules: self.rules.clone(),
         }
         .finish(inventory)
     }
@@ -182,6 +308,7 @@ impl Learner {
         }
         b.devices = inventory.devices.clone();
         b.edges = self.edges.into_iter().collect();
+        b.rule_matches = self.rules.into_iter().collect();
         if b.devices.is_empty() {
             b.first_seen_us = 0;
             b.last_seen_us = 0;

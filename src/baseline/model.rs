@@ -4,13 +4,16 @@ use super::intervals::Intervals;
 use crate::inventory::Device;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// The `format` field of every baseline file.
 pub const FORMAT: &str = "otwatch-baseline";
-/// The version this build writes and reads.
-pub const VERSION: u64 = 1;
+/// The version this build writes and reads. Version 2 keys CIP with
+/// EtherNet/IP (one `enip` edge), names DIAGNOSTICS and Encapsulated
+/// Interface Transport functions with their sub-function, and learns OPC
+/// UA security, identities, methods and written nodes, and rule matches.
+pub const VERSION: u64 = 2;
 
 /// Who talks to whom, with which protocol, to which server port.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -97,6 +100,86 @@ pub fn format_ranges(v: &[(u64, u64)]) -> String {
         .join(",")
 }
 
+/// Entries kept in each set of [`OpcUaFacts`]; past this, new ones are
+/// counted as dropped (and reported when seen).
+pub const MAX_OPCUA_FACTS: usize = 1024;
+
+/// What an OPC UA client did with its server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpcUaFacts {
+    /// The security of the secure channels opened: the policy
+    /// (`Basic256Sha256`, `None`), and `/None` when the mode was in clear.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub channels: BTreeSet<String>,
+    /// The identity token kinds sessions were activated with
+    /// (`anonymous`, `username`, `certificate`, `issued`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub identities: BTreeSet<String>,
+    /// The methods called, as `object method` NodeIds.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub methods: BTreeSet<String>,
+    /// The nodes written.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub written: BTreeSet<String>,
+}
+
+impl OpcUaFacts {
+    pub fn is_empty(&self) -> bool {
+        self.channels.is_empty()
+            && self.identities.is_empty()
+            && self.methods.is_empty()
+            && self.written.is_empty()
+    }
+
+    /// Adds `item` to one set unless it is full; false when it did not fit.
+    pub fn add(set: &mut BTreeSet<String>, item: &str) -> bool {
+        if set.contains(item) {
+            return true;
+        }
+        if set.len() >= MAX_OPCUA_FACTS {
+            return false;
+        }
+        set.insert(item.to_string());
+        true
+    }
+
+    fn merge(&mut self, o: &OpcUaFacts) {
+        for (mine, theirs) in [
+            (&mut self.channels, &o.channels),
+            (&mut self.identities, &o.identities),
+            (&mut self.methods, &o.methods),
+            (&mut self.written, &o.written),
+        ] {
+            for x in theirs {
+                if mine.len() >= MAX_OPCUA_FACTS {
+                    break;
+                }
+                mine.insert(x.clone());
+            }
+        }
+    }
+}
+
+/// A rule that matched while learning, between two hosts: the same rule
+/// between the same hosts is normal for this plant, and not alerted when
+/// detecting with the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleMatch {
+    pub sid: u32,
+    pub src: IpAddr,
+    pub dst: Option<IpAddr>,
+    pub msg: String,
+    pub count: u64,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+}
+
+impl RuleMatch {
+    pub fn key(&self) -> (u32, IpAddr, Option<IpAddr>) {
+        (self.sid, self.src, self.dst)
+    }
+}
+
 /// One edge of the graph.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Edge {
@@ -111,6 +194,9 @@ pub struct Edge {
     pub functions: BTreeMap<String, Function>,
     /// Modbus: `unit/table` → ranges read and written.
     pub modbus: BTreeMap<String, Ranges>,
+    /// OPC UA: channels, identities, methods, written nodes.
+    #[serde(default, skip_serializing_if = "OpcUaFacts::is_empty")]
+    pub opcua: OpcUaFacts,
 }
 
 impl Edge {
@@ -123,6 +209,7 @@ impl Edge {
             last_seen_us: ts_us,
             functions: BTreeMap::new(),
             modbus: BTreeMap::new(),
+            opcua: OpcUaFacts::default(),
         }
     }
 
@@ -170,6 +257,7 @@ impl Edge {
                 add_range(&mut m.write, a, b);
             }
         }
+        self.opcua.merge(&o.opcua);
     }
 }
 
@@ -184,6 +272,9 @@ pub struct Baseline {
     pub devices: BTreeMap<IpAddr, Device>,
     #[serde(with = "edge_list")]
     pub edges: BTreeMap<EdgeKey, Edge>,
+    /// Rules that matched while learning, by rule and hosts.
+    #[serde(default, with = "rule_list")]
+    pub rule_matches: BTreeMap<(u32, IpAddr, Option<IpAddr>), RuleMatch>,
 }
 
 impl Default for Baseline {
@@ -195,6 +286,7 @@ impl Default for Baseline {
             last_seen_us: i64::MIN,
             devices: BTreeMap::new(),
             edges: BTreeMap::new(),
+            rule_matches: BTreeMap::new(),
         }
     }
 }
@@ -310,6 +402,34 @@ impl Baseline {
                 }
             }
         }
+        for (k, r) in &o.rule_matches {
+            match self.rule_matches.get_mut(k) {
+                Some(m) => {
+                    m.count = m.count.saturating_add(r.count);
+                    m.first_seen_us = m.first_seen_us.min(r.first_seen_us);
+                    m.last_seen_us = m.last_seen_us.max(r.last_seen_us);
+                }
+                None => {
+                    self.rule_matches.insert(*k, r.clone());
+                }
+            }
+        }
+    }
+}
+
+mod rule_list {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    type Map = BTreeMap<(u32, IpAddr, Option<IpAddr>), RuleMatch>;
+
+    pub fn serialize<S: Serializer>(m: &Map, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let v = Vec::<RuleMatch>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| (x.key(), x)).collect())
     }
 }
 

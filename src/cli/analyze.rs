@@ -69,10 +69,11 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
             eprintln!();
             if let Some(r) = &o.rules {
                 eprintln!(
-                    "  rules: {} loaded, {} alerts ({} repeats suppressed, {} held by thresholds)",
-                    r.rules, r.alerts, r.suppressed, r.thresholded
+                    "  rules: {} loaded, {} matches ({} repeats suppressed, {} held by thresholds, {} learned by the baseline)",
+                    r.rules, r.matches, r.suppressed, r.thresholded, o.alerts.rules_baselined
                 );
             }
+            eprintln!("  {}", super::alert_line(&o.alerts));
         }
         eprintln!("  logs written to {}", cfg.out_dir.display());
     }

@@ -127,27 +127,8 @@ pub struct AnalysisArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<FormatArg>,
 
-    /// Rules: a file or a folder of *.rules (default: rules/ when it
-    /// exists). A rule that does not parse stops the run before it starts.
-    ///
-    /// Example: --rules /etc/otwatch/rules
-    #[arg(long, value_name = "PATH")]
-    pub rules: Option<PathBuf>,
-
-    /// Rule variables file (default: vars.conf beside the rules).
-    ///
-    /// Example: --vars site.vars
-    #[arg(long, value_name = "FILE")]
-    pub vars: Option<PathBuf>,
-
-    /// Do not load any rules.
-    #[arg(long, conflicts_with = "rules")]
-    pub no_rules: bool,
-
-    /// Repeats of a rule for the same source and destination within this
-    /// many seconds are counted, not alerted.
-    #[arg(long, value_name = "SECS")]
-    pub alert_window: Option<u64>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 
     /// Detect deviations from this baseline (alerts in notice.log).
     ///
@@ -196,10 +177,7 @@ impl AnalysisArgs {
         self.engine.fill(c);
         c.out = self.out.clone();
         c.log_format = self.log_format.map(|f| f.key().to_string());
-        c.rules = self.rules.clone();
-        c.vars = self.vars.clone();
-        c.no_rules = self.no_rules.then_some(true);
-        c.alert_window = self.alert_window;
+        self.rules.fill(c);
         c.baseline = self.baseline.clone();
         c.interval_factor = self.interval_factor;
         c.min_interval_samples = self.min_interval_samples;
@@ -207,6 +185,42 @@ impl AnalysisArgs {
         c.min_silence = self.min_silence;
         c.inventory_interval = self.inventory_interval.clone();
         self.cloudwatch.fill(c);
+    }
+}
+
+/// The rules to match, for `analyze`, `live` and `baseline learn` (which
+/// learns the matches of known-good traffic).
+#[derive(Args, Debug, Default, Clone)]
+pub struct RuleArgs {
+    /// Rules: a file or a folder of *.rules (default: rules/ when it
+    /// exists). A rule that does not parse stops the run before it starts.
+    ///
+    /// Example: --rules /etc/otwatch/rules
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+
+    /// Rule variables file (default: vars.conf beside the rules).
+    ///
+    /// Example: --vars site.vars
+    #[arg(long, value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+
+    /// Do not load any rules.
+    #[arg(long, conflicts_with = "rules")]
+    pub no_rules: bool,
+
+    /// Repeats of a rule for the same source and destination within this
+    /// many seconds are counted, not alerted.
+    #[arg(long, value_name = "SECS")]
+    pub alert_window: Option<u64>,
+}
+
+impl RuleArgs {
+    pub fn fill(&self, c: &mut Config) {
+        c.rules = self.rules.clone();
+        c.vars = self.vars.clone();
+        c.no_rules = self.no_rules.then_some(true);
+        c.alert_window = self.alert_window;
     }
 }
 

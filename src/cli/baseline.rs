@@ -1,6 +1,6 @@
 //! `otwatch baseline`: learn, merge and show baselines.
 
-use super::args::EngineArgs;
+use super::args::{EngineArgs, RuleArgs};
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::pipeline;
@@ -49,6 +49,10 @@ pub struct LearnArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// The rule matches of known-good traffic are learned: the same rule
+    /// between the same hosts is not alerted when detecting.
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Print nothing on stderr unless something goes wrong.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -59,6 +63,7 @@ impl LearnArgs {
     pub fn layer(&self) -> Config {
         let mut c = Config::default();
         self.engine.fill(&mut c);
+        self.rules.fill(&mut c);
         c
     }
 }
@@ -129,6 +134,19 @@ fn learn(args: &LearnArgs) -> ExitCode {
             outcome.summary.decode.packets,
             args.output.display()
         );
+        if !b.rule_matches.is_empty() {
+            eprintln!(
+                "otwatch: {} rule matches of this traffic learned as normal (not alerted between the same hosts when detecting; `otwatch baseline show --format json` lists them):",
+                b.rule_matches.len()
+            );
+            for m in b.rule_matches.values().take(20) {
+                let dst = m.dst.map_or("-".to_string(), |d| d.to_string());
+                eprintln!("  [{}] {} {} -> {} ({}x)", m.sid, m.msg, m.src, dst, m.count);
+            }
+            if b.rule_matches.len() > 20 {
+                eprintln!("  ... and {} more", b.rule_matches.len() - 20);
+            }
+        }
     }
     if dropped.0 + dropped.1 > 0 {
         eprintln!(

@@ -102,6 +102,9 @@ pub fn run(args: &LiveArgs) -> ExitCode {
     };
     if !args.quiet {
         eprint!("{}", outcome.summary);
+        if let Some(o) = &outcome.observed {
+            eprintln!("  {}", super::alert_line(&o.alerts));
+        }
     }
     let shipping = outcome.shipped.as_ref().map(super::ship::report);
     match outcome.error {

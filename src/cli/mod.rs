@@ -145,6 +145,22 @@ pub fn main() -> ExitCode {
 }
 
 /// A usage error: the message, exit status 2.
+/// The run summary's line of alerts: how many (the rows of `notice.log`
+/// and of `alert.log`), by severity.
+fn alert_line(a: &crate::observe::AlertStats) -> String {
+    let by: Vec<String> = crate::event::Severity::ALL
+        .iter()
+        .zip(a.by_severity)
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", s.name()))
+        .collect();
+    if by.is_empty() {
+        format!("alerts: {}", a.alerts)
+    } else {
+        format!("alerts: {} ({})", a.alerts, by.join(", "))
+    }
+}
+
 fn misuse(msg: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("otwatch: error: {msg}");
     ExitCode::from(2)

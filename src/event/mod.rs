@@ -14,7 +14,7 @@ pub mod enip;
 pub mod modbus;
 pub mod opcua;
 
-pub use alert::{Alert, Notice, NoticeKind};
+pub use alert::{Action, Alert, Finding, NoticeKind, Party, RuleHit, Scope, Severity};
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
 pub use emit::{Emitter, OrderKey};
 
@@ -73,9 +73,8 @@ pub enum Event {
     OpcUaResponse(Box<opcua::Response>),
     /// An OPC UA application's description (no log row).
     OpcUaApplication(Box<opcua::Application>),
-    /// A deviation or another notice: `notice.log`.
-    Notice(Box<Notice>),
-    /// A rule match: `alert.log`.
+    /// An alert (deviations and rule matches of one action, or a notice
+    /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
     /// The run's counters: `stats.log`.
     Stats(Box<StatsRecord>),
@@ -104,7 +103,6 @@ impl Event {
             Event::OpcUaRequest(r) => r.head.ts,
             Event::OpcUaResponse(r) => r.head.ts,
             Event::OpcUaApplication(a) => a.ts,
-            Event::Notice(n) => n.ts,
             Event::Alert(a) => a.ts,
             Event::Stats(s) => s.ts,
             Event::CaptureLoss(c) => c.ts,

@@ -40,8 +40,10 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::OpcUaMessage(m) => row(m.as_ref()),
         Event::OpcUaRequest(r) => opcua::request_rows(r, row),
         Event::OpcUaResponse(r) => opcua::response_rows(r, row),
-        Event::Notice(n) => row(n.as_ref()),
-        Event::Alert(a) => row(a.as_ref()),
+        Event::Alert(a) => {
+            row(&notice::NoticeRow(a));
+            row(a.as_ref());
+        }
         Event::Stats(s) => row(s.as_ref()),
         Event::CaptureLoss(c) => row(c.as_ref()),
         Event::ConnStart(_) | Event::ModbusUmas(_) | Event::OpcUaApplication(_) => {}

@@ -1,8 +1,9 @@
-//! `notice.log`: the alerts, in the columns of Zeek's notice log that
-//! apply (no file or email fields). `note` names the kind of alert,
-//! `msg` says what was seen, `sub` what was expected.
+//! `notice.log`: one row per alert, in the columns of Zeek's notice log
+//! that apply (no file or email fields). `note` names the kind of alert,
+//! `msg` says what was seen, `sub` the baseline fact it contradicts (or
+//! what a rule matched).
 
-use crate::event::Notice;
+use crate::event::Alert;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 
@@ -22,42 +23,43 @@ crate::columns_after!(
     ]
 );
 
-impl LogRecord for Notice {
+/// The `notice.log` row of an alert.
+#[derive(Debug)]
+pub struct NoticeRow<'a>(pub &'a Alert);
+
+/// The id columns of an alert's connection, from the side it shows.
+pub fn conn_values<'a>(a: &'a Alert, out: &mut dyn crate::output::Sink<'a>) {
+    out.push(Value::Time(a.ts));
+    out.push(a.conn.as_ref().map_or(Value::Unset, |c| Value::Ref(&c.uid)));
+    match a.conn.as_ref().zip(a.endpoints).map(|(c, d)| c.endpoints(d)) {
+        Some((oh, op, rh, rp)) => {
+            out.push(Value::Addr(oh));
+            out.push(Value::Port(op));
+            out.push(Value::Addr(rh));
+            out.push(Value::Port(rp));
+        }
+        None => out.extend(std::iter::repeat_n(Value::Unset, 4)),
+    }
+}
+
+impl LogRecord for NoticeRow<'_> {
     const PATH: &'static str = "notice";
     fn fields() -> &'static [Field] {
         &FIELDS
     }
     fn ts(&self) -> Ts {
-        self.ts
+        self.0.ts
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
-        out.push(Value::Time(self.ts));
-        out.push(
-            self.conn
-                .as_ref()
-                .map_or(Value::Unset, |c| Value::Ref(&c.uid)),
-        );
-        match self
-            .conn
-            .as_ref()
-            .zip(self.endpoints)
-            .map(|(c, d)| c.endpoints(d))
-        {
-            Some((oh, op, rh, rp)) => {
-                out.push(Value::Addr(oh));
-                out.push(Value::Port(op));
-                out.push(Value::Addr(rh));
-                out.push(Value::Port(rp));
-            }
-            None => out.extend(std::iter::repeat_n(Value::Unset, 4)),
-        }
-        out.push(self.proto.map_or(Value::Unset, Value::Ref));
-        out.push(Value::Ref(self.kind.note()));
-        out.push(Value::Ref(&self.msg));
-        out.push(Value::Ref(&self.sub));
-        out.push(self.src.map_or(Value::Unset, Value::Addr));
-        out.push(self.dst.map_or(Value::Unset, Value::Addr));
-        out.push(self.p.map_or(Value::Unset, Value::Port));
+        let a = self.0;
+        conn_values(a, out);
+        out.push(a.proto.map_or(Value::Unset, Value::Ref));
+        out.push(Value::Ref(a.kind.note()));
+        out.push(Value::Ref(&a.msg));
+        out.push(Value::Ref(&a.sub));
+        out.push(a.src.map_or(Value::Unset, Value::Addr));
+        out.push(a.dst.map_or(Value::Unset, Value::Addr));
+        out.push(a.p.map_or(Value::Unset, Value::Port));
         out.push(Value::StrSet(vec!["Notice::ACTION_LOG".into()]));
     }
 }

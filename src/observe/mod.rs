@@ -4,15 +4,17 @@
 //! order, so what is learned and what is alerted does not depend on the
 //! number of workers.
 
+mod alerts;
 mod observer;
 mod opcua;
 mod request;
 
+pub use alerts::{AlertStats, HOLD, MAX_WAITING};
 pub use observer::{ObserveConfig, Observed, Observer};
 pub use opcua::{OpcUaActivate, OpcUaChannel};
 pub use request::{
-    cip_kind, modbus_kind, opcua_kind, requests, Detail, Function, ModbusRange, ModbusTable,
-    Request, CIP, ENIP, MODBUS, OPCUA,
+    cip_kind, modbus_kind, opcua_kind, requests, Detail, Function, FunctionClass, ModbusRange,
+    ModbusTable, Request, CIP, ENIP, MODBUS, OPCUA,
 };
 
 use std::net::IpAddr;

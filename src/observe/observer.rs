@@ -1,11 +1,13 @@
 //! The consumer of the merged event stream: hands every event (and each
 //! request it carries) to the deviation detector, the rule engine, the
-//! inventory and the baseline being learned, in that order, and hands the
-//! detector's notices and the rules' alerts back to be written.
+//! inventory and the baseline being learned, in that order, and makes the
+//! detector's deviations and the rules' matches into alerts (one per
+//! action, `super::alerts`) to be written.
 
-use super::{requests, OpcUaActivate, OpcUaChannel, Request};
+use super::alerts::{ActionSketch, AlertStats, Alerter, Who};
+use super::{requests, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
-use crate::event::{Event, Notice};
+use crate::event::{ConnId, Event, Finding, NoticeKind, Scope, Severity};
 use crate::inventory::{Inventory, RoleConfig};
 use crate::rules::{Engine, EngineStats, RuleSet};
 use crate::time::Ts;
@@ -78,7 +80,13 @@ pub struct Observer {
     pub roles: RoleConfig,
     snapshots: Option<Snapshots>,
     rules: Option<Engine>,
-    notices: Vec<Notice>,
+    /// What the detector found in the current event...
+    deviations: Vec<Finding>,
+    /// ... what the rules matched...
+    matches: Vec<Finding>,
+    /// ... and, once the rules saw the deviations, all of it.
+    found: Vec<Finding>,
+    alerter: Alerter,
     learn_for: Option<(i64, std::path::PathBuf)>,
     detect: DetectConfig,
     first_ts: Option<i64>,
@@ -107,6 +115,8 @@ pub struct Observed {
     pub snapshot_error: Option<String>,
     /// The rule engine's counters, when rules were loaded.
     pub rules: Option<EngineStats>,
+    /// The alerts made.
+    pub alerts: AlertStats,
 }
 
 impl Observer {
@@ -120,7 +130,10 @@ impl Observer {
                 .rules
                 .clone()
                 .map(|(set, window)| Engine::new(set, window)),
-            notices: Vec::new(),
+            deviations: Vec::new(),
+            matches: Vec::new(),
+            found: Vec::new(),
+            alerter: Alerter::default(),
             learn_for: cfg
                 .learn_for
                 .as_ref()
@@ -141,7 +154,7 @@ impl Observer {
         }
     }
 
-    /// Reads one event; deviations and rule alerts go to `alerts`.
+    /// Reads one event; the alerts it completes go to `alerts`.
     pub fn read(&mut self, e: &Event, alerts: &mut Vec<Event>) {
         let last = self.event(e, alerts);
         self.after(last.map(|t| t.0));
@@ -151,7 +164,7 @@ impl Observer {
     /// about).
     fn tick(&mut self, ts: Ts, alerts: &mut Vec<Event>) {
         if let Some(d) = self.detector.as_mut() {
-            d.tick(ts, &mut self.notices);
+            d.tick(ts, &mut self.deviations);
             self.deviations(alerts);
         }
     }
@@ -159,11 +172,12 @@ impl Observer {
     /// One request, to every reader in turn.
     fn request(&mut self, r: &Request<'_>, alerts: &mut Vec<Event>) {
         if let Some(d) = self.detector.as_mut() {
-            d.request(r, &mut self.notices);
+            d.request(r, &mut self.deviations);
             self.deviations(alerts);
         }
         if let Some(e) = self.rules.as_mut() {
-            e.request(r, alerts);
+            e.request(r, &mut self.matches);
+            self.matches();
         }
         self.inventory.request(r);
         if let Some(l) = self.learner.as_mut() {
@@ -177,7 +191,7 @@ impl Observer {
         match e {
             Event::ConnStart(s) => {
                 if let Some(d) = self.detector.as_mut() {
-                    d.conn_start(s, &mut self.notices);
+                    d.conn_start(s, &mut self.deviations);
                     self.deviations(alerts);
                 }
                 self.inventory.conn_start(s);
@@ -185,11 +199,12 @@ impl Observer {
             }
             Event::Conn(c) => {
                 if let Some(d) = self.detector.as_mut() {
-                    d.conn_end(c, &mut self.notices);
+                    d.conn_end(c, &mut self.deviations);
                     self.deviations(alerts);
                 }
                 if let Some(r) = self.rules.as_mut() {
-                    r.conn(c, alerts);
+                    r.conn(c, &mut self.matches);
+                    self.matches();
                 }
                 self.inventory.conn_end(c);
                 if let Some(l) = self.learner.as_mut() {
@@ -200,18 +215,21 @@ impl Observer {
             Event::Enip(m) => {
                 self.tick(m.head.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
-                    r.enip(m, alerts);
+                    r.enip(m, &mut self.matches);
+                    self.matches();
                 }
                 last = Some(m.head.ts);
             }
             Event::Cip(m) => {
                 if let Some(r) = self.rules.as_mut() {
-                    r.cip(m, alerts);
+                    r.cip(m, &mut self.matches);
+                    self.matches();
                 }
             }
             Event::ModbusTransaction(t) => {
                 if let Some(r) = self.rules.as_mut() {
-                    r.modbus_exception(t, alerts);
+                    r.modbus_exception(t, &mut self.matches);
+                    self.matches();
                 }
             }
             Event::CipIo(io) => {
@@ -221,11 +239,12 @@ impl Observer {
             }
             Event::CipIdentity(i) => {
                 if let Some(d) = self.detector.as_mut() {
-                    d.cip_identity(i, &mut self.notices);
+                    d.cip_identity(i, &mut self.deviations);
                     self.deviations(alerts);
                 }
                 if let Some(r) = self.rules.as_mut() {
-                    r.cip_identity(i, alerts);
+                    r.cip_identity(i, &mut self.matches);
+                    self.matches();
                 }
                 self.inventory.cip_identity(i);
                 last = Some(i.head.ts);
@@ -233,7 +252,7 @@ impl Observer {
             Event::ModbusDeviceId(d) => {
                 if let crate::event::modbus::DeviceId::Object { head, .. } = d.as_ref() {
                     if let Some(det) = self.detector.as_mut() {
-                        det.modbus_object(d, &mut self.notices);
+                        det.modbus_object(d, &mut self.deviations);
                         self.deviations(alerts);
                     }
                     self.inventory.modbus_object(d);
@@ -243,42 +262,103 @@ impl Observer {
             Event::ModbusUmas(u) => {
                 self.tick(u.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
-                    r.umas(u, alerts);
+                    r.umas(u, &mut self.matches);
+                    self.matches();
                 }
                 last = Some(u.ts);
             }
             Event::OpcUaRequest(r) => {
                 if let Some(a) = OpcUaActivate::of(r) {
                     self.tick(a.ts, alerts);
+                    if let Some(d) = self.detector.as_mut() {
+                        d.opcua_activate(&a, &mut self.deviations);
+                        self.deviations(alerts);
+                    }
                     if let Some(rules) = self.rules.as_mut() {
-                        rules.opcua_activate(&a, alerts);
+                        rules.opcua_activate(&a, &mut self.matches);
+                        self.matches();
+                    }
+                    if let Some(l) = self.learner.as_mut() {
+                        l.opcua_activate(&a);
                     }
                     last = Some(a.ts);
                 }
             }
             Event::OpcUaApplication(a) => {
                 if let Some(d) = self.detector.as_mut() {
-                    d.opcua_application(a, &mut self.notices);
+                    d.opcua_application(a, &mut self.deviations);
                     self.deviations(alerts);
                 }
                 self.inventory.opcua_application(a);
                 last = Some(a.ts);
             }
+            Event::CaptureLoss(c) if c.percent_lost > c.threshold => {
+                self.found.push(Finding {
+                    sub: format!("threshold {:.2}%", c.threshold),
+                    scope: Scope::Alone,
+                    ..Finding::deviation(
+                        c.ts,
+                        NoticeKind::CaptureLoss,
+                        Severity::Low,
+                        format!(
+                            "{:.2}% of packets lost by the capture in the last interval",
+                            c.percent_lost
+                        ),
+                    )
+                });
+            }
             _ => {}
         }
+        // The connection of the event's first request that acts (not a
+        // session set-up), when findings wait for it.
+        let mut acted: Option<Option<ConnId>> = None;
         requests(e, &mut |r| {
             self.request(r, alerts);
+            if acted.is_none() && !matches!(r.class, FunctionClass::Session | FunctionClass::Other)
+            {
+                acted = Some(self.alerter.waits().then(|| r.id.clone()));
+            }
             last = Some(r.ts);
         });
         // After its request: the secure channel a message opens.
         if let Event::OpcUaMessage(m) = e {
             if let Some(c) = OpcUaChannel::of(m) {
                 self.tick(c.ts, alerts);
+                if let Some(d) = self.detector.as_mut() {
+                    d.opcua_channel(&c, &mut self.deviations);
+                    self.deviations(alerts);
+                }
                 if let Some(r) = self.rules.as_mut() {
-                    r.opcua_channel(&c, alerts);
+                    r.opcua_channel(&c, &mut self.matches);
+                    self.matches();
+                }
+                if let Some(l) = self.learner.as_mut() {
+                    l.opcua_channel(&c);
                 }
                 last = Some(c.ts);
             }
+        }
+        let who = Who {
+            inventory: &self.inventory,
+            roles: &self.roles,
+        };
+        self.alerter.event(
+            &mut self.found,
+            acted.as_ref().and_then(Option::as_ref),
+            acted.is_some(),
+            &mut || {
+                let mut sketch = ActionSketch::default();
+                requests(e, &mut |r| sketch.add(r));
+                sketch.action
+            },
+            &who,
+            alerts,
+        );
+        if let Event::Conn(c) = e {
+            self.alerter.conn_end(&c.id, &who, alerts);
+        }
+        if let Some(ts) = last {
+            self.alerter.tick(ts, &who, alerts);
         }
         last
     }
@@ -351,27 +431,74 @@ impl Observer {
         self.detector = Some(Detector::new(b, self.detect));
     }
 
-    /// Writes the detector's notices, and hands them to the baseline
-    /// rules.
+    /// The detector's deviations, each with the rules that match it: a
+    /// deviation about a device or an edge as a whole is an alert now,
+    /// the others join the event's findings.
     fn deviations(&mut self, alerts: &mut Vec<Event>) {
-        for n in self.notices.drain(..) {
+        let mut found = std::mem::take(&mut self.deviations);
+        for n in found.drain(..) {
             if let Some(r) = self.rules.as_mut() {
-                r.deviation(&n, alerts);
+                r.deviation(&n, &mut self.matches);
             }
-            alerts.push(Event::Notice(Box::new(n)));
+            let start = self.found.len();
+            self.found.push(n);
+            self.matches();
+            if self.found[start].scope == Scope::Alone {
+                let group: Vec<Finding> = self.found.drain(start..).collect();
+                let who = Who {
+                    inventory: &self.inventory,
+                    roles: &self.roles,
+                };
+                self.alerter.group(group, &who, alerts);
+            }
+        }
+        self.deviations = found;
+    }
+
+    /// The rules' matches: learned when learning, dropped when the
+    /// baseline learned them (counted), else found.
+    fn matches(&mut self) {
+        for f in self.matches.drain(..) {
+            if let (Some(rule), Some(src)) = (&f.rule, f.src) {
+                if let Some(l) = self.learner.as_mut() {
+                    l.rule_match(f.ts, rule, src, f.dst);
+                }
+                if self
+                    .detector
+                    .as_ref()
+                    .is_some_and(|d| d.knows_rule(rule.sid, src, f.dst))
+                {
+                    self.alerter.stats.rules_baselined += 1;
+                    continue;
+                }
+            }
+            self.found.push(f);
         }
     }
 
-    /// The end of the input at `last`: the last deviations (silent edges).
     /// The rule engine's counters so far (for periodic metrics).
     pub fn rule_stats(&self) -> Option<&crate::rules::EngineStats> {
         self.rules.as_ref().map(|r| &r.stats)
     }
 
+    /// The alerts made so far (for periodic metrics).
+    pub fn alert_stats(&self) -> &AlertStats {
+        &self.alerter.stats
+    }
+
+    /// The end of the input at `last`: the last deviations (silent edges)
+    /// and the findings still waiting for their connection to act.
     pub fn finish(mut self, last: Ts, alerts: &mut Vec<Event>) -> Observed {
         if let Some(d) = self.detector.as_mut() {
-            d.finish(last, &mut self.notices);
+            d.finish(last, &mut self.deviations);
             self.deviations(alerts);
+        }
+        {
+            let who = Who {
+                inventory: &self.inventory,
+                roles: &self.roles,
+            };
+            self.alerter.finish(&who, alerts);
         }
         // Stopped while learning for a set time: what was learned is saved
         // where the baseline would go, so that a restart can use it.
@@ -423,6 +550,7 @@ impl Observer {
             snapshots,
             snapshot_error,
             rules: self.rules.map(|r| r.stats),
+            alerts: self.alerter.stats,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Path};
 use crate::event::modbus::Transaction;
+use crate::event::opcua::RequestBody;
 use crate::event::{ConnId, Dir, Event};
 use crate::time::Ts;
 use std::borrow::Cow;
@@ -19,8 +20,10 @@ pub const OPCUA: &str = "opcua-binary";
 /// What a request asks: the protocol's own codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
-    /// A Modbus function code.
-    Modbus(u8),
+    /// A Modbus function code, and the DIAGNOSTICS sub-function or the
+    /// Encapsulated Interface Transport's MEI type (which say what the
+    /// function does).
+    Modbus(u8, Option<u16>),
     /// A CIP service (without the reply bit) to a path's class (the class
     /// segment, which names the object), and the class that names a
     /// class-specific service (the path's class, or the Logix symbol class
@@ -40,24 +43,45 @@ impl Function {
     /// The protocol the request is keyed by.
     pub fn protocol(&self) -> &'static str {
         match self {
-            Function::Modbus(_) => MODBUS,
+            Function::Modbus(..) => MODBUS,
             Function::Cip { .. } => CIP,
             Function::Enip(_) => ENIP,
             Function::OpcUa(_) => OPCUA,
         }
     }
 
+    /// The application protocol of the edge the request is on: CIP
+    /// travels in EtherNet/IP, so both are one edge.
+    pub fn edge_protocol(&self) -> &'static str {
+        match self {
+            Function::Cip { .. } | Function::Enip(_) => ENIP,
+            f => f.protocol(),
+        }
+    }
+
     /// The function's name as the baseline keys it and notices show it:
-    /// Zeek's Modbus function names, the CIP service and class names of
-    /// `cip.log` (`service/class`), the EtherNet/IP command names of
-    /// `enip.log`, the OPC UA service name.
+    /// Zeek's Modbus function names (with the DIAGNOSTICS sub-function's or
+    /// the MEI type's, `DIAGNOSTICS/Restart Communications Option`), the
+    /// CIP service and class names of `cip.log` (`service/class`), the
+    /// EtherNet/IP command names of `enip.log`, the OPC UA service name.
     pub fn name(&self) -> Cow<'static, str> {
         use crate::logs::{enip::names as e, modbus::names as m};
         match *self {
-            Function::Modbus(code) => match m::function_name(code) {
-                Some(n) => Cow::Borrowed(n),
-                None => Cow::Owned(format!("unknown-{code}")),
-            },
+            Function::Modbus(code, sub) => {
+                let name = match m::function_name(code) {
+                    Some(n) => Cow::Borrowed(n),
+                    None => Cow::Owned(format!("unknown-{code}")),
+                };
+                match sub {
+                    None => name,
+                    Some(s) if code == DIAGNOSTICS => {
+                        Cow::Owned([&*name, &m::diagnostic_subfunction_name(s)].join("/"))
+                    }
+                    Some(s) => Cow::Owned(
+                        [&*name, &m::mei_type_name(s as u8, true)].join("/"),
+                    ),
+                }
+            }
             Function::Cip {
                 service,
                 class,
@@ -137,13 +161,149 @@ pub enum Detail {
     },
 }
 
+/// What a function does to the server, as an analyst sorts actions: the
+/// deviation detector reports each class a new client uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FunctionClass {
+    /// Reads values, browses, subscribes.
+    Read,
+    /// Changes values or calls methods.
+    Write,
+    /// Reads or resets diagnostic counters.
+    Diagnostics,
+    /// Restarts the device or its communications, or silences it.
+    Restart,
+    /// Asks the device who it is.
+    Identification,
+    /// Programs, configures, changes the mode or the firmware.
+    Engineering,
+    /// Sets up or tears down a session or connection, or carries other
+    /// requests.
+    Session,
+    /// A function otwatch does not know.
+    Other,
+}
+
+impl FunctionClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            FunctionClass::Read => "read",
+            FunctionClass::Write => "write",
+            FunctionClass::Diagnostics => "diagnostics",
+            FunctionClass::Restart => "restart",
+            FunctionClass::Identification => "identification",
+            FunctionClass::Engineering => "engineering",
+            FunctionClass::Session => "session",
+            FunctionClass::Other => "other",
+        }
+    }
+
+    /// Changes what the server holds or does: each function of these
+    /// classes is reported on its own.
+    pub fn acts(self) -> bool {
+        matches!(
+            self,
+            FunctionClass::Write | FunctionClass::Restart | FunctionClass::Engineering
+        )
+    }
+
+    /// A Modbus function (with its DIAGNOSTICS sub-function or MEI type).
+    pub fn modbus(code: u8, sub: Option<u16>) -> FunctionClass {
+        let (write, engineering, identification) = modbus_kind(code);
+        match code {
+            // Restart Communications, Force Listen Only Mode.
+            DIAGNOSTICS if matches!(sub, Some(0x01 | 0x04)) => FunctionClass::Restart,
+            // Diagnostics, Read Exception Status, the event counter and log.
+            DIAGNOSTICS | 0x07 | 0x0B | 0x0C => FunctionClass::Diagnostics,
+            // Read Device Identification (MEI 14); CANopen (13) is a
+            // gateway to another bus.
+            0x2B if sub != Some(0x0E) => FunctionClass::Other,
+            _ if engineering => FunctionClass::Engineering,
+            _ if write => FunctionClass::Write,
+            _ if identification => FunctionClass::Identification,
+            0x01..=0x04 | 0x14 | 0x18 => FunctionClass::Read,
+            _ => FunctionClass::Other,
+        }
+    }
+
+    /// A CIP service to the object of `class` (the reply bit ignored).
+    pub fn cip(service: u8, class: Option<u32>) -> FunctionClass {
+        use otwatch_parsers::enip::cip::class as c;
+        let (write, engineering) = cip_kind(service, class);
+        let service = service & 0x7F;
+        match (class, service) {
+            // Reset of the Identity object: the device restarts.
+            (Some(c::IDENTITY), 0x05) => FunctionClass::Restart,
+            _ if engineering => FunctionClass::Engineering,
+            _ if write => FunctionClass::Write,
+            // Forward Open, Large Forward Open, Forward Close; Multiple
+            // Service Packet and Unconnected Send carry other requests.
+            (Some(c::CONNECTION_MANAGER), 0x4E | 0x52 | 0x54 | 0x5B) | (_, 0x0A) => {
+                FunctionClass::Session
+            }
+            (Some(c::IDENTITY), 0x01 | 0x0E) => FunctionClass::Identification,
+            // Get_Attributes_All, Get_Attribute_List, Get_Attribute_Single.
+            (_, 0x01 | 0x03 | 0x0E) => FunctionClass::Read,
+            // Read Tag, Read Tag Fragmented, Get Instance Attribute List.
+            (Some(c::SYMBOL), 0x4C | 0x52 | 0x55) => FunctionClass::Read,
+            // Read Template.
+            (Some(c::TEMPLATE), 0x4C) => FunctionClass::Read,
+            _ => FunctionClass::Other,
+        }
+    }
+
+    /// An OPC UA service, by name without its `Request` suffix.
+    pub fn opcua(service: &str) -> FunctionClass {
+        let (write, engineering, identification) = opcua_kind(service);
+        if engineering {
+            return FunctionClass::Engineering;
+        }
+        if write {
+            return FunctionClass::Write;
+        }
+        if identification || service == "FindServersOnNetwork" {
+            return FunctionClass::Identification;
+        }
+        match service {
+            "OpenSecureChannel" | "CloseSecureChannel" | "CreateSession" | "ActivateSession"
+            | "CloseSession" | "Cancel" => FunctionClass::Session,
+            "Read"
+            | "HistoryRead"
+            | "Browse"
+            | "BrowseNext"
+            | "TranslateBrowsePathsToNodeIds"
+            | "RegisterNodes"
+            | "UnregisterNodes"
+            | "QueryFirst"
+            | "QueryNext"
+            | "CreateSubscription"
+            | "ModifySubscription"
+            | "SetPublishingMode"
+            | "Publish"
+            | "Republish"
+            | "TransferSubscriptions"
+            | "DeleteSubscriptions"
+            | "CreateMonitoredItems"
+            | "ModifyMonitoredItems"
+            | "SetMonitoringMode"
+            | "SetTriggering"
+            | "DeleteMonitoredItems" => FunctionClass::Read,
+            _ => FunctionClass::Other,
+        }
+    }
+}
+
+/// Modbus's DIAGNOSTICS function.
+const DIAGNOSTICS: u8 = 0x08;
+
 /// A control-protocol request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Request<'e> {
     pub ts: Ts,
     /// The connection; the client is its originator.
     pub id: &'e ConnId,
     pub function: Function,
+    pub class: FunctionClass,
     /// Changes state on the server (writes, sets, method calls, node
     /// management, program operations).
     pub write: bool,
@@ -155,6 +315,9 @@ pub struct Request<'e> {
     /// Modbus: the register or coil range the request touches.
     pub modbus: Option<ModbusRange>,
     pub detail: Detail,
+    /// OPC UA: the decoded request (the nodes written, the methods
+    /// called).
+    pub opcua: Option<&'e RequestBody>,
 }
 
 impl Request<'_> {
@@ -241,10 +404,15 @@ fn modbus(t: &Transaction) -> Option<Request<'_>> {
         Some(crate::event::modbus::Request::Diagnostics { sub, .. }) => Some(*sub),
         _ => None,
     };
+    let sub = match body {
+        Some(crate::event::modbus::Request::Encap { mei, .. }) => Some(u16::from(*mei)),
+        _ => subfunction,
+    };
     Some(Request {
         ts: q.ts,
         id: &t.id,
-        function: Function::Modbus(code),
+        function: Function::Modbus(code, sub),
+        class: FunctionClass::modbus(code, sub),
         write,
         engineering,
         identification,
@@ -258,6 +426,7 @@ fn modbus(t: &Transaction) -> Option<Request<'_>> {
             unit: q.unit,
             subfunction,
         },
+        opcua: None,
     })
 }
 
@@ -267,6 +436,7 @@ fn modbus(t: &Transaction) -> Option<Request<'_>> {
 fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
     use otwatch_parsers::enip::cip::class::FILE;
     let (write, engineering) = cip_kind(service, path.target_class());
+    let engineering = engineering || path.class == Some(FILE);
     Request {
         ts: m.head.ts,
         id: &m.head.id,
@@ -275,14 +445,20 @@ fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
             class: path.class,
             naming_class: path.target_class(),
         },
+        class: if path.class == Some(FILE) {
+            FunctionClass::Engineering
+        } else {
+            FunctionClass::cip(service, path.target_class())
+        },
         write,
-        engineering: engineering || path.class == Some(FILE),
+        engineering,
         identification: false,
         modbus: None,
         detail: Detail::Cip {
             instance: path.instance,
             attribute: path.attribute,
         },
+        opcua: None,
     }
 }
 
@@ -293,30 +469,51 @@ fn enip(m: &Encapsulation) -> Option<Request<'_>> {
         ts: m.head.ts,
         id: &m.head.id,
         function: Function::Enip(m.command),
+        class: FunctionClass::Identification,
         write: false,
         engineering: false,
         identification: true,
         modbus: None,
         detail: Detail::None,
+        opcua: None,
     })
 }
 
-/// The request of an OPC UA message: its request half's service.
-fn opcua(m: &crate::event::opcua::Message) -> Option<Request<'_>> {
-    let id = m.request.as_ref()?.service.as_ref()?.numeric()?;
-    let name = crate::logs::opcua::service_name(id)?;
-    let function = name.trim_end_matches("Request");
+/// An OPC UA request of service `function` (its name without the
+/// `Request` suffix).
+fn opcua_request<'e>(
+    ts: Ts,
+    id: &'e ConnId,
+    function: &'static str,
+    body: Option<&'e RequestBody>,
+) -> Request<'e> {
     let (write, engineering, identification) = opcua_kind(function);
-    Some(Request {
-        ts: m.ts,
-        id: &m.id,
+    Request {
+        ts,
+        id,
         function: Function::OpcUa(function),
+        class: FunctionClass::opcua(function),
         write,
         engineering,
         identification,
         modbus: None,
         detail: Detail::None,
-    })
+        opcua: body,
+    }
+}
+
+/// The request of an OPC UA message whose body was not decoded into a
+/// request event (its request half's service).
+fn opcua(m: &crate::event::opcua::Message) -> Option<Request<'_>> {
+    let half = m.request.as_ref().filter(|h| !h.body_emitted)?;
+    let id = half.service.as_ref()?.numeric()?;
+    let name = crate::logs::opcua::service_name(id)?;
+    Some(opcua_request(
+        m.ts,
+        &m.id,
+        name.trim_end_matches("Request"),
+        None,
+    ))
 }
 
 /// Calls `f` with each request `e` carries, in order.
@@ -356,6 +553,17 @@ pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
             if let Some(r) = opcua(m) {
                 f(&r);
             }
+        }
+        // A decoded request comes before its message's summary (which
+        // waits for the response): the request is read from it, with what
+        // it writes and calls.
+        Event::OpcUaRequest(r) => {
+            f(&opcua_request(
+                r.head.ts,
+                &r.head.id,
+                r.body.service(),
+                Some(&r.body),
+            ));
         }
         _ => {}
     }

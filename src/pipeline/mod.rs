@@ -18,7 +18,7 @@ use crate::capture::{FileSource, KernelStats, LinkType, LiveSource, OpenError, R
 use crate::checksum;
 use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
-use crate::event::{Emitter, Event, Notice, NoticeKind, OrderKey, Weird, WeirdScope};
+use crate::event::{Emitter, Event, OrderKey, Weird, WeirdScope};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
@@ -310,8 +310,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 sh.metrics(&metrics(
                     &summary,
                     done.inventory.devices.len(),
-                    done.rules.as_ref(),
-                    writer.rows("alert"),
+                    &done.alerts,
                 ));
             }
             observed = Some(done);
@@ -347,12 +346,12 @@ fn offer(sh: &Shipper, rec: &dyn crate::output::DynLog) {
     }
 }
 
-/// The run's figures as a metrics record.
+/// The run's figures as a metrics record: the alerts as the observer
+/// counted them (the rows of `notice.log` and of `alert.log`).
 fn metrics(
     summary: &Summary,
     devices: usize,
-    rules: Option<&crate::rules::EngineStats>,
-    alerts: u64,
+    alerts: &crate::observe::AlertStats,
 ) -> crate::output::cloudwatch::Metrics {
     crate::output::cloudwatch::Metrics {
         ts_ms: std::time::SystemTime::now()
@@ -361,9 +360,9 @@ fn metrics(
         packets: summary.decode.packets,
         bytes: summary.decode.wire_bytes,
         devices: devices as u64,
-        alerts,
-        by_severity: rules.map_or([0; 4], |r| r.by_severity),
-        by_rule: rules.map(|r| r.by_rule.clone()).unwrap_or_default(),
+        alerts: alerts.alerts,
+        by_severity: alerts.by_severity,
+        by_rule: alerts.by_rule.clone(),
         capture_dropped: summary.decode.capture_dropped,
         flows_evicted: summary.flows.evicted,
         backlog: 0,
@@ -603,25 +602,9 @@ impl<'a> Capturer<'a> {
             kernel_before,
             &k,
             self.counters.packets,
+            ctl.loss_threshold,
         );
         self.em.at_packet(self.seq);
-        if delta.percent_lost > ctl.loss_threshold {
-            self.em.emit(Event::Notice(Box::new(Notice {
-                ts: now,
-                kind: NoticeKind::CaptureLoss,
-                conn: None,
-                endpoints: None,
-                proto: None,
-                msg: format!(
-                    "{:.2}% of packets lost by the capture in the last interval",
-                    delta.percent_lost
-                ),
-                sub: format!("threshold {:.2}%", ctl.loss_threshold),
-                src: None,
-                dst: None,
-                p: None,
-            })));
-        }
         self.em.emit(Event::CaptureLoss(Box::new(delta)));
         let mut s = Summary {
             decode: self.counters.clone(),
@@ -956,8 +939,7 @@ fn merge(
                 sh.metrics(&metrics(
                     &st.summary,
                     observer.inventory.devices.len(),
-                    observer.rule_stats(),
-                    writer.rows("alert"),
+                    observer.alert_stats(),
                 ));
             }
             observer.read(&rec, &mut alerts);

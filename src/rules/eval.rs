@@ -6,7 +6,7 @@ use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::RuleSet;
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Path};
 use crate::event::modbus::{Response, Transaction, Umas};
-use crate::event::{Alert, Conn, ConnId, Dir, Event, Notice, NoticeKind};
+use crate::event::{Conn, ConnId, Dir, Finding, NoticeKind, RuleHit, Scope, Severity};
 use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ enum Kind<'a> {
     Umas(&'a Umas),
     /// A List Identity reply: (vendor id, device type, product code).
     Identity(u16, u16, u16),
-    Baseline(&'a Notice),
+    Baseline(&'a Finding),
 }
 
 /// What an event is, as far as a rule's protocol and baseline gate can
@@ -80,7 +80,7 @@ impl Class {
     fn of(kind: &Kind<'_>) -> Class {
         match kind {
             Kind::Request(r) => match r.function {
-                Function::Modbus(_) => Class::RequestModbus,
+                Function::Modbus(..) => Class::RequestModbus,
                 Function::Enip(_) => Class::RequestEnip,
                 Function::Cip { .. } => Class::RequestCip,
                 Function::OpcUa(_) => Class::RequestOpcUa,
@@ -107,7 +107,6 @@ struct Subject<'a> {
     ts: Ts,
     /// The connection and the side whose message it is, when there is one.
     conn: Option<(&'a ConnId, Dir)>,
-    uid: Option<&'a str>,
     src: IpAddr,
     sport: Option<u16>,
     dst: Option<IpAddr>,
@@ -122,7 +121,6 @@ impl<'a> Subject<'a> {
         Subject {
             ts,
             conn: Some((id, dir)),
-            uid: Some(&id.uid),
             src,
             sport: Some(sport),
             dst: Some(dst),
@@ -136,7 +134,9 @@ impl<'a> Subject<'a> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     pub rules: usize,
-    pub alerts: u64,
+    /// Matches handed on (each joins an alert, unless the baseline knows
+    /// it).
+    pub matches: u64,
     /// Matches not alerted because the same rule alerted for the same
     /// source and destination within the suppression window.
     pub suppressed: u64,
@@ -144,10 +144,6 @@ pub struct EngineStats {
     pub thresholded: u64,
     /// Times a state table reached [`MAX_STATE`] and was cleared.
     pub state_resets: u64,
-    /// Alerts by severity: critical, high, medium, low.
-    pub by_severity: [u64; 4],
-    /// Alerts by rule (sid).
-    pub by_rule: Vec<(u32, u64)>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -204,24 +200,24 @@ impl Engine {
 
     /// Checks a request; alerts (alert.log and notice.log events) go to
     /// `out`.
-    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Event>) {
+    pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
         self.check(&Subject::conn(r.ts, r.id, Dir::Orig, Kind::Request(r)), out);
     }
 
     /// Checks a connection that ended.
-    pub fn conn(&mut self, c: &Conn, out: &mut Vec<Event>) {
+    pub fn conn(&mut self, c: &Conn, out: &mut Vec<Finding>) {
         self.check(&Subject::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c)), out);
     }
 
     /// Checks an EtherNet/IP encapsulation message.
-    pub fn enip(&mut self, m: &Encapsulation, out: &mut Vec<Event>) {
+    pub fn enip(&mut self, m: &Encapsulation, out: &mut Vec<Finding>) {
         let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Enip(m));
         self.check(&s, out);
     }
 
     /// Checks a CIP request message (Suricata's `cip_service` reads the
     /// messages a client sends).
-    pub fn cip(&mut self, m: &Cip, out: &mut Vec<Event>) {
+    pub fn cip(&mut self, m: &Cip, out: &mut Vec<Finding>) {
         if m.head.dir != Dir::Orig || m.is_response() {
             return;
         }
@@ -231,7 +227,7 @@ impl Engine {
 
     /// Checks the exception a Modbus server answered a request with (seen
     /// from the client, whose request it refuses).
-    pub fn modbus_exception(&mut self, t: &Transaction, out: &mut Vec<Event>) {
+    pub fn modbus_exception(&mut self, t: &Transaction, out: &mut Vec<Finding>) {
         let Some(r) = &t.response else { return };
         let Some(&Response::Exception { code }) = r.body.get() else {
             return;
@@ -242,17 +238,16 @@ impl Engine {
     }
 
     /// Checks a UMAS request.
-    pub fn umas(&mut self, u: &Umas, out: &mut Vec<Event>) {
+    pub fn umas(&mut self, u: &Umas, out: &mut Vec<Finding>) {
         self.check(&Subject::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u)), out);
     }
 
     /// Checks a List Identity reply: from the replying host to who asked.
-    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Event>) {
+    pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Finding>) {
         let (host, _, asker, _) = i.head.id.endpoints(i.head.dir);
         let s = Subject {
             ts: i.head.ts,
             conn: Some((&i.head.id, Dir::Resp)),
-            uid: Some(&i.head.id.uid),
             src: host,
             sport: None,
             dst: Some(asker),
@@ -263,12 +258,12 @@ impl Engine {
     }
 
     /// Checks an OPC UA OpenSecureChannel request.
-    pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Event>) {
+    pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Finding>) {
         self.check(&Subject::conn(c.ts, c.id, Dir::Orig, Kind::Channel(c)), out);
     }
 
     /// Checks an OPC UA ActivateSession request.
-    pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Event>) {
+    pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Finding>) {
         self.check(
             &Subject::conn(a.ts, a.id, Dir::Orig, Kind::Activate(a)),
             out,
@@ -276,7 +271,7 @@ impl Engine {
     }
 
     /// Checks a baseline deviation.
-    pub fn deviation(&mut self, n: &Notice, out: &mut Vec<Event>) {
+    pub fn deviation(&mut self, n: &Finding, out: &mut Vec<Finding>) {
         let Some(src) = n.src else { return };
         let e = Subject {
             ts: n.ts,
@@ -284,7 +279,6 @@ impl Engine {
                 .conn
                 .as_ref()
                 .map(|c| (c, n.endpoints.unwrap_or(Dir::Orig))),
-            uid: n.conn.as_ref().map(|c| c.uid.as_str()),
             src,
             sport: None,
             dst: n.dst,
@@ -294,7 +288,7 @@ impl Engine {
         self.check(&e, out);
     }
 
-    fn check(&mut self, e: &Subject<'_>, out: &mut Vec<Event>) {
+    fn check(&mut self, e: &Subject<'_>, out: &mut Vec<Finding>) {
         let class = Class::of(&e.kind) as usize;
         for k in 0..self.index[class].len() {
             let i = self.index[class][k];
@@ -318,49 +312,42 @@ impl Engine {
                 self.stats.state_resets += 1;
             }
             self.last_alert.insert(key, e.ts.0);
-            self.stats.alerts += 1;
-            self.stats.by_severity[usize::from(r.priority.clamp(1, 4) - 1)] += 1;
-            match self.stats.by_rule.iter_mut().find(|(s, _)| *s == r.sid) {
-                Some((_, n)) => *n += 1,
-                None => self.stats.by_rule.push((r.sid, 1)),
-            }
+            self.stats.matches += 1;
             let (matched, baseline) = describe(e);
-            out.push(Event::Alert(Box::new(Alert {
-                ts: e.ts,
-                uid: e.uid.map(crate::id::Id::new),
-                src: e.src,
-                sport: e.sport,
-                dst: e.dst,
-                dport: e.dport,
-                sid: r.sid,
-                rev: r.rev,
-                msg: r.msg.clone(),
-                severity: r.severity(),
-                priority: r.priority,
-                classtype: r.classtype.clone(),
-                techniques: r.techniques(),
-                references: r.references.clone(),
-                matched: matched.clone(),
-                baseline: baseline.clone(),
-            })));
             // The notice shows the connection's endpoints when the event
             // has both ports (a deviation or an identity reply has not).
             let shown = e.sport.is_some() && e.dst.is_some() && e.dport.is_some();
-            out.push(Event::Notice(Box::new(Notice {
+            out.push(Finding {
                 ts: e.ts,
                 kind: NoticeKind::Rule,
+                severity: Severity::of_priority(r.priority),
+                technique: None,
+                scope: match &e.kind {
+                    Kind::Baseline(n) => n.scope,
+                    _ => Scope::Action,
+                },
                 conn: e.conn.map(|(c, _)| c.clone()),
                 endpoints: e.conn.filter(|_| shown).map(|(_, d)| d),
                 proto: None,
                 msg: format!("[{}:{}] {}", r.sid, r.rev, r.msg),
-                sub: match baseline {
+                sub: match &baseline {
                     Some(b) => format!("{matched}; {b}"),
-                    None => matched,
+                    None => matched.clone(),
                 },
                 src: Some(e.src),
                 dst: e.dst,
                 p: e.dport,
-            })));
+                rule: Some(Box::new(RuleHit {
+                    sid: r.sid,
+                    rev: r.rev,
+                    msg: r.msg.clone(),
+                    priority: r.priority,
+                    classtype: r.classtype.clone(),
+                    techniques: r.techniques(),
+                    references: r.references.clone(),
+                    matched,
+                })),
+            });
         }
     }
 
@@ -508,7 +495,7 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
     // (unit, function, subfunction, the request when there is one).
     let modbus = match &e.kind {
         Kind::Request(r) => match (r.function, r.detail) {
-            (Function::Modbus(function), Detail::Modbus { unit, subfunction }) => {
+            (Function::Modbus(function, _), Detail::Modbus { unit, subfunction }) => {
                 Some((unit, function, subfunction, Some(*r)))
             }
             _ => None,
@@ -648,7 +635,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
         Kind::Request(r) => {
             let name = r.function.name();
             let d = match (r.function, r.detail) {
-                (Function::Modbus(function), Detail::Modbus { unit, subfunction }) => {
+                (Function::Modbus(function, _), Detail::Modbus { unit, subfunction }) => {
                     let mut s = format!("modbus unit {unit} function {function} ({name})");
                     if let Some(x) = subfunction {
                         s.push_str(&format!(" subfunction {x}"));
@@ -753,7 +740,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
         Kind::ModbusException(unit, function, code) => (
             format!(
                 "modbus unit {unit} function {function} ({}) exception {}",
-                Function::Modbus(*function).name(),
+                Function::Modbus(*function, None).name(),
                 crate::logs::modbus::names::exception_name(*code)
             ),
             None,

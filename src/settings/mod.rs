@@ -142,19 +142,20 @@ impl Settings {
         };
         let mut pipeline = PipelineConfig::default();
         r.engine(&mut pipeline);
-        let mut sources = Sources::default();
         let mut live = None;
-        match mode {
+        let sources = match mode {
             Mode::Learn => {
                 pipeline.discard_logs = true;
                 pipeline.observe.learn = true;
+                r.rules(&mut pipeline)
             }
-            Mode::Analyze => sources = r.analysis(mode, &mut pipeline),
+            Mode::Analyze => r.analysis(mode, &mut pipeline),
             Mode::Live => {
-                sources = r.analysis(mode, &mut pipeline);
+                let sources = r.analysis(mode, &mut pipeline);
                 live = Some(r.live(&mut pipeline, file_complete));
+                sources
             }
-        }
+        };
         // The file's problems in file order, then the others.
         r.errors.sort_by_key(|e| e.line().unwrap_or(usize::MAX));
         if r.errors.is_empty() {
@@ -308,16 +309,7 @@ impl Resolver<'_> {
                 .value("min_silence", |c| c.min_silence)
                 .unwrap_or(d::MIN_SILENCE_SECS),
         };
-        let alert_window = self
-            .value("alert_window", |c| c.alert_window)
-            .unwrap_or(d::ALERT_WINDOW_SECS);
-        let rules = self.rules_source();
-        let vars = self.get("vars", |c| c.vars.clone());
-        if let Some((path, origin)) = &rules {
-            if let Some(set) = self.load_rules(path, origin, vars.as_ref()) {
-                p.observe.rules = Some((set, alert_window));
-            }
-        }
+        let mut sources = self.rules(p);
         let baseline = self.get("baseline", |c| c.baseline.clone());
         if let Some((path, origin)) = &baseline {
             if !path.exists() {
@@ -344,11 +336,28 @@ impl Resolver<'_> {
             });
         p.observe.inventory_every = inventory.map(|i| (p.out_dir.clone(), i.as_secs().max(1)));
         p.ship = self.ship(&p.out_dir);
+        sources.baseline = baseline.map(|(b, _)| b);
+        sources
+    }
+
+    /// The rules and their variables: `analyze`, `live` and `baseline
+    /// learn`.
+    fn rules(&mut self, p: &mut PipelineConfig) -> Sources {
+        let alert_window = self
+            .value("alert_window", |c| c.alert_window)
+            .unwrap_or(defaults::ALERT_WINDOW_SECS);
+        let rules = self.rules_source();
+        let vars = self.get("vars", |c| c.vars.clone());
+        if let Some((path, origin)) = &rules {
+            if let Some(set) = self.load_rules(path, origin, vars.as_ref()) {
+                p.observe.rules = Some((set, alert_window));
+            }
+        }
         Sources {
             rules: rules.map(|(r, _)| r),
             vars: vars.map(|(v, _)| v),
             alert_window,
-            baseline: baseline.map(|(b, _)| b),
+            baseline: None,
         }
     }
 

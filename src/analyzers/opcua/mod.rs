@@ -331,6 +331,7 @@ impl OpcUa {
                 return;
             }
             if let Some(body) = services::request(id, &mut d, &head, &mut links, cx) {
+                h.body_emitted = true;
                 cx.event(Event::OpcUaRequest(Box::new(Request { head, body })));
             }
         } else if let Some(h) = m.response.as_mut() {

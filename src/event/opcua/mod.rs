@@ -191,6 +191,9 @@ pub struct Half<H> {
     pub sequence_number: Option<u32>,
     pub service: Option<ServiceId>,
     pub header: Option<H>,
+    /// The body was decoded into its own event (an `OpcUaRequest` for a
+    /// request half), which readers take the request from.
+    pub body_emitted: bool,
 }
 
 impl<H> Half<H> {
@@ -202,6 +205,7 @@ impl<H> Half<H> {
             sequence_number,
             service: None,
             header: None,
+            body_emitted: false,
         }
     }
 }
@@ -268,6 +272,27 @@ pub enum RequestBody {
     CreateMonitoredItems(CreateMonitoredItemsRequest),
     CreateSubscription(CreateSubscriptionRequest),
     Publish(PublishRequest),
+}
+
+impl RequestBody {
+    /// The service's name, without its `Request` suffix.
+    pub fn service(&self) -> &'static str {
+        match self {
+            RequestBody::OpenSecureChannel(_) => "OpenSecureChannel",
+            RequestBody::GetEndpoints(_) => "GetEndpoints",
+            RequestBody::CreateSession(_) => "CreateSession",
+            RequestBody::ActivateSession(_) => "ActivateSession",
+            RequestBody::CloseSession(_) => "CloseSession",
+            RequestBody::Browse(_) => "Browse",
+            RequestBody::BrowseNext(_) => "BrowseNext",
+            RequestBody::Read(_) => "Read",
+            RequestBody::Write(_) => "Write",
+            RequestBody::Call(_) => "Call",
+            RequestBody::CreateMonitoredItems(_) => "CreateMonitoredItems",
+            RequestBody::CreateSubscription(_) => "CreateSubscription",
+            RequestBody::Publish(_) => "Publish",
+        }
+    }
 }
 
 /// A response whose ResponseHeader decoded, with its body when the
