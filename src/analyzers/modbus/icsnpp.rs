@@ -43,6 +43,11 @@
 //!   after it; one followed by more requests of the same key and function
 //!   does (each of their responses is credited one request early), which
 //!   still logs every request and every response.
+//! - ICSNPP's Diagnostics request handler fails when the response came
+//!   first, which loses the request (the response stays waiting, as
+//!   there); here the request is written on its own, unmatched, so it
+//!   reaches the log and detection (a Restart Communications Option sent
+//!   where the capture saw its answer first is still seen).
 
 use crate::analyzers::{ConnId, Context};
 use crate::event::modbus::{
@@ -385,9 +390,14 @@ impl Pairing {
             Some(mut p) => {
                 // As ICSNPP: the diagnostics handler fails half-way when the
                 // response came first; the response stays pending and is
-                // written unmatched later.
+                // written unmatched later. ICSNPP loses the request; here
+                // it is written on its own, unmatched.
                 if matches!(ev, Request::Diagnostics { .. }) {
                     self.put_back(Waiting::Responses, at, (tid, unit), p);
+                    let mut q = Self::start(cx, tid, Dir::Orig);
+                    q.request = Some(request);
+                    q.matched = Some(false);
+                    Self::write(cx, q);
                     return;
                 }
                 // The response came first: the request completes it.

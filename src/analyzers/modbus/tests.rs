@@ -470,3 +470,30 @@ fn every_transaction_knows_its_direction_and_a_response_alone_is_no_request() {
     // Requests: the client's two; neither response alone is one.
     assert_eq!(requests(&h), vec![(0x03, false), (0x11, false)]);
 }
+
+#[test]
+fn a_diagnostics_request_after_its_response_is_not_lost() {
+    // Regression: ICSNPP's Diagnostics handler fails when the response came
+    // first, and the request (here Restart Communications Option) was
+    // dropped with it, from the log and from detection.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Resp, &adu(5, 1, &[0x08, 0, 1, 0, 0]));
+    h.feed(&mut m, Dir::Orig, &adu(5, 1, &[0x08, 0, 1, 0, 0]));
+    h.eof(&mut m);
+    let d = h.rows("modbus_detailed");
+    // func, matched, request and response subfunctions
+    let got: Vec<(&str, &str, &str, &str)> = d
+        .iter()
+        .map(|r| (&r[8][..], &r[14][..], &r[15][..], &r[16][..]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("DIAGNOSTICS", "F", "Restart Communications Option", "-"),
+            // As ICSNPP: the response stays waiting, written at the end.
+            ("DIAGNOSTICS", "F", "-", "Restart Communications Option"),
+        ]
+    );
+    assert_eq!(requests(&h), vec![(0x08, false)]);
+}
