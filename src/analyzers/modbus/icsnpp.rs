@@ -8,24 +8,51 @@
 //!
 //! Invariants:
 //! - pending requests and responses are keyed by transaction and unit id,
-//!   per connection; a new entry replaces an old one with the same key;
+//!   per connection; entries that share a key all wait, in arrival order
+//!   (no message is ever dropped for reusing a key);
+//! - a message pairs with the oldest waiting partner of its key whose
+//!   function is its own, or else with the oldest of its key (first in,
+//!   first out per key);
 //! - at most [`MAX_PENDING`] entries wait per direction, holding at most
 //!   [`MAX_PENDING_BYTES`] together; past either cap the oldest is written
 //!   unmatched (counted as `modbus_pending_overflow`);
 //! - what is still pending when the connection ends is written with
 //!   `matched=F`, requests first, each in arrival order.
 //!
-//! Deliberate differences: ICSNPP keys by transaction id alone, so a
-//! gateway answering for several units with reused transaction ids gets
-//! its pairs crossed; here the unit id is part of the key. And ICSNPP keeps
-//! one table for all connections and flushes it whenever any connection
-//! ends, which splits a pair when an unrelated connection ends between
-//! request and response; here each connection flushes its own entries when
-//! it ends.
+//! Deliberate differences:
+//! - ICSNPP keys by transaction id alone, so a gateway answering for
+//!   several units with reused transaction ids gets its pairs crossed;
+//!   here the unit id is part of the key.
+//! - ICSNPP keeps one table for all connections and flushes it whenever
+//!   any connection ends, which splits a pair when an unrelated connection
+//!   ends between request and response; here each connection flushes its
+//!   own entries when it ends.
+//! - ICSNPP keeps one entry per key: a request that reuses the transaction
+//!   and unit id of one still waiting (a client that always sends
+//!   transaction id 0 and pipelines, a retry) overwrites it, so the older
+//!   request vanishes from the log and from detection, and its response is
+//!   paired with the newer request. Here both wait and responses take them
+//!   first in, first out. A client that reuses an id cannot tell the
+//!   answers apart either: it relies on the server answering in order on
+//!   the connection, as servers do in practice, so the first response of a
+//!   key answers the first request of that key. Two pipelined requests
+//!   answered in order are then both matched; one never answered is
+//!   written unmatched when the connection ends (or at a cap). A response
+//!   prefers the oldest request of its key with its own function, so an
+//!   unanswered request of another function does not shift the pairs
+//!   after it; one followed by more requests of the same key and function
+//!   does (each of their responses is credited one request early), which
+//!   still logs every request and every response.
+//! - ICSNPP's Diagnostics request handler fails when the response came
+//!   first, which loses the request (the response stays waiting, as
+//!   there); here the request is written on its own, unmatched, so it
+//!   reaches the log and detection (a Restart Communications Option sent
+//!   where the capture saw its answer first is still seen).
 
 use crate::analyzers::{ConnId, Context};
 use crate::event::modbus::{
     Content, DeviceId, MaskWrite, Message, MessageHead, ReadWrite, Request, Response, Transaction,
+    EXCEPTION_BIT,
 };
 use crate::event::{Dir, Event};
 use crate::flow::key::{mix, Fnv};
@@ -66,6 +93,17 @@ fn cost(t: &Transaction) -> usize {
         _ => 0,
     });
     held.saturating_add(256)
+}
+
+/// The function of the one message a waiting transaction holds (without
+/// the exception bit).
+fn function(t: &Transaction) -> Option<u8> {
+    let f = match (&t.request, &t.response) {
+        (Some(m), _) => m.function,
+        (None, Some(m)) => m.function,
+        (None, None) => return None,
+    };
+    Some(f & !EXCEPTION_BIT)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,18 +173,34 @@ impl Pairing {
         }
     }
 
-    fn take(&mut self, w: Waiting, key: Key) -> Option<Transaction> {
+    /// The waiting partner of a message with `key` and function byte
+    /// `fc`, taken out with its place in the list: the oldest of the key
+    /// with the same function, or else the oldest of the key.
+    fn take(&mut self, w: Waiting, key: Key, fc: u8) -> Option<(usize, Transaction)> {
+        let fc = fc & !EXCEPTION_BIT;
         let list = self.list(w);
-        let i = list.iter().position(|(k, _)| *k == key)?;
+        let i = list
+            .iter()
+            .position(|(k, t)| *k == key && function(t) == Some(fc))
+            .or_else(|| list.iter().position(|(k, _)| *k == key))?;
         let t = list.remove(i).1;
         self.bytes = self.bytes.saturating_sub(cost(&t));
-        Some(t)
+        Some((i, t))
     }
 
-    /// Keeps a transaction until its partner comes, within the caps: past
-    /// them the oldest waiting one is written unmatched.
+    /// Puts a transaction [`Pairing::take`] took back in its place (a
+    /// reference handler failed before completing it): the caps hold, as
+    /// it was there before.
+    fn put_back(&mut self, w: Waiting, at: usize, key: Key, t: Transaction) {
+        self.bytes = self.bytes.saturating_add(cost(&t));
+        let list = self.list(w);
+        list.insert(at.min(list.len()), (key, t));
+    }
+
+    /// Keeps a transaction until its partner comes, behind those of the
+    /// same key, within the caps: past them the oldest waiting one is
+    /// written unmatched.
     fn store(&mut self, w: Waiting, key: Key, t: Transaction, cx: &mut Context<'_>) {
-        let _ = self.take(w, key);
         let c = cost(&t);
         while self.list(w).len() >= MAX_PENDING
             || (self.bytes.saturating_add(c) > MAX_PENDING_BYTES && !self.list(w).is_empty())
@@ -238,8 +292,8 @@ impl Pairing {
             function: fc,
             body: Content::Read(Response::Exception { code }),
         };
-        match self.take(Waiting::Requests, (tid, unit)) {
-            Some(mut q) => {
+        match self.take(Waiting::Requests, (tid, unit), fc) {
+            Some((_, mut q)) => {
                 q.response = Some(response);
                 q.matched = Some(true);
                 Self::write(cx, q);
@@ -254,7 +308,10 @@ impl Pairing {
 
     /// A request with its content.
     pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Request) {
-        let pending = self.take(Waiting::Responses, (tid, unit));
+        let (at, pending) = match self.take(Waiting::Responses, (tid, unit), fc) {
+            Some((at, p)) => (at, Some(p)),
+            None => (0, None),
+        };
         // Side-log rows and link ids first, as ICSNPP's handlers do.
         let mut link = None;
         match ev {
@@ -333,9 +390,14 @@ impl Pairing {
             Some(mut p) => {
                 // As ICSNPP: the diagnostics handler fails half-way when the
                 // response came first; the response stays pending and is
-                // written unmatched later.
+                // written unmatched later. ICSNPP loses the request; here
+                // it is written on its own, unmatched.
                 if matches!(ev, Request::Diagnostics { .. }) {
-                    self.store(Waiting::Responses, (tid, unit), p, cx);
+                    self.put_back(Waiting::Responses, at, (tid, unit), p);
+                    let mut q = Self::start(cx, tid, Dir::Orig);
+                    q.request = Some(request);
+                    q.matched = Some(false);
+                    Self::write(cx, q);
                     return;
                 }
                 // The response came first: the request completes it.
@@ -361,7 +423,10 @@ impl Pairing {
 
     /// A (non-exception) response with its content.
     pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Response) {
-        let pending = self.take(Waiting::Requests, (tid, unit));
+        let (at, pending) = match self.take(Waiting::Requests, (tid, unit), fc) {
+            Some((at, q)) => (at, Some(q)),
+            None => (0, None),
+        };
         let mut link = None;
         match ev {
             Response::MaskWrite {
@@ -427,7 +492,7 @@ impl Pairing {
                         .and_then(Request::quantity)
                         .unwrap_or(0);
                     if want > bits.len() as u64 {
-                        self.store(Waiting::Requests, (tid, unit), q, cx);
+                        self.put_back(Waiting::Requests, at, (tid, unit), q);
                         return;
                     }
                 }

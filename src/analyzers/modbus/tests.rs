@@ -269,3 +269,231 @@ fn pending_bytes_are_capped() {
     assert!(!h.rows("modbus_detailed").is_empty());
     assert!(m.pairing.pending_bytes() <= icsnpp::MAX_PENDING_BYTES);
 }
+
+// ---- Transaction ids reused while a request waits (clients that always
+// send tid 0), and the direction of each transaction.
+
+/// The Modbus transactions emitted, in order.
+fn transactions(h: &Harness) -> Vec<&crate::event::modbus::Transaction> {
+    h.em.records
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::ModbusTransaction(t) => Some(&**t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The function codes and write flags of the requests detection reads
+/// from the events, in order.
+fn requests(h: &Harness) -> Vec<(u8, bool)> {
+    let mut out = Vec::new();
+    for (_, e) in &h.em.records {
+        crate::observe::requests(e, &mut |r| {
+            if let crate::observe::Function::Modbus(code) = r.function {
+                out.push((code, r.write));
+            }
+        });
+    }
+    out
+}
+
+/// tid, func, address, quantity, response values, matched of each
+/// modbus_detailed row.
+fn detailed(h: &Harness) -> Vec<[String; 6]> {
+    h.rows("modbus_detailed")
+        .into_iter()
+        .map(|r| {
+            [
+                r[6].clone(),
+                r[8].clone(),
+                r[9].clone(),
+                r[10].clone(),
+                r[12].clone(),
+                r[14].clone(),
+            ]
+        })
+        .collect()
+}
+
+fn row(cells: [&str; 6]) -> [String; 6] {
+    cells.map(str::to_string)
+}
+
+#[test]
+fn pipelined_requests_with_one_tid_are_answered_first_in_first_out() {
+    // Regression: a request reusing the (tid, unit) key of a waiting one
+    // overwrote it (ICSNPP keeps one entry per key): the first read
+    // was in neither modbus_detailed.log nor detection, and its answer was
+    // credited to the second.
+
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    // Read 2 holding registers from 0, then 8 coils from 0: tid 0, unit 1,
+    // each in its own segment, before either answer.
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 0, 0, 2]));
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x01, 0, 0, 0, 8]));
+    // Answered in order.
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x03, 4, 0, 7, 0, 9]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x01, 1, 0b0000_0101]));
+    h.eof(&mut m);
+    assert_eq!(
+        detailed(&h),
+        vec![
+            row(["0", "READ_HOLDING_REGISTERS", "0", "2", "7,9", "T"]),
+            row(["0", "READ_COILS", "0", "8", "1,0,1,0,0,0,0,0", "T"]),
+        ]
+    );
+    assert_eq!(requests(&h), vec![(0x03, false), (0x01, false)]);
+}
+
+#[test]
+fn two_requests_with_one_key_and_one_response_leave_one_unmatched() {
+    // Regression: a request reusing the (tid, unit) key of a waiting one
+    // overwrote it (ICSNPP keeps one entry per key): the first request
+    // vanished and the answer went to the second.
+
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 10, 0, 1]));
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 20, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x03, 2, 0, 11]));
+    h.eof(&mut m);
+    assert_eq!(
+        detailed(&h),
+        vec![
+            // The first response answers the first request of the key.
+            row(["0", "READ_HOLDING_REGISTERS", "10", "1", "11", "T"]),
+            // Never answered: written unmatched when the connection ends.
+            row(["0", "READ_HOLDING_REGISTERS", "20", "1", "-", "F"]),
+        ]
+    );
+    assert_eq!(requests(&h), vec![(0x03, false), (0x03, false)]);
+}
+
+#[test]
+fn an_unanswered_request_of_another_function_does_not_shift_the_pairs() {
+    // Regression: a request reusing the (tid, unit) key of a waiting one
+    // overwrote it (ICSNPP keeps one entry per key): the read vanished.
+
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    // A read the server never answers, then a write with the same key.
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 0, 0, 1]));
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x06, 0, 10, 0, 99]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x06, 0, 10, 0, 99]));
+    h.eof(&mut m);
+    assert_eq!(
+        detailed(&h),
+        vec![
+            row(["0", "WRITE_SINGLE_REGISTER", "10", "1", "99", "T"]),
+            row(["0", "READ_HOLDING_REGISTERS", "0", "1", "-", "F"]),
+        ]
+    );
+    // An exception answers the request of its function too.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 0, 0, 1]));
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x06, 0, 10, 0, 99]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x86, 0x02]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x03, 2, 0, 5]));
+    let d = h.rows("modbus_detailed");
+    let got: Vec<(&str, &str, &str)> = d
+        .iter()
+        .map(|r| (&r[8][..], &r[14][..], &r[19][..]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("WRITE_SINGLE_REGISTER", "T", "ILLEGAL_DATA_ADDRESS"),
+            ("READ_HOLDING_REGISTERS", "T", "-"),
+        ]
+    );
+}
+
+#[test]
+fn a_write_hidden_behind_a_reused_tid_is_still_a_request() {
+    // Regression: a request reusing the (tid, unit) key of a waiting one
+    // overwrote it, so a crafted write followed by a read with the same
+    // tid and unit reached neither the log nor detection. Here the read's
+    // answer comes, the write's never does; detection must see the write.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x06, 0, 10, 0x03, 0xE7]));
+    h.feed(&mut m, Dir::Orig, &adu(0, 1, &[0x03, 0, 10, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(0, 1, &[0x03, 2, 0, 1]));
+    h.eof(&mut m);
+    let mut got = requests(&h);
+    got.sort_unstable();
+    assert_eq!(got, vec![(0x03, false), (0x06, true)]);
+    let d = detailed(&h);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d.contains(&row(["0", "WRITE_SINGLE_REGISTER", "10", "1", "-", "F"])));
+}
+
+#[test]
+fn every_transaction_knows_its_direction_and_a_response_alone_is_no_request() {
+    // A connection seen mid-stream: the first message is the server's
+    // answer to a request before the capture, then requests of functions
+    // ICSNPP pairs and of one it does not (REPORT_SLAVE_ID), answered.
+    let mut h = Harness::new();
+    h.facts.partial = true;
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Resp, &adu(7, 1, &[0x03, 2, 0, 42]));
+    h.feed(&mut m, Dir::Orig, &adu(8, 1, &[0x03, 0, 0, 0, 1]));
+    h.feed(&mut m, Dir::Resp, &adu(8, 1, &[0x03, 2, 0, 43]));
+    h.feed(&mut m, Dir::Orig, &adu(9, 1, &[0x11]));
+    h.feed(&mut m, Dir::Resp, &adu(9, 1, &[0x11, 3, 0x2A, 0xFF, 0x00]));
+    h.eof(&mut m);
+    let ts = transactions(&h);
+    assert_eq!(ts.len(), 4);
+    for t in &ts {
+        // The side a row starts from is one the transaction holds.
+        match t.first {
+            Dir::Orig => assert!(t.request.is_some(), "{t:?}"),
+            Dir::Resp => assert!(t.response.is_some(), "{t:?}"),
+        }
+    }
+    let shape: Vec<(u16, bool, bool, Dir)> = ts
+        .iter()
+        .map(|t| (t.tid, t.request.is_some(), t.response.is_some(), t.first))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            (8, true, true, Dir::Orig),
+            (9, true, false, Dir::Orig),
+            (9, false, true, Dir::Resp),
+            (7, false, true, Dir::Resp),
+        ]
+    );
+    // Requests: the client's two; neither response alone is one.
+    assert_eq!(requests(&h), vec![(0x03, false), (0x11, false)]);
+}
+
+#[test]
+fn a_diagnostics_request_after_its_response_is_not_lost() {
+    // Regression: ICSNPP's Diagnostics handler fails when the response came
+    // first, and the request (here Restart Communications Option) was
+    // dropped with it, from the log and from detection.
+    let mut h = Harness::new();
+    let mut m = Modbus::new();
+    h.feed(&mut m, Dir::Resp, &adu(5, 1, &[0x08, 0, 1, 0, 0]));
+    h.feed(&mut m, Dir::Orig, &adu(5, 1, &[0x08, 0, 1, 0, 0]));
+    h.eof(&mut m);
+    let d = h.rows("modbus_detailed");
+    // func, matched, request and response subfunctions
+    let got: Vec<(&str, &str, &str, &str)> = d
+        .iter()
+        .map(|r| (&r[8][..], &r[14][..], &r[15][..], &r[16][..]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("DIAGNOSTICS", "F", "Restart Communications Option", "-"),
+            // As ICSNPP: the response stays waiting, written at the end.
+            ("DIAGNOSTICS", "F", "-", "Restart Communications Option"),
+        ]
+    );
+    assert_eq!(requests(&h), vec![(0x08, false)]);
+}
