@@ -157,3 +157,80 @@ fn the_inventory_is_rewritten_periodically() {
     assert_eq!(devices(dir.path()).len(), 3);
     assert!(!dir.path().join(".known_devices.log.tmp").exists());
 }
+
+fn roles_of(d: &Value) -> Vec<&str> {
+    d["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect()
+}
+
+/// The plant of pcaps/attacks (README there): two PLCs, an OPC UA server,
+/// an HMI polling all three, an engineering workstation writing a
+/// setpoint to each PLC every 40 s. Each side's counts and hosts are kept.
+#[test]
+fn roles_of_the_attack_captures_plant() {
+    let d = run(&["attacks/learn.pcap"]);
+    let all = devices(d.path());
+    let want = [
+        ("127.0.1.10", vec!["controller"], 1),
+        ("127.0.1.20", vec!["controller"], 1),
+        ("127.0.1.30", vec!["opcua_server"], 2),
+        ("127.0.1.100", vec!["hmi_scada", "opcua_client"], 2),
+        ("127.0.1.101", vec!["engineering_workstation"], 2),
+    ];
+    for (ip, roles, level) in want {
+        let dev = device(&all, ip);
+        assert_eq!(roles_of(dev), roles, "{ip}: {dev}");
+        assert_eq!(dev["purdue_level"], level, "{ip}: {dev}");
+    }
+    let plc = device(&all, "127.0.1.10");
+    assert_eq!(
+        plc["activity"]["clients"]["modbus"],
+        serde_json::json!(["127.0.1.100", "127.0.1.101"])
+    );
+    assert_eq!(plc["activity"]["peers_dropped"], 0);
+    assert_eq!(
+        plc["role_evidence"]["controller"],
+        "answers modbus requests (454 from 2 clients on port 502)"
+    );
+    let ews = device(&all, "127.0.1.101");
+    assert_eq!(
+        ews["activity"]["servers"],
+        serde_json::json!({"cip": ["127.0.1.20"], "modbus": ["127.0.1.10"]})
+    );
+    assert!(
+        ews["role_evidence"]["engineering_workstation"]
+            .as_str()
+            .unwrap()
+            .starts_with("writes, not polls: 8 of 8 control requests sent are writes"),
+        "{ews}"
+    );
+}
+
+/// Regression for "an HMI that answered one Modbus request is classified
+/// 'controller' and drawn in Level 1": in plant-anomalies.pcap the PLC
+/// 10.0.0.20 once polls the HMI 10.0.0.10, which answers. The HMI stays an
+/// HMI on Level 2, the PLC a controller on Level 1; the evidence shows the
+/// one request each way.
+#[test]
+fn one_answered_request_does_not_make_a_controller() {
+    let d = run(&["plant-anomalies.pcap"]);
+    let all = devices(d.path());
+    let hmi = device(&all, "10.0.0.10");
+    assert_eq!(roles_of(hmi), ["hmi_scada"], "{hmi}");
+    assert_eq!(hmi["purdue_level"], 2);
+    assert_eq!(
+        hmi["role_evidence"]["hmi_scada"],
+        "sends modbus requests (103 to 1 server; answered 1 from 1 client)"
+    );
+    let plc = device(&all, "10.0.0.20");
+    assert_eq!(roles_of(plc), ["controller"], "{plc}");
+    assert_eq!(plc["purdue_level"], 1);
+    assert_eq!(
+        plc["role_evidence"]["controller"],
+        "answers modbus requests (104 from 2 clients on port 502; sent 1 to 1 server)"
+    );
+}

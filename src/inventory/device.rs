@@ -1,6 +1,9 @@
 //! One device of the inventory: what the traffic and the protocols say
 //! about it. Sets are capped (smallest values kept, so that merging two
-//! records in any order gives the same result); counters saturate.
+//! records in any order gives the same result); counters saturate. The
+//! host sets that role inference reads (`peers`, `servers`, `clients`)
+//! count in `peers_dropped` every host seen while the set was full, so a
+//! full set reads "64 or more", never "64".
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +27,16 @@ pub fn add_capped<T: Ord>(set: &mut BTreeSet<T>, v: T) -> bool {
         set.pop_last();
     }
     set.insert(v)
+}
+
+/// Adds `v` to a capped set of hosts, counting in `dropped` a host that
+/// finds the set full (refused, or evicting a larger one): the count of
+/// observations the set could not keep.
+pub fn add_counted<T: Ord>(set: &mut BTreeSet<T>, v: T, dropped: &mut u64) {
+    if set.len() >= MAX_SET && !set.contains(&v) {
+        *dropped = dropped.saturating_add(1);
+    }
+    add_capped(set, v);
 }
 
 /// The union of two capped sets, capped.
@@ -115,6 +128,11 @@ pub struct Revision {
 }
 
 /// What a device did, per protocol: the evidence roles are inferred from.
+/// Both sides of each protocol are kept (requests answered and sent, and
+/// the distinct hosts on each side), so that roles follow the majority
+/// of the evidence, not its first sign. Fields added after the first
+/// version default when absent (older `known_devices.log` and baselines
+/// still read).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activity {
     /// Protocol → server ports it answered on.
@@ -125,11 +143,23 @@ pub struct Activity {
     pub requests_served: BTreeMap<String, u64>,
     /// Protocol → requests it sent.
     pub requests_sent: BTreeMap<String, u64>,
+    /// Protocol → the hosts it sent requests to (capped at `MAX_SET`).
+    #[serde(default)]
+    pub servers: BTreeMap<String, BTreeSet<IpAddr>>,
+    /// Protocol → the hosts whose requests it answered (capped at
+    /// `MAX_SET`).
+    #[serde(default)]
+    pub clients: BTreeMap<String, BTreeSet<IpAddr>>,
     /// Write requests it sent (Modbus writes, CIP sets and tag writes,
     /// OPC UA Write/Call/node management).
     pub writes_sent: u64,
     /// Hosts it opened connections to.
     pub peers: BTreeSet<IpAddr>,
+    /// Hosts seen while `peers`, or the protocol's `servers` or `clients`
+    /// set, was full (`MAX_SET`): one per observation not kept. Merging
+    /// records sums them.
+    #[serde(default)]
+    pub peers_dropped: u64,
     /// Programming and configuration operations it sent (evidence of an
     /// engineering workstation), e.g. `modbus PROGRAM_UNITY`.
     pub engineering: BTreeSet<String>,
@@ -236,10 +266,13 @@ impl Device {
         self.bytes_received = self.bytes_received.saturating_add(o.bytes_received);
         let a = &mut self.activity;
         let b = &o.activity;
-        merge_ports(&mut a.served, &b.served);
-        merge_ports(&mut a.used, &b.used);
+        merge_sets(&mut a.served, &b.served);
+        merge_sets(&mut a.used, &b.used);
         merge_counts(&mut a.requests_served, &b.requests_served);
         merge_counts(&mut a.requests_sent, &b.requests_sent);
+        merge_sets(&mut a.servers, &b.servers);
+        merge_sets(&mut a.clients, &b.clients);
+        a.peers_dropped = a.peers_dropped.saturating_add(b.peers_dropped);
         a.writes_sent = a.writes_sent.saturating_add(b.writes_sent);
         a.peers = union_capped(&a.peers, &b.peers);
         a.engineering = union_capped(&a.engineering, &b.engineering);
@@ -266,7 +299,10 @@ impl Device {
     }
 }
 
-fn merge_ports(a: &mut BTreeMap<String, BTreeSet<u16>>, b: &BTreeMap<String, BTreeSet<u16>>) {
+fn merge_sets<T: Ord + Clone>(
+    a: &mut BTreeMap<String, BTreeSet<T>>,
+    b: &BTreeMap<String, BTreeSet<T>>,
+) {
     for (k, v) in b {
         let e = a.entry(k.clone()).or_default();
         *e = union_capped(e, v);
@@ -308,6 +344,51 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn host(i: u32) -> IpAddr {
+        IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i))
+    }
+
+    /// Every host a full set could not keep is counted: refused (larger
+    /// than all kept) or evicting a larger one; a host already kept is not.
+    #[test]
+    fn a_full_host_set_counts_what_it_does_not_keep() {
+        let mut set = BTreeSet::new();
+        let mut dropped = 0;
+        for i in 1..=MAX_SET as u32 {
+            add_counted(&mut set, host(i), &mut dropped);
+        }
+        assert_eq!((set.len(), dropped), (MAX_SET, 0));
+        add_counted(&mut set, host(1), &mut dropped);
+        assert_eq!(dropped, 0);
+        add_counted(&mut set, host(1000), &mut dropped);
+        add_counted(&mut set, host(0), &mut dropped);
+        assert_eq!((set.len(), dropped), (MAX_SET, 2));
+        assert!(set.contains(&host(0)) && !set.contains(&host(MAX_SET as u32)));
+    }
+
+    /// A record written before the host sets existed still reads; merging
+    /// unites the host sets and sums what they dropped.
+    #[test]
+    fn host_sets_read_from_older_records_and_merge() {
+        let old = r#"{"served":{},"used":{"modbus":[502]},"requests_served":{},
+            "requests_sent":{"modbus":3},"writes_sent":0,"peers":["10.0.0.20"],
+            "engineering":[],"identification":{},"opcua_services":[],"cip_io_sent":0}"#;
+        let a: Activity = serde_json::from_str(old).unwrap();
+        assert!(a.servers.is_empty() && a.clients.is_empty() && a.peers_dropped == 0);
+        let mut x = Device::new(host(1), 0);
+        x.activity = a;
+        x.activity.servers.insert("modbus".into(), [host(2)].into());
+        x.activity.peers_dropped = 2;
+        let mut y = Device::new(host(1), 0);
+        y.activity.servers.insert("modbus".into(), [host(3)].into());
+        y.activity.clients.insert("cip".into(), [host(4)].into());
+        y.activity.peers_dropped = 3;
+        x.merge(&y);
+        assert_eq!(x.activity.servers["modbus"], [host(2), host(3)].into());
+        assert_eq!(x.activity.clients["cip"], [host(4)].into());
+        assert_eq!(x.activity.peers_dropped, 5);
+    }
 
     #[test]
     fn macs_print_as_lowercase_colon_pairs_and_parse_back() {

@@ -13,7 +13,7 @@ mod table;
 pub use device::{
     format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, Revision, MAX_SET,
 };
-pub use roles::{purdue, roles, Role, RoleConfig};
+pub use roles::{purdue, roles, sides, Role, RoleConfig};
 pub use table::{log_text, print, read_devices, write_log, DeviceLine, Format};
 
 use crate::event::enip::{Identity, Io};
@@ -50,6 +50,14 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Hosts the devices' peer sets could not keep (the sum of their
+    /// `peers_dropped`), for the run's cap counters.
+    pub fn peers_dropped(&self) -> u64 {
+        self.devices
+            .values()
+            .fold(0u64, |n, d| n.saturating_add(d.activity.peers_dropped))
+    }
+
     fn device(&mut self, ip: IpAddr, ts_us: i64) -> Option<&mut Device> {
         if !is_device(&ip) {
             return None;
@@ -88,7 +96,8 @@ impl Inventory {
             }
         }
         if let Some(d) = self.devices.get_mut(&id.orig_h) {
-            device::add_capped(&mut d.activity.peers, id.resp_h);
+            let a = &mut d.activity;
+            device::add_counted(&mut a.peers, id.resp_h, &mut a.peers_dropped);
         }
     }
 
@@ -132,8 +141,9 @@ impl Inventory {
         }
     }
 
-    /// A request: what the client used and the server served, writes,
-    /// engineering and identification evidence.
+    /// A request: what the client used and the server served, each side's
+    /// request count and the host on the other side (the evidence of
+    /// roles), writes, engineering and identification evidence.
     pub fn request(&mut self, r: &Request<'_>) {
         let ts = r.ts.0;
         let protocol = r.protocol();
@@ -143,6 +153,10 @@ impl Inventory {
                 device::add_capped(ports, r.port());
             });
             with_slot(&mut a.requests_sent, protocol, |n| *n += 1);
+            let dropped = &mut a.peers_dropped;
+            with_slot(&mut a.servers, protocol, |hosts| {
+                device::add_counted(hosts, r.server(), dropped);
+            });
             if r.write {
                 a.writes_sent += 1;
             }
@@ -169,6 +183,10 @@ impl Inventory {
                 device::add_capped(ports, r.port());
             });
             with_slot(&mut a.requests_served, protocol, |n| *n += 1);
+            let dropped = &mut a.peers_dropped;
+            with_slot(&mut a.clients, protocol, |hosts| {
+                device::add_counted(hosts, r.client(), dropped);
+            });
         }
     }
 
@@ -233,4 +251,51 @@ pub fn modbus_object(o: &DeviceId) -> Option<(Ts, IpAddr, &'static str, String)>
         crate::logs::modbus::object_name(*object_id),
         crate::output::bytes_text(value),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ConnId;
+    use crate::observe::Detail;
+    use std::net::Ipv4Addr;
+
+    fn request(inv: &mut Inventory, client: u8, server: u32) {
+        let id = ConnId::tcp(
+            "C",
+            (IpAddr::V4(Ipv4Addr::new(10, 0, 0, client)), 40000),
+            (IpAddr::V4(Ipv4Addr::from(0x0a01_0000 + server)), 502),
+        );
+        inv.request(&Request {
+            ts: Ts(1_000_000),
+            id: &id,
+            function: Function::Modbus(0x03),
+            write: false,
+            engineering: false,
+            identification: false,
+            modbus: None,
+            detail: Detail::None,
+        });
+    }
+
+    /// Each side of a request records the host on the other side; a
+    /// poller of more servers than its set keeps counts what it dropped.
+    #[test]
+    fn requests_record_the_hosts_of_each_side_and_count_the_cap() {
+        let mut inv = Inventory::default();
+        let servers = MAX_SET as u32 + 6;
+        for s in 0..servers {
+            request(&mut inv, 5, s);
+            request(&mut inv, 6, s);
+        }
+        request(&mut inv, 5, 0);
+        let hmi = &inv.devices[&IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5))].activity;
+        assert_eq!(hmi.requests_sent["modbus"], u64::from(servers) + 1);
+        assert_eq!(hmi.servers["modbus"].len(), MAX_SET);
+        assert_eq!(hmi.peers_dropped, 6);
+        let plc = &inv.devices[&IpAddr::V4(Ipv4Addr::from(0x0a01_0000))].activity;
+        assert_eq!(plc.requests_served["modbus"], 3);
+        assert_eq!(plc.clients["modbus"].len(), 2);
+        assert_eq!(inv.peers_dropped(), 12);
+    }
 }

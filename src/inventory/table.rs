@@ -28,7 +28,7 @@ pub struct DeviceLine {
 impl DeviceLine {
     pub fn new(d: &Device, cfg: &RoleConfig) -> DeviceLine {
         let r = roles(d, cfg);
-        let (level, reason) = purdue(&r);
+        let (level, reason) = purdue(d, &r);
         DeviceLine {
             ts: d.last_seen_us as f64 / 1e6,
             vendors: d.vendors().into_iter().map(str::to_string).collect(),
