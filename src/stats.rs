@@ -76,6 +76,16 @@ pub struct ObserveCounters {
     pub deviations_repeated: u64,
     /// Rule state tables cleared at their cap.
     pub rule_state_resets: u64,
+    /// Rule matches (before suppression folds repeats and the baseline
+    /// its learned matches away).
+    pub rule_matches: u64,
+    /// Alerts written (notice.log and alert.log rows).
+    pub alerts: u64,
+    /// Alerts made early because too many connections had findings
+    /// waiting for their action.
+    pub alerts_flushed_early: u64,
+    /// Hosts the inventory's per-device peer sets could not keep.
+    pub peers_dropped: u64,
 }
 
 /// Everything a run counted.

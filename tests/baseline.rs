@@ -149,12 +149,30 @@ fn detect(baseline: &Path, pcap: &Path) -> Vec<serde_json::Value> {
         out.path().to_str().unwrap(),
         pcap.to_str().unwrap(),
     ]);
-    let path = out.path().join("notice.log");
+    let path = out.path().join("alert.log");
     if path.exists() {
         read_json_log(&path)
     } else {
         Vec::new()
     }
+}
+
+/// Each deviation an alert folds in: (note, what it saw, the baseline
+/// facts of the alert).
+fn deviations(alerts: &[serde_json::Value]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for a in alerts {
+        let strings = |k: &str| -> Vec<String> {
+            a[k].as_array()
+                .map(|v| v.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default()
+        };
+        let facts = a["baseline"].as_str().unwrap_or("").to_string();
+        for (note, msg) in strings("deviations").into_iter().zip(strings("details")) {
+            out.push((note, msg, facts.clone()));
+        }
+    }
+    out
 }
 
 #[test]
@@ -190,16 +208,10 @@ fn the_learning_capture_gives_no_deviation() {
 #[test]
 fn every_deviation_is_detected_and_explained() {
     let p = plant();
-    let notices = detect(&p.baseline, &p.bad);
+    let alerts = detect(&p.baseline, &p.bad);
     let mut by_note: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for n in &notices {
-        by_note
-            .entry(n["note"].as_str().unwrap().to_string())
-            .or_default()
-            .push((
-                n["msg"].as_str().unwrap().to_string(),
-                n["sub"].as_str().unwrap().to_string(),
-            ));
+    for (note, msg, facts) in deviations(&alerts) {
+        by_note.entry(note).or_default().push((msg, facts));
     }
     let has = |note: &str, msg: &str, sub: &str| {
         let found = by_note
@@ -227,8 +239,8 @@ fn every_deviation_is_detected_and_explained() {
     );
     has(
         "OTWatch::New_Function",
-        "modbus WRITE_SINGLE_REGISTER on 10.0.0.10 -> 10.0.0.20 modbus/502",
-        "learned functions: ENCAP_INTERFACE_TRANSPORT, READ_HOLDING_REGISTERS",
+        "modbus WRITE_SINGLE_REGISTER (write) on 10.0.0.10 -> 10.0.0.20 modbus/502",
+        "learned functions: ENCAP_INTERFACE_TRANSPORT/Read Device Identification, READ_HOLDING_REGISTERS",
     );
     has(
         "OTWatch::Write_On_Read_Only_Edge",
@@ -260,7 +272,19 @@ fn every_deviation_is_detected_and_explained() {
         "no traffic on 10.0.0.11 -> 10.0.0.20 modbus/502",
         "learned period 2.0",
     );
-    assert_eq!(by_note.len(), 10, "{by_note:#?}");
+    // What the new client and the controller turned client did, by
+    // function class.
+    has(
+        "OTWatch::New_Client_Read",
+        "modbus READ_HOLDING_REGISTERS (read) from 10.0.0.99 to 10.0.0.20, a client the baseline never saw",
+        "baseline clients of 10.0.0.20 modbus/502: 10.0.0.10 (reads), 10.0.0.11 (reads)",
+    );
+    has(
+        "OTWatch::New_Client_Identification",
+        "enip List Identity (identification) from 10.0.0.10 to 10.0.0.20",
+        "baseline clients of 10.0.0.20 enip/44818: none",
+    );
+    assert_eq!(by_note.len(), 12, "{by_note:#?}");
     // Each deviation once: a new poller is one alert, not one per poll.
     assert_eq!(by_note["OTWatch::New_Device"].len(), 1);
     assert_eq!(by_note["OTWatch::New_Function"].len(), 1);
@@ -273,7 +297,7 @@ fn baselines_are_shown_as_network_maps() {
     let dot = String::from_utf8(dot.stdout).unwrap();
     assert!(dot.starts_with("digraph otwatch {"), "{dot}");
     assert!(dot.contains("10.0.0.20\\ncontroller\\nAcme PLC-9"), "{dot}");
-    assert!(dot.contains("modbus/502\\nENCAP_INTERFACE_TRANSPORT\\nREAD_HOLDING_REGISTERS"));
+    assert!(dot.contains("modbus/502\\nENCAP_INTERFACE_TRANSPORT/Read Device Identification\\nREAD_HOLDING_REGISTERS"));
     let graphml = otwatch_ok(&[
         "baseline",
         "show",
@@ -310,11 +334,8 @@ fn merged_baselines_know_both_plants() {
         merged.to_str().unwrap(),
     ]);
     // What either period saw is no deviation against the merge.
-    let notices = detect(&merged, &p.bad);
-    let notes: Vec<&str> = notices
-        .iter()
-        .map(|n| n["note"].as_str().unwrap())
-        .collect();
+    let found = deviations(&detect(&merged, &p.bad));
+    let notes: Vec<&str> = found.iter().map(|(n, _, _)| n.as_str()).collect();
     assert!(!notes.contains(&"OTWatch::New_Device"), "{notes:?}");
     assert!(!notes.contains(&"OTWatch::New_Function"), "{notes:?}");
 }
@@ -325,19 +346,26 @@ fn bad_baselines_are_clear_errors() {
     let cap = pcap("modbus_example.pcap");
     let cases = [
         (
-            "v2.json",
-            r#"{"format": "otwatch-baseline", "version": 2}"#,
-            "baseline version 2 is not supported",
+            "v3.json",
+            r#"{"format": "otwatch-baseline", "version": 3}"#,
+            "baseline version 3 is not supported",
+        ),
+        // Version 1 (before OPC UA facts and learned rule matches) is
+        // learned again, not guessed at.
+        (
+            "v1.json",
+            r#"{"format": "otwatch-baseline", "version": 1}"#,
+            "baseline version 1 is not supported (this otwatch reads version 2; learn it again",
         ),
         (
             "corrupt.json",
-            "{\"format\": \"otwatch-baseline\",\n \"version\": 1,",
+            "{\"format\": \"otwatch-baseline\",\n \"version\": 2,",
             "corrupt baseline: line 2",
         ),
         ("other.json", r#"{"hello": 1}"#, "not an otwatch baseline"),
         (
             "fields.json",
-            r#"{"format": "otwatch-baseline", "version": 1, "devices": 3}"#,
+            r#"{"format": "otwatch-baseline", "version": 2, "devices": 3}"#,
             "corrupt baseline",
         ),
     ];
@@ -401,12 +429,9 @@ fn a_pair_of_real_captures() {
         "-o",
         b.to_str().unwrap(),
     ]);
-    let notices = detect(&b, &pcap("open62541_create_monitored_items.pcap"));
-    let found = |note: &str, msg: &str| {
-        notices
-            .iter()
-            .any(|n| n["note"] == note && n["msg"].as_str().unwrap().contains(msg))
-    };
+    let notices = deviations(&detect(&b, &pcap("open62541_create_monitored_items.pcap")));
+    let found =
+        |note: &str, msg: &str| notices.iter().any(|(n, m, _)| n == note && m.contains(msg));
     assert!(found(
         "OTWatch::Identity_Change",
         "OPC UA application of 127.0.0.1 changed: applicationUri urn:freeopcua:client"
@@ -415,7 +440,9 @@ fn a_pair_of_real_captures() {
         assert!(
             found(
                 "OTWatch::New_Function",
-                &format!("opcua-binary {service} on 127.0.0.1 -> 127.0.0.1 opcua-binary/4840")
+                &format!(
+                    "opcua-binary {service} (read) on 127.0.0.1 -> 127.0.0.1 opcua-binary/4840"
+                )
             ),
             "{service}: {notices:#?}"
         );

@@ -468,6 +468,8 @@ fn request<'a>(
         ts: otwatch::time::Ts(T0),
         id,
         function: otwatch::observe::Function::OpcUa(function),
+        class: otwatch::observe::FunctionClass::Read,
+        opcua: None,
         write: false,
         modbus: None,
         engineering: false,
@@ -479,7 +481,7 @@ fn request<'a>(
 /// A Modbus Read Coils request on `id`.
 fn modbus_read(id: &otwatch::event::ConnId) -> otwatch::observe::Request<'_> {
     otwatch::observe::Request {
-        function: otwatch::observe::Function::Modbus(1),
+        function: otwatch::observe::Function::Modbus(1, None),
         detail: otwatch::observe::Detail::Modbus {
             unit: 1,
             subfunction: None,
@@ -617,7 +619,7 @@ fn the_rule_state_is_cleared_at_its_cap_and_counted() {
         e.request(&modbus_read(&id), &mut out);
         out.clear();
     }
-    assert_eq!(e.stats.alerts, u64::from(n));
+    assert_eq!(e.stats.matches, u64::from(n));
     assert_eq!(e.stats.state_resets, 1);
     // The first source's entry went with the reset: its repeat (same
     // time, inside the 60 s window) alerts again instead of being

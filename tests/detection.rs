@@ -114,46 +114,31 @@ fn a_write_tag_inside_an_unconnected_send_is_a_cip_write() {
         std::slice::from_ref(&now),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let notes: Vec<(String, String)> = rows(&out, "notice")
-        .iter()
-        .map(|n| {
-            (
-                n["note"].as_str().unwrap().into(),
-                n["msg"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    let edge = "10.0.0.5 -> 10.0.0.20 cip/44818";
-    assert!(
-        notes.contains(&(
-            "OTWatch::New_Function".into(),
-            format!("cip Write Tag on {edge}")
-        )),
-        "{notes:?}"
-    );
-    assert!(
-        notes.contains(&(
-            "OTWatch::Write_On_Read_Only_Edge".into(),
-            format!("write Write Tag on {edge}")
-        )),
-        "{notes:?}"
-    );
-    // The reads are the learned function: no notice about them.
-    assert!(
-        !notes.iter().any(|(_, m)| m.contains("Read Tag")),
-        "{notes:?}"
-    );
-
-    let sids: Vec<u64> = rows(&out, "alert")
-        .iter()
-        .map(|a| a["sid"].as_u64().unwrap())
-        .collect();
+    // One write, one alert: the write on a read-only edge leads; the new
+    // function, the pack's CIP write rule and the baseline rule on the
+    // deviation are folded in. The reads are the learned function.
+    let alerts = rows(&out, "alert");
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    let edge = "10.0.0.5 -> 10.0.0.20 enip/44818";
+    assert_eq!(a["note"], "OTWatch::Write_On_Read_Only_Edge", "{a}");
+    assert_eq!(a["msg"], format!("write Write Tag on {edge}"), "{a}");
     assert_eq!(
-        sids.iter().filter(|s| **s == 9000208).count(),
-        1,
-        "one CIP write from a host that is no engineering workstation: {sids:?}"
+        a["deviations"],
+        serde_json::json!(["OTWatch::Write_On_Read_Only_Edge", "OTWatch::New_Function"]),
+        "{a}"
     );
-    assert!(sids.contains(&9000502), "{sids:?}");
+    assert_eq!(a["function"], serde_json::json!(["Write Tag"]), "{a}");
+    assert_eq!(a["function_class"], "write", "{a}");
+    let rules: Vec<&str> = a["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(rules.iter().any(|r| r.starts_with("9000208:")), "{rules:?}");
+    assert!(rules.iter().any(|r| r.starts_with("9000502:")), "{rules:?}");
+    assert_eq!(rows(&out, "notice").len(), 1);
 
     let devices = rows(&out, "known_devices");
     let hmi = device(&devices, "10.0.0.5");
@@ -191,10 +176,23 @@ alert enip any any -> any any (msg:"ours write"; cip.write; sid:7;)
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut count = std::collections::BTreeMap::new();
-    for a in rows(&out, "alert") {
-        *count.entry(a["sid"].as_u64().unwrap()).or_insert(0) += 1;
+    let alerts = rows(&out, "alert");
+    for a in &alerts {
+        for r in a["rules"].as_array().unwrap() {
+            let sid: u64 = r
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            *count.entry(sid).or_insert(0) += 1;
+        }
     }
-    // Three Unconnected Sends: two Read Tags and one Write Tag.
+    // Three Unconnected Sends: two Read Tags and one Write Tag, one alert
+    // each with the rules that matched it.
+    assert_eq!(alerts.len(), 3, "{alerts:#?}");
     let want = [(1, 3), (3, 3), (4, 1), (5, 1), (7, 1)];
     assert_eq!(count, want.into_iter().collect(), "{count:?}");
 }

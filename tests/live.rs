@@ -323,24 +323,23 @@ fn learn_for_then_detect() {
     let b: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("baseline.json")).unwrap()).unwrap();
     assert_eq!(b["devices"].as_array().unwrap().len(), 3);
-    let notes: Vec<String> = read_json_log(&out.join("notice.log"))
+    // Each alert with the deviations folded into it: the new device's
+    // first read, the write on a read-only edge that is a new function.
+    let notes: Vec<String> = read_json_log(&out.join("alert.log"))
         .iter()
-        .map(|n| {
-            format!(
-                "{} {}",
-                n["note"].as_str().unwrap(),
-                n["msg"].as_str().unwrap()
-            )
-        })
+        .map(|n| format!("{} {} {}", n["note"], n["msg"], n["deviations"]))
         .collect();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.starts_with("OTWatch::New_Device new device 10.0.0.99")),
+        notes.iter().any(|n| n.starts_with(
+            "\"OTWatch::New_Client_Read\" \"modbus READ_HOLDING_REGISTERS (read) from 10.0.0.99"
+        ) && n.contains("OTWatch::New_Device")),
         "{notes:#?}"
     );
     assert!(
-        notes.iter().any(|n| n.starts_with("OTWatch::New_Function")),
+        notes
+            .iter()
+            .any(|n| n.starts_with("\"OTWatch::Write_On_Read_Only_Edge\"")
+                && n.contains("OTWatch::New_Function")),
         "{notes:#?}"
     );
 }

@@ -70,8 +70,8 @@ fn the_report_renders_in_chromium() {
             .as_str()
             .map(|s| s.split(',').collect())
             .unwrap_or_default();
-        let protocol = if services.contains(&"cip") {
-            "cip"
+        let protocol = if services.contains(&"cip") || services.contains(&"enip") {
+            "enip"
         } else {
             services
                 .first()

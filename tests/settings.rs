@@ -160,8 +160,9 @@ fn analyze_takes_a_config_file_and_flags_win_over_it() {
 fn baseline_learn_takes_the_flow_settings_of_a_config_file() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("site.toml");
-    // Only the flow and analyzer keys matter to learning; a baseline and
-    // rules that are not there are no concern of it.
+    // The flow, analyzer and rule keys matter to learning (the rules'
+    // matches on normal traffic are learned); a baseline that is not there
+    // is no concern of it, rules that are not there are an error.
     std::fs::write(
         &f,
         "interface = [\"eth1\"]\nbaseline = \"/nonexistent/b.json\"\nrules = \"/nonexistent\"\n\
@@ -169,6 +170,29 @@ fn baseline_learn_takes_the_flow_settings_of_a_config_file() {
     )
     .unwrap();
     let out = d.path().join("b.json");
+    let learn = |f: &Path| {
+        otwatch()
+            .args(["baseline", "learn", "-q", "--config"])
+            .arg(f)
+            .arg(pcap("plant-good.pcap"))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = learn(&f);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("site.toml:3: rules: /nonexistent: no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        &f,
+        "interface = [\"eth1\"]\nbaseline = \"/nonexistent/b.json\"\n\
+         tcp_timeout = 600\nthreads = 2\n",
+    )
+    .unwrap();
     let o = otwatch()
         .args(["baseline", "learn", "-q", "--config"])
         .arg(&f)

@@ -138,7 +138,7 @@ fn rows(path: &Path) -> Vec<Value> {
 
 /// Learn a baseline from one seed's traffic, analyze another seed's with
 /// anomalies injected: every line of the truth file is found in
-/// notice.log (rules and baseline deviations).
+/// alert.log (the rules and baseline deviations each alert folds in).
 #[test]
 fn every_injected_anomaly_is_detected() {
     let d = tempfile::tempdir().unwrap();
@@ -157,7 +157,25 @@ fn every_injected_anomaly_is_detected() {
         std::slice::from_ref(&cap),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let notices = rows(&out.join("notice.log"));
+    let alerts = rows(&out.join("alert.log"));
+    // (alert, note, what it saw): each deviation an alert folds in, and
+    // each rule ("OTWatch::Rule", its sid, rev and msg).
+    let mut notices: Vec<(&serde_json::Value, String, String)> = Vec::new();
+    for a in &alerts {
+        let list = |k: &str| -> Vec<String> {
+            a[k].as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        };
+        for (note, msg) in list("deviations").into_iter().zip(list("details")) {
+            notices.push((a, note, msg));
+        }
+        for r in list("rules") {
+            notices.push((a, "OTWatch::Rule".into(), r));
+        }
+    }
     let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));
     let kinds: Vec<&str> = truth.iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 7, "{kinds:?}");
@@ -165,12 +183,12 @@ fn every_injected_anomaly_is_detected() {
         let (src, dst) = (t["src"].as_str().unwrap(), t["dst"].as_str().unwrap());
         let after = t["ts"].as_f64().unwrap();
         let found = |note: &str, msg: &str, to: Option<&str>| {
-            notices.iter().any(|n| {
-                n["ts"].as_f64().unwrap() >= after
-                    && n["src"] == src
-                    && n["note"] == note
-                    && n["msg"].as_str().unwrap().contains(msg)
-                    && to.is_none_or(|d| n["dst"] == d)
+            notices.iter().any(|(a, n, m)| {
+                a["last_ts"].as_f64().unwrap() >= after
+                    && a["src"] == src
+                    && n == note
+                    && m.contains(msg)
+                    && to.is_none_or(|d| a["dst"] == d)
             })
         };
         let detected = match t["kind"].as_str().unwrap() {
@@ -190,10 +208,8 @@ fn every_injected_anomaly_is_detected() {
             "port_scan" => {
                 notices
                     .iter()
-                    .filter(|n| {
-                        n["src"] == src
-                            && n["note"] == "OTWatch::New_Edge"
-                            && n["msg"].as_str().unwrap().contains("tcp/")
+                    .filter(|(a, n, m)| {
+                        a["src"] == src && n == "OTWatch::New_Edge" && m.contains("tcp/")
                     })
                     .count()
                     >= 90

@@ -13,9 +13,7 @@ use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
 use crate::event::enip::Identity;
 use crate::event::modbus::DeviceId;
 use crate::event::opcua::Application;
-use crate::event::{
-    Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity,
-};
+use crate::event::{Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity};
 use crate::inventory::{modbus_object, CipIdentity, Device, OpcUaIdentity};
 use crate::observe::{is_device, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
@@ -103,7 +101,13 @@ fn technique(class: FunctionClass) -> Option<&'static str> {
 
 /// A finding on a request's connection, its endpoints shown from the
 /// client.
-fn on_request(r: &Request<'_>, kind: NoticeKind, severity: Severity, msg: String, sub: String) -> Finding {
+fn on_request(
+    r: &Request<'_>,
+    kind: NoticeKind,
+    severity: Severity,
+    msg: String,
+    sub: String,
+) -> Finding {
     Finding {
         conn: Some(r.id.clone()),
         endpoints: Some(Dir::Orig),
@@ -667,7 +671,11 @@ impl Detector {
                         && e.key.port == key.port
                 })
                 .map(|e| {
-                    let does = if e.wrote() { "reads and writes" } else { "reads" };
+                    let does = if e.wrote() {
+                        "reads and writes"
+                    } else {
+                        "reads"
+                    };
                     format!("{} ({does})", e.key.client)
                 }),
         );
@@ -700,8 +708,20 @@ impl Detector {
     fn opcua_objects(&mut self, r: &Request<'_>, key: &EdgeKey, out: &mut Vec<Finding>) {
         let (written, methods) = opcua_objects(r);
         for (items, known, kind, what, technique) in [
-            (written, &self.written, NoticeKind::OpcUaNewWriteNode, "node", "T0836"),
-            (methods, &self.methods, NoticeKind::OpcUaNewMethod, "method", "T0871"),
+            (
+                written,
+                &self.written,
+                NoticeKind::OpcUaNewWriteNode,
+                "node",
+                "T0836",
+            ),
+            (
+                methods,
+                &self.methods,
+                NoticeKind::OpcUaNewMethod,
+                "method",
+                "T0871",
+            ),
         ] {
             let server = known.get(&key.server);
             let new: Vec<String> = items
@@ -738,7 +758,10 @@ impl Detector {
                     kind,
                     Severity::High,
                     format!("opcua {verb} {} on {key}", new.join(", ")),
-                    format!("{what}s {past} on {} in the baseline: {learned}", key.server),
+                    format!(
+                        "{what}s {past} on {} in the baseline: {learned}",
+                        key.server
+                    ),
                 )
             });
         }
@@ -759,7 +782,10 @@ impl Detector {
         }
         let none = |f: &str| f == "None" || f.starts_with("None/");
         let downgrade = none(&fact) && !learned.iter().any(|f| none(f));
-        let sub = format!("channel security of this pair in the baseline: {}", some(learned.iter().cloned()));
+        let sub = format!(
+            "channel security of this pair in the baseline: {}",
+            some(learned.iter().cloned())
+        );
         if !self.first(format!("channel {key} {fact}")) {
             return;
         }
@@ -803,7 +829,10 @@ impl Detector {
             return;
         }
         let anonymous = a.token == "anonymous";
-        let sub = format!("session identities of this pair in the baseline: {}", some(learned.iter().cloned()));
+        let sub = format!(
+            "session identities of this pair in the baseline: {}",
+            some(learned.iter().cloned())
+        );
         if !self.first(format!("identity {key} {}", a.token)) {
             return;
         }

@@ -199,7 +199,10 @@ impl Learner {
         }
         if r.opcua.is_some() {
             let (written, methods) = opcua_objects(r);
-            for (set, items) in [(&mut e.opcua.written, written), (&mut e.opcua.methods, methods)] {
+            for (set, items) in [
+                (&mut e.opcua.written, written),
+                (&mut e.opcua.methods, methods),
+            ] {
                 for item in items {
                     if !OpcUaFacts::add(set, &item) {
                         self.dropped += 1;
@@ -334,6 +337,8 @@ mod tests {
                 ts: Ts(1_000_000),
                 id,
                 function: F::OpcUa(name),
+                class: crate::observe::FunctionClass::Read,
+                opcua: None,
                 write: false,
                 engineering: false,
                 identification: false,

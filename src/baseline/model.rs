@@ -296,7 +296,7 @@ impl Default for Baseline {
 pub enum LoadError {
     #[error("not an otwatch baseline (no \"format\": \"{FORMAT}\"): {0}")]
     NotABaseline(String),
-    #[error("baseline version {found} is not supported (this otwatch reads version {VERSION})")]
+    #[error("baseline version {found} is not supported (this otwatch reads version {VERSION}; learn it again with `otwatch baseline learn`)")]
     Version { found: u64 },
     #[error("corrupt baseline: {0}")]
     Corrupt(String),
@@ -491,7 +491,13 @@ mod tests {
             let r = Request {
                 ts: Ts(ts),
                 id: &id,
-                function: Function::Modbus(functions[usize::from(f)]),
+                function: Function::Modbus(functions[usize::from(f)], None),
+                class: if f == 2 {
+                    crate::observe::FunctionClass::Write
+                } else {
+                    crate::observe::FunctionClass::Read
+                },
+                opcua: None,
                 write: f == 2,
                 modbus: Some(ModbusRange {
                     unit: 1,

@@ -141,7 +141,10 @@ fn learn(args: &LearnArgs) -> ExitCode {
             );
             for m in b.rule_matches.values().take(20) {
                 let dst = m.dst.map_or("-".to_string(), |d| d.to_string());
-                eprintln!("  [{}] {} {} -> {} ({}x)", m.sid, m.msg, m.src, dst, m.count);
+                eprintln!(
+                    "  [{}] {} {} -> {} ({}x)",
+                    m.sid, m.msg, m.src, dst, m.count
+                );
             }
             if b.rule_matches.len() > 20 {
                 eprintln!("  ... and {} more", b.rule_matches.len() - 20);

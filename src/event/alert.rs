@@ -301,6 +301,8 @@ pub struct Alert {
     pub action: Action,
     /// The deviations folded in, leading one first.
     pub deviations: Vec<NoticeKind>,
+    /// What each of them saw (its `msg`), in the same order.
+    pub details: Vec<String>,
     /// The baseline facts they contradict (each deviation's `sub`).
     pub facts: Vec<String>,
     /// The rules that matched, in the order they matched.

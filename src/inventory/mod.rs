@@ -269,7 +269,9 @@ mod tests {
         inv.request(&Request {
             ts: Ts(1_000_000),
             id: &id,
-            function: Function::Modbus(0x03),
+            function: Function::Modbus(0x03, None),
+            class: crate::observe::FunctionClass::Read,
+            opcua: None,
             write: false,
             engineering: false,
             identification: false,

@@ -254,10 +254,7 @@ pub fn roles(d: &Device, cfg: &RoleConfig) -> Vec<(Role, String)> {
         })
         .collect();
     if !answered.is_empty() {
-        out.push((
-            Role::Controller,
-            format!("answers {}", answered.join(", ")),
-        ));
+        out.push((Role::Controller, format!("answers {}", answered.join(", "))));
     } else if is_plc(&device_type) {
         out.push((
             Role::Controller,
@@ -477,16 +474,22 @@ mod tests {
         let mut d = Device::new(ip(1), 0);
         let a = &mut d.activity;
         let side = |n: u64,
-                        hosts: u8,
-                        counts: &mut BTreeMap<String, u64>,
-                        sets: &mut BTreeMap<String, BTreeSet<IpAddr>>,
-                        first: u8| {
+                    hosts: u8,
+                    counts: &mut BTreeMap<String, u64>,
+                    sets: &mut BTreeMap<String, BTreeSet<IpAddr>>,
+                    first: u8| {
             if n > 0 {
                 counts.insert(protocol.into(), n);
                 sets.insert(protocol.into(), (0..hosts).map(|h| ip(first + h)).collect());
             }
         };
-        side(served.0, served.1, &mut a.requests_served, &mut a.clients, 100);
+        side(
+            served.0,
+            served.1,
+            &mut a.requests_served,
+            &mut a.clients,
+            100,
+        );
         side(sent.0, sent.1, &mut a.requests_sent, &mut a.servers, 200);
         if served.0 > 0 && protocol == "modbus" {
             a.served.insert(protocol.into(), [502].into());
@@ -649,10 +652,15 @@ mod tests {
         );
         // No request read (an encrypted channel): the connections say.
         let mut d = Device::new(ip(1), 0);
-        d.activity.served.insert("opcua-binary".into(), [4840].into());
+        d.activity
+            .served
+            .insert("opcua-binary".into(), [4840].into());
         let r = roles(&d, &RoleConfig::default());
         assert_eq!(names(&r), [Role::OpcUaServer]);
-        assert_eq!(evidence(&r, Role::OpcUaServer), "serves OPC UA on port 4840");
+        assert_eq!(
+            evidence(&r, Role::OpcUaServer),
+            "serves OPC UA on port 4840"
+        );
     }
 
     /// A full host set reads "64+", and a record written before the host

@@ -37,6 +37,7 @@ crate::columns_after!(
         field("function_class", T::String),
         field("object", T::SetString),
         field("deviations", T::SetString),
+        field("details", T::SetString),
         field("baseline", T::String),
         field("sid", T::Count),
         field("rev", T::Count),
@@ -99,12 +100,12 @@ impl LogRecord for Alert {
         out.push(set(self.action.functions.clone()));
         out.push(self.action.class.map_or(Value::Unset, Value::Ref));
         out.push(set(self.action.objects.clone()));
-        out.push(set(
-            self.deviations
-                .iter()
-                .map(|k| k.note().to_string())
-                .collect(),
-        ));
+        out.push(set(self
+            .deviations
+            .iter()
+            .map(|k| k.note().to_string())
+            .collect()));
+        out.push(set(self.details.clone()));
         out.push(if self.facts.is_empty() {
             Value::Unset
         } else {
@@ -120,11 +121,10 @@ impl LogRecord for Alert {
             }
             None => out.extend(std::iter::repeat_n(Value::Unset, 5)),
         }
-        out.push(set(
-            self.rules
-                .iter()
-                .map(|r| format!("{}:{} {}", r.sid, r.rev, r.msg))
-                .collect(),
-        ));
+        out.push(set(self
+            .rules
+            .iter()
+            .map(|r| format!("{}:{} {}", r.sid, r.rev, r.msg))
+            .collect()));
     }
 }

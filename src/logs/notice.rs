@@ -31,7 +31,12 @@ pub struct NoticeRow<'a>(pub &'a Alert);
 pub fn conn_values<'a>(a: &'a Alert, out: &mut dyn crate::output::Sink<'a>) {
     out.push(Value::Time(a.ts));
     out.push(a.conn.as_ref().map_or(Value::Unset, |c| Value::Ref(&c.uid)));
-    match a.conn.as_ref().zip(a.endpoints).map(|(c, d)| c.endpoints(d)) {
+    match a
+        .conn
+        .as_ref()
+        .zip(a.endpoints)
+        .map(|(c, d)| c.endpoints(d))
+    {
         Some((oh, op, rh, rp)) => {
             out.push(Value::Addr(oh));
             out.push(Value::Port(op));

@@ -5,7 +5,7 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::stats::{CaptureLoss, StatsRecord};
 use crate::time::{Micros, Ts};
 
-static FIELDS: [Field; 27] = [
+static FIELDS: [Field; 31] = [
     field("ts", T::Time),
     field("peer", T::String),
     field("files", T::Count),
@@ -31,6 +31,10 @@ static FIELDS: [Field; 27] = [
     field("baseline_dropped", T::Count),
     field("deviations_repeated", T::Count),
     field("rule_state_resets", T::Count),
+    field("rule_matches", T::Count),
+    field("alerts", T::Count),
+    field("alerts_flushed_early", T::Count),
+    field("peers_dropped", T::Count),
     field("elapsed", T::Interval),
     field("pkts_per_sec", T::Double),
 ];
@@ -77,6 +81,10 @@ impl LogRecord for StatsRecord {
         out.push(Value::Count(o.baseline_dropped));
         out.push(Value::Count(o.deviations_repeated));
         out.push(Value::Count(o.rule_state_resets));
+        out.push(Value::Count(o.rule_matches));
+        out.push(Value::Count(o.alerts));
+        out.push(Value::Count(o.alerts_flushed_early));
+        out.push(Value::Count(o.peers_dropped));
         out.push(Value::Interval(Micros(s.elapsed.as_micros() as i64)));
         out.push(Value::Double((s.packets_per_sec() * 10.0).round() / 10.0));
     }

@@ -96,8 +96,13 @@ fn objects(r: &Request<'_>) -> Vec<String> {
         };
         return vec![format!("unit {} {} {range}", m.unit, m.table.as_str())];
     }
-    if let (Function::Cip { class, .. }, Detail::Cip { instance, attribute }) =
-        (r.function, r.detail)
+    if let (
+        Function::Cip { class, .. },
+        Detail::Cip {
+            instance,
+            attribute,
+        },
+    ) = (r.function, r.detail)
     {
         let mut parts = Vec::new();
         for (what, v) in [
@@ -178,7 +183,7 @@ impl Alerter {
         // connection is an alert now).
         let mut by_conn: Vec<(Id, Ts, Vec<Finding>)> = Vec::new();
         for f in group {
-            let Some(uid) = f.conn.as_ref().map(|c| c.uid.clone()) else {
+            let Some(uid) = f.conn.as_ref().map(|c| c.uid) else {
                 self.alert(vec![f], None, who, out);
                 continue;
             };
@@ -198,7 +203,7 @@ impl Alerter {
                     self.alert(w.findings, None, who, out);
                 }
             }
-            self.order.push_back((ts, uid.clone()));
+            self.order.push_back((ts, uid));
             self.waiting.insert(
                 uid,
                 Waiting {
@@ -303,7 +308,10 @@ impl Who<'_> {
 /// What a device says it is.
 fn identity(d: &Device) -> Option<String> {
     if let Some(c) = &d.cip_identity {
-        return Some(format!("{} {} ({})", c.vendor, c.product_name, c.device_type));
+        return Some(format!(
+            "{} {} ({})",
+            c.vendor, c.product_name, c.device_type
+        ));
     }
     if !d.modbus_identity.is_empty() {
         let get = |k: &str| d.modbus_identity.get(k).cloned().unwrap_or_default();
@@ -333,6 +341,7 @@ fn fold(findings: Vec<Finding>, action: Option<Action>, who: &Who<'_>) -> Option
         .map(|(i, _)| i)?;
     let l = &findings[lead];
     let mut deviations: Vec<NoticeKind> = vec![];
+    let mut details: Vec<String> = vec![];
     let mut facts: Vec<String> = vec![];
     let mut techniques: Vec<String> = vec![];
     let mut rules: Vec<RuleHit> = vec![];
@@ -350,8 +359,13 @@ fn fold(findings: Vec<Finding>, action: Option<Action>, who: &Who<'_>) -> Option
             }
         }
         if f.is_deviation() {
-            if !deviations.contains(&f.kind) {
+            let seen = deviations
+                .iter()
+                .zip(&details)
+                .any(|(k, m)| *k == f.kind && *m == f.msg);
+            if !seen {
                 deviations.push(f.kind);
+                details.push(f.msg.clone());
             }
             if !f.sub.is_empty() && !facts.contains(&f.sub) {
                 facts.push(f.sub.clone());
@@ -405,6 +419,7 @@ fn fold(findings: Vec<Finding>, action: Option<Action>, who: &Who<'_>) -> Option
         server: who.party(l.dst),
         action,
         deviations,
+        details,
         facts,
         rules,
     })

@@ -98,6 +98,8 @@ pub struct Observer {
     replaced_detectors: (u64, u64),
     /// State resets of rule engines a reload replaced.
     replaced_resets: u64,
+    /// ... and their matches.
+    replaced_matches: u64,
 }
 
 /// What remains when the input ends.
@@ -144,6 +146,7 @@ impl Observer {
             learned_dropped: 0,
             replaced_detectors: (0, 0),
             replaced_resets: 0,
+            replaced_matches: 0,
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -418,6 +421,7 @@ impl Observer {
     pub fn set_rules(&mut self, set: RuleSet, window: u64) {
         if let Some(r) = &self.rules {
             self.replaced_resets += r.stats.state_resets;
+            self.replaced_matches += r.stats.matches;
         }
         self.rules = Some(Engine::new(set, window));
     }
@@ -540,6 +544,11 @@ impl Observer {
             deviations_repeated: detector.1,
             rule_state_resets: self.replaced_resets
                 + self.rules.as_ref().map_or(0, |r| r.stats.state_resets),
+            rule_matches: self.replaced_matches
+                + self.rules.as_ref().map_or(0, |r| r.stats.matches),
+            alerts: self.alerter.stats.alerts,
+            alerts_flushed_early: self.alerter.stats.flushed_early,
+            peers_dropped: self.inventory.peers_dropped(),
         };
         Observed {
             inventory: self.inventory,

@@ -77,9 +77,7 @@ impl Function {
                     Some(s) if code == DIAGNOSTICS => {
                         Cow::Owned([&*name, &m::diagnostic_subfunction_name(s)].join("/"))
                     }
-                    Some(s) => Cow::Owned(
-                        [&*name, &m::mei_type_name(s as u8, true)].join("/"),
-                    ),
+                    Some(s) => Cow::Owned([&*name, &m::mei_type_name(s as u8, true)].join("/")),
                 }
             }
             Function::Cip {

@@ -140,7 +140,6 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         ));
     }
     let stats = read_log(dir, "stats")?;
-    let notices = read_log(dir, "notice")?;
     let alerts = read_log(dir, "alert")?;
     let weird = read_log(dir, "weird")?;
     let known = read_log(dir, "known_devices")?;
@@ -148,7 +147,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
     // Who is involved in an alert or a deviation.
     let mut hot: BTreeSet<String> = BTreeSet::new();
     let mut hot_pairs: BTreeSet<(String, String)> = BTreeSet::new();
-    for r in notices.iter().chain(alerts.iter()) {
+    for r in &alerts {
         let (a, b) = (s(r, "src"), s(r, "dst"));
         let (a, b) = if a.is_empty() {
             (s(r, "id.orig_h"), s(r, "id.resp_h"))
@@ -169,8 +168,10 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
     let mut by_uid: BTreeMap<String, (String, String, String, u64)> = BTreeMap::new();
     for c in &conns {
         let services = s(c, "service");
-        let protocol = if services.split(',').any(|x| x == "cip") {
-            "cip".to_string()
+        // EtherNet/IP and the CIP it carries are one application protocol,
+        // as the baseline's edges name it.
+        let protocol = if services.split(',').any(|x| x == "cip" || x == "enip") {
+            "enip".to_string()
         } else if let Some(first) = services.split(',').find(|x| !x.is_empty()) {
             first.to_string()
         } else {
@@ -298,29 +299,43 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         })
         .collect::<Vec<_>>();
 
+    // One item per alert (alert.log and notice.log have one row each):
+    // a deviation with the rules that matched the same action, or rules
+    // alone.
     let mut items: Vec<Alert> = Vec::new();
     for a in &alerts {
+        let note = s(a, "note");
+        let rules = s(a, "rules");
+        let (kind, title) = if note == "OTWatch::Rule" {
+            ("rule", format!("[{}] {}", s(a, "sid"), s(a, "msg")))
+        } else {
+            let title = note.trim_start_matches("OTWatch::").replace('_', " ");
+            ("baseline", title)
+        };
+        let mut detail = if kind == "rule" {
+            s(a, "matched")
+        } else {
+            s(a, "msg")
+        };
+        let facts = s(a, "baseline");
+        if !facts.is_empty() {
+            detail.push_str(&format!(" (expected: {facts})"));
+        }
+        if kind == "baseline" && !rules.is_empty() {
+            detail.push_str(&format!("; rules: {rules}"));
+        }
+        let (src, dst) = match (s(a, "src"), s(a, "dst")) {
+            (src, dst) if !src.is_empty() => (src, dst),
+            _ => (s(a, "id.orig_h"), s(a, "id.resp_h")),
+        };
         items.push(Alert {
             ts: n(a, "ts"),
-            kind: "rule".into(),
+            kind: kind.into(),
             severity: s(a, "severity"),
-            title: format!("[{}] {}", s(a, "sid"), s(a, "msg")),
-            detail: s(a, "matched"),
-            src: s(a, "id.orig_h"),
-            dst: s(a, "id.resp_h"),
-        });
-    }
-    for r in notices.iter().filter(|r| s(r, "note") != "OTWatch::Rule") {
-        items.push(Alert {
-            ts: n(r, "ts"),
-            kind: "baseline".into(),
-            severity: "medium".into(),
-            title: s(r, "note")
-                .trim_start_matches("OTWatch::")
-                .replace('_', " "),
-            detail: format!("{} (expected: {})", s(r, "msg"), s(r, "sub")),
-            src: s(r, "src"),
-            dst: s(r, "dst"),
+            title,
+            detail,
+            src,
+            dst,
         });
     }
     items.sort_by(|a, b| a.ts.total_cmp(&b.ts));

@@ -14,7 +14,7 @@ mod vars;
 pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};
 pub use eval::{Engine, EngineStats};
 pub use load::{load, vars_for, LoadError};
-pub use parse::{BASELINE_KINDS, KEYWORDS};
+pub use parse::{baseline_kinds, KEYWORDS};
 pub use vars::Vars;
 
 use std::collections::BTreeMap;

@@ -332,18 +332,11 @@ fn modbus(v: &str) -> Result<Vec<Cond>, String> {
 }
 
 /// The kinds `baseline:` selects (the notes without their prefix).
-pub const BASELINE_KINDS: [&str; 10] = [
-    "new_device",
-    "new_edge",
-    "new_protocol",
-    "new_function",
-    "write_on_read_only_edge",
-    "modbus_address_out_of_range",
-    "role_change",
-    "identity_change",
-    "polling_anomaly",
-    "edge_silent",
-];
+pub fn baseline_kinds() -> impl Iterator<Item = String> {
+    crate::event::NoticeKind::DEVIATIONS
+        .iter()
+        .map(|k| k.rule_name().to_ascii_lowercase())
+}
 
 fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> {
     let mut t = Threshold {
@@ -735,11 +728,11 @@ pub fn rule(
                     .collect();
                 if let Some(k) = kinds
                     .iter()
-                    .find(|k| *k != "any" && !BASELINE_KINDS.contains(&k.as_str()))
+                    .find(|k| *k != "any" && !baseline_kinds().any(|b| b == **k))
                 {
                     return Err(bad(format!(
                         "baseline: unknown deviation {k:?}; expected any or one of {}",
-                        BASELINE_KINDS.join(", ")
+                        baseline_kinds().collect::<Vec<_>>().join(", ")
                     )));
                 }
                 r.conds.push(Cond::Baseline(kinds));

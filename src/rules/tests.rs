@@ -135,12 +135,14 @@ fn write_req(ts: i64, client: &str) -> WriteReq {
 fn alerts(rule: &str, window: u64, obs: &[WriteReq]) -> (usize, EngineStats) {
     let r = one(rule).unwrap();
     let mut e = Engine::new(RuleSet { rules: vec![r] }, window);
-    let mut out: Vec<crate::event::Event> = Vec::new();
+    let mut out: Vec<crate::event::Finding> = Vec::new();
     for o in obs {
         let req = Request {
             ts: Ts(o.ts),
             id: &o.id,
-            function: Function::Modbus(6),
+            function: Function::Modbus(6, None),
+            class: crate::observe::FunctionClass::Write,
+            opcua: None,
             write: true,
             modbus: Some(ModbusRange {
                 unit: 1,
@@ -157,8 +159,7 @@ fn alerts(rule: &str, window: u64, obs: &[WriteReq]) -> (usize, EngineStats) {
         };
         e.request(&req, &mut out);
     }
-    // Each alert is an alert.log record and a notice.log row.
-    (out.len() / 2, e.stats)
+    (out.len(), e.stats)
 }
 
 #[test]
@@ -193,5 +194,27 @@ fn thresholds_filters_and_suppression() {
     assert_eq!(
         t("threshold: type both, track by_src, count 5, seconds 5"),
         2
+    );
+}
+
+/// Every deviation kind is a `baseline:` value and is listed in the rule
+/// pack's README; an unknown one is refused with the list.
+#[test]
+fn every_deviation_kind_is_a_baseline_keyword() {
+    let readme = include_str!("../../rules/README.md");
+    for k in crate::rules::baseline_kinds() {
+        let rule = format!("alert ip any any -> any any (msg:\"x\"; baseline: {k}; sid:1;)");
+        assert!(one(&rule).is_ok(), "{k}");
+        assert!(
+            readme.contains(&format!("`{k}`")),
+            "{k} not in rules/README.md"
+        );
+    }
+    let e = one("alert ip any any -> any any (msg:\"x\"; baseline: new_thing; sid:1;)")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown deviation \"new_thing\"") && e.contains("new_client_write"),
+        "{e}"
     );
 }

@@ -290,7 +290,7 @@ fn requests(h: &Harness) -> Vec<(u8, bool)> {
     let mut out = Vec::new();
     for (_, e) in &h.em.records {
         crate::observe::requests(e, &mut |r| {
-            if let crate::observe::Function::Modbus(code) = r.function {
+            if let crate::observe::Function::Modbus(code, _) = r.function {
                 out.push((code, r.write));
             }
         });
