@@ -436,6 +436,11 @@ fn a_pair_of_real_captures() {
         "OTWatch::Identity_Change",
         "OPC UA application of 127.0.0.1 changed: applicationUri urn:freeopcua:client"
     ));
+    // The pair's sessions were authenticated by user name.
+    assert!(found(
+        "OTWatch::OpcUa_Identity_Change",
+        "opcua session on 127.0.0.1 -> 127.0.0.1 opcua-binary/4840 activated as anonymous"
+    ));
     for service in ["CreateSubscription", "CreateMonitoredItems", "Browse"] {
         assert!(
             found(
@@ -446,5 +451,51 @@ fn a_pair_of_real_captures() {
             ),
             "{service}: {notices:#?}"
         );
+    }
+}
+
+/// A pair whose sessions ran on a secured channel, now running one on a
+/// channel in clear: a downgrade (the discovery channel in clear that
+/// comes first in both captures is no session's, and is not one).
+#[test]
+fn an_opcua_session_in_clear_after_secured_ones_is_a_downgrade() {
+    for (learn, now, policy) in [
+        (
+            "opcua-traces/python_opcua-client-server_encrypted.pcap",
+            "opcua-traces/python_opcua-client-server_minimal.pcap",
+            "Basic256Sha256",
+        ),
+        (
+            "open62541_client-server_encrypted.pcap",
+            "open62541_client-server_mainloop.pcap",
+            "Basic128Rsa15",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let b = dir.path().join("b.json");
+        learn_baseline(&pcap(learn), &b);
+        let alerts = detect(&b, &pcap(now));
+        let change: Vec<&serde_json::Value> = alerts
+            .iter()
+            .filter(|a| a["note"] == "OTWatch::OpcUa_Security_Change")
+            .collect();
+        assert_eq!(change.len(), 1, "{now}: {alerts:#?}");
+        let a = change[0];
+        assert!(
+            a["msg"]
+                .as_str()
+                .unwrap()
+                .ends_with("with security None/None (downgrade)"),
+            "{a}"
+        );
+        assert_eq!(a["severity"], "high", "{a}");
+        // Adversary-in-the-Middle first (the lead's), then the rest.
+        assert_eq!(a["mitre_attack_ics"][0], "T0830", "{a}");
+        assert_eq!(
+            a["baseline"].as_str().unwrap().split("; ").next().unwrap(),
+            format!("channel security of this pair in the baseline: {policy}")
+        );
+        // Against itself, the secured capture is no change.
+        assert!(detect(&b, &pcap(learn)).is_empty(), "{learn}");
     }
 }

@@ -742,3 +742,77 @@ fn the_standard_proxy_variables_are_honoured() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_same(&site.read(), "sensor-1", &[&out], &["alert", "notice"]);
 }
+
+/// One figure for the alerts of a run, wherever it is read: notice.log
+/// and alert.log rows, the run summary, stats.log, the EMF `Alerts`
+/// metric in CloudWatch (and its by-severity split), the report's header.
+/// The run is the new-client attack against the plant's learned baseline
+/// with the default rules: deviations and rules on the same actions.
+#[test]
+fn the_alert_counts_agree_everywhere() {
+    let site = Site::new("site-count", true);
+    let baseline = site.path("b.json");
+    let o = run(otwatch()
+        .args(["baseline", "learn", "-q", "--rules"])
+        .arg(repo().join("rules"))
+        .arg(repo().join("pcaps/attacks/learn.pcap"))
+        .arg("-o")
+        .arg(&baseline));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = site.path("logs");
+    let report = site.path("report.html");
+    let mut c = otwatch_aws();
+    c.arg("analyze").arg("--no-progress").arg("--out").arg(&out);
+    c.args(site.flags());
+    c.arg("--rules").arg(repo().join("rules"));
+    c.arg("--baseline").arg(&baseline);
+    c.arg("--report").arg(&report);
+    c.arg(repo().join("pcaps/attacks/attack-new-client.pcap"));
+    let o = run(&mut c);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+
+    let alerts = lines(&out, "alert").len() as u64;
+    assert_eq!(alerts, 10, "one per attacker action");
+    assert_eq!(lines(&out, "notice").len() as u64, alerts);
+    let summary = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("alerts: "))
+        .unwrap_or_else(|| panic!("no alerts line in:\n{err}"));
+    assert!(summary.starts_with(&format!("{alerts} (")), "{summary}");
+    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "stats")[0]).unwrap();
+    assert_eq!(stats["alerts"].as_u64(), Some(alerts));
+
+    let group = site.read();
+    let emf: serde_json::Value = serde_json::from_str(&group["sensor-1/metrics"][0]).unwrap();
+    assert_eq!(emf["Alerts"].as_u64(), Some(alerts), "{emf}");
+    let by_severity: u64 = ["Critical", "High", "Medium", "Low"]
+        .iter()
+        .map(|s| emf[format!("Alerts{s}")].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(by_severity, alerts, "{emf}");
+    assert_eq!(
+        group["sensor-1/alert"].len() as u64,
+        alerts,
+        "the alerts shipped"
+    );
+
+    // The report's data: its header counts the alert items.
+    let html = std::fs::read_to_string(&report).unwrap();
+    let data = html
+        .split("id=\"data\"")
+        .nth(1)
+        .and_then(|s| s.split_once('>'))
+        .and_then(|(_, s)| s.split_once("</script>"))
+        .map(|(json, _)| json)
+        .expect("the report's data");
+    let data: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(data["alerts"].as_array().unwrap().len() as u64, alerts);
+    let header: u64 = data["alerts_by_severity"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(header, alerts);
+}

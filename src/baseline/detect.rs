@@ -809,7 +809,7 @@ impl Detector {
                     Severity::Medium
                 },
                 format!(
-                    "opcua secure channel {key} opened with {fact}{}",
+                    "opcua session on {key} over a secure channel with security {fact}{}",
                     if downgrade { " (downgrade)" } else { "" }
                 ),
             )

@@ -242,6 +242,23 @@ impl Device {
         previous
     }
 
+    /// What the device says it is, in one line: its CIP identity, else its
+    /// Modbus device identification, else its OPC UA application URI.
+    pub fn identity(&self) -> Option<String> {
+        let text = if let Some(c) = &self.cip_identity {
+            format!("{} {} ({})", c.vendor, c.product_name, c.device_type)
+        } else if !self.modbus_identity.is_empty() {
+            let get = |k: &str| self.modbus_identity.get(k).cloned().unwrap_or_default();
+            format!("{} {}", get("VendorName"), get("ProductCode"))
+        } else {
+            self.opcua_identity
+                .iter()
+                .next()
+                .and_then(|o| o.application_uri.clone())?
+        };
+        Some(text.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
     /// All the MAC vendors (IEEE OUI).
     pub fn vendors(&self) -> BTreeSet<&'static str> {
         self.macs

@@ -117,18 +117,7 @@ const HEADER: [&str; 9] = [
 
 fn cells(l: &DeviceLine) -> [String; 9] {
     let d = &l.device;
-    let identity = if let Some(c) = &d.cip_identity {
-        format!("{} {} ({})", c.vendor, c.product_name, c.device_type)
-    } else if !d.modbus_identity.is_empty() {
-        let get = |k: &str| d.modbus_identity.get(k).cloned().unwrap_or_default();
-        format!("{} {}", get("VendorName"), get("ProductCode"))
-            .trim()
-            .to_string()
-    } else if let Some(o) = d.opcua_identity.iter().next() {
-        o.application_uri.clone().unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let identity = d.identity().unwrap_or_default();
     let protocols = |m: &BTreeMap<String, std::collections::BTreeSet<u16>>| {
         m.iter()
             .map(|(p, ports)| {

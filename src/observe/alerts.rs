@@ -12,7 +12,7 @@ use crate::event::{
     Action, Alert, ConnId, Event, Finding, NoticeKind, Party, RuleHit, Scope, Severity,
 };
 use crate::id::Id;
-use crate::inventory::{Device, Inventory, RoleConfig};
+use crate::inventory::{Inventory, RoleConfig};
 use crate::observe::{FunctionClass, Request};
 use crate::time::{Micros, Ts};
 use std::collections::{HashMap, VecDeque};
@@ -243,11 +243,18 @@ impl Alerter {
 
     /// Time passes: what waited [`HOLD`] is an alert.
     pub fn tick(&mut self, now: Ts, who: &Who<'_>, out: &mut Vec<Event>) {
-        while let Some((since, _)) = self.order.front() {
+        while let Some(&(since, uid)) = self.order.front() {
+            // An entry whose findings left already is dropped first, so
+            // that the time compared is a live one's.
+            if !self.waiting.get(&uid).is_some_and(|w| w.since == since) {
+                self.order.pop_front();
+                continue;
+            }
             if now.0.saturating_sub(since.0) < HOLD.0 {
                 break;
             }
-            if let Some(w) = self.oldest() {
+            self.order.pop_front();
+            if let Some(w) = self.waiting.remove(&uid) {
                 self.alert(w.findings, None, who, out);
             }
         }
@@ -300,28 +307,9 @@ impl Who<'_> {
             role: crate::inventory::roles(d, self.roles)
                 .first()
                 .map(|(r, _)| r.name()),
-            identity: identity(d),
+            identity: d.identity(),
         }
     }
-}
-
-/// What a device says it is.
-fn identity(d: &Device) -> Option<String> {
-    if let Some(c) = &d.cip_identity {
-        return Some(format!(
-            "{} {} ({})",
-            c.vendor, c.product_name, c.device_type
-        ));
-    }
-    if !d.modbus_identity.is_empty() {
-        let get = |k: &str| d.modbus_identity.get(k).cloned().unwrap_or_default();
-        let s = format!("{} {}", get("VendorName"), get("ProductCode"));
-        return Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    }
-    d.opcua_identity
-        .iter()
-        .next()
-        .and_then(|o| o.application_uri.clone())
 }
 
 /// The alert of a group of findings: led by its most severe deviation
@@ -423,4 +411,228 @@ fn fold(findings: Vec<Finding>, action: Option<Action>, who: &Who<'_>) -> Option
         facts,
         rules,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(uid: &str) -> ConnId {
+        ConnId::tcp(
+            uid,
+            ([10, 0, 0, 9].into(), 40000),
+            ([10, 0, 0, 20].into(), 502),
+        )
+    }
+
+    fn found(t: i64, kind: NoticeKind, severity: Severity, on: Option<&ConnId>) -> Finding {
+        let mut f = Finding::deviation(Ts(t), kind, severity, format!("{kind:?} at {t}"));
+        f.conn = on.cloned();
+        f.sub = format!("fact of {kind:?}");
+        f
+    }
+
+    fn rule(t: i64, sid: u32, priority: u8, on: Option<&ConnId>) -> Finding {
+        let mut f = found(t, NoticeKind::Rule, Severity::of_priority(priority), on);
+        f.rule = Some(Box::new(RuleHit {
+            sid,
+            rev: 1,
+            msg: format!("rule {sid}"),
+            priority,
+            classtype: None,
+            techniques: vec![format!("T{sid}")],
+            references: vec![],
+            matched: String::new(),
+        }));
+        f
+    }
+
+    struct Run {
+        alerter: Alerter,
+        inventory: Inventory,
+        roles: RoleConfig,
+        out: Vec<Event>,
+    }
+
+    impl Run {
+        fn new() -> Run {
+            Run {
+                alerter: Alerter::default(),
+                inventory: Inventory::default(),
+                roles: RoleConfig::default(),
+                out: Vec::new(),
+            }
+        }
+
+        fn event(&mut self, mut findings: Vec<Finding>, on: Option<&ConnId>, acted: bool) {
+            let who = Who {
+                inventory: &self.inventory,
+                roles: &self.roles,
+            };
+            let mut sketch = || Action {
+                protocol: Some("modbus"),
+                functions: vec!["WRITE_SINGLE_COIL".into()],
+                class: Some("write"),
+                objects: vec![],
+                requests: 1,
+            };
+            self.alerter
+                .event(&mut findings, on, acted, &mut sketch, &who, &mut self.out);
+        }
+
+        fn with_who(&mut self, f: impl FnOnce(&mut Alerter, &Who<'_>, &mut Vec<Event>)) {
+            let who = Who {
+                inventory: &self.inventory,
+                roles: &self.roles,
+            };
+            f(&mut self.alerter, &who, &mut self.out);
+        }
+
+        /// (lead note, severity, deviations, rules) of each alert so far.
+        fn alerts(&mut self) -> Vec<(NoticeKind, Severity, Vec<NoticeKind>, Vec<u32>)> {
+            self.out
+                .drain(..)
+                .map(|e| match e {
+                    Event::Alert(a) => (
+                        a.kind,
+                        a.severity,
+                        a.deviations.clone(),
+                        a.rules.iter().map(|r| r.sid).collect(),
+                    ),
+                    other => panic!("not an alert: {other:?}"),
+                })
+                .collect()
+        }
+    }
+
+    /// An action's deviations and rules are one alert, led by the most
+    /// severe deviation, at the highest severity of all.
+    #[test]
+    fn an_action_s_findings_are_one_alert() {
+        let c = conn("C1");
+        let mut r = Run::new();
+        r.event(
+            vec![
+                found(1, NoticeKind::NewFunction, Severity::High, Some(&c)),
+                rule(1, 7, 1, Some(&c)),
+                found(1, NoticeKind::WriteOnReadOnlyEdge, Severity::High, Some(&c)),
+                rule(1, 8, 3, Some(&c)),
+            ],
+            Some(&c),
+            true,
+        );
+        let a = r.alerts();
+        assert_eq!(
+            a,
+            vec![(
+                NoticeKind::WriteOnReadOnlyEdge,
+                Severity::Critical,
+                vec![NoticeKind::WriteOnReadOnlyEdge, NoticeKind::NewFunction],
+                vec![7, 8],
+            )]
+        );
+        assert_eq!(r.alerter.stats.alerts, 1);
+        assert_eq!(r.alerter.stats.by_severity, [1, 0, 0, 0]);
+        assert_eq!(r.alerter.stats.by_rule, vec![(7, 1), (8, 1)]);
+    }
+
+    /// What a connection raised before it acted (a new device and edge at
+    /// its start) joins the alert of its first action; another
+    /// connection's waiting findings stay apart.
+    #[test]
+    fn findings_wait_for_their_connection_s_action() {
+        let (c, d) = (conn("C1"), conn("C2"));
+        let mut r = Run::new();
+        r.event(
+            vec![
+                found(1, NoticeKind::NewDevice, Severity::Medium, Some(&c)),
+                found(1, NoticeKind::NewEdge, Severity::Medium, Some(&c)),
+            ],
+            Some(&c),
+            false,
+        );
+        r.event(
+            vec![found(2, NoticeKind::NewEdge, Severity::Medium, Some(&d))],
+            Some(&d),
+            false,
+        );
+        assert!(r.alerts().is_empty() && r.alerter.waits());
+        r.event(
+            vec![found(
+                3,
+                NoticeKind::NewClientWrite,
+                Severity::High,
+                Some(&c),
+            )],
+            Some(&c),
+            true,
+        );
+        let a = r.alerts();
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].0, NoticeKind::NewClientWrite);
+        assert_eq!(
+            a[0].2,
+            vec![
+                NoticeKind::NewClientWrite,
+                NoticeKind::NewDevice,
+                NoticeKind::NewEdge
+            ]
+        );
+        // An unremarkable action of the other connection: its waiting
+        // findings are an alert of their own.
+        r.event(vec![], Some(&d), true);
+        assert_eq!(r.alerts()[0].2, vec![NoticeKind::NewEdge]);
+        assert!(!r.alerter.waits());
+    }
+
+    /// Waiting ends at the connection's end, after HOLD of traffic time,
+    /// or at the end of the input; findings about a device or an edge as a
+    /// whole never wait.
+    #[test]
+    fn waiting_ends_at_conn_end_hold_or_finish() {
+        let (c, d, e) = (conn("C1"), conn("C2"), conn("C3"));
+        let mut r = Run::new();
+        for (t, on) in [(0, &c), (HOLD.0 / 2, &d), (HOLD.0 - 1, &e)] {
+            r.event(
+                vec![found(t, NoticeKind::NewEdge, Severity::Medium, Some(on))],
+                Some(on),
+                false,
+            );
+        }
+        r.with_who(|a, who, out| a.conn_end(&c, who, out));
+        assert_eq!(r.alerts().len(), 1);
+        // C1's entry left already: the tick must not take C2 before its
+        // time.
+        r.with_who(|a, who, out| a.tick(Ts(HOLD.0), who, out));
+        assert!(r.alerts().is_empty());
+        r.with_who(|a, who, out| a.tick(Ts(HOLD.0 / 2 + HOLD.0), who, out));
+        assert_eq!(r.alerts().len(), 1);
+        r.with_who(|a, who, out| a.finish(who, out));
+        assert_eq!(r.alerts().len(), 1);
+        let mut silent = found(9, NoticeKind::EdgeSilent, Severity::Medium, Some(&c));
+        silent.scope = Scope::Alone;
+        r.event(vec![silent], None, false);
+        assert_eq!(r.alerts()[0].0, NoticeKind::EdgeSilent);
+        assert_eq!(r.alerter.stats.alerts, 4);
+    }
+
+    /// At MAX_WAITING connections waiting, the oldest becomes an alert
+    /// early, counted; nothing is lost.
+    #[test]
+    fn the_waiting_table_is_capped_and_counted() {
+        let mut r = Run::new();
+        let n = MAX_WAITING + 3;
+        for i in 0..n {
+            let c = conn(&format!("C{i}"));
+            r.event(
+                vec![found(1, NoticeKind::NewEdge, Severity::Medium, Some(&c))],
+                Some(&c),
+                false,
+            );
+        }
+        assert_eq!(r.alerter.stats.flushed_early, 3);
+        assert_eq!(r.alerts().len(), 3);
+        r.with_who(|a, who, out| a.finish(who, out));
+        assert_eq!(r.alerts().len(), MAX_WAITING);
+    }
 }

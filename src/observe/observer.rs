@@ -5,6 +5,7 @@
 //! action, `super::alerts`) to be written.
 
 use super::alerts::{ActionSketch, AlertStats, Alerter, Who};
+use super::opcua::SessionChannels;
 use super::{requests, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
 use crate::event::{ConnId, Event, Finding, NoticeKind, Scope, Severity};
@@ -100,6 +101,9 @@ pub struct Observer {
     replaced_resets: u64,
     /// ... and their matches.
     replaced_matches: u64,
+    /// OPC UA secure channels waiting to carry a session, whose security
+    /// the baseline learns and checks then.
+    channels: SessionChannels,
 }
 
 /// What remains when the input ends.
@@ -147,6 +151,7 @@ impl Observer {
             replaced_detectors: (0, 0),
             replaced_resets: 0,
             replaced_matches: 0,
+            channels: SessionChannels::default(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 every_us: (*secs as i64).max(1) * 1_000_000,
@@ -210,6 +215,7 @@ impl Observer {
                     self.matches();
                 }
                 self.inventory.conn_end(c);
+                self.channels.close(&c.id);
                 if let Some(l) = self.learner.as_mut() {
                     l.conn_end(c);
                 }
@@ -323,22 +329,29 @@ impl Observer {
             }
             last = Some(r.ts);
         });
-        // After its request: the secure channel a message opens.
+        // After its request: the secure channel a message opens (the
+        // rules judge it now; the baseline when it carries a session).
         if let Event::OpcUaMessage(m) = e {
             if let Some(c) = OpcUaChannel::of(m) {
                 self.tick(c.ts, alerts);
-                if let Some(d) = self.detector.as_mut() {
-                    d.opcua_channel(&c, &mut self.deviations);
-                    self.deviations(alerts);
-                }
                 if let Some(r) = self.rules.as_mut() {
                     r.opcua_channel(&c, &mut self.matches);
                     self.matches();
                 }
+                if self.detector.is_some() || self.learner.is_some() {
+                    self.channels.open(&c);
+                }
+                last = Some(c.ts);
+            }
+            if let Some(open) = self.channels.used(m) {
+                let c = open.on(&m.id);
+                if let Some(d) = self.detector.as_mut() {
+                    d.opcua_channel(&c, &mut self.deviations);
+                    self.deviations(alerts);
+                }
                 if let Some(l) = self.learner.as_mut() {
                     l.opcua_channel(&c);
                 }
-                last = Some(c.ts);
             }
         }
         let who = Who {
@@ -540,7 +553,10 @@ impl Observer {
         });
         let caps = crate::stats::ObserveCounters {
             devices_dropped: self.inventory.dropped,
-            baseline_dropped: edges_dropped + self.learned_dropped + detector.0,
+            baseline_dropped: edges_dropped
+                + self.learned_dropped
+                + detector.0
+                + self.channels.dropped,
             deviations_repeated: detector.1,
             rule_state_resets: self.replaced_resets
                 + self.rules.as_ref().map_or(0, |r| r.stats.state_resets),
