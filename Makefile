@@ -59,7 +59,7 @@ demo: build
 	./target/release/otwatch baseline learn pcaps/plant-good.pcap -o $(DEMO_OUT)/baseline.json
 	./target/release/otwatch analyze --quiet --baseline $(DEMO_OUT)/baseline.json \
 	  --out $(DEMO_OUT)/detect pcaps/plant-anomalies.pcap
-	@python3 -c 'import json,sys; [print("  %-40s %s" % (r["note"], r["msg"])) for r in map(json.loads, open(sys.argv[1]))]' $(DEMO_OUT)/detect/notice.log
+	@python3 -c 'import json,sys; [print("  %-8s %-38s %s" % (r["severity"], r["note"], r["msg"])) for r in map(json.loads, open(sys.argv[1]))]' $(DEMO_OUT)/detect/alert.log
 	@echo "Network map (Graphviz DOT): ./target/release/otwatch baseline show $(DEMO_OUT)/baseline.json"
 
 lint: test-deps

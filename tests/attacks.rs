@@ -206,6 +206,27 @@ fn one_alert_per_action(capture: &str, new_client: bool) {
         used.iter().all(|u| *u),
         "alerts no action explains: {alerts:#?}"
     );
+    // One New_Edge per client, server and application protocol: the
+    // EtherNet/IP session and the CIP it carries are one edge.
+    let mut edges: Vec<String> = Vec::new();
+    for a in &alerts {
+        for (note, msg) in strings(&a["deviations"]).iter().zip(strings(&a["details"])) {
+            if *note == "OTWatch::New_Edge" {
+                assert!(!edges.iter().any(|e| e == msg), "{msg} twice");
+                edges.push(msg.to_string());
+            }
+        }
+    }
+    let want: &[&str] = if new_client {
+        &[
+            "new communication 127.0.1.200 -> 127.0.1.10 modbus/502",
+            "new communication 127.0.1.200 -> 127.0.1.20 enip/44818",
+            "new communication 127.0.1.200 -> 127.0.1.30 opcua-binary/4840",
+        ]
+    } else {
+        &[]
+    };
+    assert_eq!(edges, want);
     assert_eq!(stats["alerts"].as_u64(), Some(truth.len() as u64));
 }
 

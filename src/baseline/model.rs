@@ -107,8 +107,9 @@ pub const MAX_OPCUA_FACTS: usize = 1024;
 /// What an OPC UA client did with its server.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpcUaFacts {
-    /// The security of the secure channels opened: the policy
-    /// (`Basic256Sha256`, `None`), and `/None` when the mode was in clear.
+    /// The security of the secure channels that carried sessions (not the
+    /// discovery-only ones): the policy (`Basic256Sha256`, `None`), and
+    /// `/None` when the mode was in clear.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub channels: BTreeSet<String>,
     /// The identity token kinds sessions were activated with

@@ -98,4 +98,34 @@ mod tests {
             clean(&e::encap_status_name(s));
         }
     }
+
+    /// otwatch's own logs are documented column by column, in order, in
+    /// docs/logs.md.
+    #[test]
+    fn otwatch_logs_are_documented_in_order() {
+        use crate::output::LogRecord;
+        let doc = include_str!("../../docs/logs.md");
+        for (name, fields) in [
+            ("alert", crate::event::Alert::fields()),
+            ("notice", super::notice::NoticeRow::fields()),
+            ("stats", crate::stats::StatsRecord::fields()),
+        ] {
+            let at = doc
+                .find(&format!("### {name}.log"))
+                .unwrap_or_else(|| panic!("no section for {name}.log"));
+            let section = &doc[at..];
+            let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
+            let mut from = 0;
+            for f in fields {
+                let cell = format!("| `{}` |", f.name);
+                match section[from..].find(&cell) {
+                    Some(i) => from += i + cell.len(),
+                    None => panic!(
+                        "{name}.log: {} missing or out of order in docs/logs.md",
+                        f.name
+                    ),
+                }
+            }
+        }
+    }
 }
