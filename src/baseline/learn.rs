@@ -369,4 +369,54 @@ mod tests {
         }
         assert_eq!(l.timed(), 10);
     }
+
+    /// Modbus FC 8 sub-functions and FC 43 MEI types are functions of
+    /// their own: a baseline that saw Return Query Data (8/0) reports a
+    /// Restart Communications Option (8/1) as a new function, a restart.
+    #[test]
+    fn sub_functions_are_functions_of_their_own() {
+        use crate::baseline::{DetectConfig, Detector};
+        use crate::observe::FunctionClass;
+        let id = ConnId::tcp(
+            "C1",
+            ([10, 0, 0, 1].into(), 40000),
+            ([10, 0, 0, 2].into(), 502),
+        );
+        let diag = |ts: i64, sub: u16| Request {
+            ts: Ts(ts),
+            id: &id,
+            function: F::Modbus(0x08, Some(sub)),
+            class: FunctionClass::modbus(0x08, Some(sub)),
+            opcua: None,
+            write: false,
+            engineering: false,
+            identification: false,
+            modbus: None,
+            detail: Detail::Modbus {
+                unit: 1,
+                subfunction: Some(sub),
+            },
+        };
+        let mut l = Learner::default();
+        l.request(&diag(1_000_000, 0));
+        let b = l.finish(&crate::inventory::Inventory::default());
+        let functions: Vec<&String> = b.edges.values().flat_map(|e| e.functions.keys()).collect();
+        assert_eq!(functions, ["DIAGNOSTICS/Return Query Data"]);
+        let mut d = Detector::new(b, DetectConfig::default());
+        let mut out = Vec::new();
+        d.request(&diag(2_000_000, 0), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        d.request(&diag(3_000_000, 1), &mut out);
+        let kinds: Vec<_> = out.iter().map(|f| (f.kind, f.severity)).collect();
+        assert_eq!(
+            kinds,
+            [(
+                crate::event::NoticeKind::NewFunction,
+                crate::event::Severity::High
+            )]
+        );
+        assert!(out[0]
+            .msg
+            .contains("DIAGNOSTICS/Restart Communications Option (restart)"));
+    }
 }

@@ -246,7 +246,7 @@ impl Alerter {
         while let Some(&(since, uid)) = self.order.front() {
             // An entry whose findings left already is dropped first, so
             // that the time compared is a live one's.
-            if !self.waiting.get(&uid).is_some_and(|w| w.since == since) {
+            if self.waiting.get(&uid).is_none_or(|w| w.since != since) {
                 self.order.pop_front();
                 continue;
             }

@@ -661,4 +661,56 @@ mod tests {
             }
         }
     }
+
+    /// The function classes detection reports a new client's actions by.
+    #[test]
+    fn function_classes() {
+        use otwatch_parsers::enip::cip::class as c;
+        use FunctionClass as F;
+        let modbus = [
+            ((0x03, None), F::Read),
+            ((0x05, None), F::Write),
+            ((0x10, None), F::Write),
+            ((0x08, Some(0x01)), F::Restart),
+            ((0x08, Some(0x04)), F::Restart),
+            ((0x08, Some(0x00)), F::Diagnostics),
+            ((0x07, None), F::Diagnostics),
+            ((0x2B, Some(0x0E)), F::Identification),
+            ((0x2B, Some(0x0D)), F::Other),
+            ((0x11, None), F::Identification),
+            ((0x5A, None), F::Engineering),
+            ((0x7D, None), F::Engineering),
+        ];
+        for ((code, sub), class) in modbus {
+            assert_eq!(F::modbus(code, sub), class, "modbus {code} {sub:?}");
+        }
+        let cip = [
+            ((0x4C, Some(c::SYMBOL)), F::Read),
+            ((0x4D, Some(c::SYMBOL)), F::Write),
+            ((0x10, Some(0x01)), F::Write),
+            ((0x05, Some(c::IDENTITY)), F::Restart),
+            ((0x07, Some(0x8E)), F::Engineering),
+            ((0x01, Some(c::IDENTITY)), F::Identification),
+            ((0x0E, Some(0x04)), F::Read),
+            ((0x54, Some(c::CONNECTION_MANAGER)), F::Session),
+        ];
+        for ((service, class), want) in cip {
+            assert_eq!(F::cip(service, class), want, "cip {service:#x} {class:?}");
+        }
+        let opcua = [
+            ("Read", F::Read),
+            ("Write", F::Write),
+            ("Call", F::Write),
+            ("AddNodes", F::Engineering),
+            ("DeleteNodes", F::Engineering),
+            ("GetEndpoints", F::Identification),
+            ("ActivateSession", F::Session),
+            ("CreateMonitoredItems", F::Read),
+        ];
+        for (service, want) in opcua {
+            assert_eq!(F::opcua(service), want, "{service}");
+        }
+        assert!(F::Write.acts() && F::Restart.acts() && F::Engineering.acts());
+        assert!(!F::Read.acts() && !F::Identification.acts() && !F::Diagnostics.acts());
+    }
 }
