@@ -6,9 +6,7 @@
 //! reads of a client new to a server) or object, the first time it is
 //! seen, so a new poller gives one finding, not one per poll.
 
-use super::learn::{
-    channel_fact, conn_key, modbus_table_key, opcua_key, opcua_objects, request_key, Learner,
-};
+use super::learn::{channel_fact, conn_key, modbus_table_key, opcua_key, request_key, Learner};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
 use crate::event::enip::Identity;
 use crate::event::modbus::DeviceId;
@@ -706,7 +704,7 @@ impl Detector {
     /// OPC UA nodes written, and methods called, that no client wrote or
     /// called on the server in the baseline.
     fn opcua_objects(&mut self, r: &Request<'_>, key: &EdgeKey, out: &mut Vec<Finding>) {
-        let (written, methods) = opcua_objects(r);
+        let (written, methods) = r.opcua_objects();
         for (items, known, kind, what, technique) in [
             (
                 written,

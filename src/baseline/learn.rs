@@ -73,25 +73,6 @@ pub fn channel_fact(c: &OpcUaChannel<'_>) -> String {
     }
 }
 
-/// The NodeIds an OPC UA request writes, and the methods it calls (as
-/// `object method`).
-pub fn opcua_objects(r: &Request<'_>) -> (Vec<String>, Vec<String>) {
-    use crate::event::opcua::RequestBody;
-    match r.opcua {
-        Some(RequestBody::Write(w)) => (
-            w.written().map(|(n, _)| n.node_id.to_string()).collect(),
-            Vec::new(),
-        ),
-        Some(RequestBody::Call(c)) => (
-            Vec::new(),
-            c.calls()
-                .map(|(o, m)| format!("{} {}", o.node_id, m.node_id))
-                .collect(),
-        ),
-        _ => (Vec::new(), Vec::new()),
-    }
-}
-
 /// When each function of each edge was last requested. Keyed edge first
 /// so a lookup borrows the request's key and function (no allocation per
 /// request); foldhash, seeded at random, as the flow table.
@@ -198,7 +179,7 @@ impl Learner {
             f.intervals_ms.record(((ts - p) / 1000) as u64);
         }
         if r.opcua.is_some() {
-            let (written, methods) = opcua_objects(r);
+            let (written, methods) = r.opcua_objects();
             for (set, items) in [
                 (&mut e.opcua.written, written),
                 (&mut e.opcua.methods, methods),

@@ -12,7 +12,7 @@ mod render;
 
 pub use detect::{DetectConfig, Detector};
 pub use intervals::Intervals;
-pub use learn::{conn_key, opcua_objects, request_key, Learner, MAX_EDGES, MAX_RULE_MATCHES};
+pub use learn::{conn_key, request_key, Learner, MAX_EDGES, MAX_RULE_MATCHES};
 pub use model::{
     Baseline, Edge, EdgeKey, FileError, FileErrorKind, Function, LoadError, OpcUaFacts, Ranges,
     RuleMatch, FORMAT, MAX_OPCUA_FACTS, VERSION,

@@ -120,7 +120,7 @@ fn objects(r: &Request<'_>) -> Vec<String> {
         }
         return vec![parts.join(" ")];
     }
-    let (written, methods) = crate::baseline::opcua_objects(r);
+    let (written, methods) = r.opcua_objects();
     written
         .into_iter()
         .chain(methods.into_iter().map(|m| format!("call {m}")))

@@ -332,6 +332,24 @@ impl Request<'_> {
     pub fn port(&self) -> u16 {
         self.id.resp_p
     }
+
+    /// OPC UA: the NodeIds the request writes, and the methods it calls
+    /// (as `object method`).
+    pub fn opcua_objects(&self) -> (Vec<String>, Vec<String>) {
+        match self.opcua {
+            Some(RequestBody::Write(w)) => (
+                w.written().map(|(n, _)| n.node_id.to_string()).collect(),
+                Vec::new(),
+            ),
+            Some(RequestBody::Call(c)) => (
+                Vec::new(),
+                c.calls()
+                    .map(|(o, m)| format!("{} {}", o.node_id, m.node_id))
+                    .collect(),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
 }
 
 /// What a Modbus function is, by code: (writes, programs or configures,
