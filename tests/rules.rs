@@ -229,6 +229,11 @@ fn opcua_network_and_baseline_rules_fire_on_real_traffic() {
     for sid in [9_000_501, 9_000_502, 9_000_503, 9_000_504] {
         assert!(got.contains_key(&sid), "baseline rule {sid}: {got:?}");
     }
+    // A new device that only reads is medium, its new-device rule
+    // included.
+    let rogue = a.iter().find(|x| x["src"] == "10.0.0.99").unwrap();
+    assert_eq!(rogue["note"], "OTWatch::New_Client_Read", "{rogue}");
+    assert_eq!(rogue["severity"], "medium", "{rogue}");
     let write = a.iter().find(|x| x["sid"] == 9_000_502).unwrap();
     assert_eq!(
         write["matched"],

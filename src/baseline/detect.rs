@@ -152,6 +152,20 @@ fn protocols(d: &Device) -> BTreeSet<&str> {
         .collect()
 }
 
+/// A finding on a client/server pair's connection, shown from the client.
+fn on_pair(id: &ConnId, key: &EdgeKey, sub: String, f: Finding) -> Finding {
+    Finding {
+        conn: Some(id.clone()),
+        endpoints: Some(Dir::Orig),
+        proto: Some("tcp"),
+        src: Some(key.client),
+        dst: Some(key.server),
+        p: Some(key.port),
+        sub,
+        ..f
+    }
+}
+
 impl Detector {
     pub fn new(mut baseline: Baseline, cfg: DetectConfig) -> Detector {
         let edges: Vec<Edge> = std::mem::take(&mut baseline.edges).into_values().collect();
@@ -788,27 +802,25 @@ impl Detector {
             return;
         }
         out.push(Finding {
-            conn: Some(c.id.clone()),
-            endpoints: Some(Dir::Orig),
-            proto: Some("tcp"),
-            src: Some(key.client),
-            dst: Some(key.server),
-            p: Some(key.port),
-            sub,
             // Adversary-in-the-Middle: a channel in clear can be read and
             // changed on the way.
             technique: downgrade.then_some("T0830"),
-            ..Finding::deviation(
-                c.ts,
-                NoticeKind::OpcUaSecurityChange,
-                if downgrade {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                },
-                format!(
-                    "opcua session on {key} over a secure channel with security {fact}{}",
-                    if downgrade { " (downgrade)" } else { "" }
+            ..on_pair(
+                c.id,
+                &key,
+                sub,
+                Finding::deviation(
+                    c.ts,
+                    NoticeKind::OpcUaSecurityChange,
+                    if downgrade {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                    format!(
+                        "opcua session on {key} over a secure channel with security {fact}{}",
+                        if downgrade { " (downgrade)" } else { "" }
+                    ),
                 ),
             )
         });
@@ -835,24 +847,22 @@ impl Detector {
             return;
         }
         out.push(Finding {
-            conn: Some(a.id.clone()),
-            endpoints: Some(Dir::Orig),
-            proto: Some("tcp"),
-            src: Some(key.client),
-            dst: Some(key.server),
-            p: Some(key.port),
-            sub,
             // Valid Accounts.
             technique: Some("T0859"),
-            ..Finding::deviation(
-                a.ts,
-                NoticeKind::OpcUaIdentityChange,
-                if anonymous {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                },
-                format!("opcua session on {key} activated as {}", a.token),
+            ..on_pair(
+                a.id,
+                &key,
+                sub,
+                Finding::deviation(
+                    a.ts,
+                    NoticeKind::OpcUaIdentityChange,
+                    if anonymous {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                    format!("opcua session on {key} activated as {}", a.token),
+                ),
             )
         });
     }
