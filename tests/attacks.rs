@@ -230,8 +230,8 @@ fn one_alert_per_action(capture: &str, new_client: bool) {
     assert_eq!(stats["alerts"].as_u64(), Some(truth.len() as u64));
 }
 
-/// The objects an analyst acts on: register ranges, the OPC UA node and
-/// method; the server's identity where it gave one.
+/// The objects an analyst acts on: register ranges, the Logix tag, the
+/// OPC UA node and method; the server's identity where it gave one.
 fn objects(alerts: &[Value]) -> Vec<String> {
     alerts
         .iter()
@@ -261,6 +261,7 @@ fn alerts_name_the_objects_touched() {
         "unit 1 holding_registers 10",
         "unit 1 coils 0-7",
         "unit 1 holding_registers 0-3",
+        "tag Oven_Setpoint",
         "ns=2;s=Oven.Setpoint",
         "call ns=2;s=Oven ns=2;s=Oven.Reset",
         "unit 1 holding_registers 0-19",

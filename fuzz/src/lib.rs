@@ -70,9 +70,11 @@ pub fn events() -> Vec<Event> {
         instance,
         attribute,
         symbolic: false,
+        tag: None,
     };
     let tag = Path {
         symbolic: true,
+        tag: otwatch::event::enip::Tag::of(&[0x91, 0x04, b'T', b'a', b'g', b'1']),
         ..Path::default()
     };
     vec![

@@ -4,6 +4,7 @@
 //! replies. Codes and numbers only: names belong to the logs.
 
 use super::Head;
+pub use otwatch_parsers::enip::cip::Tag;
 use std::net::IpAddr;
 
 /// An encapsulation message (CIP Vol 2, 2-3): `enip.log`.
@@ -29,6 +30,8 @@ pub struct Path {
     /// The path names a tag (ANSI extended symbol segment): the service
     /// goes to the Logix symbol class.
     pub symbolic: bool,
+    /// The tag's name, when the path starts with one.
+    pub tag: Option<Tag>,
 }
 
 /// The Logix symbol class, implied by a symbolic path.

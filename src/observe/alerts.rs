@@ -101,9 +101,13 @@ fn objects(r: &Request<'_>) -> Vec<String> {
         Detail::Cip {
             instance,
             attribute,
+            tag,
         },
     ) = (r.function, r.detail)
     {
+        if let Some(t) = tag {
+            return vec![format!("tag {}", crate::observe::tag_name(&t))];
+        }
         let mut parts = Vec::new();
         for (what, v) in [
             ("class", class),
@@ -114,11 +118,11 @@ fn objects(r: &Request<'_>) -> Vec<String> {
                 parts.push(format!("{what} 0x{v:02x}"));
             }
         }
-        if parts.is_empty() {
-            // A symbolic path with no class: a tag.
-            parts.push("symbolic tag".into());
-        }
-        return vec![parts.join(" ")];
+        return if parts.is_empty() {
+            Vec::new()
+        } else {
+            vec![parts.join(" ")]
+        };
     }
     let (written, methods) = r.opcua_objects();
     written

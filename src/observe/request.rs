@@ -156,7 +156,19 @@ pub enum Detail {
     Cip {
         instance: Option<u32>,
         attribute: Option<u32>,
+        /// The tag a symbolic path names.
+        tag: Option<crate::event::enip::Tag>,
     },
+}
+
+/// A tag's name as text (bytes that are not UTF-8 replaced), `...` after
+/// one cut at its cap.
+pub fn tag_name(t: &crate::event::enip::Tag) -> String {
+    let mut s = String::from_utf8_lossy(t.as_bytes()).into_owned();
+    if t.is_cut() {
+        s.push_str("...");
+    }
+    s
 }
 
 /// What a function does to the server, as an analyst sorts actions: the
@@ -473,6 +485,7 @@ fn cip<'e>(m: &'e Cip, service: u8, path: &Path) -> Request<'e> {
         detail: Detail::Cip {
             instance: path.instance,
             attribute: path.attribute,
+            tag: path.tag,
         },
         opcua: None,
     }

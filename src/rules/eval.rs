@@ -650,6 +650,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
                     Detail::Cip {
                         instance,
                         attribute,
+                        tag,
                     },
                 ) => {
                     let mut s = format!("cip service 0x{service:02x} ({name})");
@@ -661,6 +662,10 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
                         if let Some(v) = v {
                             s.push_str(&format!(" {w} 0x{v:02x}"));
                         }
+                    }
+                    if let Some(t) = tag {
+                        s.push_str(" tag ");
+                        s.push_str(&crate::observe::tag_name(&t));
                     }
                     s
                 }

@@ -295,6 +295,7 @@ fn path(p: wire_cip::Path) -> Path {
         instance: p.instance,
         attribute: p.attribute,
         symbolic: p.symbolic,
+        tag: p.tag,
     }
 }
 

@@ -34,7 +34,7 @@ pub use msp::{
     MultipleServiceReplies, MultipleServiceReplyIter, MultipleServiceRequestIter,
     MultipleServiceRequests,
 };
-pub use path::Path;
+pub use path::{Path, Tag};
 pub use request::{parse_cip_request, Request, RequestBody};
 pub use response::{
     parse_cip_reply_to, parse_cip_response, AdditionalStatus, Response, ResponseBody, StatusWords,

@@ -5,6 +5,7 @@
 //! [`EPath`](super::EPath).
 
 use super::class;
+use super::epath::EPath;
 
 /// Class, instance and attribute of a request path's logical segments, as
 /// the reference decodes them (CIP Vol 1, C-1.4.2).
@@ -20,6 +21,77 @@ pub struct Path {
     /// The path starts with an ANSI extended symbol segment (0x91, C-1.4.5):
     /// it names a tag, and the service goes to the Logix symbol class.
     pub symbolic: bool,
+    /// The tag a path that starts with a symbolic segment names (not part
+    /// of the reference's reading: what an analyst reads of the request).
+    pub tag: Option<Tag>,
+}
+
+/// A tag name: the symbolic segments of a path (0x91 ANSI extended symbol,
+/// 0x61-0x7F symbolic; C-1.4.4, C-1.4.5) joined by `.`, as Logix writes
+/// `Program:Main.Counter`; kept inline so that a path stays `Copy`. A name
+/// longer than [`Tag::MAX`] bytes is cut there and says so.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tag {
+    len: u8,
+    cut: bool,
+    bytes: [u8; Tag::MAX],
+}
+
+impl Tag {
+    /// Bytes of a name kept: one Logix name segment is at most 40.
+    pub const MAX: usize = 48;
+
+    /// The name of the symbolic path in `path`, when it starts with one.
+    pub fn of(path: &[u8]) -> Option<Tag> {
+        if !matches!(path.first(), Some(0x91 | 0x61..=0x7F)) {
+            return None;
+        }
+        let mut t = Tag {
+            len: 0,
+            cut: false,
+            bytes: [0; Tag::MAX],
+        };
+        for (i, name) in EPath::new(path).symbols().enumerate() {
+            if i > 0 {
+                t.push(b".");
+            }
+            t.push(name);
+        }
+        (t.len > 0).then_some(t)
+    }
+
+    fn push(&mut self, b: &[u8]) {
+        let at = usize::from(self.len);
+        let room = Tag::MAX.saturating_sub(at);
+        let n = b.len().min(room);
+        let end = at.saturating_add(n);
+        if let (Some(dst), Some(src)) = (self.bytes.get_mut(at..end), b.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        // At most MAX (48): fits.
+        self.len = u8::try_from(end).unwrap_or(u8::MAX);
+        self.cut |= n < b.len();
+    }
+
+    /// The name's bytes (as sent: usually ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// Whether the name was longer than [`Tag::MAX`] bytes.
+    pub fn is_cut(&self) -> bool {
+        self.cut
+    }
+}
+
+impl core::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Tag({:?}", String::from_utf8_lossy(self.as_bytes()))?;
+        if self.cut {
+            f.write_str(", cut")?;
+        }
+        f.write_str(")")
+    }
 }
 
 impl Path {
@@ -47,6 +119,7 @@ pub(crate) fn decode(d: &[u8], start: usize, end: usize) -> Path {
     let after = |x: usize, k: usize| byte(x.saturating_add(k));
     let mut p = Path {
         symbolic: start < end && byte(start) == 0x91,
+        tag: d.get(start..end).and_then(Tag::of),
         ..Path::default()
     };
     let mut x = start;
@@ -95,7 +168,8 @@ mod tests {
                 class: Some(6),
                 instance: Some(1),
                 attribute: Some(7),
-                symbolic: false
+                symbolic: false,
+                tag: None,
             }
         );
         // 16-bit class and instance: a pad byte after the segment byte.
@@ -126,6 +200,7 @@ mod tests {
     fn a_tag_goes_to_the_symbol_class() {
         let p = path(&[0x91, 0x04, b'T', b'e', b'm', b'p']);
         assert!(p.symbolic);
+        assert_eq!(p.tag.map(|t| t.as_bytes().to_vec()), Some(b"Temp".to_vec()));
         assert_eq!(p.class, None);
         assert_eq!(p.target_class(), Some(class::SYMBOL));
         assert_eq!(path(&[0x20, 0x02]).target_class(), Some(2));
@@ -145,5 +220,30 @@ mod tests {
         // A reserved format sets nothing and moves on 4 bytes.
         let p = path(&[0x23, 0x00, 1, 2, 3, 4, 0x24, 0x09]);
         assert_eq!((p.class, p.instance), (None, Some(9)));
+    }
+
+    /// A tag's symbolic segments joined by dots (a pad byte after an odd
+    /// name); a long name is cut at Tag::MAX and says so; a path that
+    /// does not start with a name has none.
+    #[test]
+    fn tag_names() {
+        let p = path(&[
+            0x91, 0x0C, b'P', b'r', b'o', b'g', b'r', b'a', b'm', b':', b'M', b'a', b'i', b'n',
+            0x91, 0x07, b'C', b'o', b'u', b'n', b't', b'e', b'r', 0x00,
+        ]);
+        let t = p.tag.unwrap();
+        assert_eq!(t.as_bytes(), b"Program:Main.Counter");
+        assert!(!t.is_cut());
+        let mut long = vec![0x91, 40];
+        long.extend([b'a'; 40]);
+        long.extend([0x91, 20]);
+        long.extend([b'b'; 20]);
+        let t = path(&long).tag.unwrap();
+        assert_eq!(t.as_bytes().len(), Tag::MAX);
+        assert!(t.is_cut());
+        assert_eq!(path(&[0x20, 0x6B, 0x91, 0x01, b'A', 0x00]).tag, None);
+        assert_eq!(Tag::of(&[]), None);
+        // A truncated name segment gives what was there, or nothing.
+        assert_eq!(Tag::of(&[0x91, 0x09, b'x']), None);
     }
 }

@@ -27,7 +27,8 @@ fn a_request_its_path_and_its_data() {
             class: Some(1),
             instance: Some(1),
             attribute: Some(7),
-            symbolic: false
+            symbolic: false,
+            tag: None,
         }
     );
     assert_eq!(m.status(), None);
@@ -143,7 +144,8 @@ fn multiple_service_packet_services_by_the_reference_arithmetic() {
                     class: Some(1),
                     instance: Some(1),
                     attribute: Some(7),
-                    symbolic: false
+                    symbolic: false,
+                    tag: None,
                 }
             },
             Embedded::Request {
