@@ -50,6 +50,11 @@ pub fn run(
                 Ok(all) => {
                     let n = all.len();
                     for r in all {
+                        if let Reload::Rules(set, _) = &r {
+                            for e in &set.skipped {
+                                eprintln!("otwatch: SIGHUP: rule skipped: {e}");
+                            }
+                        }
                         let _ = tx.send(r);
                     }
                     eprintln!("otwatch: SIGHUP: reloaded ({n} sets)");

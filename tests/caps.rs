@@ -608,7 +608,7 @@ fn the_rule_state_is_cleared_at_its_cap_and_counted() {
     let text = r#"alert modbus any any -> any any (msg:"any Modbus request"; sid:1; rev:1;)"#;
     let (rules, errors) = RuleSet::parse(text, Path::new("t.rules"), &Vars::default());
     assert!(errors.is_empty(), "{errors:?}");
-    let mut e = Engine::new(RuleSet { rules }, 60);
+    let mut e = Engine::new(RuleSet::of(rules), 60);
     let server: IpAddr = [10, 70, 0, 1].into();
     let mut out = Vec::new();
     // The documented cap, written out: changing it must change the README.

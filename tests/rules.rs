@@ -384,13 +384,106 @@ fn broken_rules_are_errors_with_their_place() {
         assert_eq!(out.status.code(), Some(1), "{text}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{text}\nexpected {expected}\n{err}");
-        // analyze refuses to start on it.
+        // analyze --strict-rules refuses to start on it, as suricata -T.
+        let logs = dir.path().join("logs");
         let out = analyze(
-            &dir.path().join("logs"),
-            &["--rules", path.to_str().unwrap()],
+            &logs,
+            &["--rules", path.to_str().unwrap(), "--strict-rules"],
             &[pcap("modbus_example.pcap")],
         );
         assert_eq!(out.status.code(), Some(2), "{text}");
-        assert!(!dir.path().join("logs/conn.log").exists());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{text}\nexpected {expected}\n{err}");
+        assert!(!logs.join("conn.log").exists());
     }
+}
+
+/// As Suricata loads a rule file: the rules that cannot be used are
+/// reported with their place and skipped, the others run; the summary
+/// counts both; `--strict-rules` (and the `strict_rules` key) refuse the
+/// file; `rules check` lists every error and exits 1.
+#[test]
+fn a_file_with_unusable_rules_runs_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.rules");
+    std::fs::write(
+        &path,
+        "alert modbus any any -> any any (msg:\"writes\"; modbus: access write; sid:1;)\n\
+         alert tcp any any -> any any (msg:\"payload\"; content:\"|00 01|\"; sid:2;)\n\
+         alert modbus any any -> any any (modbus: function 3; sid:3;)\n\
+         alert modbus any any -> any any (msg:\"again\"; modbus: function 3; sid:1;)\n",
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    let mut c = otwatch();
+    c.args(["analyze", "--no-progress", "--out"])
+        .arg(&logs)
+        .arg("--rules")
+        .arg(&path)
+        .arg(pcap("modbus_example.pcap"));
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let skipped: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("otwatch: warning: rule skipped: "))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{err}");
+    assert!(
+        skipped[0].contains("mixed.rules:2:")
+            && skipped[0].contains("sid 2: unknown keyword \"content\""),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[1].contains("mixed.rules:4:1: sid 1: duplicate sid, first used at"),
+        "{skipped:?}"
+    );
+    assert!(err.contains("rules: 2 loaded, 2 skipped,"), "{err}");
+    // The usable rules ran: the writes of the trace, and sid 3 (no msg,
+    // as Suricata allows).
+    let alerts = read_json_log(&logs.join("alert.log"));
+    let sids = sids(&alerts);
+    assert!(sids.contains_key(&1) && sids.contains_key(&3), "{sids:?}");
+    let no_msg = alerts.iter().find(|a| a["sid"] == 3).unwrap();
+    assert_eq!(no_msg["msg"], "", "{no_msg}");
+
+    // Strict: refused, every error listed, nothing analyzed.
+    let strict = dir.path().join("strict");
+    let out = analyze(
+        &strict,
+        &["--rules", path.to_str().unwrap(), "--strict-rules"],
+        &[pcap("modbus_example.pcap")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mixed.rules:2:") && err.contains("mixed.rules:4:1"),
+        "{err}"
+    );
+    assert!(!strict.join("conn.log").exists());
+    let conf = dir.path().join("site.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "rules = {:?}\nstrict_rules = true\n",
+            path.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = analyze(
+        &strict,
+        &["--config", conf.to_str().unwrap()],
+        &[pcap("modbus_example.pcap")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the configuration file's strict_rules"
+    );
+    let out = otwatch()
+        .args(["rules", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -33,9 +33,7 @@ fuzz_target!(|data: &[u8]| {
     for window in [0, 60] {
         let mut observer = Observer::new(&ObserveConfig {
             rules: Some((
-                RuleSet {
-                    rules: rules.clone(),
-                },
+                RuleSet::of(rules.clone()),
                 window,
             )),
             ..ObserveConfig::default()

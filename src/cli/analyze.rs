@@ -56,6 +56,7 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
         }
     };
     let mut cfg = settings.pipeline;
+    super::report_skipped(&cfg);
     cfg.progress =
         !args.quiet && !args.no_progress && (args.progress || std::io::stderr().is_terminal());
     let outcome = pipeline::run_files(&args.pcaps, &cfg);
@@ -69,8 +70,8 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
             eprintln!();
             if let Some(r) = &o.rules {
                 eprintln!(
-                    "  rules: {} loaded, {} matches ({} repeats suppressed, {} held by thresholds, {} learned by the baseline)",
-                    r.rules, r.matches, r.suppressed, r.thresholded, o.alerts.rules_baselined
+                    "  rules: {} loaded, {} skipped, {} matches ({} repeats suppressed, {} held by thresholds, {} learned by the baseline)",
+                    r.rules, r.skipped, r.matches, r.suppressed, r.thresholded, o.alerts.rules_baselined
                 );
             }
             eprintln!("  {}", super::alert_line(&o.alerts));

@@ -193,7 +193,8 @@ impl AnalysisArgs {
 #[derive(Args, Debug, Default, Clone)]
 pub struct RuleArgs {
     /// Rules: a file or a folder of *.rules (default: rules/ when it
-    /// exists). A rule that does not parse stops the run before it starts.
+    /// exists). A rule that cannot be used is reported with its place and
+    /// skipped, as Suricata does (see --strict-rules).
     ///
     /// Example: --rules /etc/otwatch/rules
     #[arg(long, value_name = "PATH")]
@@ -209,6 +210,11 @@ pub struct RuleArgs {
     #[arg(long, conflicts_with = "rules")]
     pub no_rules: bool,
 
+    /// Refuse to start when a rule cannot be used (as `suricata -T`),
+    /// instead of skipping it.
+    #[arg(long)]
+    pub strict_rules: bool,
+
     /// Repeats of a rule for the same source and destination within this
     /// many seconds are counted, not alerted.
     #[arg(long, value_name = "SECS")]
@@ -220,6 +226,7 @@ impl RuleArgs {
         c.rules = self.rules.clone();
         c.vars = self.vars.clone();
         c.no_rules = self.no_rules.then_some(true);
+        c.strict_rules = self.strict_rules.then_some(true);
         c.alert_window = self.alert_window;
     }
 }

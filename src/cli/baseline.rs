@@ -112,6 +112,7 @@ fn learn(args: &LearnArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    super::report_skipped(&settings.pipeline);
     let outcome = pipeline::run_files(&args.pcaps, &settings.pipeline);
     if let Some(e) = outcome.error {
         return super::failed(&e);

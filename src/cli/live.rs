@@ -87,6 +87,7 @@ pub fn run(args: &LiveArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    super::report_skipped(&settings.pipeline);
     let Some(live) = settings.live.as_ref() else {
         return super::failed(&"internal error: live settings without capture settings");
     };

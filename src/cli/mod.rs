@@ -161,6 +161,25 @@ fn alert_line(a: &crate::observe::AlertStats) -> String {
     }
 }
 
+/// Each rule skipped because it cannot be used, with its place and why,
+/// and how many rules run: the run goes on without them.
+fn report_skipped(cfg: &crate::pipeline::PipelineConfig) {
+    let Some((set, _)) = &cfg.observe.rules else {
+        return;
+    };
+    if set.skipped.is_empty() {
+        return;
+    }
+    for e in &set.skipped {
+        eprintln!("otwatch: warning: rule skipped: {e}");
+    }
+    eprintln!(
+        "otwatch: warning: {} rules loaded, {} skipped (--strict-rules refuses them instead)",
+        set.rules.len(),
+        set.skipped.len()
+    );
+}
+
 fn misuse(msg: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("otwatch: error: {msg}");
     ExitCode::from(2)

@@ -20,12 +20,14 @@ pub enum RulesCommand {
 
 pub fn run(command: RulesCommand) -> ExitCode {
     match command {
-        RulesCommand::Check { path, vars } => match crate::rules::load(&path, vars.as_deref()) {
-            Ok(set) => {
-                println!("{}: {} rules OK", path.display(), set.rules.len());
-                ExitCode::SUCCESS
+        RulesCommand::Check { path, vars } => {
+            match crate::rules::load(&path, vars.as_deref(), true) {
+                Ok(set) => {
+                    println!("{}: {} rules OK", path.display(), set.rules.len());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => super::failed(&e),
             }
-            Err(e) => super::failed(&e),
-        },
+        }
     }
 }

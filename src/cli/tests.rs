@@ -288,6 +288,7 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "tsv",
         "--vars",
         "v",
+        "--strict-rules",
         "--alert-window",
         "1",
         "--interval-factor",
@@ -430,6 +431,7 @@ fn help_shows_the_defaults_the_resolver_applies() {
                 "immediate",
                 "verify_checksums",
                 "no_rules",
+                "strict_rules",
             ]
             .contains(&id)
             {

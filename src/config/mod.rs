@@ -58,6 +58,8 @@ pub struct Config {
     pub rules: Option<PathBuf>,
     pub vars: Option<PathBuf>,
     pub no_rules: Option<bool>,
+    /// Refuse rules that cannot be used instead of skipping them.
+    pub strict_rules: Option<bool>,
     pub alert_window: Option<u64>,
     pub baseline: Option<PathBuf>,
     pub interval_factor: Option<f64>,

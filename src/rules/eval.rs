@@ -134,6 +134,8 @@ impl<'a> Subject<'a> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     pub rules: usize,
+    /// Rules of the set that could not be used and were skipped.
+    pub skipped: usize,
     /// Matches handed on (each joins an alert, unless the baseline knows
     /// it).
     pub matches: u64,
@@ -179,6 +181,7 @@ impl Engine {
         Engine {
             stats: EngineStats {
                 rules: set.rules.len(),
+                skipped: set.skipped.len(),
                 ..EngineStats::default()
             },
             index: Class::ALL

@@ -1,16 +1,20 @@
 //! A rule set as every mode loads it: the rules of a file or folder with
 //! their variables (the given file, else `vars.conf` beside the rules).
+//! As Suricata loads rules, a rule that cannot be used is skipped and
+//! reported, and the others run; strict loading (`--strict-rules`,
+//! `rules check`, like `suricata -T`) refuses the set instead.
 
 use super::{RuleError, RuleSet, Vars};
 use std::path::Path;
 
-/// Why a rule set was refused: all of it, or nothing.
+/// Why a rule set was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The variables file cannot be read or parsed (the message names it).
     #[error("{0}")]
     Vars(String),
-    /// Every rule that cannot be used.
+    /// The rules cannot be listed, or (strict) every rule that cannot be
+    /// used.
     #[error("{} rule error(s):{}", .0.len(), listed(.0))]
     Rules(Vec<RuleError>),
 }
@@ -39,8 +43,13 @@ pub fn vars_for(rules: &Path, vars: Option<&Path>) -> Result<Vars, LoadError> {
 }
 
 /// Loads the rules at `path` (a file, or a folder of `*.rules`) with their
-/// variables; any error refuses the whole set and every error is listed.
-pub fn load(path: &Path, vars: Option<&Path>) -> Result<RuleSet, LoadError> {
+/// variables. The rules that cannot be used are in the set's `skipped`;
+/// `strict` refuses the set when there is any, listing them all.
+pub fn load(path: &Path, vars: Option<&Path>, strict: bool) -> Result<RuleSet, LoadError> {
     let vars = vars_for(path, vars)?;
-    RuleSet::load(path, &vars).map_err(LoadError::Rules)
+    let set = RuleSet::load(path, &vars).map_err(LoadError::Rules)?;
+    if strict && !set.skipped.is_empty() {
+        return Err(LoadError::Rules(set.skipped));
+    }
+    Ok(set)
 }

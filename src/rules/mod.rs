@@ -45,6 +45,19 @@ impl std::fmt::Display for RuleError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// The rules that could not be used, each with its place and why
+    /// (skipped, as Suricata skips them, unless loading is strict).
+    pub skipped: Vec<RuleError>,
+}
+
+impl RuleSet {
+    /// A set of these rules, none skipped.
+    pub fn of(rules: Vec<Rule>) -> RuleSet {
+        RuleSet {
+            rules,
+            skipped: Vec::new(),
+        }
+    }
 }
 
 /// The physical lines a rule was read from: (offset in the rule text,
@@ -133,7 +146,9 @@ impl RuleSet {
         }
     }
 
-    /// Loads every rule of `path`; any error refuses the whole set.
+    /// The rules of `path`, and every rule it holds that cannot be used (a
+    /// parse error, an unreadable file, a sid used before) in `skipped`.
+    /// Only a path that cannot be listed is an error.
     pub fn load(path: &Path, vars: &Vars) -> Result<RuleSet, Vec<RuleError>> {
         let files = RuleSet::files(path).map_err(|m| {
             vec![RuleError {
@@ -162,8 +177,11 @@ impl RuleSet {
                 }),
             }
         }
+        // A sid used before: the later rule is skipped (Suricata keeps the
+        // first too).
         let mut seen: BTreeMap<u32, (PathBuf, usize)> = BTreeMap::new();
-        for r in &rules {
+        let mut kept = Vec::with_capacity(rules.len());
+        for r in rules {
             if let Some((f, l)) = seen.get(&r.sid) {
                 errors.push(RuleError {
                     file: r.file.clone(),
@@ -174,13 +192,14 @@ impl RuleSet {
                 });
             } else {
                 seen.insert(r.sid, (r.file.clone(), r.line));
+                kept.push(r);
             }
         }
-        if errors.is_empty() {
-            Ok(RuleSet { rules })
-        } else {
-            Err(errors)
-        }
+        errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        Ok(RuleSet {
+            rules: kept,
+            skipped: errors,
+        })
     }
 }
 

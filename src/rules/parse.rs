@@ -762,14 +762,7 @@ pub fn rule(
             None,
         ));
     }
-    if r.msg.is_empty() {
-        return Err((
-            ParseError {
-                offset: 0,
-                message: "the rule has no msg".into(),
-            },
-            sid,
-        ));
-    }
+    // A rule without msg is valid, as in Suricata: its alerts have an
+    // empty message.
     Ok(r)
 }

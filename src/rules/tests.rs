@@ -134,7 +134,7 @@ fn write_req(ts: i64, client: &str) -> WriteReq {
 
 fn alerts(rule: &str, window: u64, obs: &[WriteReq]) -> (usize, EngineStats) {
     let r = one(rule).unwrap();
-    let mut e = Engine::new(RuleSet { rules: vec![r] }, window);
+    let mut e = Engine::new(RuleSet::of(vec![r]), window);
     let mut out: Vec<crate::event::Finding> = Vec::new();
     for o in obs {
         let req = Request {

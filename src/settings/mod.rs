@@ -62,6 +62,8 @@ pub struct Sources {
     pub vars: Option<PathBuf>,
     /// Seconds within which a rule's repeats are counted, not alerted.
     pub alert_window: u64,
+    /// Refuse a rule set with rules that cannot be used.
+    pub strict_rules: bool,
     pub baseline: Option<PathBuf>,
 }
 
@@ -75,12 +77,17 @@ pub enum ReloadError {
 }
 
 impl Sources {
-    /// Loads the rules and the baseline again; any error refuses the
-    /// whole set.
+    /// Loads the rules and the baseline again; an error refuses the whole
+    /// reload. Rules that cannot be used are skipped as at start, but a
+    /// set in which no rule can be used is refused: the running sensor
+    /// keeps its rules rather than go blind on a typo.
     pub fn load(&self) -> Result<Vec<Reload>, ReloadError> {
         let mut out = Vec::new();
         if let Some(p) = &self.rules {
-            let set = crate::rules::load(p, self.vars.as_deref())?;
+            let set = crate::rules::load(p, self.vars.as_deref(), self.strict_rules)?;
+            if set.rules.is_empty() && !set.skipped.is_empty() {
+                return Err(crate::rules::LoadError::Rules(set.skipped).into());
+            }
             out.push(Reload::Rules(set, self.alert_window));
         }
         if let Some(p) = &self.baseline {
@@ -346,10 +353,13 @@ impl Resolver<'_> {
         let alert_window = self
             .value("alert_window", |c| c.alert_window)
             .unwrap_or(defaults::ALERT_WINDOW_SECS);
+        let strict_rules = self
+            .value("strict_rules", |c| c.strict_rules)
+            .unwrap_or(false);
         let rules = self.rules_source();
         let vars = self.get("vars", |c| c.vars.clone());
         if let Some((path, origin)) = &rules {
-            if let Some(set) = self.load_rules(path, origin, vars.as_ref()) {
+            if let Some(set) = self.load_rules(path, origin, vars.as_ref(), strict_rules) {
                 p.observe.rules = Some((set, alert_window));
             }
         }
@@ -357,6 +367,7 @@ impl Resolver<'_> {
             rules: rules.map(|(r, _)| r),
             vars: vars.map(|(v, _)| v),
             alert_window,
+            strict_rules,
             baseline: None,
         }
     }
@@ -397,6 +408,7 @@ impl Resolver<'_> {
         path: &Path,
         origin: &Origin,
         vars: Option<&(PathBuf, Origin)>,
+        strict: bool,
     ) -> Option<crate::rules::RuleSet> {
         let mut there = true;
         for (p, o) in [Some((path, origin)), vars.map(|(p, o)| (p.as_path(), o))]
@@ -414,7 +426,7 @@ impl Resolver<'_> {
         if !there {
             return None;
         }
-        match crate::rules::load(path, vars.map(|(p, _)| p.as_path())) {
+        match crate::rules::load(path, vars.map(|(p, _)| p.as_path()), strict) {
             Ok(set) => Some(set),
             Err(crate::rules::LoadError::Vars(message)) => {
                 self.errors.push(SettingsError::Vars {

@@ -327,10 +327,26 @@ fn rules_come_from_a_flag_then_the_file_then_the_rules_folder() {
          alert modbus any any -> any 502 (msg:\"b\"; modbus: function 998; sid:8;)\n",
     )
     .unwrap();
+    // Skipped with their places, as Suricata skips them...
+    let s = resolve(
+        Mode::Analyze,
+        &Config {
+            rules: Some(broken.clone()),
+            ..none.clone()
+        },
+        None,
+    )
+    .unwrap();
+    let (set, _) = s.pipeline.observe.rules.as_ref().unwrap();
+    assert!(set.rules.is_empty());
+    let places: Vec<(usize, Option<u32>)> = set.skipped.iter().map(|e| (e.line, e.sid)).collect();
+    assert_eq!(places, [(1, Some(7)), (2, Some(8))]);
+    // ... or, strict, refused with every error.
     let e = resolve(
         Mode::Analyze,
         &Config {
             rules: Some(broken),
+            strict_rules: Some(true),
             ..none.clone()
         },
         None,
