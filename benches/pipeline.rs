@@ -123,8 +123,13 @@ fn synth_benches(c: &mut Criterion) {
         .and_then(|o| o.baseline)
         .expect("a learned baseline");
     let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let rules = otwatch::rules::load(&rules_dir, Some(&rules_dir.join("vars.conf")), true)
-        .expect("the default rule pack");
+    let rules = otwatch::rules::load(
+        &otwatch::rules::Source::Path(rules_dir.clone()),
+        None,
+        Some(&rules_dir.join("vars.conf")),
+        true,
+    )
+    .expect("the default rule pack");
     let mut g = c.benchmark_group("synth");
     g.throughput(Throughput::Elements(200_000));
     g.sample_size(10);

@@ -487,3 +487,60 @@ fn a_file_with_unusable_rules_runs_the_others() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The default pack is built into the binary: a run from any folder loads
+/// it (the same rules as `rules/`), `--rules-add` adds a file to it,
+/// `--rules` replaces it, `--no-rules` turns it off, and `rules check`
+/// with no path checks it.
+#[test]
+fn the_default_pack_is_built_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local.rules");
+    std::fs::write(
+        &local,
+        "alert modbus any any -> any any (msg:\"local reads\"; modbus: function 3; sid:77;)\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = otwatch()
+            .current_dir(dir.path())
+            .args(["analyze", "--no-progress", "--out", "logs"])
+            .args(args)
+            .arg(pcap("modbus_example.pcap"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        let alerts = dir.path().join("logs/alert.log");
+        let sids = if alerts.exists() {
+            sids(&read_json_log(&alerts))
+        } else {
+            BTreeMap::new()
+        };
+        std::fs::remove_dir_all(dir.path().join("logs")).unwrap();
+        (err, sids)
+    };
+    let (err, builtin) = run(&[]);
+    assert!(err.contains("rules: 29 loaded, 0 skipped"), "{err}");
+    assert!(builtin.contains_key(&9_000_105), "{builtin:?}");
+    let (err, added) = run(&["--rules-add", local.to_str().unwrap()]);
+    assert!(err.contains("rules: 30 loaded, 0 skipped"), "{err}");
+    assert!(
+        added.contains_key(&77) && added.contains_key(&9_000_105),
+        "{added:?}"
+    );
+    let (err, only) = run(&["--rules", local.to_str().unwrap()]);
+    assert!(err.contains("rules: 1 loaded"), "{err}");
+    assert_eq!(only.keys().collect::<Vec<_>>(), [&77]);
+    let (err, none) = run(&["--no-rules"]);
+    assert!(!err.contains("rules:") && none.is_empty(), "{err}");
+    let out = otwatch()
+        .current_dir(dir.path())
+        .args(["rules", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "builtin: 29 rules OK\n"
+    );
+}

@@ -38,7 +38,12 @@ fn setup() -> &'static Setup {
         std::fs::create_dir_all(&dir).expect("a scratch folder");
         let pack = Path::new(REPO).join("rules");
         let rules =
-            otwatch::rules::load(&pack, Some(&pack.join("vars.conf")), true).expect("the rule pack");
+            otwatch::rules::load(
+            &otwatch::rules::Source::Path(pack.clone()),
+            None,
+            Some(&pack.join("vars.conf")),
+            true,
+        ).expect("the rule pack");
         // The plant's known-good capture, learned once: the detector then
         // compares every fuzzed capture with a real baseline.
         let learn = PipelineConfig {

@@ -192,15 +192,23 @@ impl AnalysisArgs {
 /// learns the matches of known-good traffic).
 #[derive(Args, Debug, Default, Clone)]
 pub struct RuleArgs {
-    /// Rules: a file or a folder of *.rules (default: rules/ when it
-    /// exists). A rule that cannot be used is reported with its place and
-    /// skipped, as Suricata does (see --strict-rules).
+    /// Rules: a file or a folder of *.rules, instead of the default pack
+    /// built into otwatch. A rule that cannot be used is reported with its
+    /// place and skipped, as Suricata does (see --strict-rules).
     ///
     /// Example: --rules /etc/otwatch/rules
     #[arg(long, value_name = "PATH")]
     pub rules: Option<PathBuf>,
 
-    /// Rule variables file (default: vars.conf beside the rules).
+    /// Rules added to the default pack (or to --rules): a file or a folder
+    /// of *.rules.
+    ///
+    /// Example: --rules-add /etc/otwatch/local.rules
+    #[arg(long, value_name = "PATH", conflicts_with = "no_rules")]
+    pub rules_add: Option<PathBuf>,
+
+    /// Rule variables file (default: the pack's, or vars.conf beside
+    /// --rules).
     ///
     /// Example: --vars site.vars
     #[arg(long, value_name = "FILE")]
@@ -224,6 +232,7 @@ pub struct RuleArgs {
 impl RuleArgs {
     pub fn fill(&self, c: &mut Config) {
         c.rules = self.rules.clone();
+        c.rules_add = self.rules_add.clone();
         c.vars = self.vars.clone();
         c.no_rules = self.no_rules.then_some(true);
         c.strict_rules = self.strict_rules.then_some(true);

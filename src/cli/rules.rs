@@ -9,10 +9,12 @@ pub enum RulesCommand {
     /// Parse every rule; print each error with its file, line, column and
     /// sid, and exit 1 if there is any.
     Check {
-        /// A rules file or a folder of *.rules files.
-        #[arg(value_name = "PATH", default_value = "rules")]
-        path: PathBuf,
-        /// Variables file (default: vars.conf beside the rules, if any).
+        /// A rules file or a folder of *.rules files (default: the pack
+        /// built into otwatch).
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+        /// Variables file (default: the pack's, or vars.conf beside the
+        /// rules).
         #[arg(long, value_name = "FILE")]
         vars: Option<PathBuf>,
     },
@@ -21,9 +23,16 @@ pub enum RulesCommand {
 pub fn run(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::Check { path, vars } => {
-            match crate::rules::load(&path, vars.as_deref(), true) {
+            let (source, name) = match path {
+                Some(p) => {
+                    let name = p.display().to_string();
+                    (crate::rules::Source::Path(p), name)
+                }
+                None => (crate::rules::Source::Builtin, "builtin".to_string()),
+            };
+            match crate::rules::load(&source, None, vars.as_deref(), true) {
                 Ok(set) => {
-                    println!("{}: {} rules OK", path.display(), set.rules.len());
+                    println!("{name}: {} rules OK", set.rules.len());
                     ExitCode::SUCCESS
                 }
                 Err(e) => super::failed(&e),

@@ -154,7 +154,10 @@ fn rules_vars_and_alert_window() {
         let s = resolved(&argv);
         let (set, window) = s.pipeline.observe.rules.as_ref().unwrap();
         assert_eq!((set.rules.len(), *window), (1, 5));
-        assert_eq!(s.sources.rules.as_deref(), Some(rules.as_path()));
+        assert_eq!(
+            s.sources.rules,
+            Some(crate::rules::Source::Path(rules.clone()))
+        );
         assert_eq!(s.sources.vars.as_deref(), Some(vars.as_path()));
         assert_eq!(s.sources.alert_window, 5);
     }
@@ -342,10 +345,13 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
     // --rules excludes --no-rules, and --learn-for --baseline.
     for (choice, left_out) in [
         (
-            &["--rules", "r", "--learn-for", "1h"][..],
-            ["baseline", "no_rules"],
+            &["--rules", "r", "--rules-add", "a", "--learn-for", "1h"][..],
+            &["baseline", "no_rules"][..],
         ),
-        (&["--no-rules", "--baseline", "b"], ["learn_for", "rules"]),
+        (
+            &["--no-rules", "--baseline", "b"],
+            &["learn_for", "rules", "rules_add"],
+        ),
     ] {
         let mut argv = vec!["live"];
         argv.extend_from_slice(&common);
@@ -358,7 +364,15 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         u.sort();
         assert_eq!(u, left_out, "live");
     }
-    let mut argv = vec!["analyze", "--rules", "r", "--baseline", "b"];
+    let mut argv = vec![
+        "analyze",
+        "--rules",
+        "r",
+        "--rules-add",
+        "a",
+        "--baseline",
+        "b",
+    ];
     argv.extend_from_slice(&common);
     argv.push("x.pcap");
     let Command::Analyze(a) = parse(&argv).command else {

@@ -56,6 +56,8 @@ pub struct Config {
     pub out: Option<PathBuf>,
     pub log_format: Option<String>,
     pub rules: Option<PathBuf>,
+    /// Rules added to the built-in pack or to `rules`.
+    pub rules_add: Option<PathBuf>,
     pub vars: Option<PathBuf>,
     pub no_rules: Option<bool>,
     /// Refuse rules that cannot be used instead of skipping them.

@@ -1,11 +1,34 @@
-//! A rule set as every mode loads it: the rules of a file or folder with
-//! their variables (the given file, else `vars.conf` beside the rules).
+//! A rule set as every mode loads it: the default pack built into the
+//! binary (the source tree's `rules/`), or the rules of a file or folder,
+//! with their variables (the given file, else the pack's or the
+//! `vars.conf` beside the rules), and the rules of a file or folder added
+//! to either.
 //! As Suricata loads rules, a rule that cannot be used is skipped and
 //! reported, and the others run; strict loading (`--strict-rules`,
 //! `rules check`, like `suricata -T`) refuses the set instead.
 
 use super::{RuleError, RuleSet, Vars};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The default rule pack, built into the binary so that no run depends on
+/// its working directory.
+const BUILTIN: [(&str, &str); 5] = [
+    ("baseline.rules", include_str!("../../rules/baseline.rules")),
+    ("enip.rules", include_str!("../../rules/enip.rules")),
+    ("modbus.rules", include_str!("../../rules/modbus.rules")),
+    ("network.rules", include_str!("../../rules/network.rules")),
+    ("opcua.rules", include_str!("../../rules/opcua.rules")),
+];
+const BUILTIN_VARS: &str = include_str!("../../rules/vars.conf");
+
+/// Where the rules come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The default pack built into the binary (named `builtin:FILE`).
+    Builtin,
+    /// A rules file, or a folder of `*.rules`.
+    Path(PathBuf),
+}
 
 /// Why a rule set was refused.
 #[derive(Debug, thiserror::Error)]
@@ -42,12 +65,43 @@ pub fn vars_for(rules: &Path, vars: Option<&Path>) -> Result<Vars, LoadError> {
     }
 }
 
-/// Loads the rules at `path` (a file, or a folder of `*.rules`) with their
-/// variables. The rules that cannot be used are in the set's `skipped`;
-/// `strict` refuses the set when there is any, listing them all.
-pub fn load(path: &Path, vars: Option<&Path>, strict: bool) -> Result<RuleSet, LoadError> {
-    let vars = vars_for(path, vars)?;
-    let set = RuleSet::load(path, &vars).map_err(LoadError::Rules)?;
+/// Loads the rules of `source`, and those of `add` when given, with the
+/// variables of `vars` (else the pack's, or `vars.conf` beside the rules).
+/// The rules that cannot be used are in the set's `skipped`; `strict`
+/// refuses the set when there is any, listing them all.
+pub fn load(
+    source: &Source,
+    add: Option<&Path>,
+    vars: Option<&Path>,
+    strict: bool,
+) -> Result<RuleSet, LoadError> {
+    let vars = match (source, vars) {
+        (Source::Path(p), v) => vars_for(p, v)?,
+        (Source::Builtin, Some(v)) => Vars::load(v).map_err(LoadError::Vars)?,
+        (Source::Builtin, None) => Vars::parse(BUILTIN_VARS)
+            .map_err(|(line, m)| LoadError::Vars(format!("builtin:vars.conf:{line}: {m}")))?,
+    };
+    let (mut rules, mut errors) = match source {
+        Source::Builtin => {
+            let mut out = (Vec::new(), Vec::new());
+            for (name, text) in BUILTIN {
+                let (r, e) = RuleSet::parse(text, Path::new(&format!("builtin:{name}")), &vars);
+                out.0.extend(r);
+                out.1.extend(e);
+            }
+            out
+        }
+        Source::Path(p) => {
+            let set = RuleSet::load(p, &vars).map_err(LoadError::Rules)?;
+            (set.rules, set.skipped)
+        }
+    };
+    if let Some(a) = add {
+        let set = RuleSet::load(a, &vars).map_err(LoadError::Rules)?;
+        rules.extend(set.rules);
+        errors.extend(set.skipped);
+    }
+    let set = RuleSet::of_parts(rules, errors);
     if strict && !set.skipped.is_empty() {
         return Err(LoadError::Rules(set.skipped));
     }

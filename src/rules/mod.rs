@@ -13,7 +13,7 @@ mod vars;
 
 pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};
 pub use eval::{Engine, EngineStats};
-pub use load::{load, vars_for, LoadError};
+pub use load::{load, vars_for, LoadError, Source};
 pub use parse::{baseline_kinds, KEYWORDS};
 pub use vars::Vars;
 
@@ -177,8 +177,13 @@ impl RuleSet {
                 }),
             }
         }
-        // A sid used before: the later rule is skipped (Suricata keeps the
-        // first too).
+        Ok(RuleSet::of_parts(rules, errors))
+    }
+
+    /// A set of `rules` read in order and the `errors` of those that could
+    /// not be read: a sid used before is skipped too (Suricata keeps the
+    /// first), and the skipped are listed by place.
+    pub fn of_parts(rules: Vec<Rule>, mut errors: Vec<RuleError>) -> RuleSet {
         let mut seen: BTreeMap<u32, (PathBuf, usize)> = BTreeMap::new();
         let mut kept = Vec::with_capacity(rules.len());
         for r in rules {
@@ -196,10 +201,10 @@ impl RuleSet {
             }
         }
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-        Ok(RuleSet {
+        RuleSet {
             rules: kept,
             skipped: errors,
-        })
+        }
     }
 }
 

@@ -5,8 +5,6 @@
 /// Log directory.
 pub const OUT: &str = "otwatch-logs";
 pub const LOG_FORMAT: &str = "json";
-/// The rule folder loaded when it exists and no rules are given.
-pub const RULES_DIR: &str = "rules";
 
 pub const MAX_FLOWS: u64 = 1_000_000;
 pub const TCP_TIMEOUT_SECS: u32 = 300;

@@ -58,13 +58,23 @@ pub struct Settings {
 /// Where the rules, their variables and the baseline come from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sources {
-    pub rules: Option<PathBuf>,
+    /// The rules: the built-in pack or a path; none with `--no-rules`.
+    pub rules: Option<crate::rules::Source>,
+    /// Rules added to them.
+    pub rules_add: Option<PathBuf>,
     pub vars: Option<PathBuf>,
     /// Seconds within which a rule's repeats are counted, not alerted.
     pub alert_window: u64,
     /// Refuse a rule set with rules that cannot be used.
     pub strict_rules: bool,
     pub baseline: Option<PathBuf>,
+}
+
+/// The files beside a rule source: its variables and the rules added.
+#[derive(Clone, Copy)]
+struct RuleFiles<'a> {
+    vars: Option<&'a (PathBuf, Origin)>,
+    add: Option<&'a (PathBuf, Origin)>,
 }
 
 /// Why a reload was refused.
@@ -83,8 +93,13 @@ impl Sources {
     /// keeps its rules rather than go blind on a typo.
     pub fn load(&self) -> Result<Vec<Reload>, ReloadError> {
         let mut out = Vec::new();
-        if let Some(p) = &self.rules {
-            let set = crate::rules::load(p, self.vars.as_deref(), self.strict_rules)?;
+        if let Some(source) = &self.rules {
+            let set = crate::rules::load(
+                source,
+                self.rules_add.as_deref(),
+                self.vars.as_deref(),
+                self.strict_rules,
+            )?;
             if set.rules.is_empty() && !set.skipped.is_empty() {
                 return Err(crate::rules::LoadError::Rules(set.skipped).into());
             }
@@ -358,13 +373,28 @@ impl Resolver<'_> {
             .unwrap_or(false);
         let rules = self.rules_source();
         let vars = self.get("vars", |c| c.vars.clone());
-        if let Some((path, origin)) = &rules {
-            if let Some(set) = self.load_rules(path, origin, vars.as_ref(), strict_rules) {
+        let add = self.get("rules_add", |c| c.rules_add.clone());
+        if let (Some(add), None) = (&add, &rules) {
+            if let Some((_, with)) = self.get("no_rules", |c| c.no_rules.filter(|n| *n)) {
+                self.errors.push(SettingsError::Conflict {
+                    origin: add.1.clone(),
+                    with,
+                    why: "add these rules or load none",
+                });
+            }
+        }
+        if let Some((source, origin)) = &rules {
+            let files = RuleFiles {
+                vars: vars.as_ref(),
+                add: add.as_ref(),
+            };
+            if let Some(set) = self.load_rules(source, origin, files, strict_rules) {
                 p.observe.rules = Some((set, alert_window));
             }
         }
         Sources {
             rules: rules.map(|(r, _)| r),
+            rules_add: add.map(|(a, _)| a),
             vars: vars.map(|(v, _)| v),
             alert_window,
             strict_rules,
@@ -373,13 +403,14 @@ impl Resolver<'_> {
     }
 
     /// The rules to load: a flag (`--rules` or `--no-rules`) decides over
-    /// the file, the file over the default folder (when it exists).
-    fn rules_source(&mut self) -> Option<(PathBuf, Origin)> {
+    /// the file, the file over the pack built into the binary.
+    fn rules_source(&mut self) -> Option<(crate::rules::Source, Origin)> {
+        use crate::rules::Source;
         if self.flags.no_rules == Some(true) {
             return None;
         }
         if let Some(r) = &self.flags.rules {
-            return Some((r.clone(), Origin::Flag("rules")));
+            return Some((Source::Path(r.clone()), Origin::Flag("rules")));
         }
         let file_says = (
             self.get("rules", |c| c.rules.clone()),
@@ -394,26 +425,33 @@ impl Resolver<'_> {
                 });
                 None
             }
-            (Some(r), None) => Some(r),
+            (Some((r, origin)), None) => Some((Source::Path(r), origin)),
             (None, Some(_)) => None,
-            (None, None) => Path::new(defaults::RULES_DIR)
-                .is_dir()
-                .then(|| (PathBuf::from(defaults::RULES_DIR), Origin::Default("rules"))),
+            (None, None) => Some((Source::Builtin, Origin::Default("rules"))),
         }
     }
 
     /// Loads a rule set, or records every reason it does not load.
     fn load_rules(
         &mut self,
-        path: &Path,
+        source: &crate::rules::Source,
         origin: &Origin,
-        vars: Option<&(PathBuf, Origin)>,
+        files: RuleFiles<'_>,
         strict: bool,
     ) -> Option<crate::rules::RuleSet> {
+        let RuleFiles { vars, add } = files;
+        let path = match source {
+            crate::rules::Source::Path(p) => Some((p.as_path(), origin)),
+            crate::rules::Source::Builtin => None,
+        };
         let mut there = true;
-        for (p, o) in [Some((path, origin)), vars.map(|(p, o)| (p.as_path(), o))]
-            .into_iter()
-            .flatten()
+        for (p, o) in [
+            path,
+            vars.map(|(p, o)| (p.as_path(), o)),
+            add.map(|(p, o)| (p.as_path(), o)),
+        ]
+        .into_iter()
+        .flatten()
         {
             if !p.exists() {
                 self.errors.push(SettingsError::Missing {
@@ -426,7 +464,12 @@ impl Resolver<'_> {
         if !there {
             return None;
         }
-        match crate::rules::load(path, vars.map(|(p, _)| p.as_path()), strict) {
+        match crate::rules::load(
+            source,
+            add.map(|(p, _)| p.as_path()),
+            vars.map(|(p, _)| p.as_path()),
+            strict,
+        ) {
             Ok(set) => Some(set),
             Err(crate::rules::LoadError::Vars(message)) => {
                 self.errors.push(SettingsError::Vars {

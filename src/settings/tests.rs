@@ -284,9 +284,10 @@ fn rules_come_from_a_flag_then_the_file_then_the_rules_folder() {
         alert_window: Some(9),
         ..none.clone()
     };
-    // The folder (the repository's rule pack) when nothing is said.
+    // The pack built into the binary when nothing is said, wherever the
+    // run starts.
     let s = resolve(Mode::Analyze, &none, None).unwrap();
-    assert_eq!(s.sources.rules, Some(PathBuf::from("rules")));
+    assert_eq!(s.sources.rules, Some(crate::rules::Source::Builtin));
     assert!(s
         .pipeline
         .observe
@@ -299,7 +300,33 @@ fn rules_come_from_a_flag_then_the_file_then_the_rules_folder() {
     );
     let s = resolve(Mode::Analyze, &flag_rules, Some(&text)).unwrap();
     assert_eq!(sid(&s), Some((1, 9)));
-    assert_eq!(s.sources.rules, Some(one.clone()));
+    // rules_add adds to the pack (or to rules); with no_rules it is a
+    // conflict.
+    let add = format!("rules_add = {:?}\n", two.display().to_string());
+    let added = resolve(Mode::Analyze, &none, Some(&add)).unwrap();
+    let (set, _) = added.pipeline.observe.rules.as_ref().unwrap();
+    assert!(set.rules.len() > 10 && set.rules.iter().any(|r| r.sid == 2));
+    assert!(set.rules[0]
+        .file
+        .display()
+        .to_string()
+        .starts_with("builtin:"));
+    assert_eq!(added.sources.rules_add, Some(two.clone()));
+    let e = resolve(
+        Mode::Analyze,
+        &none,
+        Some(&format!("{add}no_rules = true\n")),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("rules_add: cannot be given with no_rules"),
+        "{e}"
+    );
+    assert_eq!(
+        s.sources.rules,
+        Some(crate::rules::Source::Path(one.clone()))
+    );
     // --no-rules wins over the file's rules.
     assert_eq!(
         sid(&resolve(Mode::Analyze, &flags(), Some(&text)).unwrap()),
