@@ -17,36 +17,15 @@ fn attacks(name: &str) -> PathBuf {
     repo().join("pcaps/attacks").join(name)
 }
 
-fn rules() -> String {
-    repo().join("rules").display().to_string()
-}
-
-/// Learns a baseline from `capture` with the default rules (their
-/// matches on normal traffic are learned too).
-fn learn(capture: &Path, out: &Path) {
-    let o = otwatch()
-        .args(["baseline", "learn", "-q", "--rules", &rules()])
-        .arg(capture)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-/// The alerts of `capture` against `baseline`, with the default rules,
-/// and the run's stats.log record.
+/// The alerts of `capture` against `baseline`, with the default rules
+/// (built in, as `learn_baseline` learns their matches), and the run's
+/// stats.log record.
 fn detect(baseline: &Path, capture: &Path) -> (Vec<Value>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("logs");
     let o = analyze(
         &out,
-        &[
-            "--rules",
-            &rules(),
-            "--baseline",
-            baseline.to_str().unwrap(),
-        ],
+        &["--baseline", baseline.to_str().unwrap()],
         &[capture.to_path_buf()],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -162,7 +141,7 @@ fn covers(alert: &Value, truth: &Value) -> bool {
 fn one_alert_per_action(capture: &str, new_client: bool) {
     let dir = tempfile::tempdir().unwrap();
     let b = dir.path().join("b.json");
-    learn(&attacks("learn.pcap"), &b);
+    learn_baseline(&attacks("learn.pcap"), &b);
     let (alerts, stats) = detect(&b, &attacks(&format!("{capture}.pcap")));
     let truth = read_json_log(&attacks(&format!("{capture}.truth.jsonl")));
     assert_eq!(truth.len(), 10);
@@ -210,10 +189,10 @@ fn one_alert_per_action(capture: &str, new_client: bool) {
     // EtherNet/IP session and the CIP it carries are one edge.
     let mut edges: Vec<String> = Vec::new();
     for a in &alerts {
-        for (note, msg) in strings(&a["deviations"]).iter().zip(strings(&a["details"])) {
-            if *note == "OTWatch::New_Edge" {
-                assert!(!edges.iter().any(|e| e == msg), "{msg} twice");
-                edges.push(msg.to_string());
+        for (note, msg) in folded(a) {
+            if note == "OTWatch::New_Edge" {
+                assert!(!edges.contains(&msg), "{msg} twice");
+                edges.push(msg);
             }
         }
     }
@@ -253,7 +232,7 @@ fn a_known_hmi_s_actions_are_one_alert_each() {
 fn alerts_name_the_objects_touched() {
     let dir = tempfile::tempdir().unwrap();
     let b = dir.path().join("b.json");
-    learn(&attacks("learn.pcap"), &b);
+    learn_baseline(&attacks("learn.pcap"), &b);
     let (alerts, _) = detect(&b, &attacks("attack-new-client.pcap"));
     let o = objects(&alerts);
     for want in [
@@ -276,7 +255,7 @@ fn alerts_name_the_objects_touched() {
 fn the_learning_capture_and_known_good_captures_alert_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let b = dir.path().join("b.json");
-    learn(&attacks("learn.pcap"), &b);
+    learn_baseline(&attacks("learn.pcap"), &b);
     let (alerts, _) = detect(&b, &attacks("learn.pcap"));
     assert_eq!(alerts, Vec::<Value>::new());
     // Every bundled capture of normal traffic, against its own baseline.
@@ -297,7 +276,7 @@ fn the_learning_capture_and_known_good_captures_alert_nothing() {
     assert!(known_good.len() > 30, "{known_good:?}");
     for cap in &known_good {
         let b = dir.path().join("self.json");
-        learn(cap, &b);
+        learn_baseline(cap, &b);
         let (alerts, stats) = detect(&b, cap);
         assert_eq!(alerts, Vec::<Value>::new(), "{}", cap.display());
         assert_eq!(stats["alerts"], 0, "{}", cap.display());

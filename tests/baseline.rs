@@ -162,13 +162,8 @@ fn detect(baseline: &Path, pcap: &Path) -> Vec<serde_json::Value> {
 fn deviations(alerts: &[serde_json::Value]) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for a in alerts {
-        let strings = |k: &str| -> Vec<String> {
-            a[k].as_array()
-                .map(|v| v.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-                .unwrap_or_default()
-        };
         let facts = a["baseline"].as_str().unwrap_or("").to_string();
-        for (note, msg) in strings("deviations").into_iter().zip(strings("details")) {
+        for (note, msg) in folded(a) {
             out.push((note, msg, facts.clone()));
         }
     }

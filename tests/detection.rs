@@ -130,14 +130,11 @@ fn a_write_tag_inside_an_unconnected_send_is_a_cip_write() {
     );
     assert_eq!(a["function"], serde_json::json!(["Write Tag"]), "{a}");
     assert_eq!(a["function_class"], "write", "{a}");
-    let rules: Vec<&str> = a["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    assert!(rules.iter().any(|r| r.starts_with("9000208:")), "{rules:?}");
-    assert!(rules.iter().any(|r| r.starts_with("9000502:")), "{rules:?}");
+    let sids = rule_sids(a);
+    assert!(
+        sids.contains(&9000208) && sids.contains(&9000502),
+        "{sids:?}"
+    );
     assert_eq!(rows(&out, "notice").len(), 1);
 
     let devices = rows(&out, "known_devices");
@@ -178,15 +175,7 @@ alert enip any any -> any any (msg:"ours write"; cip.write; sid:7;)
     let mut count = std::collections::BTreeMap::new();
     let alerts = rows(&out, "alert");
     for a in &alerts {
-        for r in a["rules"].as_array().unwrap() {
-            let sid: u64 = r
-                .as_str()
-                .unwrap()
-                .split(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
+        for sid in rule_sids(a) {
             *count.entry(sid).or_insert(0) += 1;
         }
     }

@@ -119,9 +119,8 @@ fn run(args: &[&str], pcaps: &[PathBuf]) -> (tempfile::TempDir, Vec<Value>) {
 fn sids(alerts: &[Value]) -> BTreeMap<u64, usize> {
     let mut m = BTreeMap::new();
     for a in alerts {
-        for r in a["rules"].as_array().into_iter().flatten() {
-            let sid = r.as_str().unwrap().split(':').next().unwrap();
-            *m.entry(sid.parse().unwrap()).or_default() += 1;
+        for sid in rule_sids(a) {
+            *m.entry(sid).or_default() += 1;
         }
     }
     m

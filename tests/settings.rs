@@ -193,26 +193,12 @@ fn baseline_learn_takes_the_flow_settings_of_a_config_file() {
          tcp_timeout = 600\nthreads = 2\n",
     )
     .unwrap();
-    let o = otwatch()
-        .args(["baseline", "learn", "-q", "--config"])
-        .arg(&f)
-        .arg(pcap("plant-good.pcap"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = learn(&f);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.exists());
     // A file with problems is refused, naming them.
     std::fs::write(&f, "tcp_timeout = 0\nthreads = \"two\"\n").unwrap();
-    let o = otwatch()
-        .args(["baseline", "learn", "-q", "--config"])
-        .arg(&f)
-        .arg(pcap("plant-good.pcap"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = learn(&f);
     assert_eq!(o.status.code(), Some(2));
     let e = errors(&o);
     assert_eq!(e.len(), 2, "{e:#?}");

@@ -162,18 +162,11 @@ fn every_injected_anomaly_is_detected() {
     // each rule ("OTWatch::Rule", its sid, rev and msg).
     let mut notices: Vec<(&serde_json::Value, String, String)> = Vec::new();
     for a in &alerts {
-        let list = |k: &str| -> Vec<String> {
-            a[k].as_array()
-                .into_iter()
-                .flatten()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect()
-        };
-        for (note, msg) in list("deviations").into_iter().zip(list("details")) {
+        for (note, msg) in folded(a) {
             notices.push((a, note, msg));
         }
-        for r in list("rules") {
-            notices.push((a, "OTWatch::Rule".into(), r));
+        for r in a["rules"].as_array().into_iter().flatten() {
+            notices.push((a, "OTWatch::Rule".into(), r.as_str().unwrap().to_string()));
         }
     }
     let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));

@@ -81,27 +81,25 @@ pub fn load(
         (Source::Builtin, None) => Vars::parse(BUILTIN_VARS)
             .map_err(|(line, m)| LoadError::Vars(format!("builtin:vars.conf:{line}: {m}")))?,
     };
-    let (mut rules, mut errors) = match source {
+    let mut set = match source {
         Source::Builtin => {
-            let mut out = (Vec::new(), Vec::new());
+            let (mut rules, mut errors) = (Vec::new(), Vec::new());
             for (name, text) in BUILTIN {
                 let (r, e) = RuleSet::parse(text, Path::new(&format!("builtin:{name}")), &vars);
-                out.0.extend(r);
-                out.1.extend(e);
+                rules.extend(r);
+                errors.extend(e);
             }
-            out
+            RuleSet::of_parts(rules, errors)
         }
-        Source::Path(p) => {
-            let set = RuleSet::load(p, &vars).map_err(LoadError::Rules)?;
-            (set.rules, set.skipped)
-        }
+        Source::Path(p) => RuleSet::load(p, &vars).map_err(LoadError::Rules)?,
     };
+    // Added rules join the set: their sids are checked against it.
     if let Some(a) = add {
-        let set = RuleSet::load(a, &vars).map_err(LoadError::Rules)?;
-        rules.extend(set.rules);
-        errors.extend(set.skipped);
+        let extra = RuleSet::load(a, &vars).map_err(LoadError::Rules)?;
+        set.rules.extend(extra.rules);
+        set.skipped.extend(extra.skipped);
+        set = RuleSet::of_parts(set.rules, set.skipped);
     }
-    let set = RuleSet::of_parts(rules, errors);
     if strict && !set.skipped.is_empty() {
         return Err(LoadError::Rules(set.skipped));
     }

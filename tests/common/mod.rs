@@ -479,3 +479,39 @@ pub fn cip_io(id: u32, seq: u32) -> Vec<u8> {
     v.extend_from_slice(&[0xB1, 0, 4, 0, 1, 0, 0x42, 0x42]);
     v
 }
+
+/// The deviations an alert.log record folds in: (note, what it saw), the
+/// leading one first.
+pub fn folded(alert: &serde_json::Value) -> Vec<(String, String)> {
+    let list = |k: &str| -> Vec<String> {
+        alert[k]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    list("deviations")
+        .into_iter()
+        .zip(list("details"))
+        .collect()
+}
+
+/// The sids of the rules an alert.log record lists (`sid:rev msg`), in
+/// the order they matched.
+pub fn rule_sids(alert: &serde_json::Value) -> Vec<u64> {
+    alert["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            r.as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
