@@ -408,9 +408,11 @@ fn a_file_with_unusable_rules_runs_the_others() {
     std::fs::write(
         &path,
         "alert modbus any any -> any any (msg:\"writes\"; modbus: access write; sid:1;)\n\
-         alert tcp any any -> any any (msg:\"payload\"; content:\"|00 01|\"; sid:2;)\n\
+         alert tcp any any -> any any (msg:\"web\"; http.uri; content:\"/admin\"; sid:2;)\n\
          alert modbus any any -> any any (modbus: function 3; sid:3;)\n\
-         alert modbus any any -> any any (msg:\"again\"; modbus: function 3; sid:1;)\n",
+         alert modbus any any -> any any (msg:\"again\"; modbus: function 3; sid:1;)\n\
+         alert tcp any any -> any any (msg:\"backref\"; content:\"a\"; pcre:\"/(a)\\1/\"; sid:5;)\n\
+         alert tcp any any -> any 502 (msg:\"payload\"; content:\"|00 00|\"; offset:2; depth:2; sid:6;)\n",
     )
     .unwrap();
     let logs = dir.path().join("logs");
@@ -427,22 +429,30 @@ fn a_file_with_unusable_rules_runs_the_others() {
         .lines()
         .filter_map(|l| l.strip_prefix("otwatch: warning: rule skipped: "))
         .collect();
-    assert_eq!(skipped.len(), 2, "{err}");
+    assert_eq!(skipped.len(), 3, "{err}");
     assert!(
         skipped[0].contains("mixed.rules:2:")
-            && skipped[0].contains("sid 2: unknown keyword \"content\""),
+            && skipped[0].contains("sid 2: unknown keyword \"http.uri\""),
         "{skipped:?}"
     );
     assert!(
         skipped[1].contains("mixed.rules:4:1: sid 1: duplicate sid, first used at"),
         "{skipped:?}"
     );
-    assert!(err.contains("rules: 2 loaded, 2 skipped,"), "{err}");
+    assert!(
+        skipped[2].contains("mixed.rules:5:")
+            && skipped[2].contains("sid 5: pcre: the regex crate cannot use this expression"),
+        "{skipped:?}"
+    );
+    assert!(err.contains("rules: 3 loaded, 3 skipped,"), "{err}");
     // The usable rules ran: the writes of the trace, and sid 3 (no msg,
     // as Suricata allows).
     let alerts = read_json_log(&logs.join("alert.log"));
     let sids = sids(&alerts);
-    assert!(sids.contains_key(&1) && sids.contains_key(&3), "{sids:?}");
+    assert!(
+        sids.contains_key(&1) && sids.contains_key(&3) && sids.contains_key(&6),
+        "{sids:?}"
+    );
     let no_msg = alerts.iter().find(|a| a["sid"] == 3).unwrap();
     assert_eq!(no_msg["msg"], "", "{no_msg}");
 

@@ -78,6 +78,8 @@ pub struct ConnFacts {
 #[derive(Debug, Default)]
 pub struct Shared {
     pub cip: enip::CipConnections,
+    /// The payload rules' reusable buffers.
+    pub payload: crate::rules::payload::Scratch,
 }
 
 /// What an analyzer may do while it handles data.

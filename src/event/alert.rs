@@ -162,6 +162,19 @@ impl NoticeKind {
     }
 }
 
+/// A payload rule matched a chunk of a connection's stream (a flow
+/// worker's finding; the rule engine decides whether it alerts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayloadMatch {
+    pub ts: Ts,
+    pub id: ConnId,
+    /// The side that sent the bytes.
+    pub dir: Dir,
+    pub sid: u32,
+    /// The chunk's size.
+    pub len: u32,
+}
+
 /// A rule that matched: what `alert.log` says of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleHit {

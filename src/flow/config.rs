@@ -30,6 +30,8 @@ pub struct FlowConfig {
     pub tcp_attempt_delay: Micros,
     /// Settings handed to the protocol analyzers.
     pub analyzers: crate::analyzers::AnalyzerConfig,
+    /// The payload rules (shared by every shard; replaced on a reload).
+    pub payload: crate::rules::payload::Handle,
 }
 
 impl FlowConfig {
@@ -64,6 +66,7 @@ impl Default for FlowConfig {
             tcp_close_delay: Micros::from_secs(5),
             tcp_attempt_delay: Micros::from_secs(5),
             analyzers: crate::analyzers::AnalyzerConfig::default(),
+            payload: crate::rules::payload::Handle::default(),
         }
     }
 }

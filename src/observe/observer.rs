@@ -268,6 +268,14 @@ impl Observer {
                     last = Some(head.ts);
                 }
             }
+            Event::PayloadMatch(m) => {
+                self.tick(m.ts, alerts);
+                if let Some(r) = self.rules.as_mut() {
+                    r.payload(m, &mut self.matches);
+                    self.matches();
+                }
+                last = Some(m.ts);
+            }
             Event::ModbusUmas(u) => {
                 self.tick(u.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {

@@ -23,6 +23,7 @@ use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
 use crate::output::{LogFormat, LogWriter, WriteError};
+use crate::rules::payload::{Handle, PayloadSet};
 use crate::stats::{DecodeCounters, Summary};
 use crate::time::Ts;
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -190,6 +191,13 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
     let mut workers = Vec::with_capacity(threads);
     let flow_cfg = cfg.flow.clone();
+    let payload = flow_cfg.payload.clone();
+    payload.store(
+        cfg.observe
+            .rules
+            .as_ref()
+            .and_then(|(set, _)| PayloadSet::compile(set)),
+    );
     // Workers hand their used batches back to be filled again: the capture
     // thread then reuses warm buffers instead of faulting in fresh ones
     // and freeing them from another thread every tick.
@@ -237,7 +245,8 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     };
     let merger = thread::Builder::new().name("otwatch-merge".into()).spawn({
         let shipper = shipper.clone();
-        move || merge(out_rx, writer, observer, reload_rx, rotation, shipper)
+        let reload = reload_rx.map(|rx| (rx, payload));
+        move || merge(out_rx, writer, observer, reload, rotation, shipper)
     });
     let merger = match merger {
         Ok(m) => m,
@@ -834,7 +843,8 @@ fn merge(
     sources: Vec<Receiver<Output>>,
     mut writer: LogWriter,
     mut observer: Observer,
-    reload: Option<Receiver<Reload>>,
+    // Reloads, and the payload rules' handle they replace.
+    reload: Option<(Receiver<Reload>, Handle)>,
     rotation: Rotation,
     shipper: Option<Arc<Shipper>>,
 ) -> Result<(LogWriter, Observer), WriteError> {
@@ -879,10 +889,13 @@ fn merge(
         if got == 0 {
             return Ok((writer, observer));
         }
-        if let Some(rx) = &reload {
+        if let Some((rx, payload)) = &reload {
             while let Ok(r) = rx.try_recv() {
                 match r {
-                    Reload::Rules(set, window) => observer.set_rules(set, window),
+                    Reload::Rules(set, window) => {
+                        payload.store(PayloadSet::compile(&set));
+                        observer.set_rules(set, window)
+                    }
                     Reload::Baseline(b) => observer.set_baseline(*b),
                 }
             }

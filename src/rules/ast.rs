@@ -1,5 +1,6 @@
 //! A parsed rule: header (who talks to whom) and what must match.
 
+use super::payload::{Buffer, Inspection, Program};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -214,6 +215,36 @@ pub enum Cond {
     Baseline(Vec<String>),
     /// `app-layer-protocol: [!]NAME` on connections.
     AppLayer { neg: bool, name: String },
+    /// A sticky buffer (`enip.product_name; content:...`) and what it must
+    /// hold.
+    Buffer(Buffer, Inspection),
+}
+
+impl Cond {
+    /// The keyword the condition was written with.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Cond::ModbusFunction { .. } | Cond::ModbusCategory { .. } => "modbus: function",
+            Cond::ModbusAccess { .. } => "modbus: access",
+            Cond::ModbusUnit(_) => "modbus: unit",
+            Cond::ModbusException => "modbus.exception",
+            Cond::ModbusUmas(_) => "modbus.umas",
+            Cond::EnipCommand(_) => "enip_command",
+            Cond::EnipStatus(_) => "enip.status",
+            Cond::EnipIdentity { .. } => "enip.* (identity)",
+            Cond::CipService { .. } => "cip_service",
+            Cond::CipRequest { .. } => "cip.service",
+            Cond::CipWrite => "cip.write",
+            Cond::OpcUaService(_) => "opcua.service",
+            Cond::OpcUaPolicy(_) => "opcua.security_policy",
+            Cond::OpcUaMode(_) => "opcua.security_mode",
+            Cond::OpcUaToken(_) => "opcua.identity_token",
+            Cond::OpcUaSecret { .. } => "opcua.secret",
+            Cond::Baseline(_) => "baseline",
+            Cond::AppLayer { .. } => "app-layer-protocol",
+            Cond::Buffer(b, _) => b.keyword(),
+        }
+    }
 }
 
 /// A List Identity field of the `enip.*` keywords.
@@ -264,6 +295,8 @@ pub struct Rule {
     pub references: Vec<String>,
     pub conds: Vec<Cond>,
     pub threshold: Option<Threshold>,
+    /// Payload keywords: set when the rule is matched on payloads.
+    pub payload: Option<Box<Program>>,
     pub file: PathBuf,
     pub line: usize,
 }

@@ -3,10 +3,13 @@
 //! repeats.
 
 use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
+use super::payload::Buffer;
 use super::RuleSet;
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Path};
 use crate::event::modbus::{Response, Transaction, Umas};
-use crate::event::{Conn, ConnId, Dir, Finding, NoticeKind, RuleHit, Scope, Severity};
+use crate::event::{
+    Conn, ConnId, Dir, Finding, NoticeKind, PayloadMatch, RuleHit, Scope, Severity,
+};
 use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::HashMap;
@@ -28,8 +31,10 @@ enum Kind<'a> {
     /// A Modbus exception response: (unit, function, exception code).
     ModbusException(u8, u8, u8),
     Umas(&'a Umas),
-    /// A List Identity reply: (vendor id, device type, product code).
-    Identity(u16, u16, u16),
+    /// A List Identity reply.
+    Identity(&'a Identity),
+    /// A payload rule's match in a connection's stream.
+    Payload(&'a PayloadMatch),
     Baseline(&'a Finding),
 }
 
@@ -93,6 +98,8 @@ impl Class {
             Kind::Channel(_) | Kind::Activate(_) => Class::OpcUa,
             Kind::Enip(_) => Class::Enip,
             Kind::Identity(..) => Class::Identity,
+            // Found by sid, not by class.
+            Kind::Payload(_) => Class::RequestOther,
             Kind::Umas(_) => Class::Umas,
             Kind::Cip(_) => Class::CipMessage,
             Kind::ModbusException(..) => Class::ModbusException,
@@ -161,6 +168,8 @@ pub struct Engine {
     /// can match it, in rule order.
     index: Vec<Vec<usize>>,
     window_us: i64,
+    /// The payload rules by sid (their matches come from the workers).
+    by_sid: HashMap<u32, usize>,
     windows: HashMap<(u32, IpAddr), Window>,
     last_alert: HashMap<(u32, IpAddr, Option<IpAddr>), i64>,
     pub stats: EngineStats,
@@ -193,6 +202,13 @@ impl Engine {
                         .map(|(i, _)| i)
                         .collect()
                 })
+                .collect(),
+            by_sid: set
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.payload.is_some())
+                .map(|(i, r)| (r.sid, i))
                 .collect(),
             rules: set.rules,
             window_us: window_secs as i64 * 1_000_000,
@@ -255,7 +271,7 @@ impl Engine {
             sport: None,
             dst: Some(asker),
             dport: None,
-            kind: Kind::Identity(i.vendor_id, i.device_type, i.product_code),
+            kind: Kind::Identity(i),
         };
         self.check(&s, out);
     }
@@ -291,67 +307,82 @@ impl Engine {
         self.check(&e, out);
     }
 
+    /// Checks a payload rule's match (found by a flow worker).
+    pub fn payload(&mut self, m: &PayloadMatch, out: &mut Vec<Finding>) {
+        let Some(&i) = self.by_sid.get(&m.sid) else {
+            // A match of a rule replaced by a reload meanwhile.
+            return;
+        };
+        let e = Subject::conn(m.ts, &m.id, m.dir, Kind::Payload(m));
+        self.hit(i, &e, out);
+    }
+
     fn check(&mut self, e: &Subject<'_>, out: &mut Vec<Finding>) {
         let class = Class::of(&e.kind) as usize;
         for k in 0..self.index[class].len() {
             let i = self.index[class][k];
-            if !matches(&self.rules[i], e) {
-                continue;
+            if matches(&self.rules[i], e) {
+                self.hit(i, e, out);
             }
-            if !self.threshold_passes(i, e) {
-                self.stats.thresholded += 1;
-                continue;
-            }
-            let r = &self.rules[i];
-            let key = (r.sid, e.src, e.dst);
-            if let Some(last) = self.last_alert.get(&key) {
-                if e.ts.0 - last < self.window_us {
-                    self.stats.suppressed += 1;
-                    continue;
-                }
-            }
-            if self.last_alert.len() >= MAX_STATE {
-                self.last_alert.clear();
-                self.stats.state_resets += 1;
-            }
-            self.last_alert.insert(key, e.ts.0);
-            self.stats.matches += 1;
-            let (matched, baseline) = describe(e);
-            // The notice shows the connection's endpoints when the event
-            // has both ports (a deviation or an identity reply has not).
-            let shown = e.sport.is_some() && e.dst.is_some() && e.dport.is_some();
-            out.push(Finding {
-                ts: e.ts,
-                kind: NoticeKind::Rule,
-                severity: Severity::of_priority(r.priority),
-                technique: None,
-                scope: match &e.kind {
-                    Kind::Baseline(n) => n.scope,
-                    _ => Scope::Action,
-                },
-                conn: e.conn.map(|(c, _)| c.clone()),
-                endpoints: e.conn.filter(|_| shown).map(|(_, d)| d),
-                proto: None,
-                msg: format!("[{}:{}] {}", r.sid, r.rev, r.msg),
-                sub: match &baseline {
-                    Some(b) => format!("{matched}; {b}"),
-                    None => matched.clone(),
-                },
-                src: Some(e.src),
-                dst: e.dst,
-                p: e.dport,
-                rule: Some(Box::new(RuleHit {
-                    sid: r.sid,
-                    rev: r.rev,
-                    msg: r.msg.clone(),
-                    priority: r.priority,
-                    classtype: r.classtype.clone(),
-                    techniques: r.techniques(),
-                    references: r.references.clone(),
-                    matched,
-                })),
-            });
         }
+    }
+
+    /// Rule `i` matched `e`: an alert, unless a threshold or the
+    /// suppression window holds it back.
+    fn hit(&mut self, i: usize, e: &Subject<'_>, out: &mut Vec<Finding>) {
+        if !self.threshold_passes(i, e) {
+            self.stats.thresholded += 1;
+            return;
+        }
+        let r = &self.rules[i];
+        let key = (r.sid, e.src, e.dst);
+        if let Some(last) = self.last_alert.get(&key) {
+            if e.ts.0 - last < self.window_us {
+                self.stats.suppressed += 1;
+                return;
+            }
+        }
+        if self.last_alert.len() >= MAX_STATE {
+            self.last_alert.clear();
+            self.stats.state_resets += 1;
+        }
+        self.last_alert.insert(key, e.ts.0);
+        self.stats.matches += 1;
+        let (matched, baseline) = describe(e);
+        // The notice shows the connection's endpoints when the event
+        // has both ports (a deviation or an identity reply has not).
+        let shown = e.sport.is_some() && e.dst.is_some() && e.dport.is_some();
+        out.push(Finding {
+            ts: e.ts,
+            kind: NoticeKind::Rule,
+            severity: Severity::of_priority(r.priority),
+            technique: None,
+            scope: match &e.kind {
+                Kind::Baseline(n) => n.scope,
+                _ => Scope::Action,
+            },
+            conn: e.conn.map(|(c, _)| c.clone()),
+            endpoints: e.conn.filter(|_| shown).map(|(_, d)| d),
+            proto: None,
+            msg: format!("[{}:{}] {}", r.sid, r.rev, r.msg),
+            sub: match &baseline {
+                Some(b) => format!("{matched}; {b}"),
+                None => matched.clone(),
+            },
+            src: Some(e.src),
+            dst: e.dst,
+            p: e.dport,
+            rule: Some(Box::new(RuleHit {
+                sid: r.sid,
+                rev: r.rev,
+                msg: r.msg.clone(),
+                priority: r.priority,
+                classtype: r.classtype.clone(),
+                techniques: r.techniques(),
+                references: r.references.clone(),
+                matched,
+            })),
+        });
     }
 
     fn threshold_passes(&mut self, i: usize, e: &Subject<'_>) -> bool {
@@ -448,6 +479,9 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
 /// Whether `r` can match an event of `class`: its baseline gate and its
 /// protocol (what the index is built from; the rest is per event).
 fn admits(r: &Rule, class: Class) -> bool {
+    if r.payload.is_some() {
+        return false;
+    }
     let baseline_rule = r.conds.iter().any(|c| matches!(c, Cond::Baseline(_)));
     if (class == Class::Baseline) != baseline_rule {
         return false;
@@ -538,11 +572,15 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
         Cond::EnipCommand(cmd) => matches!(&e.kind, Kind::Enip(m) if m.command == *cmd),
         Cond::EnipStatus(n) => matches!(&e.kind, Kind::Enip(m) if n.matches(u64::from(m.status))),
         Cond::EnipIdentity { field, value } => match e.kind {
-            Kind::Identity(vendor, device, product) => value.matches(u64::from(match field {
-                IdentityField::VendorId => vendor,
-                IdentityField::DeviceType => device,
-                IdentityField::ProductCode => product,
+            Kind::Identity(i) => value.matches(u64::from(match field {
+                IdentityField::VendorId => i.vendor_id,
+                IdentityField::DeviceType => i.device_type,
+                IdentityField::ProductCode => i.product_code,
             })),
+            _ => false,
+        },
+        Cond::Buffer(Buffer::EnipProductName, inspection) => match e.kind {
+            Kind::Identity(i) => inspection.matches(&i.product_name),
             _ => false,
         },
         Cond::CipService {
@@ -690,10 +728,7 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
             None,
         ),
         Kind::Channel(c) => (
-            format!(
-                "opcua OpenSecureChannel policy {}",
-                c.policy.unwrap_or("-")
-            ),
+            format!("opcua OpenSecureChannel policy {}", c.policy.unwrap_or("-")),
             None,
         ),
         Kind::Activate(a) => (
@@ -716,8 +751,23 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
             format!("enip command 0x{:04x} status 0x{:x}", m.command, m.status),
             None,
         ),
-        Kind::Identity(vendor, device, product) => (
-            format!("enip List Identity reply: vendor {vendor}, device type {device}, product code {product}"),
+        Kind::Identity(i) => (
+            format!(
+                "enip List Identity reply: vendor {}, device type {}, product code {}",
+                i.vendor_id, i.device_type, i.product_code
+            ),
+            None,
+        ),
+        Kind::Payload(m) => (
+            format!(
+                "{} payload from the {}, {} bytes",
+                m.id.transport(),
+                match m.dir {
+                    Dir::Orig => "client",
+                    Dir::Resp => "server",
+                },
+                m.len
+            ),
             None,
         ),
         Kind::Cip(m) => {

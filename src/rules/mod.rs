@@ -9,6 +9,7 @@ mod ast;
 mod eval;
 mod load;
 mod parse;
+pub mod payload;
 mod vars;
 
 pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};

@@ -3,12 +3,13 @@
 //! it into a line and column.
 
 use super::ast::*;
+use super::payload;
 use super::vars::Vars;
 use nom::branch::alt;
-use nom::bytes::complete::{escaped_transform, is_not, tag, take_while1};
-use nom::character::complete::{char, multispace0, none_of};
-use nom::combinator::{map, opt, value};
-use nom::sequence::{delimited, preceded};
+use nom::bytes::complete::take_while1;
+use nom::character::complete::{char, multispace0};
+use nom::combinator::opt;
+use nom::sequence::preceded;
 use nom::{IResult, Parser};
 use std::net::IpAddr;
 use std::path::Path;
@@ -172,36 +173,82 @@ fn split_list(s: &str) -> Vec<&str> {
     out
 }
 
-/// One `name[:value];` option.
-fn option(i: &str) -> IResult<&str, (&str, Option<String>)> {
+/// One `name[:value];` option: its name, its value (quotes removed, `\\`,
+/// `\"` and `\;` unescaped) and the value as written (the payload
+/// keywords read their own escapes).
+fn option(i: &str) -> IResult<&str, (&str, Option<String>, &str)> {
     let (i, _) = multispace0(i)?;
     let (i, name) = take_while1(|c: char| c.is_alphanumeric() || "_.-".contains(c))(i)?;
     let (i, _) = multispace0(i)?;
+    let start = i.strip_prefix(':').unwrap_or(i);
     let (i, v) = opt(preceded(
         (char(':'), multispace0),
-        alt((
-            delimited(
-                char('"'),
-                map(
-                    opt(escaped_transform(
-                        none_of("\\\""),
-                        '\\',
-                        alt((
-                            value("\\", tag("\\")),
-                            value("\"", tag("\"")),
-                            value(";", tag(";")),
-                        )),
-                    )),
-                    Option::unwrap_or_default,
-                ),
-                char('"'),
-            ),
-            map(is_not(";"), |s: &str| s.trim().to_string()),
-        )),
+        alt((quoted_value, raw_value)),
     ))
     .parse(i)?;
+    let raw = if v.is_some() {
+        start[..start.len() - i.len()].trim()
+    } else {
+        ""
+    };
     let (i, _) = (multispace0, char(';')).parse(i)?;
-    Ok((i, (name, v)))
+    Ok((i, (name, v, raw)))
+}
+
+/// A quoted value: `\\`, `\"` and `\;` unescaped, other escapes (`\d`
+/// in a pcre) kept as written.
+fn quoted_value(i: &str) -> IResult<&str, String> {
+    let Some(body) = i.strip_prefix('"') else {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Char,
+        )));
+    };
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((n, c)) = chars.next() {
+        match c {
+            '"' => return Ok((&body[n + 1..], out)),
+            '\\' => match chars.next() {
+                Some((_, e @ ('\\' | '"' | ';'))) => out.push(e),
+                Some((_, e)) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => break,
+            },
+            _ => out.push(c),
+        }
+    }
+    Err(nom::Err::Error(nom::error::Error::new(
+        i,
+        nom::error::ErrorKind::Char,
+    )))
+}
+
+/// An unquoted value (or a negated quoted one, `!"..."`): up to the `;`
+/// that is not escaped or inside quotes.
+fn raw_value(i: &str) -> IResult<&str, String> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (n, c) in i.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                if n == 0 {
+                    break;
+                }
+                return Ok((&i[n..], i[..n].trim().to_string()));
+            }
+            _ => {}
+        }
+    }
+    Err(nom::Err::Error(nom::error::Error::new(
+        i,
+        nom::error::ErrorKind::IsNot,
+    )))
 }
 
 /// A numeric comparison (`N`, `<N`, `>N`, `N<>M`, `N-M`).
@@ -505,6 +552,7 @@ pub fn rule(
         references: Vec::new(),
         conds: Vec::new(),
         threshold: None,
+        payload: None,
         file: file.to_path_buf(),
         line,
     };
@@ -526,8 +574,8 @@ pub fn rule(
             return Err(fail(text.len(), "expected ) at the end of the rule".into()));
         }
         match option(b) {
-            Ok((next, (name, v))) => {
-                opts.push((at(text, b.trim_start()), name, v));
+            Ok((next, (name, v, raw))) => {
+                opts.push((at(text, b.trim_start()), name, v, raw));
                 b = next;
             }
             Err(_) => {
@@ -538,7 +586,7 @@ pub fn rule(
             }
         }
     }
-    for (_, name, v) in &opts {
+    for (_, name, v, _) in &opts {
         if *name == "sid" {
             r.sid = v.as_deref().and_then(int).unwrap_or(0) as u32;
         }
@@ -549,7 +597,8 @@ pub fn rule(
     r.sport = port(header[1]).map_err(with_sid)?;
     r.dst = addr(header[3]).map_err(with_sid)?;
     r.dport = port(header[4]).map_err(with_sid)?;
-    for (o, name, v) in opts {
+    let mut payload = payload::Builder::default();
+    for (o, name, v, raw) in opts {
         let val = || v.clone().unwrap_or_default();
         let need = |what: &str| -> Result<String, (ParseError, Option<u32>)> {
             v.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
@@ -571,6 +620,10 @@ pub fn rule(
                 sid,
             )
         };
+        if payload::PAYLOAD_KEYWORDS.contains(&name) {
+            payload::parse_option(&mut payload, name, v.as_ref().map(|_| raw)).map_err(bad)?;
+            continue;
+        }
         match name {
             "msg" => r.msg = need("a message")?,
             "sid" => {
@@ -611,9 +664,7 @@ pub fn rule(
                     .map_err(|m| bad(format!("detection_filter: {m}")))?,
                 )
             }
-            // Every event is a request or a finished connection seen from
-            // its client: flow options add nothing and are accepted.
-            "flow" | "gid" | "target" => {}
+            "gid" | "target" => {}
             "modbus" => r
                 .conds
                 .extend(modbus(&need("function, access or unit")?).map_err(bad)?),
@@ -761,6 +812,40 @@ pub fn rule(
             },
             None,
         ));
+    }
+    if let Some(b) = payload.dangling_buffer() {
+        return Err((
+            ParseError {
+                offset: 0,
+                message: format!(
+                    "{}: a sticky buffer with nothing to match after it",
+                    b.keyword()
+                ),
+            },
+            sid,
+        ));
+    }
+    let (program, buffers) = payload.finish();
+    for (buffer, inspection) in buffers {
+        r.conds.push(Cond::Buffer(buffer, inspection));
+    }
+    if program.on_payload() {
+        // Suricata would match both on one transaction; otwatch matches
+        // payload keywords on the stream and protocol keywords on its
+        // events, which are not joined.
+        if let Some(c) = r.conds.iter().find(|c| !matches!(c, Cond::AppLayer { .. })) {
+            return Err((
+                ParseError {
+                    offset: 0,
+                    message: format!(
+                        "payload keywords (content, pcre, byte_test, flowbits...) cannot be combined with the protocol keyword of {}",
+                        c.keyword()
+                    ),
+                },
+                sid,
+            ));
+        }
+        r.payload = Some(Box::new(program));
     }
     // A rule without msg is valid, as in Suricata: its alerts have an
     // empty message.

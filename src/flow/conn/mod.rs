@@ -21,9 +21,11 @@ use super::tcp::{self, TcpState};
 use super::{FlowConfig, FlowCounters};
 use crate::analyzers::{self, Analyzer, ConnFacts, ConnId, Context, Shared, WeirdTally};
 use crate::decode::{tcp_flags as F, Decoded, Transport};
-use crate::event::{Conn as ConnEvent, ConnStart, Emitter, Event};
+use crate::event::{Conn as ConnEvent, ConnStart, Emitter, Event, PayloadMatch};
+use crate::rules::payload::{Chunk, PayloadSet};
 use crate::time::Ts;
 use segment::TcpConn;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Counts {
@@ -59,6 +61,12 @@ struct App {
     services: Vec<&'static str>,
     weirds: WeirdTally,
     rows_limited: u64,
+    /// The payload rules the connection started under, and its flowbits.
+    rules: Option<Arc<PayloadSet>>,
+    bits: Vec<u64>,
+    /// TCP: out of the handshake (or picked up midway); UDP: both sides
+    /// have sent (`flow:established`).
+    established: bool,
 }
 
 impl App {
@@ -73,6 +81,9 @@ impl App {
         AnalyzerSink {
             dir,
             analyzer: self.analyzer.as_deref_mut(),
+            rules: self.rules.as_deref(),
+            bits: &mut self.bits,
+            established: self.established,
             cx: Context {
                 ts,
                 id: &self.id,
@@ -95,6 +106,9 @@ impl App {
 struct AnalyzerSink<'a> {
     dir: Dir,
     analyzer: Option<&'a mut (dyn Analyzer + 'static)>,
+    rules: Option<&'a PayloadSet>,
+    bits: &'a mut Vec<u64>,
+    established: bool,
     cx: Context<'a>,
 }
 
@@ -110,6 +124,27 @@ impl StreamSink for AnalyzerSink<'_> {
     fn data(&mut self, bytes: &[u8]) {
         if let Some(a) = self.analyzer.as_mut() {
             a.on_data(self.dir, bytes, &mut self.cx);
+        }
+        // After the analyzer, so that a rule of the protocol it confirms
+        // with these bytes sees them.
+        if let Some(rules) = self.rules {
+            let chunk = Chunk {
+                id: self.cx.id,
+                dir: self.dir,
+                data: bytes,
+                established: self.established,
+                services: self.cx.services,
+            };
+            let (ts, em) = (self.cx.ts, &mut *self.cx.emitter);
+            rules.inspect(&chunk, self.bits, &mut self.cx.shared.payload, &mut |sid| {
+                em.emit(Event::PayloadMatch(Box::new(PayloadMatch {
+                    ts,
+                    id: chunk.id.clone(),
+                    dir: chunk.dir,
+                    sid,
+                    len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                })))
+            });
         }
     }
     fn gap(&mut self, len: u64) {
@@ -197,6 +232,7 @@ impl Conn {
             history.flipped();
         }
         let tcp = (key.proto == 6).then(|| Box::new(TcpConn::new(cfg.reassembly_cap)));
+        let rules = cfg.payload.load();
         let (oh, rh, orig_p, resp_p) = match orig_side {
             Side::A => (key.a, key.b, key.a_port, key.b_port),
             Side::B => (key.b, key.a, key.b_port, key.a_port),
@@ -228,6 +264,9 @@ impl Conn {
                 services: Vec::new(),
                 weirds: WeirdTally::default(),
                 rows_limited: 0,
+                bits: vec![0; rules.as_ref().map_or(0, |r| r.words())],
+                rules,
+                established: false,
             },
         }
     }
@@ -415,6 +454,7 @@ impl Conn {
                 c.size = c.size.saturating_add(u64::from(ulen.saturating_sub(8)));
                 c.active = true;
                 self.history.once(dir, b'D');
+                self.app.established = self.counts.iter().all(|c| c.active);
                 self.app.sink(dir, ts, em, shared).data(payload);
             }
             Transport::Icmp { .. } | Transport::Other => {

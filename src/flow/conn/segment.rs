@@ -296,6 +296,7 @@ impl Conn {
                 o.size(r.state).saturating_add(r.size(o.state))
             },
         };
+        self.app.established = t.established || t.is_partial;
         let mut sink = self.app.sink(dir, ts, em, shared);
 
         // Acknowledgement of the peer's stream: bytes acked but never seen
