@@ -69,6 +69,20 @@ for size in $SIZES; do
   fi
 done
 
+# The payload prefilter: 5,000 content rules (benches/content_rules.py)
+# against none, one worker, on the largest capture; the bound is
+# a drop of at most 20 %.
+rules5k="$DIR/content-5000.rules"
+[ -s "$rules5k" ] || python3 benches/content_rules.py 5000 > "$rules5k"
+last=$(echo $SIZES | awk '{print $NF}')
+cap="$DIR/plant-$last.pcap"
+secs() { # args...: wall seconds of one run
+  rm -rf "$DIR/out"; sync
+  /usr/bin/time -f %e $BIN analyze --quiet --threads 1 --out "$DIR/out" "$@" "$cap" 2>&1 >/dev/null | tail -1
+}
+none=$(secs --no-rules); many=$(secs --rules "$rules5k")
+python3 -c "n,m=$none,$many; print('prefilter, $last, 1 worker: no rules %.2f s, 5,000 content rules %.2f s: throughput -%.1f %%' % (n, m, 100*(1-n/m)))"
+
 # One million distinct SYN-only flows against a 250,000-flow cap.
 syn="$DIR/syn-1M.pcap"
 [ -s "$syn" ] || $BIN synth -o "$syn" --syn-flows 1000000 2>/dev/null
@@ -86,4 +100,10 @@ if command -v valgrind >/dev/null; then
         --rules rules --baseline "$DIR/baseline.json" --out "$DIR/out" "$small" 2>&1 |
        awk '/Collected/ {print $4}')
   echo "callgrind, 100,000 packets, 1 worker: $ir instructions ($((ir / 100000)) per packet)"
+  for r in "--no-rules" "--rules $rules5k"; do
+    rm -rf "$DIR/out"
+    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $BIN analyze --quiet --threads 1 \
+          $r --out "$DIR/out" "$small" 2>&1 | awk '/Collected/ {print $4}')
+    echo "callgrind, 100,000 packets, 1 worker, $r: $((ir / 100000)) instructions per packet"
+  done
 fi
