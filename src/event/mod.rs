@@ -14,7 +14,9 @@ pub mod enip;
 pub mod modbus;
 pub mod opcua;
 
-pub use alert::{Action, Alert, Finding, NoticeKind, Party, RuleHit, Scope, Severity};
+pub use alert::{
+    Action, Alert, Finding, MatchedOn, NoticeKind, Party, RuleHit, RuleMatch, Scope, Severity,
+};
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
 pub use emit::{Emitter, OrderKey};
 
@@ -76,6 +78,9 @@ pub enum Event {
     /// An alert (deviations and rule matches of one action, or a notice
     /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
+    /// A rule match handed on (it joins an alert): a record of eve.json
+    /// when one is asked for, no Zeek log row.
+    RuleMatch(Box<RuleMatch>),
     /// The run's counters: `stats.log`.
     Stats(Box<StatsRecord>),
     /// The capture's loss in the last interval: `capture_loss.log`.
@@ -104,6 +109,7 @@ impl Event {
             Event::OpcUaResponse(r) => r.head.ts,
             Event::OpcUaApplication(a) => a.ts,
             Event::Alert(a) => a.ts,
+            Event::RuleMatch(m) => m.finding.ts,
             Event::Stats(s) => s.ts,
             Event::CaptureLoss(c) => c.ts,
         }

@@ -46,7 +46,10 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         }
         Event::Stats(s) => row(s.as_ref()),
         Event::CaptureLoss(c) => row(c.as_ref()),
-        Event::ConnStart(_) | Event::ModbusUmas(_) | Event::OpcUaApplication(_) => {}
+        Event::ConnStart(_)
+        | Event::ModbusUmas(_)
+        | Event::OpcUaApplication(_)
+        | Event::RuleMatch(_) => {}
     }
 }
 
