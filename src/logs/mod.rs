@@ -7,6 +7,7 @@
 mod alert;
 mod conn;
 pub mod enip;
+pub mod eve;
 mod head;
 pub mod modbus;
 mod notice;
