@@ -771,3 +771,54 @@ fn live_ships_to_cloudwatch_as_it_runs() {
     assert!(periodic.windows(2).all(|w| w[0] <= w[1]), "{periodic:?}");
     assert!(metrics.iter().all(|m| m["Sensor"] == "s1"));
 }
+
+/// `--eve FILE`: a live sensor's rule matches reach eve.json while it
+/// runs (flushed every tick), and it holds what `analyze` writes.
+#[test]
+fn live_writes_eve_records_as_it_runs() {
+    let w = Wire::new("eve");
+    let cap = pcap("enip_cip_example.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let err = dir.path().join("stderr");
+    let out = dir.path().join("logs");
+    let eve = dir.path().join("eve.json");
+    let s = w.sensor(
+        &[],
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--eve",
+            eve.to_str().unwrap(),
+        ],
+        &err,
+    );
+    w.replay(&cap, 2000);
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&eve).unwrap_or_default().is_empty()
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let running = std::fs::read_to_string(&eve).unwrap_or_default();
+    assert_eq!(
+        stop(s),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    assert!(!running.is_empty(), "no eve record while the sensor ran");
+    let reference = dir.path().join("reference.json");
+    let o = analyze(
+        &dir.path().join("analyze"),
+        &["--eve", reference.to_str().unwrap()],
+        &[cap],
+    );
+    assert!(o.status.success());
+    let sids = |p: &Path| -> Vec<Value> {
+        read_json_log(p)
+            .iter()
+            .map(|r| r["alert"]["signature_id"].clone())
+            .collect()
+    };
+    assert_eq!(sids(&eve), sids(&reference));
+}

@@ -161,6 +161,14 @@ pub struct AnalysisArgs {
     #[arg(long, value_name = "DURATION")]
     pub inventory_interval: Option<String>,
 
+    /// Also write each rule match as a Suricata eve.json `alert` record
+    /// to this file (JSON lines; the directory must exist), for pipelines
+    /// built for Suricata.
+    ///
+    /// Example: --eve /var/log/otwatch/eve.json
+    #[arg(long, value_name = "FILE")]
+    pub eve: Option<PathBuf>,
+
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
 }
@@ -184,6 +192,7 @@ impl AnalysisArgs {
         c.silence_factor = self.silence_factor;
         c.min_silence = self.min_silence;
         c.inventory_interval = self.inventory_interval.clone();
+        c.eve = self.eve.clone();
         self.cloudwatch.fill(c);
     }
 }

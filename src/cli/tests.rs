@@ -304,6 +304,8 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "1",
         "--inventory-interval",
         "1h",
+        "--eve",
+        "e.json",
         "--cloudwatch-group",
         "g",
         "--cloudwatch-stream-prefix",

@@ -69,6 +69,8 @@ pub struct Config {
     pub silence_factor: Option<f64>,
     pub min_silence: Option<u64>,
     pub inventory_interval: Option<String>,
+    /// Suricata eve.json alert records, one per rule match, to this file.
+    pub eve: Option<PathBuf>,
 
     // CloudWatch Logs (analyze and live).
     pub cloudwatch_group: Option<String>,

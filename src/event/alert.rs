@@ -173,6 +173,8 @@ pub struct PayloadMatch {
     pub sid: u32,
     /// The chunk's size.
     pub len: u32,
+    /// The protocol the connection's analyzer confirmed, if any.
+    pub service: Option<&'static str>,
 }
 
 /// A rule that matched: what `alert.log` says of it.
@@ -320,4 +322,53 @@ pub struct Alert {
     pub facts: Vec<String>,
     /// The rules that matched, in the order they matched.
     pub rules: Vec<RuleHit>,
+}
+
+/// The protocol fields of what a rule matched, as codes: the protocol
+/// object of an eve.json alert record names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum MatchedOn {
+    /// A connection, a deviation or an identity reply: no request.
+    #[default]
+    Other,
+    /// A Modbus request (or the exception a server answered it with).
+    Modbus {
+        unit: u8,
+        function: u8,
+        /// DIAGNOSTICS sub-function or MEI type.
+        sub: Option<u16>,
+        /// The first address and the quantity the request touches.
+        range: Option<(u64, u64)>,
+        exception: Option<u8>,
+    },
+    /// An EtherNet/IP encapsulation command.
+    Enip { command: u16 },
+    /// A CIP request: its service and path.
+    Cip {
+        service: u8,
+        /// The path's class...
+        class: Option<u32>,
+        /// ... and the class that names a class-specific service (the
+        /// Logix symbol class of a tag).
+        naming_class: Option<u32>,
+        instance: Option<u32>,
+        attribute: Option<u32>,
+        /// The tag a symbolic path names.
+        tag: Option<String>,
+    },
+    /// An OPC UA service request, by name without its `Request` suffix.
+    OpcUa { service: &'static str },
+}
+
+/// One rule match the engine handed on and the baseline did not know:
+/// what Suricata writes one eve.json `alert` record for. It joins an
+/// alert too (where matches of one rule in one action are listed once).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// The match as the rules made it (its `rule` is set).
+    pub finding: Finding,
+    /// The application protocol of the connection, in Suricata's
+    /// spelling (`modbus`, `enip`; `opcua`, which Suricata has not).
+    pub app_proto: Option<&'static str>,
+    pub on: MatchedOn,
 }

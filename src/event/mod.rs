@@ -15,7 +15,8 @@ pub mod modbus;
 pub mod opcua;
 
 pub use alert::{
-    Action, Alert, Finding, NoticeKind, Party, PayloadMatch, RuleHit, Scope, Severity,
+    Action, Alert, Finding, MatchedOn, NoticeKind, Party, PayloadMatch, RuleHit, RuleMatch, Scope,
+    Severity,
 };
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
 pub use emit::{Emitter, OrderKey};
@@ -80,6 +81,9 @@ pub enum Event {
     Alert(Box<Alert>),
     /// A payload rule's match (no log row: it becomes an alert).
     PayloadMatch(Box<PayloadMatch>),
+    /// A rule match handed on (it joins an alert): a record of eve.json
+    /// when one is asked for, no Zeek log row.
+    RuleMatch(Box<RuleMatch>),
     /// The run's counters: `stats.log`.
     Stats(Box<StatsRecord>),
     /// The capture's loss in the last interval: `capture_loss.log`.
@@ -109,6 +113,7 @@ impl Event {
             Event::OpcUaApplication(a) => a.ts,
             Event::Alert(a) => a.ts,
             Event::PayloadMatch(m) => m.ts,
+            Event::RuleMatch(m) => m.finding.ts,
             Event::Stats(s) => s.ts,
             Event::CaptureLoss(c) => c.ts,
         }

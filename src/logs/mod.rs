@@ -7,6 +7,7 @@
 mod alert;
 mod conn;
 pub mod enip;
+pub mod eve;
 mod head;
 pub mod modbus;
 mod notice;
@@ -49,7 +50,8 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::ConnStart(_)
         | Event::ModbusUmas(_)
         | Event::OpcUaApplication(_)
-        | Event::PayloadMatch(_) => {}
+        | Event::PayloadMatch(_)
+        | Event::RuleMatch(_) => {}
     }
 }
 

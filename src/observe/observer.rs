@@ -8,7 +8,7 @@ use super::alerts::{ActionSketch, AlertStats, Alerter, Who};
 use super::opcua::SessionChannels;
 use super::{requests, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
-use crate::event::{ConnId, Event, Finding, NoticeKind, Scope, Severity};
+use crate::event::{ConnId, Event, Finding, MatchedOn, NoticeKind, RuleMatch, Scope, Severity};
 use crate::inventory::{Inventory, RoleConfig};
 use crate::rules::{Engine, EngineStats, RuleSet};
 use crate::time::Ts;
@@ -87,6 +87,9 @@ pub struct Observer {
     matches: Vec<Finding>,
     /// ... and, once the rules saw the deviations, all of it.
     found: Vec<Finding>,
+    /// The rule matches handed on while reading the current event, each
+    /// with what it matched on (eve.json), to go out with its alerts.
+    handed_on: Vec<Event>,
     alerter: Alerter,
     learn_for: Option<(i64, std::path::PathBuf)>,
     detect: DetectConfig,
@@ -139,6 +142,7 @@ impl Observer {
             deviations: Vec::new(),
             matches: Vec::new(),
             found: Vec::new(),
+            handed_on: Vec::new(),
             alerter: Alerter::default(),
             learn_for: cfg
                 .learn_for
@@ -163,8 +167,12 @@ impl Observer {
     }
 
     /// Reads one event; the alerts it completes go to `alerts`.
+    /// Every rule match handed on goes there too, as a
+    /// [`Event::RuleMatch`] (before the alerts of the event).
     pub fn read(&mut self, e: &Event, alerts: &mut Vec<Event>) {
+        let at = alerts.len();
         let last = self.event(e, alerts);
+        alerts.splice(at..at, self.handed_on.drain(..));
         self.after(last.map(|t| t.0));
     }
 
@@ -185,7 +193,7 @@ impl Observer {
         }
         if let Some(e) = self.rules.as_mut() {
             e.request(r, &mut self.matches);
-            self.matches();
+            self.matches(&|| on_request(r));
         }
         self.inventory.request(r);
         if let Some(l) = self.learner.as_mut() {
@@ -212,7 +220,7 @@ impl Observer {
                 }
                 if let Some(r) = self.rules.as_mut() {
                     r.conn(c, &mut self.matches);
-                    self.matches();
+                    self.matches(&|| (app_proto(&c.service), MatchedOn::Other));
                 }
                 self.inventory.conn_end(c);
                 self.channels.close(&c.id);
@@ -225,20 +233,21 @@ impl Observer {
                 self.tick(m.head.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
                     r.enip(m, &mut self.matches);
-                    self.matches();
+                    let command = m.command;
+                    self.matches(&|| (Some("enip"), MatchedOn::Enip { command }));
                 }
                 last = Some(m.head.ts);
             }
             Event::Cip(m) => {
                 if let Some(r) = self.rules.as_mut() {
                     r.cip(m, &mut self.matches);
-                    self.matches();
+                    self.matches(&|| on_cip(m));
                 }
             }
             Event::ModbusTransaction(t) => {
                 if let Some(r) = self.rules.as_mut() {
                     r.modbus_exception(t, &mut self.matches);
-                    self.matches();
+                    self.matches(&|| on_exception(t));
                 }
             }
             Event::CipIo(io) => {
@@ -253,7 +262,8 @@ impl Observer {
                 }
                 if let Some(r) = self.rules.as_mut() {
                     r.cip_identity(i, &mut self.matches);
-                    self.matches();
+                    // A List Identity reply.
+                    self.matches(&|| (Some("enip"), MatchedOn::Enip { command: 0x63 }));
                 }
                 self.inventory.cip_identity(i);
                 last = Some(i.head.ts);
@@ -272,7 +282,8 @@ impl Observer {
                 self.tick(m.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
                     r.payload(m, &mut self.matches);
-                    self.matches();
+                    let services: Vec<&str> = m.service.into_iter().collect();
+                    self.matches(&|| (app_proto(&services), MatchedOn::Other));
                 }
                 last = Some(m.ts);
             }
@@ -280,7 +291,15 @@ impl Observer {
                 self.tick(u.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
                     r.umas(u, &mut self.matches);
-                    self.matches();
+                    let on = MatchedOn::Modbus {
+                        unit: u.unit,
+                        // Function 90 carries UMAS; its code is the sub-function.
+                        function: 0x5A,
+                        sub: Some(u16::from(u.code)),
+                        range: None,
+                        exception: None,
+                    };
+                    self.matches(&|| (Some("modbus"), on.clone()));
                 }
                 last = Some(u.ts);
             }
@@ -293,7 +312,7 @@ impl Observer {
                     }
                     if let Some(rules) = self.rules.as_mut() {
                         rules.opcua_activate(&a, &mut self.matches);
-                        self.matches();
+                        self.matches(&|| opcua("ActivateSession"));
                     }
                     if let Some(l) = self.learner.as_mut() {
                         l.opcua_activate(&a);
@@ -344,7 +363,7 @@ impl Observer {
                 self.tick(c.ts, alerts);
                 if let Some(r) = self.rules.as_mut() {
                     r.opcua_channel(&c, &mut self.matches);
-                    self.matches();
+                    self.matches(&|| opcua("OpenSecureChannel"));
                 }
                 if self.detector.is_some() || self.learner.is_some() {
                     self.channels.open(&c);
@@ -467,7 +486,7 @@ impl Observer {
             }
             let start = self.found.len();
             self.found.push(n);
-            self.matches();
+            self.matches(&|| (None, MatchedOn::Other));
             if self.found[start].scope == Scope::Alone {
                 let group: Vec<Finding> = self.found.drain(start..).collect();
                 let who = Who {
@@ -481,8 +500,9 @@ impl Observer {
     }
 
     /// The rules' matches: learned when learning, dropped when the
-    /// baseline learned them (counted), else found.
-    fn matches(&mut self) {
+    /// baseline learned them (counted), else found and handed on with
+    /// what they matched on (`on`, asked only when there is a match).
+    fn matches(&mut self, on: &dyn Fn() -> (Option<&'static str>, MatchedOn)) {
         for f in self.matches.drain(..) {
             if let (Some(rule), Some(src)) = (&f.rule, f.src) {
                 if let Some(l) = self.learner.as_mut() {
@@ -496,6 +516,14 @@ impl Observer {
                     self.alerter.stats.rules_baselined += 1;
                     continue;
                 }
+            }
+            if f.rule.is_some() {
+                let (app_proto, on) = on();
+                self.handed_on.push(Event::RuleMatch(Box::new(RuleMatch {
+                    finding: f.clone(),
+                    app_proto,
+                    on,
+                })));
             }
             self.found.push(f);
         }
@@ -518,6 +546,7 @@ impl Observer {
             d.finish(last, &mut self.deviations);
             self.deviations(alerts);
         }
+        alerts.append(&mut self.handed_on);
         {
             let who = Who {
                 inventory: &self.inventory,
@@ -586,4 +615,104 @@ impl Observer {
             alerts: self.alerter.stats,
         }
     }
+}
+
+/// Suricata's name of a connection's application protocol, from the
+/// name `conn.log`'s `service` column gives it.
+fn app_proto(service: &[&str]) -> Option<&'static str> {
+    service.iter().find_map(|s| match *s {
+        "modbus" => Some("modbus"),
+        "enip" | "cip" => Some("enip"),
+        "opcua" | "opcua-binary" => Some("opcua"),
+        _ => None,
+    })
+}
+
+fn opcua(service: &'static str) -> (Option<&'static str>, MatchedOn) {
+    (Some("opcua"), MatchedOn::OpcUa { service })
+}
+
+/// What a request rule matched on.
+fn on_request(r: &Request<'_>) -> (Option<&'static str>, MatchedOn) {
+    use super::{Detail, Function};
+    match (r.function, r.detail) {
+        (Function::Modbus(function, sub), detail) => {
+            let unit = match (detail, r.modbus) {
+                (Detail::Modbus { unit, .. }, _) => unit,
+                (_, Some(m)) => m.unit,
+                _ => 0,
+            };
+            let on = MatchedOn::Modbus {
+                unit,
+                function,
+                sub,
+                range: r.modbus.map(|m| (m.start, m.count)),
+                exception: None,
+            };
+            (Some("modbus"), on)
+        }
+        (
+            Function::Cip {
+                service,
+                class,
+                naming_class,
+            },
+            detail,
+        ) => {
+            let (instance, attribute, tag) = match detail {
+                Detail::Cip {
+                    instance,
+                    attribute,
+                    tag,
+                } => (instance, attribute, tag.map(|t| super::tag_name(&t))),
+                _ => (None, None, None),
+            };
+            let on = MatchedOn::Cip {
+                service,
+                class,
+                naming_class,
+                instance,
+                attribute,
+                tag,
+            };
+            (Some("enip"), on)
+        }
+        (Function::Enip(command), _) => (Some("enip"), MatchedOn::Enip { command }),
+        (Function::OpcUa(service), _) => opcua(service),
+    }
+}
+
+/// What a rule on a CIP message matched on: the request it sends (an
+/// Unconnected Send's, the one it carries).
+fn on_cip(m: &crate::event::enip::Cip) -> (Option<&'static str>, MatchedOn) {
+    let path = m.path.unwrap_or_default();
+    let on = MatchedOn::Cip {
+        service: m.service,
+        class: path.class,
+        naming_class: m.naming_class.or(path.target_class()),
+        instance: path.instance,
+        attribute: path.attribute,
+        tag: path.tag.map(|t| super::tag_name(&t)),
+    };
+    (Some("enip"), on)
+}
+
+/// What a rule on a Modbus exception matched on.
+fn on_exception(t: &crate::event::modbus::Transaction) -> (Option<&'static str>, MatchedOn) {
+    use crate::event::modbus::{Response, EXCEPTION_BIT};
+    let Some(r) = &t.response else {
+        return (Some("modbus"), MatchedOn::Other);
+    };
+    let exception = match r.body.get() {
+        Some(&Response::Exception { code }) => Some(code),
+        _ => None,
+    };
+    let on = MatchedOn::Modbus {
+        unit: r.unit,
+        function: r.function & !EXCEPTION_BIT,
+        sub: None,
+        range: None,
+        exception,
+    };
+    (Some("modbus"), on)
 }

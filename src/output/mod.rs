@@ -3,12 +3,15 @@
 //! conn record in `flow`, the weird record in `weird`) and implements
 //! [`LogRecord`]; this module only knows how to write rows.
 
+mod eve;
 mod value;
 mod writer;
 
 use crate::time::Ts;
 
+pub use eve::EveWriter;
 pub use value::{bytes_text, hex_pair, push_hex_bytes, push_json_string, Field, FieldType, Value};
+pub(crate) use writer::civil_from_days;
 pub use writer::{json_line, json_line_into, LogFormat, LogWriter, RowCache, WriteError};
 
 pub mod cloudwatch;

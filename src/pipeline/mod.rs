@@ -22,7 +22,7 @@ use crate::event::{Emitter, Event, OrderKey, Weird, WeirdScope};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
 use crate::observe::{ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
-use crate::output::{LogFormat, LogWriter, WriteError};
+use crate::output::{EveWriter, LogFormat, LogWriter, WriteError};
 use crate::rules::payload::{Handle, PayloadSet};
 use crate::stats::{DecodeCounters, Summary};
 use crate::time::Ts;
@@ -63,6 +63,9 @@ pub struct PipelineConfig {
     pub observe: ObserveConfig,
     /// Ship alerts and logs to CloudWatch Logs.
     pub ship: Option<crate::output::cloudwatch::ShipConfig>,
+    /// Write each rule match as a Suricata eve.json alert record to this
+    /// file.
+    pub eve: Option<PathBuf>,
 }
 
 impl Default for PipelineConfig {
@@ -82,6 +85,7 @@ impl Default for PipelineConfig {
             discard_logs: false,
             observe: ObserveConfig::default(),
             ship: None,
+            eve: None,
         }
     }
 }
@@ -173,6 +177,17 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             }
         }
     };
+    let eve = match cfg.eve.as_deref().map(EveWriter::create).transpose() {
+        Ok(w) => w,
+        Err(e) => {
+            return RunOutcome {
+                summary,
+                error: Some(e.into()),
+                observed: None,
+                shipped: None,
+            }
+        }
+    };
     let observer = Observer::new(&cfg.observe);
     let shipper = match cfg.ship.clone().map(Shipper::start) {
         Some(Ok(s)) => Some(Arc::new(s)),
@@ -246,7 +261,14 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let merger = thread::Builder::new().name("otwatch-merge".into()).spawn({
         let shipper = shipper.clone();
         let reload = reload_rx.map(|rx| (rx, payload));
-        move || merge(out_rx, writer, observer, reload, rotation, shipper)
+        move || {
+            let outputs = Outputs {
+                writer,
+                eve,
+                shipper,
+            };
+            merge(out_rx, outputs, observer, reload, rotation)
+        }
     });
     let merger = match merger {
         Ok(m) => m,
@@ -291,11 +313,20 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let error = match merged {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
-        Ok(Ok((mut writer, observer))) => {
+        Ok(Ok((mut writer, eve, observer))) => {
             let last = last_ts.unwrap_or_default();
             let mut alerts = Vec::new();
             let done = observer.finish(last, &mut alerts);
-            let mut res = alerts.iter().try_for_each(|a| write_event(&mut writer, a));
+            let mut res = match eve {
+                Some(mut w) => alerts
+                    .iter()
+                    .try_for_each(|a| write_eve(&mut w, a))
+                    .and_then(|_| w.finish().map(drop)),
+                None => Ok(()),
+            };
+            if res.is_ok() {
+                res = alerts.iter().try_for_each(|a| write_event(&mut writer, a));
+            }
             if let Some(sh) = &shipper {
                 for a in &alerts {
                     crate::logs::rows(a, &mut |row| offer(sh, row));
@@ -836,18 +867,39 @@ fn write_event(writer: &mut LogWriter, e: &Event) -> Result<(), WriteError> {
     res
 }
 
+/// Writes a rule match's eve.json record (other events have none).
+fn write_eve(w: &mut EveWriter, e: &Event) -> Result<(), WriteError> {
+    match e {
+        Event::RuleMatch(m) => w.write(m),
+        _ => Ok(()),
+    }
+}
+
+/// Where the merge thread writes: the logs, eve.json when asked for,
+/// CloudWatch when shipping.
+struct Outputs {
+    writer: LogWriter,
+    eve: Option<EveWriter>,
+    shipper: Option<Arc<Shipper>>,
+}
+
 /// Receives one output per source per tick, merges them by key, writes
 /// them, and hands each record to the observer (whose alerts are written
-/// right after the record that raised them).
+/// right after the record that raised them, and its rule matches to
+/// eve.json, flushed at the end of each tick).
 fn merge(
     sources: Vec<Receiver<Output>>,
-    mut writer: LogWriter,
+    outputs: Outputs,
     mut observer: Observer,
     // Reloads, and the payload rules' handle they replace.
     reload: Option<(Receiver<Reload>, Handle)>,
     rotation: Rotation,
-    shipper: Option<Arc<Shipper>>,
-) -> Result<(LogWriter, Observer), WriteError> {
+) -> Result<(LogWriter, Option<EveWriter>, Observer), WriteError> {
+    let Outputs {
+        mut writer,
+        mut eve,
+        shipper,
+    } = outputs;
     let mut all: Vec<(OrderKey, Event, Option<RowsAt>)> = Vec::new();
     let mut rendered: Vec<Rendered> = Vec::new();
     let mut alerts: Vec<Event> = Vec::new();
@@ -887,7 +939,7 @@ fn merge(
             }
         }
         if got == 0 {
-            return Ok((writer, observer));
+            return Ok((writer, eve, observer));
         }
         if let Some((rx, payload)) = &reload {
             while let Ok(r) = rx.try_recv() {
@@ -957,6 +1009,9 @@ fn merge(
             }
             observer.read(&rec, &mut alerts);
             for a in alerts.drain(..) {
+                if let Some(w) = eve.as_mut() {
+                    write_eve(w, &a)?;
+                }
                 write_event(&mut writer, &a)?;
                 if let Some(sh) = &shipper {
                     crate::logs::rows(&a, &mut |row| offer(sh, row));
@@ -965,6 +1020,9 @@ fn merge(
         }
         if let Some(sh) = &shipper {
             sh.sync();
+        }
+        if let Some(w) = eve.as_mut() {
+            w.flush()?;
         }
         for m in observer.messages.drain(..) {
             eprintln!("otwatch: {m}");

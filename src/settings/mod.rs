@@ -12,7 +12,7 @@
 //!   exclude each other. Each says where its value came from ([`Origin`]).
 //! - Each mode reads the keys it uses and ignores the others, so one file
 //!   serves them all: `baseline learn` the flow and analyzer keys;
-//!   `analyze` also the logs, rules, baseline, inventory and CloudWatch
+//!   `analyze` also the logs, eve.json, rules, baseline, inventory and CloudWatch
 //!   keys; `live` every key.
 //! - Resolving writes nothing: it reads the rules, variables and baseline
 //!   and compiles the filter, no more.
@@ -306,7 +306,7 @@ impl Resolver<'_> {
             .unwrap_or(false);
     }
 
-    /// Logs, rules, baseline, detection, inventory, CloudWatch: `analyze`
+    /// Logs, eve.json, rules, baseline, detection, inventory, CloudWatch: `analyze`
     /// and `live`.
     fn analysis(&mut self, mode: Mode, p: &mut PipelineConfig) -> Sources {
         use defaults as d;
@@ -358,6 +358,7 @@ impl Resolver<'_> {
             });
         p.observe.inventory_every = inventory.map(|i| (p.out_dir.clone(), i.as_secs().max(1)));
         p.ship = self.ship(&p.out_dir);
+        p.eve = self.eve();
         sources.baseline = baseline.map(|(b, _)| b);
         sources
     }
@@ -487,6 +488,36 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// The eve.json file, when asked for. Its directory must exist (a
+    /// typo there would otherwise be found only when the first alert is
+    /// written, or create a tree nobody meant).
+    fn eve(&mut self) -> Option<PathBuf> {
+        let (path, origin) = self.get("eve", |c| c.eve.clone())?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if path.as_os_str().is_empty() || path.is_dir() {
+            self.errors.push(SettingsError::Value {
+                origin,
+                message: format!("{}: not a file name", path.display()),
+            });
+            return None;
+        }
+        if !dir.is_dir() {
+            self.errors.push(SettingsError::Value {
+                origin,
+                message: format!(
+                    "cannot write {}: no such directory {}",
+                    path.display(),
+                    dir.display()
+                ),
+            });
+            return None;
+        }
+        Some(path)
     }
 
     /// CloudWatch shipping, when a group is given.

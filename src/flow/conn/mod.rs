@@ -143,6 +143,7 @@ impl StreamSink for AnalyzerSink<'_> {
                     dir: chunk.dir,
                     sid,
                     len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                    service: chunk.services.first().copied(),
                 })))
             });
         }
