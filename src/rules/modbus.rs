@@ -385,6 +385,10 @@ impl<'a> Msg<'a> {
                 data,
             });
         }
+        // A response of a function ICSNPP never pairs (`matched` none)
+        // had its request judged in a transaction of its own, as Suricata,
+        // which pairs by transaction id, would have judged the pair.
+        t.matched?;
         let r = t.response.as_ref()?;
         let data = match r.body.get() {
             Some(Response::WriteSingleCoil { address, value }) => Data::Single {

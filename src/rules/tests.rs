@@ -537,6 +537,12 @@ fn modbus_units_and_responses_alone() {
         None,
         Some(P::Exception { code: 2 })
     ));
+    // A response of a function ICSNPP never pairs: its request was judged
+    // on its own (Suricata would have paired them), so it is not.
+    let id = ConnId::tcp("C1", (ip("10.0.0.9"), 40000), (ip("10.0.0.20"), 502));
+    let mut t = modbus_tx(0, &id, 17, None, Some(P::Exception { code: 1 }));
+    t.matched = None;
+    assert!(super::modbus::Msg::of(&t).is_none());
 }
 
 /// Suricata's integer syntax: exclusive ranges both ways, negations,
