@@ -318,6 +318,19 @@ fn suricata_keywords_count_what_suricata_counts() {
         ("enip.product_code: 59", 0),
         ("enip.status: 0", 269),
         ("enip.status: >0", 0),
+        // Names of Suricata's enumerations, its exclusive ranges.
+        ("enip.status: success", 269),
+        ("enip_command: list_identity", 2),
+        ("enip_command: 98-100", 2),
+        ("enip_command: 99-100", 0),
+        // `>=0` is always true: refused (the rule skipped), as Suricata.
+        ("enip.state: >=0", 0),
+        ("enip.state: !=256", 0),
+        ("enip.protocol_version: 1", 1),
+        ("enip.revision: >0x0100", 1),
+        // The general status of every CIP reply (and none of a request).
+        ("enip.cip_status: 0", 133),
+        ("enip.cip_class: 1", 41),
     ] {
         let rule = format!("alert enip any any -> any any (msg:\"x\"; {kw}; sid:1;)");
         assert_eq!(count(&rule, &[pcap("enip_cip_example.pcap")]), n, "{kw}");
@@ -333,10 +346,26 @@ fn suricata_keywords_count_what_suricata_counts() {
     assert_eq!(
         count(
             "alert modbus any any -> any any (msg:\"x\"; modbus: access write; sid:1;)",
-            &[mb]
+            std::slice::from_ref(&mb)
         ),
         8
     );
+    // Issue 21: Suricata's categories, access tables and 1-based addresses
+    // on the same trace; each count is the transactions modbus.log shows.
+    for (kw, n) in [
+        ("function public", 24),
+        ("function assigned", 24),
+        ("function !user", 24),
+        ("function user", 0),
+        ("access read holding", 5),
+        ("access write coils", 2),
+        ("access write holding", 6),
+        ("access read, address >0", 11),
+        ("unit >0, function all", 24),
+    ] {
+        let rule = format!("alert modbus any any -> any any (msg:\"x\"; modbus: {kw}; sid:1;)");
+        assert_eq!(count(&rule, std::slice::from_ref(&mb)), n, "{kw}");
+    }
 }
 
 #[test]
@@ -361,7 +390,7 @@ fn broken_rules_are_errors_with_their_place() {
         ),
         (
             "alert modbus any any -> any 502 (msg:\"a\"; modbus: function 300; sid:10;)",
-            "bad.rules:1:43: sid 10: modbus: expected a function code (0-255)",
+            "bad.rules:1:43: sid 10: modbus: expected a function code (1-255)",
         ),
         (
             "alert http any any -> any 502 (msg:\"a\"; sid:11;)",

@@ -13,8 +13,8 @@ pub use alerts::{AlertStats, HOLD, MAX_WAITING};
 pub use observer::{ObserveConfig, Observed, Observer};
 pub use opcua::{OpcUaActivate, OpcUaChannel};
 pub use request::{
-    cip_kind, modbus_kind, opcua_kind, requests, tag_name, Detail, Function, FunctionClass,
-    ModbusRange, ModbusTable, Request, CIP, ENIP, MODBUS, OPCUA,
+    cip_kind, modbus_kind, modbus_request, opcua_kind, requests, tag_name, Detail, Function,
+    FunctionClass, ModbusRange, ModbusTable, Request, CIP, ENIP, MODBUS, OPCUA,
 };
 
 use std::net::IpAddr;

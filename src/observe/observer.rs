@@ -356,6 +356,15 @@ impl Observer {
             }
             last = Some(r.ts);
         });
+        // Suricata's `modbus:` judges the transaction (its request, or its
+        // response alone): after the request's other readers.
+        if let (Event::ModbusTransaction(t), Some(r)) = (e, self.rules.as_mut()) {
+            r.modbus(t, &mut self.matches);
+            self.matches(&|| match super::modbus_request(t) {
+                Some(q) => on_request(&q),
+                None => on_exception(t),
+            });
+        }
         // After its request: the secure channel a message opens (the
         // rules judge it now; the baseline when it carries a session).
         if let Event::OpcUaMessage(m) = e {

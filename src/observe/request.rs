@@ -423,7 +423,7 @@ pub fn opcua_kind(service: &str) -> (bool, bool, bool) {
 
 /// The request of a Modbus transaction, when the client's message was
 /// seen (a response on its own is nobody's request).
-fn modbus(t: &Transaction) -> Option<Request<'_>> {
+pub fn modbus_request(t: &Transaction) -> Option<Request<'_>> {
     let q = t.request.as_ref()?;
     let code = q.function & !crate::event::modbus::EXCEPTION_BIT;
     let (write, engineering, identification) = modbus_kind(code);
@@ -549,7 +549,7 @@ fn opcua(m: &crate::event::opcua::Message) -> Option<Request<'_>> {
 pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
     match e {
         Event::ModbusTransaction(t) => {
-            if let Some(r) = modbus(t) {
+            if let Some(r) = modbus_request(t) {
                 f(&r);
             }
         }

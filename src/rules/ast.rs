@@ -118,67 +118,41 @@ pub enum Proto {
     OpcUa,
 }
 
-/// A numeric comparison: `N`, `<N`, `>N`, `N<>M` (exclusive bounds, as in
-/// Suricata), `N-M` (inclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Num {
-    Eq(u64),
-    Lt(u64),
-    Gt(u64),
-    Between(u64, u64),
-    Range(u64, u64),
-}
-
-impl Num {
-    pub fn matches(&self, v: u64) -> bool {
-        match *self {
-            Num::Eq(n) => v == n,
-            Num::Lt(n) => v < n,
-            Num::Gt(n) => v > n,
-            Num::Between(a, b) => a < v && v < b,
-            Num::Range(a, b) => a <= v && v <= b,
-        }
-    }
-}
-
-/// The Modbus function categories of Suricata's `modbus: function`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Category {
-    Public,
-    User,
-    Reserved,
-}
+pub use super::enip::{IdentityField, Segment};
+pub use super::modbus::Modbus;
+pub use super::uint::{Multi, Uint};
 
 /// One condition of a rule.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
-    /// `modbus: function N[, subfunction S]` (or `!N`).
-    ModbusFunction {
-        neg: bool,
-        code: u8,
-        sub: Option<u16>,
-    },
-    /// `modbus: function public|user|reserved`.
-    ModbusCategory { neg: bool, category: Category },
-    /// `modbus: access read|write [table][, address RANGE]`.
-    ModbusAccess {
-        write: bool,
-        table: Option<&'static str>,
-        address: Option<Num>,
-    },
-    /// `modbus: unit N`.
-    ModbusUnit(Num),
+    /// Suricata's `modbus:` (function, category, access, unit), judged on
+    /// a transaction's request, or its response when there is none.
+    Modbus(Modbus),
     /// `modbus.exception` (own): the request got an exception response.
     ModbusException,
     /// `modbus.umas: CODE` (own): a function-90 (UMAS) request.
     ModbusUmas(Vec<u8>),
-    /// `enip_command: N`.
-    EnipCommand(u16),
-    /// Suricata 8's `enip.status: N`: an encapsulation message's status.
-    EnipStatus(Num),
+    /// `enip_command: NAME|N` (Suricata's `enip.command` buffer): an
+    /// encapsulation message's command, either direction.
+    EnipCommand(Uint),
+    /// Suricata 8's `enip.status: NAME|N`: an encapsulation message's
+    /// status, either direction.
+    EnipStatus(Uint),
     /// Suricata 8's `enip.vendor_id`, `enip.device_type`,
-    /// `enip.product_code`: fields of a List Identity reply.
-    EnipIdentity { field: IdentityField, value: Num },
+    /// `enip.product_code`, `enip.revision`, `enip.identity_status`,
+    /// `enip.state`, `enip.serial` and (of its messages, the one otwatch
+    /// keeps) `enip.protocol_version`: fields of a List Identity reply.
+    EnipIdentity { field: IdentityField, value: Uint },
+    /// Suricata 8's `enip.cip_class`, `enip.cip_instance`,
+    /// `enip.cip_attribute` (multi-integers): the segments of a CIP
+    /// request's path, or of a request a Multiple Service Packet packs.
+    CipSegment { kind: Segment, value: Multi },
+    /// Suricata 8's `enip.cip_status`: a CIP reply's general status, or
+    /// one of a Multiple Service Packet reply's.
+    CipStatus(Uint),
+    /// Suricata 8's `enip.cip_extendedstatus`: a CIP reply's one-word
+    /// extended status.
+    CipExtendedStatus(Uint),
     /// `cip_service: S[,C[,A]]`, Suricata's: a CIP request message's own
     /// service (with the class and attribute of its path), or, when the
     /// message is a Multiple Service Packet of another service, one of the
@@ -224,14 +198,15 @@ impl Cond {
     /// The keyword the condition was written with.
     pub fn keyword(&self) -> &'static str {
         match self {
-            Cond::ModbusFunction { .. } | Cond::ModbusCategory { .. } => "modbus: function",
-            Cond::ModbusAccess { .. } => "modbus: access",
-            Cond::ModbusUnit(_) => "modbus: unit",
+            Cond::Modbus(_) => "modbus",
             Cond::ModbusException => "modbus.exception",
             Cond::ModbusUmas(_) => "modbus.umas",
             Cond::EnipCommand(_) => "enip_command",
             Cond::EnipStatus(_) => "enip.status",
             Cond::EnipIdentity { .. } => "enip.* (identity)",
+            Cond::CipSegment { .. } => "enip.cip_class/instance/attribute",
+            Cond::CipStatus(_) => "enip.cip_status",
+            Cond::CipExtendedStatus(_) => "enip.cip_extendedstatus",
             Cond::CipService { .. } => "cip_service",
             Cond::CipRequest { .. } => "cip.service",
             Cond::CipWrite => "cip.write",
@@ -245,14 +220,6 @@ impl Cond {
             Cond::Buffer(b, _) => b.keyword(),
         }
     }
-}
-
-/// A List Identity field of the `enip.*` keywords.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdentityField {
-    VendorId,
-    DeviceType,
-    ProductCode,
 }
 
 /// `threshold` and `detection_filter`.

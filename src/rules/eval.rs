@@ -2,7 +2,8 @@
 //! deviations, with thresholds, detection filters and suppression of
 //! repeats.
 
-use super::ast::{Category, Cond, IdentityField, Proto, Rule, ThresholdKind};
+use super::ast::{Cond, Proto, Rule, ThresholdKind};
+use super::modbus::Msg;
 use super::payload::Buffer;
 use super::RuleSet;
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Path};
@@ -26,10 +27,14 @@ enum Kind<'a> {
     Channel(&'a OpcUaChannel<'a>),
     Activate(&'a OpcUaActivate<'a>),
     Enip(&'a Encapsulation),
-    /// A CIP request message, as Suricata's `cip_service` sees it.
+    /// A CIP message (Suricata's `cip_service` and path keywords read
+    /// requests, its status keywords replies).
     Cip(&'a Cip),
-    /// A Modbus exception response: (unit, function, exception code).
-    ModbusException(u8, u8, u8),
+    /// A Modbus transaction, as Suricata's `modbus:` judges it.
+    ModbusTx(&'a Transaction),
+    /// A Modbus exception response: its transaction, (unit, function,
+    /// exception code).
+    ModbusException(&'a Transaction, u8, u8, u8),
     Umas(&'a Umas),
     /// A List Identity reply.
     Identity(&'a Identity),
@@ -58,13 +63,14 @@ enum Class {
     Umas,
     CipMessage,
     ModbusException,
+    ModbusTx,
     Baseline,
 }
 
 impl Class {
     /// Every class, at its own position (`class as usize`), as the
     /// engine's index is laid out.
-    const ALL: [Class; 15] = [
+    const ALL: [Class; 16] = [
         Class::RequestModbus,
         Class::RequestEnip,
         Class::RequestCip,
@@ -79,6 +85,7 @@ impl Class {
         Class::Umas,
         Class::CipMessage,
         Class::ModbusException,
+        Class::ModbusTx,
         Class::Baseline,
     ];
 
@@ -103,6 +110,7 @@ impl Class {
             Kind::Umas(_) => Class::Umas,
             Kind::Cip(_) => Class::CipMessage,
             Kind::ModbusException(..) => Class::ModbusException,
+            Kind::ModbusTx(_) => Class::ModbusTx,
             Kind::Baseline(_) => Class::Baseline,
         }
     }
@@ -175,14 +183,6 @@ pub struct Engine {
     pub stats: EngineStats,
 }
 
-fn modbus_category(code: u8) -> Category {
-    match code {
-        9 | 10 | 13 | 14 | 41 | 42 | 90 | 91 | 125..=127 => Category::Reserved,
-        65..=72 | 100..=110 => Category::User,
-        _ => Category::Public,
-    }
-}
-
 impl Engine {
     /// An engine for `set`; repeats of a rule for the same source and
     /// destination within `window_secs` are suppressed (counted).
@@ -234,14 +234,19 @@ impl Engine {
         self.check(&s, out);
     }
 
-    /// Checks a CIP request message (Suricata's `cip_service` reads the
-    /// messages a client sends).
+    /// Checks a CIP message, request or reply, from its sender.
     pub fn cip(&mut self, m: &Cip, out: &mut Vec<Finding>) {
-        if m.head.dir != Dir::Orig || m.is_response() {
-            return;
-        }
         let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Cip(m));
         self.check(&s, out);
+    }
+
+    /// Checks a Modbus transaction (Suricata's `modbus:` keyword, seen
+    /// from the client): after its request, as the request's rules.
+    pub fn modbus(&mut self, t: &Transaction, out: &mut Vec<Finding>) {
+        let ts = (t.request.as_ref().map(|q| q.ts)).or(t.response.as_ref().map(|r| r.ts));
+        if let Some(ts) = ts {
+            self.check(&Subject::conn(ts, &t.id, Dir::Orig, Kind::ModbusTx(t)), out);
+        }
     }
 
     /// Checks the exception a Modbus server answered a request with (seen
@@ -252,7 +257,7 @@ impl Engine {
             return;
         };
         let function = r.function & !crate::event::modbus::EXCEPTION_BIT;
-        let kind = Kind::ModbusException(r.unit, function, code);
+        let kind = Kind::ModbusException(t, r.unit, function, code);
         self.check(&Subject::conn(r.ts, &t.id, Dir::Orig, kind), out);
     }
 
@@ -453,7 +458,7 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
             Proto::Modbus => true,
             _ => false,
         },
-        C::ModbusException => match p {
+        C::ModbusException | C::ModbusTx => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
             Proto::Modbus => true,
             _ => false,
@@ -486,14 +491,27 @@ fn admits(r: &Rule, class: Class) -> bool {
     if (class == Class::Baseline) != baseline_rule {
         return false;
     }
-    // `cip_service` is matched on CIP messages, `modbus.exception` on
-    // exception responses, which nothing else is.
-    let message_rule = r.conds.iter().any(|c| matches!(c, Cond::CipService { .. }));
+    // Suricata's CIP keywords are matched on CIP messages,
+    // `modbus.exception` on exception responses, `modbus:` on
+    // transactions, which nothing else is.
+    let message_rule = r.conds.iter().any(|c| {
+        matches!(
+            c,
+            Cond::CipService { .. }
+                | Cond::CipSegment { .. }
+                | Cond::CipStatus(_)
+                | Cond::CipExtendedStatus(_)
+        )
+    });
     if (class == Class::CipMessage) != message_rule {
         return false;
     }
     let exception_rule = r.conds.iter().any(|c| matches!(c, Cond::ModbusException));
     if (class == Class::ModbusException) != exception_rule {
+        return false;
+    }
+    let transaction_rule = !exception_rule && r.conds.iter().any(|c| matches!(c, Cond::Modbus(_)));
+    if (class == Class::ModbusTx) != transaction_rule {
         return false;
     }
     let protocol_conds = r
@@ -529,56 +547,27 @@ fn matches(r: &Rule, e: &Subject<'_>) -> bool {
 }
 
 fn cond(c: &Cond, e: &Subject<'_>) -> bool {
-    // (unit, function, subfunction, the request when there is one).
-    let modbus = match &e.kind {
-        Kind::Request(r) => match (r.function, r.detail) {
-            (Function::Modbus(function, _), Detail::Modbus { unit, subfunction }) => {
-                Some((unit, function, subfunction, Some(*r)))
-            }
-            _ => None,
-        },
-        Kind::ModbusException(unit, function, _) => Some((*unit, *function, None, None)),
-        _ => None,
-    };
     match c {
-        Cond::ModbusFunction { neg, code, sub } => modbus.is_some_and(|(_, f, s, _)| {
-            let hit = f == *code && sub.is_none_or(|x| s == Some(x));
-            hit != *neg
-        }),
-        Cond::ModbusCategory { neg, category } => {
-            modbus.is_some_and(|(_, f, ..)| (modbus_category(f) == *category) != *neg)
-        }
-        Cond::ModbusAccess {
-            write,
-            table,
-            address,
-        } => modbus.is_some_and(|(_, f, _, r)| {
-            let Some(r) = r else { return false };
-            // Function 23 reads and writes holding registers (Suricata
-            // counts it as both); its log row has no single address.
-            if f == 23 {
-                return table.is_none_or(|t| t == "holding_registers")
-                    && address.is_none_or(|a| r.modbus.is_some_and(|m| a.matches(m.start)));
+        Cond::Modbus(m) => match e.kind {
+            Kind::ModbusTx(t) | Kind::ModbusException(t, ..) => {
+                Msg::of(t).is_some_and(|x| m.matches(&x))
             }
-            r.write == *write
-                && r.modbus.is_some_and(|m| {
-                    table.is_none_or(|t| m.table.as_str() == t)
-                        && address.is_none_or(|a| a.matches(m.start))
-                })
-        }),
-        Cond::ModbusUnit(n) => modbus.is_some_and(|(u, ..)| n.matches(u64::from(u))),
-        Cond::ModbusException => matches!(e.kind, Kind::ModbusException(..)),
-        Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
-        Cond::EnipCommand(cmd) => matches!(&e.kind, Kind::Enip(m) if m.command == *cmd),
-        Cond::EnipStatus(n) => matches!(&e.kind, Kind::Enip(m) if n.matches(u64::from(m.status))),
-        Cond::EnipIdentity { field, value } => match e.kind {
-            Kind::Identity(i) => value.matches(u64::from(match field {
-                IdentityField::VendorId => i.vendor_id,
-                IdentityField::DeviceType => i.device_type,
-                IdentityField::ProductCode => i.product_code,
-            })),
             _ => false,
         },
+        Cond::ModbusException => matches!(e.kind, Kind::ModbusException(..)),
+        Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
+        Cond::EnipCommand(u) => matches!(&e.kind, Kind::Enip(m) if u.matches(u64::from(m.command))),
+        Cond::EnipStatus(u) => matches!(&e.kind, Kind::Enip(m) if u.matches(u64::from(m.status))),
+        Cond::EnipIdentity { field, value } => {
+            matches!(e.kind, Kind::Identity(i) if value.matches(field.of(i)))
+        }
+        Cond::CipSegment { kind, value } => {
+            matches!(e.kind, Kind::Cip(m) if super::enip::cip_segment(m, *kind, value))
+        }
+        Cond::CipStatus(u) => matches!(e.kind, Kind::Cip(m) if super::enip::cip_status(m, u)),
+        Cond::CipExtendedStatus(u) => {
+            matches!(e.kind, Kind::Cip(m) if super::enip::cip_extended_status(m, u))
+        }
         Cond::Buffer(Buffer::EnipProductName, inspection) => match e.kind {
             Kind::Identity(i) => inspection.matches(&i.product_name),
             _ => false,
@@ -588,7 +577,12 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
             class,
             attribute,
         } => match &e.kind {
-            Kind::Cip(m) => suricata_cip_service(m, *service, *class, *attribute).is_some(),
+            // Suricata's `cip_service` reads what a client sends.
+            Kind::Cip(m) => {
+                m.head.dir == Dir::Orig
+                    && !m.is_response()
+                    && suricata_cip_service(m, *service, *class, *attribute).is_some()
+            }
             _ => false,
         },
         Cond::CipRequest {
@@ -795,7 +789,24 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
             }
             (s, None)
         }
-        Kind::ModbusException(unit, function, code) => (
+        Kind::ModbusTx(t) => match crate::observe::modbus_request(t) {
+            Some(r) => describe(&Subject {
+                kind: Kind::Request(&r),
+                ..*e
+            }),
+            None => {
+                let (unit, function) = t.response.as_ref().map_or((0, 0), |r| (r.unit, r.function));
+                (
+                    format!(
+                        "modbus unit {unit} function {function} ({}) response without its request",
+                        Function::Modbus(function & !crate::event::modbus::EXCEPTION_BIT, None)
+                            .name()
+                    ),
+                    None,
+                )
+            }
+        },
+        Kind::ModbusException(_, unit, function, code) => (
             format!(
                 "modbus unit {unit} function {function} ({}) exception {}",
                 Function::Modbus(*function, None).name(),

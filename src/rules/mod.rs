@@ -6,13 +6,16 @@
 //! become `alert.log` records and `notice.log` rows.
 
 mod ast;
+mod enip;
 mod eval;
 mod load;
+mod modbus;
 mod parse;
 pub mod payload;
+mod uint;
 mod vars;
 
-pub use ast::{Addrs, Cond, Num, Ports, Proto, Rule, Threshold, ThresholdKind};
+pub use ast::{Addrs, Cond, Ports, Proto, Rule, Threshold, ThresholdKind};
 pub use eval::{Engine, EngineStats};
 pub use load::{load, vars_for, LoadError, Source};
 pub use parse::{baseline_kinds, KEYWORDS};

@@ -251,31 +251,6 @@ fn raw_value(i: &str) -> IResult<&str, String> {
     )))
 }
 
-/// A numeric comparison (`N`, `<N`, `>N`, `N<>M`, `N-M`).
-fn num(t: &str) -> Option<Num> {
-    let t = t.trim();
-    let n = |s: &str| -> Option<u64> {
-        let s = s.trim();
-        match s.strip_prefix("0x") {
-            Some(h) => u64::from_str_radix(h, 16).ok(),
-            None => s.parse().ok(),
-        }
-    };
-    if let Some(r) = t.strip_prefix('<') {
-        return n(r).map(Num::Lt);
-    }
-    if let Some(r) = t.strip_prefix('>') {
-        return n(r).map(Num::Gt);
-    }
-    if let Some((a, b)) = t.split_once("<>") {
-        return Some(Num::Between(n(a)?, n(b)?));
-    }
-    if let Some((a, b)) = t.split_once('-') {
-        return Some(Num::Range(n(a)?, n(b)?));
-    }
-    n(t).map(Num::Eq)
-}
-
 fn int(s: &str) -> Option<u64> {
     let s = s.trim();
     match s.strip_prefix("0x") {
@@ -284,98 +259,29 @@ fn int(s: &str) -> Option<u64> {
     }
 }
 
-/// Suricata's `modbus:` keyword (and its `unit` form).
-fn modbus(v: &str) -> Result<Vec<Cond>, String> {
-    let mut out = Vec::new();
-    let parts: Vec<&str> = v.split(',').map(str::trim).collect();
-    let mut i = 0;
-    while i < parts.len() {
-        let (word, rest) = parts[i].split_once(' ').unwrap_or((parts[i], ""));
-        let rest = rest.trim();
-        match word {
-            "unit" => out.push(Cond::ModbusUnit(num(rest).ok_or_else(|| {
-                format!("modbus: expected a unit number, found {rest:?}")
-            })?)),
-            "function" => {
-                let (neg, f) = match rest.strip_prefix('!') {
-                    Some(f) => (true, f.trim()),
-                    None => (false, rest),
-                };
-                let category = match f {
-                    "public" => Some(Category::Public),
-                    "user" => Some(Category::User),
-                    "reserved" => Some(Category::Reserved),
-                    _ => None,
-                };
-                if let Some(category) = category {
-                    out.push(Cond::ModbusCategory { neg, category });
-                } else {
-                    let code = int(f)
-                        .filter(|c| *c <= 255)
-                        .ok_or_else(|| format!("modbus: expected a function code (0-255) or public/user/reserved, found {f:?}"))?
-                        as u8;
-                    let mut sub = None;
-                    if let Some(next) = parts.get(i + 1).and_then(|p| p.strip_prefix("subfunction"))
-                    {
-                        sub = Some(int(next).filter(|s| *s <= 0xFFFF).ok_or_else(|| {
-                            format!(
-                                "modbus: expected a subfunction number, found {:?}",
-                                next.trim()
-                            )
-                        })? as u16);
-                        i += 1;
-                    }
-                    out.push(Cond::ModbusFunction { neg, code, sub });
-                }
-            }
-            "access" => {
-                let mut words = rest.split_whitespace();
-                let write = match words.next() {
-                    Some("read") => false,
-                    Some("write") => true,
-                    other => {
-                        return Err(format!(
-                            "modbus: access expects read or write, found {other:?}"
-                        ))
-                    }
-                };
-                let table = match words.next() {
-                    None => None,
-                    Some("discretes") => Some("discrete_inputs"),
-                    Some("coils") => Some("coils"),
-                    Some("input") => Some("input_registers"),
-                    Some("holding") => Some("holding_registers"),
-                    Some(t) => {
-                        return Err(format!(
-                            "modbus: access expects discretes, coils, input or holding, found {t:?}"
-                        ))
-                    }
-                };
-                let mut address = None;
-                if let Some(next) = parts.get(i + 1).and_then(|p| p.strip_prefix("address")) {
-                    address = Some(num(next).ok_or_else(|| {
-                        format!(
-                            "modbus: expected an address or range, found {:?}",
-                            next.trim()
-                        )
-                    })?);
-                    i += 1;
-                }
-                out.push(Cond::ModbusAccess {
-                    write,
-                    table,
-                    address,
-                });
-            }
-            other => {
-                return Err(format!(
-                    "modbus: expected function, access or unit, found {other:?}"
-                ))
-            }
+/// Suricata's EtherNet/IP and CIP integer keywords: `None` for another
+/// keyword.
+fn enip(name: &str, v: &str) -> Option<Result<Cond, String>> {
+    use super::enip::{identity_keyword, Segment, COMMANDS, STATUSES, U16, U32, U8};
+    let r = match name {
+        "enip_command" => Uint::parse_enum(v, U16, &COMMANDS).map(Cond::EnipCommand),
+        "enip.status" => Uint::parse_enum(v, U32, &STATUSES).map(Cond::EnipStatus),
+        "enip.cip_status" => Uint::parse(v, U8).map(Cond::CipStatus),
+        "enip.cip_extendedstatus" => Uint::parse(v, U16).map(Cond::CipExtendedStatus),
+        "enip.cip_class" | "enip.cip_instance" | "enip.cip_attribute" => {
+            let kind = match name {
+                "enip.cip_class" => Segment::Class,
+                "enip.cip_instance" => Segment::Instance,
+                _ => Segment::Attribute,
+            };
+            Multi::parse(v, U32).map(|value| Cond::CipSegment { kind, value })
         }
-        i += 1;
-    }
-    Ok(out)
+        _ => {
+            let (field, max) = identity_keyword(name)?;
+            Uint::parse(v, max).map(|value| Cond::EnipIdentity { field, value })
+        }
+    };
+    Some(r.map_err(|m| format!("{name}: {m}")))
 }
 
 /// The kinds `baseline:` selects (the notes without their prefix).
@@ -437,7 +343,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 30] = [
+pub const KEYWORDS: [&str; 40] = [
     "msg",
     "sid",
     "rev",
@@ -456,6 +362,16 @@ pub const KEYWORDS: [&str; 30] = [
     "enip.vendor_id",
     "enip.device_type",
     "enip.product_code",
+    "enip.revision",
+    "enip.identity_status",
+    "enip.state",
+    "enip.serial",
+    "enip.protocol_version",
+    "enip.cip_status",
+    "enip.cip_extendedstatus",
+    "enip.cip_class",
+    "enip.cip_instance",
+    "enip.cip_attribute",
     "cip_service",
     "cip.service",
     "cip.write",
@@ -469,6 +385,13 @@ pub const KEYWORDS: [&str; 30] = [
     "gid",
     "target",
 ];
+
+fn unknown(name: &str) -> String {
+    format!(
+        "unknown keyword {name:?}; expected one of {}",
+        KEYWORDS.join(", ")
+    )
+}
 
 /// Parses one rule (header and options) with `vars`.
 pub fn rule(
@@ -665,9 +588,9 @@ pub fn rule(
                 )
             }
             "gid" | "target" => {}
-            "modbus" => r
-                .conds
-                .extend(modbus(&need("function, access or unit")?).map_err(bad)?),
+            "modbus" => r.conds.push(Cond::Modbus(
+                super::modbus::parse(&need("function, access or unit")?).map_err(bad)?,
+            )),
             "modbus.exception" => r.conds.push(Cond::ModbusException),
             "modbus.umas" => {
                 let codes: Result<Vec<u8>, _> = need("UMAS function codes")?
@@ -685,27 +608,6 @@ pub fn rule(
                     })
                     .collect();
                 r.conds.push(Cond::ModbusUmas(codes?));
-            }
-            "enip_command" => r.conds.push(Cond::EnipCommand(
-                int(&need("a command number")?)
-                    .filter(|c| *c <= 0xFFFF)
-                    .ok_or_else(|| bad("enip_command: expected a command number".into()))?
-                    as u16,
-            )),
-            "enip.status" => r
-                .conds
-                .push(Cond::EnipStatus(num(&need("a status")?).ok_or_else(
-                    || bad("enip.status: expected a number or comparison".into()),
-                )?)),
-            "enip.vendor_id" | "enip.device_type" | "enip.product_code" => {
-                let field = match name {
-                    "enip.vendor_id" => IdentityField::VendorId,
-                    "enip.device_type" => IdentityField::DeviceType,
-                    _ => IdentityField::ProductCode,
-                };
-                let value = num(&need("a number")?)
-                    .ok_or_else(|| bad(format!("{name}: expected a number or comparison")))?;
-                r.conds.push(Cond::EnipIdentity { field, value });
             }
             "cip_service" | "cip.service" => {
                 let s = need("service[,class[,attribute]]")?;
@@ -796,12 +698,11 @@ pub fn rule(
                 };
                 r.conds.push(Cond::AppLayer { neg, name: n });
             }
-            other => {
-                return Err(bad(format!(
-                    "unknown keyword {other:?}; expected one of {}",
-                    KEYWORDS.join(", ")
-                )))
-            }
+            other if other.starts_with("enip") => match enip(other, &need("a value")?) {
+                Some(c) => r.conds.push(c.map_err(bad)?),
+                None => return Err(bad(unknown(other))),
+            },
+            other => return Err(bad(unknown(other))),
         }
     }
     if r.sid == 0 {

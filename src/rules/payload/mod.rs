@@ -16,6 +16,8 @@
 //! that a following `within` depends on matched but the rest did not, its
 //! next occurrence is tried, up to [`RECURSION_LIMIT`] steps.
 
+use super::uint::Uint;
+
 mod inspect;
 mod parse;
 mod set;
@@ -181,38 +183,12 @@ impl Buffer {
     }
 }
 
-/// `dsize`: a comparison of the payload's size (Suricata's unsigned
-/// integer syntax; `N<>M` and `N-M` exclude their bounds).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Size {
-    Eq(u64),
-    Not(u64),
-    Lt(u64),
-    Gt(u64),
-    Le(u64),
-    Ge(u64),
-    Between(u64, u64),
-}
-
-impl Size {
-    pub fn matches(&self, v: u64) -> bool {
-        match *self {
-            Size::Eq(n) => v == n,
-            Size::Not(n) => v != n,
-            Size::Lt(n) => v < n,
-            Size::Gt(n) => v > n,
-            Size::Le(n) => v <= n,
-            Size::Ge(n) => v >= n,
-            Size::Between(a, b) => a < v && v < b,
-        }
-    }
-}
-
 /// What one buffer must hold: the items in order, and a size.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Inspection {
     pub items: Vec<Item>,
-    pub dsize: Option<Size>,
+    /// `dsize`, in Suricata's unsigned integer syntax.
+    pub dsize: Option<Uint>,
 }
 
 impl Inspection {

@@ -147,33 +147,6 @@ pub fn content_bytes(s: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Suricata's numeric comparison of `dsize`: `N`, `<N`, `>N`, `<=N`,
-/// `>=N`, `N<>M` (exclusive), `N-M` (exclusive as in its uint syntax),
-/// `!N`.
-fn size(s: &str) -> Result<Size, String> {
-    let s = s.trim();
-    let n = |t: &str| int::<u64>("dsize", t);
-    if let Some(r) = s.strip_prefix("<=") {
-        return Ok(Size::Le(n(r)?));
-    }
-    if let Some(r) = s.strip_prefix(">=") {
-        return Ok(Size::Ge(n(r)?));
-    }
-    if let Some(r) = s.strip_prefix('<') {
-        return Ok(Size::Lt(n(r)?));
-    }
-    if let Some(r) = s.strip_prefix('>') {
-        return Ok(Size::Gt(n(r)?));
-    }
-    if let Some(r) = s.strip_prefix('!') {
-        return Ok(Size::Not(n(r)?));
-    }
-    if let Some((a, b)) = s.split_once("<>").or_else(|| s.split_once('-')) {
-        return Ok(Size::Between(n(a)?, n(b)?));
-    }
-    Ok(Size::Eq(n(s)?))
-}
-
 /// `pcre:"/re/flags"` as the `regex` crate reads it.
 fn pcre(raw: &str) -> Result<Pcre, String> {
     let (negated, body) = quoted("pcre", raw)?;
@@ -478,7 +451,10 @@ impl Builder {
                 if self.sticky.is_some() {
                     return Err("dsize: applies to the packet payload, not a sticky buffer".into());
                 }
-                self.program.payload.dsize = Some(size(need(name, raw, "a size")?)?);
+                self.program.payload.dsize = Some(
+                    Uint::parse(need(name, raw, "a size")?, u64::from(u16::MAX))
+                        .map_err(|e| format!("dsize: {e}"))?,
+                );
             }
             "byte_test" => {
                 let t = byte_test(need(name, raw, "bytes, operator, value, offset")?)?;
