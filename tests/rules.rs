@@ -582,3 +582,53 @@ fn the_default_pack_is_built_in() {
         "builtin: 29 rules OK\n"
     );
 }
+
+/// Payload rules on a real trace, one eve.json record per match: the
+/// counts are Suricata 9's on the same capture with `flow:no_stream`
+/// (packet inspection, what otwatch does; tests/suricata/ holds the
+/// whole comparison).
+#[test]
+fn payload_rules_match_each_segment_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("payload.rules");
+    std::fs::write(
+        &rules,
+        r#"alert tcp any any -> any 502 (msg:"read holding"; flow:to_server,established; content:"|03|"; offset:7; depth:1; sid:1;)
+alert tcp any any -> any 502 (msg:"long request"; byte_test:2,>,6,4; sid:3;)
+alert tcp any any -> any 502 (msg:"request"; content:"|00 00|"; offset:2; depth:2; flowbits:set,asked; flowbits:noalert; sid:4;)
+alert tcp any 502 -> any any (msg:"answer after a request"; flowbits:isset,asked; content:"|00 00|"; offset:2; depth:2; sid:5;)
+alert tcp any any -> any any (msg:"MBAP"; pcre:"/^\x00[\x00-\xff]\x00\x00/"; sid:6;)
+alert tcp any any -> any any (msg:"12 bytes"; dsize:12; sid:7;)
+alert tcp any any -> any 502 (msg:"14 bytes or more"; content:"|00 00|"; offset:2; depth:2; isdataat:10,relative; sid:8;)
+"#,
+    )
+    .unwrap();
+    let eve = dir.path().join("eve.json");
+    let out = analyze(
+        &dir.path().join("logs"),
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--alert-window",
+            "0",
+            "--eve",
+            eve.to_str().unwrap(),
+        ],
+        &[pcap("modbus_example.pcap")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    for e in read_json_log(&eve) {
+        *counts
+            .entry(e["alert"]["signature_id"].as_u64().unwrap())
+            .or_default() += 1;
+    }
+    let want: BTreeMap<u64, usize> = [(1, 3), (3, 6), (5, 24), (6, 48), (7, 18), (8, 6)]
+        .into_iter()
+        .collect();
+    assert_eq!(counts, want, "sid 4 sets a bit without an alert");
+}

@@ -154,3 +154,106 @@ fn the_fast_pattern_is_chosen_or_the_longest() {
     let i = insp(r#"content:"ab"; content:!"longer""#);
     assert_eq!(i.fast_pattern().unwrap().pattern, b"ab");
 }
+
+mod prefilter {
+    use crate::event::{ConnId, Dir};
+    use crate::rules::payload::{Chunk, PayloadSet, Scratch};
+    use crate::rules::{RuleSet, Vars};
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    const RULES: &str = r#"
+alert tcp any any -> any any (content:"abc"; sid:1;)
+alert tcp any any -> any any (content:"ABC"; nocase; sid:2;)
+alert tcp any any -> any any (content:"b"; content:"ca"; distance:0; within:3; sid:3;)
+alert tcp any any -> any any (content:!"zz"; content:"a"; sid:4;)
+alert tcp any any -> any any (pcre:"/c[ab]{2}/"; sid:5;)
+alert tcp any any -> any any (dsize:<4; sid:6;)
+alert tcp any any -> any any (content:"aa"; fast_pattern; content:"bcc"; sid:7;)
+alert tcp any any -> any any (content:"c"; offset:2; depth:1; isdataat:1,relative; sid:8;)
+alert tcp any any -> any any (content:"abcab"; sid:9;)
+alert tcp any any -> any any (content:"BCAB"; nocase; sid:10;)
+alert tcp any any -> any any (content:"zabca"; sid:11;)
+alert tcp any any -> any any (content:"cabcabz"; content:"aaaa"; distance:0; sid:12;)
+"#;
+
+    fn conn() -> ConnId {
+        ConnId {
+            uid: crate::id::Id::new("Ctest"),
+            orig_h: "10.0.0.1".parse().unwrap(),
+            orig_p: 40000,
+            resp_h: "10.0.0.2".parse().unwrap(),
+            resp_p: 502,
+            ip_proto: 6,
+            vlan: None,
+            inner_vlan: None,
+        }
+    }
+
+    proptest! {
+        /// The prefilter only chooses which rules to inspect: what matches
+        /// is what inspecting every rule finds.
+        #[test]
+        fn the_prefilter_loses_no_match(data in proptest::collection::vec(
+            prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'A'), Just(b'B'), Just(b'z')], 0..200)) {
+            let (rules, errors) = RuleSet::parse(RULES, Path::new("t.rules"), &Vars::default());
+            prop_assert!(errors.is_empty(), "{errors:?}");
+            let set = PayloadSet::compile(&RuleSet::of(rules.clone())).unwrap();
+            let id = conn();
+            let chunk = Chunk { id: &id, dir: Dir::Orig, data: &data, established: true, services: &[] };
+            let mut found = Vec::new();
+            set.inspect(&chunk, &mut [], &mut Scratch::default(), &mut |sid| found.push(sid));
+            found.sort_unstable();
+            let all: Vec<u32> = rules
+                .iter()
+                .filter(|r| r.payload.as_ref().unwrap().payload.matches(&data))
+                .map(|r| r.sid)
+                .collect();
+            prop_assert_eq!(found, all);
+        }
+    }
+}
+
+#[test]
+fn flowbits_carry_from_one_chunk_to_the_next() {
+    use crate::event::{ConnId, Dir};
+    use crate::rules::{RuleSet, Vars};
+    let text = r#"
+alert tcp any any -> any any (msg:"login"; content:"USER"; flowbits:set,user; flowbits:noalert; sid:1;)
+alert tcp any any -> any any (msg:"after login"; content:"PASS"; flowbits:isset,user; sid:2;)
+alert tcp any any -> any any (msg:"no login"; content:"PASS"; flowbits:isnotset,user; sid:3;)
+alert tcp any any -> any any (msg:"logout"; content:"QUIT"; flowbits:unset,user; sid:4;)
+"#;
+    let (rules, errors) = RuleSet::parse(text, std::path::Path::new("t.rules"), &Vars::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let set = PayloadSet::compile(&RuleSet::of(rules)).unwrap();
+    let id = ConnId {
+        uid: crate::id::Id::new("Ctest"),
+        orig_h: "10.0.0.1".parse().unwrap(),
+        orig_p: 40000,
+        resp_h: "10.0.0.2".parse().unwrap(),
+        resp_p: 21,
+        ip_proto: 6,
+        vlan: None,
+        inner_vlan: None,
+    };
+    let mut bits = vec![0; set.words()];
+    let mut scratch = Scratch::default();
+    let mut run = |data: &[u8]| {
+        let chunk = Chunk {
+            id: &id,
+            dir: Dir::Orig,
+            data,
+            established: true,
+            services: &[],
+        };
+        let mut hits = Vec::new();
+        set.inspect(&chunk, &mut bits, &mut scratch, &mut |sid| hits.push(sid));
+        hits
+    };
+    assert_eq!(run(b"PASS x"), vec![3]);
+    assert_eq!(run(b"USER x"), Vec::<u32>::new(), "noalert");
+    assert_eq!(run(b"PASS x"), vec![2]);
+    assert_eq!(run(b"QUIT"), vec![4]);
+    assert_eq!(run(b"PASS x"), vec![3]);
+}
