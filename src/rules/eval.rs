@@ -577,12 +577,9 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
             class,
             attribute,
         } => match &e.kind {
-            // Suricata's `cip_service` reads what a client sends.
-            Kind::Cip(m) => {
-                m.head.dir == Dir::Orig
-                    && !m.is_response()
-                    && suricata_cip_service(m, *service, *class, *attribute).is_some()
-            }
+            // Suricata 9's `cip_service` reads both directions: a reply
+            // by its service (without the reply bit), which has no path.
+            Kind::Cip(m) => suricata_cip_service(m, *service, *class, *attribute).is_some(),
             _ => false,
         },
         Cond::CipRequest {
@@ -651,6 +648,15 @@ fn suricata_cip_service(
             && class.is_none_or(|c| p.class == Some(c))
             && attribute.is_none_or(|a| p.attribute == Some(a))
     };
+    // A reply carries no path: with a class asked for, it never matches.
+    let reply = m.is_response();
+    let hit = |s: u8, p: &Path| {
+        if reply {
+            s == service && class.is_none()
+        } else {
+            hit(s, p)
+        }
+    };
     let top = m.path.unwrap_or_default();
     if m.service == service {
         return hit(m.service, &top).then_some((m.service, top));
@@ -660,6 +666,9 @@ fn suricata_cip_service(
     };
     services.iter().find_map(|e| match *e {
         Embedded::Request { service: s, path } if hit(s, &path) => Some((s, path)),
+        Embedded::Reply { service: s, .. } if hit(s, &Path::default()) => {
+            Some((s, Path::default()))
+        }
         _ => None,
     })
 }
