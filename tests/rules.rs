@@ -280,9 +280,9 @@ fn count(rule: &str, caps: &[PathBuf]) -> usize {
 #[test]
 fn suricata_keywords_count_what_suricata_counts() {
     // Suricata matches these keywords once per PDU: per ENIP message (either
-    // direction) for enip_command, per CIP request message for cip_service
-    // (a Multiple Service Packet once, whatever it packs; Suricata 7.x
-    // counts requests only, 8.x the replies too: rules/README.md), per
+    // direction) for enip_command, per CIP message for cip_service (a
+    // Multiple Service Packet once, whatever it packs; requests and, by
+    // their service, replies, as Suricata 8 and 9: rules/README.md), per
     // Modbus request for modbus: function. The same PDUs are the rows of
     // enip.log, cip.log and modbus.log, golden-tested against ICSNPP and
     // Zeek.
@@ -299,7 +299,8 @@ fn suricata_keywords_count_what_suricata_counts() {
             "alert enip any any -> any any (msg:\"x\"; cip_service:3; sid:1;)",
             std::slice::from_ref(&enip)
         ),
-        133
+        // 133 requests and 132 replies (the last request is unanswered).
+        265
     );
     assert_eq!(
         count(
