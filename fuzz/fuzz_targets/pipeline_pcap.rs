@@ -37,13 +37,13 @@ fn setup() -> &'static Setup {
         let dir = tmp.join(format!("otwatch-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a scratch folder");
         let pack = Path::new(REPO).join("rules");
-        let rules =
-            otwatch::rules::load(
+        let rules = otwatch::rules::load(
             &otwatch::rules::Source::Path(pack.clone()),
             None,
             Some(&pack.join("vars.conf")),
             true,
-        ).expect("the rule pack");
+        )
+        .expect("the rule pack");
         // The plant's known-good capture, learned once: the detector then
         // compares every fuzzed capture with a real baseline.
         let learn = PipelineConfig {

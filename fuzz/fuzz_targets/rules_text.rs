@@ -1,11 +1,15 @@
 //! Fuzzes the rule language: a variables file and a rules file (split at
 //! the first NUL byte) are parsed, every error is rendered, and every rule
 //! that parses is evaluated against a handful of events of each protocol,
-//! so the matcher runs on whatever conditions the parser accepts.
+//! so the matcher runs on whatever conditions the parser accepts; the
+//! payload rules among them inspect the input's own bytes and a Modbus
+//! request, from either side.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use otwatch::event::Dir;
 use otwatch::observe::{ObserveConfig, Observer};
+use otwatch::rules::payload::{Chunk, PayloadSet, Scratch};
 use otwatch::rules::{RuleSet, Vars};
 use otwatch::time::Ts;
 use otwatch_fuzz::events;
@@ -30,12 +34,27 @@ fuzz_target!(|data: &[u8]| {
     if rules.is_empty() {
         return;
     }
+    if let Some(set) = PayloadSet::compile(&RuleSet::of(rules.clone())) {
+        let id = otwatch_fuzz::conn(502);
+        let mut bits = vec![0; set.words()];
+        let mut scratch = Scratch::default();
+        let modbus = [0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10];
+        for bytes in [data, &modbus[..]] {
+            for dir in [Dir::Orig, Dir::Resp] {
+                let chunk = Chunk {
+                    id: &id,
+                    dir,
+                    data: bytes,
+                    established: true,
+                    services: &["modbus"],
+                };
+                set.inspect(&chunk, &mut bits, &mut scratch, &mut |_| {});
+            }
+        }
+    }
     for window in [0, 60] {
         let mut observer = Observer::new(&ObserveConfig {
-            rules: Some((
-                RuleSet::of(rules.clone()),
-                window,
-            )),
+            rules: Some((RuleSet::of(rules.clone()), window)),
             ..ObserveConfig::default()
         });
         let mut out = Vec::new();

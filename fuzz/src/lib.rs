@@ -15,7 +15,7 @@ fn ip(last: u8) -> IpAddr {
 }
 
 /// The TCP connection from 10.0.0.9 to 10.0.0.20 on `port`.
-fn conn(port: u16) -> ConnId {
+pub fn conn(port: u16) -> ConnId {
     ConnId::tcp("Cfuzz", (ip(9), 40000 + port % 1000), (ip(20), port))
 }
 
