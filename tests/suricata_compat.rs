@@ -75,9 +75,6 @@ const BOTH_SIDES: &str = "Suricata registers the enip.cip_* and List Identity bu
 const ATTRIBUTE_LIST: &str = "Suricata reads the attributes of a Get/Set_Attribute_List \
      request's body for cip_service's attribute and enip.cip_attribute; otwatch's \
      CIP events keep the path's segments only (not yet carried: issue 21)";
-const PROTOCOL_VERSION: &str = "Suricata reads enip.protocol_version from RegisterSession \
-     and List Services too; otwatch's encapsulation events carry it for List \
-     Identity replies only (not yet carried: issue 21)";
 const COIL_VALUE: &str = "modbus value on Write Multiple Coils: Suricata's parser (sawp) \
      takes the coil at the wrong bit offset; otwatch reads the coil at the \
      rule's address";
@@ -140,9 +137,6 @@ const DELIBERATE: &[(&str, &[u32], &str)] = &[
         &[9102012, 9102013, 9102014, 9102067, 9102068, 9102069],
         ATTRIBUTE_LIST,
     ),
-    ("attack-known-hmi.pcap", &[9102033], PROTOCOL_VERSION),
-    ("attack-new-client.pcap", &[9102033], PROTOCOL_VERSION),
-    ("learn.pcap", &[9102033], PROTOCOL_VERSION),
     ("attack-known-hmi.pcap", &[9101054], COIL_VALUE),
     ("attack-new-client.pcap", &[9101054], COIL_VALUE),
     ("modbusSmall.pcap", &[9101054], COIL_VALUE),

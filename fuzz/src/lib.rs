@@ -137,6 +137,8 @@ pub fn events() -> Vec<Event> {
             status: 0,
             sender_context: [0; 8],
             options: 0,
+            protocol_version: Some(1),
+            capabilities: Some(0x0120),
         })),
         Event::OpcUaMessage(Box::new(OpcUaMessage {
             ts: Ts(5_000_000),

@@ -19,6 +19,11 @@ pub struct Encapsulation {
     /// The sender context's eight bytes, in wire order.
     pub sender_context: [u8; 8],
     pub options: u32,
+    /// The encapsulation protocol version a RegisterSession request or
+    /// reply, or a ListServices reply's first item, gives.
+    pub protocol_version: Option<u16>,
+    /// A ListServices reply's first item's capability flags.
+    pub capabilities: Option<u16>,
 }
 
 /// Class, instance and attribute of a path's logical segments.

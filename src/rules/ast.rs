@@ -140,9 +140,13 @@ pub enum Cond {
     EnipStatus(Uint),
     /// Suricata 8's `enip.vendor_id`, `enip.device_type`,
     /// `enip.product_code`, `enip.revision`, `enip.identity_status`,
-    /// `enip.state`, `enip.serial` and (of its messages, the one otwatch
-    /// keeps) `enip.protocol_version`: fields of a List Identity reply.
+    /// `enip.state`, `enip.serial` and `enip.protocol_version`: fields of a
+    /// List Identity reply (the version also of a RegisterSession request
+    /// or reply and of a ListServices reply).
     EnipIdentity { field: IdentityField, value: Uint },
+    /// Suricata 8's `enip.capabilities`: a ListServices reply's first
+    /// item's capability flags.
+    EnipCapabilities(Uint),
     /// Suricata 8's `enip.cip_class`, `enip.cip_instance`,
     /// `enip.cip_attribute` (multi-integers): the segments of a CIP
     /// request's path, or of a request a Multiple Service Packet packs.
@@ -204,6 +208,7 @@ impl Cond {
             Cond::EnipCommand(_) => "enip_command",
             Cond::EnipStatus(_) => "enip.status",
             Cond::EnipIdentity { .. } => "enip.* (identity)",
+            Cond::EnipCapabilities(_) => "enip.capabilities",
             Cond::CipSegment { .. } => "enip.cip_class/instance/attribute",
             Cond::CipStatus(_) => "enip.cip_status",
             Cond::CipExtendedStatus(_) => "enip.cip_extendedstatus",

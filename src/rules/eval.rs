@@ -2,7 +2,7 @@
 //! deviations, with thresholds, detection filters and suppression of
 //! repeats.
 
-use super::ast::{Cond, Proto, Rule, ThresholdKind};
+use super::ast::{Cond, IdentityField, Proto, Rule, ThresholdKind};
 use super::modbus::Msg;
 use super::payload::Buffer;
 use super::RuleSet;
@@ -558,8 +558,19 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
         Cond::ModbusUmas(codes) => matches!(&e.kind, Kind::Umas(u) if codes.contains(&u.code)),
         Cond::EnipCommand(u) => matches!(&e.kind, Kind::Enip(m) if u.matches(u64::from(m.command))),
         Cond::EnipStatus(u) => matches!(&e.kind, Kind::Enip(m) if u.matches(u64::from(m.status))),
-        Cond::EnipIdentity { field, value } => {
-            matches!(e.kind, Kind::Identity(i) if value.matches(field.of(i)))
+        Cond::EnipIdentity { field, value } => match e.kind {
+            Kind::Identity(i) => value.matches(field.of(i)),
+            // Suricata reads the version of RegisterSession and
+            // ListServices messages too.
+            Kind::Enip(m) => {
+                *field == IdentityField::ProtocolVersion
+                    && m.protocol_version
+                        .is_some_and(|v| value.matches(u64::from(v)))
+            }
+            _ => false,
+        },
+        Cond::EnipCapabilities(u) => {
+            matches!(e.kind, Kind::Enip(m) if m.capabilities.is_some_and(|c| u.matches(u64::from(c))))
         }
         Cond::CipSegment { kind, value } => {
             matches!(e.kind, Kind::Cip(m) if super::enip::cip_segment(m, *kind, value))

@@ -268,6 +268,7 @@ fn enip(name: &str, v: &str) -> Option<Result<Cond, String>> {
         "enip.status" => Uint::parse_enum(v, U32, &STATUSES).map(Cond::EnipStatus),
         "enip.cip_status" => Uint::parse(v, U8).map(Cond::CipStatus),
         "enip.cip_extendedstatus" => Uint::parse(v, U16).map(Cond::CipExtendedStatus),
+        "enip.capabilities" => Uint::parse(v, U16).map(Cond::EnipCapabilities),
         "enip.cip_class" | "enip.cip_instance" | "enip.cip_attribute" => {
             let kind = match name {
                 "enip.cip_class" => Segment::Class,
@@ -343,7 +344,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 40] = [
+pub const KEYWORDS: [&str; 41] = [
     "msg",
     "sid",
     "rev",
@@ -367,6 +368,7 @@ pub const KEYWORDS: [&str; 40] = [
     "enip.state",
     "enip.serial",
     "enip.protocol_version",
+    "enip.capabilities",
     "enip.cip_status",
     "enip.cip_extendedstatus",
     "enip.cip_class",

@@ -618,8 +618,51 @@ fn enip_keywords_parse() {
         "enip.vendor_id: 70000",
         "enip.cip_class: 1,2,3,4",
         "enip.capability: 1",
+        "enip.capabilities: 70000",
     ] {
         let rule = format!("alert enip any any -> any any (msg:\"m\"; {bad}; sid:8;)");
         assert!(one(&rule).is_err(), "{bad}");
     }
+}
+
+/// `enip.protocol_version` reads RegisterSession and ListServices
+/// messages too, `enip.capabilities` a ListServices reply's flags (as
+/// Suricata's `tx_get_protocol_version` and `tx_get_capabilities`).
+#[test]
+fn enip_version_and_capabilities_read_encapsulation_messages() {
+    use crate::event::enip::Encapsulation;
+    use crate::event::{Dir, Head};
+    let message = |command: u16, version: Option<u16>, capabilities: Option<u16>| Encapsulation {
+        head: Head {
+            ts: Ts(1_000_000),
+            id: ConnId::tcp("C1", (ip("10.0.0.9"), 40000), (ip("10.0.0.20"), 44818)),
+            dir: Dir::Resp,
+            link: crate::id::Id::new("x"),
+        },
+        command,
+        length: 4,
+        session_handle: 1,
+        status: 0,
+        sender_context: [0; 8],
+        options: 0,
+        protocol_version: version,
+        capabilities,
+    };
+    let hits = |rule: &str, m: &Encapsulation| {
+        let mut e = Engine::new(RuleSet::of(vec![one(rule).unwrap()]), 0);
+        let mut out = Vec::new();
+        e.enip(m, &mut out);
+        out.len()
+    };
+    let version = "alert enip any any -> any any (enip.protocol_version: 1; sid:1;)";
+    let tcp_cip = "alert enip any any -> any any (enip.capabilities: &0x0020=0x0020; sid:2;)";
+    let register = message(0x65, Some(1), None);
+    let services = message(0x04, Some(1), Some(0x0120));
+    let plain = message(0x6F, None, None);
+    assert_eq!(hits(version, &register), 1);
+    assert_eq!(hits(version, &services), 1);
+    assert_eq!(hits(version, &plain), 0);
+    assert_eq!(hits(tcp_cip, &services), 1);
+    assert_eq!(hits(tcp_cip, &message(0x04, Some(1), Some(0x0100))), 0);
+    assert_eq!(hits(tcp_cip, &register), 0);
 }

@@ -167,6 +167,17 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
     let msg = wire::Message::new(data).map_err(|_| TRUNCATED)?;
     let h = *msg.header();
     mark(cx, "enip");
+    // What Suricata's `enip.protocol_version` and `enip.capabilities` read.
+    let (protocol_version, capabilities) = match msg.body(head.dir == Dir::Resp) {
+        wire::Body::RegisterSession(Ok(r)) => (Some(r.protocol_version), None),
+        wire::Body::List(mut list) => match list.next() {
+            Some(Ok(wire::Item::ListServices(s))) => {
+                (Some(s.protocol_version), Some(s.capability_flags))
+            }
+            _ => (None, None),
+        },
+        _ => (None, None),
+    };
     cx.event(Event::Enip(Box::new(Encapsulation {
         head: head.clone(),
         command: h.command,
@@ -175,6 +186,8 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
         status: h.status,
         sender_context: h.sender_context,
         options: h.options,
+        protocol_version,
+        capabilities,
     })));
     let mut m = Msg {
         head,
