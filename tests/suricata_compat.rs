@@ -196,9 +196,9 @@ const DELIBERATE: &[(&str, &[u32], &str)] = &[
     ),
 ];
 
-/// The protocol of every rule of the folder (`alert PROTO ...`), by sid.
-fn rule_protos() -> BTreeMap<u32, String> {
-    let mut protos = BTreeMap::new();
+/// Every rule of the folder, in file order: (sid, protocol of `alert PROTO ...`).
+fn rules() -> Vec<(u32, String)> {
+    let mut out = Vec::new();
     for e in std::fs::read_dir(repo().join("tests/suricata/rules")).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
         for line in text.lines().filter(|l| l.starts_with("alert ")) {
@@ -208,10 +208,15 @@ fn rule_protos() -> BTreeMap<u32, String> {
                 .find_map(|o| o.strip_prefix("sid:"))
                 .expect("a sid");
             let proto = line.split_whitespace().nth(1).expect("a protocol");
-            protos.insert(sid.trim().parse().unwrap(), proto.to_string());
+            out.push((sid.trim().parse().unwrap(), proto.to_string()));
         }
     }
-    protos
+    out
+}
+
+/// The protocol of every rule of the folder, by sid.
+fn rule_protos() -> BTreeMap<u32, String> {
+    rules().into_iter().collect()
 }
 
 /// Suricata's count of a sid: a number, or refused to load.
@@ -405,18 +410,7 @@ fn otwatch_counts_what_suricata_counts() {
 fn golden_files_cover_every_rule() {
     // Every rule of the folder has a line in every golden file, so a rule
     // added without running run.sh again fails here.
-    let mut sids = Vec::new();
-    for e in std::fs::read_dir(repo().join("tests/suricata/rules")).unwrap() {
-        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        for line in text.lines().filter(|l| l.starts_with("alert ")) {
-            let sid = line
-                .split(';')
-                .map(str::trim)
-                .find_map(|o| o.strip_prefix("sid:"))
-                .expect("a sid");
-            sids.push(sid.trim().parse::<u32>().unwrap());
-        }
-    }
+    let mut sids: Vec<u32> = rules().into_iter().map(|(sid, _)| sid).collect();
     sids.sort();
     for e in std::fs::read_dir(golden_dir()).unwrap() {
         let path = e.unwrap().path();

@@ -114,6 +114,18 @@ pub struct RunOutcome {
     pub shipped: Option<crate::output::cloudwatch::ShipStats>,
 }
 
+impl RunOutcome {
+    /// A run that stopped before it began: what was counted, and why.
+    fn failed(summary: Summary, error: RunError) -> RunOutcome {
+        RunOutcome {
+            summary,
+            error: Some(error),
+            observed: None,
+            shipped: None,
+        }
+    }
+}
+
 /// Runs the offline pipeline over the capture files, in the order given.
 pub fn run_files(files: &[PathBuf], cfg: &PipelineConfig) -> RunOutcome {
     run(Input::Files(files), cfg)
@@ -168,37 +180,16 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     };
     let writer = match writer {
         Ok(w) => w,
-        Err(e) => {
-            return RunOutcome {
-                summary,
-                error: Some(e.into()),
-                observed: None,
-                shipped: None,
-            }
-        }
+        Err(e) => return RunOutcome::failed(summary, e.into()),
     };
     let eve = match cfg.eve.as_deref().map(EveWriter::create).transpose() {
         Ok(w) => w,
-        Err(e) => {
-            return RunOutcome {
-                summary,
-                error: Some(e.into()),
-                observed: None,
-                shipped: None,
-            }
-        }
+        Err(e) => return RunOutcome::failed(summary, e.into()),
     };
     let observer = Observer::new(&cfg.observe);
     let shipper = match cfg.ship.clone().map(Shipper::start) {
         Some(Ok(s)) => Some(Arc::new(s)),
-        Some(Err(e)) => {
-            return RunOutcome {
-                summary,
-                error: Some(RunError::Internal(e)),
-                observed: None,
-                shipped: None,
-            }
-        }
+        Some(Err(e)) => return RunOutcome::failed(summary, RunError::Internal(e)),
         None => None,
     };
 
@@ -229,12 +220,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         match h {
             Ok(h) => workers.push(h),
             Err(e) => {
-                return RunOutcome {
+                return RunOutcome::failed(
                     summary,
-                    error: Some(RunError::Internal(format!("cannot start worker: {e}"))),
-                    observed: None,
-                    shipped: None,
-                }
+                    RunError::Internal(format!("cannot start worker: {e}")),
+                )
             }
         }
         work_tx.push(wtx);
@@ -273,12 +262,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let merger = match merger {
         Ok(m) => m,
         Err(e) => {
-            return RunOutcome {
+            return RunOutcome::failed(
                 summary,
-                error: Some(RunError::Internal(format!("cannot start merger: {e}"))),
-                observed: None,
-                shipped: None,
-            }
+                RunError::Internal(format!("cannot start merger: {e}")),
+            )
         }
     };
 

@@ -546,7 +546,7 @@ pub fn rule(
             )
         };
         if payload::PAYLOAD_KEYWORDS.contains(&name) {
-            payload::parse_option(&mut payload, name, v.as_ref().map(|_| raw)).map_err(bad)?;
+            payload.option(name, v.as_ref().map(|_| raw)).map_err(bad)?;
             continue;
         }
         match name {

@@ -22,7 +22,7 @@ mod inspect;
 mod parse;
 mod set;
 
-pub use parse::{parse_option, Builder, PAYLOAD_KEYWORDS};
+pub use parse::{Builder, PAYLOAD_KEYWORDS};
 pub use set::{Chunk, Handle, PayloadSet, Scratch};
 
 /// Steps one inspection may take (Suricata's default

@@ -51,11 +51,6 @@ pub struct Builder {
     buffers: Vec<(Buffer, Inspection)>,
 }
 
-/// Reads one payload option (`raw`: its value as written, escapes kept).
-pub fn parse_option(b: &mut Builder, name: &str, raw: Option<&str>) -> Result<(), String> {
-    b.option(name, raw)
-}
-
 fn need<'a>(name: &str, raw: Option<&'a str>, what: &str) -> Result<&'a str, String> {
     raw.map(str::trim)
         .filter(|v| !v.is_empty())
@@ -366,7 +361,9 @@ impl Builder {
         self.target().items.len() > 1
     }
 
-    fn option(&mut self, name: &str, raw: Option<&str>) -> Result<(), String> {
+    /// Reads one payload option (`raw`: its value as written, escapes
+    /// kept).
+    pub fn option(&mut self, name: &str, raw: Option<&str>) -> Result<(), String> {
         if let Some((_, why)) = REFUSED.iter().find(|(k, _)| *k == name) {
             return Err((*why).to_string());
         }

@@ -11,7 +11,8 @@ fn insp(options: &str) -> Inspection {
             Some((n, v)) => (n.trim(), Some(v.trim())),
             None => (opt, None),
         };
-        parse_option(&mut b, name, value).unwrap_or_else(|e| panic!("{opt}: {e}"));
+        b.option(name, value)
+            .unwrap_or_else(|e| panic!("{opt}: {e}"));
     }
     b.finish().0.payload
 }
@@ -23,7 +24,7 @@ fn refused(options: &str) -> String {
             Some((n, v)) => (n.trim(), Some(v.trim())),
             None => (opt, None),
         };
-        if let Err(e) = parse_option(&mut b, name, value) {
+        if let Err(e) = b.option(name, value) {
             return e;
         }
     }
@@ -178,16 +179,8 @@ alert tcp any any -> any any (content:"cabcabz"; content:"aaaa"; distance:0; sid
 "#;
 
     fn conn() -> ConnId {
-        ConnId {
-            uid: crate::id::Id::new("Ctest"),
-            orig_h: "10.0.0.1".parse().unwrap(),
-            orig_p: 40000,
-            resp_h: "10.0.0.2".parse().unwrap(),
-            resp_p: 502,
-            ip_proto: 6,
-            vlan: None,
-            inner_vlan: None,
-        }
+        let ip = |s: &str| s.parse().unwrap();
+        ConnId::tcp("Ctest", (ip("10.0.0.1"), 40000), (ip("10.0.0.2"), 502))
     }
 
     proptest! {
@@ -227,16 +220,8 @@ alert tcp any any -> any any (msg:"logout"; content:"QUIT"; flowbits:unset,user;
     let (rules, errors) = RuleSet::parse(text, std::path::Path::new("t.rules"), &Vars::default());
     assert!(errors.is_empty(), "{errors:?}");
     let set = PayloadSet::compile(&RuleSet::of(rules)).unwrap();
-    let id = ConnId {
-        uid: crate::id::Id::new("Ctest"),
-        orig_h: "10.0.0.1".parse().unwrap(),
-        orig_p: 40000,
-        resp_h: "10.0.0.2".parse().unwrap(),
-        resp_p: 21,
-        ip_proto: 6,
-        vlan: None,
-        inner_vlan: None,
-    };
+    let ip = |s: &str| s.parse().unwrap();
+    let id = ConnId::tcp("Ctest", (ip("10.0.0.1"), 40000), (ip("10.0.0.2"), 21));
     let mut bits = vec![0; set.words()];
     let mut scratch = Scratch::default();
     let mut run = |data: &[u8]| {
