@@ -72,9 +72,6 @@ const BOTH_SIDES: &str = "Suricata registers the enip.cip_* and List Identity bu
      reply's status or identity), so a transaction whose request and reply were \
      both seen is inspected from each side and alerts twice; otwatch judges the \
      message once";
-const ATTRIBUTE_LIST: &str = "Suricata reads the attributes of a Get/Set_Attribute_List \
-     request's body for cip_service's attribute and enip.cip_attribute; otwatch's \
-     CIP events keep the path's segments only (not yet carried: issue 21)";
 const COIL_VALUE: &str = "modbus value on Write Multiple Coils: Suricata's parser (sawp) \
      takes the coil at the wrong bit offset; otwatch reads the coil at the \
      rule's address";
@@ -99,7 +96,7 @@ const DELIBERATE: &[(&str, &[u32], &str)] = &[
         "multiple_service_packet_cip.pcapng",
         &[
             9102007, 9102010, 9102011, 9102015, 9102030, 9102031, 9102062, 9102064, 9102065,
-            9102066,
+            9102066, 9102067, 9102068,
         ],
         UNACKED,
     ),
@@ -117,7 +114,7 @@ const DELIBERATE: &[(&str, &[u32], &str)] = &[
         "enip_cip_example.pcap",
         &[
             9102040, 9102041, 9102043, 9102044, 9102045, 9102046, 9102047, 9102048, 9102050,
-            9102051, 9102060, 9102062, 9102064, 9102065, 9102066,
+            9102051, 9102060, 9102062, 9102064, 9102065, 9102066, 9102067, 9102068, 9102069,
         ],
         BOTH_SIDES,
     ),
@@ -132,11 +129,6 @@ const DELIBERATE: &[(&str, &[u32], &str)] = &[
         BOTH_SIDES,
     ),
     ("learn.pcap", &[9102060, 9102063, 9102065], BOTH_SIDES),
-    (
-        "enip_cip_example.pcap",
-        &[9102012, 9102013, 9102014, 9102067, 9102068, 9102069],
-        ATTRIBUTE_LIST,
-    ),
     ("attack-known-hmi.pcap", &[9101054], COIL_VALUE),
     ("attack-new-client.pcap", &[9101054], COIL_VALUE),
     ("modbusSmall.pcap", &[9101054], COIL_VALUE),

@@ -72,10 +72,18 @@ pub struct Routed {
 }
 
 /// One service of a Multiple Service Packet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Embedded {
-    Request { service: u8, path: Path },
-    Reply { service: u8, general_status: u8 },
+    Request {
+        service: u8,
+        path: Path,
+        /// The attribute ids a Get/Set_Attribute_List names.
+        attributes: Vec<u16>,
+    },
+    Reply {
+        service: u8,
+        general_status: u8,
+    },
 }
 
 /// What a CIP message is beyond its own service: the requests it carries.
@@ -100,6 +108,9 @@ pub struct Cip {
     pub service: u8,
     /// A request's path (class, instance, attribute).
     pub path: Option<Path>,
+    /// The attribute ids a Get_Attribute_List request names, or the first
+    /// a Set_Attribute_List names (its values are class specific).
+    pub attributes: Vec<u16>,
     /// A reply's status.
     pub status: Option<Status>,
     /// The class that names a class-specific service: a request's target

@@ -566,7 +566,7 @@ pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
                 Carried::Multiple(services) => {
                     f(&cip(m, m.service, &top));
                     for s in services {
-                        if let Embedded::Request { service, path } = s {
+                        if let Embedded::Request { service, path, .. } = s {
                             f(&cip(m, *service, path));
                         }
                     }

@@ -92,10 +92,21 @@ pub enum Segment {
     Attribute,
 }
 
-/// The path as Suricata's segment list, as far as the event keeps it:
-/// its class, instance and attribute segments in that order (a position
-/// with no value of `kind` is `None`).
-fn segments(p: &Path, kind: Segment) -> Vec<Option<u64>> {
+/// The values `kind` reads from a request, in Suricata's order. Class and
+/// instance: the path as Suricata's segment list, as far as the event
+/// keeps it (its class, instance and attribute segments in that order, a
+/// position with no value of `kind` being `None`). Attribute: the path's
+/// attribute, then the ids a Get/Set_Attribute_List names.
+fn values(p: &Path, attributes: &[u16], kind: Segment) -> Vec<Option<u64>> {
+    if kind == Segment::Attribute {
+        return p
+            .attribute
+            .map(u64::from)
+            .into_iter()
+            .chain(attributes.iter().map(|a| u64::from(*a)))
+            .map(Some)
+            .collect();
+    }
     [
         (Segment::Class, p.class),
         (Segment::Instance, p.instance),
@@ -108,18 +119,20 @@ fn segments(p: &Path, kind: Segment) -> Vec<Option<u64>> {
 }
 
 /// `enip.cip_class`, `enip.cip_instance`, `enip.cip_attribute` on a CIP
-/// request: its own path, or the path of one request a Multiple Service
+/// request: its own values, or those of one request a Multiple Service
 /// Packet packs (each list judged on its own).
 pub fn cip_segment(m: &Cip, kind: Segment, x: &Multi) -> bool {
     if m.is_response() {
         return false;
     }
-    if x.matches(&segments(&m.path.unwrap_or_default(), kind)) {
+    if x.matches(&values(&m.path.unwrap_or_default(), &m.attributes, kind)) {
         return true;
     }
     match &m.carried {
         Carried::Multiple(services) => services.iter().any(|e| match e {
-            Embedded::Request { path, .. } => x.matches(&segments(path, kind)),
+            Embedded::Request {
+                path, attributes, ..
+            } => x.matches(&values(path, attributes, kind)),
             Embedded::Reply { .. } => false,
         }),
         _ => false,
@@ -149,4 +162,38 @@ pub fn cip_extended_status(m: &Cip, u: &Uint) -> bool {
         return false;
     };
     x <= 0xFFFF && u.matches(u64::from(((x & 0xFF) << 8) | (x >> 8)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_values_are_the_path_then_the_list() {
+        let p = Path {
+            class: Some(1),
+            instance: Some(1),
+            attribute: Some(7),
+            ..Path::default()
+        };
+        assert_eq!(
+            values(&p, &[3, 4], Segment::Attribute),
+            vec![Some(7), Some(3), Some(4)]
+        );
+        // A list request's path usually stops at the instance: index 0 is
+        // the list's first id, as in Suricata.
+        let list = Path {
+            attribute: None,
+            ..p
+        };
+        assert_eq!(values(&list, &[3], Segment::Attribute), vec![Some(3)]);
+        let first = Multi::parse("3,0", u64::from(u32::MAX)).unwrap();
+        assert!(first.matches(&values(&list, &[3, 9], Segment::Attribute)));
+        assert!(!first.matches(&values(&list, &[9, 3], Segment::Attribute)));
+        // Class and instance keep the segment positions.
+        assert_eq!(
+            values(&p, &[3], Segment::Instance),
+            vec![None, Some(1), None]
+        );
+    }
 }

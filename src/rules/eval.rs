@@ -654,31 +654,38 @@ fn suricata_cip_service(
     class: Option<u32>,
     attribute: Option<u32>,
 ) -> Option<(u8, Path)> {
-    let hit = |s: u8, p: &Path| {
+    // The attribute is the path's, or one a Get/Set_Attribute_List names.
+    let hit = |s: u8, p: &Path, attributes: &[u16]| {
         s == service
             && class.is_none_or(|c| p.class == Some(c))
-            && attribute.is_none_or(|a| p.attribute == Some(a))
+            && attribute.is_none_or(|a| {
+                p.attribute == Some(a) || attributes.iter().any(|x| u32::from(*x) == a)
+            })
     };
     // A reply carries no path: with a class asked for, it never matches.
     let reply = m.is_response();
-    let hit = |s: u8, p: &Path| {
+    let hit = |s: u8, p: &Path, attributes: &[u16]| {
         if reply {
             s == service && class.is_none()
         } else {
-            hit(s, p)
+            hit(s, p, attributes)
         }
     };
     let top = m.path.unwrap_or_default();
     if m.service == service {
-        return hit(m.service, &top).then_some((m.service, top));
+        return hit(m.service, &top, &m.attributes).then_some((m.service, top));
     }
     let Carried::Multiple(services) = &m.carried else {
         return None;
     };
-    services.iter().find_map(|e| match *e {
-        Embedded::Request { service: s, path } if hit(s, &path) => Some((s, path)),
-        Embedded::Reply { service: s, .. } if hit(s, &Path::default()) => {
-            Some((s, Path::default()))
+    services.iter().find_map(|e| match e {
+        Embedded::Request {
+            service: s,
+            path,
+            attributes,
+        } if hit(*s, path, attributes) => Some((*s, *path)),
+        Embedded::Reply { service: s, .. } if hit(*s, &Path::default(), &[]) => {
+            Some((*s, Path::default()))
         }
         _ => None,
     })

@@ -364,6 +364,7 @@ fn cip(m: &mut Msg<'_, '_>, message: &wire_cip::Message<'_>, seq: u16, cx: &mut 
         sequence_count: (seq != 0).then_some(seq),
         service: code,
         path: (!response).then_some(p),
+        attributes: message.attribute_ids().collect(),
         status,
         naming_class: class,
         carried,
@@ -444,9 +445,14 @@ fn multiple(
     let embedded = multi
         .embedded()
         .map(|e| match e {
-            wire_cip::Embedded::Request { service, path: p } => Embedded::Request {
+            wire_cip::Embedded::Request {
+                service,
+                path: p,
+                data,
+            } => Embedded::Request {
                 service,
                 path: path(p),
+                attributes: wire_cip::attribute_ids(service, data).collect(),
             },
             wire_cip::Embedded::Reply {
                 service,
@@ -462,6 +468,7 @@ fn multiple(
         sequence_count: (seq != 0).then_some(seq),
         service: wire_cip::service::MULTIPLE_SERVICE_PACKET,
         path: (!response).then_some(*top),
+        attributes: Vec::new(),
         status,
         naming_class: top.class,
         carried: Carried::Multiple(embedded),

@@ -309,26 +309,26 @@ pub fn cip_rows(m: &Cip, out: &mut dyn FnMut(&CipRow)) {
         return;
     };
     for s in services {
-        let rec = match *s {
+        let rec = match s {
             Embedded::Reply {
                 service,
                 general_status,
             } => with_status(
-                row(&m.head, m.sequence_count, true, service, None),
+                row(&m.head, m.sequence_count, true, *service, None),
                 Status {
-                    general: general_status,
+                    general: *general_status,
                     extended: None,
                 },
             ),
-            Embedded::Request { service, path } => with_path(
+            Embedded::Request { service, path, .. } => with_path(
                 row(
                     &m.head,
                     m.sequence_count,
                     false,
-                    service,
+                    *service,
                     path.target_class(),
                 ),
-                &path,
+                path,
             ),
         };
         out(&rec);

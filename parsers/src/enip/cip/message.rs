@@ -167,6 +167,15 @@ impl<'a> Message<'a> {
         self.bytes.get(self.data_at..).unwrap_or_default()
     }
 
+    /// The attribute ids a Get_Attribute_List or Set_Attribute_List
+    /// request names ([`attribute_ids`]); none for any other message.
+    pub fn attribute_ids(&self) -> AttributeIds<'a> {
+        if self.is_reply() {
+            return AttributeIds::NONE;
+        }
+        attribute_ids(self.code(), self.data())
+    }
+
     /// A Multiple Service Packet's count, offsets and services (service
     /// byte 0x0A or 0x8A).
     pub fn multiple(&self) -> Option<Multiple<'a>> {
@@ -247,15 +256,66 @@ pub struct Multiple<'a> {
     reply: bool,
 }
 
+/// The attribute ids a request names in its data (CIP Vol 1, A-4.3 and
+/// a Get_Attribute_List's count and that many ids, as far as the
+/// data holds them; a Set_Attribute_List's first id only, since each id is
+/// followed by a value whose size only the class knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AttributeIds<'a> {
+    ids: &'a [u8],
+}
+
+impl AttributeIds<'_> {
+    /// No ids.
+    pub const NONE: AttributeIds<'static> = AttributeIds { ids: &[] };
+}
+
+impl Iterator for AttributeIds<'_> {
+    type Item = u16;
+
+    fn next(&mut self) -> Option<u16> {
+        let (id, rest) = self.ids.split_first_chunk::<2>()?;
+        self.ids = rest;
+        Some(u16::from_le_bytes(*id))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.ids.len() / 2;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for AttributeIds<'_> {}
+
+/// The attribute ids of a request with service code `service` (reply bit
+/// clear) whose data after the path is `data` ([`AttributeIds`]).
+pub fn attribute_ids(service: u8, data: &[u8]) -> AttributeIds<'_> {
+    let Some((count, rest)) = data.split_first_chunk::<2>() else {
+        return AttributeIds::NONE;
+    };
+    let wanted = match service {
+        service::GET_ATTRIBUTE_LIST => usize::from(u16::from_le_bytes(*count)),
+        service::SET_ATTRIBUTE_LIST => usize::from(u16::from_le_bytes(*count) != 0),
+        _ => 0,
+    };
+    let n = wanted.min(rest.len() / 2);
+    AttributeIds {
+        ids: &rest[..n * 2],
+    }
+}
+
 /// One service of a Multiple Service Packet, as the reference reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Embedded {
-    /// A request: its service code and path.
+pub enum Embedded<'a> {
+    /// A request: its service code, path and the bytes after its path.
     Request {
         /// Service code without the reply bit.
         service: u8,
         /// The path, decoded the reference's way.
         path: Path,
+        /// The request's data: from its path's end to the end of the
+        /// delivery (an embedded request's size is not sent).
+        data: &'a [u8],
     },
     /// A reply: its service code and general status.
     Reply {
@@ -292,7 +352,7 @@ impl<'a> Multiple<'a> {
     /// [`services`](Self::services); what lies past the end reads as 0. A
     /// request gives its service and path (size byte, then the path), a
     /// reply its service and the byte two after it as the general status.
-    pub fn embedded(&self) -> impl ExactSizeIterator<Item = Embedded> + 'a {
+    pub fn embedded(&self) -> impl ExactSizeIterator<Item = Embedded<'a>> + 'a {
         let services = self.services;
         let (count, reply) = (self.count, self.reply);
         let at = move |i: usize| services.get(i).copied().unwrap_or(0);
@@ -308,10 +368,11 @@ impl<'a> Multiple<'a> {
                     }
                 } else {
                     let first = loc.saturating_add(2);
-                    let size = words(at(loc.saturating_add(1)));
+                    let end = first.saturating_add(words(at(loc.saturating_add(1))));
                     Embedded::Request {
                         service,
-                        path: path::decode(services, first, first.saturating_add(size)),
+                        path: path::decode(services, first, end),
+                        data: services.get(end..).unwrap_or_default(),
                     }
                 }
             })

@@ -29,7 +29,7 @@ pub use connection::{
     ForwardOpen, ForwardOpenReply, NetworkParameters, TransportTrigger,
 };
 pub use epath::{parse_path, EPath, ElectronicKey, LogicalType, Segment, Segments};
-pub use message::{Embedded, Message, Multiple, Routed, Status};
+pub use message::{attribute_ids, AttributeIds, Embedded, Message, Multiple, Routed, Status};
 pub use msp::{
     MultipleServiceReplies, MultipleServiceReplyIter, MultipleServiceRequestIter,
     MultipleServiceRequests,
@@ -50,6 +50,10 @@ use crate::{Error, IResult, Layer};
 pub mod service {
     /// Get_Attributes_All.
     pub const GET_ATTRIBUTES_ALL: u8 = 0x01;
+    /// Get_Attribute_List.
+    pub const GET_ATTRIBUTE_LIST: u8 = 0x03;
+    /// Set_Attribute_List.
+    pub const SET_ATTRIBUTE_LIST: u8 = 0x04;
     /// Multiple_Service_Packet.
     pub const MULTIPLE_SERVICE_PACKET: u8 = 0x0A;
     /// Get_Attribute_Single.

@@ -88,7 +88,7 @@ fn assert_real_prefixes(p: &[u8], from_target: bool) {
 /// prints them.
 fn columns(e: &Embedded) -> (u8, Option<u32>, Option<u32>) {
     match e {
-        Embedded::Request { service, path } => (*service, path.class, path.instance),
+        Embedded::Request { service, path, .. } => (*service, path.class, path.instance),
         Embedded::Reply { service, .. } => (*service, None, None),
     }
 }

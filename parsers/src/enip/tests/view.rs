@@ -146,14 +146,17 @@ fn multiple_service_packet_services_by_the_reference_arithmetic() {
                     attribute: Some(7),
                     symbolic: false,
                     tag: None,
-                }
+                },
+                // An embedded request's data runs to the end of the packet.
+                data: &MSP[20..],
             },
             Embedded::Request {
                 service: 0x4C,
                 path: Path {
                     symbolic: true,
                     ..Path::default()
-                }
+                },
+                data: &[],
             },
         ]
     );
@@ -217,9 +220,62 @@ fn a_huge_service_count_wraps_as_the_reference_does() {
         got,
         vec![Embedded::Request {
             service: 0,
-            path: Path::default()
+            path: Path::default(),
+            data: &[],
         }]
     );
+}
+
+#[test]
+fn attribute_lists_name_their_ids() {
+    // Get_Attribute_List on Identity 1: 3 ids.
+    let get = [
+        0x03, 0x02, 0x20, 0x01, 0x24, 0x01, // Get_Attribute_List, Identity 1
+        0x03, 0x00, 0x01, 0x00, 0x07, 0x00, 0x2C, 0x01, // 3 ids: 1, 7, 300
+    ];
+    let ids: Vec<u16> = view(&get).attribute_ids().collect();
+    assert_eq!(ids, vec![1, 7, 300]);
+    // Set_Attribute_List: the first id only (values follow each id).
+    let set = [
+        0x04, 0x02, 0x20, 0x01, 0x24, 0x01, // Set_Attribute_List, Identity 1
+        0x02, 0x00, 0x05, 0x00, 0xAA, 0xBB, 0x06, 0x00, 0xCC, // 2 ids: 5=aabb, 6=cc
+    ];
+    let ids: Vec<u16> = view(&set).attribute_ids().collect();
+    assert_eq!(ids, vec![5]);
+    // A count past the data gives the ids the data holds (the reference's
+    // reading refuses such a message; an embedded request can be one).
+    let cut = [0x04, 0x00, 0x09, 0x00, 0x0A];
+    assert_eq!(cip::attribute_ids(0x03, &cut).collect::<Vec<_>>(), vec![9]);
+    // Other services, replies and empty sets name none.
+    let none: [&[u8]; 3] = [
+        &[0x0E, 0x00, 0x01, 0x00, 0x02, 0x00],
+        &[0x83, 0x00, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00],
+        &[0x04, 0x00, 0x00, 0x00, 0x07, 0x00],
+    ];
+    for b in none {
+        assert_eq!(view(b).attribute_ids().len(), 0, "{b:02x?}");
+    }
+    assert_eq!(cip::attribute_ids(0x03, &[0x01]).len(), 0);
+    // Embedded in a Multiple Service Packet, with the same reading.
+    let msp = [
+        0x0A, 0x02, 0x20, 0x02, 0x24, 0x01, // Multiple_Service_Packet, Message Router 1
+        0x01, 0x00, 0x04, 0x00, // 1 service at 4
+        0x03, 0x02, 0x20, 0x01, 0x24, 0x01, 0x02, 0x00, 0x04, 0x00, 0x05, 0x00,
+    ];
+    let got: Vec<Vec<u16>> = view(&msp)
+        .multiple()
+        .map(|m| {
+            m.embedded()
+                .map(|e| match e {
+                    Embedded::Request { service, data, .. } => {
+                        cip::attribute_ids(service, data).collect()
+                    }
+                    Embedded::Reply { .. } => vec![],
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(got, vec![vec![4, 5]]);
 }
 
 // Unconnected_Send carrying a Logix Read Tag (as in `unconnected`).
