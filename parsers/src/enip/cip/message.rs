@@ -280,7 +280,7 @@ impl Iterator for AttributeIds<'_> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.ids.len() / 2;
+        let n = self.ids.len() >> 1;
         (n, Some(n))
     }
 }
@@ -298,9 +298,9 @@ pub fn attribute_ids(service: u8, data: &[u8]) -> AttributeIds<'_> {
         service::SET_ATTRIBUTE_LIST => usize::from(u16::from_le_bytes(*count) != 0),
         _ => 0,
     };
-    let n = wanted.min(rest.len() / 2);
+    let n = wanted.saturating_mul(2).min(rest.len() & !1);
     AttributeIds {
-        ids: &rest[..n * 2],
+        ids: rest.get(..n).unwrap_or_default(),
     }
 }
 
