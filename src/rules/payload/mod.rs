@@ -20,6 +20,7 @@ use super::uint::Uint;
 
 mod inspect;
 mod parse;
+mod prefilter;
 mod set;
 
 pub use parse::{Builder, PAYLOAD_KEYWORDS};

@@ -1,7 +1,8 @@
 //! The payload rules of a rule set, compiled for the flow workers: a
-//! multi-pattern prefilter (Aho-Corasick over each rule's fast pattern,
-//! like Suricata's MPM) picks the rules worth inspecting for a chunk;
-//! rules without a pattern are inspected on every chunk.
+//! multi-pattern prefilter over each rule's fast pattern, by rule group
+//! (like Suricata's MPM, [`super::prefilter`]), picks the rules worth
+//! inspecting for a chunk; rules without a pattern are inspected on every
+//! chunk.
 //!
 //! Invariants: rule order is the set's, with the rules that set, unset or
 //! toggle flowbits moved before the others (Suricata orders them so, so
@@ -10,11 +11,11 @@
 //! [`PayloadSet::words`] words, indexed by the set's bit names, and stay
 //! with the set the connection started under.
 
+use super::prefilter::{Prefilter, Reach, Transport};
 use super::{BitCmd, FlowOpts, Inspection};
 use crate::event::{ConnId, Dir};
 use crate::rules::ast::{Addrs, Ports, Proto};
 use crate::rules::RuleSet;
-use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -100,7 +101,7 @@ impl PayloadSet {
         // Stable: otherwise the set's order.
         chosen.sort_by_key(|r| !sets_bits(r));
         let mut names: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut patterns: Vec<(Vec<u8>, Reach)> = Vec::new();
         let mut pattern_ids: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut by_pattern: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
@@ -129,11 +130,12 @@ impl PayloadSet {
                     // chooses rules, the inspection decides.
                     let key = c.pattern.to_ascii_lowercase();
                     let id = *pattern_ids.entry(key.clone()).or_insert_with(|| {
-                        patterns.push(key);
+                        patterns.push((key, Reach::default()));
                         by_pattern.push(Vec::new());
                         patterns.len() - 1
                     });
                     by_pattern[id].push(i as u32);
+                    reach(r, &mut patterns[id].1);
                 }
                 None => always.push(i as u32),
             }
@@ -172,6 +174,12 @@ impl PayloadSet {
         })
     }
 
+    /// How many (transport, port) rule groups the prefilter scans with
+    /// tables of their own.
+    pub fn groups(&self) -> usize {
+        self.prefilter.as_ref().map_or(0, Prefilter::groups)
+    }
+
     /// Words of a connection's flowbits.
     pub fn words(&self) -> usize {
         self.bit_names.div_ceil(64)
@@ -201,9 +209,11 @@ impl PayloadSet {
         let cands = &mut scratch.candidates;
         cands.clear();
         cands.extend_from_slice(&self.always);
+        let (src, sport, dst, dport) = chunk.id.endpoints(chunk.dir);
         if let Some(p) = &self.prefilter {
             let seen = &mut scratch.seen;
-            p.scan(chunk.data, &mut |pattern| {
+            let transport = Transport::of(chunk.id.ip_proto);
+            p.scan(chunk.data, transport, dport, &mut |pattern| {
                 for &r in &self.by_pattern[pattern] {
                     let (w, b) = (r as usize / 64, r % 64);
                     if seen[w] & (1 << b) == 0 {
@@ -220,7 +230,6 @@ impl PayloadSet {
             return;
         }
         cands.sort_unstable();
-        let (src, sport, dst, dport) = chunk.id.endpoints(chunk.dir);
         for &i in cands.iter() {
             let r = &self.rules[i as usize];
             if !r.admits(chunk) {
@@ -277,177 +286,39 @@ impl PayloadSet {
     }
 }
 
-/// The multi-pattern scan: every pattern that occurs in a chunk, matched
-/// without case (it only chooses rules; their inspection decides).
-///
-/// Patterns of four bytes or more are found by four of their bytes (the
-/// four that the fewest other patterns share, so that a common word does
-/// not make a long list): a 32 KiB bitmap of their hashes (small enough
-/// to stay in the first-level cache, where an automaton of thousands of
-/// patterns does not) is tested at every position, and only a hit looks
-/// the four bytes up and compares the patterns placed there. Shorter
-/// patterns, few in rule sets, go through an Aho-Corasick automaton.
-struct Prefilter {
-    /// The last two (lowercased) bytes of every pattern's four: a first,
-    /// cheaper test (no hashing)...
-    pairs: Box<[u8; 1 << 16]>,
-    /// ... then the hash of the four...
-    bitmap: Box<[u64; BITMAP_WORDS]>,
-    /// ... and the patterns whose four bytes have that hash: `slots[hash]`
-    /// is 1 + their list's index in `long` (0: none).
-    slots: Box<[u32]>,
-    long: Vec<Vec<Placed>>,
-    /// The short patterns' automaton, and their indexes in the set.
-    short: Option<(AhoCorasick, Vec<usize>)>,
-}
-
-/// A long pattern, by the four bytes it is found by: (those bytes,
-/// pattern index, where in the pattern they are, the pattern).
-type Placed = (u32, usize, usize, Box<[u8]>);
-
-/// Bits of the hash of a 4-byte key: 2^18 bits, 32 KiB.
-const HASH_BITS: u32 = 18;
-const BITMAP_WORDS: usize = (1 << HASH_BITS) / 64;
-
-/// The hash of a 4-byte key, below 2^HASH_BITS.
-#[inline]
-fn hash(key: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
-}
-
-/// The bitmap word and bit of a hash.
-#[inline]
-fn slot(h: usize) -> (usize, u64) {
-    ((h >> 6) % BITMAP_WORDS, 1 << (h & 63))
-}
-
-/// ASCII lowercase, by table.
-const LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u8).to_ascii_lowercase();
-        i += 1;
-    }
-    t
-};
-
-#[inline]
-fn lower(b: u8) -> u32 {
-    u32::from(LOWER[usize::from(b)])
-}
-
-impl Prefilter {
-    /// `patterns` are lowercased.
-    fn build(patterns: &[Vec<u8>]) -> Option<Prefilter> {
-        let mut bitmap = Box::new([0u64; BITMAP_WORDS]);
-        let mut pairs = Box::new([0u8; 1 << 16]);
-        let mut slots = vec![0u32; 1 << HASH_BITS].into_boxed_slice();
-        let mut long: Vec<Vec<Placed>> = Vec::new();
-        let mut uses: HashMap<u32, usize> = HashMap::new();
-        let (mut short, mut short_ids) = (Vec::new(), Vec::new());
-        for (id, p) in patterns.iter().enumerate() {
-            if p.len() < 4 {
-                short.push(p.clone());
-                short_ids.push(id);
-                continue;
-            }
-            let key_at = |o: usize| u32::from_be_bytes([p[o], p[o + 1], p[o + 2], p[o + 3]]);
-            let off = (0..=p.len() - 4)
-                .min_by_key(|&o| uses.get(&key_at(o)).copied().unwrap_or(0))
-                .unwrap_or(0);
-            let key = key_at(off);
-            *uses.entry(key).or_default() += 1;
-            let h = hash(key);
-            let (w, bit) = slot(h);
-            bitmap[w] |= bit;
-            pairs[(key & 0xFFFF) as usize] = 1;
-            if slots[h] == 0 {
-                long.push(Vec::new());
-                slots[h] = u32::try_from(long.len()).ok()?;
-            }
-            long[slots[h] as usize - 1].push((key, id, off, p.clone().into_boxed_slice()));
-        }
-        let short = match short.is_empty() {
-            true => None,
-            false => Some((
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&short)
-                    .ok()?,
-                short_ids,
-            )),
-        };
-        Some(Prefilter {
-            pairs,
-            bitmap,
-            slots,
-            long,
-            short,
-        })
-    }
-
-    /// Calls `found` with the index of every pattern that occurs in
-    /// `data` (once per occurrence).
-    fn scan(&self, data: &[u8], found: &mut dyn FnMut(usize)) {
-        if let Some((ac, ids)) = &self.short {
-            for m in ac.find_overlapping_iter(data) {
-                found(ids[m.pattern().as_usize()]);
-            }
-        }
-        if data.len() < 4 || self.long.is_empty() {
-            return;
-        }
-        // Blocks of 64 positions: a branch-free pass marks the positions
-        // whose last two bytes some pattern has (a bit each); only those
-        // go on to the four-byte test.
-        let mut key = data[..3].iter().fold(0u32, |k, &b| k << 8 | lower(b));
-        let mut keys = [0u32; 64];
-        for (n, block) in data[3..].chunks(64).enumerate() {
-            let mut marks: u64 = 0;
-            for (j, &b) in block.iter().enumerate() {
-                key = key << 8 | lower(b);
-                keys[j] = key;
-                marks |= u64::from(self.pairs[(key & 0xFFFF) as usize]) << j;
-            }
-            while marks != 0 {
-                let j = marks.trailing_zeros() as usize;
-                marks &= marks - 1;
-                self.candidates(data, n * 64 + j, keys[j], found);
-            }
+/// Adds where `r` can match to `reach`: its transports (both for a rule
+/// of `ip` or an application protocol), and the destination ports its
+/// header names one by one (every port for `any`, a range wider than 64
+/// ports, a negation, or a rule of both directions, whose source port is a
+/// destination too).
+fn reach(r: &crate::rules::Rule, reach: &mut Reach) {
+    let transports: &[Transport] = match r.proto {
+        Proto::Tcp => &[Transport::Tcp],
+        Proto::Udp => &[Transport::Udp],
+        _ => &[Transport::Tcp, Transport::Udp],
+    };
+    let mut ports = Vec::new();
+    let named = !r.bidirectional && single_ports(&r.dport, &mut ports) && !ports.is_empty();
+    for &t in transports {
+        if named {
+            reach.ports.extend(ports.iter().map(|&p| (t, p)));
+        } else {
+            reach.all[t as usize] = true;
         }
     }
+}
 
-    /// The patterns whose four bytes are `key`, ending at `data[at + 3]`.
-    #[inline]
-    fn candidates(&self, data: &[u8], at: usize, key: u32, found: &mut dyn FnMut(usize)) {
-        let h = hash(key);
-        let (w, bit) = slot(h);
-        if self.bitmap[w] & bit == 0 {
-            return;
+/// The ports of `p` one by one, when it names them so (no negation, no
+/// range wider than 64).
+fn single_ports(p: &Ports, out: &mut Vec<u16>) -> bool {
+    match p {
+        Ports::Any => false,
+        Ports::Range(a, b) if b >= a && b - a < 64 => {
+            out.extend(*a..=*b);
+            true
         }
-        let Some(list) = self
-            .slots
-            .get(h)
-            .and_then(|&s| self.long.get((s as usize).checked_sub(1)?))
-        else {
-            return;
-        };
-        for (four, id, off, p) in list {
-            if *four != key {
-                continue;
-            }
-            let Some(start) = at.checked_sub(*off) else {
-                continue;
-            };
-            if data
-                .get(start..start + p.len())
-                .is_some_and(|w| w.eq_ignore_ascii_case(p))
-            {
-                found(*id);
-            }
-        }
+        Ports::Range(..) => false,
+        Ports::List(items) => items.iter().all(|(neg, x)| !*neg && single_ports(x, out)),
     }
 }
 

@@ -158,6 +158,7 @@ fn the_fast_pattern_is_chosen_or_the_longest() {
 
 mod prefilter {
     use crate::event::{ConnId, Dir};
+    use crate::rules::ast::Proto;
     use crate::rules::payload::{Chunk, PayloadSet, Scratch};
     use crate::rules::{RuleSet, Vars};
     use proptest::prelude::*;
@@ -176,6 +177,13 @@ alert tcp any any -> any any (content:"abcab"; sid:9;)
 alert tcp any any -> any any (content:"BCAB"; nocase; sid:10;)
 alert tcp any any -> any any (content:"zabca"; sid:11;)
 alert tcp any any -> any any (content:"cabcabz"; content:"aaaa"; distance:0; sid:12;)
+alert tcp any any -> any any (content:"ABCABC"; nocase; sid:13;)
+alert tcp any any -> any any (content:"zzAbz"; sid:14;)
+alert tcp any any -> any any (content:"bbbbbb"; nocase; sid:15;)
+alert tcp any any -> any 502 (content:"abcabc"; sid:16;)
+alert tcp any any -> any 80 (content:"abcab"; sid:17;)
+alert udp any any -> any 502 (content:"abcab"; sid:18;)
+alert tcp any any -> any [80,502] (content:"cabca"; nocase; sid:19;)
 "#;
 
     fn conn() -> ConnId {
@@ -197,8 +205,10 @@ alert tcp any any -> any any (content:"cabcabz"; content:"aaaa"; distance:0; sid
             let mut found = Vec::new();
             set.inspect(&chunk, &mut [], &mut Scratch::default(), &mut |sid| found.push(sid));
             found.sort_unstable();
+            // The chunk goes to TCP port 502.
             let all: Vec<u32> = rules
                 .iter()
+                .filter(|r| r.proto != Proto::Udp && r.dport.matches(502))
                 .filter(|r| r.payload.as_ref().unwrap().payload.matches(&data))
                 .map(|r| r.sid)
                 .collect();
