@@ -2,16 +2,28 @@
 #   make demo   install what is missing, build (release), analyze the bundled samples
 #   make test   install test dependencies, run the whole suite (fmt, clippy, tests, bench smoke)
 # Every setup step is idempotent: it checks before it installs.
+# Installing: make install (PREFIX, DESTDIR), make deb (a Debian package).
 
 SHELL := /bin/bash
 CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark time
+TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark time \
+  man-db systemd zsh
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/otwatch
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DIST := target/dist
 MOTO := moto[server]==5.2.5
 
-.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean
+.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean \
+  dist install deb package-test
 
 all: build
 
@@ -76,7 +88,62 @@ unit: test-deps
 bench-smoke: test-deps
 	$(CARGO) test --bench pipeline --bench parsers -j $(JOBS)
 
-test: lint unit fuzz-smoke
+test: lint unit package-test fuzz-smoke
+
+# What an install holds beside the binary, made by the binary from its own
+# command line: man pages, shell completions; and the unit for BINDIR.
+dist: build
+	rm -rf $(DIST) && mkdir -p $(DIST)/man $(DIST)/completions
+	./target/release/otwatch manpages $(DIST)/man >/dev/null
+	gzip -9n $(DIST)/man/*.1
+	./target/release/otwatch completions bash > $(DIST)/completions/otwatch
+	./target/release/otwatch completions zsh > $(DIST)/completions/_otwatch
+	./target/release/otwatch completions fish > $(DIST)/completions/otwatch.fish
+	sed 's|@BINDIR@|$(BINDIR)|' deploy/otwatch.service > $(DIST)/otwatch.service
+
+# The binary, man pages, completions, the systemd unit, the rule pack, and
+# the configuration (never over one already there). The otwatch user and
+# its folders are made by the package (make deb), or by hand (docs/install.md).
+install: dist
+	install -D -m 0755 target/release/otwatch $(DESTDIR)$(BINDIR)/otwatch
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(DIST)/man/*.1.gz $(DESTDIR)$(MANDIR)/man1/
+	install -D -m 0644 $(DIST)/completions/otwatch $(DESTDIR)$(DATADIR)/bash-completion/completions/otwatch
+	install -D -m 0644 $(DIST)/completions/_otwatch $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_otwatch
+	install -D -m 0644 $(DIST)/completions/otwatch.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/otwatch.fish
+	install -D -m 0644 $(DIST)/otwatch.service $(DESTDIR)$(UNITDIR)/otwatch.service
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 rules/README.md $(DESTDIR)$(DOCDIR)/rules.md
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(SYSCONFDIR)/otwatch/rules
+	for f in rules/*.rules; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/otwatch/$$f ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/otwatch/rules/; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/otwatch/vars.conf ] || \
+	  install -m 0644 rules/vars.conf $(DESTDIR)$(SYSCONFDIR)/otwatch/vars.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/otwatch/otwatch.toml ] || \
+	  install -m 0644 deploy/otwatch.toml $(DESTDIR)$(SYSCONFDIR)/otwatch/otwatch.toml
+
+# A Debian package of `make install` under /usr (deploy/debian: control,
+# maintainer scripts); the files under /etc are its conffiles.
+DEB_ROOT := target/deb/otwatch
+deb:
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr SYSCONFDIR=/etc
+	install -D -m 0644 deploy/debian/copyright $(DEB_ROOT)/usr/share/doc/otwatch/copyright
+	install -d $(DEB_ROOT)/DEBIAN
+	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm $(DEB_ROOT)/DEBIAN/
+	(cd $(DEB_ROOT) && find etc -type f | sort | sed 's|^|/|') > $(DEB_ROOT)/DEBIAN/conffiles
+	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@ARCH@/$$(dpkg --print-architecture)/" \
+	  -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)/" \
+	  deploy/debian/control > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) target/otwatch_$(VERSION)_$$(dpkg --print-architecture).deb
+	@ls -l target/otwatch_$(VERSION)_*.deb
+
+# Installs the package on this machine, checks it (files, user, unit,
+# man page, completions, a run of the installed binary) and purges it.
+package-test: test-deps deb
+	bash tests/package.sh target/otwatch_$(VERSION)_$$(dpkg --print-architecture).deb
 
 # Criterion benchmarks (parsers, pipeline on modbusBig and on a synthesized
 # plant), then whole runs on synthesized 100 MB and 1 GB captures with peak

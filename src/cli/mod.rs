@@ -7,6 +7,7 @@ mod analyze;
 pub mod args;
 mod baseline;
 mod config;
+mod generate;
 mod inventory;
 mod live;
 mod report;
@@ -31,10 +32,27 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// The version line: the crate's version, the commit it was built from and
+/// its build features.
+#[cfg(feature = "cloudwatch")]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OTWATCH_COMMIT"),
+    ", features: cloudwatch)"
+);
+#[cfg(not(feature = "cloudwatch"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OTWATCH_COMMIT"),
+    ", features: none)"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "otwatch",
-    version,
+    version = VERSION,
     about = "Passive sensor for industrial (OT) networks",
     long_about = "otwatch reads packets from pcap/pcapng files, tracks connections and \
                   dissects OT protocols, and writes Zeek-compatible logs."
@@ -99,6 +117,15 @@ pub enum Command {
     ///
     /// Example: otwatch inventory otwatch-logs/ --format csv
     Inventory(InventoryArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or
+    /// PowerShell.
+    ///
+    /// Example: otwatch completions bash > /etc/bash_completion.d/otwatch
+    Completions { shell: clap_complete::Shell },
+    /// Write the man pages (otwatch.1 and one per subcommand) into a
+    /// folder: what the packages install.
+    #[command(hide = true)]
+    Manpages { dir: std::path::PathBuf },
 }
 
 impl Cli {
@@ -120,6 +147,7 @@ impl Cli {
 }
 
 pub fn main() -> ExitCode {
+    generate::panic_hook();
     let cli = match Cli::try_parse_with_defaults(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
@@ -141,6 +169,8 @@ pub fn main() -> ExitCode {
         Command::Ship { cloudwatch } => ship::run(&cloudwatch),
         Command::Rules { command } => rules::run(command),
         Command::Inventory(args) => inventory::run(&args),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Manpages { dir } => generate::manpages(&dir),
     }
 }
 
