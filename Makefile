@@ -21,6 +21,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DIST := target/dist
 MOTO := moto[server]==5.2.5
+CFN_LINT := cfn-lint==1.58.0
 
 .PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean \
   dist install deb package-test
@@ -45,11 +46,13 @@ deps:
 	$(call apt_install,$(SYSTEM_PACKAGES))
 
 # The CloudWatch tests start moto_server (a CloudWatch Logs API server)
-# from this venv.
+# from this venv; the CloudFormation test lints with its cfn-lint.
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
 	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != "$(word 2,$(subst ==, ,$(MOTO)))")' 2>/dev/null || \
 	  { echo "installing $(MOTO) in .venv-moto"; python3 -m venv .venv-moto && .venv-moto/bin/pip install -q '$(MOTO)'; }
+	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("cfn-lint") != "$(word 2,$(subst ==, ,$(CFN_LINT)))")' 2>/dev/null || \
+	  { echo "installing $(CFN_LINT) in .venv-moto"; .venv-moto/bin/pip install -q '$(CFN_LINT)'; }
 
 build: deps
 	$(CARGO) build --release -j $(JOBS)

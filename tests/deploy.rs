@@ -1,20 +1,51 @@
-//! The CloudWatch deployment files in `deploy/cloudwatch/` are valid JSON
-//! and agree with the code: the IAM policy allows exactly the calls the
-//! shipper makes, on its own group only; the dashboard and the alarms use
-//! only metrics the sensor emits; the log widgets read the sensor's group
-//! and streams of logs that exist.
+//! The CloudFormation template `deploy/cloudformation/otwatch.json` agrees
+//! with the code: the sensor's policy allows exactly the calls the shipper
+//! makes, on the stack's own log group only, and is the role's only grant;
+//! the dashboard and the alarms use only metrics the sensor emits; the log
+//! widgets read the stack's group and streams of logs that exist.
+//! (`tests/cloudformation.rs` lints and deploys it.)
 
 mod common;
 
 use common::repo;
 use otwatch::output::cloudwatch::{Metrics, IAM_ACTIONS, NAMESPACE};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::path::Path;
 
-fn json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+fn template() -> Value {
+    let path = repo().join("deploy/cloudformation/otwatch.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The template's resources of one type, by logical id.
+fn resources<'a>(t: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect()
+}
+
+/// An `Fn::Sub` string with the values of a deployment in place of its
+/// variables; every variable must be one of them.
+fn sub(v: &Value) -> String {
+    let s = v["Fn::Sub"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}: not an Fn::Sub string"));
+    let out = [
+        ("${AWS::Partition}", "aws"),
+        ("${AWS::Region}", "eu-west-1"),
+        ("${AWS::AccountId}", "123456789012"),
+        ("${SensorName}", "sensor-1"),
+        ("${LogGroup}", "plant-a"),
+    ]
+    .iter()
+    .fold(s.to_string(), |s, (var, value)| s.replace(var, value));
+    assert!(!out.contains("${"), "unknown variable in {s}");
+    out
 }
 
 /// The metric names the sensor's Embedded Metric Format records declare.
@@ -38,22 +69,43 @@ fn emitted() -> BTreeSet<String> {
 }
 
 #[test]
-fn the_iam_policy_allows_the_shippers_calls_on_its_group_only() {
-    let p = json(&repo().join("deploy/cloudwatch/iam-policy.json"));
-    assert_eq!(p["Version"], "2012-10-17");
+fn the_policy_allows_the_shippers_calls_on_the_stacks_group_only() {
+    let t = template();
+    assert_eq!(resources(&t, "AWS::Logs::LogGroup").len(), 1);
+    // The managed policy is the only grant: no inline policies, no other
+    // policies attached to the role.
+    assert!(resources(&t, "AWS::IAM::Policy").is_empty());
+    let roles = resources(&t, "AWS::IAM::Role");
+    assert_eq!(roles.len(), 1);
+    let (role, r) = roles[0];
+    for key in ["Policies", "ManagedPolicyArns", "PermissionsBoundary"] {
+        assert!(r["Properties"].get(key).is_none(), "{role}: {key}");
+    }
+    let policies = resources(&t, "AWS::IAM::ManagedPolicy");
+    assert_eq!(policies.len(), 1);
+    let p = &policies[0].1["Properties"];
+    assert_eq!(p["Roles"], json!([{"Ref": role}]));
+    assert!(p.get("Users").is_none() && p.get("Groups").is_none());
+
+    let doc = &p["PolicyDocument"];
+    assert_eq!(doc["Version"], "2012-10-17");
+    let group = "arn:aws:logs:eu-west-1:123456789012:log-group:plant-a";
     let mut actions = BTreeSet::new();
-    for st in p["Statement"].as_array().unwrap() {
+    for st in doc["Statement"].as_array().unwrap() {
         assert_eq!(st["Effect"], "Allow");
+        assert!(st.get("NotAction").is_none() && st.get("NotResource").is_none());
         for a in st["Action"].as_array().unwrap() {
             let a = a.as_str().unwrap();
             assert!(!a.contains('*'), "{a}: no wildcard actions");
             actions.insert(a.to_string());
         }
-        let r = st["Resource"].as_str().unwrap();
-        assert!(
-            r.starts_with("arn:aws:logs:@REGION@:@ACCOUNT@:log-group:@GROUP@"),
-            "{r}: only the sensor's own group"
-        );
+        for r in st["Resource"].as_array().unwrap() {
+            let r = sub(r);
+            assert!(
+                r == group || r == format!("{group}:*"),
+                "{r}: only the sensor's own group"
+            );
+        }
     }
     let wanted: BTreeSet<String> = IAM_ACTIONS.iter().map(|s| s.to_string()).collect();
     assert_eq!(actions, wanted);
@@ -61,39 +113,43 @@ fn the_iam_policy_allows_the_shippers_calls_on_its_group_only() {
 
 #[test]
 fn the_alarms_watch_metrics_the_sensor_emits() {
+    let t = template();
     let names = emitted();
-    let dir = repo().join("deploy/cloudwatch/alarms");
-    let mut n = 0;
-    for e in std::fs::read_dir(&dir).unwrap() {
-        let path = e.unwrap().path();
-        let a = json(&path);
-        assert_eq!(a["Namespace"], NAMESPACE, "{}", path.display());
+    let topics = resources(&t, "AWS::SNS::Topic");
+    assert_eq!(topics.len(), 1);
+    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+    for (id, r) in &alarms {
+        let a = &r["Properties"];
+        assert_eq!(a["Namespace"], NAMESPACE, "{id}");
         let metric = a["MetricName"].as_str().unwrap();
-        assert!(
-            names.contains(metric),
-            "{}: {metric} is not emitted",
-            path.display()
+        assert!(names.contains(metric), "{id}: {metric} is not emitted");
+        assert_eq!(
+            a["Dimensions"],
+            json!([{"Name": "Sensor", "Value": {"Ref": "SensorName"}}]),
+            "{id}"
         );
-        assert_eq!(a["Dimensions"][0]["Name"], "Sensor", "{}", path.display());
-        for key in [
-            "AlarmName",
-            "Statistic",
-            "ComparisonOperator",
-            "TreatMissingData",
-        ] {
-            assert!(a[key].is_string(), "{}: {key}", path.display());
+        assert!(
+            sub(&a["AlarmName"]).starts_with("otwatch-sensor-1-"),
+            "{id}"
+        );
+        assert_eq!(a["AlarmActions"], json!([{"Ref": topics[0].0}]), "{id}");
+        for key in ["Statistic", "ComparisonOperator", "TreatMissingData"] {
+            assert!(a[key].is_string(), "{id}: {key}");
         }
         for key in ["Period", "EvaluationPeriods", "Threshold"] {
-            assert!(a[key].is_number(), "{}: {key}", path.display());
+            assert!(a[key].is_number(), "{id}: {key}");
         }
-        n += 1;
     }
-    assert!(n >= 4);
+    assert!(alarms.len() >= 5);
 }
 
 #[test]
-fn the_dashboard_uses_emitted_metrics_and_the_sensors_streams() {
-    let d = json(&repo().join("deploy/cloudwatch/dashboard.json"));
+fn the_dashboard_uses_emitted_metrics_and_the_stacks_streams() {
+    let t = template();
+    let dashboards = resources(&t, "AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1);
+    let body = sub(&dashboards[0].1["Properties"]["DashboardBody"]);
+    let d: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let names = emitted();
     let logs: BTreeSet<&str> = otwatch::output::LOG_NAMES.iter().copied().collect();
     let (mut metric_widgets, mut log_widgets) = (0, 0);
@@ -109,6 +165,7 @@ fn the_dashboard_uses_emitted_metrics_and_the_sensors_streams() {
                         let e = expr.as_str().unwrap();
                         assert!(e.contains(&format!("{{{NAMESPACE},Sensor,Sid}}")));
                         assert!(e.contains("MetricName=\"AlertsByRule\""));
+                        assert!(e.contains("Sensor=\"sensor-1\""));
                         continue;
                     }
                     // "." repeats the cell above, as in CloudWatch.
@@ -118,12 +175,15 @@ fn the_dashboard_uses_emitted_metrics_and_the_sensors_streams() {
                     assert_eq!(ns, NAMESPACE);
                     let name = row[1].as_str().unwrap();
                     assert!(names.contains(name), "{name} is not emitted");
+                    if row[2] != "." {
+                        assert_eq!(row[2..4], [json!("Sensor"), json!("sensor-1")]);
+                    }
                 }
             }
             "log" => {
                 log_widgets += 1;
                 let q = p["query"].as_str().unwrap();
-                assert!(q.starts_with("SOURCE '@GROUP@' | "), "{q}");
+                assert!(q.starts_with("SOURCE 'plant-a' | "), "{q}");
                 // Streams named in filters are logs otwatch writes.
                 for part in q.split("@logStream like /\\/").skip(1) {
                     let log = part.split('$').next().unwrap();
@@ -135,4 +195,23 @@ fn the_dashboard_uses_emitted_metrics_and_the_sensors_streams() {
         }
     }
     assert!(metric_widgets >= 5 && log_widgets >= 5);
+}
+
+#[test]
+fn the_outputs_name_what_the_sensor_and_the_cloud_team_need() {
+    let t = template();
+    let o = &t["Outputs"];
+    assert_eq!(o["LogGroupName"]["Value"], json!({"Ref": "LogGroup"}));
+    assert_eq!(
+        o["RoleArn"]["Value"],
+        json!({"Fn::GetAtt": [resources(&t, "AWS::IAM::Role")[0].0, "Arn"]})
+    );
+    assert_eq!(
+        o["PolicyArn"]["Value"],
+        json!({"Ref": resources(&t, "AWS::IAM::ManagedPolicy")[0].0})
+    );
+    assert_eq!(
+        o["TopicArn"]["Value"],
+        json!({"Ref": resources(&t, "AWS::SNS::Topic")[0].0})
+    );
 }

@@ -329,7 +329,8 @@ impl Metrics {
 }
 
 /// The API actions the shipper calls (`ship.rs`), all on its own group:
-/// what `deploy/cloudwatch/iam-policy.json` allows, and nothing more.
+/// what the policy of `deploy/cloudformation/otwatch.json` allows, and
+/// nothing more.
 pub const IAM_ACTIONS: [&str; 4] = [
     "logs:CreateLogGroup",
     "logs:PutRetentionPolicy",
