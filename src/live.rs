@@ -80,6 +80,7 @@ pub fn run(
         loss_threshold: live.loss_threshold,
         rotate_every: live.rotate_every,
         rotate_bytes: live.rotate_bytes,
+        flush_every: live.flush_every,
     };
     let outcome = pipeline::run_live(opened, pipeline, ctl);
     handle.close();

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::moto::{venv, Moto};
+use common::moto::{counter, venv, Moto};
 use common::*;
 use otwatch::output::cloudwatch::IAM_ACTIONS;
 use serde_json::{json, Value};
@@ -143,22 +143,6 @@ fn helper(moto: &Moto, keys: Option<&Keys>, args: &[&str]) -> Value {
             String::from_utf8_lossy(&o.stdout)
         )
     })
-}
-
-/// A counter from the `cloudwatch:` summary line, by the words after it.
-fn counter(err: &str, what: &str) -> u64 {
-    let line = err
-        .lines()
-        .find(|l| l.trim_start().starts_with("cloudwatch:"))
-        .unwrap_or_else(|| panic!("no cloudwatch summary in:\n{err}"));
-    let at = line
-        .find(what)
-        .unwrap_or_else(|| panic!("no {what:?} in {line}"));
-    let before = line[..at].split_whitespace().last().unwrap();
-    before
-        .trim_start_matches(['(', ';', ','])
-        .parse()
-        .unwrap_or_else(|_| panic!("no number before {what:?} in {line}"))
 }
 
 fn lines(dir: &Path, log: &str) -> Vec<Value> {

@@ -9,7 +9,7 @@ mod common;
 
 use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatchlogs::Client;
-use common::moto::Moto;
+use common::moto::{counter, Moto};
 use common::*;
 use std::collections::BTreeMap;
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -101,22 +101,6 @@ fn run(cmd: &mut Command) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A counter from the `cloudwatch:` summary line, by the words after it.
-fn counter(err: &str, what: &str) -> u64 {
-    let line = err
-        .lines()
-        .find(|l| l.trim_start().starts_with("cloudwatch:"))
-        .unwrap_or_else(|| panic!("no cloudwatch summary in:\n{err}"));
-    let at = line
-        .find(what)
-        .unwrap_or_else(|| panic!("no {what:?} in {line}"));
-    let before = line[..at].split_whitespace().last().unwrap();
-    before
-        .trim_start_matches(['(', ';', ','])
-        .parse()
-        .unwrap_or_else(|_| panic!("no number before {what:?} in {line}"))
 }
 
 fn client(endpoint: &str) -> Client {

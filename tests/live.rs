@@ -822,3 +822,77 @@ fn live_writes_eve_records_as_it_runs() {
     };
     assert_eq!(sids(&eve), sids(&reference));
 }
+
+/// Alerts reach the disk while the sensor runs, whole lines, as they are
+/// raised: read during a steady replay, they are there; after SIGKILL
+/// (no chance to flush) every alert read before is still there, and they
+/// are those `analyze` raises on the same capture.
+#[test]
+fn alerts_reach_the_disk_as_raised_and_survive_sigkill() {
+    let w = Wire::new("dur");
+    let cap = repo().join("pcaps/attacks/attack-new-client.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let err = dir.path().join("stderr");
+    let out = dir.path().join("logs");
+    let mut s = w.sensor(
+        &[],
+        &["--out", out.to_str().unwrap(), "--flush-interval", "1s"],
+        &err,
+    );
+    // 843 packets at 150 packets/s: about 5.6 s, the first alert within
+    // its first packets.
+    let mut replay = Command::new("ip")
+        .args(["netns", "exec", &w.a, "tcpreplay", "-q", "-i", "veth_a"])
+        .args(["--pps", "150"])
+        .arg(&cap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tcpreplay (make test installs it)");
+    let started = std::time::Instant::now();
+    let alerts = || std::fs::read_to_string(out.join("alert.log")).unwrap_or_default();
+    // The first alert seen on disk: after how long, and how many there were.
+    let mut first: Option<(Duration, usize)> = None;
+    while replay.try_wait().unwrap().is_none() {
+        let n = alerts().lines().count();
+        if first.is_none() && n > 0 {
+            first = Some((started.elapsed(), n));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let Some((after, how_many)) = first else {
+        panic!(
+            "no alert on disk while the replay ran: {}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+    };
+    assert!(
+        after < Duration::from_secs(2),
+        "the first alert took {after:?}"
+    );
+    // Within 2 s of the last packet, every alert is on disk.
+    std::thread::sleep(Duration::from_secs(2));
+    let running = alerts();
+    signal(&s, "KILL");
+    let _ = s.wait();
+    let killed = alerts();
+    assert_eq!(killed, running, "alert.log changed after SIGKILL");
+    for line in killed.lines() {
+        serde_json::from_str::<Value>(line)
+            .unwrap_or_else(|e| panic!("a cut or broken line: {e}: {line}"));
+    }
+    let reference = tempfile::tempdir().unwrap();
+    let o = analyze(reference.path(), &[], &[cap]);
+    assert!(o.status.success());
+    let msgs = |text: &str| -> Vec<Value> {
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["msg"].clone())
+            .collect()
+    };
+    let want = std::fs::read_to_string(reference.path().join("alert.log")).unwrap();
+    assert_eq!(msgs(&killed), msgs(&want));
+    assert!(
+        how_many < msgs(&want).len(),
+        "the alerts appeared all at once ({how_many})"
+    );
+}

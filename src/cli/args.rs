@@ -320,6 +320,7 @@ fn default_shown(subcommand: &str, id: &str) -> Option<String> {
         "spool_mib" => d::SPOOL_MIB.to_string(),
         "cloudwatch_drain" => d::CLOUDWATCH_DRAIN_SECS.to_string(),
         "stats_interval" if live => d::STATS_INTERVAL.into(),
+        "flush_interval" if live => d::FLUSH_INTERVAL.into(),
         "loss_threshold" if live => d::LOSS_THRESHOLD.to_string(),
         "snaplen" if live => d::SNAPLEN.to_string(),
         "buffer_mib" if live => d::BUFFER_MIB.to_string(),

@@ -43,6 +43,10 @@ pub struct LiveArgs {
     /// Rotate the logs past this many MiB.
     #[arg(long, value_name = "MIB")]
     pub rotate_size_mib: Option<u64>,
+    /// Write buffered log lines to disk at least this often (alerts and
+    /// notices are written at once).
+    #[arg(long, value_name = "DURATION")]
+    pub flush_interval: Option<String>,
 
     #[command(flatten)]
     pub analysis: AnalysisArgs,
@@ -67,6 +71,7 @@ impl LiveArgs {
         c.loss_threshold = self.loss_threshold;
         c.rotate_interval = self.rotate_interval.clone();
         c.rotate_size_mib = self.rotate_size_mib;
+        c.flush_interval = self.flush_interval.clone();
         c
     }
 

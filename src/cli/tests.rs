@@ -343,6 +343,8 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "1h",
         "--rotate-size-mib",
         "1",
+        "--flush-interval",
+        "1s",
     ];
     // --rules excludes --no-rules, and --learn-for --baseline.
     for (choice, left_out) in [
@@ -387,6 +389,7 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         [
             "bpf",
             "buffer_mib",
+            "flush_interval",
             "immediate",
             "interface",
             "learn_for",

@@ -38,6 +38,8 @@ pub struct Config {
     pub loss_threshold: Option<f64>,
     pub rotate_interval: Option<String>,
     pub rotate_size_mib: Option<u64>,
+    /// Logs reach the disk at least this often.
+    pub flush_interval: Option<String>,
 
     // Flows, reassembly and analyzers (every mode that reads traffic).
     pub threads: Option<u16>,
@@ -274,6 +276,7 @@ impl Config {
             ("inventory_interval", &self.inventory_interval),
             ("stats_interval", &self.stats_interval),
             ("rotate_interval", &self.rotate_interval),
+            ("flush_interval", &self.flush_interval),
         ] {
             if let Some(v) = v {
                 check(key, duration(v).map(drop));

@@ -32,6 +32,10 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
+/// Logs whose lines reach the disk as they are written: what an operator
+/// or a forwarder must see at once, and must not lose to a crash.
+const AT_ONCE: [&str; 2] = ["alert", "notice"];
+
 struct LogFile {
     path: PathBuf,
     out: BufWriter<File>,
@@ -194,12 +198,27 @@ impl LogWriter {
         self.written += line.len() as u64;
         let file = self.file(log, fields)?;
         file.rows += 1;
-        file.out
-            .write_all(line.as_bytes())
-            .map_err(|source| WriteError {
-                path: file.path.clone(),
+        let err = |source| WriteError {
+            path: file.path.clone(),
+            source,
+        };
+        file.out.write_all(line.as_bytes()).map_err(err)?;
+        if AT_ONCE.contains(&log) {
+            file.out.flush().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Hands every file's buffered lines to the operating system: what a
+    /// reader sees, and what a killed process does not lose.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        for f in self.files.values_mut() {
+            f.out.flush().map_err(|source| WriteError {
+                path: f.path.clone(),
                 source,
-            })
+            })?;
+        }
+        Ok(())
     }
 
     fn file(

@@ -160,6 +160,8 @@ pub struct LiveControl {
     /// Rotate the logs this often (traffic time) or past this many bytes.
     pub rotate_every: Option<std::time::Duration>,
     pub rotate_bytes: Option<u64>,
+    /// Buffered log lines reach the disk at least this often (wall clock).
+    pub flush_every: std::time::Duration,
 }
 
 /// A reload the merge thread applies.
@@ -243,6 +245,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             Rotation {
                 every_us: ctl.rotate_every.map(|d| d.as_micros() as i64),
                 bytes: ctl.rotate_bytes,
+                flush_every: ctl.flush_every,
             },
         ),
         None => (None, Rotation::default()),
@@ -812,11 +815,24 @@ impl<'a> Capturer<'a> {
     }
 }
 
-/// When the merge thread rotates the logs.
-#[derive(Clone, Copy, Debug, Default)]
+/// When the merge thread rotates the logs, and how often it hands their
+/// buffered lines to the disk.
+#[derive(Clone, Copy, Debug)]
 struct Rotation {
     every_us: Option<i64>,
     bytes: Option<u64>,
+    /// Wall clock: a run that reads a long capture is tail-able too.
+    flush_every: std::time::Duration,
+}
+
+impl Default for Rotation {
+    fn default() -> Rotation {
+        Rotation {
+            every_us: None,
+            bytes: None,
+            flush_every: std::time::Duration::from_secs(1),
+        }
+    }
 }
 
 /// Where a record's rendered rows are: the source, and the range of its
@@ -895,6 +911,7 @@ fn merge(
     let mut now = Ts::default();
     // Each worker's latest connection counters, for periodic stats rows.
     let mut flows = vec![FlowCounters::default(); sources.len()];
+    let mut flushed = std::time::Instant::now();
     loop {
         all.clear();
         rendered.clear();
@@ -1010,6 +1027,10 @@ fn merge(
         }
         if let Some(w) = eve.as_mut() {
             w.flush()?;
+        }
+        if flushed.elapsed() >= rotation.flush_every {
+            writer.flush()?;
+            flushed = std::time::Instant::now();
         }
         for m in observer.messages.drain(..) {
             eprintln!("otwatch: {m}");

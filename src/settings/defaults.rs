@@ -23,6 +23,8 @@ pub const MIN_SILENCE_SECS: u64 = 60;
 /// unless asked).
 pub const LIVE_INVENTORY_INTERVAL: &str = "1h";
 pub const STATS_INTERVAL: &str = "60s";
+/// Logs reach the disk at least this often (alerts and notices at once).
+pub const FLUSH_INTERVAL: &str = "1s";
 /// Percent of packets lost that raises a notice.
 pub const LOSS_THRESHOLD: f64 = 1.0;
 pub const SNAPLEN: u32 = 65535;

@@ -123,6 +123,8 @@ pub struct Live {
     pub loss_threshold: f64,
     pub rotate_every: Option<Duration>,
     pub rotate_bytes: Option<u64>,
+    /// Buffered log lines reach the disk at least this often.
+    pub flush_every: Duration,
 }
 
 impl Settings {
@@ -611,6 +613,9 @@ impl Resolver<'_> {
                 .value("loss_threshold", |c| c.loss_threshold)
                 .unwrap_or(d::LOSS_THRESHOLD),
             rotate_every: self.duration("rotate_interval", |c| c.rotate_interval.clone()),
+            flush_every: self
+                .duration("flush_interval", |c| c.flush_interval.clone())
+                .unwrap_or_else(|| duration(d::FLUSH_INTERVAL).unwrap_or(Duration::from_secs(1))),
             rotate_bytes: self
                 .value("rotate_size_mib", |c| c.rotate_size_mib)
                 .map(|m| m.saturating_mul(1 << 20)),

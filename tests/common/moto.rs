@@ -1,5 +1,6 @@
 //! A private moto server per test, on a free port of 127.0.0.1, from
-//! `.venv-moto` (installed by `make test-deps`).
+//! `.venv-moto` (installed by `make test-deps`); and the counters of a
+//! run's CloudWatch summary line.
 
 use super::repo;
 use std::io::{Read, Write};
@@ -86,4 +87,20 @@ fn http_ok(port: u16) -> bool {
     let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     let mut head = [0u8; 12];
     s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+}
+
+/// A counter from the `cloudwatch:` summary line, by the words after it.
+pub fn counter(err: &str, what: &str) -> u64 {
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("cloudwatch:"))
+        .unwrap_or_else(|| panic!("no cloudwatch summary in:\n{err}"));
+    let at = line
+        .find(what)
+        .unwrap_or_else(|| panic!("no {what:?} in {line}"));
+    let before = line[..at].split_whitespace().last().unwrap();
+    before
+        .trim_start_matches(['(', ';', ','])
+        .parse()
+        .unwrap_or_else(|_| panic!("no number before {what:?} in {line}"))
 }
