@@ -89,10 +89,7 @@ pub fn run(command: BaselineCommand) -> ExitCode {
             }
         }
         BaselineCommand::Show { file, format } => match Baseline::load(&file) {
-            Ok(b) => {
-                print!("{}", crate::baseline::show(&b, format));
-                ExitCode::SUCCESS
-            }
+            Ok(b) => super::print_out(&crate::baseline::show(&b, format)),
             Err(e) => super::misuse(&e),
         },
     }

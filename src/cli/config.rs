@@ -19,10 +19,7 @@ pub enum ConfigCommand {
 pub fn run(command: ConfigCommand) -> ExitCode {
     match command {
         ConfigCommand::Check { file } => match crate::settings::check_file(&file) {
-            Ok(()) => {
-                println!("{}: OK", file.display());
-                ExitCode::SUCCESS
-            }
+            Ok(()) => super::print_out(&format!("{}: OK\n", file.display())),
             Err(errors) => {
                 super::print_errors(&errors);
                 ExitCode::from(1)

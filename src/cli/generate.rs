@@ -9,8 +9,9 @@ use std::process::ExitCode;
 /// `otwatch completions SHELL`: the script on standard output.
 pub fn completions(shell: clap_complete::Shell) -> ExitCode {
     let mut cmd = Cli::command_with_defaults();
-    clap_complete::generate(shell, &mut cmd, "otwatch", &mut std::io::stdout());
-    ExitCode::SUCCESS
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "otwatch", &mut script);
+    super::print_out(&String::from_utf8_lossy(&script))
 }
 
 /// `otwatch manpages DIR`: `otwatch.1` and `otwatch-SUB.1` (and
@@ -21,8 +22,7 @@ pub fn manpages(dir: &Path) -> ExitCode {
     match made {
         Ok(()) => {
             let n = std::fs::read_dir(dir).map_or(0, |d| d.count());
-            println!("{}: {n} man pages", dir.display());
-            ExitCode::SUCCESS
+            super::print_out(&format!("{}: {n} man pages\n", dir.display()))
         }
         Err(e) => failed(&format!("{}: {e}", dir.display())),
     }

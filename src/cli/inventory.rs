@@ -33,9 +33,9 @@ pub fn run(args: &InventoryArgs) -> ExitCode {
     } else {
         args.format
     };
-    print!(
-        "{}",
-        crate::inventory::print(&devices, format, &crate::inventory::RoleConfig::default())
-    );
-    ExitCode::SUCCESS
+    super::print_out(&crate::inventory::print(
+        &devices,
+        format,
+        &crate::inventory::RoleConfig::default(),
+    ))
 }

@@ -210,6 +210,19 @@ fn report_skipped(cfg: &crate::pipeline::PipelineConfig) {
     );
 }
 
+/// Writes a command's output to standard output. A reader that went away
+/// (`otwatch inventory DIR | head -1`) ends the command quietly, with
+/// success, as Unix tools do; another failure is an error.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => failed(&format!("standard output: {e}")),
+    }
+}
+
 fn misuse(msg: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("otwatch: error: {msg}");
     ExitCode::from(2)

@@ -31,10 +31,7 @@ pub fn run(command: RulesCommand) -> ExitCode {
                 None => (crate::rules::Source::Builtin, "builtin".to_string()),
             };
             match crate::rules::load(&source, None, vars.as_deref(), true) {
-                Ok(set) => {
-                    println!("{name}: {} rules OK", set.rules.len());
-                    ExitCode::SUCCESS
-                }
+                Ok(set) => super::print_out(&format!("{name}: {} rules OK\n", set.rules.len())),
                 Err(e) => super::failed(&e),
             }
         }
