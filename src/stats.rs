@@ -93,6 +93,8 @@ pub struct ObserveCounters {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub files: u64,
+    /// Interfaces a live run captured on (0 for files).
+    pub interfaces: u64,
     pub decode: DecodeCounters,
     pub flows: FlowCounters,
     pub observe: ObserveCounters,
@@ -129,12 +131,15 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.decode;
         let fl = &self.flows;
+        let from = match self.interfaces {
+            0 => format!("{} file(s)", self.files),
+            n => format!("{n} interface(s)"),
+        };
         writeln!(
             f,
-            "otwatch: {} packets ({} bytes) from {} file(s) in {:.3} s, {:.0} packets/s",
+            "otwatch: {} packets ({} bytes) from {from} in {:.3} s, {:.0} packets/s",
             d.packets,
             d.captured_bytes,
-            self.files,
             self.elapsed.as_secs_f64(),
             self.packets_per_sec()
         )?;

@@ -431,6 +431,37 @@ fn logs_rotate_by_time_like_zeek() {
         }
     }
     assert_eq!(n, 48);
+    // Every rotated file of every log holds rows and a period of its own:
+    // it closes after it opens, and the next one opens where it closed.
+    let mut periods: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for e in std::fs::read_dir(&out).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let Some((log, rest)) = name.split_once('.') else {
+            continue;
+        };
+        let Some((open, close)) = rest.trim_end_matches(".log").split_once('_') else {
+            continue;
+        };
+        assert!(open < close, "{name}: closes when it opens");
+        assert!(
+            !std::fs::read_to_string(out.join(&name)).unwrap().is_empty(),
+            "{name} is empty"
+        );
+        periods
+            .entry(log.to_string())
+            .or_default()
+            .push((open.to_string(), close.to_string()));
+    }
+    for (log, mut p) in periods {
+        p.sort();
+        for w in p.windows(2) {
+            assert!(w[0].1 <= w[1].0, "{log}: {w:?} overlap");
+        }
+    }
+    // The summary counts the whole run, across the rotations.
+    let said = std::fs::read_to_string(&err).unwrap();
+    assert!(said.contains("modbus.log: 48 records"), "{said}");
+    assert!(said.contains("from 1 interface(s)"), "{said}");
 }
 
 /// `live` takes the analysis settings `analyze` takes, from flags and

@@ -55,6 +55,9 @@ pub struct LogWriter {
     discarded: Option<BTreeMap<&'static str, u64>>,
     /// Bytes written since the files were opened (for size rotation).
     written: u64,
+    /// Rows of the files already rotated, per log: the run's counts are
+    /// these and the open files'.
+    rotated: BTreeMap<&'static str, u64>,
     cache: RowCache,
 }
 
@@ -73,6 +76,7 @@ impl LogWriter {
             open_ts: None,
             discarded: None,
             written: 0,
+            rotated: BTreeMap::new(),
             cache: RowCache::default(),
         })
     }
@@ -87,6 +91,7 @@ impl LogWriter {
             open_ts: None,
             discarded: Some(BTreeMap::new()),
             written: 0,
+            rotated: BTreeMap::new(),
             cache: RowCache::default(),
         }
     }
@@ -115,6 +120,7 @@ impl LogWriter {
                 writeln!(f.out, "#close\t{close}").map_err(err)?;
             }
             f.out.flush().map_err(err)?;
+            *self.rotated.entry(log).or_default() += f.rows;
             let to = self.dir.join(format!("{log}.{open}_{close}.log"));
             std::fs::rename(&f.path, &to).map_err(|source| WriteError {
                 path: to.clone(),
@@ -136,23 +142,26 @@ impl LogWriter {
         self.open_ts.get_or_insert(ts);
     }
 
-    /// Rows written so far, per log, in name order.
+    /// Rows written so far in the whole run (rotated files included), per
+    /// log, in name order.
     pub fn row_counts(&self) -> Vec<(String, u64)> {
         if let Some(d) = &self.discarded {
             return d.iter().map(|(k, n)| (k.to_string(), *n)).collect();
         }
-        let mut counts: Vec<_> = self
-            .files
-            .iter()
-            .map(|(k, f)| (k.to_string(), f.rows))
-            .collect();
-        counts.sort();
+        let mut counts = self.rotated.clone();
+        for (log, f) in &self.files {
+            *counts.entry(log).or_default() += f.rows;
+        }
         counts
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect()
     }
 
-    /// Number of rows written to `<path>.log` so far.
+    /// Number of rows written to `<path>.log` (and its rotated files) so
+    /// far.
     pub fn rows(&self, path: &str) -> u64 {
-        self.files.get(path).map(|f| f.rows).unwrap_or(0)
+        self.files.get(path).map_or(0, |f| f.rows) + self.rotated.get(path).copied().unwrap_or(0)
     }
 
     /// Writes one record.

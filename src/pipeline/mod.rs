@@ -546,6 +546,7 @@ impl<'a> Capturer<'a> {
         let mut kernel_before = KernelStats::default();
         let mut stats_ts: Option<Ts> = None;
         summary.files = 0;
+        summary.interfaces = srcs.len() as u64;
         while !ctl.stop.load(Ordering::Relaxed) {
             let mut got = false;
             for src in srcs.iter_mut() {
@@ -999,6 +1000,9 @@ fn merge(
                 let ts = rec.ts();
                 if !opened {
                     writer.set_open_time(ts);
+                    // The first period starts with the first row, not at
+                    // the traffic clock's zero.
+                    last_rotation = Some(ts.0);
                     opened = true;
                 }
                 now = now.max(ts);
@@ -1036,8 +1040,9 @@ fn merge(
             eprintln!("otwatch: {m}");
         }
         // Rotation, between ticks, on the traffic clock.
-        let start = *last_rotation.get_or_insert(now.0);
-        let due_time = rotation.every_us.is_some_and(|e| now.0 - start >= e);
+        let due_time = last_rotation
+            .zip(rotation.every_us)
+            .is_some_and(|(start, e)| now.0 - start >= e);
         let due_size = rotation.bytes.is_some_and(|b| writer.written() >= b);
         if opened && (due_time || due_size) {
             writer.rotate(now)?;
