@@ -94,10 +94,15 @@ impl Site {
 
     /// `otwatch analyze` with the sensor's keys, shipping to `group`.
     fn analyze(&self, dir: &Path, group: &str, flags: &[&str]) -> Output {
+        self.analyze_as(&self.sensor, dir, group, flags)
+    }
+
+    /// `otwatch analyze` with `keys`, shipping to `group`.
+    fn analyze_as(&self, keys: &Keys, dir: &Path, group: &str, flags: &[&str]) -> Output {
         let mut c = otwatch();
         c.env("AWS_REGION", REGION)
-            .env("AWS_ACCESS_KEY_ID", &self.sensor.0)
-            .env("AWS_SECRET_ACCESS_KEY", &self.sensor.1)
+            .env("AWS_ACCESS_KEY_ID", &keys.0)
+            .env("AWS_SECRET_ACCESS_KEY", &keys.1)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env_remove("AWS_SESSION_TOKEN")
@@ -341,6 +346,47 @@ fn the_stack_deploys_and_its_policy_is_all_the_sensor_needs_and_gets() {
             refusal.contains("AccessDenied")
                 && refusal.contains(&format!("not authorized to perform: {action}")),
             "{action}: {refusal}"
+        );
+    }
+}
+
+/// A group a cloud team made, and a policy that grants the sensor only
+/// CreateLogStream and PutLogEvents on it: CreateLogGroup (and so the
+/// retention) is refused by IAM, otwatch says so once and ships every
+/// alert and notice; the team's retention stays.
+#[test]
+fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
+    let site = Site::deploy();
+    let put_only = keys(&helper(
+        &site.moto,
+        Some(&site.admin),
+        &[
+            "grant",
+            "putter",
+            GROUP,
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ],
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = site.analyze_as(&put_only, &run, GROUP, &["--cloudwatch-retention", "7"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("CreateLogGroup on otwatch-sensor-1 refused (access denied)"),
+        "{err}"
+    );
+    assert_eq!(counter(&err, "parked"), 0, "{err}");
+    let group = site.read(GROUP);
+    assert_eq!(group["retention"], 30, "the team's retention stays");
+    for log in ["alert", "notice"] {
+        let local = lines(&run, log);
+        assert!(!local.is_empty(), "no {log} in the capture");
+        assert_eq!(
+            group["streams"][format!("{SENSOR}/{log}")],
+            Value::Array(local),
+            "{log}"
         );
     }
 }

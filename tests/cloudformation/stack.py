@@ -205,6 +205,25 @@ def probe(endpoint, group, other):
     return [{"action": action, "refusal": refusal(call)} for action, call in calls]
 
 
+def grant(endpoint, user, group, *actions):
+    """A user whose only grant is `actions` on `group` (both ARN forms):
+    what a cloud team gives a sensor for a group it made itself."""
+    iam = client(endpoint, "iam")
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{group}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="ship-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": [arn, arn + ":*"]}],
+            }
+        ),
+    )
+    return keys(iam, user)
+
+
 def read(endpoint, group):
     logs = client(endpoint, "logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
@@ -234,6 +253,8 @@ def main():
         result = deploy(endpoint, *args)
     elif command == "probe":
         result = probe(endpoint, *args)
+    elif command == "grant":
+        result = grant(endpoint, *args)
     elif command == "read":
         result = read(endpoint, *args)
     elif command == "delete":

@@ -16,6 +16,15 @@ pub enum Failure {
     },
 }
 
+impl Failure {
+    /// IAM refused the call: AWS says AccessDeniedException, a server in
+    /// front of it may only say 403.
+    pub fn denied(&self) -> bool {
+        matches!(self, Failure::Http { status, code }
+            if *status == 403 || code.as_deref() == Some("AccessDeniedException"))
+    }
+}
+
 /// The decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -73,6 +82,18 @@ mod tests {
             status,
             code: Some(code.into()),
         }
+    }
+
+    #[test]
+    fn a_refusal_by_iam_is_access_denied_or_a_bare_403() {
+        assert!(http(400, "AccessDeniedException").denied());
+        assert!(Failure::Http {
+            status: 403,
+            code: None
+        }
+        .denied());
+        assert!(!http(400, "ResourceAlreadyExistsException").denied());
+        assert!(!Failure::Connect.denied());
     }
 
     #[test]

@@ -65,15 +65,30 @@ fn jitter() -> f64 {
     f64::from(n % 1000) / 1000.0
 }
 
+/// What the shipper knows of the group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Group {
+    /// Not tried yet (or vanished since).
+    #[default]
+    Unknown,
+    /// Made, found existing, or taken to exist.
+    Ready,
+    /// CreateLogGroup was refused: a group made by its owner is used as
+    /// it is; if it is missing, only its owner can make it.
+    NotOurs,
+}
+
 /// Creates the group (and its retention) and a stream; "already exists"
-/// is success.
+/// is success. A policy that grants only CreateLogStream and PutLogEvents
+/// on a group a cloud team made is normal: CreateLogGroup and
+/// PutRetentionPolicy refused by IAM are said once and shipping goes on.
 async fn ensure(
     client: &Client,
     cfg: &ShipConfig,
     stream: &str,
-    group_done: &mut bool,
+    group: &mut Group,
 ) -> Result<(), Failure> {
-    if !*group_done {
+    if *group == Group::Unknown {
         match client
             .create_log_group()
             .log_group_name(&cfg.group)
@@ -81,22 +96,46 @@ async fn ensure(
             .await
         {
             Ok(_) => {
+                *group = Group::Ready;
                 if let Some(days) = cfg.retention_days {
-                    client
+                    if let Err(e) = client
                         .put_retention_policy()
                         .log_group_name(&cfg.group)
                         .retention_in_days(days)
                         .send()
                         .await
-                        .map_err(|e| failure(&e))?;
+                    {
+                        let f = failure(&e);
+                        if !f.denied() {
+                            return Err(f);
+                        }
+                        eprintln!(
+                            "otwatch: warning: CloudWatch: PutRetentionPolicy on {} refused \
+                             (access denied): the group keeps its retention",
+                            cfg.group
+                        );
+                    }
                 }
             }
             Err(e)
                 if e.as_service_error().and_then(|s| s.code())
-                    == Some("ResourceAlreadyExistsException") => {}
-            Err(e) => return Err(failure(&e)),
+                    == Some("ResourceAlreadyExistsException") =>
+            {
+                *group = Group::Ready
+            }
+            Err(e) => {
+                let f = failure(&e);
+                if !f.denied() {
+                    return Err(f);
+                }
+                eprintln!(
+                    "otwatch: warning: CloudWatch: CreateLogGroup on {} refused (access \
+                     denied): shipping into the group as its owner made it",
+                    cfg.group
+                );
+                *group = Group::NotOurs;
+            }
         }
-        *group_done = true;
     }
     match client
         .create_log_stream()
@@ -195,7 +234,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
     let conf = loader.load().await;
     let client = Client::new(&conf);
     let mut stats = ShipStats::default();
-    let mut group_done = false;
+    let mut group = Group::Unknown;
     let mut streams: HashSet<String> = HashSet::new();
     let mut attempt = 0u32;
     let mut deadline: Option<Instant> = None;
@@ -225,7 +264,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         };
         let result = async {
             if !streams.contains(stream) {
-                ensure(&client, &cfg, stream, &mut group_done).await?;
+                ensure(&client, &cfg, stream, &mut group).await?;
                 streams.insert(stream.clone());
             }
             let input: Vec<InputLogEvent> = events
@@ -269,9 +308,22 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                     };
                     tokio::time::sleep(wait).await;
                 }
+                Action::Recreate if group == Group::NotOurs => {
+                    // The group is missing and only its owner may make it:
+                    // the events wait in the spool, tried again later.
+                    streams.clear();
+                    stats.retries += 1;
+                    attempt = attempt.saturating_add(1);
+                    let d = super::retry::backoff(attempt, jitter());
+                    let wait = match deadline {
+                        Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
+                        None => d,
+                    };
+                    tokio::time::sleep(wait).await;
+                }
                 Action::Recreate => {
                     streams.clear();
-                    group_done = false;
+                    group = Group::Unknown;
                     stats.retries += 1;
                 }
                 Action::Park => {
