@@ -390,3 +390,74 @@ fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
         );
     }
 }
+
+/// PutLogEvents refused: the run parks its events (parked.jsonl); once
+/// the grant is fixed, `otwatch ship --parked` delivers them, each once
+/// (a second `ship --parked` has nothing to send).
+#[test]
+fn parked_events_are_delivered_by_ship_parked_once_allowed() {
+    let site = Site::deploy();
+    let grant = |actions: &[&str]| {
+        let mut args = vec!["grant", "parker", GROUP];
+        args.extend_from_slice(actions);
+        helper(&site.moto, Some(&site.admin), &args)
+    };
+    let parker = keys(&grant(&["logs:CreateLogStream"]));
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = site.analyze_as(&parker, &run, GROUP, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let parked = counter(&err, "parked");
+    assert!(parked > 0, "{err}");
+    assert_eq!(counter(&err, "events sent"), 0, "{err}");
+    assert!(run.join("spool/parked.jsonl").exists());
+
+    grant(&["logs:CreateLogStream", "logs:PutLogEvents"]);
+    let ship = || {
+        otwatch()
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", &parker.0)
+            .env("AWS_SECRET_ACCESS_KEY", &parker.1)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .args(["ship", "--parked", "--cloudwatch-group", GROUP])
+            .args([
+                "--cloudwatch-stream-prefix",
+                SENSOR,
+                "--cloudwatch-endpoint",
+            ])
+            .arg(site.moto.url())
+            .arg("--spool-dir")
+            .arg(run.join("spool"))
+            .output()
+            .unwrap()
+    };
+    let o = ship();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("{parked} parked events spooled again")),
+        "{err}"
+    );
+    assert_eq!(counter(&err, "events sent"), parked, "{err}");
+    assert_eq!(counter(&err, "parked"), 0, "{err}");
+    assert!(!run.join("spool/parked.jsonl").exists());
+    let group = site.read(GROUP);
+    for log in ["alert", "notice"] {
+        assert_eq!(
+            group["streams"][format!("{SENSOR}/{log}")],
+            Value::Array(lines(&run, log)),
+            "{log}"
+        );
+    }
+    // Again: nothing parked is left, nothing is sent twice.
+    let o = ship();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("0 parked events spooled again"), "{err}");
+    assert_eq!(counter(&err, "events sent"), 0, "{err}");
+    assert_eq!(site.read(GROUP), group);
+}

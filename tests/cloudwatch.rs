@@ -733,3 +733,20 @@ fn the_alert_counts_agree_everywhere() {
         .sum();
     assert_eq!(header, alerts);
 }
+
+/// `ship` refuses a spool directory that is not there (a mistyped path),
+/// and makes none.
+#[test]
+fn ship_refuses_a_missing_spool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-spool");
+    let o = otwatch()
+        .args(["ship", "--cloudwatch-group", "g", "--spool-dir"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no such spool directory"), "{err}");
+    assert!(!missing.exists());
+}

@@ -104,6 +104,10 @@ pub enum Command {
     Ship {
         #[command(flatten)]
         cloudwatch: CloudWatchArgs,
+        /// Send again the events CloudWatch refused for good (the spool
+        /// directory's parked.jsonl), once the cause is fixed.
+        #[arg(long)]
+        parked: bool,
     },
     /// Check rule files.
     ///
@@ -166,7 +170,7 @@ pub fn main() -> ExitCode {
         Command::Config { command } => config::run(command),
         Command::Report(args) => report::run(&args),
         Command::Synth(args) => synth::run(&args),
-        Command::Ship { cloudwatch } => ship::run(&cloudwatch),
+        Command::Ship { cloudwatch, parked } => ship::run(&cloudwatch, parked),
         Command::Rules { command } => rules::run(command),
         Command::Inventory(args) => inventory::run(&args),
         Command::Completions { shell } => generate::completions(shell),

@@ -5,7 +5,7 @@ use crate::output::cloudwatch::{ShipStats, Shipper};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(cloudwatch: &CloudWatchArgs) -> ExitCode {
+pub fn run(cloudwatch: &CloudWatchArgs, parked: bool) -> ExitCode {
     let cfg = match crate::settings::shipping(&cloudwatch.layer(), Path::new(".")) {
         Ok(c) => c,
         Err(errors) => {
@@ -13,12 +13,23 @@ pub fn run(cloudwatch: &CloudWatchArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if cloudwatch.spool_dir.is_none() {
+    let Some(dir) = &cloudwatch.spool_dir else {
         return super::misuse(&"ship: give --spool-dir");
+    };
+    // A spool is what a run left: a directory that is not there is a
+    // mistyped path, not an empty spool to make.
+    if !dir.is_dir() {
+        return super::misuse(&format!("ship: {}: no such spool directory", dir.display()));
     }
     let Some(cfg) = cfg else {
         return super::misuse(&"ship: give --cloudwatch-group");
     };
+    if parked {
+        match crate::output::cloudwatch::requeue_parked(&cfg) {
+            Ok(n) => eprintln!("otwatch: {n} parked events spooled again"),
+            Err(e) => return super::failed(&e),
+        }
+    }
     match Shipper::start(cfg) {
         Ok(s) => report(&s.finish()),
         Err(e) => super::misuse(&e),

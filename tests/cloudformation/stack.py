@@ -207,10 +207,13 @@ def probe(endpoint, group, other):
 
 def grant(endpoint, user, group, *actions):
     """A user whose only grant is `actions` on `group` (both ARN forms):
-    what a cloud team gives a sensor for a group it made itself."""
+    what a cloud team gives a sensor for a group it made itself. A user
+    that exists gets the new grant in place of the old one (and no keys)."""
     iam = client(endpoint, "iam")
     arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{group}"
-    iam.create_user(UserName=user)
+    existing = [u["UserName"] for u in iam.list_users()["Users"]]
+    if user not in existing:
+        iam.create_user(UserName=user)
     iam.put_user_policy(
         UserName=user,
         PolicyName="ship-only",
@@ -221,7 +224,7 @@ def grant(endpoint, user, group, *actions):
             }
         ),
     )
-    return keys(iam, user)
+    return None if user in existing else keys(iam, user)
 
 
 def read(endpoint, group):

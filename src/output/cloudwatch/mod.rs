@@ -16,6 +16,7 @@
 //! Embedded Metric Format records in `<prefix>/metrics`.
 
 mod batch;
+mod parked;
 mod retry;
 #[cfg(feature = "cloudwatch")]
 mod ship;
@@ -25,6 +26,7 @@ pub use batch::{next_batch, split, LogEvent, MAX_BATCH_BYTES, MAX_EVENTS, MAX_EV
 pub use retry::{backoff, classify, Action, Failure};
 pub use spool::{Position, Spool};
 
+pub use parked::requeue_parked;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -105,6 +107,17 @@ fn is_alert(log: &str) -> bool {
     matches!(log, "alert" | "notice")
 }
 
+/// The alert spool (a quarter of the cap, at least 1 MiB) and the bulk-log
+/// spool of `cfg`'s directory, resuming what they hold.
+fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool), String> {
+    let alerts = Spool::open(
+        &cfg.spool_dir.join("alerts"),
+        (cfg.spool_bytes / 4).max(1 << 20),
+    )?;
+    let logs = Spool::open(&cfg.spool_dir.join("logs"), cfg.spool_bytes)?;
+    Ok((alerts, logs))
+}
+
 impl Shipper {
     /// Opens the spools (resuming what a previous run left) and starts
     /// the shipper thread.
@@ -114,12 +127,7 @@ impl Shipper {
                         (the AWS SDK), so it cannot ship to CloudWatch Logs"
                 .into());
         }
-        let alerts = Spool::open(
-            &cfg.spool_dir.join("alerts"),
-            (cfg.spool_bytes / 4).max(1 << 20),
-        )?;
-        let mut logs = Spool::open(&cfg.spool_dir.join("logs"), cfg.spool_bytes)?;
-        let mut alerts = alerts;
+        let (mut alerts, mut logs) = open_spools(&cfg)?;
         let pending = alerts.count() + logs.count();
         let spools = Arc::new(Mutex::new(Spools {
             alerts,

@@ -3,6 +3,7 @@
 //! can succeed later and parks what cannot.
 
 use super::batch::{next_batch, split, LogEvent};
+use super::parked::park;
 use super::retry::{classify, Action, Failure};
 use super::spool::Position;
 use super::{ShipConfig, ShipStats, Spools};
@@ -10,7 +11,6 @@ use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::{HashSet, VecDeque};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -377,24 +377,5 @@ fn commit(spools: &Arc<Mutex<Spools>>, w: &Window, stats: &mut ShipStats) {
             }
         }
         s.pending = s.pending.saturating_sub(w.records);
-    }
-}
-
-/// Keeps a refused batch beside the spool (`parked.jsonl`) for the
-/// operator.
-fn park(cfg: &ShipConfig, stream: &str, events: &[LogEvent]) {
-    let path = cfg.spool_dir.join("parked.jsonl");
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        for e in events {
-            let _ = writeln!(
-                f,
-                "{}",
-                serde_json::json!({"stream": stream, "ts_ms": e.ts_ms, "message": e.message})
-            );
-        }
     }
 }
