@@ -750,3 +750,62 @@ fn ship_refuses_a_missing_spool() {
     assert!(err.contains("no such spool directory"), "{err}");
     assert!(!missing.exists());
 }
+
+/// What stops shipping is said in one line at start, and the events wait
+/// in the spool: no region, no credentials, an endpoint that cannot be
+/// reached.
+#[test]
+fn the_shipper_says_what_stops_it() {
+    // (environment, flags, what the first line says)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 3] = [
+        (&[], &[], "no AWS region"),
+        (&[("AWS_REGION", "us-east-1")], &[], "no AWS credentials"),
+        (
+            &[
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "a"),
+                ("AWS_SECRET_ACCESS_KEY", "b"),
+            ],
+            &["--cloudwatch-endpoint", "http://127.0.0.1:9"],
+            "cannot reach http://127.0.0.1:9",
+        ),
+    ];
+    for (env, flags, said) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = otwatch();
+        for k in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+        ] {
+            c.env_remove(k);
+        }
+        c.env("AWS_CONFIG_FILE", dir.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(env.iter().copied())
+            .args(["analyze", "--quiet", "--cloudwatch-group", "g"])
+            .args(["--cloudwatch-drain", "2", "--out"])
+            .arg(dir.path().join("logs"))
+            .args(flags)
+            .arg(pcap("plant-anomalies.pcap"));
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let first = err
+            .lines()
+            .find(|l| l.contains("CloudWatch:"))
+            .unwrap_or_else(|| panic!("{said}: nothing said:\n{err}"));
+        assert!(
+            first.contains(said) && first.ends_with("events wait in the spool"),
+            "{said}: {first}"
+        );
+        assert_eq!(counter(&err, "events sent"), 0, "{err}");
+        assert!(counter(&err, "left in the spool") > 0, "{err}");
+        assert_eq!(o.status.code(), Some(1), "{err}");
+    }
+}

@@ -65,6 +65,73 @@ fn jitter() -> f64 {
     f64::from(n % 1000) / 1000.0
 }
 
+/// What stops shipping, said once each (in one line, as it happens, and
+/// among the run's errors) while the events wait in the spool.
+#[derive(Default)]
+struct Health {
+    said: HashSet<String>,
+    /// The settings lack a region or credentials: the calls' own failures
+    /// only repeat it.
+    unset: bool,
+}
+
+impl Health {
+    fn say(&mut self, stats: &mut ShipStats, why: String) {
+        if self.said.insert(why.clone()) {
+            eprintln!("otwatch: warning: CloudWatch: {why}; events wait in the spool");
+            if stats.errors.len() < 16 {
+                stats.errors.push(format!("CloudWatch: {why}"));
+            }
+        }
+    }
+}
+
+/// What the standard AWS settings lack before any call: a region, or
+/// credentials (with the provider chain's own reason).
+async fn health_check(conf: &aws_config::SdkConfig) -> Option<String> {
+    use aws_sdk_cloudwatchlogs::config::ProvideCredentials;
+    if conf.region().is_none() {
+        return Some("no AWS region (set AWS_REGION, or a region in the profile)".to_string());
+    }
+    let provider = conf.credentials_provider()?;
+    match provider.provide_credentials().await {
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "no AWS credentials (an instance or task role, AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, or a profile): {e}"
+        )),
+    }
+}
+
+/// A failed call, in words an operator can act on, for the failures whose
+/// cause is outside otwatch.
+fn explain(f: &Failure, cfg: &ShipConfig) -> Option<String> {
+    let endpoint = cfg.endpoint.as_deref().unwrap_or("the region's endpoint");
+    match f {
+        Failure::Connect => Some(format!("cannot reach {endpoint}")),
+        Failure::Timeout => Some(format!("{endpoint} does not answer in time")),
+        Failure::Http { code, .. } if f.denied() => Some(format!(
+            "access denied ({}) on log group {}: the policy must allow \
+             logs:CreateLogStream and logs:PutLogEvents on it",
+            code.as_deref().unwrap_or("HTTP 403"),
+            cfg.group
+        )),
+        Failure::Http { code: Some(c), .. }
+            if c == "InvalidSignatureException" || c == "SignatureDoesNotMatch" =>
+        {
+            Some(format!(
+                "the request signature was refused ({c}): check the secret key, \
+                 and this machine's clock (a signature more than 5 minutes off \
+                 is refused)"
+            ))
+        }
+        Failure::Http { code: Some(c), .. } if c == "UnrecognizedClientException" => {
+            Some("the access key is not known to AWS (UnrecognizedClientException)".to_string())
+        }
+        _ => None,
+    }
+}
+
 /// What the shipper knows of the group.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Group {
@@ -234,6 +301,11 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
     let conf = loader.load().await;
     let client = Client::new(&conf);
     let mut stats = ShipStats::default();
+    let mut health = Health::default();
+    if let Some(why) = health_check(&conf).await {
+        health.say(&mut stats, why);
+        health.unset = true;
+    }
     let mut group = Group::Unknown;
     let mut streams: HashSet<String> = HashSet::new();
     let mut attempt = 0u32;
@@ -288,6 +360,11 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         }
         .await;
         let n = events.len() as u64;
+        if let Err(f) = &result {
+            if let Some(why) = explain(f, &cfg).filter(|_| !health.unset) {
+                health.say(&mut stats, why);
+            }
+        }
         match result {
             Ok(out) => {
                 attempt = 0;
