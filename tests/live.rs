@@ -927,3 +927,32 @@ fn alerts_reach_the_disk_as_raised_and_survive_sigkill() {
         "the alerts appeared all at once ({how_many})"
     );
 }
+
+/// Without CAP_NET_RAW the capture is refused, and the message says which
+/// capability is missing and how to grant it.
+#[test]
+fn a_capture_without_the_capability_names_it() {
+    let w = Wire::new("nocap");
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &w.b,
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+        ])
+        .args(["--clear-groups", "--inh-caps=-all", "--bounding-set=-all"])
+        .arg(env!("CARGO_BIN_EXE_otwatch"))
+        .args(["live", "-i", "veth_b", "--no-rules", "--out"])
+        .arg(dir.path().join("logs"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("veth_b") && err.contains("capturing needs the CAP_NET_RAW capability"),
+        "{err}"
+    );
+}

@@ -65,6 +65,22 @@ pub struct KernelStats {
     pub if_dropped: u64,
 }
 
+/// libpcap's reason, and for a refusal by the kernel, what is missing: a
+/// packet socket needs CAP_NET_RAW.
+fn with_hint(reason: String) -> String {
+    let refused =
+        reason.contains("Operation not permitted") || reason.contains("Permission denied");
+    if refused {
+        format!(
+            "{reason}: capturing needs the CAP_NET_RAW capability (run as root, \
+             `setcap cap_net_raw+ep` on the binary, or the systemd unit's \
+             AmbientCapabilities=CAP_NET_RAW)"
+        )
+    } else {
+        reason
+    }
+}
+
 /// One interface being captured.
 pub struct LiveSource {
     name: String,
@@ -86,7 +102,7 @@ impl LiveSource {
             .immediate_mode(o.immediate)
             .timeout(100)
             .open()
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(with_hint(e.to_string())))?;
         let mut cap = cap.setnonblock().map_err(|e| err(e.to_string()))?;
         if let Some(f) = &o.bpf {
             cap.filter(f, true)
