@@ -56,6 +56,12 @@ fn cip(ts: i64, service: u8, path: Path, carried: Carried) -> Event {
         sequence_count: None,
         service,
         path: Some(path),
+        // A Get_Attribute_List's ids, so rules on them have one to read.
+        attributes: if service == 0x03 {
+            vec![1, 7]
+        } else {
+            Vec::new()
+        },
         status: None,
         naming_class: path.target_class(),
         carried,
@@ -122,6 +128,7 @@ pub fn events() -> Vec<Event> {
             sequence_count: None,
             service: 0x4D,
             path: None,
+            attributes: Vec::new(),
             status: Some(Status {
                 general: 0,
                 extended: None,
