@@ -81,6 +81,7 @@ pub fn run(
         rotate_every: live.rotate_every,
         rotate_bytes: live.rotate_bytes,
         flush_every: live.flush_every,
+        retention: live.retention.clone(),
     };
     let outcome = pipeline::run_live(opened, pipeline, ctl);
     handle.close();

@@ -956,3 +956,57 @@ fn a_capture_without_the_capability_names_it() {
         "{err}"
     );
 }
+
+/// Rotated logs gzipped and kept by number of periods: with a rotation a
+/// second and one period kept, what is left is one period's `.log.gz`
+/// files (each a gzip of JSON lines), the summary counts what was
+/// compressed and removed.
+#[test]
+fn rotated_logs_are_compressed_and_retained() {
+    let w = Wire::new("ret");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("logs");
+    let err = dir.path().join("stderr");
+    let s = w.sensor(
+        &[],
+        &[
+            "--no-rules",
+            "--rotate-interval",
+            "1s",
+            "--compress-rotated",
+            "--retain-count",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &err,
+    );
+    // 100 packets over 4 s: several rotations.
+    w.replay(&pcap("modbus_example.pcap"), 25);
+    assert_eq!(stop(s), Some(0));
+    let said = std::fs::read_to_string(&err).unwrap();
+    let mut periods = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(&out).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".log") && name.matches('.').count() == 1 {
+            continue; // the files open at the stop
+        }
+        assert!(name.ends_with(".log.gz"), "{name} is not compressed");
+        let (_, period) = name.trim_end_matches(".log.gz").split_once('.').unwrap();
+        periods.insert(period.to_string());
+        let mut text = String::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(std::fs::File::open(out.join(&name)).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for line in text.lines() {
+            serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    assert_eq!(periods.len(), 1, "{periods:?}\n{said}");
+    let line = said
+        .lines()
+        .find(|l| l.contains("rotated logs:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(!line.contains(" 0 removed"), "{line}");
+}

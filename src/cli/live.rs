@@ -47,6 +47,18 @@ pub struct LiveArgs {
     /// notices are written at once).
     #[arg(long, value_name = "DURATION")]
     pub flush_interval: Option<String>,
+    /// Keep at most this many rotation periods of logs.
+    #[arg(long, value_name = "N")]
+    pub retain_count: Option<usize>,
+    /// Remove rotated logs older than this (e.g. 30d).
+    #[arg(long, value_name = "DURATION")]
+    pub retain_age: Option<String>,
+    /// Keep the rotated logs under this many MiB in all.
+    #[arg(long, value_name = "MIB")]
+    pub retain_size_mib: Option<u64>,
+    /// gzip rotated logs.
+    #[arg(long)]
+    pub compress_rotated: bool,
 
     #[command(flatten)]
     pub analysis: AnalysisArgs,
@@ -72,6 +84,10 @@ impl LiveArgs {
         c.rotate_interval = self.rotate_interval.clone();
         c.rotate_size_mib = self.rotate_size_mib;
         c.flush_interval = self.flush_interval.clone();
+        c.retain_count = self.retain_count;
+        c.retain_age = self.retain_age.clone();
+        c.retain_size_mib = self.retain_size_mib;
+        c.compress_rotated = self.compress_rotated.then_some(true);
         c
     }
 

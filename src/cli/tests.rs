@@ -345,6 +345,13 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "1",
         "--flush-interval",
         "1s",
+        "--retain-count",
+        "3",
+        "--retain-age",
+        "30d",
+        "--retain-size-mib",
+        "100",
+        "--compress-rotated",
     ];
     // --rules excludes --no-rules, and --learn-for --baseline.
     for (choice, left_out) in [
@@ -389,6 +396,7 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         [
             "bpf",
             "buffer_mib",
+            "compress_rotated",
             "flush_interval",
             "immediate",
             "interface",
@@ -396,6 +404,9 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
             "learn_output",
             "loss_threshold",
             "no_rules",
+            "retain_age",
+            "retain_count",
+            "retain_size_mib",
             "rotate_interval",
             "rotate_size_mib",
             "snaplen",

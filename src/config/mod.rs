@@ -40,6 +40,11 @@ pub struct Config {
     pub rotate_size_mib: Option<u64>,
     /// Logs reach the disk at least this often.
     pub flush_interval: Option<String>,
+    /// Rotated logs kept: periods, age, total MiB; gzip them.
+    pub retain_count: Option<usize>,
+    pub retain_age: Option<String>,
+    pub retain_size_mib: Option<u64>,
+    pub compress_rotated: Option<bool>,
 
     // Flows, reassembly and analyzers (every mode that reads traffic).
     pub threads: Option<u16>,
@@ -277,6 +282,7 @@ impl Config {
             ("stats_interval", &self.stats_interval),
             ("rotate_interval", &self.rotate_interval),
             ("flush_interval", &self.flush_interval),
+            ("retain_age", &self.retain_age),
         ] {
             if let Some(v) = v {
                 check(key, duration(v).map(drop));

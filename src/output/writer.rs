@@ -475,8 +475,9 @@ pub fn json_line(rec: &dyn DynLog) -> String {
     line
 }
 
-/// Zeek's `#open`/`#close` stamp, `YYYY-MM-DD-HH-MM-SS` in UTC.
-fn stamp(ts: Ts) -> String {
+/// Zeek's `#open`/`#close` stamp, `YYYY-MM-DD-HH-MM-SS` in UTC, which
+/// also names rotated files (and sorts as time).
+pub fn stamp(ts: Ts) -> String {
     let secs = ts.0.div_euclid(1_000_000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

@@ -162,6 +162,8 @@ pub struct LiveControl {
     pub rotate_bytes: Option<u64>,
     /// Buffered log lines reach the disk at least this often (wall clock).
     pub flush_every: std::time::Duration,
+    /// What happens to rotated logs.
+    pub retention: crate::output::retention::Retention,
 }
 
 /// A reload the merge thread applies.
@@ -246,6 +248,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 every_us: ctl.rotate_every.map(|d| d.as_micros() as i64),
                 bytes: ctl.rotate_bytes,
                 flush_every: ctl.flush_every,
+                retention: ctl.retention.clone(),
             },
         ),
         None => (None, Rotation::default()),
@@ -816,12 +819,13 @@ impl<'a> Capturer<'a> {
     }
 }
 
-/// When the merge thread rotates the logs, and how often it hands their
-/// buffered lines to the disk.
-#[derive(Clone, Copy, Debug)]
+/// When the merge thread rotates the logs, what happens to the rotated
+/// files, and how often it hands the logs' buffered lines to the disk.
+#[derive(Clone, Debug)]
 struct Rotation {
     every_us: Option<i64>,
     bytes: Option<u64>,
+    retention: crate::output::retention::Retention,
     /// Wall clock: a run that reads a long capture is tail-able too.
     flush_every: std::time::Duration,
 }
@@ -831,6 +835,7 @@ impl Default for Rotation {
         Rotation {
             every_us: None,
             bytes: None,
+            retention: Default::default(),
             flush_every: std::time::Duration::from_secs(1),
         }
     }
@@ -856,6 +861,24 @@ impl Rendered {
             None => 0,
         };
         Some((path, self.text.get(start..end as usize)?))
+    }
+}
+
+/// What retention did in the run, and what it could not do.
+fn report_retention(keeper: &crate::output::retention::Keeper) {
+    use std::sync::atomic::Ordering;
+    let c = &keeper.counters;
+    let (compressed, removed) = (
+        c.compressed.load(Ordering::Relaxed),
+        c.removed.load(Ordering::Relaxed),
+    );
+    if compressed + removed > 0 {
+        eprintln!("otwatch: rotated logs: {compressed} compressed, {removed} removed by retention");
+    }
+    if let Ok(errors) = c.errors.lock() {
+        for e in errors.iter() {
+            eprintln!("otwatch: warning: rotated logs: {e}");
+        }
     }
 }
 
@@ -913,6 +936,8 @@ fn merge(
     // Each worker's latest connection counters, for periodic stats rows.
     let mut flows = vec![FlowCounters::default(); sources.len()];
     let mut flushed = std::time::Instant::now();
+    let mut keeper =
+        crate::output::retention::Keeper::new(writer.dir(), rotation.retention.clone());
     loop {
         all.clear();
         rendered.clear();
@@ -944,6 +969,8 @@ fn merge(
             }
         }
         if got == 0 {
+            keeper.wait();
+            report_retention(&keeper);
             return Ok((writer, eve, observer));
         }
         if let Some((rx, payload)) = &reload {
@@ -1045,8 +1072,12 @@ fn merge(
             .is_some_and(|(start, e)| now.0 - start >= e);
         let due_size = rotation.bytes.is_some_and(|b| writer.written() >= b);
         if opened && (due_time || due_size) {
-            writer.rotate(now)?;
+            let files = writer.rotate(now)?;
             last_rotation = Some(now.0);
+            let oldest = rotation.retention.age.map(|a| {
+                crate::output::stamp(Ts(now.0 - i64::try_from(a.as_micros()).unwrap_or(i64::MAX)))
+            });
+            keeper.rotated(files, oldest);
         }
     }
 }

@@ -125,6 +125,8 @@ pub struct Live {
     pub rotate_bytes: Option<u64>,
     /// Buffered log lines reach the disk at least this often.
     pub flush_every: Duration,
+    /// What happens to rotated logs.
+    pub retention: crate::output::retention::Retention,
 }
 
 impl Settings {
@@ -616,6 +618,16 @@ impl Resolver<'_> {
             flush_every: self
                 .duration("flush_interval", |c| c.flush_interval.clone())
                 .unwrap_or_else(|| duration(d::FLUSH_INTERVAL).unwrap_or(Duration::from_secs(1))),
+            retention: crate::output::retention::Retention {
+                count: self.value("retain_count", |c| c.retain_count),
+                age: self.duration("retain_age", |c| c.retain_age.clone()),
+                bytes: self
+                    .value("retain_size_mib", |c| c.retain_size_mib)
+                    .map(|m| m.saturating_mul(1 << 20)),
+                compress: self
+                    .value("compress_rotated", |c| c.compress_rotated)
+                    .unwrap_or(false),
+            },
             rotate_bytes: self
                 .value("rotate_size_mib", |c| c.rotate_size_mib)
                 .map(|m| m.saturating_mul(1 << 20)),
