@@ -215,3 +215,48 @@ fn the_outputs_name_what_the_sensor_and_the_cloud_team_need() {
         json!({"Ref": resources(&t, "AWS::SNS::Topic")[0].0})
     );
 }
+
+/// The metric filters count alert events by a severity the alert log
+/// writes in its `severity` column, per sensor.
+#[test]
+fn the_metric_filters_read_the_alert_logs_severity() {
+    let t = template();
+    let filters = resources(&t, "AWS::Logs::MetricFilter");
+    assert_eq!(filters.len(), 2);
+    let severities: Vec<&str> = otwatch::event::Severity::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    // The alert log writes the column, with those names.
+    let dir = tempfile::tempdir().unwrap();
+    let o = common::analyze(
+        dir.path(),
+        &[],
+        &[repo().join("pcaps/attacks/attack-new-client.pcap")],
+    );
+    assert!(o.status.success());
+    let rows = common::read_json_log(&dir.path().join("alert.log"));
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let s = r["severity"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no severity: {r}"));
+        assert!(severities.contains(&s), "{s}");
+    }
+    for (id, f) in filters {
+        let p = &f["Properties"];
+        assert_eq!(p["LogGroupName"], json!({"Ref": "LogGroup"}), "{id}");
+        let pattern = p["FilterPattern"].as_str().unwrap();
+        let value = pattern
+            .strip_prefix("{ $.severity = \"")
+            .and_then(|s| s.strip_suffix("\" }"))
+            .unwrap_or_else(|| panic!("{id}: {pattern}"));
+        assert!(
+            severities.contains(&value),
+            "{id}: {value} is not a severity"
+        );
+        let m = &p["MetricTransformations"][0];
+        assert_eq!(sub(&m["MetricNamespace"]), "otwatch/logs/sensor-1", "{id}");
+        assert_eq!(m["MetricValue"], "1", "{id}");
+    }
+}
