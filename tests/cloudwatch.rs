@@ -809,3 +809,24 @@ fn the_shipper_says_what_stops_it() {
         assert_eq!(o.status.code(), Some(1), "{err}");
     }
 }
+
+/// A spool in use (a running sensor holds its lock) is refused by `ship`,
+/// which would otherwise write into it at the same time.
+#[test]
+fn ship_refuses_a_spool_in_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let held = std::fs::File::create(spool.join("lock")).unwrap();
+    held.lock().unwrap();
+    let o = otwatch()
+        .env("AWS_REGION", "us-east-1")
+        .args(["ship", "--cloudwatch-group", "g", "--spool-dir"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is in use by another otwatch"), "{err}");
+    drop(held);
+}

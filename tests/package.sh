@@ -15,6 +15,12 @@ fail() { echo "package test: $*" >&2; exit 1; }
 if dpkg -s otwatch >/dev/null 2>&1; then
   fail "otwatch is already installed here; this test installs and purges it (dpkg --purge otwatch first)"
 fi
+# A sensor installed otherwise (make install) shares these paths: the purge
+# at the end would take its configuration, baseline, spool and logs.
+for p in /etc/otwatch /var/lib/otwatch /var/log/otwatch /etc/systemd/system/otwatch.service \
+         /usr/lib/systemd/system/otwatch.service /usr/local/lib/systemd/system/otwatch.service; do
+  [ ! -e "$p" ] || fail "$p exists: an otwatch is installed here; this test would remove it"
+done
 ns=otwatch_pkg_$$
 tmp=$(mktemp -d)
 chmod 0755 "$tmp"
@@ -45,8 +51,10 @@ sed 's/^/  dpkg: /' "$tmp/dpkg.log" | tail -4
 bin_bytes=$(stat -c %s /usr/bin/otwatch)
 echo "binary: $((bin_bytes / 1024 / 1024)) MiB ($bin_bytes bytes)"
 [ "$bin_bytes" -le $((25 * 1024 * 1024)) ] || fail "/usr/bin/otwatch is over 25 MB"
-readelf -S /usr/bin/otwatch | grep -q '\.symtab' && fail "/usr/bin/otwatch is not stripped"
-ldd /usr/bin/otwatch | grep -q "not found" && fail "a library of /usr/bin/otwatch is missing: $(ldd /usr/bin/otwatch)"
+readelf -S /usr/bin/otwatch >"$tmp/sections"
+grep -q '\.symtab' "$tmp/sections" && fail "/usr/bin/otwatch is not stripped"
+ldd /usr/bin/otwatch >"$tmp/ldd"
+grep -q "not found" "$tmp/ldd" && fail "a library of /usr/bin/otwatch is missing: $(cat "$tmp/ldd")"
 version=$(/usr/bin/otwatch --version)
 echo "version: $version"
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -73,8 +81,12 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
   fail "ExecStart is $exec_start"
 
 # Man pages and completions.
-MANPAGER=cat man -P cat otwatch 2>/dev/null | grep -q "otwatch - Passive sensor" || fail "man otwatch"
-MANPAGER=cat man -P cat otwatch-live 2>/dev/null | grep -q -- "--interface" || fail "man otwatch-live"
+# Outputs go to files first: `a | grep -q` under pipefail fails when grep
+# stops reading early.
+MANPAGER=cat man -P cat otwatch >"$tmp/man" 2>/dev/null || true
+grep -q "otwatch - Passive sensor" "$tmp/man" || fail "man otwatch"
+MANPAGER=cat man -P cat otwatch-live >"$tmp/man-live" 2>/dev/null || true
+grep -q -- "--interface" "$tmp/man-live" || fail "man otwatch-live"
 bash -c 'source /usr/share/bash-completion/completions/otwatch
          COMP_WORDS=(otwatch an); COMP_CWORD=1; COMP_LINE="otwatch an"; COMP_POINT=10
          _otwatch otwatch an otwatch; printf "%s\n" "${COMPREPLY[@]}"' > "$tmp/complete"
@@ -98,6 +110,10 @@ pid=$!
 sleep 3
 kill -0 "$pid" 2>/dev/null || { cat "$tmp/unit.out"; fail "the unit's command stopped by itself"; }
 kill -TERM "$pid"
+for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+  kill -KILL "$pid"; cat "$tmp/unit.out"; fail "the unit's command did not stop within 30 s of SIGTERM"
+fi
 wait "$pid" || { cat "$tmp/unit.out"; fail "the unit's command exited non-zero on SIGTERM"; }
 [ "$(stat -c %U /var/lib/otwatch/baseline.json 2>/dev/null)" = otwatch ] ||
   { cat "$tmp/unit.out"; fail "the unit's run saved no baseline as otwatch"; }
@@ -105,9 +121,11 @@ wait "$pid" || { cat "$tmp/unit.out"; fail "the unit's command exited non-zero o
   fail "the unit's run wrote no stats log as otwatch: $(ls -l /var/log/otwatch)"
 
 # The installed binary on a bundled capture, as the otwatch user.
+# A copy: the checkout may sit where the otwatch user cannot read (/root).
 install -d -o otwatch "$tmp/out"
+install -m 0644 pcaps/modbus_example.pcap "$tmp/modbus_example.pcap"
 setpriv --reuid=otwatch --regid=otwatch --init-groups \
-  /usr/bin/otwatch analyze --quiet --out "$tmp/out" pcaps/modbus_example.pcap
+  /usr/bin/otwatch analyze --quiet --out "$tmp/out" "$tmp/modbus_example.pcap"
 rows=$(wc -l < "$tmp/out/modbus.log")
 [ "$rows" -gt 0 ] || fail "the installed binary wrote no modbus.log rows"
 echo "installed binary on pcaps/modbus_example.pcap: $rows modbus.log rows"

@@ -46,6 +46,13 @@ fn period(name: &str) -> Option<(String, String)> {
         .or_else(|| name.strip_suffix(".log"))?;
     let (_, stamps) = stem.split_once('.')?;
     let (open, close) = stamps.split_once('_')?;
+    // A second rotation within one second adds `-N`.
+    let close = match close.rsplit_once('-') {
+        Some((c, n)) if c.len() == 19 && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            c
+        }
+        _ => close,
+    };
     let stamp = |s: &str| s.len() == 19 && s.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     (stamp(open) && stamp(close)).then(|| (open.to_string(), close.to_string()))
 }
@@ -111,7 +118,7 @@ pub fn rotated(dir: &Path) -> Vec<Rotated> {
 pub fn compress(path: &Path) -> std::io::Result<PathBuf> {
     let to = PathBuf::from(format!("{}.gz", path.display()));
     let mut from = std::fs::File::open(path)?;
-    let out = std::fs::File::create(&to)?;
+    let out = std::fs::File::create_new(&to)?;
     let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     std::io::copy(&mut from, &mut gz)?;
     gz.finish()?.sync_all()?;
@@ -238,6 +245,10 @@ mod tests {
     fn names_give_periods_and_other_files_none() {
         assert_eq!(
             period("conn.2026-12-06-10-00-00_2026-12-06-11-00-00.log.gz"),
+            Some((T[0].to_string(), T[1].to_string()))
+        );
+        assert_eq!(
+            period("conn.2026-12-06-10-00-00_2026-12-06-11-00-00-2.log"),
             Some((T[0].to_string(), T[1].to_string()))
         );
         assert_eq!(period("conn.log"), None);

@@ -58,6 +58,9 @@ pub struct LogWriter {
     /// Rows of the files already rotated, per log: the run's counts are
     /// these and the open files'.
     rotated: BTreeMap<&'static str, u64>,
+    /// A `<log>.log` a previous run left is kept under a rotated name
+    /// rather than emptied (a sensor restarted after a crash, an upgrade).
+    keep_previous: bool,
     cache: RowCache,
 }
 
@@ -77,8 +80,16 @@ impl LogWriter {
             discarded: None,
             written: 0,
             rotated: BTreeMap::new(),
+            keep_previous: false,
             cache: RowCache::default(),
         })
+    }
+
+    /// Keeps the `<log>.log` files a previous run left (renamed as a
+    /// rotated period, from their modification time) instead of emptying
+    /// them: what a live sensor wants, where `analyze` starts afresh.
+    pub fn keep_previous(&mut self) {
+        self.keep_previous = true;
     }
 
     /// A writer that counts rows and writes none.
@@ -92,6 +103,7 @@ impl LogWriter {
             discarded: Some(BTreeMap::new()),
             written: 0,
             rotated: BTreeMap::new(),
+            keep_previous: false,
             cache: RowCache::default(),
         }
     }
@@ -121,11 +133,7 @@ impl LogWriter {
             }
             f.out.flush().map_err(err)?;
             *self.rotated.entry(log).or_default() += f.rows;
-            let to = self.dir.join(format!("{log}.{open}_{close}.log"));
-            std::fs::rename(&f.path, &to).map_err(|source| WriteError {
-                path: to.clone(),
-                source,
-            })?;
+            let to = rename_aside(&f.path, &self.dir, log, &open, &close)?;
             done.push(to);
         }
         self.open_ts = Some(close_ts);
@@ -241,6 +249,19 @@ impl LogWriter {
                 path: path.clone(),
                 source,
             };
+            if self.keep_previous {
+                if let Some(mtime) = std::fs::metadata(&path)
+                    .ok()
+                    .filter(|m| m.len() > 0)
+                    .and_then(|m| m.modified().ok())
+                {
+                    let at = mtime
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(Ts(0), |d| Ts(i64::try_from(d.as_micros()).unwrap_or(0)));
+                    let s = stamp(at);
+                    rename_aside(&path, &self.dir, log, &s, &s)?;
+                }
+            }
             let mut out = BufWriter::with_capacity(256 * 1024, File::create(&path).map_err(err)?);
             if self.format == LogFormat::Tsv {
                 let mut h = String::new();
@@ -475,6 +496,30 @@ pub fn json_line(rec: &dyn DynLog) -> String {
     line
 }
 
+/// Renames `from` to `<log>.<open>_<close>.log` in `dir`, or, when a file
+/// has that name (a second rotation within one second), to
+/// `<log>.<open>_<close>-N.log`: never over a file.
+fn rename_aside(
+    from: &Path,
+    dir: &Path,
+    log: &str,
+    open: &str,
+    close: &str,
+) -> Result<PathBuf, WriteError> {
+    let taken = |p: &Path| p.exists() || PathBuf::from(format!("{}.gz", p.display())).exists();
+    let mut to = dir.join(format!("{log}.{open}_{close}.log"));
+    let mut n = 0;
+    while taken(&to) {
+        n += 1;
+        to = dir.join(format!("{log}.{open}_{close}-{n}.log"));
+    }
+    std::fs::rename(from, &to).map_err(|source| WriteError {
+        path: to.clone(),
+        source,
+    })?;
+    Ok(to)
+}
+
 /// Zeek's `#open`/`#close` stamp, `YYYY-MM-DD-HH-MM-SS` in UTC, which
 /// also names rotated files (and sorts as time).
 pub fn stamp(ts: Ts) -> String {
@@ -600,5 +645,70 @@ mod tests {
             }
         }
         assert!(cache.slots.iter().flatten().count() >= 4);
+    }
+
+    fn grouped() -> Grouped {
+        Grouped {
+            group_first: false,
+            site: 0,
+            uid: "C1",
+            port: 1,
+            second: None,
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Two rotations within one second make two files, never one over the
+    /// other.
+    #[test]
+    fn rotations_in_one_second_keep_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = LogWriter::new(dir.path(), LogFormat::Json).unwrap();
+        w.set_open_time(Ts(1_000_000));
+        for _ in 0..3 {
+            w.write(&grouped()).unwrap();
+            w.rotate(Ts(1_000_000)).unwrap();
+        }
+        let n = names(dir.path());
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert_eq!(w.rows("grouped"), 3);
+    }
+
+    /// A live writer keeps what a previous run left in `<log>.log`; an
+    /// offline one starts it afresh.
+    #[test]
+    fn a_previous_runs_file_is_kept_by_a_live_writer() {
+        for keep in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("grouped.log"), "{\"old\":1}\n").unwrap();
+            let mut w = LogWriter::new(dir.path(), LogFormat::Json).unwrap();
+            if keep {
+                w.keep_previous();
+            }
+            w.write(&grouped()).unwrap();
+            w.finish(Ts(2_000_000)).unwrap();
+            let n = names(dir.path());
+            let old: Vec<&String> = n
+                .iter()
+                .filter(|f| f.starts_with("grouped.") && *f != "grouped.log")
+                .collect();
+            assert_eq!(old.len(), usize::from(keep), "{n:?}");
+            if let Some(o) = old.first() {
+                assert_eq!(
+                    std::fs::read_to_string(dir.path().join(o)).unwrap(),
+                    "{\"old\":1}\n"
+                );
+            }
+            let now = std::fs::read_to_string(dir.path().join("grouped.log")).unwrap();
+            assert!(!now.contains("old"), "{now}");
+        }
     }
 }

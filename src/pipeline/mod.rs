@@ -182,10 +182,13 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     } else {
         LogWriter::new(&cfg.out_dir, cfg.format)
     };
-    let writer = match writer {
+    let mut writer = match writer {
         Ok(w) => w,
         Err(e) => return RunOutcome::failed(summary, e.into()),
     };
+    if matches!(input, Input::Live(..)) {
+        writer.keep_previous();
+    }
     let eve = match cfg.eve.as_deref().map(EveWriter::create).transpose() {
         Ok(w) => w,
         Err(e) => return RunOutcome::failed(summary, e.into()),

@@ -359,12 +359,13 @@ fn cip(m: &mut Msg<'_, '_>, message: &wire_cip::Message<'_>, seq: u16, cx: &mut 
         p.target_class()
     };
     track_forward_open(m, key, message, cx);
+    let attributes = attribute_ids(message.attribute_ids(), cx);
     cx.event(Event::Cip(Box::new(Cip {
         head: head.clone(),
         sequence_count: (seq != 0).then_some(seq),
         service: code,
         path: (!response).then_some(p),
-        attributes: message.attribute_ids().collect(),
+        attributes,
         status,
         naming_class: class,
         carried,
@@ -431,6 +432,20 @@ fn track_forward_open(
     }
 }
 
+/// Attribute ids kept per request: a Get_Attribute_List names a few; a
+/// hostile one naming 32,767, packed 255 times in a Multiple Service
+/// Packet, would make megabytes of event from one message.
+const MAX_ATTRIBUTE_IDS: usize = 256;
+
+/// The ids a request names, at most [`MAX_ATTRIBUTE_IDS`]; the cut is a
+/// weird.
+fn attribute_ids(ids: wire_cip::AttributeIds<'_>, cx: &mut Context<'_>) -> Vec<u16> {
+    if ids.len() > MAX_ATTRIBUTE_IDS {
+        cx.weird("cip_attribute_ids_capped", None, "ENIP");
+    }
+    ids.take(MAX_ATTRIBUTE_IDS).collect()
+}
+
 /// Multiple Service Packet: the packet, with its embedded services.
 fn multiple(
     head: &Head,
@@ -452,7 +467,7 @@ fn multiple(
             } => Embedded::Request {
                 service,
                 path: path(p),
-                attributes: wire_cip::attribute_ids(service, data).collect(),
+                attributes: attribute_ids(wire_cip::attribute_ids(service, data), cx),
             },
             wire_cip::Embedded::Reply {
                 service,

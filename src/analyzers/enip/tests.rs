@@ -191,3 +191,30 @@ fn a_multiple_service_packet_with_a_huge_count_does_not_overflow() {
     h.feed(&mut e, Dir::Orig, &send_rr(&cip));
     assert_eq!(h.rows("enip").len(), 1);
 }
+
+/// A Get_Attribute_List's ids reach the event, at most 256 of them; a
+/// longer list is cut and the cut is a weird.
+#[test]
+fn attribute_ids_are_kept_up_to_their_cap() {
+    let ids = |n: u16| -> Vec<u16> {
+        let (mut h, mut e) = new();
+        let mut m = vec![0x03, 2, 0x20, 0x01, 0x24, 0x01];
+        m.extend_from_slice(&n.to_le_bytes());
+        for i in 0..n {
+            m.extend_from_slice(&i.to_le_bytes());
+        }
+        h.feed(&mut e, Dir::Orig, &send_rr(&m));
+        let capped = h.weird_names().contains(&"cip_attribute_ids_capped");
+        assert_eq!(capped, n > 256, "{n}");
+        h.em.records
+            .iter()
+            .find_map(|(_, r)| match r {
+                crate::event::Event::Cip(c) => Some(c.attributes.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(ids(3), vec![0, 1, 2]);
+    assert_eq!(ids(256).len(), 256);
+    assert_eq!(ids(1000), (0..256).collect::<Vec<u16>>());
+}

@@ -89,6 +89,8 @@ pub struct Shipper {
     thread: Option<std::thread::JoinHandle<ShipStats>>,
     /// The totals of the previous metrics record (metrics are deltas).
     last_metrics: Mutex<Metrics>,
+    /// Held while the shipper lives (see `open_spools`).
+    _lock: std::fs::File,
 }
 
 #[cfg(feature = "cloudwatch")]
@@ -108,14 +110,32 @@ fn is_alert(log: &str) -> bool {
 }
 
 /// The alert spool (a quarter of the cap, at least 1 MiB) and the bulk-log
-/// spool of `cfg`'s directory, resuming what they hold.
-fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool), String> {
-    let alerts = Spool::open(
-        &cfg.spool_dir.join("alerts"),
-        (cfg.spool_bytes / 4).max(1 << 20),
-    )?;
-    let logs = Spool::open(&cfg.spool_dir.join("logs"), cfg.spool_bytes)?;
-    Ok((alerts, logs))
+/// spool of `cfg`'s directory, resuming what they hold, and the lock that
+/// keeps a second otwatch (a `ship` beside a running sensor) out of them
+/// while it is held.
+fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool, std::fs::File), String> {
+    let dir = &cfg.spool_dir;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(format!(
+                "the spool {} is in use by another otwatch (a running sensor: stop it first)",
+                dir.display()
+            ))
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
+    }
+    let alerts = Spool::open(&dir.join("alerts"), (cfg.spool_bytes / 4).max(1 << 20))?;
+    let logs = Spool::open(&dir.join("logs"), cfg.spool_bytes)?;
+    Ok((alerts, logs, lock))
 }
 
 impl Shipper {
@@ -127,7 +147,7 @@ impl Shipper {
                         (the AWS SDK), so it cannot ship to CloudWatch Logs"
                 .into());
         }
-        let (mut alerts, mut logs) = open_spools(&cfg)?;
+        let (mut alerts, mut logs, lock) = open_spools(&cfg)?;
         let pending = alerts.count() + logs.count();
         let spools = Arc::new(Mutex::new(Spools {
             alerts,
@@ -147,6 +167,7 @@ impl Shipper {
             spools,
             thread: Some(thread),
             last_metrics: Mutex::new(Metrics::default()),
+            _lock: lock,
         })
     }
 

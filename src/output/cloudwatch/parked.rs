@@ -41,16 +41,22 @@ pub fn requeue_parked(cfg: &ShipConfig) -> Result<u64, String> {
     let dir = &cfg.spool_dir;
     let (parked, aside) = (dir.join(PARKED), dir.join(ASIDE));
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    // The lock first: no shipper parks while the file is moved.
+    let (mut alerts, mut logs, _lock) = open_spools(cfg)?;
     if parked.exists() {
-        let text = std::fs::read_to_string(&parked).map_err(|e| io(&parked, e))?;
-        append(&aside, &text)?;
-        std::fs::remove_file(&parked).map_err(|e| io(&parked, e))?;
+        if aside.exists() {
+            // Left by an interrupted resend: the new refusals join it.
+            let text = std::fs::read_to_string(&parked).map_err(|e| io(&parked, e))?;
+            append(&aside, &text)?;
+            std::fs::remove_file(&parked).map_err(|e| io(&parked, e))?;
+        } else {
+            std::fs::rename(&parked, &aside).map_err(|e| io(&parked, e))?;
+        }
     }
     if !aside.exists() {
         return Ok(0);
     }
     let text = std::fs::read_to_string(&aside).map_err(|e| io(&aside, e))?;
-    let (mut alerts, mut logs) = open_spools(cfg)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);

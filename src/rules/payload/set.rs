@@ -309,7 +309,7 @@ fn reach(r: &crate::rules::Rule, reach: &mut Reach) {
 }
 
 /// The ports of `p` one by one, when it names them so (no negation, no
-/// range wider than 64).
+/// range wider than 64, no empty list).
 fn single_ports(p: &Ports, out: &mut Vec<u16>) -> bool {
     match p {
         Ports::Any => false,
@@ -318,6 +318,8 @@ fn single_ports(p: &Ports, out: &mut Vec<u16>) -> bool {
             true
         }
         Ports::Range(..) => false,
+        // An empty list matches every port.
+        Ports::List(items) if items.is_empty() => false,
         Ports::List(items) => items.iter().all(|(neg, x)| !*neg && single_ports(x, out)),
     }
 }
@@ -368,5 +370,37 @@ impl std::fmt::Debug for Handle {
 impl PartialEq for Handle {
     fn eq(&self, o: &Handle) -> bool {
         Arc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ports_named_one_by_one_make_groups() {
+        let one = |p: u16| (false, Ports::Range(p, p));
+        let got = |p: &Ports| {
+            let mut out = Vec::new();
+            single_ports(p, &mut out).then_some(out)
+        };
+        assert_eq!(got(&Ports::Range(502, 502)), Some(vec![502]));
+        assert_eq!(
+            got(&Ports::List(vec![one(80), one(443)])),
+            Some(vec![80, 443])
+        );
+        assert_eq!(got(&Ports::Range(1, 3)), Some(vec![1, 2, 3]));
+        assert_eq!(got(&Ports::Any), None);
+        assert_eq!(got(&Ports::Range(1024, 65535)), None);
+        assert_eq!(
+            got(&Ports::List(vec![one(80), (true, Ports::Range(81, 81))])),
+            None
+        );
+        // An empty list, even nested, matches every port.
+        assert!(Ports::List(vec![]).matches(9));
+        assert_eq!(
+            got(&Ports::List(vec![one(80), (false, Ports::List(vec![]))])),
+            None
+        );
     }
 }
