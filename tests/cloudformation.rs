@@ -99,16 +99,8 @@ impl Site {
 
     /// `otwatch analyze` with `keys`, shipping to `group`.
     fn analyze_as(&self, keys: &Keys, dir: &Path, group: &str, flags: &[&str]) -> Output {
-        let mut c = otwatch();
-        c.env("AWS_REGION", REGION)
-            .env("AWS_ACCESS_KEY_ID", &keys.0)
-            .env("AWS_SECRET_ACCESS_KEY", &keys.1)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .args(["analyze", "--quiet", "--out"])
+        let mut c = as_user(keys);
+        c.args(["analyze", "--quiet", "--out"])
             .arg(dir.join("logs"))
             .args(["--cloudwatch-group", group, "--cloudwatch-endpoint"])
             .arg(self.moto.url())
@@ -118,6 +110,20 @@ impl Site {
             .arg(pcap("plant-anomalies.pcap"));
         c.output().unwrap()
     }
+}
+
+/// otwatch with `keys` as its only AWS credentials, in the test's region.
+fn as_user(keys: &Keys) -> Command {
+    let mut c = otwatch();
+    c.env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", &keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", &keys.1)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    c
 }
 
 /// Runs `tests/cloudformation/stack.py ENDPOINT ARGS...` with `keys` (or
@@ -414,15 +420,7 @@ fn parked_events_are_delivered_by_ship_parked_once_allowed() {
 
     grant(&["logs:CreateLogStream", "logs:PutLogEvents"]);
     let ship = || {
-        otwatch()
-            .env("AWS_REGION", REGION)
-            .env("AWS_ACCESS_KEY_ID", &parker.0)
-            .env("AWS_SECRET_ACCESS_KEY", &parker.1)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
+        as_user(&parker)
             .args(["ship", "--parked", "--cloudwatch-group", GROUP])
             .args([
                 "--cloudwatch-stream-prefix",
