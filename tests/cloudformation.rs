@@ -459,3 +459,51 @@ fn parked_events_are_delivered_by_ship_parked_once_allowed() {
     assert_eq!(counter(&err, "events sent"), 0, "{err}");
     assert_eq!(site.read(GROUP), group);
 }
+
+/// A refused batch that cannot be set aside (here `parked.jsonl` is a
+/// directory, as a full disk would refuse it) stays in the spool: nothing
+/// is dropped, and once the grant is fixed a plain `ship` delivers it.
+#[test]
+fn a_batch_that_cannot_be_parked_stays_in_the_spool() {
+    let site = Site::deploy();
+    let grant = |actions: &[&str]| {
+        let mut args = vec!["grant", "keeper", GROUP];
+        args.extend_from_slice(actions);
+        helper(&site.moto, Some(&site.admin), &args)
+    };
+    let user = keys(&grant(&["logs:CreateLogStream"]));
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    std::fs::create_dir_all(run.join("spool/parked.jsonl")).unwrap();
+    let o = site.analyze_as(&user, &run, GROUP, &["--cloudwatch-drain", "3"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(counter(&err, "parked"), 0, "{err}");
+    assert!(counter(&err, "left in the spool") > 0, "{err}");
+    assert!(err.contains("could not be set aside"), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+
+    std::fs::remove_dir(run.join("spool/parked.jsonl")).unwrap();
+    grant(&["logs:CreateLogStream", "logs:PutLogEvents"]);
+    let o = as_user(&user)
+        .args(["ship", "--cloudwatch-group", GROUP])
+        .args([
+            "--cloudwatch-stream-prefix",
+            SENSOR,
+            "--cloudwatch-endpoint",
+        ])
+        .arg(site.moto.url())
+        .arg("--spool-dir")
+        .arg(run.join("spool"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let group = site.read(GROUP);
+    for log in ["alert", "notice"] {
+        assert_eq!(
+            group["streams"][format!("{SENSOR}/{log}")],
+            Value::Array(lines(&run, log)),
+            "{log}"
+        );
+    }
+}

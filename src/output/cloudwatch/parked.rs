@@ -12,23 +12,25 @@ const PARKED: &str = "parked.jsonl";
 /// Where `requeue_parked` moves the file while it spools it again.
 const ASIDE: &str = "parked.resending.jsonl";
 
-/// Keeps a refused batch beside the spool for the operator.
+/// Keeps a refused batch beside the spool for the operator; an error
+/// (a full disk) says the batch was not set aside.
 #[cfg(feature = "cloudwatch")]
-pub(super) fn park(cfg: &ShipConfig, stream: &str, events: &[LogEvent]) {
+pub(super) fn park(cfg: &ShipConfig, stream: &str, events: &[LogEvent]) -> Result<(), String> {
     let path = cfg.spool_dir.join(PARKED);
-    if let Ok(mut f) = std::fs::OpenOptions::new()
+    let mut text = String::new();
+    for e in events {
+        text.push_str(
+            &serde_json::json!({"stream": stream, "ts_ms": e.ts_ms, "message": e.message})
+                .to_string(),
+        );
+        text.push('\n');
+    }
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(path)
-    {
-        for e in events {
-            let _ = writeln!(
-                f,
-                "{}",
-                serde_json::json!({"stream": stream, "ts_ms": e.ts_ms, "message": e.message})
-            );
-        }
-    }
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Spools the parked events again, in their streams, before a shipper

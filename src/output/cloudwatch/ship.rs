@@ -403,16 +403,33 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                     group = Group::Unknown;
                     stats.retries += 1;
                 }
-                Action::Park => {
-                    if stats.errors.len() < 16 {
-                        stats.errors.push(format!(
-                            "CloudWatch refused a batch of {stream} ({f:?}); parked"
-                        ));
+                Action::Park => match park(&cfg, stream, events) {
+                    Ok(()) => {
+                        if stats.errors.len() < 16 {
+                            stats.errors.push(format!(
+                                "CloudWatch refused a batch of {stream} ({f:?}); parked"
+                            ));
+                        }
+                        stats.parked += n;
+                        window.as_mut().map(|w| w.batches.pop_front());
                     }
-                    park(&cfg, stream, events);
-                    stats.parked += n;
-                    window.as_mut().map(|w| w.batches.pop_front());
-                }
+                    // Not set aside: the batch stays in the spool, tried
+                    // again later; nothing is dropped.
+                    Err(e) => {
+                        health.say(
+                            &mut stats,
+                            format!("a refused batch could not be set aside ({e})"),
+                        );
+                        stats.retries += 1;
+                        attempt = attempt.saturating_add(1);
+                        let d = super::retry::backoff(attempt, jitter());
+                        let wait = match deadline {
+                            Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
+                            None => d,
+                        };
+                        tokio::time::sleep(wait).await;
+                    }
+                },
             },
         }
     }
