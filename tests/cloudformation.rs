@@ -97,6 +97,34 @@ impl Site {
         self.analyze_as(&self.sensor, dir, group, flags)
     }
 
+    /// A user `user` whose only grant is `actions` on the stack's group (a
+    /// user that exists gets the new grant in its place, and no keys).
+    fn grant(&self, user: &str, actions: &[&str]) -> Value {
+        let mut args = vec!["grant", user, GROUP];
+        args.extend_from_slice(actions);
+        helper(&self.moto, Some(&self.admin), &args)
+    }
+
+    /// `otwatch ship` with `keys`, from `run`'s spool into the stack's
+    /// group.
+    fn ship(&self, keys: &Keys, run: &Path, flags: &[&str]) -> Output {
+        as_user(keys)
+            .arg("ship")
+            .args(flags)
+            .args([
+                "--cloudwatch-group",
+                GROUP,
+                "--cloudwatch-stream-prefix",
+                SENSOR,
+            ])
+            .arg("--cloudwatch-endpoint")
+            .arg(self.moto.url())
+            .arg("--spool-dir")
+            .arg(run.join("spool"))
+            .output()
+            .unwrap()
+    }
+
     /// `otwatch analyze` with `keys`, shipping to `group`.
     fn analyze_as(&self, keys: &Keys, dir: &Path, group: &str, flags: &[&str]) -> Output {
         let mut c = as_user(keys);
@@ -162,6 +190,20 @@ fn lines(dir: &Path, log: &str) -> Vec<Value> {
         .lines()
         .map(|l| Value::String(l.to_string()))
         .collect()
+}
+
+/// The group's alert and notice streams hold exactly `run`'s local alert
+/// and notice lines, in order, and there are some.
+fn delivered(streams: &Value, run: &Path) {
+    for log in ["alert", "notice"] {
+        let local = lines(run, log);
+        assert!(!local.is_empty(), "no {log} in the capture");
+        assert_eq!(
+            streams[format!("{SENSOR}/{log}")],
+            Value::Array(local),
+            "{log}"
+        );
+    }
 }
 
 fn group_arn(group: &str) -> String {
@@ -293,15 +335,7 @@ fn the_stack_deploys_and_its_policy_is_all_the_sensor_needs_and_gets() {
     let group = site.read(GROUP);
     assert_eq!(group["retention"], 30);
     let streams = &group["streams"];
-    for log in ["alert", "notice"] {
-        let local = lines(&run, log);
-        assert!(!local.is_empty(), "no {log} in the capture");
-        assert_eq!(
-            streams[format!("{SENSOR}/{log}")],
-            Value::Array(local),
-            "{log}"
-        );
-    }
+    delivered(streams, &run);
     let metrics = streams[format!("{SENSOR}/metrics")].as_array().unwrap();
     assert!(!metrics.is_empty());
     for m in metrics {
@@ -363,17 +397,7 @@ fn the_stack_deploys_and_its_policy_is_all_the_sensor_needs_and_gets() {
 #[test]
 fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
     let site = Site::deploy();
-    let put_only = keys(&helper(
-        &site.moto,
-        Some(&site.admin),
-        &[
-            "grant",
-            "putter",
-            GROUP,
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-        ],
-    ));
+    let put_only = keys(&site.grant("putter", &["logs:CreateLogStream", "logs:PutLogEvents"]));
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     let o = site.analyze_as(&put_only, &run, GROUP, &["--cloudwatch-retention", "7"]);
@@ -386,15 +410,7 @@ fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
     assert_eq!(counter(&err, "parked"), 0, "{err}");
     let group = site.read(GROUP);
     assert_eq!(group["retention"], 30, "the team's retention stays");
-    for log in ["alert", "notice"] {
-        let local = lines(&run, log);
-        assert!(!local.is_empty(), "no {log} in the capture");
-        assert_eq!(
-            group["streams"][format!("{SENSOR}/{log}")],
-            Value::Array(local),
-            "{log}"
-        );
-    }
+    delivered(&group["streams"], &run);
 }
 
 /// PutLogEvents refused: the run parks its events (parked.jsonl); once
@@ -403,12 +419,7 @@ fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
 #[test]
 fn parked_events_are_delivered_by_ship_parked_once_allowed() {
     let site = Site::deploy();
-    let grant = |actions: &[&str]| {
-        let mut args = vec!["grant", "parker", GROUP];
-        args.extend_from_slice(actions);
-        helper(&site.moto, Some(&site.admin), &args)
-    };
-    let parker = keys(&grant(&["logs:CreateLogStream"]));
+    let parker = keys(&site.grant("parker", &["logs:CreateLogStream"]));
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     let o = site.analyze_as(&parker, &run, GROUP, &[]);
@@ -418,21 +429,8 @@ fn parked_events_are_delivered_by_ship_parked_once_allowed() {
     assert_eq!(counter(&err, "events sent"), 0, "{err}");
     assert!(run.join("spool/parked.jsonl").exists());
 
-    grant(&["logs:CreateLogStream", "logs:PutLogEvents"]);
-    let ship = || {
-        as_user(&parker)
-            .args(["ship", "--parked", "--cloudwatch-group", GROUP])
-            .args([
-                "--cloudwatch-stream-prefix",
-                SENSOR,
-                "--cloudwatch-endpoint",
-            ])
-            .arg(site.moto.url())
-            .arg("--spool-dir")
-            .arg(run.join("spool"))
-            .output()
-            .unwrap()
-    };
+    site.grant("parker", &["logs:CreateLogStream", "logs:PutLogEvents"]);
+    let ship = || site.ship(&parker, &run, &["--parked"]);
     let o = ship();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
@@ -444,13 +442,7 @@ fn parked_events_are_delivered_by_ship_parked_once_allowed() {
     assert_eq!(counter(&err, "parked"), 0, "{err}");
     assert!(!run.join("spool/parked.jsonl").exists());
     let group = site.read(GROUP);
-    for log in ["alert", "notice"] {
-        assert_eq!(
-            group["streams"][format!("{SENSOR}/{log}")],
-            Value::Array(lines(&run, log)),
-            "{log}"
-        );
-    }
+    delivered(&group["streams"], &run);
     // Again: nothing parked is left, nothing is sent twice.
     let o = ship();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -466,12 +458,7 @@ fn parked_events_are_delivered_by_ship_parked_once_allowed() {
 #[test]
 fn a_batch_that_cannot_be_parked_stays_in_the_spool() {
     let site = Site::deploy();
-    let grant = |actions: &[&str]| {
-        let mut args = vec!["grant", "keeper", GROUP];
-        args.extend_from_slice(actions);
-        helper(&site.moto, Some(&site.admin), &args)
-    };
-    let user = keys(&grant(&["logs:CreateLogStream"]));
+    let user = keys(&site.grant("keeper", &["logs:CreateLogStream"]));
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     std::fs::create_dir_all(run.join("spool/parked.jsonl")).unwrap();
@@ -483,27 +470,10 @@ fn a_batch_that_cannot_be_parked_stays_in_the_spool() {
     assert_eq!(o.status.code(), Some(1), "{err}");
 
     std::fs::remove_dir(run.join("spool/parked.jsonl")).unwrap();
-    grant(&["logs:CreateLogStream", "logs:PutLogEvents"]);
-    let o = as_user(&user)
-        .args(["ship", "--cloudwatch-group", GROUP])
-        .args([
-            "--cloudwatch-stream-prefix",
-            SENSOR,
-            "--cloudwatch-endpoint",
-        ])
-        .arg(site.moto.url())
-        .arg("--spool-dir")
-        .arg(run.join("spool"))
-        .output()
-        .unwrap();
+    site.grant("keeper", &["logs:CreateLogStream", "logs:PutLogEvents"]);
+    let o = site.ship(&user, &run, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let group = site.read(GROUP);
-    for log in ["alert", "notice"] {
-        assert_eq!(
-            group["streams"][format!("{SENSOR}/{log}")],
-            Value::Array(lines(&run, log)),
-            "{log}"
-        );
-    }
+    delivered(&group["streams"], &run);
 }
