@@ -379,11 +379,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                 Action::Retry(d) => {
                     stats.retries += 1;
                     attempt = attempt.saturating_add(1);
-                    let wait = match deadline {
-                        Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
-                        None => d,
-                    };
-                    tokio::time::sleep(wait).await;
+                    pause(d, deadline).await;
                 }
                 Action::Recreate if group == Group::NotOurs => {
                     // The group is missing and only its owner may make it:
@@ -391,12 +387,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                     streams.clear();
                     stats.retries += 1;
                     attempt = attempt.saturating_add(1);
-                    let d = super::retry::backoff(attempt, jitter());
-                    let wait = match deadline {
-                        Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
-                        None => d,
-                    };
-                    tokio::time::sleep(wait).await;
+                    pause(super::retry::backoff(attempt, jitter()), deadline).await;
                 }
                 Action::Recreate => {
                     streams.clear();
@@ -422,12 +413,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                         );
                         stats.retries += 1;
                         attempt = attempt.saturating_add(1);
-                        let d = super::retry::backoff(attempt, jitter());
-                        let wait = match deadline {
-                            Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
-                            None => d,
-                        };
-                        tokio::time::sleep(wait).await;
+                        pause(super::retry::backoff(attempt, jitter()), deadline).await;
                     }
                 },
             },
@@ -450,6 +436,15 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         stats.backlog = s.alerts.count() + s.logs.count();
     }
     stats
+}
+
+/// Waits `d` before the next attempt, cut short at the drain deadline.
+async fn pause(d: Duration, deadline: Option<Instant>) {
+    let wait = match deadline {
+        Some(dl) => d.min(dl.saturating_duration_since(Instant::now())),
+        None => d,
+    };
+    tokio::time::sleep(wait).await;
 }
 
 /// Events CloudWatch reported rejected in a batch of `n`.
