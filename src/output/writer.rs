@@ -40,6 +40,8 @@ struct LogFile {
     path: PathBuf,
     out: BufWriter<File>,
     rows: u64,
+    /// One of [`AT_ONCE`]: flushed after every line.
+    at_once: bool,
 }
 
 /// The set of log files of one run.
@@ -220,7 +222,7 @@ impl LogWriter {
             source,
         };
         file.out.write_all(line.as_bytes()).map_err(err)?;
-        if AT_ONCE.contains(&log) {
+        if file.at_once {
             file.out.flush().map_err(err)?;
         }
         Ok(())
@@ -292,6 +294,7 @@ impl LogWriter {
                     path: path.clone(),
                     out,
                     rows: 0,
+                    at_once: AT_ONCE.contains(&log),
                 },
             );
         }
