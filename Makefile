@@ -45,14 +45,19 @@ endef
 deps:
 	$(call apt_install,$(SYSTEM_PACKAGES))
 
+# Installs the pinned Python package $(2) (distribution $(1)) in .venv-moto,
+# making the venv first, unless that version is there.
+define venv_pin
+	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("$(1)") != "$(word 2,$(subst ==, ,$(2)))")' 2>/dev/null || \
+	  { echo "installing $(2) in .venv-moto"; { [ -x .venv-moto/bin/python ] || python3 -m venv .venv-moto; } && .venv-moto/bin/pip install -q '$(2)'; }
+endef
+
 # The CloudWatch tests start moto_server (a CloudWatch Logs API server)
 # from this venv; the CloudFormation test lints with its cfn-lint.
 test-deps:
 	$(call apt_install,$(TEST_PACKAGES))
-	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != "$(word 2,$(subst ==, ,$(MOTO)))")' 2>/dev/null || \
-	  { echo "installing $(MOTO) in .venv-moto"; python3 -m venv .venv-moto && .venv-moto/bin/pip install -q '$(MOTO)'; }
-	@.venv-moto/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("cfn-lint") != "$(word 2,$(subst ==, ,$(CFN_LINT)))")' 2>/dev/null || \
-	  { echo "installing $(CFN_LINT) in .venv-moto"; .venv-moto/bin/pip install -q '$(CFN_LINT)'; }
+	$(call venv_pin,moto,$(MOTO))
+	$(call venv_pin,cfn-lint,$(CFN_LINT))
 
 build: deps
 	$(CARGO) build --release -j $(JOBS)
