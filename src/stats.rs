@@ -234,6 +234,50 @@ impl CaptureLoss {
     }
 }
 
+/// Why a CloudWatch spool lost events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LossCause {
+    /// At its size cap: new events refused, or (spool only) the oldest
+    /// removed.
+    Full,
+    /// Older than the spool's age bound.
+    Aged,
+    /// The disk refused a write.
+    WriteError,
+}
+
+/// A spool for CloudWatch started losing events (the first loss of its
+/// kind in the run; the shutdown summary counts them all).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpoolLoss {
+    pub ts: Ts,
+    /// The alert spool, or the one of the other logs.
+    pub alerts: bool,
+    pub cause: LossCause,
+    /// Events lost so far.
+    pub dropped: u64,
+}
+
+impl SpoolLoss {
+    /// What an operator reads in the notice.
+    pub fn describe(&self) -> String {
+        let spool = if self.alerts {
+            "alert and notice"
+        } else {
+            "log"
+        };
+        let why = match self.cause {
+            LossCause::Full => "it is at its size cap (--spool-mib)",
+            LossCause::Aged => "they are older than --spool-max-age",
+            LossCause::WriteError => "the disk refused a write",
+        };
+        format!(
+            "the CloudWatch {spool} spool started dropping events ({} so far): {why}; the local logs keep them",
+            self.dropped
+        )
+    }
+}
+
 #[cfg(test)]
 mod loss_tests {
     use super::*;

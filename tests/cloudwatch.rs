@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,8 @@ struct Proxy {
     port: u16,
     up: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
+    /// Connections made to it, refused or not.
+    dialled: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -35,11 +37,13 @@ impl Proxy {
             port,
             up: Arc::new(AtomicBool::new(up)),
             open: Arc::new(Mutex::new(Vec::new())),
+            dialled: Arc::new(AtomicUsize::new(0)),
         };
-        let (flag, open) = (p.up.clone(), p.open.clone());
+        let (flag, open, dialled) = (p.up.clone(), p.open.clone(), p.dialled.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
+                dialled.fetch_add(1, Ordering::SeqCst);
                 if !flag.load(Ordering::SeqCst) {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
@@ -88,7 +92,12 @@ fn otwatch_aws() -> Command {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL");
+        .env_remove("AWS_ENDPOINT_URL")
+        // `ship` keeps its delivered records here, not in the home.
+        .env(
+            "XDG_STATE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("state"),
+        );
     c
 }
 
@@ -219,7 +228,9 @@ fn assert_same(
 fn metrics_records(out: &Path) -> u64 {
     let rules: std::collections::BTreeSet<String> = lines(out, "alert")
         .iter()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["sid"].to_string())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|a| !a["sid"].is_null())
+        .map(|a| a["sid"].to_string())
         .collect();
     1 + rules.len() as u64
 }
@@ -525,14 +536,34 @@ fn a_full_spool_disk_is_reported_not_fatal() {
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains(&spool.display().to_string()), "{err}");
     assert!(counter(&err, "dropped (spool write errors)") > 0, "{err}");
-    assert!(err.contains("were not spooled"), "{err}");
-    // The local logs are whole.
+    assert!(err.contains("will not reach CloudWatch"), "{err}");
+    // A notice says when the spool started losing events...
+    let loss = |log: &str| {
+        lines(&out, log)
+            .into_iter()
+            .filter(|l| l.contains("OTWatch::Spool_Loss"))
+            .collect::<Vec<_>>()
+    };
+    let notices = loss("notice");
+    assert!(!notices.is_empty(), "no Spool_Loss notice");
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.contains("the disk refused a write")),
+        "{notices:?}"
+    );
+    assert_eq!(loss("alert").len(), notices.len());
+    // ... and the local logs are otherwise whole.
     let plain = tempfile::tempdir().unwrap();
     let o = analyze(plain.path(), &[], &[pcap("modbusBig.pcap")]);
     assert!(o.status.success(), "{}", stderr(&o));
     for log in logs_in(plain.path()) {
         if log != "stats" {
-            assert_eq!(lines(&out, &log), lines(plain.path(), &log), "{log}");
+            let shipped: Vec<String> = lines(&out, &log)
+                .into_iter()
+                .filter(|l| !l.contains("OTWatch::Spool_Loss"))
+                .collect();
+            assert_eq!(shipped, lines(plain.path(), &log), "{log}");
         }
     }
 }
@@ -829,4 +860,156 @@ fn ship_refuses_a_spool_in_use() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("is in use by another otwatch"), "{err}");
     drop(held);
+}
+
+/// Copies a spool directory as a carrier across a data diode would.
+fn carry(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in walk(from) {
+        let rel = e.strip_prefix(from).unwrap();
+        if rel.as_os_str() == "lock" {
+            continue;
+        }
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&e, &dest).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A one-way site: the sensor spools without ever connecting, the spool is
+/// carried across (again and again, as a carrier copies it), and `otwatch
+/// ship` on the other side delivers each event once.
+#[test]
+fn a_diode_spool_is_carried_across_and_each_event_delivered_once() {
+    let site = Site::new("site-diode", true);
+    let spool = site.spool();
+    let state = site.path("delivered");
+    let sensor = |out: &Path, pcaps: &[&str]| {
+        let mut c = otwatch_aws();
+        // Were anything to dial out, this is where it would go.
+        c.env("AWS_ENDPOINT_URL", site.link.url())
+            .args(["analyze", "--quiet", "--spool-only"])
+            .args(["--cloudwatch-logs", "conn,modbus"])
+            .args(["--cloudwatch-stream-prefix", "diode-1"])
+            .arg("--out")
+            .arg(out)
+            .arg("--spool-dir")
+            .arg(&spool);
+        c.args(pcaps.iter().map(|p| pcap(p)));
+        run(&mut c)
+    };
+    let ship = |carried: &Path| {
+        run(otwatch_aws()
+            .arg("ship")
+            .arg("--spool-dir")
+            .arg(carried)
+            .args(["--cloudwatch-group", site.group])
+            .args(["--cloudwatch-endpoint", &site.link.url()])
+            .args(["--cloudwatch-stream-prefix", "plant-b"])
+            .arg("--delivered-dir")
+            .arg(&state))
+    };
+    let logs = ["alert", "notice", "conn", "modbus"];
+    let first = site.path("run-1");
+    let o = sensor(&first, &["modbus_example.pcap", "plant-anomalies.pcap"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let held = counter(&err, "held for otwatch ship");
+    let expected: u64 = logs
+        .iter()
+        .map(|l| lines(&first, l).len() as u64)
+        .sum::<u64>()
+        + metrics_records(&first);
+    assert_eq!(held, expected, "{err}");
+    assert!(!err.contains("events sent"), "{err}");
+    assert_eq!(
+        site.link.dialled.load(Ordering::SeqCst),
+        0,
+        "the spool-only run connected"
+    );
+    // The first carry: everything arrives, in the streams ship names.
+    let carried = site.path("carried-1");
+    carry(&spool, &carried);
+    let o = ship(&carried);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(counter(&err, "events sent"), expected, "{err}");
+    assert_same(&site.read(), "plant-b", &[&first], &logs);
+    // The sensor goes on; the carrier copies the whole spool again (the
+    // old events with the new), and once more the first copy.
+    let second = site.path("run-2");
+    let o = sensor(&second, &["modbus_example.pcap"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let carried = site.path("carried-2");
+    carry(&spool, &carried);
+    let o = ship(&carried);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let new: u64 = logs
+        .iter()
+        .map(|l| lines(&second, l).len() as u64)
+        .sum::<u64>()
+        + metrics_records(&second);
+    assert_eq!(counter(&err, "events sent"), new, "{err}");
+    let again = site.path("carried-1-again");
+    carry(&spool, &again);
+    let o = ship(&again);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(counter(&err, "events sent"), 0, "{err}");
+    assert_same(&site.read(), "plant-b", &[&first, &second], &logs);
+    eprintln!(
+        "diode: {expected} + {new} events spooled without a connection, carried three times, each delivered once"
+    );
+}
+
+/// A one-way spool at its cap keeps the latest events, counts what it
+/// drops, and says so in a notice when it starts.
+#[test]
+fn a_full_diode_spool_drops_its_oldest_and_raises_a_notice() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("logs");
+    let o = run(otwatch_aws()
+        .args(["analyze", "--quiet", "--spool-only", "--spool-mib", "1"])
+        .args(["--cloudwatch-logs", "all"])
+        .arg("--out")
+        .arg(&out)
+        .arg(pcap("modbusBig.pcap")));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let dropped = counter(&err, "dropped (spool full)");
+    assert!(dropped > 0, "{err}");
+    assert!(err.contains("will not reach CloudWatch"), "{err}");
+    let notices: Vec<String> = lines(&out, "notice")
+        .into_iter()
+        .filter(|l| l.contains("OTWatch::Spool_Loss"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("log spool started dropping"),
+        "{}",
+        notices[0]
+    );
+    // The ring holds the latest records of the run: the last conn row is
+    // in it.
+    let last_conn = lines(&out, "conn").pop().unwrap();
+    let held: String = walk(&out.join("spool/logs"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
+    assert!(held.contains(&last_conn));
 }

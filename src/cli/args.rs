@@ -274,6 +274,14 @@ pub struct CloudWatchArgs {
     /// Spool size for bulk logs in MiB (alerts get a quarter more).
     #[arg(long, value_name = "MIB")]
     pub spool_mib: Option<u64>,
+    /// Spooled events older than this are dropped (and counted).
+    #[arg(long, value_name = "DURATION")]
+    pub spool_max_age: Option<String>,
+    /// A one-way (data-diode) site: spool without ever connecting; the
+    /// spool keeps the latest events, and a copy carried across is sent
+    /// by otwatch ship.
+    #[arg(long, conflicts_with = "cloudwatch_group")]
+    pub spool_only: bool,
     /// At the end of a run, wait this long for the spool to drain.
     #[arg(long, value_name = "SECS")]
     pub cloudwatch_drain: Option<u64>,
@@ -295,7 +303,56 @@ impl CloudWatchArgs {
         c.cloudwatch_retention = self.cloudwatch_retention;
         c.spool_dir = self.spool_dir.clone();
         c.spool_mib = self.spool_mib;
+        c.spool_max_age = self.spool_max_age.clone();
+        c.spool_only = self.spool_only.then_some(true);
         c.cloudwatch_drain = self.cloudwatch_drain;
+    }
+}
+
+/// `otwatch ship`: where a spool goes (what is in it was chosen by the run
+/// that wrote it).
+#[derive(Args, Debug, Default, Clone)]
+pub struct ShipArgs {
+    /// The spool to send (a run's OUT/spool, or a copy carried across).
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// The log group to send to.
+    #[arg(long, value_name = "NAME")]
+    pub cloudwatch_group: Option<String>,
+    /// Send into streams PREFIX/<log> (default: the streams the run named).
+    #[arg(long, value_name = "PREFIX")]
+    pub cloudwatch_stream_prefix: Option<String>,
+    /// A custom endpoint (VPC interface endpoint, test server).
+    #[arg(long, value_name = "URL")]
+    pub cloudwatch_endpoint: Option<String>,
+    /// Retention of the group in days, set when otwatch creates it.
+    #[arg(long, value_name = "DAYS")]
+    pub cloudwatch_retention: Option<i32>,
+    /// Give up after this long when CloudWatch does not take the events.
+    #[arg(long, value_name = "SECS")]
+    pub cloudwatch_drain: Option<u64>,
+    /// Where what was delivered is kept per spool, so a spool carried
+    /// across again sends each event once (default:
+    /// $XDG_STATE_HOME/otwatch/delivered, or ~/.local/state/otwatch/delivered).
+    #[arg(long, value_name = "DIR")]
+    pub delivered_dir: Option<PathBuf>,
+    /// Send again the events CloudWatch refused for good (the spool
+    /// directory's parked.jsonl), once the cause is fixed.
+    #[arg(long)]
+    pub parked: bool,
+}
+
+impl ShipArgs {
+    pub fn layer(&self) -> Config {
+        Config {
+            cloudwatch_group: self.cloudwatch_group.clone(),
+            cloudwatch_stream_prefix: self.cloudwatch_stream_prefix.clone(),
+            cloudwatch_endpoint: self.cloudwatch_endpoint.clone(),
+            cloudwatch_retention: self.cloudwatch_retention,
+            spool_dir: self.spool_dir.clone(),
+            cloudwatch_drain: self.cloudwatch_drain,
+            ..Config::default()
+        }
     }
 }
 
@@ -318,6 +375,7 @@ fn default_shown(subcommand: &str, id: &str) -> Option<String> {
         "silence_factor" => d::SILENCE_FACTOR.to_string(),
         "min_silence" => d::MIN_SILENCE_SECS.to_string(),
         "spool_mib" => d::SPOOL_MIB.to_string(),
+        "spool_max_age" => d::SPOOL_MAX_AGE.into(),
         "cloudwatch_drain" => d::CLOUDWATCH_DRAIN_SECS.to_string(),
         "stats_interval" if live => d::STATS_INTERVAL.into(),
         "flush_interval" if live => d::FLUSH_INTERVAL.into(),

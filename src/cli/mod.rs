@@ -18,7 +18,7 @@ mod synth;
 mod tests;
 
 pub use analyze::AnalyzeArgs;
-pub use args::{AnalysisArgs, CloudWatchArgs, EngineArgs, FormatArg};
+pub use args::{AnalysisArgs, CloudWatchArgs, EngineArgs, FormatArg, ShipArgs};
 pub use baseline::{BaselineCommand, LearnArgs};
 pub use config::ConfigCommand;
 pub use inventory::InventoryArgs;
@@ -98,17 +98,11 @@ pub enum Command {
     ///
     /// Example: otwatch synth -o plant.pcap --bytes 1G --seed 7 --anomalies
     Synth(SynthArgs),
-    /// Send what a spool holds to CloudWatch (what a run could not deliver).
+    /// Send what a spool holds to CloudWatch: what a run could not deliver,
+    /// or a spool carried across from a one-way site (--spool-only).
     ///
     /// Example: otwatch ship --spool-dir otwatch-logs/spool --cloudwatch-group plant-a
-    Ship {
-        #[command(flatten)]
-        cloudwatch: CloudWatchArgs,
-        /// Send again the events CloudWatch refused for good (the spool
-        /// directory's parked.jsonl), once the cause is fixed.
-        #[arg(long)]
-        parked: bool,
-    },
+    Ship(ShipArgs),
     /// Check rule files.
     ///
     /// Example: otwatch rules check rules/ --vars site.vars
@@ -170,7 +164,7 @@ pub fn main() -> ExitCode {
         Command::Config { command } => config::run(command),
         Command::Report(args) => report::run(&args),
         Command::Synth(args) => synth::run(&args),
-        Command::Ship { cloudwatch, parked } => ship::run(&cloudwatch, parked),
+        Command::Ship(args) => ship::run(&args),
         Command::Rules { command } => rules::run(command),
         Command::Inventory(args) => inventory::run(&args),
         Command::Completions { shell } => generate::completions(shell),

@@ -245,14 +245,15 @@ fn cloudwatch() {
     ];
     for s in every_mode(&flags, false) {
         let c = s.pipeline.ship.unwrap();
-        assert_eq!(c.group, "plant-a");
+        let dest = c.send.unwrap();
+        assert_eq!(dest.group, "plant-a");
         assert_eq!(c.stream_prefix, "s1");
-        assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(dest.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
         assert_eq!(c.logs, ["conn".to_string(), "modbus".to_string()].into());
-        assert_eq!(c.retention_days, Some(90));
+        assert_eq!(dest.retention_days, Some(90));
         assert_eq!(c.spool_bytes, 16 << 20);
         assert_eq!(c.spool_dir, PathBuf::from("/logs/spool"));
-        assert_eq!(c.drain_timeout, std::time::Duration::from_secs(4));
+        assert_eq!(dest.drain_timeout, std::time::Duration::from_secs(4));
     }
 }
 
@@ -320,6 +321,8 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "s",
         "--spool-mib",
         "1",
+        "--spool-max-age",
+        "1d",
         "--cloudwatch-drain",
         "1",
     ];
@@ -353,15 +356,16 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
         "100",
         "--compress-rotated",
     ];
-    // --rules excludes --no-rules, and --learn-for --baseline.
+    // --rules excludes --no-rules, and --learn-for --baseline;
+    // --spool-only is the one-way form of --cloudwatch-group.
     for (choice, left_out) in [
         (
             &["--rules", "r", "--rules-add", "a", "--learn-for", "1h"][..],
-            &["baseline", "no_rules"][..],
+            &["baseline", "no_rules", "spool_only"][..],
         ),
         (
             &["--no-rules", "--baseline", "b"],
-            &["learn_for", "rules", "rules_add"],
+            &["learn_for", "rules", "rules_add", "spool_only"],
         ),
     ] {
         let mut argv = vec!["live"];
@@ -410,9 +414,10 @@ fn every_flag_of_live_and_analyze_fills_its_key() {
             "rotate_interval",
             "rotate_size_mib",
             "snaplen",
+            "spool_only",
             "stats_interval"
         ],
-        "analyze: the capture keys only"
+        "analyze: the capture keys only and the one-way spool"
     );
 }
 
@@ -479,9 +484,69 @@ fn misuse_is_refused_by_the_parser() {
         &["live", "--tcp-timeout", "0"],
         &["analyze", "--log-format", "xml", "x.pcap"],
         &["live", "--rules", "r", "--no-rules"],
+        &["live", "--spool-only", "--cloudwatch-group", "g", "-i", "x"],
+        // What a spool holds was chosen by the run that wrote it.
+        &["ship", "--cloudwatch-logs", "all"],
+        &["ship", "--spool-mib", "5"],
+        &["ship", "--spool-only"],
     ] {
         let mut a = vec!["otwatch"];
         a.extend_from_slice(argv);
         assert!(Cli::try_parse_with_defaults(a).is_err(), "{argv:?}");
+    }
+}
+
+#[test]
+fn ship_takes_the_destination_and_spool_only_is_a_run_option() {
+    let Command::Ship(a) = parse(&[
+        "ship",
+        "--spool-dir",
+        "s",
+        "--cloudwatch-group",
+        "g",
+        "--cloudwatch-stream-prefix",
+        "plant-b",
+        "--delivered-dir",
+        "d",
+        "--parked",
+    ])
+    .command
+    else {
+        unreachable!()
+    };
+    assert_eq!(a.cloudwatch_stream_prefix.as_deref(), Some("plant-b"));
+    assert_eq!(a.delivered_dir, Some(PathBuf::from("d")));
+    assert!(a.parked);
+    let ship = Cli::command();
+    let ship = ship.find_subcommand("ship").unwrap();
+    let mut ids: Vec<&str> = ship.get_arguments().map(|a| a.get_id().as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "cloudwatch_drain",
+            "cloudwatch_endpoint",
+            "cloudwatch_group",
+            "cloudwatch_retention",
+            "cloudwatch_stream_prefix",
+            "delivered_dir",
+            "parked",
+            "spool_dir"
+        ]
+    );
+    for mode in ["live", "analyze"] {
+        let mut argv = vec![mode, "--spool-only", "--spool-max-age", "3d"];
+        argv.extend_from_slice(if mode == "live" {
+            &["-i", "x"][..]
+        } else {
+            &["x.pcap"]
+        });
+        let cfg = match parse(&argv).command {
+            Command::Live(l) => l.layer(),
+            Command::Analyze(a) => a.analysis.layer(),
+            _ => unreachable!(),
+        };
+        assert_eq!(cfg.spool_only, Some(true));
+        assert_eq!(cfg.spool_max_age.as_deref(), Some("3d"));
     }
 }

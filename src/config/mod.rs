@@ -87,6 +87,10 @@ pub struct Config {
     pub cloudwatch_retention: Option<i32>,
     pub spool_dir: Option<PathBuf>,
     pub spool_mib: Option<u64>,
+    pub spool_max_age: Option<String>,
+    /// Spool without sending (a one-way site; `otwatch ship` sends a
+    /// carried copy).
+    pub spool_only: Option<bool>,
     pub cloudwatch_drain: Option<u64>,
 }
 
@@ -283,6 +287,7 @@ impl Config {
             ("rotate_interval", &self.rotate_interval),
             ("flush_interval", &self.flush_interval),
             ("retain_age", &self.retain_age),
+            ("spool_max_age", &self.spool_max_age),
         ] {
             if let Some(v) = v {
                 check(key, duration(v).map(drop));

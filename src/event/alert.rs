@@ -98,6 +98,8 @@ pub enum NoticeKind {
     PollingAnomaly,
     EdgeSilent,
     CaptureLoss,
+    /// A CloudWatch spool started dropping events.
+    SpoolLoss,
     /// A rule matched (the rule is in the finding).
     Rule,
 }
@@ -151,6 +153,7 @@ impl NoticeKind {
             NoticeKind::PollingAnomaly => "OTWatch::Polling_Anomaly",
             NoticeKind::EdgeSilent => "OTWatch::Edge_Silent",
             NoticeKind::CaptureLoss => "OTWatch::Capture_Loss",
+            NoticeKind::SpoolLoss => "OTWatch::Spool_Loss",
             NoticeKind::Rule => "OTWatch::Rule",
         }
     }
@@ -252,7 +255,10 @@ impl Finding {
     }
 
     pub fn is_deviation(&self) -> bool {
-        !matches!(self.kind, NoticeKind::Rule | NoticeKind::CaptureLoss)
+        !matches!(
+            self.kind,
+            NoticeKind::Rule | NoticeKind::CaptureLoss | NoticeKind::SpoolLoss
+        )
     }
 }
 

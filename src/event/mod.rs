@@ -21,7 +21,7 @@ pub use alert::{
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
 pub use emit::{Emitter, OrderKey};
 
-use crate::stats::{CaptureLoss, StatsRecord};
+use crate::stats::{CaptureLoss, SpoolLoss, StatsRecord};
 use crate::time::Ts;
 
 /// The head of a message of the ICSNPP message logs (EtherNet/IP, OPC
@@ -88,6 +88,8 @@ pub enum Event {
     Stats(Box<StatsRecord>),
     /// The capture's loss in the last interval: `capture_loss.log`.
     CaptureLoss(Box<CaptureLoss>),
+    /// A CloudWatch spool started losing events (no log row: a notice).
+    SpoolLoss(Box<SpoolLoss>),
 }
 
 impl Event {
@@ -116,6 +118,7 @@ impl Event {
             Event::RuleMatch(m) => m.finding.ts,
             Event::Stats(s) => s.ts,
             Event::CaptureLoss(c) => c.ts,
+            Event::SpoolLoss(l) => l.ts,
         }
     }
 }

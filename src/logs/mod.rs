@@ -51,7 +51,8 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         | Event::ModbusUmas(_)
         | Event::OpcUaApplication(_)
         | Event::PayloadMatch(_)
-        | Event::RuleMatch(_) => {}
+        | Event::RuleMatch(_)
+        | Event::SpoolLoss(_) => {}
     }
 }
 

@@ -343,6 +343,22 @@ impl Observer {
                     )
                 });
             }
+            Event::SpoolLoss(l) => {
+                self.found.push(Finding {
+                    sub: format!("{} events dropped so far", l.dropped),
+                    scope: Scope::Alone,
+                    ..Finding::deviation(
+                        l.ts,
+                        NoticeKind::SpoolLoss,
+                        if l.alerts {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
+                        l.describe(),
+                    )
+                });
+            }
             _ => {}
         }
         // The connection of the event's first request that acts (not a

@@ -897,6 +897,25 @@ fn write_event(writer: &mut LogWriter, e: &Event) -> Result<(), WriteError> {
     res
 }
 
+/// Writes what the observer raised (alerts, rule matches) and spools it.
+fn raise(
+    raised: &mut Vec<Event>,
+    writer: &mut LogWriter,
+    eve: &mut Option<EveWriter>,
+    shipper: Option<&Shipper>,
+) -> Result<(), WriteError> {
+    for a in raised.drain(..) {
+        if let Some(w) = eve.as_mut() {
+            write_eve(w, &a)?;
+        }
+        write_event(writer, &a)?;
+        if let Some(sh) = shipper {
+            crate::logs::rows(&a, &mut |row| offer(sh, row));
+        }
+    }
+    Ok(())
+}
+
 /// Writes a rule match's eve.json record (other events have none).
 fn write_eve(w: &mut EveWriter, e: &Event) -> Result<(), WriteError> {
     match e {
@@ -1046,18 +1065,15 @@ fn merge(
                 ));
             }
             observer.read(&rec, &mut alerts);
-            for a in alerts.drain(..) {
-                if let Some(w) = eve.as_mut() {
-                    write_eve(w, &a)?;
-                }
-                write_event(&mut writer, &a)?;
-                if let Some(sh) = &shipper {
-                    crate::logs::rows(&a, &mut |row| offer(sh, row));
-                }
-            }
+            raise(&mut alerts, &mut writer, &mut eve, shipper.as_deref())?;
         }
         if let Some(sh) = &shipper {
             sh.sync();
+            // A spool that starts losing events is a notice of its own.
+            for loss in sh.losses(now) {
+                observer.read(&Event::SpoolLoss(Box::new(loss)), &mut alerts);
+            }
+            raise(&mut alerts, &mut writer, &mut eve, Some(sh))?;
         }
         if let Some(w) = eve.as_mut() {
             w.flush()?;

@@ -34,4 +34,7 @@ pub const BUFFER_MIB: u32 = 32;
 pub const MAX_BUFFER_MIB: u32 = 2048;
 
 pub const SPOOL_MIB: u64 = 256;
+/// CloudWatch refuses events older than 14 days, and an event's CloudWatch
+/// time is when it was spooled: older segments could only be refused.
+pub const SPOOL_MAX_AGE: &str = "14d";
 pub const CLOUDWATCH_DRAIN_SECS: u64 = 30;

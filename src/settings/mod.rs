@@ -25,7 +25,7 @@ pub use error::{Origin, SettingsError, SettingsErrors};
 use crate::baseline::{Baseline, DetectConfig};
 use crate::capture::LiveOptions;
 use crate::config::{duration, log_format, Config, ConfigFile};
-use crate::output::cloudwatch::ShipConfig;
+use crate::output::cloudwatch::{Destination, ShipConfig};
 use crate::output::LogFormat;
 use crate::pipeline::{PipelineConfig, Reload};
 use crate::time::Micros;
@@ -222,7 +222,12 @@ pub fn shipping(flags: &Config, out: &Path) -> Result<Option<ShipConfig>, Settin
                 .collect(),
         ));
     }
-    Ok(r.ship(out))
+    let mut r = r;
+    let ship = r.ship(out);
+    if !r.errors.is_empty() {
+        return Err(SettingsErrors(r.errors));
+    }
+    Ok(ship)
 }
 
 /// The two layers, and the problems found so far.
@@ -524,17 +529,42 @@ impl Resolver<'_> {
         Some(path)
     }
 
-    /// CloudWatch shipping, when a group is given.
-    fn ship(&self, out: &Path) -> Option<ShipConfig> {
-        let group = self.value("cloudwatch_group", |c| c.cloudwatch_group.clone())?;
+    /// CloudWatch shipping, when a group is given, or spooling only (a
+    /// one-way site).
+    fn ship(&mut self, out: &Path) -> Option<ShipConfig> {
+        let group = self.get("cloudwatch_group", |c| c.cloudwatch_group.clone());
+        let spool_only = self.get("spool_only", |c| c.spool_only.filter(|s| *s));
+        if let (Some((_, origin)), Some((_, with))) = (&spool_only, &group) {
+            self.errors.push(SettingsError::Conflict {
+                origin: origin.clone(),
+                with: with.clone(),
+                why: "a one-way site never sends; the group is given to otwatch ship \
+                      where the spool is carried",
+            });
+            return None;
+        }
+        let send = match group {
+            Some((group, _)) => Some(Destination {
+                group,
+                endpoint: self.value("cloudwatch_endpoint", |c| c.cloudwatch_endpoint.clone()),
+                retention_days: self.value("cloudwatch_retention", |c| c.cloudwatch_retention),
+                drain_timeout: Duration::from_secs(
+                    self.value("cloudwatch_drain", |c| c.cloudwatch_drain)
+                        .unwrap_or(defaults::CLOUDWATCH_DRAIN_SECS),
+                ),
+                rename_streams: None,
+                delivered_dir: None,
+            }),
+            None if spool_only.is_some() => None,
+            None => return None,
+        };
         Some(ShipConfig {
-            group,
+            send,
             stream_prefix: self
                 .value("cloudwatch_stream_prefix", |c| {
                     c.cloudwatch_stream_prefix.clone()
                 })
                 .unwrap_or_else(crate::output::cloudwatch::default_prefix),
-            endpoint: self.value("cloudwatch_endpoint", |c| c.cloudwatch_endpoint.clone()),
             logs: self
                 .value("cloudwatch_logs", |c| c.cloudwatch_logs.clone())
                 .unwrap_or_default()
@@ -548,11 +578,10 @@ impl Resolver<'_> {
                 .value("spool_mib", |c| c.spool_mib)
                 .unwrap_or(defaults::SPOOL_MIB)
                 .saturating_mul(1 << 20),
-            retention_days: self.value("cloudwatch_retention", |c| c.cloudwatch_retention),
-            drain_timeout: Duration::from_secs(
-                self.value("cloudwatch_drain", |c| c.cloudwatch_drain)
-                    .unwrap_or(defaults::CLOUDWATCH_DRAIN_SECS),
-            ),
+            spool_max_age: self
+                .duration("spool_max_age", |c| c.spool_max_age.clone())
+                .or_else(|| duration(defaults::SPOOL_MAX_AGE).ok())
+                .unwrap_or(Duration::from_secs(14 * 86_400)),
         })
     }
 

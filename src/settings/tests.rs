@@ -151,7 +151,7 @@ max_flows = 10
     // Shipping mixes both; what is derived from the logs directory follows
     // the directory that won.
     let ship = p.ship.as_ref().unwrap();
-    assert_eq!(ship.group, "flag-group");
+    assert_eq!(ship.send.as_ref().unwrap().group, "flag-group");
     assert_eq!(ship.spool_bytes, 8 << 20);
     assert_eq!(ship.logs, ["conn".to_string()].into());
     assert_eq!(ship.spool_dir, Path::new("/from/flag/spool"));
@@ -528,11 +528,13 @@ fn shipping_alone_for_the_ship_command() {
         ..Config::default()
     };
     let c = shipping(&f, Path::new(".")).unwrap().unwrap();
+    let dest = c.send.as_ref().unwrap();
     assert_eq!(
-        (c.group.as_str(), c.spool_dir.as_path()),
+        (dest.group.as_str(), c.spool_dir.as_path()),
         ("g", Path::new("/spool"))
     );
-    assert_eq!(c.drain_timeout, Duration::from_secs(3));
+    assert_eq!(dest.drain_timeout, Duration::from_secs(3));
+    assert_eq!(c.spool_max_age, Duration::from_secs(14 * 86_400));
     assert_eq!(c.spool_bytes, 256 << 20);
     assert!(shipping(&Config::default(), Path::new("."))
         .unwrap()
@@ -546,4 +548,23 @@ fn shipping_alone_for_the_ship_command() {
     )
     .unwrap_err();
     assert!(e.to_string().starts_with("--cloudwatch-retention: "), "{e}");
+}
+
+#[test]
+fn spool_only_spools_without_a_destination_and_refuses_a_group() {
+    let f = Config {
+        spool_only: Some(true),
+        spool_max_age: Some("2d".into()),
+        ..Config::default()
+    };
+    let c = shipping(&f, Path::new("/out")).unwrap().unwrap();
+    assert!(c.send.is_none());
+    assert_eq!(c.spool_dir, Path::new("/out/spool"));
+    assert_eq!(c.spool_max_age, Duration::from_secs(2 * 86_400));
+    let both = Config {
+        cloudwatch_group: Some("g".into()),
+        ..f
+    };
+    let e = shipping(&both, Path::new("/out")).unwrap_err();
+    assert!(e.to_string().contains("never sends"), "{e}");
 }

@@ -14,6 +14,11 @@
 //! Streams: `<prefix>/<log>` in the group (`<prefix>` defaults to the host
 //! name); alerts and notices in `<prefix>/alert` and `<prefix>/notice`,
 //! Embedded Metric Format records in `<prefix>/metrics`.
+//!
+//! A one-way (data-diode) site spools without a destination: nothing is
+//! ever sent, the spool keeps the latest events within its size and age
+//! bounds, and a copy carried across is sent by `otwatch ship` on the
+//! other side, which remembers per spool what it delivered.
 
 mod batch;
 mod parked;
@@ -24,7 +29,7 @@ mod spool;
 
 pub use batch::{next_batch, split, LogEvent, MAX_BATCH_BYTES, MAX_EVENTS, MAX_EVENT_BYTES};
 pub use retry::{backoff, classify, Action, Failure};
-pub use spool::{Position, Spool};
+pub use spool::{Full, Position, Spool};
 
 pub use parked::requeue_parked;
 use std::collections::BTreeSet;
@@ -32,22 +37,38 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Where and what to ship.
+/// What to spool, and where it goes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShipConfig {
-    pub group: String,
     pub stream_prefix: String,
-    /// A custom endpoint (a VPC interface endpoint, a test server).
-    pub endpoint: Option<String>,
     /// Logs shipped besides alerts and notices (`all` for every log).
     pub logs: BTreeSet<String>,
     pub spool_dir: PathBuf,
     /// Bytes of the bulk-log spool; alerts have their own quarter of it.
     pub spool_bytes: u64,
+    /// Segments last written longer ago are removed (and counted).
+    pub spool_max_age: Duration,
+    /// Where the spool is sent; none on a one-way site (spool only: no
+    /// connection is ever opened).
+    pub send: Option<Destination>,
+}
+
+/// The CloudWatch Logs group a spool is sent to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Destination {
+    pub group: String,
+    /// A custom endpoint (a VPC interface endpoint, a test server).
+    pub endpoint: Option<String>,
     /// Days to keep the group's events (set when the group is created).
     pub retention_days: Option<i32>,
     /// How long the end of an offline run waits for the spool to drain.
     pub drain_timeout: Duration,
+    /// Streams renamed `<prefix>/<log>` when they are sent (`otwatch ship`
+    /// given a prefix); none: as they were spooled.
+    pub rename_streams: Option<String>,
+    /// Where the positions delivered so far are kept per spool id (`otwatch
+    /// ship`: a spool carried across again sends only what is new).
+    pub delivered_dir: Option<PathBuf>,
 }
 
 /// Counters of the shipping.
@@ -64,10 +85,14 @@ pub struct ShipStats {
     pub dropped_full: u64,
     pub dropped_error: u64,
     pub corrupt_segments: u64,
+    /// Undelivered events removed for their age.
+    pub dropped_aged: u64,
     /// Messages over 8 MiB cut short (with a marker).
     pub truncated: u64,
     /// Events still in the spool when the run ended (sent by the next one).
     pub backlog: u64,
+    /// Nothing was sent: a one-way site's spool, sent where it is carried.
+    pub spool_only: bool,
     pub errors: Vec<String>,
 }
 
@@ -80,7 +105,55 @@ pub(crate) struct Spools {
     /// Records spooled and not yet delivered (the backlog metric).
     pub pending: u64,
     pub closing: bool,
+    /// The losses already announced: (alert spool, cause).
+    announced: BTreeSet<(bool, LossCause)>,
 }
+
+impl Spools {
+    /// The spools' own counters into `stats`, and what is left in them.
+    pub(crate) fn tally(&mut self, stats: &mut ShipStats) {
+        stats.spooled = self.spooled;
+        stats.dropped_full = self.alerts.dropped_full + self.logs.dropped_full;
+        stats.dropped_aged = self.alerts.dropped_aged + self.logs.dropped_aged;
+        stats.dropped_error = self.alerts.dropped_error + self.logs.dropped_error;
+        stats.corrupt_segments = self.alerts.corrupt + self.logs.corrupt;
+        stats.truncated = self.alerts.truncated + self.logs.truncated;
+        for e in [self.alerts.last_error.clone(), self.logs.last_error.clone()]
+            .into_iter()
+            .flatten()
+        {
+            stats.errors.push(format!("spool: {e}"));
+        }
+        // What the next run sends: every undelivered record (a window
+        // cut short by the drain timeout is sent again whole).
+        stats.backlog = self.alerts.count() + self.logs.count();
+    }
+
+    /// The losses not announced yet: the first of each spool and cause.
+    fn new_losses(&mut self, ts: crate::time::Ts) -> Vec<SpoolLoss> {
+        let mut out = Vec::new();
+        for alerts in [true, false] {
+            let spool = if alerts { &self.alerts } else { &self.logs };
+            for (cause, dropped) in [
+                (LossCause::Full, spool.dropped_full),
+                (LossCause::Aged, spool.dropped_aged),
+                (LossCause::WriteError, spool.dropped_error),
+            ] {
+                if dropped > 0 && self.announced.insert((alerts, cause)) {
+                    out.push(SpoolLoss {
+                        ts,
+                        alerts,
+                        cause,
+                        dropped,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+pub use crate::stats::{LossCause, SpoolLoss};
 
 /// The run's handle on shipping.
 pub struct Shipper {
@@ -89,18 +162,23 @@ pub struct Shipper {
     thread: Option<std::thread::JoinHandle<ShipStats>>,
     /// The totals of the previous metrics record (metrics are deltas).
     last_metrics: Mutex<Metrics>,
+    /// When the spools' age bound was last applied.
+    expired: Mutex<std::time::Instant>,
     /// Held while the shipper lives (see `open_spools`).
     _lock: std::fs::File,
 }
 
+/// How often a running sensor removes segments past the age bound.
+const EXPIRE_EVERY: Duration = Duration::from_secs(60);
+
 #[cfg(feature = "cloudwatch")]
-fn ship_thread(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
-    ship::run(cfg, spools)
+fn ship_thread(cfg: ShipConfig, dest: Destination, spools: Arc<Mutex<Spools>>) -> ShipStats {
+    ship::run(cfg, dest, spools)
 }
 
 /// Never started: `Shipper::start` refuses first in such a build.
 #[cfg(not(feature = "cloudwatch"))]
-fn ship_thread(_cfg: ShipConfig, _spools: Arc<Mutex<Spools>>) -> ShipStats {
+fn ship_thread(_cfg: ShipConfig, _dest: Destination, _spools: Arc<Mutex<Spools>>) -> ShipStats {
     ShipStats::default()
 }
 
@@ -112,7 +190,8 @@ fn is_alert(log: &str) -> bool {
 /// The alert spool (a quarter of the cap, at least 1 MiB) and the bulk-log
 /// spool of `cfg`'s directory, resuming what they hold, and the lock that
 /// keeps a second otwatch (a `ship` beside a running sensor) out of them
-/// while it is held.
+/// while it is held. A spool without a destination is a ring of the latest
+/// events; one sent with a delivered record starts past what it holds.
 fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool, std::fs::File), String> {
     let dir = &cfg.spool_dir;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -133,16 +212,67 @@ fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool, std::fs::File), String
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
     }
-    let alerts = Spool::open(&dir.join("alerts"), (cfg.spool_bytes / 4).max(1 << 20))?;
-    let logs = Spool::open(&dir.join("logs"), cfg.spool_bytes)?;
+    let full = match cfg.send {
+        Some(_) => Full::RefuseNew,
+        None => Full::DropOldest,
+    };
+    let id = spool_id(dir)?;
+    let mut alerts = Spool::open_with(
+        &dir.join("alerts"),
+        (cfg.spool_bytes / 4).max(1 << 20),
+        full,
+    )?;
+    let mut logs = Spool::open_with(&dir.join("logs"), cfg.spool_bytes, full)?;
+    if let Some(record) = cfg.send.as_ref().and_then(|d| d.delivered_dir.as_ref()) {
+        std::fs::create_dir_all(record).map_err(|e| format!("{}: {e}", record.display()))?;
+        alerts.remember(record.join(format!("{id}.alerts")))?;
+        logs.remember(record.join(format!("{id}.logs")))?;
+    }
     Ok((alerts, logs, lock))
+}
+
+/// The spool's id (its `id` file, made with the spool): what names it on
+/// the shipping side of a one-way site, wherever the copy is put.
+fn spool_id(dir: &std::path::Path) -> Result<String, String> {
+    use std::hash::{BuildHasher, Hasher};
+    let path = dir.join("id");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => {
+            let id = t.trim();
+            if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(id.to_string())
+            } else {
+                Err(format!("{}: not a spool id", path.display()))
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Randomly keyed hashers: 128 bits no other spool shares.
+            let mut id = String::new();
+            for _ in 0..2 {
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_u128(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos()),
+                );
+                id.push_str(&format!("{:016x}", h.finish()));
+            }
+            let tmp = dir.join("id.tmp");
+            std::fs::write(&tmp, format!("{id}\n"))
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(id)
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 impl Shipper {
     /// Opens the spools (resuming what a previous run left) and starts
     /// the shipper thread.
+    /// the shipper thread (none without a destination: spool only).
     pub fn start(cfg: ShipConfig) -> Result<Shipper, String> {
-        if !cfg!(feature = "cloudwatch") {
+        if cfg.send.is_some() && !cfg!(feature = "cloudwatch") {
             return Err("this otwatch was built without the `cloudwatch` feature \
                         (the AWS SDK), so it cannot ship to CloudWatch Logs"
                 .into());
@@ -156,19 +286,48 @@ impl Shipper {
             spooled: 0,
             pending,
             closing: false,
+            announced: BTreeSet::new(),
         }));
-        let (c, s) = (cfg.clone(), spools.clone());
-        let thread = std::thread::Builder::new()
-            .name("otwatch-cloudwatch".into())
-            .spawn(move || ship_thread(c, s))
-            .map_err(|e| format!("cannot start the CloudWatch shipper: {e}"))?;
-        Ok(Shipper {
+        let thread = match cfg.send.clone() {
+            Some(dest) => {
+                let (c, s) = (cfg.clone(), spools.clone());
+                let t = std::thread::Builder::new()
+                    .name("otwatch-cloudwatch".into())
+                    .spawn(move || ship_thread(c, dest, s))
+                    .map_err(|e| format!("cannot start the CloudWatch shipper: {e}"))?;
+                Some(t)
+            }
+            None => None,
+        };
+        let sh = Shipper {
             cfg,
             spools,
-            thread: Some(thread),
+            thread,
             last_metrics: Mutex::new(Metrics::default()),
+            expired: Mutex::new(std::time::Instant::now()),
             _lock: lock,
-        })
+        };
+        sh.expire();
+        Ok(sh)
+    }
+
+    /// Removes the segments past the age bound (the sensor's side only: a
+    /// carried copy's file times say when it was copied).
+    fn expire(&self) {
+        if let Ok(mut s) = self.spools.lock() {
+            let max_age = self.cfg.spool_max_age;
+            s.alerts.expire(max_age);
+            s.logs.expire(max_age);
+        }
+    }
+
+    /// The spools that started losing events since the last call, once
+    /// per spool and cause in a run (each becomes a notice).
+    pub fn losses(&self, ts: crate::time::Ts) -> Vec<SpoolLoss> {
+        self.spools
+            .lock()
+            .map(|mut s| s.new_losses(ts))
+            .unwrap_or_default()
     }
 
     /// Whether `log` is shipped.
@@ -216,11 +375,22 @@ impl Shipper {
         }
     }
 
-    /// Makes the spool durable now (fsync).
+    /// Makes the spool durable now (fsync), and applies the age bound
+    /// when it is due.
     pub fn sync(&self) {
         if let Ok(mut s) = self.spools.lock() {
             s.alerts.sync();
             s.logs.sync();
+        }
+        let due = self.expired.lock().is_ok_and(|mut at| {
+            let due = at.elapsed() >= EXPIRE_EVERY;
+            if due {
+                *at = std::time::Instant::now();
+            }
+            due
+        });
+        if due {
+            self.expire();
         }
     }
 
@@ -231,13 +401,27 @@ impl Shipper {
         if let Ok(mut s) = self.spools.lock() {
             s.closing = true;
         }
-        self.thread
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_else(|| ShipStats {
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| ShipStats {
                 errors: vec!["the CloudWatch shipper thread panicked".into()],
                 ..ShipStats::default()
-            })
+            }),
+            None => {
+                let mut stats = ShipStats {
+                    spool_only: true,
+                    ..ShipStats::default()
+                };
+                if let Ok(mut s) = self.spools.lock() {
+                    s.tally(&mut stats);
+                }
+                stats
+            }
+        }
+    }
+
+    /// Whether the spool is only kept (a one-way site: nothing is sent).
+    pub fn spool_only(&self) -> bool {
+        self.cfg.send.is_none()
     }
 }
 

@@ -6,7 +6,7 @@ use super::batch::{next_batch, split, LogEvent};
 use super::parked::park;
 use super::retry::{classify, Action, Failure};
 use super::spool::Position;
-use super::{ShipConfig, ShipStats, Spools};
+use super::{Destination, ShipConfig, ShipStats, Spools};
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_cloudwatchlogs::Client;
@@ -14,12 +14,12 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub(crate) fn run(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
+pub(crate) fn run(cfg: ShipConfig, dest: Destination, spools: Arc<Mutex<Spools>>) -> ShipStats {
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(ship(cfg, spools)),
+        Ok(rt) => rt.block_on(ship(cfg, dest, spools)),
         Err(e) => ShipStats {
             errors: vec![format!("cannot start the CloudWatch runtime: {e}")],
             ..ShipStats::default()
@@ -105,7 +105,7 @@ async fn health_check(conf: &aws_config::SdkConfig) -> Option<String> {
 
 /// A failed call, in words an operator can act on, for the failures whose
 /// cause is outside otwatch.
-fn explain(f: &Failure, cfg: &ShipConfig) -> Option<String> {
+fn explain(f: &Failure, cfg: &Destination) -> Option<String> {
     let endpoint = cfg.endpoint.as_deref().unwrap_or("the region's endpoint");
     match f {
         Failure::Connect => Some(format!("cannot reach {endpoint}")),
@@ -151,7 +151,7 @@ enum Group {
 /// PutRetentionPolicy refused by IAM are said once and shipping goes on.
 async fn ensure(
     client: &Client,
-    cfg: &ShipConfig,
+    cfg: &Destination,
     stream: &str,
     group: &mut Group,
 ) -> Result<(), Failure> {
@@ -239,8 +239,9 @@ struct Window {
     records: u64,
 }
 
-/// The next window: alerts first.
-fn take(spools: &Arc<Mutex<Spools>>) -> Option<Window> {
+/// The next window: alerts first, streams renamed `<prefix>/<log>` when
+/// `rename` is given.
+fn take(spools: &Arc<Mutex<Spools>>, rename: Option<&str>) -> Option<Window> {
     let mut s = spools.lock().ok()?;
     for alerts in [true, false] {
         let spool = if alerts { &mut s.alerts } else { &mut s.logs };
@@ -253,6 +254,13 @@ fn take(spools: &Arc<Mutex<Spools>>) -> Option<Window> {
         let mut records = 0;
         let mut streams: Vec<(String, Vec<LogEvent>)> = Vec::new();
         for (stream, e, pos) in recs {
+            let stream = match rename {
+                Some(prefix) => {
+                    let log = stream.rsplit('/').next().unwrap_or(&stream);
+                    format!("{prefix}/{log}")
+                }
+                None => stream,
+            };
             if bytes > 0 && bytes + e.message.len() > WINDOW_BYTES {
                 break;
             }
@@ -284,7 +292,7 @@ fn take(spools: &Arc<Mutex<Spools>>) -> Option<Window> {
     None
 }
 
-async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
+async fn ship(cfg: ShipConfig, dest: Destination, spools: Arc<Mutex<Spools>>) -> ShipStats {
     // A hung endpoint must not stall the spool forever: every attempt is
     // bounded, and the retry policy (ours, not the SDK's) decides what next.
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
@@ -295,7 +303,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(aws_config::retry::RetryConfig::disabled());
-    if let Some(e) = &cfg.endpoint {
+    if let Some(e) = &dest.endpoint {
         loader = loader.endpoint_url(e);
     }
     let conf = loader.load().await;
@@ -314,7 +322,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
     loop {
         let closing = spools.lock().map(|s| s.closing).unwrap_or(true);
         if closing && deadline.is_none() {
-            deadline = Some(Instant::now() + cfg.drain_timeout);
+            deadline = Some(Instant::now() + dest.drain_timeout);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -325,7 +333,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
             }
         }
         if window.is_none() {
-            window = take(&spools);
+            window = take(&spools, dest.rename_streams.as_deref());
         }
         let Some((stream, events)) = window.as_ref().and_then(|w| w.batches.front()) else {
             if closing {
@@ -336,7 +344,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         };
         let result = async {
             if !streams.contains(stream) {
-                ensure(&client, &cfg, stream, &mut group).await?;
+                ensure(&client, &dest, stream, &mut group).await?;
                 streams.insert(stream.clone());
             }
             let input: Vec<InputLogEvent> = events
@@ -351,7 +359,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
                 .collect();
             client
                 .put_log_events()
-                .log_group_name(&cfg.group)
+                .log_group_name(&dest.group)
                 .log_stream_name(stream)
                 .set_log_events(Some(input))
                 .send()
@@ -361,7 +369,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         .await;
         let n = events.len() as u64;
         if let Err(f) = &result {
-            if let Some(why) = explain(f, &cfg).filter(|_| !health.unset) {
+            if let Some(why) = explain(f, &dest).filter(|_| !health.unset) {
                 health.say(&mut stats, why);
             }
         }
@@ -420,20 +428,7 @@ async fn ship(cfg: ShipConfig, spools: Arc<Mutex<Spools>>) -> ShipStats {
         }
     }
     if let Ok(mut s) = spools.lock() {
-        stats.spooled = s.spooled;
-        stats.dropped_full = s.alerts.dropped_full + s.logs.dropped_full;
-        stats.dropped_error = s.alerts.dropped_error + s.logs.dropped_error;
-        stats.corrupt_segments = s.alerts.corrupt + s.logs.corrupt;
-        stats.truncated = s.alerts.truncated + s.logs.truncated;
-        for e in [s.alerts.last_error.clone(), s.logs.last_error.clone()]
-            .into_iter()
-            .flatten()
-        {
-            stats.errors.push(format!("spool: {e}"));
-        }
-        // What the next run sends: every undelivered record (a window
-        // cut short by the drain timeout is sent again whole).
-        stats.backlog = s.alerts.count() + s.logs.count();
+        s.tally(&mut stats);
     }
     stats
 }

@@ -10,16 +10,29 @@
 //! `<segment> <offset>` of the first record not yet delivered, replaced
 //! atomically. A record whose CRC does not match (a torn write, a bad
 //! disk) ends its segment: the rest of it is skipped and counted, the next
-//! segments are read. The spool is bounded: past its cap new events are
-//! refused and counted.
+//! segments are read.
+//!
+//! The spool is bounded by size and by age, and every event it loses is
+//! counted. Past its cap a spool that is being sent refuses new events
+//! (what it holds leaves as CloudWatch takes it); a spool that is only
+//! kept (a one-way site, [`Full::DropOldest`]) is a ring of the latest
+//! events, its oldest segments removed to make room. Segments last written
+//! longer ago than the age bound are removed ([`Spool::expire`]).
+//!
+//! `id` names the spool (made once, kept with it when it is carried
+//! across): the shipping side of a one-way site keeps, per spool id, the
+//! position delivered so far (a delivered record, see [`Spool::remember`]),
+//! so a copy of the same spool carried again sends only what is new.
 
 use super::batch::LogEvent;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Bytes per segment file.
+/// Bytes per segment file, at most: a spool has at least eight segments'
+/// worth of room, so removing the oldest one frees an eighth of it.
 pub const SEGMENT_BYTES: u64 = 4 << 20;
+const MIN_SEGMENT_BYTES: u64 = 64 << 10;
 /// A record longer than this is not a record (corruption).
 const MAX_RECORD: u32 = 8 << 20;
 /// Messages are cut to this many bytes, with a marker (a log line this
@@ -33,16 +46,33 @@ pub struct Position {
     pub offset: u64,
 }
 
+/// What a spool at its cap gives up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Full {
+    /// New events (a spool being sent: what it holds leaves first).
+    #[default]
+    RefuseNew,
+    /// Its oldest segments (a spool only kept: the latest events stay).
+    DropOldest,
+}
+
 #[derive(Debug)]
 pub struct Spool {
     dir: PathBuf,
     cap: u64,
+    full: Full,
+    segment_bytes: u64,
     writer: Option<(u64, File, u64)>,
     cursor: Position,
+    /// Where the delivered position is also kept (the shipping side of a
+    /// one-way site).
+    record: Option<PathBuf>,
     /// Bytes of the segments on disk.
     pub bytes: u64,
-    /// Events refused because the spool was at its cap.
+    /// Events lost at the cap: refused, or removed undelivered to make room.
     pub dropped_full: u64,
+    /// Undelivered events removed for their age.
+    pub dropped_aged: u64,
     /// Events that could not be written (disk full, I/O error).
     pub dropped_error: u64,
     /// Segments cut short by a corrupt or torn record.
@@ -57,17 +87,48 @@ fn seg_name(n: u64) -> String {
     format!("{n:016}.seg")
 }
 
+/// `<segment> <offset>`, as the cursor and the delivered record hold it.
+fn parse_position(text: &str) -> Option<Position> {
+    let mut it = text.split_whitespace().map(|x| x.parse::<u64>());
+    match (it.next(), it.next()) {
+        (Some(Ok(segment)), Some(Ok(offset))) => Some(Position { segment, offset }),
+        _ => None,
+    }
+}
+
+/// Writes `pos` to `path` durably, replacing it atomically.
+fn write_position(path: &Path, pos: Position) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    let write = || -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        writeln!(f, "{} {}", pos.segment, pos.offset)?;
+        f.sync_data()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| format!("{}: {e}", tmp.display()))
+}
+
 impl Spool {
-    /// Opens (or creates) the spool in `dir`, bounded to `cap` bytes.
+    /// Opens (or creates) the spool in `dir`, bounded to `cap` bytes, new
+    /// events refused at the cap.
     pub fn open(dir: &Path, cap: u64) -> Result<Spool, String> {
+        Spool::open_with(dir, cap, Full::RefuseNew)
+    }
+
+    /// Opens (or creates) the spool in `dir`, bounded to `cap` bytes.
+    pub fn open_with(dir: &Path, cap: u64, full: Full) -> Result<Spool, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut s = Spool {
             dir: dir.to_path_buf(),
             cap,
+            full,
+            segment_bytes: (cap / 8).clamp(MIN_SEGMENT_BYTES, SEGMENT_BYTES),
             writer: None,
             cursor: Position::default(),
+            record: None,
             bytes: 0,
             dropped_full: 0,
+            dropped_aged: 0,
             dropped_error: 0,
             corrupt: 0,
             truncated: 0,
@@ -80,24 +141,33 @@ impl Spool {
             .map(|m| m.len())
             .sum();
         s.cursor = match std::fs::read_to_string(s.dir.join("cursor")) {
-            Ok(t) => {
-                let mut it = t.split_whitespace().map(|x| x.parse::<u64>());
-                match (it.next(), it.next()) {
-                    (Some(Ok(segment)), Some(Ok(offset))) => Position { segment, offset },
-                    _ => {
-                        return Err(format!(
-                            "{}: corrupt cursor file",
-                            s.dir.join("cursor").display()
-                        ))
-                    }
-                }
-            }
+            Ok(t) => parse_position(&t).ok_or_else(|| {
+                format!("{}: corrupt cursor file", s.dir.join("cursor").display())
+            })?,
             Err(_) => Position {
                 segment: segs.first().copied().unwrap_or(0),
                 offset: 0,
             },
         };
         Ok(s)
+    }
+
+    /// Keeps the delivered position in `record` too, and starts from it
+    /// when it is further than the spool's own cursor: a spool carried
+    /// across again (a copy with the sender's cursor) sends only what the
+    /// record does not hold yet.
+    pub fn remember(&mut self, record: PathBuf) -> Result<(), String> {
+        match std::fs::read_to_string(&record) {
+            Ok(t) => {
+                let delivered = parse_position(&t)
+                    .ok_or_else(|| format!("{}: corrupt delivered record", record.display()))?;
+                self.cursor = self.cursor.max(delivered);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: {e}", record.display())),
+        }
+        self.record = Some(record);
+        Ok(())
     }
 
     fn segments(&self) -> Result<Vec<u64>, String> {
@@ -143,6 +213,9 @@ impl Spool {
         payload.extend_from_slice(&ts_ms.to_le_bytes());
         payload.extend_from_slice(message.as_bytes());
         let size = payload.len() as u64 + 8;
+        if self.full == Full::DropOldest {
+            while self.bytes + size > self.cap && self.drop_oldest() {}
+        }
         if self.bytes + size > self.cap {
             self.dropped_full += 1;
             return false;
@@ -168,7 +241,7 @@ impl Spool {
         let full = self
             .writer
             .as_ref()
-            .is_some_and(|(_, _, len)| *len + rec.len() as u64 > SEGMENT_BYTES);
+            .is_some_and(|(_, _, len)| *len + rec.len() as u64 > self.segment_bytes);
         if self.writer.is_none() || full {
             let next = match &self.writer {
                 Some((n, ..)) => n + 1,
@@ -301,48 +374,116 @@ impl Spool {
     /// How many records are undelivered (their headers are walked, the
     /// payloads are not read).
     pub fn count(&mut self) -> u64 {
-        let mut n = 0;
         let start = self.cursor;
-        for seg in self.segments().unwrap_or_default() {
-            if seg < start.segment {
-                continue;
+        self.segments()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|seg| *seg >= start.segment)
+            .map(|seg| self.undelivered_in(seg))
+            .sum()
+    }
+
+    /// How many records of segment `seg` are at or past the cursor.
+    fn undelivered_in(&self, seg: u64) -> u64 {
+        let start = self.cursor;
+        if seg < start.segment {
+            return 0;
+        }
+        let Ok(mut f) = File::open(self.dir.join(seg_name(seg))) else {
+            return 0;
+        };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut off = if seg == start.segment {
+            start.offset
+        } else {
+            0
+        };
+        let mut n = 0;
+        let mut head = [0u8; 8];
+        while off + 8 <= len
+            && f.seek(SeekFrom::Start(off)).is_ok()
+            && f.read_exact(&mut head).is_ok()
+        {
+            let size = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+            if size > u64::from(MAX_RECORD) || off + 8 + size > len {
+                break;
             }
-            let Ok(mut f) = File::open(self.dir.join(seg_name(seg))) else {
-                continue;
-            };
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut off = if seg == start.segment {
-                start.offset
-            } else {
-                0
-            };
-            let mut head = [0u8; 8];
-            while off + 8 <= len
-                && f.seek(SeekFrom::Start(off)).is_ok()
-                && f.read_exact(&mut head).is_ok()
-            {
-                let size = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
-                if size > u64::from(MAX_RECORD) || off + 8 + size > len {
-                    break;
-                }
-                n += 1;
-                off += 8 + size;
-            }
+            n += 1;
+            off += 8 + size;
         }
         n
+    }
+
+    /// Removes the oldest segment, its undelivered events counted as
+    /// dropped at the cap; false when there is none.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(oldest) = self.segments().ok().and_then(|v| v.first().copied()) else {
+            return false;
+        };
+        self.dropped_full += self.remove_through(oldest);
+        true
+    }
+
+    /// Removes the segments last written longer than `max_age` ago, their
+    /// undelivered events counted; returns how many were dropped.
+    pub fn expire(&mut self, max_age: std::time::Duration) -> u64 {
+        let now = std::time::SystemTime::now();
+        let old = |seg: &u64| {
+            std::fs::metadata(self.dir.join(seg_name(*seg)))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > max_age)
+        };
+        // Segments are written in order: the last old one ends the run.
+        let Some(last_old) = self
+            .segments()
+            .unwrap_or_default()
+            .into_iter()
+            .take_while(old)
+            .last()
+        else {
+            return 0;
+        };
+        let n = self.remove_through(last_old);
+        self.dropped_aged += n;
+        n
+    }
+
+    /// Removes every segment up to `seg` (the writer's too, when it is
+    /// one of them), moving the cursor past them; returns the undelivered
+    /// events they held.
+    fn remove_through(&mut self, seg: u64) -> u64 {
+        let lost: u64 = self
+            .segments()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| *s <= seg)
+            .map(|s| self.undelivered_in(s))
+            .sum();
+        if self.writer.as_ref().is_some_and(|(n, ..)| *n <= seg) {
+            self.writer = None;
+        }
+        let next = Position {
+            segment: seg + 1,
+            offset: 0,
+        };
+        if let Err(e) = self.commit(next.max(self.cursor)) {
+            self.last_error.get_or_insert(e);
+        }
+        lost
     }
 
     /// Marks everything before `pos` delivered: the cursor moves
     /// (atomically, durably) and fully delivered segments are removed.
     pub fn commit(&mut self, pos: Position) -> Result<(), String> {
-        let tmp = self.dir.join("cursor.tmp");
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            writeln!(f, "{} {}", pos.segment, pos.offset)?;
-            f.sync_data()?;
-            std::fs::rename(&tmp, self.dir.join("cursor"))
-        };
-        write().map_err(|e| format!("{}: {e}", tmp.display()))?;
+        // Never back: a segment removed for its age or room may be behind
+        // a batch still in flight.
+        let pos = pos.max(self.cursor);
+        write_position(&self.dir.join("cursor"), pos)?;
+        if let Some(record) = &self.record {
+            write_position(record, pos)?;
+        }
         self.cursor = pos;
         for seg in self.segments()?.into_iter().filter(|s| *s < pos.segment) {
             let path = self.dir.join(seg_name(seg));
@@ -425,5 +566,112 @@ mod tests {
         let (ev, _) = s.peek(100);
         assert_eq!(s.corrupt, 1);
         assert_eq!(ev.last().unwrap().1.message, "in the second segment");
+    }
+
+    /// Messages of every undelivered event.
+    fn messages(s: &mut Spool) -> Vec<String> {
+        s.peek(usize::MAX)
+            .0
+            .into_iter()
+            .map(|e| e.1.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_spool_only_kept_drops_its_oldest_events_and_counts_them() {
+        let d = tempfile::tempdir().unwrap();
+        // 64 KiB segments; the ring holds the latest ~1 MiB.
+        let mut s = Spool::open_with(d.path(), 1 << 20, Full::DropOldest).unwrap();
+        let body = "y".repeat(1000);
+        let n = 3000;
+        for i in 0..n {
+            assert!(s.push("s", i, &format!("{i:05} {body}")), "{i}");
+        }
+        assert!(s.bytes <= 1 << 20, "{}", s.bytes);
+        assert_eq!(s.dropped_error, 0);
+        let kept = messages(&mut s);
+        // Every event is either kept or counted, and the kept ones are the
+        // latest, in order.
+        assert_eq!(kept.len() as u64 + s.dropped_full, n as u64);
+        assert!(kept.len() > 800, "{}", kept.len());
+        assert!(kept.last().unwrap().starts_with(&format!("{:05}", n - 1)));
+        let first: usize = kept[0][..5].parse().unwrap();
+        assert_eq!(first as u64, s.dropped_full);
+        // A restart resumes the ring where it was.
+        drop(s);
+        let mut s = Spool::open_with(d.path(), 1 << 20, Full::DropOldest).unwrap();
+        assert_eq!(messages(&mut s).len(), kept.len());
+        assert!(s.push("s", 0, "after the restart"));
+        assert_eq!(messages(&mut s).last().unwrap(), "after the restart");
+    }
+
+    #[test]
+    fn segments_past_the_age_bound_are_removed_and_counted() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = Spool::open_with(d.path(), 1 << 20, Full::DropOldest).unwrap();
+        let body = "z".repeat(1000);
+        for i in 0..400 {
+            s.push("s", i, &format!("old {i} {body}"));
+        }
+        let segs = s.segments().unwrap();
+        assert!(segs.len() >= 3, "{segs:?}");
+        // The first two segments were last written two days ago.
+        let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+        for seg in &segs[..2] {
+            File::options()
+                .write(true)
+                .open(d.path().join(seg_name(*seg)))
+                .unwrap()
+                .set_modified(two_days)
+                .unwrap();
+        }
+        let in_first_two: u64 = segs[..2].iter().map(|g| s.undelivered_in(*g)).sum();
+        let dropped = s.expire(std::time::Duration::from_secs(86_400));
+        assert_eq!(dropped, in_first_two);
+        assert_eq!(s.dropped_aged, in_first_two);
+        assert_eq!(messages(&mut s).len() as u64, 400 - in_first_two);
+        assert_eq!(s.expire(std::time::Duration::from_secs(86_400)), 0);
+    }
+
+    #[test]
+    fn a_carried_spool_sends_only_what_its_delivered_record_lacks() {
+        let sensor = tempfile::tempdir().unwrap();
+        let mut s = Spool::open_with(sensor.path(), 1 << 20, Full::DropOldest).unwrap();
+        for i in 0..5 {
+            s.push("s", i, &format!("event {i}"));
+        }
+        s.sync();
+        let copy = |to: &Path| {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(sensor.path()).unwrap() {
+                let e = e.unwrap();
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        };
+        let state = tempfile::tempdir().unwrap();
+        let record = state.path().join("id.logs");
+        let ship = |dir: &Path| {
+            let mut c = Spool::open(dir, 1 << 20).unwrap();
+            c.remember(record.clone()).unwrap();
+            let (ev, pos) = c.peek(100);
+            c.commit(pos).unwrap();
+            ev.into_iter().map(|e| e.1.message).collect::<Vec<_>>()
+        };
+        let carried = tempfile::tempdir().unwrap();
+        copy(carried.path());
+        assert_eq!(ship(carried.path()).len(), 5);
+        // The same spool carried again, and again with two more events.
+        copy(carried.path());
+        assert!(ship(carried.path()).is_empty());
+        s.push("s", 5, "event 5");
+        s.push("s", 6, "event 6");
+        s.sync();
+        let again = tempfile::tempdir().unwrap();
+        copy(again.path());
+        assert_eq!(ship(again.path()), ["event 5", "event 6"]);
+        std::fs::write(&record, "not a position").unwrap();
+        let mut c = Spool::open(again.path(), 1 << 20).unwrap();
+        let e = c.remember(record.clone()).unwrap_err();
+        assert!(e.contains("corrupt delivered record"), "{e}");
     }
 }
