@@ -52,22 +52,22 @@ pub fn run(
                     for r in all {
                         if let Reload::Rules(set, _) = &r {
                             for e in &set.skipped {
-                                eprintln!("otwatch: SIGHUP: rule skipped: {e}");
+                                tracing::info!("SIGHUP: rule skipped: {e}");
                             }
                         }
                         let _ = tx.send(r);
                     }
-                    eprintln!("otwatch: SIGHUP: reloaded ({n} sets)");
+                    tracing::info!("SIGHUP: reloaded ({n} sets)");
                 }
-                Err(e) => eprintln!(
-                    "otwatch: SIGHUP: reload refused, the old rules and baseline stay: {e}"
-                ),
+                Err(e) => {
+                    tracing::info!("SIGHUP: reload refused, the old rules and baseline stay: {e}")
+                }
             }
         }
     });
     if !quiet {
-        eprintln!(
-            "otwatch: capturing on {} (logs in {})",
+        tracing::info!(
+            "capturing on {} (logs in {})",
             live.interfaces.join(", "),
             pipeline.out_dir.display()
         );

@@ -84,8 +84,8 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
         .map(|o| o.inventory.dropped)
         .filter(|n| *n > 0)
     {
-        eprintln!(
-            "otwatch: warning: inventory full ({} devices): {n} observations of other addresses not recorded",
+        tracing::warn!(
+            "inventory full ({} devices): {n} observations of other addresses not recorded",
             crate::inventory::MAX_DEVICES
         );
     }

@@ -150,9 +150,10 @@ fn learn(args: &LearnArgs) -> ExitCode {
         }
     }
     if dropped.0 + dropped.1 > 0 {
-        eprintln!(
-            "otwatch: warning: tables full: {} observations of devices and {} of edges or functions not learned",
-            dropped.0, dropped.1
+        tracing::warn!(
+            "tables full: {} observations of devices and {} of edges or functions not learned",
+            dropped.0,
+            dropped.1
         );
     }
     ExitCode::SUCCESS

@@ -7,6 +7,7 @@ mod analyze;
 pub mod args;
 mod baseline;
 mod config;
+pub mod diagnostics;
 mod generate;
 mod inventory;
 mod live;
@@ -60,6 +61,10 @@ pub const VERSION: &str = concat!(
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Say more of what otwatch does (-v debug, -vv trace); -q (where a
+    /// command has it) keeps only warnings and errors.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,6 +162,19 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    let quiet = match &cli.command {
+        Command::Analyze(a) => a.quiet,
+        Command::Live(l) => l.quiet,
+        Command::Baseline {
+            command: BaselineCommand::Learn(l),
+        } => l.quiet,
+        _ => false,
+    };
+    diagnostics::init(if quiet {
+        -1
+    } else {
+        i8::try_from(cli.verbose).unwrap_or(i8::MAX)
+    });
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Live(args) => live::run(&args),
@@ -192,6 +210,28 @@ fn alert_line(a: &crate::observe::AlertStats) -> String {
 /// Each rule skipped because it cannot be used, with its place and why,
 /// and how many rules run: the run goes on without them.
 fn report_skipped(cfg: &crate::pipeline::PipelineConfig) {
+    tracing::debug!(
+        "{} worker threads, up to {} flows; logs in {}; {} rules; {}; CloudWatch: {}",
+        cfg.threads,
+        cfg.flow.max_flows,
+        cfg.out_dir.display(),
+        cfg.observe
+            .rules
+            .as_ref()
+            .map_or(0, |(set, _)| set.rules.len()),
+        if cfg.observe.baseline.is_some() {
+            "detecting against a baseline"
+        } else {
+            "no baseline"
+        },
+        match &cfg.ship {
+            None => "off".to_string(),
+            Some(s) => match &s.send {
+                Some(d) => format!("group {}, spool {}", d.group, s.spool_dir.display()),
+                None => format!("spool only in {}", s.spool_dir.display()),
+            },
+        }
+    );
     let Some((set, _)) = &cfg.observe.rules else {
         return;
     };
@@ -199,10 +239,10 @@ fn report_skipped(cfg: &crate::pipeline::PipelineConfig) {
         return;
     }
     for e in &set.skipped {
-        eprintln!("otwatch: warning: rule skipped: {e}");
+        tracing::warn!("rule skipped: {e}");
     }
-    eprintln!(
-        "otwatch: warning: {} rules loaded, {} skipped (--strict-rules refuses them instead)",
+    tracing::warn!(
+        "{} rules loaded, {} skipped (--strict-rules refuses them instead)",
         set.rules.len(),
         set.skipped.len()
     );
@@ -222,20 +262,20 @@ fn print_out(text: &str) -> ExitCode {
 }
 
 fn misuse(msg: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("otwatch: error: {msg}");
+    tracing::error!("{msg}");
     ExitCode::from(2)
 }
 
 /// Settings that cannot be used: each problem on its own line.
 fn print_errors(errors: &crate::settings::SettingsErrors) {
     for e in errors {
-        eprintln!("otwatch: error: {e}");
+        tracing::error!("{e}");
     }
 }
 
 /// A run that failed: the message, exit status 1.
 fn failed(msg: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("otwatch: error: {msg}");
+    tracing::error!("{msg}");
     ExitCode::from(1)
 }
 

@@ -35,7 +35,7 @@ pub fn run(args: &ShipArgs) -> ExitCode {
     }
     if args.parked {
         match crate::output::cloudwatch::requeue_parked(&cfg) {
-            Ok(n) => eprintln!("otwatch: {n} parked events spooled again"),
+            Ok(n) => tracing::info!("{n} parked events spooled again"),
             Err(e) => return super::failed(&e),
         }
     }
@@ -72,31 +72,31 @@ pub(super) fn report(s: &ShipStats) -> ExitCode {
         );
     }
     for e in &s.errors {
-        eprintln!("otwatch: warning: {e}");
+        tracing::warn!("{e}");
     }
     if s.truncated > 0 {
-        eprintln!(
-            "otwatch: warning: {} messages over 8 MiB were cut short for CloudWatch (marked \"[otwatch truncated N bytes]\"); the local logs hold them whole",
+        tracing::warn!(
+            "{} messages over 8 MiB were cut short for CloudWatch (marked \"[otwatch truncated N bytes]\"); the local logs hold them whole",
             s.truncated
         );
     }
     if s.parked > 0 {
-        eprintln!(
-            "otwatch: warning: CloudWatch refused {} events for good; they are kept in the spool directory's parked.jsonl",
+        tracing::warn!(
+            "CloudWatch refused {} events for good; they are kept in the spool directory's parked.jsonl",
             s.parked
         );
     }
     let lost = s.dropped_full + s.dropped_aged + s.dropped_error;
     if lost > 0 {
-        eprintln!(
-            "otwatch: error: {lost} events will not reach CloudWatch ({} at the spool cap, {} past the spool's age bound, {} on write errors); they are in the local logs",
+        tracing::error!(
+            "{lost} events will not reach CloudWatch ({} at the spool cap, {} past the spool's age bound, {} on write errors); they are in the local logs",
             s.dropped_full, s.dropped_aged, s.dropped_error
         );
         return ExitCode::from(1);
     }
     if s.backlog > 0 && !s.spool_only {
-        eprintln!(
-            "otwatch: warning: CloudWatch did not take every event; {} stay in the spool and are sent by the next run (or otwatch ship)",
+        tracing::warn!(
+            "CloudWatch did not take every event; {} stay in the spool and are sent by the next run (or otwatch ship)",
             s.backlog
         );
         return ExitCode::from(1);

@@ -75,7 +75,7 @@ pub fn run(args: &SynthArgs) -> ExitCode {
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("otwatch: error: {}: {e}", args.output.display());
+            tracing::error!("{}: {e}", args.output.display());
             return ExitCode::from(1);
         }
     };
@@ -91,8 +91,8 @@ pub fn run(args: &SynthArgs) -> ExitCode {
             )
         })
         .collect();
-    eprintln!(
-        "otwatch: wrote {} packets, {} bytes to {} in {:.1} s\n  {}",
+    tracing::info!(
+        "wrote {} packets, {} bytes to {} in {:.1} s\n  {}",
         summary.packets,
         summary.bytes,
         args.output.display(),
@@ -105,11 +105,11 @@ pub fn run(args: &SynthArgs) -> ExitCode {
         let truth = PathBuf::from(truth);
         let text: String = summary.anomalies.iter().map(|a| a.json() + "\n").collect();
         if let Err(e) = std::fs::write(&truth, text) {
-            eprintln!("otwatch: error: {}: {e}", truth.display());
+            tracing::error!("{}: {e}", truth.display());
             return ExitCode::from(1);
         }
-        eprintln!(
-            "otwatch: {} anomalies injected, listed in {}",
+        tracing::info!(
+            "{} anomalies injected, listed in {}",
             summary.anomalies.len(),
             truth.display()
         );

@@ -586,14 +586,14 @@ impl Observer {
                 self.learned_dropped += l.dropped;
                 let b = l.finish(&self.inventory);
                 match b.save(&path) {
-                    Ok(()) => eprintln!(
-                        "otwatch: stopped while learning: baseline so far ({} devices, {} edges) saved to {}",
+                    Ok(()) => tracing::info!(
+                        "stopped while learning: baseline so far ({} devices, {} edges) saved to {}",
                         b.devices.len(),
                         b.edges.len(),
                         path.display()
                     ),
                     Err(e) => {
-                        eprintln!("otwatch: stopped while learning: baseline not saved: {e}")
+                        tracing::info!("stopped while learning: baseline not saved: {e}")
                     }
                 }
             }

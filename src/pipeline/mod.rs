@@ -876,11 +876,11 @@ fn report_retention(keeper: &crate::output::retention::Keeper) {
         c.removed.load(Ordering::Relaxed),
     );
     if compressed + removed > 0 {
-        eprintln!("otwatch: rotated logs: {compressed} compressed, {removed} removed by retention");
+        tracing::info!("rotated logs: {compressed} compressed, {removed} removed by retention");
     }
     if let Ok(errors) = c.errors.lock() {
         for e in errors.iter() {
-            eprintln!("otwatch: warning: rotated logs: {e}");
+            tracing::warn!("rotated logs: {e}");
         }
     }
 }
@@ -1083,7 +1083,7 @@ fn merge(
             flushed = std::time::Instant::now();
         }
         for m in observer.messages.drain(..) {
-            eprintln!("otwatch: {m}");
+            tracing::info!("{m}");
         }
         // Rotation, between ticks, on the traffic clock.
         let due_time = last_rotation
@@ -1092,6 +1092,11 @@ fn merge(
         let due_size = rotation.bytes.is_some_and(|b| writer.written() >= b);
         if opened && (due_time || due_size) {
             let files = writer.rotate(now)?;
+            tracing::debug!(
+                "rotated {} logs ({})",
+                files.len(),
+                if due_size { "size" } else { "interval" }
+            );
             last_rotation = Some(now.0);
             let oldest = rotation.retention.age.map(|a| {
                 crate::output::stamp(Ts(now.0 - i64::try_from(a.as_micros()).unwrap_or(i64::MAX)))

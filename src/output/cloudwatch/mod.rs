@@ -316,8 +316,10 @@ impl Shipper {
     fn expire(&self) {
         if let Ok(mut s) = self.spools.lock() {
             let max_age = self.cfg.spool_max_age;
-            s.alerts.expire(max_age);
-            s.logs.expire(max_age);
+            let n = s.alerts.expire(max_age) + s.logs.expire(max_age);
+            if n > 0 {
+                tracing::debug!("spool: {n} events older than {max_age:?} removed");
+            }
         }
     }
 

@@ -83,8 +83,8 @@ pub fn requeue_parked(cfg: &ShipConfig) -> Result<u64, String> {
                 again += 1;
             }
             None => {
-                eprintln!(
-                    "otwatch: warning: {}:{}: not a parked event; kept in {PARKED}",
+                tracing::warn!(
+                    "{}:{}: not a parked event; kept in {PARKED}",
                     aside.display(),
                     n + 1
                 );

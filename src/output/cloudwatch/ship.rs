@@ -78,7 +78,7 @@ struct Health {
 impl Health {
     fn say(&mut self, stats: &mut ShipStats, why: String) {
         if self.said.insert(why.clone()) {
-            eprintln!("otwatch: warning: CloudWatch: {why}; events wait in the spool");
+            tracing::warn!("CloudWatch: {why}; events wait in the spool");
             if stats.errors.len() < 16 {
                 stats.errors.push(format!("CloudWatch: {why}"));
             }
@@ -176,8 +176,8 @@ async fn ensure(
                         if !f.denied() {
                             return Err(f);
                         }
-                        eprintln!(
-                            "otwatch: warning: CloudWatch: PutRetentionPolicy on {} refused \
+                        tracing::warn!(
+                            "CloudWatch: PutRetentionPolicy on {} refused \
                              (access denied): the group keeps its retention",
                             cfg.group
                         );
@@ -195,8 +195,8 @@ async fn ensure(
                 if !f.denied() {
                     return Err(f);
                 }
-                eprintln!(
-                    "otwatch: warning: CloudWatch: CreateLogGroup on {} refused (access \
+                tracing::warn!(
+                    "CloudWatch: CreateLogGroup on {} refused (access \
                      denied): shipping into the group as its owner made it",
                     cfg.group
                 );
@@ -369,12 +369,14 @@ async fn ship(cfg: ShipConfig, dest: Destination, spools: Arc<Mutex<Spools>>) ->
         .await;
         let n = events.len() as u64;
         if let Err(f) = &result {
+            tracing::debug!("CloudWatch: {n} events into {stream} failed: {f:?}");
             if let Some(why) = explain(f, &dest).filter(|_| !health.unset) {
                 health.say(&mut stats, why);
             }
         }
         match result {
             Ok(out) => {
+                tracing::debug!("CloudWatch: {n} events into {stream}");
                 attempt = 0;
                 if let Some(r) = out.rejected_log_events_info() {
                     stats.rejected += rejected(r, n);
