@@ -397,7 +397,7 @@ fn the_stack_deploys_and_its_policy_is_all_the_sensor_needs_and_gets() {
 #[test]
 fn a_sensor_that_may_only_put_ships_into_a_group_made_for_it() {
     let site = Site::deploy();
-    let put_only = keys(&site.grant("putter", &["logs:CreateLogStream", "logs:PutLogEvents"]));
+    let put_only = keys(&site.grant("putter", &otwatch::output::cloudwatch::IAM_ACTIONS_REQUIRED));
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     let o = site.analyze_as(&put_only, &run, GROUP, &["--cloudwatch-retention", "7"]);

@@ -8,7 +8,7 @@
 mod common;
 
 use common::repo;
-use otwatch::output::cloudwatch::{Metrics, IAM_ACTIONS, NAMESPACE};
+use otwatch::output::cloudwatch::{Metrics, IAM_ACTIONS, IAM_ACTIONS_REQUIRED, NAMESPACE};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -259,4 +259,37 @@ fn the_metric_filters_read_the_alert_logs_severity() {
         assert_eq!(sub(&m["MetricNamespace"]), "otwatch/logs/sensor-1", "{id}");
         assert_eq!(m["MetricValue"], "1", "{id}");
     }
+}
+
+/// The stand-alone policies of `deploy/iam/`: all the shipper's calls, or
+/// the two it cannot go without, on one group only.
+#[test]
+fn the_iam_policies_grant_the_shippers_calls_on_one_group() {
+    for (file, wanted) in [
+        ("otwatch-ship.json", &IAM_ACTIONS[..]),
+        (
+            "otwatch-ship-existing-group.json",
+            &IAM_ACTIONS_REQUIRED[..],
+        ),
+    ] {
+        let path = repo().join("deploy/iam").join(file);
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(doc["Version"], "2012-10-17");
+        let mut actions = BTreeSet::new();
+        for st in doc["Statement"].as_array().unwrap() {
+            assert_eq!(st["Effect"], "Allow");
+            for a in st["Action"].as_array().unwrap() {
+                actions.insert(a.as_str().unwrap().to_string());
+            }
+            let group = "arn:aws:logs:REGION:ACCOUNT:log-group:GROUP";
+            for r in st["Resource"].as_array().unwrap() {
+                let r = r.as_str().unwrap();
+                assert!(r == group || r == format!("{group}:*"), "{file}: {r}");
+            }
+        }
+        let wanted: BTreeSet<String> = wanted.iter().map(|s| s.to_string()).collect();
+        assert_eq!(actions, wanted, "{file}");
+    }
+    assert!(IAM_ACTIONS_REQUIRED.iter().all(|a| IAM_ACTIONS.contains(a)));
 }

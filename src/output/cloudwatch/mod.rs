@@ -553,6 +553,10 @@ pub const IAM_ACTIONS: [&str; 4] = [
     "logs:PutLogEvents",
 ];
 
+/// The calls shipping cannot go without (into a group a cloud team made):
+/// `deploy/iam/otwatch-ship-existing-group.json`.
+pub const IAM_ACTIONS_REQUIRED: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
 /// The CloudWatch metrics namespace of every otwatch metric.
 pub const NAMESPACE: &str = "otwatch";
 
