@@ -67,6 +67,11 @@ pub struct Spool {
     /// Where the delivered position is also kept (the shipping side of a
     /// one-way site).
     record: Option<PathBuf>,
+    /// The end of what the sender wrote, when this process adds events to
+    /// a remembered spool (`ship --parked` on a carried copy): the sender
+    /// goes on from there with the same segment numbers, so the record
+    /// never reaches past it.
+    senders_end: Option<Position>,
     /// Bytes of the segments on disk.
     pub bytes: u64,
     /// Events lost at the cap: refused, or removed undelivered to make room.
@@ -126,6 +131,7 @@ impl Spool {
             writer: None,
             cursor: Position::default(),
             record: None,
+            senders_end: None,
             bytes: 0,
             dropped_full: 0,
             dropped_aged: 0,
@@ -250,6 +256,17 @@ impl Spool {
                     .last()
                     .map_or(self.cursor.segment, |n| n + 1),
             };
+            if self.record.is_some() && self.senders_end.is_none() {
+                let last = self.segments()?.into_iter().rfind(|n| *n < next);
+                self.senders_end = Some(match last {
+                    Some(n) => Position {
+                        segment: n,
+                        offset: std::fs::metadata(self.dir.join(seg_name(n)))
+                            .map_or(0, |m| m.len()),
+                    },
+                    None => self.cursor,
+                });
+            }
             let path = self.dir.join(seg_name(next));
             let f = OpenOptions::new()
                 .create(true)
@@ -482,7 +499,8 @@ impl Spool {
         let pos = pos.max(self.cursor);
         write_position(&self.dir.join("cursor"), pos)?;
         if let Some(record) = &self.record {
-            write_position(record, pos)?;
+            let theirs = self.senders_end.map_or(pos, |end| pos.min(end));
+            write_position(record, theirs)?;
         }
         self.cursor = pos;
         for seg in self.segments()?.into_iter().filter(|s| *s < pos.segment) {
@@ -669,6 +687,21 @@ mod tests {
         let again = tempfile::tempdir().unwrap();
         copy(again.path());
         assert_eq!(ship(again.path()), ["event 5", "event 6"]);
+        // Events added on the shipping side (parked ones spooled again)
+        // are delivered, but the record stays before them: the sender's
+        // next segment has the same number.
+        let mut c = Spool::open(again.path(), 1 << 20).unwrap();
+        c.remember(record.clone()).unwrap();
+        c.push("s", 9, "parked, sent again");
+        let (ev, pos) = c.peek(100);
+        assert_eq!(ev.len(), 1);
+        c.commit(pos).unwrap();
+        drop(c);
+        s.push("s", 7, "event 7");
+        drop(s);
+        let third = tempfile::tempdir().unwrap();
+        copy(third.path());
+        assert_eq!(ship(third.path()), ["event 7"]);
         std::fs::write(&record, "not a position").unwrap();
         let mut c = Spool::open(again.path(), 1 << 20).unwrap();
         let e = c.remember(record.clone()).unwrap_err();
