@@ -540,7 +540,11 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
     }
 }
 
@@ -1009,4 +1013,104 @@ fn rotated_logs_are_compressed_and_retained() {
         .find(|l| l.contains("rotated logs:"))
         .unwrap_or_else(|| panic!("{said}"));
     assert!(!line.contains(" 0 removed"), "{line}");
+}
+
+/// A one-way site: `live --spool-only` spools as it runs and never
+/// connects (a listener where the AWS endpoint would be counts nothing);
+/// the spool, carried to a machine that can reach CloudWatch, is sent by
+/// `otwatch ship` and the group holds exactly the local logs.
+#[test]
+fn live_spool_only_never_connects_and_its_spool_ships_elsewhere() {
+    let w = Wire::new("diode");
+    sh(&["ip", "-n", &w.b, "link", "set", "lo", "up"]);
+    let dir = tempfile::tempdir().unwrap();
+    let dialled = dir.path().join("dialled");
+    let mut listener = Command::new("ip")
+        .args(["netns", "exec", &w.b, "python3", "-c"])
+        .arg(
+            "import socket, sys\n\
+             s = socket.socket(); s.bind(('127.0.0.1', 5000)); s.listen()\n\
+             open(sys.argv[1] + '.ready', 'w').close()\n\
+             n = 0\n\
+             while True:\n    c, _ = s.accept(); n += 1; open(sys.argv[1], 'w').write(str(n)); c.close()\n",
+        )
+        .arg(&dialled)
+        .spawn()
+        .unwrap();
+    let ready = dialled.with_extension("ready");
+    assert!(
+        (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            ready.exists()
+        }),
+        "the listener did not start"
+    );
+    let out = dir.path().join("logs");
+    let err = dir.path().join("stderr");
+    let s = w.sensor(
+        &[
+            "env",
+            "AWS_REGION=us-east-1",
+            "AWS_ACCESS_KEY_ID=testing",
+            "AWS_SECRET_ACCESS_KEY=testing",
+            "AWS_ENDPOINT_URL=http://127.0.0.1:5000",
+        ],
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--spool-only",
+            "--cloudwatch-stream-prefix",
+            "s1",
+            "--cloudwatch-logs",
+            "conn,modbus",
+        ],
+        &err,
+    );
+    w.replay(&pcap("plant-anomalies.pcap"), 5000);
+    std::thread::sleep(Duration::from_millis(1500));
+    let code = stop(s);
+    let _ = listener.kill();
+    let _ = listener.wait();
+    let text = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!dialled.exists(), "the spool-only sensor connected");
+    let logs = ["alert", "notice", "conn", "modbus"];
+    let local: u64 = logs.iter().map(|l| lines(&out, l).len() as u64).sum();
+    assert!(!lines(&out, "alert").is_empty());
+    let held = common::moto::counter(&text, "held for otwatch ship");
+    // The logs' rows, and a metrics record per stats interval.
+    assert!(held > local, "{text}");
+    // The other side.
+    let moto = common::moto::Moto::start();
+    let carried = dir.path().join("carried");
+    copy_dir(&out.join("spool"), &carried);
+    let o = Command::new(env!("CARGO_BIN_EXE_otwatch"))
+        .args(["ship", "--cloudwatch-group", "plant-diode", "--spool-dir"])
+        .arg(&carried)
+        .args(["--cloudwatch-endpoint", &moto.url()])
+        .arg("--delivered-dir")
+        .arg(dir.path().join("delivered"))
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output()
+        .unwrap();
+    let ship_err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{ship_err}");
+    assert_eq!(common::moto::counter(&ship_err, "events sent"), held);
+    let read = Command::new(repo().join(".venv-moto/bin/python"))
+        .args(["-c", READ_GROUP, &moto.url(), "plant-diode"])
+        .output()
+        .unwrap();
+    let g: serde_json::Map<String, Value> = serde_json::from_slice(&read.stdout).unwrap();
+    for log in logs {
+        let remote: Vec<String> = g
+            .get(&format!("s1/{log}"))
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().map(|m| m.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(remote, lines(&out, log), "{log}");
+    }
 }
