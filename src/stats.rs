@@ -93,6 +93,9 @@ pub struct ObserveCounters {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub files: u64,
+    /// Capture files that could not be read to the end: each with where
+    /// and why (the run went on with the next file).
+    pub damaged: Vec<String>,
     /// Interfaces a live run captured on (0 for files).
     pub interfaces: u64,
     pub decode: DecodeCounters,
@@ -174,6 +177,16 @@ impl fmt::Display for Summary {
         )?;
         for (log, rows) in &self.log_rows {
             writeln!(f, "  {log}.log: {rows} records")?;
+        }
+        if !self.damaged.is_empty() {
+            writeln!(
+                f,
+                "  damaged files: {} (read up to the damage, then the next file):",
+                self.damaged.len()
+            )?;
+            for d in &self.damaged {
+                writeln!(f, "    {d}")?;
+            }
         }
         Ok(())
     }

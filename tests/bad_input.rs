@@ -159,16 +159,35 @@ fn corrupt_record_header_names_the_packet() {
     assert_eq!(stats[0]["pkts_proc"], 4);
 }
 
+/// Files are independent: a damaged file between two good ones is named
+/// with the packet where it broke, and both good files are analyzed.
 #[test]
-fn later_files_are_not_read_after_a_broken_one() {
+fn a_damaged_file_is_named_and_the_next_ones_are_read() {
     let d = tempfile::tempdir().unwrap();
     let f = truncated_copy(d.path(), 10);
     let out = d.path().join("logs");
-    let o = analyze(&out, &[], &[f, pcap("modbus_example.pcap")]);
+    let good = pcap("modbus_example.pcap");
+    let o = analyze(&out, &[], &[good.clone(), f.clone(), good.clone()]);
     assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    let name = f.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(e.contains("1 capture file(s) damaged"), "{e}");
+    assert!(e.contains(&format!("{name}: packet 10: ")), "{e}");
     let stats = read_json_log(&out.join("stats.log"));
-    assert_eq!(stats[0]["pkts_proc"], 9);
-    assert_eq!(stats[0]["files"], 1);
+    let one = {
+        let plain = d.path().join("plain");
+        assert!(analyze(&plain, &[], &[good]).status.success());
+        read_json_log(&plain.join("stats.log"))[0]["pkts_proc"]
+            .as_u64()
+            .unwrap()
+    };
+    // Both good files and the nine packets before the damage.
+    assert_eq!(stats[0]["pkts_proc"].as_u64().unwrap(), 2 * one + 9);
+    assert_eq!(stats[0]["files"], 3);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("otwatch_run.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["damaged"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -176,13 +195,29 @@ fn full_disk_is_an_error_naming_the_log() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("logs");
     std::fs::create_dir(&out).unwrap();
-    // Every write to /dev/full fails with ENOSPC, like a full disk.
-    std::os::unix::fs::symlink("/dev/full", out.join("conn.log")).unwrap();
+    // A 64 KiB file system fills up like a full disk.
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "otwatch-test"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        mount.status.success(),
+        "mounting a small tmpfs needs root (CI runs as root): {}",
+        String::from_utf8_lossy(&mount.stderr)
+    );
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(out.clone());
     let o = analyze(&out, &[], &[pcap("modbusBig.pcap")]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(
-        e.contains("conn.log") && e.contains("No space left on device"),
+        e.contains(".log") && e.contains("No space left on device"),
         "{e}"
     );
 }

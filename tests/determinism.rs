@@ -34,7 +34,7 @@ fn same_logs(a: &std::path::Path, b: &std::path::Path) {
     let mut names: Vec<_> = std::fs::read_dir(a)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n != "stats.log")
+        .filter(|n| n.ends_with(".log") && n != "stats.log")
         .collect();
     names.sort();
     assert!(names.contains(&"conn.log".to_string()));

@@ -106,3 +106,65 @@ fn progress_is_shown_on_a_terminal() {
     assert!(tty.contains("ETA"), "no progress bar on a terminal: {tty}");
     assert!(tty.contains("packets/s"), "no summary: {tty}");
 }
+
+/// One run, one directory: a run into a directory an earlier run used
+/// replaces that run's logs (none of its rows appear), and the report and
+/// the inventory read only the logs the run's manifest lists.
+#[test]
+fn a_reused_directory_never_mixes_runs() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("logs");
+    let o = analyze(&out, &[], &[pcap("plant-anomalies.pcap")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("alert.log").exists() && out.join("notice.log").exists());
+    let o = analyze(&out, &["--no-rules"], &[pcap("modbus_example.pcap")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for log in ["alert", "notice", "enip"] {
+        assert!(!out.join(format!("{log}.log")).exists(), "{log}.log left");
+    }
+    let fresh = d.path().join("fresh");
+    let o = analyze(&fresh, &["--no-rules"], &[pcap("modbus_example.pcap")]);
+    assert!(o.status.success());
+    for e in std::fs::read_dir(&fresh).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".log") && name != "stats.log" {
+            assert_eq!(
+                std::fs::read(out.join(&name)).unwrap(),
+                std::fs::read(fresh.join(&name)).unwrap(),
+                "{name}"
+            );
+        }
+    }
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("otwatch_run.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        m["inputs"][0],
+        pcap("modbus_example.pcap").display().to_string()
+    );
+    assert!(m["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "--no-rules"));
+    assert!(m["started"].as_str().unwrap().ends_with('Z'));
+    let logs: Vec<&str> = m["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        logs.contains(&"conn") && !logs.contains(&"alert"),
+        "{logs:?}"
+    );
+    // A file another run left beside them is not read.
+    std::fs::write(
+        out.join("alert.log"),
+        "{\"ts\":1.0,\"note\":\"OTWatch::Rule\",\"msg\":\"LEFT BY ANOTHER RUN\",\"severity\":\"critical\",\"src\":\"10.9.9.9\",\"dst\":\"10.9.9.8\"}\n",
+    )
+    .unwrap();
+    let html = otwatch::report::build(&out, None).unwrap();
+    assert!(!html.contains("LEFT BY ANOTHER RUN"));
+    assert!(!html.contains("10.9.9.9"));
+}

@@ -111,9 +111,13 @@ fn learn(args: &LearnArgs) -> ExitCode {
         };
     super::report_skipped(&settings.pipeline);
     let outcome = pipeline::run_files(&args.pcaps, &settings.pipeline);
-    if let Some(e) = outcome.error {
-        return super::failed(&e);
-    }
+    // A damaged file ends its own reading only: what was decoded of it
+    // and of the other files is learned and saved, and the run says so.
+    let damaged = match outcome.error {
+        None => None,
+        Some(e @ pipeline::RunError::Damaged(_)) => Some(e),
+        Some(e) => return super::failed(&e),
+    };
     let dropped = outcome
         .observed
         .as_ref()
@@ -156,5 +160,10 @@ fn learn(args: &LearnArgs) -> ExitCode {
             dropped.1
         );
     }
-    ExitCode::SUCCESS
+    match damaged {
+        Some(e) => super::failed(&format!(
+            "{e}; the baseline holds what was read before the damage"
+        )),
+        None => ExitCode::SUCCESS,
+    }
 }

@@ -74,6 +74,12 @@ pub fn log_text<'a>(
 /// `known_devices.log` itself, or a baseline file.
 pub fn read_devices(path: &Path) -> Result<Vec<Device>, String> {
     let file = if path.is_dir() {
+        if !crate::output::manifest::has_log(path, "known_devices")? {
+            return Err(format!(
+                "{}: the run in this directory wrote no known_devices.log",
+                path.display()
+            ));
+        }
         path.join("known_devices.log")
     } else {
         path.to_path_buf()

@@ -4,6 +4,7 @@
 //! [`LogRecord`]; this module only knows how to write rows.
 
 mod eve;
+pub mod manifest;
 pub mod retention;
 mod value;
 mod writer;
@@ -13,7 +14,9 @@ use crate::time::Ts;
 pub use eve::EveWriter;
 pub use value::{bytes_text, hex_pair, push_hex_bytes, push_json_string, Field, FieldType, Value};
 pub(crate) use writer::civil_from_days;
-pub use writer::{json_line, json_line_into, stamp, LogFormat, LogWriter, RowCache, WriteError};
+pub use writer::{
+    iso8601, json_line, json_line_into, stamp, LogFormat, LogWriter, RowCache, WriteError,
+};
 
 pub mod cloudwatch;
 

@@ -101,6 +101,9 @@ pub enum RunError {
     Write(#[from] WriteError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Capture files that could not be read to the end (the others were).
+    #[error("{} capture file(s) damaged: {}", .0.len(), .0.join("; "))]
+    Damaged(Vec<String>),
 }
 
 /// The result of a run: the summary is there even when the run stopped on an
@@ -186,9 +189,26 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         Ok(w) => w,
         Err(e) => return RunOutcome::failed(summary, e.into()),
     };
-    if matches!(input, Input::Live(..)) {
+    let files_run = matches!(input, Input::Files(_));
+    if !files_run {
         writer.keep_previous();
     }
+    // One run, one directory: nothing an earlier run left mixes in.
+    if !cfg.discard_logs {
+        match crate::output::manifest::clear_previous(&cfg.out_dir, files_run) {
+            Ok(n) if n > 1 => tracing::info!(
+                "{}: replaced the logs of an earlier run ({n} files)",
+                cfg.out_dir.display()
+            ),
+            Ok(_) => {}
+            Err(e) => return RunOutcome::failed(summary, e.into()),
+        }
+    }
+    let started_at = crate::time::Ts::now();
+    let inputs: Vec<String> = match &input {
+        Input::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
+        Input::Live(srcs, _) => srcs.iter().map(|s| s.name().to_string()).collect(),
+    };
     let eve = match cfg.eve.as_deref().map(EveWriter::create).transpose() {
         Ok(w) => w,
         Err(e) => return RunOutcome::failed(summary, e.into()),
@@ -306,7 +326,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     summary.elapsed = started.elapsed();
 
     let mut observed = None;
-    let error = match merged {
+    let mut error = match merged {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
         Ok(Ok((mut writer, eve, observer))) => {
@@ -358,10 +378,31 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 Ok(()) if worker_failed => Some(RunError::Internal(
                     "a worker thread panicked; its connections are missing from the logs".into(),
                 )),
-                Ok(()) => read_error,
+                Ok(()) => read_error.or_else(|| {
+                    (!summary.damaged.is_empty())
+                        .then(|| RunError::Damaged(summary.damaged.clone()))
+                }),
             }
         }
     };
+    if !cfg.discard_logs {
+        let m = crate::output::manifest::Manifest {
+            otwatch: crate::cli::VERSION.to_string(),
+            argv: std::env::args().collect(),
+            inputs,
+            started: crate::output::iso8601(started_at),
+            ended: crate::output::iso8601(crate::time::Ts::now()),
+            logs: crate::output::LOG_NAMES
+                .iter()
+                .filter(|l| cfg.out_dir.join(format!("{l}.log")).exists())
+                .map(|l| l.to_string())
+                .collect(),
+            damaged: summary.damaged.clone(),
+        };
+        if let Err(e) = crate::output::manifest::write(&cfg.out_dir, &m) {
+            error = error.or(Some(e.into()));
+        }
+    }
     // Every record is spooled; wait (up to the drain timeout) for
     // CloudWatch to take them.
     let shipped = shipper
@@ -482,9 +523,14 @@ impl<'a> Capturer<'a> {
         }
         let mut done_bytes = 0u64;
         for path in files {
+            // A file that cannot be opened or read to the end is named and
+            // the next one is read: files are independent.
             let mut src = match FileSource::open(path) {
                 Ok(s) => s,
-                Err(e) => return Some(e.into()),
+                Err(e) => {
+                    summary.damaged.push(e.to_string());
+                    continue;
+                }
             };
             summary.files += 1;
             let mut first_of_file = true;
@@ -492,7 +538,10 @@ impl<'a> Capturer<'a> {
                 let pkt = match src.next_packet() {
                     Ok(Some(p)) => p,
                     Ok(None) => break,
-                    Err(e) => return Some(e.into()),
+                    Err(e) => {
+                        summary.damaged.push(e.to_string());
+                        break;
+                    }
                 };
                 let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
                 let frame = pkt.data;

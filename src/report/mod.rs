@@ -133,7 +133,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         return Err(format!("{}: not a log directory", dir.display()));
     }
     let conns = read_log(dir, "conn")?;
-    if conns.is_empty() && !dir.join("known_devices.log").exists() {
+    if conns.is_empty() && !crate::output::manifest::has_log(dir, "known_devices")? {
         return Err(format!(
             "{}: no conn.log or known_devices.log: not the logs of an otwatch run",
             dir.display()

@@ -5,8 +5,12 @@ use std::path::Path;
 
 pub type Row = Map<String, Value>;
 
-/// The rows of `<dir>/<name>.log`; a missing log has none.
+/// The rows of `<dir>/<name>.log`; a missing log has none, and so has a
+/// log the run's manifest does not list (another run left it).
 pub fn read_log(dir: &Path, name: &str) -> Result<Vec<Row>, String> {
+    if !crate::output::manifest::has_log(dir, name)? {
+        return Ok(Vec::new());
+    }
     let path = dir.join(format!("{name}.log"));
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
