@@ -9,7 +9,7 @@ CARGO ?= cargo
 JOBS ?= 2
 DEMO_OUT ?= demo-logs
 SYSTEM_PACKAGES := libpcap-dev
-TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay iproute2 python3-venv tshark time \
+TEST_PACKAGES := libpcap-dev util-linux chromium tcpreplay tcpdump iproute2 python3-venv tshark time \
   man-db systemd zsh
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local

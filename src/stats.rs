@@ -96,6 +96,8 @@ pub struct Summary {
     /// Capture files that could not be read to the end: each with where
     /// and why (the run went on with the next file).
     pub damaged: Vec<String>,
+    /// Packets of the files a BPF filter (`analyze --bpf`) left out.
+    pub filtered: u64,
     /// Interfaces a live run captured on (0 for files).
     pub interfaces: u64,
     pub decode: DecodeCounters,
@@ -148,6 +150,9 @@ impl fmt::Display for Summary {
         )?;
         if let (Some(a), Some(b)) = (self.first_ts, self.last_ts) {
             writeln!(f, "  capture span: {:.6} s", b.since(a).as_secs_f64())?;
+        }
+        if self.filtered > 0 {
+            writeln!(f, "  filter: {} packets left out", self.filtered)?;
         }
         writeln!(
             f,

@@ -168,3 +168,74 @@ fn a_reused_directory_never_mixes_runs() {
     assert!(!html.contains("LEFT BY ANOTHER RUN"));
     assert!(!html.contains("10.9.9.9"));
 }
+
+/// The logs of two runs are the same, times of the run aside.
+fn same_logs(a: &std::path::Path, b: &std::path::Path) {
+    let mut n = 0;
+    for e in std::fs::read_dir(a).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".log") && name != "stats.log" {
+            let x = std::fs::read(a.join(&name)).unwrap();
+            let y = std::fs::read(b.join(&name)).unwrap_or_default();
+            assert!(x == y, "{name} differs");
+            n += 1;
+        }
+    }
+    let count = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                let n = e.as_ref().unwrap().file_name();
+                let n = n.to_string_lossy();
+                n.ends_with(".log") && n != "stats.log"
+            })
+            .count()
+    };
+    assert_eq!(count(b), n);
+    assert!(n > 0);
+}
+
+/// `-` reads the capture from standard input, as `zeek -r -` does.
+#[test]
+fn standard_input_is_read_like_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let (file, piped) = (d.path().join("file"), d.path().join("stdin"));
+    let capture = pcap("plant-anomalies.pcap");
+    assert!(analyze(&file, &[], &[capture.clone()]).status.success());
+    let o = otwatch()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&piped)
+        .arg("-")
+        .stdin(std::fs::File::open(&capture).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    same_logs(&file, &piped);
+}
+
+/// `-f FILTER` equals reading the capture tcpdump filtered with it.
+#[test]
+fn a_bpf_filter_equals_prefiltered_input() {
+    let d = tempfile::tempdir().unwrap();
+    let capture = pcap("plant-anomalies.pcap");
+    let filter = "tcp port 502";
+    let pre = d.path().join("pre.pcap");
+    let t = std::process::Command::new("tcpdump")
+        .args(["-q", "-r"])
+        .arg(&capture)
+        .arg("-w")
+        .arg(&pre)
+        .arg(filter)
+        .output()
+        .expect("tcpdump (make test-deps installs it)");
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let (filtered, prefiltered) = (d.path().join("f"), d.path().join("p"));
+    let o = analyze(&filtered, &["-f", filter], &[capture.clone()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(analyze(&prefiltered, &[], &[pre]).status.success());
+    same_logs(&filtered, &prefiltered);
+    // The filter did leave packets out: the capture has EtherNet/IP too.
+    let all = d.path().join("all");
+    assert!(analyze(&all, &[], &[capture]).status.success());
+    assert!(all.join("enip.log").exists() && !filtered.join("enip.log").exists());
+}

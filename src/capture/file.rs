@@ -47,21 +47,33 @@ pub struct FileSource {
     path: PathBuf,
     records: Records,
     link: LinkType,
+    dlt: i32,
     read: u64,
     bytes: u64,
 }
 
+/// The argument that reads a capture from standard input (as tcpdump,
+/// Zeek and Suricata take it).
+pub const STDIN: &str = "-";
+
 impl FileSource {
+    /// Opens a capture file, or standard input for [`STDIN`] (libpcap
+    /// reads it, pcap or pcapng).
     pub fn open(path: &Path) -> Result<FileSource, OpenError> {
+        let shown = if path == Path::new(STDIN) {
+            PathBuf::from("standard input")
+        } else {
+            path.to_path_buf()
+        };
         let link_error = |link| OpenError::LinkType {
-            file: path.to_path_buf(),
+            file: shown.clone(),
             link,
         };
         let (records, dlt) = match classic_file(path) {
             Some((reader, linktype)) => (Records::Classic(reader), linktype as i32),
             None => {
                 let cap = pcap::Capture::from_file(path).map_err(|e| OpenError::Pcap {
-                    file: path.to_path_buf(),
+                    file: shown.clone(),
                     reason: e.to_string(),
                 })?;
                 let dlt = cap.get_datalink().0;
@@ -70,12 +82,21 @@ impl FileSource {
         };
         let link = LinkType::from_dlt(dlt).map_err(link_error)?;
         Ok(FileSource {
-            path: path.to_path_buf(),
+            path: shown,
             records,
             link,
+            dlt,
             read: 0,
             bytes: 0,
         })
+    }
+
+    /// A BPF filter (tcpdump syntax) compiled for this file's link type:
+    /// it takes a packet's captured bytes.
+    pub fn compile_filter(&self, expr: &str) -> Result<pcap::BpfProgram, String> {
+        pcap::Capture::dead(pcap::Linktype(self.dlt))
+            .and_then(|dead| dead.compile(expr, true))
+            .map_err(|e| format!("{}: BPF filter {expr:?}: {e}", self.path.display()))
     }
 
     pub fn path(&self) -> &Path {

@@ -22,7 +22,7 @@ mod file;
 mod linktype;
 mod live;
 
-pub use file::{FileSource, OpenError};
+pub use file::{FileSource, OpenError, STDIN};
 pub use linktype::{LinkType, UnsupportedLinkType};
 pub use live::{compile_filter, KernelStats, LiveError, LiveOptions, LiveSource};
 

@@ -36,17 +36,41 @@ pub struct AnalyzeArgs {
     /// Print nothing on stderr unless something goes wrong.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Read only the packets this BPF filter takes (tcpdump syntax), as
+    /// `zeek -f` does.
+    ///
+    /// Example: -f "tcp port 502 or udp port 2222"
+    #[arg(
+        long = "bpf",
+        short = 'f',
+        visible_alias = "filter",
+        value_name = "FILTER"
+    )]
+    pub bpf: Option<String>,
+
+    /// Zeek's -C, "ignore checksums": otwatch's default, taken for habit
+    /// (--verify-checksums turns checking on).
+    #[arg(short = 'C', conflicts_with = "verify_checksums")]
+    pub ignore_checksums: bool,
+}
+
+impl AnalyzeArgs {
+    /// The flags as a settings layer.
+    pub fn layer(&self) -> crate::config::Config {
+        let mut c = self.analysis.layer();
+        c.bpf = self.bpf.clone();
+        c
+    }
 }
 
 pub fn run(args: &AnalyzeArgs) -> ExitCode {
-    for p in &args.pcaps {
-        if let Err(msg) = super::check_input(p) {
-            return super::misuse(&msg);
-        }
+    if let Err(msg) = super::check_inputs(&args.pcaps) {
+        return super::misuse(&msg);
     }
     let settings = match Settings::resolve(
         Mode::Analyze,
-        &args.analysis.layer(),
+        &args.layer(),
         args.analysis.engine.config.as_deref(),
     ) {
         Ok(s) => s,

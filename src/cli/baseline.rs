@@ -96,10 +96,8 @@ pub fn run(command: BaselineCommand) -> ExitCode {
 }
 
 fn learn(args: &LearnArgs) -> ExitCode {
-    for p in &args.pcaps {
-        if let Err(msg) = super::check_input(p) {
-            return super::misuse(&msg);
-        }
+    if let Err(msg) = super::check_inputs(&args.pcaps) {
+        return super::misuse(&msg);
     }
     let settings =
         match Settings::resolve(Mode::Learn, &args.layer(), args.engine.config.as_deref()) {

@@ -279,6 +279,33 @@ fn failed(msg: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// Whether a file or directory argument can be read at all (what it
+/// holds is for the command to judge).
+fn check_readable(path: &Path) -> Result<(), String> {
+    std::fs::metadata(path)
+        .map(drop)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
+            std::io::ErrorKind::PermissionDenied => {
+                format!("{}: permission denied", path.display())
+            }
+            _ => format!("{}: {e}", path.display()),
+        })
+}
+
+/// Checks the capture arguments before a run: each a readable capture
+/// file, or `-` (standard input, given once, read by the run itself).
+pub fn check_inputs(paths: &[std::path::PathBuf]) -> Result<(), String> {
+    let stdin = Path::new(crate::capture::STDIN);
+    if paths.iter().filter(|p| *p == stdin).count() > 1 {
+        return Err("-: standard input can be read once".into());
+    }
+    paths
+        .iter()
+        .filter(|p| *p != stdin)
+        .try_for_each(|p| check_input(p))
+}
+
 /// Checks that a capture argument is a readable capture file; the message
 /// names the file and what is wrong with it.
 pub fn check_input(path: &Path) -> Result<(), String> {

@@ -24,9 +24,15 @@ pub fn run(args: &ReportArgs) -> ExitCode {
         Some(Ok(b)) => Some(b),
         None => None,
     };
-    match write(&args.logs, b.as_ref(), &args.output) {
+    // Logs that cannot be used are unusable input (2); a report that
+    // cannot be written is a failed run (1).
+    let html = match crate::report::build(&args.logs, b.as_ref()) {
+        Ok(h) => h,
+        Err(e) => return super::misuse(&e),
+    };
+    match std::fs::write(&args.output, html) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::misuse(&e),
+        Err(e) => super::failed(&format!("{}: {e}", args.output.display())),
     }
 }
 

@@ -23,6 +23,13 @@ pub enum RulesCommand {
 pub fn run(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::Check { path, vars } => {
+            // What cannot be read is unusable input (2); rules that do
+            // not load are the check's finding (1).
+            for p in path.iter().chain(vars.iter()) {
+                if let Err(e) = super::check_readable(p) {
+                    return super::misuse(&e);
+                }
+            }
             let (source, name) = match path {
                 Some(p) => {
                     let name = p.display().to_string();

@@ -59,6 +59,9 @@ pub struct PipelineConfig {
     pub verify_checksums: bool,
     /// Write no log files (a run that only learns a baseline).
     pub discard_logs: bool,
+    /// A BPF filter (tcpdump syntax) for capture files: packets it does
+    /// not take are left out.
+    pub filter: Option<String>,
     /// Inventory, baseline learning and deviation detection.
     pub observe: ObserveConfig,
     /// Ship alerts and logs to CloudWatch Logs.
@@ -83,6 +86,7 @@ impl Default for PipelineConfig {
             progress: false,
             verify_checksums: false,
             discard_logs: false,
+            filter: None,
             observe: ObserveConfig::default(),
             ship: None,
             eve: None,
@@ -533,6 +537,14 @@ impl<'a> Capturer<'a> {
                 }
             };
             summary.files += 1;
+            let filter = match self.cfg.filter.as_deref().map(|f| src.compile_filter(f)) {
+                Some(Ok(p)) => Some(p),
+                Some(Err(e)) => {
+                    summary.damaged.push(e);
+                    continue;
+                }
+                None => None,
+            };
             let mut first_of_file = true;
             loop {
                 let pkt = match src.next_packet() {
@@ -543,6 +555,12 @@ impl<'a> Capturer<'a> {
                         break;
                     }
                 };
+                // Packets the filter does not take never reach otwatch, as
+                // with a capture filter.
+                if filter.as_ref().is_some_and(|f| !f.filter(pkt.data)) {
+                    summary.filtered += 1;
+                    continue;
+                }
                 let (ts, link, wire_len) = (pkt.ts, pkt.link, pkt.wire_len);
                 let frame = pkt.data;
                 self.account(ts, wire_len, frame.len());

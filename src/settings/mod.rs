@@ -366,6 +366,9 @@ impl Resolver<'_> {
                     .flatten()
             });
         p.observe.inventory_every = inventory.map(|i| (p.out_dir.clone(), i.as_secs().max(1)));
+        if mode == Mode::Analyze {
+            p.filter = self.filter();
+        }
         p.ship = self.ship(&p.out_dir);
         p.eve = self.eve();
         sources.baseline = baseline.map(|(b, _)| b);
@@ -583,6 +586,23 @@ impl Resolver<'_> {
                 .or_else(|| duration(defaults::SPOOL_MAX_AGE).ok())
                 .unwrap_or(Duration::from_secs(14 * 86_400)),
         })
+    }
+
+    /// The BPF filter, checked (its syntax, for Ethernet: each file's
+    /// link type compiles it again when it is read).
+    fn filter(&mut self) -> Option<String> {
+        let (filter, origin) = self.get("bpf", |c| c.bpf.clone())?;
+        match crate::capture::compile_filter(&filter) {
+            Ok(()) => Some(filter),
+            Err(message) => {
+                self.errors.push(SettingsError::Bpf {
+                    origin,
+                    filter,
+                    message,
+                });
+                None
+            }
+        }
     }
 
     /// Interfaces, capture options, learning, statistics and rotation:
