@@ -16,7 +16,7 @@ if [ ! -s "$DIR/baseline.json" ]; then
   $BIN baseline learn "$DIR/learn.pcap" -o "$DIR/baseline.json"
 fi
 
-# Runs otwatch analyze; prints a table row from stats.log and time -v.
+# Runs otwatch analyze; prints a table row from otwatch_stats.log and time -v.
 run() { # label threads capture [extra args...]
   local label=$1 threads=$2 cap=$3; shift 3
   local out="$DIR/out"
@@ -27,7 +27,7 @@ run() { # label threads capture [extra args...]
   sync
   /usr/bin/time -v $BIN analyze --quiet --threads "$threads" --out "$out" "$@" "$cap" 2> "$DIR/time.txt" || {
     cat "$DIR/time.txt"; exit 1; }
-  python3 - "$label" "$threads" "$out/stats.log" "$DIR/time.txt" "$(stat -c %s "$cap")" <<'PY'
+  python3 - "$label" "$threads" "$out/otwatch_stats.log" "$DIR/time.txt" "$(stat -c %s "$cap")" <<'PY'
 import json, re, sys
 label, threads, stats, timef, size = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 s = json.loads(open(stats).read().splitlines()[-1])

@@ -1,4 +1,4 @@
-//! Run counters, the end-of-run summary on stderr and its `stats.log` record.
+//! Run counters, the end-of-run summary on stderr and its `otwatch_stats.log` record.
 
 use crate::time::Ts;
 use std::fmt;
@@ -197,14 +197,14 @@ impl fmt::Display for Summary {
     }
 }
 
-/// The `stats.log` record written at the end of a run.
+/// The `otwatch_stats.log` record written at the end of a run.
 #[derive(Clone, Debug)]
 pub struct StatsRecord {
     pub ts: Ts,
     pub summary: Summary,
 }
 
-/// A row of `capture_loss.log` (live capture): what the kernel received
+/// A row of `otwatch_capture_loss.log` (live capture): what the kernel received
 /// and dropped in the last interval, as Zeek's capture-loss log reports
 /// loss, from `pcap_stats` of every interface.
 #[derive(Clone, Debug, PartialEq)]

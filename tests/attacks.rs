@@ -19,7 +19,7 @@ fn attacks(name: &str) -> PathBuf {
 
 /// The alerts of `capture` against `baseline`, with the default rules
 /// (built in, as `learn_baseline` learns their matches), and the run's
-/// stats.log record.
+/// otwatch_stats.log record.
 fn detect(baseline: &Path, capture: &Path) -> (Vec<Value>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("logs");
@@ -35,7 +35,7 @@ fn detect(baseline: &Path, capture: &Path) -> (Vec<Value>, Value) {
     } else {
         Vec::new()
     };
-    let stats = read_json_log(&out.join("stats.log")).remove(0);
+    let stats = read_json_log(&out.join("otwatch_stats.log")).remove(0);
     (alerts, stats)
 }
 

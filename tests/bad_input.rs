@@ -134,7 +134,7 @@ fn truncated_file_names_the_packet_and_keeps_what_came_before() {
     // The 39 packets read were analysed and logged.
     let conns = read_json_log(&x.path().join("logs/conn.log"));
     assert!(!conns.is_empty());
-    let stats = read_json_log(&x.path().join("logs/stats.log"));
+    let stats = read_json_log(&x.path().join("logs/otwatch_stats.log"));
     assert_eq!(stats[0]["pkts_proc"], 39);
 }
 
@@ -155,7 +155,7 @@ fn corrupt_record_header_names_the_packet() {
         "{}",
         stderr(&o)
     );
-    let stats = read_json_log(&x.path().join("logs/stats.log"));
+    let stats = read_json_log(&x.path().join("logs/otwatch_stats.log"));
     assert_eq!(stats[0]["pkts_proc"], 4);
 }
 
@@ -173,11 +173,11 @@ fn a_damaged_file_is_named_and_the_next_ones_are_read() {
     let name = f.file_name().unwrap().to_string_lossy().into_owned();
     assert!(e.contains("1 capture file(s) damaged"), "{e}");
     assert!(e.contains(&format!("{name}: packet 10: ")), "{e}");
-    let stats = read_json_log(&out.join("stats.log"));
+    let stats = read_json_log(&out.join("otwatch_stats.log"));
     let one = {
         let plain = d.path().join("plain");
         assert!(analyze(&plain, &[], &[good]).status.success());
-        read_json_log(&plain.join("stats.log"))[0]["pkts_proc"]
+        read_json_log(&plain.join("otwatch_stats.log"))[0]["pkts_proc"]
             .as_u64()
             .unwrap()
     };

@@ -18,7 +18,7 @@ use std::path::Path;
 const T0: i64 = 1_700_000_000 * SEC;
 
 /// Runs `otwatch analyze` without rules (so that only the traffic counts)
-/// on `pcap`; returns stats.log's record and the summary on stderr.
+/// on `pcap`; returns otwatch_stats.log's record and the summary on stderr.
 fn run(out: &Path, args: &[&str], pcap: &Path) -> (Value, String) {
     let o = otwatch()
         .args(["analyze", "--no-progress", "--no-rules", "--out"])
@@ -29,15 +29,15 @@ fn run(out: &Path, args: &[&str], pcap: &Path) -> (Value, String) {
         .expect("run otwatch");
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(o.status.success(), "{err}");
-    let mut stats = read_json_log(&out.join("stats.log"));
-    assert_eq!(stats.len(), 1, "one stats.log record per run");
+    let mut stats = read_json_log(&out.join("otwatch_stats.log"));
+    assert_eq!(stats.len(), 1, "one otwatch_stats.log record per run");
     (stats.remove(0), err)
 }
 
 fn count(stats: &Value, field: &str) -> u64 {
     stats[field]
         .as_u64()
-        .unwrap_or_else(|| panic!("stats.log has no count {field}: {stats}"))
+        .unwrap_or_else(|| panic!("otwatch_stats.log has no count {field}: {stats}"))
 }
 
 /// The records of a JSON log of a run (none when it was not written).
@@ -256,9 +256,9 @@ fn at_most_10000_datagrams_wait_for_fragments() {
 
 /// More than 1,024 unanswered requests on one connection: the oldest are
 /// written unmatched at once (`modbus_pending_overflow`), every one of
-/// them counted in stats.log's `weirds`. (The analyzer's own test,
+/// them counted in otwatch_stats.log's `weirds`. (The analyzer's own test,
 /// `pending_requests_are_capped`, checks the rows; this one that the count
-/// reaches stats.log.)
+/// reaches otwatch_stats.log.)
 #[test]
 fn unanswered_modbus_requests_beyond_the_cap_are_counted() {
     let dir = tempfile::tempdir().unwrap();
@@ -409,7 +409,7 @@ fn io_links_beyond_the_cap_are_forgotten_oldest_first_and_counted() {
 // ---- Inventory
 
 /// The inventory keeps 65,536 devices; observations of further addresses
-/// are counted (stats.log `devices_dropped`, and a warning). 32,769 UDP
+/// are counted (otwatch_stats.log `devices_dropped`, and a warning). 32,769 UDP
 /// flows between fresh addresses: 65,538 addresses, the last flow's two
 /// are not recorded, each seen twice (its start and its end): 4.
 #[test]
@@ -519,7 +519,7 @@ fn conn_end(client: IpAddr, server: IpAddr, port: u16) -> otwatch::event::Conn {
 }
 
 /// A learned graph keeps 262,144 edges and 256 functions per edge; what is
-/// beyond is counted (`dropped`; the `baseline learn` warning, stats.log
+/// beyond is counted (`dropped`; the `baseline learn` warning, otwatch_stats.log
 /// `baseline_dropped`). Reaching 262,144 edges through the binary needs a
 /// capture of 262,145 conversations, so this drives the public `Learner`
 /// directly. Edges come from connections here: a function carries an
@@ -599,7 +599,7 @@ fn the_detector_reports_beyond_its_memory_and_counts() {
 
 /// The rule engine keeps 100,000 suppression entries (and, apart, 100,000
 /// threshold windows); at the cap the table is cleared and counted
-/// (`state_resets`, stats.log `rule_state_resets`). 100,001 sources make
+/// (`state_resets`, otwatch_stats.log `rule_state_resets`). 100,001 sources make
 /// one reset; after it a repeat inside the window alerts again (an extra
 /// alert, never a lost one).
 #[test]

@@ -352,7 +352,7 @@ fn analyze_ships_the_same_events_as_the_local_logs() {
     let emf = &metrics[0];
     assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "otwatch");
     assert_eq!(emf["Sensor"], "sensor-1");
-    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "stats")[0]).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "otwatch_stats")[0]).unwrap();
     assert_eq!(emf["Packets"], stats["pkts_proc"]);
     // Bytes on the wire: at least what the capture kept.
     assert!(emf["Bytes"].as_u64() >= stats["bytes_recv"].as_u64());
@@ -480,7 +480,7 @@ fn a_killed_sensor_delivers_its_spool_after_restart() {
     // Wait for the run to write its logs, then kill it while it waits for
     // the link.
     let until = Instant::now() + Duration::from_secs(60);
-    while lines(&out1, "stats").is_empty() && Instant::now() < until {
+    while lines(&out1, "otwatch_stats").is_empty() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -558,7 +558,7 @@ fn a_full_spool_disk_is_reported_not_fatal() {
     let o = analyze(plain.path(), &[], &[pcap("modbusBig.pcap")]);
     assert!(o.status.success(), "{}", stderr(&o));
     for log in logs_in(plain.path()) {
-        if log != "stats" {
+        if log != "otwatch_stats" {
             let shipped: Vec<String> = lines(&out, &log)
                 .into_iter()
                 .filter(|l| !l.contains("OTWatch::Spool_Loss"))
@@ -692,7 +692,7 @@ fn the_standard_proxy_variables_are_honoured() {
 }
 
 /// One figure for the alerts of a run, wherever it is read: notice.log
-/// and alert.log rows, the run summary, stats.log, the EMF `Alerts`
+/// and alert.log rows, the run summary, otwatch_stats.log, the EMF `Alerts`
 /// metric in CloudWatch (and its by-severity split), the report's header.
 /// The run is the new-client attack against the plant's learned baseline
 /// with the default rules: deviations and rules on the same actions.
@@ -728,7 +728,7 @@ fn the_alert_counts_agree_everywhere() {
         .find_map(|l| l.trim().strip_prefix("alerts: "))
         .unwrap_or_else(|| panic!("no alerts line in:\n{err}"));
     assert!(summary.starts_with(&format!("{alerts} (")), "{summary}");
-    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "stats")[0]).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&lines(&out, "otwatch_stats")[0]).unwrap();
     assert_eq!(stats["alerts"].as_u64(), Some(alerts));
 
     let group = site.read();

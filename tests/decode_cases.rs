@@ -180,7 +180,7 @@ fn malformed_frames_are_counted_and_reported_never_fatal() {
     );
     assert!(names.contains(&"truncated_IP"), "{names:?}");
 
-    let stats = &read_json_log(&d.path().join("logs/stats.log"))[0];
+    let stats = &read_json_log(&d.path().join("logs/otwatch_stats.log"))[0];
     assert_eq!(stats["pkts_proc"], 10);
     assert_eq!(stats["non_ip_pkts"], 1);
     assert_eq!(stats["malformed_pkts"], 3);
@@ -311,7 +311,7 @@ fn ip_fragments_are_reassembled_into_one_packet() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["orig_pkts"], 1);
     assert_eq!(rows[0]["orig_ip_bytes"], 20 + 8 + 3000);
-    let stats = &read_json_log(&d.path().join("logs/stats.log"))[0];
+    let stats = &read_json_log(&d.path().join("logs/otwatch_stats.log"))[0];
     assert_eq!(stats["ip_fragments"], 4);
     assert_eq!(stats["ip_reassembled"], 1);
     let weird = read_json_log(&d.path().join("logs/weird.log"));

@@ -1,5 +1,5 @@
 //! The same input gives the same logs, byte for byte, whatever the number of
-//! worker threads. stats.log is left out: it reports the run's own elapsed
+//! worker threads. otwatch_stats.log is left out: it reports the run's own elapsed
 //! time and speed.
 
 mod common;
@@ -34,7 +34,7 @@ fn same_logs(a: &std::path::Path, b: &std::path::Path) {
     let mut names: Vec<_> = std::fs::read_dir(a)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".log") && n != "stats.log")
+        .filter(|n| n.ends_with(".log") && n != "otwatch_stats.log")
         .collect();
     names.sort();
     assert!(names.contains(&"conn.log".to_string()));
@@ -91,7 +91,7 @@ fn evictions_at_a_small_cap_do_not_depend_on_the_thread_count() {
         .collect();
     same_logs(&runs[0], &runs[1]);
     let evicted = |d: &std::path::Path| {
-        read_json_log(&d.join("stats.log"))[0]["flows_evicted"]
+        read_json_log(&d.join("otwatch_stats.log"))[0]["flows_evicted"]
             .as_u64()
             .unwrap()
     };

@@ -1,7 +1,7 @@
 //! `--eve FILE`: Suricata eve.json `alert` records, one per rule match,
 //! end to end on the bundled captures: the records' fields and types are
 //! Suricata's, each rule match the engine hands on is exactly one record
-//! (stats.log's `rule_matches`, the sids alert.log lists), `flow_id` is one
+//! (otwatch_stats.log's `rule_matches`, the sids alert.log lists), `flow_id` is one
 //! per connection, the output does not depend on the thread count, and a
 //! file that cannot be written fails the run naming it.
 
@@ -26,7 +26,7 @@ fn captures() -> Vec<PathBuf> {
     .collect()
 }
 
-/// Runs analyze with `--eve`; the eve records, alert.log and stats.log.
+/// Runs analyze with `--eve`; the eve records, alert.log and otwatch_stats.log.
 fn run(capture: &Path, extra: &[&str]) -> (Vec<Value>, Vec<Value>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("logs");
@@ -45,7 +45,7 @@ fn run(capture: &Path, extra: &[&str]) -> (Vec<Value>, Vec<Value>, Value) {
     } else {
         Vec::new()
     };
-    let stats = read_json_log(&out.join("stats.log")).pop().unwrap();
+    let stats = read_json_log(&out.join("otwatch_stats.log")).pop().unwrap();
     (read_json_log(&eve), alerts, stats)
 }
 
@@ -106,7 +106,7 @@ fn each_rule_match_is_one_suricata_alert_record() {
         assert_eq!(
             eve.len() as u64,
             stats["rule_matches"].as_u64().unwrap(),
-            "{name}: eve records and stats.log rule_matches"
+            "{name}: eve records and otwatch_stats.log rule_matches"
         );
         // ... and each rule an alert lists is one record with its sid
         // (an alert lists a rule once; the alert window keeps one action
@@ -241,7 +241,7 @@ fn matches_the_baseline_learned_are_not_records() {
             number_before(" matches ("),
             number_before(" learned by the baseline"),
         );
-        let stats = read_json_log(&out.join("stats.log")).pop().unwrap();
+        let stats = read_json_log(&out.join("otwatch_stats.log")).pop().unwrap();
         assert_eq!(stats["rule_matches"].as_u64(), Some(matches), "{line}");
         let records = read_json_log(&eve);
         assert_eq!(records.len() as u64, matches - learned, "{capture}: {line}");

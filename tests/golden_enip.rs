@@ -163,6 +163,6 @@ fn cip_io_is_rate_limited_by_default() {
     assert!(analyze(j.path(), &[], &[pcap("enip_cip_example.pcap")])
         .status
         .success());
-    let stats = read_json_log(&j.path().join("stats.log"));
+    let stats = read_json_log(&j.path().join("otwatch_stats.log"));
     assert_eq!(stats[0]["rows_rate_limited"], 398 - 24);
 }

@@ -4,7 +4,7 @@
 //! length fields that lie, a million flows and a 2 GiB connection. For each,
 //! the sensor exits cleanly (or names the file and packet it cannot read),
 //! its memory stays bounded where an attacker could grow it, and the anomaly
-//! is counted in weird.log or stats.log under the names asserted here.
+//! is counted in weird.log or otwatch_stats.log under the names asserted here.
 
 mod common;
 
@@ -73,7 +73,7 @@ impl Run {
     }
 
     fn stats(&self) -> Value {
-        let s = self.log("stats");
+        let s = self.log("otwatch_stats");
         assert_eq!(s.len(), 1, "one stats row: {s:?}");
         s[0].clone()
     }
@@ -81,7 +81,7 @@ impl Run {
     fn stat(&self, field: &str) -> u64 {
         self.stats()[field]
             .as_u64()
-            .unwrap_or_else(|| panic!("stats.log has no {field}"))
+            .unwrap_or_else(|| panic!("otwatch_stats.log has no {field}"))
     }
 
     /// How many weird.log rows carry each name.
@@ -368,7 +368,7 @@ fn empty_and_65535_byte_frames_among_modbus_traffic() {
     assert_eq!(n(&stats["snaplen_truncated"]), 2);
     // The burst's requests are never answered: past 1024 waiting for a
     // response, the oldest is written unmatched, each time counted (one
-    // weird.log row per connection, all in stats.log): the burst and
+    // weird.log row per connection, all in otwatch_stats.log): the burst and
     // request 9999 make 5458 waiting, 1024 fit.
     assert_eq!(run.weird("modbus_pending_overflow"), 1);
     assert_eq!(n(&stats["weirds"]), 4 + (whole as u64 + 1 - 1024));
@@ -1201,7 +1201,7 @@ fn modbus_length_fields_that_lie_on_an_established_connection() {
     let run = Run::on(&w).ok();
     let c = &run.log("conn")[0];
     let uid = &c["uid"];
-    // Each anomaly once in weird.log, every one counted in stats.log: two
+    // Each anomaly once in weird.log, every one counted in otwatch_stats.log: two
     // invalid lengths (0), two truncated PDUs (2), the server's 400-byte
     // PDU (trailing bytes, too long), and the middle of the response it
     // swallowed read as a header of length 0.
@@ -1743,7 +1743,7 @@ fn a_million_syn_flows_against_a_flow_cap() {
         synth.as_secs_f64(),
         (started.elapsed() - synth).as_secs_f64()
     );
-    let stats = read_json_log(&out.join("stats.log"))[0].clone();
+    let stats = read_json_log(&out.join("otwatch_stats.log"))[0].clone();
     assert_eq!(n(&stats["pkts_proc"]), FLOWS);
     assert_eq!(n(&stats["connections"]), FLOWS);
     assert_eq!(n(&stats["max_flows"]), CAP);

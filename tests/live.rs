@@ -223,10 +223,10 @@ fn live_capture_logs_what_analyze_logs_and_never_transmits() {
         };
         assert_eq!(ips(&out), ips(reference.path()), "{name} inventory");
         assert!(
-            out.join("capture_loss.log").exists(),
+            out.join("otwatch_capture_loss.log").exists(),
             "capture loss every interval"
         );
-        let loss = read_json_log(&out.join("capture_loss.log"));
+        let loss = read_json_log(&out.join("otwatch_capture_loss.log"));
         assert!(loss.iter().all(|r| r["kernel_dropped"] == 0), "{loss:?}");
     }
 }
@@ -789,7 +789,7 @@ fn live_ships_to_cloudwatch_as_it_runs() {
         .collect();
     assert!(metrics.len() >= 3, "{} metrics records", metrics.len());
     let packets: u64 = metrics.iter().map(|m| m["Packets"].as_u64().unwrap()).sum();
-    let stats = lines(&out, "stats");
+    let stats = lines(&out, "otwatch_stats");
     let last: Value = serde_json::from_str(stats.last().unwrap()).unwrap();
     assert_eq!(Some(packets), last["pkts_proc"].as_u64());
     // The periodic rows carry the workers' connection counters as they

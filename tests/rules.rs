@@ -263,7 +263,7 @@ fn the_default_pack_is_quiet_on_known_good_traffic() {
     }
 }
 
-/// Matches of one rule with no suppression window (stats.log
+/// Matches of one rule with no suppression window (otwatch_stats.log
 /// `rule_matches`; the alerts fold the matches of one action into one).
 fn count(rule: &str, caps: &[PathBuf]) -> usize {
     let dir = tempfile::tempdir().unwrap();
@@ -273,7 +273,7 @@ fn count(rule: &str, caps: &[PathBuf]) -> usize {
         &["--rules", path.to_str().unwrap(), "--alert-window", "0"],
         caps,
     );
-    let stats = read_json_log(&d.path().join("stats.log"));
+    let stats = read_json_log(&d.path().join("otwatch_stats.log"));
     stats[0]["rule_matches"].as_u64().unwrap() as usize
 }
 

@@ -70,7 +70,7 @@ fn summary_on_stderr_and_in_stats_log_without_progress_when_not_a_terminal() {
         !err.contains('\r') && !err.contains('\u{1b}'),
         "progress shown on a pipe: {err:?}"
     );
-    let stats = &read_json_log(&d.path().join("stats.log"))[0];
+    let stats = &read_json_log(&d.path().join("otwatch_stats.log"))[0];
     assert_eq!(stats["pkts_proc"], 13622);
     assert_eq!(stats["connections"], 3);
     assert!(stats["pkts_per_sec"].as_f64().unwrap() > 0.0);
@@ -127,7 +127,7 @@ fn a_reused_directory_never_mixes_runs() {
     assert!(o.status.success());
     for e in std::fs::read_dir(&fresh).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".log") && name != "stats.log" {
+        if name.ends_with(".log") && name != "otwatch_stats.log" {
             assert_eq!(
                 std::fs::read(out.join(&name)).unwrap(),
                 std::fs::read(fresh.join(&name)).unwrap(),
@@ -174,7 +174,7 @@ fn same_logs(a: &std::path::Path, b: &std::path::Path) {
     let mut n = 0;
     for e in std::fs::read_dir(a).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".log") && name != "stats.log" {
+        if name.ends_with(".log") && name != "otwatch_stats.log" {
             let x = std::fs::read(a.join(&name)).unwrap();
             let y = std::fs::read(b.join(&name)).unwrap_or_default();
             assert!(x == y, "{name} differs");
@@ -187,7 +187,7 @@ fn same_logs(a: &std::path::Path, b: &std::path::Path) {
             .filter(|e| {
                 let n = e.as_ref().unwrap().file_name();
                 let n = n.to_string_lossy();
-                n.ends_with(".log") && n != "stats.log"
+                n.ends_with(".log") && n != "otwatch_stats.log"
             })
             .count()
     };

@@ -117,10 +117,11 @@ fn cip_io_rows(dir: &Path) -> usize {
 fn analyze_takes_a_config_file_and_flags_win_over_it() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("site.toml");
-    // A live sensor's file: analyze ignores the capture keys.
+    // A live sensor's file: analyze ignores the capture keys (but for its
+    // BPF filter, which it reads files with).
     std::fs::write(
         &f,
-        "interface = [\"eth1\"]\nbpf = \"bogus !!\"\nlearn_for = \"7d\"\n\
+        "interface = [\"eth1\"]\nbpf = \"tcp or udp\"\nlearn_for = \"7d\"\n\
          cip_io_interval = 0\nlog_format = \"tsv\"\nno_rules = true\n",
     )
     .unwrap();

@@ -31,7 +31,7 @@ pub struct LiveArgs {
     /// Where --learn-for saves the baseline (default OUT/baseline.json).
     #[arg(long, value_name = "FILE")]
     pub learn_output: Option<PathBuf>,
-    /// stats.log and capture_loss.log this often.
+    /// otwatch_stats.log and otwatch_capture_loss.log this often.
     #[arg(long, value_name = "DURATION")]
     pub stats_interval: Option<String>,
     /// Capture loss (percent) that raises a notice.

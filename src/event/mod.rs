@@ -84,9 +84,9 @@ pub enum Event {
     /// A rule match handed on (it joins an alert): a record of eve.json
     /// when one is asked for, no Zeek log row.
     RuleMatch(Box<RuleMatch>),
-    /// The run's counters: `stats.log`.
+    /// The run's counters: `otwatch_stats.log`.
     Stats(Box<StatsRecord>),
-    /// The capture's loss in the last interval: `capture_loss.log`.
+    /// The capture's loss in the last interval: `otwatch_capture_loss.log`.
     CaptureLoss(Box<CaptureLoss>),
     /// A CloudWatch spool started losing events (no log row: a notice).
     SpoolLoss(Box<SpoolLoss>),

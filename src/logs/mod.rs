@@ -114,7 +114,7 @@ mod tests {
         for (name, fields) in [
             ("alert", crate::event::Alert::fields()),
             ("notice", super::notice::NoticeRow::fields()),
-            ("stats", crate::stats::StatsRecord::fields()),
+            ("otwatch_stats", crate::stats::StatsRecord::fields()),
         ] {
             let at = doc
                 .find(&format!("### {name}.log"))

@@ -1,7 +1,8 @@
-//! `notice.log`: one row per alert, in the columns of Zeek's notice log
-//! that apply (no file or email fields). `note` names the kind of alert,
-//! `msg` says what was seen, `sub` the baseline fact it contradicts (or
-//! what a rule matched).
+//! `notice.log`: one row per alert, in exactly the columns of Zeek's
+//! notice log (so a pipeline that parses Zeek's TSV by its column list
+//! reads it); the file, count, peer and email columns are unset. `note`
+//! names the kind of alert, `msg` says what was seen, `sub` the baseline
+//! fact it contradicts (or what a rule matched).
 
 use crate::event::Alert;
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
@@ -12,6 +13,9 @@ crate::columns_after!(
     crate::output::CONN_HEAD,
     6,
     [
+        field("fuid", T::String),
+        field("file_mime_type", T::String),
+        field("file_desc", T::String),
         field("proto", T::Enum),
         field("note", T::Enum),
         field("msg", T::String),
@@ -19,7 +23,11 @@ crate::columns_after!(
         field("src", T::Addr),
         field("dst", T::Addr),
         field("p", T::Port),
+        field("n", T::Count),
+        field("peer_descr", T::String),
         field("actions", T::SetString),
+        field("email_dest", T::SetString),
+        field("suppress_for", T::Interval),
     ]
 );
 
@@ -58,6 +66,7 @@ impl LogRecord for NoticeRow<'_> {
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         let a = self.0;
         conn_values(a, out);
+        out.extend(std::iter::repeat_n(Value::Unset, 3));
         out.push(a.proto.map_or(Value::Unset, Value::Ref));
         out.push(Value::Ref(a.kind.note()));
         out.push(Value::Ref(&a.msg));
@@ -65,6 +74,8 @@ impl LogRecord for NoticeRow<'_> {
         out.push(a.src.map_or(Value::Unset, Value::Addr));
         out.push(a.dst.map_or(Value::Unset, Value::Addr));
         out.push(a.p.map_or(Value::Unset, Value::Port));
+        out.extend(std::iter::repeat_n(Value::Unset, 2));
         out.push(Value::StrSet(vec!["Notice::ACTION_LOG".into()]));
+        out.extend(std::iter::repeat_n(Value::Unset, 2));
     }
 }

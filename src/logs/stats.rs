@@ -1,4 +1,4 @@
-//! `stats.log` (the run's counters) and `capture_loss.log` (a live
+//! `otwatch_stats.log` (the run's counters) and `otwatch_capture_loss.log` (a live
 //! capture's loss per interval, as Zeek's capture-loss log reports it).
 
 use crate::output::{field, Field, FieldType as T, LogRecord, Value};
@@ -40,7 +40,7 @@ static FIELDS: [Field; 31] = [
 ];
 
 impl LogRecord for StatsRecord {
-    const PATH: &'static str = "stats";
+    const PATH: &'static str = "otwatch_stats";
 
     fn fields() -> &'static [Field] {
         &FIELDS
@@ -101,7 +101,7 @@ static LOSS_FIELDS: [Field; 7] = [
 ];
 
 impl LogRecord for CaptureLoss {
-    const PATH: &'static str = "capture_loss";
+    const PATH: &'static str = "otwatch_capture_loss";
     fn fields() -> &'static [Field] {
         &LOSS_FIELDS
     }

@@ -117,7 +117,7 @@ pub struct Observed {
     /// Edges and functions not learned because of the caps.
     pub edges_dropped: u64,
     /// The caps of the inventory, the baseline, the detector and the rules
-    /// reached (stats.log).
+    /// reached (otwatch_stats.log).
     pub caps: crate::stats::ObserveCounters,
     /// Periodic rewrites of `known_devices.log`, and the first that failed.
     pub snapshots: u64,

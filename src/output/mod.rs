@@ -23,7 +23,6 @@ pub mod cloudwatch;
 /// Every log otwatch writes (the names `--cloudwatch-logs` accepts).
 pub const LOG_NAMES: &[&str] = &[
     "alert",
-    "capture_loss",
     "cip",
     "cip_identity",
     "cip_io",
@@ -61,7 +60,8 @@ pub const LOG_NAMES: &[&str] = &[
     "opcua_binary_read_results",
     "opcua_binary_status_code_detail",
     "opcua_binary_write",
-    "stats",
+    "otwatch_capture_loss",
+    "otwatch_stats",
     "weird",
 ];
 

@@ -160,7 +160,7 @@ pub struct LiveControl {
     /// A tick is cut at least this often, so that a quiet network still
     /// sees its timeouts and logs.
     pub tick_every: std::time::Duration,
-    /// stats.log and capture_loss.log rows this often.
+    /// otwatch_stats.log and otwatch_capture_loss.log rows this often.
     pub stats_every: std::time::Duration,
     /// Percent of packets lost (kernel drops) that raises a notice.
     pub loss_threshold: f64,
@@ -682,8 +682,8 @@ impl<'a> Capturer<'a> {
         None
     }
 
-    /// Writes a capture_loss.log row (and a notice past the threshold) and
-    /// a stats.log row for the interval that just ended.
+    /// Writes a otwatch_capture_loss.log row (and a notice past the threshold) and
+    /// a otwatch_stats.log row for the interval that just ended.
     fn live_stats(
         &mut self,
         srcs: &mut [LiveSource],

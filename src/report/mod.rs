@@ -139,7 +139,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
             dir.display()
         ));
     }
-    let stats = read_log(dir, "stats")?;
+    let stats = read_log(dir, "otwatch_stats")?;
     let alerts = read_log(dir, "alert")?;
     let weird = read_log(dir, "weird")?;
     let known = read_log(dir, "known_devices")?;

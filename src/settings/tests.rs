@@ -411,10 +411,14 @@ tcp_timeout = 9
     let s = resolve(Mode::Learn, &flags(), Some(text)).unwrap();
     assert_eq!(s.pipeline.flow.tcp_inactivity, secs(9));
     assert!(s.pipeline.observe.baseline.is_none());
+    // analyze filters its files with the sensor's BPF filter too.
     let e = resolve(Mode::Analyze, &flags(), Some(text)).unwrap_err();
+    let l = lines(&e);
+    assert_eq!(l.len(), 2, "{e}");
+    assert!(l[0].starts_with("s.toml:1: bpf: BPF filter \"bogus !!\""));
     assert_eq!(
-        lines(&e),
-        ["s.toml:2: baseline: /nonexistent/b.json: no such file or directory"]
+        l[1],
+        "s.toml:2: baseline: /nonexistent/b.json: no such file or directory"
     );
     let e = resolve(Mode::Live, &live_flags(), Some(text)).unwrap_err();
     assert_eq!(lines(&e).len(), 3, "{e}");
