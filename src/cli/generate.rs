@@ -28,6 +28,24 @@ pub fn manpages(dir: &Path) -> ExitCode {
     }
 }
 
+/// Writes the JSON Schema of every log into a folder (`docs/schemas/`),
+/// one `<log>.json` each.
+pub fn schemas(dir: &Path) -> ExitCode {
+    let made = std::fs::create_dir_all(dir).and_then(|()| {
+        let all = crate::logs::schema::all();
+        for (name, schema) in &all {
+            let mut text = serde_json::to_string_pretty(schema).map_err(std::io::Error::other)?;
+            text.push('\n');
+            std::fs::write(dir.join(format!("{name}.json")), text)?;
+        }
+        Ok(all.len())
+    });
+    match made {
+        Ok(n) => super::print_out(&format!("{}: {n} log schemas\n", dir.display())),
+        Err(e) => failed(&format!("{}: {e}", dir.display())),
+    }
+}
+
 /// An internal error (a bug) says so in one line with the version, the
 /// message and where in otwatch's source it happened, without the build
 /// machine's paths.

@@ -129,6 +129,9 @@ pub enum Command {
     /// folder: what the packages install.
     #[command(hide = true)]
     Manpages { dir: std::path::PathBuf },
+    /// Write the JSON Schema of every log into a folder (docs/schemas/).
+    #[command(hide = true)]
+    Schemas { dir: std::path::PathBuf },
 }
 
 impl Cli {
@@ -187,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::Inventory(args) => inventory::run(&args),
         Command::Completions { shell } => generate::completions(shell),
         Command::Manpages { dir } => generate::manpages(&dir),
+        Command::Schemas { dir } => generate::schemas(&dir),
     }
 }
 

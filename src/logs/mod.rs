@@ -12,6 +12,7 @@ mod head;
 pub mod modbus;
 mod notice;
 pub mod opcua;
+pub mod schema;
 mod stats;
 mod weird;
 

@@ -13,6 +13,16 @@ use crate::output::{field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::borrow::Cow;
 
+/// The EtherNet/IP and CIP logs and their columns (for their schemas).
+pub(crate) fn logs() -> [(&'static str, &'static [Field]); 4] {
+    [
+        (Encapsulation::PATH, Encapsulation::fields()),
+        (CipRow::PATH, CipRow::fields()),
+        (Io::PATH, Io::fields()),
+        (Identity::PATH, Identity::fields()),
+    ]
+}
+
 const HEAD: [Field; 12] = message_head_fields("packet_correlation_id");
 
 /// A number shown as `0x` and at least `digits` hex digits, as the

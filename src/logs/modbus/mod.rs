@@ -17,6 +17,17 @@ use crate::time::Ts;
 pub use device_id::object_name;
 use device_id::{conformity_level, read_object_name};
 
+/// The Modbus logs and their columns (for their schemas).
+pub(crate) fn logs() -> [(&'static str, &'static [Field]); 5] {
+    [
+        (Header::PATH, Header::fields()),
+        (DetailedRow::PATH, DetailedRow::fields()),
+        (MaskWrite::PATH, MaskWrite::fields()),
+        (ReadWrite::PATH, ReadWrite::fields()),
+        (DeviceId::PATH, DeviceId::fields()),
+    ]
+}
+
 /// A connection's uid and endpoints: the same on each of its rows.
 fn id_values<'a>(id: &'a ConnId, out: &mut dyn crate::output::Sink<'a>) {
     let key = crate::output::GroupKey {

@@ -215,3 +215,6 @@ pub fn write_response<'e>(rows: &mut Rows<'e, '_>, b: &'e WriteResponse) {
     }
     rows.diagnostics(Source::Write, &b.diagnostics);
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 4] = [&READ, &NODES_TO_READ, &RESULTS, &WRITE];

@@ -291,3 +291,13 @@ pub fn create_session_response<'e>(rows: &mut Rows<'e, '_>, b: &'e CreateSession
     let logs = (&CREATE_SESSION_ENDPOINTS, &CREATE_SESSION_USER_TOKEN);
     endpoints(rows, list, logs);
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 6] = [
+    &GET_ENDPOINTS,
+    &GET_ENDPOINTS_DESCRIPTION,
+    &CREATE_SESSION_ENDPOINTS,
+    &GET_ENDPOINTS_USER_TOKEN,
+    &CREATE_SESSION_USER_TOKEN,
+    &CREATE_SESSION,
+];

@@ -67,3 +67,6 @@ pub fn call_response<'e>(rows: &mut Rows<'e, '_>, b: &'e CallResponse) {
         rows.emit_message(&CALL);
     }
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 1] = [&CALL];

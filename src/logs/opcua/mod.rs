@@ -30,6 +30,28 @@ use crate::event::opcua::{
 use crate::output::{field, DynLog, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
 use row::Rows;
+
+/// The OPC UA logs and their columns (for their schemas).
+pub(crate) fn logs() -> Vec<(&'static str, &'static [Field])> {
+    let mut v: Vec<(&'static str, &'static [Field])> = vec![
+        (Message::PATH, <Message as LogRecord>::fields()),
+        (
+            status::StatusRow::PATH,
+            <status::StatusRow as LogRecord>::fields(),
+        ),
+    ];
+    for l in attribute::LOGS
+        .iter()
+        .chain(&discovery::LOGS)
+        .chain(&method::LOGS)
+        .chain(&session::LOGS)
+        .chain(&subscription::LOGS)
+        .chain(&view::LOGS)
+    {
+        v.push((l.path, l.fields));
+    }
+    v
+}
 use status::Source;
 
 /// What a logged secret is replaced with.

@@ -212,3 +212,6 @@ pub fn close_session_request<'e>(rows: &mut Rows<'e, '_>, b: &'e CloseSessionReq
     rows.start().push(Value::Bool(b.delete_subscriptions));
     rows.emit_message(&CLOSE_SESSION);
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 3] = [&OPEN_SECURE_CHANNEL, &ACTIVATE_SESSION, &CLOSE_SESSION];

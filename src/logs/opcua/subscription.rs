@@ -354,3 +354,12 @@ pub fn publish_response<'e>(rows: &mut Rows<'e, '_>, b: &'e PublishResponse) {
         rows.emit(&PUBLISH_DATA_CHANGE, changes_link);
     }
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 5] = [
+    &CREATE_SUBSCRIPTION,
+    &CREATE_MONITORED_ITEMS,
+    &CREATE_ITEM,
+    &PUBLISH,
+    &PUBLISH_DATA_CHANGE,
+];

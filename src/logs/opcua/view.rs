@@ -208,3 +208,6 @@ pub fn browse_response<'e>(rows: &mut Rows<'e, '_>, kind: &'static str, b: &'e B
     }
     rows.diagnostics(Source::Browse, &b.diagnostics);
 }
+
+/// This module's logs (for their schemas).
+pub(super) static LOGS: [&Log; 4] = [&BROWSE, &DESCRIPTION, &RESULT, &REFERENCES];
