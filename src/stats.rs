@@ -149,7 +149,13 @@ impl fmt::Display for Summary {
             self.packets_per_sec()
         )?;
         if let (Some(a), Some(b)) = (self.first_ts, self.last_ts) {
-            writeln!(f, "  capture span: {:.6} s", b.since(a).as_secs_f64())?;
+            writeln!(
+                f,
+                "  capture span: {:.6} s, {} to {}",
+                b.since(a).as_secs_f64(),
+                crate::output::iso8601(a),
+                crate::output::iso8601(b)
+            )?;
         }
         if self.filtered > 0 {
             writeln!(f, "  filter: {} packets left out", self.filtered)?;

@@ -116,7 +116,18 @@ fn the_inventory_command_prints_table_json_and_csv() {
     let csv = out(&["--csv"]);
     assert!(csv.starts_with("ip,mac_vendor,roles,purdue,identity,firmware,served,used,last_seen\n"));
     assert!(csv.contains("\"Cisco Systems, Inc\""), "quoted: {csv}");
+    // last_seen is for people: ISO 8601 in UTC, as JSON keeps the number.
     let json = out(&["--json"]);
+    let first: Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    let last_us = first["last_seen_us"].as_i64().unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    let seen = row.rsplit(',').next().unwrap();
+    assert_eq!(
+        seen,
+        otwatch::output::iso8601(otwatch::time::Ts(last_us)),
+        "{row}"
+    );
+    assert!(seen.len() == 20 && seen.ends_with('Z') && &seen[10..11] == "T");
     let parsed: Vec<Value> = json
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

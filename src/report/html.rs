@@ -29,7 +29,7 @@ a{color:#0958d9;cursor:pointer}
 const SCRIPT: &str = r#"
 (function () {
   const D = JSON.parse(document.getElementById('data').textContent);
-  const fmt = t => t ? new Date(t * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+  const fmt = t => t ? new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z') : '';
   const el = (tag, attrs, text) => { const e = document.createElement(tag); Object.assign(e, attrs || {}); if (text !== undefined) e.textContent = text; return e; };
 
   // Summary.
