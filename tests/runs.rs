@@ -201,7 +201,9 @@ fn standard_input_is_read_like_the_file() {
     let d = tempfile::tempdir().unwrap();
     let (file, piped) = (d.path().join("file"), d.path().join("stdin"));
     let capture = pcap("plant-anomalies.pcap");
-    assert!(analyze(&file, &[], &[capture.clone()]).status.success());
+    assert!(analyze(&file, &[], std::slice::from_ref(&capture))
+        .status
+        .success());
     let o = otwatch()
         .args(["analyze", "--quiet", "--out"])
         .arg(&piped)
@@ -230,7 +232,7 @@ fn a_bpf_filter_equals_prefiltered_input() {
         .expect("tcpdump (make test-deps installs it)");
     assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
     let (filtered, prefiltered) = (d.path().join("f"), d.path().join("p"));
-    let o = analyze(&filtered, &["-f", filter], &[capture.clone()]);
+    let o = analyze(&filtered, &["-f", filter], std::slice::from_ref(&capture));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(analyze(&prefiltered, &[], &[pre]).status.success());
     same_logs(&filtered, &prefiltered);
@@ -238,4 +240,52 @@ fn a_bpf_filter_equals_prefiltered_input() {
     let all = d.path().join("all");
     assert!(analyze(&all, &[], &[capture]).status.success());
     assert!(all.join("enip.log").exists() && !filtered.join("enip.log").exists());
+}
+
+/// `--log-format tsv` applies to every log, the inventory included, and
+/// otwatch's readers take either form alike.
+#[test]
+fn tsv_is_every_logs_format_and_reads_back_like_json() {
+    let d = tempfile::tempdir().unwrap();
+    let (json, tsv) = (d.path().join("json"), d.path().join("tsv"));
+    let capture = pcap("plant-anomalies.pcap");
+    assert!(analyze(&json, &[], std::slice::from_ref(&capture))
+        .status
+        .success());
+    let o = analyze(&tsv, &["--log-format", "tsv"], &[capture]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut n = 0;
+    for e in std::fs::read_dir(&tsv).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "log") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.starts_with("#separator \\x09\n"), "{}", p.display());
+            assert!(
+                text.ends_with('\n') && text.contains("\n#close\t"),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 8 && tsv.join("known_devices.log").exists());
+    let out = |args: &[&str]| {
+        let o = otwatch().args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    for format in ["table", "json", "csv"] {
+        assert_eq!(
+            out(&["inventory", "--format", format, json.to_str().unwrap()]),
+            out(&["inventory", "--format", format, tsv.to_str().unwrap()]),
+            "inventory --format {format}"
+        );
+    }
+    let (a, b) = (d.path().join("a.html"), d.path().join("b.html"));
+    out(&["report", json.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+    out(&["report", tsv.to_str().unwrap(), "-o", b.to_str().unwrap()]);
+    assert!(
+        std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+        "the reports differ"
+    );
 }

@@ -14,7 +14,7 @@ pub use device::{
     format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, Revision, MAX_SET,
 };
 pub use roles::{purdue, roles, sides, Role, RoleConfig};
-pub use table::{log_text, print, read_devices, write_log, DeviceLine, Format};
+pub use table::{log_text, print, read_devices, read_records, write_log, DeviceLine, Format};
 
 use crate::event::enip::{Identity, Io};
 use crate::event::modbus::DeviceId;

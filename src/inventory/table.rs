@@ -2,6 +2,8 @@
 
 use super::device::{Device, Revision};
 use super::roles::{purdue, roles, RoleConfig};
+use crate::output::{field, Field, FieldType as T, LogRecord, Value};
+use crate::time::Ts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,13 +48,175 @@ impl DeviceLine {
     }
 }
 
-/// Writes `known_devices.log`: one JSON object per device, by address.
+/// Writes `known_devices.log` in the run's log format: one JSON object per
+/// device, by address; or Zeek's TSV with flat columns for Zeek pipelines
+/// and the whole record, as JSON, in its last column (`record`), which is
+/// what otwatch's readers take.
 pub fn write_log<'a>(
     path: &Path,
     devices: impl Iterator<Item = &'a Device>,
     cfg: &RoleConfig,
+    format: crate::output::LogFormat,
 ) -> std::io::Result<()> {
-    std::fs::write(path, log_text(devices, cfg)?)
+    let text = match format {
+        crate::output::LogFormat::Json => log_text(devices, cfg)?,
+        crate::output::LogFormat::Tsv => tsv_text(devices, cfg)?,
+    };
+    std::fs::write(path, text)
+}
+
+crate::columns_after!(
+    TSV_FIELDS,
+    [field("ts", T::Time)],
+    1,
+    [
+        field("ip", T::Addr),
+        field("macs", T::SetString),
+        field("vendors", T::SetString),
+        field("vlans", T::VectorCount),
+        field("roles", T::SetString),
+        field("purdue_level", T::Count),
+        field("purdue_reason", T::String),
+        field("identity", T::String),
+        field("firmware", T::String),
+        field("mode", T::String),
+        field("first_seen", T::Time),
+        field("last_seen", T::Time),
+        field("packets_sent", T::Count),
+        field("bytes_sent", T::Count),
+        field("packets_received", T::Count),
+        field("bytes_received", T::Count),
+        field("served", T::SetString),
+        field("used", T::SetString),
+        field("record", T::String),
+    ]
+);
+
+/// A device as a TSV row: its line and that line's JSON.
+#[derive(Debug)]
+struct TsvDevice {
+    line: DeviceLine,
+    json: String,
+}
+
+fn port_list(m: &BTreeMap<String, std::collections::BTreeSet<u16>>) -> Vec<String> {
+    m.iter()
+        .map(|(p, ports)| {
+            let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+            format!("{p}/{}", ports.join("+"))
+        })
+        .collect()
+}
+
+impl LogRecord for TsvDevice {
+    const PATH: &'static str = "known_devices";
+    fn fields() -> &'static [Field] {
+        &TSV_FIELDS
+    }
+    fn ts(&self) -> Ts {
+        Ts(self.line.device.last_seen_us)
+    }
+    fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
+        let (l, d) = (&self.line, &self.line.device);
+        out.push(Value::Time(Ts(d.last_seen_us)));
+        out.push(Value::Addr(d.ip));
+        out.push(Value::StrSet(d.macs.iter().cloned().collect()));
+        out.push(Value::StrSet(l.vendors.clone()));
+        out.push(Value::Counts(
+            d.vlans.iter().map(|v| u64::from(*v)).collect(),
+        ));
+        out.push(Value::StrSet(l.roles.clone()));
+        out.push(
+            l.purdue_level
+                .map_or(Value::Unset, |p| Value::Count(u64::from(p))),
+        );
+        out.push(Value::Ref(&l.purdue_reason));
+        out.push(d.identity().map_or(Value::Unset, Value::Str));
+        out.push(
+            l.firmware
+                .as_ref()
+                .map_or(Value::Unset, |r| Value::Ref(&r.revision)),
+        );
+        out.push(l.mode.as_deref().map_or(Value::Unset, Value::Ref));
+        out.push(Value::Time(Ts(d.first_seen_us)));
+        out.push(Value::Time(Ts(d.last_seen_us)));
+        for n in [
+            d.packets_sent,
+            d.bytes_sent,
+            d.packets_received,
+            d.bytes_received,
+        ] {
+            out.push(Value::Count(n));
+        }
+        out.push(Value::StrSet(port_list(&d.activity.served)));
+        out.push(Value::StrSet(port_list(&d.activity.used)));
+        out.push(Value::Ref(&self.json));
+    }
+}
+
+/// `known_devices.log` in Zeek's TSV (stamped with the first and last time
+/// a device was seen, so the same input gives the same bytes).
+fn tsv_text<'a>(
+    devices: impl Iterator<Item = &'a Device>,
+    cfg: &RoleConfig,
+) -> std::io::Result<String> {
+    let rows: Vec<TsvDevice> = devices
+        .map(|d| {
+            let line = DeviceLine::new(d, cfg);
+            serde_json::to_string(&line)
+                .map(|json| TsvDevice { line, json })
+                .map_err(std::io::Error::other)
+        })
+        .collect::<Result<_, _>>()?;
+    let open = rows
+        .iter()
+        .map(|r| r.line.device.first_seen_us)
+        .min()
+        .unwrap_or(0);
+    let close = rows
+        .iter()
+        .map(|r| r.line.device.last_seen_us)
+        .max()
+        .unwrap_or(0);
+    let refs: Vec<&dyn crate::output::DynLog> = rows
+        .iter()
+        .map(|r| r as &dyn crate::output::DynLog)
+        .collect();
+    Ok(crate::output::tsv_file(
+        TsvDevice::PATH,
+        TsvDevice::fields(),
+        &refs,
+        Ts(open),
+        Ts(close),
+    ))
+}
+
+/// The device records of a `known_devices.log`, JSON or TSV, as JSON
+/// objects (with the roles and levels the run gave them).
+pub fn read_records(file: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let at = |i: usize| format!("{}:{}", file.display(), i + 1);
+    let mut record_col = None;
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if let Some(f) = l.strip_prefix("#fields\t") {
+            record_col = f.split('\t').position(|c| c == "record");
+            continue;
+        }
+        if l.starts_with('#') || l.trim().is_empty() {
+            continue;
+        }
+        let json = match record_col {
+            Some(c) => crate::output::tsv_unescape(
+                l.split('\t')
+                    .nth(c)
+                    .ok_or_else(|| format!("{}: no record column", at(i)))?,
+            ),
+            None => l.to_string(),
+        };
+        out.push(serde_json::from_str(&json).map_err(|e| format!("{}: {e}", at(i)))?);
+    }
+    Ok(out)
 }
 
 /// The lines of `known_devices.log` (JSON, one device per line).
@@ -90,13 +254,12 @@ pub fn read_devices(path: &Path) -> Result<Vec<Device>, String> {
             .map_err(|e| format!("{}: {e}", file.display()))?;
         return Ok(b.devices.into_values().collect());
     }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str::<DeviceLine>(l)
+    read_records(&file)?
+        .into_iter()
+        .map(|v| {
+            serde_json::from_value::<DeviceLine>(v)
                 .map(|d| d.device)
-                .map_err(|e| format!("{}:{}: {e}", file.display(), i + 1))
+                .map_err(|e| format!("{}: {e}", file.display()))
         })
         .collect()
 }

@@ -26,6 +26,8 @@ pub struct ObserveConfig {
     /// seconds of traffic (live sensors; the end of a run writes it
     /// anyway).
     pub inventory_every: Option<(std::path::PathBuf, u64)>,
+    /// The format of `known_devices.log` (the run's log format).
+    pub inventory_format: crate::output::LogFormat,
     /// Rules to evaluate, and the window (seconds) within which a rule's
     /// repeats for the same source and destination are suppressed.
     pub rules: Option<(RuleSet, u64)>,
@@ -38,6 +40,7 @@ pub struct ObserveConfig {
 #[derive(Debug)]
 struct Snapshots {
     dir: std::path::PathBuf,
+    format: crate::output::LogFormat,
     every_us: i64,
     next: Option<i64>,
     written: u64,
@@ -62,7 +65,7 @@ impl Snapshots {
     /// Writes beside the log and renames, so readers never see half a file.
     fn write(&mut self, inv: &Inventory, roles: &RoleConfig) {
         let tmp = self.dir.join(".known_devices.log.tmp");
-        let res = crate::inventory::write_log(&tmp, inv.devices.values(), roles)
+        let res = crate::inventory::write_log(&tmp, inv.devices.values(), roles, self.format)
             .and_then(|_| std::fs::rename(&tmp, self.dir.join("known_devices.log")));
         match res {
             Ok(()) => self.written += 1,
@@ -158,6 +161,7 @@ impl Observer {
             channels: SessionChannels::default(),
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
+                format: cfg.inventory_format,
                 every_us: (*secs as i64).max(1) * 1_000_000,
                 next: None,
                 written: 0,

@@ -126,6 +126,31 @@ pub fn bytes_text(b: &[u8]) -> String {
     }
 }
 
+/// Undoes Zeek's TSV escaping (`\xNN` for the bytes it escapes; a
+/// backslash itself is always escaped, so the form is unambiguous).
+pub fn tsv_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("\\x") {
+        out.push_str(&rest[..i]);
+        match rest
+            .get(i + 2..i + 4)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            Some(b) if b < 0x80 => {
+                out.push(char::from(b));
+                rest = &rest[i + 4..];
+            }
+            _ => {
+                out.push_str("\\x");
+                rest = &rest[i + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Escapes a string the way Zeek's ASCII writer does: non-printable bytes as
 /// `\xNN`, valid printable UTF-8 unchanged; `sep` (TAB or `,`) escaped too.
 fn push_escaped(out: &mut String, s: &str, escape_comma: bool) {

@@ -266,26 +266,7 @@ impl LogWriter {
             }
             let mut out = BufWriter::with_capacity(256 * 1024, File::create(&path).map_err(err)?);
             if self.format == LogFormat::Tsv {
-                let mut h = String::new();
-                h.push_str(
-                    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n",
-                );
-                h.push_str(&format!("#path\t{}\n", log));
-                h.push_str(&format!(
-                    "#open\t{}\n",
-                    stamp(self.open_ts.unwrap_or_default())
-                ));
-                h.push_str("#fields");
-                for f in fields {
-                    h.push('\t');
-                    h.push_str(f.name);
-                }
-                h.push_str("\n#types");
-                for f in fields {
-                    h.push('\t');
-                    h.push_str(f.ty.zeek_name());
-                }
-                h.push('\n');
+                let h = tsv_header(log, fields, self.open_ts.unwrap_or_default());
                 out.write_all(h.as_bytes()).map_err(err)?;
             }
             self.files.insert(
@@ -474,6 +455,48 @@ impl<'a> Sink<'a> for TsvRow<'_> {
     fn group(&mut self, _: GroupKey, _: usize, values: &mut dyn FnMut(&mut dyn Sink<'a>)) {
         values(self);
     }
+}
+
+/// Zeek's TSV header of a log: separators, path, `#open` stamp, columns
+/// and their types.
+fn tsv_header(log: &str, fields: &[super::Field], open: Ts) -> String {
+    let mut h = String::new();
+    h.push_str("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n");
+    h.push_str(&format!("#path\t{log}\n"));
+    h.push_str(&format!("#open\t{}\n", stamp(open)));
+    h.push_str("#fields");
+    for f in fields {
+        h.push('\t');
+        h.push_str(f.name);
+    }
+    h.push_str("\n#types");
+    for f in fields {
+        h.push('\t');
+        h.push_str(f.ty.zeek_name());
+    }
+    h.push('\n');
+    h
+}
+
+/// A whole log file in Zeek's TSV (for a log written at once, such as the
+/// inventory): header, one line per record, `#close`.
+pub fn tsv_file(
+    log: &str,
+    fields: &[super::Field],
+    rows: &[&dyn DynLog],
+    open: Ts,
+    close: Ts,
+) -> String {
+    let mut text = tsv_header(log, fields, open);
+    for r in rows {
+        r.values(&mut TsvRow {
+            line: &mut text,
+            first: true,
+        });
+        text.push('\n');
+    }
+    text.push_str(&format!("#close\t{}\n", stamp(close)));
+    text
 }
 
 /// A record's JSON log line, with its newline, appended to `line`;

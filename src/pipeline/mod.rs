@@ -353,7 +353,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                 }
             }
             if res.is_ok() && !cfg.discard_logs {
-                res = write_inventory(&cfg.out_dir, &done);
+                res = write_inventory(&cfg.out_dir, cfg.format, &done);
             }
             if let Some(sh) = shipper.as_ref().filter(|s| s.wants("known_devices")) {
                 let devices = done.inventory.devices.values();
@@ -451,9 +451,13 @@ fn metrics(
 }
 
 /// Writes `known_devices.log` (JSON lines, one device per line).
-fn write_inventory(dir: &std::path::Path, done: &Observed) -> Result<(), WriteError> {
+fn write_inventory(
+    dir: &std::path::Path,
+    format: LogFormat,
+    done: &Observed,
+) -> Result<(), WriteError> {
     let path = dir.join("known_devices.log");
-    crate::inventory::write_log(&path, done.inventory.devices.values(), &done.roles)
+    crate::inventory::write_log(&path, done.inventory.devices.values(), &done.roles, format)
         .map_err(|source| WriteError { path, source })
 }
 

@@ -142,7 +142,19 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
     let stats = read_log(dir, "otwatch_stats")?;
     let alerts = read_log(dir, "alert")?;
     let weird = read_log(dir, "weird")?;
-    let known = read_log(dir, "known_devices")?;
+    // The inventory in either log format (TSV keeps each record whole in
+    // its `record` column).
+    let known: Vec<Row> = if crate::output::manifest::has_log(dir, "known_devices")? {
+        crate::inventory::read_records(&dir.join("known_devices.log"))?
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     // Who is involved in an alert or a deviation.
     let mut hot: BTreeSet<String> = BTreeSet::new();

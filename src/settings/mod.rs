@@ -326,6 +326,7 @@ impl Resolver<'_> {
             .value("log_format", |c| c.log_format.clone())
             .and_then(|f| log_format(&f).ok())
             .unwrap_or(LogFormat::Json);
+        p.observe.inventory_format = p.format;
         p.observe.detect = DetectConfig {
             interval_factor: self
                 .value("interval_factor", |c| c.interval_factor)
