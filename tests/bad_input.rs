@@ -263,3 +263,29 @@ fn help_explains_options_with_examples() {
     }
     assert!(text.matches("Example:").count() >= 8, "{text}");
 }
+
+/// `baseline learn` with a damaged file learns what it read, saves it and
+/// says so (exit 1).
+#[test]
+fn baseline_learn_keeps_what_a_damaged_file_held() {
+    let d = tempfile::tempdir().unwrap();
+    let f = truncated_copy(d.path(), 40);
+    let out = d.path().join("b.json");
+    let o = otwatch()
+        .args(["baseline", "learn", "-q"])
+        .arg(&f)
+        .arg(pcap("enip_cip_example.pcap"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("cut.pcap: packet 40: "), "{e}");
+    assert!(e.contains("the baseline holds what was read"), "{e}");
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let devices = b["devices"].as_array().map_or(0, Vec::len);
+    // The damaged file's Modbus pair and the EtherNet/IP devices after it.
+    assert!(devices > 2, "{devices} devices");
+}
