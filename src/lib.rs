@@ -11,6 +11,23 @@
 //! sound.
 #![deny(unsafe_code)]
 
+/// The version line: the crate's version, the commit it was built from and
+/// its build features.
+#[cfg(feature = "cloudwatch")]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OTWATCH_COMMIT"),
+    ", features: cloudwatch)"
+);
+#[cfg(not(feature = "cloudwatch"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OTWATCH_COMMIT"),
+    ", features: none)"
+);
+
 pub mod analyzers;
 pub mod baseline;
 pub mod capture;

@@ -153,8 +153,8 @@ impl fmt::Display for Summary {
                 f,
                 "  capture span: {:.6} s, {} to {}",
                 b.since(a).as_secs_f64(),
-                crate::output::iso8601(a),
-                crate::output::iso8601(b)
+                crate::time::iso8601(a),
+                crate::time::iso8601(b)
             )?;
         }
         if self.filtered > 0 {

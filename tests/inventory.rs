@@ -124,7 +124,7 @@ fn the_inventory_command_prints_table_json_and_csv() {
     let seen = row.rsplit(',').next().unwrap();
     assert_eq!(
         seen,
-        otwatch::output::iso8601(otwatch::time::Ts(last_us)),
+        otwatch::time::iso8601(otwatch::time::Ts(last_us)),
         "{row}"
     );
     assert!(seen.len() == 20 && seen.ends_with('Z') && &seen[10..11] == "T");

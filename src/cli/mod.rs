@@ -33,22 +33,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// The version line: the crate's version, the commit it was built from and
-/// its build features.
-#[cfg(feature = "cloudwatch")]
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("OTWATCH_COMMIT"),
-    ", features: cloudwatch)"
-);
-#[cfg(not(feature = "cloudwatch"))]
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("OTWATCH_COMMIT"),
-    ", features: none)"
-);
+pub use crate::VERSION;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -307,7 +307,7 @@ fn cells(l: &DeviceLine) -> [String; 9] {
             .map_or(String::new(), |r| r.revision.clone()),
         protocols(&d.activity.served),
         protocols(&d.activity.used),
-        crate::output::iso8601(crate::time::Ts(d.last_seen_us)),
+        crate::time::iso8601(crate::time::Ts(d.last_seen_us)),
     ]
 }
 

@@ -88,7 +88,7 @@ pub fn timestamp(ts: Ts) -> String {
     let secs = ts.0.div_euclid(1_000_000);
     let micros = ts.0.rem_euclid(1_000_000);
     let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::output::civil_from_days(secs.div_euclid(86_400));
+    let (y, m, d) = crate::time::civil_from_days(secs.div_euclid(86_400));
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}+0000",
         rem / 3600,

@@ -15,9 +15,8 @@ pub use eve::EveWriter;
 pub use value::{
     bytes_text, hex_pair, push_hex_bytes, push_json_string, tsv_unescape, Field, FieldType, Value,
 };
-pub(crate) use writer::civil_from_days;
 pub use writer::{
-    iso8601, json_line, json_line_into, stamp, tsv_file, LogFormat, LogWriter, RowCache, WriteError,
+    json_line, json_line_into, stamp, tsv_file, LogFormat, LogWriter, RowCache, WriteError,
 };
 
 pub mod cloudwatch;

@@ -552,7 +552,7 @@ pub fn stamp(ts: Ts) -> String {
     let secs = ts.0.div_euclid(1_000_000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::time::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}-{:02}-{:02}-{:02}",
         rem / 3600,
@@ -561,43 +561,9 @@ pub fn stamp(ts: Ts) -> String {
     )
 }
 
-/// A time a person reads: ISO 8601 in UTC to the second
-/// (`2026-12-07T01:15:00Z`).
-pub fn iso8601(ts: Ts) -> String {
-    let secs = ts.0.div_euclid(1_000_000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_times_are_utc() {
-        assert_eq!(iso8601(Ts(1_381_967_744_663_686)), "2013-10-16T23:55:44Z");
-        assert_eq!(iso8601(Ts(0)), "1970-01-01T00:00:00Z");
-    }
 
     #[test]
     fn stamps_are_utc_calendar_dates() {

@@ -391,11 +391,11 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     };
     if !cfg.discard_logs {
         let m = crate::output::manifest::Manifest {
-            otwatch: crate::cli::VERSION.to_string(),
+            otwatch: crate::VERSION.to_string(),
             argv: std::env::args().collect(),
             inputs,
-            started: crate::output::iso8601(started_at),
-            ended: crate::output::iso8601(crate::time::Ts::now()),
+            started: crate::time::iso8601(started_at),
+            ended: crate::time::iso8601(crate::time::Ts::now()),
             logs: crate::output::LOG_NAMES
                 .iter()
                 .filter(|l| cfg.out_dir.join(format!("{l}.log")).exists())
