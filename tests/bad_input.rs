@@ -195,24 +195,7 @@ fn full_disk_is_an_error_naming_the_log() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("logs");
     std::fs::create_dir(&out).unwrap();
-    // A 64 KiB file system fills up like a full disk.
-    let mount = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "otwatch-test"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        mount.status.success(),
-        "mounting a small tmpfs needs root (CI runs as root): {}",
-        String::from_utf8_lossy(&mount.stderr)
-    );
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(out.clone());
+    let _disk = SmallDisk::mount(&out);
     let o = analyze(&out, &[], &[pcap("modbusBig.pcap")]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);

@@ -508,23 +508,7 @@ fn a_full_spool_disk_is_reported_not_fatal() {
     let site = Site::new("site-e", false);
     let spool = site.spool();
     std::fs::create_dir(&spool).unwrap();
-    let mount = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "otwatch-test"])
-        .arg(&spool)
-        .output()
-        .unwrap();
-    assert!(
-        mount.status.success(),
-        "mounting a small tmpfs needs root (CI runs as root): {}",
-        String::from_utf8_lossy(&mount.stderr)
-    );
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(spool.clone());
+    let _disk = SmallDisk::mount(&spool);
     let out = site.path("logs");
     let o = run(&mut site.analyze(
         &out,

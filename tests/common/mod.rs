@@ -517,3 +517,29 @@ pub fn rule_sids(alert: &serde_json::Value) -> Vec<u64> {
         })
         .collect()
 }
+
+/// A 64 KiB file system mounted on `dir` (which must exist): it fills up
+/// like a full disk. Unmounted when the guard goes. Needs root, as CI runs.
+pub struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    pub fn mount(dir: &Path) -> SmallDisk {
+        let o = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "otwatch-test"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "mounting a small tmpfs needs root (CI runs as root): {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
