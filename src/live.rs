@@ -52,7 +52,7 @@ pub fn run(
                     for r in all {
                         if let Reload::Rules(set, _) = &r {
                             for e in &set.skipped {
-                                tracing::info!("SIGHUP: rule skipped: {e}");
+                                tracing::warn!("SIGHUP: rule skipped: {e}");
                             }
                         }
                         let _ = tx.send(r);
@@ -60,7 +60,7 @@ pub fn run(
                     tracing::info!("SIGHUP: reloaded ({n} sets)");
                 }
                 Err(e) => {
-                    tracing::info!("SIGHUP: reload refused, the old rules and baseline stay: {e}")
+                    tracing::error!("SIGHUP: reload refused, the old rules and baseline stay: {e}")
                 }
             }
         }

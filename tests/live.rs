@@ -992,8 +992,10 @@ fn rotated_logs_are_compressed_and_retained() {
     let mut periods = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(&out).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".log") && name.matches('.').count() == 1 || name == "otwatch_run.json" {
-            continue; // the files open at the stop, and the run's manifest
+        let own = ["otwatch_run.json", ".otwatch.lock"];
+        if name.ends_with(".log") && name.matches('.').count() == 1 || own.contains(&name.as_str())
+        {
+            continue; // the files open at the stop, the run's manifest and lock
         }
         assert!(name.ends_with(".log.gz"), "{name} is not compressed");
         let (_, period) = name.trim_end_matches(".log.gz").split_once('.').unwrap();

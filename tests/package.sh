@@ -117,7 +117,7 @@ fi
 wait "$pid" || { cat "$tmp/unit.out"; fail "the unit's command exited non-zero on SIGTERM"; }
 [ "$(stat -c %U /var/lib/otwatch/baseline.json 2>/dev/null)" = otwatch ] ||
   { cat "$tmp/unit.out"; fail "the unit's run saved no baseline as otwatch"; }
-[ -n "$(find /var/log/otwatch -name 'stats*.log' -user otwatch)" ] ||
+[ -n "$(find /var/log/otwatch -name 'otwatch_stats*.log' -user otwatch)" ] ||
   fail "the unit's run wrote no stats log as otwatch: $(ls -l /var/log/otwatch)"
 
 # The installed binary on a bundled capture, as the otwatch user.

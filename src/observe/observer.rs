@@ -36,6 +36,14 @@ pub struct ObserveConfig {
     pub learn_for: Option<(u64, std::path::PathBuf)>,
 }
 
+/// What the observer has to say to the operator (the run prints it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Info(String),
+    /// Something went wrong and the run goes on.
+    Problem(String),
+}
+
 /// The periodic rewrite of `known_devices.log`.
 #[derive(Debug)]
 struct Snapshots {
@@ -98,7 +106,7 @@ pub struct Observer {
     detect: DetectConfig,
     first_ts: Option<i64>,
     /// Messages for the operator (baseline saved, switched to detection).
-    pub messages: Vec<String>,
+    pub messages: Vec<Message>,
     /// Edges and functions a finished `--learn-for` did not learn (caps).
     learned_dropped: u64,
     /// The cap counters (dropped, repeated) of detectors a reload replaced.
@@ -473,15 +481,15 @@ impl Observer {
         self.learned_dropped += l.dropped;
         let b = l.finish(&self.inventory);
         match b.save(&path) {
-            Ok(()) => self.messages.push(format!(
+            Ok(()) => self.messages.push(Message::Info(format!(
                 "learned {} devices and {} edges; baseline saved to {}; detecting",
                 b.devices.len(),
                 b.edges.len(),
                 path.display()
-            )),
-            Err(e) => self
-                .messages
-                .push(format!("baseline not saved ({e}); detecting with it")),
+            ))),
+            Err(e) => self.messages.push(Message::Problem(format!(
+                "baseline not saved ({e}); detecting with it"
+            ))),
         }
         self.detector = Some(Detector::new(b, self.detect));
     }
@@ -597,7 +605,7 @@ impl Observer {
                         path.display()
                     ),
                     Err(e) => {
-                        tracing::info!("stopped while learning: baseline not saved: {e}")
+                        tracing::error!("stopped while learning: baseline not saved: {e}")
                     }
                 }
             }

@@ -59,6 +59,27 @@ pub fn clear_previous(dir: &Path, logs: bool) -> Result<usize, WriteError> {
     Ok(removed)
 }
 
+/// Locks the run directory for this run (`.otwatch.lock`, held while the
+/// returned file lives): a second run into a directory a run still writes
+/// (a live sensor's) is refused.
+pub fn claim(dir: &Path) -> Result<std::fs::File, String> {
+    let path = dir.join(".otwatch.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "{}: another otwatch run writes its logs there (a live sensor?); give another --out",
+            dir.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 /// Writes the manifest into `dir` (atomically: a reader sees the old one
 /// or the new one).
 pub fn write(dir: &Path, m: &Manifest) -> Result<(), WriteError> {
@@ -112,6 +133,16 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(left, ["notes.txt"]);
+    }
+
+    #[test]
+    fn a_directory_has_one_run_at_a_time() {
+        let d = tempfile::tempdir().unwrap();
+        let held = claim(d.path()).unwrap();
+        let e = claim(d.path()).unwrap_err();
+        assert!(e.contains("another otwatch run"), "{e}");
+        drop(held);
+        assert!(claim(d.path()).is_ok());
     }
 
     #[test]

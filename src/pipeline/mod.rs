@@ -197,17 +197,16 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     if !files_run {
         writer.keep_previous();
     }
-    // One run, one directory: nothing an earlier run left mixes in.
-    if !cfg.discard_logs {
-        match crate::output::manifest::clear_previous(&cfg.out_dir, files_run) {
-            Ok(n) if n > 1 => tracing::info!(
-                "{}: replaced the logs of an earlier run ({n} files)",
-                cfg.out_dir.display()
-            ),
-            Ok(_) => {}
-            Err(e) => return RunOutcome::failed(summary, e.into()),
+    // One run, one directory: a second run into the directory of one
+    // still going is refused before anything of it changes.
+    let _dir_lock = if cfg.discard_logs {
+        None
+    } else {
+        match crate::output::manifest::claim(&cfg.out_dir) {
+            Ok(l) => Some(l),
+            Err(e) => return RunOutcome::failed(summary, RunError::Internal(e)),
         }
-    }
+    };
     let started_at = crate::time::Ts::now();
     let inputs: Vec<String> = match &input {
         Input::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
@@ -223,6 +222,18 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         Some(Err(e)) => return RunOutcome::failed(summary, RunError::Internal(e)),
         None => None,
     };
+    // Nothing an earlier run left mixes in; only once the run is sure to
+    // start.
+    if !cfg.discard_logs {
+        match crate::output::manifest::clear_previous(&cfg.out_dir, files_run) {
+            Ok(n) if n > 1 => tracing::info!(
+                "{}: replaced the logs of an earlier run ({n} files)",
+                cfg.out_dir.display()
+            ),
+            Ok(_) => {}
+            Err(e) => return RunOutcome::failed(summary, e.into()),
+        }
+    }
 
     let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
     let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
@@ -330,6 +341,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     summary.elapsed = started.elapsed();
 
     let mut observed = None;
+    let mut written: Vec<String> = Vec::new();
     let mut error = match merged {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
@@ -352,8 +364,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                     crate::logs::rows(a, &mut |row| offer(sh, row));
                 }
             }
+            let mut inventory_written = false;
             if res.is_ok() && !cfg.discard_logs {
                 res = write_inventory(&cfg.out_dir, cfg.format, &done);
+                inventory_written = res.is_ok();
             }
             if let Some(sh) = shipper.as_ref().filter(|s| s.wants("known_devices")) {
                 let devices = done.inventory.devices.values();
@@ -373,10 +387,15 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
                     &done.alerts,
                 ));
             }
+            let res = res.and_then(|_| writer.write(&stats));
+            // The logs this run wrote (a live sensor leaves an earlier
+            // run's log in place until it writes that log itself).
+            written = writer.row_counts().into_iter().map(|(l, _)| l).collect();
+            if inventory_written {
+                written.push("known_devices".into());
+            }
             observed = Some(done);
-            let res = res
-                .and_then(|_| writer.write(&stats))
-                .and_then(|_| writer.finish(last));
+            let res = res.and_then(|_| writer.finish(last));
             match res {
                 Err(e) => Some(e.into()),
                 Ok(()) if worker_failed => Some(RunError::Internal(
@@ -392,15 +411,17 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     if !cfg.discard_logs {
         let m = crate::output::manifest::Manifest {
             otwatch: crate::VERSION.to_string(),
-            argv: std::env::args().collect(),
+            argv: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             inputs,
             started: crate::time::iso8601(started_at),
             ended: crate::time::iso8601(crate::time::Ts::now()),
-            logs: crate::output::LOG_NAMES
-                .iter()
-                .filter(|l| cfg.out_dir.join(format!("{l}.log")).exists())
-                .map(|l| l.to_string())
-                .collect(),
+            logs: {
+                written.sort();
+                written.dedup();
+                std::mem::take(&mut written)
+            },
             damaged: summary.damaged.clone(),
         };
         if let Err(e) = crate::output::manifest::write(&cfg.out_dir, &m) {
@@ -1154,7 +1175,10 @@ fn merge(
             flushed = std::time::Instant::now();
         }
         for m in observer.messages.drain(..) {
-            tracing::info!("{m}");
+            match m {
+                crate::observe::Message::Info(m) => tracing::info!("{m}"),
+                crate::observe::Message::Problem(m) => tracing::warn!("{m}"),
+            }
         }
         // Rotation, between ticks, on the traffic clock.
         let due_time = last_rotation

@@ -173,6 +173,8 @@ impl Settings {
             Mode::Learn => {
                 pipeline.discard_logs = true;
                 pipeline.observe.learn = true;
+                // What the sensor will see: its filter's traffic.
+                pipeline.filter = r.filter();
                 r.rules(&mut pipeline)
             }
             Mode::Analyze => r.analysis(mode, &mut pipeline),

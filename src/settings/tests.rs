@@ -408,9 +408,15 @@ baseline = \"/nonexistent/b.json\"
 learn_for = \"1d\"
 tcp_timeout = 9
 ";
-    let s = resolve(Mode::Learn, &flags(), Some(text)).unwrap();
+    // baseline learn reads the sensor's filter (and no baseline).
+    let e = resolve(Mode::Learn, &flags(), Some(text)).unwrap_err();
+    assert_eq!(lines(&e).len(), 1, "{e}");
+    assert!(lines(&e)[0].starts_with("s.toml:1: bpf: "));
+    let good = text.replace("bogus !!", "tcp");
+    let s = resolve(Mode::Learn, &flags(), Some(&good)).unwrap();
     assert_eq!(s.pipeline.flow.tcp_inactivity, secs(9));
     assert!(s.pipeline.observe.baseline.is_none());
+    assert_eq!(s.pipeline.filter.as_deref(), Some("tcp"));
     // analyze filters its files with the sensor's BPF filter too.
     let e = resolve(Mode::Analyze, &flags(), Some(text)).unwrap_err();
     let l = lines(&e);

@@ -269,7 +269,6 @@ fn spool_id(dir: &std::path::Path) -> Result<String, String> {
 
 impl Shipper {
     /// Opens the spools (resuming what a previous run left) and starts
-    /// the shipper thread.
     /// the shipper thread (none without a destination: spool only).
     pub fn start(cfg: ShipConfig) -> Result<Shipper, String> {
         if cfg.send.is_some() && !cfg!(feature = "cloudwatch") {
@@ -311,12 +310,22 @@ impl Shipper {
         Ok(sh)
     }
 
-    /// Removes the segments past the age bound (the sensor's side only: a
-    /// carried copy's file times say when it was copied).
+    /// Removes the segments past the age bound: the sensor's side only (a
+    /// carried copy's file times say when it was copied, and `otwatch
+    /// ship` sends what it is given).
     fn expire(&self) {
+        if self
+            .cfg
+            .send
+            .as_ref()
+            .is_some_and(|d| d.delivered_dir.is_some())
+        {
+            return;
+        }
         if let Ok(mut s) = self.spools.lock() {
             let max_age = self.cfg.spool_max_age;
             let n = s.alerts.expire(max_age) + s.logs.expire(max_age);
+            s.pending = s.pending.saturating_sub(n);
             if n > 0 {
                 tracing::debug!("spool: {n} events older than {max_age:?} removed");
             }
@@ -348,11 +357,17 @@ impl Shipper {
         let ts = now.max(s.last_ts);
         s.last_ts = ts;
         let stream = format!("{}/{log}", self.cfg.stream_prefix);
-        let ok = if is_alert(log) {
-            s.alerts.push(&stream, ts, line)
+        let spool = if is_alert(log) {
+            &mut s.alerts
         } else {
-            s.logs.push(&stream, ts, line)
+            &mut s.logs
         };
+        // A ring makes room by dropping its oldest events: they leave the
+        // backlog too.
+        let before = spool.evicted;
+        let ok = spool.push(&stream, ts, line);
+        let evicted = spool.evicted - before;
+        s.pending = s.pending.saturating_sub(evicted);
         if ok {
             s.spooled += 1;
             s.pending += 1;
@@ -414,6 +429,9 @@ impl Shipper {
                     ..ShipStats::default()
                 };
                 if let Ok(mut s) = self.spools.lock() {
+                    // Whole segments for the carrier.
+                    s.alerts.close();
+                    s.logs.close();
                     s.tally(&mut stats);
                 }
                 stats

@@ -6,7 +6,8 @@
 //! Format (one directory per spool): segment files `NNNNNNNNNNNNNNNN.seg`
 //! of records `[u32 length][u32 CRC-32 of the payload][payload]`
 //! (little-endian), payload = `[u8 n][n bytes: stream][i64 timestamp ms]
-//! [message]`; a segment is closed past 4 MiB. `cursor` holds
+//! [message]`; a segment is closed past an eighth of the cap (64 KiB to
+//! 4 MiB). `cursor` holds
 //! `<segment> <offset>` of the first record not yet delivered, replaced
 //! atomically. A record whose CRC does not match (a torn write, a bad
 //! disk) ends its segment: the rest of it is skipped and counted, the next
@@ -19,20 +20,36 @@
 //! events, its oldest segments removed to make room. Segments last written
 //! longer ago than the age bound are removed ([`Spool::expire`]).
 //!
+//! A kept spool is carried across as files: its open segment is
+//! `NNNNNNNNNNNNNNNN.part` and becomes `.seg` only when closed (full, a
+//! minute old, or the run ends), so a copy holds whole segments, and the
+//! shipping side reads `.seg` files only. A `.part` a crash left is cut
+//! to its last whole record and closed when the spool opens again.
+//!
 //! `id` names the spool (made once, kept with it when it is carried
 //! across): the shipping side of a one-way site keeps, per spool id, the
 //! position delivered so far (a delivered record, see [`Spool::remember`]),
 //! so a copy of the same spool carried again sends only what is new.
+//! Events the shipping side adds to a copy (parked ones sent again) go to
+//! segments numbered from [`SHIPPERS_SEGMENTS`], which the sender never
+//! reaches, and never move the record.
 
 use super::batch::LogEvent;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Bytes per segment file, at most: a spool has at least eight segments'
-/// worth of room, so removing the oldest one frees an eighth of it.
+/// Bytes per segment file, at most (a segment is an eighth of the cap
+/// where that is between 64 KiB and this), so that removing the oldest
+/// one frees a small part of a ring.
 pub const SEGMENT_BYTES: u64 = 4 << 20;
 const MIN_SEGMENT_BYTES: u64 = 64 << 10;
+/// The first segment number of events the shipping side adds to a carried
+/// copy.
+pub const SHIPPERS_SEGMENTS: u64 = 1 << 62;
+/// A kept spool's open segment is closed (made a `.seg` a carrier takes)
+/// at least this often.
+const CLOSE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 /// A record longer than this is not a record (corruption).
 const MAX_RECORD: u32 = 8 << 20;
 /// Messages are cut to this many bytes, with a marker (a log line this
@@ -63,19 +80,18 @@ pub struct Spool {
     full: Full,
     segment_bytes: u64,
     writer: Option<(u64, File, u64)>,
+    /// When the kept spool's open segment was opened.
+    opened: Option<std::time::Instant>,
     cursor: Position,
     /// Where the delivered position is also kept (the shipping side of a
     /// one-way site).
     record: Option<PathBuf>,
-    /// The end of what the sender wrote, when this process adds events to
-    /// a remembered spool (`ship --parked` on a carried copy): the sender
-    /// goes on from there with the same segment numbers, so the record
-    /// never reaches past it.
-    senders_end: Option<Position>,
     /// Bytes of the segments on disk.
     pub bytes: u64,
     /// Events lost at the cap: refused, or removed undelivered to make room.
     pub dropped_full: u64,
+    /// Of those, the events removed to make room (a ring's oldest).
+    pub evicted: u64,
     /// Undelivered events removed for their age.
     pub dropped_aged: u64,
     /// Events that could not be written (disk full, I/O error).
@@ -92,6 +108,25 @@ fn seg_name(n: u64) -> String {
     format!("{n:016}.seg")
 }
 
+fn part_name(n: u64) -> String {
+    format!("{n:016}.part")
+}
+
+/// The length of the whole records at the start of a segment file.
+fn whole_records(f: &mut File) -> u64 {
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let (mut off, mut head) = (0u64, [0u8; 8]);
+    while off + 8 <= len && f.seek(SeekFrom::Start(off)).is_ok() && f.read_exact(&mut head).is_ok()
+    {
+        let size = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+        if size > u64::from(MAX_RECORD) || off + 8 + size > len {
+            break;
+        }
+        off += 8 + size;
+    }
+    off
+}
+
 /// `<segment> <offset>`, as the cursor and the delivered record hold it.
 fn parse_position(text: &str) -> Option<Position> {
     let mut it = text.split_whitespace().map(|x| x.parse::<u64>());
@@ -103,7 +138,9 @@ fn parse_position(text: &str) -> Option<Position> {
 
 /// Writes `pos` to `path` durably, replacing it atomically.
 fn write_position(path: &Path, pos: Position) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         writeln!(f, "{} {}", pos.segment, pos.offset)?;
@@ -129,17 +166,23 @@ impl Spool {
             full,
             segment_bytes: (cap / 8).clamp(MIN_SEGMENT_BYTES, SEGMENT_BYTES),
             writer: None,
+            opened: None,
             cursor: Position::default(),
             record: None,
-            senders_end: None,
             bytes: 0,
             dropped_full: 0,
+            evicted: 0,
             dropped_aged: 0,
             dropped_error: 0,
             corrupt: 0,
             truncated: 0,
             last_error: None,
         };
+        // Only the sensor's own kept spool: in a carried copy a `.part` is
+        // what the sender was still writing, not a crash's leftover.
+        if full == Full::DropOldest {
+            s.close_leftovers()?;
+        }
         let segs = s.segments()?;
         s.bytes = segs
             .iter()
@@ -176,6 +219,59 @@ impl Spool {
         Ok(())
     }
 
+    /// Cuts each `.part` a stopped run left to its whole records and
+    /// closes it (a crash tears at most the last record).
+    fn close_leftovers(&mut self) -> Result<(), String> {
+        let parts: Vec<u64> = std::fs::read_dir(&self.dir)
+            .map_err(|e| format!("{}: {e}", self.dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".part")?.parse().ok()
+            })
+            .collect();
+        for n in parts {
+            let part = self.dir.join(part_name(n));
+            let io = |e: std::io::Error| format!("{}: {e}", part.display());
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&part)
+                .map_err(io)?;
+            let whole = whole_records(&mut f);
+            f.set_len(whole).and_then(|()| f.sync_data()).map_err(io)?;
+            std::fs::rename(&part, self.dir.join(seg_name(n))).map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Where segment `n` is: the open `.part` of a kept spool, else `.seg`.
+    fn seg_path(&self, n: u64) -> PathBuf {
+        let open_part =
+            self.full == Full::DropOldest && self.writer.as_ref().is_some_and(|(w, ..)| *w == n);
+        self.dir
+            .join(if open_part { part_name(n) } else { seg_name(n) })
+    }
+
+    /// Closes a kept spool's open segment (makes it a `.seg`), so that a
+    /// carrier takes it.
+    pub fn close(&mut self) {
+        if self.full != Full::DropOldest {
+            return;
+        }
+        if let Some((n, f, _)) = self.writer.take() {
+            let _ = f.sync_data();
+            let (part, seg) = (self.dir.join(part_name(n)), self.dir.join(seg_name(n)));
+            if let Err(e) = std::fs::rename(&part, &seg) {
+                self.last_error
+                    .get_or_insert_with(|| format!("{}: {e}", part.display()));
+            }
+        }
+        self.opened = None;
+    }
+
+    /// The spool's segment numbers, in order (a kept spool's open one
+    /// included).
     fn segments(&self) -> Result<Vec<u64>, String> {
         let mut v: Vec<u64> = std::fs::read_dir(&self.dir)
             .map_err(|e| format!("{}: {e}", self.dir.display()))?
@@ -185,7 +281,11 @@ impl Spool {
                 name.strip_suffix(".seg")?.parse().ok()
             })
             .collect();
+        if let (Full::DropOldest, Some((n, ..))) = (self.full, &self.writer) {
+            v.push(*n);
+        }
         v.sort_unstable();
+        v.dedup();
         Ok(v)
     }
 
@@ -248,6 +348,10 @@ impl Spool {
             .writer
             .as_ref()
             .is_some_and(|(_, _, len)| *len + rec.len() as u64 > self.segment_bytes);
+        let stale = self.opened.is_some_and(|t| t.elapsed() >= CLOSE_AFTER);
+        if full || stale {
+            self.close();
+        }
         if self.writer.is_none() || full {
             let next = match &self.writer {
                 Some((n, ..)) => n + 1,
@@ -256,24 +360,24 @@ impl Spool {
                     .last()
                     .map_or(self.cursor.segment, |n| n + 1),
             };
-            if self.record.is_some() && self.senders_end.is_none() {
-                let last = self.segments()?.into_iter().rfind(|n| *n < next);
-                self.senders_end = Some(match last {
-                    Some(n) => Position {
-                        segment: n,
-                        offset: std::fs::metadata(self.dir.join(seg_name(n)))
-                            .map_or(0, |m| m.len()),
-                    },
-                    None => self.cursor,
-                });
-            }
-            let path = self.dir.join(seg_name(next));
+            // The shipping side's own events never take a number the
+            // sender will use.
+            let next = if self.record.is_some() {
+                next.max(SHIPPERS_SEGMENTS)
+            } else {
+                next
+            };
+            let path = self.dir.join(match self.full {
+                Full::DropOldest => part_name(next),
+                Full::RefuseNew => seg_name(next),
+            });
             let f = OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             self.writer = Some((next, f, 0));
+            self.opened = Some(std::time::Instant::now());
         }
         let Some((n, f, len)) = self.writer.as_mut() else {
             return Err("spool writer missing".into());
@@ -281,7 +385,9 @@ impl Spool {
         if let Err(e) = f.write_all(rec) {
             // A partial write: the reader skips it by its CRC; start a new
             // segment for what follows.
-            let path = self.dir.join(seg_name(*n));
+            let n = *n;
+            let path = self.seg_path(n);
+            self.close();
             self.writer = None;
             return Err(format!("{}: {e}", path.display()));
         }
@@ -289,10 +395,14 @@ impl Spool {
         Ok(())
     }
 
-    /// Makes what was appended durable (fsync).
+    /// Makes what was appended durable (fsync); a kept spool's segment
+    /// open for a minute is closed, so a carrier takes it.
     pub fn sync(&mut self) {
         if let Some((_, f, _)) = self.writer.as_mut() {
             let _ = f.sync_data();
+        }
+        if self.opened.is_some_and(|t| t.elapsed() >= CLOSE_AFTER) {
+            self.close();
         }
     }
 
@@ -326,7 +436,7 @@ impl Spool {
                     offset: 0,
                 };
             }
-            let path = self.dir.join(seg_name(seg));
+            let path = self.seg_path(seg);
             let Ok(mut f) = File::open(&path) else {
                 continue;
             };
@@ -406,7 +516,7 @@ impl Spool {
         if seg < start.segment {
             return 0;
         }
-        let Ok(mut f) = File::open(self.dir.join(seg_name(seg))) else {
+        let Ok(mut f) = File::open(self.seg_path(seg)) else {
             return 0;
         };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -432,13 +542,20 @@ impl Spool {
     }
 
     /// Removes the oldest segment, its undelivered events counted as
-    /// dropped at the cap; false when there is none.
+    /// dropped at the cap; false when there is none or it cannot be
+    /// removed (then the new event is refused instead).
     fn drop_oldest(&mut self) -> bool {
         let Some(oldest) = self.segments().ok().and_then(|v| v.first().copied()) else {
             return false;
         };
-        self.dropped_full += self.remove_through(oldest);
-        true
+        match self.remove_through(oldest) {
+            Some(lost) => {
+                self.dropped_full += lost;
+                self.evicted += lost;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes the segments last written longer than `max_age` ago, their
@@ -446,7 +563,7 @@ impl Spool {
     pub fn expire(&mut self, max_age: std::time::Duration) -> u64 {
         let now = std::time::SystemTime::now();
         let old = |seg: &u64| {
-            std::fs::metadata(self.dir.join(seg_name(*seg)))
+            std::fs::metadata(self.seg_path(*seg))
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| now.duration_since(t).ok())
@@ -462,30 +579,45 @@ impl Spool {
         else {
             return 0;
         };
-        let n = self.remove_through(last_old);
+        let n = self.remove_through(last_old).unwrap_or(0);
         self.dropped_aged += n;
         n
     }
 
     /// Removes every segment up to `seg` (the writer's too, when it is
-    /// one of them), moving the cursor past them; returns the undelivered
-    /// events they held.
-    fn remove_through(&mut self, seg: u64) -> u64 {
-        let lost: u64 = self
-            .segments()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| *s <= seg)
-            .map(|s| self.undelivered_in(s))
-            .sum();
+    /// one of them) and moves the cursor past them; returns the undelivered
+    /// events of the segments removed, or `None` when none could be (a
+    /// full or read-only disk: nothing changes, nothing is counted).
+    fn remove_through(&mut self, seg: u64) -> Option<u64> {
         if self.writer.as_ref().is_some_and(|(n, ..)| *n <= seg) {
+            self.close();
             self.writer = None;
         }
+        let mut lost = None;
+        for s in self.segments().ok()?.into_iter().filter(|s| *s <= seg) {
+            let n = self.undelivered_in(s);
+            let path = self.seg_path(s);
+            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    self.bytes = self.bytes.saturating_sub(len);
+                    *lost.get_or_insert(0) += n;
+                }
+                Err(e) => {
+                    self.last_error
+                        .get_or_insert_with(|| format!("{}: {e}", path.display()));
+                }
+            }
+        }
+        lost?;
         let next = Position {
             segment: seg + 1,
             offset: 0,
         };
-        if let Err(e) = self.commit(next.max(self.cursor)) {
+        self.cursor = self.cursor.max(next);
+        // The segments are gone whether or not the cursor can be written:
+        // a cursor naming a missing segment reads from the next one.
+        if let Err(e) = write_position(&self.dir.join("cursor"), self.cursor) {
             self.last_error.get_or_insert(e);
         }
         lost
@@ -499,12 +631,30 @@ impl Spool {
         let pos = pos.max(self.cursor);
         write_position(&self.dir.join("cursor"), pos)?;
         if let Some(record) = &self.record {
-            let theirs = self.senders_end.map_or(pos, |end| pos.min(end));
-            write_position(record, theirs)?;
+            // Past the sender's segments: the record holds the end of what
+            // the sender wrote, never a position of the shipping side's own.
+            let theirs = if pos.segment < SHIPPERS_SEGMENTS {
+                Some(pos)
+            } else {
+                match self
+                    .segments()?
+                    .into_iter()
+                    .rfind(|n| *n < SHIPPERS_SEGMENTS)
+                {
+                    Some(n) => Some(Position {
+                        segment: n,
+                        offset: std::fs::metadata(self.seg_path(n)).map_or(0, |m| m.len()),
+                    }),
+                    None => (self.cursor.segment < SHIPPERS_SEGMENTS).then_some(self.cursor),
+                }
+            };
+            if let Some(theirs) = theirs {
+                write_position(record, theirs)?;
+            }
         }
         self.cursor = pos;
         for seg in self.segments()?.into_iter().filter(|s| *s < pos.segment) {
-            let path = self.dir.join(seg_name(seg));
+            let path = self.seg_path(seg);
             let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             if std::fs::remove_file(&path).is_ok() {
                 self.bytes = self.bytes.saturating_sub(len);
@@ -675,6 +825,11 @@ mod tests {
             c.commit(pos).unwrap();
             ev.into_iter().map(|e| e.1.message).collect::<Vec<_>>()
         };
+        // The open segment is a .part: a copy taken now sends nothing.
+        let early = tempfile::tempdir().unwrap();
+        copy(early.path());
+        assert!(ship(early.path()).is_empty());
+        s.close();
         let carried = tempfile::tempdir().unwrap();
         copy(carried.path());
         assert_eq!(ship(carried.path()).len(), 5);
@@ -683,21 +838,21 @@ mod tests {
         assert!(ship(carried.path()).is_empty());
         s.push("s", 5, "event 5");
         s.push("s", 6, "event 6");
-        s.sync();
+        s.close();
         let again = tempfile::tempdir().unwrap();
         copy(again.path());
         assert_eq!(ship(again.path()), ["event 5", "event 6"]);
-        // Events added on the shipping side (parked ones spooled again)
-        // are delivered, but the record stays before them: the sender's
-        // next segment has the same number.
+        // Events added on the shipping side (parked ones spooled again, by
+        // one process; sent by the next) are delivered, and the record
+        // never passes what the sender wrote.
         let mut c = Spool::open(again.path(), 1 << 20).unwrap();
         c.remember(record.clone()).unwrap();
         c.push("s", 9, "parked, sent again");
-        let (ev, pos) = c.peek(100);
-        assert_eq!(ev.len(), 1);
-        c.commit(pos).unwrap();
         drop(c);
+        assert_eq!(ship(again.path()), ["parked, sent again"]);
+        assert!(ship(again.path()).is_empty());
         s.push("s", 7, "event 7");
+        s.close();
         drop(s);
         let third = tempfile::tempdir().unwrap();
         copy(third.path());
