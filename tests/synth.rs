@@ -115,6 +115,8 @@ fn misuse_is_an_error_naming_the_flag() {
             &["--bytes", "1G", "--packets", "5"][..],
             "cannot be used with",
         ),
+        (&["--hmis", "0"][..], "--hmis: the plant needs at least 1"),
+        (&["--plcs", "4"][..], "--plcs"),
     ] {
         let o = otwatch()
             .args(["synth", "-o"])
@@ -211,4 +213,35 @@ fn every_injected_anomaly_is_detected() {
         };
         assert!(detected, "not detected: {t}");
     }
+}
+
+/// `--devices N` writes a plant of about N devices: the sensor's inventory
+/// of its traffic holds them (the IT hosts that did not speak yet aside).
+#[test]
+fn the_plant_scales_to_a_thousand_devices() {
+    let d = tempfile::tempdir().unwrap();
+    let cap = d.path().join("big.pcap");
+    synth(&cap, &["--devices", "1000", "--packets", "300000"]);
+    let out = d.path().join("logs");
+    let o = analyze(&out, &["--no-rules"], std::slice::from_ref(&cap));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let devices = std::fs::read_to_string(out.join("known_devices.log"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!((850..=1020).contains(&devices), "{devices} devices");
+    // A kind set exactly: 40 HMIs, whatever --devices says.
+    let small = d.path().join("small.pcap");
+    synth(
+        &small,
+        &["--devices", "10", "--hmis", "40", "--packets", "20000"],
+    );
+    let out = d.path().join("small");
+    assert!(analyze(&out, &["--no-rules"], &[small]).status.success());
+    let hmis = std::fs::read_to_string(out.join("known_devices.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"ip\":\"10.10.2."))
+        .count();
+    assert_eq!(hmis, 40);
 }

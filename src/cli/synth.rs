@@ -25,6 +25,62 @@ pub struct SynthArgs {
     /// distinct flow (a flow-table stress capture).
     #[arg(long, value_name = "N", conflicts_with_all = ["bytes", "packets", "anomalies"])]
     pub syn_flows: Option<u64>,
+    /// The plant's size: about N devices, each kind in the default
+    /// plant's share (16 Modbus and 12 Logix PLCs, 36 I/O adapters, 6 HMIs,
+    /// 2 engineering stations, 3 OPC UA clients, 20 IT hosts: 95). The
+    /// flags below set a kind exactly.
+    ///
+    /// Example: --devices 1000
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub devices: Option<usize>,
+    /// PLCs, 4 Modbus for each 3 Logix (at least 9).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub plcs: Option<usize>,
+    /// I/O adapters, three per Logix PLC in turn.
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub io_adapters: Option<usize>,
+    /// HMIs, each polling eight Modbus and four Logix PLCs (at least 1).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub hmis: Option<usize>,
+    /// Engineering stations (at least 2).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub eng_stations: Option<usize>,
+    /// OPC UA clients of the plant's OPC UA server (at least 1).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub opcua_clients: Option<usize>,
+    /// IT workstations (DNS, web and TLS background; at least 1).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub it_hosts: Option<usize>,
+}
+
+impl SynthArgs {
+    /// The plant's size from `--devices` and the per-kind flags.
+    fn sizes(&self) -> Result<otwatch_synth::Sizes, String> {
+        let mut s = self
+            .devices
+            .map_or_else(otwatch_synth::Sizes::default, otwatch_synth::Sizes::scaled);
+        if let Some(n) = self.plcs {
+            s.logix_plcs = n * 3 / 7;
+            s.modbus_plcs = n - s.logix_plcs;
+        }
+        for (flag, field) in [
+            (self.io_adapters, &mut s.io_adapters),
+            (self.hmis, &mut s.hmis),
+            (self.eng_stations, &mut s.eng_stations),
+            (self.opcua_clients, &mut s.opcua_clients),
+            (self.it_hosts, &mut s.it_hosts),
+        ] {
+            if let Some(n) = flag {
+                *field = n;
+            }
+        }
+        match s.too_small() {
+            Some((flag, min)) => Err(format!(
+                "{flag}: the plant needs at least {min} (the injected anomalies and the traffic use them)"
+            )),
+            None => Ok(s),
+        }
+    }
 }
 
 /// `1G`, `500M`, `64K` or plain bytes.
@@ -54,8 +110,13 @@ pub fn run(args: &SynthArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return super::misuse(&e),
     };
+    let sizes = match args.sizes() {
+        Ok(s) => s,
+        Err(e) => return super::misuse(&e),
+    };
     let cfg = otwatch_synth::Config {
         seed: args.seed,
+        sizes,
         packets: args
             .packets
             .or(if bytes.is_none() { Some(100_000) } else { None }),

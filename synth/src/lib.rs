@@ -22,6 +22,8 @@ use std::io::Write;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub seed: u64,
+    /// How many devices of each kind the plant has.
+    pub sizes: Sizes,
     pub packets: Option<u64>,
     pub bytes: Option<u64>,
     pub anomalies: bool,
@@ -33,12 +35,99 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             seed: 1,
+            sizes: Sizes::default(),
             packets: Some(10_000),
             bytes: None,
             anomalies: false,
             // 2026-01-05 06:00:00 UTC: a Monday morning shift.
             start_us: 1_767_592_800_000_000,
         }
+    }
+}
+
+/// The plant's size: devices of each kind. The default is the plant of
+/// the bundled benchmarks (106 hosts with the servers and the internet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    pub modbus_plcs: usize,
+    pub logix_plcs: usize,
+    pub io_adapters: usize,
+    pub hmis: usize,
+    pub eng_stations: usize,
+    pub opcua_clients: usize,
+    pub it_hosts: usize,
+}
+
+impl Default for Sizes {
+    fn default() -> Sizes {
+        Sizes {
+            modbus_plcs: 16,
+            logix_plcs: 12,
+            io_adapters: 36,
+            hmis: 6,
+            eng_stations: 2,
+            opcua_clients: 3,
+            it_hosts: 20,
+        }
+    }
+}
+
+impl Sizes {
+    /// The fewest of each kind the injected anomalies need.
+    pub const MIN: Sizes = Sizes {
+        modbus_plcs: 6,
+        logix_plcs: 3,
+        io_adapters: 0,
+        hmis: 1,
+        eng_stations: 2,
+        opcua_clients: 1,
+        it_hosts: 1,
+    };
+
+    /// Devices, every kind together (the servers, gateway and internet
+    /// hosts besides).
+    pub fn devices(&self) -> usize {
+        self.modbus_plcs
+            + self.logix_plcs
+            + self.io_adapters
+            + self.hmis
+            + self.eng_stations
+            + self.opcua_clients
+            + self.it_hosts
+    }
+
+    /// The default plant scaled to about `n` devices, each kind in its
+    /// default share (and at least its minimum).
+    pub fn scaled(n: usize) -> Sizes {
+        let d = Sizes::default();
+        let total = d.devices();
+        let share = |x: usize| (x * n + total / 2) / total.max(1);
+        let m = Sizes::MIN;
+        Sizes {
+            modbus_plcs: share(d.modbus_plcs).max(m.modbus_plcs),
+            logix_plcs: share(d.logix_plcs).max(m.logix_plcs),
+            io_adapters: share(d.io_adapters).max(m.io_adapters),
+            hmis: share(d.hmis).max(m.hmis),
+            eng_stations: share(d.eng_stations).max(m.eng_stations),
+            opcua_clients: share(d.opcua_clients).max(m.opcua_clients),
+            it_hosts: share(d.it_hosts).max(m.it_hosts),
+        }
+    }
+
+    /// The first kind below its minimum, named as the flag that sets it.
+    pub fn too_small(&self) -> Option<(&'static str, usize)> {
+        let m = Sizes::MIN;
+        [
+            ("--plcs (Modbus share)", self.modbus_plcs, m.modbus_plcs),
+            ("--plcs (Logix share)", self.logix_plcs, m.logix_plcs),
+            ("--hmis", self.hmis, m.hmis),
+            ("--eng-stations", self.eng_stations, m.eng_stations),
+            ("--opcua-clients", self.opcua_clients, m.opcua_clients),
+            ("--it-hosts", self.it_hosts, m.it_hosts),
+        ]
+        .into_iter()
+        .find(|(_, n, min)| n < min)
+        .map(|(flag, _, min)| (flag, min))
     }
 }
 

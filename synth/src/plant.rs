@@ -27,6 +27,20 @@ fn ip(a: u8, b: u8, c: u8, d: u8) -> [u8; 4] {
     [a, b, c, d]
 }
 
+/// The address of the `i`-th device of a kind: `10.<b>.<c>.<first + i>`
+/// for the first `per` of them (the default plant's addresses), then, block
+/// by block of `per`, `10.<spill>.<block>.<first + i % per>`, a second
+/// octet no other kind uses.
+fn nth(b: u8, c: u8, first: u8, per: usize, spill: u8, i: usize) -> [u8; 4] {
+    let (block, off) = (i / per, i % per);
+    let d = first.saturating_add(u8::try_from(off).unwrap_or(u8::MAX));
+    match u8::try_from(block) {
+        Ok(0) => ip(10, b, c, d),
+        Ok(k) => ip(10, spill, k, d),
+        Err(_) => ip(10, spill, 255, d),
+    }
+}
+
 /// The devices.
 struct Topology {
     modbus_plcs: Vec<Host>,
@@ -45,36 +59,27 @@ struct Topology {
 }
 
 impl Topology {
-    fn new() -> Topology {
-        let logix_plcs: Vec<Host> = (0..12)
-            .map(|i| Host::new(ROCKWELL, ip(10, 10, 1, 51 + i)))
-            .collect();
+    fn new(n: &crate::Sizes) -> Topology {
+        let hosts = |count: usize, vendor, b, c, first, per, spill| -> Vec<Host> {
+            (0..count)
+                .map(|i| Host::new(vendor, nth(b, c, first, per, spill, i)))
+                .collect()
+        };
+        let logix_plcs = hosts(n.logix_plcs, ROCKWELL, 10, 1, 51, 40, 102);
         Topology {
-            modbus_plcs: (0..16)
-                .map(|i| Host::new(SCHNEIDER, ip(10, 10, 1, 11 + i)))
-                .collect(),
-            adapters: (0..36)
-                .map(|i| {
-                    (
-                        Host::new(ROCKWELL, ip(10, 10, 4, 11 + i)),
-                        usize::from(i) / 3,
-                    )
-                })
+            modbus_plcs: hosts(n.modbus_plcs, SCHNEIDER, 10, 1, 11, 40, 101),
+            // Three adapters per controller, in order.
+            adapters: hosts(n.io_adapters, ROCKWELL, 10, 4, 11, 200, 103)
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| (h, (i / 3) % n.logix_plcs.max(1)))
                 .collect(),
             logix_plcs,
-            hmis: (0..6)
-                .map(|i| Host::new(DELL, ip(10, 10, 2, 11 + i)))
-                .collect(),
-            eng: (0..2)
-                .map(|i| Host::new(DELL, ip(10, 10, 3, 11 + i)))
-                .collect(),
+            hmis: hosts(n.hmis, DELL, 10, 2, 11, 200, 104),
+            eng: hosts(n.eng_stations, DELL, 10, 3, 11, 200, 105),
             ua_server: Host::new(SIEMENS, ip(10, 10, 5, 10)),
-            ua_clients: (0..3)
-                .map(|i| Host::new(DELL, ip(10, 10, 5, 20 + i)))
-                .collect(),
-            workstations: (0..20)
-                .map(|i| Host::new(DELL, ip(10, 20, 1, 11 + i)))
-                .collect(),
+            ua_clients: hosts(n.opcua_clients, DELL, 10, 5, 20, 200, 106),
+            workstations: hosts(n.it_hosts, DELL, 20, 1, 11, 200, 107),
             dns: Host::new(DELL, ip(10, 20, 0, 2)),
             web: Host::new(DELL, ip(10, 20, 0, 80)),
             // Documentation addresses behind the site's router.
@@ -87,7 +92,7 @@ impl Topology {
     }
 
     fn identity(&self, h: &Host, serial: u32) -> Identity {
-        let adapter = h.ip[2] == 4;
+        let adapter = self.adapters.iter().any(|(a, _)| a.ip == h.ip);
         Identity {
             vendor_id: 1,
             device_type: if adapter { 12 } else { 14 },
@@ -203,7 +208,7 @@ pub struct Plant {
 impl Plant {
     pub fn new(cfg: &Config) -> Plant {
         let mut p = Plant {
-            topo: Topology::new(),
+            topo: Topology::new(&cfg.sizes),
             rng: Rng::new(cfg.seed),
             acts: Vec::new(),
             queue: BinaryHeap::new(),
