@@ -63,21 +63,13 @@ pub fn clear_previous(dir: &Path, logs: bool) -> Result<usize, WriteError> {
 /// returned file lives): a second run into a directory a run still writes
 /// (a live sensor's) is refused.
 pub fn claim(dir: &Path) -> Result<std::fs::File, String> {
-    let path = dir.join(".otwatch.lock");
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+    super::hold_lock(
+        &dir.join(".otwatch.lock"),
+        &format!(
             "{}: another otwatch run writes its logs there (a live sensor?); give another --out",
             dir.display()
-        )),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
-    }
+        ),
+    )
 }
 
 /// Writes the manifest into `dir` (atomically: a reader sees the old one

@@ -21,6 +21,23 @@ pub use writer::{
 
 pub mod cloudwatch;
 
+/// Takes the lock file at `path` for as long as the returned file lives
+/// (an advisory lock the kernel drops when the process ends, however it
+/// ends); `busy` says who holds it when another process does.
+pub(crate) fn hold_lock(path: &std::path::Path, busy: &str) -> Result<std::fs::File, String> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(busy.to_string()),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 /// Every log otwatch writes (the names `--cloudwatch-logs` accepts).
 pub const LOG_NAMES: &[&str] = &[
     "alert",

@@ -96,6 +96,19 @@ pub struct ShipStats {
     pub errors: Vec<String>,
 }
 
+/// Errors a run keeps to report: past these the rest are alike.
+const MAX_ERRORS: usize = 16;
+
+impl ShipStats {
+    /// Keeps an error to report, up to [`MAX_ERRORS`].
+    #[cfg_attr(not(feature = "cloudwatch"), allow(dead_code))]
+    pub(crate) fn error(&mut self, e: String) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(e);
+        }
+    }
+}
+
 /// The two spools, shared by the run and the shipper thread.
 pub(crate) struct Spools {
     pub alerts: Spool,
@@ -195,23 +208,13 @@ fn is_alert(log: &str) -> bool {
 fn open_spools(cfg: &ShipConfig) -> Result<(Spool, Spool, std::fs::File), String> {
     let dir = &cfg.spool_dir;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join("lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(format!(
-                "the spool {} is in use by another otwatch (a running sensor: stop it first)",
-                dir.display()
-            ))
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
-    }
+    let lock = crate::output::hold_lock(
+        &dir.join("lock"),
+        &format!(
+            "the spool {} is in use by another otwatch (a running sensor: stop it first)",
+            dir.display()
+        ),
+    )?;
     let full = match cfg.send {
         Some(_) => Full::RefuseNew,
         None => Full::DropOldest,
@@ -437,11 +440,6 @@ impl Shipper {
                 stats
             }
         }
-    }
-
-    /// Whether the spool is only kept (a one-way site: nothing is sent).
-    pub fn spool_only(&self) -> bool {
-        self.cfg.send.is_none()
     }
 }
 

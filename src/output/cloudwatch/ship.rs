@@ -79,9 +79,7 @@ impl Health {
     fn say(&mut self, stats: &mut ShipStats, why: String) {
         if self.said.insert(why.clone()) {
             tracing::warn!("CloudWatch: {why}; events wait in the spool");
-            if stats.errors.len() < 16 {
-                stats.errors.push(format!("CloudWatch: {why}"));
-            }
+            stats.error(format!("CloudWatch: {why}"));
         }
     }
 }
@@ -406,11 +404,9 @@ async fn ship(cfg: ShipConfig, dest: Destination, spools: Arc<Mutex<Spools>>) ->
                 }
                 Action::Park => match park(&cfg, stream, events) {
                     Ok(()) => {
-                        if stats.errors.len() < 16 {
-                            stats.errors.push(format!(
-                                "CloudWatch refused a batch of {stream} ({f:?}); parked"
-                            ));
-                        }
+                        stats.error(format!(
+                            "CloudWatch refused a batch of {stream} ({f:?}); parked"
+                        ));
                         stats.parked += n;
                         window.as_mut().map(|w| w.batches.pop_front());
                     }
@@ -458,9 +454,7 @@ fn commit(spools: &Arc<Mutex<Spools>>, w: &Window, stats: &mut ShipStats) {
     if let Ok(mut s) = spools.lock() {
         let spool = if w.alerts { &mut s.alerts } else { &mut s.logs };
         if let Err(e) = spool.commit(w.commit) {
-            if stats.errors.len() < 16 {
-                stats.errors.push(format!("spool cursor: {e}"));
-            }
+            stats.error(format!("spool cursor: {e}"));
         }
         s.pending = s.pending.saturating_sub(w.records);
     }

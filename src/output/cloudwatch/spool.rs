@@ -112,19 +112,21 @@ fn part_name(n: u64) -> String {
     format!("{n:016}.part")
 }
 
-/// The length of the whole records at the start of a segment file.
-fn whole_records(f: &mut File) -> u64 {
+/// Walks the whole records of a segment file from `from` by their
+/// headers (the payloads are not read): how many, and where they end.
+fn walk_records(f: &mut File, from: u64) -> (u64, u64) {
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let (mut off, mut head) = (0u64, [0u8; 8]);
+    let (mut n, mut off, mut head) = (0u64, from, [0u8; 8]);
     while off + 8 <= len && f.seek(SeekFrom::Start(off)).is_ok() && f.read_exact(&mut head).is_ok()
     {
         let size = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
         if size > u64::from(MAX_RECORD) || off + 8 + size > len {
             break;
         }
+        n += 1;
         off += 8 + size;
     }
-    off
+    (n, off)
 }
 
 /// `<segment> <offset>`, as the cursor and the delivered record hold it.
@@ -222,15 +224,7 @@ impl Spool {
     /// Cuts each `.part` a stopped run left to its whole records and
     /// closes it (a crash tears at most the last record).
     fn close_leftovers(&mut self) -> Result<(), String> {
-        let parts: Vec<u64> = std::fs::read_dir(&self.dir)
-            .map_err(|e| format!("{}: {e}", self.dir.display()))?
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".part")?.parse().ok()
-            })
-            .collect();
-        for n in parts {
+        for n in self.numbered(".part")? {
             let part = self.dir.join(part_name(n));
             let io = |e: std::io::Error| format!("{}: {e}", part.display());
             let mut f = OpenOptions::new()
@@ -238,7 +232,7 @@ impl Spool {
                 .write(true)
                 .open(&part)
                 .map_err(io)?;
-            let whole = whole_records(&mut f);
+            let (_, whole) = walk_records(&mut f, 0);
             f.set_len(whole).and_then(|()| f.sync_data()).map_err(io)?;
             std::fs::rename(&part, self.dir.join(seg_name(n))).map_err(io)?;
         }
@@ -270,17 +264,22 @@ impl Spool {
         self.opened = None;
     }
 
-    /// The spool's segment numbers, in order (a kept spool's open one
-    /// included).
-    fn segments(&self) -> Result<Vec<u64>, String> {
-        let mut v: Vec<u64> = std::fs::read_dir(&self.dir)
+    /// The numbers of the spool's files named `<number><suffix>`.
+    fn numbered(&self, suffix: &str) -> Result<Vec<u64>, String> {
+        Ok(std::fs::read_dir(&self.dir)
             .map_err(|e| format!("{}: {e}", self.dir.display()))?
             .filter_map(|e| e.ok())
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".seg")?.parse().ok()
+                name.strip_suffix(suffix)?.parse().ok()
             })
-            .collect();
+            .collect())
+    }
+
+    /// The spool's segment numbers, in order (a kept spool's open one
+    /// included).
+    fn segments(&self) -> Result<Vec<u64>, String> {
+        let mut v = self.numbered(".seg")?;
         if let (Full::DropOldest, Some((n, ..))) = (self.full, &self.writer) {
             v.push(*n);
         }
@@ -348,10 +347,10 @@ impl Spool {
             .writer
             .as_ref()
             .is_some_and(|(_, _, len)| *len + rec.len() as u64 > self.segment_bytes);
-        let stale = self.opened.is_some_and(|t| t.elapsed() >= CLOSE_AFTER);
-        if full || stale {
+        if full {
             self.close();
         }
+        self.close_if_stale();
         if self.writer.is_none() || full {
             let next = match &self.writer {
                 Some((n, ..)) => n + 1,
@@ -377,7 +376,7 @@ impl Spool {
                 .open(&path)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             self.writer = Some((next, f, 0));
-            self.opened = Some(std::time::Instant::now());
+            self.opened = (self.full == Full::DropOldest).then(std::time::Instant::now);
         }
         let Some((n, f, len)) = self.writer.as_mut() else {
             return Err("spool writer missing".into());
@@ -401,6 +400,11 @@ impl Spool {
         if let Some((_, f, _)) = self.writer.as_mut() {
             let _ = f.sync_data();
         }
+        self.close_if_stale();
+    }
+
+    /// Closes a kept spool's segment open for [`CLOSE_AFTER`].
+    fn close_if_stale(&mut self) {
         if self.opened.is_some_and(|t| t.elapsed() >= CLOSE_AFTER) {
             self.close();
         }
@@ -519,26 +523,12 @@ impl Spool {
         let Ok(mut f) = File::open(self.seg_path(seg)) else {
             return 0;
         };
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut off = if seg == start.segment {
+        let from = if seg == start.segment {
             start.offset
         } else {
             0
         };
-        let mut n = 0;
-        let mut head = [0u8; 8];
-        while off + 8 <= len
-            && f.seek(SeekFrom::Start(off)).is_ok()
-            && f.read_exact(&mut head).is_ok()
-        {
-            let size = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
-            if size > u64::from(MAX_RECORD) || off + 8 + size > len {
-                break;
-            }
-            n += 1;
-            off += 8 + size;
-        }
-        n
+        walk_records(&mut f, from).0
     }
 
     /// Removes the oldest segment, its undelivered events counted as
