@@ -20,20 +20,18 @@ pub fn run(command: ConfigCommand) -> ExitCode {
     match command {
         ConfigCommand::Check { file } => match super::check_readable(&file) {
             Err(e) => super::misuse(&e),
-            Ok(()) => check(&file),
+            Ok(_) => check(&file),
         },
     }
 }
 
 /// Exit 1 when the file has problems (each on its line), 0 when not.
 fn check(file: &std::path::Path) -> ExitCode {
-    {
-        match crate::settings::check_file(file) {
-            Ok(()) => super::print_out(&format!("{}: OK\n", file.display())),
-            Err(errors) => {
-                super::print_errors(&errors);
-                ExitCode::from(1)
-            }
+    match crate::settings::check_file(file) {
+        Ok(()) => super::print_out(&format!("{}: OK\n", file.display())),
+        Err(errors) => {
+            super::print_errors(&errors);
+            ExitCode::from(1)
         }
     }
 }

@@ -270,16 +270,17 @@ fn failed(msg: &dyn std::fmt::Display) -> ExitCode {
 
 /// Whether a file or directory argument can be read at all (what it
 /// holds is for the command to judge).
-fn check_readable(path: &Path) -> Result<(), String> {
-    std::fs::metadata(path)
-        .map(drop)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
-            std::io::ErrorKind::PermissionDenied => {
-                format!("{}: permission denied", path.display())
-            }
-            _ => format!("{}: {e}", path.display()),
-        })
+fn check_readable(path: &Path) -> Result<std::fs::Metadata, String> {
+    std::fs::metadata(path).map_err(|e| io_problem(path, &e))
+}
+
+/// A file argument's I/O error in a user's words, naming the file.
+fn io_problem(path: &Path, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
+        std::io::ErrorKind::PermissionDenied => format!("{}: permission denied", path.display()),
+        _ => format!("{}: {e}", path.display()),
+    }
 }
 
 /// Checks the capture arguments before a run: each a readable capture
@@ -298,11 +299,7 @@ pub fn check_inputs(paths: &[std::path::PathBuf]) -> Result<(), String> {
 /// Checks that a capture argument is a readable capture file; the message
 /// names the file and what is wrong with it.
 pub fn check_input(path: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
-        std::io::ErrorKind::PermissionDenied => format!("{}: permission denied", path.display()),
-        _ => format!("{}: {e}", path.display()),
-    })?;
+    let meta = check_readable(path)?;
     if meta.is_dir() {
         return Err(format!(
             "{}: is a directory; give the capture files inside it",
@@ -310,12 +307,7 @@ pub fn check_input(path: &Path) -> Result<(), String> {
         ));
     }
     if let Err(e) = std::fs::File::open(path) {
-        return Err(match e.kind() {
-            std::io::ErrorKind::PermissionDenied => {
-                format!("{}: permission denied", path.display())
-            }
-            _ => format!("{}: {e}", path.display()),
-        });
+        return Err(io_problem(path, &e));
     }
     FileSource::open(path)
         .map(|_| ())

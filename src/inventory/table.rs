@@ -65,32 +65,28 @@ pub fn write_log<'a>(
     std::fs::write(path, text)
 }
 
-crate::columns_after!(
-    TSV_FIELDS,
-    [field("ts", T::Time)],
-    1,
-    [
-        field("ip", T::Addr),
-        field("macs", T::SetString),
-        field("vendors", T::SetString),
-        field("vlans", T::VectorCount),
-        field("roles", T::SetString),
-        field("purdue_level", T::Count),
-        field("purdue_reason", T::String),
-        field("identity", T::String),
-        field("firmware", T::String),
-        field("mode", T::String),
-        field("first_seen", T::Time),
-        field("last_seen", T::Time),
-        field("packets_sent", T::Count),
-        field("bytes_sent", T::Count),
-        field("packets_received", T::Count),
-        field("bytes_received", T::Count),
-        field("served", T::SetString),
-        field("used", T::SetString),
-        field("record", T::String),
-    ]
-);
+static TSV_FIELDS: [Field; 20] = [
+    field("ts", T::Time),
+    field("ip", T::Addr),
+    field("macs", T::SetString),
+    field("vendors", T::SetString),
+    field("vlans", T::VectorCount),
+    field("roles", T::SetString),
+    field("purdue_level", T::Count),
+    field("purdue_reason", T::String),
+    field("identity", T::String),
+    field("firmware", T::String),
+    field("mode", T::String),
+    field("first_seen", T::Time),
+    field("last_seen", T::Time),
+    field("packets_sent", T::Count),
+    field("bytes_sent", T::Count),
+    field("packets_received", T::Count),
+    field("bytes_received", T::Count),
+    field("served", T::SetString),
+    field("used", T::SetString),
+    field("record", T::String),
+];
 
 /// A device as a TSV row: its line and that line's JSON.
 #[derive(Debug)]
@@ -99,11 +95,12 @@ struct TsvDevice {
     json: String,
 }
 
-fn port_list(m: &BTreeMap<String, std::collections::BTreeSet<u16>>) -> Vec<String> {
+/// Each protocol with its ports, `protocol/port<sep>port`.
+fn port_list(m: &BTreeMap<String, std::collections::BTreeSet<u16>>, sep: &str) -> Vec<String> {
     m.iter()
         .map(|(p, ports)| {
             let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
-            format!("{p}/{}", ports.join("+"))
+            format!("{p}/{}", ports.join(sep))
         })
         .collect()
 }
@@ -148,8 +145,8 @@ impl LogRecord for TsvDevice {
         ] {
             out.push(Value::Count(n));
         }
-        out.push(Value::StrSet(port_list(&d.activity.served)));
-        out.push(Value::StrSet(port_list(&d.activity.used)));
+        out.push(Value::StrSet(port_list(&d.activity.served, "+")));
+        out.push(Value::StrSet(port_list(&d.activity.used, "+")));
         out.push(Value::Ref(&self.json));
     }
 }
@@ -195,6 +192,11 @@ fn tsv_text<'a>(
 /// objects (with the roles and levels the run gave them).
 pub fn read_records(file: &Path) -> Result<Vec<serde_json::Value>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    records_of(&text, file)
+}
+
+/// The device records of the text of `file`, a `known_devices.log`.
+fn records_of(text: &str, file: &Path) -> Result<Vec<serde_json::Value>, String> {
     let at = |i: usize| format!("{}:{}", file.display(), i + 1);
     let mut record_col = None;
     let mut out = Vec::new();
@@ -254,7 +256,7 @@ pub fn read_devices(path: &Path) -> Result<Vec<Device>, String> {
             .map_err(|e| format!("{}: {e}", file.display()))?;
         return Ok(b.devices.into_values().collect());
     }
-    read_records(&file)?
+    records_of(&text, &file)?
         .into_iter()
         .map(|v| {
             serde_json::from_value::<DeviceLine>(v)
@@ -287,15 +289,8 @@ const HEADER: [&str; 9] = [
 fn cells(l: &DeviceLine) -> [String; 9] {
     let d = &l.device;
     let identity = d.identity().unwrap_or_default();
-    let protocols = |m: &BTreeMap<String, std::collections::BTreeSet<u16>>| {
-        m.iter()
-            .map(|(p, ports)| {
-                let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
-                format!("{p}/{}", ports.join(","))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let protocols =
+        |m: &BTreeMap<String, std::collections::BTreeSet<u16>>| port_list(m, ",").join(" ");
     [
         d.ip.to_string(),
         l.vendors.join("; "),

@@ -8,7 +8,7 @@
 use crate::output::{Field, FieldType, LogRecord};
 use serde_json::{json, Map, Value};
 
-/// Every log written from a column table, with its columns, by name.
+/// Every log written from a column table, with its columns.
 pub fn tables() -> Vec<(&'static str, &'static [Field])> {
     let mut v: Vec<(&'static str, &'static [Field])> = vec![
         (crate::event::Alert::PATH, crate::event::Alert::fields()),
@@ -30,7 +30,6 @@ pub fn tables() -> Vec<(&'static str, &'static [Field])> {
     v.extend(super::modbus::logs());
     v.extend(super::enip::logs());
     v.extend(super::opcua::logs());
-    v.sort_by_key(|(name, _)| *name);
     v
 }
 
@@ -81,8 +80,8 @@ pub fn of_table(name: &str, fields: &[Field]) -> Value {
 /// The schema of `known_devices.log`, the inventory (its records are
 /// nested objects, written by serde rather than from a column table).
 pub fn known_devices() -> Value {
-    let count = json!({"type": "integer", "minimum": 0});
-    let strings = json!({"type": "array", "items": {"type": "string"}});
+    let count = value_schema(FieldType::Count);
+    let strings = value_schema(FieldType::SetString);
     let revision = json!({
         "type": "object",
         "properties": {
@@ -107,7 +106,7 @@ pub fn known_devices() -> Value {
             "purdue_reason": {"type": "string"},
             "firmware": {"anyOf": [revision, {"type": "null"}]},
             "mode": {"type": ["string", "null"]},
-            "ip": {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+            "ip": value_schema(FieldType::Addr),
             "macs": strings,
             "vlans": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4095}},
             "first_seen_us": {"type": "integer"},

@@ -707,8 +707,9 @@ impl<'a> Capturer<'a> {
         None
     }
 
-    /// Writes a otwatch_capture_loss.log row (and a notice past the threshold) and
-    /// a otwatch_stats.log row for the interval that just ended.
+    /// Writes an otwatch_capture_loss.log row (and a notice past the
+    /// threshold) and an otwatch_stats.log row for the interval that just
+    /// ended.
     fn live_stats(
         &mut self,
         srcs: &mut [LiveSource],

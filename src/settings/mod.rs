@@ -207,7 +207,7 @@ pub fn check_file(path: &Path) -> Result<(), SettingsErrors> {
 /// The CloudWatch settings of `otwatch ship` (flags only): none without a
 /// group.
 pub fn shipping(flags: &Config, out: &Path) -> Result<Option<ShipConfig>, SettingsErrors> {
-    let r = Resolver {
+    let mut r = Resolver {
         flags,
         file: None,
         errors: Vec::new(),
@@ -224,7 +224,6 @@ pub fn shipping(flags: &Config, out: &Path) -> Result<Option<ShipConfig>, Settin
                 .collect(),
         ));
     }
-    let mut r = r;
     let ship = r.ship(out);
     if !r.errors.is_empty() {
         return Err(SettingsErrors(r.errors));
