@@ -1,9 +1,10 @@
 //! The HTML report in a real browser: headless Chromium (Debian's
 //! `chromium`, installed by `make test`) opens the report of the demo
-//! captures; the map, the device table and the alerts must render with
-//! as many elements as the run has devices, edges and alerts, and the page
-//! must log nothing to the console. A screenshot is kept in
-//! `target/report.png`.
+//! captures and of synthesized plants of 10, 100 and 1,000 devices; the
+//! page measures itself (hosts and edges drawn, label boxes that meet, the
+//! alert list's place, the time to interactive) into `data-` attributes of
+//! its body, and must log nothing to the console. Screenshots are kept in
+//! `target/` (`report.png`, `report-<N>.png`, `report-<N>-map.png`).
 
 mod common;
 
@@ -57,56 +58,24 @@ fn the_report_renders_in_chromium() {
     assert!(!html.contains("<link "), "no external stylesheets");
 
     // What the run has.
-    let devices = read_json_log(&logs.join("known_devices.log"));
-    let alerts = read_json_log(&logs.join("alert.log")).len();
-    let conns = read_json_log(&logs.join("conn.log"));
-    let mut edges = BTreeSet::new();
-    let mut hosts: BTreeSet<String> = devices
-        .iter()
-        .map(|d| d["ip"].as_str().unwrap().to_string())
-        .collect();
-    for c in &conns {
-        let services: Vec<&str> = c["service"]
-            .as_str()
-            .map(|s| s.split(',').collect())
-            .unwrap_or_default();
-        let protocol = if services.contains(&"cip") || services.contains(&"enip") {
-            "enip"
-        } else {
-            services
-                .first()
-                .copied()
-                .unwrap_or(c["proto"].as_str().unwrap())
-        };
-        let (o, r) = (
-            c["id.orig_h"].as_str().unwrap(),
-            c["id.resp_h"].as_str().unwrap(),
-        );
-        edges.insert((
-            o.to_string(),
-            r.to_string(),
-            protocol.to_string(),
-            c["id.resp_p"].to_string(),
-        ));
-        hosts.insert(o.to_string());
-        hosts.insert(r.to_string());
-    }
-    assert!(alerts > 0 && !devices.is_empty());
+    let shape = Shape::of(&logs);
+    assert!(shape.alerts > 0 && shape.devices > 0);
 
     let url = format!("file://{}", report.display());
     let run = chromium(&["--enable-logging=stderr", "--v=0", "--dump-dom"], &url);
     let dom = String::from_utf8_lossy(&run.stdout);
     let log = String::from_utf8_lossy(&run.stderr);
     assert_eq!(attr(&dom, "rendered").as_deref(), Some("ok"), "{log}");
-    assert_eq!(attr(&dom, "devices"), Some(devices.len().to_string()));
-    assert_eq!(attr(&dom, "alerts"), Some(alerts.to_string()));
-    assert_eq!(attr(&dom, "nodes"), Some(hosts.len().to_string()));
-    assert_eq!(attr(&dom, "edges"), Some(edges.len().to_string()));
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(console.is_empty(), "console output: {console:#?}");
+    assert_eq!(attr(&dom, "devices"), Some(shape.devices.to_string()));
+    assert_eq!(attr(&dom, "alerts"), Some(shape.alerts.to_string()));
+    assert_eq!(attr(&dom, "hosts"), Some(shape.hosts.to_string()));
+    assert_eq!(attr(&dom, "edges"), Some(shape.edges.len().to_string()));
+    assert_eq!(attr(&dom, "overlaps").as_deref(), Some("0"));
+    silent(&log);
+    // Opened whole, every host is a node.
+    let (dom, _) = open(&format!("{url}#expand=all"));
+    assert_eq!(attr(&dom, "visible-nodes"), Some(shape.hosts.to_string()));
+    assert_eq!(attr(&dom, "overlaps").as_deref(), Some("0"));
 
     let shot = repo().join("target/report.png");
     let run = chromium(
@@ -121,6 +90,315 @@ fn the_report_renders_in_chromium() {
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 50_000,
         "a real screenshot"
+    );
+}
+
+/// What a run's logs hold: devices, hosts (devices and peers), edges
+/// (client, server, protocol, port) and alerts.
+struct Shape {
+    devices: usize,
+    hosts: usize,
+    edges: BTreeSet<(String, String, String, String)>,
+    alerts: usize,
+    /// Devices an alert names (source or destination).
+    named: BTreeSet<String>,
+}
+
+impl Shape {
+    fn of(logs: &std::path::Path) -> Shape {
+        let devices = read_json_log(&logs.join("known_devices.log"));
+        let alert_rows = read_json_log(&logs.join("alert.log"));
+        let conns = read_json_log(&logs.join("conn.log"));
+        let mut edges = BTreeSet::new();
+        let mut hosts: BTreeSet<String> = devices
+            .iter()
+            .map(|d| d["ip"].as_str().unwrap().to_string())
+            .collect();
+        for c in &conns {
+            let services: Vec<&str> = c["service"]
+                .as_str()
+                .map(|s| s.split(',').collect())
+                .unwrap_or_default();
+            let protocol = if services.contains(&"cip") || services.contains(&"enip") {
+                "enip"
+            } else {
+                services
+                    .first()
+                    .copied()
+                    .unwrap_or(c["proto"].as_str().unwrap())
+            };
+            let (o, r) = (
+                c["id.orig_h"].as_str().unwrap(),
+                c["id.resp_h"].as_str().unwrap(),
+            );
+            edges.insert((
+                o.to_string(),
+                r.to_string(),
+                protocol.to_string(),
+                c["id.resp_p"].to_string(),
+            ));
+            hosts.insert(o.to_string());
+            hosts.insert(r.to_string());
+        }
+        // The devices of the inventory an alert names (its addresses, or its
+        // connection's when it has none).
+        let mut named = BTreeSet::new();
+        for a in &alert_rows {
+            let keys = if a["src"].is_string() {
+                ["src", "dst"]
+            } else {
+                ["id.orig_h", "id.resp_h"]
+            };
+            for k in keys {
+                if let Some(ip) = a[k].as_str() {
+                    if devices.iter().any(|d| d["ip"] == ip) {
+                        named.insert(ip.to_string());
+                    }
+                }
+            }
+        }
+        Shape {
+            devices: devices.len(),
+            hosts: hosts.len(),
+            edges,
+            alerts: alert_rows.len(),
+            named,
+        }
+    }
+}
+
+/// Chromium logged nothing from the page.
+fn silent(log: &str) {
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console output: {console:#?}");
+}
+
+fn num(dom: &str, name: &str) -> f64 {
+    attr(dom, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("data-{name} in the page"))
+}
+
+/// A synthesized plant of about `n` devices, analysed with the rule pack
+/// (and a baseline learned from the same plant without the attacks), and
+/// its report.
+fn plant(dir: &std::path::Path, n: usize, extra: &[&str]) -> (std::path::PathBuf, Shape) {
+    let n_s = n.to_string();
+    let synth = |path: &std::path::Path, seed: &str, anomalies: bool| {
+        let mut c = otwatch();
+        c.args(["synth", "--devices", &n_s, "--seed", seed, "-o"])
+            .arg(path)
+            .args(extra);
+        if anomalies {
+            c.arg("--anomalies");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let normal = dir.join(format!("normal-{n}.pcap"));
+    let attacked = dir.join(format!("attacked-{n}.pcap"));
+    synth(&normal, "2", false);
+    synth(&attacked, "1", true);
+    let baseline = dir.join(format!("baseline-{n}.json"));
+    learn_baseline(&normal, &baseline);
+    let logs = dir.join(format!("logs-{n}"));
+    let report = dir.join(format!("report-{n}.html"));
+    let o = analyze(
+        &logs,
+        &[
+            "--rules",
+            "rules",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &[attacked],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (report, Shape::of(&logs))
+}
+
+/// Headless Chromium with a real clock (no virtual time), so that the
+/// page's own measure of its load is the browser's.
+fn open(url: &str) -> (String, String) {
+    let o = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1400,900",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(url)
+        .output()
+        .expect("chromium runs; make test installs it");
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn screenshot(url: &str, name: &str) {
+    let shot = repo().join(format!("target/{name}.png"));
+    let run = chromium(
+        &[
+            "--window-size=1400,900",
+            &format!("--screenshot={}", shot.display()),
+        ],
+        url,
+    );
+    assert!(run.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 30_000,
+        "{name}: a real screenshot"
+    );
+}
+
+#[test]
+fn reports_of_plants_of_10_100_and_1000_devices_read_at_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, extra) in [
+        (10, &["--packets", "60000"][..]),
+        (100, &["--packets", "100000"][..]),
+        // About 10,000 edges: every IT host opens file shares to 40 others.
+        (1000, &["--packets", "400000", "--it-peers", "40"][..]),
+    ] {
+        let (report, shape) = plant(dir.path(), n, extra);
+        let bytes = std::fs::metadata(&report).unwrap().len();
+        assert!(
+            bytes <= 5 << 20,
+            "{n}: the report is {bytes} bytes, over 5 MB"
+        );
+        if n == 1000 {
+            assert!(shape.devices >= 1000, "{} devices", shape.devices);
+            assert!(shape.edges.len() >= 10_000, "{} edges", shape.edges.len());
+        }
+        let url = format!("file://{}", report.display());
+        let (dom, log) = open(&url);
+        assert_eq!(attr(&dom, "rendered").as_deref(), Some("ok"), "{n}: {log}");
+        silent(&log);
+        assert_eq!(num(&dom, "hosts") as usize, shape.hosts, "{n}");
+        assert_eq!(num(&dom, "edges") as usize, shape.edges.len(), "{n}");
+        assert_eq!(num(&dom, "alerts") as usize, shape.alerts, "{n}");
+        assert!(shape.alerts > 0, "{n}: the attacks raise alerts");
+        // Alerts first: the list starts well inside the first screen.
+        let (top, height) = (num(&dom, "alerts-top"), num(&dom, "viewport-height"));
+        assert!(
+            top + 150.0 < height,
+            "{n}: alert list at {top} px of {height}"
+        );
+        // No two labels meet at the default zoom, and they are readable.
+        assert!(num(&dom, "labels") > 5.0, "{n}");
+        assert_eq!(num(&dom, "overlaps"), 0.0, "{n}: labels overlap");
+        assert!(
+            num(&dom, "label-px") >= 6.0,
+            "{n}: labels of {} px",
+            num(&dom, "label-px")
+        );
+        // Interactive within 3 s of navigation, by the page's own clock.
+        let ms = num(&dom, "interactive-ms");
+        eprintln!(
+            "{n} devices: {bytes} bytes, interactive in {ms} ms, {} nodes and {} edges drawn",
+            num(&dom, "visible-nodes"),
+            num(&dom, "visible-edges")
+        );
+        assert!(ms < 3000.0, "{n}: interactive after {ms} ms");
+        // Opened whole, with the alert filter: exactly the hosts an alert
+        // names are drawn, and still no label meets another.
+        let (dom, log) = open(&format!("{url}#expand=all&alert=named"));
+        assert_eq!(attr(&dom, "rendered").as_deref(), Some("ok"), "{n}: {log}");
+        assert_eq!(
+            num(&dom, "visible-nodes") as usize,
+            shape.named.len(),
+            "{n}"
+        );
+        assert_eq!(num(&dom, "overlaps"), 0.0, "{n}: labels overlap, all open");
+        screenshot(&url, &format!("report-{n}"));
+        screenshot(&format!("{url}#view=map"), &format!("report-{n}-map"));
+    }
+}
+
+#[test]
+fn the_device_panel_search_and_print_view_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, shape) = plant(dir.path(), 100, &["--packets", "100000"]);
+    let url = format!("file://{}", report.display());
+    // The most connected alerted device: its panel lists each of its edges.
+    let ip = shape
+        .named
+        .iter()
+        .max_by_key(|ip| {
+            shape
+                .edges
+                .iter()
+                .filter(|e| &e.0 == *ip || &e.1 == *ip)
+                .count()
+        })
+        .unwrap()
+        .clone();
+    let edges = shape
+        .edges
+        .iter()
+        .filter(|e| e.0 == ip || e.1 == ip)
+        .count();
+    let (dom, log) = open(&format!("{url}#search={ip}"));
+    assert_eq!(attr(&dom, "rendered").as_deref(), Some("ok"), "{log}");
+    let panel = &dom[dom.find("id=\"panel\"").expect("the panel")..];
+    assert!(
+        panel.contains(&format!("data-ip=\"{ip}\"")),
+        "the panel opens on {ip}"
+    );
+    assert!(
+        panel.contains(&format!("data-peers=\"{edges}\"")),
+        "{ip} has {edges} edges"
+    );
+    for part in ["Identity", "Roles", "Protocols", "Alerts (", "Peers ("] {
+        assert!(panel.contains(part), "the panel has {part}");
+    }
+    screenshot(&format!("{url}#search={ip}&view=map"), "report-panel");
+    // The timeline has a time axis and a severity legend.
+    let (dom, _) = open(&url);
+    assert!(
+        dom.matches("class=\"tick\"").count() >= 2,
+        "time axis ticks"
+    );
+    assert!(dom.contains("class=\"legend\""), "severity legend");
+    // A role filter draws fewer nodes than the whole plant.
+    let all = num(&open(&format!("{url}#expand=all")).0, "visible-nodes");
+    let plcs = num(
+        &open(&format!("{url}#expand=all&role=controller")).0,
+        "visible-nodes",
+    );
+    assert!(plcs > 0.0 && plcs < all, "{plcs} controllers of {all}");
+    // Print: a PDF of several pages with the map as a picture.
+    let pdf = dir.path().join("report.pdf");
+    let o = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let pages = bytes.windows(11).filter(|w| w == b"/Type /Page").count();
+    assert!(pages >= 2, "{pages} pages");
+    assert!(
+        bytes.windows(15).any(|w| w == b"/Subtype /Image"),
+        "the map is in the PDF as a picture"
     );
 }
 

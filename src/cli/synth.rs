@@ -51,6 +51,17 @@ pub struct SynthArgs {
     /// IT workstations (DNS, web and TLS background; at least 1).
     #[arg(long, value_name = "N", help_heading = "Plant size")]
     pub it_hosts: Option<usize>,
+    /// Each IT workstation also opens file-share sessions (TCP 445) to N
+    /// other workstations, in turn: a plant with many edges (default 0).
+    ///
+    /// Example: --devices 1000 --it-peers 40 (about 10,000 edges)
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Plant size"
+    )]
+    pub it_peers: usize,
 }
 
 impl SynthArgs {
@@ -122,6 +133,7 @@ pub fn run(args: &SynthArgs) -> ExitCode {
             .or(if bytes.is_none() { Some(100_000) } else { None }),
         bytes,
         anomalies: args.anomalies,
+        it_peers: args.it_peers,
         ..otwatch_synth::Config::default()
     };
     let file = match std::fs::File::create(&args.output) {

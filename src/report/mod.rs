@@ -3,6 +3,7 @@
 //! inventory, the alerts with their timeline, per-protocol activity and
 //! capture quality. Nothing in the file fetches anything.
 
+mod alerts;
 mod html;
 mod read;
 
@@ -10,14 +11,17 @@ use crate::baseline::Baseline;
 use read::{read_log, Row};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// One device of the report.
 #[derive(Debug, Serialize)]
 struct Device {
     ip: String,
+    macs: Vec<String>,
     roles: Vec<String>,
+    /// Role → why otwatch believes it.
+    role_evidence: BTreeMap<String, String>,
     vendor: String,
     identity: String,
     firmware: String,
@@ -28,7 +32,15 @@ struct Device {
     first_seen: f64,
     last_seen: f64,
     packets: u64,
-    anomalous: bool,
+    /// The controller that owns an I/O adapter's connections (the map
+    /// folds the adapter under it).
+    owner: Option<String>,
+    /// The most severe alert naming the device (as source or target).
+    severity: Option<String>,
+    /// Alerts naming the device.
+    alerts: u64,
+    /// In the baseline given (None: no baseline).
+    known: Option<bool>,
 }
 
 /// One edge of the map: who talks to whom, how, with which functions.
@@ -49,17 +61,6 @@ struct Edge {
 }
 
 #[derive(Debug, Serialize)]
-struct Alert {
-    ts: f64,
-    kind: String,
-    severity: String,
-    title: String,
-    detail: String,
-    src: String,
-    dst: String,
-}
-
-#[derive(Debug, Serialize)]
 struct Report {
     first_ts: f64,
     last_ts: f64,
@@ -68,13 +69,16 @@ struct Report {
     connections: usize,
     devices: Vec<Device>,
     edges: Vec<Edge>,
-    alerts: Vec<Alert>,
+    alerts: Vec<alerts::Group>,
+    /// Each alert's time and severity rank (0 critical … 3 low, 4 other).
+    alert_times: Vec<(f64, usize)>,
+    alerts_total: usize,
     alerts_by_severity: BTreeMap<String, u64>,
     quality: BTreeMap<String, Value>,
     weirds: BTreeMap<String, u64>,
 }
 
-fn s(r: &Row, k: &str) -> String {
+pub(crate) fn s(r: &Row, k: &str) -> String {
     match r.get(k) {
         Some(Value::String(v)) if v != "-" => v.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -87,7 +91,7 @@ fn s(r: &Row, k: &str) -> String {
     }
 }
 
-fn n(r: &Row, k: &str) -> f64 {
+pub(crate) fn n(r: &Row, k: &str) -> f64 {
     match r.get(k) {
         Some(Value::Number(v)) => v.as_f64().unwrap_or(0.0),
         Some(Value::String(v)) => v.parse().unwrap_or(0.0),
@@ -127,6 +131,44 @@ fn protocols(v: Option<&Value>) -> String {
         .join(" ")
 }
 
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The EtherNet/IP port of cyclic (class 1) I/O.
+const CIP_IO_PORT: u64 = 2222;
+
+/// The controller owning each I/O adapter: of the hosts that originate
+/// cyclic I/O to it, the one with the most connections (the lowest
+/// address on a tie). Read from the connections, not the roles: both ends
+/// of cyclic I/O produce datagrams. A host that originates I/O itself is
+/// nobody's adapter, so folding is one level deep.
+fn owners<'a>(edges: impl Iterator<Item = &'a Edge> + Clone) -> HashMap<String, String> {
+    let io =
+        edges.filter(|e| e.port == CIP_IO_PORT && e.protocol == "enip" && e.client != e.server);
+    let originators: HashSet<&str> = io.clone().map(|e| e.client.as_str()).collect();
+    let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for e in io.filter(|e| !originators.contains(e.server.as_str())) {
+        *counts.entry((&e.server, &e.client)).or_insert(0) += e.connections;
+    }
+    let mut best: HashMap<String, (u64, String)> = HashMap::new();
+    for ((adapter, client), n) in counts {
+        let e = best
+            .entry(adapter.to_string())
+            .or_insert((0, String::new()));
+        if n > e.0 {
+            *e = (n, client.to_string());
+        }
+    }
+    best.into_iter().map(|(a, (_, c))| (a, c)).collect()
+}
+
 /// Builds the report of the logs in `dir` (and of `baseline`, when given).
 pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> {
     if !dir.is_dir() {
@@ -156,21 +198,21 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         Vec::new()
     };
 
-    // Who is involved in an alert or a deviation.
-    let mut hot: BTreeSet<String> = BTreeSet::new();
-    let mut hot_pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    // Who is named by an alert (source or target), how often, how badly;
+    // and which pairs.
+    let mut named: HashMap<String, (u64, usize)> = HashMap::new();
+    let mut hot_pairs: HashSet<(String, String)> = HashSet::new();
     for r in &alerts {
-        let (a, b) = (s(r, "src"), s(r, "dst"));
-        let (a, b) = if a.is_empty() {
-            (s(r, "id.orig_h"), s(r, "id.resp_h"))
-        } else {
-            (a, b)
-        };
-        if !a.is_empty() {
-            hot.insert(a.clone());
+        let (a, b) = alerts::endpoints(r);
+        let rank = alerts::rank(&s(r, "severity"));
+        for ip in [&a, &b] {
+            if !ip.is_empty() {
+                let e = named.entry(ip.clone()).or_insert((0, usize::MAX));
+                e.0 += 1;
+                e.1 = e.1.min(rank);
+            }
         }
         if !b.is_empty() {
-            hot.insert(b.clone());
             hot_pairs.insert((a, b));
         }
     }
@@ -240,17 +282,31 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
                 .to_string(),
         );
     }
+    let learned: Option<HashSet<(String, String, &str, u64)>> = baseline.map(|b| {
+        b.edges
+            .keys()
+            .map(|k| {
+                (
+                    k.client.to_string(),
+                    k.server.to_string(),
+                    k.protocol.as_ref(),
+                    u64::from(k.port),
+                )
+            })
+            .collect()
+    });
     for e in edges.values_mut() {
         e.anomalous = hot_pairs.contains(&(e.client.clone(), e.server.clone()));
-        if let Some(b) = baseline {
-            e.known = Some(b.edges.keys().any(|k| {
-                k.client.to_string() == e.client
-                    && k.server.to_string() == e.server
-                    && k.protocol == e.protocol
-                    && u64::from(k.port) == e.port
-            }));
+        if let Some(learned) = &learned {
+            e.known = Some(learned.contains(&(
+                e.client.clone(),
+                e.server.clone(),
+                e.protocol.as_str(),
+                e.port,
+            )));
         }
     }
+    let owners = owners(edges.values());
 
     let devices = known
         .iter()
@@ -280,14 +336,34 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
                 String::new()
             };
             let ip = s(d, "ip");
+            let (alerts, rank) = named.get(&ip).copied().unwrap_or((0, usize::MAX));
             Device {
-                anomalous: hot.contains(&ip),
-                roles: d
-                    .get("roles")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
+                severity: (alerts > 0).then(|| {
+                    alerts::SEVERITIES
+                        .get(rank)
+                        .copied()
+                        .unwrap_or("other")
+                        .to_string()
+                }),
+                alerts,
+                known: baseline.map(|b| {
+                    ip.parse::<std::net::IpAddr>()
+                        .is_ok_and(|a| b.devices.contains_key(&a))
+                }),
+                owner: owners.get(&ip).cloned(),
+                macs: strings(d.get("macs")),
+                roles: strings(d.get("roles")),
+                role_evidence: d
+                    .get("role_evidence")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.clone(),
+                                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -311,49 +387,10 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         })
         .collect::<Vec<_>>();
 
-    // One item per alert (alert.log and notice.log have one row each):
-    // a deviation with the rules that matched the same action, or rules
-    // alone.
-    let mut items: Vec<Alert> = Vec::new();
-    for a in &alerts {
-        let note = s(a, "note");
-        let rules = s(a, "rules");
-        let (kind, title) = if note == "OTWatch::Rule" {
-            ("rule", format!("[{}] {}", s(a, "sid"), s(a, "msg")))
-        } else {
-            let title = note.trim_start_matches("OTWatch::").replace('_', " ");
-            ("baseline", title)
-        };
-        let mut detail = if kind == "rule" {
-            s(a, "matched")
-        } else {
-            s(a, "msg")
-        };
-        let facts = s(a, "baseline");
-        if !facts.is_empty() {
-            detail.push_str(&format!(" (expected: {facts})"));
-        }
-        if kind == "baseline" && !rules.is_empty() {
-            detail.push_str(&format!("; rules: {rules}"));
-        }
-        let (src, dst) = match (s(a, "src"), s(a, "dst")) {
-            (src, dst) if !src.is_empty() => (src, dst),
-            _ => (s(a, "id.orig_h"), s(a, "id.resp_h")),
-        };
-        items.push(Alert {
-            ts: n(a, "ts"),
-            kind: kind.into(),
-            severity: s(a, "severity"),
-            title,
-            detail,
-            src,
-            dst,
-        });
-    }
-    items.sort_by(|a, b| a.ts.total_cmp(&b.ts));
+    let (groups, alert_times) = alerts::group(&alerts);
     let mut by_severity = BTreeMap::new();
-    for a in &items {
-        *by_severity.entry(a.severity.clone()).or_insert(0) += 1;
+    for r in &alerts {
+        *by_severity.entry(s(r, "severity")).or_insert(0) += 1;
     }
     let mut weirds = BTreeMap::new();
     for w in &weird {
@@ -387,11 +424,49 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         connections: conns.len(),
         devices,
         edges: edges.into_values().collect(),
-        alerts: items,
+        alerts: groups,
+        alert_times,
+        alerts_total: alerts.len(),
         alerts_by_severity: by_severity,
         quality,
         weirds,
     };
     let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     Ok(html::page(&json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(client: &str, server: &str, port: u64, connections: u64) -> Edge {
+        Edge {
+            client: client.into(),
+            server: server.into(),
+            protocol: "enip".into(),
+            port,
+            connections,
+            ..Edge::default()
+        }
+    }
+
+    #[test]
+    fn an_adapter_belongs_to_the_host_that_originates_most_of_its_io() {
+        let edges = [
+            edge("10.0.0.1", "10.0.4.1", CIP_IO_PORT, 1),
+            edge("10.0.0.2", "10.0.4.1", CIP_IO_PORT, 3),
+            edge("10.0.0.1", "10.0.4.2", CIP_IO_PORT, 1),
+            // Explicit messaging makes nobody an owner.
+            edge("10.0.0.9", "10.0.4.3", 44818, 5),
+            // A host that originates I/O is nobody's adapter.
+            edge("10.0.0.3", "10.0.0.2", CIP_IO_PORT, 1),
+        ];
+        let owners = owners(edges.iter());
+        let mut list: Vec<(&str, &str)> = owners
+            .iter()
+            .map(|(a, c)| (a.as_str(), c.as_str()))
+            .collect();
+        list.sort();
+        assert_eq!(list, [("10.0.4.1", "10.0.0.2"), ("10.0.4.2", "10.0.0.1")]);
+    }
 }

@@ -158,6 +158,36 @@ pub fn tls_data(rng: &mut Rng, size: usize) -> Vec<u8> {
     out
 }
 
+/// An SMB2 NEGOTIATE request and response behind their NetBIOS session
+/// headers (the opening of a Windows file-share session).
+pub fn smb_negotiate(rng: &mut Rng) -> (Vec<u8>, Vec<u8>) {
+    let message = |command_flags: u32, body: &[u8], rng: &mut Rng| {
+        let mut m = Vec::with_capacity(128);
+        m.extend_from_slice(b"\xfeSMB");
+        m.extend_from_slice(&64u16.to_le_bytes()); // header length
+        m.extend_from_slice(&[0; 6]); // credit charge, status
+        m.extend_from_slice(&0u16.to_le_bytes()); // NEGOTIATE
+        m.extend_from_slice(&1u16.to_le_bytes()); // credits
+        m.extend_from_slice(&command_flags.to_le_bytes());
+        m.extend_from_slice(&[0; 4]); // next command
+        m.extend_from_slice(&rng.next_u64().to_le_bytes()); // message id
+        m.extend_from_slice(&[0; 32]); // tree, session, signature
+        m.extend_from_slice(body);
+        let mut framed = (m.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&m);
+        framed
+    };
+    // Dialects 2.02, 2.10, 3.0, 3.0.2, 3.1.1.
+    let mut req = vec![36, 0, 5, 0, 1, 0, 0, 0, 0x7f, 0, 0, 0];
+    req.extend_from_slice(&[0; 24]);
+    for d in [0x0202u16, 0x0210, 0x0300, 0x0302, 0x0311] {
+        req.extend_from_slice(&d.to_le_bytes());
+    }
+    let mut resp = vec![65, 0, 1, 0, 0x11, 0x03, 0, 0];
+    resp.extend_from_slice(&[0; 56]);
+    (message(0, &req, rng), message(1, &resp, rng))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +204,15 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(len, body.len());
+    }
+
+    #[test]
+    fn an_smb_negotiate_is_framed_by_its_netbios_length() {
+        let (req, resp) = smb_negotiate(&mut Rng::new(7));
+        for m in [&req, &resp] {
+            let len = u32::from_be_bytes([m[0], m[1], m[2], m[3]]) as usize;
+            assert_eq!(len + 4, m.len());
+            assert_eq!(&m[4..8], b"\xfeSMB");
+        }
     }
 }

@@ -27,6 +27,9 @@ pub struct Config {
     pub packets: Option<u64>,
     pub bytes: Option<u64>,
     pub anomalies: bool,
+    /// File-share sessions (TCP 445) each IT workstation opens to this many
+    /// others, in turn: a plant with many IT edges (0: none).
+    pub it_peers: usize,
     /// Time of the first packet, µs since the epoch.
     pub start_us: i64,
 }
@@ -39,6 +42,7 @@ impl Default for Config {
             packets: Some(10_000),
             bytes: None,
             anomalies: false,
+            it_peers: 0,
             // 2026-01-05 06:00:00 UTC: a Monday morning shift.
             start_us: 1_767_592_800_000_000,
         }

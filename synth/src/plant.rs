@@ -166,6 +166,8 @@ enum Act {
     Http,
     Tls,
     Sweep,
+    /// The next (workstation, peer) file-share session, counting pairs.
+    Share(usize),
     Anomaly(usize),
 }
 
@@ -179,6 +181,7 @@ impl Act {
             Act::Dns => "dns",
             Act::Http => "http",
             Act::Tls => "tls",
+            Act::Share(_) => "smb",
             Act::Anomaly(_) => "anomaly",
         }
     }
@@ -302,6 +305,9 @@ impl Plant {
         p.add(t0 + 7 * MS, Act::Http);
         p.add(t0 + 11 * MS, Act::Tls);
         p.add(t0 + 2 * SEC, Act::Sweep);
+        if cfg.it_peers > 0 && p.topo.workstations.len() > 1 {
+            p.add(t0 + 13 * MS, Act::Share(0));
+        }
         if cfg.anomalies {
             for k in 0..ANOMALIES.len() {
                 p.add(t0 + SEC / 2 + k as i64 * SEC, Act::Anomaly(k));
@@ -369,7 +375,7 @@ impl Plant {
             let mut act = std::mem::replace(&mut self.acts[i], Act::Dns);
             let kind = act.kind();
             let (before, before_bytes) = (out.emitted(), out.emitted_bytes);
-            let next = self.step(&mut act, t, out);
+            let next = self.step(&mut act, t, out, cfg.it_peers);
             let e = summary.by_kind.entry(kind).or_insert((0, 0));
             e.0 += out.emitted() - before;
             e.1 += out.emitted_bytes - before_bytes;
@@ -385,7 +391,13 @@ impl Plant {
         Ok(summary)
     }
 
-    fn step<W: Write>(&mut self, act: &mut Act, t: i64, out: &mut Out<W>) -> Option<i64> {
+    fn step<W: Write>(
+        &mut self,
+        act: &mut Act,
+        t: i64,
+        out: &mut Out<W>,
+        it_peers: usize,
+    ) -> Option<i64> {
         match act {
             Act::Modbus(m) => Some(self.modbus(m, t, out)),
             Act::Enip(e) => Some(self.enip(e, t, out)),
@@ -395,6 +407,7 @@ impl Plant {
             Act::Http => Some(self.http(t, out)),
             Act::Tls => Some(self.tls(t, out)),
             Act::Sweep => Some(self.sweep(t, out)),
+            Act::Share(pair) => Some(self.share(pair, it_peers, t, out)),
             Act::Anomaly(k) => {
                 self.anomaly(*k, t, out);
                 None
@@ -717,6 +730,27 @@ impl Plant {
             out.udp(t + 2 * MS + i as i64 * 700, *d, 44818, eng, 44818, &r);
         }
         t + 300 * SEC
+    }
+
+    /// One short file-share session: workstation `pair / peers` to the
+    /// `pair % peers + 1`-th workstation after it; then the next pair (all
+    /// pairs in turn, then again).
+    fn share<W: Write>(&mut self, pair: &mut usize, peers: usize, t: i64, out: &mut Out<W>) -> i64 {
+        let ws = &self.topo.workstations;
+        let peers = peers.min(ws.len() - 1);
+        let (i, k) = (*pair / peers, *pair % peers);
+        let (client, server) = (ws[i], ws[(i + 1 + k) % ws.len()]);
+        *pair = (*pair + 1) % (peers * ws.len());
+        let port = self.port();
+        let mut tcp = Tcp::new(&mut self.rng, client, port, server, 445);
+        let rtt = 300 + self.rng.below(400) as i64;
+        let (req, resp) = it::smb_negotiate(&mut self.rng);
+        let mut t1 = tcp.handshake(t, rtt, out);
+        t1 = tcp.client(t1, &req, out) + MS;
+        t1 = tcp.server(t1, &resp, out) + 200;
+        tcp.ack(true, t1, out);
+        tcp.close(t1 + 100, rtt, out);
+        t + MS / 2
     }
 
     fn note(&mut self, t: i64, kind: &'static str, src: Host, dst: Host, detail: &str) {
