@@ -739,7 +739,14 @@ fn the_alert_counts_agree_everywhere() {
         .map(|(json, _)| json)
         .expect("the report's data");
     let data: serde_json::Value = serde_json::from_str(data).unwrap();
-    assert_eq!(data["alerts"].as_array().unwrap().len() as u64, alerts);
+    assert_eq!(data["alerts_total"].as_u64(), Some(alerts));
+    let grouped: u64 = data["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(grouped, alerts, "every alert in one group");
     let header: u64 = data["alerts_by_severity"]
         .as_object()
         .unwrap()

@@ -29,7 +29,10 @@ pub struct Group {
     pub src: String,
     /// Against whom, with how many alerts each, most first.
     pub targets: Vec<(String, u64)>,
+    /// Alerts (rows of alert.log), as the summary counts them.
     pub count: u64,
+    /// Occurrences: an alert row stands for its repeats too.
+    pub occurrences: u64,
     pub first: f64,
     pub last: f64,
     /// Who did what to whom, in words.
@@ -140,7 +143,7 @@ pub fn group(rows: &[Row]) -> (Vec<Group>, Vec<(f64, usize)>) {
         };
         let ts = n(r, "ts");
         let last = n(r, "last_ts").max(ts);
-        let count = (n(r, "count") as u64).max(1);
+        let occurrences = (n(r, "count") as u64).max(1);
         let severity = s(r, "severity");
         times.push((ts, rank(&severity)));
         let g = groups
@@ -152,30 +155,28 @@ pub fn group(rows: &[Row]) -> (Vec<Group>, Vec<(f64, usize)>) {
                 src: actor,
                 targets: Vec::new(),
                 count: 0,
+                occurrences: 0,
                 first: ts,
                 last,
                 action: action(r),
                 detail: detail_of(r, kind),
-                techniques: r
-                    .get("mitre_attack_ics")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                techniques: techniques(r),
             });
+        // The group says what its most severe alert did.
         if rank(&severity) < rank(&g.severity) {
             g.severity = severity;
+            g.action = action(r);
+            g.detail = detail_of(r, kind);
+            g.techniques = techniques(r);
         }
-        g.count += count;
+        g.count += 1;
+        g.occurrences += occurrences;
         g.first = g.first.min(ts);
         g.last = g.last.max(last);
         if !target.is_empty() {
             match g.targets.iter_mut().find(|(ip, _)| *ip == target) {
-                Some(t) => t.1 += count,
-                None => g.targets.push((target, count)),
+                Some(t) => t.1 += 1,
+                None => g.targets.push((target, 1)),
             }
         }
     }
@@ -198,6 +199,17 @@ pub fn group(rows: &[Row]) -> (Vec<Group>, Vec<(f64, usize)>) {
     });
     times.sort_by(|a, b| a.0.total_cmp(&b.0));
     (list, times)
+}
+
+fn techniques(r: &Row) -> Vec<String> {
+    r.get("mitre_attack_ics")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn plural(n: usize) -> &'static str {
@@ -250,7 +262,14 @@ mod tests {
             write(2.0, "10.0.0.5", "10.0.0.9", "high"),
             write(9.0, "10.0.0.6", "10.0.0.9", "medium"),
             write(3.0, "10.0.0.7", "10.0.0.9", "critical"),
+            write(4.0, "10.0.0.6", "10.0.0.9", "medium"),
         ];
+        let mut rows = rows;
+        rows[5].insert("count".into(), json!(4));
+        // A later, worse alert of the same kind and actor names the group.
+        let mut worse = write(6.0, "10.0.0.6", "10.0.0.4", "high");
+        worse.insert("object".into(), json!(["unit 9 coils 1"]));
+        rows.push(worse);
         let (groups, times) = group(&rows);
         let summary: Vec<(&str, &str, u64)> = groups
             .iter()
@@ -260,11 +279,18 @@ mod tests {
             summary,
             [
                 ("critical", "10.0.0.7", 1),
+                ("high", "10.0.0.6", 3),
                 ("high", "10.0.0.5", 3),
-                ("medium", "10.0.0.6", 1)
             ]
         );
         let g = &groups[1];
+        assert_eq!(g.occurrences, 6, "a row with count 4 stands for 4");
+        assert!(
+            g.action.contains("10.0.0.4") && g.action.contains("unit 9 coils 1"),
+            "{}",
+            g.action
+        );
+        let g = &groups[2];
         assert_eq!((g.first, g.last), (1.0, 5.0));
         assert_eq!(
             g.targets,

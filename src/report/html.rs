@@ -17,7 +17,9 @@ const LEGEND: &str = concat!(
     "<span><i class=\"dot\" style=\"background:#cf1322\"></i>scanner</span>",
     "<span><i class=\"dot\" style=\"background:#8c8c8c\"></i>no OT role</span>",
     "<span><i class=\"ring\" style=\"border-color:#820014\"></i><i class=\"ring\" style=\"border-color:#d4380d\"></i>",
-    "<i class=\"ring\" style=\"border-color:#d48806\"></i>ring: the worst alert naming the device (critical, high, medium)</span>",
+    "<i class=\"ring\" style=\"border-color:#d48806\"></i><i class=\"ring\" style=\"border-color:#389e0d\"></i>",
+    "<i class=\"ring\" style=\"border-color:#8c8c8c\"></i>ring: the worst alert naming the device (critical, high, medium, low, other)</span>",
+    "<span>\u{26A0} N: alerted devices inside a folded group or among a controller's I/O adapters</span>",
     "<span>\u{2605} star: device not in the baseline</span>",
     "<span><i class=\"line\" style=\"border-top-style:dashed\"></i>wrote</span>",
     "<span><i class=\"line\" style=\"border-color:#fa8c16;border-top-width:3px\"></i>edge not in the baseline</span>",
@@ -27,8 +29,10 @@ const LEGEND: &str = concat!(
 
 /// The page around the report's data (JSON).
 pub fn page(data_json: &str) -> String {
-    // The data sits in a script element: `</` must not close it.
-    let data = data_json.replace("</", "<\\/");
+    // The data sits in a script element: no `<` at all, so that neither
+    // `</script` nor `<!--` in a log's text can end or hide it (in JSON a
+    // `<` is only ever inside a string, where `\u003c` means the same).
+    let data = data_json.replace('<', "\\u003c");
     format!(
         concat!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -38,7 +42,7 @@ pub fn page(data_json: &str) -> String {
             "<button id=\"print\" class=\"no-print\">Print / PDF</button></header>\n",
             "<section id=\"attention\"><h2>Needs attention <small>alerts grouped by kind and the device that ",
             "acted, most severe first</small></h2>",
-            "<svg id=\"timeline\" viewBox=\"0 0 1000 96\" preserveAspectRatio=\"none\"></svg>",
+            "<svg id=\"timeline\" viewBox=\"0 0 1000 96\"></svg>",
             "<div class=\"chips\"><span id=\"severity-chips\" class=\"chips\"></span>",
             "<input id=\"alert-filter\" type=\"search\" placeholder=\"Filter alerts (IP, rule, function)\"></div>",
             "<div id=\"alert-list\" class=\"scroll\"><table id=\"alerts\"><thead></thead><tbody></tbody></table></div></section>\n",

@@ -35,12 +35,6 @@ struct Device {
     /// The controller that owns an I/O adapter's connections (the map
     /// folds the adapter under it).
     owner: Option<String>,
-    /// The most severe alert naming the device (as source or target).
-    severity: Option<String>,
-    /// Alerts naming the device.
-    alerts: u64,
-    /// In the baseline given (None: no baseline).
-    known: Option<bool>,
 }
 
 /// One edge of the map: who talks to whom, how, with which functions.
@@ -76,6 +70,9 @@ struct Report {
     alerts_by_severity: BTreeMap<String, u64>,
     quality: BTreeMap<String, Value>,
     weirds: BTreeMap<String, u64>,
+    /// Hosts (devices and peers) the baseline given does not know (None:
+    /// no baseline).
+    not_in_baseline: Option<Vec<String>>,
 }
 
 pub(crate) fn s(r: &Row, k: &str) -> String {
@@ -141,28 +138,46 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The EtherNet/IP port of cyclic (class 1) I/O.
+/// The EtherNet/IP ports of cyclic (class 1) I/O and of explicit
+/// messaging (which carries the Forward Open that sets the I/O up).
 const CIP_IO_PORT: u64 = 2222;
+const ENIP_PORT: u64 = 44818;
 
-/// The controller owning each I/O adapter: of the hosts that originate
-/// cyclic I/O to it, the one with the most connections (the lowest
-/// address on a tie). Read from the connections, not the roles: both ends
-/// of cyclic I/O produce datagrams. A host that originates I/O itself is
-/// nobody's adapter, so folding is one level deep.
+/// The controller owning each I/O adapter: the originator of its cyclic
+/// I/O, known by the Forward Open's direction — a pair of hosts with
+/// cyclic I/O between them and an EtherNet/IP connection from one to the
+/// other. Which side of the UDP flow spoke first says nothing (both
+/// produce, and a capture can start mid-stream). Of several originators,
+/// the one with the most I/O connections wins (the lowest address on a
+/// tie). A host that originates I/O itself is nobody's adapter, so
+/// folding is one level deep.
 fn owners<'a>(edges: impl Iterator<Item = &'a Edge> + Clone) -> HashMap<String, String> {
-    let io =
-        edges.filter(|e| e.port == CIP_IO_PORT && e.protocol == "enip" && e.client != e.server);
-    let originators: HashSet<&str> = io.clone().map(|e| e.client.as_str()).collect();
-    let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for e in io.filter(|e| !originators.contains(e.server.as_str())) {
-        *counts.entry((&e.server, &e.client)).or_insert(0) += e.connections;
+    let pair = |a: &'a str, b: &'a str| if a < b { (a, b) } else { (b, a) };
+    let mut io: HashMap<(&str, &str), u64> = HashMap::new();
+    for e in edges
+        .clone()
+        .filter(|e| e.port == CIP_IO_PORT && e.protocol == "enip")
+    {
+        *io.entry(pair(&e.client, &e.server)).or_insert(0) += e.connections;
     }
+    let opened: Vec<(&str, &str, u64)> = edges
+        .filter(|e| e.port == ENIP_PORT && e.protocol == "enip" && e.client != e.server)
+        .filter_map(|e| {
+            io.get(&pair(&e.client, &e.server))
+                .map(|n| (e.client.as_str(), e.server.as_str(), *n))
+        })
+        .collect();
+    let originators: HashSet<&str> = opened.iter().map(|(c, _, _)| *c).collect();
+    let addr = |ip: &str| ip.parse::<std::net::IpAddr>().ok();
     let mut best: HashMap<String, (u64, String)> = HashMap::new();
-    for ((adapter, client), n) in counts {
+    for (client, adapter, n) in opened {
+        if originators.contains(adapter) {
+            continue;
+        }
         let e = best
             .entry(adapter.to_string())
             .or_insert((0, String::new()));
-        if n > e.0 {
+        if n > e.0 || (n == e.0 && addr(client) < addr(&e.1)) {
             *e = (n, client.to_string());
         }
     }
@@ -198,20 +213,10 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         Vec::new()
     };
 
-    // Who is named by an alert (source or target), how often, how badly;
-    // and which pairs.
-    let mut named: HashMap<String, (u64, usize)> = HashMap::new();
+    // The pairs an alert names.
     let mut hot_pairs: HashSet<(String, String)> = HashSet::new();
     for r in &alerts {
         let (a, b) = alerts::endpoints(r);
-        let rank = alerts::rank(&s(r, "severity"));
-        for ip in [&a, &b] {
-            if !ip.is_empty() {
-                let e = named.entry(ip.clone()).or_insert((0, usize::MAX));
-                e.0 += 1;
-                e.1 = e.1.min(rank);
-            }
-        }
         if !b.is_empty() {
             hot_pairs.insert((a, b));
         }
@@ -336,20 +341,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
                 String::new()
             };
             let ip = s(d, "ip");
-            let (alerts, rank) = named.get(&ip).copied().unwrap_or((0, usize::MAX));
             Device {
-                severity: (alerts > 0).then(|| {
-                    alerts::SEVERITIES
-                        .get(rank)
-                        .copied()
-                        .unwrap_or("other")
-                        .to_string()
-                }),
-                alerts,
-                known: baseline.map(|b| {
-                    ip.parse::<std::net::IpAddr>()
-                        .is_ok_and(|a| b.devices.contains_key(&a))
-                }),
                 owner: owners.get(&ip).cloned(),
                 macs: strings(d.get("macs")),
                 roles: strings(d.get("roles")),
@@ -416,6 +408,21 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         let t = n(c, "ts");
         (lo.min(t), hi.max(t + n(c, "duration")))
     });
+    let not_in_baseline = baseline.map(|b| {
+        let mut hosts: Vec<String> = edges
+            .values()
+            .flat_map(|e| [&e.client, &e.server])
+            .chain(devices.iter().map(|d| &d.ip))
+            .filter(|ip| {
+                !ip.parse::<std::net::IpAddr>()
+                    .is_ok_and(|a| b.devices.contains_key(&a))
+            })
+            .cloned()
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    });
     let report = Report {
         first_ts: if first == f64::MAX { 0.0 } else { first },
         last_ts: last,
@@ -430,6 +437,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         alerts_by_severity: by_severity,
         quality,
         weirds,
+        not_in_baseline,
     };
     let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     Ok(html::page(&json))
@@ -451,15 +459,25 @@ mod tests {
     }
 
     #[test]
-    fn an_adapter_belongs_to_the_host_that_originates_most_of_its_io() {
+    fn an_adapter_belongs_to_the_host_that_opened_its_io() {
         let edges = [
-            edge("10.0.0.1", "10.0.4.1", CIP_IO_PORT, 1),
-            edge("10.0.0.2", "10.0.4.1", CIP_IO_PORT, 3),
-            edge("10.0.0.1", "10.0.4.2", CIP_IO_PORT, 1),
-            // Explicit messaging makes nobody an owner.
-            edge("10.0.0.9", "10.0.4.3", 44818, 5),
-            // A host that originates I/O is nobody's adapter.
-            edge("10.0.0.3", "10.0.0.2", CIP_IO_PORT, 1),
+            // 10.0.4.1: I/O with two controllers, more with .10 than .9.
+            edge("10.0.0.9", "10.0.4.1", ENIP_PORT, 1),
+            edge("10.0.4.1", "10.0.0.9", CIP_IO_PORT, 1),
+            edge("10.0.0.10", "10.0.4.1", ENIP_PORT, 1),
+            edge("10.0.0.10", "10.0.4.1", CIP_IO_PORT, 3),
+            // 10.0.4.2: a tie between .10 and .9: the lower address.
+            edge("10.0.0.10", "10.0.4.2", ENIP_PORT, 1),
+            edge("10.0.0.10", "10.0.4.2", CIP_IO_PORT, 1),
+            edge("10.0.0.9", "10.0.4.2", ENIP_PORT, 1),
+            edge("10.0.0.9", "10.0.4.2", CIP_IO_PORT, 1),
+            // Explicit messaging alone makes nobody an owner.
+            edge("10.0.0.9", "10.0.4.3", ENIP_PORT, 5),
+            // Cyclic I/O with nobody opening it neither.
+            edge("10.0.0.9", "10.0.4.4", CIP_IO_PORT, 5),
+            // A host that opens I/O itself is nobody's adapter.
+            edge("10.0.0.3", "10.0.0.10", ENIP_PORT, 1),
+            edge("10.0.0.3", "10.0.0.10", CIP_IO_PORT, 1),
         ];
         let owners = owners(edges.iter());
         let mut list: Vec<(&str, &str)> = owners
@@ -467,6 +485,6 @@ mod tests {
             .map(|(a, c)| (a.as_str(), c.as_str()))
             .collect();
         list.sort();
-        assert_eq!(list, [("10.0.4.1", "10.0.0.2"), ("10.0.4.2", "10.0.0.1")]);
+        assert_eq!(list, [("10.0.4.1", "10.0.0.10"), ("10.0.4.2", "10.0.0.9")]);
     }
 }

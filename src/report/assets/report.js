@@ -36,9 +36,40 @@
   }));
   const peersOf = new Map();
   D.edges.forEach(e => [[e.client, e], [e.server, e]].forEach(([ip, x]) => { if (!peersOf.has(ip)) peersOf.set(ip, []); peersOf.get(ip).push(x); }));
+  // Alert state of every host, peers too: alerts (rows) naming it as
+  // actor or target, and the worst severity.
+  const named = new Map();
+  D.alerts.forEach(g => [[g.src, g.count], ...g.targets].forEach(([ip, n]) => {
+    const x = named.get(ip) || {alerts: 0, rank: 99};
+    x.alerts += n; x.rank = Math.min(x.rank, sevRank(g.severity)); named.set(ip, x);
+  }));
+  const unknown = D.not_in_baseline ? new Set(D.not_in_baseline) : null;
+  hosts.forEach(d => {
+    const x = named.get(d.ip);
+    d.alerts = x ? x.alerts : 0;
+    d.severity = x ? (SEV[x.rank] || 'other') : null;
+    d.known = unknown ? !unknown.has(d.ip) : null;
+  });
   const isIT = d => !d.roles.some(r => OT_ROLES.has(r));
   const level = d => d.purdue || 0;
-  const subnet = ip => ip.includes(':') ? ip.split(':').slice(0, 4).join(':') + '::/64' : ip.split('.').slice(0, 3).join('.') + '.0/24';
+  // IPv6 addresses in full, eight groups of four digits.
+  const v6 = ip => {
+    const [head, tail] = ip.split('::');
+    const h = head ? head.split(':') : [], t = tail !== undefined && tail ? tail.split(':') : [];
+    const groups = tail === undefined ? h : h.concat(Array(8 - h.length - t.length).fill('0'), t);
+    return groups.map(x => x.padStart(4, '0'));
+  };
+  const v4 = ip => ip.split('.').map(Number);
+  const isPrivate = ip => {
+    if (ip.includes(':')) { const g = v6(ip); const a = parseInt(g[0], 16); return (a & 0xfe00) === 0xfc00 || (a & 0xffc0) === 0xfe80 || g.slice(0, 7).every(x => x === '0000'); }
+    const [a, b] = v4(ip);
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b < 128);
+  };
+  const isGroupAddr = ip => ip.includes(':') ? v6(ip)[0].startsWith('ff') : (v4(ip)[0] >= 224);
+  // A /24 (IPv4) or /64 (IPv6) of the site; the Internet and multicast or
+  // broadcast addresses each in one group.
+  const subnet = ip => isGroupAddr(ip) ? 'multicast and broadcast' : !isPrivate(ip) ? 'Internet' :
+    ip.includes(':') ? v6(ip).slice(0, 4).map(x => x.replace(/^0{1,3}/, '')).join(':') + '::/64' : ip.split('.').slice(0, 3).join('.') + '.0/24';
   const roleColor = r => r.includes('controller') && !r.includes('io_adapter') ? '#d46b08' : r.includes('io_adapter') ? '#7cb305' : r.includes('engineering_workstation') ? '#722ed1' :
     r.includes('hmi_scada') ? '#1677ff' : r.includes('historian') ? '#13c2c2' : r.includes('scanner') ? '#cf1322' : r.some(x => x.startsWith('opcua')) ? '#08979c' : '#8c8c8c';
   const newDevice = d => d.known === false;
@@ -68,15 +99,19 @@
         return tr;
       }));
     }
+    function sorted(list) {
+      if (order.col < 0) return list;
+      const get = columns[order.col][1];
+      return [...list].sort((a, b) => { const x = get(a), y = get(b); const c = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y), undefined, {numeric: true}); return order.desc ? -c : c; });
+    }
     function sort(i) {
       order = {col: i, desc: order.col === i ? !order.desc : false};
       [...head.children].forEach((th, j) => th.className = j === i ? 'sorted' + (order.desc ? ' desc' : '') : '');
-      const get = columns[i][1];
-      current = [...current].sort((a, b) => { const x = get(a), y = get(b); const c = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y), undefined, {numeric: true}); return order.desc ? -c : c; });
+      current = sorted(current);
       render(current);
     }
     render(rows);
-    return {filter: keep => { current = rows.filter(keep); render(current); }};
+    return {filter: keep => { current = sorted(rows.filter(keep)); render(current); }};
   }
   const ipLink = ip => { const a = el('a', {title: 'Open the device'}, ip); a.onclick = () => openPanel(ip); return a; };
 
@@ -117,13 +152,15 @@
   (function timeline() {
     const svg = $('timeline');
     const NS = 'http://www.w3.org/2000/svg';
-    const W = 1000, H = 96, top = 18, base = 72;
+    // One user unit per pixel, so that the text is never stretched.
+    const W = Math.max(400, svg.clientWidth || 1000), H = 96, top = 18, base = 72;
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     const add = (tag, attrs, text) => { const e = document.createElementNS(NS, tag); Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v)); if (text !== undefined) e.textContent = text; svg.append(e); return e; };
     const times = D.alert_times;
     if (!times.length) { svg.style.display = 'none'; return; }
     let t0 = times[0][0], t1 = times[times.length - 1][0];
     if (t1 - t0 < 1) { t0 -= 0.5; t1 += 0.5; }
-    const buckets = 80, width = (W - 20) / buckets;
+    const buckets = Math.max(20, Math.min(120, Math.floor(W / 12))), width = (W - 20) / buckets;
     const x = t => 10 + (t - t0) / (t1 - t0) * (W - 20);
     const counts = Array.from({length: buckets}, () => [0, 0, 0, 0, 0]);
     times.forEach(([t, r]) => { counts[Math.min(buckets - 1, Math.floor((t - t0) / (t1 - t0) * buckets))][Math.min(r, 4)]++; });
@@ -141,7 +178,7 @@
     add('line', {x1: 10, x2: W - 10, y1: base + 0.5, y2: base + 0.5, stroke: '#8c8c8c'});
     const span = t1 - t0;
     const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
-    const step = steps.find(s => span / s <= 8) || 604800;
+    const step = steps.find(s => span / s <= Math.max(3, Math.floor(W / 130))) || 604800;
     const label = t => { const iso = new Date(t * 1000).toISOString(); return span > 2 * 86400 ? iso.slice(5, 16).replace('T', ' ') : step < 60 ? iso.slice(11, 19) : iso.slice(11, 16); };
     for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
       add('line', {x1: x(t), x2: x(t), y1: base, y2: base + 5, stroke: '#8c8c8c', class: 'tick'});
@@ -170,13 +207,20 @@
   const ordered = [...hosts.values()].sort((a, b) => a.ip.localeCompare(b.ip, undefined, {numeric: true}));
   const adapters = new Map(); // controller ip -> [adapter ips]
   ordered.forEach(d => { if (d.owner && hosts.has(d.owner)) { if (!adapters.has(d.owner)) adapters.set(d.owner, []); adapters.get(d.owner).push(d.ip); } });
+  // IT hosts of a subnet that also holds OT devices fold into a group of
+  // their own (two or more of them).
+  const subnetOf = d => 'S' + level(d) + '|' + subnet(d.ip);
+  const itIn = new Map(), otIn = new Set();
+  ordered.forEach(d => { const k = subnetOf(d); if (isIT(d) && !d.owner) itIn.set(k, (itIn.get(k) || 0) + 1); else otIn.add(k); });
   ordered.forEach(d => {
     if (d.owner && hosts.has(d.owner)) return;
     const l = level(d);
     const lg = group('L' + l, 'level', LEVELS[l] || ('Level ' + l), null);
     const sn = subnet(d.ip);
-    const sg = group('S' + l + '|' + sn, 'subnet', sn, lg.id);
-    if (adapters.has(d.ip)) {
+    const sg = group(subnetOf(d), 'subnet', sn, lg.id);
+    if (isIT(d) && otIn.has(sg.id) && itIn.get(sg.id) >= 2) {
+      where.set(d.ip, group('I' + sg.id, 'it', 'IT hosts of ' + sn, sg.id).id);
+    } else if (adapters.has(d.ip)) {
       const cg = group('C' + d.ip, 'cell', d.ip, sg.id);
       where.set(d.ip, cg.id);
       adapters.get(d.ip).forEach(a => where.set(a, cg.id));
@@ -194,7 +238,7 @@
   // (a larger plant opens as an overview of its zones).
   const MAX_NODES = Math.max(24, Math.floor(MAP_W * MAP_H / ((CELL_W + GAP) * (CELL_H + GAP) * 0.7 * 0.7 * 1.5)));
   const folded = new Set();
-  groups.forEach(g => { if (g.kind === 'cell') folded.add(g.id); if (g.kind === 'subnet' && g.members.every(ip => isIT(hosts.get(ip)))) folded.add(g.id); });
+  groups.forEach(g => { if (g.kind === 'cell' || g.kind === 'it' || (g.kind === 'subnet' && g.members.every(ip => isIT(hosts.get(ip))))) folded.add(g.id); });
   const visibleCount = () => {
     let n = 0;
     const walk = id => { if (folded.has(id)) { n++; return; } n += groups.get(id).members.filter(ip => where.get(ip) === id).length; groups.get(id).children.forEach(walk); };
@@ -252,7 +296,10 @@
     const lines = [ip + (newDevice(d) ? '  \u2605new' : '')];
     lines.push(cut(d.roles.map(roleWords).join(', ') || (d.peerOnly ? 'peer only' : 'no OT role'), 30));
     const id = d.identity || d.vendor;
-    if (adapters.has(ip) && folded.has('C' + ip)) lines.push('\u25B8 ' + adapters.get(ip).length + ' I/O adapters' + (id ? ' \u00b7 ' + cut(id, 14) : ''));
+    if (adapters.has(ip) && folded.has('C' + ip)) {
+      const list = adapters.get(ip), alerted = list.filter(a => hosts.get(a).alerts).length;
+      lines.push('\u25B8 ' + list.length + ' I/O adapters' + (alerted ? ' \u00b7 \u26A0 ' + alerted : '') + (id && !alerted ? ' \u00b7 ' + cut(id, 14) : ''));
+    }
     else if (id) lines.push(cut(id, 30));
     return lines.join('\n');
   }
@@ -299,13 +346,15 @@
       if (g) {
         const sevr = worst(g.members);
         const n = g.members.length, it = g.members.every(ip => isIT(hosts.get(ip)));
-        const label = [cut(g.label, 30), n + (it ? ' IT host' : ' device') + (n === 1 ? '' : 's') + groupBadge(g), 'click to open'].join('\n');
+        const fresh = g.members.filter(ip => newDevice(hosts.get(ip))).length;
+        const label = [cut(g.label, 30), n + (it ? ' IT host' : ' device') + (n === 1 ? '' : 's') + groupBadge(g), (fresh ? '\u2605 ' + fresh + ' new \u00b7 ' : '') + 'click to open'].join('\n');
         nodes.push({group: 'nodes', data: {id, parent, label, color: '#d9d9d9', sev: sevr ? SEV_COLOR[sevr] : null},
-          position: {x: x + CELL_W / 2, y: y + 14}, classes: 'folded' + (sevr ? ' alerted' : '')});
+          position: {x: x + CELL_W / 2, y: y + 14}, classes: 'folded' + (sevr ? ' alerted' : '') + (fresh ? ' has-new' : '')});
       } else {
         const d = hosts.get(id);
-        const cellSev = adapters.has(id) && folded.has('C' + id) ? worst(groups.get('C' + id).members) : null;
-        const s = d.alerts ? d.severity : cellSev;
+        // The ring is the device's own alerts only (its folded adapters'
+        // show as a count in its label).
+        const s = d.alerts ? d.severity : null;
         const color = adapters.has(id) ? '#d46b08' : d.owner ? '#7cb305' : roleColor(d.roles);
         nodes.push({group: 'nodes', data: {id, parent, label: leafLabel(id), color, sev: s ? SEV_COLOR[s] || SEV_COLOR.other : null},
           position: {x: x + CELL_W / 2, y: y + 14}, classes: 'device' + (s ? ' alerted' : '') + (newDevice(d) ? ' new' : '') + (d.peerOnly ? ' peer' : '')});
@@ -313,7 +362,12 @@
       return;
     }
     const g = groups.get(item.group);
+    // Cytoscape sizes a frame from its children: two invisible corners pin
+    // it to the measured box (title width included), whatever the labels'
+    // real widths.
     nodes.push({group: 'nodes', data: {id: g.id, parent, label: groupLabel(g, item.w), kind: g.kind}, classes: 'group ' + g.kind});
+    nodes.push({group: 'nodes', data: {id: g.id + '#tl', parent: g.id}, position: {x: x + PAD, y: y + LABEL_H + PAD}, classes: 'corner'},
+      {group: 'nodes', data: {id: g.id + '#br', parent: g.id}, position: {x: x + item.w - PAD, y: y + item.h - PAD}, classes: 'corner'});
     item.kids.forEach(k => place(k, x + PAD + k.dx, y + LABEL_H + PAD + k.dy, g.id, nodes));
   }
 
@@ -356,6 +410,7 @@
       {selector: 'node.peer', style: {'background-opacity': 0.45}},
       {selector: 'node.folded', style: {'shape': 'round-rectangle', 'width': 46, 'height': 22, 'border-width': 1, 'border-color': '#8c8c8c', 'font-weight': 'bold'}},
       {selector: 'node.folded.alerted', style: {'border-width': 4, 'border-color': 'data(sev)'}},
+      {selector: 'node.folded.has-new', style: {'background-color': '#ffe7ba'}},
       {selector: 'node.group', style: {'background-color': '#f5f8ff', 'background-opacity': 1, 'border-color': '#adc6ff', 'border-width': 1, 'shape': 'round-rectangle',
         'padding': PAD, 'label': 'data(label)', 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -4, 'font-size': 12, 'font-weight': 'bold', 'color': '#1d39c4',
         'compound-sizing-wrt-labels': 'include'}},
@@ -367,6 +422,7 @@
       {selector: 'edge.writes', style: {'line-style': 'dashed'}},
       {selector: 'edge.new', style: {'line-color': '#fa8c16', 'target-arrow-color': '#fa8c16', 'width': 2.5, 'opacity': 1, 'mid-target-arrow-shape': 'diamond', 'mid-target-arrow-color': '#fa8c16'}},
       {selector: 'edge.show', style: {'text-opacity': 1, 'text-background-opacity': 0.9, 'opacity': 1, 'z-index': 10}},
+      {selector: 'node.corner', style: {'width': 1, 'height': 1, 'opacity': 0, 'label': '', 'events': 'no'}},
       {selector: '.hidden', style: {'display': 'none'}},
       {selector: 'node.match', style: {'overlay-color': '#fadb14', 'overlay-opacity': 0.45, 'overlay-padding': 6}},
       {selector: ':selected', style: {'overlay-color': '#1677ff', 'overlay-opacity': 0.25}}
@@ -393,7 +449,8 @@
   // fold the largest open subnet.
   const MIN_ZOOM = 0.7;
   if (hash.get('expand') !== 'all') {
-    const open = [...groups.values()].filter(g => g.kind === 'subnet' && !folded.has(g.id)).sort((a, b) => b.members.length - a.members.length || a.id.localeCompare(b.id));
+    const largest = kind => [...groups.values()].filter(g => g.kind === kind && !folded.has(g.id)).sort((a, b) => b.members.length - a.members.length || a.id.localeCompare(b.id));
+    const open = largest('subnet').concat(largest('level'));
     while (open.length && arrange().zoom < MIN_ZOOM) folded.add(open.shift().id);
   }
   function render(fit) {
@@ -405,12 +462,18 @@
     applyFilters();
     if (fit) { cy.fit(cy.nodes(':visible'), 16); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(cy.nodes(':visible')); } }
     showEdgeLabels();
+    matches.forEach(ip => cy.getElementById(ip).addClass('match'));
+    // The print view's picture of the map, drawn when the browser is idle.
+    clearTimeout(pictureTimer);
+    pictureTimer = setTimeout(printMap, 500);
   }
+  let pictureTimer = null;
+  let matches = [];
 
   function applyFilters() {
     const f = filters();
     cy.batch(() => {
-      cy.nodes().forEach(n => {
+      cy.nodes().not('.corner').forEach(n => {
         const g = groups.get(n.id());
         const members = g ? g.members : (adapters.has(n.id()) && folded.has('C' + n.id()) ? groups.get('C' + n.id()).members : [n.id()]);
         n.toggleClass('hidden', !members.some(ip => hostMatches(hosts.get(ip), f)));
@@ -432,11 +495,13 @@
   cy.on('mouseout', 'node', e => { if (cy.zoom() < LABEL_ZOOM) e.target.connectedEdges().removeClass('show'); });
 
   // Click: a folded group opens; an open group's frame folds it; a device
-  // opens its panel.
+  // opens its panel (and a controller its folded I/O adapters).
+  const zoomTo = id => cy.animate({fit: {eles: cy.getElementById(id).union(cy.getElementById(id).descendants()), padding: 30}}, {duration: 250});
   cy.on('tap', 'node', e => {
     const n = e.target, id = n.id();
-    if (n.hasClass('folded')) { folded.delete(id); render(false); cy.animate({fit: {eles: cy.getElementById(id).union(cy.getElementById(id).descendants()), padding: 30}}, {duration: 250}); return; }
+    if (n.hasClass('folded')) { folded.delete(id); render(false); zoomTo(id); return; }
     if (n.hasClass('group')) { folded.add(id); render(false); return; }
+    if (folded.has('C' + id)) { folded.delete('C' + id); render(false); zoomTo('C' + id); }
     openPanel(id);
   });
 
@@ -444,7 +509,7 @@
   function reveal(ip) {
     for (let id = where.get(ip); id; id = groups.get(id).parent) if (!(groups.get(id).kind === 'cell' && ip === groups.get(id).label)) folded.delete(id);
     render(false);
-    const n = cy.getElementById(ip);
+    const n = cy.getElementById(rep(ip));
     cy.elements().unselect(); n.select();
     cy.zoom(1.2); cy.center(n);
     $('map').scrollIntoView({block: 'center'});
@@ -462,8 +527,8 @@
     $('search-count').textContent = hits.length ? (hit + 1) + ' of ' + hits.length : 'no device matches';
     if (!hits.length) return;
     const d = hits[hit]; hit = (hit + 1) % hits.length;
+    matches = hits.map(h => h.ip);
     reveal(d.ip); openPanel(d.ip);
-    cy.nodes().removeClass('match'); hits.forEach(h => cy.getElementById(h.ip).addClass('match'));
   };
   $('expand-all').onclick = () => { folded.clear(); render(true); };
   $('fold').onclick = () => { location.hash = ''; location.reload(); };
@@ -500,10 +565,12 @@
     const pd = el('dl'); pd.append(el('dt', {}, 'Serves'), el('dd', {}, d.served || '-'), el('dt', {}, 'Uses'), el('dd', {}, d.used || '-'));
     body.push(el('h4', {}, 'Protocols'), pd);
     const mine = D.alerts.filter(g => g.src === ip || g.targets.some(t => t[0] === ip));
-    body.push(el('h4', {}, 'Alerts (' + mine.reduce((a, g) => a + g.count, 0) + ')'));
+    // Alerts by this device (all of the group's) or against it (its share).
+    const share = g => g.src === ip ? g.count : g.targets.find(t => t[0] === ip)[1];
+    body.push(el('h4', {}, 'Alerts (' + mine.reduce((a, g) => a + share(g), 0) + ')'));
     if (mine.length) {
       const ul = el('ul');
-      mine.forEach(g => { const li = el('li'); li.append(sevBadge(g.severity), ' ', g.title + ' \u00d7' + g.count + (g.src === ip ? ' (by this device)' : ' (against this device)')); ul.append(li); });
+      mine.forEach(g => { const li = el('li'); li.append(sevBadge(g.severity), ' ', g.title + ' \u00d7' + share(g) + (g.src === ip ? ' (by this device)' : ' (against this device)')); ul.append(li); });
       body.push(ul);
     } else body.push(el('p', {className: 'muted'}, 'none'));
     const peers = (peersOf.get(ip) || []).slice().sort((a, b) => b.connections - a.connections);
@@ -530,7 +597,7 @@
   const devices = table('devices', [
     ['IP', d => d.ip, (td, d) => td.append(ipLink(d.ip))], ['Roles', d => d.roles.map(roleWords).join(', ')],
     ['Purdue', d => d.purdue || 0, (td, d) => { td.textContent = d.purdue ? 'L' + d.purdue : '-'; td.title = d.purdue_reason; }],
-    ['Alerts', d => d.alerts ? 5 - sevRank(d.severity) + d.alerts / 1e6 : 0, (td, d) => { if (d.alerts) td.append(sevBadge(d.severity), ' ' + d.alerts); }],
+    ['Alerts', d => d.alerts ? sevRank(d.severity) - d.alerts / 1e9 : 99, (td, d) => { if (d.alerts) td.append(sevBadge(d.severity), ' ' + d.alerts); }],
     ['MAC vendor', d => d.vendor], ['Identity', d => d.identity], ['Firmware', d => d.firmware], ['Serves', d => d.served], ['Uses', d => d.used],
     ['Packets', d => d.packets], ['Last seen', d => d.last_seen, (td, d) => td.textContent = fmt(d.last_seen)]
   ], D.devices, d => d.alerts ? 'hot' : '');
@@ -568,7 +635,10 @@
   window.otwatchMap = cy;
   const B = document.body.dataset;
   B.interactiveMs = Math.round(performance.now());
-  // Label boxes of everything drawn, in rendered pixels: no two may meet.
+  // Drawn: Cytoscape paints on the next animation frame.
+  requestAnimationFrame(() => requestAnimationFrame(() => { B.drawnMs = Math.round(performance.now()); }));
+  // Label boxes of everything drawn (model coordinates: what meets at one
+  // zoom meets at all): no two may meet.
   const boxes = cy.nodes().not('.hidden').map(n => n.boundingBox({includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false}))
     .filter(b => b.w > 0 && b.h > 0).sort((a, b) => a.x1 - b.x1);
   let overlaps = 0;
@@ -585,5 +655,37 @@
   const first = document.querySelector('#alert-list');
   B.alertsTop = Math.round(first.getBoundingClientRect().top);
   B.viewportHeight = window.innerHeight;
+  if (hash.get('selftest') !== null) B.selftest = selftest().join(',');
   B.rendered = 'ok';
+
+  // Drives the page through its own event handlers, as a user would, and
+  // names each step that did what it should.
+  function selftest() {
+    const passed = [];
+    const edge = cy.edges().not('.hidden')[0];
+    if (edge) { edge.emit('mouseover'); if (edge.hasClass('show')) passed.push('hover'); edge.emit('mouseout'); }
+    const fold = cy.nodes('.folded')[0];
+    if (fold) {
+      const id = fold.id();
+      fold.emit('tap');
+      if (cy.getElementById(id).hasClass('group')) passed.push('open');
+      cy.getElementById(id).emit('tap');
+      if (cy.getElementById(id).hasClass('folded')) passed.push('fold');
+    }
+    const device = cy.nodes('.device').not('.hidden')[0];
+    if (device) { device.emit('tap'); if ($('panel').dataset.ip === device.id() && $('panel').classList.contains('open')) passed.push('panel'); }
+    const before = +B.visibleNodes;
+    const alert = $('f-alert');
+    alert.value = 'named'; alert.dispatchEvent(new Event('change'));
+    const named = +B.visibleNodes;
+    alert.value = ''; alert.dispatchEvent(new Event('change'));
+    if (named > 0 && named <= before && +B.visibleNodes === before) passed.push('filter');
+    const target = D.devices[D.devices.length - 1];
+    if (target) {
+      search.value = target.ip;
+      search.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));
+      if ($('panel').dataset.ip === target.ip && cy.getElementById(target.ip).hasClass('match')) passed.push('search');
+    }
+    return passed;
+  }
 })();
