@@ -298,6 +298,17 @@ mod tests {
         );
         assert!(g.action.ends_with("(and 1 other device)"), "{}", g.action);
         assert_eq!(g.techniques, ["T0855"]);
-        assert_eq!(times, [(1.0, 1), (2.0, 1), (3.0, 0), (5.0, 1), (9.0, 2)]);
+        assert_eq!(
+            times,
+            [
+                (1.0, 1),
+                (2.0, 1),
+                (3.0, 0),
+                (4.0, 2),
+                (5.0, 1),
+                (6.0, 1),
+                (9.0, 2)
+            ]
+        );
     }
 }

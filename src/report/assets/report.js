@@ -366,8 +366,8 @@
     // it to the measured box (title width included), whatever the labels'
     // real widths.
     nodes.push({group: 'nodes', data: {id: g.id, parent, label: groupLabel(g, item.w), kind: g.kind}, classes: 'group ' + g.kind});
-    nodes.push({group: 'nodes', data: {id: g.id + '#tl', parent: g.id}, position: {x: x + PAD, y: y + LABEL_H + PAD}, classes: 'corner'},
-      {group: 'nodes', data: {id: g.id + '#br', parent: g.id}, position: {x: x + item.w - PAD, y: y + item.h - PAD}, classes: 'corner'});
+    const corner = (id, px, py) => ({group: 'nodes', data: {id: g.id + id, parent: g.id, label: '', color: '#ffffff'}, position: {x: px, y: py}, classes: 'corner'});
+    nodes.push(corner('#tl', x + PAD, y + LABEL_H + PAD), corner('#br', x + item.w - PAD, y + item.h - PAD));
     item.kids.forEach(k => place(k, x + PAD + k.dx, y + LABEL_H + PAD + k.dy, g.id, nodes));
   }
 
