@@ -16,7 +16,8 @@ use std::process::Command;
 /// and the page's own clock must not count another browser's work.
 static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn chromium(args: &[&str], url: &str) -> std::process::Output {
+/// Headless Chromium on `url`, alone.
+fn browser(args: &[&str], url: &str) -> std::process::Output {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     Command::new("chromium")
         .args([
@@ -24,12 +25,16 @@ fn chromium(args: &[&str], url: &str) -> std::process::Output {
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--virtual-time-budget=10000",
         ])
         .args(args)
         .arg(url)
         .output()
         .expect("chromium (Debian package chromium) runs; make test installs it")
+}
+
+/// Headless Chromium on virtual time: every timer of the page has run.
+fn chromium(args: &[&str], url: &str) -> std::process::Output {
+    browser(&[&["--virtual-time-budget=10000"], args].concat(), url)
 }
 
 fn attr(dom: &str, name: &str) -> Option<String> {
@@ -230,21 +235,15 @@ fn plant(dir: &std::path::Path, n: usize, extra: &[&str]) -> (std::path::PathBuf
 /// Headless Chromium with a real clock (no virtual time), so that the
 /// page's own measure of its load is the browser's.
 fn open(url: &str) -> (String, String) {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let o = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
+    let o = browser(
+        &[
             "--window-size=1400,900",
             "--enable-logging=stderr",
             "--v=0",
             "--dump-dom",
-        ])
-        .arg(url)
-        .output()
-        .expect("chromium runs; make test installs it");
+        ],
+        url,
+    );
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -403,18 +402,13 @@ fn the_device_panel_search_and_print_view_work() {
     assert!(plcs > 0.0 && plcs < all, "{plcs} controllers of {all}");
     // Print: a PDF of several pages with the map as a picture.
     let pdf = dir.path().join("report.pdf");
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let o = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+    let o = browser(
+        &[
             "--no-pdf-header-footer",
-        ])
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+        &url,
+    );
     assert!(o.status.success());
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF"));

@@ -631,7 +631,6 @@
   if (hash.get('search')) { search.value = hash.get('search'); search.onkeydown({key: 'Enter'}); }
   if (hash.get('device')) openPanel(hash.get('device'));
   if (hash.get('print') !== null) printMap();
-  if (hash.get('view') === 'map') $('map').scrollIntoView({block: 'start'});
   window.otwatchMap = cy;
   const B = document.body.dataset;
   B.interactiveMs = Math.round(performance.now());
