@@ -27,14 +27,78 @@ pub enum Scaled {
     Gap,
 }
 
+/// The letters, inline while they fit (nearly every connection's do): a
+/// history costs no allocation of its own.
+#[derive(Clone, Debug)]
+enum Letters {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Spilled(String),
+}
+
+/// Letters kept inline: 14 and a length fit beside a `String`'s niche, so
+/// the enum is a `String`'s 24 bytes (most histories, like `ShADadFf`, fit).
+const INLINE: usize = 14;
+
+impl Default for Letters {
+    fn default() -> Letters {
+        Letters::Inline {
+            len: 0,
+            buf: [0; INLINE],
+        }
+    }
+}
+
+impl Letters {
+    fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII letters are ever pushed.
+            Letters::Inline { len, buf } => buf
+                .get(..usize::from(*len))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            Letters::Spilled(s) => s,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_str().len()
+    }
+
+    fn push(&mut self, c: u8) {
+        if let Letters::Inline { len, buf } = self {
+            if let Some(slot) = buf.get_mut(usize::from(*len)) {
+                *slot = c;
+                *len = len.saturating_add(1);
+                return;
+            }
+            let mut s = String::with_capacity(2 * INLINE);
+            s.push_str(self.as_str());
+            *self = Letters::Spilled(s);
+        }
+        if let Letters::Spilled(s) = self {
+            s.push(char::from(c));
+        }
+    }
+
+    fn set(&mut self, text: &str) {
+        *self = Letters::default();
+        text.bytes().for_each(|c| self.push(c));
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    letters: String,
+    letters: Letters,
     /// Seen bit per (direction slot, letter); S and H share one bit. Zeek does
     /// not swap these on a role flip, and neither do we.
     seen: u64,
-    last_flag_seq: [[Option<u64>; 3]; 2],
-    counts: [[(u64, u64); 4]; 2],
+    /// The relative sequence number of each direction's last S/H, F and R,
+    /// valid where its bit in `flag_set` is (`FLAG_BITS`).
+    last_flag_seq: [[u64; 3]; 2],
+    flag_set: u8,
+    /// Occurrences of each scaled letter per direction; its letter goes in
+    /// at 1, 10, 100, ...
+    counts: [[u32; 4]; 2],
 }
 
 fn bit(dir: Dir, upper: u8) -> u64 {
@@ -44,19 +108,26 @@ fn bit(dir: Dir, upper: u8) -> u64 {
     1 << (i | if dir == Dir::Orig { 0 } else { 32 })
 }
 
-fn letter(dir: Dir, upper: u8) -> char {
+fn letter(dir: Dir, upper: u8) -> u8 {
     match dir {
-        Dir::Orig => upper as char,
-        Dir::Resp => upper.to_ascii_lowercase() as char,
+        Dir::Orig => upper,
+        Dir::Resp => upper.to_ascii_lowercase(),
     }
+}
+
+/// The bit of `flag_set` per direction and flag kind.
+const FLAG_BITS: [[u8; 3]; 2] = [[1, 2, 4], [8, 16, 32]];
+
+fn is_power_of_ten(n: u32) -> bool {
+    std::iter::successors(Some(1u32), |p| p.checked_mul(10)).any(|p| p == n)
 }
 
 impl History {
     pub fn as_str(&self) -> &str {
-        &self.letters
+        self.letters.as_str()
     }
 
-    fn push(&mut self, c: char) {
+    fn push(&mut self, c: u8) {
         if self.letters.len() < HISTORY_CAP {
             self.letters.push(c);
         }
@@ -81,10 +152,16 @@ impl History {
         else {
             return;
         };
+        let set = FLAG_BITS
+            .get(dir.idx())
+            .and_then(|d| d.get(kind as usize))
+            .copied()
+            .unwrap_or(0);
         let b = bit(dir, upper);
         let first = self.seen & b == 0;
-        let repeat = first || *slot != Some(rel_seq);
-        *slot = Some(rel_seq);
+        let repeat = first || self.flag_set & set == 0 || *slot != rel_seq;
+        *slot = rel_seq;
+        self.flag_set |= set;
         if repeat {
             self.seen |= b;
             self.push(letter(dir, upper));
@@ -99,38 +176,35 @@ impl History {
             Scaled::ZeroWindow => b'W',
             Scaled::Gap => b'G',
         };
-        let Some((count, threshold)) = self
+        let Some(count) = self
             .counts
             .get_mut(dir.idx())
             .and_then(|d| d.get_mut(kind as usize))
         else {
             return;
         };
+        // Saturates past 4e9 occurrences, where the next letter (the
+        // 10,000,000,000th) could not come in any real capture anyway.
         *count = count.saturating_add(1);
-        if *threshold == 0 {
-            *threshold = 1;
-        }
-        if *count == *threshold {
-            *threshold = threshold.saturating_mul(10);
+        if is_power_of_ten(*count) {
             self.push(letter(dir, upper));
         }
     }
 
     /// Marks a role flip ('^').
     pub fn flipped(&mut self) {
-        self.push('^');
+        self.push(b'^');
     }
 
     /// True when the history is exactly "H": the connection began with a
     /// SYN-ACK that was not flipped at creation.
     pub fn is_lone_syn_ack(&self) -> bool {
-        self.letters == "H"
+        self.as_str() == "H"
     }
 
     /// Zeek's late flip of such a connection: the history becomes "^h".
     pub fn flip_lone_syn_ack(&mut self) {
-        self.letters.clear();
-        self.letters.push_str("^h");
+        self.letters.set("^h");
     }
 }
 
@@ -149,6 +223,22 @@ mod tests {
         h.once(Dir::Resp, b'D');
         h.once(Dir::Orig, b'D');
         assert_eq!(h.as_str(), "ShADd");
+    }
+
+    #[test]
+    fn a_long_history_spills_out_of_line_and_keeps_every_letter() {
+        let mut h = History::default();
+        let mut want = String::new();
+        for seq in 0..40u64 {
+            h.flag(Dir::Orig, Flag::Fin, b'F', seq);
+            want.push('F');
+            assert_eq!(h.as_str(), want);
+        }
+        assert!(matches!(h.letters, Letters::Spilled(_)));
+        assert_eq!(
+            std::mem::size_of::<Letters>(),
+            std::mem::size_of::<String>()
+        );
     }
 
     #[test]

@@ -143,13 +143,26 @@ pub fn run(
             }
             Work::Finish { last_seq } => {
                 em.at_sweep(last_seq.saturating_add(1));
-                for t in tables.iter_mut().flatten() {
-                    t.finish(&mut em);
+                // Each table is dropped once its connections are records:
+                // the last tick holds every open connection's records, and
+                // not also the connections.
+                let mut counters = FlowCounters::default();
+                for slot in &mut tables {
+                    if let Some(mut t) = slot.take() {
+                        t.finish(&mut em);
+                        counters.add(&t.counters());
+                    }
                 }
                 let mut records = em.take();
                 records.sort_by_key(|r| r.0);
-                let _ = out.send(output(tick + 1, records, json, totals(&tables), &mut cache));
-                break;
+                let _ = out.send(output(
+                    tick + 1,
+                    records,
+                    json,
+                    counters.clone(),
+                    &mut cache,
+                ));
+                return counters;
             }
         }
     }
