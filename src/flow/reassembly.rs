@@ -36,6 +36,10 @@ pub struct SegmentOutcome {
     pub cap_gap: u64,
 }
 
+/// The relative offset of a stream's first byte (the SYN takes offset 0):
+/// where a new reassembler's position and trim point stand.
+pub const FIRST_OFFSET: u64 = 1;
+
 #[derive(Debug)]
 pub struct Reassembler {
     pos: u64,
@@ -50,8 +54,8 @@ pub struct Reassembler {
 impl Reassembler {
     pub fn new(cap: usize) -> Reassembler {
         Reassembler {
-            pos: 1,
-            trim: 1,
+            pos: FIRST_OFFSET,
+            trim: FIRST_OFFSET,
             pending: BTreeMap::new(),
             buffered: 0,
             cap,

@@ -339,10 +339,10 @@ impl Conn {
 
     /// Out-of-order bytes buffered by this connection (with segment overhead).
     pub fn buffered(&self) -> usize {
-        self.tcp.as_ref().map_or(0, |t| {
-            let [o, r] = &t.reasm;
-            o.buffered().saturating_add(r.buffered())
-        })
+        self.tcp
+            .as_ref()
+            .and_then(|t| t.reasm.as_deref())
+            .map_or(0, |[o, r]| o.buffered().saturating_add(r.buffered()))
     }
 
     /// Bytes the protocol analyzer holds (partial messages, unanswered
@@ -483,7 +483,7 @@ impl Conn {
         let ts = self.last;
         let mut missed = 0;
         if let Some(t) = self.tcp.as_mut() {
-            for (i, r) in t.reasm.iter_mut().enumerate() {
+            for (i, r) in t.reasm.iter_mut().flat_map(|r| r.iter_mut()).enumerate() {
                 r.finish(&mut self.app.sink(dir_of(i), ts, em, shared));
             }
             missed = t.missed;

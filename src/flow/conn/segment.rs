@@ -7,7 +7,7 @@ use crate::analyzers::{ConnFacts, Shared};
 use crate::event::Emitter;
 use crate::flow::history::{Flag, Scaled};
 use crate::flow::key::{Dir, Side};
-use crate::flow::reassembly::Reassembler;
+use crate::flow::reassembly::{Reassembler, FIRST_OFFSET};
 use crate::flow::tcp::{self, Seg, TcpEndpoint, TcpState};
 use crate::flow::{FlowConfig, FlowCounters};
 use crate::time::{Micros, Ts};
@@ -15,7 +15,11 @@ use crate::time::{Micros, Ts};
 /// TCP state of a connection.
 pub(super) struct TcpConn {
     pub ep: [TcpEndpoint; 2],
-    pub reasm: [Reassembler; 2],
+    /// Made when the first payload byte (or an acknowledgement past the
+    /// handshake) needs it: a connection that never carries data (a scan,
+    /// a SYN flood) costs no reassembly state.
+    pub reasm: Option<Box<[Reassembler; 2]>>,
+    reasm_cap: usize,
     /// Zeek's partial-connection flag: a side's first packet was not a
     /// plain SYN (suppresses gaps at the very start of the stream).
     pub is_partial: bool,
@@ -39,7 +43,8 @@ impl TcpConn {
     pub fn new(cap: usize) -> TcpConn {
         TcpConn {
             ep: [TcpEndpoint::default(), TcpEndpoint::default()],
-            reasm: [Reassembler::new(cap), Reassembler::new(cap)],
+            reasm: None,
+            reasm_cap: cap,
             is_partial: false,
             first_seen: [false; 2],
             attempt_at: None,
@@ -52,6 +57,20 @@ impl TcpConn {
         }
     }
 
+    /// `dir`'s reassembler, when it was made.
+    fn reasm(&self, dir: Dir) -> Option<&Reassembler> {
+        self.reasm.as_deref().map(|r| at(r, dir))
+    }
+
+    /// `dir`'s reassembler, made now if it was not.
+    fn reasm_mut(&mut self, dir: Dir) -> &mut Reassembler {
+        let cap = self.reasm_cap;
+        let both = self
+            .reasm
+            .get_or_insert_with(|| Box::new([Reassembler::new(cap), Reassembler::new(cap)]));
+        at_mut(both, dir)
+    }
+
     fn both_clean(&self) -> bool {
         self.ep[0].is_clean() && self.ep[1].is_clean()
     }
@@ -60,13 +79,11 @@ impl TcpConn {
     /// out of order (on the peer's side too, unless `dir` reset).
     fn data_pending(&self, dir: Dir) -> bool {
         let e = at(&self.ep, dir);
-        let r = at(&self.reasm, dir);
-        let hole_below_fin = e.fin_cnt > 0
-            && e.state != TcpState::Reset
-            && r.position().saturating_add(1) < e.fin_seq;
-        hole_below_fin
-            || r.has_pending()
-            || (e.state != TcpState::Reset && at(&self.reasm, dir.flip()).has_pending())
+        let position = self.reasm(dir).map_or(FIRST_OFFSET, Reassembler::position);
+        let pending = |d: Dir| self.reasm(d).is_some_and(Reassembler::has_pending);
+        let hole_below_fin =
+            e.fin_cnt > 0 && e.state != TcpState::Reset && position.saturating_add(1) < e.fin_seq;
+        hole_below_fin || pending(dir) || (e.state != TcpState::Reset && pending(dir.flip()))
     }
 
     /// Zeek's ConnectionClosed for the side `dir`.
@@ -308,10 +325,12 @@ impl Conn {
             if p.fin_cnt > 0 && a >= p.fin_seq {
                 a = p.fin_seq.saturating_sub(1);
             }
-            if !(a <= 2 && t.is_partial) {
+            // A new reassembler ignores acknowledgements up to its first
+            // offset: only one past it needs to be made.
+            if !(a <= 2 && t.is_partial) && (a > FIRST_OFFSET || t.reasm.is_some()) {
                 let clean = t.both_clean();
                 sink.dir = peer_dir;
-                let gaps = at_mut(&mut t.reasm, peer_dir).acked(a, &mut sink);
+                let gaps = t.reasm_mut(peer_dir).acked(a, &mut sink);
                 t.had_gap |= gaps > 0;
                 if gaps > 0 && clean {
                     t.missed = t.missed.saturating_add(gaps);
@@ -329,7 +348,7 @@ impl Conn {
             } else {
                 let rel_data = rel_seq.wrapping_add(u64::from(s.syn));
                 sink.dir = dir;
-                let o = at_mut(&mut t.reasm, dir).segment(rel_data, payload, &mut sink);
+                let o = t.reasm_mut(dir).segment(rel_data, payload, &mut sink);
                 if o.inconsistent {
                     weirds.push("rexmit_inconsistency");
                 }
@@ -374,7 +393,11 @@ impl Conn {
         let mut skipped: u64 = 0;
         for dir in [Dir::Orig, Dir::Resp] {
             let mut sink = self.app.sink(dir, ts, em, shared);
-            let g = at_mut(&mut t.reasm, dir).finish(&mut sink);
+            // A reassembler never made holds nothing to skip.
+            let g = t
+                .reasm
+                .as_deref_mut()
+                .map_or(0, |r| at_mut(r, dir).finish(&mut sink));
             if g > 0 {
                 self.history.scaled(dir, Scaled::Gap);
             }
@@ -398,7 +421,9 @@ fn flip_roles(orig_side: &mut Side, counts: &mut [super::Counts; 2], t: &mut Tcp
     };
     counts.swap(0, 1);
     t.ep.swap(0, 1);
-    t.reasm.swap(0, 1);
+    if let Some(r) = t.reasm.as_deref_mut() {
+        r.swap(0, 1);
+    }
     t.first_seen.swap(0, 1);
     t.close_deferred.swap(0, 1);
 }
