@@ -2,7 +2,7 @@
 //! did it, ranked by severity, each group's action said in words.
 
 use super::read::Row;
-use super::{n, s};
+use super::{n, s, strings};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -43,16 +43,25 @@ pub struct Group {
     pub techniques: Vec<String>,
 }
 
+/// The inventory's roles as people say them: the alerts' words here, and
+/// the page's (it receives this table), so both always agree.
+pub const ROLE_WORDS: [(&str, &str); 8] = [
+    ("controller", "controller"),
+    ("io_adapter", "I/O adapter"),
+    ("hmi_scada", "HMI/SCADA"),
+    ("engineering_workstation", "engineering workstation"),
+    ("historian", "historian"),
+    ("scanner", "scanner"),
+    ("opcua_server", "OPC UA server"),
+    ("opcua_client", "OPC UA client"),
+];
+
 /// A role as people say it.
 fn role_words(role: &str) -> String {
-    match role {
-        "hmi_scada" => "HMI/SCADA".into(),
-        "engineering_workstation" => "engineering workstation".into(),
-        "io_adapter" => "I/O adapter".into(),
-        "opcua_server" => "OPC UA server".into(),
-        "opcua_client" => "OPC UA client".into(),
-        other => other.replace('_', " "),
-    }
+    ROLE_WORDS
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map_or_else(|| role.replace('_', " "), |(_, w)| (*w).to_string())
 }
 
 fn who(ip: &str, role: &str) -> String {
@@ -94,7 +103,7 @@ pub fn action(r: &Row) -> String {
 
 /// Source and destination of an alert row (notices from the spine carry
 /// only the connection's addresses).
-pub fn endpoints(r: &Row) -> (String, String) {
+fn endpoints(r: &Row) -> (String, String) {
     match (s(r, "src"), s(r, "dst")) {
         (src, dst) if !src.is_empty() => (src, dst),
         _ => (s(r, "id.orig_h"), s(r, "id.resp_h")),
@@ -160,14 +169,14 @@ pub fn group(rows: &[Row]) -> (Vec<Group>, Vec<(f64, usize)>) {
                 last,
                 action: action(r),
                 detail: detail_of(r, kind),
-                techniques: techniques(r),
+                techniques: strings(r.get("mitre_attack_ics")),
             });
         // The group says what its most severe alert did.
         if rank(&severity) < rank(&g.severity) {
             g.severity = severity;
             g.action = action(r);
             g.detail = detail_of(r, kind);
-            g.techniques = techniques(r);
+            g.techniques = strings(r.get("mitre_attack_ics"));
         }
         g.count += 1;
         g.occurrences += occurrences;
@@ -199,17 +208,6 @@ pub fn group(rows: &[Row]) -> (Vec<Group>, Vec<(f64, usize)>) {
     });
     times.sort_by(|a, b| a.0.total_cmp(&b.0));
     (list, times)
-}
-
-fn techniques(r: &Row) -> Vec<String> {
-    r.get("mitre_attack_ics")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn plural(n: usize) -> &'static str {

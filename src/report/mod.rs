@@ -49,7 +49,6 @@ struct Edge {
     functions: BTreeMap<String, (u64, bool)>,
     reads: u64,
     writes: u64,
-    anomalous: bool,
     /// In the baseline given (None: no baseline).
     known: Option<bool>,
 }
@@ -73,6 +72,8 @@ struct Report {
     /// Hosts (devices and peers) the baseline given does not know (None:
     /// no baseline).
     not_in_baseline: Option<Vec<String>>,
+    /// Role → words, for the page's labels.
+    role_words: BTreeMap<&'static str, &'static str>,
 }
 
 pub(crate) fn s(r: &Row, k: &str) -> String {
@@ -128,7 +129,7 @@ fn protocols(v: Option<&Value>) -> String {
         .join(" ")
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+pub(crate) fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -213,15 +214,6 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         Vec::new()
     };
 
-    // The pairs an alert names.
-    let mut hot_pairs: HashSet<(String, String)> = HashSet::new();
-    for r in &alerts {
-        let (a, b) = alerts::endpoints(r);
-        if !b.is_empty() {
-            hot_pairs.insert((a, b));
-        }
-    }
-
     // Edges from the connections, functions from the protocol logs.
     let mut edges: BTreeMap<(String, String, String, u64), Edge> = BTreeMap::new();
     let mut by_uid: BTreeMap<String, (String, String, String, u64)> = BTreeMap::new();
@@ -301,7 +293,6 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
             .collect()
     });
     for e in edges.values_mut() {
-        e.anomalous = hot_pairs.contains(&(e.client.clone(), e.server.clone()));
         if let Some(learned) = &learned {
             e.known = Some(learned.contains(&(
                 e.client.clone(),
@@ -438,6 +429,7 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         quality,
         weirds,
         not_in_baseline,
+        role_words: alerts::ROLE_WORDS.into_iter().collect(),
     };
     let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     Ok(html::page(&json))

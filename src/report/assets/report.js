@@ -12,8 +12,9 @@
   const SEV_COLOR = {critical: '#820014', high: '#d4380d', medium: '#d48806', low: '#389e0d', other: '#8c8c8c'};
   const sevRank = s => { const i = SEV.indexOf(s); return i < 0 ? SEV.length : i; };
   const sevBadge = s => el('span', {className: 'sev sev-' + (SEV.includes(s) ? s : 'other')}, s || 'other');
-  const ROLE_WORDS = {controller: 'controller', io_adapter: 'I/O adapter', hmi_scada: 'HMI/SCADA', engineering_workstation: 'engineering workstation',
-    historian: 'historian', scanner: 'scanner', opcua_server: 'OPC UA server', opcua_client: 'OPC UA client'};
+  // The inventory's roles in words: otwatch's one table (the alerts' words
+  // come from it too).
+  const ROLE_WORDS = D.role_words;
   const roleWords = r => ROLE_WORDS[r] || r.replace(/_/g, ' ');
   // A scanner is a behaviour, not a part of the process: a host that is
   // only that is an IT host.
@@ -32,7 +33,7 @@
   D.devices.forEach(d => hosts.set(d.ip, d));
   D.edges.forEach(e => [e.client, e.server].forEach(ip => {
     if (!hosts.has(ip)) hosts.set(ip, {ip: ip, macs: [], roles: [], role_evidence: {}, vendor: '', identity: '', firmware: '', purdue: null,
-      purdue_reason: 'not in the inventory (seen only as a peer)', served: '', used: '', packets: 0, owner: null, severity: null, alerts: 0, known: null, peerOnly: true});
+      purdue_reason: 'not in the inventory (seen only as a peer)', served: '', used: '', packets: 0, owner: null, peerOnly: true});
   }));
   const peersOf = new Map();
   D.edges.forEach(e => [[e.client, e], [e.server, e]].forEach(([ip, x]) => { if (!peersOf.has(ip)) peersOf.set(ip, []); peersOf.get(ip).push(x); }));
@@ -51,6 +52,12 @@
     d.known = unknown ? !unknown.has(d.ip) : null;
   });
   const isIT = d => !d.roles.some(r => OT_ROLES.has(r));
+  const allIT = g => g.members.every(ip => isIT(hosts.get(ip)));
+  // "N devices", or "N IT hosts" when no member has an OT role.
+  const howMany = g => { const n = g.members.length; return n + (allIT(g) ? ' IT host' : ' device') + (n === 1 ? '' : 's'); };
+  // Open groups of a kind, the largest first (the first view folds them in
+  // this order).
+  const largest = kind => [...groups.values()].filter(g => g.kind === kind && !folded.has(g.id)).sort((a, b) => b.members.length - a.members.length || a.id.localeCompare(b.id));
   const level = d => d.purdue || 0;
   // IPv6 addresses in full, eight groups of four digits.
   const v6 = ip => {
@@ -238,15 +245,14 @@
   // (a larger plant opens as an overview of its zones).
   const MAX_NODES = Math.max(24, Math.floor(MAP_W * MAP_H / ((CELL_W + GAP) * (CELL_H + GAP) * 0.7 * 0.7 * 1.5)));
   const folded = new Set();
-  groups.forEach(g => { if (g.kind === 'cell' || g.kind === 'it' || (g.kind === 'subnet' && g.members.every(ip => isIT(hosts.get(ip))))) folded.add(g.id); });
+  groups.forEach(g => { if (g.kind === 'cell' || g.kind === 'it' || (g.kind === 'subnet' && allIT(g))) folded.add(g.id); });
   const visibleCount = () => {
     let n = 0;
     const walk = id => { if (folded.has(id)) { n++; return; } n += groups.get(id).members.filter(ip => where.get(ip) === id).length; groups.get(id).children.forEach(walk); };
     levelIds.forEach(walk);
     return n;
   };
-  [...groups.values()].filter(g => g.kind === 'subnet' && !folded.has(g.id)).sort((a, b) => b.members.length - a.members.length || a.id.localeCompare(b.id))
-    .forEach(g => { if (visibleCount() > MAX_NODES) folded.add(g.id); });
+  largest('subnet').forEach(g => { if (visibleCount() > MAX_NODES) folded.add(g.id); });
   if (hash.get('expand') === 'all') folded.clear();
 
   // The node standing for a host: itself, or the outermost folded group
@@ -312,7 +318,7 @@
   function groupLabel(g, width) {
     const n = g.members.length;
     const what = g.kind === 'cell' ? 'controller ' + g.label + ' and ' + adapters.get(g.label).length + ' I/O adapters'
-      : g.kind === 'subnet' ? g.label + ' \u00b7 ' + n + (g.members.every(ip => isIT(hosts.get(ip))) ? ' IT host' : ' device') + (n === 1 ? '' : 's')
+      : g.kind === 'subnet' ? g.label + ' \u00b7 ' + howMany(g)
       : g.label + ' \u00b7 ' + n + ' device' + (n === 1 ? '' : 's');
     return cut(what + groupBadge(g), Math.max(12, Math.floor(width / charW(g))));
   }
@@ -345,9 +351,8 @@
       const id = item.leaf, g = groups.get(id);
       if (g) {
         const sevr = worst(g.members);
-        const n = g.members.length, it = g.members.every(ip => isIT(hosts.get(ip)));
         const fresh = g.members.filter(ip => newDevice(hosts.get(ip))).length;
-        const label = [cut(g.label, 30), n + (it ? ' IT host' : ' device') + (n === 1 ? '' : 's') + groupBadge(g), (fresh ? '\u2605 ' + fresh + ' new \u00b7 ' : '') + 'click to open'].join('\n');
+        const label = [cut(g.label, 30), howMany(g) + groupBadge(g), (fresh ? '\u2605 ' + fresh + ' new \u00b7 ' : '') + 'click to open'].join('\n');
         nodes.push({group: 'nodes', data: {id, parent, label, color: '#d9d9d9', sev: sevr ? SEV_COLOR[sevr] : null},
           position: {x: x + CELL_W / 2, y: y + 14}, classes: 'folded' + (sevr ? ' alerted' : '') + (fresh ? ' has-new' : '')});
       } else {
@@ -449,7 +454,6 @@
   // fold the largest open subnet.
   const MIN_ZOOM = 0.7;
   if (hash.get('expand') !== 'all') {
-    const largest = kind => [...groups.values()].filter(g => g.kind === kind && !folded.has(g.id)).sort((a, b) => b.members.length - a.members.length || a.id.localeCompare(b.id));
     const open = largest('subnet').concat(largest('level'));
     while (open.length && arrange().zoom < MIN_ZOOM) folded.add(open.shift().id);
   }
