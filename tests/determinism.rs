@@ -98,3 +98,45 @@ fn evictions_at_a_small_cap_do_not_depend_on_the_thread_count() {
     assert!(evicted(&runs[0]) > 2000, "{}", evicted(&runs[0]));
     assert_eq!(evicted(&runs[0]), evicted(&runs[1]));
 }
+
+#[test]
+fn the_end_of_the_input_in_parts_keeps_the_order() {
+    // 20,000 connections open at the end: each worker logs them in parts
+    // of 512, which the merge interleaves by key across workers.
+    let dir = tempfile::tempdir().unwrap();
+    let syn = dir.path().join("syn.pcap");
+    let o = otwatch()
+        .args(["synth", "--syn-flows", "20000", "-o"])
+        .arg(&syn)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let runs: Vec<_> = ["1", "2", "3"]
+        .iter()
+        .map(|t| {
+            let d = tempfile::tempdir().unwrap();
+            let out = analyze(
+                d.path(),
+                &["--threads", t],
+                &[pcap("enip_cip_example.pcap"), syn.clone()],
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            d
+        })
+        .collect();
+    same_logs(runs[0].path(), runs[1].path());
+    same_logs(runs[0].path(), runs[2].path());
+    // Logged in the order of their first packets (the SYNs' order).
+    let conns = read_json_log(&runs[0].path().join("conn.log"));
+    let syns: Vec<f64> = conns
+        .iter()
+        .filter(|r| r["history"] == "S")
+        .map(|r| r["ts"].as_f64().unwrap())
+        .collect();
+    assert_eq!(syns.len(), 20_000);
+    assert!(syns.windows(2).all(|w| w[0] <= w[1]));
+}

@@ -1755,6 +1755,34 @@ fn a_million_syn_flows_against_a_flow_cap() {
     assert_eq!(line_count(&out.join("conn.log")), FLOWS);
 }
 
+#[test]
+fn a_syn_only_flow_costs_at_most_350_bytes() {
+    // What one more idle flow costs the sensor: the peak RSS of 200,000
+    // SYN-only flows (all live at the end, under the default cap) less that
+    // of 1,000, per flow. The end of the input logs them in parts, so the
+    // peak is the table's, not every record's at once.
+    let dir = tempfile::tempdir().unwrap();
+    let peak = |flows: u64| -> u64 {
+        let pcap = dir.path().join(format!("syn-{flows}.pcap"));
+        let o = otwatch()
+            .args(["synth", "--syn-flows", &flows.to_string(), "-o"])
+            .arg(&pcap)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = dir.path().join(format!("logs-{flows}"));
+        let (o, peak) = analyze_measured(&out, &["--threads", "2"], &pcap, 1 << 30);
+        let stats = read_json_log(&out.join("otwatch_stats.log"))[0].clone();
+        assert_eq!(n(&stats["flows_evicted"]), 0);
+        assert_eq!(line_count(&out.join("conn.log")), flows);
+        assert_bounded(&o, peak, 1 << 30).expect("/usr/bin/time (make test installs it)")
+    };
+    let (small, large) = (peak(1_000), peak(200_000));
+    let per_flow = large.saturating_sub(small) * 1024 / 199_000;
+    eprintln!("peak RSS {small} KiB / {large} KiB: {per_flow} bytes per SYN-only flow");
+    assert!(per_flow <= 350, "{per_flow} bytes per flow");
+}
+
 // ---- 12. One connection of 2 GiB
 
 /// Writes a capture of one TCP connection carrying `total` bytes from

@@ -15,6 +15,7 @@
     )
 )]
 
+mod attempt;
 mod config;
 mod conn;
 mod history;

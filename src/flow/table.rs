@@ -11,13 +11,15 @@
 //!   its real deadline; entries of removed or rescheduled connections are
 //!   skipped when popped, and the heap is rebuilt when stale entries
 //!   outnumber live connections, so it stays O(live connections);
-//! - `by_key` maps each live key to its slot; `free` lists empty slots;
+//! - `by_key` holds each live connection's slot, hashed by its key (the
+//!   key itself is in the slot); `free` lists empty slots;
 //! - `len() <= max_flows` after every call: reaching the cap evicts the
 //!   connection closest to its timeout (counted in `evicted`);
 //! - `buffered` (out-of-order TCP bytes of all connections, with a fixed
 //!   per-segment overhead) stays within `reassembly_budget`: past it, the
 //!   connection that just grew is forced to skip its holes.
 
+use super::attempt::Attempt;
 use super::conn::Conn;
 use super::key::{FlowKey, Side};
 use super::{FlowConfig, FlowCounters};
@@ -26,7 +28,8 @@ use crate::decode::Decoded;
 use crate::event::{Emitter, Event};
 use crate::time::Ts;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+use std::hash::BuildHasher;
 
 /// Number of virtual shards the key space is cut into.
 pub const VIRTUAL_SHARDS: usize = 256;
@@ -45,11 +48,51 @@ pub fn shard_of(key: &FlowKey) -> usize {
 }
 
 struct Slot {
-    conn: Conn,
+    conn: Tracked,
     /// The analyzer bytes of this connection counted in the table's total.
     analyzer_bytes: usize,
     /// Deadline of the heap entry that is authoritative for this connection.
     scheduled: Ts,
+}
+
+/// A connection in full, or one whose only packet so far is a bare SYN,
+/// kept as that packet (a scan or a flood leaves many such connections,
+/// and most never need more).
+enum Tracked {
+    Full(Box<Conn>),
+    Attempt(Box<Attempt>),
+}
+
+impl Slot {
+    fn deadline(&self, cfg: &FlowConfig) -> Ts {
+        match &self.conn {
+            Tracked::Full(c) => c.deadline(cfg),
+            // Nothing moves an attempt's deadline, which it was scheduled at.
+            Tracked::Attempt(_) => self.scheduled,
+        }
+    }
+}
+
+impl Tracked {
+    fn key(&self) -> FlowKey {
+        match self {
+            Tracked::Full(c) => c.key,
+            Tracked::Attempt(a) => a.key(),
+        }
+    }
+
+    /// The number of the connection's first packet.
+    fn first_seq(&self) -> u64 {
+        match self {
+            Tracked::Full(c) => c.first_seq,
+            Tracked::Attempt(a) => a.first_seq(),
+        }
+    }
+}
+
+/// The key of the connection in slot `i`.
+fn key_at(slots: &[Option<Slot>], i: u32) -> Option<FlowKey> {
+    Some(slots.get(i as usize)?.as_ref()?.conn.key())
 }
 
 pub struct FlowTable {
@@ -57,16 +100,22 @@ pub struct FlowTable {
     slots: Vec<Option<Slot>>,
     gens: Vec<u32>,
     free: Vec<u32>,
-    /// Hashed with foldhash, seeded at random per table: SipHash was ~5 %
-    /// of the whole run (one lookup per packet), and a random seed keeps
-    /// an attacker who cannot see the hashes from aiming at one bucket.
-    by_key: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    /// Slots, not keys: an entry is 4 bytes, not 48 (a table of idle
+    /// flows is mostly this index).
+    by_key: hashbrown::HashTable<u32>,
+    /// Foldhash, seeded at random per table: SipHash was ~5 % of the
+    /// whole run (one lookup per packet), and a random seed keeps an
+    /// attacker who cannot see the hashes from aiming at one bucket.
+    hasher: foldhash::fast::RandomState,
     heap: BinaryHeap<Reverse<(Ts, u32, u32)>>,
     buffered: usize,
     /// Bytes the connections' analyzers hold, as of their last packet.
     analyzer_bytes: usize,
     counters: FlowCounters,
     shared: Shared,
+    /// Bare SYNs are kept as attempts (off only to test that they change
+    /// nothing).
+    attempts: bool,
 }
 
 impl FlowTable {
@@ -81,12 +130,14 @@ impl FlowTable {
             slots: Vec::new(),
             gens: Vec::new(),
             free: Vec::new(),
-            by_key: HashMap::default(),
+            by_key: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             heap: BinaryHeap::new(),
             buffered: 0,
             analyzer_bytes: 0,
             counters,
             shared: Shared::default(),
+            attempts: true,
         }
     }
 
@@ -115,31 +166,37 @@ impl FlowTable {
     ) {
         let (key, side) = FlowKey::of(d);
         let now = now.max(ts);
-        let slot = match self.by_key.get(&key).copied() {
+        let (slot, fresh) = match self.find(&key) {
             Some(slot) => {
-                let expired_or_reused = match self.slots.get(slot as usize) {
-                    Some(Some(s)) => {
-                        s.conn.deadline(&self.cfg) <= now || s.conn.is_reused_by(d, side)
-                    }
+                let expired = match self.slots.get(slot as usize) {
+                    Some(Some(s)) => s.deadline(&self.cfg) <= now,
                     _ => false,
                 };
-                if expired_or_reused {
+                let reused = !expired
+                    && self
+                        .full(slot, key)
+                        .is_some_and(|c| c.is_reused_by(d, side));
+                if expired || reused {
                     self.remove(slot, em);
-                    self.insert(key, side, seq, ts, d, em)
+                    (self.insert(key, side, seq, ts, d, em), true)
                 } else {
-                    slot
+                    (slot, false)
                 }
             }
-            None => self.insert(key, side, seq, ts, d, em),
+            None => (self.insert(key, side, seq, ts, d, em), true),
         };
+        let emitted = em.records.len();
         let (Some(&gen), Some(Some(s))) = (
             self.gens.get(slot as usize),
             self.slots.get_mut(slot as usize),
         ) else {
             return;
         };
-        let before = s.conn.buffered();
-        s.conn.packet(
+        let Tracked::Full(conn) = &mut s.conn else {
+            return; // made full above
+        };
+        let before = conn.buffered();
+        conn.packet(
             ts,
             d,
             side,
@@ -149,32 +206,39 @@ impl FlowTable {
             &mut self.counters,
             &mut self.shared,
         );
-        let after = s.conn.buffered();
+        let after = conn.buffered();
         self.buffered = self.buffered.saturating_sub(before).saturating_add(after);
         if self.buffered > self.cfg.reassembly_budget {
-            s.conn
-                .flush_reassembly(ts, em, &mut self.counters, &mut self.shared);
+            conn.flush_reassembly(ts, em, &mut self.counters, &mut self.shared);
             self.buffered = self
                 .buffered
                 .saturating_sub(after)
-                .saturating_add(s.conn.buffered());
+                .saturating_add(conn.buffered());
         }
-        let held = s.conn.analyzer_buffered();
+        let held = conn.analyzer_buffered();
         self.analyzer_bytes = self
             .analyzer_bytes
             .saturating_sub(s.analyzer_bytes)
             .saturating_add(held);
         s.analyzer_bytes = held;
         if self.analyzer_bytes > self.cfg.analyzer_budget {
-            s.conn.stop_analyzer(ts, em, &mut self.shared);
+            conn.stop_analyzer(ts, em, &mut self.shared);
             self.analyzer_bytes = self.analyzer_bytes.saturating_sub(held);
             s.analyzer_bytes = 0;
             self.counters.analyzers_stopped = self.counters.analyzers_stopped.saturating_add(1);
         }
         // A deadline that moved earlier (a close, a reset, an attempt) needs
         // a fresh heap entry; a later one is found lazily when popped.
-        let deadline = s.conn.deadline(&self.cfg);
-        if deadline < s.scheduled {
+        let deadline = conn.deadline(&self.cfg);
+        if fresh && self.attempts {
+            let quiet = em.records.len() == emitted;
+            if let Some(a) = Attempt::of(conn, d, (side, seq, ts), quiet) {
+                s.conn = Tracked::Attempt(Box::new(a));
+            }
+        }
+        // A new connection's first entry is made here, with the deadline
+        // its first packet set (which is an attempt's for good).
+        if fresh || deadline < s.scheduled {
             s.scheduled = deadline;
             self.heap.push(Reverse((deadline, slot, gen)));
         }
@@ -218,31 +282,65 @@ impl FlowTable {
         // `free` holds only slots below `slots.len()`.
         if let Some(empty) = self.slots.get_mut(slot as usize) {
             *empty = Some(Slot {
-                conn,
+                conn: Tracked::Full(Box::new(conn)),
                 analyzer_bytes: 0,
                 scheduled: deadline,
             });
         }
-        self.by_key.insert(key, slot);
-        let gen = self.gens.get(slot as usize).copied().unwrap_or_default();
-        self.heap.push(Reverse((deadline, slot, gen)));
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        self.by_key.insert_unique(hasher.hash_one(key), slot, |&i| {
+            key_at(slots, i).map_or(0, |k| hasher.hash_one(k))
+        });
         slot
+    }
+
+    /// The slot of the live connection keyed `key`.
+    fn find(&self, key: &FlowKey) -> Option<u32> {
+        let slots = &self.slots;
+        self.by_key
+            .find(self.hasher.hash_one(key), |&i| {
+                key_at(slots, i) == Some(*key)
+            })
+            .copied()
+    }
+
+    /// The connection in `slot` (keyed `key`) in full, made so if it was
+    /// an attempt.
+    fn full(&mut self, slot: u32, key: FlowKey) -> Option<&mut Conn> {
+        let s = self.slots.get_mut(slot as usize)?.as_mut()?;
+        if let Tracked::Attempt(a) = &s.conn {
+            s.conn = Tracked::Full(Box::new(a.expand(key, &self.cfg, &mut self.shared)));
+        }
+        match &mut s.conn {
+            Tracked::Full(c) => Some(c),
+            Tracked::Attempt(_) => None,
+        }
     }
 
     /// Removes a connection and logs it.
     fn remove(&mut self, slot: u32, em: &mut Emitter) {
-        let Some(mut s) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+        let Some(s) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
-        self.by_key.remove(&s.conn.key);
+        let mut conn = match s.conn {
+            Tracked::Full(c) => *c,
+            Tracked::Attempt(a) => a.expand(a.key(), &self.cfg, &mut self.shared),
+        };
+        if let Ok(entry) = self
+            .by_key
+            .find_entry(self.hasher.hash_one(conn.key), |&i| i == slot)
+        {
+            entry.remove();
+        }
         if let Some(gen) = self.gens.get_mut(slot as usize) {
             *gen = gen.wrapping_add(1);
         }
         self.free.push(slot);
-        self.buffered = self.buffered.saturating_sub(s.conn.buffered());
+        self.buffered = self.buffered.saturating_sub(conn.buffered());
         self.analyzer_bytes = self.analyzer_bytes.saturating_sub(s.analyzer_bytes);
-        em.for_conn(s.conn.first_seq);
-        let rec = s.conn.finish(em, &mut self.counters, &mut self.shared);
+        em.for_conn(conn.first_seq);
+        let rec = conn.finish(em, &mut self.counters, &mut self.shared);
         em.emit(Event::Conn(Box::new(rec)));
     }
 
@@ -265,7 +363,7 @@ impl FlowTable {
             if s.scheduled != stored {
                 continue; // superseded by an earlier entry
             }
-            let real = s.conn.deadline(&self.cfg);
+            let real = s.deadline(&self.cfg);
             if real > stored {
                 s.scheduled = real;
                 self.heap.push(Reverse((real, slot, gen)));
@@ -308,10 +406,26 @@ impl FlowTable {
         }
     }
 
-    /// End of input: logs every remaining connection.
+    /// Every live connection: the number of its first packet, and its slot
+    /// (for [`FlowTable::close`]).
+    pub fn open(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((s.as_ref()?.conn.first_seq(), u32::try_from(i).ok()?)))
+    }
+
+    /// Logs the connection in `slot` now (the end of the input).
+    pub fn close(&mut self, slot: u32, em: &mut Emitter) {
+        self.remove(slot, em);
+    }
+
+    /// End of input: logs every remaining connection, in the order of
+    /// their first packets.
     pub fn finish(&mut self, em: &mut Emitter) {
-        let slots: Vec<u32> = self.by_key.values().copied().collect();
-        for slot in slots {
+        let mut open: Vec<(u64, u32)> = self.open().collect();
+        open.sort_unstable();
+        for (_, slot) in open {
             self.remove(slot, em);
         }
         self.heap.clear();
@@ -360,6 +474,91 @@ mod tests {
         let mut v = Vec::new();
         b.write(&mut v, payload).unwrap();
         v
+    }
+
+    #[test]
+    fn a_bare_syn_kept_as_an_attempt_changes_nothing() {
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let syn = || tcp(a, 4000, b, 502, 100, None, true, &[]);
+        let cases: Vec<Vec<(f64, Vec<u8>)>> = vec![
+            vec![(0.0, syn())],
+            vec![(0.0, syn()), (0.5, syn())],
+            vec![
+                (0.0, syn()),
+                (0.5, tcp(a, 4000, b, 502, 7000, None, true, &[])),
+            ],
+            vec![
+                (0.0, syn()),
+                (0.1, tcp(b, 502, a, 4000, 900, Some(101), true, &[])),
+                (0.2, tcp(a, 4000, b, 502, 101, Some(901), false, &[])),
+                (
+                    0.3,
+                    tcp(
+                        a,
+                        4000,
+                        b,
+                        502,
+                        101,
+                        Some(901),
+                        false,
+                        &[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1],
+                    ),
+                ),
+                (
+                    0.4,
+                    tcp(
+                        b,
+                        502,
+                        a,
+                        4000,
+                        901,
+                        Some(113),
+                        false,
+                        &[0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 7],
+                    ),
+                ),
+            ],
+            vec![
+                (0.0, syn()),
+                (0.1, tcp(b, 502, a, 4000, 0, Some(101), false, &[])),
+            ],
+            // Timed out, then the same ports again.
+            vec![(0.0, syn()), (400.0, syn())],
+            // Not an attempt: a SYN with data.
+            vec![(0.0, tcp(a, 4000, b, 502, 100, None, true, b"early"))],
+        ];
+        for (n, packets) in cases.iter().enumerate() {
+            let run = |attempts: bool| {
+                let mut f = Feed::new(FlowConfig::default());
+                f.table.attempts = attempts;
+                for (t, frame) in packets {
+                    f.pkt(*t, frame);
+                    let now = Ts((*t * 1e6) as i64);
+                    f.em.at_sweep(f.seq);
+                    f.table.sweep(now, &mut f.em);
+                    if n == 0 && attempts {
+                        let &slot = f.table.by_key.iter().next().unwrap();
+                        assert!(matches!(
+                            f.table.slots[slot as usize].as_ref().unwrap().conn,
+                            Tracked::Attempt(_)
+                        ));
+                    }
+                }
+                f.em.at_sweep(f.seq + 1);
+                f.table.finish(&mut f.em);
+                let records: Vec<String> = f.em.take().iter().map(|r| format!("{r:?}")).collect();
+                (records, format!("{:?}", f.table.counters()))
+            };
+            assert_eq!(run(true), run(false), "case {n}");
+        }
+    }
+
+    #[test]
+    fn an_idle_flow_is_small() {
+        // What a SYN flood costs per flow, besides the index: the slot and
+        // the boxed attempt.
+        assert!(std::mem::size_of::<Option<Slot>>() <= 32);
+        assert!(std::mem::size_of::<Attempt>() <= 136);
     }
 
     struct Feed {
@@ -591,11 +790,16 @@ mod tests {
         let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
         f.pkt(0.0, &tcp(a, 4000, b, 502, 0, None, true, &[]));
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let slot = f.table.by_key.values().copied().next().unwrap();
-        f.table.slots[slot as usize]
-            .as_mut()
+        let &slot = f.table.by_key.iter().next().unwrap();
+        let key = key_at(&f.table.slots, slot).unwrap();
+        // The SYN alone is an attempt; made full, it takes the analyzer.
+        assert!(matches!(
+            f.table.slots[slot as usize].as_ref().unwrap().conn,
+            Tracked::Attempt(_)
+        ));
+        f.table
+            .full(slot, key)
             .unwrap()
-            .conn
             .set_analyzer(Box::new(Recorder(seen.clone())));
         f.pkt(0.1, &tcp(b, 502, a, 4000, 0, Some(1), true, &[]));
         f.pkt(0.2, &tcp(a, 4000, b, 502, 4, Some(1), false, b"def"));

@@ -937,9 +937,83 @@ impl Default for Rotation {
     }
 }
 
-/// Where a record's rendered rows are: the source, and the range of its
-/// rows in that source's `lines`.
-type RowsAt = (usize, usize, usize);
+/// What a source sent of the current tick, being merged.
+struct Part {
+    records: std::vec::IntoIter<(OrderKey, Event)>,
+    head: Option<(OrderKey, Event)>,
+    /// Per record, how many rendered rows it has (empty: none rendered)...
+    rows: std::vec::IntoIter<u32>,
+    /// ... which are these lines, from `line` on.
+    rendered: Rendered,
+    line: usize,
+    /// More parts of this tick follow from the source.
+    more: bool,
+}
+
+impl Part {
+    /// A source's output; its connection counters go to `flows`.
+    fn new(out: Output, flows: &mut FlowCounters) -> Part {
+        if let Some(f) = out.flows {
+            *flows = f;
+        }
+        let mut records = out.records;
+        // Rendered records come sorted (their lines follow their order);
+        // the capture thread's are in emission order.
+        if out.rows.is_empty() {
+            records.sort_by_key(|r| r.0);
+        }
+        debug_assert!(records.is_sorted_by_key(|r| r.0));
+        let mut records = records.into_iter();
+        Part {
+            head: records.next(),
+            records,
+            rows: out.rows.into_iter(),
+            rendered: Rendered {
+                text: out.text,
+                lines: out.lines,
+            },
+            line: 0,
+            more: out.more,
+        }
+    }
+
+    /// The next record, and the range of its rows in `rendered` when the
+    /// source rendered them.
+    fn pop(&mut self) -> Option<(Event, Option<(usize, usize)>)> {
+        let (_, rec) = std::mem::replace(&mut self.head, self.records.next())?;
+        let at = self.rows.next().map(|n| {
+            let first = self.line;
+            self.line = first.saturating_add(n as usize);
+            (first, self.line)
+        });
+        Some((rec, at))
+    }
+}
+
+/// The source whose next record of the tick comes first (the lower source
+/// on equal keys, as a stable sort of all of them would have it),
+/// receiving the next part of a source whose part ran out when it said more
+/// follow; None when the tick is done.
+fn next_source(
+    sources: &[Receiver<Output>],
+    parts: &mut [Option<Part>],
+    flows: &mut [FlowCounters],
+) -> Option<usize> {
+    let mut best: Option<(OrderKey, usize)> = None;
+    for (i, ((rx, part), counters)) in sources.iter().zip(parts.iter_mut()).zip(flows).enumerate() {
+        while let Some(p) = part.as_mut().filter(|p| p.head.is_none() && p.more) {
+            match rx.recv() {
+                Ok(out) => *p = Part::new(out, counters),
+                Err(_) => p.more = false,
+            }
+        }
+        let head = part.as_ref().and_then(|p| p.head.as_ref()).map(|h| h.0);
+        if let Some(k) = head.filter(|k| best.is_none_or(|(b, _)| k < &b)) {
+            best = Some((k, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
 
 /// One source's rendered rows of a tick: its text and, per row, the log
 /// and the end of the line.
@@ -1042,8 +1116,7 @@ fn merge(
         mut eve,
         shipper,
     } = outputs;
-    let mut all: Vec<(OrderKey, Event, Option<RowsAt>)> = Vec::new();
-    let mut rendered: Vec<Rendered> = Vec::new();
+    let mut parts: Vec<Option<Part>> = sources.iter().map(|_| None).collect();
     let mut alerts: Vec<Event> = Vec::new();
     let mut opened = false;
     let mut last_rotation: Option<i64> = None;
@@ -1054,34 +1127,15 @@ fn merge(
     let mut keeper =
         crate::output::retention::Keeper::new(writer.dir(), rotation.retention.clone());
     loop {
-        all.clear();
-        rendered.clear();
         let mut got = 0;
         let mut tick = None;
-        for (i, rx) in sources.iter().enumerate() {
-            if let Ok(out) = rx.recv() {
+        for ((rx, part), counters) in sources.iter().zip(&mut parts).zip(&mut flows) {
+            *part = rx.recv().ok().map(|out| {
                 got += 1;
-                if let (Some(f), Some(slot)) = (out.flows, flows.get_mut(i)) {
-                    *slot = f;
-                }
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
-                let src = rendered.len();
-                let mut first = 0usize;
-                let mut counts = out.rows.into_iter();
-                all.extend(out.records.into_iter().map(|(k, r)| {
-                    let at = counts.next().map(|n| {
-                        let range = (src, first, first + n as usize);
-                        first += n as usize;
-                        range
-                    });
-                    (k, r, at)
-                }));
-                rendered.push(Rendered {
-                    text: out.text,
-                    lines: out.lines,
-                });
-            }
+                Part::new(out, counters)
+            });
         }
         if got == 0 {
             keeper.wait();
@@ -1099,8 +1153,15 @@ fn merge(
                 }
             }
         }
-        all.sort_by_key(|r| r.0);
-        for (_, mut rec, at) in all.drain(..) {
+        // The sources' records in key order (each source's are sorted; a
+        // source may send a tick in several parts).
+        while let Some(i) = next_source(&sources, &mut parts, &mut flows) {
+            let Some(part) = parts.get_mut(i).and_then(Option::as_mut) else {
+                break;
+            };
+            let Some((mut rec, at)) = part.pop() else {
+                break;
+            };
             // A live run's periodic stats row comes from the capture thread,
             // which does not see the connections: the workers' counters
             // are filled in here (the final row gets them after the join).
@@ -1112,9 +1173,9 @@ fn merge(
             }
             let mut wrote = false;
             match at {
-                Some((src, a, b)) => {
+                Some((a, b)) => {
                     for i in a..b {
-                        let Some((path, line)) = rendered.get(src).and_then(|r| r.line(i)) else {
+                        let Some((path, line)) = part.rendered.line(i) else {
                             continue;
                         };
                         wrote = true;

@@ -33,7 +33,15 @@ pub struct Output {
     /// A worker's connection counters so far (none from the capture
     /// thread): a live run's periodic stats rows report them.
     pub flows: Option<FlowCounters>,
+    /// More outputs of this tick follow, each sorted after this one (the
+    /// end of the input comes in parts, so that every open connection's
+    /// record and line are not held at once).
+    pub more: bool,
 }
+
+/// Open connections closed, logged and sent per part at the end of the
+/// input.
+const FINAL_PART: usize = 512;
 
 impl Output {
     /// The output of a source that renders nothing.
@@ -45,6 +53,7 @@ impl Output {
             lines: Vec::new(),
             rows: Vec::new(),
             flows: None,
+            more: false,
         }
     }
 }
@@ -98,6 +107,7 @@ fn output(
         lines,
         rows,
         flows: Some(flows),
+        more: false,
     }
 }
 
@@ -143,21 +153,35 @@ pub fn run(
             }
             Work::Finish { last_seq } => {
                 em.at_sweep(last_seq.saturating_add(1));
-                // Each table is dropped once its connections are records:
-                // the last tick holds every open connection's records, and
-                // not also the connections.
-                let mut counters = FlowCounters::default();
-                for slot in &mut tables {
-                    if let Some(mut t) = slot.take() {
-                        t.finish(&mut em);
-                        counters.add(&t.counters());
+                // Every open connection is logged, in the order of its
+                // first packet (the records' order), a part at a time.
+                let mut open: Vec<(u64, usize, u32)> = Vec::new();
+                for (i, t) in tables.iter().enumerate() {
+                    if let Some(t) = t {
+                        open.extend(t.open().map(|(first, slot)| (first, i, slot)));
                     }
                 }
-                let mut records = em.take();
-                records.sort_by_key(|r| r.0);
+                open.sort_unstable();
+                for part in open.chunks(FINAL_PART) {
+                    for &(_, shard, slot) in part {
+                        if let Some(Some(t)) = tables.get_mut(shard) {
+                            t.close(slot, &mut em);
+                        }
+                    }
+                    let mut records = em.take();
+                    records.sort_by_key(|r| r.0);
+                    let mut o = output(tick + 1, records, json, totals(&tables), &mut cache);
+                    o.more = true;
+                    if out.send(o).is_err() {
+                        break;
+                    }
+                }
+                drop(open);
+                let counters = totals(&tables);
+                tables.clear();
                 let _ = out.send(output(
                     tick + 1,
-                    records,
+                    em.take(),
                     json,
                     counters.clone(),
                     &mut cache,

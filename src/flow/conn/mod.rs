@@ -226,6 +226,21 @@ fn flip_at_creation(d: &Decoded) -> bool {
 
 impl Conn {
     pub fn new(key: FlowKey, side: Side, seq: u64, ts: Ts, d: &Decoded, cfg: &FlowConfig) -> Conn {
+        Conn::with_rules(key, side, seq, ts, d, cfg, cfg.payload.load())
+    }
+
+    /// A connection started under these payload rules (not necessarily
+    /// the current ones: a connection made again from its first packet
+    /// keeps the rules it started under).
+    pub fn with_rules(
+        key: FlowKey,
+        side: Side,
+        seq: u64,
+        ts: Ts,
+        d: &Decoded,
+        cfg: &FlowConfig,
+        rules: Option<Arc<PayloadSet>>,
+    ) -> Conn {
         let mut history = History::default();
         let mut orig_side = side;
         if flip_at_creation(d) {
@@ -233,7 +248,6 @@ impl Conn {
             history.flipped();
         }
         let tcp = (key.proto == 6).then(|| Box::new(TcpConn::new(cfg.reassembly_cap)));
-        let rules = cfg.payload.load();
         let (oh, rh, orig_p, resp_p) = match orig_side {
             Side::A => (key.a, key.b, key.a_port, key.b_port),
             Side::B => (key.b, key.a, key.b_port, key.a_port),
@@ -270,6 +284,11 @@ impl Conn {
                 established: false,
             },
         }
+    }
+
+    /// The payload rules this connection started under.
+    pub fn rules(&self) -> Option<Arc<PayloadSet>> {
+        self.app.rules.clone()
     }
 
     /// The event of this connection's first packet (from `side`).
