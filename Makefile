@@ -23,7 +23,7 @@ DIST := target/dist
 MOTO := moto[server]==5.2.5
 CFN_LINT := cfn-lint==1.58.0
 
-.PHONY: all deps test-deps build demo test lint unit bench bench-smoke fuzz fuzz-smoke fuzz-deps clean \
+.PHONY: all deps test-deps build demo test lint unit bench bench-live bench-smoke fuzz fuzz-smoke fuzz-deps clean \
   dist install deb package-test
 
 all: build
@@ -158,9 +158,15 @@ package-test: test-deps deb
 # RSS, beside the libpcap floor and tshark (benches/big.sh; BENCH_SIZES to
 # change the sizes, e.g. "100M 1G 4G").
 bench: build
-	$(call apt_install,time valgrind)
+	$(call apt_install,time valgrind tcpreplay iproute2)
 	$(CARGO) bench --bench pipeline --bench parsers
 	bash benches/big.sh
+	bash benches/live_rate.sh
+
+# The live zero-loss rate alone (root: network namespaces).
+bench-live: build
+	$(call apt_install,tcpreplay iproute2)
+	bash benches/live_rate.sh
 
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the three
 # protocol parsers, the rule language, the configuration and baseline files

@@ -932,6 +932,75 @@ fn alerts_reach_the_disk_as_raised_and_survive_sigkill() {
     );
 }
 
+/// A sensor that falls behind (here: stopped for a second mid-replay, with
+/// a 1 MiB kernel buffer) loses packets, and says so: every packet sent is
+/// processed or counted as dropped in otwatch_capture_loss.log, whose rows
+/// also go past the loss threshold as a notice.
+#[test]
+fn packets_a_stalled_sensor_loses_are_counted() {
+    let w = Wire::new("loss");
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("plant.pcap");
+    let o = otwatch()
+        .args(["synth", "--packets", "100000", "--seed", "5", "-o"])
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = dir.path().join("stderr");
+    let out = dir.path().join("logs");
+    let s = w.sensor(
+        &[],
+        &[
+            "--no-rules",
+            "--buffer-mib",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &err,
+    );
+    // 100,000 packets at 50,000 packets/s; the sensor stopped for 1 s of it.
+    let replay = Command::new("ip")
+        .args(["netns", "exec", &w.a, "tcpreplay", "-i", "veth_a"])
+        .args(["--pps", "50000"])
+        .arg(&cap)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tcpreplay (make test installs it)");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&s, "STOP");
+    std::thread::sleep(Duration::from_secs(1));
+    signal(&s, "CONT");
+    let replayed = replay.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&replayed.stdout);
+    let sent: u64 = text
+        .split("Actual: ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("tcpreplay said: {text}"));
+    assert_eq!(
+        stop(s),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    let loss = read_json_log(&out.join("otwatch_capture_loss.log"));
+    let sum = |k: &str| loss.iter().map(|r| r[k].as_u64().unwrap_or(0)).sum::<u64>();
+    let dropped = sum("kernel_dropped") + sum("interface_dropped");
+    let stats = read_json_log(&out.join("otwatch_stats.log"));
+    let processed = stats.last().unwrap()["pkts_proc"].as_u64().unwrap();
+    assert!(dropped > 0, "nothing dropped: {loss:?}");
+    assert_eq!(processed + dropped, sent, "{loss:?}");
+    let notices = std::fs::read_to_string(out.join("notice.log")).unwrap_or_default();
+    assert!(
+        notices.contains("lost by the capture"),
+        "no capture-loss notice: {notices}"
+    );
+}
+
 /// Without CAP_NET_RAW the capture is refused, and the message says which
 /// capability is missing and how to grant it.
 #[test]
