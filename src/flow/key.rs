@@ -6,7 +6,7 @@ use crate::decode::{Addr, Decoded, Transport};
 pub use crate::event::{Dir, PerDir};
 
 /// Canonical connection key: endpoint `a` is the lower (address, port) pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FlowKey {
     pub a: Addr,
     pub b: Addr,
@@ -15,6 +15,26 @@ pub struct FlowKey {
     pub proto: u8,
     pub vlan: u16,
     pub inner_vlan: u16,
+}
+
+/// Fed to a (seeded) hasher as six words: the derived hash wrote each
+/// field and every address byte on its own (~130 instructions a lookup in
+/// the flow table, one per packet).
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let (a, b) = (words(&self.a), words(&self.b));
+        h.write_u64(a.0);
+        h.write_u64(a.1);
+        h.write_u64(b.0);
+        h.write_u64(b.1);
+        h.write_u64(
+            u64::from(self.a_port) << 48
+                | u64::from(self.b_port) << 32
+                | u64::from(self.vlan) << 16
+                | u64::from(self.inner_vlan),
+        );
+        h.write_u64(u64::from(self.proto));
+    }
 }
 
 /// The sending side of a packet, as seen in the canonical key.

@@ -90,6 +90,17 @@ impl Tracked {
     }
 }
 
+/// Whether slot `i` holds the connection keyed `key`.
+fn holds(slots: &[Option<Slot>], i: u32, key: &FlowKey) -> bool {
+    match slots.get(i as usize) {
+        Some(Some(s)) => match &s.conn {
+            Tracked::Full(c) => c.key == *key,
+            Tracked::Attempt(a) => a.key() == *key,
+        },
+        _ => false,
+    }
+}
+
 /// The key of the connection in slot `i`.
 fn key_at(slots: &[Option<Slot>], i: u32) -> Option<FlowKey> {
     Some(slots.get(i as usize)?.as_ref()?.conn.key())
@@ -299,9 +310,7 @@ impl FlowTable {
     fn find(&self, key: &FlowKey) -> Option<u32> {
         let slots = &self.slots;
         self.by_key
-            .find(self.hasher.hash_one(key), |&i| {
-                key_at(slots, i) == Some(*key)
-            })
+            .find(self.hasher.hash_one(key), |&i| holds(slots, i, key))
             .copied()
     }
 
