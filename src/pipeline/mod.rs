@@ -236,7 +236,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     }
 
     let mut work_tx: Vec<Sender<Work>> = Vec::with_capacity(threads);
-    let mut out_rx: Vec<Receiver<Output>> = Vec::with_capacity(threads + 1);
+    let mut out_rx: Vec<Source> = Vec::with_capacity(threads + 1);
     let mut workers = Vec::with_capacity(threads);
     let flow_cfg = cfg.flow.clone();
     let payload = flow_cfg.payload.clone();
@@ -253,12 +253,13 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     for i in 0..threads {
         let (wtx, wrx) = bounded::<Work>(cfg.queue_depth);
         let (otx, orx) = bounded::<Output>(cfg.queue_depth);
+        let (back_tx, back_rx) = bounded::<Output>(cfg.queue_depth);
         let fc = flow_cfg.clone();
         let json = cfg.format == LogFormat::Json && !cfg.discard_logs;
         let spare = spare_tx.clone();
         let h = thread::Builder::new()
             .name(format!("otwatch-worker-{i}"))
-            .spawn(move || worker::run(fc, json, wrx, otx, spare));
+            .spawn(move || worker::run(fc, json, wrx, otx, spare, back_rx));
         match h {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -269,11 +270,17 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
             }
         }
         work_tx.push(wtx);
-        out_rx.push(orx);
+        out_rx.push(Source {
+            rx: orx,
+            back: Some(back_tx),
+        });
     }
     // The capture thread's own records (decode weirds) are one more source.
     let (cap_tx, cap_rx) = bounded::<Output>(cfg.queue_depth);
-    out_rx.push(cap_rx);
+    out_rx.push(Source {
+        rx: cap_rx,
+        back: None,
+    });
 
     let (files, live) = match input {
         Input::Files(f) => (f, None),
@@ -937,56 +944,70 @@ impl Default for Rotation {
     }
 }
 
+/// A source of the merge: its outputs, and where the outputs the merge is
+/// done with go back (a worker frees their records, which it made, and
+/// reuses their buffers).
+struct Source {
+    rx: Receiver<Output>,
+    back: Option<Sender<Output>>,
+}
+
+impl Source {
+    /// Hands a part the merge is done with back (freed here when the
+    /// source takes none back or its queue is full).
+    fn give_back(&self, part: Option<Part>) {
+        if let (Some(p), Some(back)) = (part, &self.back) {
+            let _ = back.try_send(p.out);
+        }
+    }
+}
+
 /// What a source sent of the current tick, being merged.
 struct Part {
-    records: std::vec::IntoIter<(OrderKey, Event)>,
-    head: Option<(OrderKey, Event)>,
-    /// Per record, how many rendered rows it has (empty: none rendered)...
-    rows: std::vec::IntoIter<u32>,
-    /// ... which are these lines, from `line` on.
-    rendered: Rendered,
+    out: Output,
+    /// The next record...
+    next: usize,
+    /// ... and its first rendered row.
     line: usize,
-    /// More parts of this tick follow from the source.
-    more: bool,
 }
 
 impl Part {
     /// A source's output; its connection counters go to `flows`.
-    fn new(out: Output, flows: &mut FlowCounters) -> Part {
-        if let Some(f) = out.flows {
+    fn new(mut out: Output, flows: &mut FlowCounters) -> Part {
+        if let Some(f) = out.flows.take() {
             *flows = f;
         }
-        let mut records = out.records;
         // Rendered records come sorted (their lines follow their order);
         // the capture thread's are in emission order.
         if out.rows.is_empty() {
-            records.sort_by_key(|r| r.0);
+            out.records.sort_by_key(|r| r.0);
         }
-        debug_assert!(records.is_sorted_by_key(|r| r.0));
-        let mut records = records.into_iter();
+        debug_assert!(out.records.is_sorted_by_key(|r| r.0));
         Part {
-            head: records.next(),
-            records,
-            rows: out.rows.into_iter(),
-            rendered: Rendered {
-                text: out.text,
-                lines: out.lines,
-            },
+            out,
+            next: 0,
             line: 0,
-            more: out.more,
         }
     }
 
-    /// The next record, and the range of its rows in `rendered` when the
-    /// source rendered them.
-    fn pop(&mut self) -> Option<(Event, Option<(usize, usize)>)> {
-        let (_, rec) = std::mem::replace(&mut self.head, self.records.next())?;
-        let at = self.rows.next().map(|n| {
+    fn head(&self) -> Option<OrderKey> {
+        self.out.records.get(self.next).map(|r| r.0)
+    }
+
+    /// Steps past the next record: its index, and the range of its rows in
+    /// the part's lines when the source rendered them.
+    fn step(&mut self) -> Option<(usize, Option<(usize, usize)>)> {
+        let i = self.next;
+        if i >= self.out.records.len() {
+            return None;
+        }
+        self.next = i.saturating_add(1);
+        let at = self.out.rows.get(i).map(|&n| {
             let first = self.line;
             self.line = first.saturating_add(n as usize);
             (first, self.line)
         });
-        Some((rec, at))
+        Some((i, at))
     }
 }
 
@@ -995,19 +1016,27 @@ impl Part {
 /// receiving the next part of a source whose part ran out when it said more
 /// follow; None when the tick is done.
 fn next_source(
-    sources: &[Receiver<Output>],
+    sources: &[Source],
     parts: &mut [Option<Part>],
     flows: &mut [FlowCounters],
 ) -> Option<usize> {
     let mut best: Option<(OrderKey, usize)> = None;
-    for (i, ((rx, part), counters)) in sources.iter().zip(parts.iter_mut()).zip(flows).enumerate() {
-        while let Some(p) = part.as_mut().filter(|p| p.head.is_none() && p.more) {
-            match rx.recv() {
-                Ok(out) => *p = Part::new(out, counters),
-                Err(_) => p.more = false,
+    for (i, ((src, part), counters)) in sources.iter().zip(parts.iter_mut()).zip(flows).enumerate()
+    {
+        while part
+            .as_ref()
+            .is_some_and(|p| p.head().is_none() && p.out.more)
+        {
+            match src.rx.recv() {
+                Ok(out) => src.give_back(part.replace(Part::new(out, counters))),
+                Err(_) => {
+                    if let Some(p) = part.as_mut() {
+                        p.out.more = false;
+                    }
+                }
             }
         }
-        let head = part.as_ref().and_then(|p| p.head.as_ref()).map(|h| h.0);
+        let head = part.as_ref().and_then(Part::head);
         if let Some(k) = head.filter(|k| best.is_none_or(|(b, _)| k < &b)) {
             best = Some((k, i));
         }
@@ -1015,23 +1044,19 @@ fn next_source(
     best.map(|(_, i)| i)
 }
 
-/// One source's rendered rows of a tick: its text and, per row, the log
-/// and the end of the line.
-struct Rendered {
-    text: String,
-    lines: Vec<(&'static str, u32)>,
-}
-
-impl Rendered {
-    /// Row `i`'s log and line (with its newline).
-    fn line(&self, i: usize) -> Option<(&'static str, &str)> {
-        let (path, end) = *self.lines.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(p) => self.lines.get(p).map_or(0, |l| l.1 as usize),
-            None => 0,
-        };
-        Some((path, self.text.get(start..end as usize)?))
-    }
+/// Row `i` of rendered `text` whose lines end at `lines`: its log and line
+/// (with its newline).
+fn line_of<'a>(
+    text: &'a str,
+    lines: &[(&'static str, u32)],
+    i: usize,
+) -> Option<(&'static str, &'a str)> {
+    let (path, end) = *lines.get(i)?;
+    let start = match i.checked_sub(1) {
+        Some(p) => lines.get(p).map_or(0, |l| l.1 as usize),
+        None => 0,
+    };
+    Some((path, text.get(start..end as usize)?))
 }
 
 /// What retention did in the run, and what it could not do.
@@ -1104,7 +1129,7 @@ struct Outputs {
 /// right after the record that raised them, and its rule matches to
 /// eve.json, flushed at the end of each tick).
 fn merge(
-    sources: Vec<Receiver<Output>>,
+    sources: Vec<Source>,
     outputs: Outputs,
     mut observer: Observer,
     // Reloads, and the payload rules' handle they replace.
@@ -1129,8 +1154,9 @@ fn merge(
     loop {
         let mut got = 0;
         let mut tick = None;
-        for ((rx, part), counters) in sources.iter().zip(&mut parts).zip(&mut flows) {
-            *part = rx.recv().ok().map(|out| {
+        for ((src, part), counters) in sources.iter().zip(&mut parts).zip(&mut flows) {
+            src.give_back(part.take());
+            *part = src.rx.recv().ok().map(|out| {
                 got += 1;
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
@@ -1159,13 +1185,22 @@ fn merge(
             let Some(part) = parts.get_mut(i).and_then(Option::as_mut) else {
                 break;
             };
-            let Some((mut rec, at)) = part.pop() else {
+            let Some((r, at)) = part.step() else {
+                break;
+            };
+            let Output {
+                records,
+                text,
+                lines,
+                ..
+            } = &mut part.out;
+            let Some((_, rec)) = records.get_mut(r) else {
                 break;
             };
             // A live run's periodic stats row comes from the capture thread,
             // which does not see the connections: the workers' counters
             // are filled in here (the final row gets them after the join).
-            if let Event::Stats(st) = &mut rec {
+            if let Event::Stats(st) = &mut *rec {
                 st.summary.flows = FlowCounters::default();
                 for f in &flows {
                     st.summary.flows.add(f);
@@ -1175,7 +1210,7 @@ fn merge(
             match at {
                 Some((a, b)) => {
                     for i in a..b {
-                        let Some((path, line)) = part.rendered.line(i) else {
+                        let Some((path, line)) = line_of(text, lines, i) else {
                             continue;
                         };
                         wrote = true;
@@ -1187,7 +1222,7 @@ fn merge(
                 }
                 None => {
                     let mut res = Ok(());
-                    crate::logs::rows(&rec, &mut |row| {
+                    crate::logs::rows(rec, &mut |row| {
                         wrote = true;
                         if res.is_ok() {
                             res = writer.write(row);
@@ -1211,14 +1246,14 @@ fn merge(
                 now = now.max(ts);
             }
             // A live run's periodic stats row: metrics with it.
-            if let (Some(sh), Event::Stats(st)) = (&shipper, &rec) {
+            if let (Some(sh), Event::Stats(st)) = (&shipper, &*rec) {
                 sh.metrics(&metrics(
                     &st.summary,
                     observer.inventory.devices.len(),
                     observer.alert_stats(),
                 ));
             }
-            observer.read(&rec, &mut alerts);
+            observer.read(rec, &mut alerts);
             raise(&mut alerts, &mut writer, &mut eve, shipper.as_deref())?;
         }
         if let Some(sh) = &shipper {

@@ -58,25 +58,50 @@ impl Output {
     }
 }
 
-/// The JSON line of every log row of a tick.
-fn render(
-    records: &[(OrderKey, Event)],
-    cache: &mut RowCache,
-) -> (String, Vec<(&'static str, u32)>, Vec<u32>) {
-    let mut text = String::with_capacity(records.len() * 512);
-    let mut lines = Vec::with_capacity(records.len());
-    let rows = records
-        .iter()
-        .map(|(_, r)| {
-            let before = lines.len();
-            crate::logs::rows(r, &mut |row| {
-                crate::output::json_line_into(row, &mut text, Some(cache));
-                lines.push((row.path(), u32::try_from(text.len()).unwrap_or(u32::MAX)));
-            });
-            u32::try_from(lines.len() - before).unwrap_or(u32::MAX)
-        })
-        .collect();
-    (text, lines, rows)
+/// The buffers of an output the merge thread is done with, emptied here:
+/// the records it read are freed by the thread that made them, and the
+/// allocations are used again.
+#[derive(Default)]
+struct Spare {
+    records: Vec<(OrderKey, Event)>,
+    text: String,
+    lines: Vec<(&'static str, u32)>,
+    rows: Vec<u32>,
+}
+
+impl Spare {
+    fn of(back: Option<Output>) -> Spare {
+        let Some(mut o) = back else {
+            return Spare::default();
+        };
+        o.records.clear();
+        o.text.clear();
+        o.lines.clear();
+        o.rows.clear();
+        Spare {
+            records: o.records,
+            text: o.text,
+            lines: o.lines,
+            rows: o.rows,
+        }
+    }
+}
+
+/// The JSON line of every log row of a tick, into `spare`'s buffers.
+fn render(records: &[(OrderKey, Event)], cache: &mut RowCache, spare: &mut Spare) {
+    let Spare {
+        text, lines, rows, ..
+    } = spare;
+    text.reserve(records.len() * 512);
+    lines.reserve(records.len());
+    rows.extend(records.iter().map(|(_, r)| {
+        let before = lines.len();
+        crate::logs::rows(r, &mut |row| {
+            crate::output::json_line_into(row, text, Some(cache));
+            lines.push((row.path(), u32::try_from(text.len()).unwrap_or(u32::MAX)));
+        });
+        u32::try_from(lines.len() - before).unwrap_or(u32::MAX)
+    }));
 }
 
 /// The counters of every shard table so far.
@@ -88,36 +113,43 @@ fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
     c
 }
 
+/// The output of a tick: the emitter's records, sorted and (`json`)
+/// rendered into the buffers of an output handed back (`back`), whose
+/// records vector the emitter fills next.
 fn output(
     tick: u64,
-    records: Vec<(OrderKey, Event)>,
+    em: &mut Emitter,
     json: bool,
     flows: FlowCounters,
     cache: &mut RowCache,
+    back: Option<Output>,
 ) -> Output {
-    let (text, lines, rows) = if json {
-        render(&records, cache)
-    } else {
-        (String::new(), Vec::new(), Vec::new())
-    };
+    let mut spare = Spare::of(back);
+    let mut records = std::mem::replace(&mut em.records, std::mem::take(&mut spare.records));
+    records.sort_by_key(|r| r.0);
+    if json {
+        render(&records, cache, &mut spare);
+    }
     Output {
         tick,
         records,
-        text,
-        lines,
-        rows,
+        text: spare.text,
+        lines: spare.lines,
+        rows: spare.rows,
         flows: Some(flows),
         more: false,
     }
 }
 
 /// Processes work until told to finish; returns the shards' counters.
+/// `back` brings back the outputs the merge thread is done with.
 pub fn run(
     cfg: FlowConfig,
     json: bool,
     input: Receiver<Work>,
     out: Sender<Output>,
     spare: Sender<Batch>,
+    back: Receiver<Output>,
 ) -> FlowCounters {
     let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
     let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
@@ -142,12 +174,9 @@ pub fn run(
                 }
                 // Handed back for reuse; freed here if the pool is full.
                 let _ = spare.try_send(batch);
-                let mut records = em.take();
-                records.sort_by_key(|r| r.0);
-                if out
-                    .send(output(tick, records, json, totals(&tables), &mut cache))
-                    .is_err()
-                {
+                let flows = totals(&tables);
+                let o = output(tick, &mut em, json, flows, &mut cache, back.try_recv().ok());
+                if out.send(o).is_err() {
                     break;
                 }
             }
@@ -168,9 +197,15 @@ pub fn run(
                             t.close(slot, &mut em);
                         }
                     }
-                    let mut records = em.take();
-                    records.sort_by_key(|r| r.0);
-                    let mut o = output(tick + 1, records, json, totals(&tables), &mut cache);
+                    let flows = totals(&tables);
+                    let mut o = output(
+                        tick + 1,
+                        &mut em,
+                        json,
+                        flows,
+                        &mut cache,
+                        back.try_recv().ok(),
+                    );
                     o.more = true;
                     if out.send(o).is_err() {
                         break;
@@ -179,13 +214,8 @@ pub fn run(
                 drop(open);
                 let counters = totals(&tables);
                 tables.clear();
-                let _ = out.send(output(
-                    tick + 1,
-                    em.take(),
-                    json,
-                    counters.clone(),
-                    &mut cache,
-                ));
+                let last = output(tick + 1, &mut em, json, counters.clone(), &mut cache, None);
+                let _ = out.send(last);
                 return counters;
             }
         }
