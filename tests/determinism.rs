@@ -105,12 +105,7 @@ fn the_end_of_the_input_in_parts_keeps_the_order() {
     // of 512, which the merge interleaves by key across workers.
     let dir = tempfile::tempdir().unwrap();
     let syn = dir.path().join("syn.pcap");
-    let o = otwatch()
-        .args(["synth", "--syn-flows", "20000", "-o"])
-        .arg(&syn)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    synth(&syn, &["--syn-flows", "20000"]);
     let runs: Vec<_> = ["1", "2", "3"]
         .iter()
         .map(|t| {

@@ -1727,21 +1727,16 @@ fn a_million_syn_flows_against_a_flow_cap() {
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("syn.pcap");
     let started = Instant::now();
-    let o = otwatch()
-        .args(["synth", "--syn-flows", &FLOWS.to_string(), "-o"])
-        .arg(&pcap)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let synth = started.elapsed();
+    synth(&pcap, &["--syn-flows", &FLOWS.to_string()]);
+    let synthesized = started.elapsed();
     let out = dir.path().join("logs");
     let cap = CAP.to_string();
     let (o, peak) = analyze_measured(&out, &["--max-flows", &cap], &pcap, 256 * 1024);
     let peak = assert_bounded(&o, peak, 256 * 1024);
     eprintln!(
         "{FLOWS} SYN flows: synth {:.1} s, analyze {:.1} s, peak RSS {peak:?} KiB",
-        synth.as_secs_f64(),
-        (started.elapsed() - synth).as_secs_f64()
+        synthesized.as_secs_f64(),
+        (started.elapsed() - synthesized).as_secs_f64()
     );
     let stats = read_json_log(&out.join("otwatch_stats.log"))[0].clone();
     assert_eq!(n(&stats["pkts_proc"]), FLOWS);
@@ -1764,12 +1759,7 @@ fn a_syn_only_flow_costs_at_most_350_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let peak = |flows: u64| -> u64 {
         let pcap = dir.path().join(format!("syn-{flows}.pcap"));
-        let o = otwatch()
-            .args(["synth", "--syn-flows", &flows.to_string(), "-o"])
-            .arg(&pcap)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        synth(&pcap, &["--syn-flows", &flows.to_string()]);
         let out = dir.path().join(format!("logs-{flows}"));
         let (o, peak) = analyze_measured(&out, &["--threads", "2"], &pcap, 1 << 30);
         let stats = read_json_log(&out.join("otwatch_stats.log"))[0].clone();

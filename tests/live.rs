@@ -941,12 +941,7 @@ fn packets_a_stalled_sensor_loses_are_counted() {
     let w = Wire::new("loss");
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("plant.pcap");
-    let o = otwatch()
-        .args(["synth", "--packets", "100000", "--seed", "5", "-o"])
-        .arg(&cap)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    synth(&cap, &["--packets", "100000", "--seed", "5"]);
     let err = dir.path().join("stderr");
     let out = dir.path().join("logs");
     let s = w.sensor(

@@ -21,6 +21,18 @@ pub fn otwatch() -> Command {
 }
 
 /// Runs `otwatch analyze` with extra arguments; returns the process output.
+/// Writes a synthesized capture: `otwatch synth ARGS -o PATH`.
+pub fn synth(path: &Path, args: &[&str]) {
+    let o = otwatch()
+        .arg("synth")
+        .args(args)
+        .arg("-o")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 pub fn analyze(out: &Path, args: &[&str], pcaps: &[PathBuf]) -> Output {
     let mut c = otwatch();
     c.arg("analyze")
