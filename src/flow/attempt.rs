@@ -67,8 +67,8 @@ impl Attempt {
         self.seq
     }
 
-    /// The key of the connection (the table holds it too, but an attempt
-    /// is removed by slot).
+    /// The key of the connection, made from its first packet (the table's
+    /// index holds slots, not keys).
     pub fn key(&self) -> FlowKey {
         FlowKey::of(&self.first).0
     }

@@ -81,6 +81,15 @@ impl Tracked {
         }
     }
 
+    /// Whether this is the connection keyed `key` (a full one's key is
+    /// compared where it lies, not copied).
+    fn is(&self, key: &FlowKey) -> bool {
+        match self {
+            Tracked::Full(c) => c.key == *key,
+            Tracked::Attempt(a) => a.key() == *key,
+        }
+    }
+
     /// The number of the connection's first packet.
     fn first_seq(&self) -> u64 {
         match self {
@@ -92,13 +101,10 @@ impl Tracked {
 
 /// Whether slot `i` holds the connection keyed `key`.
 fn holds(slots: &[Option<Slot>], i: u32, key: &FlowKey) -> bool {
-    match slots.get(i as usize) {
-        Some(Some(s)) => match &s.conn {
-            Tracked::Full(c) => c.key == *key,
-            Tracked::Attempt(a) => a.key() == *key,
-        },
-        _ => false,
-    }
+    slots
+        .get(i as usize)
+        .and_then(Option::as_ref)
+        .is_some_and(|s| s.conn.is(key))
 }
 
 /// The key of the connection in slot `i`.

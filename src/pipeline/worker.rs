@@ -58,40 +58,15 @@ impl Output {
     }
 }
 
-/// The buffers of an output the merge thread is done with, emptied here:
-/// the records it read are freed by the thread that made them, and the
-/// allocations are used again.
-#[derive(Default)]
-struct Spare {
-    records: Vec<(OrderKey, Event)>,
-    text: String,
-    lines: Vec<(&'static str, u32)>,
-    rows: Vec<u32>,
-}
-
-impl Spare {
-    fn of(back: Option<Output>) -> Spare {
-        let Some(mut o) = back else {
-            return Spare::default();
-        };
-        o.records.clear();
-        o.text.clear();
-        o.lines.clear();
-        o.rows.clear();
-        Spare {
-            records: o.records,
-            text: o.text,
-            lines: o.lines,
-            rows: o.rows,
-        }
-    }
-}
-
-/// The JSON line of every log row of a tick, into `spare`'s buffers.
-fn render(records: &[(OrderKey, Event)], cache: &mut RowCache, spare: &mut Spare) {
-    let Spare {
-        text, lines, rows, ..
-    } = spare;
+/// The JSON line of every log row of `o`'s records, into its buffers.
+fn render(o: &mut Output, cache: &mut RowCache) {
+    let Output {
+        records,
+        text,
+        lines,
+        rows,
+        ..
+    } = o;
     text.reserve(records.len() * 512);
     lines.reserve(records.len());
     rows.extend(records.iter().map(|(_, r)| {
@@ -114,8 +89,10 @@ fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
 }
 
 /// The output of a tick: the emitter's records, sorted and (`json`)
-/// rendered into the buffers of an output handed back (`back`), whose
-/// records vector the emitter fills next.
+/// rendered, in an output the merge thread handed back (`back`) when there
+/// is one: its records, which the merge thread read, are freed here, where
+/// they were made, its buffers are used again, and its records vector is
+/// the one the emitter fills next.
 fn output(
     tick: u64,
     em: &mut Emitter,
@@ -124,21 +101,21 @@ fn output(
     cache: &mut RowCache,
     back: Option<Output>,
 ) -> Output {
-    let mut spare = Spare::of(back);
-    let mut records = std::mem::replace(&mut em.records, std::mem::take(&mut spare.records));
-    records.sort_by_key(|r| r.0);
+    let mut o = back.unwrap_or_else(|| Output::unrendered(tick, Vec::new()));
+    o.records.clear();
+    o.text.clear();
+    o.lines.clear();
+    o.rows.clear();
+    let spare = std::mem::take(&mut o.records);
+    o.records = std::mem::replace(&mut em.records, spare);
+    o.records.sort_by_key(|r| r.0);
+    o.tick = tick;
+    o.flows = Some(flows);
+    o.more = false;
     if json {
-        render(&records, cache, &mut spare);
+        render(&mut o, cache);
     }
-    Output {
-        tick,
-        records,
-        text: spare.text,
-        lines: spare.lines,
-        rows: spare.rows,
-        flows: Some(flows),
-        more: false,
-    }
+    o
 }
 
 /// Processes work until told to finish; returns the shards' counters.
