@@ -87,20 +87,7 @@ fn the_report_renders_in_chromium() {
     assert_eq!(attr(&dom, "visible-nodes"), Some(shape.hosts.to_string()));
     assert_eq!(attr(&dom, "overlaps").as_deref(), Some("0"));
 
-    let shot = repo().join("target/report.png");
-    let run = chromium(
-        &[
-            "--window-size=1400,1000",
-            &format!("--screenshot={}", shot.display()),
-        ],
-        &url,
-    );
-    assert!(run.status.success());
-    let png = std::fs::read(&shot).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 50_000,
-        "a real screenshot"
-    );
+    screenshot(&url, "report", "1400,1000", 50_000);
 }
 
 /// What a run's logs hold: devices, hosts (devices and peers), edges
@@ -250,11 +237,13 @@ fn open(url: &str) -> (String, String) {
     )
 }
 
-fn screenshot(url: &str, name: &str) {
+/// Saves `target/NAME.png` of the page in a window of `size` ("W,H") and
+/// checks it is a picture of more than `min_bytes`.
+fn screenshot(url: &str, name: &str, size: &str, min_bytes: usize) {
     let shot = repo().join(format!("target/{name}.png"));
     let run = chromium(
         &[
-            "--window-size=1400,900",
+            &format!("--window-size={size}"),
             &format!("--screenshot={}", shot.display()),
         ],
         url,
@@ -262,7 +251,7 @@ fn screenshot(url: &str, name: &str) {
     assert!(run.status.success());
     let png = std::fs::read(&shot).unwrap();
     assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 30_000,
+        png.starts_with(b"\x89PNG") && png.len() > min_bytes,
         "{name}: a real screenshot"
     );
 }
@@ -338,8 +327,13 @@ fn reports_of_plants_of_10_100_and_1000_devices_read_at_scale() {
             "{n}"
         );
         assert_eq!(num(&dom, "overlaps"), 0.0, "{n}: labels overlap, all open");
-        screenshot(&url, &format!("report-{n}"));
-        screenshot(&format!("{url}#view=map"), &format!("report-{n}-map"));
+        screenshot(&url, &format!("report-{n}"), "1400,900", 30_000);
+        screenshot(
+            &format!("{url}#view=map"),
+            &format!("report-{n}-map"),
+            "1400,900",
+            30_000,
+        );
     }
 }
 
@@ -381,7 +375,12 @@ fn the_device_panel_search_and_print_view_work() {
     for part in ["Identity", "Roles", "Protocols", "Alerts (", "Peers ("] {
         assert!(panel.contains(part), "the panel has {part}");
     }
-    screenshot(&format!("{url}#search={ip}&view=map"), "report-panel");
+    screenshot(
+        &format!("{url}#search={ip}&view=map"),
+        "report-panel",
+        "1400,900",
+        30_000,
+    );
     // The timeline has a time axis and a severity legend.
     let (dom, _) = open(&url);
     assert!(
