@@ -135,33 +135,12 @@ impl FlowKey {
         )
     }
 
-    /// EtherNet/IP explicit messaging (TCP/UDP 44818) or implicit I/O
-    /// (UDP 2222).
-    pub fn is_enip(&self) -> bool {
-        let port = |p: u16| self.a_port == p || self.b_port == p;
-        match self.proto {
-            6 => port(44818),
-            17 => port(44818) || port(2222),
-            _ => false,
-        }
-    }
-
-    /// A hash of the two hosts (and VLANs) only, the same both ways.
+    /// A hash of the two hosts (and VLANs) only, the same both ways and
+    /// for every run: it picks the virtual shard.
     pub fn host_pair_hash(&self) -> u64 {
         let (a, b) = (words(&self.a), words(&self.b));
         let vlans = u64::from(self.vlan) << 16 | u64::from(self.inner_vlan);
         fold3(a, b, vlans, 0)
-    }
-
-    /// A hash of the whole key, the same both ways (the key is already
-    /// canonical) and for every run: it picks the virtual shard.
-    pub fn shard_hash(&self) -> u64 {
-        let (a, b) = (words(&self.a), words(&self.b));
-        let rest = u64::from(self.a_port) << 48
-            | u64::from(self.b_port) << 32
-            | u64::from(self.vlan) << 16
-            | u64::from(self.inner_vlan);
-        fold3(a, b, rest, u64::from(self.proto))
     }
 
     /// FNV-1a of the whole key: a connection's uid is made from it, so it
@@ -295,22 +274,22 @@ mod tests {
         let (k2, s2) = FlowKey::of(&dec("10.0.0.3", 502, "10.0.0.9", 3082));
         assert_eq!(k1, k2);
         assert_ne!(s1, s2);
-        assert_eq!(k1.shard_hash(), k2.shard_hash());
+        assert_eq!(k1.host_pair_hash(), k2.host_pair_hash());
     }
 
-    /// Keys shaped like a plant's (clients on ephemeral ports polling a
-    /// few hundred servers) spread evenly over the virtual shards, by the
-    /// whole key and by host pair; the host-pair hash ignores ports and
-    /// protocol, so a session and its I/O connections share a shard.
+    /// Host pairs shaped like a plant's (clients polling a few hundred
+    /// servers, and many adapters of one scanner) spread evenly over the
+    /// virtual shards; the hash ignores ports and protocol, so a session
+    /// and its I/O connections share a shard.
     #[test]
-    fn shard_hashes_spread_plant_keys_and_host_pairs_ignore_ports() {
+    fn host_pairs_spread_and_ignore_ports() {
         let mut by_key = vec![0u32; 256];
         let mut by_hosts = vec![0u32; 256];
         for i in 0u32..25_600 {
             let client = format!("10.10.{}.{}", 2 + i % 3, 10 + i % 50);
             let server = format!("10.10.1.{}", i / 150 % 250);
             let (k, _) = FlowKey::of(&dec(&client, 49152 + (i % 4000) as u16, &server, 502));
-            by_key[(k.shard_hash() % 256) as usize] += 1;
+            by_key[(k.host_pair_hash() % 256) as usize] += 1;
             let (h, _) = FlowKey::of(&dec(
                 &format!("10.{}.{}.1", i / 250, i % 250),
                 2222,
@@ -327,7 +306,6 @@ mod tests {
         let (mut b, _) = FlowKey::of(&dec("10.0.0.3", 2222, "10.0.0.9", 2222));
         b.proto = 17;
         assert_eq!(a.host_pair_hash(), b.host_pair_hash());
-        assert_ne!(a.shard_hash(), b.shard_hash());
     }
 
     /// Uids are a function of the key and the first packet's number alone,

@@ -34,17 +34,14 @@ use std::hash::BuildHasher;
 /// Number of virtual shards the key space is cut into.
 pub const VIRTUAL_SHARDS: usize = 256;
 
-/// The virtual shard of a key. EtherNet/IP flows are placed by their two
-/// hosts alone, so that a session and the I/O connections it opens (other
-/// ports, UDP) share a shard and its analyzers' shared state.
+/// The virtual shard of a key: flows are placed by their two hosts alone,
+/// so that every connection of a host pair meets in one shard: an
+/// EtherNet/IP session and the I/O connections it opens (other ports, UDP)
+/// share its analyzers' state, and the baseline's per-edge checks see all
+/// of an edge's requests (a client's next connection has another port).
 pub fn shard_of(key: &FlowKey) -> usize {
-    let h = if key.is_enip() {
-        key.host_pair_hash()
-    } else {
-        key.shard_hash()
-    };
     const SHARDS: u64 = VIRTUAL_SHARDS as u64;
-    (h % SHARDS) as usize
+    (key.host_pair_hash() % SHARDS) as usize
 }
 
 struct Slot {
