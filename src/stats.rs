@@ -69,8 +69,8 @@ pub struct DecodeCounters {
 pub struct ObserveCounters {
     /// Observations of addresses the full inventory did not record.
     pub devices_dropped: u64,
-    /// Edges and functions not recorded in a full baseline graph (learning,
-    /// or the detector's graph of the run), and OPC UA secure channels
+    /// Edges and functions not recorded in a full baseline graph being
+    /// learned, and OPC UA secure channels
     /// forgotten before they carried a session.
     pub baseline_dropped: u64,
     /// Deviations reported without being remembered (may repeat).

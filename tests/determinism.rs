@@ -135,3 +135,58 @@ fn the_end_of_the_input_in_parts_keeps_the_order() {
     assert_eq!(syns.len(), 20_000);
     assert!(syns.windows(2).all(|w| w[0] <= w[1]));
 }
+
+/// With a baseline and the rule pack, the per-edge checks run in the
+/// workers, each on the host pairs dispatched to it: the notices are the
+/// same at any thread count, polling anomalies (which need an edge's
+/// requests across its connections) included.
+#[test]
+fn deviations_found_in_the_workers_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (learn, run) = (dir.path().join("learn.pcap"), dir.path().join("run.pcap"));
+    synth(&learn, &["--packets", "300000", "--seed", "2"]);
+    synth(&run, &["--packets", "100000", "--seed", "3"]);
+    let baseline = dir.path().join("baseline.json");
+    learn_baseline(&learn, &baseline);
+    let baseline = baseline.to_str().unwrap();
+    let rules = repo().join("rules");
+    let rules = rules.to_str().unwrap();
+    let runs: Vec<_> = ["1", "3"]
+        .iter()
+        .map(|t| {
+            let out = dir.path().join(format!("logs{t}"));
+            let o = analyze(
+                &out,
+                &[
+                    "--threads",
+                    t,
+                    "--baseline",
+                    baseline,
+                    "--rules",
+                    rules,
+                    // A stricter timing, for more polling anomalies.
+                    "--interval-factor",
+                    "1.5",
+                ],
+                std::slice::from_ref(&run),
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            out
+        })
+        .collect();
+    same_logs(&runs[0], &runs[1]);
+    let notes: Vec<String> = read_json_log(&runs[0].join("notice.log"))
+        .iter()
+        .map(|n| n["note"].as_str().unwrap().to_string())
+        .collect();
+    for kind in [
+        "Polling_Anomaly",
+        "New_Function",
+        "Modbus_Address_Out_Of_Range",
+    ] {
+        assert!(
+            notes.iter().any(|n| n.ends_with(kind)),
+            "no {kind} in {notes:?}"
+        );
+    }
+}

@@ -6,17 +6,20 @@
 //! reads of a client new to a server) or object, the first time it is
 //! seen, so a new poller gives one finding, not one per poll.
 
-use super::learn::{channel_fact, conn_key, modbus_table_key, opcua_key, request_key, Learner};
-use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
+use super::checks::{ms, on_request, some, EdgeChecks, Keyed, Known, Reported, RequestFacts};
+use super::learn::{channel_fact, conn_key, opcua_key, request_key};
+use super::model::{Baseline, EdgeKey};
 use crate::event::enip::Identity;
 use crate::event::modbus::DeviceId;
 use crate::event::opcua::Application;
 use crate::event::{Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity};
-use crate::inventory::{modbus_object, CipIdentity, Device, OpcUaIdentity};
-use crate::observe::{is_device, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
+use crate::inventory::{modbus_object, CipIdentity, OpcUaIdentity};
+use crate::observe::{is_device, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Thresholds of the detector.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,112 +47,36 @@ impl Default for DetectConfig {
     }
 }
 
-/// Deviation keys remembered; past this, deviations are reported every
-/// time (counted), never dropped.
-pub const MAX_REPORTED: usize = 1 << 20;
-
+/// The deviation detector of a run: the per-edge checks of requests and
+/// connections ([`super::checks`], made here or by the workers), reported
+/// once per key across all of them; the device-wide checks (new devices,
+/// changed identities, OPC UA nodes and methods per server, channel and
+/// session security); and edges gone silent on the merged clock.
 pub struct Detector {
-    /// The baseline's devices and times (its edges are moved below).
-    baseline: Baseline,
-    /// The baseline's edges in key order, and where each key is: every
-    /// request looks its edge up, hashed rather than through ~8 key
-    /// comparisons of an ordered map.
-    edges: Vec<Edge>,
-    index: HashMap<EdgeKey, usize, foldhash::fast::RandomState>,
-    cfg: DetectConfig,
-    /// This run's graph (for intervals and last activity per edge).
-    run: Learner,
-    reported: HashSet<String>,
-    /// Deviations reported without being remembered because `reported`
-    /// was full (they may be reported again).
+    known: Arc<Known>,
+    /// The checks of connections, and of requests no worker checked.
+    checks: EdgeChecks,
+    /// Set while workers run the checks of requests with `known`.
+    shared: Arc<AtomicBool>,
+    reported: Reported,
+    /// Deviations reported without being remembered because the keys
+    /// reported filled their memory (they may be reported again).
     pub repeated: u64,
+    /// The last activity of each baseline edge in this run (requests and
+    /// connections; `i64::MIN`: none yet).
+    last_seen: Vec<i64>,
     /// Edges reported silent, and when (reported again only after they
     /// talk).
     silent: BTreeMap<EdgeKey, i64>,
     start: Option<i64>,
     next_silence_check: i64,
-    /// Scratch for the `unit/table` key of Modbus ranges.
-    table: String,
-    /// Edges whose devices' protocols the baseline already knows, so that
-    /// requests on them skip that check (as many as the run's graph keeps
-    /// edges; beyond, edges are checked every time, nothing lost).
-    quiet: HashSet<EdgeKey, foldhash::fast::RandomState>,
     /// Per OPC UA server, the nodes any client wrote and the methods any
     /// client called in the baseline.
     written: HashMap<IpAddr, HashSet<String>>,
     methods: HashMap<IpAddr, HashSet<String>>,
-}
-
-/// The ATT&CK for ICS technique of what a function class does.
-fn technique(class: FunctionClass) -> Option<&'static str> {
-    match class {
-        // Monitor Process State.
-        FunctionClass::Read => Some("T0801"),
-        // Unauthorized Command Message.
-        FunctionClass::Write => Some("T0855"),
-        // Remote System Information Discovery.
-        FunctionClass::Diagnostics | FunctionClass::Identification => Some("T0888"),
-        // Device Restart/Shutdown.
-        FunctionClass::Restart => Some("T0816"),
-        // Program Download.
-        FunctionClass::Engineering => Some("T0843"),
-        FunctionClass::Session | FunctionClass::Other => None,
-    }
-}
-
-/// A finding on a request's connection, its endpoints shown from the
-/// client.
-fn on_request(
-    r: &Request<'_>,
-    kind: NoticeKind,
-    severity: Severity,
-    msg: String,
-    sub: String,
-) -> Finding {
-    Finding {
-        conn: Some(r.id.clone()),
-        endpoints: Some(Dir::Orig),
-        proto: Some("tcp"),
-        src: Some(r.client()),
-        dst: Some(r.server()),
-        p: Some(r.port()),
-        sub,
-        ..Finding::deviation(r.ts, kind, severity, msg)
-    }
-}
-
-/// Up to five items and how many in all.
-fn some<I: IntoIterator<Item = String>>(items: I) -> String {
-    let all: Vec<String> = items.into_iter().collect();
-    match all.len() {
-        0 => "none".into(),
-        n if n <= 5 => all.join(", "),
-        n => format!("{} ... ({n} in all)", all[..5].join(", ")),
-    }
-}
-
-fn ms(us: u64) -> String {
-    if us >= 10_000_000 {
-        format!("{:.0} s", us as f64 / 1e6)
-    } else {
-        format!("{:.3} s", us as f64 / 1e6)
-    }
-}
-
-/// Whether a device's protocols include `protocol` (the inventory names
-/// EtherNet/IP sessions that carried CIP `cip`, the baseline's edges
-/// `enip`).
-fn has<V>(m: &BTreeMap<String, V>, protocol: &str) -> bool {
-    m.contains_key(protocol) || (protocol == crate::observe::ENIP && m.contains_key("cip"))
-}
-
-fn protocols(d: &Device) -> BTreeSet<&str> {
-    d.activity
-        .served
-        .keys()
-        .chain(d.activity.used.keys())
-        .map(String::as_str)
-        .collect()
+    /// Scratch for the checks of a request.
+    facts: RequestFacts,
+    keyed: Vec<Keyed>,
 }
 
 /// A finding on a client/server pair's connection, shown from the client.
@@ -167,16 +94,11 @@ fn on_pair(id: &ConnId, key: &EdgeKey, sub: String, f: Finding) -> Finding {
 }
 
 impl Detector {
-    pub fn new(mut baseline: Baseline, cfg: DetectConfig) -> Detector {
-        let edges: Vec<Edge> = std::mem::take(&mut baseline.edges).into_values().collect();
-        let index = edges
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key.clone(), i))
-            .collect();
+    pub fn new(baseline: Baseline, cfg: DetectConfig) -> Detector {
+        let known = Arc::new(Known::new(baseline, cfg));
         let mut written: HashMap<IpAddr, HashSet<String>> = HashMap::new();
         let mut methods: HashMap<IpAddr, HashSet<String>> = HashMap::new();
-        for e in &edges {
+        for e in &known.edges {
             if !e.opcua.written.is_empty() {
                 let w = written.entry(e.key.server).or_default();
                 w.extend(e.opcua.written.iter().cloned());
@@ -186,46 +108,73 @@ impl Detector {
                 m.extend(e.opcua.methods.iter().cloned());
             }
         }
+        let shared = Arc::new(AtomicBool::new(false));
         Detector {
-            baseline,
-            edges,
-            index,
-            cfg,
-            run: Learner::default(),
-            reported: HashSet::new(),
+            checks: EdgeChecks::new(Arc::clone(&known), Arc::clone(&shared)),
+            last_seen: vec![i64::MIN; known.edges.len()],
+            known,
+            shared,
+            reported: Reported::default(),
             repeated: 0,
             silent: BTreeMap::new(),
             start: None,
             next_silence_check: i64::MIN,
-            table: String::new(),
-            quiet: HashSet::default(),
             written,
             methods,
+            facts: RequestFacts::default(),
+            keyed: Vec::new(),
         }
+    }
+
+    /// Checks of requests for a worker, whose findings this detector
+    /// takes ([`Detector::request_checked`]) while it is not replaced.
+    pub fn worker_checks(&self) -> EdgeChecks {
+        self.shared.store(true, Ordering::Relaxed);
+        EdgeChecks::new(Arc::clone(&self.known), Arc::clone(&self.shared))
+    }
+
+    /// Whether workers run the checks of requests for this detector.
+    pub fn shared(&self) -> bool {
+        self.shared.load(Ordering::Relaxed)
+    }
+
+    /// This detector is replaced: workers stop checking for it.
+    pub fn retire(&self) {
+        self.shared.store(false, Ordering::Relaxed);
     }
 
     /// Whether the rule matched between these hosts while learning.
     pub fn knows_rule(&self, sid: u32, src: IpAddr, dst: Option<IpAddr>) -> bool {
-        self.baseline.rule_matches.contains_key(&(sid, src, dst))
+        self.known
+            .baseline
+            .rule_matches
+            .contains_key(&(sid, src, dst))
     }
 
-    /// Whether `key` is reported for the first time. Once `reported` is
-    /// full, a key not in it is reported (perhaps again) and counted.
+    /// Whether `key` is reported for the first time. Once the memory of
+    /// reported keys is full, a key not in it is reported (perhaps again)
+    /// and counted.
     fn first(&mut self, key: String) -> bool {
-        if self.reported.len() >= MAX_REPORTED {
-            let new = !self.reported.contains(&key);
-            if new {
-                self.repeated += 1;
-            }
-            return new;
-        }
-        self.reported.insert(key)
+        let new = self.reported.first(key);
+        self.repeated = self.reported.repeated;
+        new
     }
 
-    /// Edges and functions of this run's graph not recorded because of the
-    /// baseline caps (their timing and silence go unchecked).
-    pub fn dropped(&self) -> u64 {
-        self.run.dropped
+    /// Passes on what the per-edge checks found that was not reported
+    /// before (by any of them).
+    fn pass(&mut self, found: &mut Vec<Keyed>, out: &mut Vec<Finding>) {
+        for k in found.drain(..) {
+            if self.first(k.key) {
+                out.push(k.finding);
+            }
+        }
+    }
+
+    /// Activity on a baseline edge.
+    fn seen(&mut self, edge: usize, ts: i64) {
+        if let Some(t) = self.last_seen.get_mut(edge) {
+            *t = (*t).max(ts);
+        }
     }
 
     /// Time passes: the first event starts the run's clock, and now and
@@ -251,20 +200,59 @@ impl Detector {
     pub fn conn_end(&mut self, c: &Conn, out: &mut Vec<Finding>) {
         self.start.get_or_insert(c.ts.0);
         if let Some(key) = conn_key(c) {
-            self.new_edge(c.ts, &key, Some(&c.id), out);
+            let mut found = std::mem::take(&mut self.keyed);
+            self.checks.new_edge(c.ts, &key, Some(&c.id), &mut found);
             if c.established() {
-                self.protocol(c.ts, &key, Some(&c.id), out);
+                self.checks.protocol(c.ts, &key, Some(&c.id), &mut found);
+            }
+            self.pass(&mut found, out);
+            self.keyed = found;
+            if let Some(&i) = self.known.index.get(&key) {
+                self.seen(i, c.ts.0.max(c.end_us()));
             }
         }
-        self.run.conn_end(c);
         self.tick(c.ts, out);
     }
 
     /// A request: a new edge, protocol, function, write, range or timing.
     pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
+        self.request_checked(r, None, out);
+    }
+
+    /// A request whose per-edge checks a worker ran (`checked`), or which
+    /// are run here (None).
+    pub fn request_checked(
+        &mut self,
+        r: &Request<'_>,
+        checked: Option<&RequestFacts>,
+        out: &mut Vec<Finding>,
+    ) {
         self.start.get_or_insert(r.ts.0);
-        self.check_request(r, out);
-        self.run.request(r);
+        let mut facts = std::mem::take(&mut self.facts);
+        let facts_ref = match checked {
+            Some(f) => f,
+            None => {
+                self.checks.request(r, &mut facts);
+                &facts
+            }
+        };
+        let at = (facts_ref.objects_at as usize).min(facts_ref.found.len());
+        let (before, after) = facts_ref.found.split_at(at);
+        let mut found = std::mem::take(&mut self.keyed);
+        found.extend(before.iter().cloned());
+        self.pass(&mut found, out);
+        if r.opcua.is_some() {
+            if let Some(key) = request_key(r) {
+                self.opcua_objects(r, &key, out);
+            }
+        }
+        found.extend(after.iter().cloned());
+        self.pass(&mut found, out);
+        self.keyed = found;
+        if let Some(e) = facts_ref.edge {
+            self.seen(e as usize, r.ts.0);
+        }
+        self.facts = facts;
         self.tick(r.ts, out);
     }
 
@@ -274,6 +262,7 @@ impl Detector {
         self.start.get_or_insert(ts.0);
         let host = i.head.id.endpoints(i.head.dir).0;
         let Some(b) = self
+            .known
             .baseline
             .devices
             .get(&host)
@@ -307,6 +296,7 @@ impl Detector {
         };
         self.start.get_or_insert(ts.0);
         let old = self
+            .known
             .baseline
             .devices
             .get(&host)
@@ -324,6 +314,7 @@ impl Detector {
         self.start.get_or_insert(a.ts.0);
         let identity = OpcUaIdentity::of(a);
         let known = self
+            .known
             .baseline
             .devices
             .get(&a.host)
@@ -349,7 +340,7 @@ impl Detector {
     }
 
     fn new_device(&mut self, ts: Ts, ip: IpAddr, conn: Option<&ConnId>, out: &mut Vec<Finding>) {
-        if !is_device(&ip) || self.baseline.devices.contains_key(&ip) {
+        if !is_device(&ip) || self.known.baseline.devices.contains_key(&ip) {
             return;
         }
         if !self.first(format!("device {ip}")) {
@@ -364,7 +355,7 @@ impl Detector {
             conn: conn.cloned(),
             sub: format!(
                 "the baseline knows {} devices; {ip} is not one of them",
-                self.baseline.devices.len()
+                self.known.baseline.devices.len()
             ),
             src: Some(ip),
             dst: Some(peer),
@@ -373,344 +364,6 @@ impl Detector {
                 NoticeKind::NewDevice,
                 Severity::Medium,
                 format!("new device {ip}, first seen talking with {peer}"),
-            )
-        });
-    }
-
-    /// A notice shows the connection's endpoints, from its originator.
-    fn new_edge(
-        &mut self,
-        ts: Ts,
-        key: &EdgeKey,
-        conn: Option<&ConnId>,
-        out: &mut Vec<Finding>,
-    ) -> bool {
-        if self.index.contains_key(key) {
-            return false;
-        }
-        if self.first(format!("edge {key}")) {
-            let known: Vec<String> = self
-                .edges
-                .iter()
-                .map(|e| &e.key)
-                .filter(|k| {
-                    [k.client, k.server]
-                        .iter()
-                        .any(|ip| *ip == key.client || *ip == key.server)
-                })
-                .take(5)
-                .map(|k| k.to_string())
-                .collect();
-            out.push(Finding {
-                conn: conn.cloned(),
-                endpoints: conn.map(|_| Dir::Orig),
-                sub: if known.is_empty() {
-                    "the baseline has no edge of these devices".into()
-                } else {
-                    format!("baseline edges of these devices: {}", known.join("; "))
-                },
-                src: Some(key.client),
-                dst: Some(key.server),
-                p: Some(key.port),
-                ..Finding::deviation(
-                    ts,
-                    NoticeKind::NewEdge,
-                    Severity::Medium,
-                    format!("new communication {key}"),
-                )
-            });
-        }
-        true
-    }
-
-    /// A device serving or using a protocol it never did in the baseline;
-    /// or a device that only served a protocol now acting as its client.
-    fn protocol(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Finding>) {
-        if self.quiet.contains(key) {
-            return;
-        }
-        let mut found = false;
-        for (ip, side) in [(key.client, "uses"), (key.server, "serves")] {
-            let Some(d) = self.baseline.devices.get(&ip) else {
-                continue;
-            };
-            let served = has(&d.activity.served, &key.protocol);
-            let used = has(&d.activity.used, &key.protocol);
-            if !served && !used {
-                found = true;
-                // Called for every request: the strings are built only
-                // for a notice.
-                if self.first(format!("protocol {ip} {}", key.protocol)) {
-                    let known = self
-                        .baseline
-                        .devices
-                        .get(&ip)
-                        .map(|d| protocols(d).into_iter().collect::<Vec<_>>().join(", "))
-                        .unwrap_or_default();
-                    out.push(Finding {
-                        conn: conn.cloned(),
-                        sub: format!("baseline protocols of {ip}: {known}"),
-                        src: Some(key.client),
-                        dst: Some(key.server),
-                        p: Some(key.port),
-                        ..Finding::deviation(
-                            ts,
-                            NoticeKind::NewProtocol,
-                            Severity::Medium,
-                            format!("{ip} {side} {} ({key})", key.protocol),
-                        )
-                    });
-                }
-                continue;
-            }
-            if side != "uses" || !served || used {
-                continue;
-            }
-            found = true;
-            if self.first(format!("role {ip} {}", key.protocol)) {
-                out.push(Finding {
-                    conn: conn.cloned(),
-                    sub: format!("in the baseline {ip} only served {}", key.protocol),
-                    src: Some(key.client),
-                    dst: Some(key.server),
-                    p: Some(key.port),
-                    // Rogue Master.
-                    technique: Some("T0848"),
-                    ..Finding::deviation(
-                        ts,
-                        NoticeKind::RoleChange,
-                        Severity::High,
-                        format!("{ip} acts as a {} client ({key})", key.protocol),
-                    )
-                });
-            }
-        }
-        // Nothing to report now is nothing to report ever (the baseline
-        // does not change): the edge is not looked at again.
-        if !found && self.quiet.len() < super::learn::MAX_EDGES {
-            self.quiet.insert(key.clone());
-        }
-    }
-
-    fn check_request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
-        let Some(key) = request_key(r) else { return };
-        let function = r.function.name();
-        let protocol = r.protocol();
-        let new = self.new_edge(r.ts, &key, Some(r.id), out);
-        self.protocol(r.ts, &key, Some(r.id), out);
-        if r.opcua.is_some() {
-            self.opcua_objects(r, &key, out);
-        }
-        if new {
-            self.new_client(r, &key, &function, out);
-            return;
-        }
-        let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
-            return;
-        };
-        let Some(learned) = edge.functions.get(function.as_ref()) else {
-            let known: Vec<String> = edge.functions.keys().cloned().collect();
-            let wrote = edge.wrote();
-            if self.first(format!("function {key} {}", function)) {
-                out.push(Finding {
-                    technique: technique(r.class),
-                    ..on_request(
-                        r,
-                        NoticeKind::NewFunction,
-                        if r.class.acts() {
-                            Severity::High
-                        } else {
-                            Severity::Medium
-                        },
-                        format!("{} {} ({}) on {key}", protocol, function, r.class.name()),
-                        format!("learned functions: {}", known.join(", ")),
-                    )
-                });
-            }
-            if r.write && !wrote && self.first(format!("write {key}")) {
-                out.push(Finding {
-                    // Unauthorized Command Message.
-                    technique: Some("T0855"),
-                    ..on_request(
-                        r,
-                        NoticeKind::WriteOnReadOnlyEdge,
-                        Severity::High,
-                        format!("write {} on {key}", function),
-                        "the baseline saw only reads on this edge".into(),
-                    )
-                });
-            }
-            return;
-        };
-        // What the checks below need from the baseline, taken while it is
-        // borrowed (the checks update what was reported): the learned
-        // interval figures, and a range finding with its texts.
-        let samples = learned.intervals_ms.len();
-        let interval = (samples >= self.cfg.min_interval_samples)
-            .then(|| (learned.intervals_ms.min(), learned.intervals_ms.max()));
-        let range = r.modbus.as_ref().and_then(|m| {
-            let table = &mut self.table;
-            modbus_table_key(table, m.unit, m.table.as_str());
-            let end = m.start.saturating_add(m.count.saturating_sub(1));
-            let ranges = edge.modbus.get(table.as_str());
-            let (kind, learned_ranges) = match (ranges, r.write) {
-                (Some(g), true) => ("write", g.write.as_slice()),
-                (Some(g), false) => ("read", g.read.as_slice()),
-                (None, w) => (if w { "write" } else { "read" }, &[][..]),
-            };
-            if covers(learned_ranges, m.start, end) {
-                return None;
-            }
-            let fmt = |w: bool| {
-                ranges.map_or_else(
-                    || format_ranges(&[]),
-                    |g| format_ranges(if w { &g.write } else { &g.read }),
-                )
-            };
-            Some((
-                format!("range {key} {table} {kind} {}-{end}", m.start),
-                format!(
-                    "{} {kind}s {} {}-{end} (unit {}) on {key}",
-                    function,
-                    m.table.as_str(),
-                    m.start,
-                    m.unit
-                ),
-                format!(
-                    "learned {} ranges of unit {}: reads {}, writes {}",
-                    m.table.as_str(),
-                    m.unit,
-                    fmt(false),
-                    fmt(true)
-                ),
-            ))
-        });
-        // The polling period. Requests reach the detector in the order
-        // their transactions complete; an earlier request arriving later
-        // says nothing about the period (learning skips them too).
-        let polling = interval.and_then(|(lo, hi)| {
-            let prev = self
-                .run
-                .previous(&key, &function)
-                .filter(|p| *p <= r.ts.0)?;
-            // As learned: whole milliseconds, at least one.
-            let gap_ms = (((r.ts.0 - prev).max(0) / 1000) as u64).max(1);
-            let (lo, hi) = (lo as f64, hi as f64);
-            let f = self.cfg.interval_factor;
-            // Too slow and too fast are reported apart.
-            let kind = if (gap_ms as f64) > hi * f {
-                "slow"
-            } else if (gap_ms as f64) * f < lo {
-                "fast"
-            } else {
-                return None;
-            };
-            Some((
-                format!("interval {key} {} {kind}", function),
-                format!(
-                    "{} {} after {} on {key} (too {kind})",
-                    protocol,
-                    function,
-                    ms(gap_ms * 1000)
-                ),
-                format!(
-                    "learned interval: median {}, range {} - {} ({} samples); alert beyond x{f}",
-                    ms(learned.intervals_ms.quantile(0.5) * 1000),
-                    ms(lo as u64 * 1000),
-                    ms(hi as u64 * 1000),
-                    samples
-                ),
-            ))
-        });
-        // Writes out of range: Modify Parameter; reads: Point & Tag
-        // Identification.
-        let range_is = if r.write {
-            (Severity::High, "T0836")
-        } else {
-            (Severity::Medium, "T0861")
-        };
-        for (found, kind, (severity, technique)) in [
-            (range, NoticeKind::ModbusAddressOutOfRange, range_is),
-            (polling, NoticeKind::PollingAnomaly, (Severity::Low, "")),
-        ] {
-            if let Some((first, msg, sub)) = found {
-                if self.first(first) {
-                    out.push(Finding {
-                        technique: Some(technique).filter(|t| !t.is_empty()),
-                        ..on_request(r, kind, severity, msg, sub)
-                    });
-                }
-            }
-        }
-    }
-
-    /// A request on an edge the baseline does not have: what the client
-    /// did, by function class. Writes, restarts and engineering are
-    /// reported for each function; reads, diagnostics and identification
-    /// once per class (a new poller's reads are one finding).
-    fn new_client(
-        &mut self,
-        r: &Request<'_>,
-        key: &EdgeKey,
-        function: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        let (kind, severity) = match r.class {
-            FunctionClass::Engineering => (NoticeKind::NewClientEngineering, Severity::High),
-            FunctionClass::Restart => (NoticeKind::NewClientRestart, Severity::High),
-            FunctionClass::Write => (NoticeKind::NewClientWrite, Severity::High),
-            FunctionClass::Diagnostics => (NoticeKind::NewClientDiagnostics, Severity::Medium),
-            FunctionClass::Identification => {
-                (NoticeKind::NewClientIdentification, Severity::Medium)
-            }
-            FunctionClass::Read => (NoticeKind::NewClientRead, Severity::Medium),
-            FunctionClass::Session | FunctionClass::Other => return,
-        };
-        let first = if r.class.acts() {
-            format!("client {key} {function}")
-        } else {
-            format!("client {key} {}", r.class.name())
-        };
-        if !self.first(first) {
-            return;
-        }
-        let clients = some(
-            self.edges
-                .iter()
-                .filter(|e| {
-                    e.key.server == key.server
-                        && e.key.protocol == key.protocol
-                        && e.key.port == key.port
-                })
-                .map(|e| {
-                    let does = if e.wrote() {
-                        "reads and writes"
-                    } else {
-                        "reads"
-                    };
-                    format!("{} ({does})", e.key.client)
-                }),
-        );
-        out.push(Finding {
-            technique: technique(r.class),
-            ..on_request(
-                r,
-                kind,
-                severity,
-                format!(
-                    "{} {} ({}) from {} to {}, a client the baseline never saw on {}/{} of this server",
-                    r.protocol(),
-                    function,
-                    r.class.name(),
-                    key.client,
-                    key.server,
-                    key.protocol,
-                    key.port
-                ),
-                format!(
-                    "baseline clients of {} {}/{}: {clients}",
-                    key.server, key.protocol, key.port
-                ),
             )
         });
     }
@@ -744,11 +397,9 @@ impl Detector {
                 .into_iter()
                 .filter(|i| {
                     let k = format!("opcua {what} {} {i}", key.server);
-                    if self.reported.len() >= MAX_REPORTED {
-                        self.repeated += 1;
-                        return true;
-                    }
-                    self.reported.insert(k)
+                    let new = self.reported.new_or_full(k);
+                    self.repeated = self.reported.repeated;
+                    new
                 })
                 .collect();
             if new.is_empty() {
@@ -784,7 +435,8 @@ impl Detector {
     pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Finding>) {
         self.start.get_or_insert(c.ts.0);
         let Some(key) = opcua_key(c.id) else { return };
-        let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
+        let known = Arc::clone(&self.known);
+        let Some((_, edge)) = known.edge(&key) else {
             return;
         };
         let learned = &edge.opcua.channels;
@@ -831,7 +483,8 @@ impl Detector {
     pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Finding>) {
         self.start.get_or_insert(a.ts.0);
         let Some(key) = opcua_key(a.id) else { return };
-        let Some(edge) = self.index.get(&key).and_then(|&i| self.edges.get(i)) else {
+        let known = Arc::clone(&self.known);
+        let Some((_, edge)) = known.edge(&key) else {
             return;
         };
         let learned = &edge.opcua.identities;
@@ -898,9 +551,10 @@ impl Detector {
     fn silence(&mut self, now: Ts, out: &mut Vec<Finding>) {
         let start = self.start.unwrap_or(now.0);
         let mut found = Vec::new();
-        for edge in &self.edges {
+        let cfg = self.known.cfg;
+        for (edge, &seen) in self.known.edges.iter().zip(&self.last_seen) {
             let key = &edge.key;
-            let Some(period_ms) = edge.period_ms(self.cfg.min_interval_samples) else {
+            let Some(period_ms) = edge.period_ms(cfg.min_interval_samples) else {
                 continue;
             };
             // Never shorter than a silence the edge already had while
@@ -911,20 +565,22 @@ impl Detector {
                 .map(|f| f.intervals_ms.max())
                 .max()
                 .unwrap_or(0);
-            let limit_us = ((period_ms as f64 * 1000.0 * self.cfg.silence_factor) as i64)
-                .max(self.cfg.min_silence_secs as i64 * 1_000_000)
+            let limit_us = ((period_ms as f64 * 1000.0 * cfg.silence_factor) as i64)
+                .max(cfg.min_silence_secs as i64 * 1_000_000)
                 .max(longest_ms as i64 * 1000);
             // Only edges still talking when learning ended are expected to
             // go on.
-            if self.baseline.last_seen_us - edge.last_seen_us > limit_us {
+            if self.known.baseline.last_seen_us - edge.last_seen_us > limit_us {
                 continue;
             }
             // Not seen yet in this run: expected only when it talked from
             // the start of learning.
-            let last = match self.run.edges.get(key) {
-                Some(e) => e.last_seen_us.max(start),
-                None if edge.first_seen_us - self.baseline.first_seen_us <= limit_us => start,
-                None => continue,
+            let last = match seen {
+                i64::MIN if edge.first_seen_us - self.known.baseline.first_seen_us <= limit_us => {
+                    start
+                }
+                i64::MIN => continue,
+                seen => seen.max(start),
             };
             if self.silent.get(key).is_some_and(|at| last > *at) {
                 self.silent.remove(key);
@@ -952,6 +608,122 @@ impl Detector {
                     format!("no traffic on {key} for {}", ms(quiet as u64)),
                 )
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ConnId;
+    use crate::inventory::Inventory;
+    use crate::observe::{Detail, Function, FunctionClass, ModbusRange, ModbusTable};
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    /// A Modbus request: client, server, function (0 read holding
+    /// registers, 1 write multiple registers, 2 read input registers),
+    /// start, count, time (ms).
+    type Spec = (u8, u8, u8, u16, u16, i64);
+
+    fn ids(specs: &[Spec]) -> Vec<ConnId> {
+        specs
+            .iter()
+            .map(|&(c, s, ..)| {
+                ConnId::tcp(
+                    "C1",
+                    (IpAddr::V4(Ipv4Addr::new(10, 0, 0, c)), 40000 + u16::from(c)),
+                    (IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)), 502),
+                )
+            })
+            .collect()
+    }
+
+    fn request<'a>(id: &'a ConnId, &(_, _, f, start, count, ms): &Spec) -> Request<'a> {
+        let (function, table) = [
+            (3, ModbusTable::HoldingRegisters),
+            (16, ModbusTable::HoldingRegisters),
+            (4, ModbusTable::InputRegisters),
+        ][usize::from(f % 3)];
+        Request {
+            ts: Ts(ms * 1000),
+            id,
+            function: Function::Modbus(function, None),
+            class: if function == 16 {
+                FunctionClass::Write
+            } else {
+                FunctionClass::Read
+            },
+            opcua: None,
+            write: function == 16,
+            modbus: Some(ModbusRange {
+                unit: 1,
+                table,
+                start: u64::from(start),
+                count: u64::from(count),
+            }),
+            engineering: false,
+            identification: false,
+            detail: Detail::None,
+        }
+    }
+
+    fn learn(specs: &[Spec]) -> Baseline {
+        let ids = ids(specs);
+        let mut inv = Inventory::default();
+        let mut l = Learner::default();
+        for (id, s) in ids.iter().zip(specs) {
+            let r = request(id, s);
+            inv.request(&r);
+            l.request(&r);
+        }
+        l.finish(&inv)
+    }
+
+    fn specs(n: usize) -> impl Strategy<Value = Vec<Spec>> {
+        proptest::collection::vec((1u8..5, 1u8..4, 0u8..3, 0u16..60, 1u16..20, 0i64..20), 0..n)
+            .prop_map(|mut v| {
+                // Regular polls with some jitter: intervals to learn and to
+                // break.
+                let mut t = 0;
+                for s in v.iter_mut() {
+                    t += 100 + s.5 * s.5 * 10;
+                    s.5 = t;
+                }
+                v
+            })
+    }
+
+    use super::super::learn::Learner;
+
+    proptest! {
+        /// Checks run by workers, each seeing the host pairs dispatched to
+        /// it, find what the detector finds running them itself.
+        #[test]
+        fn checks_in_workers_find_what_the_detector_finds(
+            learned in specs(120),
+            run in specs(120),
+            workers in 1usize..4,
+        ) {
+            let base = learn(&learned);
+            let cfg = DetectConfig { min_interval_samples: 2, ..DetectConfig::default() };
+            let mut alone = Detector::new(base.clone(), cfg);
+            let mut merged = Detector::new(base, cfg);
+            let mut checks: Vec<EdgeChecks> = (0..workers).map(|_| merged.worker_checks()).collect();
+            let ids = ids(&run);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for (id, s) in ids.iter().zip(&run) {
+                let r = request(id, s);
+                alone.request(&r, &mut a);
+                let mut facts = RequestFacts::default();
+                let w = usize::from(s.0 + s.1) % workers;
+                checks[w].request(&r, &mut facts);
+                merged.request_checked(&r, Some(&facts), &mut b);
+            }
+            let last = Ts(run.last().map_or(0, |s| s.5 * 1000 + 600_000_000));
+            alone.finish(last, &mut a);
+            merged.finish(last, &mut b);
+            prop_assert_eq!(a, b);
         }
     }
 }

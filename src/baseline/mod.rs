@@ -4,12 +4,14 @@
 //! known-good traffic, saved as versioned JSON, merged across sensors and
 //! periods, rendered as a network map, and used to detect deviations.
 
+mod checks;
 mod detect;
 mod intervals;
 mod learn;
 mod model;
 mod render;
 
+pub use checks::{EdgeChecks, Keyed, RequestFacts, MAX_REPORTED};
 pub use detect::{DetectConfig, Detector};
 pub use intervals::Intervals;
 pub use learn::{conn_key, request_key, Learner, MAX_EDGES, MAX_RULE_MATCHES};

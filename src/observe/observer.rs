@@ -7,7 +7,7 @@
 use super::alerts::{ActionSketch, AlertStats, Alerter, Who};
 use super::opcua::SessionChannels;
 use super::{requests, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
-use crate::baseline::{Baseline, DetectConfig, Detector, Learner};
+use crate::baseline::{Baseline, DetectConfig, Detector, EdgeChecks, Learner, RequestFacts};
 use crate::event::{ConnId, Event, Finding, MatchedOn, NoticeKind, RuleMatch, Scope, Severity};
 use crate::inventory::{Inventory, RoleConfig};
 use crate::rules::{Engine, EngineStats, RuleSet};
@@ -109,8 +109,8 @@ pub struct Observer {
     pub messages: Vec<Message>,
     /// Edges and functions a finished `--learn-for` did not learn (caps).
     learned_dropped: u64,
-    /// The cap counters (dropped, repeated) of detectors a reload replaced.
-    replaced_detectors: (u64, u64),
+    /// Deviations repeated by detectors a reload replaced.
+    replaced_detectors: u64,
     /// State resets of rule engines a reload replaced.
     replaced_resets: u64,
     /// ... and their matches.
@@ -163,7 +163,7 @@ impl Observer {
             first_ts: None,
             messages: Vec::new(),
             learned_dropped: 0,
-            replaced_detectors: (0, 0),
+            replaced_detectors: 0,
             replaced_resets: 0,
             replaced_matches: 0,
             channels: SessionChannels::default(),
@@ -178,12 +178,22 @@ impl Observer {
         }
     }
 
+    /// The per-edge checks of requests for a worker to run, when there is
+    /// a baseline: what they find is given back to [`Observer::read`]
+    /// with each event.
+    pub fn worker_checks(&self) -> Option<EdgeChecks> {
+        self.detector.as_ref().map(Detector::worker_checks)
+    }
+
     /// Reads one event; the alerts it completes go to `alerts`.
     /// Every rule match handed on goes there too, as a
-    /// [`Event::RuleMatch`] (before the alerts of the event).
-    pub fn read(&mut self, e: &Event, alerts: &mut Vec<Event>) {
+    /// [`Event::RuleMatch`] (before the alerts of the event). `checked`:
+    /// what a worker's [`EdgeChecks`] found, one per request of the event
+    /// (used while the detector they were made for is).
+    pub fn read(&mut self, e: &Event, checked: Option<&[RequestFacts]>, alerts: &mut Vec<Event>) {
         let at = alerts.len();
-        let last = self.event(e, alerts);
+        let checked = checked.filter(|_| self.detector.as_ref().is_some_and(Detector::shared));
+        let last = self.event(e, checked, alerts);
         alerts.splice(at..at, self.handed_on.drain(..));
         self.after(last.map(|t| t.0));
     }
@@ -198,9 +208,14 @@ impl Observer {
     }
 
     /// One request, to every reader in turn.
-    fn request(&mut self, r: &Request<'_>, alerts: &mut Vec<Event>) {
+    fn request(
+        &mut self,
+        r: &Request<'_>,
+        checked: Option<&RequestFacts>,
+        alerts: &mut Vec<Event>,
+    ) {
         if let Some(d) = self.detector.as_mut() {
-            d.request(r, &mut self.deviations);
+            d.request_checked(r, checked, &mut self.deviations);
             self.deviations(alerts);
         }
         if let Some(e) = self.rules.as_mut() {
@@ -214,7 +229,12 @@ impl Observer {
     }
 
     /// Reads one event; returns its time when a reader looked at it.
-    fn event(&mut self, e: &Event, alerts: &mut Vec<Event>) -> Option<Ts> {
+    fn event(
+        &mut self,
+        e: &Event,
+        checked: Option<&[RequestFacts]>,
+        alerts: &mut Vec<Event>,
+    ) -> Option<Ts> {
         let mut last = None;
         match e {
             Event::ConnStart(s) => {
@@ -376,8 +396,9 @@ impl Observer {
         // The connection of the event's first request that acts (not a
         // session set-up), when findings wait for it.
         let mut acted: Option<Option<ConnId>> = None;
+        let mut checked = checked.map(<[RequestFacts]>::iter);
         requests(e, &mut |r| {
-            self.request(r, alerts);
+            self.request(r, checked.as_mut().and_then(Iterator::next), alerts);
             if acted.is_none() && !matches!(r.class, FunctionClass::Session | FunctionClass::Other)
             {
                 acted = Some(self.alerter.waits().then(|| r.id.clone()));
@@ -491,6 +512,9 @@ impl Observer {
                 "baseline not saved ({e}); detecting with it"
             ))),
         }
+        if let Some(d) = &self.detector {
+            d.retire();
+        }
         self.detector = Some(Detector::new(b, self.detect));
     }
 
@@ -506,8 +530,8 @@ impl Observer {
     /// Replaces the baseline deviations are detected against.
     pub fn set_baseline(&mut self, b: Baseline) {
         if let Some(d) = &self.detector {
-            self.replaced_detectors.0 += d.dropped();
-            self.replaced_detectors.1 += d.repeated;
+            self.replaced_detectors += d.repeated;
+            d.retire();
         }
         self.detector = Some(Detector::new(b, self.detect));
     }
@@ -619,19 +643,11 @@ impl Observer {
         };
         let (snapshots, snapshot_error) =
             self.snapshots.map_or((0, None), |s| (s.written, s.error));
-        let detector = self.detector.as_ref().map_or(self.replaced_detectors, |d| {
-            (
-                self.replaced_detectors.0 + d.dropped(),
-                self.replaced_detectors.1 + d.repeated,
-            )
-        });
+        let repeated = self.replaced_detectors + self.detector.as_ref().map_or(0, |d| d.repeated);
         let caps = crate::stats::ObserveCounters {
             devices_dropped: self.inventory.dropped,
-            baseline_dropped: edges_dropped
-                + self.learned_dropped
-                + detector.0
-                + self.channels.dropped,
-            deviations_repeated: detector.1,
+            baseline_dropped: edges_dropped + self.learned_dropped + self.channels.dropped,
+            deviations_repeated: repeated,
             rule_state_resets: self.replaced_resets
                 + self.rules.as_ref().map_or(0, |r| r.stats.state_resets),
             rule_matches: self.replaced_matches

@@ -257,9 +257,10 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         let fc = flow_cfg.clone();
         let json = cfg.format == LogFormat::Json && !cfg.discard_logs;
         let spare = spare_tx.clone();
+        let checks = observer.worker_checks();
         let h = thread::Builder::new()
             .name(format!("otwatch-worker-{i}"))
-            .spawn(move || worker::run(fc, json, wrx, otx, spare, back_rx));
+            .spawn(move || worker::run(fc, json, checks, wrx, otx, spare, back_rx));
         match h {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -967,8 +968,10 @@ struct Part {
     out: Output,
     /// The next record...
     next: usize,
-    /// ... and its first rendered row.
+    /// ... its first rendered row...
     line: usize,
+    /// ... and what the checks found for its first request.
+    fact: usize,
 }
 
 impl Part {
@@ -987,6 +990,7 @@ impl Part {
             out,
             next: 0,
             line: 0,
+            fact: 0,
         }
     }
 
@@ -994,21 +998,38 @@ impl Part {
         self.out.records.get(self.next).map(|r| r.0)
     }
 
-    /// Steps past the next record: its index, and the range of its rows in
-    /// the part's lines when the source rendered them.
-    fn step(&mut self) -> Option<(usize, Option<(usize, usize)>)> {
+    /// Steps past the next record.
+    fn step(&mut self) -> Option<Step> {
         let i = self.next;
         if i >= self.out.records.len() {
             return None;
         }
         self.next = i.saturating_add(1);
-        let at = self.out.rows.get(i).map(|&n| {
+        let rows = self.out.rows.get(i).map(|&n| {
             let first = self.line;
             self.line = first.saturating_add(n as usize);
-            (first, self.line)
+            first..self.line
         });
-        Some((i, at))
+        let facts = self.out.checked.get(i).map(|&n| {
+            let first = self.fact;
+            self.fact = first.saturating_add(n as usize);
+            first..self.fact
+        });
+        Some(Step {
+            record: i,
+            rows,
+            facts,
+        })
     }
+}
+
+/// A record of a part: its index, the range of its rows in the part's
+/// lines when the source rendered them, and that of what the checks found
+/// for its requests when the source ran them.
+struct Step {
+    record: usize,
+    rows: Option<std::ops::Range<usize>>,
+    facts: Option<std::ops::Range<usize>>,
 }
 
 /// The source whose next record of the tick comes first (the lower source
@@ -1185,15 +1206,22 @@ fn merge(
             let Some(part) = parts.get_mut(i).and_then(Option::as_mut) else {
                 break;
             };
-            let Some((r, at)) = part.step() else {
+            let Some(Step {
+                record: r,
+                rows: at,
+                facts: checked,
+            }) = part.step()
+            else {
                 break;
             };
             let Output {
                 records,
                 text,
                 lines,
+                facts,
                 ..
             } = &mut part.out;
+            let checked = checked.and_then(|range| facts.get(range));
             let Some((_, rec)) = records.get_mut(r) else {
                 break;
             };
@@ -1208,8 +1236,8 @@ fn merge(
             }
             let mut wrote = false;
             match at {
-                Some((a, b)) => {
-                    for i in a..b {
+                Some(range) => {
+                    for i in range {
                         let Some((path, line)) = line_of(text, lines, i) else {
                             continue;
                         };
@@ -1253,14 +1281,14 @@ fn merge(
                     observer.alert_stats(),
                 ));
             }
-            observer.read(rec, &mut alerts);
+            observer.read(rec, checked, &mut alerts);
             raise(&mut alerts, &mut writer, &mut eve, shipper.as_deref())?;
         }
         if let Some(sh) = &shipper {
             sh.sync();
             // A spool that starts losing events is a notice of its own.
             for loss in sh.losses(now) {
-                observer.read(&Event::SpoolLoss(Box::new(loss)), &mut alerts);
+                observer.read(&Event::SpoolLoss(Box::new(loss)), None, &mut alerts);
             }
             raise(&mut alerts, &mut writer, &mut eve, Some(sh))?;
         }

@@ -2,6 +2,7 @@
 //! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
+use crate::baseline::{EdgeChecks, RequestFacts};
 use crate::event::{Emitter, Event, OrderKey};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::output::RowCache;
@@ -37,6 +38,11 @@ pub struct Output {
     /// end of the input comes in parts, so that every open connection's
     /// record and line are not held at once).
     pub more: bool,
+    /// Empty, or what the per-edge checks of the baseline found: per
+    /// request of the records, in order...
+    pub facts: Vec<RequestFacts>,
+    /// ... and per record how many requests it carried.
+    pub checked: Vec<u32>,
 }
 
 /// Open connections closed, logged and sent per part at the end of the
@@ -54,7 +60,30 @@ impl Output {
             rows: Vec::new(),
             flows: None,
             more: false,
+            facts: Vec::new(),
+            checked: Vec::new(),
         }
+    }
+}
+
+/// The per-edge checks of every request of `o`'s records, into its
+/// `facts` (the merge thread's detector then only gathers them).
+fn check(o: &mut Output, checks: &mut EdgeChecks) {
+    let Output {
+        records,
+        facts,
+        checked,
+        ..
+    } = o;
+    checked.reserve(records.len());
+    for (_, e) in records.iter() {
+        let before = facts.len();
+        crate::observe::requests(e, &mut |r| {
+            let mut f = RequestFacts::default();
+            checks.request(r, &mut f);
+            facts.push(f);
+        });
+        checked.push(u32::try_from(facts.len() - before).unwrap_or(u32::MAX));
     }
 }
 
@@ -99,6 +128,7 @@ fn output(
     json: bool,
     flows: FlowCounters,
     cache: &mut RowCache,
+    checks: &mut Option<EdgeChecks>,
     back: Option<Output>,
 ) -> Output {
     let mut o = back.unwrap_or_else(|| Output::unrendered(tick, Vec::new()));
@@ -106,6 +136,8 @@ fn output(
     o.text.clear();
     o.lines.clear();
     o.rows.clear();
+    o.facts.clear();
+    o.checked.clear();
     let spare = std::mem::take(&mut o.records);
     o.records = std::mem::replace(&mut em.records, spare);
     o.records.sort_by_key(|r| r.0);
@@ -115,6 +147,9 @@ fn output(
     if json {
         render(&mut o, cache);
     }
+    if let Some(c) = checks.as_mut().filter(|c| c.wanted()) {
+        check(&mut o, c);
+    }
     o
 }
 
@@ -123,6 +158,7 @@ fn output(
 pub fn run(
     cfg: FlowConfig,
     json: bool,
+    mut checks: Option<EdgeChecks>,
     input: Receiver<Work>,
     out: Sender<Output>,
     spare: Sender<Batch>,
@@ -152,7 +188,15 @@ pub fn run(
                 // Handed back for reuse; freed here if the pool is full.
                 let _ = spare.try_send(batch);
                 let flows = totals(&tables);
-                let o = output(tick, &mut em, json, flows, &mut cache, back.try_recv().ok());
+                let o = output(
+                    tick,
+                    &mut em,
+                    json,
+                    flows,
+                    &mut cache,
+                    &mut checks,
+                    back.try_recv().ok(),
+                );
                 if out.send(o).is_err() {
                     break;
                 }
@@ -181,6 +225,7 @@ pub fn run(
                         json,
                         flows,
                         &mut cache,
+                        &mut checks,
                         back.try_recv().ok(),
                     );
                     o.more = true;
@@ -191,7 +236,15 @@ pub fn run(
                 drop(open);
                 let counters = totals(&tables);
                 tables.clear();
-                let last = output(tick + 1, &mut em, json, counters.clone(), &mut cache, None);
+                let last = output(
+                    tick + 1,
+                    &mut em,
+                    json,
+                    counters.clone(),
+                    &mut cache,
+                    &mut checks,
+                    None,
+                );
                 let _ = out.send(last);
                 return counters;
             }
