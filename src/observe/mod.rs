@@ -10,7 +10,7 @@ mod opcua;
 mod request;
 
 pub use alerts::{AlertStats, HOLD, MAX_WAITING};
-pub use observer::{Message, ObserveConfig, Observed, Observer};
+pub use observer::{Checked, Message, ObserveConfig, Observed, Observer, WorkerChecks};
 pub use opcua::{OpcUaActivate, OpcUaChannel};
 pub use request::{
     cip_kind, modbus_kind, modbus_request, opcua_kind, requests, tag_name, Detail, Function,

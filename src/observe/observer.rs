@@ -10,7 +10,7 @@ use super::{requests, FunctionClass, OpcUaActivate, OpcUaChannel, Request};
 use crate::baseline::{Baseline, DetectConfig, Detector, EdgeChecks, Learner, RequestFacts};
 use crate::event::{ConnId, Event, Finding, MatchedOn, NoticeKind, RuleMatch, Scope, Severity};
 use crate::inventory::{Inventory, RoleConfig};
-use crate::rules::{Engine, EngineStats, RuleSet};
+use crate::rules::{Engine, EngineStats, RuleChecks, RuleSet};
 use crate::time::Ts;
 
 /// What a run learns and checks besides its logs.
@@ -120,6 +120,20 @@ pub struct Observer {
     channels: SessionChannels,
 }
 
+/// The checks a worker runs on its events for the observer.
+pub struct WorkerChecks {
+    pub edges: Option<EdgeChecks>,
+    pub rules: Option<RuleChecks>,
+}
+
+/// What a worker's checks found for one event: per request, the
+/// baseline's per-edge checks; the rules that matched each check.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Checked<'a> {
+    pub requests: Option<&'a [RequestFacts]>,
+    pub rules: Option<&'a [u32]>,
+}
+
 /// What remains when the input ends.
 pub struct Observed {
     pub inventory: Inventory,
@@ -178,22 +192,34 @@ impl Observer {
         }
     }
 
-    /// The per-edge checks of requests for a worker to run, when there is
-    /// a baseline: what they find is given back to [`Observer::read`]
-    /// with each event.
-    pub fn worker_checks(&self) -> Option<EdgeChecks> {
-        self.detector.as_ref().map(Detector::worker_checks)
+    /// The checks for a worker to run on its events: the baseline's
+    /// per-edge checks and the matching of rules, when there are a
+    /// baseline and rules. What they find is given back to
+    /// [`Observer::read`] with each event.
+    pub fn worker_checks(&self) -> WorkerChecks {
+        WorkerChecks {
+            edges: self.detector.as_ref().map(Detector::worker_checks),
+            rules: self.rules.as_ref().map(Engine::worker_checks),
+        }
     }
 
     /// Reads one event; the alerts it completes go to `alerts`.
     /// Every rule match handed on goes there too, as a
     /// [`Event::RuleMatch`] (before the alerts of the event). `checked`:
-    /// what a worker's [`EdgeChecks`] found, one per request of the event
-    /// (used while the detector they were made for is).
-    pub fn read(&mut self, e: &Event, checked: Option<&[RequestFacts]>, alerts: &mut Vec<Event>) {
+    /// what a worker's checks found for it (used while the detector and
+    /// the engine they were made for are).
+    pub fn read(&mut self, e: &Event, checked: Checked<'_>, alerts: &mut Vec<Event>) {
         let at = alerts.len();
-        let checked = checked.filter(|_| self.detector.as_ref().is_some_and(Detector::shared));
-        let last = self.event(e, checked, alerts);
+        let requests = checked
+            .requests
+            .filter(|_| self.detector.as_ref().is_some_and(Detector::shared));
+        if let Some(r) = self.rules.as_mut() {
+            r.given(checked.rules.filter(|_| r.shared()));
+        }
+        let last = self.event(e, requests, alerts);
+        if let Some(r) = self.rules.as_mut() {
+            r.given(None);
+        }
         alerts.splice(at..at, self.handed_on.drain(..));
         self.after(last.map(|t| t.0));
     }
@@ -523,6 +549,7 @@ impl Observer {
         if let Some(r) = &self.rules {
             self.replaced_resets += r.stats.state_resets;
             self.replaced_matches += r.stats.matches;
+            r.retire();
         }
         self.rules = Some(Engine::new(set, window));
     }

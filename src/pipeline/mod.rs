@@ -20,7 +20,7 @@ use crate::decode::{self, DecodeError, Decoded};
 use crate::defrag::{Defrag, DefragConfig};
 use crate::event::{Emitter, Event, OrderKey, Weird, WeirdScope};
 use crate::flow::{shard_of, FlowConfig, FlowCounters, FlowKey};
-use crate::observe::{ObserveConfig, Observed, Observer};
+use crate::observe::{Checked, ObserveConfig, Observed, Observer};
 use crate::output::cloudwatch::Shipper;
 use crate::output::{EveWriter, LogFormat, LogWriter, WriteError};
 use crate::rules::payload::{Handle, PayloadSet};
@@ -970,8 +970,10 @@ struct Part {
     next: usize,
     /// ... its first rendered row...
     line: usize,
-    /// ... and what the checks found for its first request.
+    /// ... what the checks found for its first request...
     fact: usize,
+    /// ... and the rules that matched its first check.
+    rule_at: usize,
 }
 
 impl Part {
@@ -991,6 +993,7 @@ impl Part {
             next: 0,
             line: 0,
             fact: 0,
+            rule_at: 0,
         }
     }
 
@@ -1015,21 +1018,29 @@ impl Part {
             self.fact = first.saturating_add(n as usize);
             first..self.fact
         });
+        let rules = self.out.ruled.get(i).map(|&n| {
+            let first = self.rule_at;
+            self.rule_at = first.saturating_add(n as usize);
+            first..self.rule_at
+        });
         Some(Step {
             record: i,
             rows,
             facts,
+            rules,
         })
     }
 }
 
 /// A record of a part: its index, the range of its rows in the part's
-/// lines when the source rendered them, and that of what the checks found
-/// for its requests when the source ran them.
+/// lines when the source rendered them, and those of what the checks
+/// found for its requests and of the rules that matched it when the
+/// source ran them.
 struct Step {
     record: usize,
     rows: Option<std::ops::Range<usize>>,
     facts: Option<std::ops::Range<usize>>,
+    rules: Option<std::ops::Range<usize>>,
 }
 
 /// The source whose next record of the tick comes first (the lower source
@@ -1209,7 +1220,8 @@ fn merge(
             let Some(Step {
                 record: r,
                 rows: at,
-                facts: checked,
+                facts: checked_facts,
+                rules: checked_rules,
             }) = part.step()
             else {
                 break;
@@ -1219,9 +1231,13 @@ fn merge(
                 text,
                 lines,
                 facts,
+                rule_hits,
                 ..
             } = &mut part.out;
-            let checked = checked.and_then(|range| facts.get(range));
+            let checked = Checked {
+                requests: checked_facts.and_then(|range| facts.get(range)),
+                rules: checked_rules.and_then(|range| rule_hits.get(range)),
+            };
             let Some((_, rec)) = records.get_mut(r) else {
                 break;
             };
@@ -1288,7 +1304,11 @@ fn merge(
             sh.sync();
             // A spool that starts losing events is a notice of its own.
             for loss in sh.losses(now) {
-                observer.read(&Event::SpoolLoss(Box::new(loss)), None, &mut alerts);
+                observer.read(
+                    &Event::SpoolLoss(Box::new(loss)),
+                    Checked::default(),
+                    &mut alerts,
+                );
             }
             raise(&mut alerts, &mut writer, &mut eve, Some(sh))?;
         }

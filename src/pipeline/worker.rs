@@ -2,9 +2,10 @@
 //! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
-use crate::baseline::{EdgeChecks, RequestFacts};
+use crate::baseline::RequestFacts;
 use crate::event::{Emitter, Event, OrderKey};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
+use crate::observe::WorkerChecks;
 use crate::output::RowCache;
 use crossbeam_channel::{Receiver, Sender};
 
@@ -43,6 +44,11 @@ pub struct Output {
     pub facts: Vec<RequestFacts>,
     /// ... and per record how many requests it carried.
     pub checked: Vec<u32>,
+    /// Empty, or the rules that matched each check of the records
+    /// ([`crate::rules::RuleChecks::event`])...
+    pub rule_hits: Vec<u32>,
+    /// ... and per record how many numbers of them are its.
+    pub ruled: Vec<u32>,
 }
 
 /// Open connections closed, logged and sent per part at the end of the
@@ -62,28 +68,44 @@ impl Output {
             more: false,
             facts: Vec::new(),
             checked: Vec::new(),
+            rule_hits: Vec::new(),
+            ruled: Vec::new(),
         }
     }
 }
 
-/// The per-edge checks of every request of `o`'s records, into its
-/// `facts` (the merge thread's detector then only gathers them).
-fn check(o: &mut Output, checks: &mut EdgeChecks) {
+/// The checks of `o`'s records, into its buffers: the baseline's per-edge
+/// checks of every request and the rules that match (the merge thread's
+/// detector and rule engine then only gather them).
+fn check(o: &mut Output, checks: &mut WorkerChecks) {
     let Output {
         records,
         facts,
         checked,
+        rule_hits,
+        ruled,
         ..
     } = o;
-    checked.reserve(records.len());
-    for (_, e) in records.iter() {
-        let before = facts.len();
-        crate::observe::requests(e, &mut |r| {
-            let mut f = RequestFacts::default();
-            checks.request(r, &mut f);
-            facts.push(f);
-        });
-        checked.push(u32::try_from(facts.len() - before).unwrap_or(u32::MAX));
+    let edges = checks.edges.as_mut().filter(|c| c.wanted());
+    if let Some(edges) = edges {
+        checked.reserve(records.len());
+        for (_, e) in records.iter() {
+            let before = facts.len();
+            crate::observe::requests(e, &mut |r| {
+                let mut f = RequestFacts::default();
+                edges.request(r, &mut f);
+                facts.push(f);
+            });
+            checked.push(u32::try_from(facts.len() - before).unwrap_or(u32::MAX));
+        }
+    }
+    if let Some(rules) = checks.rules.as_ref().filter(|c| c.wanted()) {
+        ruled.reserve(records.len());
+        for (_, e) in records.iter() {
+            let before = rule_hits.len();
+            rules.event(e, rule_hits);
+            ruled.push(u32::try_from(rule_hits.len() - before).unwrap_or(u32::MAX));
+        }
     }
 }
 
@@ -128,7 +150,7 @@ fn output(
     json: bool,
     flows: FlowCounters,
     cache: &mut RowCache,
-    checks: &mut Option<EdgeChecks>,
+    checks: &mut WorkerChecks,
     back: Option<Output>,
 ) -> Output {
     let mut o = back.unwrap_or_else(|| Output::unrendered(tick, Vec::new()));
@@ -138,6 +160,8 @@ fn output(
     o.rows.clear();
     o.facts.clear();
     o.checked.clear();
+    o.rule_hits.clear();
+    o.ruled.clear();
     let spare = std::mem::take(&mut o.records);
     o.records = std::mem::replace(&mut em.records, spare);
     o.records.sort_by_key(|r| r.0);
@@ -147,9 +171,7 @@ fn output(
     if json {
         render(&mut o, cache);
     }
-    if let Some(c) = checks.as_mut().filter(|c| c.wanted()) {
-        check(&mut o, c);
-    }
+    check(&mut o, checks);
     o
 }
 
@@ -158,7 +180,7 @@ fn output(
 pub fn run(
     cfg: FlowConfig,
     json: bool,
-    mut checks: Option<EdgeChecks>,
+    mut checks: WorkerChecks,
     input: Receiver<Work>,
     out: Sender<Output>,
     spare: Sender<Batch>,

@@ -15,13 +15,15 @@ use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Threshold windows and suppression entries kept; past this the table
 /// is cleared (counted) rather than grown.
 pub const MAX_STATE: usize = 100_000;
 
 /// What is matched, by kind.
-enum Kind<'a> {
+pub(super) enum Kind<'a> {
     Request(&'a Request<'a>),
     Conn(&'a Conn),
     Channel(&'a OpcUaChannel<'a>),
@@ -118,7 +120,7 @@ impl Class {
 
 /// What a rule is matched against: a time, a source and a destination
 /// (ports when the event has them) and what happened.
-struct Subject<'a> {
+pub(super) struct Subject<'a> {
     ts: Ts,
     /// The connection and the side whose message it is, when there is one.
     conn: Option<(&'a ConnId, Dir)>,
@@ -170,11 +172,45 @@ struct Window {
     alerted: u64,
 }
 
-pub struct Engine {
+/// The rules and, for each [`Class`] (by position in `Class::ALL`), the
+/// rules that can match it, in rule order: whether a rule matches an event
+/// needs nothing else, so the workers find the matches of their events
+/// ([`super::checks`]) and the engine keeps the state of what matched.
+pub(super) struct Matcher {
     rules: Vec<Rule>,
-    /// For each [`Class`] (by position in `Class::ALL`), the rules that
-    /// can match it, in rule order.
     index: Vec<Vec<usize>>,
+}
+
+impl Matcher {
+    /// Calls `f` with each rule that matches `e`, in rule order.
+    pub(super) fn find(&self, e: &Subject<'_>, f: &mut dyn FnMut(usize)) {
+        let class = Class::of(&e.kind) as usize;
+        for &i in &self.index[class] {
+            if matches(&self.rules[i], e) {
+                f(i);
+            }
+        }
+    }
+}
+
+/// Matches found by a worker for the checks of one event, in the order
+/// the engine makes them: per check, the count of rules that matched,
+/// then their numbers.
+#[derive(Debug, Default)]
+struct Given {
+    hits: Vec<u32>,
+    at: usize,
+    /// Set while the current event's matches were found by a worker.
+    on: bool,
+}
+
+pub struct Engine {
+    matcher: Arc<Matcher>,
+    /// Set while workers find matches for this engine.
+    shared: Arc<AtomicBool>,
+    given: Given,
+    /// Scratch for the rules that matched a subject.
+    found: Vec<usize>,
     window_us: i64,
     /// The payload rules by sid (their matches come from the workers).
     by_sid: HashMap<u32, usize>,
@@ -193,16 +229,6 @@ impl Engine {
                 skipped: set.skipped.len(),
                 ..EngineStats::default()
             },
-            index: Class::ALL
-                .iter()
-                .map(|&c| {
-                    let rules = set.rules.iter().enumerate();
-                    rules
-                        .filter(|(_, r)| admits(r, c))
-                        .map(|(i, _)| i)
-                        .collect()
-                })
-                .collect(),
             by_sid: set
                 .rules
                 .iter()
@@ -210,88 +236,111 @@ impl Engine {
                 .filter(|(_, r)| r.payload.is_some())
                 .map(|(i, r)| (r.sid, i))
                 .collect(),
-            rules: set.rules,
+            matcher: Arc::new(Matcher {
+                index: Class::ALL
+                    .iter()
+                    .map(|&c| {
+                        let rules = set.rules.iter().enumerate();
+                        rules
+                            .filter(|(_, r)| admits(r, c))
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .collect(),
+                rules: set.rules,
+            }),
+            shared: Arc::new(AtomicBool::new(false)),
+            given: Given::default(),
+            found: Vec::new(),
             window_us: window_secs as i64 * 1_000_000,
             windows: HashMap::new(),
             last_alert: HashMap::new(),
         }
     }
 
+    /// The matcher of rules for a worker, whose matches this engine takes
+    /// ([`Engine::given`]) while it is not replaced.
+    pub fn worker_checks(&self) -> super::RuleChecks {
+        self.shared.store(true, Ordering::Relaxed);
+        super::RuleChecks::new(Arc::clone(&self.matcher), Arc::clone(&self.shared))
+    }
+
+    /// Whether workers find matches for this engine.
+    pub fn shared(&self) -> bool {
+        self.shared.load(Ordering::Relaxed)
+    }
+
+    /// This engine is replaced: workers stop finding matches for it.
+    pub fn retire(&self) {
+        self.shared.store(false, Ordering::Relaxed);
+    }
+
+    /// The matches a worker found for the checks of the next event
+    /// (None: the engine finds them itself).
+    pub fn given(&mut self, hits: Option<&[u32]>) {
+        self.given.hits.clear();
+        self.given.at = 0;
+        self.given.on = hits.is_some();
+        if let Some(h) = hits {
+            self.given.hits.extend_from_slice(h);
+        }
+    }
+
     /// Checks a request; alerts (alert.log and notice.log events) go to
     /// `out`.
     pub fn request(&mut self, r: &Request<'_>, out: &mut Vec<Finding>) {
-        self.check(&Subject::conn(r.ts, r.id, Dir::Orig, Kind::Request(r)), out);
+        self.check(&of_request(r), out);
     }
 
     /// Checks a connection that ended.
     pub fn conn(&mut self, c: &Conn, out: &mut Vec<Finding>) {
-        self.check(&Subject::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c)), out);
+        self.check(&of_conn(c), out);
     }
 
     /// Checks an EtherNet/IP encapsulation message.
     pub fn enip(&mut self, m: &Encapsulation, out: &mut Vec<Finding>) {
-        let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Enip(m));
-        self.check(&s, out);
+        self.check(&of_enip(m), out);
     }
 
     /// Checks a CIP message, request or reply, from its sender.
     pub fn cip(&mut self, m: &Cip, out: &mut Vec<Finding>) {
-        let s = Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Cip(m));
-        self.check(&s, out);
+        self.check(&of_cip(m), out);
     }
 
     /// Checks a Modbus transaction (Suricata's `modbus:` keyword, seen
     /// from the client): after its request, as the request's rules.
     pub fn modbus(&mut self, t: &Transaction, out: &mut Vec<Finding>) {
-        let ts = (t.request.as_ref().map(|q| q.ts)).or(t.response.as_ref().map(|r| r.ts));
-        if let Some(ts) = ts {
-            self.check(&Subject::conn(ts, &t.id, Dir::Orig, Kind::ModbusTx(t)), out);
+        if let Some(s) = of_modbus(t) {
+            self.check(&s, out);
         }
     }
 
     /// Checks the exception a Modbus server answered a request with (seen
     /// from the client, whose request it refuses).
     pub fn modbus_exception(&mut self, t: &Transaction, out: &mut Vec<Finding>) {
-        let Some(r) = &t.response else { return };
-        let Some(&Response::Exception { code }) = r.body.get() else {
-            return;
-        };
-        let function = r.function & !crate::event::modbus::EXCEPTION_BIT;
-        let kind = Kind::ModbusException(t, r.unit, function, code);
-        self.check(&Subject::conn(r.ts, &t.id, Dir::Orig, kind), out);
+        if let Some(s) = of_modbus_exception(t) {
+            self.check(&s, out);
+        }
     }
 
     /// Checks a UMAS request.
     pub fn umas(&mut self, u: &Umas, out: &mut Vec<Finding>) {
-        self.check(&Subject::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u)), out);
+        self.check(&of_umas(u), out);
     }
 
     /// Checks a List Identity reply: from the replying host to who asked.
     pub fn cip_identity(&mut self, i: &Identity, out: &mut Vec<Finding>) {
-        let (host, _, asker, _) = i.head.id.endpoints(i.head.dir);
-        let s = Subject {
-            ts: i.head.ts,
-            conn: Some((&i.head.id, Dir::Resp)),
-            src: host,
-            sport: None,
-            dst: Some(asker),
-            dport: None,
-            kind: Kind::Identity(i),
-        };
-        self.check(&s, out);
+        self.check(&of_identity(i), out);
     }
 
     /// Checks an OPC UA OpenSecureChannel request.
     pub fn opcua_channel(&mut self, c: &OpcUaChannel<'_>, out: &mut Vec<Finding>) {
-        self.check(&Subject::conn(c.ts, c.id, Dir::Orig, Kind::Channel(c)), out);
+        self.check(&of_channel(c), out);
     }
 
     /// Checks an OPC UA ActivateSession request.
     pub fn opcua_activate(&mut self, a: &OpcUaActivate<'_>, out: &mut Vec<Finding>) {
-        self.check(
-            &Subject::conn(a.ts, a.id, Dir::Orig, Kind::Activate(a)),
-            out,
-        );
+        self.check(&of_activate(a), out);
     }
 
     /// Checks a baseline deviation.
@@ -323,13 +372,38 @@ impl Engine {
     }
 
     fn check(&mut self, e: &Subject<'_>, out: &mut Vec<Finding>) {
-        let class = Class::of(&e.kind) as usize;
-        for k in 0..self.index[class].len() {
-            let i = self.index[class][k];
-            if matches(&self.rules[i], e) {
-                self.hit(i, e, out);
+        // A worker's matches, unless the subject is a deviation (made
+        // here) or the worker's checks ran out (which they never do: the
+        // same subjects in the same order).
+        let given = !matches!(e.kind, Kind::Baseline(_)) && self.given.on;
+        if let Some(n) = given
+            .then(|| self.given.hits.get(self.given.at).copied())
+            .flatten()
+        {
+            let from = self.given.at.saturating_add(1);
+            let to = from.saturating_add(n as usize);
+            self.given.at = to;
+            let hits = std::mem::take(&mut self.given.hits);
+            if let Some(found) = hits.get(from..to) {
+                #[cfg(debug_assertions)]
+                {
+                    let mut own = Vec::new();
+                    self.matcher.find(e, &mut |i| own.push(i as u32));
+                    debug_assert_eq!(own.as_slice(), found, "a worker's rule matches differ");
+                }
+                for &i in found {
+                    self.hit(i as usize, e, out);
+                }
             }
+            self.given.hits = hits;
+            return;
         }
+        let mut found = std::mem::take(&mut self.found);
+        self.matcher.find(e, &mut |i| found.push(i));
+        for i in found.drain(..) {
+            self.hit(i, e, out);
+        }
+        self.found = found;
     }
 
     /// Rule `i` matched `e`: an alert, unless a threshold or the
@@ -339,7 +413,7 @@ impl Engine {
             self.stats.thresholded += 1;
             return;
         }
-        let r = &self.rules[i];
+        let r = &self.matcher.rules[i];
         let key = (r.sid, e.src, e.dst);
         if let Some(last) = self.last_alert.get(&key) {
             if e.ts.0 - last < self.window_us {
@@ -391,7 +465,7 @@ impl Engine {
     }
 
     fn threshold_passes(&mut self, i: usize, e: &Subject<'_>) -> bool {
-        let r = &self.rules[i];
+        let r = &self.matcher.rules[i];
         let Some(t) = r.threshold else { return true };
         let track = if t.by_dst {
             e.dst.unwrap_or(e.src)
@@ -423,6 +497,67 @@ impl Engine {
         }
         pass
     }
+}
+
+/// The subject of a request (from its client).
+pub(super) fn of_request<'a>(r: &'a Request<'a>) -> Subject<'a> {
+    Subject::conn(r.ts, r.id, Dir::Orig, Kind::Request(r))
+}
+
+/// The subject of a connection that ended.
+pub(super) fn of_conn(c: &Conn) -> Subject<'_> {
+    Subject::conn(c.ts, &c.id, Dir::Orig, Kind::Conn(c))
+}
+
+pub(super) fn of_enip(m: &Encapsulation) -> Subject<'_> {
+    Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Enip(m))
+}
+
+pub(super) fn of_cip(m: &Cip) -> Subject<'_> {
+    Subject::conn(m.head.ts, &m.head.id, m.head.dir, Kind::Cip(m))
+}
+
+/// A Modbus transaction's subject, at its request's time (or its
+/// response's).
+pub(super) fn of_modbus(t: &Transaction) -> Option<Subject<'_>> {
+    let ts = (t.request.as_ref().map(|q| q.ts)).or(t.response.as_ref().map(|r| r.ts))?;
+    Some(Subject::conn(ts, &t.id, Dir::Orig, Kind::ModbusTx(t)))
+}
+
+/// A Modbus transaction's exception response, when it has one.
+pub(super) fn of_modbus_exception(t: &Transaction) -> Option<Subject<'_>> {
+    let r = t.response.as_ref()?;
+    let &Response::Exception { code } = r.body.get()? else {
+        return None;
+    };
+    let function = r.function & !crate::event::modbus::EXCEPTION_BIT;
+    let kind = Kind::ModbusException(t, r.unit, function, code);
+    Some(Subject::conn(r.ts, &t.id, Dir::Orig, kind))
+}
+
+pub(super) fn of_umas(u: &Umas) -> Subject<'_> {
+    Subject::conn(u.ts, &u.id, Dir::Orig, Kind::Umas(u))
+}
+
+pub(super) fn of_identity(i: &Identity) -> Subject<'_> {
+    let (host, _, asker, _) = i.head.id.endpoints(i.head.dir);
+    Subject {
+        ts: i.head.ts,
+        conn: Some((&i.head.id, Dir::Resp)),
+        src: host,
+        sport: None,
+        dst: Some(asker),
+        dport: None,
+        kind: Kind::Identity(i),
+    }
+}
+
+pub(super) fn of_channel<'a>(c: &'a OpcUaChannel<'a>) -> Subject<'a> {
+    Subject::conn(c.ts, c.id, Dir::Orig, Kind::Channel(c))
+}
+
+pub(super) fn of_activate<'a>(a: &'a OpcUaActivate<'a>) -> Subject<'a> {
+    Subject::conn(a.ts, a.id, Dir::Orig, Kind::Activate(a))
 }
 
 fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {

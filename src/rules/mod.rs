@@ -6,6 +6,7 @@
 //! become `alert.log` records and `notice.log` rows.
 
 mod ast;
+mod checks;
 mod enip;
 mod eval;
 mod load;
@@ -16,6 +17,7 @@ mod uint;
 mod vars;
 
 pub use ast::{Addrs, Cond, Ports, Proto, Rule, Threshold, ThresholdKind};
+pub use checks::RuleChecks;
 pub use eval::{Engine, EngineStats};
 pub use load::{load, vars_for, LoadError, Source};
 pub use parse::{baseline_kinds, KEYWORDS};
