@@ -8,7 +8,8 @@ user + system time (a thread's figures vanish when it exits, so the last
 poll before that stands for it: up to 20 ms of a thread's time may be
 missed). Prints one markdown row: wall time, total CPU, and each thread
 group's share of the total (the capture thread is the main thread; the
-serial thread is otwatch-merge).
+serial thread is otwatch-merge; otwatch-disk hands the log files'
+buffers to the kernel).
 """
 import os
 import subprocess
@@ -42,6 +43,8 @@ def group(name):
         return "merge (serial)"
     if name == "otwatch":
         return "capture"
+    if name == "otwatch-disk":
+        return "disk writes"
     return "other"
 
 
@@ -64,7 +67,7 @@ def main():
     total = sum(groups.values()) or 1.0
     shares = ", ".join(
         "%s %.0f %%" % (g, 100 * groups[g] / total)
-        for g in ("capture", "workers", "merge (serial)", "other")
+        for g in ("capture", "workers", "merge (serial)", "disk writes", "other")
         if g in groups
     )
     print("| %s | %.2f s | %.2f s | %s |" % (label, wall, total, shares))

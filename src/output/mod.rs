@@ -3,6 +3,7 @@
 //! conn record in `flow`, the weird record in `weird`) and implements
 //! [`LogRecord`]; this module only knows how to write rows.
 
+mod disk;
 mod eve;
 pub mod manifest;
 pub mod retention;

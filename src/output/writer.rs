@@ -6,12 +6,14 @@
 //! first and last packet times of the run), not the wall clock, so the same
 //! input always gives the same bytes.
 
+use super::disk::{Disk, Target};
 use super::{DynLog, GroupKey, Sink, Value};
 use crate::time::Ts;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The on-disk format of the logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -36,12 +38,51 @@ pub struct WriteError {
 /// or a forwarder must see at once, and must not lose to a crash.
 const AT_ONCE: [&str; 2] = ["alert", "notice"];
 
+/// Bytes of a file's lines gathered before they are handed on.
+const CHUNK: usize = 256 * 1024;
+
 struct LogFile {
-    path: PathBuf,
-    out: BufWriter<File>,
+    target: Arc<Target>,
+    /// Lines not yet handed to the disk thread (or, for [`AT_ONCE`] logs,
+    /// written).
+    buf: Vec<u8>,
     rows: u64,
-    /// One of [`AT_ONCE`]: flushed after every line.
+    /// One of [`AT_ONCE`]: written by the caller after every line.
     at_once: bool,
+}
+
+impl LogFile {
+    fn error(&self, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: self.target.path.clone(),
+            source,
+        }
+    }
+
+    /// Hands the gathered lines on: to the disk thread, or written here
+    /// (a log that must reach the disk at once, or no thread).
+    fn emit(&mut self, disk: Option<&Disk>) -> Result<(), WriteError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(d) = disk.filter(|_| !self.at_once) {
+            let next = d.buffer(CHUNK);
+            let full = std::mem::replace(&mut self.buf, next);
+            match d.send(&self.target, full) {
+                Ok(()) => return d.failure().map_err(failed),
+                // The thread is gone: written here.
+                Err(data) => self.buf = data,
+            }
+        }
+        let res = (&self.target.file).write_all(&self.buf);
+        self.buf.clear();
+        res.map_err(|e| self.error(e))
+    }
+}
+
+/// A write the disk thread could not make, as the error of its file.
+fn failed((path, source): (PathBuf, std::io::Error)) -> WriteError {
+    WriteError { path, source }
 }
 
 /// The set of log files of one run.
@@ -64,6 +105,8 @@ pub struct LogWriter {
     /// rather than emptied (a sensor restarted after a crash, an upgrade).
     keep_previous: bool,
     cache: RowCache,
+    /// Writes the files' full buffers (None: they are written here).
+    disk: Option<Disk>,
 }
 
 impl LogWriter {
@@ -84,6 +127,7 @@ impl LogWriter {
             rotated: BTreeMap::new(),
             keep_previous: false,
             cache: RowCache::default(),
+            disk: Disk::start(),
         })
     }
 
@@ -107,6 +151,7 @@ impl LogWriter {
             rotated: BTreeMap::new(),
             keep_previous: false,
             cache: RowCache::default(),
+            disk: None,
         }
     }
 
@@ -125,17 +170,17 @@ impl LogWriter {
         let format = self.format;
         let mut files: Vec<_> = std::mem::take(&mut self.files).into_iter().collect();
         files.sort_by_key(|(log, _)| *log);
-        for (log, mut f) in files {
-            let err = |source| WriteError {
-                path: f.path.clone(),
-                source,
-            };
+        for (_, f) in files.iter_mut() {
             if format == LogFormat::Tsv {
-                writeln!(f.out, "#close\t{close}").map_err(err)?;
+                f.buf
+                    .extend_from_slice(format!("#close\t{close}\n").as_bytes());
             }
-            f.out.flush().map_err(err)?;
+            f.emit(self.disk.as_ref())?;
+        }
+        self.settle()?;
+        for (log, f) in files {
             *self.rotated.entry(log).or_default() += f.rows;
-            let to = rename_aside(&f.path, &self.dir, log, &open, &close)?;
+            let to = rename_aside(&f.target.path, &self.dir, log, &open, &close)?;
             done.push(to);
         }
         self.open_ts = Some(close_ts);
@@ -215,95 +260,126 @@ impl LogWriter {
             return Ok(());
         }
         self.written += line.len() as u64;
-        let file = self.file(log, fields)?;
+        let disk = self.disk.as_ref();
+        let file = file(
+            &mut self.files,
+            &self.dir,
+            self.format,
+            self.keep_previous,
+            self.open_ts,
+            log,
+            fields,
+        )?;
         file.rows += 1;
-        let err = |source| WriteError {
-            path: file.path.clone(),
-            source,
-        };
-        file.out.write_all(line.as_bytes()).map_err(err)?;
-        if file.at_once {
-            file.out.flush().map_err(err)?;
+        file.buf.extend_from_slice(line.as_bytes());
+        if file.at_once || file.buf.len() >= CHUNK {
+            file.emit(disk)?;
         }
         Ok(())
+    }
+
+    /// Waits until the disk thread wrote everything handed to it.
+    fn settle(&self) -> Result<(), WriteError> {
+        self.disk
+            .as_ref()
+            .map_or(Ok(()), |d| d.settle().map_err(failed))
     }
 
     /// Hands every file's buffered lines to the operating system: what a
     /// reader sees, and what a killed process does not lose.
     pub fn flush(&mut self) -> Result<(), WriteError> {
         for f in self.files.values_mut() {
-            f.out.flush().map_err(|source| WriteError {
-                path: f.path.clone(),
-                source,
-            })?;
+            f.emit(self.disk.as_ref())?;
         }
-        Ok(())
-    }
-
-    fn file(
-        &mut self,
-        log: &'static str,
-        fields: &[super::Field],
-    ) -> Result<&mut LogFile, WriteError> {
-        if !self.files.contains_key(log) {
-            let path = self.dir.join(format!("{}.log", log));
-            let err = |source| WriteError {
-                path: path.clone(),
-                source,
-            };
-            if self.keep_previous {
-                if let Some(mtime) = std::fs::metadata(&path)
-                    .ok()
-                    .filter(|m| m.len() > 0)
-                    .and_then(|m| m.modified().ok())
-                {
-                    let at = mtime
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(Ts(0), |d| Ts(i64::try_from(d.as_micros()).unwrap_or(0)));
-                    let s = stamp(at);
-                    rename_aside(&path, &self.dir, log, &s, &s)?;
-                }
-            }
-            let mut out = BufWriter::with_capacity(256 * 1024, File::create(&path).map_err(err)?);
-            if self.format == LogFormat::Tsv {
-                let h = tsv_header(log, fields, self.open_ts.unwrap_or_default());
-                out.write_all(h.as_bytes()).map_err(err)?;
-            }
-            self.files.insert(
-                log,
-                LogFile {
-                    path: path.clone(),
-                    out,
-                    rows: 0,
-                    at_once: AT_ONCE.contains(&log),
-                },
-            );
-        }
-        // The entry was inserted just above if it was missing.
-        self.files.get_mut(log).ok_or_else(|| WriteError {
-            path: self.dir.join(log),
-            source: std::io::Error::other("log file vanished"),
-        })
+        self.settle()
     }
 
     /// Writes TSV footers and flushes every file to disk.
     pub fn finish(mut self, close_ts: Ts) -> Result<(), WriteError> {
         let format = self.format;
+        let disk = self.disk.as_ref();
         let mut files: Vec<_> = self.files.iter_mut().collect();
         files.sort_by_key(|(log, _)| **log);
-        for (_, f) in files {
-            let err = |source| WriteError {
-                path: f.path.clone(),
-                source,
-            };
+        for (_, f) in files.iter_mut() {
             if format == LogFormat::Tsv {
-                writeln!(f.out, "#close\t{}", stamp(close_ts)).map_err(err)?;
+                let close = format!("#close\t{}\n", stamp(close_ts));
+                f.buf.extend_from_slice(close.as_bytes());
             }
-            f.out.flush().map_err(err)?;
-            f.out.get_ref().sync_data().map_err(err)?;
+            f.emit(disk)?;
+        }
+        self.settle()?;
+        for f in self.files.values() {
+            f.target.file.sync_data().map_err(|e| f.error(e))?;
         }
         Ok(())
     }
+}
+
+impl Drop for LogWriter {
+    /// A writer dropped unfinished (the run failed) still hands on what
+    /// it gathered, as a buffered file would; errors are left to the
+    /// failure already reported.
+    fn drop(&mut self) {
+        for f in self.files.values_mut() {
+            let _ = f.emit(self.disk.as_ref());
+        }
+    }
+}
+
+/// The open file of `log`, created (and a previous run's set aside, when
+/// kept) on its first row.
+fn file<'f>(
+    files: &'f mut HashMap<&'static str, LogFile, foldhash::fast::RandomState>,
+    dir: &Path,
+    format: LogFormat,
+    keep_previous: bool,
+    open_ts: Option<Ts>,
+    log: &'static str,
+    fields: &[super::Field],
+) -> Result<&'f mut LogFile, WriteError> {
+    if !files.contains_key(log) {
+        let path = dir.join(format!("{}.log", log));
+        let err = |source| WriteError {
+            path: path.clone(),
+            source,
+        };
+        if keep_previous {
+            if let Some(mtime) = std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.len() > 0)
+                .and_then(|m| m.modified().ok())
+            {
+                let at = mtime
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(Ts(0), |d| Ts(i64::try_from(d.as_micros()).unwrap_or(0)));
+                let s = stamp(at);
+                rename_aside(&path, dir, log, &s, &s)?;
+            }
+        }
+        let created = File::create(&path).map_err(err)?;
+        let mut buf = Vec::with_capacity(CHUNK);
+        if format == LogFormat::Tsv {
+            let h = tsv_header(log, fields, open_ts.unwrap_or_default());
+            buf.extend_from_slice(h.as_bytes());
+        }
+        files.insert(
+            log,
+            LogFile {
+                target: Arc::new(Target {
+                    path: path.clone(),
+                    file: created,
+                }),
+                buf,
+                rows: 0,
+                at_once: AT_ONCE.contains(&log),
+            },
+        );
+    }
+    // The entry was inserted just above if it was missing.
+    files.get_mut(log).ok_or_else(|| WriteError {
+        path: dir.join(log),
+        source: std::io::Error::other("log file vanished"),
+    })
 }
 
 /// Column groups already written as JSON (see [`Sink::group`]), in a
