@@ -271,8 +271,12 @@ impl LogWriter {
             fields,
         )?;
         file.rows += 1;
+        // Handed on before the line would grow the buffer (a copy of it).
+        if file.buf.len() + line.len() > file.buf.capacity().max(CHUNK) {
+            file.emit(disk)?;
+        }
         file.buf.extend_from_slice(line.as_bytes());
-        if file.at_once || file.buf.len() >= CHUNK {
+        if file.at_once {
             file.emit(disk)?;
         }
         Ok(())
