@@ -133,8 +133,10 @@ pub struct EdgeChecks {
     reported: Reported,
     previous: HashMap<usize, HashMap<String, i64, Seeded>, Seeded>,
     /// Edges whose devices' protocols the baseline already knows, so that
-    /// requests on them skip that check (as many as a run's graph keeps
-    /// edges; beyond, edges are checked every time, nothing lost).
+    /// requests on them skip that check: by number for the baseline's
+    /// edges, by key for others (as many as a run's graph keeps edges;
+    /// beyond, edges are checked every time, nothing lost).
+    quiet_known: Vec<bool>,
     quiet: HashSet<EdgeKey, Seeded>,
     /// Scratch for the `unit/table` key of Modbus ranges.
     table: String,
@@ -218,6 +220,7 @@ fn protocols(d: &Device) -> BTreeSet<&str> {
 impl EdgeChecks {
     pub fn new(known: Arc<Known>, wanted: Arc<AtomicBool>) -> EdgeChecks {
         EdgeChecks {
+            quiet_known: vec![false; known.edges.len()],
             known,
             reported: Reported::default(),
             previous: HashMap::default(),
@@ -250,15 +253,16 @@ impl EdgeChecks {
         let Some(key) = request_key(r) else { return };
         let function = r.function.name();
         let protocol = r.protocol();
-        let new = self.new_edge(r.ts, &key, Some(r.id), &mut out.found);
-        self.protocol(r.ts, &key, Some(r.id), &mut out.found);
-        out.objects_at = u32::try_from(out.found.len()).unwrap_or(u32::MAX);
-        if new {
-            self.new_client(r, &key, &function, &mut out.found);
-            return;
-        }
         let known = Arc::clone(&self.known);
-        let Some((number, edge)) = known.edge(&key) else {
+        let found = known.edge(&key);
+        if found.is_none() {
+            self.edge_finding(r.ts, &key, Some(r.id), &mut out.found);
+        }
+        let number = found.map(|(n, _)| n);
+        self.protocol(r.ts, &key, number, Some(r.id), &mut out.found);
+        out.objects_at = u32::try_from(out.found.len()).unwrap_or(u32::MAX);
+        let Some((number, edge)) = found else {
+            self.new_client(r, &key, &function, &mut out.found);
             return;
         };
         out.edge = u32::try_from(number).ok();
@@ -427,6 +431,12 @@ impl EdgeChecks {
         if self.known.index.contains_key(key) {
             return false;
         }
+        self.edge_finding(ts, key, conn, out);
+        true
+    }
+
+    /// The finding of an edge the baseline does not have.
+    fn edge_finding(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Keyed>) {
         let known = &self.known;
         let finding = || {
             let edges: Vec<String> = known
@@ -467,19 +477,24 @@ impl EdgeChecks {
                 finding: finding(),
             });
         }
-        true
     }
 
     /// A device serving or using a protocol it never did in the baseline;
     /// or a device that only served a protocol now acting as its client.
+    /// `number`: the key's baseline edge, when it has one.
     pub(super) fn protocol(
         &mut self,
         ts: Ts,
         key: &EdgeKey,
+        number: Option<usize>,
         conn: Option<&ConnId>,
         out: &mut Vec<Keyed>,
     ) {
-        if self.quiet.contains(key) {
+        let quiet = match number {
+            Some(n) => self.quiet_known.get(n).copied().unwrap_or(false),
+            None => self.quiet.contains(key),
+        };
+        if quiet {
             return;
         }
         let known = Arc::clone(&self.known);
@@ -536,8 +551,15 @@ impl EdgeChecks {
         }
         // Nothing to report now is nothing to report ever (the baseline
         // does not change): the edge is not looked at again.
-        if !found && self.quiet.len() < super::learn::MAX_EDGES {
-            self.quiet.insert(key.clone());
+        if found {
+            return;
+        }
+        match number.and_then(|n| self.quiet_known.get_mut(n)) {
+            Some(q) => *q = true,
+            None if self.quiet.len() < super::learn::MAX_EDGES => {
+                self.quiet.insert(key.clone());
+            }
+            None => {}
         }
     }
 

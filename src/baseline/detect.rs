@@ -202,12 +202,14 @@ impl Detector {
         if let Some(key) = conn_key(c) {
             let mut found = std::mem::take(&mut self.keyed);
             self.checks.new_edge(c.ts, &key, Some(&c.id), &mut found);
+            let number = self.known.index.get(&key).copied();
             if c.established() {
-                self.checks.protocol(c.ts, &key, Some(&c.id), &mut found);
+                self.checks
+                    .protocol(c.ts, &key, number, Some(&c.id), &mut found);
             }
             self.pass(&mut found, out);
             self.keyed = found;
-            if let Some(&i) = self.known.index.get(&key) {
+            if let Some(i) = number {
                 self.seen(i, c.ts.0.max(c.end_us()));
             }
         }
