@@ -190,3 +190,39 @@ fn deviations_found_in_the_workers_do_not_depend_on_the_thread_count() {
         );
     }
 }
+
+/// A whole run's baseline is learned by the workers, each its host pairs'
+/// edges, and gathered at the end (with the OPC UA channels the merge
+/// thread learns): the same file at any thread count.
+#[test]
+fn baselines_learned_in_the_workers_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let learn = |threads: &str| {
+        let out = dir.path().join(format!("baseline{threads}.json"));
+        let o = otwatch()
+            .args(["baseline", "learn", "-q", "--threads", threads])
+            .args([
+                pcap("plant-good.pcap"),
+                pcap("modbusBig.pcap"),
+                pcap("enip_cip_example.pcap"),
+                pcap("open62541_client-server_encrypted.pcap"),
+                pcap("open62541_client-server_mainloop.pcap"),
+            ])
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let one = learn("1");
+    assert!(one.contains("\"channels\""), "no OPC UA channel learned");
+    assert!(
+        one.contains("\"intervals_ms\""),
+        "no polling interval learned"
+    );
+    assert!(
+        one == learn("3"),
+        "the baselines differ between thread counts"
+    );
+}

@@ -8,7 +8,6 @@
 //! only de-duplicates what they found across workers (each finding
 //! carries its key) and keeps the device-wide state.
 
-use super::detect::DetectConfig;
 use super::learn::{modbus_table_key, request_key};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
 use crate::event::{ConnId, Dir, Finding, NoticeKind, Severity};
@@ -20,6 +19,32 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 type Seeded = foldhash::fast::RandomState;
+
+/// Thresholds of the detector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DetectConfig {
+    /// An interval more than this many times longer than the longest
+    /// learned one, or shorter than the shortest divided by it, is a
+    /// polling anomaly.
+    pub interval_factor: f64,
+    /// Learned intervals a function needs before its timing is judged.
+    pub min_interval_samples: u64,
+    /// A learned edge is silent after this many learned periods...
+    pub silence_factor: f64,
+    /// ... and never before this long (seconds).
+    pub min_silence_secs: u64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            interval_factor: 4.0,
+            min_interval_samples: 10,
+            silence_factor: 10.0,
+            min_silence_secs: 60,
+        }
+    }
+}
 
 /// Deviation keys remembered; past this, deviations are reported every
 /// time (counted), never dropped.

@@ -6,7 +6,9 @@
 //! reads of a client new to a server) or object, the first time it is
 //! seen, so a new poller gives one finding, not one per poll.
 
-use super::checks::{ms, on_request, some, EdgeChecks, Keyed, Known, Reported, RequestFacts};
+use super::checks::{
+    ms, on_request, some, DetectConfig, EdgeChecks, Keyed, Known, Reported, RequestFacts,
+};
 use super::learn::{channel_fact, conn_key, opcua_key, request_key};
 use super::model::{Baseline, EdgeKey};
 use crate::event::enip::Identity;
@@ -20,32 +22,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-/// Thresholds of the detector.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DetectConfig {
-    /// An interval more than this many times longer than the longest
-    /// learned one, or shorter than the shortest divided by it, is a
-    /// polling anomaly.
-    pub interval_factor: f64,
-    /// Learned intervals a function needs before its timing is judged.
-    pub min_interval_samples: u64,
-    /// A learned edge is silent after this many learned periods...
-    pub silence_factor: f64,
-    /// ... and never before this long (seconds).
-    pub min_silence_secs: u64,
-}
-
-impl Default for DetectConfig {
-    fn default() -> Self {
-        DetectConfig {
-            interval_factor: 4.0,
-            min_interval_samples: 10,
-            silence_factor: 10.0,
-            min_silence_secs: 60,
-        }
-    }
-}
 
 /// The deviation detector of a run: the per-edge checks of requests and
 /// connections ([`super::checks`], made here or by the workers), reported

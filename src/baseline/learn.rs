@@ -271,6 +271,27 @@ impl Learner {
         }
     }
 
+    /// Takes in what another learner learned from other traffic (a
+    /// worker's share of the edges: every request of an edge reaches one
+    /// worker, so shares meet only where the merge thread learned OPC UA
+    /// channels of an edge).
+    pub fn absorb(&mut self, other: Learner) {
+        self.dropped += other.dropped;
+        for (key, e) in other.edges {
+            let full = self.edges.len() >= MAX_EDGES;
+            match self.edges.get_mut(&key) {
+                Some(mine) => mine.merge(&e),
+                None if full => self.dropped += 1,
+                None => {
+                    self.edges.insert(key, e);
+                }
+            }
+        }
+        for (key, m) in other.rules {
+            self.rules.entry(key).or_insert(m);
+        }
+    }
+
     /// The baseline learned so far (a checkpoint), learning going on.
     pub fn checkpoint(&self, inventory: &Inventory) -> Baseline {
         Learner {

@@ -11,8 +11,8 @@ mod learn;
 mod model;
 mod render;
 
-pub use checks::{EdgeChecks, Keyed, RequestFacts, MAX_REPORTED};
-pub use detect::{DetectConfig, Detector};
+pub use checks::{DetectConfig, EdgeChecks, Keyed, RequestFacts, MAX_REPORTED};
+pub use detect::Detector;
 pub use intervals::Intervals;
 pub use learn::{conn_key, request_key, Learner, MAX_EDGES, MAX_RULE_MATCHES};
 pub use model::{

@@ -118,12 +118,36 @@ pub struct Observer {
     /// OPC UA secure channels waiting to carry a session, whose security
     /// the baseline learns and checks then.
     channels: SessionChannels,
+    /// The workers learn the requests, connections and sessions of the
+    /// edges (this learner gets their shares at the end).
+    learn_in_workers: bool,
 }
 
-/// The checks a worker runs on its events for the observer.
+/// The checks a worker runs on its events for the observer, and its
+/// share of the baseline being learned (given back at the end,
+/// [`Observer::absorb`]).
+#[derive(Default)]
 pub struct WorkerChecks {
     pub edges: Option<EdgeChecks>,
     pub rules: Option<RuleChecks>,
+    pub learner: Option<Learner>,
+}
+
+impl WorkerChecks {
+    /// Learns what an event teaches about its edges (as the observer
+    /// would: its requests, its end, an OPC UA session's identity).
+    pub fn learn(l: &mut Learner, e: &Event) {
+        requests(e, &mut |r| l.request(r));
+        match e {
+            Event::Conn(c) => l.conn_end(c),
+            Event::OpcUaRequest(r) => {
+                if let Some(a) = OpcUaActivate::of(r) {
+                    l.opcua_activate(&a);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What a worker's checks found for one event: per request, the
@@ -181,6 +205,7 @@ impl Observer {
             replaced_resets: 0,
             replaced_matches: 0,
             channels: SessionChannels::default(),
+            learn_in_workers: false,
             snapshots: cfg.inventory_every.as_ref().map(|(dir, secs)| Snapshots {
                 dir: dir.clone(),
                 format: cfg.inventory_format,
@@ -196,10 +221,23 @@ impl Observer {
     /// per-edge checks and the matching of rules, when there are a
     /// baseline and rules. What they find is given back to
     /// [`Observer::read`] with each event.
-    pub fn worker_checks(&self) -> WorkerChecks {
+    pub fn worker_checks(&mut self) -> WorkerChecks {
+        // A whole run's edges are learned by the workers; learning for a
+        // set time ends on the merged clock, here.
+        self.learn_in_workers = self.learner.is_some() && self.learn_for.is_none();
         WorkerChecks {
             edges: self.detector.as_ref().map(Detector::worker_checks),
             rules: self.rules.as_ref().map(Engine::worker_checks),
+            learner: self.learn_in_workers.then(Learner::default),
+        }
+    }
+
+    /// What the workers learned, at the end of the input.
+    pub fn absorb(&mut self, learned: Vec<Learner>) {
+        if let Some(l) = self.learner.as_mut() {
+            for w in learned {
+                l.absorb(w);
+            }
         }
     }
 
@@ -249,7 +287,7 @@ impl Observer {
             self.matches(&|| on_request(r));
         }
         self.inventory.request(r);
-        if let Some(l) = self.learner.as_mut() {
+        if let Some(l) = self.learner.as_mut().filter(|_| !self.learn_in_workers) {
             l.request(r);
         }
     }
@@ -282,7 +320,7 @@ impl Observer {
                 }
                 self.inventory.conn_end(c);
                 self.channels.close(&c.id);
-                if let Some(l) = self.learner.as_mut() {
+                if let Some(l) = self.learner.as_mut().filter(|_| !self.learn_in_workers) {
                     l.conn_end(c);
                 }
                 last = Some(c.ts);
@@ -372,7 +410,7 @@ impl Observer {
                         rules.opcua_activate(&a, &mut self.matches);
                         self.matches(&|| opcua("ActivateSession"));
                     }
-                    if let Some(l) = self.learner.as_mut() {
+                    if let Some(l) = self.learner.as_mut().filter(|_| !self.learn_in_workers) {
                         l.opcua_activate(&a);
                     }
                     last = Some(a.ts);

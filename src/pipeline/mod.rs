@@ -216,7 +216,7 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
         Ok(w) => w,
         Err(e) => return RunOutcome::failed(summary, e.into()),
     };
-    let observer = Observer::new(&cfg.observe);
+    let mut observer = Observer::new(&cfg.observe);
     let shipper = match cfg.ship.clone().map(Shipper::start) {
         Some(Ok(s)) => Some(Arc::new(s)),
         Some(Err(e)) => return RunOutcome::failed(summary, RunError::Internal(e)),
@@ -334,9 +334,13 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     // holds is flushed even if a worker failed.
     let mut flows = FlowCounters::default();
     let mut worker_failed = false;
+    let mut learned = Vec::new();
     for w in workers {
         match w.join() {
-            Ok(c) => flows.add(&c),
+            Ok((c, l)) => {
+                flows.add(&c);
+                learned.extend(l);
+            }
             Err(_) => worker_failed = true,
         }
     }
@@ -353,7 +357,8 @@ fn run(input: Input<'_>, cfg: &PipelineConfig) -> RunOutcome {
     let mut error = match merged {
         Err(_) => Some(RunError::Internal("the merge thread panicked".into())),
         Ok(Err(e)) => Some(e.into()),
-        Ok(Ok((mut writer, eve, observer))) => {
+        Ok(Ok((mut writer, eve, mut observer))) => {
+            observer.absorb(learned);
             let last = last_ts.unwrap_or_default();
             let mut alerts = Vec::new();
             let done = observer.finish(last, &mut alerts);

@@ -2,7 +2,7 @@
 //! number modulo the worker count): no locks on the hot path.
 
 use super::batch::Batch;
-use crate::baseline::RequestFacts;
+use crate::baseline::{Learner, RequestFacts};
 use crate::event::{Emitter, Event, OrderKey};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::observe::WorkerChecks;
@@ -99,6 +99,11 @@ fn check(o: &mut Output, checks: &mut WorkerChecks) {
             checked.push(u32::try_from(facts.len() - before).unwrap_or(u32::MAX));
         }
     }
+    if let Some(l) = checks.learner.as_mut() {
+        for (_, e) in records.iter() {
+            WorkerChecks::learn(l, e);
+        }
+    }
     if let Some(rules) = checks.rules.as_ref().filter(|c| c.wanted()) {
         ruled.reserve(records.len());
         for (_, e) in records.iter() {
@@ -175,7 +180,8 @@ fn output(
     o
 }
 
-/// Processes work until told to finish; returns the shards' counters.
+/// Processes work until told to finish; returns the shards' counters and
+/// what the worker learned of the baseline, when it learned.
 /// `back` brings back the outputs the merge thread is done with.
 pub fn run(
     cfg: FlowConfig,
@@ -185,7 +191,7 @@ pub fn run(
     out: Sender<Output>,
     spare: Sender<Batch>,
     back: Receiver<Output>,
-) -> FlowCounters {
+) -> (FlowCounters, Option<Learner>) {
     let shard_cfg = cfg.per_shard(VIRTUAL_SHARDS);
     let mut tables: Vec<Option<FlowTable>> = (0..VIRTUAL_SHARDS).map(|_| None).collect();
     let mut em = Emitter::default();
@@ -268,9 +274,9 @@ pub fn run(
                     None,
                 );
                 let _ = out.send(last);
-                return counters;
+                return (counters, checks.learner);
             }
         }
     }
-    totals(&tables)
+    (totals(&tables), checks.learner)
 }
