@@ -45,6 +45,23 @@ fn same_logs(a: &std::path::Path, b: &std::path::Path) {
     }
 }
 
+/// Runs `analyze` with `args` on `inputs` at 1 and at 3 worker threads,
+/// into `logs1` and `logs3` under `dir`.
+fn at_one_and_three(
+    dir: &std::path::Path,
+    args: &[&str],
+    inputs: &[std::path::PathBuf],
+) -> [std::path::PathBuf; 2] {
+    ["1", "3"].map(|t| {
+        let out = dir.join(format!("logs{t}"));
+        let mut all = vec!["--threads", t];
+        all.extend_from_slice(args);
+        let o = analyze(&out, &all, inputs);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    })
+}
+
 #[test]
 fn one_and_four_threads_write_identical_logs() {
     for format in ["json", "tsv"] {
@@ -76,19 +93,11 @@ fn evictions_at_a_small_cap_do_not_depend_on_the_thread_count() {
         );
     }
     w.write(&many);
-    let runs: Vec<_> = ["1", "3"]
-        .iter()
-        .map(|t| {
-            let out = dir.path().join(format!("logs{t}"));
-            let o = analyze(
-                &out,
-                &["--threads", t, "--max-flows", "512"],
-                &[many.clone(), pcap("modbusBig.pcap")],
-            );
-            assert!(o.status.success());
-            out
-        })
-        .collect();
+    let runs = at_one_and_three(
+        dir.path(),
+        &["--max-flows", "512"],
+        &[many.clone(), pcap("modbusBig.pcap")],
+    );
     same_logs(&runs[0], &runs[1]);
     let evicted = |d: &std::path::Path| {
         read_json_log(&d.join("otwatch_stats.log"))[0]["flows_evicted"]
@@ -151,29 +160,16 @@ fn deviations_found_in_the_workers_do_not_depend_on_the_thread_count() {
     let baseline = baseline.to_str().unwrap();
     let rules = repo().join("rules");
     let rules = rules.to_str().unwrap();
-    let runs: Vec<_> = ["1", "3"]
-        .iter()
-        .map(|t| {
-            let out = dir.path().join(format!("logs{t}"));
-            let o = analyze(
-                &out,
-                &[
-                    "--threads",
-                    t,
-                    "--baseline",
-                    baseline,
-                    "--rules",
-                    rules,
-                    // A stricter timing, for more polling anomalies.
-                    "--interval-factor",
-                    "1.5",
-                ],
-                std::slice::from_ref(&run),
-            );
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            out
-        })
-        .collect();
+    let args = [
+        "--baseline",
+        baseline,
+        "--rules",
+        rules,
+        // A stricter timing, for more polling anomalies.
+        "--interval-factor",
+        "1.5",
+    ];
+    let runs = at_one_and_three(dir.path(), &args, std::slice::from_ref(&run));
     same_logs(&runs[0], &runs[1]);
     let notes: Vec<String> = read_json_log(&runs[0].join("notice.log"))
         .iter()

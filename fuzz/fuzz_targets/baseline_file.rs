@@ -1,14 +1,14 @@
 //! Fuzzes the baseline file: any text either loads or gives an error; a
 //! baseline that loads survives a save/load round trip, merges with
 //! itself, renders as DOT, GraphML and JSON, and drives the detector over
-//! events of every protocol without a panic.
+//! events of every protocol without a panic, finding the same deviations
+//! (and learning the same baseline) when its per-edge checks and the
+//! learning of edges are made as a worker makes them.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use otwatch::baseline::{show, Baseline, ShowFormat};
-use otwatch::observe::{ObserveConfig, Observer};
-use otwatch::time::Ts;
-use otwatch_fuzz::events;
+use otwatch::observe::ObserveConfig;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -33,14 +33,12 @@ fuzz_target!(|data: &[u8]| {
     for f in [ShowFormat::Dot, ShowFormat::Graphml, ShowFormat::Json] {
         let _ = show(&merged, f);
     }
-    let mut observer = Observer::new(&ObserveConfig {
+    let cfg = ObserveConfig {
         baseline: Some(b),
         learn: true,
         ..ObserveConfig::default()
-    });
-    let mut notices = Vec::new();
-    for e in events() {
-        observer.read(&e, &mut notices);
-    }
-    let _ = observer.finish(Ts(3_600_000_000), &mut notices);
+    };
+    let alone = otwatch_fuzz::observe(&cfg, false, 1);
+    let split = otwatch_fuzz::observe(&cfg, true, 1);
+    assert_eq!(alone, split, "checks made in a worker differ");
 });

@@ -217,3 +217,64 @@ pub fn events() -> Vec<Event> {
         })),
     ]
 }
+
+/// Reads [`events`] `rounds` times with an observer made from `cfg`, as a
+/// run does, and returns every row of what it raised and the baseline it
+/// learned, as JSON lines. `in_workers`: the checks a worker makes (the
+/// baseline's per-edge checks, the matching of rules, the learning of
+/// edges) are made here, beside the observer, and given to it, as the
+/// pipeline does; otherwise the observer makes them itself. Both must give
+/// the same lines.
+pub fn observe(
+    cfg: &otwatch::observe::ObserveConfig,
+    in_workers: bool,
+    rounds: usize,
+) -> Vec<String> {
+    use otwatch::baseline::RequestFacts;
+    use otwatch::observe::{requests, Checked, Observer, WorkerChecks};
+    let mut observer = Observer::new(cfg);
+    let mut checks = in_workers.then(|| observer.worker_checks());
+    let mut out = Vec::new();
+    let (mut facts, mut hits) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for e in events() {
+            facts.clear();
+            hits.clear();
+            let (mut edges, mut rules) = (false, false);
+            if let Some(c) = checks.as_mut() {
+                if let Some(checks) = c.edges.as_mut() {
+                    requests(&e, &mut |r| {
+                        let mut f = RequestFacts::default();
+                        checks.request(r, &mut f);
+                        facts.push(f);
+                    });
+                    edges = true;
+                }
+                if let Some(m) = c.rules.as_ref() {
+                    m.event(&e, &mut hits);
+                    rules = true;
+                }
+                if let Some(l) = c.learner.as_mut() {
+                    WorkerChecks::learn(l, &e);
+                }
+            }
+            let checked = Checked {
+                requests: edges.then_some(&facts[..]),
+                rules: rules.then_some(&hits[..]),
+            };
+            observer.read(&e, checked, &mut out);
+        }
+    }
+    if let Some(l) = checks.and_then(|c| c.learner) {
+        observer.absorb(vec![l]);
+    }
+    let observed = observer.finish(Ts(3_600_000_000), &mut out);
+    let mut lines = Vec::new();
+    for e in &out {
+        otwatch::logs::rows(e, &mut |row| lines.push(otwatch::output::json_line(row)));
+    }
+    if let Some(b) = observed.baseline {
+        lines.push(b.to_json());
+    }
+    lines
+}

@@ -74,9 +74,27 @@ impl Output {
     }
 }
 
+/// What `f` appends to `items` for each of `records`, and per record
+/// how many (`counts`): the layout of an output's rendered lines and of
+/// what its checks found.
+fn per_record<T>(
+    records: &[(OrderKey, Event)],
+    items: &mut Vec<T>,
+    counts: &mut Vec<u32>,
+    mut f: impl FnMut(&Event, &mut Vec<T>),
+) {
+    counts.reserve(records.len());
+    for (_, e) in records {
+        let before = items.len();
+        f(e, items);
+        counts.push(u32::try_from(items.len() - before).unwrap_or(u32::MAX));
+    }
+}
+
 /// The checks of `o`'s records, into its buffers: the baseline's per-edge
 /// checks of every request and the rules that match (the merge thread's
-/// detector and rule engine then only gather them).
+/// detector and rule engine then only gather them), and the worker's
+/// share of a baseline being learned.
 fn check(o: &mut Output, checks: &mut WorkerChecks) {
     let Output {
         records,
@@ -86,18 +104,14 @@ fn check(o: &mut Output, checks: &mut WorkerChecks) {
         ruled,
         ..
     } = o;
-    let edges = checks.edges.as_mut().filter(|c| c.wanted());
-    if let Some(edges) = edges {
-        checked.reserve(records.len());
-        for (_, e) in records.iter() {
-            let before = facts.len();
+    if let Some(edges) = checks.edges.as_mut().filter(|c| c.wanted()) {
+        per_record(records, facts, checked, |e, facts| {
             crate::observe::requests(e, &mut |r| {
                 let mut f = RequestFacts::default();
                 edges.request(r, &mut f);
                 facts.push(f);
             });
-            checked.push(u32::try_from(facts.len() - before).unwrap_or(u32::MAX));
-        }
+        });
     }
     if let Some(l) = checks.learner.as_mut() {
         for (_, e) in records.iter() {
@@ -105,12 +119,7 @@ fn check(o: &mut Output, checks: &mut WorkerChecks) {
         }
     }
     if let Some(rules) = checks.rules.as_ref().filter(|c| c.wanted()) {
-        ruled.reserve(records.len());
-        for (_, e) in records.iter() {
-            let before = rule_hits.len();
-            rules.event(e, rule_hits);
-            ruled.push(u32::try_from(rule_hits.len() - before).unwrap_or(u32::MAX));
-        }
+        per_record(records, rule_hits, ruled, |e, hits| rules.event(e, hits));
     }
 }
 
@@ -125,14 +134,12 @@ fn render(o: &mut Output, cache: &mut RowCache) {
     } = o;
     text.reserve(records.len() * 512);
     lines.reserve(records.len());
-    rows.extend(records.iter().map(|(_, r)| {
-        let before = lines.len();
+    per_record(records, lines, rows, |r, lines| {
         crate::logs::rows(r, &mut |row| {
             crate::output::json_line_into(row, text, Some(cache));
             lines.push((row.path(), u32::try_from(text.len()).unwrap_or(u32::MAX)));
         });
-        u32::try_from(lines.len() - before).unwrap_or(u32::MAX)
-    }));
+    });
 }
 
 /// The counters of every shard table so far.
