@@ -372,6 +372,51 @@ mod tests {
         assert_eq!(l.timed(), 10);
     }
 
+    /// A worker's learner absorbed by the merge thread's, which learned the
+    /// OPC UA channel of the same edge, makes the baseline one learner of
+    /// everything makes.
+    #[test]
+    fn absorbed_shares_make_the_baseline_one_learner_makes() {
+        let id = ConnId::tcp(
+            "C1",
+            ([10, 0, 0, 1].into(), 40000),
+            ([10, 0, 0, 2].into(), 4840),
+        );
+        let read = |ts: i64| Request {
+            ts: Ts(ts),
+            id: &id,
+            function: F::OpcUa("Read"),
+            class: crate::observe::FunctionClass::Read,
+            opcua: None,
+            write: false,
+            engineering: false,
+            identification: false,
+            modbus: None,
+            detail: Detail::None,
+        };
+        let channel = OpcUaChannel {
+            ts: Ts(500_000),
+            id: &id,
+            policy: Some("http://opcfoundation.org/UA/SecurityPolicy#None"),
+            mode: Some(1),
+        };
+        let inventory = crate::inventory::Inventory::default();
+        let mut one = Learner::default();
+        let (mut merge, mut worker) = (Learner::default(), Learner::default());
+        one.opcua_channel(&channel);
+        merge.opcua_channel(&channel);
+        for ts in [1_000_000, 2_000_000, 3_000_000] {
+            one.request(&read(ts));
+            worker.request(&read(ts));
+        }
+        merge.absorb(worker);
+        let (a, b) = (one.finish(&inventory), merge.finish(&inventory));
+        assert_eq!(a.to_json(), b.to_json());
+        let edge = b.edges.values().next().unwrap();
+        assert_eq!((edge.requests, edge.first_seen_us), (3, 500_000));
+        assert_eq!(edge.opcua.channels.len(), 1);
+    }
+
     /// Modbus FC 8 sub-functions and FC 43 MEI types are functions of
     /// their own: a baseline that saw Return Query Data (8/0) reports a
     /// Restart Communications Option (8/1) as a new function, a restart.
