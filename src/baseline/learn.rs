@@ -329,25 +329,27 @@ mod tests {
     use crate::observe::{Detail, Function as F};
     use crate::time::Ts;
 
+    /// An OPC UA read-class request `name` on `id` at `ts`.
+    fn opcua<'a>(id: &'a ConnId, name: &'static str, ts: i64) -> Request<'a> {
+        Request {
+            ts: Ts(ts),
+            id,
+            function: F::OpcUa(name),
+            class: crate::observe::FunctionClass::Read,
+            opcua: None,
+            write: false,
+            engineering: false,
+            identification: false,
+            modbus: None,
+            detail: Detail::None,
+        }
+    }
+
     #[test]
     fn request_times_are_kept_only_for_what_the_graph_keeps() {
         // Regression: the time of each (edge, function)'s last request was
         // stored before the caps were checked, so requests beyond them grew
         // that table without bound.
-        fn request<'a>(id: &'a ConnId, name: &'static str) -> Request<'a> {
-            Request {
-                ts: Ts(1_000_000),
-                id,
-                function: F::OpcUa(name),
-                class: crate::observe::FunctionClass::Read,
-                opcua: None,
-                write: false,
-                engineering: false,
-                identification: false,
-                modbus: None,
-                detail: Detail::None,
-            }
-        }
         let mut l = Learner::default();
         let id = ConnId::tcp(
             "C1",
@@ -355,7 +357,11 @@ mod tests {
             ([10, 0, 0, 2].into(), 4840),
         );
         for i in 0..MAX_FUNCTIONS + 50 {
-            l.request(&request(&id, Box::leak(format!("f{i}").into_boxed_str())));
+            l.request(&opcua(
+                &id,
+                Box::leak(format!("f{i}").into_boxed_str()),
+                1_000_000,
+            ));
         }
         assert_eq!(l.dropped, 50);
         assert_eq!(l.timed(), MAX_FUNCTIONS);
@@ -367,7 +373,7 @@ mod tests {
                 ([10, 0, 0, 1].into(), 40000),
                 ([10, 0, 0, 2].into(), port),
             );
-            l.request(&request(&id, "Read"));
+            l.request(&opcua(&id, "Read", 1_000_000));
         }
         assert_eq!(l.timed(), 10);
     }
@@ -382,18 +388,7 @@ mod tests {
             ([10, 0, 0, 1].into(), 40000),
             ([10, 0, 0, 2].into(), 4840),
         );
-        let read = |ts: i64| Request {
-            ts: Ts(ts),
-            id: &id,
-            function: F::OpcUa("Read"),
-            class: crate::observe::FunctionClass::Read,
-            opcua: None,
-            write: false,
-            engineering: false,
-            identification: false,
-            modbus: None,
-            detail: Detail::None,
-        };
+        let read = |ts: i64| opcua(&id, "Read", ts);
         let channel = OpcUaChannel {
             ts: Ts(500_000),
             id: &id,
