@@ -288,7 +288,14 @@ impl Learner {
             }
         }
         for (key, m) in other.rules {
-            self.rules.entry(key).or_insert(m);
+            let full = self.rules.len() >= MAX_RULE_MATCHES;
+            match self.rules.get_mut(&key) {
+                Some(mine) => mine.merge(&m),
+                None if full => self.dropped += 1,
+                None => {
+                    self.rules.insert(key, m);
+                }
+            }
         }
     }
 

@@ -179,6 +179,14 @@ impl RuleMatch {
     pub fn key(&self) -> (u32, IpAddr, Option<IpAddr>) {
         (self.sid, self.src, self.dst)
     }
+
+    /// Takes in the matches of the same rule between the same hosts seen
+    /// elsewhere.
+    pub fn merge(&mut self, o: &RuleMatch) {
+        self.count = self.count.saturating_add(o.count);
+        self.first_seen_us = self.first_seen_us.min(o.first_seen_us);
+        self.last_seen_us = self.last_seen_us.max(o.last_seen_us);
+    }
 }
 
 /// One edge of the graph.
@@ -405,11 +413,7 @@ impl Baseline {
         }
         for (k, r) in &o.rule_matches {
             match self.rule_matches.get_mut(k) {
-                Some(m) => {
-                    m.count = m.count.saturating_add(r.count);
-                    m.first_seen_us = m.first_seen_us.min(r.first_seen_us);
-                    m.last_seen_us = m.last_seen_us.max(r.last_seen_us);
-                }
+                Some(m) => m.merge(r),
                 None => {
                     self.rule_matches.insert(*k, r.clone());
                 }
