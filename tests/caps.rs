@@ -586,13 +586,13 @@ fn the_detector_reports_beyond_its_memory_and_counts() {
         out.clear();
     }
     assert_eq!(notices, cap + 6, "every new device is reported");
-    assert_eq!(d.repeated, 6);
+    assert_eq!(d.repeated(), 6);
     // A remembered key stays quiet; a forgotten one is reported again.
     d.conn_start(&start(0), &mut out);
     assert_eq!(out.len(), 0);
     d.conn_start(&start(cap + 4), &mut out);
     assert_eq!(out.len(), 1);
-    assert_eq!(d.repeated, 7);
+    assert_eq!(d.repeated(), 7);
 }
 
 // ---- Rules

@@ -12,10 +12,9 @@ use super::learn::{modbus_table_key, request_key};
 use super::model::{covers, format_ranges, Baseline, Edge, EdgeKey};
 use crate::event::{ConnId, Dir, Finding, NoticeKind, Severity};
 use crate::inventory::Device;
-use crate::observe::{FunctionClass, Request};
+use crate::observe::{FunctionClass, Offload, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 type Seeded = foldhash::fast::RandomState;
@@ -150,11 +149,20 @@ pub struct RequestFacts {
     pub objects_at: u32,
 }
 
-/// The per-edge checks, with what they reported (a worker's share, or the
-/// merge thread's own) and the time of each learned function's previous
-/// request per baseline edge.
+/// The per-edge checks of one baseline, with what they remember (a
+/// worker's share, or the merge thread's own).
 pub struct EdgeChecks {
     known: Arc<Known>,
+    state: State,
+    /// Cleared when the merge thread no longer uses what these checks find
+    /// (its baseline was replaced): a worker stops running them.
+    wanted: Offload,
+}
+
+/// What the checks remember: the keys they reported and the time of each
+/// learned function's previous request per baseline edge. Apart from the
+/// shared baseline, so that a check reads one while it updates the other.
+struct State {
     reported: Reported,
     previous: HashMap<usize, HashMap<String, i64, Seeded>, Seeded>,
     /// Edges whose devices' protocols the baseline already knows, so that
@@ -165,9 +173,6 @@ pub struct EdgeChecks {
     quiet: HashSet<EdgeKey, Seeded>,
     /// Scratch for the `unit/table` key of Modbus ranges.
     table: String,
-    /// Cleared when the merge thread no longer uses what these checks find
-    /// (its baseline was replaced): a worker stops running them.
-    wanted: Arc<AtomicBool>,
 }
 
 /// The ATT&CK for ICS technique of what a function class does.
@@ -243,23 +248,58 @@ fn protocols(d: &Device) -> BTreeSet<&str> {
 }
 
 impl EdgeChecks {
-    pub fn new(known: Arc<Known>, wanted: Arc<AtomicBool>) -> EdgeChecks {
+    pub fn new(known: Arc<Known>, wanted: Offload) -> EdgeChecks {
         EdgeChecks {
-            quiet_known: vec![false; known.edges.len()],
+            state: State {
+                reported: Reported::default(),
+                previous: HashMap::default(),
+                quiet_known: vec![false; known.edges.len()],
+                quiet: HashSet::default(),
+                table: String::new(),
+            },
             known,
-            reported: Reported::default(),
-            previous: HashMap::default(),
-            quiet: HashSet::default(),
-            table: String::new(),
             wanted,
         }
     }
 
     /// Whether the merge thread still uses what these checks find.
     pub fn wanted(&self) -> bool {
-        self.wanted.load(Ordering::Relaxed)
+        self.wanted.on()
     }
 
+    /// Checks a request; what it found goes to `out` (emptied first).
+    pub fn request(&mut self, r: &Request<'_>, out: &mut RequestFacts) {
+        self.state.request(&self.known, r, out);
+    }
+
+    /// The finding of an edge the baseline does not have; a notice shows
+    /// the connection's endpoints, from its originator.
+    pub(super) fn new_edge(
+        &mut self,
+        ts: Ts,
+        key: &EdgeKey,
+        conn: Option<&ConnId>,
+        out: &mut Vec<Keyed>,
+    ) {
+        self.state.edge_finding(&self.known, ts, key, conn, out);
+    }
+
+    /// A device serving or using a protocol it never did in the baseline;
+    /// or a device that only served a protocol now acting as its client.
+    /// `number`: the key's baseline edge, when it has one.
+    pub(super) fn protocol(
+        &mut self,
+        ts: Ts,
+        key: &EdgeKey,
+        number: Option<usize>,
+        conn: Option<&ConnId>,
+        out: &mut Vec<Keyed>,
+    ) {
+        self.state.protocol(&self.known, ts, key, number, conn, out);
+    }
+}
+
+impl State {
     /// Pushes a finding not reported before (by these checks).
     fn found(&mut self, key: String, finding: impl FnOnce() -> Finding, out: &mut Vec<Keyed>) {
         if self.reported.first_of(&key) {
@@ -270,30 +310,27 @@ impl EdgeChecks {
         }
     }
 
-    /// Checks a request; what it found goes to `out` (emptied first).
-    pub fn request(&mut self, r: &Request<'_>, out: &mut RequestFacts) {
+    fn request(&mut self, known: &Known, r: &Request<'_>, out: &mut RequestFacts) {
         out.found.clear();
         out.objects_at = 0;
         out.edge = None;
         let Some(key) = request_key(r) else { return };
         let function = r.function.name();
         let protocol = r.protocol();
-        let known = Arc::clone(&self.known);
         let found = known.edge(&key);
         if found.is_none() {
-            self.edge_finding(r.ts, &key, Some(r.id), &mut out.found);
+            self.edge_finding(known, r.ts, &key, Some(r.id), &mut out.found);
         }
         let number = found.map(|(n, _)| n);
-        self.protocol(r.ts, &key, number, Some(r.id), &mut out.found);
+        self.protocol(known, r.ts, &key, number, Some(r.id), &mut out.found);
         out.objects_at = u32::try_from(out.found.len()).unwrap_or(u32::MAX);
         let Some((number, edge)) = found else {
-            self.new_client(r, &key, &function, &mut out.found);
+            self.new_client(known, r, &key, &function, &mut out.found);
             return;
         };
         out.edge = u32::try_from(number).ok();
         let Some(learned) = edge.functions.get(function.as_ref()) else {
-            let f = self.new_function(r, &key, &function, protocol, edge);
-            out.found.extend(f);
+            self.new_function(r, &key, &function, protocol, edge, &mut out.found);
             return;
         };
         let cfg = known.cfg;
@@ -406,8 +443,8 @@ impl EdgeChecks {
         function: &str,
         protocol: &str,
         edge: &Edge,
-    ) -> Vec<Keyed> {
-        let mut out = Vec::new();
+        out: &mut Vec<Keyed>,
+    ) {
         let finding = || {
             let known: Vec<String> = edge.functions.keys().cloned().collect();
             Finding {
@@ -425,7 +462,7 @@ impl EdgeChecks {
                 )
             }
         };
-        self.found(format!("function {key} {function}"), finding, &mut out);
+        self.found(format!("function {key} {function}"), finding, out);
         if r.write && !edge.wrote() {
             let finding = || Finding {
                 // Unauthorized Command Message.
@@ -438,31 +475,19 @@ impl EdgeChecks {
                     "the baseline saw only reads on this edge".into(),
                 )
             };
-            self.found(format!("write {key}"), finding, &mut out);
+            self.found(format!("write {key}"), finding, out);
         }
-        out
     }
 
-    /// An edge the baseline does not have (whether it has it is the
-    /// answer); a notice shows the connection's endpoints, from its
-    /// originator.
-    pub(super) fn new_edge(
+    /// The finding of an edge the baseline does not have.
+    fn edge_finding(
         &mut self,
+        known: &Known,
         ts: Ts,
         key: &EdgeKey,
         conn: Option<&ConnId>,
         out: &mut Vec<Keyed>,
-    ) -> bool {
-        if self.known.index.contains_key(key) {
-            return false;
-        }
-        self.edge_finding(ts, key, conn, out);
-        true
-    }
-
-    /// The finding of an edge the baseline does not have.
-    fn edge_finding(&mut self, ts: Ts, key: &EdgeKey, conn: Option<&ConnId>, out: &mut Vec<Keyed>) {
-        let known = &self.known;
+    ) {
         let finding = || {
             let edges: Vec<String> = known
                 .edges
@@ -495,20 +520,12 @@ impl EdgeChecks {
                 )
             }
         };
-        let key = format!("edge {key}");
-        if self.reported.first_of(&key) {
-            out.push(Keyed {
-                key,
-                finding: finding(),
-            });
-        }
+        self.found(format!("edge {key}"), finding, out);
     }
 
-    /// A device serving or using a protocol it never did in the baseline;
-    /// or a device that only served a protocol now acting as its client.
-    /// `number`: the key's baseline edge, when it has one.
-    pub(super) fn protocol(
+    fn protocol(
         &mut self,
+        known: &Known,
         ts: Ts,
         key: &EdgeKey,
         number: Option<usize>,
@@ -522,7 +539,6 @@ impl EdgeChecks {
         if quiet {
             return;
         }
-        let known = Arc::clone(&self.known);
         let mut found = false;
         for (ip, side) in [(key.client, "uses"), (key.server, "serves")] {
             let Some(d) = known.baseline.devices.get(&ip) else {
@@ -592,7 +608,14 @@ impl EdgeChecks {
     /// did, by function class. Writes, restarts and engineering are
     /// reported for each function; reads, diagnostics and identification
     /// once per class (a new poller's reads are one finding).
-    fn new_client(&mut self, r: &Request<'_>, key: &EdgeKey, function: &str, out: &mut Vec<Keyed>) {
+    fn new_client(
+        &mut self,
+        known: &Known,
+        r: &Request<'_>,
+        key: &EdgeKey,
+        function: &str,
+        out: &mut Vec<Keyed>,
+    ) {
         let (kind, severity) = match r.class {
             FunctionClass::Engineering => (NoticeKind::NewClientEngineering, Severity::High),
             FunctionClass::Restart => (NoticeKind::NewClientRestart, Severity::High),
@@ -609,7 +632,6 @@ impl EdgeChecks {
         } else {
             format!("client {key} {}", r.class.name())
         };
-        let known = &self.known;
         let finding = || {
             let clients = some(
                 known
@@ -652,11 +674,6 @@ impl EdgeChecks {
                 )
             }
         };
-        if self.reported.first_of(&first) {
-            out.push(Keyed {
-                key: first,
-                finding: finding(),
-            });
-        }
+        self.found(first, finding, out);
     }
 }

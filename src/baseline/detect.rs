@@ -16,11 +16,10 @@ use crate::event::modbus::DeviceId;
 use crate::event::opcua::Application;
 use crate::event::{Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity};
 use crate::inventory::{modbus_object, CipIdentity, OpcUaIdentity};
-use crate::observe::{is_device, OpcUaActivate, OpcUaChannel, Request};
+use crate::observe::{is_device, Offload, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The deviation detector of a run: the per-edge checks of requests and
@@ -33,11 +32,8 @@ pub struct Detector {
     /// The checks of connections, and of requests no worker checked.
     checks: EdgeChecks,
     /// Set while workers run the checks of requests with `known`.
-    shared: Arc<AtomicBool>,
+    shared: Offload,
     reported: Reported,
-    /// Deviations reported without being remembered because the keys
-    /// reported filled their memory (they may be reported again).
-    pub repeated: u64,
     /// The last activity of each baseline edge in this run (requests and
     /// connections; `i64::MIN`: none yet).
     last_seen: Vec<i64>,
@@ -50,7 +46,7 @@ pub struct Detector {
     /// client called in the baseline.
     written: HashMap<IpAddr, HashSet<String>>,
     methods: HashMap<IpAddr, HashSet<String>>,
-    /// Scratch for the checks of a request.
+    /// Scratch for the checks of a request, and of a connection.
     facts: RequestFacts,
     keyed: Vec<Keyed>,
 }
@@ -84,14 +80,13 @@ impl Detector {
                 m.extend(e.opcua.methods.iter().cloned());
             }
         }
-        let shared = Arc::new(AtomicBool::new(false));
+        let shared = Offload::default();
         Detector {
-            checks: EdgeChecks::new(Arc::clone(&known), Arc::clone(&shared)),
+            checks: EdgeChecks::new(Arc::clone(&known), shared.clone()),
             last_seen: vec![i64::MIN; known.edges.len()],
             known,
             shared,
             reported: Reported::default(),
-            repeated: 0,
             silent: BTreeMap::new(),
             start: None,
             next_silence_check: i64::MIN,
@@ -105,18 +100,17 @@ impl Detector {
     /// Checks of requests for a worker, whose findings this detector
     /// takes ([`Detector::request_checked`]) while it is not replaced.
     pub fn worker_checks(&self) -> EdgeChecks {
-        self.shared.store(true, Ordering::Relaxed);
-        EdgeChecks::new(Arc::clone(&self.known), Arc::clone(&self.shared))
+        EdgeChecks::new(Arc::clone(&self.known), self.shared.hand_out())
     }
 
     /// Whether workers run the checks of requests for this detector.
     pub fn shared(&self) -> bool {
-        self.shared.load(Ordering::Relaxed)
+        self.shared.on()
     }
 
     /// This detector is replaced: workers stop checking for it.
     pub fn retire(&self) {
-        self.shared.store(false, Ordering::Relaxed);
+        self.shared.retire();
     }
 
     /// Whether the rule matched between these hosts while learning.
@@ -131,17 +125,21 @@ impl Detector {
     /// reported keys is full, a key not in it is reported (perhaps again)
     /// and counted.
     fn first(&mut self, key: String) -> bool {
-        let new = self.reported.first(key);
-        self.repeated = self.reported.repeated;
-        new
+        self.reported.first(key)
+    }
+
+    /// Deviations reported without being remembered because the keys
+    /// reported filled their memory (they may be reported again).
+    pub fn repeated(&self) -> u64 {
+        self.reported.repeated
     }
 
     /// Passes on what the per-edge checks found that was not reported
     /// before (by any of them).
-    fn pass(&mut self, found: &mut Vec<Keyed>, out: &mut Vec<Finding>) {
-        for k in found.drain(..) {
-            if self.first(k.key) {
-                out.push(k.finding);
+    fn pass(&mut self, found: &[Keyed], out: &mut Vec<Finding>) {
+        for k in found {
+            if self.first(k.key.clone()) {
+                out.push(k.finding.clone());
             }
         }
     }
@@ -177,13 +175,16 @@ impl Detector {
         self.start.get_or_insert(c.ts.0);
         if let Some(key) = conn_key(c) {
             let mut found = std::mem::take(&mut self.keyed);
-            self.checks.new_edge(c.ts, &key, Some(&c.id), &mut found);
             let number = self.known.index.get(&key).copied();
+            if number.is_none() {
+                self.checks.new_edge(c.ts, &key, Some(&c.id), &mut found);
+            }
             if c.established() {
                 self.checks
                     .protocol(c.ts, &key, number, Some(&c.id), &mut found);
             }
-            self.pass(&mut found, out);
+            self.pass(&found, out);
+            found.clear();
             self.keyed = found;
             if let Some(i) = number {
                 self.seen(i, c.ts.0.max(c.end_us()));
@@ -206,31 +207,27 @@ impl Detector {
         out: &mut Vec<Finding>,
     ) {
         self.start.get_or_insert(r.ts.0);
-        let mut facts = std::mem::take(&mut self.facts);
-        let facts_ref = match checked {
+        let mut own = std::mem::take(&mut self.facts);
+        let facts = match checked {
             Some(f) => f,
             None => {
-                self.checks.request(r, &mut facts);
-                &facts
+                self.checks.request(r, &mut own);
+                &own
             }
         };
-        let at = (facts_ref.objects_at as usize).min(facts_ref.found.len());
-        let (before, after) = facts_ref.found.split_at(at);
-        let mut found = std::mem::take(&mut self.keyed);
-        found.extend(before.iter().cloned());
-        self.pass(&mut found, out);
+        let at = (facts.objects_at as usize).min(facts.found.len());
+        let (before, after) = facts.found.split_at(at);
+        self.pass(before, out);
         if r.opcua.is_some() {
             if let Some(key) = request_key(r) {
                 self.opcua_objects(r, &key, out);
             }
         }
-        found.extend(after.iter().cloned());
-        self.pass(&mut found, out);
-        self.keyed = found;
-        if let Some(e) = facts_ref.edge {
+        self.pass(after, out);
+        if let Some(e) = facts.edge {
             self.seen(e as usize, r.ts.0);
         }
-        self.facts = facts;
+        self.facts = own;
         self.tick(r.ts, out);
     }
 
@@ -375,9 +372,7 @@ impl Detector {
                 .into_iter()
                 .filter(|i| {
                     let k = format!("opcua {what} {} {i}", key.server);
-                    let new = self.reported.new_or_full(k);
-                    self.repeated = self.reported.repeated;
-                    new
+                    self.reported.new_or_full(k)
                 })
                 .collect();
             if new.is_empty() {

@@ -6,11 +6,13 @@
 
 mod alerts;
 mod observer;
+mod offload;
 mod opcua;
 mod request;
 
 pub use alerts::{AlertStats, HOLD, MAX_WAITING};
 pub use observer::{Checked, Message, ObserveConfig, Observed, Observer, WorkerChecks};
+pub use offload::Offload;
 pub use opcua::{OpcUaActivate, OpcUaChannel};
 pub use request::{
     cip_kind, modbus_kind, modbus_request, opcua_kind, requests, tag_name, Detail, Function,

@@ -595,7 +595,7 @@ impl Observer {
     /// Replaces the baseline deviations are detected against.
     pub fn set_baseline(&mut self, b: Baseline) {
         if let Some(d) = &self.detector {
-            self.replaced_detectors += d.repeated;
+            self.replaced_detectors += d.repeated();
             d.retire();
         }
         self.detector = Some(Detector::new(b, self.detect));
@@ -708,7 +708,7 @@ impl Observer {
         };
         let (snapshots, snapshot_error) =
             self.snapshots.map_or((0, None), |s| (s.written, s.error));
-        let repeated = self.replaced_detectors + self.detector.as_ref().map_or(0, |d| d.repeated);
+        let repeated = self.replaced_detectors + self.detector.as_ref().map_or(0, |d| d.repeated());
         let caps = crate::stats::ObserveCounters {
             devices_dropped: self.inventory.dropped,
             baseline_dropped: edges_dropped + self.learned_dropped + self.channels.dropped,

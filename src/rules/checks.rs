@@ -6,25 +6,24 @@
 
 use super::eval::{self, Matcher, Subject};
 use crate::event::Event;
-use crate::observe::{requests, OpcUaActivate, OpcUaChannel};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::observe::{requests, Offload, OpcUaActivate, OpcUaChannel};
 use std::sync::Arc;
 
 /// A worker's matcher of the rules of one engine.
 pub struct RuleChecks {
     matcher: Arc<Matcher>,
     /// Cleared when the engine is replaced (a reload): the worker stops.
-    wanted: Arc<AtomicBool>,
+    wanted: Offload,
 }
 
 impl RuleChecks {
-    pub(super) fn new(matcher: Arc<Matcher>, wanted: Arc<AtomicBool>) -> RuleChecks {
+    pub(super) fn new(matcher: Arc<Matcher>, wanted: Offload) -> RuleChecks {
         RuleChecks { matcher, wanted }
     }
 
     /// Whether the engine still takes what this finds.
     pub fn wanted(&self) -> bool {
-        self.wanted.load(Ordering::Relaxed)
+        self.wanted.on()
     }
 
     /// The matches of every check the engine makes of `e`, in the order

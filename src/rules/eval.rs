@@ -11,11 +11,10 @@ use crate::event::modbus::{Response, Transaction, Umas};
 use crate::event::{
     Conn, ConnId, Dir, Finding, NoticeKind, PayloadMatch, RuleHit, Scope, Severity,
 };
-use crate::observe::{Detail, Function, OpcUaActivate, OpcUaChannel, Request};
+use crate::observe::{Detail, Function, Offload, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Threshold windows and suppression entries kept; past this the table
@@ -207,7 +206,7 @@ struct Given {
 pub struct Engine {
     matcher: Arc<Matcher>,
     /// Set while workers find matches for this engine.
-    shared: Arc<AtomicBool>,
+    shared: Offload,
     given: Given,
     /// Scratch for the rules that matched a subject.
     found: Vec<usize>,
@@ -249,7 +248,7 @@ impl Engine {
                     .collect(),
                 rules: set.rules,
             }),
-            shared: Arc::new(AtomicBool::new(false)),
+            shared: Offload::default(),
             given: Given::default(),
             found: Vec::new(),
             window_us: window_secs as i64 * 1_000_000,
@@ -261,18 +260,17 @@ impl Engine {
     /// The matcher of rules for a worker, whose matches this engine takes
     /// ([`Engine::given`]) while it is not replaced.
     pub fn worker_checks(&self) -> super::RuleChecks {
-        self.shared.store(true, Ordering::Relaxed);
-        super::RuleChecks::new(Arc::clone(&self.matcher), Arc::clone(&self.shared))
+        super::RuleChecks::new(Arc::clone(&self.matcher), self.shared.hand_out())
     }
 
     /// Whether workers find matches for this engine.
     pub fn shared(&self) -> bool {
-        self.shared.load(Ordering::Relaxed)
+        self.shared.on()
     }
 
     /// This engine is replaced: workers stop finding matches for it.
     pub fn retire(&self) {
-        self.shared.store(false, Ordering::Relaxed);
+        self.shared.retire();
     }
 
     /// The matches a worker found for the checks of the next event
