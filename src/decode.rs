@@ -26,10 +26,27 @@ use std::net::IpAddr;
 
 /// An IP address stored as 16 bytes (IPv4 mapped into the low 4 bytes with the
 /// `v6` flag off), so that keys hash and compare without branching on version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Ordered by its bytes, then the flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Addr {
     pub bytes: [u8; 16],
     pub v6: bool,
+}
+
+impl Ord for Addr {
+    /// The bytes' order, compared as one number: every packet's flow key
+    /// orders its two ends (a byte-wise compare is a library call).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        u128::from_be_bytes(self.bytes)
+            .cmp(&u128::from_be_bytes(other.bytes))
+            .then(self.v6.cmp(&other.v6))
+    }
+}
+
+impl PartialOrd for Addr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Addr {
@@ -748,6 +765,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn addresses_order_by_their_bytes_then_the_flag(
+            a in any::<[u8; 16]>(), b in any::<[u8; 16]>(), va: bool, vb: bool, same: bool,
+        ) {
+            let b = if same { a } else { b };
+            let (x, y) = (Addr { bytes: a, v6: va }, Addr { bytes: b, v6: vb });
+            prop_assert_eq!(x.cmp(&y), (a, va).cmp(&(b, vb)));
+        }
+
         #[test]
         fn never_panics_on_arbitrary_frames(bytes in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..6) {
             let link = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp, LinkType::Null, LinkType::Loop][link];

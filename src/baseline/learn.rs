@@ -318,7 +318,7 @@ impl Learner {
             b.first_seen_us = b.first_seen_us.min(d.first_seen_us);
             b.last_seen_us = b.last_seen_us.max(d.last_seen_us);
         }
-        b.devices = inventory.devices.clone();
+        b.devices = inventory.devices.to_map();
         b.edges = self.edges.into_iter().collect();
         b.rule_matches = self.rules.into_iter().collect();
         if b.devices.is_empty() {

@@ -22,17 +22,19 @@ use crate::event::opcua::Application;
 use crate::event::{Conn, ConnStart};
 use crate::observe::{is_device, Function, Request};
 use crate::time::Ts;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Devices kept; past this, new addresses are counted, not recorded.
 pub const MAX_DEVICES: usize = 65_536;
 
 /// Updates the value of `key`, made (default) if new: the key is copied
-/// only then (every request updates four of these maps).
+/// only then (every request updates six of these maps). A device speaks
+/// a handful of protocols, whose names differ in length: a scan that
+/// compares lengths first beats the tree's ordered string compares.
 fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
-    match map.get_mut(key) {
-        Some(v) => f(v),
+    match map.iter_mut().find(|(k, _)| k.as_str() == key) {
+        Some((_, v)) => f(v),
         None => {
             let mut v = V::default();
             f(&mut v);
@@ -41,10 +43,47 @@ fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnc
     }
 }
 
+/// The devices of an inventory, found by address in one hash probe
+/// (every request updates two of them) and listed in address order.
+#[derive(Clone, Debug, Default)]
+pub struct Devices {
+    by_ip: HashMap<IpAddr, Device, foldhash::fast::RandomState>,
+}
+
+impl Devices {
+    pub fn len(&self) -> usize {
+        self.by_ip.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_ip.is_empty()
+    }
+
+    pub fn get(&self, ip: &IpAddr) -> Option<&Device> {
+        self.by_ip.get(ip)
+    }
+
+    pub fn get_mut(&mut self, ip: &IpAddr) -> Option<&mut Device> {
+        self.by_ip.get_mut(ip)
+    }
+
+    /// The devices in address order.
+    pub fn values(&self) -> impl Iterator<Item = &Device> {
+        let mut all: Vec<&Device> = self.by_ip.values().collect();
+        all.sort_unstable_by_key(|d| d.ip);
+        all.into_iter()
+    }
+
+    /// The devices keyed by address, as a baseline keeps them.
+    pub fn to_map(&self) -> BTreeMap<IpAddr, Device> {
+        self.by_ip.iter().map(|(ip, d)| (*ip, d.clone())).collect()
+    }
+}
+
 /// The devices seen in a run.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    pub devices: BTreeMap<IpAddr, Device>,
+    pub devices: Devices,
     /// New addresses not recorded because the table was full.
     pub dropped: u64,
 }
@@ -54,6 +93,7 @@ impl Inventory {
     /// `peers_dropped`), for the run's cap counters.
     pub fn peers_dropped(&self) -> u64 {
         self.devices
+            .by_ip
             .values()
             .fold(0u64, |n, d| n.saturating_add(d.activity.peers_dropped))
     }
@@ -62,10 +102,10 @@ impl Inventory {
         if !is_device(&ip) {
             return None;
         }
-        use std::collections::btree_map::Entry;
+        use std::collections::hash_map::Entry;
         // One lookup: every observation updates one or two devices.
         let full = self.devices.len() >= MAX_DEVICES;
-        let d = match self.devices.entry(ip) {
+        let d = match self.devices.by_ip.entry(ip) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(_) if full => {
                 self.dropped += 1;
@@ -291,11 +331,11 @@ mod tests {
             request(&mut inv, 6, s);
         }
         request(&mut inv, 5, 0);
-        let hmi = &inv.devices[&IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5))].activity;
+        let hmi = &inv.devices.by_ip[&IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5))].activity;
         assert_eq!(hmi.requests_sent["modbus"], u64::from(servers) + 1);
         assert_eq!(hmi.servers["modbus"].len(), MAX_SET);
         assert_eq!(hmi.peers_dropped, 6);
-        let plc = &inv.devices[&IpAddr::V4(Ipv4Addr::from(0x0a01_0000))].activity;
+        let plc = &inv.devices.by_ip[&IpAddr::V4(Ipv4Addr::from(0x0a01_0000))].activity;
         assert_eq!(plc.requests_served["modbus"], 3);
         assert_eq!(plc.clients["modbus"].len(), 2);
         assert_eq!(inv.peers_dropped(), 12);

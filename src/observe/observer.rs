@@ -258,7 +258,10 @@ impl Observer {
         if let Some(r) = self.rules.as_mut() {
             r.given(None);
         }
-        alerts.splice(at..at, self.handed_on.drain(..));
+        // Most events hand nothing on (a splice is not free even then).
+        if !self.handed_on.is_empty() {
+            alerts.splice(at..at, self.handed_on.drain(..));
+        }
         self.after(last.map(|t| t.0));
     }
 
@@ -605,6 +608,9 @@ impl Observer {
     /// deviation about a device or an edge as a whole is an alert now,
     /// the others join the event's findings.
     fn deviations(&mut self, alerts: &mut Vec<Event>) {
+        if self.deviations.is_empty() {
+            return;
+        }
         let mut found = std::mem::take(&mut self.deviations);
         for n in found.drain(..) {
             if let Some(r) = self.rules.as_mut() {
@@ -629,6 +635,9 @@ impl Observer {
     /// baseline learned them (counted), else found and handed on with
     /// what they matched on (`on`, asked only when there is a match).
     fn matches(&mut self, on: &dyn Fn() -> (Option<&'static str>, MatchedOn)) {
+        if self.matches.is_empty() {
+            return;
+        }
         for f in self.matches.drain(..) {
             if let (Some(rule), Some(src)) = (&f.rule, f.src) {
                 if let Some(l) = self.learner.as_mut() {

@@ -85,13 +85,39 @@ fn failed((path, source): (PathBuf, std::io::Error)) -> WriteError {
     WriteError { path, source }
 }
 
+/// A log's name as the map of its files keys it: the same name is found
+/// by its address first (each row names its log with the same static
+/// text), by its text otherwise.
+#[derive(Clone, Copy, Debug)]
+struct LogName(&'static str);
+
+impl PartialEq for LogName {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for LogName {}
+
+impl std::hash::Hash for LogName {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
+impl std::borrow::Borrow<str> for LogName {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
 /// The set of log files of one run.
 pub struct LogWriter {
     dir: PathBuf,
     format: LogFormat,
     /// Hashed: every row looks its file up (an ordered map compared ~12
     /// names per row); ordered by name wherever the order shows.
-    files: HashMap<&'static str, LogFile, foldhash::fast::RandomState>,
+    files: HashMap<LogName, LogFile, foldhash::fast::RandomState>,
     line: String,
     open_ts: Option<Ts>,
     /// Rows counted but not written (a run that only learns a baseline).
@@ -169,7 +195,7 @@ impl LogWriter {
         let mut done = Vec::new();
         let format = self.format;
         let mut files: Vec<_> = std::mem::take(&mut self.files).into_iter().collect();
-        files.sort_by_key(|(log, _)| *log);
+        files.sort_by_key(|(log, _)| log.0);
         for (_, f) in files.iter_mut() {
             if format == LogFormat::Tsv {
                 f.buf
@@ -178,7 +204,7 @@ impl LogWriter {
             f.emit(self.disk.as_ref())?;
         }
         self.settle()?;
-        for (log, f) in files {
+        for (LogName(log), f) in files {
             *self.rotated.entry(log).or_default() += f.rows;
             let to = rename_aside(&f.target.path, &self.dir, log, &open, &close)?;
             done.push(to);
@@ -205,7 +231,7 @@ impl LogWriter {
         }
         let mut counts = self.rotated.clone();
         for (log, f) in &self.files {
-            *counts.entry(log).or_default() += f.rows;
+            *counts.entry(log.0).or_default() += f.rows;
         }
         counts
             .into_iter()
@@ -303,7 +329,7 @@ impl LogWriter {
         let format = self.format;
         let disk = self.disk.as_ref();
         let mut files: Vec<_> = self.files.iter_mut().collect();
-        files.sort_by_key(|(log, _)| **log);
+        files.sort_by_key(|(log, _)| log.0);
         for (_, f) in files.iter_mut() {
             if format == LogFormat::Tsv {
                 let close = format!("#close\t{}\n", stamp(close_ts));
@@ -333,7 +359,7 @@ impl Drop for LogWriter {
 /// The open file of `log`, created (and a previous run's set aside, when
 /// kept) on its first row.
 fn file<'f>(
-    files: &'f mut HashMap<&'static str, LogFile, foldhash::fast::RandomState>,
+    files: &'f mut HashMap<LogName, LogFile, foldhash::fast::RandomState>,
     dir: &Path,
     format: LogFormat,
     keep_previous: bool,
@@ -341,49 +367,45 @@ fn file<'f>(
     log: &'static str,
     fields: &[super::Field],
 ) -> Result<&'f mut LogFile, WriteError> {
-    if !files.contains_key(log) {
-        let path = dir.join(format!("{}.log", log));
-        let err = |source| WriteError {
-            path: path.clone(),
-            source,
-        };
-        if keep_previous {
-            if let Some(mtime) = std::fs::metadata(&path)
-                .ok()
-                .filter(|m| m.len() > 0)
-                .and_then(|m| m.modified().ok())
-            {
-                let at = mtime
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(Ts(0), |d| Ts(i64::try_from(d.as_micros()).unwrap_or(0)));
-                let s = stamp(at);
-                rename_aside(&path, dir, log, &s, &s)?;
-            }
+    use std::collections::hash_map::Entry;
+    // One probe per line: the file is found far more often than made.
+    let vacant = match files.entry(LogName(log)) {
+        Entry::Occupied(o) => return Ok(o.into_mut()),
+        Entry::Vacant(v) => v,
+    };
+    let path = dir.join(format!("{}.log", log));
+    let err = |source| WriteError {
+        path: path.clone(),
+        source,
+    };
+    if keep_previous {
+        if let Some(mtime) = std::fs::metadata(&path)
+            .ok()
+            .filter(|m| m.len() > 0)
+            .and_then(|m| m.modified().ok())
+        {
+            let at = mtime
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(Ts(0), |d| Ts(i64::try_from(d.as_micros()).unwrap_or(0)));
+            let s = stamp(at);
+            rename_aside(&path, dir, log, &s, &s)?;
         }
-        let created = File::create(&path).map_err(err)?;
-        let mut buf = Vec::with_capacity(CHUNK);
-        if format == LogFormat::Tsv {
-            let h = tsv_header(log, fields, open_ts.unwrap_or_default());
-            buf.extend_from_slice(h.as_bytes());
-        }
-        files.insert(
-            log,
-            LogFile {
-                target: Arc::new(Target {
-                    path: path.clone(),
-                    file: created,
-                }),
-                buf,
-                rows: 0,
-                at_once: AT_ONCE.contains(&log),
-            },
-        );
     }
-    // The entry was inserted just above if it was missing.
-    files.get_mut(log).ok_or_else(|| WriteError {
-        path: dir.join(log),
-        source: std::io::Error::other("log file vanished"),
-    })
+    let created = File::create(&path).map_err(err)?;
+    let mut buf = Vec::with_capacity(CHUNK);
+    if format == LogFormat::Tsv {
+        let h = tsv_header(log, fields, open_ts.unwrap_or_default());
+        buf.extend_from_slice(h.as_bytes());
+    }
+    Ok(vacant.insert(LogFile {
+        target: Arc::new(Target {
+            path,
+            file: created,
+        }),
+        buf,
+        rows: 0,
+        at_once: AT_ONCE.contains(&log),
+    }))
 }
 
 /// Column groups already written as JSON (see [`Sink::group`]), in a
@@ -644,6 +666,20 @@ pub fn stamp(ts: Ts) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One file per name, whatever the address of the text naming it.
+    #[test]
+    fn a_log_name_is_its_text() {
+        let here: &'static str = "modbus";
+        let elsewhere: &'static str = String::from("modbus").leak();
+        assert!(!std::ptr::eq(here, elsewhere));
+        let mut m: HashMap<LogName, u32, foldhash::fast::RandomState> = HashMap::default();
+        *m.entry(LogName(here)).or_default() += 1;
+        *m.entry(LogName(elsewhere)).or_default() += 1;
+        *m.entry(LogName("modbus_detailed")).or_default() += 1;
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.get("modbus"), Some(&2));
+    }
 
     #[test]
     fn stamps_are_utc_calendar_dates() {

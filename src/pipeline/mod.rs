@@ -1133,6 +1133,9 @@ fn raise(
     eve: &mut Option<EveWriter>,
     shipper: Option<&Shipper>,
 ) -> Result<(), WriteError> {
+    if raised.is_empty() {
+        return Ok(());
+    }
     for a in raised.drain(..) {
         if let Some(w) = eve.as_mut() {
             write_eve(w, &a)?;
@@ -1197,6 +1200,7 @@ fn merge(
                 got += 1;
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
+                now = now.max(out.latest.unwrap_or_default());
                 Part::new(out, counters)
             });
         }
@@ -1256,6 +1260,7 @@ fn merge(
                 }
             }
             let mut wrote = false;
+            let rendered = at.is_some();
             match at {
                 Some(range) => {
                     for i in range {
@@ -1284,15 +1289,19 @@ fn merge(
                 }
             }
             if wrote {
-                let ts = rec.ts();
-                if !opened {
-                    writer.set_open_time(ts);
-                    // The first period starts with the first row, not at
-                    // the traffic clock's zero.
-                    last_rotation = Some(ts.0);
-                    opened = true;
+                // A rendered output brings the latest time of its rows
+                // (its records need not be read again for it).
+                if !opened || !rendered {
+                    let ts = rec.ts();
+                    if !opened {
+                        writer.set_open_time(ts);
+                        // The first period starts with the first row, not
+                        // at the traffic clock's zero.
+                        last_rotation = Some(ts.0);
+                        opened = true;
+                    }
+                    now = now.max(ts);
                 }
-                now = now.max(ts);
             }
             // A live run's periodic stats row: metrics with it.
             if let (Some(sh), Event::Stats(st)) = (&shipper, &*rec) {

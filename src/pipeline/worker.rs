@@ -7,6 +7,7 @@ use crate::event::{Emitter, Event, OrderKey};
 use crate::flow::{FlowConfig, FlowCounters, FlowTable, VIRTUAL_SHARDS};
 use crate::observe::WorkerChecks;
 use crate::output::RowCache;
+use crate::time::Ts;
 use crossbeam_channel::{Receiver, Sender};
 
 /// What a worker is told to do next.
@@ -32,6 +33,9 @@ pub struct Output {
     pub lines: Vec<(&'static str, u32)>,
     /// ... and per record how many of them it made.
     pub rows: Vec<u32>,
+    /// The latest time of a record with rendered rows: the merge thread's
+    /// clock for rotation, without reading every record again.
+    pub latest: Option<Ts>,
     /// A worker's connection counters so far (none from the capture
     /// thread): a live run's periodic stats rows report them.
     pub flows: Option<FlowCounters>,
@@ -64,6 +68,7 @@ impl Output {
             text: String::new(),
             lines: Vec::new(),
             rows: Vec::new(),
+            latest: None,
             flows: None,
             more: false,
             facts: Vec::new(),
@@ -130,15 +135,20 @@ fn render(o: &mut Output, cache: &mut RowCache) {
         text,
         lines,
         rows,
+        latest,
         ..
     } = o;
     text.reserve(records.len() * 512);
     lines.reserve(records.len());
     per_record(records, lines, rows, |r, lines| {
+        let before = lines.len();
         crate::logs::rows(r, &mut |row| {
             crate::output::json_line_into(row, text, Some(cache));
             lines.push((row.path(), u32::try_from(text.len()).unwrap_or(u32::MAX)));
         });
+        if lines.len() > before {
+            *latest = (*latest).max(Some(r.ts()));
+        }
     });
 }
 
@@ -170,6 +180,7 @@ fn output(
     o.text.clear();
     o.lines.clear();
     o.rows.clear();
+    o.latest = None;
     o.facts.clear();
     o.checked.clear();
     o.rule_hits.clear();
