@@ -24,8 +24,9 @@ use std::io::Read;
 /// here (its `MAXIMUM_SNAPLEN`); a record claiming more is corrupt.
 pub const MAX_SNAPLEN: u32 = 262_144;
 
-/// Bytes asked of the file per read.
-const READ_SIZE: usize = 1 << 20;
+/// Bytes asked of the file per read: small enough that the records are
+/// still in the core's cache when they are decoded (docs/performance.md).
+const READ_SIZE: usize = 1 << 17;
 
 /// The link types this reader takes: those otwatch decodes
 /// (`LinkType::from_dlt`, which a test holds this list to). Files of
