@@ -114,6 +114,11 @@ impl Context<'_> {
     pub fn event(&mut self, e: Event) {
         self.emitter.emit(e);
     }
+
+    /// A record's box (a spare one when there is one).
+    pub fn boxed<T: crate::event::Reused>(&mut self, v: T) -> Box<T> {
+        self.emitter.boxed(v)
+    }
 }
 
 /// An 18-hex-digit id for the `n`-th message of connection `uid`, shared by

@@ -1,7 +1,7 @@
 //! How events are collected where they are made, with the key that orders
 //! them so the merged stream is the same whatever the number of workers.
 
-use super::Event;
+use super::{enip, modbus, Event};
 
 /// Position of a record in the run's output order.
 ///
@@ -24,6 +24,51 @@ pub struct OrderKey {
 pub struct Emitter {
     pub records: Vec<(OrderKey, Event)>,
     key: OrderKey,
+    spare: Spare,
+}
+
+/// The boxes of the most frequent records, kept when the records are freed
+/// and used again for the next ones: those records then cost no allocation
+/// of their own (their contents may).
+#[derive(Debug, Default)]
+#[allow(clippy::vec_box, reason = "the boxes are what is kept")]
+pub struct Spare {
+    modbus_headers: Vec<Box<modbus::Header>>,
+    modbus_transactions: Vec<Box<modbus::Transaction>>,
+    enip: Vec<Box<enip::Encapsulation>>,
+    cip: Vec<Box<enip::Cip>>,
+}
+
+/// Boxes kept per kind: about two ticks of records (more are freed).
+const MAX_SPARE: usize = 4096;
+
+/// A record whose box the emitter reuses.
+pub trait Reused: Sized {
+    #[doc(hidden)]
+    #[allow(clippy::vec_box, reason = "the boxes are what is kept")]
+    fn spares(s: &mut Spare) -> &mut Vec<Box<Self>>;
+}
+
+macro_rules! reused {
+    ($t:ty, $field:ident) => {
+        impl Reused for $t {
+            #[allow(clippy::vec_box, reason = "the boxes are what is kept")]
+            fn spares(s: &mut Spare) -> &mut Vec<Box<Self>> {
+                &mut s.$field
+            }
+        }
+    };
+}
+reused!(modbus::Header, modbus_headers);
+reused!(modbus::Transaction, modbus_transactions);
+reused!(enip::Encapsulation, enip);
+reused!(enip::Cip, cip);
+
+#[allow(clippy::vec_box, reason = "the boxes are what is kept")]
+fn keep<T>(spares: &mut Vec<Box<T>>, b: Box<T>) {
+    if spares.len() < MAX_SPARE {
+        spares.push(b);
+    }
 }
 
 impl Emitter {
@@ -66,6 +111,31 @@ impl Emitter {
     pub fn take(&mut self) -> Vec<(OrderKey, Event)> {
         std::mem::take(&mut self.records)
     }
+
+    /// `v` in a box: a spare one when there is one.
+    pub fn boxed<T: Reused>(&mut self, v: T) -> Box<T> {
+        match T::spares(&mut self.spare).pop() {
+            Some(mut b) => {
+                *b = v;
+                b
+            }
+            None => Box::new(v),
+        }
+    }
+
+    /// Frees `records` (read, and handed back), keeping their boxes.
+    pub fn recycle(&mut self, records: &mut Vec<(OrderKey, Event)>) {
+        let s = &mut self.spare;
+        for (_, e) in records.drain(..) {
+            match e {
+                Event::ModbusHeader(b) => keep(&mut s.modbus_headers, b),
+                Event::ModbusTransaction(b) => keep(&mut s.modbus_transactions, b),
+                Event::Enip(b) => keep(&mut s.enip, b),
+                Event::Cip(b) => keep(&mut s.cip, b),
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,6 +150,46 @@ mod tests {
             addl: None,
             source: "test",
         }))
+    }
+
+    /// A record's box, freed, carries the next record of its kind; past
+    /// the cap boxes are freed.
+    #[test]
+    fn freed_records_leave_their_boxes_for_the_next() {
+        let header = |tid| modbus::Header {
+            ts: crate::time::Ts(1),
+            id: super::super::ConnId::tcp(
+                "C1",
+                ([10, 0, 0, 1].into(), 50000),
+                ([10, 0, 0, 2].into(), 502),
+            ),
+            tid,
+            unit: 1,
+            function: 3,
+            dir: super::super::Dir::Orig,
+            exception: None,
+        };
+        let mut e = Emitter::default();
+        let b = e.boxed(header(1));
+        let at: *const modbus::Header = &*b;
+        e.emit(Event::ModbusHeader(b));
+        e.emit(weird("other"));
+        let mut records = e.take();
+        e.recycle(&mut records);
+        assert!(records.is_empty());
+        let again = e.boxed(header(2));
+        assert!(std::ptr::eq(at, &*again));
+        assert_eq!(again.tid, 2);
+        let mut many: Vec<_> = (0..MAX_SPARE + 10)
+            .map(|i| {
+                (
+                    OrderKey::default(),
+                    Event::ModbusHeader(Box::new(header(i as u16))),
+                )
+            })
+            .collect();
+        e.recycle(&mut many);
+        assert_eq!(e.spare.modbus_headers.len(), MAX_SPARE);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use alert::{
     Severity,
 };
 pub use conn::{transport_name, Conn, ConnId, ConnStart, Dir, PerDir, Weird, WeirdScope};
-pub use emit::{Emitter, OrderKey};
+pub use emit::{Emitter, OrderKey, Reused};
 
 use crate::stats::{CaptureLoss, SpoolLoss, StatsRecord};
 use crate::time::Ts;

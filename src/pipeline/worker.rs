@@ -164,8 +164,9 @@ fn totals(tables: &[Option<FlowTable>]) -> FlowCounters {
 /// The output of a tick: the emitter's records, sorted and (`json`)
 /// rendered, in an output the merge thread handed back (`back`) when there
 /// is one: its records, which the merge thread read, are freed here, where
-/// they were made, its buffers are used again, and its records vector is
-/// the one the emitter fills next.
+/// they were made (the emitter keeps their boxes for the next ones), its
+/// buffers are used again, and its records vector is the one the emitter
+/// fills next.
 fn output(
     tick: u64,
     em: &mut Emitter,
@@ -176,7 +177,7 @@ fn output(
     back: Option<Output>,
 ) -> Output {
     let mut o = back.unwrap_or_else(|| Output::unrendered(tick, Vec::new()));
-    o.records.clear();
+    em.recycle(&mut o.records);
     o.text.clear();
     o.lines.clear();
     o.rows.clear();

@@ -178,7 +178,7 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
         },
         _ => (None, None),
     };
-    cx.event(Event::Enip(Box::new(Encapsulation {
+    let record = cx.boxed(Encapsulation {
         head: head.clone(),
         command: h.command,
         length: h.length,
@@ -188,7 +188,8 @@ pub fn message(head: &Head, data: &[u8], pending: &mut Pending, cx: &mut Context
         options: h.options,
         protocol_version,
         capabilities,
-    })));
+    });
+    cx.event(Event::Enip(record));
     let mut m = Msg {
         head,
         session: h.session_handle,
@@ -360,7 +361,7 @@ fn cip(m: &mut Msg<'_, '_>, message: &wire_cip::Message<'_>, seq: u16, cx: &mut 
     };
     track_forward_open(m, key, message, cx);
     let attributes = attribute_ids(message.attribute_ids(), cx);
-    cx.event(Event::Cip(Box::new(Cip {
+    let record = cx.boxed(Cip {
         head: head.clone(),
         sequence_count: (seq != 0).then_some(seq),
         service: code,
@@ -369,7 +370,8 @@ fn cip(m: &mut Msg<'_, '_>, message: &wire_cip::Message<'_>, seq: u16, cx: &mut 
         status,
         naming_class: class,
         carried,
-    })));
+    });
+    cx.event(Event::Cip(record));
 }
 
 /// Remembers the I/O connections a successful Forward Open sets up (on the
@@ -478,7 +480,7 @@ fn multiple(
             },
         })
         .collect();
-    cx.event(Event::Cip(Box::new(Cip {
+    let record = cx.boxed(Cip {
         head: head.clone(),
         sequence_count: (seq != 0).then_some(seq),
         service: wire_cip::service::MULTIPLE_SERVICE_PACKET,
@@ -487,5 +489,6 @@ fn multiple(
         status,
         naming_class: top.class,
         carried: Carried::Multiple(embedded),
-    })));
+    });
+    cx.event(Event::Cip(record));
 }

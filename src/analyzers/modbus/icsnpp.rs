@@ -163,7 +163,8 @@ impl Pairing {
     }
 
     fn write(cx: &mut Context<'_>, t: Transaction) {
-        cx.event(Event::ModbusTransaction(Box::new(t)));
+        let t = cx.boxed(t);
+        cx.event(Event::ModbusTransaction(t));
     }
 
     fn list(&mut self, w: Waiting) -> &mut Vec<(Key, Transaction)> {
@@ -558,7 +559,8 @@ impl Pairing {
         self.bytes = 0;
         for (_, mut t) in self.requests.drain(..).chain(self.responses.drain(..)) {
             t.matched = Some(false);
-            cx.event(Event::ModbusTransaction(Box::new(t)));
+            let t = cx.boxed(t);
+            cx.event(Event::ModbusTransaction(t));
         }
     }
 }

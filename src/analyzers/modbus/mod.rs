@@ -196,7 +196,7 @@ impl Modbus {
                 Body::Content(Response::Exception { code }, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
-                    cx.event(Event::ModbusHeader(Box::new(Header {
+                    let h = cx.boxed(Header {
                         ts: cx.ts,
                         id: cx.id.clone(),
                         tid,
@@ -204,7 +204,8 @@ impl Modbus {
                         function: fc,
                         dir: Dir::Resp,
                         exception: Some(code),
-                    })));
+                    });
+                    cx.event(Event::ModbusHeader(h));
                     self.pairing.exception(cx, tid, unit, fc, code);
                 }
                 Body::Content(ev, v) => {
@@ -240,7 +241,7 @@ impl Modbus {
         if !icsnpp::handled(fc) {
             self.pairing.unhandled(cx, dir, tid, unit, fc);
         }
-        cx.event(Event::ModbusHeader(Box::new(Header {
+        let h = cx.boxed(Header {
             ts: cx.ts,
             id: cx.id.clone(),
             tid,
@@ -248,7 +249,8 @@ impl Modbus {
             function: fc,
             dir,
             exception: None,
-        })));
+        });
+        cx.event(Event::ModbusHeader(h));
     }
 
     /// A request the grammar refused is still a request (a function the
