@@ -18,6 +18,9 @@ pub enum Layer {
     OpcUaSecureConversation,
     OpcUaEncoding,
     OpcUaService,
+    Tpkt,
+    Cotp,
+    S7comm,
 }
 
 impl fmt::Display for Layer {
@@ -32,6 +35,9 @@ impl fmt::Display for Layer {
             Layer::OpcUaSecureConversation => "OPC UA secure conversation",
             Layer::OpcUaEncoding => "OPC UA binary encoding",
             Layer::OpcUaService => "OPC UA service",
+            Layer::Tpkt => "TPKT",
+            Layer::Cotp => "COTP",
+            Layer::S7comm => "S7comm",
         })
     }
 }

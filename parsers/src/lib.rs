@@ -1,5 +1,6 @@
 //! Pure parsers for the OT protocols otwatch dissects: no I/O, no state, no
-//! unsafe code. Each protocol gets a module (`modbus`, `enip`, `opcua`) with
+//! unsafe code. Each protocol gets a module (`modbus`, `enip`, `opcua`;
+//! `s7`, ISO-on-TCP, COTP and Siemens S7comm, not yet read by an analyzer) with
 //! one `parse_x(&[u8]) -> IResult<&[u8], X<'_>, Error>` per message; this
 //! crate root holds what they share: the error type that carries context.
 #![forbid(unsafe_code)]
@@ -21,6 +22,7 @@ mod error;
 mod flags;
 pub mod modbus;
 pub mod opcua;
+pub mod s7;
 
 pub use error::{Error, ErrorKind, Layer};
 
