@@ -34,8 +34,8 @@ pub struct Addr {
 }
 
 impl Ord for Addr {
-    /// The bytes' order, compared as one number: every packet's flow key
-    /// orders its two ends (a byte-wise compare is a library call).
+    /// The bytes' order, compared as one number (every packet's flow key
+    /// orders its two ends).
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         u128::from_be_bytes(self.bytes)
             .cmp(&u128::from_be_bytes(other.bytes))

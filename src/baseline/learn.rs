@@ -314,7 +314,7 @@ impl Learner {
     /// The baseline of what was learned, with the inventory's devices.
     pub fn finish(self, inventory: &Inventory) -> Baseline {
         let mut b = Baseline::default();
-        for d in inventory.devices.values() {
+        for d in inventory.devices.unordered() {
             b.first_seen_us = b.first_seen_us.min(d.first_seen_us);
             b.last_seen_us = b.last_seen_us.max(d.last_seen_us);
         }

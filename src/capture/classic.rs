@@ -5,7 +5,7 @@
 //! Why not libpcap for these too: libpcap reads a file through stdio with
 //! 4 KiB `fread`s, two per packet, copying each packet into its own buffer.
 //! That cost ~540 instructions per packet with the `pcap` crate's wrapper,
-//! about a tenth of a whole run. This reader takes the file in 1 MiB reads
+//! about a tenth of a whole run. This reader takes the file in large reads
 //! and hands out packets where they lie in its buffer.
 //!
 //! It reads what libpcap reads, packet for packet: the same times (32-bit
@@ -319,7 +319,7 @@ mod tests {
     }
 
     /// The two agree on every record and stop at the same one with the same
-    /// words, whether the reader takes the file in 1 MiB reads or through a
+    /// words, whether the reader takes the file in its usual reads or through a
     /// 64-byte buffer fed a few bytes at a time.
     fn same_as_libpcap(bytes: &[u8], dir: &Path) -> usize {
         let f = dir.join("t.pcap");

@@ -39,7 +39,7 @@ pub struct Spare {
     cip: Vec<Box<enip::Cip>>,
 }
 
-/// Boxes kept per kind: about two ticks of records (more are freed).
+/// Boxes kept per kind (more are freed).
 const MAX_SPARE: usize = 4096;
 
 /// A record whose box the emitter reuses.

@@ -29,9 +29,8 @@ use std::net::IpAddr;
 pub const MAX_DEVICES: usize = 65_536;
 
 /// Updates the value of `key`, made (default) if new: the key is copied
-/// only then (every request updates six of these maps). A device speaks
-/// a handful of protocols, whose names differ in length: a scan that
-/// compares lengths first beats the tree's ordered string compares.
+/// only then (every request updates six of these maps). A device speaks a
+/// handful of protocols: they are scanned, each compared for equality.
 fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
     match map.iter_mut().find(|(k, _)| k.as_str() == key) {
         Some((_, v)) => f(v),
@@ -67,6 +66,11 @@ impl Devices {
         self.by_ip.get_mut(ip)
     }
 
+    /// The devices in no particular order (for sums and extremes).
+    pub fn unordered(&self) -> impl Iterator<Item = &Device> {
+        self.by_ip.values()
+    }
+
     /// The devices in address order.
     pub fn values(&self) -> impl Iterator<Item = &Device> {
         let mut all: Vec<&Device> = self.by_ip.values().collect();
@@ -93,8 +97,7 @@ impl Inventory {
     /// `peers_dropped`), for the run's cap counters.
     pub fn peers_dropped(&self) -> u64 {
         self.devices
-            .by_ip
-            .values()
+            .unordered()
             .fold(0u64, |n, d| n.saturating_add(d.activity.peers_dropped))
     }
 

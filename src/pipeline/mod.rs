@@ -982,11 +982,13 @@ struct Part {
 }
 
 impl Part {
-    /// A source's output; its connection counters go to `flows`.
-    fn new(mut out: Output, flows: &mut FlowCounters) -> Part {
+    /// A source's output; its connection counters go to `flows`, the
+    /// latest time of its rendered rows to the rotation clock `now`.
+    fn new(mut out: Output, flows: &mut FlowCounters, now: &mut Ts) -> Part {
         if let Some(f) = out.flows.take() {
             *flows = f;
         }
+        *now = (*now).max(out.latest.unwrap_or_default());
         // Rendered records come sorted (their lines follow their order);
         // the capture thread's are in emission order.
         if out.rows.is_empty() {
@@ -1056,6 +1058,7 @@ fn next_source(
     sources: &[Source],
     parts: &mut [Option<Part>],
     flows: &mut [FlowCounters],
+    now: &mut Ts,
 ) -> Option<usize> {
     let mut best: Option<(OrderKey, usize)> = None;
     for (i, ((src, part), counters)) in sources.iter().zip(parts.iter_mut()).zip(flows).enumerate()
@@ -1065,7 +1068,7 @@ fn next_source(
             .is_some_and(|p| p.head().is_none() && p.out.more)
         {
             match src.rx.recv() {
-                Ok(out) => src.give_back(part.replace(Part::new(out, counters))),
+                Ok(out) => src.give_back(part.replace(Part::new(out, counters, now))),
                 Err(_) => {
                     if let Some(p) = part.as_mut() {
                         p.out.more = false;
@@ -1200,8 +1203,7 @@ fn merge(
                 got += 1;
                 debug_assert!(tick.is_none_or(|t| t == out.tick));
                 tick = Some(out.tick);
-                now = now.max(out.latest.unwrap_or_default());
-                Part::new(out, counters)
+                Part::new(out, counters, &mut now)
             });
         }
         if got == 0 {
@@ -1222,7 +1224,7 @@ fn merge(
         }
         // The sources' records in key order (each source's are sorted; a
         // source may send a tick in several parts).
-        while let Some(i) = next_source(&sources, &mut parts, &mut flows) {
+        while let Some(i) = next_source(&sources, &mut parts, &mut flows, &mut now) {
             let Some(part) = parts.get_mut(i).and_then(Option::as_mut) else {
                 break;
             };
@@ -1357,5 +1359,37 @@ fn merge(
             });
             keeper.rotated(files, oldest);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rotation clock takes the latest row of every part of a tick:
+    /// the end of the input comes in several parts, and the parts after
+    /// the first are received while merging.
+    #[test]
+    fn every_part_of_a_tick_moves_the_rotation_clock() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let sources = vec![Source { rx, back: None }];
+        let part = |latest, more| Output {
+            latest: Some(Ts(latest)),
+            more,
+            ..Output::unrendered(0, Vec::new())
+        };
+        tx.send(part(9, false)).expect("the channel is open");
+        let mut flows = vec![FlowCounters::default()];
+        let mut now = Ts(0);
+        let first = flows
+            .first_mut()
+            .map(|f| Part::new(part(5, true), f, &mut now));
+        assert_eq!(now, Ts(5));
+        let mut parts = vec![first];
+        assert_eq!(
+            next_source(&sources, &mut parts, &mut flows, &mut now),
+            None
+        );
+        assert_eq!(now, Ts(9));
     }
 }
