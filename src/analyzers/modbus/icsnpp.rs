@@ -308,14 +308,14 @@ impl Pairing {
     }
 
     /// A request with its content.
-    pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Request) {
+    pub fn request(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: Request) {
         let (at, pending) = match self.take(Waiting::Responses, (tid, unit), fc) {
             Some((at, p)) => (at, Some(p)),
             None => (0, None),
         };
         // Side-log rows and link ids first, as ICSNPP's handlers do.
         let mut link = None;
-        match ev {
+        match &ev {
             Request::MaskWrite {
                 address,
                 and_mask,
@@ -381,11 +381,16 @@ impl Pairing {
             _ => {}
         }
 
+        let diagnostics = matches!(ev, Request::Diagnostics { .. });
+        let linked = matches!(
+            ev,
+            Request::MaskWrite { .. } | Request::ReadWriteMultiple { .. } | Request::Encap { .. }
+        );
         let request = Message {
             ts: cx.ts,
             unit,
             function: fc,
-            body: Content::Read(ev.clone()),
+            body: Content::Read(ev),
         };
         match pending {
             Some(mut p) => {
@@ -393,7 +398,7 @@ impl Pairing {
                 // response came first; the response stays pending and is
                 // written unmatched later. ICSNPP loses the request; here
                 // it is written on its own, unmatched.
-                if matches!(ev, Request::Diagnostics { .. }) {
+                if diagnostics {
                     self.put_back(Waiting::Responses, at, (tid, unit), p);
                     let mut q = Self::start(cx, tid, Dir::Orig);
                     q.request = Some(request);
@@ -409,12 +414,7 @@ impl Pairing {
             None => {
                 let mut q = Self::start(cx, tid, Dir::Orig);
                 q.request = Some(request);
-                if matches!(
-                    ev,
-                    Request::MaskWrite { .. }
-                        | Request::ReadWriteMultiple { .. }
-                        | Request::Encap { .. }
-                ) {
+                if linked {
                     q.link = link;
                 }
                 self.store(Waiting::Requests, (tid, unit), q, cx);
@@ -423,13 +423,13 @@ impl Pairing {
     }
 
     /// A (non-exception) response with its content.
-    pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: &Response) {
+    pub fn response(&mut self, cx: &mut Context<'_>, tid: u16, unit: u8, fc: u8, ev: Response) {
         let (at, pending) = match self.take(Waiting::Requests, (tid, unit), fc) {
             Some((at, q)) => (at, Some(q)),
             None => (0, None),
         };
         let mut link = None;
-        match ev {
+        match &ev {
             Response::MaskWrite {
                 address,
                 and_mask,
@@ -474,25 +474,35 @@ impl Pairing {
             _ => {}
         }
 
+        let bits = match &ev {
+            Response::ReadBits { bits } => Some(bits.len() as u64),
+            _ => None,
+        };
+        let linked = matches!(
+            ev,
+            Response::MaskWrite { .. }
+                | Response::ReadWriteMultiple { .. }
+                | Response::Encap { .. }
+        );
         let response = Message {
             ts: cx.ts,
             unit,
             function: fc,
-            body: Content::Read(ev.clone()),
+            body: Content::Read(ev),
         };
         match pending {
             Some(mut q) => {
                 // As ICSNPP: a read-bits response shorter than the request
                 // asked fails the handler's slice; the request stays
                 // pending and is written unmatched later.
-                if let Response::ReadBits { bits } = ev {
+                if let Some(bits) = bits {
                     let want = q
                         .request
                         .as_ref()
                         .and_then(|m| m.body.get())
                         .and_then(Request::quantity)
                         .unwrap_or(0);
-                    if want > bits.len() as u64 {
+                    if want > bits {
                         self.put_back(Waiting::Requests, at, (tid, unit), q);
                         return;
                     }
@@ -505,12 +515,7 @@ impl Pairing {
             None => {
                 let mut p = Self::start(cx, tid, Dir::Resp);
                 p.response = Some(response);
-                if matches!(
-                    ev,
-                    Response::MaskWrite { .. }
-                        | Response::ReadWriteMultiple { .. }
-                        | Response::Encap { .. }
-                ) {
+                if linked {
                     p.link = link;
                 }
                 self.store(Waiting::Responses, (tid, unit), p, cx);

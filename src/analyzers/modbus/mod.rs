@@ -169,7 +169,7 @@ impl Modbus {
                 Body::Content(ev, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
-                    self.pairing.request(cx, tid, unit, fc, &ev);
+                    self.pairing.request(cx, tid, unit, fc, ev);
                 }
                 Body::NoContent(v) => {
                     self.spec_weirds(v, cx);
@@ -211,7 +211,7 @@ impl Modbus {
                 Body::Content(ev, v) => {
                     self.spec_weirds(v, cx);
                     cx.confirm("modbus");
-                    self.pairing.response(cx, tid, unit, fc, &ev);
+                    self.pairing.response(cx, tid, unit, fc, ev);
                 }
                 Body::NoContent(v) => {
                     self.spec_weirds(v, cx);
