@@ -29,11 +29,10 @@ use std::net::IpAddr;
 pub const MAX_DEVICES: usize = 65_536;
 
 /// Updates the value of `key`, made (default) if new: the key is copied
-/// only then (every request updates six of these maps). A device speaks a
-/// handful of protocols: they are scanned, each compared for equality.
+/// only then (every request updates six of these maps).
 fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnce(&mut V)) {
-    match map.iter_mut().find(|(k, _)| k.as_str() == key) {
-        Some((_, v)) => f(v),
+    match map.get_mut(key) {
+        Some(v) => f(v),
         None => {
             let mut v = V::default();
             f(&mut v);
