@@ -95,6 +95,27 @@ pub struct Learner {
     rules: HashMap<(u32, IpAddr, Option<IpAddr>), RuleMatch, Seeded>,
 }
 
+/// Adds `theirs` to `mine`: an entry both hold is merged, a new one is
+/// kept while `mine` holds fewer than `cap` (else counted in `dropped`).
+fn absorb_capped<K: Eq + std::hash::Hash, V>(
+    mine: &mut HashMap<K, V, Seeded>,
+    theirs: HashMap<K, V, Seeded>,
+    cap: usize,
+    dropped: &mut u64,
+    merge: impl Fn(&mut V, &V),
+) {
+    for (key, v) in theirs {
+        let full = mine.len() >= cap;
+        match mine.get_mut(&key) {
+            Some(m) => merge(m, &v),
+            None if full => *dropped += 1,
+            None => {
+                mine.insert(key, v);
+            }
+        }
+    }
+}
+
 /// The edge of `key`, created unless the graph is full (counted in
 /// `dropped`).
 fn edge<'a>(
@@ -277,26 +298,20 @@ impl Learner {
     /// channels of an edge).
     pub fn absorb(&mut self, other: Learner) {
         self.dropped += other.dropped;
-        for (key, e) in other.edges {
-            let full = self.edges.len() >= MAX_EDGES;
-            match self.edges.get_mut(&key) {
-                Some(mine) => mine.merge(&e),
-                None if full => self.dropped += 1,
-                None => {
-                    self.edges.insert(key, e);
-                }
-            }
-        }
-        for (key, m) in other.rules {
-            let full = self.rules.len() >= MAX_RULE_MATCHES;
-            match self.rules.get_mut(&key) {
-                Some(mine) => mine.merge(&m),
-                None if full => self.dropped += 1,
-                None => {
-                    self.rules.insert(key, m);
-                }
-            }
-        }
+        absorb_capped(
+            &mut self.edges,
+            other.edges,
+            MAX_EDGES,
+            &mut self.dropped,
+            Edge::merge,
+        );
+        absorb_capped(
+            &mut self.rules,
+            other.rules,
+            MAX_RULE_MATCHES,
+            &mut self.dropped,
+            RuleMatch::merge,
+        );
     }
 
     /// The baseline learned so far (a checkpoint), learning going on.
