@@ -590,7 +590,7 @@ mod tests {
     use super::*;
     use crate::event::ConnId;
     use crate::inventory::Inventory;
-    use crate::observe::{Detail, Function, FunctionClass, ModbusRange, ModbusTable};
+    use crate::observe::{Function, FunctionClass, ModbusRange, ModbusTable};
     use proptest::prelude::*;
     use std::net::Ipv4Addr;
 
@@ -619,15 +619,11 @@ mod tests {
             (4, ModbusTable::InputRegisters),
         ][usize::from(f % 3)];
         Request {
-            ts: Ts(ms * 1000),
-            id,
-            function: Function::Modbus(function, None),
             class: if function == 16 {
                 FunctionClass::Write
             } else {
                 FunctionClass::Read
             },
-            opcua: None,
             write: function == 16,
             modbus: Some(ModbusRange {
                 unit: 1,
@@ -635,9 +631,7 @@ mod tests {
                 start: u64::from(start),
                 count: u64::from(count),
             }),
-            engineering: false,
-            identification: false,
-            detail: Detail::None,
+            ..Request::read(Ts(ms * 1000), id, Function::Modbus(function, None))
         }
     }
 

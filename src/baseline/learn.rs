@@ -353,18 +353,7 @@ mod tests {
 
     /// An OPC UA read-class request `name` on `id` at `ts`.
     fn opcua<'a>(id: &'a ConnId, name: &'static str, ts: i64) -> Request<'a> {
-        Request {
-            ts: Ts(ts),
-            id,
-            function: F::OpcUa(name),
-            class: crate::observe::FunctionClass::Read,
-            opcua: None,
-            write: false,
-            engineering: false,
-            identification: false,
-            modbus: None,
-            detail: Detail::None,
-        }
+        Request::read(Ts(ts), id, F::OpcUa(name))
     }
 
     #[test]

@@ -494,15 +494,11 @@ mod tests {
                 (IpAddr::V4(Ipv4Addr::new(10, 0, 1, s)), 502),
             );
             let r = Request {
-                ts: Ts(ts),
-                id: &id,
-                function: Function::Modbus(functions[usize::from(f)], None),
                 class: if f == 2 {
                     crate::observe::FunctionClass::Write
                 } else {
                     crate::observe::FunctionClass::Read
                 },
-                opcua: None,
                 write: f == 2,
                 modbus: Some(ModbusRange {
                     unit: 1,
@@ -510,9 +506,11 @@ mod tests {
                     start: u64::from(start),
                     count: u64::from(count).max(1),
                 }),
-                engineering: false,
-                identification: false,
-                detail: crate::observe::Detail::None,
+                ..Request::read(
+                    Ts(ts),
+                    &id,
+                    Function::Modbus(functions[usize::from(f)], None),
+                )
             };
             inv.request(&r);
             l.request(&r);

@@ -299,7 +299,6 @@ pub fn modbus_object(o: &DeviceId) -> Option<(Ts, IpAddr, &'static str, String)>
 mod tests {
     use super::*;
     use crate::event::ConnId;
-    use crate::observe::Detail;
     use std::net::Ipv4Addr;
 
     fn request(inv: &mut Inventory, client: u8, server: u32) {
@@ -308,18 +307,11 @@ mod tests {
             (IpAddr::V4(Ipv4Addr::new(10, 0, 0, client)), 40000),
             (IpAddr::V4(Ipv4Addr::from(0x0a01_0000 + server)), 502),
         );
-        inv.request(&Request {
-            ts: Ts(1_000_000),
-            id: &id,
-            function: Function::Modbus(0x03, None),
-            class: crate::observe::FunctionClass::Read,
-            opcua: None,
-            write: false,
-            engineering: false,
-            identification: false,
-            modbus: None,
-            detail: Detail::None,
-        });
+        inv.request(&Request::read(
+            Ts(1_000_000),
+            &id,
+            Function::Modbus(0x03, None),
+        ));
     }
 
     /// Each side of a request records the host on the other side; a

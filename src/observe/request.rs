@@ -330,7 +330,25 @@ pub struct Request<'e> {
     pub opcua: Option<&'e RequestBody>,
 }
 
-impl Request<'_> {
+impl<'e> Request<'e> {
+    /// A read of `function` on `id` at `ts` with nothing else to it: what
+    /// tests start from.
+    #[cfg(test)]
+    pub(crate) fn read(ts: Ts, id: &'e ConnId, function: Function) -> Request<'e> {
+        Request {
+            ts,
+            id,
+            function,
+            class: FunctionClass::Read,
+            write: false,
+            engineering: false,
+            identification: false,
+            modbus: None,
+            detail: Detail::None,
+            opcua: None,
+        }
+    }
+
     pub fn protocol(&self) -> &'static str {
         self.function.protocol()
     }
