@@ -21,6 +21,7 @@ pub enum Layer {
     Tpkt,
     Cotp,
     S7comm,
+    S7commPlus,
 }
 
 impl fmt::Display for Layer {
@@ -38,6 +39,7 @@ impl fmt::Display for Layer {
             Layer::Tpkt => "TPKT",
             Layer::Cotp => "COTP",
             Layer::S7comm => "S7comm",
+            Layer::S7commPlus => "S7comm-plus",
         })
     }
 }

@@ -1,12 +1,12 @@
 //! Fuzzes the ISO-on-TCP / S7comm parse functions: TPKT framing of a
 //! stream, every COTP TPDU and its parameters, and every S7comm PDU with
-//! the items, data items and SZL entries an analyzer reads. Nothing may
-//! panic.
+//! the items, data items and SZL entries an analyzer reads, and the
+//! S7comm-plus header. Nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_parsers::s7::s7comm::{self, Data, Message, Parameter, Szl};
-use otwatch_parsers::s7::{cotp, parse_packet, tpkt, Parsed, Payload};
+use otwatch_parsers::s7::s7comm::{Data, Message, Parameter, Szl};
+use otwatch_parsers::s7::{cotp, parse_packet, parse_tsdu, plus, tpkt, Parsed, Payload};
 
 fn message(m: &Message<'_>) {
     let _ = m.violations.names().count();
@@ -64,6 +64,9 @@ fuzz_target!(|data: &[u8]| {
             Payload::S7comm(Err(e)) => {
                 let _ = e.to_string();
             }
+            Payload::S7commPlus(d) => {
+                let _ = plus::parse_header(d).map_err(|e| e.to_string());
+            }
             _ => {}
         }
         if p.consumed == 0 || p.consumed > rest.len() {
@@ -75,7 +78,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((_, t)) = cotp::parse_tpdu(data) {
         let _ = otwatch_parsers::s7::payload(&t);
     }
-    if let Ok((_, m)) = s7comm::parse_message(data) {
+    if let Payload::S7comm(Ok(m)) = parse_tsdu(data) {
         message(&m);
     }
+    let _ = plus::parse_header(data);
 });

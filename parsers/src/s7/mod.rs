@@ -22,11 +22,13 @@
 //!   packet bytes.
 //! * Codes, not names: the names logs print (ICSNPP's spellings) are the
 //!   logs'.
-//! * S7comm-plus (protocol id 0x72) is recognized, not parsed.
+//! * S7comm-plus (protocol id 0x72): its header only ([`plus`]); the
+//!   body is encrypted or integrity-protected on current firmware.
 
 #![warn(missing_docs)]
 
 pub mod cotp;
+pub mod plus;
 pub mod s7comm;
 pub mod tpkt;
 mod util;
@@ -107,16 +109,24 @@ pub fn payload<'a>(tpdu: &cotp::Tpdu<'a>) -> Payload<'a> {
     }
     match tpdu.body {
         cotp::Body::Data { eot: false, .. } => Payload::Fragment(data),
-        cotp::Body::Data { eot: true, .. } => match data.first() {
-            Some(&s7comm::PROTOCOL_ID) => Payload::S7comm(
-                s7comm::parse_message(data)
-                    .map(|(_, m)| m)
-                    .map_err(|e| util::plain(e, data.len())),
-            ),
-            Some(&S7COMM_PLUS_ID) => Payload::S7commPlus(data),
-            _ => Payload::Other(data),
-        },
+        cotp::Body::Data { eot: true, .. } => parse_tsdu(data),
         _ => Payload::Other(data),
+    }
+}
+
+/// Reads a whole TSDU (the user data of one DT ending its TSDU, or of
+/// several DTs joined) by its first byte, the protocol id: S7comm
+/// (0x32), S7comm-plus (0x72), or other data.
+pub fn parse_tsdu(data: &[u8]) -> Payload<'_> {
+    match data.first() {
+        None => Payload::None,
+        Some(&s7comm::PROTOCOL_ID) => Payload::S7comm(
+            s7comm::parse_message(data)
+                .map(|(_, m)| m)
+                .map_err(|e| util::plain(e, data.len())),
+        ),
+        Some(&S7COMM_PLUS_ID) => Payload::S7commPlus(data),
+        Some(_) => Payload::Other(data),
     }
 }
 
