@@ -160,6 +160,7 @@ mod detect;
 pub mod enip;
 pub mod modbus;
 pub mod opcua;
+pub mod s7;
 
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -191,6 +192,7 @@ pub fn for_connection(
     match (proto, resp_port) {
         (6, modbus::PORT) => Some(Box::new(modbus::Modbus::new())),
         (6, opcua::PORT) => Some(Box::new(opcua::OpcUa::new())),
+        (6, s7::PORT) => Some(Box::new(s7::S7::new())),
         (6 | 17, enip::PORT) | (17, enip::IO_PORT) => Some(Box::new(enip::Enip::new(cfg))),
         (6, _) => Some(Box::new(detect::Detect::new(cfg, orig_port))),
         _ => None,

@@ -15,7 +15,7 @@ use crate::event::enip::Identity;
 use crate::event::modbus::DeviceId;
 use crate::event::opcua::Application;
 use crate::event::{Conn, ConnId, ConnStart, Dir, Finding, NoticeKind, Scope, Severity};
-use crate::inventory::{modbus_object, CipIdentity, OpcUaIdentity};
+use crate::inventory::{modbus_object, CipIdentity, OpcUaIdentity, S7Identity};
 use crate::observe::{is_device, Offload, OpcUaActivate, OpcUaChannel, Request};
 use crate::time::Ts;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -260,6 +260,27 @@ impl Detector {
         }
         if !changes.is_empty() {
             self.identity_change(ts, host, "CIP identity", &changes.join(", "), out);
+        }
+        self.tick(ts, out);
+    }
+
+    /// What an S7 CPU's SZL answers said of it: a module, firmware or
+    /// serial number other than the baseline's.
+    pub fn s7_identity(&mut self, i: &crate::event::s7::Identity, out: &mut Vec<Finding>) {
+        let ts = i.sent.ts;
+        self.start.get_or_insert(ts.0);
+        let host = i.sent.id.endpoints(i.sent.dir).0;
+        let known = self
+            .known
+            .baseline
+            .devices
+            .get(&host)
+            .and_then(|d| d.s7_identity.clone());
+        if let Some(known) = known {
+            let changes = known.changes(&S7Identity::of(i));
+            if !changes.is_empty() {
+                self.identity_change(ts, host, "S7 identity", &changes.join(", "), out);
+            }
         }
         self.tick(ts, out);
     }

@@ -364,6 +364,13 @@ pub enum MatchedOn {
     },
     /// An OPC UA service request, by name without its `Request` suffix.
     OpcUa { service: &'static str },
+    /// An S7comm Job function (with the PI service a PLC Control
+    /// starts), or a Userdata request's group and subfunction.
+    S7 {
+        function: Option<u8>,
+        pi_service: Option<&'static str>,
+        userdata: Option<(u8, u8)>,
+    },
 }
 
 /// One rule match the engine handed on and the baseline did not know:

@@ -13,6 +13,7 @@ mod emit;
 pub mod enip;
 pub mod modbus;
 pub mod opcua;
+pub mod s7;
 
 pub use alert::{
     Action, Alert, Finding, MatchedOn, NoticeKind, Party, PayloadMatch, RuleHit, RuleMatch, Scope,
@@ -76,6 +77,15 @@ pub enum Event {
     OpcUaResponse(Box<opcua::Response>),
     /// An OPC UA application's description (no log row).
     OpcUaApplication(Box<opcua::Application>),
+    /// A COTP TPDU of ISO-on-TCP: `cotp.log`.
+    Cotp(Box<s7::Cotp>),
+    /// An S7comm PDU: `s7comm.log`, and its Read SZL or upload/download
+    /// row.
+    S7(Box<s7::Pdu>),
+    /// An S7comm-plus PDU's header: `s7comm_plus.log`.
+    S7Plus(Box<s7::Plus>),
+    /// What a CPU's SZL answer says of it: `s7comm_known_devices.log`.
+    S7Identity(Box<s7::Identity>),
     /// An alert (deviations and rule matches of one action, or a notice
     /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
@@ -113,6 +123,10 @@ impl Event {
             Event::OpcUaRequest(r) => r.head.ts,
             Event::OpcUaResponse(r) => r.head.ts,
             Event::OpcUaApplication(a) => a.ts,
+            Event::Cotp(c) => c.sent.ts,
+            Event::S7(p) => p.sent.ts,
+            Event::S7Plus(p) => p.sent.ts,
+            Event::S7Identity(i) => i.sent.ts,
             Event::Alert(a) => a.ts,
             Event::PayloadMatch(m) => m.ts,
             Event::RuleMatch(m) => m.finding.ts,

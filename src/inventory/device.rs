@@ -89,6 +89,85 @@ fn cip_state(s: u8) -> &'static str {
     }
 }
 
+/// What a Siemens S7 CPU says of itself in its SZL answers (module and
+/// component identification).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct S7Identity {
+    /// The module's order number (`6ES7 315-2EH14-0AB0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_number: Option<String>,
+    /// The firmware version (`V3.2.6`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+}
+
+impl S7Identity {
+    /// What an identity event says, as the inventory keeps it (text
+    /// without its padding; empty fields left out).
+    pub fn of(i: &crate::event::s7::Identity) -> S7Identity {
+        let clean = |s: &Option<String>| {
+            s.as_deref()
+                .map(|s| {
+                    s.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                        .to_string()
+                })
+                .filter(|s| !s.is_empty())
+        };
+        let m = i.module.as_ref();
+        let c = i.component.as_ref();
+        S7Identity {
+            order_number: clean(&m.and_then(|m| m.order_number.clone())),
+            firmware: clean(&m.and_then(|m| m.firmware.clone())),
+            station_name: clean(&c.and_then(|c| c.system_name.clone())),
+            module_name: clean(&c.and_then(|c| c.module_name.clone())),
+            plant_id: clean(&c.and_then(|c| c.plant_id.clone())),
+            serial_number: clean(&c.and_then(|c| c.serial.clone())),
+        }
+    }
+
+    /// `other`'s fields where it has them, ours elsewhere (a connection
+    /// that read only one list leaves the other's facts in place).
+    pub fn update(&mut self, other: &S7Identity) {
+        for (mine, theirs) in [
+            (&mut self.order_number, &other.order_number),
+            (&mut self.firmware, &other.firmware),
+            (&mut self.station_name, &other.station_name),
+            (&mut self.module_name, &other.module_name),
+            (&mut self.plant_id, &other.plant_id),
+            (&mut self.serial_number, &other.serial_number),
+        ] {
+            if theirs.is_some() {
+                mine.clone_from(theirs);
+            }
+        }
+    }
+
+    /// The fields that differ from `new`'s, as `what old -> new` (fields
+    /// `new` lacks are not compared).
+    pub fn changes(&self, new: &S7Identity) -> Vec<String> {
+        [
+            ("order number", &self.order_number, &new.order_number),
+            ("firmware", &self.firmware, &new.firmware),
+            ("module", &self.module_name, &new.module_name),
+            ("serial", &self.serial_number, &new.serial_number),
+        ]
+        .into_iter()
+        .filter_map(|(what, old, new)| match (old, new) {
+            (Some(o), Some(n)) if o != n => Some(format!("{what} {o} -> {n}")),
+            _ => None,
+        })
+        .collect()
+    }
+}
+
 /// OPC UA ApplicationDescription.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OpcUaIdentity {
@@ -188,6 +267,9 @@ pub struct Device {
     /// Modbus Read Device Identification objects, by name.
     pub modbus_identity: BTreeMap<String, String>,
     pub opcua_identity: BTreeSet<OpcUaIdentity>,
+    /// A Siemens S7 CPU's SZL answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s7_identity: Option<S7Identity>,
     pub revisions: BTreeSet<Revision>,
 }
 
@@ -207,6 +289,7 @@ impl Device {
             cip_identity: None,
             modbus_identity: BTreeMap::new(),
             opcua_identity: BTreeSet::new(),
+            s7_identity: None,
             revisions: BTreeSet::new(),
         }
     }
@@ -243,10 +326,21 @@ impl Device {
     }
 
     /// What the device says it is, in one line: its CIP identity, else its
-    /// Modbus device identification, else its OPC UA application URI.
+    /// S7 module, else its Modbus device identification, else its OPC UA
+    /// application URI.
     pub fn identity(&self) -> Option<String> {
+        let s7 = self
+            .s7_identity
+            .as_ref()
+            .filter(|s| s.order_number.is_some() || s.module_name.is_some());
         let text = if let Some(c) = &self.cip_identity {
             format!("{} {} ({})", c.vendor, c.product_name, c.device_type)
+        } else if let Some(s) = s7 {
+            let order = s.order_number.as_deref().unwrap_or_default();
+            match s.module_name.as_deref() {
+                Some(m) => format!("Siemens {m} {order}"),
+                None => format!("Siemens {order}"),
+            }
         } else if !self.modbus_identity.is_empty() {
             let get = |k: &str| self.modbus_identity.get(k).cloned().unwrap_or_default();
             format!("{} {}", get("VendorName"), get("ProductCode"))
@@ -307,6 +401,7 @@ impl Device {
             }
         }
         self.opcua_identity = union_capped(&self.opcua_identity, &o.opcua_identity);
+        self.s7_identity = self.s7_identity.clone().max(o.s7_identity.clone());
         self.revisions = self
             .revisions
             .union(&o.revisions)

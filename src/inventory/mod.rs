@@ -11,7 +11,8 @@ mod roles;
 mod table;
 
 pub use device::{
-    format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, Revision, MAX_SET,
+    format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, Revision, S7Identity,
+    MAX_SET,
 };
 pub use roles::{purdue, roles, sides, Role, RoleConfig};
 pub use table::{log_text, print, read_devices, read_records, write_log, DeviceLine, Format};
@@ -263,6 +264,22 @@ impl Inventory {
             if d.modbus_identity.len() < MAX_SET || d.modbus_identity.contains_key(name) {
                 d.modbus_identity.insert(name.to_string(), value);
             }
+        }
+    }
+
+    /// What an S7 CPU's SZL answers said of it; its firmware is a
+    /// revision.
+    pub fn s7_identity(&mut self, i: &crate::event::s7::Identity) {
+        let ts = i.sent.ts.0;
+        let host = i.sent.id.endpoints(i.sent.dir).0;
+        let identity = S7Identity::of(i);
+        if let Some(d) = self.device(host, ts) {
+            if let Some(f) = &identity.firmware {
+                d.add_revision(ts, "s7", f.clone());
+            }
+            d.s7_identity
+                .get_or_insert_with(S7Identity::default)
+                .update(&identity);
         }
     }
 

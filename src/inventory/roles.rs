@@ -100,9 +100,9 @@ impl Default for RoleConfig {
 }
 
 /// The protocols whose requests make controllers and their clients.
-const CONTROL: [&str; 3] = ["modbus", "cip", "opcua-binary"];
+const CONTROL: [&str; 4] = ["modbus", "cip", "opcua-binary", "s7comm"];
 /// The protocols a controller answers.
-const CONTROLLER: [&str; 2] = ["modbus", "cip"];
+const CONTROLLER: [&str; 3] = ["modbus", "cip", "s7comm"];
 const OPCUA: &str = "opcua-binary";
 
 fn count(m: &BTreeMap<String, u64>, k: &str) -> u64 {

@@ -136,6 +136,8 @@ struct Record<'a> {
     enip: Option<Enip>,
     #[serde(skip_serializing_if = "Option::is_none")]
     opcua: Option<OpcUa>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s7comm: Option<S7comm>,
 }
 
 #[derive(Serialize)]
@@ -232,6 +234,26 @@ struct OpcUaRequest {
     service: &'static str,
 }
 
+/// otwatch's own: Suricata has no S7comm parser.
+#[derive(Serialize)]
+struct S7comm {
+    request: S7commRequest,
+}
+
+#[derive(Serialize)]
+struct S7commRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_raw: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pi_service: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    userdata_group: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    userdata_subfunction: Option<String>,
+}
+
 /// Whether a Modbus function writes the range it names (else reads it).
 fn writes(function: u8) -> bool {
     matches!(function, 0x05 | 0x06 | 0x0F | 0x10 | 0x15 | 0x16)
@@ -321,6 +343,7 @@ pub fn line(m: &RuleMatch) -> Option<String> {
         modbus: None,
         enip: None,
         opcua: None,
+        s7comm: None,
     };
     match &m.on {
         MatchedOn::Other => {}
@@ -399,6 +422,23 @@ pub fn line(m: &RuleMatch) -> Option<String> {
         &MatchedOn::OpcUa { service } => {
             rec.opcua = Some(OpcUa {
                 request: OpcUaRequest { service },
+            })
+        }
+        &MatchedOn::S7 {
+            function,
+            pi_service,
+            userdata,
+        } => {
+            use super::s7::names;
+            rec.s7comm = Some(S7comm {
+                request: S7commRequest {
+                    function: function.map(names::function_name),
+                    function_raw: function,
+                    pi_service,
+                    userdata_group: userdata.map(|(g, _)| names::userdata_group_name(g)),
+                    userdata_subfunction: userdata
+                        .map(|(g, f)| names::subfunction_name(g, f).into_owned()),
+                },
             })
         }
     }

@@ -2,8 +2,9 @@
 //! the connection, whether the originator sent the message, its sender and
 //! receiver, and the id that ties together the rows made from it.
 
-use crate::event::{Dir, Head};
+use crate::event::{ConnId, Dir, Head};
 use crate::output::{field, Field, FieldType as T, Value};
+use crate::time::Ts;
 
 /// The first 12 columns of a message log; the last one, the message id,
 /// is named by the log (`packet_correlation_id`, `opcua_link_id`).
@@ -37,11 +38,18 @@ pub fn head_values_linked<'a>(
     link: &'a str,
     out: &mut dyn crate::output::Sink<'a>,
 ) {
-    out.push(Value::Time(head.ts));
+    sent_values(head.ts, &head.id, head.dir, out);
+    out.push(Value::Plain(link));
+}
+
+/// The values of the first 11 of those columns (the logs without a
+/// message id, such as ICSNPP's S7 logs): when, on which connection, sent
+/// by whom to whom.
+pub fn sent_values<'a>(ts: Ts, id: &'a ConnId, dir: Dir, out: &mut dyn crate::output::Sink<'a>) {
+    out.push(Value::Time(ts));
     // The same on every row of the connection in this direction.
-    let id = &head.id;
     let key = crate::output::GroupKey {
-        site: if head.dir == Dir::Orig { 1 } else { 2 },
+        site: if dir == Dir::Orig { 1 } else { 2 },
         uid: id.uid,
         orig: (id.orig_h, id.orig_p),
         resp: (id.resp_h, id.resp_p),
@@ -52,12 +60,11 @@ pub fn head_values_linked<'a>(
         out.push(Value::Port(id.orig_p));
         out.push(Value::Addr(id.resp_h));
         out.push(Value::Port(id.resp_p));
-        out.push(Value::Bool(head.dir == Dir::Orig));
-        let (sh, sp, dh, dp) = id.endpoints(head.dir);
+        out.push(Value::Bool(dir == Dir::Orig));
+        let (sh, sp, dh, dp) = id.endpoints(dir);
         out.push(Value::Addr(sh));
         out.push(Value::Port(sp));
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
     });
-    out.push(Value::Plain(link));
 }

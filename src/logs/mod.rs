@@ -12,6 +12,7 @@ mod head;
 pub mod modbus;
 mod notice;
 pub mod opcua;
+pub mod s7;
 pub mod schema;
 mod stats;
 mod weird;
@@ -42,6 +43,14 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::OpcUaMessage(m) => row(m.as_ref()),
         Event::OpcUaRequest(r) => opcua::request_rows(r, row),
         Event::OpcUaResponse(r) => opcua::response_rows(r, row),
+        Event::Cotp(c) => row(c.as_ref()),
+        Event::S7(p) => s7::pdu_rows(p, row),
+        Event::S7Plus(p) => row(p.as_ref()),
+        Event::S7Identity(i) => {
+            if i.component.is_some() {
+                row(&s7::KnownDevice(i))
+            }
+        }
         Event::Alert(a) => {
             row(&notice::NoticeRow(a));
             row(a.as_ref());

@@ -30,6 +30,7 @@ pub fn tables() -> Vec<(&'static str, &'static [Field])> {
     v.extend(super::modbus::logs());
     v.extend(super::enip::logs());
     v.extend(super::opcua::logs());
+    v.extend(super::s7::logs());
     v
 }
 
@@ -119,6 +120,7 @@ pub fn known_devices() -> Value {
             "cip_identity": {"type": ["object", "null"]},
             "modbus_identity": {"type": "object", "additionalProperties": {"type": "string"}},
             "opcua_identity": {"type": "array", "items": {"type": "object"}},
+            "s7_identity": {"type": "object"},
             "revisions": {"type": "array", "items": revision}
         },
         "required": ["ts", "ip", "roles", "first_seen_us", "last_seen_us", "activity"],

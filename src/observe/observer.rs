@@ -367,6 +367,14 @@ impl Observer {
                 self.inventory.cip_identity(i);
                 last = Some(i.head.ts);
             }
+            Event::S7Identity(i) => {
+                if let Some(d) = self.detector.as_mut() {
+                    d.s7_identity(i, &mut self.deviations);
+                    self.deviations(alerts);
+                }
+                self.inventory.s7_identity(i);
+                last = Some(i.sent.ts);
+            }
             Event::ModbusDeviceId(d) => {
                 if let crate::event::modbus::DeviceId::Object { head, .. } = d.as_ref() {
                     if let Some(det) = self.detector.as_mut() {
@@ -751,6 +759,7 @@ fn app_proto(service: &[&str]) -> Option<&'static str> {
         "modbus" => Some("modbus"),
         "enip" | "cip" => Some("enip"),
         "opcua" | "opcua-binary" => Some("opcua"),
+        "s7comm" => Some("s7comm"),
         _ => None,
     })
 }
@@ -806,6 +815,22 @@ fn on_request(r: &Request<'_>) -> (Option<&'static str>, MatchedOn) {
         }
         (Function::Enip(command), _) => (Some("enip"), MatchedOn::Enip { command }),
         (Function::OpcUa(service), _) => opcua(service),
+        (Function::S7 { function, pi }, _) => (
+            Some("s7comm"),
+            MatchedOn::S7 {
+                function: Some(function),
+                pi_service: pi.map(|p| p.as_str()),
+                userdata: None,
+            },
+        ),
+        (Function::S7Userdata { group, subfunction }, _) => (
+            Some("s7comm"),
+            MatchedOn::S7 {
+                function: None,
+                pi_service: None,
+                userdata: Some((group, subfunction)),
+            },
+        ),
     }
 }
 

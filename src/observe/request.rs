@@ -16,6 +16,7 @@ pub const MODBUS: &str = "modbus";
 pub const CIP: &str = "cip";
 pub const ENIP: &str = "enip";
 pub const OPCUA: &str = "opcua-binary";
+pub const S7COMM: &str = "s7comm";
 
 /// What a request asks: the protocol's own codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +38,13 @@ pub enum Function {
     Enip(u16),
     /// An OPC UA service, by name without its `Request` suffix.
     OpcUa(&'static str),
+    /// An S7comm Job function, and the PI service a PLC Control starts.
+    S7 {
+        function: u8,
+        pi: Option<crate::event::s7::PiService>,
+    },
+    /// An S7comm Userdata request: its function group and subfunction.
+    S7Userdata { group: u8, subfunction: u8 },
 }
 
 impl Function {
@@ -47,6 +55,7 @@ impl Function {
             Function::Cip { .. } => CIP,
             Function::Enip(_) => ENIP,
             Function::OpcUa(_) => OPCUA,
+            Function::S7 { .. } | Function::S7Userdata { .. } => S7COMM,
         }
     }
 
@@ -94,6 +103,23 @@ impl Function {
             }
             Function::Enip(command) => Cow::Borrowed(e::command_name(command)),
             Function::OpcUa(name) => Cow::Borrowed(name),
+            Function::S7 { function, pi } => {
+                let name = crate::logs::s7::names::function_name(function);
+                match pi {
+                    Some(pi) => Cow::Owned([name, pi.as_str()].join("/")),
+                    None => Cow::Borrowed(name),
+                }
+            }
+            Function::S7Userdata { group, subfunction } => {
+                use crate::logs::s7::names as s;
+                Cow::Owned(
+                    [
+                        s::userdata_group_name(group),
+                        &s::subfunction_name(group, subfunction),
+                    ]
+                    .join("/"),
+                )
+            }
         }
     }
 }
@@ -262,6 +288,44 @@ impl FunctionClass {
         }
     }
 
+    /// An S7comm Job function (with PLC Control's PI service).
+    pub fn s7(function: u8, pi: Option<crate::event::s7::PiService>) -> FunctionClass {
+        use crate::event::s7::PiService;
+        match function {
+            0x04 => FunctionClass::Read,
+            0x05 => FunctionClass::Write,
+            // PLC Stop halts the process; so does a PLC Control that
+            // starts the program over.
+            0x29 => FunctionClass::Restart,
+            0x28 if pi == Some(PiService::Program) => FunctionClass::Restart,
+            // Downloads, uploads, and the other PI services (activate or
+            // delete blocks, compress or copy the memory).
+            0x1A..=0x1F | 0x28 => FunctionClass::Engineering,
+            0xF0 => FunctionClass::Session,
+            _ => FunctionClass::Other,
+        }
+    }
+
+    /// An S7comm Userdata request, by function group and subfunction
+    /// (`packet-s7comm.c`, `userdata_functiongroup_names` and the
+    /// subfunction tables).
+    pub fn s7_userdata(group: u8, subfunction: u8) -> FunctionClass {
+        let (write, engineering, identification) = s7_userdata_kind(group, subfunction);
+        match group {
+            _ if identification => FunctionClass::Identification,
+            _ if engineering => FunctionClass::Engineering,
+            _ if write => FunctionClass::Write,
+            // Programmer commands read block and variable status; CPU
+            // functions other than Read SZL are alarms and diagnostics.
+            0x1 | 0x4 => FunctionClass::Diagnostics,
+            // Cyclic data, block lists and information, clock reads.
+            0x2 | 0x3 | 0x7 => FunctionClass::Read,
+            // Password handling.
+            0x5 => FunctionClass::Session,
+            _ => FunctionClass::Other,
+        }
+    }
+
     /// An OPC UA service, by name without its `Request` suffix.
     pub fn opcua(service: &str) -> FunctionClass {
         let (write, engineering, identification) = opcua_kind(service);
@@ -425,6 +489,87 @@ pub fn cip_kind(service: u8, class: Option<u32>) -> (bool, bool) {
         (c::CONNECTION_CONFIGURATION, 0x4E | 0x4F) => (true, true),
         _ => (false, false),
     }
+}
+
+/// What an S7comm Job function does: (changes state, programs or
+/// configures).
+pub fn s7_kind(function: u8) -> (bool, bool) {
+    match function {
+        // Write Var.
+        0x05 => (true, false),
+        // Request Download, Download Block, Download Ended; PLC Control
+        // and PLC Stop.
+        0x1A..=0x1C | 0x28 | 0x29 => (true, true),
+        // Start Upload, Upload, End Upload: the program leaves the CPU.
+        0x1D..=0x1F => (false, true),
+        _ => (false, false),
+    }
+}
+
+/// What an S7comm Userdata request does: (changes state, programs or
+/// configures, identifies).
+pub fn s7_userdata_kind(group: u8, subfunction: u8) -> (bool, bool, bool) {
+    match (group, subfunction) {
+        // Programmer commands: Modify Variable, Force, Memory Reset,
+        // Delete Job, Replace Job.
+        (0x1, 0x08 | 0x09 | 0x0C | 0x0F | 0x12) => (true, true, false),
+        // CPU functions: Read SZL.
+        (0x4, 0x01) => (false, false, true),
+        // Time functions: Set Clock (two forms).
+        (0x7, 0x02 | 0x04) => (true, false, false),
+        _ => (false, false, false),
+    }
+}
+
+/// The requests of an S7comm PDU: a Job, or a Userdata request, sent by
+/// the connection's originator (the client; port 102 is the server's).
+fn s7(p: &crate::event::s7::Pdu) -> Option<Request<'_>> {
+    use crate::event::s7::{Parameter, PiService};
+    if p.sent.dir != Dir::Orig {
+        return None;
+    }
+    let (function, class, (write, engineering, identification)) = match &p.parameter {
+        Parameter::Function {
+            code, pi_service, ..
+        } if p.rosctr == 1 => {
+            // PLC Stop names a PI service too (P_PROGRAM): only PLC
+            // Control's starts one.
+            let pi = pi_service
+                .as_deref()
+                .filter(|_| *code == 0x28)
+                .map(PiService::of);
+            let (w, e) = s7_kind(*code);
+            (
+                Function::S7 {
+                    function: *code,
+                    pi,
+                },
+                FunctionClass::s7(*code, pi),
+                (w, e, false),
+            )
+        }
+        Parameter::Userdata(u) if u.kind() == 0x4 => (
+            Function::S7Userdata {
+                group: u.group(),
+                subfunction: u.subfunction,
+            },
+            FunctionClass::s7_userdata(u.group(), u.subfunction),
+            s7_userdata_kind(u.group(), u.subfunction),
+        ),
+        _ => return None,
+    };
+    Some(Request {
+        ts: p.sent.ts,
+        id: &p.sent.id,
+        function,
+        class,
+        write,
+        engineering,
+        identification,
+        modbus: None,
+        detail: Detail::None,
+        opcua: None,
+    })
 }
 
 /// OPC UA services that change the server's state, that change its
@@ -611,6 +756,11 @@ pub fn requests<'e>(e: &'e Event, f: &mut dyn FnMut(&Request<'e>)) {
                 r.body.service(),
                 Some(&r.body),
             ));
+        }
+        Event::S7(p) => {
+            if let Some(r) = s7(p) {
+                f(&r);
+            }
         }
         _ => {}
     }

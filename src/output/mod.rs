@@ -46,6 +46,7 @@ pub const LOG_NAMES: &[&str] = &[
     "cip_identity",
     "cip_io",
     "conn",
+    "cotp",
     "enip",
     "known_devices",
     "modbus",
@@ -81,6 +82,11 @@ pub const LOG_NAMES: &[&str] = &[
     "opcua_binary_write",
     "otwatch_capture_loss",
     "otwatch_stats",
+    "s7comm",
+    "s7comm_known_devices",
+    "s7comm_plus",
+    "s7comm_read_szl",
+    "s7comm_upload_download",
     "weird",
 ];
 

@@ -116,6 +116,7 @@ pub enum Proto {
     Enip,
     Cip,
     OpcUa,
+    S7comm,
 }
 
 pub use super::enip::{IdentityField, Segment};
@@ -189,6 +190,18 @@ pub enum Cond {
     /// `opcua.secret: clear|encrypted` (own): a password or issued token
     /// was sent, in clear or encrypted.
     OpcUaSecret { encrypted: bool },
+    /// `s7comm.function: CODE[,CODE...]` (own): an S7comm Job function
+    /// (0x29 PLC Stop, 0x1a Request Download, ...).
+    S7Function(Vec<u8>),
+    /// `s7comm.pi_service: NAME[,NAME...]` (own): the PI service a PLC
+    /// Control job starts (`_DELE`, `_INSE`, `P_PROGRAM`, ...).
+    S7PiService(Vec<String>),
+    /// `s7comm.userdata: GROUP[,SUBFUNCTION]` (own): a Userdata request.
+    S7Userdata { group: u8, subfunction: Option<u8> },
+    /// `s7comm.write` (own): such a request changes the CPU's state (Write
+    /// Var, downloads, PLC Control and Stop, variable modification and
+    /// forcing, clock setting).
+    S7Write,
     /// `baseline: KIND[,KIND...]` (own): a deviation from the baseline.
     Baseline(Vec<String>),
     /// `app-layer-protocol: [!]NAME` on connections.
@@ -220,6 +233,10 @@ impl Cond {
             Cond::OpcUaMode(_) => "opcua.security_mode",
             Cond::OpcUaToken(_) => "opcua.identity_token",
             Cond::OpcUaSecret { .. } => "opcua.secret",
+            Cond::S7Function(_) => "s7comm.function",
+            Cond::S7PiService(_) => "s7comm.pi_service",
+            Cond::S7Userdata { .. } => "s7comm.userdata",
+            Cond::S7Write => "s7comm.write",
             Cond::Baseline(_) => "baseline",
             Cond::AppLayer { .. } => "app-layer-protocol",
             Cond::Buffer(b, _) => b.keyword(),

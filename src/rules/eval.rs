@@ -54,6 +54,7 @@ enum Class {
     RequestEnip,
     RequestCip,
     RequestOpcUa,
+    RequestS7,
     RequestOther,
     ConnTcp,
     ConnUdp,
@@ -71,11 +72,12 @@ enum Class {
 impl Class {
     /// Every class, at its own position (`class as usize`), as the
     /// engine's index is laid out.
-    const ALL: [Class; 16] = [
+    const ALL: [Class; 17] = [
         Class::RequestModbus,
         Class::RequestEnip,
         Class::RequestCip,
         Class::RequestOpcUa,
+        Class::RequestS7,
         Class::RequestOther,
         Class::ConnTcp,
         Class::ConnUdp,
@@ -97,6 +99,7 @@ impl Class {
                 Function::Enip(_) => Class::RequestEnip,
                 Function::Cip { .. } => Class::RequestCip,
                 Function::OpcUa(_) => Class::RequestOpcUa,
+                Function::S7 { .. } | Function::S7Userdata { .. } => Class::RequestS7,
             },
             Kind::Conn(c) => match c.id.ip_proto {
                 6 => Class::ConnTcp,
@@ -561,16 +564,20 @@ pub(super) fn of_activate<'a>(a: &'a OpcUaActivate<'a>) -> Subject<'a> {
 fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
     use Class as C;
     match class {
-        C::RequestModbus | C::RequestEnip | C::RequestCip | C::RequestOpcUa | C::RequestOther => {
-            match p {
-                Proto::Any | Proto::Tcp => has_protocol_conds,
-                Proto::Udp => false,
-                Proto::Modbus => class == C::RequestModbus,
-                Proto::Enip => matches!(class, C::RequestEnip | C::RequestCip),
-                Proto::Cip => class == C::RequestCip,
-                Proto::OpcUa => class == C::RequestOpcUa,
-            }
-        }
+        C::RequestModbus
+        | C::RequestEnip
+        | C::RequestCip
+        | C::RequestOpcUa
+        | C::RequestS7
+        | C::RequestOther => match p {
+            Proto::Any | Proto::Tcp => has_protocol_conds,
+            Proto::Udp => false,
+            Proto::Modbus => class == C::RequestModbus,
+            Proto::Enip => matches!(class, C::RequestEnip | C::RequestCip),
+            Proto::Cip => class == C::RequestCip,
+            Proto::OpcUa => class == C::RequestOpcUa,
+            Proto::S7comm => class == C::RequestS7,
+        },
         C::OpcUa => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
             Proto::OpcUa => true,
@@ -759,6 +766,16 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
         Cond::OpcUaSecret { encrypted } => {
             matches!(&e.kind, Kind::Activate(a) if a.secret && a.encrypted == *encrypted)
         }
+        Cond::S7Function(codes) => matches!(&e.kind,
+            Kind::Request(r) if matches!(r.function, Function::S7 { function, .. } if codes.contains(&function))),
+        Cond::S7PiService(names) => matches!(&e.kind,
+            Kind::Request(r) if matches!(r.function, Function::S7 { pi: Some(pi), .. }
+                if names.iter().any(|n| n.as_str() == pi.as_str()))),
+        Cond::S7Userdata { group, subfunction } => matches!(&e.kind,
+            Kind::Request(r) if matches!(r.function, Function::S7Userdata { group: g, subfunction: f }
+                if g == *group && subfunction.is_none_or(|s| s == f))),
+        Cond::S7Write => matches!(&e.kind,
+            Kind::Request(r) if matches!(r.function, Function::S7 { .. } | Function::S7Userdata { .. }) && r.write),
         Cond::Baseline(kinds) => match &e.kind {
             Kind::Baseline(n) => {
                 let kind = n.kind.rule_name().to_lowercase();

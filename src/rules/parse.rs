@@ -344,7 +344,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 41] = [
+pub const KEYWORDS: [&str; 45] = [
     "msg",
     "sid",
     "rev",
@@ -382,6 +382,10 @@ pub const KEYWORDS: [&str; 41] = [
     "opcua.security_mode",
     "opcua.identity_token",
     "opcua.secret",
+    "s7comm.function",
+    "s7comm.pi_service",
+    "s7comm.userdata",
+    "s7comm.write",
     "baseline",
     "app-layer-protocol",
     "gid",
@@ -421,12 +425,13 @@ pub fn rule(
         "enip" => Proto::Enip,
         "cip" => Proto::Cip,
         "opcua" => Proto::OpcUa,
+        "s7comm" => Proto::S7comm,
         p => {
             return Err(fail(
                 at(text, rest) - p.len(),
                 format!(
-                    "expected a protocol (ip, tcp, udp, modbus, enip, cip, opcua), found {p:?}"
-                ),
+                "expected a protocol (ip, tcp, udp, modbus, enip, cip, opcua, s7comm), found {p:?}"
+            ),
             ))
         }
     };
@@ -676,6 +681,49 @@ pub fn rule(
                     }
                 },
             }),
+            "s7comm.function" => {
+                let codes: Result<Vec<u8>, _> = need("function codes")?
+                    .split(',')
+                    .map(|c| {
+                        int(c)
+                            .filter(|c| *c <= 255)
+                            .map(|c| c as u8)
+                            .ok_or_else(|| {
+                                bad(format!(
+                                    "s7comm.function: expected a code (0-255), found {:?}",
+                                    c.trim()
+                                ))
+                            })
+                    })
+                    .collect();
+                r.conds.push(Cond::S7Function(codes?));
+            }
+            "s7comm.pi_service" => r.conds.push(Cond::S7PiService(
+                need("PI service names")?
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect(),
+            )),
+            "s7comm.userdata" => {
+                let s = need("group[,subfunction]")?;
+                let n: Vec<Option<u64>> = s.split(',').map(int).collect();
+                match n.as_slice() {
+                    [Some(g @ 0..=15)] => r.conds.push(Cond::S7Userdata {
+                        group: *g as u8,
+                        subfunction: None,
+                    }),
+                    [Some(g @ 0..=15), Some(f @ 0..=255)] => r.conds.push(Cond::S7Userdata {
+                        group: *g as u8,
+                        subfunction: Some(*f as u8),
+                    }),
+                    _ => {
+                        return Err(bad(format!(
+                        "s7comm.userdata: expected group (0-15)[,subfunction (0-255)], found {s:?}"
+                    )))
+                    }
+                }
+            }
+            "s7comm.write" => r.conds.push(Cond::S7Write),
             "baseline" => {
                 let kinds: Vec<String> = need("deviation kinds")?
                     .split(',')

@@ -334,6 +334,10 @@ impl PayloadRule {
             Proto::Modbus => c.services.contains(&"modbus"),
             Proto::Enip | Proto::Cip => c.services.iter().any(|s| *s == "enip" || *s == "cip"),
             Proto::OpcUa => c.services.contains(&"opcua-binary"),
+            Proto::S7comm => c
+                .services
+                .iter()
+                .any(|s| *s == "s7comm" || *s == "s7comm-plus"),
         };
         proto
             && self.flow.established.is_none_or(|e| e == c.established)
