@@ -106,6 +106,59 @@ fn the_same_seed_writes_the_same_capture() {
     assert!((2 << 20..(2 << 20) + 70_000).contains(&len), "{len}");
 }
 
+/// `--s7-plcs` adds a Siemens cell: S7comm that tshark reads without a
+/// complaint, and that otwatch logs, inventories and alerts on (the
+/// engineering stations' block downloads).
+#[test]
+fn a_siemens_cell_is_s7comm_end_to_end() {
+    let d = tempfile::tempdir().unwrap();
+    let cap = d.path().join("cell.pcap");
+    let err = synth(&cap, &["--packets", "60000", "--s7-plcs", "3"]);
+    assert!(err.contains("s7comm"), "{err}");
+    let bad = tshark(
+        &cap,
+        &[
+            "-Y",
+            "s7comm && (_ws.malformed || _ws.expert.severity >= error)",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ],
+    );
+    assert!(bad.is_empty(), "tshark flags: {bad}");
+    let s7 = tshark(
+        &cap,
+        &["-Y", "s7comm", "-T", "fields", "-e", "frame.number"],
+    );
+    assert!(s7.lines().count() > 500, "{s7}");
+    let out = d.path().join("logs");
+    let o = analyze(&out, &[], std::slice::from_ref(&cap));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let transfers = rows(&out.join("s7comm_upload_download.log"));
+    assert!(transfers
+        .iter()
+        .any(|r| r["function_name"] == "Request Download" && r["block_type"] == "Function"));
+    let devices = rows(&out.join("known_devices.log"));
+    let plc = devices.iter().find(|d| d["ip"] == "10.10.6.11").unwrap();
+    assert_eq!(plc["s7_identity"]["firmware"], "V3.2.6", "{plc}");
+    assert_eq!(plc["roles"], serde_json::json!(["controller"]), "{plc}");
+    let alerts = rows(&out.join("alert.log"));
+    assert!(
+        alerts.iter().any(|a| rule_sids(a).contains(&9000603)),
+        "no download alert: {alerts:#?}"
+    );
+    // Without the flag, no S7 at all (the default plant's bytes are the
+    // same as before the option existed).
+    let plain = d.path().join("plain.pcap");
+    synth(&plain, &["--packets", "5000"]);
+    assert!(tshark(
+        &plain,
+        &["-Y", "s7comm", "-T", "fields", "-e", "frame.number"]
+    )
+    .is_empty());
+}
+
 #[test]
 fn misuse_is_an_error_naming_the_flag() {
     let d = tempfile::tempdir().unwrap();

@@ -51,6 +51,12 @@ pub struct SynthArgs {
     /// IT workstations (DNS, web and TLS background; at least 1).
     #[arg(long, value_name = "N", help_heading = "Plant size")]
     pub it_hosts: Option<usize>,
+    /// A Siemens cell of N S7-300 CPUs: every HMI polls two of them over
+    /// S7comm (Read Var, occasional writes, a Read SZL per session), and
+    /// the engineering stations download a block to one every 10 minutes
+    /// (default 0).
+    #[arg(long, value_name = "N", help_heading = "Plant size")]
+    pub s7_plcs: Option<usize>,
     /// Each IT workstation also opens file-share sessions (TCP 445) to N
     /// other workstations, in turn: a plant with many edges (default 0).
     ///
@@ -80,6 +86,7 @@ impl SynthArgs {
             (self.eng_stations, &mut s.eng_stations),
             (self.opcua_clients, &mut s.opcua_clients),
             (self.it_hosts, &mut s.it_hosts),
+            (self.s7_plcs, &mut s.s7_plcs),
         ] {
             if let Some(n) = flag {
                 *field = n;

@@ -13,6 +13,7 @@ pub mod opcua;
 pub mod pcap;
 pub mod plant;
 pub mod rng;
+pub mod s7;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -60,6 +61,9 @@ pub struct Sizes {
     pub eng_stations: usize,
     pub opcua_clients: usize,
     pub it_hosts: usize,
+    /// A Siemens cell: S7-300 CPUs the HMIs poll over S7comm and the
+    /// engineering stations program (0 in the default plant).
+    pub s7_plcs: usize,
 }
 
 impl Default for Sizes {
@@ -72,6 +76,7 @@ impl Default for Sizes {
             eng_stations: 2,
             opcua_clients: 3,
             it_hosts: 20,
+            s7_plcs: 0,
         }
     }
 }
@@ -86,6 +91,7 @@ impl Sizes {
         eng_stations: 2,
         opcua_clients: 1,
         it_hosts: 1,
+        s7_plcs: 0,
     };
 
     /// Devices, every kind together (the servers, gateway and internet
@@ -98,6 +104,7 @@ impl Sizes {
             + self.eng_stations
             + self.opcua_clients
             + self.it_hosts
+            + self.s7_plcs
     }
 
     /// The default plant scaled to about `n` devices, each kind in its
@@ -115,6 +122,7 @@ impl Sizes {
             eng_stations: share(d.eng_stations).max(m.eng_stations),
             opcua_clients: share(d.opcua_clients).max(m.opcua_clients),
             it_hosts: share(d.it_hosts).max(m.it_hosts),
+            s7_plcs: 0,
         }
     }
 

@@ -7,6 +7,7 @@ use crate::modbus;
 use crate::net::{Host, Out, Tcp};
 use crate::opcua::UaChannel;
 use crate::rng::Rng;
+use crate::s7;
 use crate::{it, Anomaly, Config, Summary};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -56,6 +57,7 @@ struct Topology {
     internet: Vec<Host>,
     gateway: Host,
     rogue: Host,
+    s7_plcs: Vec<Host>,
 }
 
 impl Topology {
@@ -88,6 +90,7 @@ impl Topology {
                 .collect(),
             gateway: Host::new(CISCO, ip(10, 20, 0, 1)),
             rogue: Host::new(ROGUE, ip(10, 10, 9, 99)),
+            s7_plcs: hosts(n.s7_plcs, SIEMENS, 10, 6, 11, 200, 108),
         }
     }
 
@@ -148,6 +151,25 @@ struct IoFlow {
     data: Vec<u8>,
 }
 
+/// An HMI polling an S7 CPU over one ISO-on-TCP connection.
+struct S7Poll {
+    tcp: Tcp,
+    /// The next PDU reference.
+    reference: u16,
+    period: i64,
+    db: u16,
+    bytes: u16,
+    started: bool,
+}
+
+/// An engineering station's periodic block download to an S7 CPU.
+struct S7Download {
+    client: Host,
+    plc: Host,
+    /// Downloads so far (the block number cycles through FCs).
+    count: u16,
+}
+
 /// An OPC UA client session to the server.
 struct UaClient {
     tcp: Tcp,
@@ -162,6 +184,8 @@ enum Act {
     Enip(Box<EnipClient>),
     Io(Box<IoFlow>),
     Ua(Box<UaClient>),
+    S7(Box<S7Poll>),
+    S7Download(Box<S7Download>),
     Dns,
     Http,
     Tls,
@@ -178,6 +202,7 @@ impl Act {
             Act::Enip(_) | Act::Sweep => "enip",
             Act::Io(_) => "cip_io",
             Act::Ua(_) => "opcua",
+            Act::S7(_) | Act::S7Download(_) => "s7comm",
             Act::Dns => "dns",
             Act::Http => "http",
             Act::Tls => "tls",
@@ -299,6 +324,37 @@ impl Plant {
             let start = t0 + p.rng.below(1_000_000) as i64;
             p.add(start, act);
         }
+        // The Siemens cell, when there is one: each HMI polls two CPUs,
+        // each engineering station programs one every 10 minutes.
+        if !p.topo.s7_plcs.is_empty() {
+            let n = p.topo.s7_plcs.len();
+            for h in 0..p.topo.hmis.len() {
+                for k in 0..2.min(n) {
+                    let plc = p.topo.s7_plcs[(h + k) % n];
+                    let port = p.port();
+                    let tcp = Tcp::new(&mut p.rng, p.topo.hmis[h], port, plc, 102);
+                    let period = 100 * MS + layout.below(3) as i64 * 50 * MS;
+                    let act = Act::S7(Box::new(S7Poll {
+                        tcp,
+                        reference: 1,
+                        period,
+                        db: 1 + layout.below(20) as u16,
+                        bytes: 4 + 2 * layout.below(16) as u16,
+                        started: false,
+                    }));
+                    let start = t0 + p.rng.below(period as u64) as i64;
+                    p.add(start, act);
+                }
+            }
+            for e in 0..p.topo.eng.len() {
+                let act = Act::S7Download(Box::new(S7Download {
+                    client: p.topo.eng[e],
+                    plc: p.topo.s7_plcs[e % n],
+                    count: 0,
+                }));
+                p.add(t0 + 5 * SEC + e as i64 * SEC, act);
+            }
+        }
         // IT background and the engineering station's periodic device
         // discovery.
         p.add(t0 + 3 * MS, Act::Dns);
@@ -403,6 +459,8 @@ impl Plant {
             Act::Enip(e) => Some(self.enip(e, t, out)),
             Act::Io(io) => Some(self.io(io, t, out)),
             Act::Ua(u) => Some(self.ua(u, t, out)),
+            Act::S7(p) => Some(self.s7(p, t, out)),
+            Act::S7Download(d) => Some(self.s7_download(d, t, out)),
             Act::Dns => Some(self.dns(t, out)),
             Act::Http => Some(self.http(t, out)),
             Act::Tls => Some(self.tls(t, out)),
@@ -637,6 +695,68 @@ impl Plant {
                 t + self.rng.jitter(500 * MS, 2)
             }
         }
+    }
+
+    fn s7<W: Write>(&mut self, p: &mut S7Poll, t: i64, out: &mut Out<W>) -> i64 {
+        let rtt = 300 + self.rng.below(400) as i64;
+        let cycle = MS + self.rng.below(4_000) as i64;
+        let mut t = t;
+        if !p.started {
+            // Connect, set up, and ask the CPU who it is.
+            p.started = true;
+            t = p.tcp.handshake(t, rtt, out);
+            let t1 = p.tcp.client(t, &s7::connect(false), out);
+            t = p.tcp.server(t1 + rtt, &s7::connect(true), out);
+            let t1 = p.tcp.client(t + MS, &s7::setup(0, false), out);
+            t = p.tcp.server(t1 + cycle, &s7::setup(0, true), out);
+            let (req, resp) = s7::read_szl_module(p.reference, "6ES7 315-2EH14-0AB0", [3, 2, 6]);
+            p.reference = p.reference.wrapping_add(1);
+            let t1 = p.tcp.client(t + MS, &req, out);
+            p.tcp.server(t1 + cycle, &resp, out);
+            return t + self.rng.jitter(p.period, 5);
+        }
+        let reference = p.reference;
+        p.reference = p.reference.wrapping_add(1);
+        let (req, resp) = if self.rng.one_in(200) {
+            let v = (self.rng.next_u64() as u16).to_be_bytes();
+            s7::write_var(reference, p.db, 100, &v)
+        } else {
+            let mut values = vec![0u8; usize::from(p.bytes)];
+            let seed = self.rng.next_u64();
+            for (i, v) in values.iter_mut().enumerate() {
+                *v = (seed >> ((i % 8) * 8)) as u8;
+            }
+            s7::read_var(reference, p.db, 0, &values)
+        };
+        let t1 = p.tcp.client(t, &req, out);
+        let t2 = p.tcp.server(t1 + cycle, &resp, out);
+        if self.rng.one_in(2) {
+            p.tcp.ack(true, t2 + 200, out);
+        }
+        t + self.rng.jitter(p.period, 5)
+    }
+
+    fn s7_download<W: Write>(&mut self, d: &mut S7Download, t: i64, out: &mut Out<W>) -> i64 {
+        let rtt = 300 + self.rng.below(400) as i64;
+        let port = self.port();
+        let mut tcp = Tcp::new(&mut self.rng, d.client, port, d.plc, 102);
+        let mut t = tcp.handshake(t, rtt, out);
+        let t1 = tcp.client(t, &s7::connect(false), out);
+        t = tcp.server(t1 + rtt, &s7::connect(true), out);
+        let t1 = tcp.client(t + MS, &s7::setup(0, false), out);
+        t = tcp.server(t1 + 2 * MS, &s7::setup(0, true), out);
+        // FC 1 to FC 20, one after the other: 0x0C is a function.
+        let number = 1 + d.count % 20;
+        d.count = d.count.wrapping_add(1);
+        let code: Vec<u8> = (0..120u8)
+            .map(|i| i.wrapping_mul(31) ^ number as u8)
+            .collect();
+        for (req, resp) in s7::download(1, 0x0C, number, &code) {
+            let t1 = tcp.client(t + 3 * MS, &req, out);
+            t = tcp.server(t1 + 5 * MS, &resp, out);
+        }
+        tcp.close(t + 10 * MS, rtt, out);
+        t + 600 * SEC
     }
 
     fn dns<W: Write>(&mut self, t: i64, out: &mut Out<W>) -> i64 {
