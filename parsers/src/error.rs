@@ -22,6 +22,7 @@ pub enum Layer {
     Cotp,
     S7comm,
     S7commPlus,
+    DceRpc,
 }
 
 impl fmt::Display for Layer {
@@ -40,6 +41,7 @@ impl fmt::Display for Layer {
             Layer::Cotp => "COTP",
             Layer::S7comm => "S7comm",
             Layer::S7commPlus => "S7comm-plus",
+            Layer::DceRpc => "DCE/RPC",
         })
     }
 }

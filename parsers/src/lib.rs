@@ -1,6 +1,7 @@
 //! Pure parsers for the OT protocols otwatch dissects: no I/O, no state, no
-//! unsafe code. Each protocol gets a module (`modbus`, `enip`, `opcua`;
-//! `s7`, ISO-on-TCP, COTP and Siemens S7comm, not yet read by an analyzer) with
+//! unsafe code. Each protocol gets a module (`modbus`, `enip`, `opcua`, `s7`
+//! for ISO-on-TCP, COTP, S7comm and S7comm-plus, `dcerpc` for PROFINET IO
+//! context management's connectionless DCE/RPC) with
 //! one `parse_x(&[u8]) -> IResult<&[u8], X<'_>, Error>` per message; this
 //! crate root holds what they share: the error type that carries context.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
     )
 )]
 
+pub mod dcerpc;
 pub mod enip;
 mod error;
 mod flags;

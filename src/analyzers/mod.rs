@@ -160,6 +160,7 @@ mod detect;
 pub mod enip;
 pub mod modbus;
 pub mod opcua;
+pub mod profinet;
 pub mod s7;
 
 #[cfg(test)]
@@ -197,6 +198,13 @@ pub fn for_connection(
         (6, _) => Some(Box::new(detect::Detect::new(cfg, orig_port))),
         _ => None,
     }
+}
+
+/// The analyzer of a UDP flow that no port names, by its first
+/// datagram: PROFINET IO context management (connectionless DCE/RPC),
+/// which runs between ephemeral ports.
+pub fn for_datagram(first: &[u8]) -> Option<Box<dyn Analyzer>> {
+    profinet::probe(first).then(|| Box::new(profinet::PnioCm) as Box<dyn Analyzer>)
 }
 
 #[cfg(test)]

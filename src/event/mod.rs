@@ -13,6 +13,7 @@ mod emit;
 pub mod enip;
 pub mod modbus;
 pub mod opcua;
+pub mod profinet;
 pub mod s7;
 
 pub use alert::{
@@ -36,6 +37,15 @@ pub struct Head {
     pub dir: Dir,
     /// Ties the rows made from one message together.
     pub link: crate::id::Id,
+}
+
+/// When a message of a connection was sent, and by whom: the head of the
+/// ICSNPP logs that carry no message id (S7, PROFINET IO CM).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub ts: Ts,
+    pub id: ConnId,
+    pub dir: Dir,
 }
 
 /// One thing the traffic showed, or a reader concluded.
@@ -86,6 +96,8 @@ pub enum Event {
     S7Plus(Box<s7::Plus>),
     /// What a CPU's SZL answer says of it: `s7comm_known_devices.log`.
     S7Identity(Box<s7::Identity>),
+    /// A PROFINET IO context management DCE/RPC PDU: `profinet_io_cm.log`.
+    PnioCm(Box<profinet::Rpc>),
     /// An alert (deviations and rule matches of one action, or a notice
     /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
@@ -127,6 +139,7 @@ impl Event {
             Event::S7(p) => p.sent.ts,
             Event::S7Plus(p) => p.sent.ts,
             Event::S7Identity(i) => i.sent.ts,
+            Event::PnioCm(r) => r.sent.ts,
             Event::Alert(a) => a.ts,
             Event::PayloadMatch(m) => m.ts,
             Event::RuleMatch(m) => m.finding.ts,

@@ -4,17 +4,7 @@
 //! SZL answers. Codes and numbers only: the names are the logs'
 //! (`crate::logs::s7`).
 
-use super::{ConnId, Dir};
-use crate::time::Ts;
-
-/// When a message of a connection was sent, and by whom: the head of the
-/// ICSNPP S7 logs (which carry no message id).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sent {
-    pub ts: Ts,
-    pub id: ConnId,
-    pub dir: Dir,
-}
+pub use super::Sent;
 
 /// A COTP TPDU (X.224, 13): `cotp.log`.
 #[derive(Clone, Debug, PartialEq, Eq)]

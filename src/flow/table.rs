@@ -209,6 +209,9 @@ impl FlowTable {
         let Tracked::Full(conn) = &mut s.conn else {
             return; // made full above
         };
+        if fresh {
+            conn.detect_datagram(payload);
+        }
         let before = conn.buffered();
         conn.packet(
             ts,

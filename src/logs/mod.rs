@@ -12,6 +12,7 @@ mod head;
 pub mod modbus;
 mod notice;
 pub mod opcua;
+pub mod profinet;
 pub mod s7;
 pub mod schema;
 mod stats;
@@ -51,6 +52,7 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
                 row(&s7::KnownDevice(i))
             }
         }
+        Event::PnioCm(r) => row(r.as_ref()),
         Event::Alert(a) => {
             row(&notice::NoticeRow(a));
             row(a.as_ref());

@@ -31,6 +31,7 @@ pub fn tables() -> Vec<(&'static str, &'static [Field])> {
     v.extend(super::enip::logs());
     v.extend(super::opcua::logs());
     v.extend(super::s7::logs());
+    v.extend(super::profinet::logs());
     v
 }
 

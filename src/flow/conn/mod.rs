@@ -307,6 +307,14 @@ impl Conn {
         self.app.analyzer = Some(a);
     }
 
+    /// A UDP flow no port names gets an analyzer from its first datagram's
+    /// content (`analyzers::for_datagram`).
+    pub fn detect_datagram(&mut self, first: &[u8]) {
+        if self.key.proto == 17 && self.app.analyzer.is_none() {
+            self.app.analyzer = analyzers::for_datagram(first);
+        }
+    }
+
     fn dir(&self, side: Side) -> Dir {
         if side == self.orig_side {
             Dir::Orig

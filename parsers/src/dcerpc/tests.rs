@@ -1,0 +1,101 @@
+use super::*;
+
+/// A PNIO-CM Connect request's header as an IO controller sends it, big
+/// endian (profinet_io_cm_connect_minimal.pcapng frame 1, from
+/// cisagov/icsnpp-profinet-io-cm).
+fn connect_header(little: bool) -> Vec<u8> {
+    let mut h = vec![4, 0, 0x20, 0, if little { 0x10 } else { 0x00 }, 0, 0, 0];
+    let uuid = |b: [u8; 16]| b;
+    h.extend(uuid([
+        0xDE, 0xA0, 0, 0, 0x6C, 0x97, 0x11, 0xD1, 0x82, 0x71, 0, 1, 0, 3, 1, 0x5A,
+    ]));
+    h.extend(uuid([
+        0xDE, 0xA0, 0, 1, 0x6C, 0x97, 0x11, 0xD1, 0x82, 0x71, 0, 0xA0, 0x24, 0x42, 0xDF, 0x7D,
+    ]));
+    h.extend([0x11; 16]);
+    let words: [(u32, usize); 3] = [(0, 4), (1, 4), (7, 4)];
+    for (v, _) in words {
+        h.extend(if little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        });
+    }
+    for v in [0u16, 0xFFFF, 0xFFFF, 457, 0] {
+        h.extend(if little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        });
+    }
+    h.extend([0, 0]);
+    h
+}
+
+#[test]
+fn reads_the_header_in_either_byte_order() {
+    for little in [false, true] {
+        let mut d = connect_header(little);
+        d.extend([0xAB; 457]);
+        assert!(probe(&d));
+        let p = parse_pdu(&d).unwrap();
+        assert_eq!(
+            (p.version, p.packet_type(), p.integer_encoding()),
+            (4, 0, u8::from(little))
+        );
+        let f = p.fields.unwrap();
+        assert_eq!(f.interface_version, 1);
+        assert_eq!(f.sequence, 7);
+        assert_eq!((f.opnum, f.interface_hint, f.body_length), (0, 0xFFFF, 457));
+        assert_eq!(f.object[..4], [0xDE, 0xA0, 0, 0]);
+        assert_eq!(p.body.len(), 457);
+        assert!(p.flags1 & flags1::IDEMPOTENT != 0);
+    }
+}
+
+#[test]
+fn reads_a_fack_body_with_its_selective_acks() {
+    let mut d = connect_header(true);
+    d[1] = FACK;
+    d.extend([0, 0]);
+    d.extend(4u16.to_le_bytes());
+    d.extend(1464u32.to_le_bytes());
+    d.extend(1464u32.to_le_bytes());
+    d.extend(3u16.to_le_bytes());
+    d.extend(2u16.to_le_bytes());
+    d.extend(5u32.to_le_bytes());
+    d.extend(9u32.to_le_bytes());
+    let p = parse_pdu(&d).unwrap();
+    let f = p.fack.unwrap();
+    assert_eq!((f.window_size, f.max_tsdu, f.serial_number), (4, 1464, 3));
+    assert_eq!(f.selective_acks, vec![5, 9]);
+    // A FACK whose words are missing is an error naming the offset.
+    let e = parse_pdu(&d[..d.len() - 2]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "DCE/RPC: truncated at offset 100: needed 4 bytes, got 2"
+    );
+}
+
+#[test]
+fn short_or_foreign_datagrams_fail_cleanly() {
+    let d = connect_header(false);
+    for n in 0..HEADER_LEN {
+        assert!(parse_pdu(&d[..n]).is_err(), "prefix {n}");
+    }
+    assert!(!probe(b"\x00\x01GET / HTTP/1.1\r\n\r\n......"));
+    assert!(!probe(&d[..20]));
+    // Another integer representation: only the first eight octets.
+    let mut odd = d.clone();
+    odd[4] = 0x20;
+    let p = parse_pdu(&odd).unwrap();
+    assert!(p.fields.is_none());
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+        let _ = parse_pdu(&data);
+        let _ = probe(&data);
+    }
+}
