@@ -203,8 +203,8 @@ pub fn for_connection(
 /// The analyzer of a UDP flow that no port names, by its first
 /// datagram: PROFINET IO context management (connectionless DCE/RPC),
 /// which runs between ephemeral ports.
-pub fn for_datagram(first: &[u8]) -> Option<Box<dyn Analyzer>> {
-    profinet::probe(first).then(|| Box::new(profinet::PnioCm) as Box<dyn Analyzer>)
+pub fn for_datagram(first: &[u8], ports: (u16, u16)) -> Option<Box<dyn Analyzer>> {
+    profinet::probe(first, ports).then(|| Box::new(profinet::PnioCm) as Box<dyn Analyzer>)
 }
 
 #[cfg(test)]

@@ -124,18 +124,30 @@ pub struct Plus {
     pub function: Option<u16>,
 }
 
-/// What a CPU said of itself in a connection's SZL answers: the
-/// inventory's S7 facts, and (component identification)
-/// `s7comm_known_devices.log`. Emitted when the connection ends, as the
-/// reference logs it. Text is as sent, without trailing NULs.
+/// What a CPU said of itself in a connection's SZL answers so far: the
+/// inventory's S7 facts, and (component identification, at the
+/// connection's end, as the reference logs it)
+/// `s7comm_known_devices.log`. Text is as sent, without trailing NULs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
-    /// When the connection ended; `dir` is the side that answered.
+    /// When it was said (or the connection ended); `dir` is the side that
+    /// answered.
     pub sent: Sent,
+    pub moment: Moment,
     /// SZL 0x0011, module identification.
     pub module: Option<Module>,
     /// SZL 0x001C, component identification.
     pub component: Option<Component>,
+}
+
+/// When an identity event is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// An SZL answer named something: the inventory and the detector
+    /// read it at once (a connection may stay open for months).
+    Answer,
+    /// The connection ended: `s7comm_known_devices.log`'s row.
+    ConnectionEnd,
 }
 
 /// SZL 0x0011, module identification.

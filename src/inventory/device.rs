@@ -133,18 +133,36 @@ impl S7Identity {
         }
     }
 
-    /// `other`'s fields where it has them, ours elsewhere (a connection
-    /// that read only one list leaves the other's facts in place).
-    pub fn update(&mut self, other: &S7Identity) {
-        for (mine, theirs) in [
+    /// Each field of ours with the same field of `other`'s.
+    fn pairs<'a>(
+        &'a mut self,
+        other: &'a S7Identity,
+    ) -> [(&'a mut Option<String>, &'a Option<String>); 6] {
+        [
             (&mut self.order_number, &other.order_number),
             (&mut self.firmware, &other.firmware),
             (&mut self.station_name, &other.station_name),
             (&mut self.module_name, &other.module_name),
             (&mut self.plant_id, &other.plant_id),
             (&mut self.serial_number, &other.serial_number),
-        ] {
+        ]
+    }
+
+    /// `other`'s fields where it has them, ours elsewhere (a connection
+    /// that read only one list leaves the other's facts in place).
+    pub fn update(&mut self, other: &S7Identity) {
+        for (mine, theirs) in self.pairs(other) {
             if theirs.is_some() {
+                mine.clone_from(theirs);
+            }
+        }
+    }
+
+    /// Of each field, the larger of the two (so that merging records is
+    /// commutative and associative, and no field known to one is lost).
+    pub fn merge(&mut self, other: &S7Identity) {
+        for (mine, theirs) in self.pairs(other) {
+            if *theirs > *mine {
                 mine.clone_from(theirs);
             }
         }
@@ -401,7 +419,11 @@ impl Device {
             }
         }
         self.opcua_identity = union_capped(&self.opcua_identity, &o.opcua_identity);
-        self.s7_identity = self.s7_identity.clone().max(o.s7_identity.clone());
+        if let Some(theirs) = &o.s7_identity {
+            self.s7_identity
+                .get_or_insert_with(S7Identity::default)
+                .merge(theirs);
+        }
         self.revisions = self
             .revisions
             .union(&o.revisions)

@@ -45,6 +45,7 @@ pub fn head_values_linked<'a>(
 /// The values of the first 11 of those columns (the logs without a
 /// message id, such as ICSNPP's S7 logs): when, on which connection, sent
 /// by whom to whom.
+#[inline]
 pub fn sent_values<'a>(ts: Ts, id: &'a ConnId, dir: Dir, out: &mut dyn crate::output::Sink<'a>) {
     out.push(Value::Time(ts));
     // The same on every row of the connection in this direction.

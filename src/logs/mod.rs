@@ -48,7 +48,7 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         Event::S7(p) => s7::pdu_rows(p, row),
         Event::S7Plus(p) => row(p.as_ref()),
         Event::S7Identity(i) => {
-            if i.component.is_some() {
+            if i.moment == crate::event::s7::Moment::ConnectionEnd && i.component.is_some() {
                 row(&s7::KnownDevice(i))
             }
         }

@@ -368,7 +368,10 @@ impl Observer {
                 last = Some(i.head.ts);
             }
             Event::S7Identity(i) => {
-                if let Some(d) = self.detector.as_mut() {
+                // The answer's event is the news; the connection's end
+                // repeats it for the log.
+                let news = i.moment == crate::event::s7::Moment::Answer;
+                if let Some(d) = self.detector.as_mut().filter(|_| news) {
                     d.s7_identity(i, &mut self.deviations);
                     self.deviations(alerts);
                 }

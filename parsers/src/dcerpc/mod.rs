@@ -41,20 +41,53 @@ pub mod flags2 {
     pub const CANCEL_PENDING: u8 = 0x02;
 }
 
+/// The PNIO interfaces' UUIDs but their fourth octet (1 device, 2
+/// controller, 3 supervisor, 4 parameter server), in big-endian wire
+/// order: `DEA0000x-6C97-11D1-8271-00A02442DF7D`.
+const PNIO_INTERFACE: [u8; 16] = [
+    0xDE, 0xA0, 0x00, 0x00, 0x6C, 0x97, 0x11, 0xD1, 0x82, 0x71, 0x00, 0xA0, 0x24, 0x42, 0xDF, 0x7D,
+];
+
 /// Whether a datagram opens like a connectionless DCE/RPC PDU: version
-/// 4, a known packet type, an ASCII or EBCDIC data representation with a
-/// known float format, and at least 24 octets (the test the reference
-/// analyzer's signature makes before it reads a flow).
+/// 4, a known packet type, no reserved second-flags bit, an ASCII or
+/// EBCDIC data representation with a known float format, and a whole
+/// header (the reference analyzer's signature, with Wireshark's header
+/// checks).
 pub fn probe(i: &[u8]) -> bool {
     match i.get(..6) {
-        Some(&[VERSION, ptype, _, _, drep0, drep1]) => {
-            i.len() >= 24
+        Some(&[VERSION, ptype, _, flags2, drep0, drep1]) => {
+            i.len() >= HEADER_LEN
                 && ptype <= 0x0A
+                && flags2 & 0xFC == 0
                 && matches!(drep0, 0x00 | 0x01 | 0x10 | 0x11)
                 && drep1 <= 3
         }
         _ => false,
     }
+}
+
+/// Whether the header names a PNIO interface (device, controller,
+/// supervisor or parameter server), in either byte order.
+pub fn is_pnio(i: &[u8]) -> bool {
+    let Some(uuid) = i.get(24..40) else {
+        return false;
+    };
+    let big = uuid
+        .iter()
+        .zip(PNIO_INTERFACE)
+        .enumerate()
+        .all(|(k, (a, b))| k == 3 || *a == b);
+    // Little-endian: the first three fields' octets reversed.
+    let mut le = PNIO_INTERFACE;
+    le[..4].reverse();
+    le[4..6].reverse();
+    le[6..8].reverse();
+    let little = uuid
+        .iter()
+        .zip(le)
+        .enumerate()
+        .all(|(k, (a, b))| k == 0 || *a == b);
+    big || little
 }
 
 /// The header fields after the data representation, in the order the
@@ -167,6 +200,9 @@ impl<'a> Reader<'a> {
             u32::from_be_bytes(b)
         })
     }
+    fn rest_is_empty(&self) -> bool {
+        self.at >= self.i.len()
+    }
     fn rest(&mut self) -> &'a [u8] {
         let r = self.i.get(self.at..).unwrap_or_default();
         self.at = self.i.len();
@@ -223,7 +259,8 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
         serial_low: r.u8()?,
     };
     pdu.fields = Some(fields);
-    if pdu.packet_type() == FACK {
+    // A FACK may come without a body (C706 12.5.3.5: version 0 senders).
+    if pdu.packet_type() == FACK && fields.body_length != 0 && !r.rest_is_empty() {
         let version = r.u8()?;
         let _pad = r.u8()?;
         let window_size = r.u16()?;

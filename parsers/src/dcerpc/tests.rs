@@ -70,6 +70,7 @@ fn reads_a_fack_body_with_its_selective_acks() {
     assert_eq!((f.window_size, f.max_tsdu, f.serial_number), (4, 1464, 3));
     assert_eq!(f.selective_acks, vec![5, 9]);
     // A FACK whose words are missing is an error naming the offset.
+    d[74..76].copy_from_slice(&28u16.to_le_bytes());
     let e = parse_pdu(&d[..d.len() - 2]).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -98,4 +99,50 @@ proptest::proptest! {
         let _ = parse_pdu(&data);
         let _ = probe(&data);
     }
+}
+
+#[test]
+fn a_fack_may_come_without_a_body_and_keeps_at_most_64_words() {
+    let mut d = connect_header(true);
+    d[1] = FACK;
+    // Body length 0: no FACK body is read.
+    d[74..76].copy_from_slice(&0u16.to_le_bytes());
+    let p = parse_pdu(&d).unwrap();
+    assert!(p.fack.is_none());
+    // 100 selective-acknowledgement words announced and sent: 64 kept,
+    // the count as announced.
+    d[74..76].copy_from_slice(&416u16.to_le_bytes());
+    d.extend([0, 0]);
+    d.extend(4u16.to_le_bytes());
+    d.extend(1464u32.to_le_bytes());
+    d.extend(1464u32.to_le_bytes());
+    d.extend(3u16.to_le_bytes());
+    d.extend(100u16.to_le_bytes());
+    for w in 0..100u32 {
+        d.extend(w.to_le_bytes());
+    }
+    let f = parse_pdu(&d).unwrap().fack.unwrap();
+    assert_eq!(f.selective_ack_count, 100);
+    assert_eq!(f.selective_acks.len(), MAX_SELECTIVE_ACKS);
+}
+
+#[test]
+fn the_probe_wants_a_whole_header_and_knows_pnio_interfaces() {
+    // A DNS query whose id is 0x0400 opens like version 4, packet type 0.
+    let mut dns = vec![
+        0x04, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+    dns.extend(b"\x03www\x07example\x03com\x00\x00\x01\x00\x01");
+    assert!(!probe(&dns));
+    let be = connect_header(false);
+    assert!(probe(&be) && is_pnio(&be));
+    // The same interface UUID as a little-endian PDU sends it.
+    let mut le = connect_header(true);
+    le[24..40].copy_from_slice(&[
+        0x01, 0x00, 0xA0, 0xDE, 0x97, 0x6C, 0xD1, 0x11, 0x82, 0x71, 0x00, 0xA0, 0x24, 0x42, 0xDF,
+        0x7D,
+    ]);
+    assert!(is_pnio(&le));
+    le[30] = 0;
+    assert!(!is_pnio(&le));
 }

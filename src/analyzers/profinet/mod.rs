@@ -22,9 +22,12 @@ pub const PORT: u16 = 34964;
 /// The conn.log service name.
 pub const SERVICE: &str = "profinet_io_cm";
 
-/// Whether a UDP flow whose first datagram is `first` is PNIO-CM.
-pub fn probe(first: &[u8]) -> bool {
-    dcerpc::probe(first)
+/// Whether a UDP flow whose first datagram is `first` is PNIO-CM: a
+/// connectionless DCE/RPC header on the PNIO port, or one that names a
+/// PNIO interface (a device's answer from an ephemeral port, a request to
+/// one).
+pub fn probe(first: &[u8], ports: (u16, u16)) -> bool {
+    dcerpc::probe(first) && (ports.0 == PORT || ports.1 == PORT || dcerpc::is_pnio(first))
 }
 
 /// One UDP flow's PNIO-CM state (none: each datagram stands alone).
@@ -91,7 +94,15 @@ mod tests {
         h.id.ip_proto = 17;
         h.id.resp_p = PORT;
         let mut a = PnioCm;
-        assert!(probe(&connect()));
+        assert!(probe(&connect(), (40000, PORT)));
+        assert!(probe(&connect(), (40000, 50000)), "the device interface");
+        let mut other = connect();
+        other[24] = 0x12;
+        assert!(
+            !probe(&other, (40000, 50000)),
+            "another interface, another port"
+        );
+        assert!(probe(&other, (40000, PORT)));
         h.feed(&mut a, Dir::Orig, &connect());
         h.feed(&mut a, Dir::Orig, &connect());
         assert_eq!(h.services, vec![SERVICE]);

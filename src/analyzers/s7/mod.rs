@@ -18,12 +18,12 @@
 
 use super::{Analyzer, Context};
 use crate::event::s7::{
-    self as ev, Component, Cotp, Identity, Module, Pdu, Plus, Sent, Szl, Transfer, Userdata,
+    self as ev, Component, Cotp, Identity, Module, Moment, Pdu, Plus, Sent, Szl, Transfer, Userdata,
 };
 use crate::event::Event;
 use crate::flow::{Dir, PerDir};
 use otwatch_parsers::s7::{
-    self as p, plus,
+    self as p, cotp, plus,
     s7comm::{self, Message, Parameter, UserdataData},
     Payload,
 };
@@ -54,6 +54,9 @@ struct Stream {
     searching: bool,
     /// The last S7comm-plus PDU had no trailer: the next one continues it.
     plus_continues: bool,
+    /// The data unit reference of a long Userdata answer whose next part
+    /// is due.
+    answer_unit: Option<u8>,
 }
 
 /// One connection's S7 state.
@@ -77,6 +80,7 @@ impl S7 {
         s.tsdu = Vec::new();
         s.tsdu_dropped = false;
         s.plus_continues = false;
+        s.answer_unit = None;
         s.searching = true;
     }
 
@@ -95,29 +99,39 @@ impl S7 {
             pdu_type: tpdu.code & 0xF0,
         })));
         let s = &mut self.streams[dir];
-        match packet.payload {
-            Payload::Fragment(data) => {
-                if s.tsdu_dropped {
-                    return;
-                }
-                if s.tsdu.len().saturating_add(data.len()) > MAX_TSDU {
-                    s.tsdu = Vec::new();
-                    s.tsdu_dropped = true;
-                    cx.weird("s7comm_tsdu_too_long", None, WEIRD_SOURCE);
-                    return;
-                }
-                s.tsdu.extend_from_slice(data);
+        let (eot, data) = match tpdu.body {
+            cotp::Body::Data { eot, .. } => (eot, tpdu.user_data),
+            // A disconnect ends whatever TSDU was on its way.
+            cotp::Body::DisconnectRequest { .. } | cotp::Body::DisconnectConfirm { .. } => {
+                s.tsdu = Vec::new();
+                s.tsdu_dropped = false;
+                return;
             }
+            // Other TPDUs carry no S7 user data.
+            _ => return,
+        };
+        let joined = s.tsdu.len().saturating_add(data.len());
+        if s.tsdu_dropped || joined > MAX_TSDU {
+            if !s.tsdu_dropped {
+                s.tsdu = Vec::new();
+                s.tsdu_dropped = true;
+                cx.weird("s7comm_tsdu_too_long", None, WEIRD_SOURCE);
+            }
+            // Skipped to the TSDU's end.
+            s.tsdu_dropped = !eot;
+            return;
+        }
+        if !eot {
+            s.tsdu.extend_from_slice(data);
+        } else if s.tsdu.is_empty() {
+            // The common case: one DT, one PDU (already read).
+            let payload = packet.payload;
+            self.pdu(dir, payload, cx);
+        } else {
             // The last fragment of a TSDU: the PDU is all of them.
-            _ if !s.tsdu.is_empty() || s.tsdu_dropped => {
-                let mut whole = std::mem::take(&mut s.tsdu);
-                if std::mem::replace(&mut s.tsdu_dropped, false) {
-                    return;
-                }
-                whole.extend_from_slice(tpdu.user_data);
-                self.pdu(dir, p::parse_tsdu(&whole), cx);
-            }
-            payload => self.pdu(dir, payload, cx),
+            let mut whole = std::mem::take(&mut s.tsdu);
+            whole.extend_from_slice(data);
+            self.pdu(dir, p::parse_tsdu(&whole), cx);
         }
     }
 }
@@ -134,12 +148,20 @@ impl S7 {
     /// Handles what one whole TSDU carries: an S7comm or S7comm-plus PDU.
     fn pdu(&mut self, dir: Dir, payload: Payload<'_>, cx: &mut Context<'_>) {
         match payload {
-            Payload::S7comm(Ok(m)) => {
+            Payload::S7comm(Ok(mut m)) => {
                 cx.confirm(S7COMM);
-                if let s7comm::Data::Userdata(d) = &m.data {
-                    self.identify(dir, d);
+                if self.continues(dir, &m) {
+                    // Its data is the list's next entries, not a head.
+                    if let s7comm::Data::Userdata(d) = &mut m.data {
+                        d.szl = None;
+                    }
                 }
                 message(dir, &m, cx);
+                if let s7comm::Data::Userdata(d) = &m.data {
+                    if self.identify(dir, d) {
+                        cx.event(self.identity(dir, Moment::Answer, cx));
+                    }
+                }
             }
             Payload::S7comm(Err(e)) => {
                 cx.weird("s7comm_invalid_pdu", Some(e.to_string()), WEIRD_SOURCE)
@@ -150,8 +172,16 @@ impl S7 {
                     // A part after the first of a PDU sent in parts
                     // carries data where the first has its opcode and
                     // function.
-                    let continued =
-                        std::mem::replace(&mut self.streams[dir].plus_continues, !h.trailer);
+                    // Keep-alives may come between the parts.
+                    let keep_alive = matches!(
+                        h.version,
+                        plus::VERSION_KEEP_ALIVE | plus::VERSION_EXTENDED_KEEP_ALIVE
+                    );
+                    let continues = &mut self.streams[dir].plus_continues;
+                    let continued = *continues && !keep_alive;
+                    if !keep_alive {
+                        *continues = !h.trailer;
+                    }
                     let (opcode, function) = if continued {
                         (None, None)
                     } else {
@@ -171,16 +201,20 @@ impl S7 {
     }
 }
 
-/// A name as an event keeps it: at most [`ev::MAX_NAME`] bytes.
-fn name(bytes: &[u8]) -> Vec<u8> {
+/// A name as an event keeps it: at most [`ev::MAX_NAME`] bytes (a longer
+/// one is cut, and reported).
+fn name(bytes: &[u8], cx: &mut Context<'_>) -> Vec<u8> {
+    if bytes.len() > ev::MAX_NAME {
+        cx.weird("s7comm_name_too_long", None, WEIRD_SOURCE);
+    }
     bytes.get(..ev::MAX_NAME).unwrap_or(bytes).to_vec()
 }
 
-fn transfer(t: &s7comm::Transfer<'_>) -> Transfer {
+fn transfer(t: &s7comm::Transfer<'_>, cx: &mut Context<'_>) -> Transfer {
     Transfer {
         status: t.status,
         session_id: t.session_id,
-        filename: t.filename.map(|f| name(f.bytes())),
+        filename: t.filename.map(|f| name(f.bytes(), cx)),
         block_length: t
             .extra
             .and_then(|e| std::str::from_utf8(e).ok())
@@ -229,7 +263,7 @@ fn message(dir: Dir, m: &Message<'_>, cx: &mut Context<'_>) {
                 | Parameter::StartUpload(t)
                 | Parameter::Upload(t)
                 | Parameter::EndUpload(t) => {
-                    let mut t = transfer(t);
+                    let mut t = transfer(t, cx);
                     // An Upload or Download Block answer: the length of
                     // the block part it carries.
                     if let s7comm::Data::Block(b) = m.data {
@@ -238,7 +272,7 @@ fn message(dir: Dir, m: &Message<'_>, cx: &mut Context<'_>) {
                     (None, Some(t), None)
                 }
                 Parameter::PlcControl(Some(s)) | Parameter::PlcStop(Some(s)) => {
-                    (None, None, Some(name(s.name)))
+                    (None, None, Some(name(s.name, cx)))
                 }
                 _ => (None, None, None),
             };
@@ -275,10 +309,17 @@ fn be16(b: &[u8]) -> Option<u16> {
 
 impl S7 {
     /// Keeps what an SZL answer of module (0x0011) or component (0x001C)
-    /// identification says, for the identity the connection's end gives.
-    fn identify(&mut self, dir: Dir, d: &UserdataData<'_>) {
+    /// identification says; true when it named something.
+    fn identify(&mut self, dir: Dir, d: &UserdataData<'_>) -> bool {
         let Some(s7comm::Szl::List(list)) = d.szl else {
-            return;
+            return false;
+        };
+        let mut read = false;
+        let mut set = |slot: &mut Option<String>, value: Option<String>| {
+            if value.is_some() {
+                *slot = value;
+                read = true;
+            }
         };
         // The id's low byte names the list; the high byte the part of it
         // (0x0011 all entries, 0x0111 one, ...).
@@ -290,11 +331,11 @@ impl S7 {
                     // two version words.
                     match (be16(e), e.get(2..22), e.get(24..28)) {
                         (Some(0x0001), Some(mlfb), _) => {
-                            m.order_number = Some(text(mlfb).trim().to_string())
+                            set(&mut m.order_number, Some(text(mlfb).trim().to_string()))
                         }
                         // Firmware: 'V' and three numbers.
                         (Some(0x0007), _, Some(&[b'V', major, minor, patch])) => {
-                            m.firmware = Some(format!("V{major}.{minor}.{patch}"))
+                            set(&mut m.firmware, Some(format!("V{major}.{minor}.{patch}")))
                         }
                         _ => {}
                     }
@@ -306,18 +347,52 @@ impl S7 {
                     // Names are 24 bytes and 8 reserved; the plant id 32.
                     let field = |n: usize| Some(text(e.get(2..).unwrap_or_default().get(..n)?));
                     match be16(e) {
-                        Some(1) => c.system_name = field(24),
-                        Some(2) => c.module_name = field(24),
-                        Some(3) => c.plant_id = field(32),
-                        Some(5) => c.serial = field(24),
+                        Some(1) => set(&mut c.system_name, field(24)),
+                        Some(2) => set(&mut c.module_name, field(24)),
+                        Some(3) => set(&mut c.plant_id, field(32)),
+                        Some(5) => set(&mut c.serial, field(24)),
                         _ => {}
                     }
                 }
             }
-            _ => return,
+            _ => {}
         }
-        self.identified_by = Some(dir);
+        if read {
+            self.identified_by = Some(dir);
+        }
+        read
     }
+
+    /// The identity known so far, as an event.
+    fn identity(&self, dir: Dir, moment: Moment, cx: &Context<'_>) -> Event {
+        Event::S7Identity(Box::new(Identity {
+            sent: sent(dir, cx),
+            moment,
+            module: self.module.clone(),
+            component: self.component.clone(),
+        }))
+    }
+
+    /// Whether a Userdata answer continues a long answer of this
+    /// direction (its parts share a data unit reference; only the first
+    /// carries the SZL list's head).
+    fn continues(&mut self, dir: Dir, m: &Message<'_>) -> bool {
+        let Parameter::Userdata(u) = m.parameter else {
+            return false;
+        };
+        let Some(unit) = u.data_unit.filter(|d| d.reference != 0) else {
+            return false;
+        };
+        let pending = &mut self.streams[dir].answer_unit;
+        let continued = *pending == Some(unit.reference);
+        *pending = (!unit.is_last()).then_some(unit.reference);
+        continued
+    }
+}
+
+/// Where the first plausible TPKT header in `buf` starts.
+fn next_header(buf: &[u8]) -> Option<usize> {
+    (0..buf.len()).find(|&i| buf.get(i..).is_some_and(p::tpkt::probe))
 }
 
 impl Analyzer for S7 {
@@ -328,7 +403,7 @@ impl Analyzer for S7 {
         if self.streams[dir].searching {
             // Framing starts again at the first byte that starts a
             // plausible TPKT packet.
-            match (0..buf.len()).find(|&i| buf.get(i..).is_some_and(p::tpkt::probe)) {
+            match next_header(&buf) {
                 Some(i) => {
                     at = i;
                     self.streams[dir].searching = false;
@@ -357,11 +432,23 @@ impl Analyzer for S7 {
                     // Before any TPDU the bytes may be no ISO-on-TCP at all
                     // (a keep-alive byte, another protocol on port 102):
                     // nothing to report, as with the reference's signature.
-                    if cx.services.contains(&COTP) {
+                    if cx.services.contains(&COTP) && !self.streams[dir].searching {
                         cx.weird("s7comm_lost_sync", Some(e.to_string()), WEIRD_SOURCE);
                     }
                     self.lose(dir);
-                    return;
+                    // The next packet may start later in these bytes.
+                    match next_header(buf.get(at.saturating_add(1)..).unwrap_or_default()) {
+                        Some(i) => {
+                            at = at.saturating_add(1).saturating_add(i);
+                            self.streams[dir].searching = false;
+                        }
+                        None => {
+                            let keep = buf.len().saturating_sub(4).max(at);
+                            buf.drain(..keep);
+                            self.streams[dir].buf = buf;
+                            return;
+                        }
+                    }
                 }
             }
         }
@@ -374,13 +461,8 @@ impl Analyzer for S7 {
     }
 
     fn on_eof(&mut self, cx: &mut Context<'_>) {
-        let (module, component) = (self.module.take(), self.component.take());
         if let Some(dir) = self.identified_by.take() {
-            cx.event(Event::S7Identity(Box::new(Identity {
-                sent: sent(dir, cx),
-                module,
-                component,
-            })));
+            cx.event(self.identity(dir, Moment::ConnectionEnd, cx));
         }
     }
 

@@ -132,7 +132,12 @@ fn a_tsdu_past_the_cap_is_dropped_to_its_end_and_reported() {
     h.feed(&mut a, Dir::Orig, &dt(&part, true));
     assert_eq!(h.weird_names(), vec!["s7comm_tsdu_too_long"]);
     assert!(h.rows("s7comm").is_empty());
-    assert!(a.buffered() <= MAX_TSDU);
+    assert_eq!(a.buffered(), 0);
+    // A last part that would take the TSDU past the cap is dropped too.
+    h.feed(&mut a, Dir::Orig, &dt(&part, false));
+    h.feed(&mut a, Dir::Orig, &dt(&part, true));
+    assert_eq!(a.buffered(), 0);
+    assert!(h.rows("s7comm").is_empty());
     // The next PDU is read as usual.
     h.feed(&mut a, Dir::Orig, &hex(SETUP));
     assert_eq!(h.rows("s7comm").len(), 1);
@@ -257,14 +262,22 @@ fn szl_answers_give_the_identity_at_the_end() {
             "S C-C2UR28922012"
         ]
     );
-    let id =
+    // One event per identifying answer (for the inventory), one at the
+    // end (for the log).
+    let ids: Vec<Identity> =
         h.em.records
             .iter()
-            .find_map(|(_, e)| match e {
-                Event::S7Identity(i) => Some(i.clone()),
+            .filter_map(|(_, e)| match e {
+                Event::S7Identity(i) => Some(i.as_ref().clone()),
                 _ => None,
             })
-            .unwrap();
+            .collect();
+    let moments: Vec<Moment> = ids.iter().map(|i| i.moment).collect();
+    assert_eq!(
+        moments,
+        [Moment::Answer, Moment::Answer, Moment::ConnectionEnd]
+    );
+    let id = ids.last().unwrap().clone();
     assert_eq!(id.sent.dir, Dir::Resp);
     let m = id.module.unwrap();
     assert_eq!(m.order_number.as_deref(), Some("6ES7 315-2EH14-0AB0"));
@@ -288,4 +301,123 @@ fn the_parts_of_a_long_s7comm_plus_pdu_have_one_opcode() {
         ["2", "0x31", "Request", "0x04bb", "Explore"]
     );
     assert_eq!(&rows[1][11..], ["2", "-", "-", "-", "-"]);
+}
+
+#[test]
+fn a_gap_or_a_disconnect_inside_a_tsdu_drops_its_parts() {
+    let pdu = plc_stop()[7..].to_vec();
+    let (first, rest) = pdu.split_at(5);
+    for cut in ["gap", "disconnect"] {
+        let mut h = harness();
+        let mut a = S7::new();
+        h.feed(&mut a, Dir::Orig, &hex(SETUP));
+        h.feed(&mut a, Dir::Orig, &dt(first, false));
+        if cut == "gap" {
+            h.gap(&mut a, Dir::Orig);
+        } else {
+            // DR: LI 6, code 0x80, references, reason.
+            h.feed(&mut a, Dir::Orig, &hex("0300000b 06 80 0001 0002 00"));
+        }
+        h.feed(&mut a, Dir::Orig, &dt(rest, true));
+        let rows = h.rows("s7comm");
+        assert_eq!(rows.len(), 1, "{cut}: only the setup, no joined PLC Stop");
+        assert_eq!(a.buffered(), 0, "{cut}");
+    }
+}
+
+#[test]
+fn garbage_then_a_packet_in_one_segment_keeps_the_packet() {
+    let mut h = harness();
+    let mut a = S7::new();
+    h.feed(&mut a, Dir::Orig, &hex(SETUP));
+    let mut segment = b"junk".to_vec();
+    segment.extend(plc_stop());
+    h.feed(&mut a, Dir::Orig, &segment);
+    assert_eq!(h.weird_names(), vec!["s7comm_lost_sync"]);
+    assert_eq!(h.rows("s7comm").len(), 2);
+}
+
+#[test]
+fn a_keep_alive_between_the_parts_of_an_s7comm_plus_pdu_changes_nothing() {
+    let first = hex("72 02 0010 31 0000 04bb 0000 0001 00000000 00 11");
+    let keep_alive = hex("72 ff 03 00");
+    let mut second = hex("72 02 0004 6f 93 0401");
+    second.extend(hex("72 02 0000"));
+    let mut h = harness();
+    let mut a = S7::new();
+    for p in [&first, &keep_alive, &second] {
+        h.feed(&mut a, Dir::Orig, &dt(p, true));
+    }
+    let rows = h.rows("s7comm_plus");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[2][11..], ["2", "-", "-", "-", "-"]);
+}
+
+/// An SZL answer in three parts: only the first has a Read SZL row and
+/// feeds the identity; the middle one's bytes are entries, not a head.
+#[test]
+fn the_middle_part_of_a_long_szl_answer_is_not_a_head() {
+    fn part(last: bool, data: &[u8]) -> Vec<u8> {
+        let param = [
+            0x00,
+            0x01,
+            0x12,
+            0x08,
+            0x12,
+            0x84,
+            0x01,
+            0x01,
+            0xD5,
+            if last { 0x00 } else { 0x01 },
+            0x00,
+            0x00,
+        ];
+        let mut block = vec![0xFF, 0x09];
+        block.extend(u16::try_from(data.len()).unwrap().to_be_bytes());
+        block.extend(data);
+        let mut pdu = hex("32 07 0000 0300");
+        pdu.extend(u16::try_from(param.len()).unwrap().to_be_bytes());
+        pdu.extend(u16::try_from(block.len()).unwrap().to_be_bytes());
+        pdu.extend(param);
+        pdu.extend(block);
+        dt(&pdu, true)
+    }
+    let mut entry = 1u16.to_be_bytes().to_vec();
+    entry.extend(b"STATION");
+    entry.resize(34, 0);
+    let mut head = hex("001c 0000 0022 0003");
+    head.extend(&entry);
+    // The middle part: an entry that would read as a head of list 0x0002.
+    let mut middle = 2u16.to_be_bytes().to_vec();
+    middle.extend(b"MODULE");
+    middle.resize(34, 0);
+    let mut h = harness();
+    let mut a = S7::new();
+    h.feed(&mut a, Dir::Resp, &part(false, &head));
+    h.feed(&mut a, Dir::Resp, &part(false, &middle));
+    h.feed(&mut a, Dir::Resp, &part(true, &middle));
+    let szl = h.rows("s7comm_read_szl");
+    assert_eq!(szl.len(), 1, "{szl:?}");
+    assert_eq!(szl[0][13], "0x001c");
+    assert_eq!(h.rows("s7comm").len(), 3);
+    // The answer's identity event came at once; none for the other parts.
+    let identities =
+        h.em.records
+            .iter()
+            .filter(|(_, e)| matches!(e, Event::S7Identity(_)))
+            .count();
+    assert_eq!(identities, 1);
+}
+
+#[test]
+fn a_name_past_the_cap_is_cut_and_reported() {
+    let long = [b'N'; 40];
+    let mut pdu = hex("32 01 0000 0100 0033 0000 28 00000000000000 0000 28");
+    pdu.extend_from_slice(&long);
+    let mut h = harness();
+    let mut a = S7::new();
+    h.feed(&mut a, Dir::Orig, &dt(&pdu, true));
+    let s7 = h.rows("s7comm");
+    assert_eq!(s7[0][16].len(), crate::event::s7::MAX_NAME);
+    assert_eq!(h.weird_names(), vec!["s7comm_name_too_long"]);
 }

@@ -311,7 +311,8 @@ impl Conn {
     /// content (`analyzers::for_datagram`).
     pub fn detect_datagram(&mut self, first: &[u8]) {
         if self.key.proto == 17 && self.app.analyzer.is_none() {
-            self.app.analyzer = analyzers::for_datagram(first);
+            let ports = (self.app.id.orig_p, self.app.id.resp_p);
+            self.app.analyzer = analyzers::for_datagram(first, ports);
         }
     }
 
