@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use otwatch_synth::s7;
 use serde_json::Value;
 use std::path::Path;
 
@@ -12,42 +13,9 @@ const HMI: [u8; 4] = [10, 0, 0, 5];
 const ATTACKER: [u8; 4] = [10, 0, 0, 66];
 const PLC: [u8; 4] = [10, 0, 0, 20];
 
-/// A TPKT packet with one class 0 COTP DT TPDU carrying `pdu`.
-fn dt(pdu: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x03, 0x00];
-    p.extend_from_slice(&u16::try_from(pdu.len() + 7).unwrap().to_be_bytes());
-    p.extend_from_slice(&[0x02, 0xF0, 0x80]);
-    p.extend_from_slice(pdu);
-    p
-}
-
-/// An S7comm PDU: `rosctr`, reference, parameter and data blocks (an
-/// Ack_Data gets a zero error class and code).
-fn s7(rosctr: u8, reference: u16, param: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x32, rosctr, 0, 0];
-    p.extend_from_slice(&reference.to_be_bytes());
-    p.extend_from_slice(&u16::try_from(param.len()).unwrap().to_be_bytes());
-    p.extend_from_slice(&u16::try_from(data.len()).unwrap().to_be_bytes());
-    if rosctr == 3 {
-        p.extend_from_slice(&[0, 0]);
-    }
-    p.extend_from_slice(param);
-    p.extend_from_slice(data);
-    dt(&p)
-}
-
-const SETUP: [u8; 8] = [0xF0, 0x00, 0x00, 0x01, 0x00, 0x01, 0x01, 0xE0];
-
-/// Read Var of one byte of DB1 at byte 0, and its answer.
+/// Read Var of four bytes of DB1 and its answer.
 fn read_var(reference: u16) -> (Vec<u8>, Vec<u8>) {
-    let item = [
-        0x12, 0x0A, 0x10, 0x02, 0x00, 0x01, 0x00, 0x01, 0x84, 0x00, 0x00, 0x00,
-    ];
-    let mut param = vec![0x04, 0x01];
-    param.extend_from_slice(&item);
-    let req = s7(1, reference, &param, &[]);
-    let resp = s7(3, reference, &[0x04, 0x01], &[0xFF, 0x04, 0x00, 0x08, 0x2A]);
-    (req, resp)
+    s7::read_var(reference, 1, 0, &[0, 0, 0, 42])
 }
 
 /// One client session: setup, then `pdus` (request, answer) a second apart.
@@ -60,7 +28,7 @@ fn session(
 ) {
     let mut c = Tcp::open(w, *t, client, port, PLC, 102);
     *t += SEC;
-    c.exchange(w, *t, &s7(1, 0, &SETUP, &[]), &s7(3, 0, &SETUP, &[]));
+    c.exchange(w, *t, &s7::setup(0, false), &s7::setup(0, true));
     for (req, resp) in pdus {
         *t += SEC;
         c.exchange(w, *t, req, resp);
@@ -83,18 +51,15 @@ fn write(path: &Path, start: i64, attack: bool) {
         &hmi_reads(if attack { 3 } else { 20 }),
     );
     if attack {
-        // Request Download of OB1 ("_0800001P": complete module, type 08,
-        // number 00001, passive file system), then PLC Stop.
-        let mut download = vec![0x1A, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09];
-        download.extend_from_slice(b"_0800001P");
-        download.extend_from_slice(&[0x0D, b'1']);
-        download.extend_from_slice(b"000256000128");
+        // A block download (Request Download of FC 1, Download Block,
+        // Download Ended, PLC Control _INSE), then PLC Stop.
+        let mut pdus = s7::download(0x0100, 0x0C, 1, &[0x70; 64]);
         let mut stop = vec![0x29, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09];
         stop.extend_from_slice(b"P_PROGRAM");
-        let pdus = [
-            (s7(1, 0x0100, &download, &[]), s7(3, 0x0100, &[0x1A], &[])),
-            (s7(1, 0x0200, &stop, &[]), s7(3, 0x0200, &[0x29], &[])),
-        ];
+        pdus.push((
+            s7::pdu(s7::JOB, 0x0200, &stop, &[]),
+            s7::pdu(s7::ACK_DATA, 0x0200, &[0x29], &[]),
+        ));
         session(&mut w, &mut t, ATTACKER, 50000, &pdus);
     }
     w.write(path);
@@ -168,39 +133,15 @@ fn a_plc_stop_and_a_download_from_a_new_host_raise_alerts() {
         .iter()
         .any(|r| r["function_name"] == "PLC Stop" && r["is_orig"] == true));
     let transfers = rows(&out, "s7comm_upload_download");
-    assert_eq!(transfers[0]["filename"], "_0800001P");
-    assert_eq!(transfers[0]["block_type"], "Organization Block");
+    assert_eq!(transfers[0]["filename"], "_0C00001P");
+    assert_eq!(transfers[0]["block_type"], "Function");
     assert_eq!(transfers[0]["destination_filesystem"], "Passive");
 }
 
-/// A Read SZL of module identification (0x0011) and the CPU's answer
-/// naming its order number and firmware `version`.
+/// A Read SZL of module identification and the CPU's answer naming its
+/// firmware `version`.
 fn read_szl(version: [u8; 3]) -> (Vec<u8>, Vec<u8>) {
-    let head = |kind: u8| [0x00, 0x01, 0x12, 0x04, 0x11, kind, 0x01, 0x00];
-    let req = s7(
-        7,
-        0x0100,
-        &head(0x44),
-        &[0xFF, 0x09, 0x00, 0x04, 0x00, 0x11, 0x00, 0x00],
-    );
-    let mut entries = Vec::new();
-    let mut order = vec![0x00, 0x01];
-    order.extend_from_slice(b"6ES7 315-2EH14-0AB0 ");
-    order.extend_from_slice(&[0x00, 0xC0, 0x00, 0x04, 0x00, 0x01]);
-    let mut firmware = vec![0x00, 0x07];
-    firmware.extend_from_slice(&[b' '; 20]);
-    firmware.extend_from_slice(&[0x00, 0xC0, b'V', version[0], version[1], version[2]]);
-    entries.extend(order);
-    entries.extend(firmware);
-    let mut list = vec![0x00, 0x11, 0x00, 0x00, 0x00, 28, 0x00, 0x02];
-    list.extend(entries);
-    let mut data = vec![0xFF, 0x09];
-    data.extend_from_slice(&u16::try_from(list.len()).unwrap().to_be_bytes());
-    data.extend(list);
-    let param = [
-        0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
-    ];
-    (req, s7(7, 0x0100, &param, &data))
+    s7::read_szl_module(0x0100, "6ES7 315-2EH14-0AB0", version)
 }
 
 /// A CPU whose firmware is not the baseline's: an identity change, with

@@ -3,7 +3,7 @@
 //! UDP). Codes and numbers only: the names are the logs'
 //! (`crate::logs::profinet`).
 
-pub use otwatch_parsers::dcerpc::{Fack, Fields};
+pub use otwatch_parsers::dcerpc::{Fack, Fields, Header};
 
 pub use super::Sent;
 
@@ -11,15 +11,6 @@ pub use super::Sent;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rpc {
     pub sent: Sent,
-    pub version: u8,
-    /// The packet type octet as sent (the type is its low five bits).
-    pub ptype: u8,
-    pub flags1: u8,
-    pub flags2: u8,
-    pub drep: [u8; 3],
-    /// The header after the data representation, when its integers are
-    /// big- or little-endian.
-    pub fields: Option<Fields>,
-    /// A fragment acknowledgement's body.
-    pub fack: Option<Fack>,
+    /// Its header (and a FACK's body).
+    pub header: Header,
 }

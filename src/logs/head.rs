@@ -69,3 +69,15 @@ pub fn sent_values<'a>(ts: Ts, id: &'a ConnId, dir: Dir, out: &mut dyn crate::ou
         out.push(Value::Port(dp));
     });
 }
+
+/// `ts`, `uid` and the connection's four `id` columns (the logs whose
+/// next columns are not the message head's: `profinet_io_cm.log`,
+/// `s7comm_known_devices.log`).
+pub fn conn_values<'a>(ts: Ts, id: &'a ConnId, out: &mut dyn crate::output::Sink<'a>) {
+    out.push(Value::Time(ts));
+    out.push(Value::Plain(&id.uid));
+    out.push(Value::Addr(id.orig_h));
+    out.push(Value::Port(id.orig_p));
+    out.push(Value::Addr(id.resp_h));
+    out.push(Value::Port(id.resp_p));
+}

@@ -18,7 +18,7 @@ pub mod schema;
 mod stats;
 mod weird;
 
-pub use head::{head_values, head_values_linked, message_head_fields};
+pub use head::{conn_values, head_values, head_values_linked, message_head_fields};
 
 use crate::event::Event;
 use crate::output::DynLog;

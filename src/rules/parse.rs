@@ -392,6 +392,19 @@ pub const KEYWORDS: [&str; 45] = [
     "target",
 ];
 
+/// A keyword's comma-separated list of one-byte codes (`0x29`, `41`).
+fn codes(keyword: &str, value: &str) -> Result<Vec<u8>, String> {
+    value
+        .split(',')
+        .map(|c| {
+            int(c)
+                .filter(|c| *c <= 255)
+                .map(|c| c as u8)
+                .ok_or_else(|| format!("{keyword}: expected a code (0-255), found {:?}", c.trim()))
+        })
+        .collect()
+}
+
 fn unknown(name: &str) -> String {
     format!(
         "unknown keyword {name:?}; expected one of {}",
@@ -599,23 +612,9 @@ pub fn rule(
                 super::modbus::parse(&need("function, access or unit")?).map_err(bad)?,
             )),
             "modbus.exception" => r.conds.push(Cond::ModbusException),
-            "modbus.umas" => {
-                let codes: Result<Vec<u8>, _> = need("UMAS function codes")?
-                    .split(',')
-                    .map(|c| {
-                        int(c)
-                            .filter(|c| *c <= 255)
-                            .map(|c| c as u8)
-                            .ok_or_else(|| {
-                                bad(format!(
-                                    "modbus.umas: expected a code (0-255), found {:?}",
-                                    c.trim()
-                                ))
-                            })
-                    })
-                    .collect();
-                r.conds.push(Cond::ModbusUmas(codes?));
-            }
+            "modbus.umas" => r.conds.push(Cond::ModbusUmas(
+                codes(name, &need("UMAS function codes")?).map_err(bad)?,
+            )),
             "cip_service" | "cip.service" => {
                 let s = need("service[,class[,attribute]]")?;
                 let n: Vec<Option<u64>> = s.split(',').map(int).collect();
@@ -681,23 +680,9 @@ pub fn rule(
                     }
                 },
             }),
-            "s7comm.function" => {
-                let codes: Result<Vec<u8>, _> = need("function codes")?
-                    .split(',')
-                    .map(|c| {
-                        int(c)
-                            .filter(|c| *c <= 255)
-                            .map(|c| c as u8)
-                            .ok_or_else(|| {
-                                bad(format!(
-                                    "s7comm.function: expected a code (0-255), found {:?}",
-                                    c.trim()
-                                ))
-                            })
-                    })
-                    .collect();
-                r.conds.push(Cond::S7Function(codes?));
-            }
+            "s7comm.function" => r.conds.push(Cond::S7Function(
+                codes(name, &need("function codes")?).map_err(bad)?,
+            )),
             "s7comm.pi_service" => r.conds.push(Cond::S7PiService(
                 need("PI service names")?
                     .split(',')

@@ -5,11 +5,17 @@
 
 /// A TPKT packet carrying one class 0 COTP DT TPDU that ends its TSDU.
 pub fn dt(pdu: &[u8]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(pdu.len() + 7);
+    dt_part(pdu, true)
+}
+
+/// A TPKT packet carrying one class 0 COTP DT TPDU with `user_data`;
+/// `eot`: it ends its TSDU (else the TSDU goes on in the next DT).
+pub fn dt_part(user_data: &[u8], eot: bool) -> Vec<u8> {
+    let mut p = Vec::with_capacity(user_data.len() + 7);
     p.extend_from_slice(&[0x03, 0x00]);
-    p.extend_from_slice(&((pdu.len() + 7) as u16).to_be_bytes());
-    p.extend_from_slice(&[0x02, 0xF0, 0x80]);
-    p.extend_from_slice(pdu);
+    p.extend_from_slice(&((user_data.len() + 7) as u16).to_be_bytes());
+    p.extend_from_slice(&[0x02, 0xF0, if eot { 0x80 } else { 0x00 }]);
+    p.extend_from_slice(user_data);
     p
 }
 
@@ -140,48 +146,22 @@ pub fn download(
     code: &[u8],
 ) -> Vec<(Vec<u8>, Vec<u8>)> {
     let name = filename(block_type, number);
-    let mut request = vec![
-        0x1A,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        name.len() as u8,
-    ];
-    request.extend_from_slice(&name);
+    // Function, status, two unknown bytes, session id 0, file name.
+    let transfer = |function: u8| {
+        let mut p = vec![function, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00];
+        p.push(name.len() as u8);
+        p.extend_from_slice(&name);
+        p
+    };
+    let mut request = transfer(0x1A);
     let lengths = format!("1{:06}{:06}", code.len() + 36, code.len());
     request.push(lengths.len() as u8);
     request.extend_from_slice(lengths.as_bytes());
-    let mut block = vec![
-        0x1B,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        name.len() as u8,
-    ];
-    block.extend_from_slice(&name);
+    let block = transfer(0x1B);
     let mut block_data = (code.len() as u16).to_be_bytes().to_vec();
     block_data.extend_from_slice(&[0x00, 0xFB]);
     block_data.extend_from_slice(code);
-    let mut ended = vec![
-        0x1C,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        name.len() as u8,
-    ];
-    ended.extend_from_slice(&name);
+    let ended = transfer(0x1C);
     // PLC Control _INSE with the block list ("0800001": type, number).
     let arg = format!("{block_type:02X}{number:05}");
     let mut control = vec![0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFD];

@@ -10,8 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = probe(data);
     match parse_pdu(data) {
         Ok(p) => {
-            let _ = (p.packet_type(), p.integer_encoding(), p.body.len());
-            if let Some(f) = &p.fack {
+            let h = &p.header;
+            let _ = (h.packet_type(), h.integer_encoding(), p.body.len());
+            if let Some(f) = &h.fack {
                 let _ = f.selective_acks.iter().count();
             }
         }

@@ -127,9 +127,9 @@ pub struct Fack {
     pub selective_acks: Vec<u32>,
 }
 
-/// A connectionless PDU's header, and a FACK's body.
+/// A connectionless PDU's header, with a FACK's body (owned: small).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pdu<'a> {
+pub struct Header {
     pub version: u8,
     /// The packet type octet as sent (the type is its low five bits).
     pub ptype: u8,
@@ -140,11 +140,9 @@ pub struct Pdu<'a> {
     /// little-endian.
     pub fields: Option<Fields>,
     pub fack: Option<Fack>,
-    /// The body after the header (or after a FACK's body), borrowed.
-    pub body: &'a [u8],
 }
 
-impl Pdu<'_> {
+impl Header {
     /// The packet type: 0 request, 1 ping, 2 response, 3 fault, 4
     /// working, 5 nocall, 6 reject, 7 ack, 8 cancel, 9 FACK, 10 cancel ack.
     pub fn packet_type(&self) -> u8 {
@@ -153,8 +151,16 @@ impl Pdu<'_> {
 
     /// The integer representation: 0 big-endian, 1 little-endian.
     pub fn integer_encoding(&self) -> u8 {
-        self.drep[0] >> 4
+        let [first, _, _] = self.drep;
+        first >> 4
     }
+}
+
+/// A connectionless PDU: its header and the body after it, borrowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pdu<'a> {
+    pub header: Header,
+    pub body: &'a [u8],
 }
 
 /// A little cursor in one byte order; errors name the offset.
@@ -224,7 +230,7 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
     let flags1 = r.u8()?;
     let flags2 = r.u8()?;
     let drep = r.take::<3>()?;
-    let mut pdu = Pdu {
+    let mut h = Header {
         version,
         ptype,
         flags1,
@@ -232,14 +238,15 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
         drep,
         fields: None,
         fack: None,
-        body: &[],
     };
-    r.little = match pdu.integer_encoding() {
+    r.little = match h.integer_encoding() {
         0 => false,
         1 => true,
         _ => {
-            pdu.body = r.rest();
-            return Ok(pdu);
+            return Ok(Pdu {
+                header: h,
+                body: r.rest(),
+            })
         }
     };
     let fields = Fields {
@@ -258,9 +265,9 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
         auth_protocol: r.u8()?,
         serial_low: r.u8()?,
     };
-    pdu.fields = Some(fields);
+    h.fields = Some(fields);
     // A FACK may come without a body (C706 12.5.3.5: version 0 senders).
-    if pdu.packet_type() == FACK && fields.body_length != 0 && !r.rest_is_empty() {
+    if h.packet_type() == FACK && fields.body_length != 0 && !r.rest_is_empty() {
         let version = r.u8()?;
         let _pad = r.u8()?;
         let window_size = r.u16()?;
@@ -275,7 +282,7 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
                 selective_acks.push(word);
             }
         }
-        pdu.fack = Some(Fack {
+        h.fack = Some(Fack {
             version,
             window_size,
             max_tsdu,
@@ -285,6 +292,8 @@ pub fn parse_pdu(i: &[u8]) -> Result<Pdu<'_>, Error> {
             selective_acks,
         });
     }
-    pdu.body = r.rest();
-    Ok(pdu)
+    Ok(Pdu {
+        header: h,
+        body: r.rest(),
+    })
 }

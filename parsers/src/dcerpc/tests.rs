@@ -39,17 +39,18 @@ fn reads_the_header_in_either_byte_order() {
         d.extend([0xAB; 457]);
         assert!(probe(&d));
         let p = parse_pdu(&d).unwrap();
+        let h = &p.header;
         assert_eq!(
-            (p.version, p.packet_type(), p.integer_encoding()),
+            (h.version, h.packet_type(), h.integer_encoding()),
             (4, 0, u8::from(little))
         );
-        let f = p.fields.unwrap();
+        let f = h.fields.unwrap();
         assert_eq!(f.interface_version, 1);
         assert_eq!(f.sequence, 7);
         assert_eq!((f.opnum, f.interface_hint, f.body_length), (0, 0xFFFF, 457));
         assert_eq!(f.object[..4], [0xDE, 0xA0, 0, 0]);
         assert_eq!(p.body.len(), 457);
-        assert!(p.flags1 & flags1::IDEMPOTENT != 0);
+        assert!(h.flags1 & flags1::IDEMPOTENT != 0);
     }
 }
 
@@ -66,7 +67,7 @@ fn reads_a_fack_body_with_its_selective_acks() {
     d.extend(5u32.to_le_bytes());
     d.extend(9u32.to_le_bytes());
     let p = parse_pdu(&d).unwrap();
-    let f = p.fack.unwrap();
+    let f = p.header.fack.unwrap();
     assert_eq!((f.window_size, f.max_tsdu, f.serial_number), (4, 1464, 3));
     assert_eq!(f.selective_acks, vec![5, 9]);
     // A FACK whose words are missing is an error naming the offset.
@@ -90,7 +91,7 @@ fn short_or_foreign_datagrams_fail_cleanly() {
     let mut odd = d.clone();
     odd[4] = 0x20;
     let p = parse_pdu(&odd).unwrap();
-    assert!(p.fields.is_none());
+    assert!(p.header.fields.is_none());
 }
 
 proptest::proptest! {
@@ -108,7 +109,7 @@ fn a_fack_may_come_without_a_body_and_keeps_at_most_64_words() {
     // Body length 0: no FACK body is read.
     d[74..76].copy_from_slice(&0u16.to_le_bytes());
     let p = parse_pdu(&d).unwrap();
-    assert!(p.fack.is_none());
+    assert!(p.header.fack.is_none());
     // 100 selective-acknowledgement words announced and sent: 64 kept,
     // the count as announced.
     d[74..76].copy_from_slice(&416u16.to_le_bytes());
@@ -121,7 +122,7 @@ fn a_fack_may_come_without_a_body_and_keeps_at_most_64_words() {
     for w in 0..100u32 {
         d.extend(w.to_le_bytes());
     }
-    let f = parse_pdu(&d).unwrap().fack.unwrap();
+    let f = parse_pdu(&d).unwrap().header.fack.unwrap();
     assert_eq!(f.selective_ack_count, 100);
     assert_eq!(f.selective_acks.len(), MAX_SELECTIVE_ACKS);
 }

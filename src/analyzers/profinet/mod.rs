@@ -45,13 +45,7 @@ impl Analyzer for PnioCm {
                         id: cx.id.clone(),
                         dir,
                     },
-                    version: p.version,
-                    ptype: p.ptype,
-                    flags1: p.flags1,
-                    flags2: p.flags2,
-                    drep: p.drep,
-                    fields: p.fields,
-                    fack: p.fack,
+                    header: p.header,
                 })));
             }
             Err(e) => cx.weird(

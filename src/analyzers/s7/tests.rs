@@ -14,14 +14,7 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 /// A TPKT packet with one class 0 DT TPDU (`eot`: it ends its TSDU).
-fn dt(user_data: &[u8], eot: bool) -> Vec<u8> {
-    let len = u16::try_from(user_data.len() + 7).unwrap();
-    let mut p = vec![0x03, 0x00];
-    p.extend_from_slice(&len.to_be_bytes());
-    p.extend_from_slice(&[0x02, 0xF0, if eot { 0x80 } else { 0x00 }]);
-    p.extend_from_slice(user_data);
-    p
-}
+use otwatch_synth::s7::dt_part as dt;
 
 /// Setup Communication job (s7ident.pcap frame 8).
 const SETUP: &str = "0300001902f08032010000000000080000f0000001000101e0";

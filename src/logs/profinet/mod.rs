@@ -148,38 +148,34 @@ impl LogRecord for Rpc {
     }
     fn values<'a>(&'a self, out: &mut dyn Sink<'a>) {
         let s = &self.sent;
-        out.push(Value::Time(s.ts));
-        out.push(Value::Plain(&s.id.uid));
-        out.push(Value::Addr(s.id.orig_h));
-        out.push(Value::Port(s.id.orig_p));
-        out.push(Value::Addr(s.id.resp_h));
-        out.push(Value::Port(s.id.resp_p));
+        super::conn_values(s.ts, &s.id, out);
         let (sh, sp, dh, dp) = s.id.endpoints(s.dir);
         out.push(Value::Addr(sh));
         out.push(Value::Port(sp));
         out.push(Value::Addr(dh));
         out.push(Value::Port(dp));
         out.push(Value::Plain(s.id.transport()));
-        out.push(Value::Count(u64::from(self.version)));
-        out.push(Value::Plain(packet_type_name(self.ptype & 0x1F)));
+        let h = &self.header;
+        out.push(Value::Count(u64::from(h.version)));
+        out.push(Value::Plain(packet_type_name(h.packet_type())));
         for (byte, bit) in [
-            (self.flags1, f1::RESERVED_80),
-            (self.flags1, f1::LAST_FRAG),
-            (self.flags1, f1::FRAG),
-            (self.flags1, f1::NO_FACK),
-            (self.flags1, f1::MAYBE),
-            (self.flags1, f1::IDEMPOTENT),
-            (self.flags1, f1::BROADCAST),
-            (self.flags1, f1::RESERVED_01),
-            (self.flags2, f2::CANCEL_PENDING),
+            (h.flags1, f1::RESERVED_80),
+            (h.flags1, f1::LAST_FRAG),
+            (h.flags1, f1::FRAG),
+            (h.flags1, f1::NO_FACK),
+            (h.flags1, f1::MAYBE),
+            (h.flags1, f1::IDEMPOTENT),
+            (h.flags1, f1::BROADCAST),
+            (h.flags1, f1::RESERVED_01),
+            (h.flags2, f2::CANCEL_PENDING),
         ] {
             out.push(Value::Bool(byte & bit != 0));
         }
-        let [d0, d1, _] = self.drep;
+        let [d0, d1, _] = h.drep;
         out.push(Value::Plain(integer_encoding(d0)));
         out.push(Value::Plain(character_encoding(d0)));
         out.push(Value::Plain(float_encoding(d1)));
-        match &self.fields {
+        match &h.fields {
             Some(f) => {
                 let count = |v: u32| Value::Count(u64::from(v));
                 out.push(count(u32::from(f.serial_high)));
@@ -204,7 +200,7 @@ impl LogRecord for Rpc {
                 }
             }
         }
-        match (&self.fack, &self.fields) {
+        match (&h.fack, &h.fields) {
             (Some(k), Some(_)) => {
                 out.push(Value::Plain(match k.version {
                     0 => "Initial version",

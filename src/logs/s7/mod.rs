@@ -378,12 +378,7 @@ impl LogRecord for KnownDevice<'_> {
     }
     fn values<'a>(&'a self, out: &mut dyn Sink<'a>) {
         let s = &self.0.sent;
-        out.push(Value::Time(s.ts));
-        out.push(Value::Plain(&s.id.uid));
-        out.push(Value::Addr(s.id.orig_h));
-        out.push(Value::Port(s.id.orig_p));
-        out.push(Value::Addr(s.id.resp_h));
-        out.push(Value::Port(s.id.resp_p));
+        super::conn_values(s.ts, &s.id, out);
         for _ in 0..5 {
             out.push(Value::Unset);
         }
