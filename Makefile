@@ -168,7 +168,7 @@ bench-live: build
 	$(call apt_install,tcpreplay iproute2)
 	bash benches/live_rate.sh
 
-# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the five
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the six
 # protocol parsers, the rule language, the configuration and baseline files
 # and the whole pipeline fed pcap bytes: FUZZ_SECONDS per target, one line of
 # figures each (fuzz/campaign.sh). `make test` runs fuzz-smoke: each target

@@ -14,13 +14,13 @@ cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:?usage: fuzz/campaign.sh SECONDS [TARGET...]}
 shift
-all=(modbus_adu enip_packet opcua_chunk s7_packet dcerpc_pdu rules_text config_file baseline_file pipeline_pcap)
+all=(modbus_adu enip_packet opcua_chunk s7_packet dcerpc_pdu profinet_frame rules_text config_file baseline_file pipeline_pcap)
 targets=("${@:-${all[@]}}")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 crate_of() {
   case $1 in
-    modbus_adu|enip_packet|opcua_chunk|s7_packet|dcerpc_pdu) echo parsers/fuzz ;;
+    modbus_adu|enip_packet|opcua_chunk|s7_packet|dcerpc_pdu|profinet_frame) echo parsers/fuzz ;;
     rules_text|config_file|baseline_file|pipeline_pcap) echo fuzz ;;
     *) echo "unknown fuzz target: $1 (known: ${all[*]})" >&2; exit 2 ;;
   esac

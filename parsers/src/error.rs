@@ -23,6 +23,7 @@ pub enum Layer {
     S7comm,
     S7commPlus,
     DceRpc,
+    ProfinetDcp,
 }
 
 impl fmt::Display for Layer {
@@ -42,6 +43,7 @@ impl fmt::Display for Layer {
             Layer::S7comm => "S7comm",
             Layer::S7commPlus => "S7comm-plus",
             Layer::DceRpc => "DCE/RPC",
+            Layer::ProfinetDcp => "PROFINET DCP",
         })
     }
 }
