@@ -332,3 +332,33 @@ fn a_full_disk_fails_the_run_naming_the_file() {
     assert!(!o.status.success(), "{err}");
     assert!(err.contains("cannot write /dev/full"), "{err}");
 }
+
+/// S7 rule matches carry an `s7comm` object (otwatch's own: Suricata has
+/// no S7 parser): the Job's function, or the Userdata request's group and
+/// subfunction, and a PLC Control's PI service.
+#[test]
+fn s7_matches_name_their_request() {
+    let (eve, _, _) = run(&pcap("snap7.pcap"), &[]);
+    let by_sid = |sid: u64| {
+        eve.iter()
+            .find(|r| r["alert"]["signature_id"] == sid)
+            .unwrap_or_else(|| panic!("no record of {sid}: {eve:#?}"))
+    };
+    let stop = by_sid(9000601);
+    assert_eq!(stop["app_proto"], "s7comm");
+    assert_eq!(
+        stop["s7comm"],
+        serde_json::json!({"request": {"function": "PLC Stop", "function_raw": 41}})
+    );
+    assert_eq!(
+        by_sid(9000602)["s7comm"]["request"]["pi_service"],
+        "P_PROGRAM"
+    );
+    assert_eq!(
+        by_sid(9000607)["s7comm"]["request"]["userdata_subfunction"],
+        "Read SZL"
+    );
+    assert!(eve
+        .iter()
+        .all(|r| r.get("modbus").is_none() && r.get("enip").is_none()));
+}
