@@ -325,7 +325,7 @@ impl S7 {
         // (0x0011 all entries, 0x0111 one, ...).
         match list.id & 0x00FF {
             0x11 => {
-                let m = self.module.get_or_insert_with(Module::default);
+                let mut m = self.module.clone().unwrap_or_default();
                 for e in list.iter() {
                     // Index, order number (20 bytes), module type, and the
                     // two version words.
@@ -340,9 +340,14 @@ impl S7 {
                         _ => {}
                     }
                 }
+                // Kept only when an entry was read: a list without a
+                // usable entry leaves no empty record behind.
+                if read {
+                    self.module = Some(m);
+                }
             }
             0x1C => {
-                let c = self.component.get_or_insert_with(Component::default);
+                let mut c = self.component.clone().unwrap_or_default();
                 for e in list.iter() {
                     // Names are 24 bytes and 8 reserved; the plant id 32.
                     let field = |n: usize| Some(text(e.get(2..).unwrap_or_default().get(..n)?));
@@ -353,6 +358,9 @@ impl S7 {
                         Some(5) => set(&mut c.serial, field(24)),
                         _ => {}
                     }
+                }
+                if read {
+                    self.component = Some(c);
                 }
             }
             _ => {}

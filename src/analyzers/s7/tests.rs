@@ -184,36 +184,39 @@ fn an_s7comm_plus_pdu_gives_its_header_row() {
     );
 }
 
+/// An SZL answer of list `id` with these entries, as a CPU sends it.
+fn answer(id: u16, entry_len: u16, entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut list = Vec::new();
+    list.extend(id.to_be_bytes());
+    list.extend(0u16.to_be_bytes());
+    list.extend(entry_len.to_be_bytes());
+    list.extend(u16::try_from(entries.len()).unwrap().to_be_bytes());
+    for e in entries {
+        list.extend(e);
+    }
+    let mut data = vec![0xFF, 0x09];
+    data.extend(u16::try_from(list.len()).unwrap().to_be_bytes());
+    data.extend(list);
+    let param = hex("000112 08 12 84 01 01 00 00 0000");
+    let mut pdu = hex("32 07 0000 0100");
+    pdu.extend(u16::try_from(param.len()).unwrap().to_be_bytes());
+    pdu.extend(u16::try_from(data.len()).unwrap().to_be_bytes());
+    pdu.extend(param);
+    pdu.extend(data);
+    dt(&pdu, true)
+}
+/// An SZL entry: its index, then `text` padded with NULs to `len`.
+fn entry(index: u16, text: &[u8], len: usize) -> Vec<u8> {
+    let mut e = index.to_be_bytes().to_vec();
+    e.extend(text);
+    e.resize(len, 0);
+    e
+}
+
 /// An SZL answer of component identification (0x001C) and one of module
 /// identification (0x0011): the connection's end gives one identity.
 #[test]
 fn szl_answers_give_the_identity_at_the_end() {
-    fn answer(id: u16, entry_len: u16, entries: &[Vec<u8>]) -> Vec<u8> {
-        let mut list = Vec::new();
-        list.extend(id.to_be_bytes());
-        list.extend(0u16.to_be_bytes());
-        list.extend(entry_len.to_be_bytes());
-        list.extend(u16::try_from(entries.len()).unwrap().to_be_bytes());
-        for e in entries {
-            list.extend(e);
-        }
-        let mut data = vec![0xFF, 0x09];
-        data.extend(u16::try_from(list.len()).unwrap().to_be_bytes());
-        data.extend(list);
-        let param = hex("000112 08 12 84 01 01 00 00 0000");
-        let mut pdu = hex("32 07 0000 0100");
-        pdu.extend(u16::try_from(param.len()).unwrap().to_be_bytes());
-        pdu.extend(u16::try_from(data.len()).unwrap().to_be_bytes());
-        pdu.extend(param);
-        pdu.extend(data);
-        dt(&pdu, true)
-    }
-    fn entry(index: u16, text: &[u8], len: usize) -> Vec<u8> {
-        let mut e = index.to_be_bytes().to_vec();
-        e.extend(text);
-        e.resize(len, 0);
-        e
-    }
     let mut h = harness();
     let mut a = S7::new();
     let component = answer(
@@ -413,4 +416,34 @@ fn a_name_past_the_cap_is_cut_and_reported() {
     let s7 = h.rows("s7comm");
     assert_eq!(s7[0][16].len(), crate::event::s7::MAX_NAME);
     assert_eq!(h.weird_names(), vec!["s7comm_name_too_long"]);
+}
+
+/// A list whose entries name nothing (an index otwatch does not read)
+/// leaves no empty record: after a module answer, a component answer
+/// without a usable entry gives no known-devices row.
+#[test]
+fn an_szl_answer_without_a_usable_entry_adds_no_empty_record() {
+    let mut h = harness();
+    let mut a = S7::new();
+    let module = answer(0x0011, 28, &[entry(1, b"6ES7 315-2EH14-0AB0 ", 28)]);
+    h.feed(&mut a, Dir::Resp, &module);
+    h.feed(
+        &mut a,
+        Dir::Resp,
+        &answer(0x001C, 34, &[entry(9, b"x", 34)]),
+    );
+    h.eof(&mut a);
+    assert_eq!(h.rows("s7comm_read_szl").len(), 2);
+    assert!(h.rows("s7comm_known_devices").is_empty());
+    let last =
+        h.em.records
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::S7Identity(i) => Some(i.as_ref().clone()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap();
+    assert_eq!(last.moment, Moment::ConnectionEnd);
+    assert!(last.module.is_some() && last.component.is_none());
 }
