@@ -9,8 +9,10 @@
 mod common;
 
 use common::*;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
 
 /// One browser at a time: the tests of this file run in parallel threads,
 /// and the page's own clock must not count another browser's work.
@@ -220,21 +222,138 @@ fn plant(dir: &std::path::Path, n: usize, extra: &[&str]) -> (std::path::PathBuf
 }
 
 /// Headless Chromium with a real clock (no virtual time), so that the
-/// page's own measure of its load is the browser's.
+/// page's own measure of its load is the browser's. The browser is driven
+/// over the DevTools protocol on a pipe and the DOM is read once the page
+/// has drawn its first frame (`data-drawn-ms`): `--dump-dom` reads it at
+/// the load event, which on a busy machine can come before that frame.
+/// Returns the DOM and the browser's log.
 fn open(url: &str) -> (String, String) {
-    let o = browser(
-        &[
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let profile = tempfile::tempdir().unwrap();
+    // The protocol pipe is the browser's fds 3 (commands in) and 4
+    // (answers out): the shell puts our stdin and stdout there.
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            r#"exec chromium "$@" 3<&0 4>&1 0</dev/null 1>/dev/null"#,
+            "sh",
+        ])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
             "--window-size=1400,900",
             "--enable-logging=stderr",
             "--v=0",
-            "--dump-dom",
-        ],
-        url,
+            "--remote-debugging-pipe",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium (Debian package chromium) runs; make test installs it");
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut cdp = Cdp {
+        to: child.stdin.take().unwrap(),
+        from: BufReader::new(child.stdout.take().unwrap()),
+        next: 0,
+    };
+    let target = cdp.call(None, "Target.createTarget", json!({"url": "about:blank"}));
+    let session = cdp.call(
+        None,
+        "Target.attachToTarget",
+        json!({"targetId": target["targetId"], "flatten": true}),
     );
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let session = session["sessionId"].as_str().unwrap().to_string();
+    cdp.call(Some(&session), "Page.enable", json!({}));
+    cdp.call(Some(&session), "Page.navigate", json!({"url": url}));
+    cdp.event(&session, "Page.loadEventFired");
+    // The DOM once the page says it is rendered and drawn, or as it is
+    // after 60 s (the assertions then say what is missing).
+    let wait = r#"new Promise(done => {
+        const end = performance.now() + 60000;
+        const look = () => {
+            const b = document.body && document.body.dataset;
+            if ((b && b.rendered && b.drawnMs) || performance.now() > end)
+                done(document.documentElement.outerHTML);
+            else setTimeout(look, 20);
+        };
+        look();
+    })"#;
+    let dom = cdp.call(
+        Some(&session),
+        "Runtime.evaluate",
+        json!({"expression": wait, "awaitPromise": true, "returnByValue": true}),
+    );
+    let dom = dom["result"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    cdp.call(None, "Browser.close", json!({}));
+    drop(cdp);
+    child.wait().unwrap();
+    (dom, log.join().unwrap())
+}
+
+/// Chromium's DevTools protocol on `--remote-debugging-pipe`: JSON
+/// messages, each ended by a NUL byte.
+struct Cdp {
+    to: std::process::ChildStdin,
+    from: BufReader<std::process::ChildStdout>,
+    next: u64,
+}
+
+impl Cdp {
+    fn send(&mut self, session: Option<&str>, method: &str, params: Value) -> u64 {
+        self.next += 1;
+        let mut m = json!({"id": self.next, "method": method, "params": params});
+        if let Some(s) = session {
+            m["sessionId"] = json!(s);
+        }
+        let mut bytes = serde_json::to_vec(&m).unwrap();
+        bytes.push(0);
+        self.to.write_all(&bytes).unwrap();
+        self.to.flush().unwrap();
+        self.next
+    }
+
+    fn message(&mut self) -> Value {
+        let mut bytes = Vec::new();
+        let n = self.from.read_until(0, &mut bytes).unwrap();
+        assert!(n > 0 && bytes.ends_with(&[0]), "chromium closed the pipe");
+        bytes.pop();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Sends a command and returns its result; events on the way are
+    /// passed over.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let id = self.send(session, method, params);
+        loop {
+            let m = self.message();
+            if m["id"] == id {
+                assert!(m.get("error").is_none(), "{method}: {}", m["error"]);
+                return m["result"].clone();
+            }
+        }
+    }
+
+    fn event(&mut self, session: &str, method: &str) {
+        loop {
+            let m = self.message();
+            if m["method"] == method && m["sessionId"] == session {
+                return;
+            }
+        }
+    }
 }
 
 /// Saves `target/NAME.png` of the page in a window of `size` ("W,H") and
