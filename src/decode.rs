@@ -242,6 +242,46 @@ fn stop_weird(err: &SliceError, layer: Layer) -> DecodeError {
     DecodeError::Weird(w.0, w.1)
 }
 
+/// A non-IP Ethernet frame: its addresses, VLAN tag and EtherType, and
+/// what follows (industrial layer-2 protocols: PROFINET).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layer2<'a> {
+    pub src: [u8; 6],
+    pub dst: [u8; 6],
+    /// The outer 802.1Q/802.1ad VLAN id (0 = absent or priority-tagged).
+    pub vlan: u16,
+    pub ether_type: u16,
+    pub payload: &'a [u8],
+}
+
+/// The layer-2 view of an Ethernet frame (`None` for other link types and
+/// frames too short for their headers), after at most two VLAN tags.
+pub fn layer2(link: LinkType, frame: &[u8]) -> Option<Layer2<'_>> {
+    if link != LinkType::Ethernet {
+        return None;
+    }
+    let (&h, mut rest) = frame.split_first_chunk::<14>()?;
+    let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = h;
+    let mut ether_type = u16::from_be_bytes([t0, t1]);
+    let mut vlan = None;
+    for _ in 0..2 {
+        if !matches!(ether_type, 0x8100 | 0x88A8 | 0x9100) {
+            break;
+        }
+        let (&[c0, c1, e0, e1], tail) = rest.split_first_chunk::<4>()?;
+        vlan.get_or_insert(u16::from_be_bytes([c0, c1]) & 0x0FFF);
+        ether_type = u16::from_be_bytes([e0, e1]);
+        rest = tail;
+    }
+    Some(Layer2 {
+        src: [s0, s1, s2, s3, s4, s5],
+        dst: [d0, d1, d2, d3, d4, d5],
+        vlan: vlan.unwrap_or(0),
+        ether_type,
+        payload: rest,
+    })
+}
+
 /// Decodes one frame of the given link type.
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
     if link == LinkType::Ethernet {
@@ -613,6 +653,22 @@ fn offset_in(outer: &[u8], inner: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layer2_frames_read_through_their_vlan_tags() {
+        let mut f = vec![0x01, 0x0e, 0xcf, 0, 0, 0, 0xac, 0x64, 0x17, 1, 2, 3];
+        f.extend_from_slice(&[0x81, 0x00, 0xa0, 0x05, 0x88, 0x92, 0xfe, 0xfe]);
+        let l2 = layer2(LinkType::Ethernet, &f).unwrap();
+        assert_eq!(l2.dst, [0x01, 0x0e, 0xcf, 0, 0, 0]);
+        assert_eq!(l2.src, [0xac, 0x64, 0x17, 1, 2, 3]);
+        assert_eq!(
+            (l2.vlan, l2.ether_type, l2.payload),
+            (5, 0x8892, &[0xfe, 0xfe][..])
+        );
+        // A tag cut short, and another link type: nothing.
+        assert_eq!(layer2(LinkType::Ethernet, &f[..15]), None);
+        assert_eq!(layer2(LinkType::RawIp, &f), None);
+    }
     use proptest::prelude::*;
 
     fn eth_tcp(payload: &[u8]) -> Vec<u8> {

@@ -96,3 +96,101 @@ fn pnio_cm_flows_have_their_service() {
         .iter()
         .any(|c| c["service"] != "profinet_io_cm" && c["proto"] == "udp"));
 }
+
+/// `profinet_dcp.log` (ours; ICSNPP has no DCP log) against tshark's DCP
+/// dissector on every DCP frame of the bundled traces: addresses, service,
+/// transaction id and the device facts of the blocks.
+#[test]
+fn profinet_dcp_rows_agree_with_tshark() {
+    let fields = [
+        "eth.src",
+        "eth.dst",
+        "pn_dcp.service_id",
+        "pn_dcp.service_type",
+        "pn_dcp.xid",
+        "pn_dcp.suboption_device_nameofstation",
+        "pn_dcp.suboption_ip_ip",
+        "pn_dcp.suboption_vendor_id",
+        "pn_dcp.suboption_device_id",
+        "pn_dcp.suboption_device_role",
+    ];
+    let mut compared = 0;
+    for trace in [
+        "profinet_io_cm_mixed_1.pcap",
+        "profinet_io_cm_mixed_2.pcapng",
+    ] {
+        let mut args = vec!["-n", "-Y", "pn_dcp", "-T", "fields", "-E", "occurrence=f"];
+        for f in fields {
+            args.extend(["-e", f]);
+        }
+        let o = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(pcap(trace))
+            .args(&args)
+            .output()
+            .expect("tshark (make test-deps installs it)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let theirs: Vec<Vec<String>> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect();
+        let dir = run_tsv(trace);
+        let rows = ours(dir.path(), "profinet_dcp");
+        assert_eq!(rows.len(), theirs.len(), "{trace}: DCP frames");
+        for (i, (r, t)) in rows.iter().zip(&theirs).enumerate() {
+            let unset = |v: &str| {
+                if v == "-" {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
+            };
+            let service = match t[2].as_str() {
+                "3" => "Get",
+                "4" => "Set",
+                "5" => "Identify",
+                "6" => "Hello",
+                other => panic!("{trace} frame {i}: service {other}"),
+            };
+            let role = match t[9].as_str() {
+                "" => String::new(),
+                "0x01" => "IO device".into(),
+                "0x02" => "IO controller".into(),
+                other => panic!("{trace} frame {i}: role {other}"),
+            };
+            let want = [
+                t[0].clone(),
+                t[1].clone(),
+                service.into(),
+                if t[3] == "0" {
+                    "Request"
+                } else {
+                    "Response Success"
+                }
+                .into(),
+                t[4].clone(),
+                t[5].clone(),
+                t[6].clone(),
+                t[7].clone(),
+                t[8].clone(),
+                role,
+            ];
+            let got = [
+                "src_mac",
+                "dst_mac",
+                "service",
+                "service_type",
+                "xid",
+                "name_of_station",
+                "ip",
+                "vendor_id",
+                "device_id",
+                "device_role",
+            ]
+            .map(|c| unset(&r[c]));
+            assert_eq!(got, want, "{trace}: DCP frame {i}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 38);
+}

@@ -98,6 +98,8 @@ pub enum Event {
     S7Identity(Box<s7::Identity>),
     /// A PROFINET IO context management DCE/RPC PDU: `profinet_io_cm.log`.
     PnioCm(Box<profinet::Rpc>),
+    /// A PROFINET DCP frame (layer 2): `profinet_dcp.log`.
+    Dcp(Box<profinet::Dcp>),
     /// An alert (deviations and rule matches of one action, or a notice
     /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
@@ -140,6 +142,7 @@ impl Event {
             Event::S7Plus(p) => p.sent.ts,
             Event::S7Identity(i) => i.sent.ts,
             Event::PnioCm(r) => r.sent.ts,
+            Event::Dcp(d) => d.ts,
             Event::Alert(a) => a.ts,
             Event::PayloadMatch(m) => m.ts,
             Event::RuleMatch(m) => m.finding.ts,

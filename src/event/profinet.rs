@@ -14,3 +14,63 @@ pub struct Rpc {
     /// Its header (and a FACK's body).
     pub header: Header,
 }
+
+pub use otwatch_parsers::profinet::dcp::{Header as DcpHeader, IpParameters};
+
+/// A PROFINET DCP frame (discovery and basic configuration, layer 2):
+/// `profinet_dcp.log`; responses and hellos also feed the inventory, Set
+/// requests the detection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dcp {
+    pub ts: crate::time::Ts,
+    pub src: [u8; 6],
+    pub dst: [u8; 6],
+    /// The VLAN id (0: untagged or priority-tagged).
+    pub vlan: u16,
+    pub frame_id: u16,
+    pub header: DcpHeader,
+    /// The (option, suboption) of each block, or of each pair a Get
+    /// request asks for.
+    pub options: Vec<(u8, u8)>,
+    /// Blocks past the parser's cap (counted, not read).
+    pub more_blocks: usize,
+    /// The frame holds less than its data length says.
+    pub truncated: bool,
+    pub device: DcpDevice,
+}
+
+/// What a DCP frame's blocks say of a device (the frame's sender for
+/// responses and hellos, its receiver for Set requests).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DcpDevice {
+    pub name_of_station: Option<Vec<u8>>,
+    pub type_of_station: Option<Vec<u8>>,
+    pub ip: Option<IpParameters>,
+    pub vendor_id: Option<u16>,
+    pub device_id: Option<u16>,
+    /// Role bits: 0x01 IO device, 0x02 IO controller, 0x04 IO
+    /// multidevice, 0x08 supervisor.
+    pub role: Option<u8>,
+}
+
+impl DcpDevice {
+    pub fn is_empty(&self) -> bool {
+        *self == DcpDevice::default()
+    }
+}
+
+impl Dcp {
+    /// A device telling of itself: an Identify or Get response, or a
+    /// Hello.
+    pub fn is_self_description(&self) -> bool {
+        use otwatch_parsers::profinet::dcp::SERVICE_HELLO;
+        self.header.is_response() || self.header.service_id == SERVICE_HELLO
+    }
+
+    /// A request to change a device's name, address or role, or to reset
+    /// it (Set).
+    pub fn is_set_request(&self) -> bool {
+        use otwatch_parsers::profinet::dcp::SERVICE_SET;
+        self.header.service_id == SERVICE_SET && !self.header.is_response()
+    }
+}

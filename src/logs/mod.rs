@@ -53,6 +53,7 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
             }
         }
         Event::PnioCm(r) => row(r.as_ref()),
+        Event::Dcp(d) => row(d.as_ref()),
         Event::Alert(a) => {
             row(&notice::NoticeRow(a));
             row(a.as_ref());
@@ -127,6 +128,7 @@ mod tests {
             ("alert", crate::event::Alert::fields()),
             ("notice", super::notice::NoticeRow::fields()),
             ("otwatch_stats", crate::stats::StatsRecord::fields()),
+            ("profinet_dcp", crate::event::profinet::Dcp::fields()),
         ] {
             let at = doc
                 .find(&format!("### {name}.log"))

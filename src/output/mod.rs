@@ -82,6 +82,7 @@ pub const LOG_NAMES: &[&str] = &[
     "opcua_binary_write",
     "otwatch_capture_loss",
     "otwatch_stats",
+    "profinet_dcp",
     "profinet_io_cm",
     "s7comm",
     "s7comm_known_devices",

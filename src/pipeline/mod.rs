@@ -797,11 +797,27 @@ impl<'a> Capturer<'a> {
                     self.dispatch(ts, d, frame);
                 }
             }
-            Err(DecodeError::NotIp) => self.counters.non_ip += 1,
+            Err(DecodeError::NotIp) => {
+                self.counters.non_ip += 1;
+                self.layer2(ts, link, frame);
+            }
             Err(DecodeError::Weird(name, source)) => {
                 self.counters.malformed += 1;
                 self.weird(ts, WeirdScope::None, name, source);
             }
+        }
+    }
+
+    /// The industrial protocols of a frame that is not IP (PROFINET),
+    /// read here: they have no flow to shard by, and are few.
+    fn layer2(&mut self, ts: Ts, link: LinkType, frame: &[u8]) {
+        let Some(f) = decode::layer2(link, frame) else {
+            return;
+        };
+        if f.ether_type == otwatch_parsers::profinet::ETHERTYPE {
+            self.em.at_packet(self.seq);
+            let em = &mut self.em;
+            crate::analyzers::profinet::dcp::frame(ts, &f, &mut |e| em.emit(e));
         }
     }
 

@@ -11,6 +11,8 @@
 //! like a connectionless DCE/RPC PDU (`dcerpc::probe`, the reference's
 //! signature), whatever its ports.
 
+pub mod dcp;
+
 use super::{Analyzer, Context};
 use crate::event::profinet::Rpc;
 use crate::event::{Event, Sent};

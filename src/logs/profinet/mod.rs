@@ -1,17 +1,25 @@
+//! The PROFINET logs: `profinet_dcp.log` (otwatch's own, `dcp`), and
 //! `profinet_io_cm.log` of CISA ICSNPP-profinet-io-cm: one row per
 //! connectionless DCE/RPC PDU of PROFINET IO context management, columns
 //! in the reference's order (docs/logs.md), projected from the PROFINET
 //! events. The reference's spellings (packet types, operations,
 //! encodings) live here.
 
-use crate::event::profinet::Rpc;
+mod dcp;
+
+pub use dcp::{option_name, role_names, service_name};
+
+use crate::event::profinet::{Dcp, Rpc};
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
 use otwatch_parsers::dcerpc::{flags1 as f1, flags2 as f2};
 
 /// The PROFINET logs and their columns (for their schemas).
-pub(crate) fn logs() -> [(&'static str, &'static [Field]); 1] {
-    [(Rpc::PATH, <Rpc as LogRecord>::fields())]
+pub(crate) fn logs() -> [(&'static str, &'static [Field]); 2] {
+    [
+        (Rpc::PATH, <Rpc as LogRecord>::fields()),
+        (Dcp::PATH, &dcp::FIELDS),
+    ]
 }
 
 // The connection's columns, then the sender and receiver without
