@@ -450,7 +450,7 @@ mod device_list {
         d: D,
     ) -> Result<BTreeMap<IpAddr, Device>, D::Error> {
         let v = Vec::<Device>::deserialize(d)?;
-        Ok(v.into_iter().map(|x| (x.ip, x)).collect())
+        Ok(v.into_iter().filter_map(|x| Some((x.ip?, x))).collect())
     }
 }
 

@@ -48,7 +48,7 @@ pub fn device_label(d: &Device) -> String {
         .iter()
         .map(|(x, _)| x.name())
         .collect();
-    let mut label = d.ip.to_string();
+    let mut label = d.name();
     if !r.is_empty() {
         label.push_str(&format!("\n{}", r.join(", ")));
     }
@@ -141,7 +141,7 @@ pub fn show(b: &Baseline, format: ShowFormat) -> String {
             for i in g.node_indices() {
                 out.push_str(&format!(
                     "    <node id=\"{}\"><data key=\"label\">{}</data></node>\n",
-                    xml_escape(&g[i].ip.to_string()),
+                    xml_escape(&g[i].name()),
                     xml_escape(&device_label(&g[i]))
                 ));
             }

@@ -151,21 +151,13 @@ impl S7Identity {
     /// `other`'s fields where it has them, ours elsewhere (a connection
     /// that read only one list leaves the other's facts in place).
     pub fn update(&mut self, other: &S7Identity) {
-        for (mine, theirs) in self.pairs(other) {
-            if theirs.is_some() {
-                mine.clone_from(theirs);
-            }
-        }
+        update_fields(self.pairs(other));
     }
 
     /// Of each field, the larger of the two (so that merging records is
     /// commutative and associative, and no field known to one is lost).
     pub fn merge(&mut self, other: &S7Identity) {
-        for (mine, theirs) in self.pairs(other) {
-            if *theirs > *mine {
-                mine.clone_from(theirs);
-            }
-        }
+        merge_fields(self.pairs(other));
     }
 
     /// The fields that differ from `new`'s, as `what old -> new` (fields
@@ -183,6 +175,99 @@ impl S7Identity {
             _ => None,
         })
         .collect()
+    }
+}
+
+/// What a PROFINET device says of itself in DCP (Identify and Get
+/// responses, Hello).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProfinetIdentity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_of_station: Option<String>,
+    /// The vendor's type of station text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_of_station: Option<String>,
+    /// PROFINET vendor id, hex (`0x002a` is Siemens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The role bits' names, comma-separated (`IO device`, `IO
+    /// controller`, `IO multidevice`, `PN supervisor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+impl ProfinetIdentity {
+    /// What a DCP frame's blocks say, as the inventory keeps it (empty
+    /// fields left out).
+    pub fn of(d: &crate::event::profinet::DcpDevice) -> ProfinetIdentity {
+        let text = |b: &Option<Vec<u8>>| {
+            b.as_deref()
+                .map(|b| {
+                    String::from_utf8_lossy(b)
+                        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                        .to_string()
+                })
+                .filter(|s| !s.is_empty())
+        };
+        let hex = |v: Option<u16>| v.map(|v| format!("0x{v:04x}"));
+        ProfinetIdentity {
+            name_of_station: text(&d.name_of_station),
+            type_of_station: text(&d.type_of_station),
+            vendor_id: hex(d.vendor_id),
+            device_id: hex(d.device_id),
+            role: d
+                .role
+                .map(|r| crate::logs::profinet::role_names(r).join(","))
+                .filter(|r| !r.is_empty()),
+        }
+    }
+
+    fn pairs<'a>(
+        &'a mut self,
+        other: &'a ProfinetIdentity,
+    ) -> [(&'a mut Option<String>, &'a Option<String>); 5] {
+        [
+            (&mut self.name_of_station, &other.name_of_station),
+            (&mut self.type_of_station, &other.type_of_station),
+            (&mut self.vendor_id, &other.vendor_id),
+            (&mut self.device_id, &other.device_id),
+            (&mut self.role, &other.role),
+        ]
+    }
+
+    /// `other`'s fields where it has them, ours elsewhere.
+    pub fn update(&mut self, other: &ProfinetIdentity) {
+        update_fields(self.pairs(other));
+    }
+
+    /// Of each field, the larger of the two (commutative, associative).
+    pub fn merge(&mut self, other: &ProfinetIdentity) {
+        merge_fields(self.pairs(other));
+    }
+
+    /// The device's roles its DCP role bits name.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.role.iter().flat_map(|r| r.split(','))
+    }
+}
+
+/// Each field takes the new value where there is one.
+fn update_fields<const N: usize>(pairs: [(&mut Option<String>, &Option<String>); N]) {
+    for (mine, theirs) in pairs {
+        if theirs.is_some() {
+            mine.clone_from(theirs);
+        }
+    }
+}
+
+/// Each field keeps the larger of the two values.
+fn merge_fields<const N: usize>(pairs: [(&mut Option<String>, &Option<String>); N]) {
+    for (mine, theirs) in pairs {
+        if *theirs > *mine {
+            mine.clone_from(theirs);
+        }
     }
 }
 
@@ -268,10 +353,13 @@ pub struct Activity {
     pub cip_io_sent: u64,
 }
 
-/// One device, keyed by IP address.
+/// One device, keyed by IP address; or, for a device seen only at
+/// layer 2 (a PROFINET station without an address yet), by its MAC
+/// address, its only entry in `macs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Device {
-    pub ip: IpAddr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpAddr>,
     pub macs: BTreeSet<String>,
     pub vlans: BTreeSet<u16>,
     pub first_seen_us: i64,
@@ -288,11 +376,25 @@ pub struct Device {
     /// A Siemens S7 CPU's SZL answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s7_identity: Option<S7Identity>,
+    /// A PROFINET device's DCP self-description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profinet_identity: Option<ProfinetIdentity>,
     pub revisions: BTreeSet<Revision>,
 }
 
 impl Device {
     pub fn new(ip: IpAddr, ts_us: i64) -> Device {
+        Device::keyed(Some(ip), ts_us)
+    }
+
+    /// A device seen only at layer 2, by its MAC address.
+    pub fn of_mac(mac: [u8; 6], ts_us: i64) -> Device {
+        let mut d = Device::keyed(None, ts_us);
+        d.macs.insert(format_mac(mac));
+        d
+    }
+
+    fn keyed(ip: Option<IpAddr>, ts_us: i64) -> Device {
         Device {
             ip,
             macs: BTreeSet::new(),
@@ -308,7 +410,17 @@ impl Device {
             modbus_identity: BTreeMap::new(),
             opcua_identity: BTreeSet::new(),
             s7_identity: None,
+            profinet_identity: None,
             revisions: BTreeSet::new(),
+        }
+    }
+
+    /// The device's address, or for a device seen only at layer 2 its MAC
+    /// address.
+    pub fn name(&self) -> String {
+        match self.ip {
+            Some(ip) => ip.to_string(),
+            None => self.macs.first().cloned().unwrap_or_default(),
         }
     }
 
@@ -344,8 +456,8 @@ impl Device {
     }
 
     /// What the device says it is, in one line: its CIP identity, else its
-    /// S7 module, else its Modbus device identification, else its OPC UA
-    /// application URI.
+    /// S7 module, else its Modbus device identification, else its PROFINET
+    /// name and type of station, else its OPC UA application URI.
     pub fn identity(&self) -> Option<String> {
         let s7 = self
             .s7_identity
@@ -362,6 +474,16 @@ impl Device {
         } else if !self.modbus_identity.is_empty() {
             let get = |k: &str| self.modbus_identity.get(k).cloned().unwrap_or_default();
             format!("{} {}", get("VendorName"), get("ProductCode"))
+        } else if let Some(p) = self
+            .profinet_identity
+            .as_ref()
+            .filter(|p| p.name_of_station.is_some() || p.type_of_station.is_some())
+        {
+            let name = p.name_of_station.as_deref().unwrap_or_default();
+            match p.type_of_station.as_deref() {
+                Some(t) => format!("PROFINET {name} ({t})"),
+                None => format!("PROFINET {name}"),
+            }
         } else {
             self.opcua_identity
                 .iter()
@@ -422,6 +544,11 @@ impl Device {
         if let Some(theirs) = &o.s7_identity {
             self.s7_identity
                 .get_or_insert_with(S7Identity::default)
+                .merge(theirs);
+        }
+        if let Some(theirs) = &o.profinet_identity {
+            self.profinet_identity
+                .get_or_insert_with(ProfinetIdentity::default)
                 .merge(theirs);
         }
         self.revisions = self

@@ -11,8 +11,8 @@ mod roles;
 mod table;
 
 pub use device::{
-    format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, Revision, S7Identity,
-    MAX_SET,
+    format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, ProfinetIdentity,
+    Revision, S7Identity, MAX_SET,
 };
 pub use roles::{purdue, roles, sides, Role, RoleConfig};
 pub use table::{log_text, print, read_devices, read_records, write_log, DeviceLine, Format};
@@ -43,19 +43,22 @@ fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnc
 }
 
 /// The devices of an inventory, found by address in one hash probe
-/// (every request updates two of them) and listed in address order.
+/// (every request updates two of them) and listed in address order; and
+/// the devices seen only at layer 2 (PROFINET stations without an IP
+/// address yet), by MAC address, listed after them.
 #[derive(Clone, Debug, Default)]
 pub struct Devices {
     by_ip: HashMap<IpAddr, Device, foldhash::fast::RandomState>,
+    by_mac: BTreeMap<[u8; 6], Device>,
 }
 
 impl Devices {
     pub fn len(&self) -> usize {
-        self.by_ip.len()
+        self.by_ip.len().saturating_add(self.by_mac.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_ip.is_empty()
+        self.by_ip.is_empty() && self.by_mac.is_empty()
     }
 
     pub fn get(&self, ip: &IpAddr) -> Option<&Device> {
@@ -66,19 +69,25 @@ impl Devices {
         self.by_ip.get_mut(ip)
     }
 
-    /// The devices in no particular order (for sums and extremes).
-    pub fn unordered(&self) -> impl Iterator<Item = &Device> {
-        self.by_ip.values()
+    /// A device seen only at layer 2.
+    pub fn by_mac(&self, mac: &[u8; 6]) -> Option<&Device> {
+        self.by_mac.get(mac)
     }
 
-    /// The devices in address order.
+    /// The devices in no particular order (for sums and extremes).
+    pub fn unordered(&self) -> impl Iterator<Item = &Device> {
+        self.by_ip.values().chain(self.by_mac.values())
+    }
+
+    /// The devices in address order, then those seen only at layer 2 in
+    /// MAC order.
     pub fn values(&self) -> impl Iterator<Item = &Device> {
         let mut all: Vec<&Device> = self.by_ip.values().collect();
         all.sort_unstable_by_key(|d| d.ip);
-        all.into_iter()
+        all.into_iter().chain(self.by_mac.values())
     }
 
-    /// The devices keyed by address, as a baseline keeps them.
+    /// The devices with an address, keyed by it, as a baseline keeps them.
     pub fn to_map(&self) -> BTreeMap<IpAddr, Device> {
         self.by_ip.iter().map(|(ip, d)| (*ip, d.clone())).collect()
     }
@@ -281,6 +290,57 @@ impl Inventory {
                 .get_or_insert_with(S7Identity::default)
                 .update(&identity);
         }
+    }
+
+    /// A PROFINET device's DCP self-description (Identify or Get
+    /// response, Hello): its name, type, vendor and device id and role, on
+    /// the device of the address it reports, or, without one (`0.0.0.0`
+    /// or none), on a device kept by its MAC address until it has one.
+    pub fn dcp(&mut self, f: &crate::event::profinet::Dcp) {
+        if !f.is_self_description() || f.device.is_empty() {
+            return;
+        }
+        let ts = f.ts.0;
+        let identity = ProfinetIdentity::of(&f.device);
+        let ip = f
+            .device
+            .ip
+            .map(|p| IpAddr::from(p.address))
+            .filter(|ip| !ip.is_unspecified());
+        let d = match ip {
+            Some(ip) => {
+                // A station that now has an address moves to it.
+                let station = self.devices.by_mac.remove(&f.src);
+                let Some(d) = self.device(ip, ts) else {
+                    return;
+                };
+                if let Some(s) = station {
+                    d.merge(&s);
+                }
+                d.macs.insert(format_mac(f.src));
+                d
+            }
+            None => {
+                let full = self.devices.len() >= MAX_DEVICES;
+                if full && !self.devices.by_mac.contains_key(&f.src) {
+                    self.dropped += 1;
+                    return;
+                }
+                let d = self
+                    .devices
+                    .by_mac
+                    .entry(f.src)
+                    .or_insert_with(|| Device::of_mac(f.src, ts));
+                d.seen(ts);
+                d
+            }
+        };
+        if f.vlan != 0 && d.vlans.len() < MAX_SET {
+            d.vlans.insert(f.vlan);
+        }
+        d.profinet_identity
+            .get_or_insert_with(ProfinetIdentity::default)
+            .update(&identity);
     }
 
     /// An OPC UA application's description of itself.

@@ -272,6 +272,17 @@ pub fn roles(d: &Device, cfg: &RoleConfig) -> Vec<(Role, String)> {
             format!("CIP identity device type {device_type}"),
         ));
     }
+    // What a PROFINET device's DCP role bits say, where the traffic did
+    // not already tell.
+    let dcp_roles: Vec<&str> = d.profinet_identity.iter().flat_map(|p| p.roles()).collect();
+    for (bit, role) in [
+        ("IO controller", Role::Controller),
+        ("IO device", Role::IoAdapter),
+    ] {
+        if dcp_roles.contains(&bit) && !out.iter().any(|(r, _)| *r == role) {
+            out.push((role, format!("PROFINET DCP role {bit}")));
+        }
+    }
     let polls: Vec<String> = protocols
         .iter()
         .filter(|p| p.client)

@@ -116,7 +116,7 @@ impl LogRecord for TsvDevice {
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         let (l, d) = (&self.line, &self.line.device);
         out.push(Value::Time(Ts(d.last_seen_us)));
-        out.push(Value::Addr(d.ip));
+        out.push(d.ip.map_or(Value::Unset, Value::Addr));
         out.push(Value::StrSet(d.macs.iter().cloned().collect()));
         out.push(Value::StrSet(l.vendors.clone()));
         out.push(Value::Counts(
@@ -292,7 +292,7 @@ fn cells(l: &DeviceLine) -> [String; 9] {
     let protocols =
         |m: &BTreeMap<String, std::collections::BTreeSet<u16>>| port_list(m, ",").join(" ");
     [
-        d.ip.to_string(),
+        d.name(),
         l.vendors.join("; "),
         l.roles.join(","),
         l.purdue_level.map_or("-".into(), |p| format!("L{p}")),

@@ -367,6 +367,11 @@ impl Observer {
                 self.inventory.cip_identity(i);
                 last = Some(i.head.ts);
             }
+            Event::Dcp(f) => {
+                self.tick(f.ts, alerts);
+                self.inventory.dcp(f);
+                last = Some(f.ts);
+            }
             Event::S7Identity(i) => {
                 // The answer's event is the news; the connection's end
                 // repeats it for the log.

@@ -304,8 +304,11 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
     }
     let owners = owners(edges.values());
 
+    // The map is one of addresses: devices seen only at layer 2 (no IP
+    // yet) are in the inventory, not on it.
     let devices = known
         .iter()
+        .filter(|d| d.get("ip").is_some())
         .map(|d| {
             let identity = if let Some(Value::Object(c)) = d.get("cip_identity") {
                 format!(

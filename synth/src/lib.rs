@@ -12,6 +12,7 @@ pub mod net;
 pub mod opcua;
 pub mod pcap;
 pub mod plant;
+pub mod profinet;
 pub mod rng;
 pub mod s7;
 
