@@ -160,3 +160,119 @@ fn a_station_without_an_address_is_kept_by_its_mac_until_it_has_one() {
     assert_eq!(rows[4]["options"], serde_json::json!(["Control/Response"]));
     assert_eq!(rows[3]["vlan"], Value::Null, "priority-tagged: VLAN 0");
 }
+
+const ROGUE: [u8; 6] = [0x02, 0x42, 0xac, 0x11, 0x00, 0x66];
+const PLC: [u8; 6] = [0x00, 0x1b, 0x1b, 0x30, 0x00, 0x20];
+
+/// A UDP datagram from the engineering station (10.0.0.5) to the PLC, so
+/// that the inventory knows the station's MAC by its address.
+fn eng_datagram() -> Vec<u8> {
+    let b = etherparse::PacketBuilder::ethernet2(ENG, PLC)
+        .ipv4([10, 0, 0, 5], [10, 0, 0, 20], 64)
+        .udp(50000, 161);
+    let mut out = Vec::new();
+    b.write(&mut out, b"\x30\x00").unwrap();
+    out
+}
+
+/// The engineering station at work: it talks IP, identifies the
+/// stations and renames one (`name`); with `rogue`, a host known by its
+/// MAC only renames it too.
+fn plant(path: &std::path::Path, start: i64, name: &str, rogue: bool) {
+    let mut w = PcapWriter::new(1, 65535);
+    let s = station("conveyor-io-7", [10, 0, 2, 7]);
+    w.packet(start, &eng_datagram());
+    w.packet(start + 1_000_000, &pn::identify_request(ENG, 1, None));
+    w.packet(
+        start + 1_000_100,
+        &pn::identify_response(STATION, ENG, 1, &s),
+    );
+    w.packet(
+        start + 2_000_000,
+        &pn::set_request(ENG, STATION, 2, Some(name), None),
+    );
+    w.packet(
+        start + 2_000_100,
+        &pn::set_response(STATION, ENG, 2, &[(2, 2)]),
+    );
+    if rogue {
+        w.packet(
+            start + 3_000_000,
+            &pn::set_request(ROGUE, STATION, 3, Some("plc-1"), Some(s.ip)),
+        );
+    }
+    w.write(path);
+}
+
+#[test]
+fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good.pcap");
+    let now = d.path().join("now.pcap");
+    plant(&good, 1_700_000_000_000_000, "conveyor-io-7", false);
+    plant(&now, 1_700_100_000_000_000, "conveyor-io-8", true);
+    let baseline = d.path().join("baseline.json");
+    learn_baseline(&good, &baseline);
+    let learned: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(
+        learned["dcp_setters"],
+        serde_json::json!(["00:1b:1b:10:00:05"])
+    );
+    let vars = d.path().join("vars.conf");
+    let stock = std::fs::read_to_string(repo().join("rules/vars.conf")).unwrap();
+    std::fs::write(
+        &vars,
+        stock.replace("ENG_WORKSTATIONS = []", "ENG_WORKSTATIONS = [10.0.0.5]"),
+    )
+    .unwrap();
+    let out = d.path().join("logs");
+    let o = analyze(
+        &out,
+        &[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--vars",
+            vars.to_str().unwrap(),
+        ],
+        std::slice::from_ref(&now),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let alerts = read_json_log(&out.join("alert.log"));
+    let [a] = &alerts[..] else {
+        panic!("one alert, the stranger's Set: {alerts:#?}")
+    };
+    assert!(a.get("src").is_none(), "known by its MAC only: {a}");
+    assert_eq!(a["dst"], "10.0.2.7", "{a}");
+    let msg = a["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("Set request from 02:42:ac:11:00:66 to 00:1b:1b:20:00:07")
+            && msg.contains("name of station \"plc-1\""),
+        "{a}"
+    );
+    assert_eq!(rule_sids(a), [9000701], "{a}");
+    assert!(
+        a["deviations"]
+            .to_string()
+            .contains("New_Client_Engineering"),
+        "{a}"
+    );
+    assert_eq!(a["mitre_attack_ics"], serde_json::json!(["T0855"]), "{a}");
+    assert_eq!(a["dst_identity"], "PROFINET conveyor-io-7 (ET200SP)", "{a}");
+    assert_eq!(a["protocol"], "profinet_dcp", "{a}");
+    assert_eq!(a["function"], serde_json::json!(["Set"]), "{a}");
+    assert_eq!(a["function_class"], "engineering", "{a}");
+
+    // Without the baseline, the rule alone judges: the engineering
+    // station's Set is allowed by the variables, the stranger's is not.
+    let out = d.path().join("rules-only");
+    let o = analyze(
+        &out,
+        &["--vars", vars.to_str().unwrap()],
+        std::slice::from_ref(&now),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let alerts = read_json_log(&out.join("alert.log"));
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(rule_sids(&alerts[0]), [9000701]);
+}

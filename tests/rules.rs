@@ -141,7 +141,7 @@ fn the_default_pack_checks() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "rules: 36 rules OK\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "rules: 37 rules OK\n");
 }
 
 #[test]
@@ -560,10 +560,10 @@ fn the_default_pack_is_built_in() {
         (err, sids)
     };
     let (err, builtin) = run(&[]);
-    assert!(err.contains("rules: 36 loaded, 0 skipped"), "{err}");
+    assert!(err.contains("rules: 37 loaded, 0 skipped"), "{err}");
     assert!(builtin.contains_key(&9_000_105), "{builtin:?}");
     let (err, added) = run(&["--rules-add", local.to_str().unwrap()]);
-    assert!(err.contains("rules: 37 loaded, 0 skipped"), "{err}");
+    assert!(err.contains("rules: 38 loaded, 0 skipped"), "{err}");
     assert!(
         added.contains_key(&77) && added.contains_key(&9_000_105),
         "{added:?}"
@@ -580,7 +580,7 @@ fn the_default_pack_is_built_in() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "builtin: 36 rules OK\n"
+        "builtin: 37 rules OK\n"
     );
 }
 

@@ -285,6 +285,49 @@ impl Detector {
         self.tick(ts, out);
     }
 
+    /// A PROFINET DCP frame: a Set request (renaming, re-addressing or
+    /// resetting a device) from a station the baseline never saw set one.
+    /// `src` and `dst` are the addresses the inventory knows the MACs by.
+    pub fn dcp(
+        &mut self,
+        f: &crate::event::profinet::Dcp,
+        src: Option<IpAddr>,
+        dst: Option<IpAddr>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.start.get_or_insert(f.ts.0);
+        let sender = crate::inventory::format_mac(f.src);
+        let setters = &self.known.baseline.dcp_setters;
+        if f.is_set_request() && !setters.contains(&sender) {
+            let known = if setters.is_empty() {
+                "none".to_string()
+            } else {
+                setters.iter().cloned().collect::<Vec<_>>().join(", ")
+            };
+            let summary = crate::logs::profinet::summary(f);
+            if self.first(format!("dcp set {summary}")) {
+                out.push(Finding {
+                    sub: format!("DCP Set senders in the baseline: {known}"),
+                    src,
+                    dst,
+                    proto: Some("profinet_dcp"),
+                    scope: Scope::Alone,
+                    // Unauthorized Command Message.
+                    technique: Some("T0855"),
+                    ..Finding::deviation(
+                        f.ts,
+                        NoticeKind::NewClientEngineering,
+                        Severity::High,
+                        format!(
+                            "PROFINET DCP {summary}, from a station the baseline never saw set a device"
+                        ),
+                    )
+                });
+            }
+        }
+        self.tick(f.ts, out);
+    }
+
     /// One object of a Modbus device identification: a changed value.
     pub fn modbus_object(&mut self, d: &DeviceId, out: &mut Vec<Finding>) {
         let Some((ts, host, name, value)) = modbus_object(d) else {

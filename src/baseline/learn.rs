@@ -93,7 +93,12 @@ pub struct Learner {
     table: String,
     /// Rules that matched, by rule and hosts.
     rules: HashMap<(u32, IpAddr, Option<IpAddr>), RuleMatch, Seeded>,
+    /// Senders of PROFINET DCP Set requests.
+    dcp_setters: std::collections::BTreeSet<[u8; 6]>,
 }
+
+/// DCP Set senders kept; past this, new ones are counted in `dropped`.
+pub const MAX_DCP_SETTERS: usize = 1024;
 
 /// Adds `theirs` to `mine`: an entry both hold is merged, a new one is
 /// kept while `mine` holds fewer than `cap` (else counted in `dropped`).
@@ -292,6 +297,18 @@ impl Learner {
         }
     }
 
+    /// Learns who sets PROFINET devices' names and addresses (DCP Set).
+    pub fn dcp(&mut self, f: &crate::event::profinet::Dcp) {
+        if !f.is_set_request() || self.dcp_setters.contains(&f.src) {
+            return;
+        }
+        if self.dcp_setters.len() >= MAX_DCP_SETTERS {
+            self.dropped += 1;
+        } else {
+            self.dcp_setters.insert(f.src);
+        }
+    }
+
     /// Takes in what another learner learned from other traffic (a
     /// worker's share of the edges: every request of an edge reaches one
     /// worker, so shares meet only where the merge thread learned OPC UA
@@ -312,6 +329,13 @@ impl Learner {
             &mut self.dropped,
             RuleMatch::merge,
         );
+        for m in other.dcp_setters {
+            if self.dcp_setters.len() < MAX_DCP_SETTERS {
+                self.dcp_setters.insert(m);
+            } else if !self.dcp_setters.contains(&m) {
+                self.dropped += 1;
+            }
+        }
     }
 
     /// The baseline learned so far (a checkpoint), learning going on.
@@ -322,6 +346,7 @@ impl Learner {
             dropped: self.dropped,
             table: String::new(),
             rules: self.rules.clone(),
+            dcp_setters: self.dcp_setters.clone(),
         }
         .finish(inventory)
     }
@@ -336,6 +361,11 @@ impl Learner {
         b.devices = inventory.devices.to_map();
         b.edges = self.edges.into_iter().collect();
         b.rule_matches = self.rules.into_iter().collect();
+        b.dcp_setters = self
+            .dcp_setters
+            .into_iter()
+            .map(crate::inventory::format_mac)
+            .collect();
         if b.devices.is_empty() {
             b.first_seen_us = 0;
             b.last_seen_us = 0;

@@ -284,6 +284,10 @@ pub struct Baseline {
     /// Rules that matched while learning, by rule and hosts.
     #[serde(default, with = "rule_list")]
     pub rule_matches: BTreeMap<(u32, IpAddr, Option<IpAddr>), RuleMatch>,
+    /// The MAC addresses that sent PROFINET DCP Set requests while
+    /// learning: the stations that name and address PROFINET devices.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub dcp_setters: BTreeSet<String>,
 }
 
 impl Default for Baseline {
@@ -296,6 +300,7 @@ impl Default for Baseline {
             devices: BTreeMap::new(),
             edges: BTreeMap::new(),
             rule_matches: BTreeMap::new(),
+            dcp_setters: BTreeSet::new(),
         }
     }
 }

@@ -99,6 +99,10 @@ pub struct Inventory {
     pub devices: Devices,
     /// New addresses not recorded because the table was full.
     pub dropped: u64,
+    /// The address each MAC was seen with, or `None` once it was seen
+    /// with several (a router's): how a layer-2 frame's sender and
+    /// receiver are named by address.
+    mac_ips: HashMap<[u8; 6], Option<IpAddr>, foldhash::fast::RandomState>,
 }
 
 impl Inventory {
@@ -108,6 +112,31 @@ impl Inventory {
         self.devices
             .unordered()
             .fold(0u64, |n, d| n.saturating_add(d.activity.peers_dropped))
+    }
+
+    /// The one address `mac` was seen with (none if it was seen with
+    /// several, or only at layer 2).
+    pub fn ip_of_mac(&self, mac: &[u8; 6]) -> Option<IpAddr> {
+        self.mac_ips.get(mac).copied().flatten()
+    }
+
+    fn saw_mac(&mut self, mac: Option<[u8; 6]>, ip: IpAddr) {
+        let Some(mac) = mac.filter(|_| is_device(&ip)) else {
+            return;
+        };
+        use std::collections::hash_map::Entry;
+        let full = self.mac_ips.len() >= MAX_DEVICES;
+        match self.mac_ips.entry(mac) {
+            Entry::Occupied(mut o) => {
+                if *o.get() != Some(ip) {
+                    o.insert(None);
+                }
+            }
+            Entry::Vacant(_) if full => self.dropped += 1,
+            Entry::Vacant(v) => {
+                v.insert(Some(ip));
+            }
+        }
     }
 
     fn device(&mut self, ip: IpAddr, ts_us: i64) -> Option<&mut Device> {
@@ -151,6 +180,7 @@ impl Inventory {
             let a = &mut d.activity;
             device::add_counted(&mut a.peers, id.resp_h, &mut a.peers_dropped);
         }
+        self.saw_mac(c.mac, sender);
     }
 
     /// A connection that ended: traffic counters, MACs, and the protocol
@@ -191,6 +221,8 @@ impl Inventory {
                 });
             }
         }
+        self.saw_mac(c.orig_mac, id.orig_h);
+        self.saw_mac(c.resp_mac, id.resp_h);
     }
 
     /// A request: what the client used and the server served, each side's
@@ -309,6 +341,7 @@ impl Inventory {
             .filter(|ip| !ip.is_unspecified());
         let d = match ip {
             Some(ip) => {
+                self.saw_mac(Some(f.src), ip);
                 // A station that now has an address moves to it.
                 let station = self.devices.by_mac.remove(&f.src);
                 let Some(d) = self.device(ip, ts) else {

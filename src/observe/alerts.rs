@@ -228,6 +228,18 @@ impl Alerter {
         self.alert(findings, None, who, out);
     }
 
+    /// The findings of one action without a connection (a layer-2 frame)
+    /// that make one alert now.
+    pub fn act(
+        &mut self,
+        findings: Vec<Finding>,
+        action: Action,
+        who: &Who<'_>,
+        out: &mut Vec<Event>,
+    ) {
+        self.alert(findings, Some(action), who, out);
+    }
+
     /// The waiting findings of the connection that started waiting first.
     fn oldest(&mut self) -> Option<Waiting> {
         while let Some((since, uid)) = self.order.pop_front() {

@@ -369,7 +369,11 @@ impl Observer {
             }
             Event::Dcp(f) => {
                 self.tick(f.ts, alerts);
+                self.dcp(f, alerts);
                 self.inventory.dcp(f);
+                if let Some(l) = self.learner.as_mut() {
+                    l.dcp(f);
+                }
                 last = Some(f.ts);
             }
             Event::S7Identity(i) => {
@@ -623,6 +627,51 @@ impl Observer {
     /// The detector's deviations, each with the rules that match it: a
     /// deviation about a device or an edge as a whole is an alert now,
     /// the others join the event's findings.
+    /// A PROFINET DCP frame before the detector and the rules, its sender
+    /// and receiver named by the addresses the inventory knows their MACs
+    /// by: what they find of it is one alert.
+    fn dcp(&mut self, f: &crate::event::profinet::Dcp, alerts: &mut Vec<Event>) {
+        let src = self.inventory.ip_of_mac(&f.src);
+        let dst = self.inventory.ip_of_mac(&f.dst);
+        let start = self.found.len();
+        if let Some(d) = self.detector.as_mut() {
+            d.dcp(f, src, dst, &mut self.deviations);
+            for n in self.deviations.drain(..) {
+                if let Some(r) = self.rules.as_mut() {
+                    r.deviation(&n, &mut self.matches);
+                }
+                self.found.push(n);
+            }
+        }
+        if let Some(r) = self.rules.as_mut() {
+            r.dcp(f, src, dst, &mut self.matches);
+        }
+        self.matches(&|| (Some("profinet_dcp"), MatchedOn::Other));
+        if self.found.len() > start {
+            let group: Vec<Finding> = self.found.drain(start..).collect();
+            let set = f.is_set_request();
+            let d = &f.device;
+            let mut objects: Vec<String> = d
+                .name_of_station
+                .iter()
+                .map(|n| format!("name of station {}", String::from_utf8_lossy(n)))
+                .collect();
+            objects.extend(d.ip.map(|ip| format!("IP {}", std::net::Ipv4Addr::from(ip.address))));
+            let action = crate::event::Action {
+                protocol: Some("profinet_dcp"),
+                functions: vec![crate::logs::profinet::service_name(f.header.service_id).into()],
+                class: Some(if set { "engineering" } else { "identification" }),
+                objects,
+                requests: 1,
+            };
+            let who = Who {
+                inventory: &self.inventory,
+                roles: &self.roles,
+            };
+            self.alerter.act(group, action, &who, alerts);
+        }
+    }
+
     fn deviations(&mut self, alerts: &mut Vec<Event>) {
         if self.deviations.is_empty() {
             return;

@@ -117,6 +117,8 @@ pub enum Proto {
     Cip,
     OpcUa,
     S7comm,
+    /// PROFINET DCP frames (layer 2).
+    ProfinetDcp,
 }
 
 pub use super::enip::{IdentityField, Segment};
@@ -202,6 +204,9 @@ pub enum Cond {
     /// Var, downloads, PLC Control and Stop, variable modification and
     /// forcing, clock setting).
     S7Write,
+    /// `profinet_dcp.service: NAME[,NAME...]` (own): a DCP request of
+    /// these services (`get`, `set`, `identify`, `hello`, or codes).
+    DcpService(Vec<u8>),
     /// `baseline: KIND[,KIND...]` (own): a deviation from the baseline.
     Baseline(Vec<String>),
     /// `app-layer-protocol: [!]NAME` on connections.
@@ -237,6 +242,7 @@ impl Cond {
             Cond::S7PiService(_) => "s7comm.pi_service",
             Cond::S7Userdata { .. } => "s7comm.userdata",
             Cond::S7Write => "s7comm.write",
+            Cond::DcpService(_) => "profinet_dcp.service",
             Cond::Baseline(_) => "baseline",
             Cond::AppLayer { .. } => "app-layer-protocol",
             Cond::Buffer(b, _) => b.keyword(),

@@ -8,6 +8,7 @@ use super::payload::Buffer;
 use super::RuleSet;
 use crate::event::enip::{Carried, Cip, Embedded, Encapsulation, Identity, Path};
 use crate::event::modbus::{Response, Transaction, Umas};
+use crate::event::profinet::Dcp;
 use crate::event::{
     Conn, ConnId, Dir, Finding, NoticeKind, PayloadMatch, RuleHit, Scope, Severity,
 };
@@ -42,6 +43,9 @@ pub(super) enum Kind<'a> {
     /// A payload rule's match in a connection's stream.
     Payload(&'a PayloadMatch),
     Baseline(&'a Finding),
+    /// A PROFINET DCP frame (its sender and receiver by the addresses the
+    /// inventory knows their MACs by).
+    Dcp(&'a Dcp),
 }
 
 /// What an event is, as far as a rule's protocol and baseline gate can
@@ -67,12 +71,13 @@ enum Class {
     ModbusException,
     ModbusTx,
     Baseline,
+    Dcp,
 }
 
 impl Class {
     /// Every class, at its own position (`class as usize`), as the
     /// engine's index is laid out.
-    const ALL: [Class; 17] = [
+    const ALL: [Class; 18] = [
         Class::RequestModbus,
         Class::RequestEnip,
         Class::RequestCip,
@@ -90,6 +95,7 @@ impl Class {
         Class::ModbusException,
         Class::ModbusTx,
         Class::Baseline,
+        Class::Dcp,
     ];
 
     fn of(kind: &Kind<'_>) -> Class {
@@ -116,6 +122,7 @@ impl Class {
             Kind::ModbusException(..) => Class::ModbusException,
             Kind::ModbusTx(_) => Class::ModbusTx,
             Kind::Baseline(_) => Class::Baseline,
+            Kind::Dcp(_) => Class::Dcp,
         }
     }
 }
@@ -344,6 +351,18 @@ impl Engine {
         self.check(&of_activate(a), out);
     }
 
+    /// Checks a PROFINET DCP frame, its sender and receiver by the
+    /// addresses the inventory knows their MACs by.
+    pub fn dcp(
+        &mut self,
+        f: &Dcp,
+        src: Option<IpAddr>,
+        dst: Option<IpAddr>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.check(&of_dcp(f, src, dst), out);
+    }
+
     /// Checks a baseline deviation.
     pub fn deviation(&mut self, n: &Finding, out: &mut Vec<Finding>) {
         let Some(src) = n.src else { return };
@@ -376,7 +395,7 @@ impl Engine {
         // A worker's matches, unless the subject is a deviation (made
         // here) or the worker's checks ran out (which they never do: the
         // same subjects in the same order).
-        let given = !matches!(e.kind, Kind::Baseline(_)) && self.given.on;
+        let given = !matches!(e.kind, Kind::Baseline(_) | Kind::Dcp(_)) && self.given.on;
         if let Some(n) = given
             .then(|| self.given.hits.get(self.given.at).copied())
             .flatten()
@@ -449,7 +468,7 @@ impl Engine {
                 Some(b) => format!("{matched}; {b}"),
                 None => matched.clone(),
             },
-            src: Some(e.src),
+            src: Some(e.src).filter(|ip| !ip.is_unspecified()),
             dst: e.dst,
             p: e.dport,
             rule: Some(Box::new(RuleHit {
@@ -553,6 +572,21 @@ pub(super) fn of_identity(i: &Identity) -> Subject<'_> {
     }
 }
 
+/// A DCP frame's subject: from its sender to its receiver, by the
+/// addresses the inventory knows their MACs by; a sender it knows none
+/// for is `0.0.0.0` (in no address list: no alert names it).
+pub(super) fn of_dcp(f: &Dcp, src: Option<IpAddr>, dst: Option<IpAddr>) -> Subject<'_> {
+    Subject {
+        ts: f.ts,
+        conn: None,
+        src: src.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+        sport: None,
+        dst,
+        dport: None,
+        kind: Kind::Dcp(f),
+    }
+}
+
 pub(super) fn of_channel<'a>(c: &'a OpcUaChannel<'a>) -> Subject<'a> {
     Subject::conn(c.ts, c.id, Dir::Orig, Kind::Channel(c))
 }
@@ -577,6 +611,7 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
             Proto::Cip => class == C::RequestCip,
             Proto::OpcUa => class == C::RequestOpcUa,
             Proto::S7comm => class == C::RequestS7,
+            Proto::ProfinetDcp => false,
         },
         C::OpcUa => match p {
             Proto::Any | Proto::Tcp => has_protocol_conds,
@@ -618,6 +653,11 @@ fn proto_ok(p: Proto, class: Class, has_protocol_conds: bool) -> bool {
                 }
         }
         C::Baseline => true,
+        C::Dcp => match p {
+            Proto::Any => has_protocol_conds,
+            Proto::ProfinetDcp => true,
+            _ => false,
+        },
     }
 }
 
@@ -776,6 +816,8 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
                 if g == *group && subfunction.is_none_or(|s| s == f))),
         Cond::S7Write => matches!(&e.kind,
             Kind::Request(r) if matches!(r.function, Function::S7 { .. } | Function::S7Userdata { .. }) && r.write),
+        Cond::DcpService(services) => matches!(&e.kind,
+            Kind::Dcp(f) if !f.header.is_response() && services.contains(&f.header.service_id)),
         Cond::Baseline(kinds) => match &e.kind {
             Kind::Baseline(n) => {
                 let kind = n.kind.rule_name().to_lowercase();
@@ -1004,6 +1046,10 @@ fn describe(e: &Subject<'_>) -> (String, Option<String>) {
             format!("baseline {}", n.kind.note()),
             Some(format!("{} (expected: {})", n.msg, n.sub)),
         ),
+        Kind::Dcp(f) => (
+            format!("profinet_dcp {}", crate::logs::profinet::summary(f)),
+            None,
+        ),
     }
 }
 
@@ -1015,7 +1061,7 @@ mod tests {
     /// every class at that position.
     #[test]
     fn every_class_is_listed_at_its_position() {
-        assert_eq!(Class::ALL.len(), Class::Baseline as usize + 1);
+        assert_eq!(Class::ALL.len(), Class::Dcp as usize + 1);
         for (i, c) in Class::ALL.iter().enumerate() {
             assert_eq!(*c as usize, i, "{c:?}");
         }

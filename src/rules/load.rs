@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 /// The default rule pack, built into the binary so that no run depends on
 /// its working directory.
-const BUILTIN: [(&str, &str); 6] = [
+const BUILTIN: [(&str, &str); 7] = [
     ("baseline.rules", include_str!("../../rules/baseline.rules")),
     ("enip.rules", include_str!("../../rules/enip.rules")),
     ("modbus.rules", include_str!("../../rules/modbus.rules")),
     ("network.rules", include_str!("../../rules/network.rules")),
     ("opcua.rules", include_str!("../../rules/opcua.rules")),
+    ("profinet.rules", include_str!("../../rules/profinet.rules")),
     ("s7comm.rules", include_str!("../../rules/s7comm.rules")),
 ];
 const BUILTIN_VARS: &str = include_str!("../../rules/vars.conf");

@@ -344,7 +344,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 45] = [
+pub const KEYWORDS: [&str; 46] = [
     "msg",
     "sid",
     "rev",
@@ -386,6 +386,7 @@ pub const KEYWORDS: [&str; 45] = [
     "s7comm.pi_service",
     "s7comm.userdata",
     "s7comm.write",
+    "profinet_dcp.service",
     "baseline",
     "app-layer-protocol",
     "gid",
@@ -439,11 +440,12 @@ pub fn rule(
         "cip" => Proto::Cip,
         "opcua" => Proto::OpcUa,
         "s7comm" => Proto::S7comm,
+        "profinet_dcp" => Proto::ProfinetDcp,
         p => {
             return Err(fail(
                 at(text, rest) - p.len(),
                 format!(
-                "expected a protocol (ip, tcp, udp, modbus, enip, cip, opcua, s7comm), found {p:?}"
+                "expected a protocol (ip, tcp, udp, modbus, enip, cip, opcua, s7comm, profinet_dcp), found {p:?}"
             ),
             ))
         }
@@ -709,6 +711,29 @@ pub fn rule(
                 }
             }
             "s7comm.write" => r.conds.push(Cond::S7Write),
+            "profinet_dcp.service" => {
+                let names = need("DCP services")?;
+                let services = names
+                    .split(',')
+                    .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+                        "get" => Ok(3),
+                        "set" => Ok(4),
+                        "identify" => Ok(5),
+                        "hello" => Ok(6),
+                        _ => codes(name, s)
+                            .ok()
+                            .and_then(|c| c.first().copied())
+                            .ok_or_else(|| {
+                                format!(
+                                    "profinet_dcp.service: expected get, set, identify, hello or a code (0-255), found {:?}",
+                                    s.trim()
+                                )
+                            }),
+                    })
+                    .collect::<Result<Vec<u8>, String>>()
+                    .map_err(bad)?;
+                r.conds.push(Cond::DcpService(services));
+            }
             "baseline" => {
                 let kinds: Vec<String> = need("deviation kinds")?
                     .split(',')

@@ -115,6 +115,22 @@ fn errors_say_where_and_what() {
     assert_eq!((e.line, e.column), (2, 5));
 }
 
+#[test]
+fn dcp_services_by_name_or_code() {
+    let r = one("alert profinet_dcp any any -> any any (msg:\"m\"; profinet_dcp.service: Set, hello, 0x03; sid:1;)").unwrap();
+    assert_eq!(r.proto, ast::Proto::ProfinetDcp);
+    assert!(matches!(&r.conds[..], [ast::Cond::DcpService(s)] if s == &[4, 6, 3]));
+    let e = one(
+        "alert profinet_dcp any any -> any any (msg:\"m\"; profinet_dcp.service: rename; sid:2;)",
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("expected get, set, identify, hello or a code (0-255), found \"rename\""),
+        "{e}"
+    );
+}
+
 /// A write of holding register 7 from `client` at `ts` (seconds 1e-6).
 struct WriteReq {
     ts: i64,

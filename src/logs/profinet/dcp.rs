@@ -92,6 +92,53 @@ pub fn role_names(role: u8) -> Vec<String> {
     .collect()
 }
 
+/// A DCP frame in a line, for alerts: `Set request from MAC to MAC:
+/// name of station NAME, IP A/MASK gw G` (the facts its blocks carry).
+pub fn summary(f: &Dcp) -> String {
+    let h = &f.header;
+    let kind = if h.is_response() {
+        "response"
+    } else {
+        "request"
+    };
+    let mut s = format!(
+        "{} {kind} from {} to {}",
+        service_name(h.service_id),
+        format_mac(f.src),
+        format_mac(f.dst)
+    );
+    let d = &f.device;
+    let mut facts = Vec::new();
+    if let Some(n) = &d.name_of_station {
+        facts.push(format!("name of station {:?}", String::from_utf8_lossy(n)));
+    }
+    if let Some(ip) = d.ip {
+        facts.push(format!(
+            "IP {} mask {} gateway {}",
+            Ipv4Addr::from(ip.address),
+            Ipv4Addr::from(ip.netmask),
+            Ipv4Addr::from(ip.gateway)
+        ));
+    }
+    if let Some(r) = d.role {
+        facts.push(format!("role {}", role_names(r).join(",")));
+    }
+    let others: Vec<String> = f
+        .options
+        .iter()
+        .filter(|&&(o, s)| !matches!((o, s), (1, 2) | (2, 2) | (2, 4)))
+        .map(|&(o, s)| option_name(o, s))
+        .collect();
+    if !others.is_empty() {
+        facts.push(others.join(", "));
+    }
+    if !facts.is_empty() {
+        s.push_str(": ");
+        s.push_str(&facts.join("; "));
+    }
+    s
+}
+
 fn addr(a: [u8; 4]) -> Value<'static> {
     Value::Addr(IpAddr::V4(Ipv4Addr::from(a)))
 }

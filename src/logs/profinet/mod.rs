@@ -7,7 +7,7 @@
 
 mod dcp;
 
-pub use dcp::{option_name, role_names, service_name};
+pub use dcp::{option_name, role_names, service_name, summary};
 
 use crate::event::profinet::{Dcp, Rpc};
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};

@@ -338,6 +338,8 @@ impl PayloadRule {
                 .services
                 .iter()
                 .any(|s| *s == "s7comm" || *s == "s7comm-plus"),
+            // Layer 2: no stream carries it.
+            Proto::ProfinetDcp => false,
         };
         proto
             && self.flow.established.is_none_or(|e| e == c.established)
