@@ -194,3 +194,58 @@ fn profinet_dcp_rows_agree_with_tshark() {
     }
     assert_eq!(compared, 38);
 }
+
+/// `profinet_rt.log` (ours) against tshark's PROFINET RT dissector on the
+/// cyclic frames of the bundled traces: per stream, the frames, the first
+/// and last cycle counter and the last data status.
+#[test]
+fn profinet_rt_summaries_agree_with_tshark() {
+    for trace in [
+        "profinet_io_cm_mixed_1.pcap",
+        "profinet_io_cm_mixed_2.pcapng",
+    ] {
+        let o = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(pcap(trace))
+            .args(["-n", "-Y", "pn_rt.cycle_counter", "-T", "fields"])
+            .args(["-e", "eth.src", "-e", "eth.dst", "-e", "pn_rt.frame_id"])
+            .args(["-e", "pn_rt.cycle_counter", "-e", "pn_rt.ds"])
+            .output()
+            .expect("tshark (make test-deps installs it)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // (src, dst, frame id) -> [frames, first counter, last, status]
+        let mut theirs: std::collections::BTreeMap<(String, String, String), [String; 4]> =
+            Default::default();
+        for l in String::from_utf8_lossy(&o.stdout).lines() {
+            let c: Vec<&str> = l.split('\t').collect();
+            let id = format!("0x{:04x}", c[2].parse::<u16>().unwrap());
+            let e = theirs
+                .entry((c[0].into(), c[1].into(), id))
+                .or_insert_with(|| ["0".into(), c[3].into(), c[3].into(), c[4].into()]);
+            e[0] = (e[0].parse::<u64>().unwrap() + 1).to_string();
+            e[2] = c[3].into();
+            e[3] = c[4].into();
+        }
+        assert!(!theirs.is_empty(), "{trace}: cyclic frames");
+        let dir = run_tsv(trace);
+        let ours: std::collections::BTreeMap<_, _> = ours(dir.path(), "profinet_rt")
+            .into_iter()
+            .map(|r| {
+                (
+                    (
+                        r["src_mac"].clone(),
+                        r["dst_mac"].clone(),
+                        r["frame_id"].clone(),
+                    ),
+                    [
+                        r["frames"].clone(),
+                        r["cycle_first"].clone(),
+                        r["cycle_last"].clone(),
+                        r["data_status"].clone(),
+                    ],
+                )
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{trace}");
+    }
+}

@@ -100,6 +100,8 @@ pub enum Event {
     PnioCm(Box<profinet::Rpc>),
     /// A PROFINET DCP frame (layer 2): `profinet_dcp.log`.
     Dcp(Box<profinet::Dcp>),
+    /// A PROFINET cyclic I/O stream over an interval: `profinet_rt.log`.
+    ProfinetRt(Box<profinet::RtSummary>),
     /// An alert (deviations and rule matches of one action, or a notice
     /// of its own): a row of `notice.log` and one of `alert.log`.
     Alert(Box<Alert>),
@@ -143,6 +145,7 @@ impl Event {
             Event::S7Identity(i) => i.sent.ts,
             Event::PnioCm(r) => r.sent.ts,
             Event::Dcp(d) => d.ts,
+            Event::ProfinetRt(s) => s.ts,
             Event::Alert(a) => a.ts,
             Event::PayloadMatch(m) => m.ts,
             Event::RuleMatch(m) => m.finding.ts,

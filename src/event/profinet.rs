@@ -74,3 +74,34 @@ impl Dcp {
         self.header.service_id == SERVICE_SET && !self.header.is_response()
     }
 }
+
+/// One stream of PROFINET cyclic real-time I/O frames (a provider's frame
+/// id to one consumer) over one summary interval: `profinet_rt.log`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RtSummary {
+    /// The first frame of the interval, and the last.
+    pub ts: crate::time::Ts,
+    pub last: crate::time::Ts,
+    pub src: [u8; 6],
+    pub dst: [u8; 6],
+    pub vlan: u16,
+    pub frame_id: u16,
+    pub frames: u64,
+    /// Octets after the frame id (I/O data and the trailer).
+    pub bytes: u64,
+    /// The cycle counter of the first and the last frame.
+    pub cycle_first: u16,
+    pub cycle_last: u16,
+    /// The counter's step between consecutive frames (the send clock
+    /// times the reduction ratio, in 31.25 µs units), once seen.
+    pub cycle_step: Option<u16>,
+    /// Frames the cycle counter says were sent and not seen.
+    pub missed: u64,
+    /// The data status of the last frame, and how often it changed.
+    pub data_status: u8,
+    pub status_changes: u64,
+    /// Frames whose provider was in STOP, and frames whose data were not
+    /// valid.
+    pub provider_stopped: u64,
+    pub data_invalid: u64,
+}

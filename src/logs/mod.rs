@@ -54,6 +54,7 @@ pub fn rows(e: &Event, row: &mut dyn FnMut(&dyn DynLog)) {
         }
         Event::PnioCm(r) => row(r.as_ref()),
         Event::Dcp(d) => row(d.as_ref()),
+        Event::ProfinetRt(s) => row(s.as_ref()),
         Event::Alert(a) => {
             row(&notice::NoticeRow(a));
             row(a.as_ref());
@@ -129,6 +130,7 @@ mod tests {
             ("notice", super::notice::NoticeRow::fields()),
             ("otwatch_stats", crate::stats::StatsRecord::fields()),
             ("profinet_dcp", crate::event::profinet::Dcp::fields()),
+            ("profinet_rt", crate::event::profinet::RtSummary::fields()),
         ] {
             let at = doc
                 .find(&format!("### {name}.log"))

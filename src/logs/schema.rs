@@ -122,9 +122,25 @@ pub fn known_devices() -> Value {
             "modbus_identity": {"type": "object", "additionalProperties": {"type": "string"}},
             "opcua_identity": {"type": "array", "items": {"type": "object"}},
             "s7_identity": {"type": "object"},
+            "profinet_identity": {
+                "type": "object",
+                "properties": {
+                    "name_of_station": {"type": "string"},
+                    "type_of_station": {"type": "string"},
+                    "vendor_id": {"type": "string", "pattern": "^0x[0-9a-f]{4}$"},
+                    "device_id": {"type": "string", "pattern": "^0x[0-9a-f]{4}$"},
+                    "role": {"type": "string"}
+                },
+                "additionalProperties": false
+            },
             "revisions": {"type": "array", "items": revision}
         },
-        "required": ["ts", "ip", "roles", "first_seen_us", "last_seen_us", "activity"],
+        "required": ["ts", "roles", "first_seen_us", "last_seen_us", "activity"],
+        // A device seen only at layer 2 has no address: its MAC names it.
+        "anyOf": [
+            {"required": ["ip"]},
+            {"required": ["macs"], "properties": {"macs": {"minItems": 1}}}
+        ],
         "additionalProperties": false
     })
 }

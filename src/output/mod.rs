@@ -84,6 +84,7 @@ pub const LOG_NAMES: &[&str] = &[
     "otwatch_stats",
     "profinet_dcp",
     "profinet_io_cm",
+    "profinet_rt",
     "s7comm",
     "s7comm_known_devices",
     "s7comm_plus",

@@ -516,6 +516,8 @@ struct Capturer<'a> {
     progress: Option<indicatif::ProgressBar>,
     closed: bool,
     defrag: Defrag,
+    /// PROFINET at layer 2 (DCP, cyclic I/O summaries).
+    profinet: crate::analyzers::profinet::Layer2Reader,
 }
 
 impl<'a> Capturer<'a> {
@@ -544,6 +546,7 @@ impl<'a> Capturer<'a> {
             progress: None,
             closed: false,
             defrag: Defrag::new(cfg.defrag.clone()),
+            profinet: Default::default(),
         }
     }
 
@@ -817,7 +820,7 @@ impl<'a> Capturer<'a> {
         if f.ether_type == otwatch_parsers::profinet::ETHERTYPE {
             self.em.at_packet(self.seq);
             let em = &mut self.em;
-            crate::analyzers::profinet::dcp::frame(ts, &f, &mut |e| em.emit(e));
+            self.profinet.frame(ts, &f, &mut |e| em.emit(e));
         }
     }
 
@@ -900,6 +903,9 @@ impl<'a> Capturer<'a> {
             }
         }
         self.defrag.expire(self.now);
+        self.em.at_packet(self.seq);
+        let em = &mut self.em;
+        self.profinet.expire(self.now, &mut |e| em.emit(e));
         let records = self.em.take();
         if self
             .cap_tx
@@ -929,6 +935,9 @@ impl<'a> Capturer<'a> {
         }
         self.defrag.finish();
         self.counters.defrag = self.defrag.counters.clone();
+        self.em.at_packet(self.seq);
+        let em = &mut self.em;
+        self.profinet.finish(&mut |e| em.emit(e));
         for tx in &self.work_tx {
             let _ = tx.send(Work::Finish { last_seq: self.seq });
         }

@@ -1,25 +1,17 @@
 //! PROFINET DCP (discovery and basic configuration) at layer 2: each frame
 //! of the DCP frame ids (Hello, Get/Set, Identify request and response) as
-//! a [`Dcp`] event. A frame stands alone, so this reader keeps no state;
-//! the capture thread hands it the PROFINET frames that are not IP.
+//! a [`Dcp`] event. A frame stands alone: this reader keeps no state.
 
 use crate::decode::Layer2;
 use crate::event::profinet::{Dcp, DcpDevice};
 use crate::event::{Event, Weird, WeirdScope};
 use crate::inventory::format_mac;
 use crate::time::Ts;
-use otwatch_parsers::profinet::{self, dcp, FrameKind};
+use otwatch_parsers::profinet::dcp;
 
-/// Reads one PROFINET frame (EtherType 0x8892); a DCP frame becomes an
-/// event, one too short for its header a weird. Other frame ids (cyclic
-/// I/O, alarms) give nothing here.
-pub fn frame(ts: Ts, f: &Layer2<'_>, out: &mut dyn FnMut(Event)) {
-    let Some((frame_id, rest)) = profinet::frame_id(f.payload) else {
-        return;
-    };
-    if FrameKind::of(frame_id) != FrameKind::Dcp {
-        return;
-    }
+/// Reads the DCP frame `frame_id` of `f` whose octets after the frame id
+/// are `rest`: an event, or a weird when it is too short for its header.
+pub fn frame(ts: Ts, f: &Layer2<'_>, frame_id: u16, rest: &[u8], out: &mut dyn FnMut(Event)) {
     match dcp::parse(frame_id, rest) {
         Ok(p) => out(Event::Dcp(Box::new(event(ts, f, &p)))),
         Err(e) => out(Event::Weird(Box::new(Weird {
@@ -84,11 +76,11 @@ mod tests {
             src: [0, 0x09, 0x91, 0x43, 0xe0, 0x67],
             dst: [0, 0xa0, 0x45, 0x6d, 0xd3, 0x43],
             vlan: 0,
-            ether_type: profinet::ETHERTYPE,
+            ether_type: otwatch_parsers::profinet::ETHERTYPE,
             payload,
         };
         let mut out = Vec::new();
-        frame(Ts(1), &f, &mut |e| out.push(e));
+        super::super::Layer2Reader::default().frame(Ts(1), &f, &mut |e| out.push(e));
         out
     }
 

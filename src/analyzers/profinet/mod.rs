@@ -12,8 +12,45 @@
 //! signature), whatever its ports.
 
 pub mod dcp;
+pub mod rt;
 
 use super::{Analyzer, Context};
+use crate::decode::Layer2;
+use crate::time::Ts;
+use otwatch_parsers::profinet::{self as pn, FrameKind};
+
+/// The PROFINET frames of layer 2 (EtherType 0x8892), which the capture
+/// thread hands over (they have no flow to shard by): DCP frames are
+/// events, cyclic I/O frames are summarised per stream and interval;
+/// alarms and the rest are not read.
+#[derive(Debug, Default)]
+pub struct Layer2Reader {
+    rt: rt::Rt,
+}
+
+impl Layer2Reader {
+    pub fn frame(&mut self, ts: Ts, f: &Layer2<'_>, out: &mut dyn FnMut(Event)) {
+        let Some((frame_id, rest)) = pn::frame_id(f.payload) else {
+            return;
+        };
+        match FrameKind::of(frame_id) {
+            FrameKind::Dcp => dcp::frame(ts, f, frame_id, rest, out),
+            k if k.is_cyclic() => self.rt.frame(ts, f, frame_id, rest, out),
+            _ => {}
+        }
+    }
+
+    /// Time passes (the capture's clock): summaries of a finished
+    /// interval go out.
+    pub fn expire(&mut self, now: Ts, out: &mut dyn FnMut(Event)) {
+        self.rt.expire(now, out);
+    }
+
+    /// The end of the input.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
+        self.rt.finish(out);
+    }
+}
 use crate::event::profinet::Rpc;
 use crate::event::{Event, Sent};
 use crate::flow::Dir;

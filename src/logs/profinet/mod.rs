@@ -1,4 +1,5 @@
-//! The PROFINET logs: `profinet_dcp.log` (otwatch's own, `dcp`), and
+//! The PROFINET logs: `profinet_dcp.log` and `profinet_rt.log`
+//! (otwatch's own, `dcp` and `rt`), and
 //! `profinet_io_cm.log` of CISA ICSNPP-profinet-io-cm: one row per
 //! connectionless DCE/RPC PDU of PROFINET IO context management, columns
 //! in the reference's order (docs/logs.md), projected from the PROFINET
@@ -6,19 +7,21 @@
 //! encodings) live here.
 
 mod dcp;
+mod rt;
 
 pub use dcp::{option_name, role_names, service_name, summary};
 
-use crate::event::profinet::{Dcp, Rpc};
+use crate::event::profinet::{Dcp, Rpc, RtSummary};
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
 use otwatch_parsers::dcerpc::{flags1 as f1, flags2 as f2};
 
 /// The PROFINET logs and their columns (for their schemas).
-pub(crate) fn logs() -> [(&'static str, &'static [Field]); 2] {
+pub(crate) fn logs() -> [(&'static str, &'static [Field]); 3] {
     [
         (Rpc::PATH, <Rpc as LogRecord>::fields()),
         (Dcp::PATH, &dcp::FIELDS),
+        (RtSummary::PATH, &rt::FIELDS),
     ]
 }
 

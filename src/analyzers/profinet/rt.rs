@@ -1,0 +1,294 @@
+//! PROFINET cyclic real-time I/O (RT classes 1–3) at layer 2, summarised:
+//! a device and its controller exchange a frame every few milliseconds,
+//! too many to log one by one, so each stream (sender, receiver, VLAN,
+//! frame id) becomes one [`RtSummary`] per interval of traffic time:
+//! frames and octets, the cycle counter and the frames it says were
+//! missed, the data status and its changes, frames of a provider in STOP
+//! and of invalid data.
+
+use crate::decode::Layer2;
+use crate::event::profinet::RtSummary;
+use crate::event::{Event, Weird, WeirdScope};
+use crate::time::Ts;
+use otwatch_parsers::profinet;
+use std::collections::HashMap;
+
+/// The summary interval: one row per stream per minute of traffic.
+pub const INTERVAL_US: i64 = 60_000_000;
+/// Streams summarised at once; frames of more are counted in a weird.
+pub const MAX_STREAMS: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    src: [u8; 6],
+    dst: [u8; 6],
+    vlan: u16,
+    frame_id: u16,
+}
+
+#[derive(Debug)]
+struct Stream {
+    /// This interval's summary (`frames` 0: no frame yet).
+    now: RtSummary,
+    /// The cycle counter and data status of the last frame, across
+    /// intervals.
+    last_cycle: u16,
+    last_status: u8,
+    step: Option<u16>,
+}
+
+/// The cyclic streams of a capture.
+#[derive(Debug, Default)]
+pub struct Rt {
+    streams: HashMap<Key, Stream, foldhash::fast::RandomState>,
+    /// When the current interval ends.
+    window_end: Option<i64>,
+    /// Frames of streams the table had no room for, this interval.
+    unsummarised: u64,
+}
+
+impl Rt {
+    /// One cyclic frame of `frame_id` whose octets after the frame id are
+    /// `data`.
+    pub fn frame(
+        &mut self,
+        ts: Ts,
+        f: &Layer2<'_>,
+        frame_id: u16,
+        data: &[u8],
+        out: &mut dyn FnMut(Event),
+    ) {
+        self.expire(ts, out);
+        let Some(t) = profinet::rt_trailer(data) else {
+            return;
+        };
+        let key = Key {
+            src: f.src,
+            dst: f.dst,
+            vlan: f.vlan,
+            frame_id,
+        };
+        let full = self.streams.len() >= MAX_STREAMS;
+        use std::collections::hash_map::Entry;
+        let (s, fresh) = match self.streams.entry(key) {
+            Entry::Occupied(o) => (o.into_mut(), false),
+            Entry::Vacant(_) if full => {
+                self.unsummarised = self.unsummarised.saturating_add(1);
+                return;
+            }
+            Entry::Vacant(v) => (
+                v.insert(Stream {
+                    now: empty(ts, &key, &t),
+                    last_cycle: t.cycle_counter,
+                    last_status: t.data_status,
+                    step: None,
+                }),
+                true,
+            ),
+        };
+        if s.now.frames == 0 {
+            s.now = empty(ts, &key, &t);
+        }
+        let n = &mut s.now;
+        if !fresh {
+            let delta = t.cycle_counter.wrapping_sub(s.last_cycle);
+            if delta != 0 {
+                let step = *s.step.get_or_insert(delta);
+                let cycles = delta.checked_div(step).unwrap_or(1);
+                n.missed = n.missed.saturating_add(u64::from(cycles.saturating_sub(1)));
+            }
+            if t.data_status != s.last_status {
+                n.status_changes = n.status_changes.saturating_add(1);
+            }
+        }
+        n.last = ts;
+        n.frames = n.frames.saturating_add(1);
+        n.bytes = n.bytes.saturating_add(data.len() as u64);
+        n.cycle_last = t.cycle_counter;
+        n.cycle_step = s.step;
+        n.data_status = t.data_status;
+        if !t.provider_running() {
+            n.provider_stopped = n.provider_stopped.saturating_add(1);
+        }
+        if !t.data_valid() {
+            n.data_invalid = n.data_invalid.saturating_add(1);
+        }
+        s.last_cycle = t.cycle_counter;
+        s.last_status = t.data_status;
+    }
+
+    /// Time passes: at the end of an interval its summaries go out, and
+    /// the streams that sent nothing in it are forgotten.
+    pub fn expire(&mut self, now: Ts, out: &mut dyn FnMut(Event)) {
+        match self.window_end {
+            None => self.window_end = Some(now.0.saturating_add(INTERVAL_US)),
+            Some(end) if now.0 >= end => {
+                self.flush(now, out);
+                self.window_end = Some(now.0.saturating_add(INTERVAL_US));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The end of the input: the last summaries.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
+        let last = self.streams.values().map(|s| s.now.last).max();
+        if let Some(t) = last {
+            self.flush(t, out);
+        }
+        self.streams.clear();
+    }
+
+    fn flush(&mut self, now: Ts, out: &mut dyn FnMut(Event)) {
+        let mut done: Vec<RtSummary> = Vec::new();
+        self.streams.retain(|_, s| {
+            if s.now.frames == 0 {
+                return false;
+            }
+            done.push(s.now.clone());
+            s.now.frames = 0;
+            true
+        });
+        done.sort_by_key(|s| (s.ts, s.src, s.dst, s.frame_id));
+        for s in done {
+            out(Event::ProfinetRt(Box::new(s)));
+        }
+        if self.unsummarised > 0 {
+            out(Event::Weird(Box::new(Weird {
+                ts: now,
+                scope: WeirdScope::None,
+                name: "profinet_rt_streams_full",
+                addl: Some(format!(
+                    "{} frames of streams past the {MAX_STREAMS} summarised",
+                    self.unsummarised
+                )),
+                source: "PROFINET_RT",
+            })));
+            self.unsummarised = 0;
+        }
+    }
+}
+
+fn empty(ts: Ts, key: &Key, t: &profinet::RtTrailer) -> RtSummary {
+    RtSummary {
+        ts,
+        last: ts,
+        src: key.src,
+        dst: key.dst,
+        vlan: key.vlan,
+        frame_id: key.frame_id,
+        frames: 0,
+        bytes: 0,
+        cycle_first: t.cycle_counter,
+        cycle_last: t.cycle_counter,
+        cycle_step: None,
+        missed: 0,
+        data_status: t.data_status,
+        status_changes: 0,
+        provider_stopped: 0,
+        data_invalid: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEVICE: [u8; 6] = [0, 0x1b, 0x1b, 0, 0, 7];
+    const PLC: [u8; 6] = [0, 0x1b, 0x1b, 0, 0, 1];
+
+    /// A cyclic frame's octets after the frame id: 40 of data, then the
+    /// trailer.
+    fn data(cycle: u16, status: u8) -> Vec<u8> {
+        let mut d = vec![0x80; 40];
+        d.extend_from_slice(&cycle.to_be_bytes());
+        d.extend_from_slice(&[status, 0]);
+        d
+    }
+
+    fn feed(rt: &mut Rt, out: &mut Vec<Event>, ms: i64, cycle: u16, status: u8) {
+        let d = data(cycle, status);
+        let f = Layer2 {
+            src: DEVICE,
+            dst: PLC,
+            vlan: 0,
+            ether_type: profinet::ETHERTYPE,
+            payload: &[],
+        };
+        rt.frame(Ts(ms * 1000), &f, 0xC001, &d, &mut |e| out.push(e));
+    }
+
+    fn summaries(out: &[Event]) -> Vec<&RtSummary> {
+        out.iter()
+            .filter_map(|e| match e {
+                Event::ProfinetRt(s) => Some(s.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_stream_is_summarised_per_interval_with_its_missed_frames_and_stops() {
+        let mut rt = Rt::default();
+        let mut out = Vec::new();
+        // Every 8 ms (cycle counter step 256), frames 3 and 4 lost; the
+        // controller goes to STOP (data status 0x25) at frame 8.
+        for i in 0u16..10 {
+            if i == 3 || i == 4 {
+                continue;
+            }
+            let status = if i >= 8 { 0x25 } else { 0x35 };
+            feed(
+                &mut rt,
+                &mut out,
+                i64::from(i) * 8,
+                i.wrapping_mul(256),
+                status,
+            );
+        }
+        assert!(summaries(&out).is_empty(), "the interval is not over");
+        // The next minute: the interval's summary, then the new one's at
+        // the end.
+        feed(&mut rt, &mut out, 60_100, 10 * 256, 0x35);
+        let s = summaries(&out);
+        assert_eq!(s.len(), 1);
+        let s = s[0];
+        assert_eq!((s.frames, s.bytes), (8, 8 * 44));
+        assert_eq!(
+            (s.cycle_first, s.cycle_last, s.cycle_step),
+            (0, 9 * 256, Some(256))
+        );
+        assert_eq!(s.missed, 2);
+        assert_eq!((s.status_changes, s.provider_stopped), (1, 2));
+        assert_eq!(s.data_status, 0x25);
+        rt.finish(&mut |e| out.push(e));
+        let s = summaries(&out);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[1].frames, s[1].status_changes, s[1].missed), (1, 1, 0));
+    }
+
+    #[test]
+    fn streams_past_the_cap_are_counted() {
+        let mut rt = Rt::default();
+        let mut out = Vec::new();
+        let d = data(0, 0x35);
+        for i in 0..=MAX_STREAMS {
+            let f = Layer2 {
+                src: DEVICE,
+                dst: PLC,
+                vlan: 0,
+                ether_type: profinet::ETHERTYPE,
+                payload: &[],
+            };
+            let id = 0xC000u16.wrapping_add(i as u16);
+            rt.frame(Ts(1), &f, id, &d, &mut |e| out.push(e));
+        }
+        rt.finish(&mut |e| out.push(e));
+        assert_eq!(summaries(&out).len(), MAX_STREAMS);
+        let weird = out.iter().find_map(|e| match e {
+            Event::Weird(w) => Some(w.as_ref()),
+            _ => None,
+        });
+        assert_eq!(weird.map(|w| w.name), Some("profinet_rt_streams_full"));
+    }
+}
