@@ -11,7 +11,9 @@
 //! (`otwatch synth`, 200,000 packets, seed 1: cyclic CIP I/O, Modbus
 //! polling, explicit CIP, OPC UA, IT background) with every default log,
 //! the default rule pack and a baseline learned from seed 2 — the setting
-//! of the throughput targets, at a size criterion can repeat.
+//! of the throughput targets, at a size criterion can repeat; and
+//! `siemens/pipeline/N`: the same plant with a Siemens cell of four S7
+//! CPUs (S7comm polling and downloads, PROFINET DCP and cyclic I/O).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use otwatch::capture::{FileSource, LinkType};
@@ -96,12 +98,22 @@ fn whole_runs(
     }
 }
 
-/// A synthesized capture in `dir`.
-fn synthesize(dir: &std::path::Path, name: &str, seed: u64, packets: u64) -> PathBuf {
+/// A synthesized capture in `dir`, with `s7_plcs` S7 CPUs.
+fn synthesize(
+    dir: &std::path::Path,
+    name: &str,
+    seed: u64,
+    packets: u64,
+    s7_plcs: usize,
+) -> PathBuf {
     let path = dir.join(name);
     let cfg = otwatch_synth::Config {
         seed,
         packets: Some(packets),
+        sizes: otwatch_synth::Sizes {
+            s7_plcs,
+            ..otwatch_synth::Sizes::default()
+        },
         ..otwatch_synth::Config::default()
     };
     let f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
@@ -110,9 +122,14 @@ fn synthesize(dir: &std::path::Path, name: &str, seed: u64, packets: u64) -> Pat
 }
 
 fn synth_benches(c: &mut Criterion) {
+    plant_benches(c, "synth", 0);
+    plant_benches(c, "siemens", 4);
+}
+
+fn plant_benches(c: &mut Criterion, group: &str, s7_plcs: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let capture = synthesize(dir.path(), "plant.pcap", 1, 200_000);
-    let learn = synthesize(dir.path(), "learn.pcap", 2, 200_000);
+    let capture = synthesize(dir.path(), "plant.pcap", 1, 200_000, s7_plcs);
+    let learn = synthesize(dir.path(), "learn.pcap", 2, 200_000, s7_plcs);
     let mut learn_cfg = PipelineConfig {
         discard_logs: true,
         ..PipelineConfig::default()
@@ -130,7 +147,7 @@ fn synth_benches(c: &mut Criterion) {
         true,
     )
     .expect("the default rule pack");
-    let mut g = c.benchmark_group("synth");
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(200_000));
     g.sample_size(10);
     let mut cfg = PipelineConfig::default();

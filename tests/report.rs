@@ -380,7 +380,8 @@ fn reports_of_plants_of_10_100_and_1000_devices_read_at_scale() {
     let dir = tempfile::tempdir().unwrap();
     for (n, extra) in [
         (10, &["--packets", "60000"][..]),
-        (100, &["--packets", "100000"][..]),
+        // With a Siemens cell: S7comm, PROFINET DCP and cyclic I/O.
+        (100, &["--packets", "100000", "--s7-plcs", "2"][..]),
         // About 10,000 edges: every IT host opens file shares to 40 others.
         (1000, &["--packets", "400000", "--it-peers", "40"][..]),
     ] {

@@ -110,16 +110,19 @@ fn the_same_seed_writes_the_same_capture() {
 /// complaint, and that otwatch logs, inventories and alerts on (the
 /// engineering stations' block downloads).
 #[test]
-fn a_siemens_cell_is_s7comm_end_to_end() {
+fn a_siemens_cell_is_s7comm_and_profinet_end_to_end() {
     let d = tempfile::tempdir().unwrap();
     let cap = d.path().join("cell.pcap");
     let err = synth(&cap, &["--packets", "60000", "--s7-plcs", "3"]);
-    assert!(err.contains("s7comm"), "{err}");
+    assert!(
+        err.contains("s7comm") && err.contains("profinet_rt"),
+        "{err}"
+    );
     let bad = tshark(
         &cap,
         &[
             "-Y",
-            "s7comm && (_ws.malformed || _ws.expert.severity >= error)",
+            "(s7comm || pn_dcp || pn_rt) && (_ws.malformed || _ws.expert.severity >= error)",
             "-T",
             "fields",
             "-e",
@@ -148,6 +151,29 @@ fn a_siemens_cell_is_s7comm_end_to_end() {
         alerts.iter().any(|a| rule_sids(a).contains(&9000603)),
         "no download alert: {alerts:#?}"
     );
+    // PROFINET: each CPU's two IO devices exchange cyclic I/O with it (a
+    // stream each way), the engineering station identifies the stations.
+    let rt = rows(&out.join("profinet_rt.log"));
+    assert_eq!(rt.len(), 12, "{rt:#?}");
+    assert!(rt
+        .iter()
+        .all(|s| s["missed"] == 0 && s["data_status"] == "0x35" && s["cycle_step"] == 1024));
+    let dcp = rows(&out.join("profinet_dcp.log"));
+    let responses = dcp
+        .iter()
+        .filter(|r| r["service_type"] == "Response Success")
+        .count();
+    assert_eq!(
+        responses, 9,
+        "three CPUs and six IO devices answer: {dcp:#?}"
+    );
+    let io = devices.iter().find(|d| d["ip"] == "10.10.7.11").unwrap();
+    assert_eq!(
+        io["profinet_identity"]["name_of_station"], "et200sp-11",
+        "{io}"
+    );
+    assert_eq!(io["roles"], serde_json::json!(["io_adapter"]), "{io}");
+    assert_eq!(plc["profinet_identity"]["role"], "IO controller", "{plc}");
     // Without the flag, no S7 at all (the default plant's bytes are the
     // same as before the option existed).
     let plain = d.path().join("plain.pcap");
@@ -157,6 +183,55 @@ fn a_siemens_cell_is_s7comm_end_to_end() {
         &["-Y", "s7comm", "-T", "fields", "-e", "frame.number"]
     )
     .is_empty());
+}
+
+/// With a Siemens cell, `--anomalies` also has the unknown host rename a
+/// PROFINET IO device (DCP Set): the rule and the baseline both see it.
+#[test]
+fn the_siemens_cells_dcp_set_anomaly_is_detected() {
+    let d = tempfile::tempdir().unwrap();
+    let (learn, cap, base) = (
+        d.path().join("learn.pcap"),
+        d.path().join("an.pcap"),
+        d.path().join("b.json"),
+    );
+    synth(
+        &learn,
+        &["--packets", "40000", "--seed", "2", "--s7-plcs", "2"],
+    );
+    learn_baseline(&learn, &base);
+    synth(
+        &cap,
+        &[
+            "--packets",
+            "80000",
+            "--seed",
+            "1",
+            "--s7-plcs",
+            "2",
+            "--anomalies",
+        ],
+    );
+    let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));
+    let t = truth
+        .iter()
+        .find(|t| t["kind"] == "profinet_dcp_set_from_new_host")
+        .unwrap_or_else(|| panic!("{truth:#?}"));
+    let out = d.path().join("logs");
+    let o = analyze(
+        &out,
+        &["--baseline", base.to_str().unwrap()],
+        std::slice::from_ref(&cap),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let alerts = rows(&out.join("alert.log"));
+    let a = alerts
+        .iter()
+        .find(|a| a["protocol"] == "profinet_dcp")
+        .unwrap_or_else(|| panic!("{alerts:#?}"));
+    assert_eq!((&a["src"], &a["dst"]), (&t["src"], &t["dst"]), "{a}");
+    assert_eq!(a["note"], "OTWatch::New_Client_Engineering", "{a}");
+    assert!(rule_sids(a).contains(&9000701), "{a}");
 }
 
 #[test]

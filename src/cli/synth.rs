@@ -52,9 +52,10 @@ pub struct SynthArgs {
     #[arg(long, value_name = "N", help_heading = "Plant size")]
     pub it_hosts: Option<usize>,
     /// A Siemens cell of N S7-300 CPUs: every HMI polls two of them over
-    /// S7comm (Read Var, occasional writes, a Read SZL per session), and
-    /// the engineering stations download a block to one every 10 minutes
-    /// (default 0).
+    /// S7comm (Read Var, occasional writes, a Read SZL per session), the
+    /// engineering stations download a block to one every 10 minutes, and
+    /// each CPU runs PROFINET cyclic I/O with two IO devices, identified
+    /// by DCP every 10 minutes (default 0).
     #[arg(long, value_name = "N", help_heading = "Plant size")]
     pub s7_plcs: Option<usize>,
     /// Each IT workstation also opens file-share sessions (TCP 445) to N

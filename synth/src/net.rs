@@ -88,6 +88,13 @@ impl<W: Write> Out<W> {
         self.flush_before(i64::MAX)
     }
 
+    /// A whole frame built elsewhere (layer 2: PROFINET).
+    pub fn frame(&mut self, ts: i64, frame: &[u8]) {
+        let mut b = self.buffer();
+        b.extend_from_slice(frame);
+        self.push(ts, b);
+    }
+
     /// A UDP datagram.
     pub fn udp(&mut self, ts: i64, src: Host, sport: u16, dst: Host, dport: u16, payload: &[u8]) {
         let mut b = self.buffer();

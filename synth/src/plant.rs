@@ -6,6 +6,7 @@ use crate::enip::{EnipSession, Identity, IoConnection};
 use crate::modbus;
 use crate::net::{Host, Out, Tcp};
 use crate::opcua::UaChannel;
+use crate::profinet;
 use crate::rng::Rng;
 use crate::s7;
 use crate::{it, Anomaly, Config, Summary};
@@ -58,6 +59,9 @@ struct Topology {
     gateway: Host,
     rogue: Host,
     s7_plcs: Vec<Host>,
+    /// PROFINET IO devices (ET 200SP stations), two per S7 CPU, each with
+    /// the index of its controller.
+    pn_devices: Vec<(Host, usize)>,
 }
 
 impl Topology {
@@ -91,6 +95,11 @@ impl Topology {
             gateway: Host::new(CISCO, ip(10, 20, 0, 1)),
             rogue: Host::new(ROGUE, ip(10, 10, 9, 99)),
             s7_plcs: hosts(n.s7_plcs, SIEMENS, 10, 6, 11, 200, 108),
+            pn_devices: hosts(n.s7_plcs * 2, SIEMENS, 10, 7, 11, 200, 109)
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| (h, i / 2))
+                .collect(),
         }
     }
 
@@ -170,6 +179,23 @@ struct S7Download {
     count: u16,
 }
 
+/// PROFINET cyclic I/O between an S7 CPU (IO controller) and one of its
+/// IO devices: an output frame to the device and an input frame back,
+/// every cycle.
+struct PnCyclic {
+    plc: Host,
+    device: Host,
+    /// The frame ids of the input (device to controller) and output CRs.
+    input: u16,
+    output: u16,
+    cycle: u16,
+}
+
+/// The PROFINET cyclic period: a 1 ms send clock with a reduction ratio
+/// of 32 (the cycle counter counts 31.25 µs units).
+const PN_PERIOD: i64 = 32 * MS;
+const PN_STEP: u16 = 1024;
+
 /// An OPC UA client session to the server.
 struct UaClient {
     tcp: Tcp,
@@ -186,6 +212,10 @@ enum Act {
     Ua(Box<UaClient>),
     S7(Box<S7Poll>),
     S7Download(Box<S7Download>),
+    PnCyclic(Box<PnCyclic>),
+    /// The engineering station's DCP Identify of the PROFINET stations,
+    /// counting its transactions.
+    Dcp(u32),
     Dns,
     Http,
     Tls,
@@ -203,6 +233,8 @@ impl Act {
             Act::Io(_) => "cip_io",
             Act::Ua(_) => "opcua",
             Act::S7(_) | Act::S7Download(_) => "s7comm",
+            Act::PnCyclic(_) => "profinet_rt",
+            Act::Dcp(_) => "profinet_dcp",
             Act::Dns => "dns",
             Act::Http => "http",
             Act::Tls => "tls",
@@ -354,6 +386,24 @@ impl Plant {
                 }));
                 p.add(t0 + 5 * SEC + e as i64 * SEC, act);
             }
+            // PROFINET: each CPU exchanges cyclic I/O with its two IO
+            // devices; the first engineering station identifies the
+            // stations every 10 minutes.
+            for (i, &(device, owner)) in p.topo.pn_devices.clone().iter().enumerate() {
+                let id = 0xC000 + 2 * i as u16;
+                let act = Act::PnCyclic(Box::new(PnCyclic {
+                    plc: p.topo.s7_plcs[owner],
+                    device,
+                    input: id,
+                    output: id + 1,
+                    cycle: (layout.below(64) as u16) * PN_STEP,
+                }));
+                let start = t0 + p.rng.below(PN_PERIOD as u64) as i64;
+                p.add(start, act);
+            }
+            if !p.topo.eng.is_empty() {
+                p.add(t0 + SEC, Act::Dcp(1));
+            }
         }
         // IT background and the engineering station's periodic device
         // discovery.
@@ -461,6 +511,8 @@ impl Plant {
             Act::Ua(u) => Some(self.ua(u, t, out)),
             Act::S7(p) => Some(self.s7(p, t, out)),
             Act::S7Download(d) => Some(self.s7_download(d, t, out)),
+            Act::PnCyclic(c) => Some(self.pn_cyclic(c, t, out)),
+            Act::Dcp(xid) => Some(self.dcp(xid, t, out)),
             Act::Dns => Some(self.dns(t, out)),
             Act::Http => Some(self.http(t, out)),
             Act::Tls => Some(self.tls(t, out)),
@@ -759,6 +811,49 @@ impl Plant {
         t + 600 * SEC
     }
 
+    fn pn_cyclic<W: Write>(&mut self, c: &mut PnCyclic, t: i64, out: &mut Out<W>) -> i64 {
+        let data = 36 + usize::from(c.device.ip[3] % 4) * 8;
+        let f = profinet::rt_cyclic(c.device.mac, c.plc.mac, c.output, data, c.cycle);
+        out.frame(t, &f);
+        let f = profinet::rt_cyclic(c.plc.mac, c.device.mac, c.input, data, c.cycle);
+        out.frame(t + 150 + self.rng.below(100) as i64, &f);
+        c.cycle = c.cycle.wrapping_add(PN_STEP);
+        t + PN_PERIOD
+    }
+
+    /// What a station of the Siemens cell says of itself in DCP.
+    fn station(&self, h: Host, device: bool) -> profinet::Station {
+        let n = h.ip[3];
+        profinet::Station {
+            name: if device {
+                format!("et200sp-{n}")
+            } else {
+                format!("plc-{n}")
+            },
+            type_of_station: if device { "ET200SP" } else { "S7-300" }.into(),
+            ip: [h.ip, [255, 255, 255, 0], [h.ip[0], h.ip[1], h.ip[2], 1]],
+            // Siemens; the device ids of an ET 200SP and an S7-300 CPU.
+            vendor_id: 0x002A,
+            device_id: if device { 0x0313 } else { 0x0101 },
+            role: if device { 0x01 } else { 0x02 },
+        }
+    }
+
+    fn dcp<W: Write>(&mut self, xid: &mut u32, t: i64, out: &mut Out<W>) -> i64 {
+        let eng = self.topo.eng[0];
+        out.frame(t, &profinet::identify_request(eng.mac, *xid, None));
+        let plcs = self.topo.s7_plcs.iter().map(|&h| (h, false));
+        let devices = self.topo.pn_devices.iter().map(|&(h, _)| (h, true));
+        let stations: Vec<(Host, bool)> = plcs.chain(devices).collect();
+        for (i, (h, device)) in stations.into_iter().enumerate() {
+            let s = self.station(h, device);
+            let f = profinet::identify_response(h.mac, eng.mac, *xid, &s);
+            out.frame(t + 2 * MS + i as i64 * 400, &f);
+        }
+        *xid = xid.wrapping_add(1);
+        t + 600 * SEC
+    }
+
     fn dns<W: Write>(&mut self, t: i64, out: &mut Out<W>) -> i64 {
         let ws =
             self.topo.workstations[self.rng.below(self.topo.workstations.len() as u64) as usize];
@@ -1052,6 +1147,31 @@ impl Plant {
                     "SYN scan of 8 ports on 12 controllers, answered by resets",
                 );
             }
+            // Only with a Siemens cell (`--s7-plcs`): the unknown host
+            // renames and re-addresses a PROFINET IO device, whose
+            // controller then loses it.
+            "profinet_dcp_set_from_new_host" => {
+                let Some(&(device, owner)) = self.topo.pn_devices.first() else {
+                    return;
+                };
+                let s = self.station(device, true);
+                let f =
+                    profinet::set_request(rogue.mac, device.mac, 0x66, Some("plc-1"), Some(s.ip));
+                out.frame(t, &f);
+                let f = profinet::set_response(device.mac, rogue.mac, 0x66, &[(2, 2), (1, 2)]);
+                out.frame(t + 3 * MS, &f);
+                let plc = self.topo.s7_plcs[owner];
+                self.note(
+                    t,
+                    "profinet_dcp_set_from_new_host",
+                    rogue,
+                    device,
+                    &format!(
+                        "10.10.9.99 (unknown MAC 02:42:ac) renames the PROFINET IO device of {} to plc-1 with DCP Set",
+                        std::net::Ipv4Addr::from(plc.ip)
+                    ),
+                );
+            }
             _ => {}
         }
     }
@@ -1106,7 +1226,7 @@ fn ua_close<W: Write>(
 }
 
 /// The anomalies `--anomalies` injects, one per second from 0.5 s.
-pub const ANOMALIES: [&str; 7] = [
+pub const ANOMALIES: [&str; 8] = [
     "new_device_modbus_identification_sweep",
     "modbus_write_from_hmi",
     "modbus_umas_stop_plc",
@@ -1114,4 +1234,5 @@ pub const ANOMALIES: [&str; 7] = [
     "opcua_new_client",
     "enip_write_tag_from_new_host",
     "port_scan",
+    "profinet_dcp_set_from_new_host",
 ];
