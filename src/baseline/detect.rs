@@ -296,7 +296,7 @@ impl Detector {
         out: &mut Vec<Finding>,
     ) {
         self.start.get_or_insert(f.ts.0);
-        let sender = crate::inventory::format_mac(f.src);
+        let sender = crate::id::format_mac(f.src);
         let setters = &self.known.baseline.dcp_setters;
         if f.is_set_request() && !setters.contains(&sender) {
             let known = if setters.is_empty() {

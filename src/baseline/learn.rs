@@ -364,7 +364,7 @@ impl Learner {
         b.dcp_setters = self
             .dcp_setters
             .into_iter()
-            .map(crate::inventory::format_mac)
+            .map(crate::id::format_mac)
             .collect();
         if b.devices.is_empty() {
             b.first_seen_us = 0;

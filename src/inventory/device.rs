@@ -219,7 +219,11 @@ impl ProfinetIdentity {
             device_id: hex(d.device_id),
             role: d
                 .role
-                .map(|r| crate::logs::profinet::role_names(r).join(","))
+                .map(|r| {
+                    otwatch_parsers::profinet::dcp::role_names(r)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .filter(|r| !r.is_empty()),
         }
     }
@@ -577,21 +581,7 @@ fn merge_counts(a: &mut BTreeMap<String, u64>, b: &BTreeMap<String, u64>) {
     }
 }
 
-/// `aa:bb:cc:dd:ee:ff` (without `format!`, which cost ~2,800
-/// instructions a MAC: the inventory formats one at every connection's
-/// start and end).
-pub fn format_mac(m: [u8; 6]) -> String {
-    let mut s = String::with_capacity(17);
-    for (i, b) in m.into_iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        for d in crate::id::hex_pair(b) {
-            s.push(char::from(d));
-        }
-    }
-    s
-}
+pub use crate::id::format_mac;
 
 pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     let mut out = [0u8; 6];

@@ -172,6 +172,19 @@ pub struct Device<'a> {
     pub role: Option<u8>,
 }
 
+/// The names of the role bits of a Device role block (IEC 61158-6-10).
+pub fn role_names(role: u8) -> impl Iterator<Item = &'static str> {
+    [
+        (0x01, "IO device"),
+        (0x02, "IO controller"),
+        (0x04, "IO multidevice"),
+        (0x08, "PN supervisor"),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| role & bit != 0)
+    .map(|(_, name)| name)
+}
+
 /// Reads the device facts of `frame`'s blocks. The blocks of responses
 /// and hellos start with two octets of BlockInfo, those of Set requests
 /// with two of BlockQualifier, before their value; Identify request

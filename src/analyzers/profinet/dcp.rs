@@ -5,7 +5,7 @@
 use crate::decode::Layer2;
 use crate::event::profinet::{Dcp, DcpDevice};
 use crate::event::{Event, Weird, WeirdScope};
-use crate::inventory::format_mac;
+use crate::id::format_mac;
 use crate::time::Ts;
 use otwatch_parsers::profinet::dcp;
 
@@ -13,7 +13,24 @@ use otwatch_parsers::profinet::dcp;
 /// are `rest`: an event, or a weird when it is too short for its header.
 pub fn frame(ts: Ts, f: &Layer2<'_>, frame_id: u16, rest: &[u8], out: &mut dyn FnMut(Event)) {
     match dcp::parse(frame_id, rest) {
-        Ok(p) => out(Event::Dcp(Box::new(event(ts, f, &p)))),
+        Ok(p) => {
+            let e = event(ts, f, &p);
+            if e.more_blocks > 0 {
+                out(Event::Weird(Box::new(Weird {
+                    ts,
+                    scope: WeirdScope::None,
+                    name: "profinet_dcp_too_many_blocks",
+                    addl: Some(format!(
+                        "{} blocks past the first {} not read, from {}",
+                        e.more_blocks,
+                        dcp::MAX_BLOCKS,
+                        format_mac(f.src)
+                    )),
+                    source: "PROFINET_DCP",
+                })));
+            }
+            out(Event::Dcp(Box::new(e)));
+        }
         Err(e) => out(Event::Weird(Box::new(Weird {
             ts,
             scope: WeirdScope::None,
@@ -107,6 +124,21 @@ mod tests {
         assert_eq!(d.device.role, Some(1));
         assert_eq!(d.device.ip.map(|i| i.address), Some([192, 168, 1, 2]));
         assert_eq!(d.options.len(), 7);
+    }
+
+    #[test]
+    fn blocks_past_the_cap_are_counted_in_a_weird() {
+        // A Hello of 40 empty blocks (option 2, suboption 5).
+        let mut f = vec![0xfe, 0xfc, 6, 0, 0, 0, 0, 1, 0, 0, 0, 160];
+        for _ in 0..40 {
+            f.extend_from_slice(&[2, 5, 0, 0]);
+        }
+        let events = read(&f);
+        let [Event::Weird(w), Event::Dcp(d)] = &events[..] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(w.name, "profinet_dcp_too_many_blocks");
+        assert_eq!((d.options.len(), d.more_blocks), (dcp::MAX_BLOCKS, 8));
     }
 
     #[test]

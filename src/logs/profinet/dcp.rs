@@ -3,10 +3,10 @@
 //! device facts they carry.
 
 use crate::event::profinet::Dcp;
-use crate::inventory::format_mac;
+use crate::id::format_mac;
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
-use otwatch_parsers::profinet::dcp;
+use otwatch_parsers::profinet::dcp::{self, role_names};
 use std::net::{IpAddr, Ipv4Addr};
 
 pub(super) static FIELDS: [Field; 17] = [
@@ -78,20 +78,6 @@ pub fn option_name(option: u8, suboption: u8) -> String {
     format!("{o}/{s}")
 }
 
-/// The names of the role bits of a Device role block.
-pub fn role_names(role: u8) -> Vec<String> {
-    [
-        (0x01, "IO device"),
-        (0x02, "IO controller"),
-        (0x04, "IO multidevice"),
-        (0x08, "PN supervisor"),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| role & bit != 0)
-    .map(|(_, name)| name.to_string())
-    .collect()
-}
-
 /// A DCP frame in a line, for alerts: `Set request from MAC to MAC:
 /// name of station NAME, IP A/MASK gw G` (the facts its blocks carry).
 pub fn summary(f: &Dcp) -> String {
@@ -121,7 +107,10 @@ pub fn summary(f: &Dcp) -> String {
         ));
     }
     if let Some(r) = d.role {
-        facts.push(format!("role {}", role_names(r).join(",")));
+        facts.push(format!(
+            "role {}",
+            role_names(r).collect::<Vec<_>>().join(",")
+        ));
     }
     let others: Vec<String> = f
         .options
@@ -197,10 +186,9 @@ impl LogRecord for Dcp {
         };
         out.push(id(d.vendor_id));
         out.push(id(d.device_id));
-        out.push(
-            d.role
-                .map_or(Value::Unset, |r| Value::StrSet(role_names(r))),
-        );
+        out.push(d.role.map_or(Value::Unset, |r| {
+            Value::StrSet(role_names(r).map(str::to_string).collect())
+        }));
         out.push(Value::Bool(self.truncated));
     }
 }
@@ -214,7 +202,10 @@ mod tests {
         assert_eq!(option_name(2, 2), "Device/Name of station");
         assert_eq!(option_name(1, 2), "IP/IP parameter");
         assert_eq!(option_name(0x80, 3), "128/3");
-        assert_eq!(role_names(0x03), ["IO device", "IO controller"]);
+        assert_eq!(
+            role_names(0x03).collect::<Vec<_>>(),
+            ["IO device", "IO controller"]
+        );
         assert_eq!(service_name(4), "Set");
         for n in [
             "Get",

@@ -9,7 +9,7 @@
 mod dcp;
 mod rt;
 
-pub use dcp::{option_name, role_names, service_name, summary};
+pub use dcp::{option_name, service_name, summary};
 
 use crate::event::profinet::{Dcp, Rpc, RtSummary};
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};

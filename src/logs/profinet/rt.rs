@@ -2,7 +2,7 @@
 //! cyclic real-time I/O frames per summary interval.
 
 use crate::event::profinet::RtSummary;
-use crate::inventory::format_mac;
+use crate::id::format_mac;
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
 use otwatch_parsers::profinet::FrameKind;
