@@ -243,6 +243,7 @@ fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
         panic!("one alert, the stranger's Set: {alerts:#?}")
     };
     assert!(a.get("src").is_none(), "known by its MAC only: {a}");
+    assert_eq!(a["src_mac"], "02:42:ac:11:00:66", "{a}");
     assert_eq!(a["dst"], "10.0.2.7", "{a}");
     let msg = a["msg"].as_str().unwrap();
     assert!(
@@ -264,15 +265,36 @@ fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
     assert_eq!(a["function_class"], "engineering", "{a}");
 
     // Without the baseline, the rule alone judges: the engineering
-    // station's Set is allowed by the variables, the stranger's is not.
+    // station's Set is allowed by the variables, the stranger's is not;
+    // eve.json has its record, by MAC.
     let out = d.path().join("rules-only");
+    let eve = d.path().join("eve.json");
     let o = analyze(
         &out,
-        &["--vars", vars.to_str().unwrap()],
+        &[
+            "--vars",
+            vars.to_str().unwrap(),
+            "--eve",
+            eve.to_str().unwrap(),
+        ],
         std::slice::from_ref(&now),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let alerts = read_json_log(&out.join("alert.log"));
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(rule_sids(&alerts[0]), [9000701]);
+    let eve = read_json_log(&eve);
+    let [e] = &eve[..] else { panic!("{eve:#?}") };
+    assert!(e.get("src_ip").is_none() && e.get("ip_v").is_none(), "{e}");
+    assert_eq!(e["dest_ip"], "10.0.2.7", "{e}");
+    assert_eq!(
+        e["ether"],
+        serde_json::json!({"src_mac": "02:42:ac:11:00:66", "dest_mac": "00:1b:1b:20:00:07"})
+    );
+    assert_eq!(
+        e["profinet_dcp"],
+        serde_json::json!({"service": "Set", "service_raw": 4})
+    );
+    assert_eq!(e["app_proto"], "profinet_dcp");
+    assert_eq!(e["alert"]["signature_id"], 9000701);
 }

@@ -371,6 +371,12 @@ pub enum MatchedOn {
         pi_service: Option<&'static str>,
         userdata: Option<(u8, u8)>,
     },
+    /// A PROFINET DCP frame (layer 2): its MAC addresses and service.
+    ProfinetDcp {
+        src_mac: [u8; 6],
+        dst_mac: [u8; 6],
+        service: u8,
+    },
 }
 
 /// One rule match the engine handed on and the baseline did not know:

@@ -14,7 +14,6 @@ use crate::event::{Dir, MatchedOn, RuleMatch};
 use crate::time::Ts;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 /// Suricata's generator id of rule alerts.
 const GID: u32 = 1;
@@ -108,13 +107,28 @@ fn proto_name(ip_proto: u8) -> String {
     }
 }
 
+/// Suricata's `ether` object: the frame's MAC addresses.
+#[derive(Serialize)]
+struct Ether {
+    src_mac: String,
+    dest_mac: String,
+}
+
+/// A PROFINET DCP match (otwatch's own object).
+#[derive(Serialize)]
+struct ProfinetDcp {
+    service: &'static str,
+    service_raw: u8,
+}
+
 #[derive(Serialize)]
 struct Record<'a> {
     timestamp: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     flow_id: Option<u64>,
     event_type: &'static str,
-    src_ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_ip: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +137,10 @@ struct Record<'a> {
     dest_port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     proto: Option<String>,
-    ip_v: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip_v: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ether: Option<Ether>,
     pkt_src: &'static str,
     alert: AlertObject<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,6 +155,8 @@ struct Record<'a> {
     opcua: Option<OpcUa>,
     #[serde(skip_serializing_if = "Option::is_none")]
     s7comm: Option<S7comm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profinet_dcp: Option<ProfinetDcp>,
 }
 
 #[derive(Serialize)]
@@ -303,23 +322,25 @@ pub fn line(m: &RuleMatch) -> Option<String> {
                 Dir::Orig => "to_server",
                 Dir::Resp => "to_client",
             };
-            (sh, Some(sp), Some(dh), Some(dp), Some(dir))
+            (Some(sh), Some(sp), Some(dh), Some(dp), Some(dir))
         }
-        None => (f.src?, None, f.dst, f.p, None),
+        // A layer-2 frame's sender may be known by its MAC only.
+        None => (f.src, None, f.dst, f.p, None),
     };
+    if src.is_none() && !matches!(m.on, MatchedOn::ProfinetDcp { .. }) {
+        return None;
+    }
     let mut rec = Record {
         timestamp: timestamp(f.ts),
         flow_id: conn.map(|c| flow_id(c.uid.as_str())),
         event_type: "alert",
-        src_ip: src.to_string(),
+        src_ip: src.map(|s| s.to_string()),
         src_port: sport,
         dest_ip: dst.map(|d| d.to_string()),
         dest_port: dport,
         proto: conn.map(|c| proto_name(c.ip_proto)),
-        ip_v: match src {
-            IpAddr::V4(_) => 4,
-            IpAddr::V6(_) => 6,
-        },
+        ip_v: src.map(|s| if s.is_ipv4() { 4 } else { 6 }),
+        ether: None,
         pkt_src: "wire/pcap",
         alert: AlertObject {
             action: "allowed",
@@ -344,6 +365,7 @@ pub fn line(m: &RuleMatch) -> Option<String> {
         enip: None,
         opcua: None,
         s7comm: None,
+        profinet_dcp: None,
     };
     match &m.on {
         MatchedOn::Other => {}
@@ -441,6 +463,20 @@ pub fn line(m: &RuleMatch) -> Option<String> {
                 },
             })
         }
+        &MatchedOn::ProfinetDcp {
+            src_mac,
+            dst_mac,
+            service,
+        } => {
+            rec.ether = Some(Ether {
+                src_mac: crate::id::format_mac(src_mac),
+                dest_mac: crate::id::format_mac(dst_mac),
+            });
+            rec.profinet_dcp = Some(ProfinetDcp {
+                service: super::profinet::service_name(service),
+                service_raw: service,
+            });
+        }
     }
     serde_json::to_string(&rec).ok()
 }
@@ -493,7 +529,7 @@ mod tests {
     }
 
     /// The keys of a record, in the order written and documented.
-    const KEYS: [&str; 16] = [
+    const KEYS: [&str; 19] = [
         "timestamp",
         "flow_id",
         "event_type",
@@ -503,6 +539,7 @@ mod tests {
         "dest_port",
         "proto",
         "ip_v",
+        "ether",
         "pkt_src",
         "alert",
         "app_proto",
@@ -510,6 +547,8 @@ mod tests {
         "modbus",
         "enip",
         "opcua",
+        "s7comm",
+        "profinet_dcp",
     ];
 
     /// docs/logs.md documents every key of a record, in order, and a

@@ -646,7 +646,12 @@ impl Observer {
         if let Some(r) = self.rules.as_mut() {
             r.dcp(f, src, dst, &mut self.matches);
         }
-        self.matches(&|| (Some("profinet_dcp"), MatchedOn::Other));
+        let on = MatchedOn::ProfinetDcp {
+            src_mac: f.src,
+            dst_mac: f.dst,
+            service: f.header.service_id,
+        };
+        self.matches(&|| (Some("profinet_dcp"), on.clone()));
         if self.found.len() > start {
             let group: Vec<Finding> = self.found.drain(start..).collect();
             let set = f.is_set_request();
@@ -668,7 +673,22 @@ impl Observer {
                 inventory: &self.inventory,
                 roles: &self.roles,
             };
+            let before = alerts.len();
             self.alerter.act(group, action, &who, alerts);
+            // A party the inventory knows no address for is named by the
+            // frame's MAC address.
+            for e in alerts.iter_mut().skip(before) {
+                if let Event::Alert(a) = e {
+                    for (ip, party, mac) in
+                        [(a.src, &mut a.client, f.src), (a.dst, &mut a.server, f.dst)]
+                    {
+                        if ip.is_none() && party.mac.is_none() {
+                            party.mac = Some(crate::id::format_mac(mac));
+                            party.vendor = crate::inventory::oui::vendor(mac).map(str::to_string);
+                        }
+                    }
+                }
+            }
         }
     }
 

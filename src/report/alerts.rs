@@ -102,10 +102,13 @@ pub fn action(r: &Row) -> String {
 }
 
 /// Source and destination of an alert row (notices from the spine carry
-/// only the connection's addresses).
+/// only the connection's addresses; a layer-2 frame's sender may be known
+/// by its MAC only).
 fn endpoints(r: &Row) -> (String, String) {
+    let or_mac = |ip: String, mac: &str| if ip.is_empty() { s(r, mac) } else { ip };
     match (s(r, "src"), s(r, "dst")) {
         (src, dst) if !src.is_empty() => (src, dst),
+        (_, dst) if !s(r, "src_mac").is_empty() => (s(r, "src_mac"), or_mac(dst, "dst_mac")),
         _ => (s(r, "id.orig_h"), s(r, "id.resp_h")),
     }
 }
