@@ -190,41 +190,12 @@ fn a_siemens_cell_is_s7comm_and_profinet_end_to_end() {
 #[test]
 fn the_siemens_cells_dcp_set_anomaly_is_detected() {
     let d = tempfile::tempdir().unwrap();
-    let (learn, cap, base) = (
-        d.path().join("learn.pcap"),
-        d.path().join("an.pcap"),
-        d.path().join("b.json"),
-    );
-    synth(
-        &learn,
-        &["--packets", "40000", "--seed", "2", "--s7-plcs", "2"],
-    );
-    learn_baseline(&learn, &base);
-    synth(
-        &cap,
-        &[
-            "--packets",
-            "80000",
-            "--seed",
-            "1",
-            "--s7-plcs",
-            "2",
-            "--anomalies",
-        ],
-    );
-    let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));
+    let cell = ["--s7-plcs", "2"];
+    let (alerts, truth) = learn_then_attack(d.path(), ("40000", "80000"), &cell);
     let t = truth
         .iter()
         .find(|t| t["kind"] == "profinet_dcp_set_from_new_host")
         .unwrap_or_else(|| panic!("{truth:#?}"));
-    let out = d.path().join("logs");
-    let o = analyze(
-        &out,
-        &["--baseline", base.to_str().unwrap()],
-        std::slice::from_ref(&cap),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let alerts = rows(&out.join("alert.log"));
     let a = alerts
         .iter()
         .find(|a| a["protocol"] == "profinet_dcp")
@@ -266,28 +237,44 @@ fn rows(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// Learn a baseline from one seed's traffic, analyze another seed's with
-/// anomalies injected: every line of the truth file is found in
-/// alert.log (the rules and baseline deviations each alert folds in).
-#[test]
-fn every_injected_anomaly_is_detected() {
-    let d = tempfile::tempdir().unwrap();
+/// Learns a baseline from seed 2's plant (`extra` its options), and
+/// analyzes seed 1's with anomalies injected (`packets`: of each): the
+/// alerts, and the truth file.
+fn learn_then_attack(
+    dir: &Path,
+    packets: (&str, &str),
+    extra: &[&str],
+) -> (Vec<Value>, Vec<Value>) {
     let (learn, cap, base) = (
-        d.path().join("learn.pcap"),
-        d.path().join("an.pcap"),
-        d.path().join("b.json"),
+        dir.join("learn.pcap"),
+        dir.join("an.pcap"),
+        dir.join("b.json"),
     );
-    synth(&learn, &["--packets", "150000", "--seed", "2"]);
+    synth(
+        &learn,
+        &[&["--packets", packets.0, "--seed", "2"], extra].concat(),
+    );
     learn_baseline(&learn, &base);
-    synth(&cap, &["--packets", "80000", "--seed", "1", "--anomalies"]);
-    let out = d.path().join("logs");
+    let attack = ["--packets", packets.1, "--seed", "1", "--anomalies"];
+    synth(&cap, &[&attack[..], extra].concat());
+    let out = dir.join("logs");
     let o = analyze(
         &out,
         &["--baseline", base.to_str().unwrap()],
         std::slice::from_ref(&cap),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let alerts = rows(&out.join("alert.log"));
+    let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));
+    (rows(&out.join("alert.log")), truth)
+}
+
+/// Learn a baseline from one seed's traffic, analyze another seed's with
+/// anomalies injected: every line of the truth file is found in
+/// alert.log (the rules and baseline deviations each alert folds in).
+#[test]
+fn every_injected_anomaly_is_detected() {
+    let d = tempfile::tempdir().unwrap();
+    let (alerts, truth) = learn_then_attack(d.path(), ("150000", "80000"), &[]);
     // (alert, note, what it saw): each deviation an alert folds in, and
     // each rule ("OTWatch::Rule", its sid, rev and msg).
     let mut notices: Vec<(&serde_json::Value, String, String)> = Vec::new();
@@ -299,7 +286,6 @@ fn every_injected_anomaly_is_detected() {
             notices.push((a, "OTWatch::Rule".into(), r.as_str().unwrap().to_string()));
         }
     }
-    let truth = rows(Path::new(&format!("{}.truth.jsonl", cap.display())));
     let kinds: Vec<&str> = truth.iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 7, "{kinds:?}");
     for t in &truth {

@@ -206,16 +206,19 @@ mod tests {
         d
     }
 
+    /// The device's frame to its controller (its octets are passed
+    /// apart).
+    const FRAME: Layer2<'static> = Layer2 {
+        src: DEVICE,
+        dst: PLC,
+        vlan: 0,
+        ether_type: profinet::ETHERTYPE,
+        payload: &[],
+    };
+
     fn feed(rt: &mut Rt, out: &mut Vec<Event>, ms: i64, cycle: u16, status: u8) {
         let d = data(cycle, status);
-        let f = Layer2 {
-            src: DEVICE,
-            dst: PLC,
-            vlan: 0,
-            ether_type: profinet::ETHERTYPE,
-            payload: &[],
-        };
-        rt.frame(Ts(ms * 1000), &f, 0xC001, &d, &mut |e| out.push(e));
+        rt.frame(Ts(ms * 1000), &FRAME, 0xC001, &d, &mut |e| out.push(e));
     }
 
     fn summaries(out: &[Event]) -> Vec<&RtSummary> {
@@ -273,15 +276,8 @@ mod tests {
         let mut out = Vec::new();
         let d = data(0, 0x35);
         for i in 0..=MAX_STREAMS {
-            let f = Layer2 {
-                src: DEVICE,
-                dst: PLC,
-                vlan: 0,
-                ether_type: profinet::ETHERTYPE,
-                payload: &[],
-            };
             let id = 0xC000u16.wrapping_add(i as u16);
-            rt.frame(Ts(1), &f, id, &d, &mut |e| out.push(e));
+            rt.frame(Ts(1), &FRAME, id, &d, &mut |e| out.push(e));
         }
         rt.finish(&mut |e| out.push(e));
         assert_eq!(summaries(&out).len(), MAX_STREAMS);

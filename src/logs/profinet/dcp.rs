@@ -143,12 +143,7 @@ impl LogRecord for Dcp {
     }
     fn values<'a>(&'a self, out: &mut dyn Sink<'a>) {
         out.push(Value::Time(self.ts));
-        out.push(Value::Str(format_mac(self.src)));
-        out.push(Value::Str(format_mac(self.dst)));
-        out.push(match self.vlan {
-            0 => Value::Unset,
-            v => Value::Count(u64::from(v)),
-        });
+        super::layer2_values(self.src, self.dst, self.vlan, out);
         let h = &self.header;
         out.push(Value::Plain(service_name(h.service_id)));
         out.push(Value::Plain(service_type_name(h.service_type)));

@@ -76,6 +76,17 @@ crate::columns_after!(
     ]
 );
 
+/// The layer-2 columns of the PROFINET logs: sender and receiver MAC
+/// addresses, and the VLAN (unset when untagged or priority-tagged).
+fn layer2_values(src: [u8; 6], dst: [u8; 6], vlan: u16, out: &mut dyn Sink<'_>) {
+    out.push(Value::Str(crate::id::format_mac(src)));
+    out.push(Value::Str(crate::id::format_mac(dst)));
+    out.push(match vlan {
+        0 => Value::Unset,
+        v => Value::Count(u64::from(v)),
+    });
+}
+
 /// ICSNPP's name of a connectionless packet type (`PDU_TYPE`, its typo
 /// kept), `unknown` otherwise.
 pub fn packet_type_name(ptype: u8) -> &'static str {

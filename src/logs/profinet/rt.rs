@@ -2,7 +2,6 @@
 //! cyclic real-time I/O frames per summary interval.
 
 use crate::event::profinet::RtSummary;
-use crate::id::format_mac;
 use crate::output::{field, Field, FieldType as T, LogRecord, Sink, Value};
 use crate::time::Ts;
 use otwatch_parsers::profinet::FrameKind;
@@ -48,12 +47,7 @@ impl LogRecord for RtSummary {
     fn values<'a>(&'a self, out: &mut dyn Sink<'a>) {
         out.push(Value::Time(self.ts));
         out.push(Value::Interval(self.last.since(self.ts)));
-        out.push(Value::Str(format_mac(self.src)));
-        out.push(Value::Str(format_mac(self.dst)));
-        out.push(match self.vlan {
-            0 => Value::Unset,
-            v => Value::Count(u64::from(v)),
-        });
+        super::layer2_values(self.src, self.dst, self.vlan, out);
         out.push(Value::Hex {
             value: u64::from(self.frame_id),
             digits: 4,
