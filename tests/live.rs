@@ -231,6 +231,31 @@ fn live_capture_logs_what_analyze_logs_and_never_transmits() {
     }
 }
 
+/// PROFINET at layer 2 (DCP, cyclic I/O: no IP) reaches the sensor
+/// through the interface as it reaches `analyze` from the file.
+#[test]
+fn profinet_layer2_frames_are_read_live() {
+    let w = Wire::new("pn");
+    let cap = pcap("profinet_io_cm_mixed_1.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let err = dir.path().join("stderr");
+    let out = dir.path().join("logs");
+    let s = w.sensor(&[], &["--no-rules", "--out", out.to_str().unwrap()], &err);
+    w.replay(&cap, 2000);
+    assert_eq!(
+        stop(s),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    let reference = analyze_dir(&cap);
+    for log in ["profinet_dcp", "profinet_rt", "profinet_io_cm"] {
+        let live = rows(&out, log);
+        assert!(!live.is_empty(), "{log}");
+        assert_eq!(live, rows(reference.path(), log), "{log}");
+    }
+}
+
 #[test]
 fn sighup_reloads_rules_and_refuses_a_broken_set() {
     let w = Wire::new("hup");
