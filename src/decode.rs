@@ -252,6 +252,8 @@ pub struct Layer2<'a> {
     pub vlan: u16,
     pub ether_type: u16,
     pub payload: &'a [u8],
+    /// The snaplen cut the frame (its end is missing).
+    pub cut: bool,
 }
 
 /// The layer-2 view of an Ethernet frame (`None` for other link types and
@@ -279,6 +281,7 @@ pub fn layer2(link: LinkType, frame: &[u8]) -> Option<Layer2<'_>> {
         vlan: vlan.unwrap_or(0),
         ether_type,
         payload: rest,
+        cut: false,
     })
 }
 

@@ -196,6 +196,8 @@ fn plant(path: &std::path::Path, start: i64, name: &str, rogue: bool) {
         &pn::set_response(STATION, ENG, 2, &[(2, 2)]),
     );
     if rogue {
+        // The stranger first makes the station flash its LED: no change.
+        w.packet(start + 2_500_000, &pn::signal_request(ROGUE, STATION, 4));
         w.packet(
             start + 3_000_000,
             &pn::set_request(ROGUE, STATION, 3, Some("plc-1"), Some(s.ip)),
@@ -240,7 +242,7 @@ fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let alerts = read_json_log(&out.join("alert.log"));
     let [a] = &alerts[..] else {
-        panic!("one alert, the stranger's Set: {alerts:#?}")
+        panic!("one alert, the stranger's Set (not its Signal): {alerts:#?}")
     };
     assert!(a.get("src").is_none(), "known by its MAC only: {a}");
     assert_eq!(a["src_mac"], "02:42:ac:11:00:66", "{a}");
@@ -283,6 +285,11 @@ fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
     let alerts = read_json_log(&out.join("alert.log"));
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(rule_sids(&alerts[0]), [9000701]);
+    // The Set that renames, not the Signal before it.
+    assert_eq!(
+        alerts[0]["object"][0], "name of station plc-1",
+        "{alerts:#?}"
+    );
     let eve = read_json_log(&eve);
     let [e] = &eve[..] else { panic!("{eve:#?}") };
     assert!(e.get("src_ip").is_none() && e.get("ip_v").is_none(), "{e}");
@@ -297,4 +304,41 @@ fn a_dcp_set_from_a_stranger_is_an_alert_and_the_engineering_stations_is_not() {
     );
     assert_eq!(e["app_proto"], "profinet_dcp");
     assert_eq!(e["alert"]["signature_id"], 9000701);
+}
+
+/// A station kept by its MAC moves to its address when it shows up in IP
+/// traffic, and a later Hello without an address (after a factory reset)
+/// stays on that device rather than making another.
+#[test]
+fn a_station_seen_in_ip_traffic_is_one_device() {
+    let d = tempfile::tempdir().unwrap();
+    let cap = d.path().join("station.pcap");
+    let mut w = PcapWriter::new(1, 65535);
+    w.packet(1_000_000, &pn::hello(STATION, 1, &station("io-7", [0; 4])));
+    let b = etherparse::PacketBuilder::ethernet2(STATION, PLC)
+        .ipv4([10, 0, 2, 7], [10, 0, 0, 20], 64)
+        .udp(49152, 34964);
+    let mut udp = Vec::new();
+    b.write(&mut udp, &[0u8; 8]).unwrap();
+    w.packet(2_000_000, &udp);
+    w.packet(3_000_000, &pn::hello(STATION, 2, &station("", [0; 4])));
+    w.write(&cap);
+    let out = d.path().join("logs");
+    let o = analyze(&out, &[], &[cap]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = devices(&out);
+    let with_mac: Vec<&Value> = all
+        .iter()
+        .filter(|d| {
+            d["macs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == "00:1b:1b:20:00:07")
+        })
+        .collect();
+    assert_eq!(with_mac.len(), 1, "{all:#?}");
+    assert_eq!(with_mac[0]["ip"], "10.0.2.7");
+    assert_eq!(with_mac[0]["profinet_identity"]["name_of_station"], "io-7");
+    assert_eq!(with_mac[0]["first_seen_us"], 1_000_000);
 }

@@ -298,11 +298,15 @@ impl Detector {
         self.start.get_or_insert(f.ts.0);
         let sender = crate::id::format_mac(f.src);
         let setters = &self.known.baseline.dcp_setters;
-        if f.is_set_request() && !setters.contains(&sender) {
-            let known = if setters.is_empty() {
+        if f.changes_device() && !setters.contains(&sender) {
+            let mut known: Vec<String> = setters.iter().take(8).cloned().collect();
+            if setters.len() > 8 {
+                known.push(format!("and {} more", setters.len() - 8));
+            }
+            let known = if known.is_empty() {
                 "none".to_string()
             } else {
-                setters.iter().cloned().collect::<Vec<_>>().join(", ")
+                known.join(", ")
             };
             let summary = crate::logs::profinet::summary(f);
             if self.first(format!("dcp set {summary}")) {

@@ -424,6 +424,14 @@ impl Baseline {
                 }
             }
         }
+        // The first of the union, in order: still commutative and
+        // associative at the cap.
+        self.dcp_setters = self
+            .dcp_setters
+            .union(&o.dcp_setters)
+            .take(super::learn::MAX_DCP_SETTERS)
+            .cloned()
+            .collect();
     }
 }
 
@@ -573,5 +581,21 @@ mod tests {
         let b = baseline(&[(1, 1, 1, 0, 10, 1_000_000), (1, 1, 1, 0, 10, 2_000_000)]);
         let back = Baseline::from_json(&b.to_json()).unwrap();
         assert_eq!(back, b);
+    }
+
+    #[test]
+    fn merging_keeps_the_dcp_setters_of_both() {
+        let one = |m: &str| Baseline {
+            dcp_setters: [m.to_string()].into(),
+            ..Baseline::default()
+        };
+        let (mut a, b) = (one("00:1b:1b:00:00:05"), one("00:1b:1b:00:00:06"));
+        let mut b2 = b.clone();
+        a.merge(&b);
+        b2.merge(&one("00:1b:1b:00:00:05"));
+        assert_eq!(a.dcp_setters.len(), 2);
+        assert_eq!(a.dcp_setters, b2.dcp_setters);
+        let back = Baseline::from_json(&a.to_json()).unwrap();
+        assert_eq!(back.dcp_setters, a.dcp_setters);
     }
 }

@@ -67,11 +67,24 @@ impl Dcp {
         self.header.is_response() || self.header.service_id == SERVICE_HELLO
     }
 
-    /// A request to change a device's name, address or role, or to reset
-    /// it (Set).
+    /// A Set request (any: changing the device, or only signalling).
     pub fn is_set_request(&self) -> bool {
         use otwatch_parsers::profinet::dcp::SERVICE_SET;
         self.header.service_id == SERVICE_SET && !self.header.is_response()
+    }
+
+    /// A Set request that changes the device: its name, IP parameters,
+    /// DHCP, role or other properties, or a factory reset — anything but
+    /// the Control blocks that only frame a transaction or flash the
+    /// device's LED (Signal).
+    pub fn changes_device(&self) -> bool {
+        use otwatch_parsers::profinet::dcp::OPTION_CONTROL;
+        self.is_set_request()
+            && (self.more_blocks > 0
+                || self
+                    .options
+                    .iter()
+                    .any(|&(o, s)| !(o == OPTION_CONTROL && matches!(s, 1..=3))))
     }
 }
 

@@ -99,11 +99,26 @@ pub struct Inventory {
     pub devices: Devices,
     /// New addresses not recorded because the table was full.
     pub dropped: u64,
-    /// The address each MAC was seen with, or `None` once it was seen
-    /// with several (a router's): how a layer-2 frame's sender and
-    /// receiver are named by address.
-    mac_ips: HashMap<[u8; 6], Option<IpAddr>, foldhash::fast::RandomState>,
+    /// The IPv4 address each MAC was last seen with: how a layer-2
+    /// frame's sender and receiver are named by address.
+    mac_ips: HashMap<[u8; 6], MacIp, foldhash::fast::RandomState>,
 }
+
+/// A MAC's last IPv4 address, and how often it changed: a device
+/// re-addressed once or twice is still named by its latest; a MAC that
+/// keeps changing addresses (a router's) names none.
+#[derive(Clone, Copy, Debug)]
+struct MacIp {
+    ip: std::net::Ipv4Addr,
+    changes: u8,
+}
+
+/// Address changes past which a MAC names no address.
+const MAX_MAC_IP_CHANGES: u8 = 2;
+
+/// Devices known by their MAC address only (PROFINET stations without an
+/// address); past this, new ones are counted in `dropped`.
+pub const MAX_L2_DEVICES: usize = 4096;
 
 impl Inventory {
     /// Hosts the devices' peer sets could not keep (the sum of their
@@ -114,27 +129,44 @@ impl Inventory {
             .fold(0u64, |n, d| n.saturating_add(d.activity.peers_dropped))
     }
 
-    /// The one address `mac` was seen with (none if it was seen with
-    /// several, or only at layer 2).
+    /// The IPv4 address `mac` was last seen with (none if it keeps
+    /// changing, or if it was seen only at layer 2).
     pub fn ip_of_mac(&self, mac: &[u8; 6]) -> Option<IpAddr> {
-        self.mac_ips.get(mac).copied().flatten()
+        self.mac_ips
+            .get(mac)
+            .filter(|m| m.changes <= MAX_MAC_IP_CHANGES)
+            .map(|m| IpAddr::V4(m.ip))
     }
 
+    /// `mac` was seen with `ip`: the index learns it, and a device kept by
+    /// that MAC until now moves to the address's device.
     fn saw_mac(&mut self, mac: Option<[u8; 6]>, ip: IpAddr) {
-        let Some(mac) = mac.filter(|_| is_device(&ip)) else {
+        let (Some(mac), IpAddr::V4(v4)) = (mac, ip) else {
             return;
         };
+        if !is_device(&ip) {
+            return;
+        }
         use std::collections::hash_map::Entry;
         let full = self.mac_ips.len() >= MAX_DEVICES;
         match self.mac_ips.entry(mac) {
             Entry::Occupied(mut o) => {
-                if *o.get() != Some(ip) {
-                    o.insert(None);
+                let m = o.get_mut();
+                if m.ip != v4 {
+                    m.ip = v4;
+                    m.changes = m.changes.saturating_add(1);
                 }
             }
             Entry::Vacant(_) if full => self.dropped += 1,
             Entry::Vacant(v) => {
-                v.insert(Some(ip));
+                v.insert(MacIp { ip: v4, changes: 0 });
+            }
+        }
+        if !self.devices.by_mac.is_empty() && self.devices.by_ip.contains_key(&ip) {
+            if let Some(s) = self.devices.by_mac.remove(&mac) {
+                if let Some(d) = self.devices.by_ip.get_mut(&ip) {
+                    d.merge(&s);
+                }
             }
         }
     }
@@ -334,27 +366,30 @@ impl Inventory {
         }
         let ts = f.ts.0;
         let identity = ProfinetIdentity::of(&f.device);
+        // The address it reports; without one (a station not yet named,
+        // or reset to factory settings), the one its MAC was last seen with.
         let ip = f
             .device
             .ip
             .map(|p| IpAddr::from(p.address))
-            .filter(|ip| !ip.is_unspecified());
+            .filter(|ip| !ip.is_unspecified())
+            .or_else(|| self.ip_of_mac(&f.src));
         let d = match ip {
             Some(ip) => {
-                self.saw_mac(Some(f.src), ip);
+                if self.device(ip, ts).is_none() {
+                    return;
+                }
                 // A station that now has an address moves to it.
-                let station = self.devices.by_mac.remove(&f.src);
-                let Some(d) = self.device(ip, ts) else {
+                self.saw_mac(Some(f.src), ip);
+                let Some(d) = self.devices.by_ip.get_mut(&ip) else {
                     return;
                 };
-                if let Some(s) = station {
-                    d.merge(&s);
-                }
-                d.macs.insert(format_mac(f.src));
+                device::add_capped(&mut d.macs, format_mac(f.src));
                 d
             }
             None => {
-                let full = self.devices.len() >= MAX_DEVICES;
+                let full = self.devices.len() >= MAX_DEVICES
+                    || self.devices.by_mac.len() >= MAX_L2_DEVICES;
                 if full && !self.devices.by_mac.contains_key(&f.src) {
                     self.dropped += 1;
                     return;

@@ -314,9 +314,24 @@ pub struct Who<'a> {
 
 impl Who<'_> {
     fn party(&self, ip: Option<IpAddr>) -> Party {
-        let Some(d) = ip.and_then(|ip| self.inventory.devices.get(&ip)) else {
-            return Party::default();
-        };
+        ip.and_then(|ip| self.inventory.devices.get(&ip))
+            .map_or_else(Party::default, |d| self.described(d))
+    }
+
+    /// A party known by its MAC address only (a layer-2 frame's): the
+    /// device kept by that MAC, if any, else the address and its vendor.
+    pub fn of_mac(&self, mac: [u8; 6]) -> Party {
+        match self.inventory.devices.by_mac(&mac) {
+            Some(d) => self.described(d),
+            None => Party {
+                mac: Some(crate::id::format_mac(mac)),
+                vendor: crate::inventory::oui::vendor(mac).map(str::to_string),
+                ..Party::default()
+            },
+        }
+    }
+
+    fn described(&self, d: &crate::inventory::Device) -> Party {
         Party {
             mac: d.macs.iter().next().cloned(),
             vendor: d.vendors().first().map(|v| v.to_string()),

@@ -679,13 +679,11 @@ impl Observer {
             // frame's MAC address.
             for e in alerts.iter_mut().skip(before) {
                 if let Event::Alert(a) = e {
-                    for (ip, party, mac) in
-                        [(a.src, &mut a.client, f.src), (a.dst, &mut a.server, f.dst)]
-                    {
-                        if ip.is_none() && party.mac.is_none() {
-                            party.mac = Some(crate::id::format_mac(mac));
-                            party.vendor = crate::inventory::oui::vendor(mac).map(str::to_string);
-                        }
+                    if a.src.is_none() {
+                        a.client = who.of_mac(f.src);
+                    }
+                    if a.dst.is_none() {
+                        a.server = who.of_mac(f.dst);
                     }
                 }
             }

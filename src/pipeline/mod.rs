@@ -802,7 +802,7 @@ impl<'a> Capturer<'a> {
             }
             Err(DecodeError::NotIp) => {
                 self.counters.non_ip += 1;
-                self.layer2(ts, link, frame);
+                self.layer2(ts, link, wire_len, frame);
             }
             Err(DecodeError::Weird(name, source)) => {
                 self.counters.malformed += 1;
@@ -813,10 +813,11 @@ impl<'a> Capturer<'a> {
 
     /// The industrial protocols of a frame that is not IP (PROFINET),
     /// read here: they have no flow to shard by, and are few.
-    fn layer2(&mut self, ts: Ts, link: LinkType, frame: &[u8]) {
-        let Some(f) = decode::layer2(link, frame) else {
+    fn layer2(&mut self, ts: Ts, link: LinkType, wire_len: u32, frame: &[u8]) {
+        let Some(mut f) = decode::layer2(link, frame) else {
             return;
         };
+        f.cut = (frame.len() as u64) < u64::from(wire_len);
         if f.ether_type == otwatch_parsers::profinet::ETHERTYPE {
             self.em.at_packet(self.seq);
             let em = &mut self.em;

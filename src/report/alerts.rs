@@ -107,7 +107,7 @@ pub fn action(r: &Row) -> String {
 fn endpoints(r: &Row) -> (String, String) {
     let or_mac = |ip: String, mac: &str| if ip.is_empty() { s(r, mac) } else { ip };
     match (s(r, "src"), s(r, "dst")) {
-        (src, dst) if !src.is_empty() => (src, dst),
+        (src, dst) if !src.is_empty() => (src, or_mac(dst, "dst_mac")),
         (_, dst) if !s(r, "src_mac").is_empty() => (s(r, "src_mac"), or_mac(dst, "dst_mac")),
         _ => (s(r, "id.orig_h"), s(r, "id.resp_h")),
     }

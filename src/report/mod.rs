@@ -310,30 +310,12 @@ pub fn build(dir: &Path, baseline: Option<&Baseline>) -> Result<String, String> 
         .iter()
         .filter(|d| d.get("ip").is_some())
         .map(|d| {
-            let identity = if let Some(Value::Object(c)) = d.get("cip_identity") {
-                format!(
-                    "{} {} ({})",
-                    c.get("vendor").and_then(Value::as_str).unwrap_or(""),
-                    c.get("product_name").and_then(Value::as_str).unwrap_or(""),
-                    c.get("device_type").and_then(Value::as_str).unwrap_or("")
-                )
-            } else if let Some(Value::Object(m)) = d
-                .get("modbus_identity")
-                .filter(|m| m.as_object().is_some_and(|o| !o.is_empty()))
-            {
-                format!(
-                    "{} {}",
-                    m.get("VendorName").and_then(Value::as_str).unwrap_or(""),
-                    m.get("ProductCode").and_then(Value::as_str).unwrap_or("")
-                )
-            } else if let Some(Value::Array(a)) = d.get("opcua_identity") {
-                a.iter()
-                    .filter_map(|x| x.get("application_uri").and_then(Value::as_str))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                String::new()
-            };
+            // What the device says it is, as the inventory words it.
+            let identity =
+                serde_json::from_value::<crate::inventory::DeviceLine>(Value::Object(d.clone()))
+                    .ok()
+                    .and_then(|l| l.device.identity())
+                    .unwrap_or_default();
             let ip = s(d, "ip");
             Device {
                 owner: owners.get(&ip).cloned(),

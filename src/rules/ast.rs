@@ -207,6 +207,10 @@ pub enum Cond {
     /// `profinet_dcp.service: NAME[,NAME...]` (own): a DCP request of
     /// these services (`get`, `set`, `identify`, `hello`, or codes).
     DcpService(Vec<u8>),
+    /// `profinet_dcp.changes` (own): a DCP Set request that changes the
+    /// device (name, IP, DHCP, role, properties, factory reset), not one
+    /// that only flashes its LED.
+    DcpChanges,
     /// `baseline: KIND[,KIND...]` (own): a deviation from the baseline.
     Baseline(Vec<String>),
     /// `app-layer-protocol: [!]NAME` on connections.
@@ -243,6 +247,7 @@ impl Cond {
             Cond::S7Userdata { .. } => "s7comm.userdata",
             Cond::S7Write => "s7comm.write",
             Cond::DcpService(_) => "profinet_dcp.service",
+            Cond::DcpChanges => "profinet_dcp.changes",
             Cond::Baseline(_) => "baseline",
             Cond::AppLayer { .. } => "app-layer-protocol",
             Cond::Buffer(b, _) => b.keyword(),

@@ -141,6 +141,37 @@ pub(super) struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
+    /// The source that thresholds and suppression count by: its address,
+    /// or for a layer-2 frame's sender known by its MAC only, the
+    /// link-local IPv6 address made from that MAC (so that two such
+    /// senders are two sources).
+    fn tracked(&self) -> IpAddr {
+        match self.kind {
+            Kind::Dcp(f) if self.src.is_unspecified() => {
+                let m = f.src;
+                IpAddr::V6(std::net::Ipv6Addr::from([
+                    0xfe,
+                    0x80,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    m[0] ^ 0x02,
+                    m[1],
+                    m[2],
+                    0xff,
+                    0xfe,
+                    m[3],
+                    m[4],
+                    m[5],
+                ]))
+            }
+            _ => self.src,
+        }
+    }
+
     /// An event of a connection, seen from the sender of `dir`.
     fn conn(ts: Ts, id: &'a ConnId, dir: Dir, kind: Kind<'a>) -> Self {
         let (src, sport, dst, dport) = id.endpoints(dir);
@@ -365,7 +396,12 @@ impl Engine {
 
     /// Checks a baseline deviation.
     pub fn deviation(&mut self, n: &Finding, out: &mut Vec<Finding>) {
-        let Some(src) = n.src else { return };
+        // A layer-2 frame's sender may be known by its MAC only.
+        let unnamed = (n.proto == Some("profinet_dcp"))
+            .then_some(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let Some(src) = n.src.or(unnamed) else {
+            return;
+        };
         let e = Subject {
             ts: n.ts,
             conn: n
@@ -434,7 +470,7 @@ impl Engine {
             return;
         }
         let r = &self.matcher.rules[i];
-        let key = (r.sid, e.src, e.dst);
+        let key = (r.sid, e.tracked(), e.dst);
         if let Some(last) = self.last_alert.get(&key) {
             if e.ts.0 - last < self.window_us {
                 self.stats.suppressed += 1;
@@ -488,9 +524,9 @@ impl Engine {
         let r = &self.matcher.rules[i];
         let Some(t) = r.threshold else { return true };
         let track = if t.by_dst {
-            e.dst.unwrap_or(e.src)
+            e.dst.unwrap_or_else(|| e.tracked())
         } else {
-            e.src
+            e.tracked()
         };
         if self.windows.len() >= MAX_STATE && !self.windows.contains_key(&(r.sid, track)) {
             self.windows.clear();
@@ -818,6 +854,7 @@ fn cond(c: &Cond, e: &Subject<'_>) -> bool {
             Kind::Request(r) if matches!(r.function, Function::S7 { .. } | Function::S7Userdata { .. }) && r.write),
         Cond::DcpService(services) => matches!(&e.kind,
             Kind::Dcp(f) if !f.header.is_response() && services.contains(&f.header.service_id)),
+        Cond::DcpChanges => matches!(&e.kind, Kind::Dcp(f) if f.changes_device()),
         Cond::Baseline(kinds) => match &e.kind {
             Kind::Baseline(n) => {
                 let kind = n.kind.rule_name().to_lowercase();

@@ -344,7 +344,7 @@ fn threshold(v: &str, kind: Option<ThresholdKind>) -> Result<Threshold, String> 
 }
 
 /// The keywords a rule may use.
-pub const KEYWORDS: [&str; 46] = [
+pub const KEYWORDS: [&str; 47] = [
     "msg",
     "sid",
     "rev",
@@ -387,6 +387,7 @@ pub const KEYWORDS: [&str; 46] = [
     "s7comm.userdata",
     "s7comm.write",
     "profinet_dcp.service",
+    "profinet_dcp.changes",
     "baseline",
     "app-layer-protocol",
     "gid",
@@ -734,6 +735,7 @@ pub fn rule(
                     .map_err(bad)?;
                 r.conds.push(Cond::DcpService(services));
             }
+            "profinet_dcp.changes" => r.conds.push(Cond::DcpChanges),
             "baseline" => {
                 let kinds: Vec<String> = need("deviation kinds")?
                     .split(',')

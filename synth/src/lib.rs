@@ -105,7 +105,8 @@ impl Sizes {
             + self.eng_stations
             + self.opcua_clients
             + self.it_hosts
-            + self.s7_plcs
+            // Each S7 CPU and its two PROFINET IO devices.
+            + self.s7_plcs * 3
     }
 
     /// The default plant scaled to about `n` devices, each kind in its

@@ -390,7 +390,8 @@ impl Plant {
             // devices; the first engineering station identifies the
             // stations every 10 minutes.
             for (i, &(device, owner)) in p.topo.pn_devices.clone().iter().enumerate() {
-                let id = 0xC000 + 2 * i as u16;
+                // RT class 1 frame ids, 0xC000-0xFBFF: two per device.
+                let id = 0xC000 + (2 * i % 0x3C00) as u16;
                 let act = Act::PnCyclic(Box::new(PnCyclic {
                     plc: p.topo.s7_plcs[owner],
                     device,
@@ -1154,9 +1155,9 @@ impl Plant {
                 let Some(&(device, owner)) = self.topo.pn_devices.first() else {
                     return;
                 };
-                let s = self.station(device, true);
-                let f =
-                    profinet::set_request(rogue.mac, device.mac, 0x66, Some("plc-1"), Some(s.ip));
+                let mut ip = self.station(device, true).ip;
+                ip[0][3] = ip[0][3].wrapping_add(100);
+                let f = profinet::set_request(rogue.mac, device.mac, 0x66, Some("plc-1"), Some(ip));
                 out.frame(t, &f);
                 let f = profinet::set_response(device.mac, rogue.mac, 0x66, &[(2, 2), (1, 2)]);
                 out.frame(t + 3 * MS, &f);
@@ -1167,8 +1168,9 @@ impl Plant {
                     rogue,
                     device,
                     &format!(
-                        "10.10.9.99 (unknown MAC 02:42:ac) renames the PROFINET IO device of {} to plc-1 with DCP Set",
-                        std::net::Ipv4Addr::from(plc.ip)
+                        "10.10.9.99 (unknown MAC 02:42:ac) renames the PROFINET IO device of {} to plc-1 and re-addresses it to {} with DCP Set",
+                        std::net::Ipv4Addr::from(plc.ip),
+                        std::net::Ipv4Addr::from(ip[0])
                     ),
                 );
             }

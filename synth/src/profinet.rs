@@ -135,6 +135,13 @@ pub fn set_request(
     frame(to, src, 0xFEFD, &dcp(4, 0, xid, 0, &blocks))
 }
 
+/// A Set request from `src` that only makes the station `to` flash its
+/// LED (Control/Signal), as a tool does to find a device in the cabinet.
+pub fn signal_request(src: [u8; 6], to: [u8; 6], xid: u32) -> Vec<u8> {
+    let blocks = [(5, 3, vec![0x00, 0x00, 0x01, 0x00])];
+    frame(to, src, 0xFEFD, &dcp(4, 0, xid, 0, &blocks))
+}
+
 /// A station's answer to a Set request of `to`: one Control/Response
 /// block per option set, with no error.
 pub fn set_response(station_mac: [u8; 6], to: [u8; 6], xid: u32, set: &[(u8, u8)]) -> Vec<u8> {

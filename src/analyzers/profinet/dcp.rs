@@ -95,6 +95,7 @@ mod tests {
             vlan: 0,
             ether_type: otwatch_parsers::profinet::ETHERTYPE,
             payload,
+            cut: false,
         };
         let mut out = Vec::new();
         super::super::Layer2Reader::default().frame(Ts(1), &f, &mut |e| out.push(e));

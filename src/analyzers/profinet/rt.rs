@@ -17,6 +17,8 @@ use std::collections::HashMap;
 pub const INTERVAL_US: i64 = 60_000_000;
 /// Streams summarised at once; frames of more are counted in a weird.
 pub const MAX_STREAMS: usize = 4096;
+/// The cycle counter's wrap: 65,536 units of 31.25 µs.
+const WRAP_US: i64 = 2_048_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
@@ -34,6 +36,7 @@ struct Stream {
     /// intervals.
     last_cycle: u16,
     last_status: u8,
+    last_ts: Ts,
     step: Option<u16>,
 }
 
@@ -59,7 +62,8 @@ impl Rt {
         out: &mut dyn FnMut(Event),
     ) {
         self.expire(ts, out);
-        let Some(t) = profinet::rt_trailer(data) else {
+        // A frame the snaplen cut has lost its trailer.
+        let Some(t) = profinet::rt_trailer(data).filter(|_| !f.cut) else {
             return;
         };
         let key = Key {
@@ -81,6 +85,7 @@ impl Rt {
                     now: empty(ts, &key, &t),
                     last_cycle: t.cycle_counter,
                     last_status: t.data_status,
+                    last_ts: ts,
                     step: None,
                 }),
                 true,
@@ -92,10 +97,33 @@ impl Rt {
         let n = &mut s.now;
         if !fresh {
             let delta = t.cycle_counter.wrapping_sub(s.last_cycle);
+            // Half the counter's range behind: a frame out of order (or
+            // repeated), which neither counts as missed nor moves the
+            // stream's last counter.
+            if delta >= 0x8000 {
+                n.frames = n.frames.saturating_add(1);
+                n.bytes = n.bytes.saturating_add(data.len() as u64);
+                return;
+            }
             if delta != 0 {
-                let step = *s.step.get_or_insert(delta);
-                let cycles = delta.checked_div(step).unwrap_or(1);
-                n.missed = n.missed.saturating_add(u64::from(cycles.saturating_sub(1)));
+                // The step is the smallest advance seen: a first advance
+                // across a loss is not taken for it for long.
+                let step = s.step.map_or(delta, |old| old.min(delta));
+                s.step = Some(step);
+                let cycles = u64::from(delta.checked_div(step).unwrap_or(1));
+                // After a silence longer than the counter's wrap (65,536
+                // units of 31.25 µs), the time tells how many cycles passed.
+                let silent_us = ts.0.saturating_sub(s.last_ts.0);
+                let cycles = if silent_us >= WRAP_US {
+                    let units = silent_us.saturating_mul(32) / 1000;
+                    units
+                        .checked_div(i64::from(step))
+                        .and_then(|c| u64::try_from(c).ok())
+                        .unwrap_or(cycles)
+                } else {
+                    cycles
+                };
+                n.missed = n.missed.saturating_add(cycles.saturating_sub(1));
             }
             if t.data_status != s.last_status {
                 n.status_changes = n.status_changes.saturating_add(1);
@@ -115,6 +143,7 @@ impl Rt {
         }
         s.last_cycle = t.cycle_counter;
         s.last_status = t.data_status;
+        s.last_ts = ts;
     }
 
     /// Time passes: at the end of an interval its summaries go out, and
@@ -149,7 +178,7 @@ impl Rt {
             s.now.frames = 0;
             true
         });
-        done.sort_by_key(|s| (s.ts, s.src, s.dst, s.frame_id));
+        done.sort_by_key(|s| (s.ts, s.src, s.dst, s.vlan, s.frame_id));
         for s in done {
             out(Event::ProfinetRt(Box::new(s)));
         }
@@ -214,6 +243,7 @@ mod tests {
         vlan: 0,
         ether_type: profinet::ETHERTYPE,
         payload: &[],
+        cut: false,
     };
 
     fn feed(rt: &mut Rt, out: &mut Vec<Event>, ms: i64, cycle: u16, status: u8) {
@@ -234,13 +264,17 @@ mod tests {
     fn a_stream_is_summarised_per_interval_with_its_missed_frames_and_stops() {
         let mut rt = Rt::default();
         let mut out = Vec::new();
-        // Every 8 ms (cycle counter step 256), frames 3 and 4 lost; the
-        // controller goes to STOP (data status 0x25) at frame 8.
-        for i in 0u16..10 {
+        // Every 8 ms (cycle counter step 256) for a minute and a frame,
+        // frames 3 and 4 lost; the controller is in STOP (data status
+        // 0x25) for frames 8 and 9.
+        for i in 0u16..=7500 {
             if i == 3 || i == 4 {
                 continue;
             }
-            let status = if i >= 8 { 0x25 } else { 0x35 };
+            if i == 7500 {
+                assert!(summaries(&out).is_empty(), "the interval is not over");
+            }
+            let status = if (8..10).contains(&i) { 0x25 } else { 0x35 };
             feed(
                 &mut rt,
                 &mut out,
@@ -249,25 +283,58 @@ mod tests {
                 status,
             );
         }
-        assert!(summaries(&out).is_empty(), "the interval is not over");
-        // The next minute: the interval's summary, then the new one's at
-        // the end.
-        feed(&mut rt, &mut out, 60_100, 10 * 256, 0x35);
+        // The next minute's first frame: the interval's summary.
         let s = summaries(&out);
         assert_eq!(s.len(), 1);
         let s = s[0];
-        assert_eq!((s.frames, s.bytes), (8, 8 * 44));
+        assert_eq!((s.frames, s.bytes), (7498, 7498 * 44));
         assert_eq!(
             (s.cycle_first, s.cycle_last, s.cycle_step),
-            (0, 9 * 256, Some(256))
+            (0, 7499u16.wrapping_mul(256), Some(256))
         );
         assert_eq!(s.missed, 2);
-        assert_eq!((s.status_changes, s.provider_stopped), (1, 2));
-        assert_eq!(s.data_status, 0x25);
+        assert_eq!((s.status_changes, s.provider_stopped), (2, 2));
+        assert_eq!(s.data_status, 0x35);
+        // The last one's at the end.
         rt.finish(&mut |e| out.push(e));
         let s = summaries(&out);
         assert_eq!(s.len(), 2);
-        assert_eq!((s[1].frames, s[1].status_changes, s[1].missed), (1, 1, 0));
+        assert_eq!((s[1].frames, s[1].status_changes, s[1].missed), (1, 0, 0));
+    }
+
+    #[test]
+    fn reordering_a_wrong_first_step_and_long_silences_are_read_right() {
+        let mut rt = Rt::default();
+        let mut out = Vec::new();
+        // Frames every 8 ms (step 256), the second one lost: the first
+        // advance (512) is not the step for long.
+        feed(&mut rt, &mut out, 0, 0, 0x35);
+        feed(&mut rt, &mut out, 16, 512, 0x35);
+        feed(&mut rt, &mut out, 24, 768, 0x35);
+        // One frame arrives after its successor: neither missed nor a
+        // step back.
+        feed(&mut rt, &mut out, 40, 1280, 0x35);
+        feed(&mut rt, &mut out, 41, 1024, 0x35);
+        feed(&mut rt, &mut out, 48, 1536, 0x35);
+        // Silent for 5 s (the counter wrapped twice): 624 cycles missed,
+        // whatever the counter says.
+        feed(&mut rt, &mut out, 5048, 30464, 0x35); // 1536 + 625 * 256, wrapped
+        rt.finish(&mut |e| out.push(e));
+        let s = summaries(&out);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].frames, s[0].cycle_step), (7, Some(256)));
+        // 1 (the second frame, counted with the first step) + 624.
+        assert_eq!(s[0].missed, 625);
+    }
+
+    #[test]
+    fn a_frame_the_snaplen_cut_is_not_read() {
+        let mut rt = Rt::default();
+        let mut out = Vec::new();
+        let cut = Layer2 { cut: true, ..FRAME };
+        rt.frame(Ts(1), &cut, 0xC001, &data(0, 0x35), &mut |e| out.push(e));
+        rt.finish(&mut |e| out.push(e));
+        assert!(summaries(&out).is_empty());
     }
 
     #[test]
