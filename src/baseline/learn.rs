@@ -1,7 +1,9 @@
 //! Building a baseline from observations: the edges of the graph with
 //! their functions, Modbus ranges and polling intervals.
 
-use super::model::{add_range, Baseline, Edge, EdgeKey, Function, OpcUaFacts, RuleMatch};
+use super::model::{
+    add_range, Baseline, Edge, EdgeKey, Function, OpcUaFacts, RuleMatch, MAX_DCP_SETTERS,
+};
 use crate::event::{Conn, ConnId, RuleHit};
 use crate::inventory::Inventory;
 use crate::observe::{is_device, OpcUaActivate, OpcUaChannel, Request, ENIP, OPCUA};
@@ -96,9 +98,6 @@ pub struct Learner {
     /// Senders of PROFINET DCP Set requests.
     dcp_setters: std::collections::BTreeSet<[u8; 6]>,
 }
-
-/// DCP Set senders kept; past this, new ones are counted in `dropped`.
-pub const MAX_DCP_SETTERS: usize = 1024;
 
 /// Adds `theirs` to `mine`: an entry both hold is merged, a new one is
 /// kept while `mine` holds fewer than `cap` (else counted in `dropped`).

@@ -305,6 +305,10 @@ impl Default for Baseline {
     }
 }
 
+/// DCP Set senders a baseline keeps; past this, new ones are counted as
+/// dropped.
+pub const MAX_DCP_SETTERS: usize = 1024;
+
 /// Why a baseline file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -429,7 +433,7 @@ impl Baseline {
         self.dcp_setters = self
             .dcp_setters
             .union(&o.dcp_setters)
-            .take(super::learn::MAX_DCP_SETTERS)
+            .take(MAX_DCP_SETTERS)
             .cloned()
             .collect();
     }
