@@ -428,14 +428,8 @@ impl Baseline {
                 }
             }
         }
-        // The first of the union, in order: still commutative and
-        // associative at the cap.
-        self.dcp_setters = self
-            .dcp_setters
-            .union(&o.dcp_setters)
-            .take(MAX_DCP_SETTERS)
-            .cloned()
-            .collect();
+        self.dcp_setters =
+            crate::inventory::union_first(&self.dcp_setters, &o.dcp_setters, MAX_DCP_SETTERS);
     }
 }
 

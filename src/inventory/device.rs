@@ -41,7 +41,23 @@ pub fn add_counted<T: Ord>(set: &mut BTreeSet<T>, v: T, dropped: &mut u64) {
 
 /// The union of two capped sets, capped.
 pub fn union_capped<T: Ord + Clone>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> BTreeSet<T> {
-    a.union(b).take(MAX_SET).cloned().collect()
+    union_first(a, b, MAX_SET)
+}
+
+/// The first `cap` of the union, in order: a merge that stays commutative
+/// and associative at its cap.
+pub fn union_first<T: Ord + Clone>(a: &BTreeSet<T>, b: &BTreeSet<T>, cap: usize) -> BTreeSet<T> {
+    a.union(b).take(cap).cloned().collect()
+}
+
+/// Text a device sent about itself as the inventory keeps it: without its
+/// NUL padding and surrounding blanks, none when nothing is left.
+fn clean_text(s: &str) -> Option<String> {
+    Some(
+        s.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+            .to_string(),
+    )
+    .filter(|s| !s.is_empty())
 }
 
 /// CIP Identity object (List Identity reply).
@@ -113,14 +129,7 @@ impl S7Identity {
     /// What an identity event says, as the inventory keeps it (text
     /// without its padding; empty fields left out).
     pub fn of(i: &crate::event::s7::Identity) -> S7Identity {
-        let clean = |s: &Option<String>| {
-            s.as_deref()
-                .map(|s| {
-                    s.trim_matches(|c: char| c == '\0' || c.is_whitespace())
-                        .to_string()
-                })
-                .filter(|s| !s.is_empty())
-        };
+        let clean = |s: &Option<String>| s.as_deref().and_then(clean_text);
         let m = i.module.as_ref();
         let c = i.component.as_ref();
         S7Identity {
@@ -204,12 +213,7 @@ impl ProfinetIdentity {
     pub fn of(d: &crate::event::profinet::DcpDevice) -> ProfinetIdentity {
         let text = |b: &Option<Vec<u8>>| {
             b.as_deref()
-                .map(|b| {
-                    String::from_utf8_lossy(b)
-                        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
-                        .to_string()
-                })
-                .filter(|s| !s.is_empty())
+                .and_then(|b| clean_text(&String::from_utf8_lossy(b)))
         };
         let hex = |v: Option<u16>| v.map(|v| format!("0x{v:04x}"));
         ProfinetIdentity {
@@ -555,12 +559,7 @@ impl Device {
                 .get_or_insert_with(ProfinetIdentity::default)
                 .merge(theirs);
         }
-        self.revisions = self
-            .revisions
-            .union(&o.revisions)
-            .take(MAX_REVISIONS)
-            .cloned()
-            .collect();
+        self.revisions = union_first(&self.revisions, &o.revisions, MAX_REVISIONS);
     }
 }
 

@@ -11,8 +11,8 @@ mod roles;
 mod table;
 
 pub use device::{
-    format_mac, parse_mac, Activity, CipIdentity, Device, OpcUaIdentity, ProfinetIdentity,
-    Revision, S7Identity, MAX_SET,
+    format_mac, parse_mac, union_first, Activity, CipIdentity, Device, OpcUaIdentity,
+    ProfinetIdentity, Revision, S7Identity, MAX_SET,
 };
 pub use roles::{purdue, roles, sides, Role, RoleConfig};
 pub use table::{log_text, print, read_devices, read_records, write_log, DeviceLine, Format};
