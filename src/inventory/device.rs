@@ -599,6 +599,25 @@ mod tests {
         IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i))
     }
 
+    proptest::proptest! {
+        /// A capped set holds the smallest `MAX_SET` of what was added, in
+        /// any order, and counts every addition of a value it did not keep
+        /// or later lost.
+        #[test]
+        fn a_capped_set_keeps_the_smallest(v in proptest::collection::vec(0u16..200, 0..300)) {
+            let (mut capped, mut counted, mut dropped) = (BTreeSet::new(), BTreeSet::new(), 0);
+            for &x in &v {
+                add_capped(&mut capped, x);
+                add_counted(&mut counted, x, &mut dropped);
+            }
+            let all: BTreeSet<u16> = v.iter().copied().collect();
+            let want: BTreeSet<u16> = all.iter().copied().take(MAX_SET).collect();
+            proptest::prop_assert_eq!(&capped, &want);
+            proptest::prop_assert_eq!(&counted, &want);
+            proptest::prop_assert_eq!(dropped == 0, all.len() <= MAX_SET);
+        }
+    }
+
     /// Every host a full set could not keep is counted: refused (larger
     /// than all kept) or evicting a larger one; a host already kept is not.
     #[test]
