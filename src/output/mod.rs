@@ -180,7 +180,11 @@ pub const CONN_HEAD: [Field; 6] = [
 
 /// Shorthand for building the static column lists.
 pub const fn field(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty }
+    Field {
+        name,
+        ty,
+        json_key: value::JsonKey::of(name),
+    }
 }
 
 /// Declares a static column list made of a shared head (`$head`, an array

@@ -46,6 +46,85 @@ impl FieldType {
 pub struct Field {
     pub name: &'static str,
     pub ty: FieldType,
+    /// `,"name":`, made once with the column list: a JSON value's key is
+    /// then one fixed-size copy.
+    pub(crate) json_key: JsonKey,
+}
+
+/// Room for a column's JSON key: `,"` + a name of up to 76 bytes + `":`
+/// (the longest, OPC UA's, have 63).
+pub(crate) const JSON_KEY_ROOM: usize = 80;
+
+/// A column's JSON key with its leading comma, padded to a fixed size.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JsonKey {
+    bytes: [u8; JSON_KEY_ROOM],
+    len: u8,
+}
+
+impl JsonKey {
+    /// The key of a column named `name`; a name that is too long or not
+    /// one of our plain identifiers stops the build (every column list is
+    /// a constant).
+    pub(crate) const fn of(name: &str) -> JsonKey {
+        let name = name.as_bytes();
+        assert!(name.len() + 4 <= JSON_KEY_ROOM, "a column name is too long");
+        let mut bytes = [0u8; JSON_KEY_ROOM];
+        bytes[0] = b',';
+        bytes[1] = b'"';
+        let mut i = 0;
+        while i < name.len() {
+            let b = name[i];
+            assert!(
+                b.is_ascii_graphic() && b != b'"' && b != b'\\',
+                "a column name needs no escaping"
+            );
+            bytes[i + 2] = b;
+            i += 1;
+        }
+        bytes[i + 2] = b'"';
+        bytes[i + 3] = b':';
+        JsonKey {
+            bytes,
+            len: (i + 4) as u8,
+        }
+    }
+
+    /// Appends the key, without its comma when it is the row's first.
+    pub(crate) fn push(&self, out: &mut String, first: bool) {
+        let skip = usize::from(first);
+        // SAFETY: the bytes are ASCII (checked by `of`), `len` is at most
+        // the array's size and `skip` at most 1 < `len`.
+        #[allow(unsafe_code)]
+        unsafe {
+            push_padded(out, &self.bytes, skip, usize::from(self.len))
+        }
+    }
+}
+
+/// Appends `padded[skip..len]` with one copy of the whole array into the
+/// line's spare room (a fixed-size copy instead of a call to `memcpy`).
+///
+/// # Safety
+///
+/// `padded[skip..len]` must be UTF-8 and `skip <= len <= N`.
+#[allow(unsafe_code)]
+unsafe fn push_padded<const N: usize>(out: &mut String, padded: &[u8; N], skip: usize, len: usize) {
+    debug_assert!(skip <= len && len <= N);
+    debug_assert!(std::str::from_utf8(&padded[skip..len]).is_ok());
+    // SAFETY: the line stays UTF-8: the bytes that become part of it are
+    // `padded[skip..len]`, UTF-8 by the contract; the rest of the copy lands
+    // in the vector's spare capacity, past its length.
+    let v = unsafe { out.as_mut_vec() };
+    v.reserve(N);
+    let at = v.len();
+    // SAFETY: `reserve(N)` made room for N bytes past `at`; `skip <= N`
+    // keeps the source in the array, and the two do not overlap (the array
+    // is not the line's); `at + len - skip` bytes are then initialized.
+    unsafe {
+        std::ptr::copy_nonoverlapping(padded.as_ptr().add(skip), v.as_mut_ptr().add(at), N - skip);
+        v.set_len(at + len - skip);
+    }
 }
 
 /// One cell of a log row. A row's values borrow from its record where
@@ -391,26 +470,30 @@ fn push_json_micros(out: &mut String, us: i64) {
     let secs = ib.format(mag / 1_000_000).as_bytes();
     buf[n..n + secs.len()].copy_from_slice(secs);
     n += secs.len();
-    let mut frac = mag % 1_000_000;
+    let frac = mag % 1_000_000;
     buf[n] = b'.';
     if frac == 0 {
         buf[n + 1] = b'0';
         n += 2;
     } else {
-        for d in buf[n + 1..n + 7].iter_mut().rev() {
-            *d = b'0' + (frac % 10) as u8;
-            frac /= 10;
+        for (i, pair) in [frac / 10_000, frac / 100 % 100, frac % 100]
+            .into_iter()
+            .enumerate()
+        {
+            let at = n + 1 + 2 * i;
+            let p = pair as usize * 2;
+            buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[p..p + 2]);
         }
         n += 7;
         while buf[n - 1] == b'0' {
             n -= 1;
         }
     }
-    // SAFETY: `push_staged` needs UTF-8; `buf[..n]` holds itoa's digits,
-    // '-' and '.', all ASCII.
+    // SAFETY: `push_padded` needs `buf[..n]` UTF-8 and `n` within the
+    // array; it holds itoa's digits, '-' and '.', all ASCII.
     #[allow(unsafe_code)]
     unsafe {
-        push_staged(out, &buf[..n])
+        push_padded(out, &buf, 0, n)
     };
 }
 
@@ -506,15 +589,78 @@ fn write_json_counts(out: &mut String, v: &[u64]) {
     out.push(']');
 }
 
-/// The numbers, comma-separated (the same in both formats).
+/// The numbers, comma-separated (the same in both formats). Register and
+/// coil lists are long (a read of 125 registers is one row): the text is
+/// staged on the stack and each number under 100,000 is written as one
+/// eight-byte store, so a number costs no call of its own.
 fn push_u64_list(out: &mut String, v: &[u64]) {
-    for (i, c) in v.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    const STAGE: usize = 256;
+    // Room for a comma, the widest number (20 digits) and the store's
+    // eight bytes past a short number.
+    const ROOM: usize = 1 + 20 + 8;
+    let mut buf = [0u8; STAGE];
+    let mut n = 0;
+    for (i, &c) in v.iter().enumerate() {
+        if n > STAGE - ROOM {
+            // SAFETY: `buf[..n]` holds ASCII digits and commas only.
+            #[allow(unsafe_code)]
+            unsafe {
+                push_staged(out, &buf[..n])
+            };
+            n = 0;
         }
-        push_u64(out, *c);
+        if i > 0 {
+            buf[n] = b',';
+            n += 1;
+        }
+        if c < 100_000 {
+            let (word, len) = short_digits(c as u32);
+            buf[n..n + 8].copy_from_slice(&word.to_le_bytes());
+            n += len;
+        } else {
+            let mut ib = itoa::Buffer::new();
+            let s = ib.format(c).as_bytes();
+            buf[n..n + s.len()].copy_from_slice(s);
+            n += s.len();
+        }
     }
+    // SAFETY: as above.
+    #[allow(unsafe_code)]
+    unsafe {
+        push_staged(out, &buf[..n])
+    };
 }
+
+/// The decimal digits of `x` (under 100,000) as the low bytes of a word,
+/// first digit lowest, and how many there are: the five digits from two
+/// table lookups, the leading zeros shifted out.
+fn short_digits(x: u32) -> (u64, usize) {
+    debug_assert!(x < 100_000);
+    let len = 1
+        + usize::from(x >= 10)
+        + usize::from(x >= 100)
+        + usize::from(x >= 1000)
+        + usize::from(x >= 10_000);
+    let pair = |p: u32| {
+        let i = (p % 100) as usize * 2;
+        u64::from(DIGIT_PAIRS[i]) | u64::from(DIGIT_PAIRS[i + 1]) << 8
+    };
+    let rest = x % 10_000;
+    let five = u64::from(b'0' + (x / 10_000 % 10) as u8) | pair(rest / 100) << 8 | pair(rest) << 24;
+    (five >> (8 * (5 - len)), len)
+}
+
+/// "00", "01", ... "99".
+static DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Appends text staged on the stack (times, addresses) in one copy,
 /// without validating it as UTF-8 (which cost ~50 instructions on every
@@ -565,11 +711,11 @@ pub fn push_addr(out: &mut String, a: &std::net::IpAddr) {
                 buf[n] = b'0' + o % 10;
                 n += 1;
             }
-            // SAFETY: `push_staged` needs UTF-8; `buf[..n]` holds digits
-            // and '.', all ASCII.
+            // SAFETY: `push_padded` needs `buf[..n]` UTF-8 and `n` within
+            // the array; it holds digits and '.', all ASCII.
             #[allow(unsafe_code)]
             unsafe {
-                push_staged(out, &buf[..n])
+                push_padded(out, &buf, 0, n)
             };
         }
         std::net::IpAddr::V6(_) => {
@@ -591,6 +737,49 @@ mod tests {
     fn json(v: Value) -> Option<String> {
         let mut s = String::new();
         v.write_json(&mut s).then_some(s)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_list_of_counts_is_the_numbers_joined_by_commas(
+            v in proptest::collection::vec(
+                proptest::prop_oneof![0u64..20, 0u64..200_000, proptest::num::u64::ANY],
+                0..300,
+            )
+        ) {
+            let joined = v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+            proptest::prop_assert_eq!(json(Value::CountsRef(&v)), Some(format!("[{joined}]")));
+        }
+    }
+
+    #[test]
+    fn a_json_key_is_the_quoted_name_after_a_comma_unless_first() {
+        let key = JsonKey::of("id.orig_h");
+        // Exactly full, so that the key's copy has to grow the line.
+        let mut s = String::with_capacity(1);
+        s.push('{');
+        key.push(&mut s, true);
+        assert_eq!(s, "{\"id.orig_h\":");
+        key.push(&mut s, false);
+        assert_eq!(s, "{\"id.orig_h\":,\"id.orig_h\":");
+        let longest = "n".repeat(JSON_KEY_ROOM - 4);
+        let mut s = String::new();
+        JsonKey::of(&longest).push(&mut s, false);
+        assert_eq!(s, format!(",\"{longest}\":"));
+    }
+
+    #[test]
+    fn counts_at_the_edges_of_the_short_form() {
+        let v = [0, 9, 10, 99, 100, 9_999, 10_000, 99_999, 100_000, u64::MAX];
+        assert_eq!(
+            json(Value::Counts(v.to_vec())).as_deref(),
+            Some("[0,9,10,99,100,9999,10000,99999,100000,18446744073709551615]")
+        );
+        // Past the stage's size (here ~1.2 KB of text), flushed in parts.
+        let long = vec![u64::MAX; 60];
+        let text = json(Value::CountsRef(&long)).unwrap();
+        assert_eq!(text.matches("18446744073709551615").count(), 60);
+        assert_eq!(text.len(), 2 + 60 * 20 + 59);
     }
 
     #[test]

@@ -469,19 +469,10 @@ impl<'a> Sink<'a> for JsonRow<'_> {
         if matches!(v, Value::Unset) {
             return;
         }
-        if !self.first {
-            self.line.push(',');
-        }
-        self.first = false;
         // Column names are our identifiers (letters, digits, `.`, `_`):
-        // copied as they are, without the escape scan.
-        debug_assert!(f
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'));
-        self.line.push('"');
-        self.line.push_str(f.name);
-        self.line.push_str("\":");
+        // the key was made with the column list, without an escape scan.
+        f.json_key.push(self.line, self.first);
+        self.first = false;
         v.write_json(self.line);
     }
 
