@@ -164,12 +164,21 @@ pub enum Value<'a> {
 /// Appends `0x` and `value` in at least `digits` lowercase hex digits.
 pub fn push_hex(out: &mut String, value: u64, digits: u8) {
     let used = (64 - value.leading_zeros()).div_ceil(4).max(1);
-    let n = used.max(u32::from(digits.min(16)));
-    out.push_str("0x");
-    for i in (0..n).rev() {
-        let nibble = value.checked_shr(i * 4).unwrap_or(0) & 0xf;
-        out.push(char::from(HEX_DIGITS[nibble as usize]));
+    let n = used.max(u32::from(digits.min(16))) as usize;
+    // Staged on the stack and copied once (CIP and EtherNet/IP rows write
+    // several of these, up to 16 digits each).
+    let mut buf = [0u8; 18];
+    buf[0] = b'0';
+    buf[1] = b'x';
+    for (i, d) in buf[2..2 + n].iter_mut().rev().enumerate() {
+        let nibble = value.checked_shr(i as u32 * 4).unwrap_or(0) & 0xf;
+        *d = HEX_DIGITS[nibble as usize];
     }
+    // SAFETY: `buf[..n + 2]` is "0x" and hex digits, ASCII; n + 2 <= 18.
+    #[allow(unsafe_code)]
+    unsafe {
+        push_padded(out, &buf, 0, n + 2)
+    };
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -766,6 +775,16 @@ mod tests {
         let mut s = String::new();
         JsonKey::of(&longest).push(&mut s, false);
         assert_eq!(s, format!(",\"{longest}\":"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hex_is_0x_and_at_least_the_digits_asked(value: u64, digits in 0u8..20) {
+            let mut s = String::from("=");
+            push_hex(&mut s, value, digits);
+            let width = usize::from(digits.clamp(1, 16));
+            proptest::prop_assert_eq!(s, format!("=0x{value:0width$x}"));
+        }
     }
 
     #[test]
