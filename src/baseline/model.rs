@@ -339,9 +339,18 @@ pub enum FileErrorKind {
 
 impl Baseline {
     pub fn from_json(text: &str) -> Result<Baseline, LoadError> {
-        /// The two fields that say what the file is, read first (the rest
-        /// skipped without being built) so that a file of another kind or
-        /// version is named as such rather than as corrupt.
+        // Typed directly, not through a `serde_json::Value` (a fifth
+        // fewer instructions, and no tree of the whole file in memory).
+        // A good file is read once; only a file that fails is read again
+        // for what it says it is.
+        if let Ok(b) = serde_json::from_str::<Baseline>(text) {
+            if b.format == FORMAT && b.version == VERSION {
+                return Ok(b);
+            }
+        }
+        /// The two fields that say what the file is (the rest skipped
+        /// without being built) so that a file of another kind or version
+        /// is named as such rather than as corrupt.
         #[derive(Deserialize)]
         struct Header {
             format: Option<serde_json::Value>,
@@ -374,8 +383,6 @@ impl Baseline {
         if found != VERSION {
             return Err(LoadError::Version { found });
         }
-        // Typed directly, not through a `serde_json::Value` (a fifth
-        // fewer instructions, and no tree of the whole file in memory).
         serde_json::from_str(text).map_err(corrupt)
     }
 
@@ -490,6 +497,24 @@ mod tests {
     use crate::time::Ts;
     use proptest::prelude::*;
     use std::net::Ipv4Addr;
+
+    /// A whole, well-formed baseline of another version or kind is refused
+    /// as such, not taken because it parses.
+    #[test]
+    fn a_complete_file_of_another_version_or_kind_is_refused() {
+        let good = Baseline::default().to_json();
+        assert!(Baseline::from_json(&good).is_ok());
+        let v3 = good.replace("\"version\": 2", "\"version\": 3");
+        assert!(matches!(
+            Baseline::from_json(&v3),
+            Err(LoadError::Version { found: 3 })
+        ));
+        let other = good.replace(FORMAT, "something-else");
+        assert!(matches!(
+            Baseline::from_json(&other),
+            Err(LoadError::NotABaseline(what)) if what.contains("something-else")
+        ));
+    }
 
     /// A baseline learned from requests drawn from a small plant: a few
     /// clients and servers, three functions, Modbus ranges, times.
