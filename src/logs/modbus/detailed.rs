@@ -5,7 +5,7 @@
 //! what ICSNPP's handler for it fills in. Reference quirks are kept and
 //! marked "as ICSNPP".
 
-use super::{id_values, names, opt_count, opt_counts, opt_str, text, ID};
+use super::{id_values, names, opt_count, text, ID};
 use crate::event::modbus::{
     Content, FileData, FileRecord, Message, Request, Response, Transaction,
 };
@@ -14,20 +14,21 @@ use crate::output::{bytes_text, field, Field, FieldType as T, LogRecord, Value};
 use crate::time::Ts;
 use std::borrow::Cow;
 
-/// A row of ICSNPP's `modbus_detailed.log`.
+/// A row of ICSNPP's `modbus_detailed.log`, borrowing its values from
+/// the transaction it is made of (rendering it allocates nothing).
 #[derive(Clone, Debug, PartialEq)]
-pub struct DetailedRow {
+pub struct DetailedRow<'t> {
     pub ts: Ts,
-    pub id: ConnId,
+    pub id: &'t ConnId,
     pub tid: u16,
     pub unit: u8,
     /// The function byte (exception bit included).
     pub fc: u8,
     pub address: Option<u64>,
     pub quantity: Option<u64>,
-    pub request_values: Option<Vec<u64>>,
-    pub response_values: Option<Vec<u64>>,
-    pub link_id: Option<String>,
+    pub request_values: Option<Counts<'t>>,
+    pub response_values: Option<Counts<'t>>,
+    pub link_id: Option<&'t str>,
     pub matched: Option<bool>,
     pub request_subfunction_code: Option<u16>,
     pub response_subfunction_code: Option<u16>,
@@ -37,12 +38,23 @@ pub struct DetailedRow {
     pub mei_type: Option<Cow<'static, str>>,
 }
 
-fn bits(b: &[bool]) -> Vec<u64> {
-    b.iter().map(|&x| u64::from(x)).collect()
+/// The register or coil values of a row, as its messages hold them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Counts<'t> {
+    Words(&'t [u16]),
+    Bits(&'t [bool]),
+    /// The value of a single-coil or single-register write.
+    One(u64),
 }
 
-fn words(w: &[u16]) -> Vec<u64> {
-    w.iter().map(|&x| u64::from(x)).collect()
+impl<'t> Counts<'t> {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Counts::Words(w) => Value::Words(w),
+            Counts::Bits(b) => Value::Bits(b),
+            Counts::One(v) => Value::CountsRef(std::slice::from_ref(v)),
+        }
+    }
 }
 
 /// ICSNPP's rendering of file records: Zeek's record text, joined.
@@ -90,7 +102,7 @@ fn merge_mei(stored: &mut Option<Cow<'static, str>>, new: Cow<'static, str>) {
 
 /// The address, quantity and values a request gives its row, whether the
 /// row starts with it or its response came first.
-fn request_fields(row: &mut DetailedRow, ev: &Request) {
+fn request_fields<'t>(row: &mut DetailedRow<'t>, ev: &'t Request) {
     match ev {
         Request::ReadBits { start, quantity } | Request::ReadRegisters { start, quantity } => {
             row.address = Some(u64::from(*start));
@@ -99,22 +111,22 @@ fn request_fields(row: &mut DetailedRow, ev: &Request) {
         Request::WriteSingleCoil { address, value } => {
             row.address = Some(u64::from(*address));
             row.quantity = Some(1);
-            row.request_values = Some(vec![u64::from(*value)]);
+            row.request_values = Some(Counts::One(u64::from(*value)));
         }
         Request::WriteSingleRegister { address, value } => {
             row.address = Some(u64::from(*address));
             row.quantity = Some(1);
-            row.request_values = Some(vec![u64::from(*value)]);
+            row.request_values = Some(Counts::One(u64::from(*value)));
         }
         Request::WriteMultipleCoils { start, coils } => {
             row.address = Some(u64::from(*start));
             row.quantity = Some(coils.len() as u64);
-            row.request_values = Some(bits(coils));
+            row.request_values = Some(Counts::Bits(coils));
         }
         Request::WriteMultipleRegisters { start, registers } => {
             row.address = Some(u64::from(*start));
             row.quantity = Some(registers.len() as u64);
-            row.request_values = Some(words(registers));
+            row.request_values = Some(Counts::Words(registers));
         }
         Request::ReadFileRecord { refs } | Request::WriteFileRecord { refs } => {
             row.quantity = Some(*refs as u64);
@@ -125,7 +137,7 @@ fn request_fields(row: &mut DetailedRow, ev: &Request) {
 }
 
 /// A row that starts with a request (it came first).
-fn request_first(row: &mut DetailedRow, ev: &Request) {
+fn request_first<'t>(row: &mut DetailedRow<'t>, ev: &'t Request) {
     request_fields(row, ev);
     match ev {
         Request::MaskWrite { address, .. } => row.address = Some(u64::from(*address)),
@@ -139,25 +151,25 @@ fn request_first(row: &mut DetailedRow, ev: &Request) {
 }
 
 /// A row that starts with a response (it came first, or alone).
-fn response_first(row: &mut DetailedRow, ev: &Response) {
+fn response_first<'t>(row: &mut DetailedRow<'t>, ev: &'t Response) {
     match ev {
         Response::ReadBits { bits: b } => {
             row.quantity = Some(b.len() as u64);
-            row.response_values = Some(bits(b));
+            row.response_values = Some(Counts::Bits(b));
         }
         Response::ReadRegisters { registers } => {
             row.quantity = Some(registers.len() as u64);
-            row.response_values = Some(words(registers));
+            row.response_values = Some(Counts::Words(registers));
         }
         Response::WriteSingleCoil { address, value } => {
             row.address = Some(u64::from(*address));
             row.quantity = Some(1);
-            row.response_values = Some(vec![u64::from(*value)]);
+            row.response_values = Some(Counts::One(u64::from(*value)));
         }
         Response::WriteSingleRegister { address, value } => {
             row.address = Some(u64::from(*address));
             row.quantity = Some(1);
-            row.response_values = Some(vec![u64::from(*value)]);
+            row.response_values = Some(Counts::One(u64::from(*value)));
         }
         Response::WriteMultiple { start, quantity } => {
             row.address = Some(u64::from(*start));
@@ -180,7 +192,7 @@ fn response_first(row: &mut DetailedRow, ev: &Response) {
         Response::ReadFifo { fifos } => {
             row.quantity = Some(fifos.len() as u64);
             if !fifos.is_empty() {
-                row.response_values = Some(words(fifos));
+                row.response_values = Some(Counts::Words(fifos));
             }
         }
         Response::Diagnostics { sub, data } => {
@@ -193,7 +205,7 @@ fn response_first(row: &mut DetailedRow, ev: &Response) {
 }
 
 /// A request completing a row its response started.
-fn request_after(row: &mut DetailedRow, m: &Message<Request>) {
+fn request_after<'t>(row: &mut DetailedRow<'t>, m: &'t Message<Request>) {
     let Some(ev) = m.body.get() else { return };
     request_fields(row, ev);
     match ev {
@@ -209,26 +221,28 @@ fn request_after(row: &mut DetailedRow, m: &Message<Request>) {
 }
 
 /// A response completing a row its request started.
-fn response_after(row: &mut DetailedRow, m: &Message<Response>) {
+fn response_after<'t>(row: &mut DetailedRow<'t>, m: &'t Message<Response>) {
     let Some(ev) = m.body.get() else { return };
     match ev {
         Response::ReadBits { bits: b } => {
             let want = row.quantity.unwrap_or(0) as usize;
             let (head, rest) = b.split_at_checked(want).unwrap_or((b, &[]));
-            row.response_values = Some(bits(head));
+            row.response_values = Some(Counts::Bits(head));
             if !rest.is_empty() {
                 let rest: Vec<String> = rest.iter().map(|&x| u8::from(x).to_string()).collect();
                 row.response_data = Some(rest.join(",").into_bytes());
             }
         }
-        Response::ReadRegisters { registers } => row.response_values = Some(words(registers)),
+        Response::ReadRegisters { registers } => {
+            row.response_values = Some(Counts::Words(registers))
+        }
         Response::WriteSingleCoil { address, value } => {
-            row.response_values = Some(vec![u64::from(*value)]);
+            row.response_values = Some(Counts::One(u64::from(*value)));
             row.address = Some(u64::from(*address));
             row.quantity = Some(1);
         }
         Response::WriteSingleRegister { value, .. } => {
-            row.response_values = Some(vec![u64::from(*value)])
+            row.response_values = Some(Counts::One(u64::from(*value)))
         }
         Response::WriteMultiple { start, quantity } => {
             if m.function == 16 {
@@ -249,7 +263,7 @@ fn response_after(row: &mut DetailedRow, m: &Message<Response>) {
         Response::ReadFifo { fifos } => {
             row.quantity = Some(fifos.len() as u64);
             if !fifos.is_empty() {
-                row.response_values = Some(words(fifos));
+                row.response_values = Some(Counts::Words(fifos));
             }
         }
         Response::Diagnostics { sub, data } => {
@@ -266,7 +280,7 @@ fn response_after(row: &mut DetailedRow, m: &Message<Response>) {
 
 /// The row of a transaction; none when the request's content was refused
 /// (ICSNPP's handler never ran for it).
-pub fn detailed_row(t: &Transaction) -> Option<DetailedRow> {
+pub fn detailed_row(t: &Transaction) -> Option<DetailedRow<'_>> {
     if matches!(&t.request, Some(m) if m.body == Content::Refused) {
         return None;
     }
@@ -277,7 +291,7 @@ pub fn detailed_row(t: &Transaction) -> Option<DetailedRow> {
     let (ts, unit, fc) = first.unwrap_or_default();
     let mut row = DetailedRow {
         ts,
-        id: t.id.clone(),
+        id: &t.id,
         tid: t.tid,
         unit,
         fc,
@@ -285,7 +299,7 @@ pub fn detailed_row(t: &Transaction) -> Option<DetailedRow> {
         quantity: None,
         request_values: None,
         response_values: None,
-        link_id: t.link.clone(),
+        link_id: t.link.as_deref(),
         matched: t.matched,
         request_subfunction_code: None,
         response_subfunction_code: None,
@@ -339,7 +353,7 @@ static DETAILED_FIELDS: [Field; 21] = [
     field("mei_type", T::String),
 ];
 
-impl LogRecord for DetailedRow {
+impl LogRecord for DetailedRow<'_> {
     const PATH: &'static str = "modbus_detailed";
     fn fields() -> &'static [Field] {
         &DETAILED_FIELDS
@@ -349,15 +363,16 @@ impl LogRecord for DetailedRow {
     }
     fn values<'a>(&'a self, out: &mut dyn crate::output::Sink<'a>) {
         out.push(Value::Time(self.ts));
-        id_values(&self.id, out);
+        id_values(self.id, out);
         out.push(Value::Count(u64::from(self.tid)));
         out.push(Value::Count(u64::from(self.unit)));
         out.push(Value::name(names::func_name(self.fc)));
         out.push(opt_count(self.address));
         out.push(opt_count(self.quantity));
-        out.push(opt_counts(&self.request_values));
-        out.push(opt_counts(&self.response_values));
-        out.push(opt_str(&self.link_id));
+        for values in [&self.request_values, &self.response_values] {
+            out.push(values.as_ref().map_or(Value::Unset, Counts::value));
+        }
+        out.push(self.link_id.map_or(Value::Unset, Value::Ref));
         out.push(self.matched.map(Value::Bool).unwrap_or(Value::Unset));
         let sub = |c: Option<u16>| {
             c.map_or(Value::Unset, |c| {

@@ -57,14 +57,6 @@ fn opt_count(v: Option<u64>) -> Value<'static> {
     v.map(Value::Count).unwrap_or(Value::Unset)
 }
 
-fn opt_str(v: &Option<String>) -> Value<'_> {
-    v.as_deref().map(Value::Ref).unwrap_or(Value::Unset)
-}
-
-fn opt_counts(v: &Option<Vec<u64>>) -> Value<'_> {
-    v.as_deref().map_or(Value::Unset, Value::CountsRef)
-}
-
 const ID: [Field; 6] = crate::output::CONN_HEAD;
 
 static MODBUS_FIELDS: [Field; 11] = [
@@ -207,14 +199,14 @@ impl LogRecord for ReadWrite {
                 ..
             } => {
                 out.push(Value::Count(u64::from(*write_start)));
-                out.push(Value::Counts(write.iter().map(|&w| u64::from(w)).collect()));
+                out.push(Value::Words(write));
                 out.push(Value::Count(u64::from(*read_start)));
                 out.push(Value::Count(u64::from(*read_quantity)));
                 out.push(Value::Unset);
             }
             ReadWrite::Response { read, .. } => {
                 out.extend(std::iter::repeat_n(Value::Unset, 4));
-                out.push(Value::Counts(read.iter().map(|&w| u64::from(w)).collect()));
+                out.push(Value::Words(read));
             }
         }
     }
