@@ -102,7 +102,19 @@ pub struct Inventory {
     /// The IPv4 address each MAC was last seen with: how a layer-2
     /// frame's sender and receiver are named by address.
     mac_ips: HashMap<[u8; 6], MacIp, foldhash::fast::RandomState>,
+    /// Requests (client, server, protocol, port) whose port and hosts are
+    /// in all four of their devices' sets: a repeat only counts, skipping
+    /// the four set searches (a polling client repeats one request all
+    /// day). Emptied whenever a value may leave one of those sets (a full
+    /// set taking a smaller value, a station merged in); past its cap,
+    /// requests are simply recorded in full.
+    recorded: std::collections::HashSet<RequestKey, foldhash::fast::RandomState>,
 }
+
+type RequestKey = (IpAddr, IpAddr, &'static str, u16);
+
+/// Requests remembered as recorded (~40 bytes each).
+const MAX_RECORDED: usize = 16_384;
 
 /// A MAC's last IPv4 address, and how often it changed: a device
 /// re-addressed once or twice is still named by its latest; a MAC that
@@ -165,6 +177,8 @@ impl Inventory {
         if !self.devices.by_mac.is_empty() && self.devices.by_ip.contains_key(&ip) {
             if let Some(s) = self.devices.by_mac.remove(&mac) {
                 if let Some(d) = self.devices.by_ip.get_mut(&ip) {
+                    // A merge keeps the first of each set's union.
+                    self.recorded.clear();
                     d.merge(&s);
                 }
             }
@@ -223,6 +237,8 @@ impl Inventory {
         let established = c.established();
         let protocol = c.protocol();
         let id = &c.id;
+        // Whether a full set may have dropped a value `recorded` vouches for.
+        let mut full = false;
         if let Some(d) = self.device(id.orig_h, ts) {
             d.seen(end);
             d.packets_sent += c.orig_pkts;
@@ -234,6 +250,7 @@ impl Inventory {
             }
             if established {
                 with_slot(&mut d.activity.used, protocol, |ports| {
+                    full |= ports.len() >= MAX_SET;
                     device::add_capped(ports, id.resp_p);
                 });
             }
@@ -249,9 +266,13 @@ impl Inventory {
             }
             if established {
                 with_slot(&mut d.activity.served, protocol, |ports| {
+                    full |= ports.len() >= MAX_SET;
                     device::add_capped(ports, id.resp_p);
                 });
             }
+        }
+        if full {
+            self.recorded.clear();
         }
         self.saw_mac(c.orig_mac, id.orig_h);
         self.saw_mac(c.resp_mac, id.resp_h);
@@ -263,16 +284,27 @@ impl Inventory {
     pub fn request(&mut self, r: &Request<'_>) {
         let ts = r.ts.0;
         let protocol = r.protocol();
+        let key = (r.client(), r.server(), protocol, r.port());
+        let repeat = self.recorded.contains(&key);
+        // Whether a full set may have dropped a value, and whether all
+        // four values are now in their sets.
+        let (mut full, mut kept) = (false, true);
         if let Some(d) = self.device(r.client(), ts) {
             let a = &mut d.activity;
-            with_slot(&mut a.used, protocol, |ports| {
-                device::add_capped(ports, r.port());
-            });
             with_slot(&mut a.requests_sent, protocol, |n| *n += 1);
-            let dropped = &mut a.peers_dropped;
-            with_slot(&mut a.servers, protocol, |hosts| {
-                device::add_counted(hosts, r.server(), dropped);
-            });
+            if !repeat {
+                with_slot(&mut a.used, protocol, |ports| {
+                    full |= ports.len() >= MAX_SET;
+                    device::add_capped(ports, r.port());
+                    kept &= ports.contains(&r.port());
+                });
+                let dropped = &mut a.peers_dropped;
+                with_slot(&mut a.servers, protocol, |hosts| {
+                    full |= hosts.len() >= MAX_SET;
+                    device::add_counted(hosts, r.server(), dropped);
+                    kept &= hosts.contains(&r.server());
+                });
+            }
             if r.write {
                 a.writes_sent += 1;
             }
@@ -292,17 +324,33 @@ impl Inventory {
             if let Function::OpcUa(service) = r.function {
                 device::add_capped(&mut a.opcua_services, format!("{service}Request"));
             }
+        } else {
+            kept = false;
         }
         if let Some(d) = self.device(r.server(), ts) {
             let a = &mut d.activity;
-            with_slot(&mut a.served, protocol, |ports| {
-                device::add_capped(ports, r.port());
-            });
             with_slot(&mut a.requests_served, protocol, |n| *n += 1);
-            let dropped = &mut a.peers_dropped;
-            with_slot(&mut a.clients, protocol, |hosts| {
-                device::add_counted(hosts, r.client(), dropped);
-            });
+            if !repeat {
+                with_slot(&mut a.served, protocol, |ports| {
+                    full |= ports.len() >= MAX_SET;
+                    device::add_capped(ports, r.port());
+                    kept &= ports.contains(&r.port());
+                });
+                let dropped = &mut a.peers_dropped;
+                with_slot(&mut a.clients, protocol, |hosts| {
+                    full |= hosts.len() >= MAX_SET;
+                    device::add_counted(hosts, r.client(), dropped);
+                    kept &= hosts.contains(&r.client());
+                });
+            }
+        } else {
+            kept = false;
+        }
+        if full {
+            self.recorded.clear();
+        }
+        if !repeat && kept && self.recorded.len() < MAX_RECORDED {
+            self.recorded.insert(key);
         }
     }
 
@@ -478,5 +526,64 @@ mod tests {
         assert_eq!(plc.requests_served["modbus"], 3);
         assert_eq!(plc.clients["modbus"].len(), 2);
         assert_eq!(inv.peers_dropped(), 12);
+    }
+
+    proptest::proptest! {
+        /// Remembering recorded requests changes nothing: devices fed
+        /// the same requests and connection ends, with their sets filling
+        /// past the cap (many servers, many ports), are those of an
+        /// inventory that records every request in full.
+        #[test]
+        fn recorded_requests_change_nothing(
+            steps in proptest::collection::vec(
+                (
+                    0u8..2,
+                    // Servers past the set's cap (64); the largest, which
+                    // a full set drops first, asked again and again.
+                    proptest::prop_oneof![1 => 0u32..4, 2 => 60u32..66, 2 => 0u32..66],
+                    proptest::prop_oneof![3 => 0u16..3, 1 => 0u16..80],
+                    proptest::bool::weighted(0.1),
+                ),
+                0..1500,
+            )
+        ) {
+            let (mut memo, mut full) = (Inventory::default(), Inventory::default());
+            for (client, server, port, end) in steps {
+                let id = ConnId::tcp(
+                    "C",
+                    (IpAddr::V4(Ipv4Addr::new(10, 0, 0, client)), 40000),
+                    (IpAddr::V4(Ipv4Addr::from(0x0a01_0000 + server)), 500 + port),
+                );
+                for inv in [&mut memo, &mut full] {
+                    if end {
+                        inv.conn_end(&Conn {
+                            ts: Ts(2_000_000),
+                            id: id.clone(),
+                            service: vec!["modbus"],
+                            duration: None,
+                            orig_bytes: None,
+                            resp_bytes: Some(10),
+                            conn_state: "SF",
+                            local_orig: true,
+                            local_resp: true,
+                            missed_bytes: 0,
+                            history: "ShADad".into(),
+                            orig_pkts: 3,
+                            orig_ip_bytes: 150,
+                            resp_pkts: 3,
+                            resp_ip_bytes: 150,
+                            orig_mac: None,
+                            resp_mac: None,
+                        });
+                    } else {
+                        inv.request(&Request::read(Ts(1_000_000), &id, Function::Modbus(0x03, None)));
+                    }
+                }
+                full.recorded.clear();
+            }
+            let devices = |inv: &Inventory| inv.devices.values().cloned().collect::<Vec<_>>();
+            proptest::prop_assert_eq!(devices(&memo), devices(&full));
+            proptest::prop_assert_eq!(memo.peers_dropped(), full.peers_dropped());
+        }
     }
 }
