@@ -92,12 +92,19 @@ impl JsonKey {
 
     /// Appends the key, without its comma when it is the row's first.
     pub(crate) fn push(&self, out: &mut String, first: bool) {
-        let skip = usize::from(first);
-        // SAFETY: the bytes are ASCII (checked by `of`), `len` is at most
-        // the array's size and `skip` at most 1 < `len`.
+        let len = usize::from(self.len);
+        if first {
+            // Once a row: an ordinary copy.
+            if let Some(key) = self.bytes.get(1..len) {
+                out.push_str(std::str::from_utf8(key).unwrap_or_default());
+            }
+            return;
+        }
+        // SAFETY: the bytes are ASCII (checked by `of`) and `len` is at
+        // most the array's size.
         #[allow(unsafe_code)]
         unsafe {
-            push_padded(out, &self.bytes, skip, usize::from(self.len))
+            push_padded(out, &self.bytes, len)
         }
     }
 }
@@ -129,32 +136,32 @@ pub fn push_short(out: &mut String, s: &str) {
     // SAFETY: `buf[..n]` is a copy of `s`'s bytes, UTF-8, and n <= 16.
     #[allow(unsafe_code)]
     unsafe {
-        push_padded(out, &buf, 0, n)
+        push_padded(out, &buf, n)
     };
 }
 
-/// Appends `padded[skip..len]` with one copy of the whole array into the
-/// line's spare room (a fixed-size copy instead of a call to `memcpy`).
+/// Appends `padded[..len]` with one copy of the whole array into the
+/// line's spare room (a copy of a size known when compiling, made without
+/// a call to `memcpy`).
 ///
 /// # Safety
 ///
-/// `padded[skip..len]` must be UTF-8 and `skip <= len <= N`.
+/// `padded[..len]` must be UTF-8 and `len <= N`.
 #[allow(unsafe_code)]
-unsafe fn push_padded<const N: usize>(out: &mut String, padded: &[u8; N], skip: usize, len: usize) {
-    debug_assert!(skip <= len && len <= N);
-    debug_assert!(std::str::from_utf8(&padded[skip..len]).is_ok());
+unsafe fn push_padded<const N: usize>(out: &mut String, padded: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
+    debug_assert!(std::str::from_utf8(&padded[..len]).is_ok());
     // SAFETY: the line stays UTF-8: the bytes that become part of it are
-    // `padded[skip..len]`, UTF-8 by the contract; the rest of the copy lands
-    // in the vector's spare capacity, past its length.
+    // `padded[..len]`, UTF-8 by the contract; the rest of the copy lands in
+    // the vector's spare capacity, past its length.
     let v = unsafe { out.as_mut_vec() };
     v.reserve(N);
     let at = v.len();
-    // SAFETY: `reserve(N)` made room for N bytes past `at`; `skip <= N`
-    // keeps the source in the array, and the two do not overlap (the array
-    // is not the line's); `at + len - skip` bytes are then initialized.
+    // SAFETY: `reserve(N)` made room for N bytes past `at`; the array and
+    // the line do not overlap; `at + len` bytes are then initialized.
     unsafe {
-        std::ptr::copy_nonoverlapping(padded.as_ptr().add(skip), v.as_mut_ptr().add(at), N - skip);
-        v.set_len(at + len - skip);
+        std::ptr::copy_nonoverlapping(padded.as_ptr(), v.as_mut_ptr().add(at), N);
+        v.set_len(at + len);
     }
 }
 
@@ -212,7 +219,7 @@ pub fn push_hex(out: &mut String, value: u64, digits: u8) {
     // SAFETY: `buf[..n + 2]` is "0x" and hex digits, ASCII; n + 2 <= 18.
     #[allow(unsafe_code)]
     unsafe {
-        push_padded(out, &buf, 0, n + 2)
+        push_padded(out, &buf, n + 2)
     };
 }
 
@@ -543,7 +550,7 @@ fn push_json_micros(out: &mut String, us: i64) {
     // array; it holds itoa's digits, '-' and '.', all ASCII.
     #[allow(unsafe_code)]
     unsafe {
-        push_padded(out, &buf, 0, n)
+        push_padded(out, &buf, n)
     };
 }
 
@@ -765,7 +772,7 @@ pub fn push_addr(out: &mut String, a: &std::net::IpAddr) {
             // the array; it holds digits and '.', all ASCII.
             #[allow(unsafe_code)]
             unsafe {
-                push_padded(out, &buf, 0, n)
+                push_padded(out, &buf, n)
             };
         }
         std::net::IpAddr::V6(_) => {
