@@ -183,7 +183,10 @@ impl FlowTable {
         let (slot, fresh) = match self.find(&key) {
             Some(slot) => {
                 let expired = match self.slots.get(slot as usize) {
-                    Some(Some(s)) => s.deadline(&self.cfg) <= now,
+                    // `scheduled` is never later than the real deadline:
+                    // before it, the connection is live without working
+                    // its deadline out.
+                    Some(Some(s)) => now >= s.scheduled && s.deadline(&self.cfg) <= now,
                     _ => false,
                 };
                 let reused = !expired
