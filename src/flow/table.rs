@@ -178,7 +178,20 @@ impl FlowTable {
         payload: &[u8],
         em: &mut Emitter,
     ) {
-        let (key, side) = FlowKey::of(d);
+        self.packet_keyed((seq, ts, now), FlowKey::of(d), d, payload, em);
+    }
+
+    /// [`FlowTable::packet`] with the packet's key and side already made
+    /// (`FlowKey::of`), as the capture thread made them to pick the shard.
+    pub fn packet_keyed(
+        &mut self,
+        (seq, ts, now): (u64, Ts, Ts),
+        (key, side): (FlowKey, Side),
+        d: &Decoded,
+        payload: &[u8],
+        em: &mut Emitter,
+    ) {
+        debug_assert_eq!((key, side), FlowKey::of(d));
         let now = now.max(ts);
         let (slot, fresh) = match self.find(&key) {
             Some(slot) => {

@@ -1,6 +1,7 @@
 //! Batches of decoded packets travelling from the capture thread to a worker.
 
 use crate::decode::Decoded;
+use crate::flow::{FlowKey, Side};
 use crate::time::Ts;
 
 /// One packet inside a batch. `decoded.payload_off` indexes the batch's
@@ -13,6 +14,10 @@ pub struct BatchPacket {
     pub now: Ts,
     /// The virtual shard of the packet's connection.
     pub shard: u16,
+    /// The connection's key and the sender's side of it, as the shard was
+    /// picked by (made once, here).
+    pub key: FlowKey,
+    pub side: Side,
     pub decoded: Decoded,
 }
 

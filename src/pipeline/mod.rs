@@ -826,7 +826,7 @@ impl<'a> Capturer<'a> {
     }
 
     fn dispatch(&mut self, ts: Ts, d: Decoded, frame: &[u8]) {
-        let (key, _) = FlowKey::of(&d);
+        let (key, side) = FlowKey::of(&d);
         let shard = shard_of(&key);
         let w = shard % self.batches.len();
         let p = BatchPacket {
@@ -834,6 +834,8 @@ impl<'a> Capturer<'a> {
             ts,
             now: self.now,
             shard: shard as u16,
+            key,
+            side,
             decoded: d,
         };
         self.tick_bytes += d.payload(frame).len();

@@ -226,7 +226,13 @@ pub fn run(
                     em.at_packet(p.seq);
                     let table = tables[usize::from(p.shard) % VIRTUAL_SHARDS]
                         .get_or_insert_with(|| FlowTable::new(shard_cfg.clone()));
-                    table.packet(p.seq, p.ts, p.now, &p.decoded, batch.payload(p), &mut em);
+                    table.packet_keyed(
+                        (p.seq, p.ts, p.now),
+                        (p.key, p.side),
+                        &p.decoded,
+                        batch.payload(p),
+                        &mut em,
+                    );
                 }
                 em.at_sweep(batch.last_seq);
                 for t in tables.iter_mut().flatten() {
