@@ -342,10 +342,13 @@ impl Baseline {
         // Typed directly, not through a `serde_json::Value` (a fifth
         // fewer instructions, and no tree of the whole file in memory).
         // A good file is read once; only a file that fails is read again
-        // for what it says it is.
-        if let Ok(b) = serde_json::from_str::<Baseline>(text) {
-            if b.format == FORMAT && b.version == VERSION {
-                return Ok(b);
+        // for what it says it is. Only an object: serde would also take
+        // the fields as an array, which the checks below refuse.
+        if text.trim_start().starts_with('{') {
+            if let Ok(b) = serde_json::from_str::<Baseline>(text) {
+                if b.format == FORMAT && b.version == VERSION {
+                    return Ok(b);
+                }
             }
         }
         /// The two fields that say what the file is (the rest skipped
@@ -513,6 +516,13 @@ mod tests {
         assert!(matches!(
             Baseline::from_json(&other),
             Err(LoadError::NotABaseline(what)) if what.contains("something-else")
+        ));
+        // The fields as an array parse as the struct, but are no baseline
+        // file (refused as corrupt, as the header check always did).
+        let array = format!(r#"["{FORMAT}", {VERSION}, 0, 0, [], []]"#);
+        assert!(matches!(
+            Baseline::from_json(&array),
+            Err(LoadError::Corrupt(_))
         ));
     }
 
