@@ -23,7 +23,7 @@ use crate::event::opcua::Application;
 use crate::event::{Conn, ConnStart};
 use crate::observe::{is_device, Function, Request};
 use crate::time::Ts;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// Devices kept; past this, new addresses are counted, not recorded.
@@ -40,6 +40,31 @@ fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnc
             map.insert(key.to_string(), v);
         }
     }
+}
+
+/// Adds a request's server port and the host on the other side to one
+/// side's per-protocol sets (ports used or served, servers or clients, and
+/// the count of hosts a full set could not keep): whether a full set may
+/// have dropped a value, and whether both are now in their sets.
+fn add_port_and_peer(
+    ports: &mut BTreeMap<String, BTreeSet<u16>>,
+    hosts: &mut BTreeMap<String, BTreeSet<IpAddr>>,
+    dropped: &mut u64,
+    protocol: &str,
+    (port, peer): (u16, IpAddr),
+) -> (bool, bool) {
+    let (mut full, mut kept) = (false, true);
+    with_slot(ports, protocol, |ports| {
+        full |= ports.len() >= MAX_SET;
+        device::add_capped(ports, port);
+        kept &= ports.contains(&port);
+    });
+    with_slot(hosts, protocol, |hosts| {
+        full |= hosts.len() >= MAX_SET;
+        device::add_counted(hosts, peer, dropped);
+        kept &= hosts.contains(&peer);
+    });
+    (full, kept)
 }
 
 /// The devices of an inventory, found by address in one hash probe
@@ -293,17 +318,10 @@ impl Inventory {
             let a = &mut d.activity;
             with_slot(&mut a.requests_sent, protocol, |n| *n += 1);
             if !repeat {
-                with_slot(&mut a.used, protocol, |ports| {
-                    full |= ports.len() >= MAX_SET;
-                    device::add_capped(ports, r.port());
-                    kept &= ports.contains(&r.port());
-                });
-                let dropped = &mut a.peers_dropped;
-                with_slot(&mut a.servers, protocol, |hosts| {
-                    full |= hosts.len() >= MAX_SET;
-                    device::add_counted(hosts, r.server(), dropped);
-                    kept &= hosts.contains(&r.server());
-                });
+                let (used, servers) = (&mut a.used, &mut a.servers);
+                let peer = (r.port(), r.server());
+                let (f, k) = add_port_and_peer(used, servers, &mut a.peers_dropped, protocol, peer);
+                (full, kept) = (full | f, kept & k);
             }
             if r.write {
                 a.writes_sent += 1;
@@ -331,17 +349,11 @@ impl Inventory {
             let a = &mut d.activity;
             with_slot(&mut a.requests_served, protocol, |n| *n += 1);
             if !repeat {
-                with_slot(&mut a.served, protocol, |ports| {
-                    full |= ports.len() >= MAX_SET;
-                    device::add_capped(ports, r.port());
-                    kept &= ports.contains(&r.port());
-                });
-                let dropped = &mut a.peers_dropped;
-                with_slot(&mut a.clients, protocol, |hosts| {
-                    full |= hosts.len() >= MAX_SET;
-                    device::add_counted(hosts, r.client(), dropped);
-                    kept &= hosts.contains(&r.client());
-                });
+                let (served, clients) = (&mut a.served, &mut a.clients);
+                let peer = (r.port(), r.client());
+                let (f, k) =
+                    add_port_and_peer(served, clients, &mut a.peers_dropped, protocol, peer);
+                (full, kept) = (full | f, kept & k);
             }
         } else {
             kept = false;
