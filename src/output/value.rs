@@ -720,9 +720,9 @@ static DIGIT_PAIRS: [u8; 200] = {
 
 /// Appends text of any length staged on the stack (a list of counts) in
 /// one copy, without validating it as UTF-8 or pushing it byte by byte.
-/// Text no longer than a fixed bound goes through [`push_padded`] instead
-/// (a fixed-size copy; for the 256-byte stage of a list it measured
-/// slower than this).
+/// Text no longer than a small fixed bound goes through [`push_padded`]
+/// instead; a list's 256-byte stage is mostly short, and copying all of
+/// it every time would cost more than this copy of what it holds.
 ///
 /// # Safety
 ///
