@@ -60,8 +60,17 @@ impl Letters {
         }
     }
 
+    /// The letters without the text check `as_str` makes: what every
+    /// packet reads (the string itself is only read for the log).
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Letters::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Letters::Spilled(s) => s.as_bytes(),
+        }
+    }
+
     fn len(&self) -> usize {
-        self.as_str().len()
+        self.as_bytes().len()
     }
 
     fn push(&mut self, c: u8) {
@@ -199,7 +208,7 @@ impl History {
     /// True when the history is exactly "H": the connection began with a
     /// SYN-ACK that was not flipped at creation.
     pub fn is_lone_syn_ack(&self) -> bool {
-        self.as_str() == "H"
+        self.letters.as_bytes() == b"H"
     }
 
     /// Zeek's late flip of such a connection: the history becomes "^h".
