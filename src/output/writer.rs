@@ -111,13 +111,97 @@ impl std::borrow::Borrow<str> for LogName {
     }
 }
 
+/// The open files of a run, by their log's name. A row names its log with
+/// the same static text as the log's other rows, so a small table keyed by
+/// the text's address answers nearly every lookup; the map by text answers
+/// the rest (hashing the name was most of a line's lookup).
+#[derive(Default)]
+struct Files {
+    open: Vec<(LogName, LogFile)>,
+    by_name: HashMap<LogName, usize, foldhash::fast::RandomState>,
+    /// (address, length, index in `open`) of names looked up lately, in
+    /// a slot from the address; a slot is replaced by the next name that
+    /// maps to it.
+    by_address: [(usize, usize, usize); ADDRESS_SLOTS],
+}
+
+const ADDRESS_SLOTS: usize = 32;
+
+impl Files {
+    fn slot(log: &'static str) -> usize {
+        let a = log.as_ptr() as usize;
+        (a ^ a >> 6 ^ a >> 12) % ADDRESS_SLOTS
+    }
+
+    fn index(&mut self, log: &'static str) -> Option<usize> {
+        let slot = Files::slot(log);
+        let (at, len, i) = self.by_address.get(slot).copied().unwrap_or_default();
+        if at == log.as_ptr() as usize && len == log.len() && at != 0 {
+            return Some(i);
+        }
+        let i = *self.by_name.get(&LogName(log))?;
+        if let Some(s) = self.by_address.get_mut(slot) {
+            *s = (log.as_ptr() as usize, log.len(), i);
+        }
+        Some(i)
+    }
+
+    fn get(&self, log: &str) -> Option<&LogFile> {
+        self.open.iter().find(|(n, _)| n.0 == log).map(|(_, f)| f)
+    }
+
+    /// The file of `log`, made by `make` if it is not open.
+    fn get_or_make<E>(
+        &mut self,
+        log: &'static str,
+        make: impl FnOnce() -> Result<LogFile, E>,
+    ) -> Result<&mut LogFile, E> {
+        let i = match self.index(log) {
+            Some(i) => i,
+            None => {
+                let f = make()?;
+                self.by_name.insert(LogName(log), self.open.len());
+                self.open.push((LogName(log), f));
+                self.open.len() - 1
+            }
+        };
+        // `by_name` and `by_address` only hold positions in `open`.
+        Ok(&mut self.open[i].1)
+    }
+
+    /// Every file, in name order, leaving none open.
+    fn take_sorted(&mut self) -> Vec<(LogName, LogFile)> {
+        let mut files = std::mem::take(self).open;
+        files.sort_by_key(|(log, _)| log.0);
+        files
+    }
+
+    /// Every file, in name order.
+    fn sorted_mut(&mut self) -> impl Iterator<Item = &mut LogFile> {
+        self.open.sort_by_key(|(log, _)| log.0);
+        self.by_address = Default::default();
+        for (i, (log, _)) in self.open.iter().enumerate() {
+            self.by_name.insert(*log, i);
+        }
+        self.values_mut()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'static str, &LogFile)> {
+        self.open.iter().map(|(n, f)| (n.0, f))
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut LogFile> {
+        self.open.iter_mut().map(|(_, f)| f)
+    }
+}
+
 /// The set of log files of one run.
 pub struct LogWriter {
     dir: PathBuf,
     format: LogFormat,
-    /// Hashed: every row looks its file up (an ordered map compared ~12
-    /// names per row); ordered by name wherever the order shows.
-    files: HashMap<LogName, LogFile, foldhash::fast::RandomState>,
+    /// Every row looks its file up; ordered by name wherever the order
+    /// shows.
+    files: Files,
     line: String,
     open_ts: Option<Ts>,
     /// Rows counted but not written (a run that only learns a baseline).
@@ -145,7 +229,7 @@ impl LogWriter {
         Ok(LogWriter {
             dir: dir.to_path_buf(),
             format,
-            files: HashMap::default(),
+            files: Files::default(),
             line: String::with_capacity(512),
             open_ts: None,
             discarded: None,
@@ -169,7 +253,7 @@ impl LogWriter {
         LogWriter {
             dir: PathBuf::new(),
             format: LogFormat::Json,
-            files: HashMap::default(),
+            files: Files::default(),
             line: String::new(),
             open_ts: None,
             discarded: Some(BTreeMap::new()),
@@ -194,8 +278,7 @@ impl LogWriter {
         let close = stamp(close_ts);
         let mut done = Vec::new();
         let format = self.format;
-        let mut files: Vec<_> = std::mem::take(&mut self.files).into_iter().collect();
-        files.sort_by_key(|(log, _)| log.0);
+        let mut files = self.files.take_sorted();
         for (_, f) in files.iter_mut() {
             if format == LogFormat::Tsv {
                 f.buf
@@ -230,8 +313,8 @@ impl LogWriter {
             return d.iter().map(|(k, n)| (k.to_string(), *n)).collect();
         }
         let mut counts = self.rotated.clone();
-        for (log, f) in &self.files {
-            *counts.entry(log.0).or_default() += f.rows;
+        for (log, f) in self.files.iter() {
+            *counts.entry(log).or_default() += f.rows;
         }
         counts
             .into_iter()
@@ -287,15 +370,10 @@ impl LogWriter {
         }
         self.written += line.len() as u64;
         let disk = self.disk.as_ref();
-        let file = file(
-            &mut self.files,
-            &self.dir,
-            self.format,
-            self.keep_previous,
-            self.open_ts,
-            log,
-            fields,
-        )?;
+        let (dir, format, keep, open) = (&self.dir, self.format, self.keep_previous, self.open_ts);
+        let file = self
+            .files
+            .get_or_make(log, || make_file(dir, format, keep, open, log, fields))?;
         file.rows += 1;
         // Handed on before the line would grow the buffer (a copy of it).
         if file.buf.len() + line.len() > file.buf.capacity().max(CHUNK) {
@@ -328,9 +406,7 @@ impl LogWriter {
     pub fn finish(mut self, close_ts: Ts) -> Result<(), WriteError> {
         let format = self.format;
         let disk = self.disk.as_ref();
-        let mut files: Vec<_> = self.files.iter_mut().collect();
-        files.sort_by_key(|(log, _)| log.0);
-        for (_, f) in files.iter_mut() {
+        for f in self.files.sorted_mut() {
             if format == LogFormat::Tsv {
                 let close = format!("#close\t{}\n", stamp(close_ts));
                 f.buf.extend_from_slice(close.as_bytes());
@@ -338,7 +414,7 @@ impl LogWriter {
             f.emit(disk)?;
         }
         self.settle()?;
-        for f in self.files.values() {
+        for (_, f) in self.files.iter() {
             f.target.file.sync_data().map_err(|e| f.error(e))?;
         }
         Ok(())
@@ -356,23 +432,15 @@ impl Drop for LogWriter {
     }
 }
 
-/// The open file of `log`, created (and a previous run's set aside, when
-/// kept) on its first row.
-fn file<'f>(
-    files: &'f mut HashMap<LogName, LogFile, foldhash::fast::RandomState>,
+/// A new file for `log`, a previous run's set aside when kept.
+fn make_file(
     dir: &Path,
     format: LogFormat,
     keep_previous: bool,
     open_ts: Option<Ts>,
     log: &'static str,
     fields: &[super::Field],
-) -> Result<&'f mut LogFile, WriteError> {
-    use std::collections::hash_map::Entry;
-    // One probe per line: the file is found far more often than made.
-    let vacant = match files.entry(LogName(log)) {
-        Entry::Occupied(o) => return Ok(o.into_mut()),
-        Entry::Vacant(v) => v,
-    };
+) -> Result<LogFile, WriteError> {
     let path = dir.join(format!("{}.log", log));
     let err = |source| WriteError {
         path: path.clone(),
@@ -397,7 +465,7 @@ fn file<'f>(
         let h = tsv_header(log, fields, open_ts.unwrap_or_default());
         buf.extend_from_slice(h.as_bytes());
     }
-    Ok(vacant.insert(LogFile {
+    Ok(LogFile {
         target: Arc::new(Target {
             path,
             file: created,
@@ -405,7 +473,7 @@ fn file<'f>(
         buf,
         rows: 0,
         at_once: AT_ONCE.contains(&log),
-    }))
+    })
 }
 
 /// Column groups already written as JSON (see [`Sink::group`]), in a
@@ -689,6 +757,41 @@ mod tests {
         *m.entry(LogName("modbus_detailed")).or_default() += 1;
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("modbus"), Some(&2));
+    }
+
+    /// More names than address slots, each also named by a second copy
+    /// of its text: every lookup finds its own file, made once.
+    #[test]
+    fn files_are_found_by_address_or_by_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<&'static str> = (0..3 * ADDRESS_SLOTS)
+            .map(|i| &*format!("log_{i}").leak())
+            .collect();
+        let copies: Vec<&'static str> = names.iter().map(|n| &*n.to_string().leak()).collect();
+        let mut files = Files::default();
+        let mut made = 0;
+        let mut want = vec![0u64; names.len()];
+        for round in 0..5usize {
+            for (i, (name, copy)) in names.iter().zip(&copies).enumerate() {
+                let log = if (i + round) % 3 == 0 { copy } else { name };
+                let f = files
+                    .get_or_make(log, || {
+                        made += 1;
+                        make_file(dir.path(), LogFormat::Json, false, None, log, &[])
+                    })
+                    .unwrap();
+                f.rows += 1;
+                want[i] += 1;
+            }
+        }
+        assert_eq!(made, names.len());
+        for (name, want) in names.iter().zip(want) {
+            assert_eq!(files.get(name).map(|f| f.rows), Some(want), "{name}");
+        }
+        let sorted: Vec<&str> = files.take_sorted().iter().map(|(n, _)| n.0).collect();
+        let mut expected = names.clone();
+        expected.sort();
+        assert_eq!(sorted, expected);
     }
 
     #[test]
