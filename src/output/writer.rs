@@ -129,8 +129,9 @@ const ADDRESS_SLOTS: usize = 32;
 
 impl Files {
     fn slot(log: &'static str) -> usize {
-        let a = log.as_ptr() as usize;
-        (a ^ a >> 6 ^ a >> 12) % ADDRESS_SLOTS
+        // Fibonacci hashing: the multiply's top bits mix every address bit.
+        let h = (log.as_ptr() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 32) as usize % ADDRESS_SLOTS
     }
 
     fn index(&mut self, log: &'static str) -> Option<usize> {
@@ -760,7 +761,8 @@ mod tests {
     }
 
     /// More names than address slots, each also named by a second copy
-    /// of its text: every lookup finds its own file, made once.
+    /// of its text, looked up in runs and at random: every lookup finds
+    /// its own file, made once, also after the files are sorted or taken.
     #[test]
     fn files_are_found_by_address_or_by_text() {
         let dir = tempfile::tempdir().unwrap();
@@ -771,27 +773,58 @@ mod tests {
         let mut files = Files::default();
         let mut made = 0;
         let mut want = vec![0u64; names.len()];
-        for round in 0..5usize {
-            for (i, (name, copy)) in names.iter().zip(&copies).enumerate() {
-                let log = if (i + round) % 3 == 0 { copy } else { name };
-                let f = files
-                    .get_or_make(log, || {
-                        made += 1;
-                        make_file(dir.path(), LogFormat::Json, false, None, log, &[])
-                    })
-                    .unwrap();
-                f.rows += 1;
-                want[i] += 1;
+        let mut lookup = |files: &mut Files, i: usize, by_copy: bool| {
+            let log = if by_copy { copies[i] } else { names[i] };
+            let f = files
+                .get_or_make(log, || {
+                    made += 1;
+                    make_file(dir.path(), LogFormat::Json, false, None, log, &[])
+                })
+                .unwrap();
+            f.rows += 1;
+            want[i] += 1;
+        };
+        // Runs of one name (the table answers), then a pseudo-random walk
+        // over all of them (names push each other out of their slots).
+        let mut x = 7usize;
+        let mut last = (0, false);
+        for step in 0..2000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let i = if step < 400 {
+                step / 5 % names.len()
+            } else {
+                (x >> 33) % names.len()
+            };
+            last = (i, x >> 13 & 3 == 0);
+            lookup(&mut files, last.0, last.1);
+            if step == 1000 {
+                // Sorting moves every file: the positions are made again.
+                let _ = files.sorted_mut().count();
             }
         }
+        // The last name looked up is answered by its address alone.
+        let last = if last.1 {
+            copies[last.0]
+        } else {
+            names[last.0]
+        };
+        let by_name = std::mem::take(&mut files.by_name);
+        assert!(
+            files.index(last).is_some(),
+            "the address table answers {last}"
+        );
+        files.by_name = by_name;
         assert_eq!(made, names.len());
-        for (name, want) in names.iter().zip(want) {
-            assert_eq!(files.get(name).map(|f| f.rows), Some(want), "{name}");
+        for (name, want) in names.iter().zip(&want) {
+            assert_eq!(files.get(name).map(|f| f.rows), Some(*want), "{name}");
         }
-        let sorted: Vec<&str> = files.take_sorted().iter().map(|(n, _)| n.0).collect();
+        let taken = files.take_sorted();
         let mut expected = names.clone();
         expected.sort();
+        let sorted: Vec<&str> = taken.iter().map(|(n, _)| n.0).collect();
         assert_eq!(sorted, expected);
+        // Taken, none is left to be found, by address or by text.
+        assert!(names.iter().all(|n| files.index(n).is_none()));
     }
 
     #[test]
