@@ -799,6 +799,35 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn a_list_of_counts_is_the_numbers_joined_by_commas(
+            v in proptest::collection::vec(
+                proptest::prop_oneof![0u64..20, 0u64..200_000, proptest::num::u64::ANY],
+                0..300,
+            )
+        ) {
+            let joined = v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+            proptest::prop_assert_eq!(json(Value::CountsRef(&v)), Some(format!("[{joined}]")));
+        }
+    }
+
+    #[test]
+    fn a_json_key_is_the_quoted_name_after_a_comma_unless_first() {
+        let key = JsonKey::of("id.orig_h");
+        // Exactly full, so that the key's copy has to grow the line.
+        let mut s = String::with_capacity(1);
+        s.push('{');
+        key.push(&mut s, true);
+        assert_eq!(s, "{\"id.orig_h\":");
+        key.push(&mut s, false);
+        assert_eq!(s, "{\"id.orig_h\":,\"id.orig_h\":");
+        let longest = "n".repeat(JSON_KEY_ROOM - 4);
+        let mut s = String::new();
+        JsonKey::of(&longest).push(&mut s, false);
+        assert_eq!(s, format!(",\"{longest}\":"));
+    }
+
+    proptest::proptest! {
+        #[test]
         fn short_text_is_appended_as_it_is(before in ".{0,5}", s in ".{0,24}") {
             let mut got = before.clone();
             push_short(&mut got, &s);
