@@ -42,6 +42,23 @@ fn with_slot<V: Default>(map: &mut BTreeMap<String, V>, key: &str, f: impl FnOnc
     }
 }
 
+/// Adds a server port to one protocol's set of ports used or served:
+/// whether the set was full (a value may have left it), and whether the
+/// port is in it now.
+fn add_port(
+    ports: &mut BTreeMap<String, BTreeSet<u16>>,
+    protocol: &str,
+    port: u16,
+) -> (bool, bool) {
+    let (mut full, mut kept) = (false, false);
+    with_slot(ports, protocol, |ports| {
+        full = ports.len() >= MAX_SET;
+        device::add_capped(ports, port);
+        kept = ports.contains(&port);
+    });
+    (full, kept)
+}
+
 /// Adds a request's server port and the host on the other side to one
 /// side's per-protocol sets (ports used or served, servers or clients, and
 /// the count of hosts a full set could not keep): whether a full set may
@@ -53,12 +70,7 @@ fn add_port_and_peer(
     protocol: &str,
     (port, peer): (u16, IpAddr),
 ) -> (bool, bool) {
-    let (mut full, mut kept) = (false, true);
-    with_slot(ports, protocol, |ports| {
-        full |= ports.len() >= MAX_SET;
-        device::add_capped(ports, port);
-        kept &= ports.contains(&port);
-    });
+    let (mut full, mut kept) = add_port(ports, protocol, port);
     with_slot(hosts, protocol, |hosts| {
         full |= hosts.len() >= MAX_SET;
         device::add_counted(hosts, peer, dropped);
@@ -274,10 +286,7 @@ impl Inventory {
                 device::add_capped(&mut d.macs, format_mac(m));
             }
             if established {
-                with_slot(&mut d.activity.used, protocol, |ports| {
-                    full |= ports.len() >= MAX_SET;
-                    device::add_capped(ports, id.resp_p);
-                });
+                full |= add_port(&mut d.activity.used, protocol, id.resp_p).0;
             }
         }
         if let Some(d) = self.device(id.resp_h, ts) {
@@ -290,10 +299,7 @@ impl Inventory {
                 device::add_capped(&mut d.macs, format_mac(m));
             }
             if established {
-                with_slot(&mut d.activity.served, protocol, |ports| {
-                    full |= ports.len() >= MAX_SET;
-                    device::add_capped(ports, id.resp_p);
-                });
+                full |= add_port(&mut d.activity.served, protocol, id.resp_p).0;
             }
         }
         if full {

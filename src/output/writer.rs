@@ -148,7 +148,8 @@ impl Files {
     }
 
     fn get(&self, log: &str) -> Option<&LogFile> {
-        self.open.iter().find(|(n, _)| n.0 == log).map(|(_, f)| f)
+        let i = *self.by_name.get(log)?;
+        self.open.get(i).map(|(_, f)| f)
     }
 
     /// The file of `log`, made by `make` if it is not open.
