@@ -37,6 +37,9 @@ pub struct Detector {
     /// The last activity of each baseline edge in this run (requests and
     /// connections; `i64::MIN`: none yet).
     last_seen: Vec<i64>,
+    /// Per baseline edge, how long it may be quiet ([`Quiet::of`]; the
+    /// same all run, so worked out once).
+    quiet: Vec<Option<Quiet>>,
     /// Edges reported silent, and when (reported again only after they
     /// talk).
     silent: BTreeMap<EdgeKey, i64>,
@@ -65,6 +68,45 @@ fn on_pair(id: &ConnId, key: &EdgeKey, sub: String, f: Finding) -> Finding {
     }
 }
 
+/// How long a learned edge may be quiet before it is reported silent.
+#[derive(Clone, Copy, Debug)]
+struct Quiet {
+    /// The median interval of its most frequent function with enough
+    /// samples.
+    period_ms: u64,
+    /// The silence reported: the period times the configured factor, at
+    /// least the configured minimum, and never shorter than a silence the
+    /// edge already had while learning.
+    limit_us: i64,
+    /// Whether it talked from the start of learning (expected before this
+    /// run first sees it).
+    from_start: bool,
+}
+
+impl Quiet {
+    /// None for an edge without a period, or one no longer talking when
+    /// learning ended (only edges still talking are expected to go on).
+    fn of(edge: &super::model::Edge, known: &Known) -> Option<Quiet> {
+        let cfg = known.cfg;
+        let period_ms = edge.period_ms(cfg.min_interval_samples)?;
+        let longest_ms = edge
+            .functions
+            .values()
+            .map(|f| f.intervals_ms.max())
+            .max()
+            .unwrap_or(0);
+        let limit_us = ((period_ms as f64 * 1000.0 * cfg.silence_factor) as i64)
+            .max(cfg.min_silence_secs as i64 * 1_000_000)
+            .max(longest_ms as i64 * 1000);
+        let b = &known.baseline;
+        (b.last_seen_us - edge.last_seen_us <= limit_us).then_some(Quiet {
+            period_ms,
+            limit_us,
+            from_start: edge.first_seen_us - b.first_seen_us <= limit_us,
+        })
+    }
+}
+
 impl Detector {
     pub fn new(baseline: Baseline, cfg: DetectConfig) -> Detector {
         let known = Arc::new(Known::new(baseline, cfg));
@@ -84,6 +126,7 @@ impl Detector {
         Detector {
             checks: EdgeChecks::new(Arc::clone(&known), shared.clone()),
             last_seen: vec![i64::MIN; known.edges.len()],
+            quiet: known.edges.iter().map(|e| Quiet::of(e, &known)).collect(),
             known,
             shared,
             reported: Reported::default(),
@@ -592,34 +635,21 @@ impl Detector {
     fn silence(&mut self, now: Ts, out: &mut Vec<Finding>) {
         let start = self.start.unwrap_or(now.0);
         let mut found = Vec::new();
-        let cfg = self.known.cfg;
-        for (edge, &seen) in self.known.edges.iter().zip(&self.last_seen) {
-            let key = &edge.key;
-            let Some(period_ms) = edge.period_ms(cfg.min_interval_samples) else {
+        let edges = self.known.edges.iter().zip(&self.last_seen);
+        for ((edge, &seen), quiet) in edges.zip(&self.quiet) {
+            let Some(Quiet {
+                period_ms,
+                limit_us,
+                from_start,
+            }) = *quiet
+            else {
                 continue;
             };
-            // Never shorter than a silence the edge already had while
-            // learning.
-            let longest_ms = edge
-                .functions
-                .values()
-                .map(|f| f.intervals_ms.max())
-                .max()
-                .unwrap_or(0);
-            let limit_us = ((period_ms as f64 * 1000.0 * cfg.silence_factor) as i64)
-                .max(cfg.min_silence_secs as i64 * 1_000_000)
-                .max(longest_ms as i64 * 1000);
-            // Only edges still talking when learning ended are expected to
-            // go on.
-            if self.known.baseline.last_seen_us - edge.last_seen_us > limit_us {
-                continue;
-            }
+            let key = &edge.key;
             // Not seen yet in this run: expected only when it talked from
             // the start of learning.
             let last = match seen {
-                i64::MIN if edge.first_seen_us - self.known.baseline.first_seen_us <= limit_us => {
-                    start
-                }
+                i64::MIN if from_start => start,
                 i64::MIN => continue,
                 seen => seen.max(start),
             };
@@ -730,6 +760,45 @@ mod tests {
     }
 
     use super::super::learn::Learner;
+
+    /// Polls of client `c` to server 1 every `every_ms` from `from_ms`
+    /// until before `to_ms`.
+    fn polls(c: u8, every_ms: i64, from_ms: i64, to_ms: i64) -> Vec<Spec> {
+        (from_ms..to_ms)
+            .step_by(every_ms as usize)
+            .map(|ms| (c, 1, 0, 0, 1, ms))
+            .collect()
+    }
+
+    #[test]
+    fn an_edge_may_be_quiet_for_its_period_times_the_factor_if_it_was_talking_at_the_end() {
+        let mut specs = polls(1, 10_000, 0, 600_000); // all the time, every 10 s
+        specs.extend(polls(2, 1_000, 0, 50_000)); // stopped 550 s before the end
+        specs.extend(polls(3, 1_000, 540_000, 600_000)); // began late
+        specs.extend(polls(4, 1_000, 0, 5_000)); // too few intervals
+        specs.sort_by_key(|s| s.5);
+        let known = Known::new(learn(&specs), DetectConfig::default());
+        let quiet = |client: u8| {
+            let e = known
+                .edges
+                .iter()
+                .find(|e| e.key.client == IpAddr::V4(Ipv4Addr::new(10, 0, 0, client)))
+                .expect("edge learned");
+            Quiet::of(e, &known).map(|q| (q.period_ms, q.limit_us, q.from_start))
+        };
+        // Ten times the period (the histogram's median, within its
+        // precision), which is above the minimum of 60 s.
+        let (period_ms, limit_us, from_start) = quiet(1).expect("expected to go on");
+        assert!((9_900..=10_100).contains(&period_ms), "{period_ms}");
+        assert_eq!((limit_us, from_start), (period_ms as i64 * 10_000, true));
+        // Quiet longer than its limit (60 s) when learning ended.
+        assert_eq!(quiet(2), None);
+        // The minimum of 60 s; not expected before this run sees it.
+        let (period_ms, limit_us, from_start) = quiet(3).expect("expected to go on");
+        assert!((990..=1_010).contains(&period_ms), "{period_ms}");
+        assert_eq!((limit_us, from_start), (60_000_000, false));
+        assert_eq!(quiet(4), None);
+    }
 
     proptest! {
         /// Checks run by workers, each seeing the host pairs dispatched to
