@@ -8,22 +8,81 @@
 //! failed write is kept, with its file, and returned by the next call of
 //! the merge thread; [`Disk::settle`] waits until everything sent is
 //! written (before a flush is reported done, a rotation, the end).
+//!
+//! Every few megabytes of a file it also asks the kernel to start writing
+//! them out, so that the run's closing sync of every log waits for the last
+//! of them only, not for all of them (a gigabyte of logs took it ~0.7 s).
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Buffers waiting to be written; past this the merge thread waits.
 const QUEUE: usize = 8;
 
+/// Bytes of a file after which its write-out is started.
+const WRITE_OUT_EVERY: u64 = 8 << 20;
+
 /// An open log file, shared by its writer and the disk thread.
 #[derive(Debug)]
 pub struct Target {
     pub path: PathBuf,
     pub file: File,
+    /// Bytes the disk thread appended since it last started the file's
+    /// write-out (only that thread uses it).
+    pending: AtomicU64,
+}
+
+impl Target {
+    pub fn new(path: PathBuf, file: File) -> Target {
+        Target {
+            path,
+            file,
+            pending: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts `n` more bytes appended; past [`WRITE_OUT_EVERY`], starts
+    /// writing the file's dirty pages out without waiting for them. A
+    /// failure is left to the closing sync, which reports it with the
+    /// file's name.
+    fn appended(&self, n: usize) {
+        let pending = self
+            .pending
+            .load(Ordering::Relaxed)
+            .saturating_add(n as u64);
+        if pending < WRITE_OUT_EVERY {
+            self.pending.store(pending, Ordering::Relaxed);
+            return;
+        }
+        self.pending.store(0, Ordering::Relaxed);
+        let _ = start_write_out(&self.file);
+    }
+}
+
+/// Starts writing out every dirty page of `file` (sync_file_range(2),
+/// SYNC_FILE_RANGE_WRITE: it does not wait for the disk).
+#[cfg(target_os = "linux")]
+fn start_write_out(file: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for as long as `file` is borrowed;
+    // the call reads no memory of ours.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_write_out(_: &File) -> std::io::Result<()> {
+    Ok(())
 }
 
 enum Job {
@@ -57,11 +116,15 @@ impl Disk {
                 for job in rx {
                     match job {
                         Job::Write(t, mut data) => {
-                            if let Err(e) = (&t.file).write_all(&data) {
-                                if let Ok(mut f) = f.lock() {
-                                    f.get_or_insert_with(|| {
-                                        (t.path.clone(), e.kind(), e.raw_os_error(), e.to_string())
-                                    });
+                            match (&t.file).write_all(&data) {
+                                Ok(()) => t.appended(data.len()),
+                                Err(e) => {
+                                    if let Ok(mut f) = f.lock() {
+                                        f.get_or_insert_with(|| {
+                                            let (kind, code) = (e.kind(), e.raw_os_error());
+                                            (t.path.clone(), kind, code, e.to_string())
+                                        });
+                                    }
                                 }
                             }
                             data.clear();
@@ -157,10 +220,7 @@ mod tests {
     fn what_is_sent_is_written_in_order_by_settle() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("a.log");
-        let t = Arc::new(Target {
-            path: path.clone(),
-            file: File::create(&path).unwrap(),
-        });
+        let t = Arc::new(Target::new(path.clone(), File::create(&path).unwrap()));
         let disk = Disk::start().unwrap();
         for i in 0..100 {
             let mut b = disk.buffer(16);
@@ -175,13 +235,11 @@ mod tests {
 
     #[test]
     fn a_failed_write_is_returned_with_its_file() {
-        let t = Arc::new(Target {
-            path: PathBuf::from("/dev/full"),
-            file: std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        });
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let t = Arc::new(Target::new(PathBuf::from("/dev/full"), full));
         let disk = Disk::start().unwrap();
         disk.send(&t, b"x\n".to_vec()).unwrap();
         let (path, e) = disk.settle().unwrap_err();
@@ -189,5 +247,29 @@ mod tests {
         assert!(e.to_string().contains("No space left on device"), "{e}");
         // And again, for whoever asks next.
         assert!(disk.failure().is_err());
+    }
+
+    #[test]
+    fn a_file_past_the_write_out_size_is_started_and_stays_whole() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("big.log");
+        let t = Arc::new(Target::new(path.clone(), File::create(&path).unwrap()));
+        // The call itself works on a log file (a pipe has no pages).
+        start_write_out(&t.file).unwrap();
+        let (r, _w) = std::io::pipe().unwrap();
+        #[cfg(target_os = "linux")]
+        assert!(start_write_out(&File::from(std::os::fd::OwnedFd::from(r))).is_err());
+        let disk = Disk::start().unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        let n = WRITE_OUT_EVERY / (1 << 20) * 2 + 3;
+        for _ in 0..n {
+            let mut b = disk.buffer(chunk.len());
+            b.extend_from_slice(&chunk);
+            disk.send(&t, b).unwrap();
+        }
+        disk.settle().unwrap();
+        // Started twice; what came after the second start is pending.
+        assert_eq!(t.pending.load(Ordering::Relaxed), 3 << 20);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), n << 20);
     }
 }

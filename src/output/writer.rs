@@ -468,10 +468,7 @@ fn make_file(
         buf.extend_from_slice(h.as_bytes());
     }
     Ok(LogFile {
-        target: Arc::new(Target {
-            path,
-            file: created,
-        }),
+        target: Arc::new(Target::new(path, created)),
         buf,
         rows: 0,
         at_once: AT_ONCE.contains(&log),
