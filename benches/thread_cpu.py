@@ -48,9 +48,9 @@ def group(name):
     return "other"
 
 
-def main():
-    label = sys.argv[1]
-    cmd = sys.argv[sys.argv.index("--") + 1 :]
+def measure(cmd):
+    """Runs `cmd`; returns its wall time and the CPU seconds of each
+    thread group (exits with the command's status when it fails)."""
     seen = {}
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -64,11 +64,19 @@ def main():
     groups = {}
     for name, cpu in seen.values():
         groups[group(name)] = groups.get(group(name), 0.0) + cpu
+    return wall, groups
+
+
+GROUPS = ("capture", "workers", "merge (serial)", "disk writes", "other")
+
+
+def main():
+    label = sys.argv[1]
+    cmd = sys.argv[sys.argv.index("--") + 1 :]
+    wall, groups = measure(cmd)
     total = sum(groups.values()) or 1.0
     shares = ", ".join(
-        "%s %.0f %%" % (g, 100 * groups[g] / total)
-        for g in ("capture", "workers", "merge (serial)", "disk writes", "other")
-        if g in groups
+        "%s %.0f %%" % (g, 100 * groups[g] / total) for g in GROUPS if g in groups
     )
     print("| %s | %.2f s | %.2f s | %s |" % (label, wall, total, shares))
 
