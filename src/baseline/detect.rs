@@ -775,7 +775,11 @@ mod tests {
         let mut specs = polls(1, 10_000, 0, 600_000); // all the time, every 10 s
         specs.extend(polls(2, 1_000, 0, 50_000)); // stopped 550 s before the end
         specs.extend(polls(3, 1_000, 540_000, 600_000)); // began late
-        specs.extend(polls(4, 1_000, 0, 5_000)); // too few intervals
+                                                         // Too few intervals.
+        specs.extend(polls(4, 1_000, 595_000, 600_000));
+        // Every second, but once quiet for 90 s while learning.
+        specs.extend(polls(5, 1_000, 0, 100_000));
+        specs.extend(polls(5, 1_000, 190_000, 600_000));
         specs.sort_by_key(|s| s.5);
         let known = Known::new(learn(&specs), DetectConfig::default());
         let quiet = |client: u8| {
@@ -798,6 +802,11 @@ mod tests {
         assert!((990..=1_010).contains(&period_ms), "{period_ms}");
         assert_eq!((limit_us, from_start), (60_000_000, false));
         assert_eq!(quiet(4), None);
+        // Never shorter than the silence it had while learning (the
+        // histogram's largest value, within its precision).
+        let (_, limit_us, from_start) = quiet(5).expect("expected to go on");
+        assert!((90_000_000..=92_000_000).contains(&limit_us), "{limit_us}");
+        assert!(from_start);
     }
 
     proptest! {

@@ -10,8 +10,8 @@
 //! written (before a flush is reported done, a rotation, the end).
 //!
 //! Every few megabytes of a file it also asks the kernel to start writing
-//! them out, so that the run's closing sync of every log waits for the last
-//! of them only, not for all of them (a gigabyte of logs took it ~0.7 s).
+//! them out, so that the sync of every log at the end of a run (or of a
+//! rotated file) waits for the last of them only, not for all of them.
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::fs::File;
@@ -48,8 +48,8 @@ impl Target {
 
     /// Counts `n` more bytes appended; past [`WRITE_OUT_EVERY`], starts
     /// writing the file's dirty pages out without waiting for them. A
-    /// failure is left to the closing sync, which reports it with the
-    /// file's name.
+    /// failure is left to the sync of the file when it is rotated or the
+    /// run ends, which reports it with the file's name.
     fn appended(&self, n: usize) {
         let pending = self
             .pending
@@ -256,9 +256,11 @@ mod tests {
         let t = Arc::new(Target::new(path.clone(), File::create(&path).unwrap()));
         // The call itself works on a log file (a pipe has no pages).
         start_write_out(&t.file).unwrap();
-        let (r, _w) = std::io::pipe().unwrap();
         #[cfg(target_os = "linux")]
-        assert!(start_write_out(&File::from(std::os::fd::OwnedFd::from(r))).is_err());
+        {
+            let (r, _w) = std::io::pipe().unwrap();
+            assert!(start_write_out(&File::from(std::os::fd::OwnedFd::from(r))).is_err());
+        }
         let disk = Disk::start().unwrap();
         let chunk = vec![b'x'; 1 << 20];
         let n = WRITE_OUT_EVERY / (1 << 20) * 2 + 3;

@@ -94,7 +94,7 @@ impl JsonKey {
     pub(crate) fn push(&self, out: &mut String, first: bool) {
         let len = usize::from(self.len);
         if first {
-            // Once a row: an ordinary copy.
+            // Once a row: its bytes appended as they are.
             if let Some(key) = self.bytes.get(1..len) {
                 // SAFETY: the bytes are ASCII (checked by `of`): the text
                 // stays UTF-8 without a validation per row.

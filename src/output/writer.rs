@@ -289,6 +289,10 @@ impl LogWriter {
             f.emit(self.disk.as_ref())?;
         }
         self.settle()?;
+        // On disk before it is set aside: a live sensor's rotated files
+        // never see the closing sync, and an error writing them back
+        // would otherwise go unreported.
+        sync_all(files.iter().map(|(_, f)| f))?;
         for (LogName(log), f) in files {
             *self.rotated.entry(log).or_default() += f.rows;
             let to = rename_aside(&f.target.path, &self.dir, log, &open, &close)?;
@@ -416,11 +420,20 @@ impl LogWriter {
             f.emit(disk)?;
         }
         self.settle()?;
-        for (_, f) in self.files.iter() {
-            f.target.file.sync_data().map_err(|e| f.error(e))?;
-        }
-        Ok(())
+        sync_all(self.files.iter().map(|(_, f)| f))
     }
+}
+
+/// Syncs every file's data to disk (each, even after one fails); the
+/// first failure, with its file.
+fn sync_all<'f>(files: impl Iterator<Item = &'f LogFile>) -> Result<(), WriteError> {
+    let mut first = Ok(());
+    for f in files {
+        if let Err(e) = f.target.file.sync_data() {
+            first = first.and(Err(f.error(e)));
+        }
+    }
+    first
 }
 
 impl Drop for LogWriter {
@@ -756,6 +769,37 @@ mod tests {
         *m.entry(LogName("modbus_detailed")).or_default() += 1;
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("modbus"), Some(&2));
+    }
+
+    /// Every file is synced even after one fails; the first failure comes
+    /// back with its file (devices refuse fdatasync).
+    #[test]
+    fn syncing_reports_the_first_file_that_fails() {
+        let d = tempfile::tempdir().unwrap();
+        let open = |path: PathBuf| {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .unwrap();
+            LogFile {
+                target: Arc::new(Target::new(path, file)),
+                buf: Vec::new(),
+                rows: 0,
+                at_once: false,
+            }
+        };
+        let files = [
+            open(d.path().join("a.log")),
+            open(PathBuf::from("/dev/null")),
+            open(PathBuf::from("/dev/full")),
+            open(d.path().join("b.log")),
+        ];
+        let e = sync_all(files.iter()).unwrap_err();
+        assert_eq!(e.path, PathBuf::from("/dev/null"));
+        assert!(sync_all(files.iter().take(1)).is_ok());
+        assert!(sync_all(files.iter().skip(3)).is_ok());
     }
 
     /// More names than address slots, each also named by a second copy
