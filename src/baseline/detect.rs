@@ -772,10 +772,13 @@ mod tests {
 
     #[test]
     fn an_edge_may_be_quiet_for_its_period_times_the_factor_if_it_was_talking_at_the_end() {
-        let mut specs = polls(1, 10_000, 0, 600_000); // all the time, every 10 s
-        specs.extend(polls(2, 1_000, 0, 50_000)); // stopped 550 s before the end
-        specs.extend(polls(3, 1_000, 540_000, 600_000)); // began late
-                                                         // Too few intervals.
+        // All the time, every 10 s.
+        let mut specs = polls(1, 10_000, 0, 600_000);
+        // Stopped 550 s before the end.
+        specs.extend(polls(2, 1_000, 0, 50_000));
+        // Began late.
+        specs.extend(polls(3, 1_000, 540_000, 600_000));
+        // Too few intervals.
         specs.extend(polls(4, 1_000, 595_000, 600_000));
         // Every second, but once quiet for 90 s while learning.
         specs.extend(polls(5, 1_000, 0, 100_000));
