@@ -49,6 +49,11 @@ def spread(xs, fmt="%.2f", unit=""):
     )
 
 
+def share(groups, g):
+    """Thread group `g`'s percentage of a run's CPU."""
+    return 100 * groups.get(g, 0.0) / (sum(groups.values()) or 1.0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -84,7 +89,7 @@ def main():
         totals = [sum(g.values()) or 1.0 for _, g in rs]
         shares = []
         for g in thread_cpu.GROUPS:
-            xs = [100 * grp.get(g, 0.0) / t for (_, grp), t in zip(rs, totals)]
+            xs = [share(grp, g) for _, grp in rs]
             if any(xs):
                 shares.append("%s %s" % (g, spread(xs, "%.0f", " %")))
         print(
@@ -103,11 +108,7 @@ def main():
         return [w for w, _ in runs[(mode, threads)]]
 
     def serial(mode):
-        return [
-            100 * g.get("merge (serial)", 0.0) / (sum(g.values()) or 1.0)
-            for t in (1, 2)
-            for _, g in runs[(mode, t)]
-        ]
+        return [share(g, "merge (serial)") for t in (1, 2) for _, g in runs[(mode, t)]]
 
     speedup = [one / two for one, two in zip(walls("rules + baseline", 1), walls("rules + baseline", 2))]
     speedup_default = [one / two for one, two in zip(walls("default logs", 1), walls("default logs", 2))]
